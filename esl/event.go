@@ -1,0 +1,304 @@
+package esl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Event names the controller handles. CUSTOM events carry their real name in
+// Event-Subclass.
+const (
+	EventBackgroundJob          = "BACKGROUND_JOB"
+	EventHeartbeat              = "HEARTBEAT"
+	EventChannelCreate          = "CHANNEL_CREATE"
+	EventChannelProgress        = "CHANNEL_PROGRESS"
+	EventChannelProgressMedia   = "CHANNEL_PROGRESS_MEDIA"
+	EventChannelAnswer          = "CHANNEL_ANSWER"
+	EventChannelBridge          = "CHANNEL_BRIDGE"
+	EventChannelUnbridge        = "CHANNEL_UNBRIDGE"
+	EventChannelHold            = "CHANNEL_HOLD"
+	EventChannelUnhold          = "CHANNEL_UNHOLD"
+	EventChannelPark            = "CHANNEL_PARK"
+	EventChannelUnpark          = "CHANNEL_UNPARK"
+	EventChannelExecute         = "CHANNEL_EXECUTE"
+	EventChannelExecuteComplete = "CHANNEL_EXECUTE_COMPLETE"
+	EventChannelHangup          = "CHANNEL_HANGUP"
+	EventChannelHangupComplete  = "CHANNEL_HANGUP_COMPLETE"
+	EventChannelDestroy         = "CHANNEL_DESTROY"
+	EventDTMF                   = "DTMF"
+	EventRecordStart            = "RECORD_START"
+	EventRecordStop             = "RECORD_STOP"
+	EventPlaybackStart          = "PLAYBACK_START"
+	EventPlaybackStop           = "PLAYBACK_STOP"
+	EventMediaBugStart          = "MEDIA_BUG_START"
+	EventMediaBugStop           = "MEDIA_BUG_STOP"
+	EventCustom                 = "CUSTOM"
+
+	SubclassConference     = "conference::maintenance"
+	SubclassRegister       = "sofia::register"
+	SubclassUnregister     = "sofia::unregister"
+	SubclassExpire         = "sofia::expire"
+	SubclassNotifyRefer    = "sofia::notify_refer"
+	SubclassRegisterFailed = "sofia::register_failure"
+)
+
+// Event is one FreeSWITCH event. Header values are kept as they arrived and
+// decoded on access, so parsing a 6 KB event does not decode 150 values that
+// nobody reads.
+type Event struct {
+	Header Header
+	Body   []byte
+	// encoded is true for text/event-plain, whose values are URL-encoded.
+	encoded bool
+}
+
+// ErrUnsupportedFormat is returned for event formats the client never asks for.
+var ErrUnsupportedFormat = errors.New("esl: unsupported event format")
+
+// ParseEvent decodes the body of a text/event-plain or text/event-json frame.
+func ParseEvent(contentType string, body []byte) (*Event, error) {
+	switch contentType {
+	case TypeEventPlain:
+		return ParsePlainEvent(body)
+	case TypeEventJSON:
+		return ParseJSONEvent(body)
+	default:
+		return nil, fmt.Errorf("%w: %q", ErrUnsupportedFormat, contentType)
+	}
+}
+
+// ParsePlainEvent decodes a text/event-plain body: URL-encoded `Name: value`
+// lines, then either a blank line, or (when the event has a body) an inner
+// Content-Length line, a blank line and that many body bytes.
+func ParsePlainEvent(body []byte) (*Event, error) {
+	end := bytes.Index(body, []byte("\n\n"))
+	var text string
+	var rest []byte
+	if end < 0 {
+		// A block cut short of its blank line is still readable header text.
+		text = string(body)
+	} else {
+		text = string(body[:end+1])
+		rest = body[end+2:]
+	}
+	hdr, err := parseHeaderBlock(text)
+	if err != nil {
+		return nil, err
+	}
+	ev := &Event{Header: hdr, encoded: true}
+	if cl, ok := hdr.Lookup("Content-Length"); ok {
+		n, err := strconv.Atoi(cl)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%w: event Content-Length %q", ErrFrame, cl)
+		}
+		if n > len(rest) {
+			return nil, fmt.Errorf("%w: event body has %d of %d bytes", ErrFrame, len(rest), n)
+		}
+		ev.Body = rest[:n:n]
+	}
+	if _, ok := hdr.Lookup("Event-Name"); !ok {
+		return nil, fmt.Errorf("%w: event without Event-Name", ErrFrame)
+	}
+	return ev, nil
+}
+
+// ParseJSONEvent decodes a text/event-json body: one flat object whose values
+// are strings (arrays for repeated headers) and whose body is in "_body".
+func ParseJSONEvent(body []byte) (*Event, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFrame, err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("%w: json event is not an object", ErrFrame)
+	}
+	ev := &Event{}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrFrame, err)
+		}
+		key, ok := kt.(string)
+		if !ok {
+			return nil, fmt.Errorf("%w: json key %v", ErrFrame, kt)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrFrame, err)
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err == nil {
+			if key == "_body" {
+				ev.Body = []byte(s)
+				continue
+			}
+			ev.Header = append(ev.Header, Field{Name: key, Value: s})
+			continue
+		}
+		var arr []string
+		if err := json.Unmarshal(raw, &arr); err == nil {
+			for _, v := range arr {
+				ev.Header = append(ev.Header, Field{Name: key, Value: v})
+			}
+			continue
+		}
+		return nil, fmt.Errorf("%w: json value of %q is not a string", ErrFrame, key)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFrame, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: trailing data after json event", ErrFrame)
+	}
+	if _, ok := ev.Header.Lookup("Event-Name"); !ok {
+		return nil, fmt.Errorf("%w: event without Event-Name", ErrFrame)
+	}
+	return ev, nil
+}
+
+// Get returns the decoded value of the first header called name.
+func (e *Event) Get(name string) string {
+	v, ok := e.Header.Lookup(name)
+	if !ok || !e.encoded {
+		return v
+	}
+	return Unescape(v)
+}
+
+// Has reports whether the event carries the header.
+func (e *Event) Has(name string) bool {
+	_, ok := e.Header.Lookup(name)
+	return ok
+}
+
+// Var returns the channel variable `variable_<name>`.
+func (e *Event) Var(name string) string { return e.Get("variable_" + name) }
+
+// Name is Event-Name; for CUSTOM events use Subclass.
+func (e *Event) Name() string { return e.Get("Event-Name") }
+
+// Subclass is Event-Subclass of a CUSTOM event.
+func (e *Event) Subclass() string { return e.Get("Event-Subclass") }
+
+// Kind is the subclass of a CUSTOM event and the name of any other.
+func (e *Event) Kind() string {
+	if n := e.Name(); n != EventCustom {
+		return n
+	}
+	return e.Subclass()
+}
+
+// Sequence is Event-Sequence, FreeSWITCH's per-process event counter (0 if absent).
+func (e *Event) Sequence() uint64 {
+	n, _ := strconv.ParseUint(e.Get("Event-Sequence"), 10, 64)
+	return n
+}
+
+// CoreUUID identifies the FreeSWITCH process; it changes on every restart.
+func (e *Event) CoreUUID() string { return e.Get("Core-UUID") }
+
+// UniqueID is the channel the event is about.
+func (e *Event) UniqueID() string { return e.Get("Unique-ID") }
+
+// OtherLeg is the bridged partner: Other-Leg-Unique-ID, or for CHANNEL_BRIDGE
+// and CHANNEL_UNBRIDGE caused by a transfer, Bridge-B-Unique-ID.
+func (e *Event) OtherLeg() string {
+	if v := e.Get("Other-Leg-Unique-ID"); v != "" {
+		return v
+	}
+	if a := e.Get("Bridge-A-Unique-ID"); a != "" {
+		if a == e.UniqueID() {
+			return e.Get("Bridge-B-Unique-ID")
+		}
+		return a
+	}
+	return ""
+}
+
+// JobUUID is the Job-UUID of a BACKGROUND_JOB.
+func (e *Event) JobUUID() string { return e.Get("Job-UUID") }
+
+// HangupCause is present from CHANNEL_HANGUP on.
+func (e *Event) HangupCause() string { return e.Get("Hangup-Cause") }
+
+// Time is Event-Date-Timestamp (microseconds since the epoch, set when
+// FreeSWITCH created the event).
+func (e *Event) Time() time.Time { return microTime(e.Get("Event-Date-Timestamp")) }
+
+// ProfileTime reads a Caller-Channel-*-Time header (microseconds); zero when unset.
+func (e *Event) ProfileTime(name string) time.Time { return microTime(e.Get(name)) }
+
+func microTime(s string) time.Time {
+	us, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || us <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us)
+}
+
+// Vars returns every channel variable the event carries, decoded.
+func (e *Event) Vars() map[string]string {
+	m := make(map[string]string)
+	for _, f := range e.Header {
+		if name, ok := strings.CutPrefix(f.Name, "variable_"); ok {
+			if _, dup := m[name]; !dup {
+				if e.encoded {
+					m[name] = Unescape(f.Value)
+				} else {
+					m[name] = f.Value
+				}
+			}
+		}
+	}
+	return m
+}
+
+// String prints the event's kind, sequence and channel for logs.
+func (e *Event) String() string {
+	return fmt.Sprintf("%s seq=%d uuid=%s", e.Kind(), e.Sequence(), e.UniqueID())
+}
+
+// Unescape decodes FreeSWITCH's URL encoding (%XX; `+` is literal). A `%` not
+// followed by two hex digits is kept as it is, where net/url would fail and
+// eslgo would return "".
+func Unescape(s string) string {
+	i := strings.IndexByte(s, '%')
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
