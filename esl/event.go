@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Event names the controller handles. CUSTOM events carry their real name in
@@ -48,14 +49,27 @@ const (
 	SubclassRegisterFailed = "sofia::register_failure"
 )
 
-// Event is one FreeSWITCH event. Header values are kept as they arrived and
-// decoded on access, so parsing a 6 KB event does not decode 150 values that
-// nobody reads.
+// Event is one FreeSWITCH event. A plain event keeps its text as it
+// arrived (zero-copy over the frame) and finds a header only when asked:
+// a controller reads five of the ~150 headers a channel event carries.
+// Values are decoded on access.
 type Event struct {
-	Header Header
-	Body   []byte
-	// encoded is true for text/event-plain, whose values are URL-encoded.
-	encoded bool
+	Body []byte
+	// raw holds the `Name: value\n` lines of a plain event.
+	raw string
+	// fields holds parsed headers: always for JSON and built events, on
+	// first use of Fields for plain ones.
+	fields  Header
+	parsed  bool
+	encoded bool // text/event-plain values are URL-encoded
+	seq     uint64
+	seqOK   bool
+	name    string
+}
+
+// NewEvent builds an event from decoded header values (tests, simulators).
+func NewEvent(fields Header, body []byte) *Event {
+	return &Event{fields: fields, parsed: true, Body: body}
 }
 
 // ErrUnsupportedFormat is returned for event formats the client never asks for.
@@ -75,24 +89,21 @@ func ParseEvent(contentType string, body []byte) (*Event, error) {
 
 // ParsePlainEvent decodes a text/event-plain body: URL-encoded `Name: value`
 // lines, then either a blank line, or (when the event has a body) an inner
-// Content-Length line, a blank line and that many body bytes.
+// Content-Length line, a blank line and that many body bytes. The event
+// shares body's memory, which must not change afterwards.
 func ParsePlainEvent(body []byte) (*Event, error) {
-	end := bytes.Index(body, []byte("\n\n"))
-	var text string
-	var rest []byte
-	if end < 0 {
-		// A block cut short of its blank line is still readable header text.
-		text = string(body)
-	} else {
-		text = string(body[:end+1])
-		rest = body[end+2:]
+	all := unsafe.String(unsafe.SliceData(body), len(body))
+	text, rest, hasBody := splitPlain(all)
+	if strings.IndexByte(text, 0) >= 0 {
+		return nil, fmt.Errorf("%w: NUL byte in event headers", ErrFrame)
 	}
-	hdr, err := parseHeaderBlock(text)
-	if err != nil {
-		return nil, err
+	ev := &Event{raw: text, encoded: true}
+	if _, ok := ev.lookup("Event-Name"); !ok {
+		return nil, fmt.Errorf("%w: event without Event-Name", ErrFrame)
 	}
-	ev := &Event{Header: hdr, encoded: true}
-	if cl, ok := hdr.Lookup("Content-Length"); ok {
+	if hasBody {
+		last := text[strings.LastIndexByte(text[:len(text)-1], '\n')+1:]
+		cl := strings.TrimSuffix(strings.TrimPrefix(last, "Content-Length: "), "\n")
 		n, err := strconv.Atoi(cl)
 		if err != nil || n < 0 {
 			return nil, fmt.Errorf("%w: event Content-Length %q", ErrFrame, cl)
@@ -100,12 +111,90 @@ func ParsePlainEvent(body []byte) (*Event, error) {
 		if n > len(rest) {
 			return nil, fmt.Errorf("%w: event body has %d of %d bytes", ErrFrame, len(rest), n)
 		}
-		ev.Body = rest[:n:n]
-	}
-	if _, ok := hdr.Lookup("Event-Name"); !ok {
-		return nil, fmt.Errorf("%w: event without Event-Name", ErrFrame)
+		ev.Body = body[len(body)-len(rest):][:n:n]
 	}
 	return ev, nil
+}
+
+// splitPlain finds where a plain event's headers end. FreeSWITCH writes an
+// event's own Content-Length as its last header, right before the blank
+// line, and URL-encodes every value (": " cannot occur inside one), so
+// looking for that header is cheaper than looking for the blank line
+// among ~150 line ends; without it the blank line ends the text.
+func splitPlain(all string) (head, rest string, hasBody bool) {
+	const cl = "Content-Length: "
+	for i := 0; i < len(all); {
+		j := strings.Index(all[i:], cl)
+		if j < 0 {
+			break
+		}
+		j += i
+		if j == 0 || all[j-1] == '\n' {
+			if nl := strings.IndexByte(all[j:], '\n'); nl >= 0 && j+nl+1 < len(all) && all[j+nl+1] == '\n' {
+				return all[:j+nl+1], all[j+nl+2:], true
+			}
+		}
+		i = j + 1
+	}
+	if strings.HasSuffix(all, "\n\n") {
+		return all[:len(all)-1], "", false
+	}
+	if end := strings.Index(all, "\n\n"); end >= 0 {
+		return all[:end+1], all[end+2:], false
+	}
+	// A block cut short of its blank line is still readable header text.
+	return all, "", false
+}
+
+// lookup finds the first header spelled exactly name and returns its raw
+// value. FreeSWITCH spells header names consistently; the case-insensitive
+// Header.Lookup serves callers that canonicalize.
+func (e *Event) lookup(name string) (string, bool) {
+	if e.parsed {
+		return e.fields.Lookup(name)
+	}
+	s := e.raw
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], name)
+		if j < 0 {
+			return "", false
+		}
+		j += i
+		k := j + len(name)
+		if (j == 0 || s[j-1] == '\n') && k < len(s) && s[k] == ':' {
+			v := s[k+1:]
+			if nl := strings.IndexByte(v, '\n'); nl >= 0 {
+				v = v[:nl]
+			}
+			return strings.TrimLeft(v, " \t"), true
+		}
+		i = j + 1
+	}
+	return "", false
+}
+
+// Fields returns every header in order, values as sent (URL-encoded for
+// plain events; see Get).
+func (e *Event) Fields() Header {
+	if !e.parsed {
+		h, err := parseHeaderBlock(e.raw)
+		if err != nil {
+			// Lines without a colon were skipped by lookup too; keep what parses.
+			h = lenientHeader(e.raw)
+		}
+		e.fields, e.parsed = h, true
+	}
+	return e.fields
+}
+
+func lenientHeader(text string) Header {
+	var h Header
+	for _, line := range strings.Split(text, "\n") {
+		if name, value, ok := strings.Cut(line, ":"); ok && name != "" {
+			h = append(h, Field{Name: name, Value: strings.TrimLeft(value, " \t")})
+		}
+	}
+	return h
 }
 
 // ParseJSONEvent decodes a text/event-json body: one flat object whose values
@@ -119,7 +208,7 @@ func ParseJSONEvent(body []byte) (*Event, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("%w: json event is not an object", ErrFrame)
 	}
-	ev := &Event{}
+	ev := &Event{parsed: true}
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
@@ -139,13 +228,13 @@ func ParseJSONEvent(body []byte) (*Event, error) {
 				ev.Body = []byte(s)
 				continue
 			}
-			ev.Header = append(ev.Header, Field{Name: key, Value: s})
+			ev.fields = append(ev.fields, Field{Name: key, Value: s})
 			continue
 		}
 		var arr []string
 		if err := json.Unmarshal(raw, &arr); err == nil {
 			for _, v := range arr {
-				ev.Header = append(ev.Header, Field{Name: key, Value: v})
+				ev.fields = append(ev.fields, Field{Name: key, Value: v})
 			}
 			continue
 		}
@@ -157,7 +246,7 @@ func ParseJSONEvent(body []byte) (*Event, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: trailing data after json event", ErrFrame)
 	}
-	if _, ok := ev.Header.Lookup("Event-Name"); !ok {
+	if _, ok := ev.fields.Lookup("Event-Name"); !ok {
 		return nil, fmt.Errorf("%w: event without Event-Name", ErrFrame)
 	}
 	return ev, nil
@@ -165,7 +254,7 @@ func ParseJSONEvent(body []byte) (*Event, error) {
 
 // Get returns the decoded value of the first header called name.
 func (e *Event) Get(name string) string {
-	v, ok := e.Header.Lookup(name)
+	v, ok := e.lookup(name)
 	if !ok || !e.encoded {
 		return v
 	}
@@ -174,7 +263,7 @@ func (e *Event) Get(name string) string {
 
 // Has reports whether the event carries the header.
 func (e *Event) Has(name string) bool {
-	_, ok := e.Header.Lookup(name)
+	_, ok := e.lookup(name)
 	return ok
 }
 
@@ -182,7 +271,12 @@ func (e *Event) Has(name string) bool {
 func (e *Event) Var(name string) string { return e.Get("variable_" + name) }
 
 // Name is Event-Name; for CUSTOM events use Subclass.
-func (e *Event) Name() string { return e.Get("Event-Name") }
+func (e *Event) Name() string {
+	if e.name == "" {
+		e.name = e.Get("Event-Name")
+	}
+	return e.name
+}
 
 // Subclass is Event-Subclass of a CUSTOM event.
 func (e *Event) Subclass() string { return e.Get("Event-Subclass") }
@@ -197,8 +291,11 @@ func (e *Event) Kind() string {
 
 // Sequence is Event-Sequence, FreeSWITCH's per-process event counter (0 if absent).
 func (e *Event) Sequence() uint64 {
-	n, _ := strconv.ParseUint(e.Get("Event-Sequence"), 10, 64)
-	return n
+	if !e.seqOK {
+		e.seq, _ = strconv.ParseUint(e.Get("Event-Sequence"), 10, 64)
+		e.seqOK = true
+	}
+	return e.seq
 }
 
 // CoreUUID identifies the FreeSWITCH process; it changes on every restart.
@@ -246,7 +343,7 @@ func microTime(s string) time.Time {
 // Vars returns every channel variable the event carries, decoded.
 func (e *Event) Vars() map[string]string {
 	m := make(map[string]string)
-	for _, f := range e.Header {
+	for _, f := range e.Fields() {
 		if name, ok := strings.CutPrefix(f.Name, "variable_"); ok {
 			if _, dup := m[name]; !dup {
 				if e.encoded {

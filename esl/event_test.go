@@ -125,7 +125,7 @@ func TestUnescape(t *testing.T) {
 }
 
 func TestOtherLeg(t *testing.T) {
-	ev := &Event{Header: Header{{"Event-Name", "CHANNEL_UNBRIDGE"}, {"Unique-ID", "A"}, {"Bridge-A-Unique-ID", "A"}, {"Bridge-B-Unique-ID", "B"}}}
+	ev := NewEvent(Header{{"Event-Name", "CHANNEL_UNBRIDGE"}, {"Unique-ID", "A"}, {"Bridge-A-Unique-ID", "A"}, {"Bridge-B-Unique-ID", "B"}}, nil)
 	if got := ev.OtherLeg(); got != "B" {
 		t.Fatalf("OtherLeg = %q", got)
 	}

@@ -1,12 +1,13 @@
 package esl
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Content types FreeSWITCH writes on an event socket.
@@ -91,74 +92,126 @@ func asciiEqualFold(a, b string) bool {
 }
 
 // Reader reads frames from an event socket byte stream.
+//
+// It reads the socket into large slabs and hands out frames that point into
+// them: no per-frame allocation, no second copy. A frame's memory is never
+// written again once returned, so events can be kept as long as needed (a
+// kept event keeps its slab alive).
 type Reader struct {
-	r   *bufio.Reader
-	buf []byte
+	src  io.Reader
+	buf  []byte // current slab
+	r, w int    // unread bytes are buf[r:w]
+	err  error
 }
 
-// NewReader wraps r; the buffer is sized for full-size channel events (6-11 KB).
+const slabSize = 1 << 20
+
+// NewReader wraps r.
 func NewReader(r io.Reader) *Reader {
-	if br, ok := r.(*bufio.Reader); ok {
-		return &Reader{r: br}
-	}
-	return &Reader{r: bufio.NewReaderSize(r, 64<<10)}
+	return &Reader{src: r, buf: make([]byte, slabSize)}
 }
 
 // Buffered reports bytes already read from the socket but not yet framed.
-func (r *Reader) Buffered() int { return r.r.Buffered() }
+func (r *Reader) Buffered() int { return r.w - r.r }
+
+// fill reads more bytes, moving the unread tail to a fresh slab when the
+// current one has no room left for need bytes.
+func (r *Reader) fill(need int) error {
+	if r.err != nil {
+		return r.err
+	}
+	if len(r.buf)-r.r < need {
+		size := max(slabSize, need)
+		nb := make([]byte, size)
+		r.w = copy(nb, r.buf[r.r:r.w])
+		r.r, r.buf = 0, nb
+	} else if r.w == len(r.buf) {
+		// Room exists only before r: start a new slab rather than move
+		// bytes under frames already handed out.
+		nb := make([]byte, len(r.buf))
+		r.w = copy(nb, r.buf[r.r:r.w])
+		r.r, r.buf = 0, nb
+	}
+	n, err := r.src.Read(r.buf[r.w:])
+	r.w += n
+	if err != nil && n == 0 {
+		r.err = err
+		return err
+	}
+	return nil
+}
 
 // ReadFrame reads the next frame. The returned frame owns its memory.
 func (r *Reader) ReadFrame() (*Frame, error) {
-	r.buf = r.buf[:0]
+	// FreeSWITCH skips empty lines before a message; so do we.
 	for {
-		line, err := r.r.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			r.buf = append(r.buf, line...)
-			if len(r.buf) > maxHeaderBlock {
-				return nil, fmt.Errorf("%w: header block over %d bytes", ErrFrame, maxHeaderBlock)
-			}
-			continue
+		for r.r < r.w && (r.buf[r.r] == '\n' || r.buf[r.r] == '\r' && r.r+1 < r.w && r.buf[r.r+1] == '\n') {
+			r.r++
 		}
-		if err != nil {
-			if err == io.EOF && (len(r.buf) > 0 || len(line) > 0) {
-				return nil, io.ErrUnexpectedEOF
+		if r.r < r.w {
+			break
+		}
+		if err := r.fill(1); err != nil {
+			return nil, err
+		}
+	}
+	// The header block ends at the first blank line.
+	scanned := 0
+	end := -1
+	for {
+		if i := bytes.Index(r.buf[r.r+scanned:r.w], []byte("\n\n")); i >= 0 {
+			end = r.r + scanned + i + 2
+			break
+		}
+		if i := bytes.Index(r.buf[r.r+scanned:r.w], []byte("\n\r\n")); i >= 0 {
+			end = r.r + scanned + i + 3
+			break
+		}
+		if r.w-r.r > maxHeaderBlock {
+			return nil, fmt.Errorf("%w: header block over %d bytes", ErrFrame, maxHeaderBlock)
+		}
+		scanned = max(0, r.w-r.r-2)
+		if err := r.fill(r.w - r.r + 4096); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
 			}
 			return nil, err
 		}
-		// FreeSWITCH skips empty lines before a message; so do we.
-		if len(r.buf) == 0 && (len(line) == 1 || (len(line) == 2 && line[0] == '\r')) {
-			continue
-		}
-		r.buf = append(r.buf, line...)
-		if len(r.buf) > maxHeaderBlock {
-			return nil, fmt.Errorf("%w: header block over %d bytes", ErrFrame, maxHeaderBlock)
-		}
-		if len(line) == 1 || (len(line) == 2 && line[0] == '\r') {
-			break
-		}
 	}
-	// One allocation holds the header text; Field strings point into it.
-	text := string(r.buf)
+	text := unsafe.String(&r.buf[r.r], end-r.r)
 	hdr, err := parseHeaderBlock(text)
 	if err != nil {
 		return nil, err
 	}
 	f := &Frame{Header: hdr}
+	n := 0
 	if cl, ok := hdr.Lookup("Content-Length"); ok {
-		n, err := strconv.Atoi(cl)
+		n, err = strconv.Atoi(cl)
 		if err != nil || n < 0 || n > maxBody {
 			return nil, fmt.Errorf("%w: Content-Length %q", ErrFrame, cl)
 		}
-		if n > 0 {
-			f.Body = make([]byte, n)
-			if _, err := io.ReadFull(r.r, f.Body); err != nil {
-				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
-				}
+	}
+	for r.w-end < n {
+		hlen := end - r.r
+		if err := r.fill(hlen + n); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		// fill may have moved the frame to a new slab.
+		end = r.r + hlen
+		if text != unsafe.String(&r.buf[r.r], hlen) {
+			text = unsafe.String(&r.buf[r.r], hlen)
+			if f.Header, err = parseHeaderBlock(text); err != nil {
 				return nil, err
 			}
 		}
 	}
+	if n > 0 {
+		f.Body = r.buf[end : end+n : end+n]
+	}
+	r.r = end + n
 	return f, nil
 }
 

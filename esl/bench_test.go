@@ -1,0 +1,233 @@
+package esl_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/percipia/eslgo"
+	"github.com/percipia/eslgo/command"
+
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/esl/internal/blaster"
+)
+
+// counter is a Handler that counts events and signals when it reached want.
+type counter struct {
+	n    atomic.Int64
+	want int64
+	done chan struct{}
+	up   chan struct{}
+}
+
+func (c *counter) HandleEvent(_ string, ev *esl.Event) {
+	if c.n.Add(1) == c.want {
+		close(c.done)
+	}
+}
+
+func (c *counter) HandleNode(st esl.NodeState) {
+	if st.Up {
+		select {
+		case c.up <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// BenchmarkIngest compares events/s through this package's event path
+// (own framing and parse, ordered delivery from one goroutine) with
+// eslgo's listener path, on the same captured event mix.
+func BenchmarkIngest(b *testing.B) {
+	b.Run("esl", func(b *testing.B) {
+		srv, err := blaster.New(b.N, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		addr, err := srv.Listen()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer srv.Close()
+		h := &counter{want: int64(b.N), done: make(chan struct{}), up: make(chan struct{}, 1)}
+		cl, err := esl.New(esl.Config{Nodes: []esl.Node{{Name: "bench", Addr: addr, Password: "x"}}, Events: []string{"ALL"}}, h)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		b.ResetTimer()
+		start := time.Now()
+		go func() { cl.Run(ctx); close(done) }()
+		select {
+		case <-h.done:
+		case <-time.After(5 * time.Minute):
+			b.Fatalf("only %d of %d events", h.n.Load(), b.N)
+		}
+		el := time.Since(start)
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/el.Seconds(), "events/s")
+		if s := cl.Stats(); s.Duplicates.Load() != 0 || s.Malformed.Load() != 0 {
+			b.Fatalf("dups=%d malformed=%d", s.Duplicates.Load(), s.Malformed.Load())
+		}
+		cancel()
+		<-done
+	})
+	b.Run("eslgo", func(b *testing.B) {
+		srv, err := blaster.New(b.N, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		addr, err := srv.Listen()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer srv.Close()
+		var n atomic.Int64
+		done := make(chan struct{})
+		opts := eslgo.DefaultInboundOptions
+		opts.Password = "x"
+		opts.Logger = eslgo.NilLogger{}
+		b.ResetTimer()
+		start := time.Now()
+		conn, err := opts.Dial(addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		conn.RegisterEventListener(eslgo.EventListenAll, func(ev *eslgo.Event) {
+			if n.Add(1) == int64(b.N) {
+				close(done)
+			}
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if _, err := conn.SendCommand(ctx, command.Event{Format: "plain", Listen: []string{"ALL"}}); err != nil {
+			b.Fatal(err)
+		}
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Minute):
+			b.Fatalf("only %d of %d events", n.Load(), b.N)
+		}
+		el := time.Since(start)
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/el.Seconds(), "events/s")
+	})
+}
+
+// TestMain lets the benchmark below start this test binary as a separate
+// event source, so the CPU it measures is the client's alone.
+func TestMain(m *testing.M) {
+	if rate := os.Getenv("ESL_BLASTER_RATE"); rate != "" {
+		r, _ := strconv.Atoi(rate)
+		srv, err := blaster.New(0, r)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		addr, err := srv.Listen()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println(addr)
+		// Runs until the parent closes our stdin.
+		io.Copy(io.Discard, os.Stdin)
+		srv.Close()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// BenchmarkIngestPaced20k feeds 20,000 captured events/s from another
+// process and reports the share of one core this process spent taking them
+// in (parse, order, deliver). One op is one event.
+func BenchmarkIngestPaced20k(b *testing.B) {
+	const rate = 20000
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ESL_BLASTER_RATE="+strconv.Itoa(rate))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	var addr string
+	if _, err := fmt.Fscanln(out, &addr); err != nil {
+		b.Fatal(err)
+	}
+	h := &counter{want: int64(b.N), done: make(chan struct{}), up: make(chan struct{}, 1)}
+	cl, err := esl.New(esl.Config{Nodes: []esl.Node{{Name: "bench", Addr: addr, Password: "x"}}, Events: []string{"ALL"}}, h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { cl.Run(ctx); close(done) }()
+	<-h.up
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	start := time.Now()
+	b.ResetTimer()
+	select {
+	case <-h.done:
+	case <-time.After(time.Duration(b.N)*time.Second/rate + time.Minute):
+		b.Fatalf("only %d of %d events", h.n.Load(), b.N)
+	}
+	b.StopTimer()
+	wall := time.Since(start)
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano()-ru0.Utime.Nano()) + time.Duration(ru1.Stime.Nano()-ru0.Stime.Nano())
+	b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "cpu-%")
+	b.ReportMetric(float64(b.N)/wall.Seconds(), "events/s")
+	cancel()
+	<-done
+}
+
+// BenchmarkParse is framing plus parsing of the captured mix from memory:
+// the work per event with no socket and no delivery.
+func BenchmarkParse(b *testing.B) {
+	mix, err := blaster.Frames()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var stream []byte
+	for _, f := range mix {
+		stream = append(stream, f...)
+	}
+	b.SetBytes(int64(len(stream) / len(mix)))
+	b.ResetTimer()
+	n := 0
+	for n < b.N {
+		rd := esl.NewReader(bytes.NewReader(stream))
+		for n < b.N {
+			f, err := rd.ReadFrame()
+			if err != nil {
+				break
+			}
+			ev, err := esl.ParseEvent(f.ContentType(), f.Body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = ev.Sequence()
+			_ = ev.UniqueID()
+			n++
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
