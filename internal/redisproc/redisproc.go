@@ -113,8 +113,9 @@ func start(ctx context.Context, o Options, port int) (*Proc, error) {
 	cmd := exec.Command(o.Bin, args...)
 	cmd.Dir = o.Dir
 	// Its own process group, so a Ctrl-C to `make run` reaches us first and
-	// we stop redis after draining.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	// we stop redis after draining; and it dies with us if we are killed,
+	// so no redis-server outlives the service or a test binary.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("redisproc: start %s: %w", o.Bin, err)
 	}

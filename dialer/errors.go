@@ -1,0 +1,74 @@
+package dialer
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNotFound means the agent, call or record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict means the write collides with existing data: a duplicate
+// unique value (username, extension, lead phone in a campaign...) or a record
+// that is already in a final state.
+var ErrConflict = errors.New("conflict")
+
+// ErrStateMismatch means a compare-and-set failed: the agent (or callback) is
+// not in the state, or not holding the call, the caller expected. Nothing was
+// changed; re-read and decide again.
+var ErrStateMismatch = errors.New("state mismatch")
+
+// ErrInvalidTransition means the requested state change is never allowed
+// (see NextAgentState), whatever the current state is.
+var ErrInvalidTransition = errors.New("invalid state transition")
+
+// ErrNoAgent means no READY agent matches a reservation request.
+var ErrNoAgent = errors.New("no agent available")
+
+// ErrInvalid means an input failed validation; the error is a *FieldError
+// naming the field.
+var ErrInvalid = errors.New("invalid input")
+
+// ErrInUse means a record cannot be deleted because other records refer to
+// it, or because the system relies on it (system dispositions).
+var ErrInUse = errors.New("in use")
+
+// ErrBadCredentials means a username/password pair or an API key did not
+// verify. It deliberately does not say which part was wrong.
+var ErrBadCredentials = errors.New("bad credentials")
+
+// ErrDisabled means the user is disabled or the API key is revoked or expired.
+var ErrDisabled = errors.New("disabled")
+
+// FieldError is a validation failure of one named input field. It matches
+// ErrInvalid with errors.Is.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason) }
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// StateMismatchError reports what the agent actually was when a
+// compare-and-set failed. It matches ErrStateMismatch with errors.Is.
+type StateMismatchError struct {
+	Agent    AgentID
+	Expected AgentState
+	Actual   AgentState
+	// Call is the call the agent actually holds, if any.
+	Call CallID
+}
+
+func (e *StateMismatchError) Error() string {
+	s := fmt.Sprintf("agent %d is %s, expected %s", e.Agent, e.Actual, e.Expected)
+	if e.Call != "" {
+		s += " (call " + string(e.Call) + ")"
+	}
+	return s
+}
+
+// Unwrap makes errors.Is(err, ErrStateMismatch) true.
+func (e *StateMismatchError) Unwrap() error { return ErrStateMismatch }

@@ -1,0 +1,81 @@
+package dialer
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/google/uuid"
+)
+
+// Durable entities are numbered by the database that owns them. Distinct
+// types keep an agent id from being passed where a lead id is expected.
+type (
+	UserID     int64
+	AgentID    int64
+	CampaignID int64
+	LeadID     int64
+	QueueID    int64
+	CallbackID int64
+	APIKeyID   int64
+)
+
+func (id UserID) String() string     { return strconv.FormatInt(int64(id), 10) }
+func (id AgentID) String() string    { return strconv.FormatInt(int64(id), 10) }
+func (id CampaignID) String() string { return strconv.FormatInt(int64(id), 10) }
+func (id LeadID) String() string     { return strconv.FormatInt(int64(id), 10) }
+func (id QueueID) String() string    { return strconv.FormatInt(int64(id), 10) }
+func (id CallbackID) String() string { return strconv.FormatInt(int64(id), 10) }
+func (id APIKeyID) String() string   { return strconv.FormatInt(int64(id), 10) }
+
+// ParseAgentID parses the decimal form produced by AgentID.String.
+func ParseAgentID(s string) (AgentID, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, &FieldError{Field: "agent_id", Reason: fmt.Sprintf("not a positive integer: %q", s)}
+	}
+	return AgentID(n), nil
+}
+
+// CallID and LegID are UUIDs chosen by us before anything is sent to the
+// switch (they become FreeSWITCH origination_uuid values), so a late event can
+// always be matched to its call.
+type (
+	CallID string
+	LegID  string
+)
+
+// NewCallID returns a fresh random call id.
+func NewCallID() CallID { return CallID(uuid.NewString()) }
+
+// NewLegID returns a fresh random leg id.
+func NewLegID() LegID { return LegID(uuid.NewString()) }
+
+func (id CallID) String() string { return string(id) }
+func (id LegID) String() string  { return string(id) }
+
+// Valid reports whether id is a canonical lowercase UUID. Call ids reach
+// switch commands, so nothing else may pass.
+func (id CallID) Valid() bool { return isUUID(string(id)) }
+
+// Valid reports whether id is a canonical lowercase UUID.
+func (id LegID) Valid() bool { return isUUID(string(id)) }
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}

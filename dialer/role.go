@@ -1,0 +1,53 @@
+package dialer
+
+import "fmt"
+
+// Role is what a user or API key may do. Roles are ordered: an admin may do
+// what a supervisor may, a supervisor what an agent may.
+type Role string
+
+const (
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+func (r Role) rank() int {
+	switch r {
+	case RoleAgent:
+		return 1
+	case RoleSupervisor:
+		return 2
+	case RoleAdmin:
+		return 3
+	}
+	return 0
+}
+
+// Valid reports whether r is a defined role.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
+func (r Role) String() string { return string(r) }
+
+// AtLeast reports whether r grants everything min grants. An invalid role
+// grants nothing.
+func (r Role) AtLeast(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
+
+// ParseRole parses "admin", "supervisor" or "agent".
+func ParseRole(s string) (Role, error) {
+	r := Role(s)
+	if !r.Valid() {
+		return "", &FieldError{Field: "role", Reason: fmt.Sprintf("unknown role %q", s)}
+	}
+	return r, nil
+}
+
+// UnmarshalText rejects unknown roles at the JSON boundary.
+func (r *Role) UnmarshalText(b []byte) error {
+	v, err := ParseRole(string(b))
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}

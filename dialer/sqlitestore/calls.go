@@ -1,0 +1,451 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+const callCols = `id, direction, origin, campaign_id, lead_id, agent_id, from_number, to_number, state, hangup_cause,
+	outcome, billsec, created_at, answered_at, bridged_at, ended_at, recording_path, disposition, notes`
+
+func scanCall(row interface{ Scan(...any) error }) (dialer.Call, error) {
+	var c dialer.Call
+	var campaign, lead, agent, created, answered, bridged, ended sql.NullInt64
+	var dispo sql.NullString
+	err := row.Scan(&c.ID, &c.Direction, &c.Origin, &campaign, &lead, &agent, &c.FromNumber, &c.ToNumber, &c.State,
+		&c.HangupCause, &c.Outcome, &c.Billsec, &created, &answered, &bridged, &ended, &c.RecordingPath, &dispo, &c.Notes)
+	c.Campaign, c.Lead, c.Agent = dialer.CampaignID(campaign.Int64), dialer.LeadID(lead.Int64), dialer.AgentID(agent.Int64)
+	c.CreatedAt, c.AnsweredAt, c.BridgedAt, c.EndedAt = fromMS(created), fromMS(answered), fromMS(bridged), fromMS(ended)
+	c.Disposition = dispo.String
+	return c, err
+}
+
+func getCall(ctx context.Context, q dbtx, id dialer.CallID) (dialer.Call, error) {
+	c, err := scanCall(q.QueryRowContext(ctx, `SELECT `+callCols+` FROM calls WHERE id = ?`, id))
+	return c, mapErr(err, "call "+string(id), false)
+}
+
+// appendEvent adds the next event of a call's timeline.
+func appendEvent(ctx context.Context, tx *sql.Tx, ev dialer.CallEvent) (int64, error) {
+	var seq int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO call_events (call_id, seq, at, kind, leg_id, data)
+		SELECT ?, coalesce(max(seq), 0) + 1, ?, ?, ?, ? FROM call_events WHERE call_id = ? RETURNING seq`,
+		ev.Call, ev.At.UnixMilli(), ev.Kind, nullText(string(ev.Leg)), jsonOr(ev.Data, "{}"), ev.Call).Scan(&seq)
+	return seq, mapErr(err, "call "+string(ev.Call)+" event "+ev.Kind, false)
+}
+
+func eventData(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func insertLeg(ctx context.Context, tx *sql.Tx, l dialer.CallLeg) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO call_legs (id, call_id, role, endpoint, node, agent_id, created_at, answered_at, ended_at, hangup_cause)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.ID, l.Call, string(l.Role), l.Endpoint, l.Node, nullID(l.Agent), l.CreatedAt.UnixMilli(), ms(l.AnsweredAt),
+		ms(l.EndedAt), l.HangupCause)
+	if err != nil {
+		return mapErr(err, "call "+string(l.Call)+" leg "+string(l.ID), false)
+	}
+	_, err = appendEvent(ctx, tx, dialer.CallEvent{
+		Call: l.Call, At: l.CreatedAt, Kind: dialer.EventLegAdded, Leg: l.ID,
+		Data: eventData(map[string]any{"role": l.Role, "endpoint": l.Endpoint, "agent_id": l.Agent}),
+	})
+	return err
+}
+
+// CreateCall implements dialer.CallLog. Legs with no call id get c.ID.
+func (s *Store) CreateCall(ctx context.Context, c dialer.Call, legs ...dialer.CallLeg) (dialer.Call, error) {
+	if c.State == "" {
+		c.State = dialer.CallCreated
+	}
+	if err := c.Validate(); err != nil {
+		return dialer.Call{}, err
+	}
+	var out dialer.Call
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO calls (id, direction, origin, campaign_id, lead_id, agent_id, from_number,
+			to_number, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, string(c.Direction), string(c.Origin), nullID(c.Campaign), nullID(c.Lead), nullID(c.Agent),
+			c.FromNumber, c.ToNumber, string(c.State), c.CreatedAt.UnixMilli())
+		if err != nil {
+			return mapErr(err, "create call "+string(c.ID), false)
+		}
+		if _, err := appendEvent(ctx, tx, dialer.CallEvent{Call: c.ID, At: c.CreatedAt, Kind: dialer.EventCallCreated,
+			Data: eventData(map[string]any{"direction": c.Direction, "origin": c.Origin, "to": c.ToNumber})}); err != nil {
+			return err
+		}
+		for _, l := range legs {
+			if l.Call == "" {
+				l.Call = c.ID
+			}
+			if l.Call != c.ID {
+				return &dialer.FieldError{Field: "legs.call_id", Reason: "leg belongs to another call"}
+			}
+			if err := insertLeg(ctx, tx, l); err != nil {
+				return err
+			}
+		}
+		out, err = getCall(ctx, tx, c.ID)
+		return err
+	})
+	return out, err
+}
+
+// AddCallLeg implements dialer.CallLog; an ended call takes no new leg.
+func (s *Store) AddCallLeg(ctx context.Context, l dialer.CallLeg) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		c, err := getCall(ctx, tx, l.Call)
+		if err != nil {
+			return err
+		}
+		if c.State == dialer.CallEnded {
+			return fmt.Errorf("call %s has ended: %w", c.ID, dialer.ErrConflict)
+		}
+		return insertLeg(ctx, tx, l)
+	})
+}
+
+// RecordCallProgress implements dialer.CallLog. The state only moves
+// forward (bridged may repeat, after a transfer); after the end, events are
+// still recorded but the state is frozen.
+func (s *Store) RecordCallProgress(ctx context.Context, p dialer.CallProgress) (int64, error) {
+	if err := p.Validate(); err != nil {
+		return 0, err
+	}
+	var seq int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		c, err := getCall(ctx, tx, p.Call)
+		if err != nil {
+			return err
+		}
+		if p.State != "" {
+			if c.State == dialer.CallEnded {
+				return fmt.Errorf("call %s has ended: %w", c.ID, dialer.ErrConflict)
+			}
+			if p.State.Rank() < c.State.Rank() {
+				return fmt.Errorf("call %s is %s, cannot go back to %s: %w", c.ID, c.State, p.State, dialer.ErrConflict)
+			}
+		}
+		at := p.At.UnixMilli()
+		rank := p.State.Rank()
+		_, err = tx.ExecContext(ctx, `UPDATE calls SET
+			state = CASE WHEN ?1 = '' THEN state ELSE ?1 END,
+			answered_at = CASE WHEN ?2 >= 3 AND answered_at IS NULL THEN ?3 ELSE answered_at END,
+			bridged_at = CASE WHEN ?2 >= 4 AND bridged_at IS NULL THEN ?3 ELSE bridged_at END,
+			agent_id = coalesce(?4, agent_id),
+			recording_path = CASE WHEN ?5 = '' THEN recording_path ELSE ?5 END
+			WHERE id = ?6`,
+			string(p.State), rank, at, nullID(p.Agent), p.RecordingPath, p.Call)
+		if err != nil {
+			return mapErr(err, "call "+string(p.Call), false)
+		}
+		if p.LegAnswered || p.LegEnded {
+			res, err := tx.ExecContext(ctx, `UPDATE call_legs SET
+				answered_at = CASE WHEN ?1 THEN coalesce(answered_at, ?3) ELSE answered_at END,
+				ended_at = CASE WHEN ?2 THEN coalesce(ended_at, ?3) ELSE ended_at END,
+				hangup_cause = CASE WHEN ?2 AND hangup_cause = '' THEN ?4 ELSE hangup_cause END
+				WHERE id = ?5 AND call_id = ?6`,
+				p.LegAnswered, p.LegEnded, at, p.LegCause, p.Leg, p.Call)
+			if err != nil {
+				return mapErr(err, "leg "+string(p.Leg), false)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return &dialer.FieldError{Field: "leg_id", Reason: "not a leg of this call"}
+			}
+		}
+		seq, err = appendEvent(ctx, tx, dialer.CallEvent{Call: p.Call, At: p.At, Kind: p.Kind, Leg: p.Leg, Data: p.Data})
+		return err
+	})
+	return seq, err
+}
+
+// FinishCall implements dialer.CallLog.
+func (s *Store) FinishCall(ctx context.Context, e dialer.CallEnd) (dialer.Call, error) {
+	if err := e.Validate(); err != nil {
+		return dialer.Call{}, err
+	}
+	var out dialer.Call
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		c, err := getCall(ctx, tx, e.Call)
+		if err != nil {
+			return err
+		}
+		if c.State == dialer.CallEnded {
+			return fmt.Errorf("call %s has already ended: %w", c.ID, dialer.ErrConflict)
+		}
+		at := e.At.UnixMilli()
+		_, err = tx.ExecContext(ctx, `UPDATE calls SET state = 'ended', ended_at = ?, hangup_cause = ?, outcome = ?,
+			billsec = ?, recording_path = CASE WHEN ? = '' THEN recording_path ELSE ? END WHERE id = ?`,
+			at, e.HangupCause, string(e.Outcome), e.Billsec, e.RecordingPath, e.RecordingPath, e.Call)
+		if err != nil {
+			return mapErr(err, "finish call "+string(e.Call), false)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE call_legs SET ended_at = ?,
+			hangup_cause = CASE WHEN hangup_cause = '' THEN ? ELSE hangup_cause END
+			WHERE call_id = ? AND ended_at IS NULL`, at, e.HangupCause, e.Call); err != nil {
+			return mapErr(err, "finish call legs", false)
+		}
+		if c.Lead != 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET last_call_at = ?, last_outcome = ?, updated_at = ? WHERE id = ?`,
+				at, string(e.Outcome), s.now().UnixMilli(), c.Lead); err != nil {
+				return mapErr(err, "finish call lead", false)
+			}
+		}
+		if _, err := appendEvent(ctx, tx, dialer.CallEvent{Call: e.Call, At: e.At, Kind: dialer.EventCallEnded,
+			Data: eventData(map[string]any{"cause": e.HangupCause, "outcome": e.Outcome, "billsec": e.Billsec})}); err != nil {
+			return err
+		}
+		out, err = getCall(ctx, tx, e.Call)
+		return err
+	})
+	return out, err
+}
+
+// DisposeCall implements dialer.CallLog. Disposing again replaces the
+// code and notes (a supervisor's correction) and applies the new code.
+func (s *Store) DisposeCall(ctx context.Context, d dialer.Disposal) (dialer.Call, error) {
+	if err := d.Validate(); err != nil {
+		return dialer.Call{}, err
+	}
+	var out dialer.Call
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		code, err := scanDisposition(tx.QueryRowContext(ctx, `SELECT `+dispositionCols+` FROM dispositions WHERE code = ?`, d.Code))
+		if errors.Is(err, sql.ErrNoRows) {
+			return &dialer.FieldError{Field: "code", Reason: "unknown disposition " + d.Code}
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case code.SchedulesCallback && d.Callback == nil:
+			return &dialer.FieldError{Field: "callback.due_at", Reason: d.Code + " schedules a callback"}
+		case !code.SchedulesCallback && d.Callback != nil:
+			return &dialer.FieldError{Field: "callback", Reason: d.Code + " does not schedule callbacks"}
+		}
+		c, err := getCall(ctx, tx, d.Call)
+		if err != nil {
+			return err
+		}
+		if c.State != dialer.CallEnded {
+			return fmt.Errorf("call %s has not ended: %w", c.ID, dialer.ErrConflict)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE calls SET disposition = ?, notes = ? WHERE id = ?`, d.Code, d.Notes, d.Call); err != nil {
+			return mapErr(err, "dispose call "+string(d.Call), false)
+		}
+		now := s.now()
+		if c.Lead != 0 {
+			status := dialer.LeadRetry
+			switch {
+			case code.MarksDNC:
+				status = dialer.LeadDNC
+			case code.SchedulesCallback:
+				status = dialer.LeadCallback
+			case code.Final:
+				status = dialer.LeadDone
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET status = ?, last_disposition = ?, updated_at = ? WHERE id = ?`,
+				string(status), d.Code, now.UnixMilli(), c.Lead); err != nil {
+				return mapErr(err, "dispose lead", false)
+			}
+		}
+		if code.MarksDNC {
+			phone := c.ToNumber
+			if c.Direction == dialer.Inbound {
+				phone = c.FromNumber
+			}
+			if c.Lead != 0 {
+				if err := tx.QueryRowContext(ctx, `SELECT phone FROM leads WHERE id = ?`, c.Lead).Scan(&phone); err != nil {
+					return err
+				}
+			}
+			if dialer.ValidPhone(phone) {
+				if err := addDNC(ctx, tx, phone, 0, "disposition "+d.Code+" on call "+string(c.ID), d.At); err != nil {
+					return err
+				}
+			}
+		}
+		var cbID dialer.CallbackID
+		if d.Callback != nil {
+			if c.Lead == 0 {
+				return &dialer.FieldError{Field: "callback", Reason: "the call has no lead to call back"}
+			}
+			cb := dialer.Callback{Lead: c.Lead, Call: c.ID, DueAt: d.Callback.DueAt, Notes: d.Callback.Notes}
+			if !d.Callback.Anyone {
+				cb.Agent = d.Agent
+			}
+			created, err := createCallback(ctx, tx, cb, now)
+			if err != nil {
+				return err
+			}
+			cbID = created.ID
+		}
+		if _, err := appendEvent(ctx, tx, dialer.CallEvent{Call: d.Call, At: d.At, Kind: dialer.EventDisposition,
+			Data: eventData(map[string]any{"code": d.Code, "agent_id": d.Agent, "callback_id": cbID})}); err != nil {
+			return err
+		}
+		out, err = getCall(ctx, tx, d.Call)
+		return err
+	})
+	return out, err
+}
+
+// Call implements dialer.CallLog.
+func (s *Store) Call(ctx context.Context, id dialer.CallID) (dialer.Call, error) {
+	return getCall(ctx, s.r, id)
+}
+
+// CallLegs implements dialer.CallLog, in creation order.
+func (s *Store) CallLegs(ctx context.Context, id dialer.CallID) ([]dialer.CallLeg, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, call_id, role, endpoint, node, agent_id, created_at, answered_at, ended_at,
+		hangup_cause FROM call_legs WHERE call_id = ? ORDER BY created_at, rowid`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dialer.CallLeg
+	for rows.Next() {
+		var l dialer.CallLeg
+		var agent, created, answered, ended sql.NullInt64
+		if err := rows.Scan(&l.ID, &l.Call, &l.Role, &l.Endpoint, &l.Node, &agent, &created, &answered, &ended, &l.HangupCause); err != nil {
+			return nil, err
+		}
+		l.Agent = dialer.AgentID(agent.Int64)
+		l.CreatedAt, l.AnsweredAt, l.EndedAt = fromMS(created), fromMS(answered), fromMS(ended)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// CallEvents implements dialer.CallLog, in order.
+func (s *Store) CallEvents(ctx context.Context, id dialer.CallID) ([]dialer.CallEvent, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT call_id, seq, at, kind, leg_id, data FROM call_events WHERE call_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dialer.CallEvent
+	for rows.Next() {
+		var e dialer.CallEvent
+		var at sql.NullInt64
+		var leg sql.NullString
+		var data string
+		if err := rows.Scan(&e.Call, &e.Seq, &at, &e.Kind, &leg, &data); err != nil {
+			return nil, err
+		}
+		e.At, e.Leg, e.Data = fromMS(at), dialer.LegID(leg.String), json.RawMessage(data)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ListCalls implements dialer.CallLog: newest first, paged with Before.
+func (s *Store) ListCalls(ctx context.Context, f dialer.CallFilter) ([]dialer.Call, error) {
+	q := `SELECT ` + callCols + ` FROM calls WHERE 1`
+	var args []any
+	add := func(cond string, v any) {
+		q += ` AND ` + cond
+		args = append(args, v)
+	}
+	if f.Agent != 0 {
+		add(`agent_id = ?`, f.Agent)
+	}
+	if f.Campaign != 0 {
+		add(`campaign_id = ?`, f.Campaign)
+	}
+	if f.Lead != 0 {
+		add(`lead_id = ?`, f.Lead)
+	}
+	if f.Direction != "" {
+		add(`direction = ?`, string(f.Direction))
+	}
+	if f.Live {
+		q += ` AND state <> 'ended'`
+	}
+	if !f.Since.IsZero() {
+		add(`created_at >= ?`, f.Since.UnixMilli())
+	}
+	if !f.Until.IsZero() {
+		add(`created_at < ?`, f.Until.UnixMilli())
+	}
+	if f.Before != "" {
+		q += ` AND (created_at, id) < (SELECT created_at, id FROM calls WHERE id = ?)`
+		args = append(args, f.Before)
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	args = append(args, limit(f.Limit))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dialer.Call
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ---- audit
+
+// AppendAudit implements dialer.AuditLog. A zero At is now.
+func (s *Store) AppendAudit(ctx context.Context, e dialer.AuditEntry) (dialer.AuditEntry, error) {
+	if err := e.Validate(); err != nil {
+		return dialer.AuditEntry{}, err
+	}
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	e.At = time.UnixMilli(e.At.UnixMilli()).UTC()
+	err := s.w.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor, action, target, data) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		e.At.UnixMilli(), e.Actor, e.Action, e.Target, jsonOr(e.Data, "{}")).Scan(&e.ID)
+	if len(e.Data) == 0 {
+		e.Data = json.RawMessage("{}")
+	}
+	return e, mapErr(err, "audit "+e.Action, false)
+}
+
+// ListAudit implements dialer.AuditLog.
+func (s *Store) ListAudit(ctx context.Context, beforeID int64, max int) ([]dialer.AuditEntry, error) {
+	q := `SELECT id, at, actor, action, target, data FROM audit_log`
+	var args []any
+	if beforeID > 0 {
+		q += ` WHERE id < ?`
+		args = append(args, beforeID)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit(max))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dialer.AuditEntry
+	for rows.Next() {
+		var e dialer.AuditEntry
+		var at sql.NullInt64
+		var data string
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &data); err != nil {
+			return nil, err
+		}
+		e.At, e.Data = fromMS(at), json.RawMessage(data)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

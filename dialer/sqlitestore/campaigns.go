@@ -1,0 +1,402 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+// ---- campaigns
+
+const campaignCols = `id, name, dial_mode, caller_id, abandon_message, script, wrapup_seconds, max_attempts, active, settings, created_at, updated_at`
+
+func scanCampaign(row interface{ Scan(...any) error }) (dialer.Campaign, error) {
+	var c dialer.Campaign
+	var settings string
+	var created, updated sql.NullInt64
+	err := row.Scan(&c.ID, &c.Name, &c.DialMode, &c.CallerID, &c.AbandonMessage, &c.Script, &c.WrapUpSeconds,
+		&c.MaxAttempts, &c.Active, &settings, &created, &updated)
+	c.Settings = json.RawMessage(settings)
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return c, err
+}
+
+// CreateCampaign implements dialer.CampaignStore.
+func (s *Store) CreateCampaign(ctx context.Context, c dialer.Campaign) (dialer.Campaign, error) {
+	if err := c.Validate(); err != nil {
+		return dialer.Campaign{}, err
+	}
+	now := s.now().UnixMilli()
+	out, err := scanCampaign(s.w.QueryRowContext(ctx, `INSERT INTO campaigns (name, dial_mode, caller_id, abandon_message, script,
+		wrapup_seconds, max_attempts, active, settings, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+campaignCols,
+		c.Name, string(c.DialMode), c.CallerID, c.AbandonMessage, c.Script, c.WrapUpSeconds, c.MaxAttempts,
+		boolInt(c.Active), jsonOr(c.Settings, "{}"), now, now))
+	return out, mapErr(err, "create campaign "+c.Name, false)
+}
+
+// Campaign implements dialer.CampaignStore.
+func (s *Store) Campaign(ctx context.Context, id dialer.CampaignID) (dialer.Campaign, error) {
+	c, err := scanCampaign(s.r.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns WHERE id = ?`, id))
+	return c, mapErr(err, fmt.Sprintf("campaign %d", id), false)
+}
+
+// ListCampaigns implements dialer.CampaignStore.
+func (s *Store) ListCampaigns(ctx context.Context) ([]dialer.Campaign, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dialer.Campaign
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UpdateCampaign implements dialer.CampaignStore.
+func (s *Store) UpdateCampaign(ctx context.Context, c dialer.Campaign) (dialer.Campaign, error) {
+	if err := c.Validate(); err != nil {
+		return dialer.Campaign{}, err
+	}
+	out, err := scanCampaign(s.w.QueryRowContext(ctx, `UPDATE campaigns SET name = ?, dial_mode = ?, caller_id = ?,
+		abandon_message = ?, script = ?, wrapup_seconds = ?, max_attempts = ?, active = ?, settings = ?, updated_at = ?
+		WHERE id = ? RETURNING `+campaignCols,
+		c.Name, string(c.DialMode), c.CallerID, c.AbandonMessage, c.Script, c.WrapUpSeconds, c.MaxAttempts,
+		boolInt(c.Active), jsonOr(c.Settings, "{}"), s.now().UnixMilli(), c.ID))
+	return out, mapErr(err, fmt.Sprintf("update campaign %d", c.ID), false)
+}
+
+// DeleteCampaign implements dialer.CampaignStore. Its leads, callbacks and
+// DNC entries go with it; call records stay, without the campaign.
+func (s *Store) DeleteCampaign(ctx context.Context, id dialer.CampaignID) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM campaigns WHERE id = ?`, id)
+	return affected(res, err, fmt.Sprintf("delete campaign %d", id))
+}
+
+// ---- leads
+
+const leadCols = `id, campaign_id, phone, phone2, first_name, last_name, email, time_zone, custom, status, attempts,
+	last_call_at, next_call_at, last_outcome, last_disposition, created_at, updated_at`
+
+func scanLead(row interface{ Scan(...any) error }) (dialer.Lead, error) {
+	var l dialer.Lead
+	var custom string
+	var lastCall, nextCall, created, updated sql.NullInt64
+	var dispo sql.NullString
+	err := row.Scan(&l.ID, &l.Campaign, &l.Phone, &l.Phone2, &l.FirstName, &l.LastName, &l.Email, &l.TimeZone, &custom,
+		&l.Status, &l.Attempts, &lastCall, &nextCall, &l.LastOutcome, &dispo, &created, &updated)
+	if err != nil {
+		return l, err
+	}
+	if custom != "{}" {
+		if err := json.Unmarshal([]byte(custom), &l.Custom); err != nil {
+			return l, fmt.Errorf("lead %d custom fields: %w", l.ID, err)
+		}
+	}
+	l.LastDisposition = dispo.String
+	l.LastCallAt, l.NextCallAt = fromMS(lastCall), fromMS(nextCall)
+	l.CreatedAt, l.UpdatedAt = fromMS(created), fromMS(updated)
+	return l, nil
+}
+
+func customJSON(m map[string]string) (string, error) {
+	if len(m) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	return string(b), err
+}
+
+func (l *leadArgs) fill(d dialer.Lead) error {
+	if d.Status == "" {
+		d.Status = dialer.LeadNew
+	}
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	custom, err := customJSON(d.Custom)
+	if err != nil {
+		return err
+	}
+	*l = leadArgs{
+		d.Campaign, d.Phone, d.Phone2, d.FirstName, d.LastName, d.Email, d.TimeZone, custom, string(d.Status),
+		d.Attempts, ms(d.LastCallAt), ms(d.NextCallAt), string(d.LastOutcome), nullText(d.LastDisposition),
+	}
+	return nil
+}
+
+// leadArgs are the writable columns in leadCols order (after id).
+type leadArgs [14]any
+
+// CreateLead implements dialer.CampaignStore. Status defaults to new; a
+// number already in the campaign is ErrConflict.
+func (s *Store) CreateLead(ctx context.Context, l dialer.Lead) (dialer.Lead, error) {
+	var a leadArgs
+	if err := a.fill(l); err != nil {
+		return dialer.Lead{}, err
+	}
+	now := s.now().UnixMilli()
+	out, err := scanLead(s.w.QueryRowContext(ctx, `INSERT INTO leads (campaign_id, phone, phone2, first_name, last_name, email,
+		time_zone, custom, status, attempts, last_call_at, next_call_at, last_outcome, last_disposition, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+leadCols, append(a[:], now, now)...))
+	return out, mapErr(err, "create lead "+l.Phone, false)
+}
+
+// Lead implements dialer.CampaignStore.
+func (s *Store) Lead(ctx context.Context, id dialer.LeadID) (dialer.Lead, error) {
+	l, err := scanLead(s.r.QueryRowContext(ctx, `SELECT `+leadCols+` FROM leads WHERE id = ?`, id))
+	return l, mapErr(err, fmt.Sprintf("lead %d", id), false)
+}
+
+// ListLeads implements dialer.CampaignStore, by id ascending.
+func (s *Store) ListLeads(ctx context.Context, f dialer.LeadFilter) ([]dialer.Lead, error) {
+	q := `SELECT ` + leadCols + ` FROM leads WHERE id > ?`
+	args := []any{f.AfterID}
+	if f.Campaign != 0 {
+		q += ` AND campaign_id = ?`
+		args = append(args, f.Campaign)
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, string(f.Status))
+	}
+	if f.Phone != "" {
+		q += ` AND phone = ?`
+		args = append(args, f.Phone)
+	}
+	q += ` ORDER BY id LIMIT ?`
+	args = append(args, limit(f.Limit))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dialer.Lead
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// limit bounds list sizes: default 100, at most 1000.
+func limit(n int) int {
+	if n <= 0 {
+		return 100
+	}
+	return min(n, 1000)
+}
+
+// UpdateLead implements dialer.CampaignStore; every field is replaced.
+func (s *Store) UpdateLead(ctx context.Context, l dialer.Lead) (dialer.Lead, error) {
+	var a leadArgs
+	if err := a.fill(l); err != nil {
+		return dialer.Lead{}, err
+	}
+	out, err := scanLead(s.w.QueryRowContext(ctx, `UPDATE leads SET campaign_id = ?, phone = ?, phone2 = ?, first_name = ?,
+		last_name = ?, email = ?, time_zone = ?, custom = ?, status = ?, attempts = ?, last_call_at = ?, next_call_at = ?,
+		last_outcome = ?, last_disposition = ?, updated_at = ? WHERE id = ? RETURNING `+leadCols,
+		append(a[:], s.now().UnixMilli(), l.ID)...))
+	return out, mapErr(err, fmt.Sprintf("update lead %d", l.ID), false)
+}
+
+// DeleteLead implements dialer.CampaignStore.
+func (s *Store) DeleteLead(ctx context.Context, id dialer.LeadID) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM leads WHERE id = ?`, id)
+	return affected(res, err, fmt.Sprintf("delete lead %d", id))
+}
+
+// ---- dispositions
+
+const dispositionCols = `code, label, system, selectable, schedules_callback, marks_dnc, final, sort, created_at`
+
+func scanDisposition(row interface{ Scan(...any) error }) (dialer.Disposition, error) {
+	var d dialer.Disposition
+	var created sql.NullInt64
+	err := row.Scan(&d.Code, &d.Label, &d.System, &d.Selectable, &d.SchedulesCallback, &d.MarksDNC, &d.Final, &d.Sort, &created)
+	d.CreatedAt = fromMS(created)
+	return d, err
+}
+
+// ListDispositions implements dialer.CampaignStore, in display order.
+func (s *Store) ListDispositions(ctx context.Context) ([]dialer.Disposition, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+dispositionCols+` FROM dispositions ORDER BY sort, code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dialer.Disposition
+	for rows.Next() {
+		d, err := scanDisposition(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Disposition implements dialer.CampaignStore.
+func (s *Store) Disposition(ctx context.Context, code string) (dialer.Disposition, error) {
+	d, err := scanDisposition(s.r.QueryRowContext(ctx, `SELECT `+dispositionCols+` FROM dispositions WHERE code = ?`, code))
+	return d, mapErr(err, "disposition "+code, false)
+}
+
+// CreateDisposition implements dialer.CampaignStore. Only the service
+// creates system codes, through migrations.
+func (s *Store) CreateDisposition(ctx context.Context, d dialer.Disposition) (dialer.Disposition, error) {
+	if err := d.Validate(); err != nil {
+		return dialer.Disposition{}, err
+	}
+	if d.System {
+		return dialer.Disposition{}, &dialer.FieldError{Field: "system", Reason: "system codes come with the service"}
+	}
+	if d.SchedulesCallback && d.Final {
+		return dialer.Disposition{}, &dialer.FieldError{Field: "final", Reason: "a callback code keeps the lead open"}
+	}
+	out, err := scanDisposition(s.w.QueryRowContext(ctx, `INSERT INTO dispositions (code, label, system, selectable,
+		schedules_callback, marks_dnc, final, sort, created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING `+dispositionCols,
+		d.Code, d.Label, boolInt(d.Selectable), boolInt(d.SchedulesCallback), boolInt(d.MarksDNC), boolInt(d.Final),
+		d.Sort, s.now().UnixMilli()))
+	return out, mapErr(err, "create disposition "+d.Code, false)
+}
+
+// ---- callbacks
+
+const callbackCols = `id, lead_id, campaign_id, call_id, agent_id, due_at, time_zone, status, notes, created_by, created_at, updated_at`
+
+func scanCallback(row interface{ Scan(...any) error }) (dialer.Callback, error) {
+	var c dialer.Callback
+	var call sql.NullString
+	var agent, by, due, created, updated sql.NullInt64
+	err := row.Scan(&c.ID, &c.Lead, &c.Campaign, &call, &agent, &due, &c.TimeZone, &c.Status, &c.Notes, &by, &created, &updated)
+	c.Call, c.Agent, c.CreatedBy = dialer.CallID(call.String), dialer.AgentID(agent.Int64), dialer.UserID(by.Int64)
+	c.DueAt, c.CreatedAt, c.UpdatedAt = fromMS(due), fromMS(created), fromMS(updated)
+	return c, err
+}
+
+// CreateCallback implements dialer.CampaignStore. The campaign is the
+// lead's; the time zone defaults to the lead's.
+func (s *Store) CreateCallback(ctx context.Context, c dialer.Callback) (dialer.Callback, error) {
+	var out dialer.Callback
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = createCallback(ctx, tx, c, s.now())
+		return err
+	})
+	return out, err
+}
+
+func createCallback(ctx context.Context, tx *sql.Tx, c dialer.Callback, now time.Time) (dialer.Callback, error) {
+	if c.Status == "" {
+		c.Status = dialer.CallbackScheduled
+	}
+	if err := c.Validate(); err != nil {
+		return dialer.Callback{}, err
+	}
+	if !c.Status.Valid() {
+		return dialer.Callback{}, &dialer.FieldError{Field: "status", Reason: "unknown callback status"}
+	}
+	n := now.UnixMilli()
+	out, err := scanCallback(tx.QueryRowContext(ctx, `INSERT INTO callbacks (lead_id, campaign_id, call_id, agent_id, due_at,
+		time_zone, status, notes, created_by, created_at, updated_at)
+		SELECT id, campaign_id, ?, ?, ?, CASE WHEN ? = '' THEN time_zone ELSE ? END, ?, ?, ?, ?, ? FROM leads WHERE id = ?
+		RETURNING `+callbackCols,
+		nullText(string(c.Call)), nullID(c.Agent), c.DueAt.UnixMilli(), c.TimeZone, c.TimeZone, string(c.Status), c.Notes,
+		nullID(c.CreatedBy), n, n, c.Lead))
+	if errors.Is(err, sql.ErrNoRows) {
+		return dialer.Callback{}, &dialer.FieldError{Field: "lead_id", Reason: "no such lead"}
+	}
+	return out, mapErr(err, "create callback", false)
+}
+
+// Callback implements dialer.CampaignStore.
+func (s *Store) Callback(ctx context.Context, id dialer.CallbackID) (dialer.Callback, error) {
+	c, err := scanCallback(s.r.QueryRowContext(ctx, `SELECT `+callbackCols+` FROM callbacks WHERE id = ?`, id))
+	return c, mapErr(err, fmt.Sprintf("callback %d", id), false)
+}
+
+// DueCallbacks implements dialer.CampaignStore. For an agent it lists the
+// agent's own and anyone's.
+func (s *Store) DueCallbacks(ctx context.Context, now time.Time, agent dialer.AgentID, max int) ([]dialer.Callback, error) {
+	q := `SELECT ` + callbackCols + ` FROM callbacks WHERE status = 'scheduled' AND due_at <= ?`
+	args := []any{now.UnixMilli()}
+	if agent != 0 {
+		q += ` AND (agent_id = ? OR agent_id IS NULL)`
+		args = append(args, agent)
+	}
+	q += ` ORDER BY due_at, id LIMIT ?`
+	args = append(args, limit(max))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dialer.Callback
+	for rows.Next() {
+		c, err := scanCallback(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SetCallbackStatus implements dialer.CampaignStore.
+func (s *Store) SetCallbackStatus(ctx context.Context, id dialer.CallbackID, from, to dialer.CallbackStatus, at time.Time) error {
+	if !to.Valid() {
+		return &dialer.FieldError{Field: "status", Reason: "unknown callback status"}
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var cur dialer.CallbackStatus
+		err := tx.QueryRowContext(ctx, `SELECT status FROM callbacks WHERE id = ?`, id).Scan(&cur)
+		if err != nil {
+			return mapErr(err, fmt.Sprintf("callback %d", id), false)
+		}
+		if cur != from {
+			return fmt.Errorf("callback %d is %s, not %s: %w", id, cur, from, dialer.ErrStateMismatch)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE callbacks SET status = ?, updated_at = ? WHERE id = ?`, string(to), at.UnixMilli(), id)
+		return mapErr(err, fmt.Sprintf("callback %d", id), false)
+	})
+}
+
+// ---- do-not-call
+
+// AddDNC implements dialer.CampaignStore; campaign 0 blocks the number
+// everywhere. Adding an existing entry is not an error.
+func (s *Store) AddDNC(ctx context.Context, phone string, campaign dialer.CampaignID, reason string, at time.Time) error {
+	return addDNC(ctx, s.w, phone, campaign, reason, at)
+}
+
+func addDNC(ctx context.Context, q dbtx, phone string, campaign dialer.CampaignID, reason string, at time.Time) error {
+	if !dialer.ValidPhone(phone) {
+		return &dialer.FieldError{Field: "phone", Reason: "E.164 (+ and digits)"}
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO dnc (phone, campaign_id, reason, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, phone, nullID(campaign), reason, at.UnixMilli())
+	return mapErr(err, "add "+phone+" to DNC", false)
+}
+
+// IsDNC implements dialer.CampaignStore.
+func (s *Store) IsDNC(ctx context.Context, phone string, campaign dialer.CampaignID) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM dnc WHERE phone = ? AND (campaign_id IS NULL OR campaign_id = ?)`,
+		phone, int64(campaign)).Scan(&n)
+	return n > 0, err
+}

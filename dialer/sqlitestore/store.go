@@ -1,0 +1,229 @@
+// Package sqlitestore keeps what must last (users, agents, campaigns, leads,
+// call records, dispositions, callbacks, API keys, audit) in SQLite through
+// database/sql and mattn/go-sqlite3.
+//
+// One connection writes (SQLite allows one writer; a single connection
+// turns contention into queueing in Go instead of SQLITE_BUSY), a small pool
+// reads, and WAL lets the readers run beside the writer.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+// Options configure a Store; zero values take the defaults.
+type Options struct {
+	// BusyTimeout is how long a statement waits for another process's
+	// lock (the migrate CLI beside a running service). Default 5s.
+	BusyTimeout time.Duration
+	// ReadConns sizes the read pool. Default 4.
+	ReadConns int
+	// BcryptCost for user passwords. Default bcrypt.DefaultCost; tests
+	// lower it.
+	BcryptCost int
+	// Now stamps created_at/updated_at. Default time.Now.
+	Now func() time.Time
+}
+
+// Store is the SQLite implementation of the durable dialer stores.
+type Store struct {
+	w, r *sql.DB
+	file string
+	cost int
+	now  func() time.Time
+}
+
+var (
+	_ dialer.Directory     = (*Store)(nil)
+	_ dialer.CampaignStore = (*Store)(nil)
+	_ dialer.CallLog       = (*Store)(nil)
+	_ dialer.AuditLog      = (*Store)(nil)
+)
+
+// Open opens (creating if needed) the database at path. It does not migrate;
+// call Migrate.
+func Open(ctx context.Context, path string, o Options) (*Store, error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlitestore: need a file path, got %q", path)
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 5 * time.Second
+	}
+	if o.ReadConns <= 0 {
+		o.ReadConns = 4
+	}
+	if o.BcryptCost == 0 {
+		o.BcryptCost = bcrypt.DefaultCost
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	// A relative path would become the URI's authority ("file://var/x.db").
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	base := (&url.URL{Scheme: "file", Path: abs}).String()
+	common := fmt.Sprintf("_busy_timeout=%d&_foreign_keys=on&_synchronous=NORMAL", o.BusyTimeout.Milliseconds())
+	// synchronous=NORMAL in WAL mode survives a killed process (R3); only
+	// a power cut can lose the last commits.
+	w, err := sql.Open("sqlite3", base+"?"+common+"&_journal_mode=WAL&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	var mode string
+	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
+	}
+	if mode != "wal" {
+		w.Close()
+		return nil, fmt.Errorf("sqlitestore: %s: journal_mode is %q, want wal", path, mode)
+	}
+	r, err := sql.Open("sqlite3", base+"?"+common+"&_query_only=on")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(o.ReadConns)
+	r.SetMaxIdleConns(o.ReadConns)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	return &Store{w: w, r: r, file: path, cost: o.BcryptCost, now: o.Now}, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// tx runs fn in one write transaction (BEGIN IMMEDIATE); any error rolls
+// everything back.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// ms converts a time to the stored form; the zero time is NULL.
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64).UTC()
+}
+
+// nullID stores an optional reference: 0 is NULL.
+func nullID[T ~int64](id T) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
+
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func jsonOr(b json.RawMessage, def string) string {
+	if len(b) == 0 {
+		return def
+	}
+	return string(b)
+}
+
+var checkName = regexp.MustCompile(`CHECK constraint failed: ([a-z0-9_]+)`)
+
+// mapErr turns driver errors into the dialer sentinels. deleting says
+// whether a foreign-key failure means "still referenced" (delete) or
+// "refers to nothing" (insert/update).
+func mapErr(err error, what string, deleting bool) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, dialer.ErrNotFound)
+	}
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	switch se.ExtendedCode {
+	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+		return fmt.Errorf("%s: %w: %v", what, dialer.ErrConflict, se)
+	case sqlite3.ErrConstraintForeignKey:
+		if deleting {
+			return fmt.Errorf("%s: %w: other records refer to it", what, dialer.ErrInUse)
+		}
+		return fmt.Errorf("%s: %w: refers to a record that does not exist", what, dialer.ErrInvalid)
+	case sqlite3.ErrConstraintCheck:
+		field := "record"
+		if m := checkName.FindStringSubmatch(se.Error()); m != nil {
+			field = m[1]
+		}
+		return fmt.Errorf("%s: %w", what, &dialer.FieldError{Field: field, Reason: "rejected by the database"})
+	case sqlite3.ErrConstraintNotNull:
+		return fmt.Errorf("%s: %w: %v", what, dialer.ErrInvalid, se)
+	case sqlite3.ErrConstraintTrigger:
+		return fmt.Errorf("%s: %w: %v", what, dialer.ErrConflict, se)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// affected returns ErrNotFound when an UPDATE or DELETE matched nothing.
+func affected(res sql.Result, err error, what string) error {
+	if err != nil {
+		return mapErr(err, what, strings.HasPrefix(what, "delete"))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, dialer.ErrNotFound)
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,434 @@
+package sqlitestore
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+var t0 = time.UnixMilli(1_700_000_000_000).UTC()
+
+func openStore(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), path, Options{BcryptCost: bcrypt.MinCost, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newStore(t *testing.T) *Store {
+	t.Helper()
+	s := openStore(t, filepath.Join(t.TempDir(), "agentswitch.db"))
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func wantErr(t *testing.T, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("err = %v, want %v", err, target)
+	}
+}
+
+func wantField(t *testing.T, err error, field string) {
+	t.Helper()
+	var fe *dialer.FieldError
+	if !errors.As(err, &fe) || fe.Field != field {
+		t.Fatalf("err = %v, want a FieldError on %q", err, field)
+	}
+}
+
+func count(t *testing.T, s *Store, table string) int {
+	t.Helper()
+	var n int
+	if err := s.r.QueryRowContext(t.Context(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestMigrateFromEmptyAndAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "as.db")
+	s := openStore(t, path)
+	ctx := t.Context()
+	st, err := s.SchemaVersion(ctx)
+	if err != nil || st.Current != 0 || st.Latest != 2 || len(st.Pending) != 2 {
+		t.Fatalf("empty: %+v, %v", st, err)
+	}
+	applied, err := s.Migrate(ctx)
+	if err != nil || len(applied) != 2 || applied[0] != "0001_schema.sql" {
+		t.Fatalf("migrate: %v, %v", applied, err)
+	}
+	st, err = s.SchemaVersion(ctx)
+	if err != nil || st.Current != 2 || len(st.Pending) != 0 {
+		t.Fatalf("after: %+v, %v", st, err)
+	}
+	if n := count(t, s, "dispositions"); n != 11 {
+		t.Fatalf("%d default dispositions", n)
+	}
+	if applied, err := s.Migrate(ctx); err != nil || len(applied) != 0 {
+		t.Fatalf("second migrate: %v, %v", applied, err)
+	}
+	s.Close()
+	s = openStore(t, path)
+	if applied, err := s.Migrate(ctx); err != nil || len(applied) != 0 {
+		t.Fatalf("migrate after reopen: %v, %v", applied, err)
+	}
+	if n := count(t, s, "dispositions"); n != 11 {
+		t.Fatalf("seed ran twice: %d dispositions", n)
+	}
+}
+
+func TestMigrateRefusesForeignHistory(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	if _, err := s.w.ExecContext(ctx, `UPDATE schema_migrations SET checksum = 'x' WHERE version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Migrate(ctx)
+	wantErr(t, err, ErrMigrationChanged)
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (99, 'future.sql', 'x', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Migrate(ctx)
+	wantErr(t, err, ErrSchemaTooNew)
+	_, err = s.SchemaVersion(ctx)
+	wantErr(t, err, ErrSchemaTooNew)
+}
+
+func TestPragmas(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	for name, db := range map[string]*sql.DB{"writer": s.w, "reader": s.r} {
+		var mode string
+		var fk, busy int
+		if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("%s journal_mode = %q, %v", name, mode, err)
+		}
+		if err := db.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+			t.Errorf("%s foreign_keys = %d, %v", name, fk, err)
+		}
+		if err := db.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&busy); err != nil || busy != 5000 {
+			t.Errorf("%s busy_timeout = %d, %v", name, busy, err)
+		}
+	}
+	if _, err := s.r.ExecContext(ctx, `DELETE FROM dispositions`); err == nil {
+		t.Error("the read pool can write")
+	}
+	if s.w.Stats().MaxOpenConnections != 1 {
+		t.Error("more than one writer connection")
+	}
+}
+
+func TestForeignKeysEnforced(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	_, err := s.w.ExecContext(ctx, `INSERT INTO leads (campaign_id, phone, created_at, updated_at) VALUES (42, '+33612345678', 0, 0)`)
+	if err == nil {
+		t.Fatal("lead with a missing campaign accepted")
+	}
+	_, err = s.CreateLead(ctx, dialer.Lead{Campaign: 42, Phone: "+33612345678"})
+	wantErr(t, err, dialer.ErrInvalid)
+	if count(t, s, "leads") != 0 {
+		t.Fatal("row written")
+	}
+}
+
+func TestCheckConstraintsNameTheField(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	c := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "c", DialMode: dialer.DialPreview, MaxAttempts: 3}))
+	cases := map[string]string{
+		"phone":     `INSERT INTO leads (campaign_id, phone, created_at, updated_at) VALUES (?, '+1 555 {x}', 0, 0)`,
+		"custom":    `INSERT INTO leads (campaign_id, phone, custom, created_at, updated_at) VALUES (?, '+15551234567', '[1]', 0, 0)`,
+		"status":    `INSERT INTO leads (campaign_id, phone, status, created_at, updated_at) VALUES (?, '+15551234567', 'odd', 0, 0)`,
+		"dial_mode": `UPDATE campaigns SET dial_mode = 'blast' WHERE id = ?`,
+	}
+	for field, q := range cases {
+		_, err := s.w.ExecContext(ctx, q, c.ID)
+		wantField(t, mapErr(err, "raw", false), field)
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES ('x', 'plaintext', 'agent', 0, 0)`)
+	wantField(t, mapErr(err, "raw", false), "password")
+}
+
+func TestUsers(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	u := must[dialer.User](t)(s.CreateUser(ctx, dialer.User{Username: "Alice", DisplayName: "Alice A", Role: dialer.RoleSupervisor}, "correct horse"))
+	if u.ID == 0 || !u.CreatedAt.Equal(t0) || u.Role != dialer.RoleSupervisor {
+		t.Fatalf("%+v", u)
+	}
+	_, err := s.CreateUser(ctx, dialer.User{Username: "alice", Role: dialer.RoleAgent}, "another pw")
+	wantErr(t, err, dialer.ErrConflict)
+	_, err = s.CreateUser(ctx, dialer.User{Username: "bob", Role: "root"}, "another pw")
+	wantField(t, err, "role")
+	_, err = s.CreateUser(ctx, dialer.User{Username: "bob", Role: dialer.RoleAgent}, "short")
+	wantField(t, err, "password")
+	_, err = s.CreateUser(ctx, dialer.User{Username: "bob", Role: dialer.RoleAgent}, string(make([]byte, 73)))
+	wantField(t, err, "password")
+	_, err = s.CreateUser(ctx, dialer.User{Username: "bad name", Role: dialer.RoleAgent}, "long enough")
+	wantField(t, err, "username")
+
+	got := must[dialer.User](t)(s.UserByUsername(ctx, "ALICE"))
+	if got.ID != u.ID {
+		t.Fatalf("by username: %+v", got)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Authenticate(ctx, "alice", "wrong")
+	wantErr(t, err, dialer.ErrBadCredentials)
+	_, err = s.Authenticate(ctx, "nobody", "wrong")
+	wantErr(t, err, dialer.ErrBadCredentials)
+
+	var hash string
+	s.r.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash)
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte("correct horse")) != nil {
+		t.Fatal("stored hash does not verify")
+	}
+
+	u.Disabled, u.Role, u.DisplayName = true, dialer.RoleAdmin, "A."
+	u = must[dialer.User](t)(s.UpdateUser(ctx, u))
+	if !u.Disabled || u.Role != dialer.RoleAdmin || u.DisplayName != "A." {
+		t.Fatalf("update: %+v", u)
+	}
+	_, err = s.Authenticate(ctx, "alice", "correct horse")
+	wantErr(t, err, dialer.ErrDisabled)
+	_, err = s.Authenticate(ctx, "alice", "wrong")
+	wantErr(t, err, dialer.ErrBadCredentials)
+
+	if err := s.SetPassword(ctx, u.ID, "new password"); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, s.SetPassword(ctx, 999, "new password"), dialer.ErrNotFound)
+	if l := must[[]dialer.User](t)(s.ListUsers(ctx)); len(l) != 1 {
+		t.Fatalf("list: %+v", l)
+	}
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.User(ctx, u.ID)
+	wantErr(t, err, dialer.ErrNotFound)
+	wantErr(t, s.DeleteUser(ctx, u.ID), dialer.ErrNotFound)
+}
+
+func TestAgents(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	u := must[dialer.User](t)(s.CreateUser(ctx, dialer.User{Username: "ann", Role: dialer.RoleAgent}, "ann's login pw"))
+	c1 := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "one", DialMode: dialer.DialPredictive, MaxAttempts: 3}))
+	c2 := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "two", DialMode: dialer.DialPreview, MaxAttempts: 3}))
+	const sipPW = "sip-Secret-9271"
+	a := must[dialer.Agent](t)(s.CreateAgent(ctx, dialer.Agent{
+		User: u.ID, Name: "Ann", Extension: "1001", Realm: "pbx.example.com", ExternalPhone: "+33612345678",
+		Mode: dialer.ModePersistent, Skills: []string{"spanish", "sales", "sales"}, Campaigns: []dialer.CampaignID{c2.ID, c1.ID},
+	}, sipPW))
+	if a.SIPA1Hash != dialer.SIPA1("1001", "pbx.example.com", sipPW) || len(a.SIPA1Hash) != 32 {
+		t.Fatalf("a1 = %q", a.SIPA1Hash)
+	}
+	if len(a.Skills) != 2 || a.Skills[0] != "sales" || len(a.Campaigns) != 2 || a.Campaigns[0] != c1.ID {
+		t.Fatalf("links: %+v", a)
+	}
+	p := a.Profile()
+	if p.Mode != dialer.ModePersistent || len(p.Tags) != 4 || p.Tags[0] != "skill:sales" || p.Tags[2] != dialer.CampaignTag(c1.ID) {
+		t.Fatalf("profile %+v", p)
+	}
+	for _, get := range []func() (dialer.Agent, error){
+		func() (dialer.Agent, error) { return s.Agent(ctx, a.ID) },
+		func() (dialer.Agent, error) { return s.AgentByExtension(ctx, "1001") },
+		func() (dialer.Agent, error) { return s.AgentByUser(ctx, u.ID) },
+	} {
+		if g := must[dialer.Agent](t)(get()); g.ID != a.ID || len(g.Skills) != 2 || len(g.Campaigns) != 2 {
+			t.Fatalf("lookup: %+v", g)
+		}
+	}
+	_, err := s.CreateAgent(ctx, dialer.Agent{Name: "Dup", Extension: "1001", Realm: "pbx.example.com", Mode: dialer.ModeRing}, sipPW)
+	wantErr(t, err, dialer.ErrConflict)
+	_, err = s.CreateAgent(ctx, dialer.Agent{User: u.ID, Name: "Second seat", Extension: "1002", Realm: "pbx.example.com", Mode: dialer.ModeRing}, sipPW)
+	wantErr(t, err, dialer.ErrConflict)
+	_, err = s.CreateAgent(ctx, dialer.Agent{Name: "X", Extension: "10a", Realm: "pbx.example.com", Mode: dialer.ModeRing}, sipPW)
+	wantField(t, err, "extension")
+	_, err = s.CreateAgent(ctx, dialer.Agent{Name: "X", Extension: "1003", Realm: "pbx.example.com", Mode: dialer.ModeRing, Campaigns: []dialer.CampaignID{99}}, sipPW)
+	wantErr(t, err, dialer.ErrInvalid)
+	if count(t, s, "agents") != 1 {
+		t.Fatal("failed create left a row")
+	}
+
+	// The A1 hash covers extension and realm: changing them needs the password.
+	a.Extension = "2001"
+	_, err = s.UpdateAgent(ctx, a, "")
+	wantField(t, err, "sip_password")
+	a.Skills, a.Campaigns = []string{"french"}, nil
+	a = must[dialer.Agent](t)(s.UpdateAgent(ctx, a, "new-sip-pw-123"))
+	if a.SIPA1Hash != dialer.SIPA1("2001", "pbx.example.com", "new-sip-pw-123") || len(a.Skills) != 1 || len(a.Campaigns) != 0 {
+		t.Fatalf("update: %+v", a)
+	}
+	a.Name = "Ann B."
+	hash := a.SIPA1Hash
+	a = must[dialer.Agent](t)(s.UpdateAgent(ctx, a, ""))
+	if a.SIPA1Hash != hash || a.Name != "Ann B." {
+		t.Fatalf("update keeping password: %+v", a)
+	}
+
+	// Deleting the login keeps the seat.
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if g := must[dialer.Agent](t)(s.Agent(ctx, a.ID)); g.User != 0 {
+		t.Fatalf("user not unset: %+v", g)
+	}
+	if l := must[[]dialer.Agent](t)(s.ListAgents(ctx)); len(l) != 1 || l[0].Skills[0] != "french" {
+		t.Fatalf("list: %+v", l)
+	}
+	if err := s.DeleteAgent(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if count(t, s, "agent_skills") != 0 {
+		t.Fatal("skills not cascaded")
+	}
+
+	// No SIP or login password reaches the database files.
+	s.Close()
+	for _, pw := range []string{sipPW, "new-sip-pw-123", "ann's login pw"} {
+		assertNotInFiles(t, s, pw)
+	}
+}
+
+// assertNotInFiles greps the database and its WAL for a secret.
+func assertNotInFiles(t *testing.T, s *Store, secret string) {
+	t.Helper()
+	for _, p := range []string{s.file, s.file + "-wal"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if bytes.Contains(b, []byte(secret)) {
+			t.Fatalf("%s contains %q", filepath.Base(p), secret)
+		}
+	}
+}
+
+func TestAPIKeys(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	k, secret, err := s.CreateAPIKey(ctx, "crm", dialer.RoleSupervisor, 0, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(secret) != keyLen || secret[:keyPrefixLen] != k.Prefix || k.Role != dialer.RoleSupervisor {
+		t.Fatalf("key %+v secret %q", k, secret)
+	}
+	var stored string
+	s.r.QueryRowContext(ctx, `SELECT hash FROM api_keys WHERE id = ?`, k.ID).Scan(&stored)
+	if stored == secret || stored != hashKey(secret) {
+		t.Fatal("stored value is not the hash")
+	}
+	got, err := s.VerifyAPIKey(ctx, secret, t0.Add(time.Second))
+	if err != nil || got.ID != k.ID || !got.LastUsedAt.Equal(t0.Add(time.Second)) {
+		t.Fatalf("verify: %+v, %v", got, err)
+	}
+	for _, bad := range []string{"", "ask_", secret[:len(secret)-1] + "x", "xxx" + secret[3:], secret + "a"} {
+		_, err := s.VerifyAPIKey(ctx, bad, t0)
+		wantErr(t, err, dialer.ErrBadCredentials)
+	}
+	wantErr(t, s.RevokeAPIKey(ctx, k.ID, t0.Add(time.Hour)), nil)
+	_, err = s.VerifyAPIKey(ctx, secret, t0.Add(2*time.Hour))
+	wantErr(t, err, dialer.ErrDisabled)
+	wantErr(t, s.RevokeAPIKey(ctx, k.ID, t0.Add(3*time.Hour)), nil)
+	l := must[[]dialer.APIKey](t)(s.ListAPIKeys(ctx))
+	if len(l) != 1 || !l[0].RevokedAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("list: %+v", l)
+	}
+	wantErr(t, s.RevokeAPIKey(ctx, 999, t0), dialer.ErrNotFound)
+
+	_, secret2, err := s.CreateAPIKey(ctx, "short-lived", dialer.RoleAgent, 0, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifyAPIKey(ctx, secret2, t0); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.VerifyAPIKey(ctx, secret2, t0.Add(time.Minute))
+	wantErr(t, err, dialer.ErrDisabled)
+	_, _, err = s.CreateAPIKey(ctx, "", dialer.RoleAgent, 0, time.Time{})
+	wantField(t, err, "name")
+	_, _, err = s.CreateAPIKey(ctx, "x", "god", 0, time.Time{})
+	wantField(t, err, "role")
+	assertNotInFiles(t, s, secret)
+}
+
+func TestAuditAppendOnly(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	for i, action := range []string{"user.create", "agent.update", "apikey.revoke"} {
+		e := must[dialer.AuditEntry](t)(s.AppendAudit(ctx, dialer.AuditEntry{
+			At: t0.Add(time.Duration(i) * time.Second), Actor: "user:1", Action: action, Target: "x", Data: []byte(`{"n":1}`),
+		}))
+		if e.ID != int64(i+1) {
+			t.Fatalf("%+v", e)
+		}
+	}
+	l := must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, 0, 2))
+	if len(l) != 2 || l[0].Action != "apikey.revoke" || string(l[0].Data) != `{"n":1}` {
+		t.Fatalf("list: %+v", l)
+	}
+	if l = must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, l[1].ID, 10)); len(l) != 1 || l[0].Action != "user.create" {
+		t.Fatalf("page 2: %+v", l)
+	}
+	_, err := s.w.ExecContext(ctx, `UPDATE audit_log SET actor = 'mallory'`)
+	wantErr(t, mapErr(err, "raw", false), dialer.ErrConflict)
+	_, err = s.w.ExecContext(ctx, `DELETE FROM audit_log`)
+	if err == nil {
+		t.Fatal("audit log deletable")
+	}
+	_, err = s.AppendAudit(ctx, dialer.AuditEntry{Actor: "user:1", Action: "Bad Action"})
+	wantField(t, err, "action")
+	_, err = s.AppendAudit(ctx, dialer.AuditEntry{Actor: "user:1", Action: "x", Data: []byte("{")})
+	wantField(t, err, "data")
+}
+
+func TestOpenRelativePath(t *testing.T) {
+	t.Chdir(t.TempDir())
+	s, err := Open(t.Context(), "var/x.db", Options{})
+	if err == nil {
+		s.Close()
+		t.Fatal("opened a file in a directory that does not exist")
+	}
+	if err := os.Mkdir("var", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(t.Context(), "var/x.db", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("var/x.db"); err != nil {
+		t.Fatal(err)
+	}
+}

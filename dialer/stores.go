@@ -1,0 +1,137 @@
+package dialer
+
+import (
+	"context"
+	"time"
+)
+
+// The durable stores (SQLite in production). They validate at their
+// boundary and report constraint violations as ErrConflict (duplicate),
+// ErrInvalid (*FieldError), ErrNotFound or ErrInUse.
+
+// Directory holds who may log in and who takes calls.
+type Directory interface {
+	// CreateUser stores u with a hash of password.
+	CreateUser(ctx context.Context, u User, password string) (User, error)
+	User(ctx context.Context, id UserID) (User, error)
+	UserByUsername(ctx context.Context, username string) (User, error)
+	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser replaces display name, role and disabled.
+	UpdateUser(ctx context.Context, u User) (User, error)
+	SetPassword(ctx context.Context, id UserID, password string) error
+	DeleteUser(ctx context.Context, id UserID) error
+	// Authenticate returns the user if the password matches:
+	// ErrBadCredentials otherwise, ErrDisabled for a disabled user.
+	Authenticate(ctx context.Context, username, password string) (User, error)
+
+	// CreateAgent stores a with the A1 hash of sipPassword.
+	CreateAgent(ctx context.Context, a Agent, sipPassword string) (Agent, error)
+	Agent(ctx context.Context, id AgentID) (Agent, error)
+	AgentByExtension(ctx context.Context, ext string) (Agent, error)
+	AgentByUser(ctx context.Context, id UserID) (Agent, error)
+	ListAgents(ctx context.Context) ([]Agent, error)
+	// UpdateAgent replaces the agent's fields; sipPassword "" keeps the
+	// current one, but is required when extension or realm change (the A1
+	// hash covers them).
+	UpdateAgent(ctx context.Context, a Agent, sipPassword string) (Agent, error)
+	DeleteAgent(ctx context.Context, id AgentID) error
+
+	// CreateAPIKey returns the key and its secret; the secret is shown
+	// once and only its hash is kept.
+	CreateAPIKey(ctx context.Context, name string, role Role, createdBy UserID, expiresAt time.Time) (APIKey, string, error)
+	// VerifyAPIKey returns the key the secret belongs to: ErrBadCredentials
+	// if none, ErrDisabled if revoked or expired.
+	VerifyAPIKey(ctx context.Context, secret string, now time.Time) (APIKey, error)
+	RevokeAPIKey(ctx context.Context, id APIKeyID, at time.Time) error
+	ListAPIKeys(ctx context.Context) ([]APIKey, error)
+}
+
+// CampaignStore holds campaigns, leads, dispositions, callbacks and DNC.
+type CampaignStore interface {
+	CreateCampaign(ctx context.Context, c Campaign) (Campaign, error)
+	Campaign(ctx context.Context, id CampaignID) (Campaign, error)
+	ListCampaigns(ctx context.Context) ([]Campaign, error)
+	UpdateCampaign(ctx context.Context, c Campaign) (Campaign, error)
+	DeleteCampaign(ctx context.Context, id CampaignID) error
+
+	CreateLead(ctx context.Context, l Lead) (Lead, error)
+	Lead(ctx context.Context, id LeadID) (Lead, error)
+	ListLeads(ctx context.Context, f LeadFilter) ([]Lead, error)
+	UpdateLead(ctx context.Context, l Lead) (Lead, error)
+	DeleteLead(ctx context.Context, id LeadID) error
+
+	ListDispositions(ctx context.Context) ([]Disposition, error)
+	Disposition(ctx context.Context, code string) (Disposition, error)
+	CreateDisposition(ctx context.Context, d Disposition) (Disposition, error)
+
+	CreateCallback(ctx context.Context, c Callback) (Callback, error)
+	Callback(ctx context.Context, id CallbackID) (Callback, error)
+	// DueCallbacks lists scheduled callbacks due at or before now, oldest
+	// first; agent 0 lists everyone's.
+	DueCallbacks(ctx context.Context, now time.Time, agent AgentID, limit int) ([]Callback, error)
+	// SetCallbackStatus moves a callback from one status to another
+	// (ErrStateMismatch if it is not in from), so two dialers never take
+	// the same callback.
+	SetCallbackStatus(ctx context.Context, id CallbackID, from, to CallbackStatus, at time.Time) error
+
+	AddDNC(ctx context.Context, phone string, campaign CampaignID, reason string, at time.Time) error
+	// IsDNC reports whether phone is blocked globally or for campaign.
+	IsDNC(ctx context.Context, phone string, campaign CampaignID) (bool, error)
+}
+
+// CallLog holds call records (CDRs): legs, timeline, outcome, disposition.
+// Each method is one transaction.
+type CallLog interface {
+	// CreateCall writes the call, its first legs and a "created" event.
+	CreateCall(ctx context.Context, c Call, legs ...CallLeg) (Call, error)
+	// AddCallLeg adds a leg and a "leg_added" event.
+	AddCallLeg(ctx context.Context, l CallLeg) error
+	// RecordCallProgress appends a timeline event and applies its changes;
+	// it returns the event's sequence number.
+	RecordCallProgress(ctx context.Context, p CallProgress) (int64, error)
+	// FinishCall closes the call and its open legs (ErrConflict if already
+	// ended) and records the outcome on the lead.
+	FinishCall(ctx context.Context, e CallEnd) (Call, error)
+	// DisposeCall sets the disposition of an ended call and applies it: the
+	// lead's status, DNC, and the callback when the code schedules one.
+	DisposeCall(ctx context.Context, d Disposal) (Call, error)
+
+	Call(ctx context.Context, id CallID) (Call, error)
+	CallLegs(ctx context.Context, id CallID) ([]CallLeg, error)
+	CallEvents(ctx context.Context, id CallID) ([]CallEvent, error)
+	// ListCalls returns calls newest first.
+	ListCalls(ctx context.Context, f CallFilter) ([]Call, error)
+}
+
+// AuditLog records administrative and security-relevant actions.
+type AuditLog interface {
+	AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
+	// ListAudit returns entries newest first, before the given id (0 = from
+	// the newest).
+	ListAudit(ctx context.Context, beforeID int64, limit int) ([]AuditEntry, error)
+}
+
+// LeadFilter selects leads; zero fields do not filter.
+type LeadFilter struct {
+	Campaign CampaignID
+	Status   LeadStatus
+	Phone    string
+	// AfterID pages by id ascending.
+	AfterID LeadID
+	Limit   int
+}
+
+// CallFilter selects calls; zero fields do not filter.
+type CallFilter struct {
+	Agent     AgentID
+	Campaign  CampaignID
+	Lead      LeadID
+	Direction CallDirection
+	// Live selects calls not ended yet (for reconciliation after restart).
+	Live bool
+	// Since and Until bound created_at: Since <= created_at < Until.
+	Since, Until time.Time
+	// Before pages backwards: calls created before this one.
+	Before CallID
+	Limit  int
+}

@@ -1,0 +1,137 @@
+package dialer
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // lead time zones must resolve on hosts without zoneinfo
+	"unicode/utf8"
+)
+
+// ValidPhone reports whether s is an E.164 number: "+", a non-zero digit,
+// then 5 to 14 more digits. Nothing else can reach a dial string.
+func ValidPhone(s string) bool {
+	if len(s) < 7 || len(s) > 16 || s[0] != '+' || s[1] < '1' || s[1] > '9' {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidExtension reports whether s is 2-10 digits, the SIP user name of an
+// agent's phone.
+func ValidExtension(s string) bool {
+	if len(s) < 2 || len(s) > 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidTimeZone reports whether tz is an IANA zone name ("" is allowed and
+// means the campaign's default).
+func ValidTimeZone(tz string) bool {
+	if tz == "" {
+		return true
+	}
+	if tz == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(tz)
+	return err == nil
+}
+
+// validToken reports whether s is 1-max characters of [a-z0-9_:.-]; used
+// for routing tags and custom field names, which end up in Redis keys and
+// templates.
+func validToken(s string, max int, upper bool) bool {
+	if len(s) == 0 || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '_', c == ':', c == '.', c == '-':
+		case upper && 'A' <= c && c <= 'Z':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ValidTag reports whether s can be a routing tag: 1-64 characters of
+// [a-z0-9_:.-].
+func ValidTag(s string) bool { return validToken(s, 64, false) }
+
+// CampaignTag is the routing tag of agents assigned to a campaign.
+func CampaignTag(id CampaignID) string { return "campaign:" + id.String() }
+
+// QueueTag is the routing tag of agents serving an inbound queue.
+func QueueTag(id QueueID) string { return "queue:" + id.String() }
+
+// SkillTag is the routing tag of agents having a skill.
+func SkillTag(skill string) string { return "skill:" + skill }
+
+// ValidSkill reports whether s is a skill name: 1-32 of [a-z0-9_.-].
+func ValidSkill(s string) bool {
+	if !validToken(s, 32, false) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidFieldName reports whether s can name a lead custom field: 1-32 of
+// [A-Za-z0-9_] (the lc_param_<name> rule, widened to upper case and 32).
+func ValidFieldName(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidDispositionCode reports whether s is 1-16 of [A-Z0-9_].
+func ValidDispositionCode(s string) bool {
+	if len(s) == 0 || len(s) > 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkText returns a FieldError when s is not valid UTF-8, longer than max
+// bytes, or (when required) empty.
+func checkText(field, s string, max int, required bool) error {
+	switch {
+	case required && s == "":
+		return &FieldError{Field: field, Reason: "required"}
+	case len(s) > max:
+		return &FieldError{Field: field, Reason: fmt.Sprintf("longer than %d bytes", max)}
+	case !utf8.ValidString(s):
+		return &FieldError{Field: field, Reason: "not valid UTF-8"}
+	}
+	return nil
+}

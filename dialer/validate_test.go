@@ -1,0 +1,113 @@
+package dialer
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestValidPhone(t *testing.T) {
+	good := []string{"+33612345678", "+15551234567", "+442012", "+123456789012345"}
+	bad := []string{
+		"", "+", "+4420", "33612345678", "+0612345678", "+1234567890123456", "+1 555 1234",
+		"+1555{x}", "+1555,1", "+1555|1", "+1555;1", "+1555^1", "+1555[1]", "+1555<1>",
+		"+1555\n1", "+1555\r\nEvent-Name: X", "+1555\t1", "+1555abc", "+１５５５１２３４",
+	}
+	for _, p := range good {
+		if !ValidPhone(p) {
+			t.Errorf("ValidPhone(%q) = false", p)
+		}
+	}
+	for _, p := range bad {
+		if ValidPhone(p) {
+			t.Errorf("ValidPhone(%q) = true", p)
+		}
+	}
+}
+
+func TestTokens(t *testing.T) {
+	cases := []struct {
+		f    func(string) bool
+		s    string
+		want bool
+	}{
+		{ValidTag, "campaign:12", true},
+		{ValidTag, "skill:es-mx", true},
+		{ValidTag, "Skill:ES", false},
+		{ValidTag, "a b", false},
+		{ValidTag, "", false},
+		{ValidSkill, "spanish", true},
+		{ValidSkill, "a:b", false},
+		{ValidFieldName, "Order_ID", true},
+		{ValidFieldName, "order-id", false},
+		{ValidDispositionCode, "CALLBK", true},
+		{ValidDispositionCode, "callbk", false},
+		{ValidExtension, "1001", true},
+		{ValidExtension, "1", false},
+		{ValidExtension, "10a1", false},
+		{ValidTimeZone, "Europe/Paris", true},
+		{ValidTimeZone, "", true},
+		{ValidTimeZone, "Local", false},
+		{ValidTimeZone, "Mars/Olympus", false},
+	}
+	for _, c := range cases {
+		if got := c.f(c.s); got != c.want {
+			t.Errorf("%q: got %v, want %v", c.s, got, c.want)
+		}
+	}
+}
+
+func TestIDs(t *testing.T) {
+	c := NewCallID()
+	if !c.Valid() || !NewLegID().Valid() {
+		t.Fatal("new ids invalid")
+	}
+	for _, bad := range []CallID{"", "x", "6CDBBF52-8B50-4BE4-B8F2-120D64A40214", "6cdbbf52-8b50-4be4-b8f2-120d64a4021}", "6cdbbf52+8b50-4be4-b8f2-120d64a40214"} {
+		if bad.Valid() {
+			t.Errorf("%q valid", bad)
+		}
+	}
+	if id, err := ParseAgentID("42"); err != nil || id != 42 || id.String() != "42" {
+		t.Fatal(id, err)
+	}
+	for _, bad := range []string{"", "0", "-1", "4x"} {
+		if _, err := ParseAgentID(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseAgentID(%q) = %v", bad, err)
+		}
+	}
+}
+
+func TestRoles(t *testing.T) {
+	if !RoleAdmin.AtLeast(RoleSupervisor) || !RoleSupervisor.AtLeast(RoleAgent) || RoleAgent.AtLeast(RoleSupervisor) || Role("root").AtLeast(RoleAgent) {
+		t.Fatal("role order")
+	}
+	var r Role
+	if err := r.UnmarshalText([]byte("root")); !errors.Is(err, ErrInvalid) {
+		t.Fatal(err)
+	}
+	if err := r.UnmarshalText([]byte("supervisor")); err != nil || r != RoleSupervisor {
+		t.Fatal(r, err)
+	}
+}
+
+func TestTransitionValidate(t *testing.T) {
+	call := NewCallID()
+	cases := []struct {
+		tr   Transition
+		want error
+	}{
+		{Transition{Agent: 1, From: AgentPaused, To: AgentReady}, nil},
+		{Transition{Agent: 0, From: AgentPaused, To: AgentReady}, ErrInvalid},
+		{Transition{Agent: 1, From: AgentReady, To: AgentReserved, Call: call}, ErrInvalidTransition},
+		{Transition{Agent: 1, From: AgentInCall, To: AgentReady}, ErrInvalidTransition},
+		{Transition{Agent: 1, From: AgentPaused, To: AgentRinging}, ErrInvalid},
+		{Transition{Agent: 1, From: AgentPaused, To: AgentRinging, Call: call}, nil},
+		{Transition{Agent: 1, From: AgentPaused, To: AgentRinging, Call: "bad"}, ErrInvalid},
+		{Transition{Agent: 1, From: AgentReady, To: AgentPaused, PauseCode: "LUNCH"}, nil},
+		{Transition{Agent: 1, From: AgentReady, To: AgentPaused, PauseCode: "a b"}, ErrInvalid},
+	}
+	for i, c := range cases {
+		if err := c.tr.Validate(); !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
+			t.Errorf("case %d: %v, want %v", i, err, c.want)
+		}
+	}
+}
