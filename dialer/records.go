@@ -580,10 +580,12 @@ type Disposal struct {
 
 // CallbackRequest schedules a callback from a disposition.
 type CallbackRequest struct {
-	DueAt time.Time
+	// DueAt is the instant (UTC); the API turns the date and time the
+	// agent picked in the lead's time zone into it.
+	DueAt time.Time `json:"due_at"`
 	// Anyone makes it anyone's callback instead of the disposing agent's.
-	Anyone bool
-	Notes  string
+	Anyone bool   `json:"anyone,omitempty"`
+	Notes  string `json:"notes,omitempty"`
 }
 
 // Validate checks the request.

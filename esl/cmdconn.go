@@ -201,7 +201,15 @@ func (p *cmdPool) closeAll() {
 // client reports connection problems itself, once, with context.
 type eslLogger struct{ l *slog.Logger }
 
-func (e eslLogger) Debug(f string, a ...any) { e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...))) }
-func (e eslLogger) Info(f string, a ...any)  { e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...))) }
-func (e eslLogger) Warn(f string, a ...any)  { e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...))) }
-func (e eslLogger) Error(f string, a ...any) { e.l.Warn("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...))) }
+func (e eslLogger) Debug(f string, a ...any) {
+	e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (e eslLogger) Info(f string, a ...any) {
+	e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (e eslLogger) Warn(f string, a ...any) {
+	e.l.Debug("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (e eslLogger) Error(f string, a ...any) {
+	e.l.Warn("eslgo: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}

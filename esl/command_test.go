@@ -15,36 +15,36 @@ const (
 // injections are values that would change a dial string or start a new ESL
 // header or command if they reached FreeSWITCH unchecked.
 var injections = []string{
-	"1001,user/1002",             // second leg, rings all at once
-	"1001|user/1002",             // second leg, rings in turn
-	"{origination_uuid=x}1001",   // variable block
-	"[leg_var=1]1001",            // per-leg variables
-	"<ent=1>1001",                // enterprise variables
-	"1001;transport=tcp",         // URI parameter / inline separator
-	"^^:a=b:c=d",                 // separator switch
-	"1001 &bridge(user/1002)",    // extra argument
-	"1001\nbgapi originate x",    // new command line
-	"1001\r\nJob-UUID: x",        // new header
-	"1001\tx",                    // tab
-	"${system(rm -rf /)}",        // variable expansion
-	"'1001'",                     // quote closes the caller's quoting
-	"1001\\,2",                   // escaped comma
-	"\x00",                       // NUL
-	"1001\x7f",                   // DEL
-	"\u00a0",                     // non-ASCII space
-	"",                           // empty
-	strings.Repeat("9", 100),     // too long
-	"+",                          // sign alone
-	"12 34",                      // inner space
-	" 1234",                      // leading space
-	"1234\n",                     // trailing newline
-	"sofia/gateway/x/1",          // endpoint in a number
-	"1001@evil.example",          // domain in a number
-	"1001`id`",                   // backtick
-	"\"1001\"",                   // double quote
-	"1001]",                      // closing bracket
-	"1001}",                      // closing brace
-	"1001>",                      // closing angle
+	"1001,user/1002",           // second leg, rings all at once
+	"1001|user/1002",           // second leg, rings in turn
+	"{origination_uuid=x}1001", // variable block
+	"[leg_var=1]1001",          // per-leg variables
+	"<ent=1>1001",              // enterprise variables
+	"1001;transport=tcp",       // URI parameter / inline separator
+	"^^:a=b:c=d",               // separator switch
+	"1001 &bridge(user/1002)",  // extra argument
+	"1001\nbgapi originate x",  // new command line
+	"1001\r\nJob-UUID: x",      // new header
+	"1001\tx",                  // tab
+	"${system(rm -rf /)}",      // variable expansion
+	"'1001'",                   // quote closes the caller's quoting
+	"1001\\,2",                 // escaped comma
+	"\x00",                     // NUL
+	"1001\x7f",                 // DEL
+	"\u00a0",                   // non-ASCII space
+	"",                         // empty
+	strings.Repeat("9", 100),   // too long
+	"+",                        // sign alone
+	"12 34",                    // inner space
+	" 1234",                    // leading space
+	"1234\n",                   // trailing newline
+	"sofia/gateway/x/1",        // endpoint in a number
+	"1001@evil.example",        // domain in a number
+	"1001`id`",                 // backtick
+	"\"1001\"",                 // double quote
+	"1001]",                    // closing bracket
+	"1001}",                    // closing brace
+	"1001>",                    // closing angle
 }
 
 func TestInjectionCorpusRefused(t *testing.T) {

@@ -147,11 +147,17 @@ func splitPlain(all string) (head, rest string, hasBody bool) {
 }
 
 // lookup finds the first header spelled exactly name and returns its raw
-// value. FreeSWITCH spells header names consistently; the case-insensitive
-// Header.Lookup serves callers that canonicalize.
+// value. FreeSWITCH spells header names consistently, and some events carry
+// look-alikes (a conference PRESENCE_IN has a lowercase unique-id holding
+// the room name), so there is no case-insensitive fallback here.
 func (e *Event) lookup(name string) (string, bool) {
 	if e.parsed {
-		return e.fields.Lookup(name)
+		for _, f := range e.fields {
+			if f.Name == name {
+				return f.Value, true
+			}
+		}
+		return "", false
 	}
 	s := e.raw
 	for i := 0; i < len(s); {

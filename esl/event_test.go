@@ -170,3 +170,27 @@ func FuzzParseEvent(f *testing.F) {
 		}
 	})
 }
+
+func TestLookalikeHeaders(t *testing.T) {
+	// Conference PRESENCE_IN: the lowercase unique-id is the room, not a channel.
+	ev, err := ParsePlainEvent([]byte("Event-Name: PRESENCE_IN\nEvent-Sequence: 7\nunique-id: wt-42\nvariable_Event-Name: REQUEST_PARAMS\n\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.UniqueID() != "" || ev.Name() != "PRESENCE_IN" {
+		t.Fatalf("uuid=%q name=%q", ev.UniqueID(), ev.Name())
+	}
+	// Two header blocks in one event (hold music's COMMAND): the first wins.
+	ev, err = ParsePlainEvent([]byte("Command: sendmsg x\nEvent-Name: COMMAND\nEvent-Sequence: 10\nEvent-Name: PRIVATE_COMMAND\nEvent-Sequence: 11\n\n"))
+	if err != nil || ev.Name() != "COMMAND" || ev.Sequence() != 10 {
+		t.Fatalf("%v name=%q seq=%d", err, ev.Name(), ev.Sequence())
+	}
+	ev, err = ParseJSONEvent([]byte(`{"Event-Name":"PRESENCE_IN","unique-id":"wt-42","Event-Subclass":"conference::maintenance"}`))
+	if err != nil || ev.UniqueID() != "" || ev.Subclass() != "conference::maintenance" {
+		t.Fatalf("json: %v uuid=%q", err, ev.UniqueID())
+	}
+	ev, _ = ParsePlainEvent([]byte("Event-Subclass: conference%3A%3Amaintenance\nEvent-Name: CUSTOM\nEvent-Sequence: 3\n\n"))
+	if ev.Kind() != SubclassConference {
+		t.Fatalf("kind %q", ev.Kind())
+	}
+}

@@ -104,11 +104,16 @@ type Reader struct {
 	err  error
 }
 
-const slabSize = 1 << 20
+// slabSize is the size of every slab but the first, which is small so that
+// short-lived readers (tests, one reply) do not allocate a megabyte.
+const (
+	slabSize      = 1 << 20
+	firstSlabSize = 16 << 10
+)
 
 // NewReader wraps r.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{src: r, buf: make([]byte, slabSize)}
+	return &Reader{src: r, buf: make([]byte, firstSlabSize)}
 }
 
 // Buffered reports bytes already read from the socket but not yet framed.
@@ -121,14 +126,16 @@ func (r *Reader) fill(need int) error {
 		return r.err
 	}
 	if len(r.buf)-r.r < need {
-		size := max(slabSize, need)
+		// Grow towards need as bytes arrive, never to a Content-Length the
+		// peer merely announced.
+		size := max(slabSize, min(need, 2*(r.w-r.r)+slabSize))
 		nb := make([]byte, size)
 		r.w = copy(nb, r.buf[r.r:r.w])
 		r.r, r.buf = 0, nb
 	} else if r.w == len(r.buf) {
 		// Room exists only before r: start a new slab rather than move
 		// bytes under frames already handed out.
-		nb := make([]byte, len(r.buf))
+		nb := make([]byte, slabSize)
 		r.w = copy(nb, r.buf[r.r:r.w])
 		r.r, r.buf = 0, nb
 	}

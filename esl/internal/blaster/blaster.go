@@ -25,7 +25,8 @@ type template struct {
 	pre, post []byte // body before and after the Event-Sequence digits
 }
 
-// Mix loads every plain event captured on an events connection.
+// Mix loads every plain event captured on an events connection, in
+// capture order.
 func Mix() ([]template, error) {
 	all, err := transcript.All()
 	if err != nil {
@@ -33,9 +34,6 @@ func Mix() ([]template, error) {
 	}
 	var out []template
 	for _, tr := range all {
-		if !strings.Contains(tr.Name, "plain") {
-			continue
-		}
 		rd := esl.NewReader(bytes.NewReader(tr.Stream("events")))
 		for {
 			f, err := rd.ReadFrame()
@@ -82,8 +80,8 @@ func Frames() ([][]byte, error) {
 // writes events to every subscribed connection.
 type Server struct {
 	Core  string
-	Count int           // events per subscribed connection; 0 = until closed
-	Rate  int           // events per second; 0 = as fast as the socket takes them
+	Count int // events per subscribed connection; 0 = until closed
+	Rate  int // events per second; 0 = as fast as the socket takes them
 	mix   []template
 	ln    net.Listener
 	wg    sync.WaitGroup
@@ -210,27 +208,25 @@ func readCommand(r *bufio.Reader) (string, error) {
 func (s *Server) blast(ctx context.Context, w *bufio.Writer) {
 	var seq uint64 = 1000
 	var tick *time.Ticker
-	perTick := 0
+	start := time.Now()
 	if s.Rate > 0 {
 		// Write in 1 ms slices, as FreeSWITCH's listener thread does with
-		// its queue, rather than one syscall per event.
+		// its queue, rather than one syscall per event; catch up on late
+		// ticks so the average rate holds.
 		tick = time.NewTicker(time.Millisecond)
 		defer tick.Stop()
-		perTick = max(1, s.Rate/1000)
 	}
 	num := make([]byte, 0, 24)
 	sent := 0
 	for s.Count == 0 || sent < s.Count {
+		n := 256
 		if tick != nil {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
-		}
-		n := 256
-		if tick != nil {
-			n = perTick
+			n = int(time.Since(start).Seconds()*float64(s.Rate)) - sent
 		}
 		for i := 0; i < n && (s.Count == 0 || sent < s.Count); i++ {
 			t := s.mix[sent%len(s.mix)]

@@ -1,0 +1,54 @@
+# agentswitch: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+BIN := bin/agentswitch
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+FUZZTIME ?= 10m
+
+.PHONY: run test build deps-run deps-test vet unit fuzz-short fuzz bench e2e clean
+
+## run: install what is missing, build, and run the service on the embedded defaults
+run: deps-run build
+	./$(BIN) serve
+
+## test: install what the tests need and run every default tier
+test: deps-test vet unit fuzz-short
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/agentswitch
+
+deps-run:
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+# A short run of every fuzz target on each `make test`; `make fuzz` runs longer.
+# The short run skips minimizing new inputs, which would eat its 10 s.
+FUZZ_TARGETS := ./esl:FuzzParseEvent
+fuzz-short:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$pkg $$fn (10s)"; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=10s -fuzzminimizetime=0 $$pkg || exit 1; done
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s $$pkg || exit 1; done
+
+## bench: the benchmarks behind BENCHMARKS.md
+bench: deps-test
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./esl/ ./dialer/redisstore/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agentswitch/agentswitch/esl"
+)
+
+// Config is everything `agentswitch serve` reads from AGENTSWITCH_* and
+// flags (flags win). The zero-configuration defaults run the embedded mode:
+// a SQLite file and a private redis-server under ./var, and the built-in
+// simulated switch.
+type Config struct {
+	HTTPAddr   string
+	VarDir     string
+	DBPath     string
+	RedisURL   string // empty: start a private redis-server under VarDir
+	RedisBin   string
+	ESL        []esl.Node // empty: run the built-in simulator
+	ESLPass    string
+	Heartbeat  time.Duration
+	CmdTimeout time.Duration
+	SimAddr    string
+	RecDir     string
+	LogFormat  string // text or json
+	LogLevel   string // debug, info, warn, error
+	Drain      time.Duration
+}
+
+// envPrefix names every environment variable the service reads.
+const envPrefix = "AGENTSWITCH_"
+
+type setting struct {
+	name  string // flag name; env is AGENTSWITCH_ + upper(name with - as _)
+	usage string
+	def   string
+	dst   *string
+}
+
+func (s setting) env() string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(s.name, "-", "_"))
+}
+
+// loadConfig reads env, then flags, validates, and reports every problem at once.
+func loadConfig(args []string, getenv func(string) string) (*Config, error) {
+	var raw struct {
+		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
+		simAddr, recDir, logFormat, logLevel, drain string
+	}
+	settings := []setting{
+		{"http-addr", "HTTP listen address", "127.0.0.1:8080", &raw.httpAddr},
+		{"var-dir", "directory for the database, the private redis-server and recordings", "var", &raw.varDir},
+		{"db", "SQLite database file (default <var-dir>/agentswitch.db)", "", &raw.db},
+		{"redis-url", "Redis URL; empty starts a private redis-server under <var-dir>", "", &raw.redisURL},
+		{"redis-server", "redis-server binary for the private instance", "redis-server", &raw.redisBin},
+		{"esl-addr", "FreeSWITCH event sockets: host:port, or name=host:port,... ; empty runs the simulated switch", "", &raw.eslAddr},
+		{"esl-password", "event socket password (required with esl-addr; never FreeSWITCH's default)", "", &raw.eslPass},
+		{"esl-heartbeat", "FreeSWITCH's HEARTBEAT interval; silence for twice this reconnects", "20s", &raw.heartbeat},
+		{"esl-command-timeout", "a switch command with no reply by then drops its connection", "5s", &raw.cmdTimeout},
+		{"sim-addr", "listen address of the built-in simulated switch", "127.0.0.1:0", &raw.simAddr},
+		{"recordings-dir", "where call recordings are written (default <var-dir>/recordings)", "", &raw.recDir},
+		{"log-format", "text or json", "text", &raw.logFormat},
+		{"log-level", "debug, info, warn or error", "info", &raw.logLevel},
+		{"drain-timeout", "on SIGTERM, how long to wait for live calls to end", "30s", &raw.drain},
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env()); v != "" {
+			def = v
+		}
+		fs.StringVar(s.dst, s.name, def, s.usage+" ["+s.env()+"]")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+
+	var errs []error
+	bad := func(env, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s%s: %s", envPrefix, env, fmt.Sprintf(format, a...)))
+	}
+	dur := func(env, v string) time.Duration {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad(env, "%q is not a positive duration (e.g. 20s)", v)
+		}
+		return d
+	}
+	c := &Config{
+		HTTPAddr: raw.httpAddr, VarDir: raw.varDir, DBPath: raw.db, RedisURL: raw.redisURL,
+		RedisBin: raw.redisBin, ESLPass: raw.eslPass, SimAddr: raw.simAddr, RecDir: raw.recDir,
+		LogFormat: raw.logFormat, LogLevel: raw.logLevel,
+		Heartbeat:  dur("ESL_HEARTBEAT", raw.heartbeat),
+		CmdTimeout: dur("ESL_COMMAND_TIMEOUT", raw.cmdTimeout),
+		Drain:      dur("DRAIN_TIMEOUT", raw.drain),
+	}
+	if c.VarDir == "" {
+		bad("VAR_DIR", "must not be empty")
+	}
+	if c.DBPath == "" {
+		c.DBPath = filepath.Join(c.VarDir, "agentswitch.db")
+	}
+	if c.RecDir == "" {
+		c.RecDir = filepath.Join(c.VarDir, "recordings")
+	}
+	// Absolute paths: logs say exactly where things are, and the simulator
+	// and FreeSWITCH write recordings relative to nothing.
+	for _, p := range []*string{&c.VarDir, &c.DBPath, &c.RecDir} {
+		if abs, err := filepath.Abs(*p); err == nil {
+			*p = abs
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("HTTP_ADDR", "%q is not host:port", c.HTTPAddr)
+	}
+	if _, _, err := net.SplitHostPort(c.SimAddr); err != nil {
+		bad("SIM_ADDR", "%q is not host:port", c.SimAddr)
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			bad("REDIS_URL", "%q is not a redis://, rediss:// or unix:// URL", c.RedisURL)
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("LOG_FORMAT", "%q is not text or json", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL", "%q is not debug, info, warn or error", c.LogLevel)
+	}
+	if raw.eslAddr != "" {
+		nodes, err := parseNodes(raw.eslAddr, c.ESLPass)
+		if err != nil {
+			bad("ESL_ADDR", "%v", err)
+		}
+		c.ESL = nodes
+		switch {
+		case c.ESLPass == "":
+			bad("ESL_PASSWORD", "is required when ESL_ADDR is set")
+		case c.ESLPass == "ClueCon":
+			bad("ESL_PASSWORD", "is FreeSWITCH's published default; set a secret one in event_socket.conf.xml")
+		case strings.ContainsAny(c.ESLPass, " \t\r\n"):
+			bad("ESL_PASSWORD", "must not contain whitespace")
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// parseNodes reads "host:port" or "name=host:port,name2=host:port".
+func parseNodes(v, password string) ([]esl.Node, error) {
+	var nodes []esl.Node
+	seen := map[string]bool{}
+	for i, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		name, addr, named := strings.Cut(part, "=")
+		if !named {
+			name, addr = "fs"+strconv.Itoa(i+1), part
+		}
+		if err := esl.ValidateName("node name", name); err != nil {
+			return nil, err
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("node %q named twice", name)
+		}
+		seen[name] = true
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("%q is not host:port", addr)
+		}
+		nodes = append(nodes, esl.Node{Name: name, Addr: addr, Password: password})
+	}
+	return nodes, nil
+}

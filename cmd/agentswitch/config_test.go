@@ -1,0 +1,72 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := loadConfig(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if c.HTTPAddr != "127.0.0.1:8080" || c.DBPath != filepath.Join(wd, "var/agentswitch.db") || c.RedisURL != "" || len(c.ESL) != 0 ||
+		c.Heartbeat != 20*time.Second || c.LogFormat != "text" || c.RecDir != filepath.Join(wd, "var/recordings") {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestConfigEnvAndFlags(t *testing.T) {
+	c, err := loadConfig([]string{"-http-addr", "127.0.0.1:9999", "-log-format", "json"}, env(map[string]string{
+		"AGENTSWITCH_HTTP_ADDR":     "127.0.0.1:1",
+		"AGENTSWITCH_ESL_ADDR":      "a=127.0.0.1:8021, b=127.0.0.2:8021",
+		"AGENTSWITCH_ESL_PASSWORD":  "s3cret",
+		"AGENTSWITCH_ESL_HEARTBEAT": "2s",
+		"AGENTSWITCH_VAR_DIR":       "/tmp/x",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:9999" || c.LogFormat != "json" {
+		t.Fatalf("flags did not win: %+v", c)
+	}
+	if len(c.ESL) != 2 || c.ESL[0].Name != "a" || c.ESL[1].Addr != "127.0.0.2:8021" || c.ESL[1].Password != "s3cret" {
+		t.Fatalf("nodes: %+v", c.ESL)
+	}
+	if c.Heartbeat != 2*time.Second || c.DBPath != "/tmp/x/agentswitch.db" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestConfigReportsEveryProblem(t *testing.T) {
+	_, err := loadConfig(nil, env(map[string]string{
+		"AGENTSWITCH_HTTP_ADDR":     "nonsense",
+		"AGENTSWITCH_ESL_ADDR":      "127.0.0.1:8021",
+		"AGENTSWITCH_ESL_PASSWORD":  "ClueCon",
+		"AGENTSWITCH_ESL_HEARTBEAT": "-1s",
+		"AGENTSWITCH_LOG_FORMAT":    "xml",
+		"AGENTSWITCH_REDIS_URL":     "http://x",
+	}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"AGENTSWITCH_HTTP_ADDR", "AGENTSWITCH_ESL_PASSWORD", "AGENTSWITCH_ESL_HEARTBEAT", "AGENTSWITCH_LOG_FORMAT", "AGENTSWITCH_REDIS_URL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s:\n%v", want, err)
+		}
+	}
+	_, err = loadConfig(nil, env(map[string]string{"AGENTSWITCH_ESL_ADDR": "127.0.0.1:8021"}))
+	if err == nil || !strings.Contains(err.Error(), "ESL_PASSWORD: is required") {
+		t.Fatalf("missing password: %v", err)
+	}
+	_, err = loadConfig(nil, env(map[string]string{"AGENTSWITCH_ESL_ADDR": "a=127.0.0.1:1,a=127.0.0.1:2", "AGENTSWITCH_ESL_PASSWORD": "x"}))
+	if err == nil || !strings.Contains(err.Error(), "named twice") {
+		t.Fatalf("duplicate node: %v", err)
+	}
+}

@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/agentswitch/agentswitch/api"
+	"github.com/agentswitch/agentswitch/dialer/redisstore"
+	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/redisproc"
+)
+
+// stack is everything serve starts, stopped in reverse order.
+type stack struct {
+	log     *slog.Logger
+	closers []func()
+}
+
+func (s *stack) onClose(f func()) { s.closers = append(s.closers, f) }
+
+func (s *stack) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// serve runs the service until ctx ends.
+func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer) (err error) {
+	st := &stack{log: log}
+	defer st.close()
+	for _, dir := range []string{cfg.VarDir, cfg.RecDir, filepath.Dir(cfg.DBPath)} {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return err
+		}
+	}
+
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	st.onClose(func() { db.Close() })
+
+	rdb, redisInfo, err := openRedis(ctx, cfg, log, st)
+	if err != nil {
+		return err
+	}
+	live := redisstore.New(rdb, redisstore.Options{Logger: log})
+
+	nodes, simulated, err := switchNodes(ctx, cfg, log, st)
+	if err != nil {
+		return err
+	}
+	sw := &switchWatch{log: log}
+	client, err := esl.New(esl.Config{
+		Nodes:             nodes,
+		HeartbeatInterval: cfg.Heartbeat,
+		CommandTimeout:    cfg.CmdTimeout,
+		Logger:            log.With("component", "esl"),
+	}, sw)
+	if err != nil {
+		return err
+	}
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { client.Run(runCtx) })
+	// No agent may stay RESERVED past its lease, whatever happened to the
+	// call that reserved it.
+	wg.Go(func() {
+		t := time.NewTicker(redisstore.SweepInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case now := <-t.C:
+				if freed, err := live.ExpireLeases(runCtx, now); err != nil {
+					log.Warn("lease sweep failed", "err", err)
+				} else if len(freed) > 0 {
+					log.Warn("reservations expired; agents made READY again", "agents", freed)
+				}
+			}
+		}
+	})
+	st.onClose(func() { stopRun(); wg.Wait() })
+
+	srv := api.New(api.Options{
+		Version: version,
+		Logger:  log.With("component", "http"),
+		Checks: map[string]api.Check{
+			"database": func(ctx context.Context) (map[string]any, error) {
+				v, err := db.SchemaVersion(ctx)
+				return map[string]any{"path": cfg.DBPath, "schema_version": v.Current}, err
+			},
+			"redis": func(ctx context.Context) (map[string]any, error) {
+				return redisInfo, rdb.Ping(ctx).Err()
+			},
+			"switch": func(ctx context.Context) (map[string]any, error) {
+				mode := "freeswitch"
+				if simulated {
+					mode = "simulated"
+				}
+				ns := client.Nodes()
+				d := map[string]any{"mode": mode, "nodes": ns}
+				for _, n := range ns {
+					if !n.Up {
+						return d, fmt.Errorf("node %s not connected: %s", n.Name, n.LastErr)
+					}
+				}
+				return d, nil
+			},
+		},
+	})
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+	}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(ln) }()
+	st.onClose(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("http shutdown", "err", err)
+		}
+	})
+
+	// Wait for the switch so the URL printed below works at once.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	sw.waitUp(wctx, len(nodes))
+	cancel()
+	url := "http://" + ln.Addr().String() + "/"
+	mode := "FreeSWITCH at " + nodes[0].Addr
+	if simulated {
+		mode = "the built-in simulated switch (set AGENTSWITCH_ESL_ADDR for a real FreeSWITCH)"
+	}
+	log.Info("agentswitch is up", "url", url, "switch", mode, "database", cfg.DBPath, "redis", redisInfo["addr"])
+	fmt.Fprintf(stdout, "agentswitch %s is up: %s  (health: %shealthz; switch: %s)\n", version, url, url, mode)
+
+	select {
+	case <-ctx.Done():
+	case err := <-httpDone:
+		return fmt.Errorf("http server: %w", err)
+	}
+	if errors.Is(context.Cause(ctx), errDrain) {
+		log.Info("draining: no new calls; waiting for live calls to end", "timeout", cfg.Drain)
+	}
+	log.Info("shutting down")
+	return nil
+}
+
+func openDB(ctx context.Context, cfg *Config, log *slog.Logger) (*sqlitestore.Store, error) {
+	db, err := sqlitestore.Open(ctx, cfg.DBPath, sqlitestore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", cfg.DBPath, err)
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "path", cfg.DBPath, "applied", applied)
+	}
+	return db, nil
+}
+
+// openRedis connects to AGENTSWITCH_REDIS_URL or starts a private
+// redis-server under the var dir.
+func openRedis(ctx context.Context, cfg *Config, log *slog.Logger, st *stack) (*redis.Client, map[string]any, error) {
+	url := cfg.RedisURL
+	info := map[string]any{"embedded": url == ""}
+	if url == "" {
+		p, err := redisproc.Start(ctx, redisproc.Options{Bin: cfg.RedisBin, Dir: filepath.Join(cfg.VarDir, "redis"), Persist: true})
+		if err != nil {
+			return nil, nil, err
+		}
+		st.onClose(func() { p.Stop() })
+		url = p.URL()
+		log.Info("started a private redis-server", "addr", p.Addr, "dir", filepath.Join(cfg.VarDir, "redis"))
+	}
+	opt, err := redisproc.ClientOptions(url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("AGENTSWITCH_REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	st.onClose(func() { rdb.Close() })
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		return nil, nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
+	}
+	info["addr"] = opt.Addr
+	return rdb, info, nil
+}
+
+// switchNodes returns the configured FreeSWITCH nodes, or starts the
+// built-in simulator and returns it as the only node.
+func switchNodes(ctx context.Context, cfg *Config, log *slog.Logger, st *stack) ([]esl.Node, bool, error) {
+	if len(cfg.ESL) > 0 {
+		return cfg.ESL, false, nil
+	}
+	pw := randomSecret()
+	s := sim.New(sim.Config{Password: pw, RecordingsDir: cfg.RecDir, Logger: log.With("component", "sim")})
+	if err := s.Listen(cfg.SimAddr); err != nil {
+		return nil, false, fmt.Errorf("simulated switch: %w", err)
+	}
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { s.Serve(sctx); close(done) }()
+	st.onClose(func() { cancel(); <-done })
+	log.Warn("no AGENTSWITCH_ESL_ADDR: running the built-in SIMULATED switch; calls are not real", "esl_addr", s.Addr())
+	return []esl.Node{{Name: "sim", Addr: s.Addr(), Password: pw}}, true, nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// switchWatch is the switch-event handler until the call engine takes
+// over: it logs nodes coming and going.
+type switchWatch struct {
+	log *slog.Logger
+	mu  sync.Mutex
+	up  map[string]bool
+	ch  chan struct{}
+}
+
+func (w *switchWatch) HandleEvent(string, *esl.Event) {}
+
+func (w *switchWatch) HandleNode(st esl.NodeState) {
+	w.mu.Lock()
+	if w.up == nil {
+		w.up = map[string]bool{}
+	}
+	w.up[st.Node] = st.Up
+	if w.ch != nil {
+		close(w.ch)
+		w.ch = nil
+	}
+	w.mu.Unlock()
+	if st.Up {
+		w.log.Info("switch node up", "node", st.Node, "core_uuid", st.CoreUUID, "restarted", st.Restarted, "channels", len(st.Channels))
+	} else {
+		w.log.Warn("switch node down", "node", st.Node, "err", st.Err)
+	}
+}
+
+// waitUp returns when n nodes are up or ctx ends.
+func (w *switchWatch) waitUp(ctx context.Context, n int) {
+	for {
+		w.mu.Lock()
+		count := 0
+		for _, up := range w.up {
+			if up {
+				count++
+			}
+		}
+		if count >= n {
+			w.mu.Unlock()
+			return
+		}
+		if w.ch == nil {
+			w.ch = make(chan struct{})
+		}
+		ch := w.ch
+		w.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+		}
+	}
+}
+
+// migrate applies pending migrations and prints the schema version.
+func migrate(ctx context.Context, cfg *Config, stdout io.Writer) error {
+	if err := os.MkdirAll(filepath.Dir(cfg.DBPath), 0o750); err != nil {
+		return err
+	}
+	db, err := sqlitestore.Open(ctx, cfg.DBPath, sqlitestore.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range applied {
+		fmt.Fprintln(stdout, "applied", a)
+	}
+	fmt.Fprintf(stdout, "%s: schema version %d (latest %d)\n", cfg.DBPath, v.Current, v.Latest)
+	return nil
+}

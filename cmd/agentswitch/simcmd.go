@@ -1,0 +1,39 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/agentswitch/agentswitch/esl/sim"
+)
+
+// runSim serves the simulated FreeSWITCH event socket on its own, for
+// pointing a separately started `agentswitch serve` (or any ESL client) at it.
+func runSim(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8021", "listen address (loopback)")
+	password := fs.String("password", getenv("AGENTSWITCH_ESL_PASSWORD"), "event socket password [AGENTSWITCH_ESL_PASSWORD]; empty generates one")
+	heartbeat := fs.Duration("heartbeat", 20*time.Second, "HEARTBEAT interval")
+	answer := fs.Duration("answer-delay", time.Second, "how long an unscripted destination rings before it answers")
+	rec := fs.String("recordings-dir", os.TempDir(), "where recordings with a relative path are written")
+	logFormat := fs.String("log-format", "text", "text or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *password == "" {
+		*password = randomSecret()
+	}
+	log := newLogger(*logFormat, "info", stderr)
+	s := sim.New(sim.Config{Password: *password, HeartbeatInterval: *heartbeat, AnswerDelay: *answer, RecordingsDir: *rec, Logger: log})
+	if err := s.Listen(*addr); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "simulated FreeSWITCH event socket on %s (password %s, Core-UUID %s)\n", s.Addr(), *password, s.CoreUUID())
+	ctx, stop := signalContext(log)
+	defer stop()
+	return s.Serve(ctx)
+}

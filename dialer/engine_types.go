@@ -1,0 +1,284 @@
+package dialer
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrForbidden means the actor may not do this: wrong role, or an agent
+// acting on another agent's call or state.
+var ErrForbidden = errors.New("forbidden")
+
+// ErrUnavailable means the switch (or another dependency) is not connected;
+// the request can be retried.
+var ErrUnavailable = errors.New("unavailable")
+
+// Actor is who asks the engine for something, as the API authenticated
+// them (a session or an API key).
+type Actor struct {
+	User UserID `json:"user_id"`
+	Role Role   `json:"role"`
+	// Agent is the actor's own agent seat, 0 if the user has none.
+	Agent  AgentID  `json:"agent_id,omitempty"`
+	Name   string   `json:"name"`
+	APIKey APIKeyID `json:"api_key_id,omitempty"`
+}
+
+// Label names the actor in reasons and audit entries ("agent:7",
+// "supervisor:3", "apikey:2").
+func (a Actor) Label() string {
+	if a.APIKey != 0 {
+		return "apikey:" + a.APIKey.String()
+	}
+	return string(a.Role) + ":" + a.User.String()
+}
+
+// MayControl reports whether the actor may act on the given agent's state
+// and calls: supervisors and admins may act on anyone, an agent only on
+// itself.
+func (a Actor) MayControl(agent AgentID) bool {
+	return a.Role.AtLeast(RoleSupervisor) || (a.Agent != 0 && a.Agent == agent)
+}
+
+// EndpointKind is how an agent's audio is reached.
+type EndpointKind string
+
+const (
+	// EndpointSIP is a SIP phone registered on the switch (user/<ext>).
+	EndpointSIP EndpointKind = "sip"
+	// EndpointPhone is an external number reached through the gateway.
+	EndpointPhone EndpointKind = "phone"
+)
+
+// AgentEndpoint is where the agent takes calls this session.
+type AgentEndpoint struct {
+	Kind EndpointKind `json:"kind"`
+	// Extension is the SIP user for EndpointSIP (default: the agent's own).
+	Extension string `json:"extension,omitempty"`
+	// Phone is the E.164 number for EndpointPhone (default: the agent's
+	// external phone).
+	Phone string `json:"phone,omitempty"`
+}
+
+// LoginRequest starts an agent's session.
+type LoginRequest struct {
+	Endpoint AgentEndpoint `json:"endpoint"`
+	// Mode overrides the agent's configured mode for this session.
+	Mode AgentMode `json:"mode,omitempty"`
+}
+
+// AgentView is one agent's live state for the workspace and the wall.
+type AgentView struct {
+	ID        AgentID       `json:"id"`
+	Name      string        `json:"name"`
+	Extension string        `json:"extension"`
+	State     AgentState    `json:"state"`
+	Since     time.Time     `json:"since"`
+	Reason    string        `json:"reason,omitempty"`
+	PauseCode string        `json:"pause_code,omitempty"`
+	Call      CallID        `json:"call_id,omitempty"`
+	Mode      AgentMode     `json:"mode"`
+	Endpoint  AgentEndpoint `json:"endpoint"`
+	// PhoneConnected: a persistent agent's leg is up.
+	PhoneConnected bool `json:"phone_connected"`
+	// Stats of the session, up to the moment of the view.
+	Stats SessionStats `json:"stats"`
+}
+
+// SessionStats are the figures in the workspace's status bar, in seconds.
+type SessionStats struct {
+	Calls    int64 `json:"calls"`
+	TalkSec  int64 `json:"talk_sec"`
+	DispoSec int64 `json:"dispo_sec"`
+	PauseSec int64 `json:"pause_sec"`
+	ReadySec int64 `json:"ready_sec"`
+	HoldSec  int64 `json:"hold_sec"`
+}
+
+// OutboundRequest starts a lead call (POST /api/v1/calls). Numbers are
+// E.164, already normalized by the API.
+type OutboundRequest struct {
+	Number string `json:"number"`
+	// Agent, when set, is the only agent the lead is connected to.
+	Agent          AgentID    `json:"agent_id,omitempty"`
+	CallerIDNumber string     `json:"caller_id_number,omitempty"`
+	CallerIDName   string     `json:"caller_id_name,omitempty"`
+	Campaign       CampaignID `json:"campaign_id,omitempty"`
+	// Lead is an existing lead; otherwise one is found or created in the
+	// campaign by number.
+	Lead   LeadID            `json:"lead_id,omitempty"`
+	Fields map[string]string `json:"fields,omitempty"`
+	Origin CallOrigin        `json:"-"`
+}
+
+// ManualDialRequest is an agent dialing from the workspace: the agent's
+// leg first (the agent hears ringback), then the lead.
+type ManualDialRequest struct {
+	Number         string     `json:"number"`
+	CallerIDNumber string     `json:"caller_id_number,omitempty"`
+	CallerIDName   string     `json:"caller_id_name,omitempty"`
+	Campaign       CampaignID `json:"campaign_id,omitempty"`
+	Lead           LeadID     `json:"lead_id,omitempty"`
+	Callback       CallbackID `json:"callback_id,omitempty"`
+}
+
+// TransferTarget is an agent or an external number (exactly one).
+type TransferTarget struct {
+	Agent  AgentID `json:"agent_id,omitempty"`
+	Number string  `json:"number,omitempty"`
+}
+
+// Validate checks that exactly one target is given.
+func (t TransferTarget) Validate() error {
+	switch {
+	case t.Agent == 0 && t.Number == "":
+		return &FieldError{Field: "target", Reason: "give agent_id or number"}
+	case t.Agent != 0 && t.Number != "":
+		return &FieldError{Field: "target", Reason: "give agent_id or number, not both"}
+	case t.Agent < 0:
+		return &FieldError{Field: "agent_id", Reason: "must be positive"}
+	case t.Number != "" && !ValidPhone(t.Number):
+		return &FieldError{Field: "number", Reason: "E.164 (+ and digits)"}
+	}
+	return nil
+}
+
+// DispositionRequest is the agent's wrap-up of a call.
+type DispositionRequest struct {
+	Code     string           `json:"code"`
+	Notes    string           `json:"notes,omitempty"`
+	Callback *CallbackRequest `json:"callback,omitempty"`
+}
+
+// LiveCallState is where a live call is, as the workspace shows it.
+type LiveCallState string
+
+const (
+	LiveDialing    LiveCallState = "dialing"    // the first leg is being originated
+	LiveRinging    LiveCallState = "ringing"    // the lead's phone rings
+	LiveWaiting    LiveCallState = "waiting"    // the lead answered; finding or ringing an agent
+	LiveConnected  LiveCallState = "connected"  // lead and agent talk
+	LiveConference LiveCallState = "conference" // three or more parties, or a warm transfer
+	LiveEnding     LiveCallState = "ending"     // abandon message, or hanging up
+	LiveEnded      LiveCallState = "ended"
+)
+
+// PartyView is one leg of a live call.
+type PartyView struct {
+	Leg    LegID   `json:"leg_id"`
+	Role   LegRole `json:"role"`
+	Number string  `json:"number,omitempty"`
+	Agent  AgentID `json:"agent_id,omitempty"`
+	// State is "dialing", "ringing", "up" or "gone".
+	State      string    `json:"state"`
+	AnsweredAt time.Time `json:"answered_at,omitzero"`
+}
+
+// CallView is a live call (or one that just ended) for the workspace, the
+// wall and the API. Times are the server's, for timers.
+type CallView struct {
+	ID          CallID        `json:"id"`
+	Direction   CallDirection `json:"direction"`
+	Origin      CallOrigin    `json:"origin"`
+	State       LiveCallState `json:"state"`
+	Number      string        `json:"number"`
+	CallerID    string        `json:"caller_id,omitempty"`
+	Agent       AgentID       `json:"agent_id,omitempty"`
+	Campaign    CampaignID    `json:"campaign_id,omitempty"`
+	Lead        LeadID        `json:"lead_id,omitempty"`
+	CreatedAt   time.Time     `json:"created_at"`
+	AnsweredAt  time.Time     `json:"answered_at,omitzero"`
+	ConnectedAt time.Time     `json:"connected_at,omitzero"`
+	EndedAt     time.Time     `json:"ended_at,omitzero"`
+	Held        bool          `json:"held"`
+	Muted       bool          `json:"muted"`
+	Recording   bool          `json:"recording"`
+	// AgentLeft: the agent left a warm transfer; the lead talks on with
+	// the target.
+	AgentLeft   bool        `json:"agent_left,omitempty"`
+	Parties     []PartyView `json:"parties"`
+	HangupCause string      `json:"hangup_cause,omitempty"`
+	Outcome     CallOutcome `json:"outcome,omitempty"`
+}
+
+// LiveEventType names a pushed event.
+type LiveEventType string
+
+// Events pushed to workspaces and the wall.
+const (
+	EvAgentState        LiveEventType = "agent.state"
+	EvCallCreated       LiveEventType = "call.created"
+	EvCallRinging       LiveEventType = "call.ringing"
+	EvCallAnswered      LiveEventType = "call.answered"
+	EvCallConnected     LiveEventType = "call.connected" // bridged to the agent
+	EvCallHeld          LiveEventType = "call.held"
+	EvCallUnheld        LiveEventType = "call.unheld"
+	EvCallMuted         LiveEventType = "call.muted"
+	EvCallUnmuted       LiveEventType = "call.unmuted"
+	EvCallTransfer      LiveEventType = "call.transfer"
+	EvCallPartyAdded    LiveEventType = "call.party_added"
+	EvCallPartyRemoved  LiveEventType = "call.party_removed"
+	EvCallAgentLeft     LiveEventType = "call.agent_left"
+	EvCallRecording     LiveEventType = "call.recording_started"
+	EvCallRecordingStop LiveEventType = "call.recording_stopped"
+	EvCallDTMF          LiveEventType = "call.dtmf"
+	EvCallEnded         LiveEventType = "call.ended"
+	EvCallDisposed      LiveEventType = "call.disposed"
+	EvCallbackOffered   LiveEventType = "callback.offered"
+)
+
+// LiveEvent is one pushed event. Seq rises by one per event of the engine,
+// so a client that saw Seq n and reconnects knows whether it missed any.
+type LiveEvent struct {
+	Seq  uint64        `json:"seq"`
+	At   time.Time     `json:"at"`
+	Type LiveEventType `json:"type"`
+	// Agent and Call say whom it concerns (for filtering).
+	Agent     AgentID    `json:"agent_id,omitempty"`
+	Call      CallID     `json:"call_id,omitempty"`
+	AgentView *AgentView `json:"agent,omitempty"`
+	CallView  *CallView  `json:"call,omitempty"`
+	Callback  *Callback  `json:"callback,omitempty"`
+	// Digits for call.dtmf.
+	Digits string `json:"digits,omitempty"`
+}
+
+// LiveFilter selects what a subscriber receives.
+type LiveFilter struct {
+	// Agent limits the stream to one agent's state, its calls and its
+	// callback offers (an agent's workspace); 0 receives everything (the
+	// supervisors' wall).
+	Agent AgentID
+}
+
+// Match reports whether the event passes the filter.
+func (f LiveFilter) Match(ev LiveEvent) bool {
+	return f.Agent == 0 || ev.Agent == f.Agent
+}
+
+// LiveSnapshot is what a (re)connecting client gets before any event: every
+// event after Seq follows on the stream.
+type LiveSnapshot struct {
+	Seq    uint64      `json:"seq"`
+	At     time.Time   `json:"at"`
+	Agents []AgentView `json:"agents"`
+	Calls  []CallView  `json:"calls"`
+}
+
+// PauseCodes are the codes an agent may pause with when the configuration
+// gives none. RONA and NO_HEARTBEAT are set by the system.
+var PauseCodes = []string{"BREAK", "LUNCH", "MEETING", "TRAINING", "ADMIN"}
+
+// ValidatePauseCode checks a code against the configured list.
+func ValidatePauseCode(code string, allowed []string) error {
+	if len(allowed) == 0 {
+		allowed = PauseCodes
+	}
+	for _, c := range allowed {
+		if c == code {
+			return nil
+		}
+	}
+	return &FieldError{Field: "pause_code", Reason: fmt.Sprintf("%q is not one of %v", code, allowed)}
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what `make run` / `make test` need on a fresh Debian machine, and
+# only what is missing.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  # A fresh machine may have empty package lists: update once, then retry.
+  $SUDO apt-get install -y --no-install-recommends "$@" ||
+    { $SUDO apt-get update && $SUDO apt-get install -y --no-install-recommends "$@"; }
+}
+
+# need <debian package> <binary>
+need() {
+  if command -v "$2" >/dev/null 2>&1 || [ -x "/usr/bin/$2" ] || [ -x "/usr/sbin/$2" ]; then
+    return 0
+  fi
+  echo "deps: installing $1"
+  apt_install "$1"
+}
+
+check_go() {
+  if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+    echo "deps: Go 1.26 is required (https://go.dev/dl/); install it at /usr/local/go" >&2
+    exit 1
+  fi
+}
+
+browser() {
+  need chromium chromium
+  if ! command -v npm >/dev/null 2>&1; then apt_install nodejs npm; fi
+  # playwright-core drives Debian's chromium; its own browser download is never used.
+  if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    echo "deps: installing playwright-core"
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+case "${1:-}" in
+  run)
+    check_go
+    need redis-server redis-server
+    ;;
+  test)
+    check_go
+    need redis-server redis-server
+    if [ -f tests/browser/package.json ]; then browser; fi
+    ;;
+  *)
+    echo "usage: $0 run|test" >&2
+    exit 2
+    ;;
+esac
