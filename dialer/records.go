@@ -337,20 +337,23 @@ func (s CallState) Valid() bool { return s.Rank() > 0 }
 type CallOutcome string
 
 const (
-	OutcomeAnswered  CallOutcome = "answered"
-	OutcomeNoAnswer  CallOutcome = "no_answer"
-	OutcomeBusy      CallOutcome = "busy"
-	OutcomeRejected  CallOutcome = "rejected"
-	OutcomeFailed    CallOutcome = "failed"
-	OutcomeAbandoned CallOutcome = "abandoned"
-	OutcomeMachine   CallOutcome = "machine"
-	OutcomeCancelled CallOutcome = "cancelled"
+	OutcomeAnswered CallOutcome = "answered"
+	OutcomeNoAnswer CallOutcome = "no_answer"
+	OutcomeBusy     CallOutcome = "busy"
+	OutcomeRejected CallOutcome = "rejected"
+	OutcomeFailed   CallOutcome = "failed"
+	// OutcomeUnreachable: the number could not be reached (network or
+	// carrier failure, switch restart); retry later.
+	OutcomeUnreachable CallOutcome = "unreachable"
+	OutcomeAbandoned   CallOutcome = "abandoned"
+	OutcomeMachine     CallOutcome = "machine"
+	OutcomeCancelled   CallOutcome = "cancelled"
 )
 
 // Valid reports whether o is a defined outcome.
 func (o CallOutcome) Valid() bool {
 	switch o {
-	case OutcomeAnswered, OutcomeNoAnswer, OutcomeBusy, OutcomeRejected, OutcomeFailed,
+	case OutcomeAnswered, OutcomeNoAnswer, OutcomeBusy, OutcomeRejected, OutcomeFailed, OutcomeUnreachable,
 		OutcomeAbandoned, OutcomeMachine, OutcomeCancelled:
 		return true
 	}

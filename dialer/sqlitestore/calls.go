@@ -239,9 +239,6 @@ func (s *Store) DisposeCall(ctx context.Context, d dialer.Disposal) (dialer.Call
 		if err != nil {
 			return err
 		}
-		if c.State != dialer.CallEnded {
-			return fmt.Errorf("call %s has not ended: %w", c.ID, dialer.ErrConflict)
-		}
 		if _, err := tx.ExecContext(ctx, `UPDATE calls SET disposition = ?, notes = ? WHERE id = ?`, d.Code, d.Notes, d.Call); err != nil {
 			return mapErr(err, "dispose call "+string(d.Call), false)
 		}

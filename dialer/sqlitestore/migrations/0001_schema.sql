@@ -133,19 +133,20 @@ CREATE TABLE calls (
     hangup_cause   TEXT    NOT NULL DEFAULT '',
     outcome        TEXT    NOT NULL DEFAULT ''
                    CONSTRAINT outcome CHECK (outcome IN ('', 'answered', 'no_answer', 'busy', 'rejected', 'failed',
-                       'abandoned', 'machine', 'cancelled')),
+                       'unreachable', 'abandoned', 'machine', 'cancelled')),
     billsec        INTEGER NOT NULL DEFAULT 0 CONSTRAINT billsec CHECK (billsec >= 0),
     created_at     INTEGER NOT NULL,
     answered_at    INTEGER,
     bridged_at     INTEGER,
     ended_at       INTEGER,
     recording_path TEXT    NOT NULL DEFAULT '',
-    -- A code in use cannot be deleted (no ON DELETE action).
+    -- A code in use cannot be deleted (no ON DELETE action). An agent who
+    -- left a warm transfer disposes while the lead still talks, so a live
+    -- call may already carry one.
     disposition    TEXT    REFERENCES dispositions (code) ON UPDATE CASCADE,
     notes          TEXT    NOT NULL DEFAULT '',
     CONSTRAINT ended_at CHECK ((state = 'ended') = (ended_at IS NOT NULL) AND (ended_at IS NULL OR ended_at >= created_at)),
-    CONSTRAINT outcome_set CHECK ((state = 'ended') = (outcome <> '')),
-    CONSTRAINT disposition CHECK (disposition IS NULL OR state = 'ended')
+    CONSTRAINT outcome_set CHECK ((state = 'ended') = (outcome <> ''))
 ) STRICT;
 CREATE INDEX calls_created ON calls (created_at, id);
 CREATE INDEX calls_agent ON calls (agent_id, created_at);
