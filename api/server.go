@@ -5,25 +5,74 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/agentswitch/agentswitch/dialer"
 )
 
 // Check reports one dependency's health: details to show, or an error.
 type Check func(ctx context.Context) (map[string]any, error)
 
-// Options configure the server.
+// Options configure the server. Zero values take the defaults in New.
 type Options struct {
 	Version string
 	Logger  *slog.Logger
 	// Checks are reported by /healthz under their names ("database",
 	// "redis", "switch"); any error makes it answer 503.
 	Checks map[string]Check
+
+	// Engine runs calls and agents; nil answers 503 where it is needed.
+	Engine Engine
+	// The stores; while any is missing the /api/v1 routes answer 503.
+	Directory dialer.Directory
+	Campaigns dialer.CampaignStore
+	Calls     dialer.CallLog
+	Audit     dialer.AuditLog
+	Sessions  dialer.SessionStore
+
+	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
+	// a country code; "" requires +<country code>.
+	DefaultCountry string
+	// DefaultTimeZone (IANA) places a callback's date and time when the
+	// lead has no zone; "" is UTC.
+	DefaultTimeZone string
+	// SIPRealm is the digest realm of new agent seats (default
+	// "agentswitch").
+	SIPRealm string
+	// SessionIdle ends a session unused this long (default 12h);
+	// SessionMaxAge ends it whatever the use (default 7 days).
+	SessionIdle, SessionMaxAge time.Duration
+	// Stream tunes the event stream.
+	Stream StreamOptions
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// StreamOptions tune GET /api/v1/stream; zero values take the defaults.
+type StreamOptions struct {
+	// Buffer is how many events may wait for one client; a client that
+	// falls further behind is disconnected and told to reconnect.
+	// Default 1024.
+	Buffer int
+	// PingInterval between server pings (default 20s); a ping without
+	// its pong within the interval drops the connection.
+	PingInterval time.Duration
+	// WriteTimeout bounds one write to the client (default 10s).
+	WriteTimeout time.Duration
+	// HeartbeatEvery is the least time between two workspace heartbeats
+	// sent to the engine for one connection (default 5s).
+	HeartbeatEvery time.Duration
 }
 
 // Server is the HTTP server.
@@ -32,21 +81,111 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 
+	engine    Engine
+	dir       dialer.Directory
+	campaigns dialer.CampaignStore
+	calls     dialer.CallLog
+	auditLog  dialer.AuditLog
+	sessions  dialer.SessionStore
+	now       func() time.Time
+	limiter   *loginLimiter
+	// missing names the stores not given; the API answers 503 without
+	// them.
+	missing []string
+
+	// streams ends every event stream on Shutdown: hijacked connections
+	// are not tracked by http.Server.
+	streams    context.Context
+	endStreams context.CancelFunc
+	streamWG   sync.WaitGroup
+
 	mu  sync.Mutex
 	srv *http.Server
+	// closing: Shutdown has begun; no new stream joins streamWG.
+	closing bool
 }
 
-// New builds the router.
+// Validate reports every setting New would have to ignore, for the
+// configuration to refuse at start.
+func (o Options) Validate() error {
+	var errs []error
+	if o.DefaultCountry != "" && !phonenumbers.GetSupportedRegions()[strings.ToUpper(o.DefaultCountry)] {
+		errs = append(errs, fmt.Errorf("default country %q is not an ISO 3166 region code such as US", o.DefaultCountry))
+	}
+	if o.DefaultTimeZone == "Local" || !dialer.ValidTimeZone(o.DefaultTimeZone) {
+		errs = append(errs, fmt.Errorf("default time zone %q is not an IANA zone such as America/New_York", o.DefaultTimeZone))
+	}
+	return errors.Join(errs...)
+}
+
+// New builds the router. Settings that Validate refuses are logged and
+// left out (no default country: numbers need +; UTC for callbacks).
 func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if err := opts.Validate(); err != nil {
+		opts.Logger.Error("api options ignored", "err", err)
+		if opts.DefaultCountry != "" && !phonenumbers.GetSupportedRegions()[strings.ToUpper(opts.DefaultCountry)] {
+			opts.DefaultCountry = ""
+		}
+		if opts.DefaultTimeZone == "Local" || !dialer.ValidTimeZone(opts.DefaultTimeZone) {
+			opts.DefaultTimeZone = ""
+		}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SIPRealm == "" {
+		opts.SIPRealm = "agentswitch"
+	}
+	if opts.SessionIdle <= 0 {
+		opts.SessionIdle = 12 * time.Hour
+	}
+	if opts.SessionMaxAge <= 0 {
+		opts.SessionMaxAge = 7 * 24 * time.Hour
+	}
+	opts.SessionIdle = min(opts.SessionIdle, opts.SessionMaxAge)
+	if opts.Stream.Buffer <= 0 {
+		opts.Stream.Buffer = 1024
+	}
+	if opts.Stream.PingInterval <= 0 {
+		opts.Stream.PingInterval = 20 * time.Second
+	}
+	if opts.Stream.WriteTimeout <= 0 {
+		opts.Stream.WriteTimeout = 10 * time.Second
+	}
+	if opts.Stream.HeartbeatEvery <= 0 {
+		opts.Stream.HeartbeatEvery = 5 * time.Second
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	s := &Server{e: e, opts: opts, log: opts.Logger}
+	s := &Server{
+		e: e, opts: opts, log: opts.Logger,
+		engine: opts.Engine, dir: opts.Directory, campaigns: opts.Campaigns, calls: opts.Calls,
+		auditLog: opts.Audit, sessions: opts.Sessions, now: opts.Now, limiter: newLoginLimiter(),
+	}
+	if s.engine == nil {
+		s.engine = noEngine{}
+	}
+	for name, missing := range map[string]bool{
+		"Directory": opts.Directory == nil, "Campaigns": opts.Campaigns == nil, "Calls": opts.Calls == nil,
+		"Audit": opts.Audit == nil, "Sessions": opts.Sessions == nil,
+	} {
+		if missing {
+			s.missing = append(s.missing, name)
+		}
+	}
+	slices.Sort(s.missing)
+	s.streams, s.endStreams = context.WithCancel(context.Background())
+	// X-Forwarded-For is believed only from a proxy on loopback or a
+	// private network; anyone else could spoof it past the login limits.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = s.errorHandler
+	e.Use(s.recoverPanics)
 	e.GET("/healthz", s.healthz)
+	s.register()
 	return s
 }
 
@@ -71,15 +210,26 @@ func (s *Server) Serve(l net.Listener) error {
 	return err
 }
 
-// Shutdown stops accepting requests and waits for those in flight.
+// Shutdown stops accepting requests, tells event streams to reconnect
+// elsewhere (close 1001), and waits for requests and streams to finish.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	srv := s.srv
+	s.closing = true
 	s.mu.Unlock()
-	if srv == nil {
-		return nil
+	s.endStreams()
+	var err error
+	if srv != nil {
+		err = srv.Shutdown(ctx)
 	}
-	return srv.Shutdown(ctx)
+	done := make(chan struct{})
+	go func() { s.streamWG.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = errors.Join(err, ctx.Err())
+	}
+	return err
 }
 
 // healthz reports each dependency; 503 if any is down.
@@ -119,23 +269,18 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(code, body)
 }
 
-// errorHandler answers every error as JSON.
-func (s *Server) errorHandler(err error, c echo.Context) {
-	if c.Response().Committed {
-		return
+// recoverPanics turns a handler's panic into a 500 for that request only.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				s.log.Error("handler panic", "method", c.Request().Method, "path", c.Path(), "panic", r, "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
 	}
-	code := http.StatusInternalServerError
-	msg := "internal error"
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		code = he.Code
-		if m, ok := he.Message.(string); ok {
-			msg = m
-		} else {
-			msg = http.StatusText(code)
-		}
-	} else {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
-	}
-	_ = c.JSON(code, map[string]any{"error": map[string]any{"code": code, "message": msg}})
 }

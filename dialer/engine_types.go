@@ -34,6 +34,17 @@ func (a Actor) Label() string {
 	return string(a.Role) + ":" + a.User.String()
 }
 
+// AuditName is the actor as the audit log names it.
+func (a Actor) AuditName() string {
+	switch {
+	case a.APIKey != 0:
+		return "apikey:" + a.APIKey.String()
+	case a.User != 0:
+		return "user:" + a.User.String()
+	}
+	return "system"
+}
+
 // MayControl reports whether the actor may act on the given agent's state
 // and calls: supervisors and admins may act on anyone, an agent only on
 // itself.
@@ -84,6 +95,8 @@ type AgentView struct {
 	PhoneConnected bool `json:"phone_connected"`
 	// Stats of the session, up to the moment of the view.
 	Stats SessionStats `json:"stats"`
+	// seq is the live store's transition count the view reflects.
+	seq int64
 }
 
 // SessionStats are the figures in the workspace's status bar, in seconds.
@@ -252,9 +265,10 @@ type LiveFilter struct {
 	Agent AgentID
 }
 
-// Match reports whether the event passes the filter.
+// Match reports whether the event passes the filter: an agent also sees
+// events of calls it takes part in as a transfer target.
 func (f LiveFilter) Match(ev LiveEvent) bool {
-	return f.Agent == 0 || ev.Agent == f.Agent
+	return f.Agent == 0 || ev.Agent == f.Agent || ev.CallView != nil && ev.CallView.hasAgent(f.Agent)
 }
 
 // LiveSnapshot is what a (re)connecting client gets before any event: every

@@ -770,3 +770,25 @@ func (n *node) bgapi(ctx context.Context, cmd Command) (*Job, error) {
 }
 
 var _ command.Command = apiCmd{}
+
+// Deferred is a Handler whose target is set after the Client is built, for
+// a handler that itself drives the Client. Set it before Run: events that
+// come before are dropped.
+type Deferred struct{ h atomic.Pointer[Handler] }
+
+// Set points the Deferred at h.
+func (d *Deferred) Set(h Handler) { d.h.Store(&h) }
+
+// HandleEvent forwards to the target.
+func (d *Deferred) HandleEvent(node string, ev *Event) {
+	if h := d.h.Load(); h != nil {
+		(*h).HandleEvent(node, ev)
+	}
+}
+
+// HandleNode forwards to the target.
+func (d *Deferred) HandleNode(st NodeState) {
+	if h := d.h.Load(); h != nil {
+		(*h).HandleNode(st)
+	}
+}

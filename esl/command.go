@@ -744,3 +744,49 @@ func parseConferenceList(body string) ([]ConferenceMember, error) {
 	}
 	return out, nil
 }
+
+// PlayAndHangupCmd plays a file to a leg and then hangs it up (the abandon
+// message): uuid_transfer <uuid> playback:<file>,hangup inline.
+func PlayAndHangupCmd(uuid, file string) (Command, error) {
+	if err := ValidateUUID("uuid", uuid); err != nil {
+		return Command{}, err
+	}
+	if err := ValidatePath("file", file); err != nil {
+		return Command{}, err
+	}
+	return Command{Name: "uuid_transfer", Args: uuid + " playback:" + file + ",hangup inline"}, nil
+}
+
+// BridgeOutCmd makes a leg dial o's endpoint itself with the bridge
+// application, so the leg hears the callee's ringback or early media, and
+// parks again (or, with thenHangup, hangs up) when the bridge ends:
+//
+//	uuid_transfer <uuid> m:^:bridge:{vars}<dial string>^park inline
+//
+// The ^ separator lets the variable block keep its commas. Values with
+// spaces cannot travel in this form (the transfer splits on them): set the
+// caller ID name on the leg first with SetVar effective_caller_id_name.
+func BridgeOutCmd(uuid string, o Originate, thenHangup bool) (Command, error) {
+	if err := ValidateUUID("uuid", uuid); err != nil {
+		return Command{}, err
+	}
+	if o.CallerIDName != "" {
+		return Command{}, invalid("caller_id_name", "set effective_caller_id_name on the leg instead")
+	}
+	for k, v := range o.Vars {
+		if strings.IndexByte(v, ' ') >= 0 {
+			return Command{}, invalid("vars."+k, "must not contain spaces in a bridge")
+		}
+	}
+	o.App = Park{}
+	oc, err := o.Command()
+	if err != nil {
+		return Command{}, err
+	}
+	dial := strings.TrimSuffix(oc.Args, " &park()")
+	next := "park"
+	if thenHangup {
+		next = "hangup"
+	}
+	return Command{Name: "uuid_transfer", Args: uuid + " m:^:bridge:" + dial + "^" + next + " inline"}, nil
+}

@@ -306,3 +306,30 @@ func (c *Client) BgAPI(ctx context.Context, nodeName string, cmd Command) (*Job,
 	}
 	return n.bgapi(ctx, cmd)
 }
+
+// PlayAndHangup plays a file to a leg, then hangs it up.
+func (c *Client) PlayAndHangup(ctx context.Context, uuid, file string) error {
+	_, err := c.onChannel(ctx, uuid, false, func() (Command, error) { return PlayAndHangupCmd(uuid, file) })
+	return err
+}
+
+// BridgeOut has the leg uuid dial o itself (see BridgeOutCmd); the new
+// leg, o.UUID, lives on the same node. The result shows as events:
+// CHANNEL_BRIDGE with uuid as the A leg, or CHANNEL_EXECUTE_COMPLETE of
+// bridge with variable_originate_disposition when it failed.
+func (c *Client) BridgeOut(ctx context.Context, uuid string, o Originate, thenHangup bool) error {
+	cmd, err := BridgeOutCmd(uuid, o, thenHangup)
+	if err != nil {
+		return err
+	}
+	n, err := c.route(uuid, false)
+	if err != nil {
+		return err
+	}
+	c.own(o.UUID, n)
+	if _, err := n.api(ctx, cmd); err != nil {
+		c.disown(o.UUID, n)
+		return err
+	}
+	return nil
+}

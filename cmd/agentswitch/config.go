@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentswitch/agentswitch/api"
 	"github.com/agentswitch/agentswitch/esl"
 )
 
@@ -34,6 +35,19 @@ type Config struct {
 	LogFormat  string // text or json
 	LogLevel   string // debug, info, warn, error
 	Drain      time.Duration
+
+	Country      string // default country for numbers typed without +
+	TimeZone     string // default zone for callback times
+	SIPRealm     string
+	Gateway      string
+	AgentDomain  string
+	CallerID     string
+	CallerIDName string
+	AbandonMsg   string
+	ConsentMsg   string
+	WrapUp       time.Duration
+	PauseCodes   []string
+	ConfProfile  string
 }
 
 // envPrefix names every environment variable the service reads.
@@ -55,6 +69,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
 		simAddr, recDir, logFormat, logLevel, drain string
+		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, consent, wrapup, pauseCodes, confProfile string
 	}
 	settings := []setting{
 		{"http-addr", "HTTP listen address", "127.0.0.1:8080", &raw.httpAddr},
@@ -71,6 +86,18 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"log-format", "text or json", "text", &raw.logFormat},
 		{"log-level", "debug, info, warn or error", "info", &raw.logLevel},
 		{"drain-timeout", "on SIGTERM, how long to wait for live calls to end", "30s", &raw.drain},
+		{"default-country", "ISO country for numbers typed without +<code> (empty: + required)", "US", &raw.country},
+		{"default-time-zone", "IANA zone for callback times when the lead has none", "UTC", &raw.tz},
+		{"sip-realm", "digest realm of agents' SIP accounts", "agentswitch", &raw.realm},
+		{"gateway", "FreeSWITCH gateway that carries calls to phone numbers", "carrier", &raw.gateway},
+		{"agent-domain", "directory domain of agents' SIP phones (user/<ext>@domain); empty: the switch's default", "", &raw.agentDomain},
+		{"caller-id", "caller ID number (E.164) shown to leads when the call or campaign gives none", "", &raw.callerID},
+		{"caller-id-name", "caller ID name shown to leads", "", &raw.callerIDName},
+		{"abandon-message", "sound file (on the switch) played to a lead no agent took within 2 s; empty hangs up", "", &raw.abandon},
+		{"consent-message", "sound file (on the switch) played to the lead before a recording starts; empty: none", "", &raw.consent},
+		{"wrapup", "automatic return to READY after a call (0: the agent chooses); a campaign's own wrap-up wins", "0s", &raw.wrapup},
+		{"pause-codes", "comma-separated pause codes agents may choose", "BREAK,LUNCH,MEETING,TRAINING,ADMIN", &raw.pauseCodes},
+		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "default", &raw.confProfile},
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)
@@ -103,6 +130,9 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		HTTPAddr: raw.httpAddr, VarDir: raw.varDir, DBPath: raw.db, RedisURL: raw.redisURL,
 		RedisBin: raw.redisBin, ESLPass: raw.eslPass, SimAddr: raw.simAddr, RecDir: raw.recDir,
 		LogFormat: raw.logFormat, LogLevel: raw.logLevel,
+		Country: strings.ToUpper(raw.country), TimeZone: raw.tz, SIPRealm: raw.realm, Gateway: raw.gateway,
+		AgentDomain: raw.agentDomain, CallerID: raw.callerID, CallerIDName: raw.callerIDName,
+		AbandonMsg: raw.abandon, ConsentMsg: raw.consent, ConfProfile: raw.confProfile,
 		Heartbeat:  dur("ESL_HEARTBEAT", raw.heartbeat),
 		CmdTimeout: dur("ESL_COMMAND_TIMEOUT", raw.cmdTimeout),
 		Drain:      dur("DRAIN_TIMEOUT", raw.drain),
@@ -159,10 +189,74 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 			bad("ESL_PASSWORD", "must not contain whitespace")
 		}
 	}
+	if raw.wrapup != "0" && raw.wrapup != "0s" {
+		c.WrapUp = dur("WRAPUP", raw.wrapup)
+	}
+	for _, pc := range strings.Split(raw.pauseCodes, ",") {
+		if pc = strings.TrimSpace(pc); pc != "" {
+			if !validCode(pc) {
+				bad("PAUSE_CODES", "%q: codes are 1-32 of A-Z 0-9 _", pc)
+			}
+			c.PauseCodes = append(c.PauseCodes, pc)
+		}
+	}
+	if len(c.PauseCodes) == 0 {
+		bad("PAUSE_CODES", "at least one code is needed")
+	}
+	if err := (api.Options{DefaultCountry: c.Country, DefaultTimeZone: c.TimeZone}).Validate(); err != nil {
+		bad("DEFAULT_COUNTRY or _TIME_ZONE", "%v", err)
+	}
+	checks := []struct {
+		env, v string
+		check  func(string, string) error
+	}{
+		{"SIP_REALM", c.SIPRealm, esl.ValidateHost},
+		{"GATEWAY", c.Gateway, esl.ValidateName},
+		{"CONFERENCE_PROFILE", c.ConfProfile, esl.ValidateName},
+	}
+	for _, ch := range checks {
+		if err := ch.check(ch.env, ch.v); err != nil {
+			bad(ch.env, "%v", err)
+		}
+	}
+	if c.AgentDomain != "" {
+		if err := esl.ValidateHost("domain", c.AgentDomain); err != nil {
+			bad("AGENT_DOMAIN", "%v", err)
+		}
+	}
+	if c.CallerID != "" {
+		if err := esl.ValidateNumber("caller id", c.CallerID); err != nil {
+			bad("CALLER_ID", "%v", err)
+		}
+	}
+	if c.CallerIDName != "" {
+		if err := esl.ValidateText("caller id name", c.CallerIDName, 64); err != nil {
+			bad("CALLER_ID_NAME", "%v", err)
+		}
+	}
+	for env, f := range map[string]string{"ABANDON_MESSAGE": c.AbandonMsg, "CONSENT_MESSAGE": c.ConsentMsg} {
+		if f != "" {
+			if err := esl.ValidatePath("file", f); err != nil {
+				bad(env, "%v", err)
+			}
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+func validCode(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9' || s[i] == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // parseNodes reads "host:port" or "name=host:port,name2=host:port".

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/agentswitch/agentswitch/api"
+	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/redisstore"
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/esl"
@@ -60,39 +61,42 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	}
 	live := redisstore.New(rdb, redisstore.Options{Logger: log})
 
+	if err := api.EnsureAdmin(ctx, db, log, stdout); err != nil {
+		return err
+	}
+
 	nodes, simulated, err := switchNodes(ctx, cfg, log, st)
 	if err != nil {
 		return err
 	}
+	// The engine handles the switch's events and drives the switch; the
+	// client is built first and pointed at the engine before it runs.
+	handler := &esl.Deferred{}
 	sw := &switchWatch{log: log}
 	client, err := esl.New(esl.Config{
 		Nodes:             nodes,
 		HeartbeatInterval: cfg.Heartbeat,
 		CommandTimeout:    cfg.CmdTimeout,
 		Logger:            log.With("component", "esl"),
-	}, sw)
+	}, handler)
 	if err != nil {
 		return err
 	}
+	engine, err := dialer.NewEngine(dialer.EngineConfig{
+		Gateway: cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
+		AbandonMessage: cfg.AbandonMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
+		PauseCodes: cfg.PauseCodes, ConferenceProfile: cfg.ConfProfile,
+	}, dialer.EngineDeps{Switch: client, Live: live, Directory: db, Campaigns: db, Calls: db, Audit: db, Logger: log.With("component", "engine")})
+	if err != nil {
+		return err
+	}
+	handler.Set(both{engine, sw})
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { client.Run(runCtx) })
-	// No agent may stay RESERVED past its lease, whatever happened to the
-	// call that reserved it.
 	wg.Go(func() {
-		t := time.NewTicker(redisstore.SweepInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case now := <-t.C:
-				if freed, err := live.ExpireLeases(runCtx, now); err != nil {
-					log.Warn("lease sweep failed", "err", err)
-				} else if len(freed) > 0 {
-					log.Warn("reservations expired; agents made READY again", "agents", freed)
-				}
-			}
+		if err := engine.Run(runCtx); err != nil {
+			log.Error("engine stopped", "err", err)
 		}
 	})
 	st.onClose(func() { stopRun(); wg.Wait() })
@@ -100,6 +104,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	srv := api.New(api.Options{
 		Version: version,
 		Logger:  log.With("component", "http"),
+		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Sessions: db,
+		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
 		Checks: map[string]api.Check{
 			"database": func(ctx context.Context) (map[string]any, error) {
 				v, err := db.SchemaVersion(ctx)
@@ -232,8 +238,20 @@ func randomSecret() string {
 	return hex.EncodeToString(b)
 }
 
-// switchWatch is the switch-event handler until the call engine takes
-// over: it logs nodes coming and going.
+// both hands switch events to the engine and node changes to both.
+type both struct {
+	engine *dialer.Engine
+	watch  *switchWatch
+}
+
+func (b both) HandleEvent(node string, ev *esl.Event) { b.engine.HandleEvent(node, ev) }
+
+func (b both) HandleNode(st esl.NodeState) {
+	b.watch.HandleNode(st)
+	b.engine.HandleNode(st)
+}
+
+// switchWatch logs nodes coming and going and lets start-up wait for them.
 type switchWatch struct {
 	log *slog.Logger
 	mu  sync.Mutex

@@ -11,13 +11,14 @@ import (
 const mod = "github.com/agentswitch/agentswitch/"
 
 var forbidden = map[string][]string{
-	// The domain is pure: no HTTP, no Redis, no SQL, no SIP stack.
-	mod + "dialer": {"github.com/labstack/echo", "github.com/redis/go-redis", "database/sql", "github.com/mattn/go-sqlite3", "github.com/emiago/sipgo", mod + "api", mod + "dialer/redisstore", mod + "dialer/sqlitestore", mod + "esl/sim"},
+	// The domain is pure: no HTTP, no Redis, no SQL, no SIP stack. It drives
+	// the switch through the esl package's typed, validated commands.
+	mod + "dialer": {"net/http", "github.com/labstack/echo", "github.com/redis/go-redis", "database/sql", "github.com/mattn/go-sqlite3", "github.com/emiago/sipgo", mod + "api", mod + "dialer/redisstore", mod + "dialer/sqlitestore", mod + "esl/sim"},
 	// The switch client knows nothing of agents, campaigns or storage.
 	mod + "esl": {mod + "dialer", mod + "api", "github.com/redis/go-redis", "database/sql", "github.com/labstack/echo"},
 	// Stores implement the domain's interfaces; they never reach up or across.
-	mod + "dialer/redisstore":  {mod + "api", mod + "esl", "database/sql", "github.com/labstack/echo"},
-	mod + "dialer/sqlitestore": {mod + "api", mod + "esl", "github.com/redis/go-redis", "github.com/labstack/echo"},
+	mod + "dialer/redisstore":  {mod + "api", mod + "esl/sim", "database/sql", "github.com/labstack/echo"},
+	mod + "dialer/sqlitestore": {mod + "api", mod + "esl/sim", "github.com/redis/go-redis", "github.com/labstack/echo"},
 	// The simulator stands for FreeSWITCH: it may use the wire code only.
 	mod + "esl/sim": {mod + "dialer", mod + "api", "github.com/redis/go-redis", "database/sql"},
 }

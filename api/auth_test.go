@@ -1,0 +1,369 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+func sessionCookieOf(t *testing.T, rec *httptest.ResponseRecorder) *http.Cookie {
+	t.Helper()
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == sessionCookie {
+			return c
+		}
+	}
+	t.Fatalf("no %s cookie in %v", sessionCookie, rec.Header())
+	return nil
+}
+
+func TestLoginSessionCookie(t *testing.T) {
+	e := newEnv(t)
+	rec := e.do(e.anon, "POST", "/api/v1/auth/login", `{"username":"ANN","password":"`+testPassword+`"}`)
+	if rec.Code != 200 {
+		t.Fatalf("login: %d %s", rec.Code, rec.Body)
+	}
+	ck := sessionCookieOf(t, rec)
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure || ck.Path != "/" || ck.MaxAge <= 0 {
+		t.Fatalf("cookie %+v", ck)
+	}
+	me := decodeBody[meView](t, rec)
+	if me.Role != dialer.RoleAgent || me.Agent == nil || me.Agent.ID != 1 || me.User == nil || me.User.Username != "ann" || me.Auth != "session" {
+		t.Fatalf("login answer %+v", me)
+	}
+	// The token is stored hashed only.
+	var n int
+	if err := e.ro.QueryRow(`SELECT count(*) FROM sessions WHERE token_hash = ?`, ck.Value).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("token stored in clear: %d %v", n, err)
+	}
+
+	// Behind a TLS proxy the cookie is Secure.
+	req := e.request(e.anon, "POST", "/api/v1/auth/login", `{"username":"ann","password":"`+testPassword+`"}`)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	rec = httptest.NewRecorder()
+	e.srv.Echo().ServeHTTP(rec, req)
+	if ck := sessionCookieOf(t, rec); !ck.Secure {
+		t.Fatalf("cookie behind TLS not Secure: %+v", ck)
+	}
+
+	// A page reload: the same cookie again.
+	w := who{name: "ann", cookie: ck.Value}
+	for range 2 {
+		if rec := e.do(w, "GET", "/api/v1/me", ""); rec.Code != 200 {
+			t.Fatalf("me: %d %s", rec.Code, rec.Body)
+		}
+	}
+	// A restart: a new server (and store) on the same database file.
+	st2 := openTestStore(t, e.dbPath, e.clock)
+	opts := e.opts
+	opts.Directory, opts.Campaigns, opts.Calls, opts.Audit, opts.Sessions = st2, st2, st2, st2, st2
+	srv2 := New(opts)
+	rec = httptest.NewRecorder()
+	srv2.Echo().ServeHTTP(rec, e.request(w, "GET", "/api/v1/me", ""))
+	if rec.Code != 200 {
+		t.Fatalf("after restart: %d %s", rec.Code, rec.Body)
+	}
+
+	// Logout ends the session and clears the cookie.
+	rec = e.do(w, "POST", "/api/v1/auth/logout", "")
+	if rec.Code != 204 || sessionCookieOf(t, rec).MaxAge >= 0 {
+		t.Fatalf("logout: %d %v", rec.Code, rec.Header())
+	}
+	if rec := e.do(w, "GET", "/api/v1/me", ""); rec.Code != 401 {
+		t.Fatalf("after logout: %d", rec.Code)
+	}
+	acts := e.auditActions()
+	if !slices.Contains(acts, "auth.login") || !slices.Contains(acts, "auth.logout") {
+		t.Fatalf("audit %v", acts)
+	}
+}
+
+func TestLoginFailures(t *testing.T) {
+	e := newEnv(t)
+	before := e.count("sessions")
+	for _, c := range []struct {
+		body  string
+		code  int
+		field string
+	}{
+		{`{"username":"ann","password":"wrong-password"}`, 401, ""},
+		{`{"username":"nobody","password":"wrong-password"}`, 401, ""},
+		{`{"username":"ann"}`, 400, "password"},
+		{`{"password":"x"}`, 400, "username"},
+		{`{"username":"ann","password":"x","extra":1}`, 400, "extra"},
+		{`{"username":1,"password":"x"}`, 400, "username"},
+		{`not json`, 400, "body"},
+		{``, 400, "body"},
+	} {
+		rec := e.do(e.anon, "POST", "/api/v1/auth/login", c.body)
+		if rec.Code != c.code || errorOf(t, rec).Field != c.field {
+			t.Errorf("%s: %d %s", c.body, rec.Code, rec.Body)
+		}
+		if rec.Code == 401 && !strings.Contains(rec.Body.String(), "bad credentials") {
+			t.Errorf("%s: says more than bad credentials: %s", c.body, rec.Body)
+		}
+	}
+	if e.count("sessions") != before {
+		t.Fatal("a failed login made a session")
+	}
+	if n := strings.Count(strings.Join(e.auditActions(), " "), "auth.login_failed"); n != 2 {
+		t.Fatalf("%d failed logins audited, want 2", n)
+	}
+	// A disabled user cannot log in, and its sessions end.
+	bob := e.users["bob"]
+	bob.Disabled = true
+	if _, err := e.store.UpdateUser(t.Context(), bob); err != nil {
+		t.Fatal(err)
+	}
+	if rec := e.do(e.anon, "POST", "/api/v1/auth/login", `{"username":"bob","password":"`+testPassword+`"}`); rec.Code != 403 {
+		t.Fatalf("disabled login: %d", rec.Code)
+	}
+	if rec := e.do(e.agent2, "GET", "/api/v1/me", ""); rec.Code != 403 {
+		t.Fatalf("disabled session: %d", rec.Code)
+	}
+	// Without the CSRF header a login is refused too.
+	if rec := e.do(who{noCSRF: true}, "POST", "/api/v1/auth/login", `{"username":"ann","password":"`+testPassword+`"}`); rec.Code != 403 {
+		t.Fatalf("login without X-Requested-With: %d", rec.Code)
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	e := newEnv(t)
+	for i := range 10 {
+		if rec := e.do(e.anon, "POST", "/api/v1/auth/login", `{"username":"ann","password":"guess-`+fmt.Sprint(i)+`"}`); rec.Code != 401 {
+			t.Fatalf("guess %d: %d", i, rec.Code)
+		}
+	}
+	// Even the right password waits now.
+	rec := e.do(e.anon, "POST", "/api/v1/auth/login", `{"username":"ann","password":"`+testPassword+`"}`)
+	if rec.Code != 429 || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("after 10 failures: %d %v", rec.Code, rec.Header())
+	}
+	// The same user from another address is not locked out.
+	req := e.request(e.anon, "POST", "/api/v1/auth/login", `{"username":"ann","password":"`+testPassword+`"}`)
+	req.RemoteAddr = "198.51.100.7:4321"
+	rec = httptest.NewRecorder()
+	e.srv.Echo().ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("ann from elsewhere: %d", rec.Code)
+	}
+	// A spoofed X-Forwarded-For from a public address changes nothing.
+	req = e.request(e.anon, "POST", "/api/v1/auth/login", `{"username":"ann","password":"`+testPassword+`"}`)
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	rec = httptest.NewRecorder()
+	e.srv.Echo().ServeHTTP(rec, req)
+	if rec.Code != 429 {
+		t.Fatalf("spoofed X-Forwarded-For: %d", rec.Code)
+	}
+	// Another user from the same address is not locked out.
+	if rec := e.do(e.anon, "POST", "/api/v1/auth/login", `{"username":"bob","password":"`+testPassword+`"}`); rec.Code != 200 {
+		t.Fatalf("other user: %d", rec.Code)
+	}
+	e.clock.Advance(16 * time.Minute)
+	if rec := e.do(e.anon, "POST", "/api/v1/auth/login", `{"username":"ann","password":"`+testPassword+`"}`); rec.Code != 200 {
+		t.Fatalf("after the window: %d", rec.Code)
+	}
+}
+
+func TestSessionExpiry(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.SessionIdle = time.Hour; o.SessionMaxAge = 3 * time.Hour })
+	w := who{cookie: e.login("ann")}
+	// Used every 50 minutes, the session slides...
+	for range 3 {
+		e.clock.Advance(50 * time.Minute)
+		if rec := e.do(w, "GET", "/api/v1/me", ""); rec.Code != 200 {
+			t.Fatalf("at %v: %d", e.clock.Now(), rec.Code)
+		}
+	}
+	// ...but not past its maximum age.
+	e.clock.Advance(31 * time.Minute)
+	rec := e.do(w, "GET", "/api/v1/me", "")
+	if rec.Code != 401 {
+		t.Fatalf("past max age: %d", rec.Code)
+	}
+	if ck := sessionCookieOf(t, rec); ck.MaxAge >= 0 {
+		t.Fatalf("expired cookie not cleared: %+v", ck)
+	}
+	// Idle for an hour ends it.
+	w = who{cookie: e.login("ann")}
+	e.clock.Advance(time.Hour)
+	if rec := e.do(w, "GET", "/api/v1/me", ""); rec.Code != 401 {
+		t.Fatalf("idle: %d", rec.Code)
+	}
+	// A forged or foreign cookie is just unauthenticated.
+	for _, v := range []string{"x", strings.Repeat("A", 43), "ask_whatever"} {
+		if rec := e.do(who{cookie: v}, "GET", "/api/v1/me", ""); rec.Code != 401 {
+			t.Fatalf("cookie %q: %d", v, rec.Code)
+		}
+	}
+}
+
+func TestAPIKeys(t *testing.T) {
+	e := newEnv(t)
+	rec := e.do(e.admin, "POST", "/api/v1/api-keys", `{"name":"crm","role":"supervisor"}`)
+	if rec.Code != 201 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	created := decodeBody[createdKey](t, rec)
+	if !regexp.MustCompile(`^ask_[a-z0-9]{8}_[a-z0-9]{52}$`).MatchString(created.Secret) || created.APIKey.Role != dialer.RoleSupervisor {
+		t.Fatalf("created %+v", created)
+	}
+	// The secret is shown once: the list does not have it.
+	if rec := e.do(e.admin, "GET", "/api/v1/api-keys", ""); bytes.Contains(rec.Body.Bytes(), []byte(created.Secret)) {
+		t.Fatal("list shows the secret")
+	}
+	// Both headers work; the key's role applies; no CSRF header needed.
+	for _, h := range []string{"Authorization", "X-API-Key"} {
+		req := httptest.NewRequest("POST", "/api/v1/calls", strings.NewReader(`{"number":"+12125550100"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if h == "Authorization" {
+			req.Header.Set(h, "Bearer "+created.Secret)
+		} else {
+			req.Header.Set(h, created.Secret)
+		}
+		rec := httptest.NewRecorder()
+		e.srv.Echo().ServeHTTP(rec, req)
+		if rec.Code != 201 {
+			t.Fatalf("%s: %d %s", h, rec.Code, rec.Body)
+		}
+	}
+	key := who{name: "crm", role: dialer.RoleSupervisor, key: created.Secret}
+	if rec := e.do(key, "GET", "/api/v1/me", ""); rec.Code != 200 || decodeBody[meView](t, rec).Auth != "api_key" {
+		t.Fatalf("me by key: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(key, "GET", "/api/v1/users", ""); rec.Code != 403 {
+		t.Fatalf("supervisor key on an admin route: %d", rec.Code)
+	}
+	// Revoked: refused at once.
+	if rec := e.do(e.admin, "DELETE", fmt.Sprintf("/api/v1/api-keys/%d", created.APIKey.ID), ""); rec.Code != 204 {
+		t.Fatalf("revoke: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(key, "GET", "/api/v1/me", ""); rec.Code != 403 {
+		t.Fatalf("revoked key: %d", rec.Code)
+	}
+	for _, bad := range []string{"Bearer ask_nope", "Basic YWRtaW46eA==", "Bearer", "ask_x"} {
+		req := httptest.NewRequest("GET", "/api/v1/me", nil)
+		req.Header.Set("Authorization", bad)
+		rec := httptest.NewRecorder()
+		e.srv.Echo().ServeHTTP(rec, req)
+		if rec.Code != 401 {
+			t.Fatalf("Authorization %q: %d", bad, rec.Code)
+		}
+	}
+	if rec := e.do(e.admin, "DELETE", "/api/v1/api-keys/999", ""); rec.Code != 404 {
+		t.Fatalf("revoke unknown: %d", rec.Code)
+	}
+	acts := e.auditActions()
+	if !slices.Contains(acts, "apikey.create") || !slices.Contains(acts, "apikey.revoke") {
+		t.Fatalf("audit %v", acts)
+	}
+}
+
+// TestCSRF: cookie-authenticated requests that change state need
+// X-Requested-With: agentswitch; reads and API keys do not.
+func TestCSRF(t *testing.T) {
+	e := newEnv(t)
+	bare := e.agent1
+	bare.noCSRF = true
+	for _, hdr := range []string{"", "XMLHttpRequest"} {
+		req := e.request(bare, "POST", "/api/v1/agents/1/ready", "")
+		if hdr != "" {
+			req.Header.Set(csrfHeader, hdr)
+		}
+		rec := httptest.NewRecorder()
+		e.srv.Echo().ServeHTTP(rec, req)
+		if rec.Code != 403 || !strings.Contains(rec.Body.String(), "X-Requested-With") {
+			t.Fatalf("header %q: %d %s", hdr, rec.Code, rec.Body)
+		}
+	}
+	if len(e.eng.Calls()) != 0 {
+		t.Fatalf("engine called: %v", e.eng.Calls())
+	}
+	if rec := e.do(bare, "GET", "/api/v1/agents/1", ""); rec.Code != 200 {
+		t.Fatalf("read without header: %d", rec.Code)
+	}
+	if rec := e.do(bare, "PATCH", fmt.Sprintf("/api/v1/leads/%d", e.lead1.ID), `{"first_name":"X"}`); rec.Code != 403 {
+		t.Fatalf("patch without header: %d", rec.Code)
+	}
+	if rec := e.do(bare, "POST", "/api/v1/auth/logout", ""); rec.Code != 403 {
+		t.Fatalf("logout without header: %d", rec.Code)
+	}
+	if rec := e.do(e.keySup, "POST", "/api/v1/agents/1/ready", ""); rec.Code != 200 {
+		t.Fatalf("API key without header: %d", rec.Code)
+	}
+}
+
+func TestUserAdmin(t *testing.T) {
+	e := newEnv(t)
+	rec := e.do(e.admin, "POST", "/api/v1/users", `{"username":"carol","display_name":"Carol","role":"supervisor","password":"`+testPassword+`"}`)
+	if rec.Code != 201 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	carol := decodeBody[dialer.User](t, rec)
+	if rec := e.do(e.admin, "POST", "/api/v1/users", `{"username":"carol","role":"agent","password":"carol-pass-1"}`); rec.Code != 409 || errorOf(t, rec).Field != "username" {
+		t.Fatalf("duplicate: %d %s", rec.Code, rec.Body)
+	}
+	for body, field := range map[string]string{
+		`{"username":"dave","role":"root","password":"dave-pass-1"}`:   "role",
+		`{"username":"dave","role":"agent","password":"short"}`:        "password",
+		`{"username":"da ve","role":"agent","password":"dave-pass-1"}`: "username",
+	} {
+		if rec := e.do(e.admin, "POST", "/api/v1/users", body); rec.Code != 400 || errorOf(t, rec).Field != field {
+			t.Errorf("%s: %d %s", body, rec.Code, rec.Body)
+		}
+	}
+	w := who{cookie: e.login("carol")}
+	if rec := e.do(w, "GET", "/api/v1/calls/live", ""); rec.Code != 200 {
+		t.Fatalf("carol: %d", rec.Code)
+	}
+	// A new password ends her sessions.
+	if rec := e.do(e.admin, "PATCH", fmt.Sprintf("/api/v1/users/%d", carol.ID), `{"password":"carol-pass-2"}`); rec.Code != 200 {
+		t.Fatalf("patch: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(w, "GET", "/api/v1/me", ""); rec.Code != 401 {
+		t.Fatalf("old session after password change: %d", rec.Code)
+	}
+	// An admin cannot lock themselves out.
+	if rec := e.do(e.admin, "PATCH", fmt.Sprintf("/api/v1/users/%d", e.users["admin"].ID), `{"disabled":true}`); rec.Code != 400 {
+		t.Fatalf("self-disable: %d", rec.Code)
+	}
+	acts := e.auditActions()
+	if !slices.Contains(acts, "user.create") || !slices.Contains(acts, "user.update") {
+		t.Fatalf("audit %v", acts)
+	}
+	// A supervisor logging another agent out is audited.
+	if rec := e.do(e.sup, "POST", "/api/v1/agents/2/logout", ""); rec.Code != 204 {
+		t.Fatalf("forced logout: %d", rec.Code)
+	}
+	if !slices.Contains(e.auditActions(), "agent.force_logout") {
+		t.Fatalf("forced logout not audited: %v", e.auditActions())
+	}
+}
+
+func TestEnsureAdmin(t *testing.T) {
+	clk := &clock{t: t0}
+	st := openTestStore(t, t.TempDir()+"/a.db", clk)
+	var out bytes.Buffer
+	if err := EnsureAdmin(t.Context(), st, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`user "admin" \(admin\) with password ([a-z0-9]+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("printed %q", out.String())
+	}
+	if u, err := st.Authenticate(t.Context(), "admin", m[1]); err != nil || u.Role != dialer.RoleAdmin {
+		t.Fatalf("printed password does not log in: %v", err)
+	}
+	out.Reset()
+	if err := EnsureAdmin(t.Context(), st, nil, &out); err != nil || out.Len() != 0 {
+		t.Fatalf("second start: %v %q", err, out.String())
+	}
+}

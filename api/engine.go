@@ -1,0 +1,116 @@
+package api
+
+import (
+	"context"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+// Engine is the call engine as the API uses it (*dialer.Engine in
+// production). It checks roles and ownership itself; the API checks them
+// first as well.
+type Engine interface {
+	Login(ctx context.Context, a dialer.Actor, id dialer.AgentID, r dialer.LoginRequest) (dialer.AgentView, error)
+	Logout(ctx context.Context, a dialer.Actor, id dialer.AgentID) error
+	SetReady(ctx context.Context, a dialer.Actor, id dialer.AgentID) (dialer.AgentView, error)
+	Pause(ctx context.Context, a dialer.Actor, id dialer.AgentID, code string) (dialer.AgentView, error)
+	Heartbeat(ctx context.Context, a dialer.Actor, id dialer.AgentID) error
+	AgentView(ctx context.Context, id dialer.AgentID) (dialer.AgentView, error)
+	AgentViews(ctx context.Context) ([]dialer.AgentView, error)
+	StartCall(ctx context.Context, a dialer.Actor, r dialer.OutboundRequest) (dialer.CallView, error)
+	ManualDial(ctx context.Context, a dialer.Actor, agent dialer.AgentID, r dialer.ManualDialRequest) (dialer.CallView, error)
+	// CallView returns a live or just-ended call; dialer.ErrNotFound
+	// otherwise.
+	CallView(ctx context.Context, id dialer.CallID) (dialer.CallView, error)
+	LiveCalls(ctx context.Context) []dialer.CallView
+	Hangup(ctx context.Context, a dialer.Actor, id dialer.CallID) error
+	Hold(ctx context.Context, a dialer.Actor, id dialer.CallID, on bool) error
+	Mute(ctx context.Context, a dialer.Actor, id dialer.CallID, on bool) error
+	SendDTMF(ctx context.Context, a dialer.Actor, id dialer.CallID, digits string) error
+	Record(ctx context.Context, a dialer.Actor, id dialer.CallID, on bool) error
+	BlindTransfer(ctx context.Context, a dialer.Actor, id dialer.CallID, t dialer.TransferTarget) error
+	AddParty(ctx context.Context, a dialer.Actor, id dialer.CallID, t dialer.TransferTarget) (dialer.PartyView, error)
+	RemoveParty(ctx context.Context, a dialer.Actor, id dialer.CallID, leg dialer.LegID) error
+	Leave(ctx context.Context, a dialer.Actor, id dialer.CallID) error
+	Dispose(ctx context.Context, a dialer.Actor, id dialer.CallID, r dialer.DispositionRequest) (dialer.Call, error)
+	DialCallback(ctx context.Context, a dialer.Actor, id dialer.CallbackID) (dialer.CallView, error)
+	// Subscribe returns the state now and every later event that passes
+	// f; the channel closes when ctx ends.
+	Subscribe(ctx context.Context, f dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error)
+	PauseCodes() []string
+}
+
+// noEngine stands in until the call engine is wired: everything that
+// needs it answers 503.
+type noEngine struct{}
+
+func (noEngine) Login(context.Context, dialer.Actor, dialer.AgentID, dialer.LoginRequest) (dialer.AgentView, error) {
+	return dialer.AgentView{}, dialer.ErrUnavailable
+}
+func (noEngine) Logout(context.Context, dialer.Actor, dialer.AgentID) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) SetReady(context.Context, dialer.Actor, dialer.AgentID) (dialer.AgentView, error) {
+	return dialer.AgentView{}, dialer.ErrUnavailable
+}
+func (noEngine) Pause(context.Context, dialer.Actor, dialer.AgentID, string) (dialer.AgentView, error) {
+	return dialer.AgentView{}, dialer.ErrUnavailable
+}
+func (noEngine) Heartbeat(context.Context, dialer.Actor, dialer.AgentID) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) AgentView(context.Context, dialer.AgentID) (dialer.AgentView, error) {
+	return dialer.AgentView{}, dialer.ErrUnavailable
+}
+func (noEngine) AgentViews(context.Context) ([]dialer.AgentView, error) {
+	return nil, dialer.ErrUnavailable
+}
+func (noEngine) StartCall(context.Context, dialer.Actor, dialer.OutboundRequest) (dialer.CallView, error) {
+	return dialer.CallView{}, dialer.ErrUnavailable
+}
+func (noEngine) ManualDial(context.Context, dialer.Actor, dialer.AgentID, dialer.ManualDialRequest) (dialer.CallView, error) {
+	return dialer.CallView{}, dialer.ErrUnavailable
+}
+func (noEngine) CallView(context.Context, dialer.CallID) (dialer.CallView, error) {
+	return dialer.CallView{}, dialer.ErrNotFound
+}
+func (noEngine) LiveCalls(context.Context) []dialer.CallView { return nil }
+func (noEngine) Hangup(context.Context, dialer.Actor, dialer.CallID) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) Hold(context.Context, dialer.Actor, dialer.CallID, bool) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) Mute(context.Context, dialer.Actor, dialer.CallID, bool) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) SendDTMF(context.Context, dialer.Actor, dialer.CallID, string) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) Record(context.Context, dialer.Actor, dialer.CallID, bool) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) BlindTransfer(context.Context, dialer.Actor, dialer.CallID, dialer.TransferTarget) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) AddParty(context.Context, dialer.Actor, dialer.CallID, dialer.TransferTarget) (dialer.PartyView, error) {
+	return dialer.PartyView{}, dialer.ErrUnavailable
+}
+func (noEngine) RemoveParty(context.Context, dialer.Actor, dialer.CallID, dialer.LegID) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) Leave(context.Context, dialer.Actor, dialer.CallID) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) Dispose(context.Context, dialer.Actor, dialer.CallID, dialer.DispositionRequest) (dialer.Call, error) {
+	return dialer.Call{}, dialer.ErrUnavailable
+}
+func (noEngine) DialCallback(context.Context, dialer.Actor, dialer.CallbackID) (dialer.CallView, error) {
+	return dialer.CallView{}, dialer.ErrUnavailable
+}
+func (noEngine) Subscribe(context.Context, dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error) {
+	return dialer.LiveSnapshot{}, nil, dialer.ErrUnavailable
+}
+func (noEngine) PauseCodes() []string { return dialer.PauseCodes }
+
+var _ Engine = (*dialer.Engine)(nil)

@@ -1,0 +1,128 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/esl"
+)
+
+func TestStatusOf(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("context: %w", err) }
+	for _, c := range []struct {
+		err   error
+		code  int
+		field string
+	}{
+		{&dialer.FieldError{Field: "number", Reason: "bad"}, 400, "number"},
+		{wrap(&dialer.FieldError{Field: "callback.time", Reason: "past"}), 400, "callback.time"},
+		{&esl.FieldError{Field: "digits", Reason: "bad"}, 400, "digits"},
+		{wrap(&esl.FieldError{Field: "uuid", Reason: "bad"}), 400, "uuid"},
+		{dialer.ErrInvalid, 400, ""},
+		{esl.ErrInvalid, 400, ""},
+		{dialer.ErrNotFound, 404, ""},
+		{wrap(dialer.ErrNotFound), 404, ""},
+		{dialer.ErrForbidden, 403, ""},
+		{dialer.ErrConflict, 409, ""},
+		{wrap(dialer.ErrConflict), 409, ""},
+		{dialer.ErrStateMismatch, 409, ""},
+		{&dialer.StateMismatchError{Agent: 1, Expected: dialer.AgentReady, Actual: dialer.AgentPaused}, 409, ""},
+		{dialer.ErrInvalidTransition, 409, ""},
+		{wrap(dialer.ErrInvalidTransition), 409, ""},
+		{dialer.ErrInUse, 409, ""},
+		{dialer.ErrNoAgent, 409, ""},
+		{dialer.ErrUnavailable, 503, ""},
+		{wrap(dialer.ErrUnavailable), 503, ""},
+		{esl.ErrNotConnected, 503, ""},
+		{wrap(esl.ErrNotConnected), 503, ""},
+		{dialer.ErrBadCredentials, 401, ""},
+		{wrap(dialer.ErrBadCredentials), 401, ""},
+		{dialer.ErrDisabled, 403, ""},
+		{wrap(dialer.ErrDisabled), 403, ""},
+		{context.DeadlineExceeded, 504, ""},
+		{errNoCredentials, 401, ""},
+		{errCSRF, 403, ""},
+		{&httpError{code: 409, msg: "taken", field: "username"}, 409, "username"},
+		{echo.NewHTTPError(http.StatusMethodNotAllowed), 405, ""},
+		{echo.ErrNotFound, 404, ""},
+		{errors.New("disk on fire at /var/lib/secret"), 500, ""},
+	} {
+		got := statusOf(c.err)
+		if got.Code != c.code || got.Field != c.field {
+			t.Errorf("%v: got %d field %q, want %d field %q", c.err, got.Code, got.Field, c.code, c.field)
+		}
+		if got.Code >= 500 && strings.Contains(got.Message, "secret") {
+			t.Errorf("%v: 5xx message leaks %q", c.err, got.Message)
+		}
+		if got.Code == 401 && got.Message != "bad credentials" && got.Message != "authentication required" {
+			t.Errorf("%v: 401 says %q", c.err, got.Message)
+		}
+	}
+}
+
+// TestErrorBody checks the shape every error answers with, through the
+// router (unknown routes included).
+func TestErrorBody(t *testing.T) {
+	e := newEnv(t)
+	rec := e.do(e.agent1, "POST", "/api/v1/agents/1/dial", `{"number":"12"}`)
+	var raw map[string]map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil || rec.Code != 400 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if raw["error"]["code"] != float64(400) || raw["error"]["field"] != "number" || raw["error"]["message"] == "" {
+		t.Fatalf("body %v", raw)
+	}
+	rec = e.do(e.agent1, "GET", "/api/v1/nope", "")
+	if got := errorOf(t, rec); rec.Code != 404 || got.Code != 404 {
+		t.Fatalf("unknown route: %d %+v", rec.Code, got)
+	}
+	// Engine errors map through the same table.
+	for method, err := range map[string]error{
+		"SetReady": &dialer.StateMismatchError{Agent: 1, Expected: dialer.AgentPaused, Actual: dialer.AgentInCall},
+		"Pause":    fmt.Errorf("switch: %w", esl.ErrNotConnected),
+		"Login":    &esl.FieldError{Field: "endpoint", Reason: "bad"},
+	} {
+		e.eng.fail[method] = err
+	}
+	if rec := e.do(e.agent1, "POST", "/api/v1/agents/1/ready", ""); rec.Code != 409 {
+		t.Fatalf("state mismatch: %d", rec.Code)
+	}
+	if rec := e.do(e.agent1, "POST", "/api/v1/agents/1/pause", `{"code":"BREAK"}`); rec.Code != 503 {
+		t.Fatalf("not connected: %d", rec.Code)
+	}
+	if rec := e.do(e.agent1, "POST", "/api/v1/agents/1/login", `{}`); rec.Code != 400 || errorOf(t, rec).Field != "endpoint" {
+		t.Fatalf("esl field error: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestUnconfigured: before the stores are wired the API says so, and
+// /healthz and the description still answer.
+func TestUnconfigured(t *testing.T) {
+	srv := New(Options{Version: "test"})
+	for path, want := range map[string]int{"/healthz": 200, "/api/v1/openapi.yaml": 200, "/api/v1/me": 503, "/api/v1/calls/live": 503} {
+		rec := httptest.NewRecorder()
+		srv.Echo().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != want {
+			t.Errorf("%s: %d %s, want %d", path, rec.Code, rec.Body, want)
+		}
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	if err := (Options{DefaultCountry: "us", DefaultTimeZone: "Europe/Paris"}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	err := Options{DefaultCountry: "XX", DefaultTimeZone: "Mars/Olympus"}.Validate()
+	if err == nil || !strings.Contains(err.Error(), "XX") || !strings.Contains(err.Error(), "Mars/Olympus") {
+		t.Fatalf("%v", err)
+	}
+}

@@ -1,0 +1,317 @@
+package api
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+// engineCall is one call the fake engine received.
+type engineCall struct {
+	Method string
+	Actor  dialer.Actor
+	Agent  dialer.AgentID
+	Call   dialer.CallID
+	Arg    any
+}
+
+// readMethods are the engine calls the API may make while checking a
+// request it then refuses.
+var readMethods = map[string]bool{"CallView": true, "LiveCalls": true, "PauseCodes": true}
+
+// fakeEngine records every call; it checks ownership as the real engine
+// does, and publishes events to subscribers with blocking sends (as an
+// engine that trusts its subscribers to keep up would).
+type fakeEngine struct {
+	mu     sync.Mutex
+	calls  []engineCall
+	views  map[dialer.CallID]dialer.CallView
+	agents map[dialer.AgentID]dialer.AgentView
+	fail   map[string]error
+	subs   []*fakeSub
+	snap   dialer.LiveSnapshot
+	// filterEvents makes Subscribe filter like the real engine; off, it
+	// sends everything and the API must filter.
+	filterEvents bool
+}
+
+type fakeSub struct {
+	ctx    context.Context
+	filter dialer.LiveFilter
+	// mu is held while sending, so that the channel is closed only when
+	// no send is in flight.
+	mu     sync.Mutex
+	ch     chan dialer.LiveEvent
+	closed bool
+}
+
+func newFakeEngine() *fakeEngine {
+	return &fakeEngine{views: map[dialer.CallID]dialer.CallView{}, agents: map[dialer.AgentID]dialer.AgentView{}, fail: map[string]error{}}
+}
+
+var _ Engine = (*fakeEngine)(nil)
+
+func (f *fakeEngine) record(c engineCall) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, c)
+	return f.fail[c.Method]
+}
+
+// Calls returns what was called so far.
+func (f *fakeEngine) Calls() []engineCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+func (f *fakeEngine) reset() {
+	f.mu.Lock()
+	f.calls = nil
+	f.mu.Unlock()
+}
+
+// actions lists the calls that are not reads.
+func (f *fakeEngine) actions() []string {
+	var out []string
+	for _, c := range f.Calls() {
+		if !readMethods[c.Method] {
+			out = append(out, c.Method)
+		}
+	}
+	return out
+}
+
+func (f *fakeEngine) called(method string) []engineCall {
+	var out []engineCall
+	for _, c := range f.Calls() {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *fakeEngine) setCall(v dialer.CallView) {
+	f.mu.Lock()
+	f.views[v.ID] = v
+	f.mu.Unlock()
+}
+
+// mayControlCall is the engine's own ownership rule.
+func mayControlCall(a dialer.Actor, v dialer.CallView) bool {
+	return a.Role.AtLeast(dialer.RoleSupervisor) || involves(v, a.Agent)
+}
+
+func (f *fakeEngine) callAction(method string, a dialer.Actor, id dialer.CallID, arg any) error {
+	if err := f.record(engineCall{Method: method, Actor: a, Call: id, Arg: arg}); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	v, ok := f.views[id]
+	f.mu.Unlock()
+	if !ok {
+		return dialer.ErrNotFound
+	}
+	if !mayControlCall(a, v) {
+		return dialer.ErrForbidden
+	}
+	return nil
+}
+
+func (f *fakeEngine) agentAction(method string, a dialer.Actor, id dialer.AgentID, arg any) (dialer.AgentView, error) {
+	if err := f.record(engineCall{Method: method, Actor: a, Agent: id, Arg: arg}); err != nil {
+		return dialer.AgentView{}, err
+	}
+	if !a.MayControl(id) {
+		return dialer.AgentView{}, dialer.ErrForbidden
+	}
+	return dialer.AgentView{ID: id, State: dialer.AgentReady}, nil
+}
+
+func (f *fakeEngine) Login(_ context.Context, a dialer.Actor, id dialer.AgentID, r dialer.LoginRequest) (dialer.AgentView, error) {
+	return f.agentAction("Login", a, id, r)
+}
+
+func (f *fakeEngine) Logout(_ context.Context, a dialer.Actor, id dialer.AgentID) error {
+	_, err := f.agentAction("Logout", a, id, nil)
+	return err
+}
+
+func (f *fakeEngine) SetReady(_ context.Context, a dialer.Actor, id dialer.AgentID) (dialer.AgentView, error) {
+	return f.agentAction("SetReady", a, id, nil)
+}
+
+func (f *fakeEngine) Pause(_ context.Context, a dialer.Actor, id dialer.AgentID, code string) (dialer.AgentView, error) {
+	return f.agentAction("Pause", a, id, code)
+}
+
+func (f *fakeEngine) Heartbeat(_ context.Context, a dialer.Actor, id dialer.AgentID) error {
+	_, err := f.agentAction("Heartbeat", a, id, nil)
+	return err
+}
+
+func (f *fakeEngine) AgentView(_ context.Context, id dialer.AgentID) (dialer.AgentView, error) {
+	if err := f.record(engineCall{Method: "AgentView", Agent: id}); err != nil {
+		return dialer.AgentView{}, err
+	}
+	return dialer.AgentView{ID: id, State: dialer.AgentReady}, nil
+}
+
+func (f *fakeEngine) AgentViews(context.Context) ([]dialer.AgentView, error) {
+	if err := f.record(engineCall{Method: "AgentViews"}); err != nil {
+		return nil, err
+	}
+	return []dialer.AgentView{{ID: 1, State: dialer.AgentReady}, {ID: 2, State: dialer.AgentLoggedOut}}, nil
+}
+
+func (f *fakeEngine) StartCall(_ context.Context, a dialer.Actor, r dialer.OutboundRequest) (dialer.CallView, error) {
+	if err := f.record(engineCall{Method: "StartCall", Actor: a, Arg: r}); err != nil {
+		return dialer.CallView{}, err
+	}
+	return dialer.CallView{ID: dialer.NewCallID(), Number: r.Number, State: dialer.LiveDialing, Agent: r.Agent}, nil
+}
+
+func (f *fakeEngine) ManualDial(_ context.Context, a dialer.Actor, agent dialer.AgentID, r dialer.ManualDialRequest) (dialer.CallView, error) {
+	if err := f.record(engineCall{Method: "ManualDial", Actor: a, Agent: agent, Arg: r}); err != nil {
+		return dialer.CallView{}, err
+	}
+	if !a.MayControl(agent) {
+		return dialer.CallView{}, dialer.ErrForbidden
+	}
+	return dialer.CallView{ID: dialer.NewCallID(), Number: r.Number, State: dialer.LiveDialing, Agent: agent}, nil
+}
+
+func (f *fakeEngine) CallView(_ context.Context, id dialer.CallID) (dialer.CallView, error) {
+	if err := f.record(engineCall{Method: "CallView", Call: id}); err != nil {
+		return dialer.CallView{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.views[id]
+	if !ok {
+		return dialer.CallView{}, dialer.ErrNotFound
+	}
+	return v, nil
+}
+
+func (f *fakeEngine) LiveCalls(context.Context) []dialer.CallView {
+	f.record(engineCall{Method: "LiveCalls"})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []dialer.CallView
+	for _, v := range f.views {
+		if v.State != dialer.LiveEnded {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b dialer.CallView) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out
+}
+
+func (f *fakeEngine) Hangup(_ context.Context, a dialer.Actor, id dialer.CallID) error {
+	return f.callAction("Hangup", a, id, nil)
+}
+
+func (f *fakeEngine) Hold(_ context.Context, a dialer.Actor, id dialer.CallID, on bool) error {
+	return f.callAction("Hold", a, id, on)
+}
+
+func (f *fakeEngine) Mute(_ context.Context, a dialer.Actor, id dialer.CallID, on bool) error {
+	return f.callAction("Mute", a, id, on)
+}
+
+func (f *fakeEngine) SendDTMF(_ context.Context, a dialer.Actor, id dialer.CallID, digits string) error {
+	return f.callAction("SendDTMF", a, id, digits)
+}
+
+func (f *fakeEngine) Record(_ context.Context, a dialer.Actor, id dialer.CallID, on bool) error {
+	return f.callAction("Record", a, id, on)
+}
+
+func (f *fakeEngine) BlindTransfer(_ context.Context, a dialer.Actor, id dialer.CallID, t dialer.TransferTarget) error {
+	return f.callAction("BlindTransfer", a, id, t)
+}
+
+func (f *fakeEngine) AddParty(_ context.Context, a dialer.Actor, id dialer.CallID, t dialer.TransferTarget) (dialer.PartyView, error) {
+	if err := f.callAction("AddParty", a, id, t); err != nil {
+		return dialer.PartyView{}, err
+	}
+	return dialer.PartyView{Leg: dialer.NewLegID(), Role: dialer.LegThird, Number: t.Number, Agent: t.Agent, State: "dialing"}, nil
+}
+
+func (f *fakeEngine) RemoveParty(_ context.Context, a dialer.Actor, id dialer.CallID, leg dialer.LegID) error {
+	return f.callAction("RemoveParty", a, id, leg)
+}
+
+func (f *fakeEngine) Leave(_ context.Context, a dialer.Actor, id dialer.CallID) error {
+	return f.callAction("Leave", a, id, nil)
+}
+
+func (f *fakeEngine) Dispose(_ context.Context, a dialer.Actor, id dialer.CallID, r dialer.DispositionRequest) (dialer.Call, error) {
+	if err := f.callAction("Dispose", a, id, r); err != nil {
+		return dialer.Call{}, err
+	}
+	return dialer.Call{ID: id, State: dialer.CallEnded, Disposition: r.Code, Notes: r.Notes}, nil
+}
+
+func (f *fakeEngine) DialCallback(_ context.Context, a dialer.Actor, id dialer.CallbackID) (dialer.CallView, error) {
+	if err := f.record(engineCall{Method: "DialCallback", Actor: a, Arg: id}); err != nil {
+		return dialer.CallView{}, err
+	}
+	return dialer.CallView{ID: dialer.NewCallID(), Origin: dialer.OriginCallback, Agent: a.Agent}, nil
+}
+
+func (f *fakeEngine) Subscribe(ctx context.Context, filter dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error) {
+	if err := f.record(engineCall{Method: "Subscribe", Agent: filter.Agent, Arg: filter}); err != nil {
+		return dialer.LiveSnapshot{}, nil, err
+	}
+	sub := &fakeSub{ctx: ctx, filter: filter, ch: make(chan dialer.LiveEvent)}
+	f.mu.Lock()
+	f.subs = append(f.subs, sub)
+	snap := f.snap
+	f.mu.Unlock()
+	go func() {
+		<-ctx.Done()
+		f.mu.Lock()
+		f.subs = slices.DeleteFunc(f.subs, func(s *fakeSub) bool { return s == sub })
+		f.mu.Unlock()
+		sub.mu.Lock()
+		sub.closed = true
+		close(sub.ch)
+		sub.mu.Unlock()
+	}()
+	return snap, sub.ch, nil
+}
+
+// subscribers returns the live subscriptions.
+func (f *fakeEngine) subscribers() []*fakeSub {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.subs)
+}
+
+// publish hands ev to every subscriber, waiting for each to take it
+// (or to end).
+func (f *fakeEngine) publish(ev dialer.LiveEvent) {
+	for _, s := range f.subscribers() {
+		if f.filterEvents && !s.filter.Match(ev) {
+			continue
+		}
+		s.mu.Lock()
+		if !s.closed {
+			select {
+			case s.ch <- ev:
+			case <-s.ctx.Done():
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (f *fakeEngine) PauseCodes() []string {
+	f.record(engineCall{Method: "PauseCodes"})
+	return []string{"BREAK", "LUNCH"}
+}

@@ -1,0 +1,307 @@
+package api
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
+)
+
+// t0 is the tests' "now": a Friday afternoon in November 2026.
+var t0 = time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+
+const testPassword = "password-123"
+
+// clock is a settable clock shared by the server and the store.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// who is a principal making test requests.
+type who struct {
+	name   string
+	role   dialer.Role
+	cookie string
+	key    string
+	agent  dialer.AgentID
+	// noCSRF leaves out the X-Requested-With header.
+	noCSRF bool
+}
+
+func (w who) viaKey() bool { return w.key != "" }
+
+// testEnv is a server on a real SQLite file with seeded data and the fake
+// engine.
+type testEnv struct {
+	t      testing.TB
+	dbPath string
+	store  *sqlitestore.Store
+	ro     *sql.DB
+	eng    *fakeEngine
+	clock  *clock
+	opts   Options
+	srv    *Server
+
+	anon, admin, sup, agent1, agent2, keyAgent, keySup, keyAdmin who
+	users                                                        map[string]dialer.User
+	campaign                                                     dialer.Campaign
+	lead1, lead2                                                 dialer.Lead
+	live1, live2                                                 dialer.CallID
+	rec1, rec2                                                   dialer.CallID
+	cb1, cb2, cbAny                                              dialer.CallbackID
+}
+
+func must[T any](t testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func openTestStore(t testing.TB, path string, clk *clock) *sqlitestore.Store {
+	t.Helper()
+	st, err := sqlitestore.Open(t.Context(), path, sqlitestore.Options{BcryptCost: bcrypt.MinCost, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
+	t.Helper()
+	e := &testEnv{t: t, dbPath: filepath.Join(t.TempDir(), "agentswitch.db"), eng: newFakeEngine(), clock: &clock{t: t0}, users: map[string]dialer.User{}}
+	e.store = openTestStore(t, e.dbPath, e.clock)
+	ro, err := sql.Open("sqlite3", (&url.URL{Scheme: "file", Path: e.dbPath}).String()+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ro.Close() })
+	e.ro = ro
+	ctx := t.Context()
+	st := e.store
+	for _, u := range []struct {
+		name string
+		role dialer.Role
+	}{{"admin", dialer.RoleAdmin}, {"sup", dialer.RoleSupervisor}, {"ann", dialer.RoleAgent}, {"bob", dialer.RoleAgent}} {
+		e.users[u.name] = must[dialer.User](t)(st.CreateUser(ctx, dialer.User{Username: u.name, Role: u.role}, testPassword))
+	}
+	e.campaign = must[dialer.Campaign](t)(st.CreateCampaign(ctx, dialer.Campaign{Name: "Autumn", DialMode: dialer.DialPreview, MaxAttempts: 3, Script: "Hello {first_name}"}))
+	a1 := must[dialer.Agent](t)(st.CreateAgent(ctx, dialer.Agent{User: e.users["ann"].ID, Name: "Ann", Extension: "1001", Realm: "agentswitch", Mode: dialer.ModeRing}, "sip-secret-1"))
+	a2 := must[dialer.Agent](t)(st.CreateAgent(ctx, dialer.Agent{User: e.users["bob"].ID, Name: "Bob", Extension: "1002", Realm: "agentswitch", Mode: dialer.ModeRing}, "sip-secret-2"))
+	if a1.ID != 1 || a2.ID != 2 {
+		t.Fatalf("agent ids %d %d", a1.ID, a2.ID)
+	}
+	e.lead1 = must[dialer.Lead](t)(st.CreateLead(ctx, dialer.Lead{Campaign: e.campaign.ID, Phone: "+12125550101", FirstName: "Lee", TimeZone: "America/Chicago", Custom: map[string]string{"plan": "gold"}}))
+	e.lead2 = must[dialer.Lead](t)(st.CreateLead(ctx, dialer.Lead{Campaign: e.campaign.ID, Phone: "+12125550102", FirstName: "Lou"}))
+	e.rec1 = e.addRecord(1, e.lead1.ID, t0.Add(-time.Hour), dialer.OutcomeAnswered, 42)
+	e.rec2 = e.addRecord(2, e.lead2.ID, t0.Add(-time.Hour), dialer.OutcomeAnswered, 17)
+	e.cb1 = e.addCallback(1, e.lead1.ID)
+	e.cb2 = e.addCallback(2, e.lead2.ID)
+	e.cbAny = e.addCallback(0, e.lead1.ID)
+
+	e.live1, e.live2 = dialer.NewCallID(), dialer.NewCallID()
+	e.eng.setCall(dialer.CallView{ID: e.live1, Agent: 1, Lead: e.lead1.ID, Campaign: e.campaign.ID, State: dialer.LiveConnected, Number: e.lead1.Phone, CreatedAt: t0})
+	e.eng.setCall(dialer.CallView{ID: e.live2, Agent: 2, Lead: e.lead2.ID, Campaign: e.campaign.ID, State: dialer.LiveConnected, Number: e.lead2.Phone, CreatedAt: t0.Add(time.Second)})
+
+	e.opts = Options{
+		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Sessions: st,
+		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
+	}
+	for _, m := range mods {
+		m(&e.opts)
+	}
+	e.srv = New(e.opts)
+
+	e.anon = who{name: "anonymous"}
+	e.admin = who{name: "admin", role: dialer.RoleAdmin, cookie: e.login("admin")}
+	e.sup = who{name: "supervisor", role: dialer.RoleSupervisor, cookie: e.login("sup")}
+	e.agent1 = who{name: "agent", role: dialer.RoleAgent, cookie: e.login("ann"), agent: 1}
+	e.agent2 = who{name: "other agent", role: dialer.RoleAgent, cookie: e.login("bob"), agent: 2}
+	for _, r := range []dialer.Role{dialer.RoleAgent, dialer.RoleSupervisor, dialer.RoleAdmin} {
+		_, secret, err := st.CreateAPIKey(ctx, "key-"+string(r), r, e.users["admin"].ID, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := who{name: string(r) + " API key", role: r, key: secret}
+		switch r {
+		case dialer.RoleAgent:
+			e.keyAgent = w
+		case dialer.RoleSupervisor:
+			e.keySup = w
+		default:
+			e.keyAdmin = w
+		}
+	}
+	return e
+}
+
+// addRecord writes an ended call of agent to lead.
+func (e *testEnv) addRecord(agent dialer.AgentID, lead dialer.LeadID, at time.Time, outcome dialer.CallOutcome, billsec int) dialer.CallID {
+	e.t.Helper()
+	ctx := e.t.Context()
+	id := dialer.NewCallID()
+	must[dialer.Call](e.t)(e.store.CreateCall(ctx, dialer.Call{ID: id, Direction: dialer.Outbound, Origin: dialer.OriginDialer,
+		Campaign: e.campaign.ID, Lead: lead, Agent: agent, ToNumber: "+12125550101", CreatedAt: at},
+		dialer.CallLeg{ID: dialer.NewLegID(), Role: dialer.LegLead, Endpoint: "sofia/gateway/gw/+12125550101", CreatedAt: at}))
+	must[dialer.Call](e.t)(e.store.FinishCall(ctx, dialer.CallEnd{Call: id, At: at.Add(time.Minute), HangupCause: "NORMAL_CLEARING", Outcome: outcome, Billsec: billsec}))
+	return id
+}
+
+func (e *testEnv) addCallback(agent dialer.AgentID, lead dialer.LeadID) dialer.CallbackID {
+	e.t.Helper()
+	cb := must[dialer.Callback](e.t)(e.store.CreateCallback(e.t.Context(), dialer.Callback{Lead: lead, Agent: agent, DueAt: t0.Add(24 * time.Hour), Notes: "call back"}))
+	return cb.ID
+}
+
+// login logs a user in over HTTP and returns the session token.
+func (e *testEnv) login(username string) string {
+	e.t.Helper()
+	rec := e.do(who{name: "login"}, http.MethodPost, "/api/v1/auth/login", `{"username":"`+username+`","password":"`+testPassword+`"}`)
+	if rec.Code != http.StatusOK {
+		e.t.Fatalf("login %s: %d %s", username, rec.Code, rec.Body)
+	}
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == sessionCookie {
+			return c.Value
+		}
+	}
+	e.t.Fatalf("login %s: no cookie", username)
+	return ""
+}
+
+// request builds a request as w would send it.
+func (e *testEnv) request(w who, method, path, body string) *http.Request {
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if w.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: w.cookie})
+	}
+	if w.key != "" {
+		req.Header.Set("Authorization", "Bearer "+w.key)
+	}
+	if !w.noCSRF && !w.viaKey() {
+		req.Header.Set(csrfHeader, csrfValue)
+	}
+	return req
+}
+
+func (e *testEnv) do(w who, method, path, body string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	e.srv.Echo().ServeHTTP(rec, e.request(w, method, path, body))
+	return rec
+}
+
+// decodeBody reads a JSON answer.
+func decodeBody[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		t.Fatalf("decode %q: %v", rec.Body.String(), err)
+	}
+	return v
+}
+
+// errorOf reads an error answer.
+func errorOf(t *testing.T, rec *httptest.ResponseRecorder) errorDetail {
+	t.Helper()
+	return decodeBody[errorBody](t, rec).Error
+}
+
+// fingerprint is the content of every durable table but the sessions and
+// the key-use stamps, to prove a refused request wrote nothing.
+func (e *testEnv) fingerprint() string {
+	e.t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		"SELECT * FROM users ORDER BY id", "SELECT * FROM agents ORDER BY id", "SELECT * FROM agent_skills ORDER BY 1, 2",
+		"SELECT * FROM campaign_agents ORDER BY 1, 2", "SELECT * FROM campaigns ORDER BY id", "SELECT * FROM leads ORDER BY id",
+		"SELECT * FROM dispositions ORDER BY code", "SELECT * FROM callbacks ORDER BY id", "SELECT * FROM calls ORDER BY id",
+		"SELECT * FROM call_legs ORDER BY id", "SELECT * FROM call_events ORDER BY 1, 2", "SELECT * FROM dnc ORDER BY id",
+		"SELECT id, name, role, revoked_at FROM api_keys ORDER BY id", "SELECT * FROM audit_log ORDER BY id",
+	} {
+		rows, err := e.ro.QueryContext(e.t.Context(), q)
+		if err != nil {
+			e.t.Fatalf("%s: %v", q, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				e.t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s %v\n", q, vals)
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+// count returns the rows of a table.
+func (e *testEnv) count(table string) int {
+	e.t.Helper()
+	var n int
+	if err := e.ro.QueryRowContext(e.t.Context(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// auditActions lists the audit log's actions, oldest first.
+func (e *testEnv) auditActions() []string {
+	e.t.Helper()
+	rows, err := e.ro.QueryContext(e.t.Context(), "SELECT action FROM audit_log ORDER BY id")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		rows.Scan(&a)
+		out = append(out, a)
+	}
+	return out
+}

@@ -1,0 +1,171 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+// access is who may call a route. The gate runs before the handler; the
+// handlers then check ownership (an agent acts only on itself and its own
+// calls), and the engine checks both again.
+type access int
+
+const (
+	// public needs no credential (login, logout, the API description).
+	public access = iota
+	// anyone logged in: agent, supervisor or admin, or a key of any role.
+	anyone
+	supervisor
+	admin
+	// supervisorOrKey: supervisors and admins, and API keys of any role
+	// (integrators start lead calls).
+	supervisorOrKey
+)
+
+func (a access) String() string {
+	return [...]string{"public", "agent", "supervisor", "admin", "supervisor or API key"}[a]
+}
+
+// allows reports whether p passes the gate.
+func (a access) allows(p *principal) bool {
+	switch a {
+	case public:
+		return true
+	case anyone:
+		return p.Actor.Role.AtLeast(dialer.RoleAgent)
+	case supervisor:
+		return p.Actor.Role.AtLeast(dialer.RoleSupervisor)
+	case admin:
+		return p.Actor.Role.AtLeast(dialer.RoleAdmin)
+	case supervisorOrKey:
+		return p.Actor.Role.AtLeast(dialer.RoleSupervisor) || p.viaKey() && p.Actor.Role.Valid()
+	}
+	return false
+}
+
+type handler func(c echo.Context, p *principal) error
+
+type route struct {
+	method, path string
+	access       access
+	h            handler
+}
+
+const prefix = "/api/v1"
+
+// routes is every API route with its gate; the OpenAPI file lists the
+// same set (a test holds them equal).
+func (s *Server) routes() []route {
+	return []route{
+		{http.MethodGet, "/openapi.yaml", public, s.openapi},
+		{http.MethodPost, "/auth/login", public, s.login},
+		{http.MethodPost, "/auth/logout", public, s.logout},
+		{http.MethodGet, "/me", anyone, s.getMe},
+
+		{http.MethodGet, "/pause-codes", anyone, s.pauseCodes},
+		{http.MethodGet, "/agents", supervisor, s.listAgents},
+		{http.MethodPost, "/agents", admin, s.createAgent},
+		{http.MethodGet, "/agents/:id", anyone, s.getAgent},
+		{http.MethodPost, "/agents/:id/login", anyone, s.agentLogin},
+		{http.MethodPost, "/agents/:id/logout", anyone, s.agentLogout},
+		{http.MethodPost, "/agents/:id/ready", anyone, s.agentReady},
+		{http.MethodPost, "/agents/:id/pause", anyone, s.agentPause},
+		{http.MethodPost, "/agents/:id/heartbeat", anyone, s.agentHeartbeat},
+		{http.MethodPost, "/agents/:id/dial", anyone, s.agentDial},
+		{http.MethodGet, "/agents/:id/history", anyone, s.agentHistory},
+
+		{http.MethodPost, "/calls", supervisorOrKey, s.startCall},
+		{http.MethodGet, "/calls", anyone, s.listCalls},
+		{http.MethodGet, "/calls.csv", anyone, s.exportCalls},
+		{http.MethodGet, "/calls/live", supervisor, s.liveCalls},
+		{http.MethodGet, "/calls/:id", anyone, s.getCall},
+		{http.MethodPost, "/calls/:id/hangup", anyone, s.callHangup},
+		{http.MethodPost, "/calls/:id/hold", anyone, s.callHold},
+		{http.MethodPost, "/calls/:id/unhold", anyone, s.callUnhold},
+		{http.MethodPost, "/calls/:id/mute", anyone, s.callMute},
+		{http.MethodPost, "/calls/:id/unmute", anyone, s.callUnmute},
+		{http.MethodPost, "/calls/:id/leave", anyone, s.callLeave},
+		{http.MethodPost, "/calls/:id/dtmf", anyone, s.callDTMF},
+		{http.MethodPost, "/calls/:id/recording", anyone, s.callRecording},
+		{http.MethodPost, "/calls/:id/transfer", anyone, s.callTransfer},
+		{http.MethodPost, "/calls/:id/parties", anyone, s.callAddParty},
+		{http.MethodDelete, "/calls/:id/parties/:leg", anyone, s.callRemoveParty},
+		{http.MethodPost, "/calls/:id/disposition", anyone, s.callDispose},
+
+		{http.MethodGet, "/dispositions", anyone, s.listDispositions},
+		{http.MethodPost, "/dispositions", admin, s.createDisposition},
+
+		{http.MethodGet, "/callbacks", anyone, s.listCallbacks},
+		{http.MethodPost, "/callbacks/:id/dial", anyone, s.dialCallback},
+		{http.MethodPost, "/callbacks/:id/done", anyone, s.doneCallback},
+
+		{http.MethodGet, "/leads/:id", anyone, s.getLead},
+		{http.MethodPatch, "/leads/:id", anyone, s.patchLead},
+		{http.MethodPost, "/leads", admin, s.createLead},
+		{http.MethodGet, "/campaigns", anyone, s.listCampaigns},
+		{http.MethodGet, "/campaigns/:id", anyone, s.getCampaign},
+		{http.MethodPost, "/campaigns", admin, s.createCampaign},
+
+		{http.MethodGet, "/users", admin, s.listUsers},
+		{http.MethodPost, "/users", admin, s.createUser},
+		{http.MethodPatch, "/users/:id", admin, s.patchUser},
+		{http.MethodGet, "/api-keys", admin, s.listAPIKeys},
+		{http.MethodPost, "/api-keys", admin, s.createAPIKey},
+		{http.MethodDelete, "/api-keys/:id", admin, s.revokeAPIKey},
+
+		{http.MethodGet, "/stream", anyone, s.stream},
+	}
+}
+
+func (s *Server) register() {
+	for _, r := range s.routes() {
+		s.e.Add(r.method, prefix+r.path, s.wrap(r))
+	}
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+// wrap runs, in order: the store check, authentication (401), the CSRF
+// rule (403), the role gate (403), then the handler.
+func (s *Server) wrap(r route) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if len(s.missing) > 0 && r.path != "/openapi.yaml" {
+			return newHTTPError(http.StatusServiceUnavailable, "not configured: "+strings.Join(s.missing, ", "))
+		}
+		var p *principal
+		if r.access != public {
+			var err error
+			if p, err = s.authenticate(c); err != nil {
+				return err
+			}
+			if p == nil {
+				return errNoCredentials
+			}
+		}
+		if unsafeMethod(r.method) && (p == nil || !p.viaKey()) && c.Request().Header.Get(csrfHeader) != csrfValue {
+			return errCSRF
+		}
+		if p != nil && !r.access.allows(p) {
+			return newHTTPError(http.StatusForbidden, "needs the "+r.access.String()+" role")
+		}
+		return r.h(c, p)
+	}
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage(`{}`)
+	}
+	return b
+}

@@ -1,0 +1,855 @@
+package dialer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/agentswitch/agentswitch/esl"
+)
+
+// leg is one channel of a call.
+type leg struct {
+	id         LegID
+	role       LegRole
+	agent      AgentID
+	number     string
+	endpoint   string
+	node       string
+	persistent bool // an agent's nailed-up leg, owned by its session
+	retired    bool // left the call (a transferred-away agent); only its record is closed
+	state      string
+	answeredAt time.Time
+	endedAt    time.Time
+	member     int // conference member id
+	cause      string
+}
+
+// Messages to a call's goroutine.
+type (
+	legEvent struct {
+		leg  LegID
+		kind string
+		ev   *esl.Event
+		node string
+	}
+	jobResult struct {
+		leg LegID
+		err error
+	}
+	cmdMsg struct {
+		fn    func(*call) error
+		reply chan error
+	}
+	timerMsg   struct{ name string }
+	switchLost struct{ cause string }
+)
+
+// call is one live call, run by its own goroutine: everything that happens
+// to it (switch events, originate results, API commands, timers) arrives in
+// its mailbox in order, and only that goroutine touches its state.
+type call struct {
+	e   *Engine
+	id  CallID
+	log *slog.Logger
+
+	mu    sync.Mutex
+	inbox []any
+	wake  chan struct{}
+	view  atomic.Pointer[CallView]
+
+	// Owned by the call's goroutine.
+	st             callState
+	dir            CallDirection
+	origin         CallOrigin
+	number         string
+	callerNum      string
+	callerName     string
+	campaign       CampaignID
+	lead           LeadID
+	campaignWrap   time.Duration
+	named          AgentID // only this agent may take the call
+	agent          AgentID // the agent reserved for or talking on the call
+	agentState     AgentState
+	leadLeg        *leg
+	agentLeg       *leg
+	legs           []*leg
+	node           string
+	createdAt      time.Time
+	answeredAt     time.Time
+	connectedAt    time.Time
+	endedAt        time.Time
+	held           bool
+	holdStart      time.Time
+	muted          bool
+	recording      bool
+	recPath        string
+	consentPending bool
+	room           string
+	bridgingOut    *leg // the leg a bridge application is dialing
+	abandon        *time.Timer
+	callback       CallbackID
+	leadCause      string
+	done           bool
+}
+
+func (e *Engine) newCall(id CallID, dir CallDirection, origin CallOrigin) *call {
+	c := &call{e: e, id: id, dir: dir, origin: origin, wake: make(chan struct{}, 1), createdAt: e.now(),
+		log: e.log.With("call_id", string(id))}
+	c.agentState = 0
+	return c
+}
+
+func (c *call) post(m any) {
+	c.mu.Lock()
+	c.inbox = append(c.inbox, m)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// do runs fn on the call's goroutine and waits for it.
+func (c *call) do(ctx context.Context, fn func(*call) error) error {
+	reply := make(chan error, 1)
+	c.post(cmdMsg{fn: fn, reply: reply})
+	select {
+	case err := <-reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// start registers the call and its first legs and runs its goroutine.
+func (e *Engine) start(c *call, legs ...*leg) {
+	e.mu.Lock()
+	e.byID[c.id] = c
+	for _, l := range legs {
+		if !l.persistent {
+			e.byLeg[l.id] = c
+		}
+	}
+	e.mu.Unlock()
+	c.legs = append(c.legs, legs...)
+	c.publishView()
+	e.wg.Go(c.run)
+}
+
+func (c *call) run() {
+	var linger <-chan time.Time
+	for {
+		select {
+		case <-c.wake:
+		case <-linger:
+			c.e.forget(c)
+			return
+		case <-c.e.ctx.Done():
+			c.e.forget(c)
+			return
+		}
+		c.mu.Lock()
+		batch := c.inbox
+		c.inbox = nil
+		c.mu.Unlock()
+		for _, m := range batch {
+			c.handle(m)
+		}
+		c.publishView()
+		if c.done && linger == nil {
+			linger = time.After(c.e.cfg.Linger)
+		}
+	}
+}
+
+func (e *Engine) forget(c *call) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.byID, c.id)
+	for _, l := range c.legs {
+		if e.byLeg[l.id] == c {
+			delete(e.byLeg, l.id)
+		}
+	}
+	delete(e.waiting, c)
+}
+
+func (c *call) handle(m any) {
+	ctx := c.e.ctx
+	switch m := m.(type) {
+	case cmdMsg:
+		err := m.fn(c)
+		m.reply <- err
+	case legEvent:
+		c.onEvent(ctx, m)
+	case jobResult:
+		l := c.legByID(m.leg)
+		if l == nil || m.err == nil || l.state == "gone" {
+			return
+		}
+		var oe *esl.OriginateError
+		l.cause = "NORMAL_TEMPORARY_FAILURE"
+		if errors.As(m.err, &oe) {
+			l.cause = oe.Cause
+		} else if errors.Is(m.err, esl.ErrResultUnknown) {
+			// The node went away mid-originate; reconciliation decides.
+			return
+		}
+		l.state = "gone"
+		c.legEnded(ctx, l)
+		if l.retired {
+			return
+		}
+		c.feed(ctx, callInput{kind: inFailed, role: l.role})
+	case timerMsg:
+		switch m.name {
+		case "abandon":
+			c.feed(ctx, callInput{kind: inAbandonTimeout})
+		case "reserve":
+			if c.st.phase == phaseWaiting {
+				c.reserve(ctx)
+			}
+		}
+	case switchLost:
+		// The switch restarted (or lost the channels): every leg is gone.
+		for _, l := range c.legs {
+			if l.state != "gone" {
+				l.state, l.cause = "gone", m.cause
+				c.legEnded(ctx, l)
+			}
+		}
+		if c.leadLeg != nil {
+			c.leadCause = m.cause
+		}
+		c.feed(ctx, callInput{kind: inHangup, role: LegLead})
+	}
+}
+
+func (c *call) legByID(id LegID) *leg {
+	for _, l := range c.legs {
+		if l.id == id {
+			return l
+		}
+	}
+	return nil
+}
+
+func (c *call) anyLegIn(live map[LegID]bool) bool {
+	for _, l := range c.legs {
+		if l.state != "gone" && live[l.id] {
+			return true
+		}
+	}
+	return c.done
+}
+
+// onEvent turns a switch event into inputs for step and bookkeeping.
+func (c *call) onEvent(ctx context.Context, m legEvent) {
+	ev := m.ev
+	l := c.legByID(m.leg)
+	if l == nil {
+		return
+	}
+	if l.node == "" {
+		l.node = m.node
+	}
+	switch m.kind {
+	case esl.EventChannelProgress, esl.EventChannelProgressMedia:
+		if l.state == "dialing" {
+			l.state = "ringing"
+		}
+		if !l.retired {
+			c.feed(ctx, callInput{kind: inRinging, role: l.role})
+		}
+	case esl.EventChannelAnswer:
+		if l.state == "gone" || l.state == "up" {
+			return
+		}
+		l.state, l.answeredAt = "up", ev.Time()
+		if l.answeredAt.IsZero() {
+			l.answeredAt = c.e.now()
+		}
+		c.progress(CallProgress{Kind: "leg_answered", Leg: l.id, LegAnswered: true, Data: jsonData(map[string]any{"role": l.role})})
+		if !l.retired {
+			c.feed(ctx, callInput{kind: inAnswered, role: l.role})
+		}
+	case esl.EventChannelBridge:
+		c.feed(ctx, callInput{kind: inBridged})
+	case esl.EventChannelHangup:
+		// CHANNEL_HANGUP comes in the order the legs hung up (the
+		// HANGUP_COMPLETE of a bridged B leg can come before its A's), so
+		// it decides who ended the call.
+		if l.state == "gone" {
+			return
+		}
+		l.state = "gone"
+		l.cause = ev.HangupCause()
+		l.endedAt = ev.Time()
+		if l == c.leadLeg {
+			c.leadCause = l.cause
+		}
+		c.legEnded(ctx, l)
+		if l.persistent {
+			// The agent's own line ended: not part of the call any more.
+			c.e.sessionOf(l.agent).setCall(nil)
+		}
+		if !l.retired {
+			c.feed(ctx, callInput{kind: inHangup, role: l.role})
+		}
+	case esl.EventChannelExecuteComplete:
+		if ev.Get("Application") != "bridge" || c.bridgingOut == nil {
+			return
+		}
+		disp := ev.Var("originate_disposition")
+		if disp == "" || disp == "SUCCESS" || disp == "ANSWER" {
+			return
+		}
+		target := c.bridgingOut
+		c.bridgingOut = nil
+		if target.state != "gone" {
+			target.state, target.cause = "gone", disp
+			if target == c.leadLeg {
+				c.leadCause = disp
+			}
+			c.legEnded(ctx, target)
+			c.feed(ctx, callInput{kind: inFailed, role: target.role})
+		}
+	case esl.EventChannelHold:
+		if !c.held {
+			c.held, c.holdStart = true, c.e.now()
+			c.progress(CallProgress{Kind: "hold", Leg: l.id})
+			c.emit(EvCallHeld)
+		}
+	case esl.EventChannelUnhold:
+		if c.held {
+			c.held = false
+			d := c.e.now().Sub(c.holdStart)
+			if s := c.e.sessionOf(c.agent); s != nil {
+				s.mu.Lock()
+				s.holdSec += int64(d / time.Second)
+				s.mu.Unlock()
+			}
+			c.progress(CallProgress{Kind: "unhold", Leg: l.id, Data: jsonData(map[string]any{"held_ms": d.Milliseconds()})})
+			c.emit(EvCallUnheld)
+		}
+	case esl.EventRecordStart:
+		if !c.recording {
+			c.recording = true
+			c.progress(CallProgress{Kind: "recording_started", Leg: l.id, RecordingPath: c.recPath})
+			c.emit(EvCallRecording)
+		}
+	case esl.EventRecordStop:
+		if c.recording {
+			c.recording = false
+			c.progress(CallProgress{Kind: "recording_stopped", Leg: l.id})
+			c.emit(EvCallRecordingStop)
+		}
+	case esl.EventPlaybackStop:
+		if c.consentPending && l == c.leadLeg {
+			c.consentPending = false
+			if err := c.e.sw.RecordStart(ctx, string(c.leadLeg.id), c.recPath, 0); err != nil {
+				c.log.Warn("recording after the consent message failed", "err", err)
+			}
+		}
+	case esl.SubclassConference:
+		c.onConference(ctx, l, ev)
+	}
+}
+
+func (c *call) onConference(ctx context.Context, l *leg, ev *esl.Event) {
+	switch ev.Get("Action") {
+	case "add-member":
+		l.member, _ = strconv.Atoi(ev.Get("Member-ID"))
+		if l.role == LegThird || l.role == LegAgent && l != c.agentLeg {
+			c.progress(CallProgress{Kind: "conference_join", Leg: l.id, Data: jsonData(map[string]any{"role": l.role, "agent_id": l.agent})})
+			c.emit(EvCallPartyAdded)
+			if l.agent != 0 {
+				if st, err := c.e.live.Agent(ctx, l.agent); err == nil && st.State == AgentRinging {
+					_, _ = c.e.transition(ctx, l.agent, AgentRinging, AgentInCall, c.id, "joined call", "")
+				}
+			}
+		}
+	case "kick-member":
+		if l.retired {
+			return
+		}
+		if l == c.agentLeg {
+			c.feed(ctx, callInput{kind: inLeft, role: LegAgent})
+			return
+		}
+		c.feed(ctx, callInput{kind: inLeft, role: LegThird})
+		c.thirdGone(ctx, l, true)
+	}
+}
+
+// thirdGone frees an agent who joined as a third party.
+func (c *call) thirdGone(ctx context.Context, l *leg, kicked bool) {
+	if l.agent == 0 || l == c.agentLeg {
+		return
+	}
+	if kicked && l.persistent {
+		c.e.sessionOf(l.agent).setCall(nil)
+	}
+	c.e.wrapUp(ctx, l.agent, c, "left the call")
+	c.emit(EvCallPartyRemoved)
+}
+
+// feed runs step and carries out its effects.
+func (c *call) feed(ctx context.Context, in callInput) {
+	next, effects := step(c.st, in)
+	if next.phase != c.st.phase {
+		c.log.Debug("call phase", "from", c.st.phase, "to", next.phase, "input", in.kind, "role", in.role)
+	}
+	c.st = next
+	for _, fx := range effects {
+		c.apply(ctx, fx)
+	}
+}
+
+func (c *call) apply(ctx context.Context, fx effect) {
+	e := c.e
+	switch fx {
+	case effRecordRinging:
+		c.progress(CallProgress{Kind: "ringing", State: CallRinging, Leg: c.leadLeg.id})
+		c.emit(EvCallRinging)
+	case effRecordAnswered:
+		c.answeredAt = c.leadLeg.answeredAt
+		c.progress(CallProgress{Kind: "answered", State: CallAnswered, Leg: c.leadLeg.id})
+		c.emit(EvCallAnswered)
+	case effRecordConnected:
+		c.connectedAt = e.now()
+		c.progress(CallProgress{Kind: "bridged", State: CallBridged, Agent: c.agent})
+		c.emit(EvCallConnected)
+	case effAbandonTimer:
+		c.abandon = time.AfterFunc(e.cfg.AbandonAfter, func() { c.post(timerMsg{"abandon"}) })
+	case effReserve:
+		c.reserve(ctx)
+	case effRetryReserve:
+		e.mu.Lock()
+		e.waiting[c] = struct{}{}
+		e.mu.Unlock()
+		time.AfterFunc(e.cfg.ReserveRetry, func() { c.post(timerMsg{"reserve"}) })
+	case effAgentRinging:
+		c.agentTo(ctx, AgentRinging, "ringing for call")
+	case effOriginateAgent:
+		c.originateAgent(ctx)
+	case effBridge:
+		if c.agentLeg == nil {
+			c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
+			return
+		}
+		if err := e.sw.Bridge(ctx, string(c.leadLeg.id), string(c.agentLeg.id)); err != nil {
+			c.log.Warn("bridge failed", "err", err)
+			c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
+		}
+	case effDialLead:
+		c.dialLead(ctx)
+	case effAgentInCall:
+		c.stopAbandon()
+		c.agentTo(ctx, AgentInCall, "talking")
+	case effAgentNoAnswer:
+		if c.agent != 0 {
+			if c.agentState == AgentRinging {
+				_, _ = e.transition(ctx, c.agent, AgentRinging, AgentPaused, c.id, "did not answer", "RONA")
+			} else if c.agentState == AgentReserved {
+				_, _ = e.live.Release(ctx, c.agent, c.id, "agent leg failed", e.now())
+				e.refreshAgent(ctx, c.agent)
+			}
+			c.progress(CallProgress{Kind: "agent_no_answer", Data: jsonData(map[string]any{"agent_id": c.agent})})
+			c.dropAgent()
+		}
+	case effAgentRelease:
+		if c.agent != 0 {
+			switch c.agentState {
+			case AgentReserved:
+				_, _ = e.live.Release(ctx, c.agent, c.id, "lead hung up", e.now())
+				e.refreshAgent(ctx, c.agent)
+			case AgentRinging:
+				_, _ = e.transition(ctx, c.agent, AgentRinging, AgentReady, c.id, "lead hung up", "")
+			}
+			c.dropAgent()
+		}
+	case effAgentWrapUp:
+		if c.agent != 0 {
+			e.wrapUp(ctx, c.agent, c, "call ended")
+			c.agentState = AgentDispo
+		}
+	case effPlayAbandon:
+		c.progress(CallProgress{Kind: "abandon"})
+		if e.cfg.AbandonMessage != "" {
+			if err := e.sw.PlayAndHangup(ctx, string(c.leadLeg.id), e.cfg.AbandonMessage); err == nil {
+				return
+			}
+		}
+		_ = e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING")
+	case effKillLead:
+		if c.leadLeg != nil && c.leadLeg.state != "gone" {
+			_ = e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING")
+		}
+	case effKillAgentLeg:
+		if l := c.agentLeg; l != nil && !l.persistent && l.state != "gone" {
+			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
+		}
+	case effParkAgentLeg:
+		if l := c.agentLeg; l != nil && l.persistent && l.state != "gone" {
+			_ = e.sw.Park(ctx, string(l.id), esl.LegSelf)
+		}
+	case effKillThirds:
+		for _, l := range c.legs {
+			if l.role == LegThird && l.state != "gone" {
+				if l.persistent {
+					_ = e.sw.Park(ctx, string(l.id), esl.LegSelf)
+					c.thirdGone(ctx, l, true)
+				} else {
+					_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
+					c.thirdGone(ctx, l, false)
+				}
+			}
+		}
+	case effFinish:
+		c.finish(ctx)
+	}
+}
+
+func (c *call) dropAgent() {
+	if l := c.agentLeg; l != nil && l.persistent {
+		c.e.sessionOf(c.agent).setCall(nil)
+	}
+	c.agent, c.agentState = 0, 0
+	if c.agentLeg != nil && c.agentLeg.persistent {
+		c.agentLeg = nil
+	}
+}
+
+// agentTo moves the call's agent forward (RESERVED -> RINGING -> INCALL).
+func (c *call) agentTo(ctx context.Context, to AgentState, reason string) {
+	if c.agent == 0 || c.agentState == to {
+		return
+	}
+	if _, err := c.e.transition(ctx, c.agent, c.agentState, to, c.id, reason, ""); err != nil {
+		c.log.Warn("agent transition failed", "agent_id", c.agent, "from", c.agentState, "to", to, "err", err)
+		return
+	}
+	c.agentState = to
+}
+
+func (c *call) stopAbandon() {
+	if c.abandon != nil {
+		c.abandon.Stop()
+	}
+	c.e.mu.Lock()
+	delete(c.e.waiting, c)
+	c.e.mu.Unlock()
+}
+
+// reserve books an agent for the answered lead: the named one, or the
+// longest idle. A persistent agent's line must be up.
+func (c *call) reserve(ctx context.Context) {
+	e := c.e
+	req := ReserveRequest{Call: c.id, Lease: e.cfg.Lease, Reason: "lead answered", At: e.now()}
+	var r Reservation
+	var err error
+	if c.named != 0 {
+		r, err = e.live.ReserveAgent(ctx, c.named, req)
+	} else {
+		r, err = e.live.Reserve(ctx, req)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrNoAgent) && !errors.Is(err, ErrStateMismatch) {
+			c.log.Warn("reservation failed", "err", err)
+		}
+		c.feed(ctx, callInput{kind: inNoAgent})
+		return
+	}
+	s := e.sessionOf(r.Agent)
+	persistent := r.Mode == ModePersistent
+	var plegID LegID
+	ok := s != nil
+	if ok {
+		s.mu.Lock()
+		if persistent {
+			ok = s.legUp && s.call == nil
+			plegID = s.leg
+		}
+		s.mu.Unlock()
+	}
+	if !ok {
+		// Logged in elsewhere or line down: give it back, try another.
+		_, _ = e.live.Release(ctx, r.Agent, c.id, "no line", e.now())
+		e.refreshAgent(ctx, r.Agent)
+		if persistent && s != nil {
+			_, _ = e.transition(ctx, r.Agent, AgentReady, AgentPaused, "", "phone disconnected", "PHONE_DOWN")
+		}
+		c.feed(ctx, callInput{kind: inNoAgent})
+		return
+	}
+	c.agent, c.agentState = r.Agent, AgentReserved
+	c.st.persistent = persistent
+	e.publishAgent(ctx, r.Agent, AgentStatus{Agent: r.Agent, State: AgentReserved, Since: req.At, Call: c.id, Mode: r.Mode, Seq: r.Seq})
+	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent})
+	if persistent {
+		c.agentLeg = &leg{id: plegID, role: LegAgent, agent: r.Agent, persistent: true, state: "up", answeredAt: e.now()}
+		c.addLeg(c.agentLeg, "user/"+s.agent.Extension)
+		s.setCall(c)
+	}
+	c.feed(ctx, callInput{kind: inReserved})
+}
+
+func (c *call) addLeg(l *leg, endpoint string) {
+	l.endpoint = endpoint
+	if c.legByID(l.id) == nil {
+		c.legs = append(c.legs, l)
+	}
+	c.e.mu.Lock()
+	if !l.persistent {
+		c.e.byLeg[l.id] = c
+	}
+	c.e.mu.Unlock()
+	cl := CallLeg{ID: l.id, Call: c.id, Role: l.role, Endpoint: endpoint, Node: l.node, Agent: l.agent, CreatedAt: c.e.now()}
+	c.e.cdr.add(func(ctx context.Context) error {
+		err := c.e.calls.AddCallLeg(ctx, cl)
+		if errors.Is(err, ErrConflict) {
+			return nil // the persistent leg of an agent, already recorded on an earlier call
+		}
+		return err
+	})
+}
+
+// originateAgent rings the reserved agent's phone (ring mode).
+func (c *call) originateAgent(ctx context.Context) {
+	e := c.e
+	s := e.sessionOf(c.agent)
+	if s == nil {
+		c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
+		return
+	}
+	s.mu.Lock()
+	ep := s.endpoint
+	s.mu.Unlock()
+	l := &leg{id: NewLegID(), role: LegAgent, agent: c.agent, state: "dialing"}
+	c.agentLeg = l
+	endpoint := e.agentEndpoint(ep)
+	c.addLeg(l, endpointLabel(endpoint))
+	o := esl.Originate{
+		UUID: string(l.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout,
+		CallerIDNumber: digitsOnly(c.number), CallerIDName: "Lead call",
+		Vars: c.legVars(LegAgent, c.agent),
+	}
+	c.originate(ctx, l, o)
+}
+
+// originate sends an originate and feeds its failure back as a job result.
+func (c *call) originate(ctx context.Context, l *leg, o esl.Originate) {
+	call, err := c.e.sw.Originate(ctx, o, c.node)
+	if err != nil {
+		c.log.Warn("originate failed", "role", l.role, "err", err)
+		l.state, l.cause = "gone", "NORMAL_TEMPORARY_FAILURE"
+		if errors.Is(err, esl.ErrNotConnected) {
+			l.cause = "DESTINATION_OUT_OF_ORDER"
+		}
+		if l == c.leadLeg {
+			c.leadCause = l.cause
+		}
+		c.legEnded(ctx, l)
+		c.feed(ctx, callInput{kind: inFailed, role: l.role})
+		return
+	}
+	if c.node == "" {
+		c.node = call.Node
+	}
+	l.node = call.Node
+	c.e.wg.Go(func() {
+		err := call.Wait(c.e.ctx)
+		if err != nil && c.e.ctx.Err() == nil {
+			c.post(jobResult{leg: l.id, err: err})
+		}
+	})
+}
+
+// dialLead has the agent's leg dial the lead, so the agent hears ringback.
+func (c *call) dialLead(ctx context.Context) {
+	e := c.e
+	if c.agentLeg == nil {
+		c.feed(ctx, callInput{kind: inFailed, role: LegLead})
+		return
+	}
+	if c.callerName != "" {
+		_ = e.sw.SetVar(ctx, string(c.agentLeg.id), "effective_caller_id_name", c.callerName)
+	}
+	o := esl.Originate{
+		UUID: string(c.leadLeg.id), Endpoint: e.numberEndpoint(c.number), Timeout: e.cfg.LeadTimeout,
+		CallerIDNumber: c.callerNum, Vars: c.legVars(LegLead, 0),
+	}
+	c.bridgingOut = c.leadLeg
+	if err := e.sw.BridgeOut(ctx, string(c.agentLeg.id), o, !c.st.persistent); err != nil {
+		c.log.Warn("manual dial failed", "err", err)
+		c.bridgingOut = nil
+		c.leadLeg.state, c.leadLeg.cause = "gone", "NORMAL_TEMPORARY_FAILURE"
+		c.leadCause = c.leadLeg.cause
+		c.legEnded(ctx, c.leadLeg)
+		c.feed(ctx, callInput{kind: inFailed, role: LegLead})
+	}
+}
+
+// legVars tie a leg to its call in the switch (and keep a lead leg alive
+// when its agent leaves, so it can be bridged again).
+func (c *call) legVars(role LegRole, agent AgentID) map[string]string {
+	v := map[string]string{VarCallID: string(c.id), VarLegRole: string(role)}
+	if agent != 0 {
+		v[VarAgentID] = agent.String()
+	}
+	if role == LegLead {
+		v["park_after_bridge"] = "true"
+	}
+	return v
+}
+
+func (c *call) legEnded(ctx context.Context, l *leg) {
+	p := CallProgress{Kind: "leg_ended", Leg: l.id, LegEnded: !l.persistent, LegCause: l.cause,
+		Data: jsonData(map[string]any{"role": l.role, "cause": l.cause})}
+	c.progress(p)
+	if l.role == LegThird && l.agent != 0 {
+		c.thirdGone(ctx, l, false)
+	}
+}
+
+// finish closes the record: outcome, cause and billing from the lead leg.
+func (c *call) finish(ctx context.Context) {
+	e := c.e
+	c.done = true
+	c.endedAt = e.now()
+	c.stopAbandon()
+	cause := c.leadCause
+	if cause == "" && c.leadLeg != nil {
+		cause = c.leadLeg.cause
+	}
+	outcome := OutcomeFor(cause, c.st.leadAnswered, c.st.connected)
+	// Billing from the switch's own event times: answer to the lead's
+	// hangup (FreeSWITCH's billsec reads 0 after a transfer).
+	billsec := 0
+	if !c.answeredAt.IsZero() {
+		end := c.endedAt
+		if c.leadLeg != nil && !c.leadLeg.endedAt.IsZero() {
+			end = c.leadLeg.endedAt
+		}
+		billsec = int(end.Sub(c.answeredAt) / time.Second)
+	}
+	end := CallEnd{Call: c.id, At: c.endedAt, HangupCause: cause, Outcome: outcome, Billsec: billsec}
+	e.cdr.add(func(ctx context.Context) error {
+		_, err := e.calls.FinishCall(ctx, end)
+		if errors.Is(err, ErrConflict) {
+			return nil
+		}
+		return err
+	})
+	if c.callback != 0 {
+		cb := c.callback
+		e.cdr.add(func(ctx context.Context) error {
+			err := e.camp.SetCallbackStatus(ctx, cb, CallbackDialing, CallbackDone, e.now())
+			if errors.Is(err, ErrStateMismatch) {
+				return nil
+			}
+			return err
+		})
+	}
+	// Legs still up (a persistent line leaves the call, others are ended).
+	if l := c.agentLeg; l != nil && l.persistent {
+		e.sessionOf(l.agent).setCall(nil)
+	}
+	c.emit(EvCallEnded)
+	c.log.Info("call ended", "outcome", outcome, "cause", cause, "billsec", billsec)
+}
+
+// progress queues a timeline entry (and the call fields it changes).
+func (c *call) progress(p CallProgress) {
+	p.Call = c.id
+	if p.At.IsZero() {
+		p.At = c.e.now()
+	}
+	c.e.cdr.add(func(ctx context.Context) error {
+		_, err := c.e.calls.RecordCallProgress(ctx, p)
+		return err
+	})
+}
+
+// emit pushes a call event with the call's current view.
+func (c *call) emit(t LiveEventType) {
+	v := c.snapshot()
+	c.view.Store(&v)
+	c.e.publish(LiveEvent{Type: t, Agent: v.Agent, Call: c.id, CallView: &v})
+}
+
+func (c *call) publishView() {
+	v := c.snapshot()
+	c.view.Store(&v)
+}
+
+// snapshot builds the call's view; only the call's goroutine calls it.
+func (c *call) snapshot() CallView {
+	v := CallView{
+		ID: c.id, Direction: c.dir, Origin: c.origin, State: c.st.phase.live(), Number: c.number,
+		CallerID: c.callerNum, Agent: c.agent, Campaign: c.campaign, Lead: c.lead,
+		CreatedAt: c.createdAt, AnsweredAt: c.answeredAt, ConnectedAt: c.connectedAt, EndedAt: c.endedAt,
+		Held: c.held, Muted: c.muted, Recording: c.recording, AgentLeft: c.st.agentLeft,
+		HangupCause: c.leadCause, Parties: []PartyView{},
+	}
+	if c.done {
+		v.State = LiveEnded
+		v.Outcome = OutcomeFor(c.leadCause, c.st.leadAnswered, c.st.connected)
+	}
+	if v.Agent == 0 && c.agentLeg != nil {
+		v.Agent = c.agentLeg.agent
+	}
+	for _, l := range c.legs {
+		if l.retired {
+			continue
+		}
+		p := PartyView{Leg: l.id, Role: l.role, Number: l.number, Agent: l.agent, State: l.state, AnsweredAt: l.answeredAt}
+		v.Parties = append(v.Parties, p)
+	}
+	return v
+}
+
+func (e *Engine) sessionOf(id AgentID) *session {
+	if id == 0 {
+		return &session{}
+	}
+	if s := e.session(id); s != nil {
+		return s
+	}
+	return &session{}
+}
+
+// nudgeWaiting lets leads waiting for an agent try again at once.
+func (e *Engine) nudgeWaiting() {
+	e.mu.Lock()
+	waiting := make([]*call, 0, len(e.waiting))
+	for c := range e.waiting {
+		waiting = append(waiting, c)
+	}
+	e.mu.Unlock()
+	for _, c := range waiting {
+		c.post(timerMsg{"reserve"})
+	}
+}
+
+func jsonData(m map[string]any) json.RawMessage {
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func digitsOnly(n string) string {
+	out := make([]byte, 0, len(n))
+	for i := 0; i < len(n); i++ {
+		if n[i] >= '0' && n[i] <= '9' {
+			out = append(out, n[i])
+		}
+	}
+	return string(out)
+}

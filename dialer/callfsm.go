@@ -1,0 +1,348 @@
+package dialer
+
+import "fmt"
+
+// callPhase is where a call is in its life. Only step moves it.
+type callPhase uint8
+
+const (
+	phaseAgentDialing callPhase = iota + 1 // manual dial: the agent's phone rings first
+	phaseDialing                           // the lead leg is being originated
+	phaseRinging                           // the lead's phone rings
+	phaseWaiting                           // the lead answered; looking for an agent
+	phaseAgentRinging                      // ring mode: the reserved agent's phone rings
+	phaseConnecting                        // a bridge was asked for; waiting for CHANNEL_BRIDGE
+	phaseConnected                         // lead and agent talk
+	phaseConference                        // in a conference room (warm transfer, three-way)
+	phaseAbandoning                        // the abandon message plays, then the lead is hung up
+	phaseTransferred                       // blind-transferred to a number: the lead talks on without an agent
+	phaseEnded
+)
+
+var phaseNames = [...]string{
+	phaseAgentDialing: "agent_dialing", phaseDialing: "dialing", phaseRinging: "ringing",
+	phaseWaiting: "waiting", phaseAgentRinging: "agent_ringing", phaseConnecting: "connecting",
+	phaseConnected: "connected", phaseConference: "conference", phaseAbandoning: "abandoning",
+	phaseTransferred: "transferred", phaseEnded: "ended",
+}
+
+func (p callPhase) String() string {
+	if p >= phaseAgentDialing && p <= phaseEnded {
+		return phaseNames[p]
+	}
+	return fmt.Sprintf("callPhase(%d)", uint8(p))
+}
+
+// live maps a phase to what the workspace shows.
+func (p callPhase) live() LiveCallState {
+	switch p {
+	case phaseAgentDialing, phaseDialing:
+		return LiveDialing
+	case phaseRinging:
+		return LiveRinging
+	case phaseWaiting, phaseAgentRinging, phaseConnecting:
+		return LiveWaiting
+	case phaseConnected:
+		return LiveConnected
+	case phaseConference, phaseTransferred:
+		return LiveConference
+	case phaseAbandoning:
+		return LiveEnding
+	}
+	return LiveEnded
+}
+
+// inputKind is something that happened to a call.
+type inputKind uint8
+
+const (
+	inRinging        inputKind = iota + 1 // a leg's phone rings (CHANNEL_PROGRESS[_MEDIA])
+	inAnswered                            // a leg answered (CHANNEL_ANSWER)
+	inFailed                              // a leg's originate failed before or without a channel
+	inHangup                              // a leg hung up (CHANNEL_HANGUP_COMPLETE)
+	inBridged                             // lead and agent were bridged (CHANNEL_BRIDGE)
+	inReserved                            // an agent was reserved for the call
+	inNoAgent                             // no agent could be reserved (yet)
+	inAbandonTimeout                      // nobody took the answered lead in time
+	inLeft                                // a leg left the room alive (kicked; it parks)
+)
+
+var inputNames = [...]string{
+	inRinging: "ringing", inAnswered: "answered", inFailed: "failed", inHangup: "hangup",
+	inBridged: "bridged", inReserved: "reserved", inNoAgent: "no_agent",
+	inAbandonTimeout: "abandon_timeout", inLeft: "left",
+}
+
+func (k inputKind) String() string {
+	if k >= inRinging && k <= inLeft {
+		return inputNames[k]
+	}
+	return fmt.Sprintf("inputKind(%d)", uint8(k))
+}
+
+// callInput is one input to step. Role says which leg it concerns.
+type callInput struct {
+	kind inputKind
+	role LegRole
+}
+
+// callFlags are the facts step decides from, besides the phase.
+type callFlags struct {
+	manual       bool // agent first, then the lead (manual dial, callback)
+	persistent   bool // the agent's leg stays up between calls
+	leadAnswered bool
+	connected    bool // lead and agent have talked
+	agentHeld    bool // an agent is reserved for or talking on the call
+	agentLeg     bool // an agent leg of this call is up (ring mode, or a manual dial's)
+	agentLeft    bool // the agent left a conference; the lead talks on with a third party
+	thirds       int  // third parties up or ringing
+}
+
+// callState is the decision state of a call.
+type callState struct {
+	phase callPhase
+	callFlags
+}
+
+// effect is a side effect step asks the call's runner to carry out.
+type effect uint8
+
+const (
+	effRecordRinging   effect = iota + 1 // timeline: ringing; push call.ringing
+	effRecordAnswered                    // timeline: answered; push call.answered
+	effRecordConnected                   // timeline: bridged; push call.connected
+	effReserve                           // reserve an agent (the named one, or the longest idle)
+	effRetryReserve                      // try to reserve again shortly
+	effAbandonTimer                      // start the no-agent timer
+	effOriginateAgent                    // ring mode: ring the reserved agent's phone
+	effBridge                            // uuid_bridge the lead with the agent's leg
+	effDialLead                          // manual dial: the agent's leg dials the lead (bridge out)
+	effAgentRinging                      // agent RESERVED -> RINGING
+	effAgentInCall                       // agent -> INCALL
+	effAgentNoAnswer                     // agent RINGING -> PAUSED (RONA)
+	effAgentRelease                      // agent RESERVED/RINGING -> READY (not its fault)
+	effAgentWrapUp                       // agent INCALL -> DISPO
+	effPlayAbandon                       // play the abandon message, then hang up the lead
+	effKillLead
+	effKillAgentLeg // hang up the agent's leg (ring mode; a persistent leg is parked instead)
+	effParkAgentLeg // persistent: take the agent's leg out of the room, keep it
+	effKillThirds
+	effFinish // write the call's end; the outcome follows from the flags and the lead's cause
+)
+
+var effectNames = [...]string{
+	effRecordRinging: "record_ringing", effRecordAnswered: "record_answered", effRecordConnected: "record_connected",
+	effReserve: "reserve", effRetryReserve: "retry_reserve", effAbandonTimer: "abandon_timer",
+	effOriginateAgent: "originate_agent", effBridge: "bridge", effDialLead: "dial_lead",
+	effAgentRinging: "agent_ringing", effAgentInCall: "agent_incall", effAgentNoAnswer: "agent_no_answer",
+	effAgentRelease: "agent_release", effAgentWrapUp: "agent_wrapup", effPlayAbandon: "play_abandon",
+	effKillLead: "kill_lead", effKillAgentLeg: "kill_agent_leg", effParkAgentLeg: "park_agent_leg",
+	effKillThirds: "kill_thirds", effFinish: "finish",
+}
+
+func (e effect) String() string {
+	if e >= effRecordRinging && e <= effFinish {
+		return effectNames[e]
+	}
+	return fmt.Sprintf("effect(%d)", uint8(e))
+}
+
+// step is the one place that decides a call's next state from what
+// happened. It is pure: the runner feeds it switch events, reservation
+// results and timers, and carries out the effects. An input that does not
+// fit the phase (late, duplicated, or about a leg already gone) changes
+// nothing.
+func step(s callState, in callInput) (callState, []effect) {
+	if s.phase == phaseEnded {
+		return s, nil
+	}
+	var fx []effect
+	add := func(e ...effect) { fx = append(fx, e...) }
+
+	// The lead hanging up ends the call, whatever the phase.
+	if in.role == LegLead && (in.kind == inHangup || in.kind == inFailed) {
+		switch {
+		case s.phase == phaseTransferred, s.phase == phaseConference && s.agentLeft:
+			add(effKillThirds)
+		case s.phase == phaseConference:
+			add(effKillThirds)
+			if s.agentLeg && !s.persistent {
+				add(effKillAgentLeg)
+			} else if s.persistent {
+				add(effParkAgentLeg)
+			}
+		case s.phase == phaseAgentDialing, s.phase == phaseDialing, s.phase == phaseRinging:
+			if s.manual && s.agentLeg && !s.persistent {
+				add(effKillAgentLeg)
+			}
+		case s.phase == phaseAgentRinging:
+			add(effKillAgentLeg)
+		}
+		switch {
+		case s.agentHeld && s.connected && !s.agentLeft:
+			add(effAgentWrapUp)
+		case s.agentHeld && s.manual && !s.agentLeft:
+			// A manual dial the lead never took: the agent wraps it up too.
+			add(effAgentWrapUp)
+		case s.agentHeld && !s.agentLeft:
+			add(effAgentRelease)
+		}
+		s.agentHeld = false
+		s.phase = phaseEnded
+		add(effFinish)
+		return s, fx
+	}
+
+	switch s.phase {
+	case phaseAgentDialing:
+		switch {
+		case in.role == LegAgent && in.kind == inAnswered:
+			// The agent took its own phone: it is on the call from now on,
+			// hearing the lead ring.
+			s.agentLeg = true
+			s.phase = phaseDialing
+			add(effDialLead, effAgentInCall)
+		case in.role == LegAgent && (in.kind == inFailed || in.kind == inHangup):
+			// The agent did not pick up its own phone: nothing was dialed.
+			s.agentLeg = false
+			s.agentHeld = false
+			s.phase = phaseEnded
+			add(effAgentNoAnswer, effFinish)
+		}
+
+	case phaseDialing, phaseRinging:
+		switch {
+		case in.role == LegLead && in.kind == inRinging && s.phase == phaseDialing:
+			s.phase = phaseRinging
+			add(effRecordRinging)
+		case in.role == LegLead && in.kind == inAnswered:
+			s.leadAnswered = true
+			if s.manual {
+				// The agent's bridge connects the moment the lead answers.
+				s.phase = phaseConnecting
+				add(effRecordAnswered)
+				return s, fx
+			}
+			s.phase = phaseWaiting
+			add(effRecordAnswered, effAbandonTimer, effReserve)
+		case in.role == LegAgent && (in.kind == inHangup || in.kind == inFailed) && s.manual:
+			// The agent hung up while the lead was ringing.
+			s.agentLeg = false
+			s.agentHeld = false
+			s.phase = phaseEnded
+			add(effKillLead, effAgentWrapUp, effFinish)
+		}
+
+	case phaseWaiting:
+		switch in.kind {
+		case inReserved:
+			s.agentHeld = true
+			if s.persistent {
+				s.phase = phaseConnecting
+				add(effBridge)
+			} else {
+				s.phase = phaseAgentRinging
+				add(effAgentRinging, effOriginateAgent)
+			}
+		case inNoAgent:
+			add(effRetryReserve)
+		case inAbandonTimeout:
+			s.phase = phaseAbandoning
+			add(effPlayAbandon)
+		}
+
+	case phaseAgentRinging:
+		switch {
+		case in.role == LegAgent && in.kind == inAnswered:
+			s.agentLeg = true
+			s.phase = phaseConnecting
+			add(effBridge)
+		case in.role == LegAgent && (in.kind == inFailed || in.kind == inHangup):
+			// Ring-no-answer: pause that agent and look for another.
+			s.agentLeg = false
+			s.agentHeld = false
+			s.phase = phaseWaiting
+			add(effAgentNoAnswer, effReserve)
+		}
+
+	case phaseConnecting:
+		switch {
+		case in.kind == inBridged:
+			s.connected = true
+			s.phase = phaseConnected
+			add(effAgentInCall, effRecordConnected)
+		case in.role == LegAgent && (in.kind == inHangup || in.kind == inFailed):
+			// The agent's leg died before the bridge: the lead must not wait
+			// in silence for nobody.
+			s.agentLeg = false
+			if s.manual {
+				s.agentHeld = false
+				s.phase = phaseEnded
+				add(effKillLead, effAgentWrapUp, effFinish)
+			} else {
+				s.agentHeld = false
+				s.phase = phaseWaiting
+				add(effAgentNoAnswer, effReserve)
+			}
+		}
+
+	case phaseConnected:
+		switch {
+		case in.role == LegAgent && in.kind == inHangup:
+			// The agent hung up (or its phone died): the lead is parked by
+			// park_after_bridge; end the call cleanly.
+			s.agentLeg = false
+			s.agentHeld = false
+			s.phase = phaseEnded
+			add(effKillLead, effAgentWrapUp, effFinish)
+		}
+
+	case phaseTransferred:
+		if in.role == LegThird && (in.kind == inHangup || in.kind == inFailed) {
+			// The transfer target hung up or never answered.
+			s.thirds = 0
+			s.phase = phaseEnded
+			add(effKillLead)
+			if s.agentHeld {
+				s.agentHeld = false
+				add(effAgentWrapUp)
+			}
+			add(effFinish)
+		}
+
+	case phaseConference:
+		switch {
+		case in.role == LegThird && (in.kind == inHangup || in.kind == inFailed || in.kind == inLeft):
+			if s.thirds > 0 {
+				s.thirds--
+			}
+			if s.agentLeft && s.thirds == 0 {
+				// Nobody left for the lead to talk to.
+				s.phase = phaseEnded
+				add(effKillLead, effFinish)
+			}
+		case in.role == LegAgent && (in.kind == inHangup || in.kind == inLeft):
+			if in.kind == inHangup {
+				s.agentLeg = false
+			}
+			if !s.agentLeft {
+				s.agentLeft = true
+				if s.agentHeld {
+					s.agentHeld = false
+					add(effAgentWrapUp)
+				}
+				if in.kind == inLeft && !s.persistent {
+					add(effKillAgentLeg)
+				}
+			}
+			if s.thirds == 0 {
+				s.phase = phaseEnded
+				add(effKillLead, effFinish)
+			}
+		}
+
+	case phaseAbandoning:
+		// Only the lead's hangup (handled above) ends it.
+	}
+	return s, fx
+}

@@ -1,0 +1,768 @@
+package dialer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/agentswitch/agentswitch/esl"
+)
+
+// StartCall dials a lead and connects it to an agent when it answers (the
+// lead-call API). Supervisors, admins and API keys of those roles may.
+func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (CallView, error) {
+	if err := e.ready(ctx); err != nil {
+		return CallView{}, err
+	}
+	if !a.Role.AtLeast(RoleSupervisor) {
+		return CallView{}, ErrForbidden
+	}
+	if !ValidPhone(r.Number) {
+		return CallView{}, &FieldError{Field: "number", Reason: "E.164 (+ and digits)"}
+	}
+	if err := e.checkCallerID(r.CallerIDNumber, r.CallerIDName); err != nil {
+		return CallView{}, err
+	}
+	if r.Agent < 0 {
+		return CallView{}, &FieldError{Field: "agent_id", Reason: "must be positive"}
+	}
+	if r.Agent != 0 {
+		if _, err := e.dir.Agent(ctx, r.Agent); errors.Is(err, ErrNotFound) {
+			return CallView{}, &FieldError{Field: "agent_id", Reason: "no such agent"}
+		} else if err != nil {
+			return CallView{}, err
+		}
+	}
+	camp, wrap, err := e.campaignFor(ctx, r.Campaign)
+	if err != nil {
+		return CallView{}, err
+	}
+	if blocked, err := e.camp.IsDNC(ctx, r.Number, camp.ID); err != nil {
+		return CallView{}, err
+	} else if blocked {
+		return CallView{}, &FieldError{Field: "number", Reason: "on the do-not-call list"}
+	}
+	lead, err := e.lead(ctx, camp.ID, r.Lead, r.Number, r.Fields)
+	if err != nil {
+		return CallView{}, err
+	}
+	origin := r.Origin
+	if origin == "" {
+		origin = OriginAPI
+	}
+	c := e.newCall(NewCallID(), Outbound, origin)
+	c.number, c.campaign, c.lead, c.campaignWrap, c.named = r.Number, camp.ID, lead.ID, wrap, r.Agent
+	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp)
+	c.st = callState{phase: phaseDialing}
+	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: "dialing"}
+	endpoint := e.numberEndpoint(r.Number)
+	c.leadLeg.endpoint = endpointLabel(endpoint)
+	if _, err := e.calls.CreateCall(ctx, Call{ID: c.id, Direction: Outbound, Origin: origin, Campaign: camp.ID, Lead: lead.ID,
+		Agent: r.Agent, FromNumber: c.callerNum, ToNumber: r.Number, CreatedAt: c.createdAt},
+		CallLeg{ID: c.leadLeg.id, Call: c.id, Role: LegLead, Endpoint: c.leadLeg.endpoint, CreatedAt: c.createdAt}); err != nil {
+		return CallView{}, err
+	}
+	e.start(c, c.leadLeg)
+	o := esl.Originate{
+		UUID: string(c.leadLeg.id), Endpoint: endpoint, Timeout: e.cfg.LeadTimeout, IgnoreEarlyMedia: true,
+		CallerIDNumber: c.callerNum, CallerIDName: c.callerName, Vars: c.legVars(LegLead, 0),
+	}
+	err = c.do(ctx, func(c *call) error {
+		c.emit(EvCallCreated)
+		c.originate(e.ctx, c.leadLeg, o)
+		return nil
+	})
+	if err != nil {
+		return CallView{}, err
+	}
+	e.auditf(ctx, a, "call.start", string(c.id), map[string]any{"number": r.Number, "agent_id": r.Agent})
+	return *c.view.Load(), nil
+}
+
+// ManualDial is the agent dialing from the workspace: the agent's leg
+// first (its phone rings, or its persistent line is used), then the lead,
+// which the agent hears ringing.
+func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r ManualDialRequest) (CallView, error) {
+	if err := e.ready(ctx); err != nil {
+		return CallView{}, err
+	}
+	if !a.MayControl(agent) {
+		return CallView{}, ErrForbidden
+	}
+	if !ValidPhone(r.Number) {
+		return CallView{}, &FieldError{Field: "number", Reason: "E.164 (+ and digits)"}
+	}
+	if err := e.checkCallerID(r.CallerIDNumber, r.CallerIDName); err != nil {
+		return CallView{}, err
+	}
+	s := e.session(agent)
+	if s == nil {
+		return CallView{}, fmt.Errorf("agent %d is not logged in: %w", agent, ErrConflict)
+	}
+	camp, wrap, err := e.campaignFor(ctx, r.Campaign)
+	if err != nil {
+		return CallView{}, err
+	}
+	if blocked, err := e.camp.IsDNC(ctx, r.Number, camp.ID); err != nil {
+		return CallView{}, err
+	} else if blocked {
+		return CallView{}, &FieldError{Field: "number", Reason: "on the do-not-call list"}
+	}
+	lead, err := e.lead(ctx, camp.ID, r.Lead, r.Number, nil)
+	if err != nil {
+		return CallView{}, err
+	}
+	st, err := e.live.Agent(ctx, agent)
+	if err != nil {
+		return CallView{}, err
+	}
+	switch st.State {
+	case AgentReady:
+		// Out of the queue first, so no dialer call races the manual one.
+		if st, err = e.transition(ctx, agent, AgentReady, AgentPaused, "", "manual dial", "MANUAL"); err != nil {
+			return CallView{}, err
+		}
+	case AgentPaused:
+	case AgentDispo:
+		if err := e.leaveDispo(ctx, a, agent, st); err != nil {
+			return CallView{}, err
+		}
+		if st, err = e.transition(ctx, agent, AgentDispo, AgentPaused, st.Call, "manual dial", "MANUAL"); err != nil {
+			return CallView{}, err
+		}
+	default:
+		return CallView{}, fmt.Errorf("agent %d is %s: %w", agent, st.State, ErrConflict)
+	}
+	s.mu.Lock()
+	persistent := s.mode == ModePersistent
+	pleg, legUp, ext, ep := s.leg, s.legUp, s.agent.Extension, s.endpoint
+	s.mu.Unlock()
+	if persistent && !legUp {
+		return CallView{}, fmt.Errorf("%w: the agent's line is not connected", ErrUnavailable)
+	}
+	origin := OriginManual
+	if r.Callback != 0 {
+		origin = OriginCallback
+	}
+	c := e.newCall(NewCallID(), Outbound, origin)
+	c.number, c.campaign, c.lead, c.campaignWrap, c.callback = r.Number, camp.ID, lead.ID, wrap, r.Callback
+	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp)
+	c.agent = agent
+	c.st = callState{callFlags: callFlags{manual: true, persistent: persistent, agentHeld: true}}
+	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: "dialing", endpoint: endpointLabel(e.numberEndpoint(r.Number))}
+	var agentLeg *leg
+	if persistent {
+		agentLeg = &leg{id: pleg, role: LegAgent, agent: agent, persistent: true, state: "up", endpoint: "user/" + ext}
+		c.st.phase, c.st.agentLeg = phaseDialing, true
+	} else {
+		agentLeg = &leg{id: NewLegID(), role: LegAgent, agent: agent, state: "dialing", endpoint: endpointLabel(e.agentEndpoint(ep))}
+		c.st.phase = phaseAgentDialing
+	}
+	c.agentLeg = agentLeg
+	legs := []CallLeg{{ID: agentLeg.id, Call: c.id, Role: LegAgent, Endpoint: agentLeg.endpoint, Agent: agent, CreatedAt: c.createdAt},
+		{ID: c.leadLeg.id, Call: c.id, Role: LegLead, Endpoint: c.leadLeg.endpoint, CreatedAt: c.createdAt}}
+	if persistent {
+		legs = legs[1:]
+	}
+	if _, err := e.calls.CreateCall(ctx, Call{ID: c.id, Direction: Outbound, Origin: origin, Campaign: camp.ID, Lead: lead.ID,
+		Agent: agent, FromNumber: c.callerNum, ToNumber: r.Number, CreatedAt: c.createdAt}, legs...); err != nil {
+		return CallView{}, err
+	}
+	to := AgentRinging
+	if persistent {
+		to = AgentInCall
+	}
+	if _, err := e.transition(ctx, agent, AgentPaused, to, c.id, "manual dial", ""); err != nil {
+		return CallView{}, err
+	}
+	c.agentState = to
+	if persistent {
+		s.setCall(c)
+		e.start(c, c.leadLeg, agentLeg)
+	} else {
+		e.start(c, c.leadLeg, agentLeg)
+	}
+	err = c.do(ctx, func(c *call) error {
+		c.emit(EvCallCreated)
+		if persistent {
+			c.dialLead(e.ctx)
+			return nil
+		}
+		c.originate(e.ctx, agentLeg, esl.Originate{
+			UUID: string(agentLeg.id), Endpoint: e.agentEndpoint(ep), Timeout: e.cfg.AgentRingTimeout,
+			CallerIDNumber: digitsOnly(r.Number), CallerIDName: "Manual dial", Vars: c.legVars(LegAgent, agent),
+		})
+		return nil
+	})
+	if err != nil {
+		return CallView{}, err
+	}
+	return *c.view.Load(), nil
+}
+
+func (e *Engine) checkCallerID(num, name string) error {
+	if num != "" {
+		if err := esl.ValidateNumber("caller_id_number", num); err != nil {
+			return &FieldError{Field: "caller_id_number", Reason: "digits with an optional leading +"}
+		}
+	}
+	if name != "" {
+		if err := esl.ValidateText("caller_id_name", name, 64); err != nil {
+			var fe *esl.FieldError
+			if errors.As(err, &fe) {
+				return &FieldError{Field: "caller_id_name", Reason: fe.Reason}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// callerID picks what the lead sees: the request's, the campaign's, the
+// configured default.
+func (e *Engine) callerID(num, name string, camp Campaign) (string, string) {
+	if num == "" {
+		num = camp.CallerID
+	}
+	if num == "" {
+		num = e.cfg.CallerIDNumber
+	}
+	if name == "" {
+		name = e.cfg.CallerIDName
+	}
+	return num, name
+}
+
+func (e *Engine) campaignFor(ctx context.Context, id CampaignID) (Campaign, time.Duration, error) {
+	if id == 0 {
+		def, err := e.defaultCampaign(ctx)
+		if err != nil {
+			return Campaign{}, 0, err
+		}
+		id = def
+	}
+	camp, err := e.camp.Campaign(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Campaign{}, 0, &FieldError{Field: "campaign_id", Reason: "no such campaign"}
+	}
+	if err != nil {
+		return Campaign{}, 0, err
+	}
+	return camp, time.Duration(camp.WrapUpSeconds) * time.Second, nil
+}
+
+// liveCall finds a call and checks the actor may act on it.
+func (e *Engine) liveCall(a Actor, id CallID) (*call, error) {
+	e.mu.Lock()
+	c := e.byID[id]
+	e.mu.Unlock()
+	if c == nil {
+		return nil, fmt.Errorf("call %s: %w", id, ErrNotFound)
+	}
+	v := c.view.Load()
+	if v == nil || !(a.MayControl(v.Agent) || v.Agent != 0 && v.hasAgent(a.Agent)) {
+		return nil, ErrForbidden
+	}
+	return c, nil
+}
+
+// control runs fn on the call's goroutine after the common checks.
+func (e *Engine) control(ctx context.Context, a Actor, id CallID, fn func(*call) error) error {
+	c, err := e.liveCall(a, id)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, func(c *call) error {
+		if c.done {
+			return fmt.Errorf("call %s has ended: %w", c.id, ErrConflict)
+		}
+		return fn(c)
+	})
+}
+
+func notNow(what string, c *call) error {
+	return fmt.Errorf("cannot %s while the call is %s: %w", what, c.st.phase, ErrConflict)
+}
+
+// CallView returns a live (or just ended) call's view.
+func (e *Engine) CallView(ctx context.Context, id CallID) (CallView, error) {
+	e.mu.Lock()
+	c := e.byID[id]
+	e.mu.Unlock()
+	if c == nil {
+		return CallView{}, fmt.Errorf("call %s: %w", id, ErrNotFound)
+	}
+	return *c.view.Load(), nil
+}
+
+// LiveCalls lists the calls in progress.
+func (e *Engine) LiveCalls(ctx context.Context) []CallView { return e.hub.callViews() }
+
+// Hangup ends the call for everyone.
+func (e *Engine) Hangup(ctx context.Context, a Actor, id CallID) error {
+	return e.control(ctx, a, id, func(c *call) error {
+		c.progress(CallProgress{Kind: "hangup_requested", Data: jsonData(map[string]any{"by": a.Label()})})
+		if c.leadLeg != nil && c.leadLeg.state != "gone" {
+			return switchErr(e.sw.Kill(e.ctx, string(c.leadLeg.id), "NORMAL_CLEARING"))
+		}
+		if c.agentLeg != nil && !c.agentLeg.persistent && c.agentLeg.state != "gone" {
+			return switchErr(e.sw.Kill(e.ctx, string(c.agentLeg.id), "NORMAL_CLEARING"))
+		}
+		return nil
+	})
+}
+
+// Hold puts the lead on hold with music (by holding the agent's leg, whose
+// partner then hears the hold music), or resumes.
+func (e *Engine) Hold(ctx context.Context, a Actor, id CallID, on bool) error {
+	return e.control(ctx, a, id, func(c *call) error {
+		if c.st.phase != phaseConnected || c.agentLeg == nil {
+			return notNow("hold", c)
+		}
+		if c.held == on {
+			return nil
+		}
+		return switchErr(e.sw.Hold(e.ctx, string(c.agentLeg.id), on))
+	})
+}
+
+// Mute silences (or restores) the agent's microphone. The switch reports
+// nothing, so the call keeps the state.
+func (e *Engine) Mute(ctx context.Context, a Actor, id CallID, on bool) error {
+	return e.control(ctx, a, id, func(c *call) error {
+		if c.agentLeg == nil || c.agentLeg.state != "up" || c.st.agentLeft {
+			return notNow("mute", c)
+		}
+		if c.muted == on {
+			return nil
+		}
+		if err := e.sw.Mute(e.ctx, string(c.agentLeg.id), on); err != nil {
+			return switchErr(err)
+		}
+		c.muted = on
+		kind, ev := "mute", EvCallMuted
+		if !on {
+			kind, ev = "unmute", EvCallUnmuted
+		}
+		c.progress(CallProgress{Kind: kind, Leg: c.agentLeg.id})
+		c.emit(ev)
+		return nil
+	})
+}
+
+// SendDTMF sends keypad digits to the other party (the lead), e.g. to
+// navigate its IVR.
+func (e *Engine) SendDTMF(ctx context.Context, a Actor, id CallID, digits string) error {
+	if err := esl.ValidateDigits("digits", digits); err != nil {
+		return &FieldError{Field: "digits", Reason: "0-9 * # A-D, up to 64"}
+	}
+	return e.control(ctx, a, id, func(c *call) error {
+		if c.leadLeg == nil || c.leadLeg.state != "up" {
+			return notNow("send digits", c)
+		}
+		if err := e.sw.SendDTMF(e.ctx, string(c.leadLeg.id), digits, 0); err != nil {
+			return switchErr(err)
+		}
+		c.progress(CallProgress{Kind: "dtmf", Leg: c.leadLeg.id, Data: jsonData(map[string]any{"digits": digits})})
+		v := c.snapshot()
+		e.publish(LiveEvent{Type: EvCallDTMF, Agent: v.Agent, Call: c.id, CallView: &v, Digits: digits})
+		return nil
+	})
+}
+
+// Record starts (after the consent message, if configured) or stops
+// recording the lead's leg, which hears both sides.
+func (e *Engine) Record(ctx context.Context, a Actor, id CallID, on bool) error {
+	return e.control(ctx, a, id, func(c *call) error {
+		if c.leadLeg == nil || c.leadLeg.state != "up" {
+			return notNow("record", c)
+		}
+		if on == (c.recording || c.consentPending) {
+			return nil
+		}
+		lead := string(c.leadLeg.id)
+		if !on {
+			c.consentPending = false
+			return switchErr(e.sw.RecordStop(e.ctx, lead, c.recPath))
+		}
+		if c.recPath == "" {
+			c.recPath = e.recordingPath(c.id, c.createdAt)
+		}
+		if e.cfg.ConsentMessage != "" {
+			if err := e.sw.Broadcast(e.ctx, lead, e.cfg.ConsentMessage, esl.BroadcastALeg); err != nil {
+				return switchErr(err)
+			}
+			c.consentPending = true
+			c.progress(CallProgress{Kind: "recording_consent", Leg: c.leadLeg.id})
+			return nil
+		}
+		return switchErr(e.sw.RecordStart(e.ctx, lead, c.recPath, 0))
+	})
+}
+
+// BlindTransfer sends the lead to another agent or an external number;
+// the agent is released at once (to wrap-up).
+func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t TransferTarget) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	return e.control(ctx, a, id, func(c *call) error {
+		if c.st.phase != phaseConnected || c.agent == 0 {
+			return notNow("transfer", c)
+		}
+		if t.Agent == c.agent {
+			return &FieldError{Field: "agent_id", Reason: "the call is already with that agent"}
+		}
+		ctx := e.ctx
+		old, oldLeg := c.agent, c.agentLeg
+		if t.Number != "" {
+			third := &leg{id: NewLegID(), role: LegThird, number: t.Number, state: "dialing"}
+			endpoint := e.numberEndpoint(t.Number)
+			c.addLeg(third, endpointLabel(endpoint))
+			o := esl.Originate{UUID: string(third.id), Endpoint: endpoint, Timeout: e.cfg.LeadTimeout, CallerIDNumber: c.callerNum, Vars: c.legVars(LegThird, 0)}
+			c.bridgingOut = third
+			if err := e.sw.BridgeOut(ctx, string(c.leadLeg.id), o, true); err != nil {
+				c.bridgingOut = nil
+				third.state = "gone"
+				return switchErr(err)
+			}
+			c.st.phase, c.st.thirds, c.st.agentHeld = phaseTransferred, 1, false
+			c.retire(oldLeg)
+			c.agent, c.agentState, c.agentLeg = 0, 0, nil
+			if s := e.session(old); s != nil && oldLeg != nil && oldLeg.persistent {
+				s.setCall(nil)
+			}
+		} else {
+			if err := c.transferToAgent(ctx, t.Agent); err != nil {
+				return err
+			}
+			if s := e.session(old); s != nil && oldLeg != nil && oldLeg.persistent {
+				s.setCall(nil)
+			}
+		}
+		tc := &call{id: c.id, campaignWrap: c.campaignWrap}
+		e.wrapUp(ctx, old, tc, "transferred the call")
+		c.progress(CallProgress{Kind: "transfer", Data: jsonData(map[string]any{"from_agent": old, "to_agent": t.Agent, "number": t.Number, "blind": true})})
+		c.emit(EvCallTransfer)
+		return nil
+	})
+}
+
+// transferToAgent reserves the target agent and connects the lead to it.
+func (c *call) transferToAgent(ctx context.Context, target AgentID) error {
+	e := c.e
+	s := e.session(target)
+	if s == nil {
+		return &FieldError{Field: "agent_id", Reason: "that agent is not logged in"}
+	}
+	r, err := e.live.ReserveAgent(ctx, target, ReserveRequest{Call: c.id, Lease: e.cfg.Lease, Reason: "transfer", At: e.now()})
+	if errors.Is(err, ErrStateMismatch) {
+		return &FieldError{Field: "agent_id", Reason: "that agent is not READY"}
+	}
+	if err != nil {
+		return err
+	}
+	c.retire(c.agentLeg)
+	c.agent, c.agentState = target, AgentReserved
+	e.refreshAgent(ctx, target)
+	s.mu.Lock()
+	ep, pleg, legUp := s.endpoint, s.leg, s.legUp
+	s.mu.Unlock()
+	if r.Mode == ModePersistent && legUp {
+		c.agentLeg = &leg{id: pleg, role: LegAgent, agent: target, persistent: true, state: "up", answeredAt: e.now()}
+		c.addLeg(c.agentLeg, "user/"+s.agent.Extension)
+		s.setCall(c)
+		c.st = callState{phase: phaseConnecting, callFlags: callFlags{persistent: true, leadAnswered: true, agentHeld: true}}
+		if err := e.sw.Bridge(ctx, string(c.leadLeg.id), string(pleg)); err != nil {
+			c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
+		}
+		return nil
+	}
+	l := &leg{id: NewLegID(), role: LegAgent, agent: target, state: "dialing"}
+	endpoint := e.agentEndpoint(ep)
+	c.agentLeg = l
+	c.addLeg(l, endpointLabel(endpoint))
+	c.st = callState{phase: phaseConnecting, callFlags: callFlags{leadAnswered: true, agentHeld: true, agentLeg: true}}
+	c.agentTo(ctx, AgentRinging, "transfer ringing")
+	c.bridgingOut = l
+	o := esl.Originate{UUID: string(l.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout, CallerIDNumber: digitsOnly(c.number), Vars: c.legVars(LegAgent, target)}
+	if err := e.sw.BridgeOut(ctx, string(c.leadLeg.id), o, false); err != nil {
+		c.bridgingOut = nil
+		l.state = "gone"
+		c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
+	}
+	return nil
+}
+
+// retire marks a leg as no longer part of the call's flow; a non-persistent
+// one is hung up (the switch already does when its bridge partner moves on).
+func (c *call) retire(l *leg) {
+	if l == nil {
+		return
+	}
+	l.retired = true
+	if l.persistent {
+		return
+	}
+	if l.state != "gone" {
+		_ = c.e.sw.Kill(c.e.ctx, string(l.id), "NORMAL_CLEARING")
+	}
+}
+
+// AddParty brings a third party (an agent or a number) into the call:
+// the lead and the agent move to a conference room, the target is dialed
+// into it. With Leave, this is the warm transfer.
+func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTarget) (PartyView, error) {
+	if err := t.Validate(); err != nil {
+		return PartyView{}, err
+	}
+	var out PartyView
+	err := e.control(ctx, a, id, func(c *call) error {
+		if c.st.phase != phaseConnected && c.st.phase != phaseConference || c.st.agentLeft {
+			return notNow("add a party", c)
+		}
+		if t.Agent != 0 && t.Agent == c.agent {
+			return &FieldError{Field: "agent_id", Reason: "that agent is already on the call"}
+		}
+		ctx := e.ctx
+		if c.room == "" {
+			c.room = "call-" + string(c.id)[:8] + string(c.id)[9:13]
+		}
+		if c.st.phase == phaseConnected {
+			if c.held {
+				_ = e.sw.Hold(ctx, string(c.agentLeg.id), false)
+			}
+			if err := e.sw.TransferToConference(ctx, string(c.leadLeg.id), esl.LegBoth, c.room, e.cfg.ConferenceProfile); err != nil {
+				return switchErr(err)
+			}
+			c.st.phase = phaseConference
+			c.progress(CallProgress{Kind: "conference", Data: jsonData(map[string]any{"room": c.room})})
+		}
+		third := &leg{role: LegThird, state: "dialing"}
+		if t.Number != "" {
+			third.id, third.number = NewLegID(), t.Number
+			endpoint := e.numberEndpoint(t.Number)
+			c.addLeg(third, endpointLabel(endpoint))
+			c.originate(ctx, third, esl.Originate{UUID: string(third.id), Endpoint: endpoint, Timeout: e.cfg.LeadTimeout,
+				CallerIDNumber: c.callerNum, App: esl.ConferenceApp{Room: c.room, Profile: e.cfg.ConferenceProfile}, Vars: c.legVars(LegThird, 0)})
+		} else {
+			s := e.session(t.Agent)
+			if s == nil {
+				return &FieldError{Field: "agent_id", Reason: "that agent is not logged in"}
+			}
+			r, err := e.live.ReserveAgent(ctx, t.Agent, ReserveRequest{Call: c.id, Lease: e.cfg.Lease, Reason: "conference", At: e.now()})
+			if errors.Is(err, ErrStateMismatch) {
+				return &FieldError{Field: "agent_id", Reason: "that agent is not READY"}
+			}
+			if err != nil {
+				return err
+			}
+			third.agent = t.Agent
+			s.mu.Lock()
+			ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
+			s.mu.Unlock()
+			if r.Mode == ModePersistent && legUp {
+				third.id, third.persistent, third.state = pleg, true, "up"
+				c.addLeg(third, "user/"+ext)
+				s.setCall(c)
+				_, _ = e.transition(ctx, t.Agent, AgentReserved, AgentInCall, c.id, "joined call", "")
+				if err := e.sw.TransferToConference(ctx, string(pleg), esl.LegSelf, c.room, e.cfg.ConferenceProfile); err != nil {
+					return switchErr(err)
+				}
+			} else {
+				third.id = NewLegID()
+				endpoint := e.agentEndpoint(ep)
+				c.addLeg(third, endpointLabel(endpoint))
+				_, _ = e.transition(ctx, t.Agent, AgentReserved, AgentRinging, c.id, "conference ringing", "")
+				c.originate(ctx, third, esl.Originate{UUID: string(third.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout,
+					CallerIDNumber: digitsOnly(c.number), App: esl.ConferenceApp{Room: c.room, Profile: e.cfg.ConferenceProfile}, Vars: c.legVars(LegThird, t.Agent)})
+			}
+		}
+		c.st.thirds++
+		c.progress(CallProgress{Kind: "party_added", Leg: third.id, Data: jsonData(map[string]any{"agent_id": t.Agent, "number": t.Number})})
+		c.emit(EvCallPartyAdded)
+		out = PartyView{Leg: third.id, Role: LegThird, Number: third.number, Agent: third.agent, State: third.state}
+		return nil
+	})
+	return out, err
+}
+
+// RemoveParty drops a third party from the conference.
+func (e *Engine) RemoveParty(ctx context.Context, a Actor, id CallID, legID LegID) error {
+	return e.control(ctx, a, id, func(c *call) error {
+		l := c.legByID(legID)
+		if l == nil || l.role != LegThird {
+			return &FieldError{Field: "leg_id", Reason: "not a third party of this call"}
+		}
+		if l.state == "gone" {
+			return nil
+		}
+		if l.member == 0 {
+			// Not in the room yet (still ringing): hang it up.
+			return switchErr(e.sw.Kill(e.ctx, string(l.id), "NORMAL_CLEARING"))
+		}
+		if err := e.sw.ConferenceMember(e.ctx, c.room, esl.ConfKick, l.member); err != nil {
+			return switchErr(err)
+		}
+		c.progress(CallProgress{Kind: "party_removed", Leg: l.id})
+		return nil
+	})
+}
+
+// Leave takes the agent out of the conference: the lead and the third
+// party talk on (the end of a warm transfer).
+func (e *Engine) Leave(ctx context.Context, a Actor, id CallID) error {
+	return e.control(ctx, a, id, func(c *call) error {
+		if c.st.phase != phaseConference || c.st.agentLeft || c.agentLeg == nil {
+			return notNow("leave", c)
+		}
+		// The lead must never be left alone: someone else has to be in
+		// the room already.
+		joined := 0
+		for _, l := range c.legs {
+			if l.role == LegThird && l.state == "up" && l.member != 0 && !l.retired {
+				joined++
+			}
+		}
+		if joined == 0 {
+			return fmt.Errorf("nobody has joined yet to stay with the lead: %w", ErrConflict)
+		}
+		if c.agentLeg.member == 0 {
+			return fmt.Errorf("the agent has not joined the room yet: %w", ErrConflict)
+		}
+		if err := e.sw.ConferenceMember(e.ctx, c.room, esl.ConfKick, c.agentLeg.member); err != nil {
+			return switchErr(err)
+		}
+		c.progress(CallProgress{Kind: "agent_left", Leg: c.agentLeg.id, Data: jsonData(map[string]any{"agent_id": c.agent})})
+		c.emit(EvCallAgentLeft)
+		return nil
+	})
+}
+
+// Dispose records the agent's disposition of its call and returns the
+// agent to READY.
+func (e *Engine) Dispose(ctx context.Context, a Actor, id CallID, r DispositionRequest) (Call, error) {
+	rec, err := e.calls.Call(ctx, id)
+	if err != nil {
+		return Call{}, err
+	}
+	agent := rec.Agent
+	if v, err := e.CallView(ctx, id); err == nil && v.Agent != 0 && agent == 0 {
+		agent = v.Agent
+	}
+	// The agent who disposes is the one in wrap-up for this call: the
+	// original agent after a transfer, the actor itself in any case.
+	if a.Agent != 0 {
+		if st, err := e.live.Agent(ctx, a.Agent); err == nil && st.Call == id && st.State == AgentDispo {
+			agent = a.Agent
+		}
+	}
+	if agent == 0 || !a.MayControl(agent) {
+		return Call{}, ErrForbidden
+	}
+	st, err := e.live.Agent(ctx, agent)
+	if err != nil {
+		return Call{}, err
+	}
+	if st.State != AgentDispo || st.Call != id {
+		if !a.Role.AtLeast(RoleSupervisor) {
+			return Call{}, fmt.Errorf("agent %d is not wrapping up this call: %w", agent, ErrConflict)
+		}
+	}
+	if err := e.cdr.flush(ctx); err != nil {
+		return Call{}, err
+	}
+	out, err := e.calls.DisposeCall(ctx, Disposal{Call: id, Code: r.Code, Notes: r.Notes, Agent: agent, At: e.now(), Callback: r.Callback})
+	if err != nil {
+		return Call{}, err
+	}
+	if s := e.session(agent); s != nil {
+		s.mu.Lock()
+		s.disposed = id
+		if s.wrap != nil {
+			s.wrap.Stop()
+		}
+		s.mu.Unlock()
+	}
+	if st.State == AgentDispo && st.Call == id {
+		if _, err := e.transition(ctx, agent, AgentDispo, AgentReady, id, "disposed "+r.Code, ""); err != nil {
+			e.log.Warn("could not make the agent READY after its disposition", "agent_id", agent, "err", err)
+		}
+	}
+	v, _ := e.CallView(ctx, id)
+	v.ID, v.Agent = id, agent
+	e.publish(LiveEvent{Type: EvCallDisposed, Agent: agent, Call: id, CallView: &v})
+	return out, nil
+}
+
+// DialCallback dials a scheduled callback from the actor's workspace.
+func (e *Engine) DialCallback(ctx context.Context, a Actor, id CallbackID) (CallView, error) {
+	if a.Agent == 0 {
+		return CallView{}, fmt.Errorf("only an agent can dial: %w", ErrForbidden)
+	}
+	cb, err := e.camp.Callback(ctx, id)
+	if err != nil {
+		return CallView{}, err
+	}
+	if cb.Agent != 0 && !a.MayControl(cb.Agent) {
+		return CallView{}, ErrForbidden
+	}
+	if cb.Status != CallbackScheduled {
+		return CallView{}, fmt.Errorf("callback %d is %s: %w", id, cb.Status, ErrConflict)
+	}
+	lead, err := e.camp.Lead(ctx, cb.Lead)
+	if err != nil {
+		return CallView{}, err
+	}
+	if err := e.camp.SetCallbackStatus(ctx, id, CallbackScheduled, CallbackDialing, e.now()); err != nil {
+		return CallView{}, err
+	}
+	v, err := e.ManualDial(ctx, a, a.Agent, ManualDialRequest{Number: lead.Phone, Campaign: cb.Campaign, Lead: cb.Lead, Callback: id})
+	if err != nil {
+		_ = e.camp.SetCallbackStatus(context.WithoutCancel(ctx), id, CallbackDialing, CallbackScheduled, e.now())
+		return CallView{}, err
+	}
+	return v, nil
+}
+
+// offerCallbacks tells READY agents about their callbacks that are due.
+func (e *Engine) offerCallbacks(ctx context.Context, now time.Time) {
+	e.mu.Lock()
+	ids := make([]AgentID, 0, len(e.sessions))
+	for id := range e.sessions {
+		ids = append(ids, id)
+	}
+	for cb, at := range e.offered {
+		if now.Sub(at) > time.Hour {
+			delete(e.offered, cb)
+		}
+	}
+	e.mu.Unlock()
+	for _, id := range ids {
+		v, ok := e.hub.agent(id)
+		if !ok || v.State != AgentReady {
+			continue
+		}
+		due, err := e.camp.DueCallbacks(ctx, now, id, 5)
+		if err != nil {
+			e.log.Warn("due callbacks", "err", err)
+			return
+		}
+		for _, cb := range due {
+			if cb.Agent != id {
+				continue
+			}
+			e.mu.Lock()
+			_, seen := e.offered[cb.ID]
+			if !seen {
+				e.offered[cb.ID] = now
+			}
+			e.mu.Unlock()
+			if !seen {
+				cb := cb
+				e.publish(LiveEvent{Type: EvCallbackOffered, Agent: id, Callback: &cb})
+			}
+		}
+	}
+}

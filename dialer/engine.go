@@ -1,0 +1,505 @@
+package dialer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/agentswitch/agentswitch/esl"
+)
+
+// Channel variables the engine sets on every leg, so a leg seen in `show
+// channels` or in a CDR can be tied back to its call.
+const (
+	VarCallID  = "agentswitch_call_id"
+	VarLegRole = "agentswitch_leg_role"
+	VarAgentID = "agentswitch_agent_id"
+)
+
+// EngineConfig tunes the engine. Zero values take the defaults shown.
+type EngineConfig struct {
+	// Gateway carries calls to external numbers (sofia/gateway/<Gateway>/<number>).
+	Gateway string // "carrier"
+	// AgentDomain is the directory domain of agents' SIP phones ("" = the
+	// switch's default domain).
+	AgentDomain    string
+	CallerIDNumber string
+	CallerIDName   string
+	// LeadTimeout is how long a lead's phone may ring.
+	LeadTimeout time.Duration // 30s
+	// AgentRingTimeout is how long an agent's phone may ring (ring mode).
+	AgentRingTimeout time.Duration // 15s
+	// AbandonAfter is how long an answered lead may wait for an agent.
+	AbandonAfter time.Duration // 2s
+	// AbandonMessage is played to an abandoned lead before hanging up
+	// ("" hangs up at once).
+	AbandonMessage string
+	// ConsentMessage is played to the lead before a recording starts
+	// ("" starts at once).
+	ConsentMessage string
+	// RecordingsDir is where the switch writes recordings (a path on the
+	// switch's host).
+	RecordingsDir string
+	// WrapUp is the default automatic return to READY after a call (0:
+	// the agent chooses). A campaign's wrap-up seconds take precedence.
+	WrapUp time.Duration
+	// PauseCodes an agent may choose (default PauseCodes).
+	PauseCodes []string
+	// HeartbeatGrace is how long a workspace may be silent before its
+	// agent is paused.
+	HeartbeatGrace time.Duration // 30s
+	// Lease is how long a reservation waits to be confirmed.
+	Lease time.Duration // DefaultLease
+	// ConferenceProfile is the switch's conference profile for warm
+	// transfers and three-way calls.
+	ConferenceProfile string // "default"
+	// ReserveRetry is how often a waiting lead retries to find an agent.
+	ReserveRetry time.Duration // 100ms
+	// SweepInterval paces lease, heartbeat and callback sweeps.
+	SweepInterval time.Duration // 250ms
+	// Linger keeps an ended call in memory for late events and views.
+	Linger time.Duration // 30s
+}
+
+func (c *EngineConfig) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.Gateway == "" {
+		c.Gateway = "carrier"
+	}
+	def(&c.LeadTimeout, 30*time.Second)
+	def(&c.AgentRingTimeout, 15*time.Second)
+	def(&c.AbandonAfter, 2*time.Second)
+	def(&c.HeartbeatGrace, 30*time.Second)
+	def(&c.Lease, DefaultLease)
+	def(&c.ReserveRetry, 100*time.Millisecond)
+	def(&c.SweepInterval, 250*time.Millisecond)
+	def(&c.Linger, 30*time.Second)
+	if c.ConferenceProfile == "" {
+		c.ConferenceProfile = "default"
+	}
+	if len(c.PauseCodes) == 0 {
+		c.PauseCodes = PauseCodes
+	}
+}
+
+// EngineDeps are the engine's outside systems.
+type EngineDeps struct {
+	Switch    Switch
+	Live      LiveStore
+	Directory Directory
+	Campaigns CampaignStore
+	Calls     CallLog
+	Audit     AuditLog
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// Engine runs calls and agents: it turns switch events, API requests and
+// timers into switch commands, live-state transitions, call records and
+// pushed events.
+type Engine struct {
+	cfg   EngineConfig
+	sw    Switch
+	live  LiveStore
+	dir   Directory
+	camp  CampaignStore
+	calls CallLog
+	audit AuditLog
+	now   func() time.Time
+	log   *slog.Logger
+	hub   *hub
+	cdr   *cdrWriter
+
+	ctx context.Context // the engine's life; calls are detached from requests
+
+	mu       sync.Mutex
+	byID     map[CallID]*call
+	byLeg    map[LegID]*call
+	sessions map[AgentID]*session
+	byLegS   map[LegID]*session // persistent agent legs
+	waiting  map[*call]struct{} // answered leads looking for an agent
+	offered  map[CallbackID]time.Time
+	defCamp  CampaignID
+	wg       sync.WaitGroup
+	// loaded is closed once the agents are registered with the live store;
+	// requests wait for it so a login cannot race the start-up.
+	loaded chan struct{}
+}
+
+// NewEngine wires an engine; Run starts it.
+func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
+	cfg.setDefaults()
+	if d.Switch == nil || d.Live == nil || d.Directory == nil || d.Campaigns == nil || d.Calls == nil {
+		return nil, errors.New("dialer: engine needs a switch, a live store, a directory, a campaign store and a call log")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{
+		cfg: cfg, sw: d.Switch, live: d.Live, dir: d.Directory, camp: d.Campaigns, calls: d.Calls, audit: d.Audit,
+		now: d.Now, log: d.Logger, hub: newHub(512),
+		ctx:      context.Background(),
+		byID:     map[CallID]*call{},
+		byLeg:    map[LegID]*call{},
+		sessions: map[AgentID]*session{},
+		byLegS:   map[LegID]*session{},
+		waiting:  map[*call]struct{}{},
+		offered:  map[CallbackID]time.Time{},
+		loaded:   make(chan struct{}),
+	}
+	e.cdr = newCDRWriter(d.Calls, d.Logger)
+	return e, nil
+}
+
+// Run starts the engine's loops and blocks until ctx ends; live calls are
+// left to the switch, their records are flushed.
+func (e *Engine) Run(ctx context.Context) error {
+	e.ctx = ctx
+	if err := e.load(ctx); err != nil {
+		return err
+	}
+	close(e.loaded)
+	var wg sync.WaitGroup
+	wg.Go(func() { e.cdr.run(ctx) })
+	wg.Go(func() { e.sweep(ctx) })
+	wg.Go(func() { e.followAgents(ctx) })
+	<-ctx.Done()
+	wg.Wait()
+	e.wg.Wait()
+	return nil
+}
+
+// load registers every agent with the live store and adopts the agents
+// already logged in (a restart of the service).
+func (e *Engine) load(ctx context.Context) error {
+	agents, err := e.dir.ListAgents(ctx)
+	if err != nil {
+		return fmt.Errorf("dialer: list agents: %w", err)
+	}
+	statuses := map[AgentID]AgentStatus{}
+	if all, err := e.live.Agents(ctx); err == nil {
+		for _, st := range all {
+			statuses[st.Agent] = st
+		}
+	}
+	for _, a := range agents {
+		if a.Disabled {
+			continue
+		}
+		if err := e.live.UpsertAgent(ctx, a.Profile()); err != nil {
+			return fmt.Errorf("dialer: register agent %d: %w", a.ID, err)
+		}
+		st, ok := statuses[a.ID]
+		if !ok || st.State == AgentLoggedOut {
+			continue
+		}
+		// Logged in before a restart: keep the session; a call it held
+		// is gone with the old process, so it goes to wrap-up or pause.
+		s := &session{agent: a, mode: st.Mode, endpoint: AgentEndpoint{Kind: EndpointSIP, Extension: a.Extension}}
+		e.mu.Lock()
+		e.sessions[a.ID] = s
+		e.mu.Unlock()
+		if st.State.HoldsCall() && st.State != AgentDispo {
+			if _, err := e.transition(ctx, a.ID, st.State, AgentPaused, st.Call, "service restarted", "RESTART"); err != nil {
+				e.log.Warn("could not pause agent after restart", "agent_id", a.ID, "err", err)
+			}
+		} else {
+			e.publishAgent(ctx, a.ID, st)
+		}
+	}
+	return nil
+}
+
+// ready waits until the engine has started.
+func (e *Engine) ready(ctx context.Context) error {
+	select {
+	case <-e.loaded:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// HandleEvent routes a switch event to the call (or agent session) whose
+// leg it concerns. It runs on the switch client's delivery goroutine and
+// never blocks on I/O.
+func (e *Engine) HandleEvent(node string, ev *esl.Event) {
+	kind := ev.Kind()
+	id := LegID(ev.UniqueID())
+	switch kind {
+	case esl.EventHeartbeat, esl.EventBackgroundJob, "":
+		return
+	}
+	if id == "" {
+		return
+	}
+	e.mu.Lock()
+	c := e.byLeg[id]
+	s := e.byLegS[id]
+	var other *call
+	if kind == esl.EventChannelBridge {
+		other = e.byLeg[LegID(ev.Get("Bridge-B-Unique-ID"))]
+	}
+	e.mu.Unlock()
+	if s != nil {
+		s.onLegEvent(e, kind, ev)
+		if c == nil {
+			c = s.currentCall()
+		}
+	}
+	if c == nil {
+		c = other
+	}
+	if c != nil {
+		c.post(legEvent{leg: id, kind: kind, ev: ev, node: node})
+	}
+}
+
+// HandleNode reacts to a switch node coming up or going down. A restarted
+// switch lost every channel: its calls end as failed and their agents are
+// freed.
+func (e *Engine) HandleNode(st esl.NodeState) {
+	if !st.Up {
+		e.log.Warn("switch node down; calls continue on the switch and are reconciled when it returns", "node", st.Node, "err", st.Err)
+		return
+	}
+	live := map[LegID]bool{}
+	for _, ch := range st.Channels {
+		live[LegID(ch.UUID)] = true
+	}
+	e.mu.Lock()
+	var lost []*call
+	for _, c := range e.byID {
+		if c.node == st.Node && (st.Restarted || !c.anyLegIn(live)) {
+			lost = append(lost, c)
+		}
+	}
+	var lostSessions []*session
+	for leg, s := range e.byLegS {
+		if s.legNode == st.Node && !live[leg] {
+			lostSessions = append(lostSessions, s)
+		}
+	}
+	e.mu.Unlock()
+	cause := "NORMAL_TEMPORARY_FAILURE"
+	if st.Restarted {
+		cause = "SYSTEM_SHUTDOWN"
+		e.log.Warn("switch restarted: ending its calls", "node", st.Node, "calls", len(lost))
+	}
+	for _, c := range lost {
+		c.post(switchLost{cause: cause})
+	}
+	for _, s := range lostSessions {
+		s.legGone(e, cause)
+	}
+}
+
+// sweep expires leases, pauses agents whose workspace went silent, offers
+// due callbacks, and nudges waiting leads.
+func (e *Engine) sweep(ctx context.Context) {
+	t := time.NewTicker(e.cfg.SweepInterval)
+	defer t.Stop()
+	lastOffer := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := e.now()
+		if freed, err := e.live.ExpireLeases(ctx, now); err != nil {
+			e.log.Warn("lease sweep failed", "err", err)
+		} else {
+			for _, id := range freed {
+				e.log.Warn("reservation lapsed; agent is READY again", "agent_id", id)
+				e.refreshAgent(ctx, id)
+			}
+		}
+		if lost, err := e.live.LostHeartbeats(ctx, now); err != nil {
+			e.log.Warn("heartbeat sweep failed", "err", err)
+		} else {
+			for _, id := range lost {
+				e.heartbeatLost(ctx, id)
+			}
+		}
+		if now.Sub(lastOffer) >= 2*time.Second {
+			lastOffer = now
+			e.offerCallbacks(ctx, now)
+		}
+	}
+}
+
+// followAgents keeps the published agent views in step with changes made
+// outside this engine (another instance, a restore).
+func (e *Engine) followAgents(ctx context.Context) {
+	ch, err := e.live.Subscribe(ctx)
+	if err != nil {
+		e.log.Warn("cannot follow agent events", "err", err)
+		return
+	}
+	for ev := range ch {
+		if v, ok := e.hub.agent(ev.Agent); ok && v.seq >= ev.Seq {
+			continue
+		}
+		e.refreshAgent(ctx, ev.Agent)
+	}
+}
+
+// Subscribe returns the live state and the events that follow.
+func (e *Engine) Subscribe(ctx context.Context, f LiveFilter) (LiveSnapshot, <-chan LiveEvent, error) {
+	snap, ch := e.hub.subscribe(ctx, f, e.now())
+	return snap, ch, nil
+}
+
+// PauseCodes lists the codes an agent may pause with.
+func (e *Engine) PauseCodes() []string { return slices.Clone(e.cfg.PauseCodes) }
+
+func (e *Engine) publish(ev LiveEvent) {
+	if ev.At.IsZero() {
+		ev.At = e.now()
+	}
+	e.hub.publish(ev)
+}
+
+// recordingPath is where a call's recording goes: <dir>/YYYY/MM/DD/<call>.wav.
+func (e *Engine) recordingPath(id CallID, at time.Time) string {
+	return filepath.Join(e.cfg.RecordingsDir, at.UTC().Format("2006/01/02"), string(id)+".wav")
+}
+
+// defaultCampaign is where calls without a campaign keep their leads.
+func (e *Engine) defaultCampaign(ctx context.Context) (CampaignID, error) {
+	e.mu.Lock()
+	id := e.defCamp
+	e.mu.Unlock()
+	if id != 0 {
+		return id, nil
+	}
+	list, err := e.camp.ListCampaigns(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range list {
+		if c.Name == "Default" {
+			id = c.ID
+		}
+	}
+	if id == 0 {
+		c, err := e.camp.CreateCampaign(ctx, Campaign{Name: "Default", DialMode: DialPreview, MaxAttempts: 3, Active: true})
+		if err != nil && !errors.Is(err, ErrConflict) {
+			return 0, err
+		}
+		id = c.ID
+	}
+	e.mu.Lock()
+	e.defCamp = id
+	e.mu.Unlock()
+	return id, nil
+}
+
+// lead finds the lead for a number in a campaign, creating it (with the
+// given custom fields) when there is none.
+func (e *Engine) lead(ctx context.Context, campaign CampaignID, id LeadID, number string, fields map[string]string) (Lead, error) {
+	if id != 0 {
+		l, err := e.camp.Lead(ctx, id)
+		if err != nil {
+			return Lead{}, err
+		}
+		if len(fields) > 0 {
+			if l.Custom == nil {
+				l.Custom = map[string]string{}
+			}
+			for k, v := range fields {
+				l.Custom[k] = v
+			}
+			return e.camp.UpdateLead(ctx, l)
+		}
+		return l, nil
+	}
+	found, err := e.camp.ListLeads(ctx, LeadFilter{Campaign: campaign, Phone: number, Limit: 1})
+	if err != nil {
+		return Lead{}, err
+	}
+	if len(found) > 0 {
+		l := found[0]
+		if len(fields) > 0 {
+			if l.Custom == nil {
+				l.Custom = map[string]string{}
+			}
+			for k, v := range fields {
+				l.Custom[k] = v
+			}
+			return e.camp.UpdateLead(ctx, l)
+		}
+		return l, nil
+	}
+	return e.camp.CreateLead(ctx, Lead{Campaign: campaign, Phone: number, Custom: fields, Status: LeadNew})
+}
+
+// endpointFor is how the switch reaches a number or an agent.
+func (e *Engine) numberEndpoint(number string) esl.Endpoint {
+	return esl.GatewayEndpoint{Gateway: e.cfg.Gateway, Number: number}
+}
+
+func (e *Engine) agentEndpoint(ep AgentEndpoint) esl.Endpoint {
+	if ep.Kind == EndpointPhone {
+		return e.numberEndpoint(ep.Phone)
+	}
+	return esl.UserEndpoint{User: ep.Extension, Domain: e.cfg.AgentDomain}
+}
+
+func endpointLabel(ep esl.Endpoint) string {
+	switch v := ep.(type) {
+	case esl.GatewayEndpoint:
+		return "sofia/gateway/" + v.Gateway + "/" + v.Number
+	case esl.UserEndpoint:
+		if v.Domain != "" {
+			return "user/" + v.User + "@" + v.Domain
+		}
+		return "user/" + v.User
+	}
+	return fmt.Sprintf("%v", ep)
+}
+
+func sortAgents(a []AgentView) {
+	slices.SortFunc(a, func(x, y AgentView) int { return int(x.ID - y.ID) })
+}
+func sortCalls(c []CallView) {
+	slices.SortFunc(c, func(x, y CallView) int {
+		if d := x.CreatedAt.Compare(y.CreatedAt); d != 0 {
+			return d
+		}
+		return strings.Compare(string(x.ID), string(y.ID))
+	})
+}
+
+// switchErr turns a switch failure into the engine's errors: a refused
+// value stays a field error, a missing node is ErrUnavailable.
+func switchErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, esl.ErrInvalid):
+		return err
+	case errors.Is(err, esl.ErrNotConnected), errors.Is(err, esl.ErrCommandTimeout):
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	case errors.Is(err, esl.ErrNoSuchChannel):
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	return err
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,689 @@
+package dialer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/redisstore"
+	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/redistest"
+)
+
+// world is the engine wired as the service wires it: the real esl client
+// over TCP to the simulator, a real redis-server, a real SQLite file.
+type world struct {
+	t      *testing.T
+	sim    *sim.Server
+	eng    *dialer.Engine
+	esl    *esl.Client
+	db     *sqlitestore.Store
+	live   *redisstore.Store
+	recDir string
+	events *eventLog
+	admin  dialer.Actor
+	agents map[string]dialer.Agent // by extension
+}
+
+const abandonFile = "/usr/share/agentswitch/sounds/abandon.wav"
+
+func newWorld(t *testing.T, mutate ...func(*dialer.EngineConfig)) *world {
+	t.Helper()
+	w := &world{t: t, recDir: t.TempDir(), agents: map[string]dialer.Agent{}}
+	w.sim = sim.New(sim.Config{Password: "s3cret", AnswerDelay: 40 * time.Millisecond, RecordingsDir: w.recDir})
+	if err := w.sim.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { w.sim.Serve(ctx) })
+
+	rs := redistest.Start(t)
+	w.live = redisstore.New(rs.Client(), redisstore.Options{})
+	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.db = db
+	for i, ext := range []string{"1001", "1002", "1003"} {
+		a, err := db.CreateAgent(ctx, dialer.Agent{Name: "Agent " + ext, Extension: ext, Realm: "pbx.test", Mode: dialer.ModeRing}, "sip-pass-"+ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.agents[ext] = a
+		_ = i
+	}
+	cfg := dialer.EngineConfig{
+		AbandonAfter: 300 * time.Millisecond, AbandonMessage: abandonFile, RecordingsDir: w.recDir,
+		CallerIDNumber: "+15551230000", CallerIDName: "ACME Sales", HeartbeatGrace: time.Minute,
+		AgentRingTimeout: 5 * time.Second, LeadTimeout: 5 * time.Second, Linger: time.Minute,
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	h := &esl.Deferred{}
+	client, err := esl.New(esl.Config{Nodes: []esl.Node{{Name: "sim", Addr: w.sim.Addr(), Password: "s3cret"}}, BackoffMin: 10 * time.Millisecond}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Set(eng)
+	w.eng, w.esl = eng, client
+	wg.Go(func() { client.Run(ctx) })
+	wg.Go(func() { eng.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait(); db.Close() })
+	waitFor(t, 5*time.Second, "switch up", func() bool {
+		n := client.Nodes()
+		return len(n) == 1 && n[0].Up
+	})
+	w.admin = dialer.Actor{User: 1, Role: dialer.RoleAdmin, Name: "admin"}
+	w.events = newEventLog(t, eng)
+	return w
+}
+
+// eventLog records every pushed event, as a supervisor's stream would.
+type eventLog struct {
+	mu  sync.Mutex
+	evs []dialer.LiveEvent
+}
+
+func newEventLog(t *testing.T, eng *dialer.Engine) *eventLog {
+	l := &eventLog{}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	_, ch, err := eng.Subscribe(ctx, dialer.LiveFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for ev := range ch {
+			l.mu.Lock()
+			l.evs = append(l.evs, ev)
+			l.mu.Unlock()
+		}
+	}()
+	return l
+}
+
+func (l *eventLog) all() []dialer.LiveEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.evs)
+}
+
+// callTypes lists the call event types of one call, in order.
+func (l *eventLog) callTypes(id dialer.CallID) []string {
+	var out []string
+	for _, ev := range l.all() {
+		if ev.Call == id && ev.Type != dialer.EvAgentState {
+			out = append(out, string(ev.Type))
+		}
+	}
+	return out
+}
+
+func (l *eventLog) has(id dialer.CallID, t dialer.LiveEventType) bool {
+	return slices.Contains(l.callTypes(id), string(t))
+}
+
+// agentStates lists the states an agent went through, in order, deduplicated.
+func (l *eventLog) agentStates(id dialer.AgentID) []string {
+	var out []string
+	for _, ev := range l.all() {
+		if ev.Type == dialer.EvAgentState && ev.Agent == id {
+			s := ev.AgentView.State.String()
+			if len(out) == 0 || out[len(out)-1] != s {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
+}
+
+func (w *world) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	w.t.Cleanup(cancel)
+	return ctx
+}
+
+func (w *world) actor(ext string) dialer.Actor {
+	a := w.agents[ext]
+	return dialer.Actor{User: dialer.UserID(100 + a.ID), Role: dialer.RoleAgent, Agent: a.ID, Name: a.Name}
+}
+
+func (w *world) state(ext string) dialer.AgentState {
+	v, err := w.eng.AgentView(w.ctx(), w.agents[ext].ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return v.State
+}
+
+func (w *world) waitState(ext string, s dialer.AgentState) {
+	w.t.Helper()
+	waitFor(w.t, 5*time.Second, "agent "+ext+" "+s.String(), func() bool { return w.state(ext) == s })
+}
+
+// ready logs an agent in and makes it READY.
+func (w *world) ready(ext string, mode dialer.AgentMode) {
+	w.t.Helper()
+	a := w.actor(ext)
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: mode}); err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
+		w.t.Fatal(err)
+	}
+	w.waitState(ext, dialer.AgentReady)
+}
+
+func (w *world) call(id dialer.CallID) dialer.CallView {
+	v, err := w.eng.CallView(w.ctx(), id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return v
+}
+
+func (w *world) waitCall(id dialer.CallID, st dialer.LiveCallState) dialer.CallView {
+	w.t.Helper()
+	var v dialer.CallView
+	waitFor(w.t, 5*time.Second, "call "+string(st), func() bool { v = w.call(id); return v.State == st })
+	return v
+}
+
+func (w *world) party(v dialer.CallView, role dialer.LegRole) dialer.PartyView {
+	for _, p := range v.Parties {
+		if p.Role == role && p.State != "gone" {
+			return p
+		}
+	}
+	w.t.Fatalf("no live %s party in %+v", role, v.Parties)
+	return dialer.PartyView{}
+}
+
+// commands are the command lines the simulator received (a bgapi's
+// Job-UUID header line cut off).
+func (w *world) commands() []string {
+	var out []string
+	for _, c := range w.sim.Commands() {
+		line, _, _ := strings.Cut(c, "\n")
+		out = append(out, strings.TrimSuffix(line, "\r"))
+	}
+	return out
+}
+
+// sent reports whether the simulator received exactly this command.
+func (w *world) sent(cmd string) bool {
+	return slices.Contains(w.commands(), cmd)
+}
+
+func (w *world) mustSend(cmd string) {
+	w.t.Helper()
+	waitFor(w.t, 3*time.Second, "command "+cmd, func() bool { return w.sent(cmd) })
+}
+
+func (w *world) sentPrefix(prefix string) string {
+	for _, c := range w.commands() {
+		if strings.HasPrefix(c, prefix) {
+			return c
+		}
+	}
+	return ""
+}
+
+func (w *world) record(id dialer.CallID) (dialer.Call, []string) {
+	w.t.Helper()
+	var c dialer.Call
+	var kinds []string
+	waitFor(w.t, 5*time.Second, "call record written", func() bool {
+		var err error
+		c, err = w.db.Call(w.ctx(), id)
+		if err != nil || c.State != dialer.CallEnded {
+			return false
+		}
+		evs, err := w.db.CallEvents(w.ctx(), id)
+		if err != nil {
+			return false
+		}
+		kinds = kinds[:0]
+		for _, e := range evs {
+			kinds = append(kinds, e.Kind)
+		}
+		return true
+	})
+	return c, kinds
+}
+
+func (w *world) start(number string, agent dialer.AgentID) dialer.CallView {
+	w.t.Helper()
+	v, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: number, Agent: agent, Fields: map[string]string{"plan": "gold"}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return v
+}
+
+func contains(t *testing.T, what string, list []string, want ...string) {
+	t.Helper()
+	for _, x := range want {
+		if !slices.Contains(list, x) {
+			t.Errorf("%s %v lacks %q", what, list, x)
+		}
+	}
+}
+
+// inOrder checks that want appear in list in this order (not necessarily
+// adjacent).
+func inOrder(t *testing.T, what string, list []string, want ...string) {
+	t.Helper()
+	i := 0
+	for _, x := range list {
+		if i < len(want) && x == want[i] {
+			i++
+		}
+	}
+	if i < len(want) {
+		t.Errorf("%s %v does not have %v in order (stopped at %q)", what, list, want, want[i])
+	}
+}
+
+// TestRingModeCallWithEveryControl: lead first, the agent's phone rings,
+// then every in-call control, hangup, wrap-up with a callback.
+func TestRingModeCallWithEveryControl(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	agent := w.actor("1001")
+	w.sim.SetEndpoint("+15557654321", sim.Behavior{AnswerAfter: 60 * time.Millisecond, EchoDTMF: true})
+	w.sim.ResetCommands()
+
+	v := w.start("+15557654321", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+	if v.Agent != agent.Agent || v.ConnectedAt.IsZero() || v.AnsweredAt.IsZero() {
+		t.Fatalf("view %+v", v)
+	}
+	w.mustSend("bgapi originate {origination_uuid=" + string(lead.Leg) + ",ignore_early_media=true,originate_timeout=5,origination_caller_id_number=+15551230000,origination_caller_id_name='ACME Sales',agentswitch_call_id=" + string(v.ID) + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15557654321 &park()")
+	if !strings.HasPrefix(w.sentPrefix("bgapi originate {origination_uuid="+string(ag.Leg)), "bgapi originate {origination_uuid="+string(ag.Leg)+",originate_timeout=5,") ||
+		!strings.Contains(w.sentPrefix("bgapi originate {origination_uuid="+string(ag.Leg)), "}user/1001 &park()") {
+		t.Fatalf("agent originate: %q", w.sentPrefix("bgapi originate {origination_uuid="+string(ag.Leg)))
+	}
+	w.mustSend("api uuid_bridge " + string(lead.Leg) + " " + string(ag.Leg))
+	w.waitState("1001", dialer.AgentInCall)
+	inOrder(t, "agent states", w.events.agentStates(agent.Agent), "READY", "RESERVED", "RINGING", "INCALL")
+
+	ctx := w.ctx()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(w.eng.Hold(ctx, agent, v.ID, true))
+	w.mustSend("api uuid_hold " + string(ag.Leg))
+	waitFor(t, 2*time.Second, "held", func() bool { return w.call(v.ID).Held })
+	must(w.eng.Hold(ctx, agent, v.ID, false))
+	w.mustSend("api uuid_hold off " + string(ag.Leg))
+	waitFor(t, 2*time.Second, "unheld", func() bool { return !w.call(v.ID).Held })
+	must(w.eng.Mute(ctx, agent, v.ID, true))
+	w.mustSend("api uuid_audio " + string(ag.Leg) + " start read mute 1")
+	if ci, _ := w.sim.Channel(string(ag.Leg)); !ci.MutedRead || !w.call(v.ID).Muted {
+		t.Fatal("not muted")
+	}
+	must(w.eng.Mute(ctx, agent, v.ID, false))
+	w.mustSend("api uuid_audio " + string(ag.Leg) + " stop")
+	must(w.eng.SendDTMF(ctx, agent, v.ID, "12#"))
+	w.mustSend("api uuid_send_dtmf " + string(lead.Leg) + " 12#")
+	must(w.eng.Record(ctx, agent, v.ID, true))
+	rec := w.sentPrefix("api uuid_record " + string(lead.Leg) + " start ")
+	if rec == "" {
+		t.Fatal("no recording started")
+	}
+	path := strings.TrimPrefix(rec, "api uuid_record "+string(lead.Leg)+" start ")
+	waitFor(t, 2*time.Second, "recording", func() bool { return w.call(v.ID).Recording })
+	must(w.eng.Record(ctx, agent, v.ID, false))
+	w.mustSend("api uuid_record " + string(lead.Leg) + " stop " + path)
+	waitFor(t, 2*time.Second, "recording stopped", func() bool { return !w.call(v.ID).Recording })
+	if st, err := os.Stat(path); err != nil || st.Size() < 44 {
+		t.Fatalf("recording file %s: %v", path, err)
+	}
+	must(w.eng.Hangup(ctx, agent, v.ID))
+	w.mustSend("api uuid_kill " + string(lead.Leg) + " NORMAL_CLEARING")
+	w.waitState("1001", dialer.AgentDispo)
+	waitFor(t, 2*time.Second, "call.ended pushed", func() bool { return w.events.has(v.ID, dialer.EvCallEnded) })
+	inOrder(t, "call events", w.events.callTypes(v.ID), "call.created", "call.ringing", "call.answered", "call.connected",
+		"call.held", "call.unheld", "call.muted", "call.unmuted", "call.dtmf", "call.recording_started", "call.recording_stopped", "call.ended")
+
+	// Wrap-up: a callback disposition, then READY.
+	due := time.Now().Add(24 * time.Hour).Truncate(time.Second).UTC()
+	rec2, err := w.eng.Dispose(ctx, agent, v.ID, dialer.DispositionRequest{Code: "CALLBK", Notes: "call me tomorrow", Callback: &dialer.CallbackRequest{DueAt: due}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec2.Disposition != "CALLBK" {
+		t.Fatalf("disposition %+v", rec2)
+	}
+	w.waitState("1001", dialer.AgentReady)
+	c, kinds := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeAnswered || c.Agent != agent.Agent || c.HangupCause != "NORMAL_CLEARING" || c.AnsweredAt.IsZero() || c.BridgedAt.IsZero() || c.Notes != "call me tomorrow" {
+		t.Fatalf("record %+v", c)
+	}
+	inOrder(t, "timeline", kinds, "created", "ringing", "answered", "agent_reserved", "bridged", "hold", "unhold", "mute", "unmute", "dtmf", "recording_started", "recording_stopped", "ended", "disposition")
+	legs, _ := w.db.CallLegs(ctx, v.ID)
+	if len(legs) != 2 {
+		t.Fatalf("legs %+v", legs)
+	}
+	cbs, _ := w.db.DueCallbacks(ctx, due.Add(time.Minute), agent.Agent, 10)
+	if len(cbs) != 1 || !cbs[0].DueAt.Equal(due) {
+		t.Fatalf("callbacks %+v", cbs)
+	}
+}
+
+// TestPersistentModeConnectsWithoutRinging: the agent's leg is up before
+// the lead answers; the lead is bridged to it at once, and the agent's
+// leg survives the lead's hangup.
+func TestPersistentModeConnectsWithoutRinging(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1002", dialer.ModePersistent)
+	agentLeg := w.sentPrefix("bgapi originate {origination_uuid=")
+	if !strings.Contains(agentLeg, "park_after_bridge=true") || !strings.Contains(agentLeg, "}user/1002 &park()") {
+		t.Fatalf("persistent leg originate %q", agentLeg)
+	}
+	w.sim.ResetCommands()
+	v := w.start("+15550001111", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+	w.mustSend("api uuid_bridge " + string(lead.Leg) + " " + string(ag.Leg))
+	if n := strings.Count(strings.Join(w.commands(), "\n"), "bgapi originate"); n != 1 {
+		w.dump()
+		t.Fatalf("%d originates: the agent must not be rung in persistent mode", n)
+	}
+	inOrder(t, "agent states", w.events.agentStates(w.agents["1002"].ID), "READY", "RESERVED", "INCALL")
+	if w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING") != true {
+		t.Fatal("lead not hung up")
+	}
+	w.waitState("1002", dialer.AgentDispo)
+	waitFor(t, 2*time.Second, "agent leg parked", func() bool {
+		ci, ok := w.sim.Channel(string(ag.Leg))
+		return ok && !ci.HungUp && ci.Parked
+	})
+	c, _ := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeAnswered {
+		t.Fatalf("record %+v", c)
+	}
+	// The next lead goes to the same line, again without ringing.
+	if _, err := w.eng.Dispose(w.ctx(), w.actor("1002"), v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1002", dialer.AgentReady)
+	v2 := w.start("+15550001112", 0)
+	v2 = w.waitCall(v2.ID, dialer.LiveConnected)
+	if w.party(v2, dialer.LegAgent).Leg != ag.Leg {
+		t.Fatal("second call used another agent leg")
+	}
+}
+
+func TestAbandonWhenNoAgent(t *testing.T) {
+	w := newWorld(t)
+	v := w.start("+15550002222", 0)
+	waitFor(t, 5*time.Second, "call ended", func() bool { return w.call(v.ID).State == dialer.LiveEnded })
+	v = w.call(v.ID)
+	w.mustSend("api uuid_transfer " + string(v.Parties[0].Leg) + " playback:" + abandonFile + ",hangup inline")
+	c, kinds := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeAbandoned {
+		t.Fatalf("outcome %s", c.Outcome)
+	}
+	contains(t, "timeline", kinds, "answered", "abandon", "ended")
+}
+
+// TestManualDial: the agent's phone first, then the lead dialed from the
+// agent's channel (the agent hears the ringback).
+func TestManualDial(t *testing.T) {
+	w := newWorld(t)
+	a := w.actor("1001")
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	w.sim.ResetCommands()
+	v, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: "+15550003333"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+	w.mustSend("api uuid_transfer " + string(ag.Leg) + " m:^:bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" + string(v.ID) + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
+	w.mustSend("api uuid_setvar " + string(ag.Leg) + " effective_caller_id_name ACME Sales")
+	inOrder(t, "agent states", w.events.agentStates(a.Agent), "PAUSED", "RINGING", "INCALL")
+	if st := w.events.agentStates(a.Agent); slices.Contains(st, "RESERVED") {
+		t.Errorf("a manual dial reserved the agent: %v", st)
+	}
+	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
+	w.waitState("1001", dialer.AgentDispo)
+	c, _ := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeAnswered || c.Origin != dialer.OriginManual {
+		t.Fatalf("record %+v", c)
+	}
+	// A busy lead ends the attempt and the agent wraps it up.
+	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+	w.sim.SetEndpoint("+15550003334", sim.Behavior{Outcome: sim.Busy, AnswerAfter: 20 * time.Millisecond})
+	if _, err := w.eng.Pause(w.ctx(), a, a.Agent, "BREAK"); err != nil {
+		t.Fatal(err)
+	}
+	v, err = w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: "+15550003334"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ = w.record(v.ID)
+	if c.Outcome != dialer.OutcomeBusy || c.HangupCause != "USER_BUSY" {
+		t.Fatalf("busy record %+v", c)
+	}
+	w.waitState("1001", dialer.AgentDispo)
+}
+
+// TestWarmTransferAgentLeaves: conference the target in, then Leave; the
+// lead and the target talk on; the agent wraps up.
+func TestWarmTransferAgentLeaves(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	a := w.actor("1001")
+	v := w.start("+15550004444", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+	w.sim.ResetCommands()
+	p, err := w.eng.AddParty(w.ctx(), a, v.ID, dialer.TransferTarget{Number: "+15550005555"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := "call-" + string(v.ID)[:8] + string(v.ID)[9:13]
+	w.mustSend("api uuid_transfer " + string(lead.Leg) + " -both conference:" + room + "@default,park inline")
+	third := w.sentPrefix("bgapi originate {origination_uuid=" + string(p.Leg))
+	if !strings.HasSuffix(third, "}sofia/gateway/carrier/+15550005555 &conference("+room+"@default)") {
+		t.Fatalf("third party originate %q", third)
+	}
+	waitFor(t, 3*time.Second, "three in the room", func() bool { return len(w.sim.Conferences()[room]) == 3 })
+	// Leave is refused until the target is in the room, then accepted.
+	waitFor(t, 3*time.Second, "leave accepted", func() bool {
+		err := w.eng.Leave(w.ctx(), a, v.ID)
+		if err != nil && !errors.Is(err, dialer.ErrConflict) {
+			t.Fatal(err)
+		}
+		return err == nil
+	})
+	if w.sentPrefix("api conference "+room+" kick ") == "" {
+		t.Fatal("agent not kicked")
+	}
+	w.waitState("1001", dialer.AgentDispo)
+	waitFor(t, 2*time.Second, "agent leg gone", func() bool { return w.gone(ag.Leg) })
+	waitFor(t, 2*time.Second, "agent left in the view", func() bool { v = w.call(v.ID); return v.AgentLeft })
+	if v.State != dialer.LiveConference {
+		t.Fatalf("after leave %+v", v)
+	}
+	if n := len(w.sim.Conferences()[room]); n != 2 {
+		t.Fatalf("%d in the room after leave, want the lead and the target", n)
+	}
+	// The agent disposes while the lead and the target still talk.
+	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1001", dialer.AgentReady)
+	w.sim.Hangup(string(p.Leg), "NORMAL_CLEARING")
+	c, kinds := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeAnswered || c.Disposition != "SALE" {
+		t.Fatalf("record %+v", c)
+	}
+	inOrder(t, "timeline", kinds, "bridged", "conference", "party_added", "conference_join", "agent_left", "ended")
+	inOrder(t, "events", w.events.callTypes(v.ID), "call.connected", "call.party_added", "call.agent_left", "call.ended")
+}
+
+func TestBlindTransfer(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	a := w.actor("1001")
+	v := w.start("+15550006666", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead := w.party(v, dialer.LegLead)
+	w.sim.ResetCommands()
+	if err := w.eng.BlindTransfer(w.ctx(), a, v.ID, dialer.TransferTarget{Number: "+15550007777"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(w.sentPrefix("api uuid_transfer "+string(lead.Leg)+" m:^:bridge:{"), "api uuid_transfer "+string(lead.Leg)+" m:^:bridge:{") ||
+		!strings.HasSuffix(w.sentPrefix("api uuid_transfer "+string(lead.Leg)+" m:^:bridge:{"), "}sofia/gateway/carrier/+15550007777^hangup inline") {
+		t.Fatalf("transfer %q", w.sim.Commands())
+	}
+	w.waitState("1001", dialer.AgentDispo)
+	v = w.call(v.ID)
+	if v.Agent != 0 || v.State != dialer.LiveConference {
+		t.Fatalf("after transfer %+v", v)
+	}
+	// Then to another agent.
+	w.ready("1002", dialer.ModeRing)
+	w.ready("1003", dialer.ModeRing)
+	v2 := w.start("+15550008888", w.agents["1002"].ID)
+	v2 = w.waitCall(v2.ID, dialer.LiveConnected)
+	if err := w.eng.BlindTransfer(w.ctx(), w.actor("1002"), v2.ID, dialer.TransferTarget{Agent: w.agents["1003"].ID}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1002", dialer.AgentDispo)
+	w.waitState("1003", dialer.AgentInCall)
+	v2 = w.waitCall(v2.ID, dialer.LiveConnected)
+	if v2.Agent != w.agents["1003"].ID {
+		t.Fatalf("call agent %d", v2.Agent)
+	}
+}
+
+// TestAgentDisappears: the agent's phone drops mid-call; the lead is not
+// left in silence.
+func TestAgentDisappears(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	v := w.start("+15550009999", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+	w.sim.Hangup(string(ag.Leg), "NORMAL_CLEARING")
+	t.Cleanup(func() {
+		if t.Failed() {
+			w.dump()
+		}
+	})
+	waitFor(t, 3*time.Second, "lead hung up", func() bool { return w.gone(lead.Leg) })
+	w.waitState("1001", dialer.AgentDispo)
+	c, _ := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeAnswered {
+		t.Fatalf("record %+v", c)
+	}
+}
+
+// TestOwnershipAndBadInput: an agent cannot act on another agent's call;
+// bad numbers are refused naming the field, with nothing written.
+func TestOwnershipAndBadInput(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	v := w.start("+15550001234", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	other := w.actor("1002")
+	for name, err := range map[string]error{
+		"hold":     w.eng.Hold(w.ctx(), other, v.ID, true),
+		"hangup":   w.eng.Hangup(w.ctx(), other, v.ID),
+		"dtmf":     w.eng.SendDTMF(w.ctx(), other, v.ID, "1"),
+		"transfer": w.eng.BlindTransfer(w.ctx(), other, v.ID, dialer.TransferTarget{Number: "+15550001111"}),
+		"ready":    func() error { _, err := w.eng.SetReady(w.ctx(), other, w.agents["1001"].ID); return err }(),
+		"start": func() error {
+			_, err := w.eng.StartCall(w.ctx(), other, dialer.OutboundRequest{Number: "+15550001111"})
+			return err
+		}(),
+	} {
+		if !errors.Is(err, dialer.ErrForbidden) {
+			t.Errorf("%s by another agent: %v", name, err)
+		}
+	}
+	calls, _ := w.db.ListCalls(w.ctx(), dialer.CallFilter{})
+	before := len(calls)
+	w.sim.ResetCommands()
+	for _, n := range []string{"1001,user/1002", "+1555{x}", "+1555|2", "+1555;1", "^^:a", "+1555\n1", "+1555 1", "abc", "", "+"} {
+		_, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: n})
+		var fe *dialer.FieldError
+		if !errors.As(err, &fe) || fe.Field != "number" {
+			t.Errorf("number %q: %v", n, err)
+		}
+	}
+	_, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: "+15550001111", CallerIDName: "Evil, Inc"})
+	var fe *dialer.FieldError
+	if !errors.As(err, &fe) || fe.Field != "caller_id_name" {
+		t.Errorf("caller id name with a comma: %v", err)
+	}
+	if err := w.eng.SendDTMF(w.ctx(), w.actor("1001"), v.ID, "1;uuid_kill"); !errors.As(err, &fe) || fe.Field != "digits" {
+		t.Errorf("dtmf injection: %v", err)
+	}
+	calls, _ = w.db.ListCalls(w.ctx(), dialer.CallFilter{})
+	if len(calls) != before {
+		t.Errorf("%d calls written by refused requests", len(calls)-before)
+	}
+	if cmds := w.sim.Commands(); len(cmds) != 0 {
+		t.Errorf("refused requests reached the switch: %q", cmds)
+	}
+	_ = fmt.Sprint()
+}
+
+// gone reports whether the simulator's channel has hung up (or is gone).
+func (w *world) gone(leg dialer.LegID) bool {
+	ci, ok := w.sim.Channel(string(leg))
+	return !ok || ci.HungUp
+}
+
+func (w *world) dump() {
+	for _, c := range w.commands() {
+		w.t.Log("cmd:", c)
+	}
+	for _, ev := range w.events.all() {
+		w.t.Log("ev:", ev.Seq, ev.Type, ev.Agent, ev.Call)
+	}
+}

@@ -1,0 +1,143 @@
+package dialer
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// hub numbers live events, keeps the latest view of every agent and live
+// call, and fans events out to subscribers. Snapshot and publish take the
+// same lock, so a subscriber's snapshot is exactly the state after event
+// Seq and the stream continues at Seq+1: a reconnecting workspace loses
+// nothing.
+type hub struct {
+	mu     sync.Mutex
+	seq    uint64
+	agents map[AgentID]AgentView
+	calls  map[CallID]CallView
+	subs   map[*subscriber]struct{}
+	buffer int
+}
+
+type subscriber struct {
+	f  LiveFilter
+	ch chan LiveEvent
+}
+
+func newHub(buffer int) *hub {
+	if buffer <= 0 {
+		buffer = 256
+	}
+	return &hub{agents: map[AgentID]AgentView{}, calls: map[CallID]CallView{}, subs: map[*subscriber]struct{}{}, buffer: buffer}
+}
+
+// publish stamps ev with the next sequence number, records the views it
+// carries and hands it to every matching subscriber. A subscriber whose
+// buffer is full is dropped (its channel closed): it reconnects and takes
+// a fresh snapshot rather than stall the engine.
+func (h *hub) publish(ev LiveEvent) LiveEvent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seq++
+	ev.Seq = h.seq
+	if ev.At.IsZero() {
+		ev.At = time.Now()
+	}
+	if ev.AgentView != nil {
+		if ev.AgentView.State == AgentLoggedOut {
+			delete(h.agents, ev.AgentView.ID)
+		} else {
+			h.agents[ev.AgentView.ID] = *ev.AgentView
+		}
+	}
+	if ev.CallView != nil {
+		if ev.CallView.State == LiveEnded {
+			delete(h.calls, ev.CallView.ID)
+		} else {
+			h.calls[ev.CallView.ID] = *ev.CallView
+		}
+	}
+	for s := range h.subs {
+		if !s.f.Match(ev) {
+			continue
+		}
+		select {
+		case s.ch <- ev:
+		default:
+			delete(h.subs, s)
+			close(s.ch)
+		}
+	}
+	return ev
+}
+
+// subscribe returns the current state and a stream of what follows; the
+// stream closes when ctx ends or the subscriber falls behind.
+func (h *hub) subscribe(ctx context.Context, f LiveFilter, now time.Time) (LiveSnapshot, <-chan LiveEvent) {
+	s := &subscriber{f: f, ch: make(chan LiveEvent, h.buffer)}
+	h.mu.Lock()
+	snap := LiveSnapshot{Seq: h.seq, At: now, Agents: []AgentView{}, Calls: []CallView{}}
+	for _, a := range h.agents {
+		if f.Agent == 0 || a.ID == f.Agent {
+			snap.Agents = append(snap.Agents, a)
+		}
+	}
+	for _, c := range h.calls {
+		if f.Agent == 0 || c.Agent == f.Agent || c.hasAgent(f.Agent) {
+			snap.Calls = append(snap.Calls, c)
+		}
+	}
+	h.subs[s] = struct{}{}
+	h.mu.Unlock()
+	sortAgents(snap.Agents)
+	sortCalls(snap.Calls)
+	context.AfterFunc(ctx, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if _, ok := h.subs[s]; ok {
+			delete(h.subs, s)
+			close(s.ch)
+		}
+	})
+	return snap, s.ch
+}
+
+// agent returns the last published view of an agent.
+func (h *hub) agent(id AgentID) (AgentView, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, ok := h.agents[id]
+	return v, ok
+}
+
+func (h *hub) agentViews() []AgentView {
+	h.mu.Lock()
+	out := make([]AgentView, 0, len(h.agents))
+	for _, a := range h.agents {
+		out = append(out, a)
+	}
+	h.mu.Unlock()
+	sortAgents(out)
+	return out
+}
+
+func (h *hub) callViews() []CallView {
+	h.mu.Lock()
+	out := make([]CallView, 0, len(h.calls))
+	for _, c := range h.calls {
+		out = append(out, c)
+	}
+	h.mu.Unlock()
+	sortCalls(out)
+	return out
+}
+
+func (c CallView) hasAgent(id AgentID) bool {
+	for _, p := range c.Parties {
+		if p.Agent == id {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,151 @@
+package sqlitestore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+var _ dialer.SessionStore = (*Store)(nil)
+
+// Session tokens are 32 random bytes in unpadded base64url (43 characters);
+// like API keys they are hashed with SHA-256, a slow hash adding nothing to
+// 256 random bits.
+const (
+	sessionTokenLen = 43
+	// sessionTouchEvery limits the write that slides a session's expiry
+	// to one a minute per session, not one per request.
+	sessionTouchEvery = time.Minute
+)
+
+func newSessionToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func validSessionToken(t string) bool {
+	if len(t) != sessionTokenLen {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(t)
+	return err == nil
+}
+
+// clip cuts s to at most n bytes on a rune boundary; user agents are
+// informational and may be anything.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+const sessionCols = `id, user_id, created_at, last_seen_at, expires_at, max_expires_at, idle_ms, user_agent, remote_addr`
+
+func scanSession(row interface{ Scan(...any) error }) (dialer.Session, error) {
+	var s dialer.Session
+	var created, seen, expires, maxExp sql.NullInt64
+	var idle int64
+	err := row.Scan(&s.ID, &s.User, &created, &seen, &expires, &maxExp, &idle, &s.UserAgent, &s.RemoteAddr)
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.MaxExpiresAt = fromMS(created), fromMS(seen), fromMS(expires), fromMS(maxExp)
+	s.Idle = time.Duration(idle) * time.Millisecond
+	return s, err
+}
+
+// CreateSession implements dialer.SessionStore.
+func (s *Store) CreateSession(ctx context.Context, n dialer.NewSession) (dialer.Session, string, error) {
+	if err := n.Validate(); err != nil {
+		return dialer.Session{}, "", err
+	}
+	token := newSessionToken()
+	at := n.At.UnixMilli()
+	maxExp := n.At.Add(n.MaxAge).UnixMilli()
+	exp := min(n.At.Add(n.Idle).UnixMilli(), maxExp)
+	out, err := scanSession(s.w.QueryRowContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at,
+		expires_at, max_expires_at, idle_ms, user_agent, remote_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+sessionCols,
+		hashKey(token), n.User, at, at, exp, maxExp, n.Idle.Milliseconds(), clip(n.UserAgent, 256), clip(n.RemoteAddr, 64)))
+	if err != nil {
+		return dialer.Session{}, "", mapErr(err, fmt.Sprintf("create session for user %d", n.User), false)
+	}
+	return out, token, nil
+}
+
+// LookupSession implements dialer.SessionStore. An expired session is
+// deleted when found.
+func (s *Store) LookupSession(ctx context.Context, token string, now time.Time) (dialer.Session, error) {
+	if !validSessionToken(token) {
+		return dialer.Session{}, dialer.ErrBadCredentials
+	}
+	h := hashKey(token)
+	sess, err := scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE token_hash = ?`, h))
+	if errors.Is(err, sql.ErrNoRows) {
+		return dialer.Session{}, dialer.ErrBadCredentials
+	}
+	if err != nil {
+		return dialer.Session{}, err
+	}
+	if !now.Before(sess.ExpiresAt) {
+		if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, sess.ID); err != nil {
+			return dialer.Session{}, err
+		}
+		return dialer.Session{}, fmt.Errorf("session expired: %w", dialer.ErrBadCredentials)
+	}
+	if now.Sub(sess.LastSeenAt) >= sessionTouchEvery {
+		exp := now.Add(sess.Idle)
+		if exp.After(sess.MaxExpiresAt) {
+			exp = sess.MaxExpiresAt
+		}
+		// The WHERE keeps a concurrent logout deleted and never moves the
+		// expiry backwards.
+		if _, err := s.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = max(expires_at, ?)
+			WHERE id = ?`, now.UnixMilli(), exp.UnixMilli(), sess.ID); err != nil {
+			return dialer.Session{}, mapErr(err, "touch session", false)
+		}
+		sess.LastSeenAt = time.UnixMilli(now.UnixMilli()).UTC()
+		if e := time.UnixMilli(exp.UnixMilli()).UTC(); e.After(sess.ExpiresAt) {
+			sess.ExpiresAt = e
+		}
+	}
+	return sess, nil
+}
+
+// DeleteSession implements dialer.SessionStore.
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	if !validSessionToken(token) {
+		return nil
+	}
+	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashKey(token))
+	return mapErr(err, "delete session", true)
+}
+
+// DeleteUserSessions implements dialer.SessionStore.
+func (s *Store) DeleteUserSessions(ctx context.Context, user dialer.UserID) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, user)
+	if err != nil {
+		return 0, mapErr(err, fmt.Sprintf("delete sessions of user %d", user), true)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// DeleteExpiredSessions implements dialer.SessionStore.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now.UnixMilli())
+	if err != nil {
+		return 0, mapErr(err, "delete expired sessions", true)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
