@@ -62,6 +62,7 @@ type call struct {
 	inbox []any
 	wake  chan struct{}
 	view  atomic.Pointer[CallView]
+	ended atomic.Bool // set by finish; readable from any goroutine
 
 	// Owned by the call's goroutine.
 	st             callState
@@ -567,23 +568,26 @@ func (c *call) reserve(ctx context.Context) {
 		c.feed(ctx, callInput{kind: inNoAgent})
 		return
 	}
-	s := e.sessionOf(r.Agent)
+	s := e.session(r.Agent)
 	persistent := r.Mode == ModePersistent
 	var plegID LegID
-	ok := s != nil
-	if ok {
+	ok, lineDown := s != nil, false
+	if ok && persistent {
 		s.mu.Lock()
-		if persistent {
-			ok = s.legUp && s.call == nil
-			plegID = s.leg
-		}
+		// A call that ended but has not let go of the line yet is no
+		// obstacle; a live one is.
+		busy := s.call != nil && s.call != c && !s.call.ended.Load()
+		lineDown = !s.legUp
+		ok = !lineDown && !busy
+		plegID = s.leg
 		s.mu.Unlock()
 	}
 	if !ok {
-		// Logged in elsewhere or line down: give it back, try another.
+		// Not logged in here, line down, or still on another call: give
+		// the agent back and try another.
 		_, _ = e.live.Release(ctx, r.Agent, c.id, "no line", e.now())
 		e.refreshAgent(ctx, r.Agent)
-		if persistent && s != nil {
+		if lineDown {
 			_, _ = e.transition(ctx, r.Agent, AgentReady, AgentPaused, "", "phone disconnected", "PHONE_DOWN")
 		}
 		c.feed(ctx, callInput{kind: inNoAgent})
@@ -723,6 +727,7 @@ func (c *call) legEnded(ctx context.Context, l *leg) {
 func (c *call) finish(ctx context.Context) {
 	e := c.e
 	c.done = true
+	c.ended.Store(true)
 	c.endedAt = e.now()
 	c.stopAbandon()
 	cause := c.leadCause

@@ -2,30 +2,46 @@ package dialer
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
 )
 
 // cdrWriter writes call records in the background, in order, so a call's
-// hot path (answer -> reserve -> bridge) never waits for SQLite. Dispose
-// waits for the writes of its call with flush.
+// hot path (answer -> reserve -> bridge) never waits for SQLite. A burst of
+// writes shares one commit when the store can batch. Dispose waits for the
+// writes of its call with flush.
 type cdrWriter struct {
 	log   CallLog
 	l     *slog.Logger
 	mu    sync.Mutex
-	queue []func(context.Context) error
+	queue []cdrItem
 	wake  chan struct{}
 	done  chan struct{}
+}
+
+// cdrItem is a write, or (with flushed set) a marker closed once everything
+// before it is committed.
+type cdrItem struct {
+	write   func(context.Context) error
+	flushed chan struct{}
+}
+
+// batcher is a store that can run several writes under one commit.
+type batcher interface {
+	Batch(ctx context.Context, fn func(context.Context) error) error
 }
 
 func newCDRWriter(log CallLog, l *slog.Logger) *cdrWriter {
 	return &cdrWriter{log: log, l: l, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
-func (w *cdrWriter) add(f func(context.Context) error) {
+func (w *cdrWriter) add(f func(context.Context) error) { w.put(cdrItem{write: f}) }
+
+func (w *cdrWriter) put(it cdrItem) {
 	w.mu.Lock()
-	w.queue = append(w.queue, f)
+	w.queue = append(w.queue, it)
 	w.mu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
@@ -43,42 +59,74 @@ func (w *cdrWriter) run(ctx context.Context) {
 			return
 		case <-w.wake:
 		}
+		// Let a burst gather (a call's answer brings several writes at
+		// once) so it shares one commit and the answer's reservation and
+		// bridge are not competing with SQLite for the CPU.
+		select {
+		case <-ctx.Done():
+		case <-time.After(cdrGather):
+		}
 		w.drain(ctx)
 	}
 }
 
+// cdrGather is how long writes may wait to share a commit.
+const cdrGather = 20 * time.Millisecond
+
 func (w *cdrWriter) drain(ctx context.Context) {
 	for {
 		w.mu.Lock()
-		batch := w.queue
+		items := w.queue
 		w.queue = nil
 		w.mu.Unlock()
-		if len(batch) == 0 {
+		if len(items) == 0 {
 			return
 		}
-		for _, f := range batch {
-			// A record write is retried briefly: SQLite only fails here
-			// when the disk does, and a lost CDR is worse than a late one.
-			var err error
-			for attempt := 0; attempt < 3; attempt++ {
-				wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-				err = f(wctx)
-				cancel()
-				if err == nil || ctx.Err() != nil {
-					break
-				}
-			}
+		if b, ok := w.log.(batcher); ok && len(items) > 1 {
+			err := b.Batch(ctx, func(ctx context.Context) error {
+				w.writeAll(ctx, items)
+				return nil
+			})
 			if err != nil {
-				w.l.Error("call record write failed", "err", err)
+				w.l.Error("call record batch failed", "err", err, "writes", len(items))
+			}
+		} else {
+			w.writeAll(ctx, items)
+		}
+		for _, it := range items {
+			if it.flushed != nil {
+				close(it.flushed)
 			}
 		}
 	}
 }
 
-// flush waits until everything queued before it is written.
+func (w *cdrWriter) writeAll(ctx context.Context, items []cdrItem) {
+	for _, it := range items {
+		if it.write == nil {
+			continue
+		}
+		// A record write is retried briefly when the store fails (not when
+		// it refuses): a lost CDR is worse than a late one.
+		var err error
+		for attempt := 0; attempt < 3; attempt++ {
+			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err = it.write(wctx)
+			cancel()
+			if err == nil || ctx.Err() != nil || errors.Is(err, ErrInvalid) || errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+				break
+			}
+		}
+		if err != nil {
+			w.l.Error("call record write failed", "err", err)
+		}
+	}
+}
+
+// flush waits until everything queued before it is committed.
 func (w *cdrWriter) flush(ctx context.Context) error {
 	done := make(chan struct{})
-	w.add(func(context.Context) error { close(done); return nil })
+	w.put(cdrItem{flushed: done})
 	select {
 	case <-done:
 		return nil

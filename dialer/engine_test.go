@@ -23,7 +23,7 @@ import (
 // world is the engine wired as the service wires it: the real esl client
 // over TCP to the simulator, a real redis-server, a real SQLite file.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *sim.Server
 	eng    *dialer.Engine
 	esl    *esl.Client
@@ -37,16 +37,44 @@ type world struct {
 
 const abandonFile = "/usr/share/agentswitch/sounds/abandon.wav"
 
-func newWorld(t *testing.T, mutate ...func(*dialer.EngineConfig)) *world {
+// worldOpts changes how a world is built (benchmarks).
+type worldOpts struct {
+	// simAddr uses a simulator already running (another process) instead
+	// of one in this process; w.sim is then nil.
+	simAddr    string
+	engine     func(*dialer.EngineConfig)
+	sim        func(*sim.Config)
+	extensions []string
+	tap        func(esl.Handler) esl.Handler
+	wrap       func(dialer.Switch) dialer.Switch
+}
+
+func newWorld(t testing.TB, mutate ...func(*dialer.EngineConfig)) *world {
+	o := worldOpts{}
+	if len(mutate) > 0 {
+		o.engine = mutate[0]
+	}
+	return newWorldWith(t, o)
+}
+
+func newWorldWith(t testing.TB, o worldOpts) *world {
 	t.Helper()
 	w := &world{t: t, recDir: t.TempDir(), agents: map[string]dialer.Agent{}}
-	w.sim = sim.New(sim.Config{Password: "s3cret", AnswerDelay: 40 * time.Millisecond, RecordingsDir: w.recDir})
-	if err := w.sim.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
+	scfg := sim.Config{Password: "s3cret", AnswerDelay: 40 * time.Millisecond, RecordingsDir: w.recDir}
+	if o.sim != nil {
+		o.sim(&scfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() { w.sim.Serve(ctx) })
+	simAddr := o.simAddr
+	if simAddr == "" {
+		w.sim = sim.New(scfg)
+		if err := w.sim.Listen("127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() { w.sim.Serve(ctx) })
+		simAddr = w.sim.Addr()
+	}
 
 	rs := redistest.Start(t)
 	w.live = redisstore.New(rs.Client(), redisstore.Options{})
@@ -58,7 +86,11 @@ func newWorld(t *testing.T, mutate ...func(*dialer.EngineConfig)) *world {
 		t.Fatal(err)
 	}
 	w.db = db
-	for i, ext := range []string{"1001", "1002", "1003"} {
+	exts := o.extensions
+	if len(exts) == 0 {
+		exts = []string{"1001", "1002", "1003"}
+	}
+	for i, ext := range exts {
 		a, err := db.CreateAgent(ctx, dialer.Agent{Name: "Agent " + ext, Extension: ext, Realm: "pbx.test", Mode: dialer.ModeRing}, "sip-pass-"+ext)
 		if err != nil {
 			t.Fatal(err)
@@ -71,19 +103,27 @@ func newWorld(t *testing.T, mutate ...func(*dialer.EngineConfig)) *world {
 		CallerIDNumber: "+15551230000", CallerIDName: "ACME Sales", HeartbeatGrace: time.Minute,
 		AgentRingTimeout: 5 * time.Second, LeadTimeout: 5 * time.Second, Linger: time.Minute,
 	}
-	for _, m := range mutate {
-		m(&cfg)
+	if o.engine != nil {
+		o.engine(&cfg)
 	}
 	h := &esl.Deferred{}
-	client, err := esl.New(esl.Config{Nodes: []esl.Node{{Name: "sim", Addr: w.sim.Addr(), Password: "s3cret"}}, BackoffMin: 10 * time.Millisecond}, h)
+	client, err := esl.New(esl.Config{Nodes: []esl.Node{{Name: "sim", Addr: simAddr, Password: "s3cret"}}, BackoffMin: 10 * time.Millisecond}, h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: client})
+	var sw dialer.Switch = client
+	if o.wrap != nil {
+		sw = o.wrap(client)
+	}
+	eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: sw})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Set(eng)
+	if o.tap != nil {
+		h.Set(o.tap(eng))
+	} else {
+		h.Set(eng)
+	}
 	w.eng, w.esl = eng, client
 	wg.Go(func() { client.Run(ctx) })
 	wg.Go(func() { eng.Run(ctx) })
@@ -103,7 +143,7 @@ type eventLog struct {
 	evs []dialer.LiveEvent
 }
 
-func newEventLog(t *testing.T, eng *dialer.Engine) *eventLog {
+func newEventLog(t testing.TB, eng *dialer.Engine) *eventLog {
 	l := &eventLog{}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -393,7 +393,8 @@ func (n *node) read(ctx context.Context, ec *eventConn) error {
 			}
 			return err
 		}
-		lastRx.Store(time.Now().UnixNano())
+		now := time.Now()
+		lastRx.Store(now.UnixNano())
 		switch f.ContentType() {
 		case TypeEventPlain, TypeEventJSON:
 			ev, err := ParseEvent(f.ContentType(), f.Body)
@@ -402,6 +403,7 @@ func (n *node) read(ctx context.Context, ec *eventConn) error {
 				n.log.Warn("unreadable event", "err", err)
 				continue
 			}
+			ev.received = now
 			n.c.q.put(item{n: n, ev: ev, drained: ec.rd.Buffered() == 0})
 		case TypeDisconnect:
 			return fmt.Errorf("%w: %s", ErrDisconnected, strings.TrimSpace(string(f.Body)))

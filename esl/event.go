@@ -65,7 +65,13 @@ type Event struct {
 	seq     uint64
 	seqOK   bool
 	name    string
+	// received is when the client read the event off the socket.
+	received time.Time
 }
+
+// Received is when the client read the event off the socket (zero for
+// events not read by a Client).
+func (e *Event) Received() time.Time { return e.received }
 
 // NewEvent builds an event from decoded header values (tests, simulators).
 func NewEvent(fields Header, body []byte) *Event {

@@ -410,7 +410,7 @@ func (s *Store) AppendAudit(ctx context.Context, e dialer.AuditEntry) (dialer.Au
 		e.At = s.now()
 	}
 	e.At = time.UnixMilli(e.At.UnixMilli()).UTC()
-	err := s.w.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor, action, target, data) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+	err := s.wq(ctx).QueryRowContext(ctx, `INSERT INTO audit_log (at, actor, action, target, data) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 		e.At.UnixMilli(), e.Actor, e.Action, e.Target, jsonOr(e.Data, "{}")).Scan(&e.ID)
 	if len(e.Data) == 0 {
 		e.Data = json.RawMessage("{}")

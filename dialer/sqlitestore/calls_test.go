@@ -1,8 +1,10 @@
 package sqlitestore
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -467,5 +469,46 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	if n := count(t, s, "calls"); n != 200 {
 		t.Fatalf("%d calls", n)
+	}
+}
+
+// TestBatch: writes in a batch share one commit; one that fails is undone
+// alone, and the others stay.
+func TestBatch(t *testing.T) {
+	w := newWorld(t)
+	s, ctx := w.s, t.Context()
+	c, lead := w.call(t)
+	err := s.Batch(ctx, func(ctx context.Context) error {
+		if _, err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(time.Second), Kind: "ringing", State: dialer.CallRinging}); err != nil {
+			return err
+		}
+		// Not a leg of this call: refused, and only this write is undone.
+		_, err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(2 * time.Second), Kind: "answered", State: dialer.CallAnswered, Leg: dialer.NewLegID(), LegAnswered: true})
+		wantField(t, err, "leg_id")
+		if _, err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(3 * time.Second), Kind: "answered", State: dialer.CallAnswered, Leg: lead, LegAnswered: true}); err != nil {
+			return err
+		}
+		// A single-statement write inside the batch must not wait for the
+		// writer connection the batch holds.
+		_, err = s.CreateDisposition(ctx, dialer.Disposition{Code: "BATCH", Label: "in a batch"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := s.CallEvents(ctx, c.ID)
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, e.Kind)
+	}
+	if strings.Join(kinds, " ") != "created leg_added ringing answered" {
+		t.Fatalf("timeline %v", kinds)
+	}
+	got, _ := s.Call(ctx, c.ID)
+	if got.State != dialer.CallAnswered {
+		t.Fatalf("state %s", got.State)
+	}
+	if _, err := s.Disposition(ctx, "BATCH"); err != nil {
+		t.Fatal(err)
 	}
 }

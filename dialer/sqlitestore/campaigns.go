@@ -32,7 +32,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c dialer.Campaign) (dialer.C
 		return dialer.Campaign{}, err
 	}
 	now := s.now().UnixMilli()
-	out, err := scanCampaign(s.w.QueryRowContext(ctx, `INSERT INTO campaigns (name, dial_mode, caller_id, abandon_message, script,
+	out, err := scanCampaign(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO campaigns (name, dial_mode, caller_id, abandon_message, script,
 		wrapup_seconds, max_attempts, active, settings, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+campaignCols,
 		c.Name, string(c.DialMode), c.CallerID, c.AbandonMessage, c.Script, c.WrapUpSeconds, c.MaxAttempts,
@@ -69,7 +69,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c dialer.Campaign) (dialer.C
 	if err := c.Validate(); err != nil {
 		return dialer.Campaign{}, err
 	}
-	out, err := scanCampaign(s.w.QueryRowContext(ctx, `UPDATE campaigns SET name = ?, dial_mode = ?, caller_id = ?,
+	out, err := scanCampaign(s.wq(ctx).QueryRowContext(ctx, `UPDATE campaigns SET name = ?, dial_mode = ?, caller_id = ?,
 		abandon_message = ?, script = ?, wrapup_seconds = ?, max_attempts = ?, active = ?, settings = ?, updated_at = ?
 		WHERE id = ? RETURNING `+campaignCols,
 		c.Name, string(c.DialMode), c.CallerID, c.AbandonMessage, c.Script, c.WrapUpSeconds, c.MaxAttempts,
@@ -80,7 +80,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c dialer.Campaign) (dialer.C
 // DeleteCampaign implements dialer.CampaignStore. Its leads, callbacks and
 // DNC entries go with it; call records stay, without the campaign.
 func (s *Store) DeleteCampaign(ctx context.Context, id dialer.CampaignID) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM campaigns WHERE id = ?`, id)
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM campaigns WHERE id = ?`, id)
 	return affected(res, err, fmt.Sprintf("delete campaign %d", id))
 }
 
@@ -147,7 +147,7 @@ func (s *Store) CreateLead(ctx context.Context, l dialer.Lead) (dialer.Lead, err
 		return dialer.Lead{}, err
 	}
 	now := s.now().UnixMilli()
-	out, err := scanLead(s.w.QueryRowContext(ctx, `INSERT INTO leads (campaign_id, phone, phone2, first_name, last_name, email,
+	out, err := scanLead(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO leads (campaign_id, phone, phone2, first_name, last_name, email,
 		time_zone, custom, status, attempts, last_call_at, next_call_at, last_outcome, last_disposition, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+leadCols, append(a[:], now, now)...))
 	return out, mapErr(err, "create lead "+l.Phone, false)
@@ -207,7 +207,7 @@ func (s *Store) UpdateLead(ctx context.Context, l dialer.Lead) (dialer.Lead, err
 	if err := a.fill(l); err != nil {
 		return dialer.Lead{}, err
 	}
-	out, err := scanLead(s.w.QueryRowContext(ctx, `UPDATE leads SET campaign_id = ?, phone = ?, phone2 = ?, first_name = ?,
+	out, err := scanLead(s.wq(ctx).QueryRowContext(ctx, `UPDATE leads SET campaign_id = ?, phone = ?, phone2 = ?, first_name = ?,
 		last_name = ?, email = ?, time_zone = ?, custom = ?, status = ?, attempts = ?, last_call_at = ?, next_call_at = ?,
 		last_outcome = ?, last_disposition = ?, updated_at = ? WHERE id = ? RETURNING `+leadCols,
 		append(a[:], s.now().UnixMilli(), l.ID)...))
@@ -216,7 +216,7 @@ func (s *Store) UpdateLead(ctx context.Context, l dialer.Lead) (dialer.Lead, err
 
 // DeleteLead implements dialer.CampaignStore.
 func (s *Store) DeleteLead(ctx context.Context, id dialer.LeadID) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM leads WHERE id = ?`, id)
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM leads WHERE id = ?`, id)
 	return affected(res, err, fmt.Sprintf("delete lead %d", id))
 }
 
@@ -268,7 +268,7 @@ func (s *Store) CreateDisposition(ctx context.Context, d dialer.Disposition) (di
 	if d.SchedulesCallback && d.Final {
 		return dialer.Disposition{}, &dialer.FieldError{Field: "final", Reason: "a callback code keeps the lead open"}
 	}
-	out, err := scanDisposition(s.w.QueryRowContext(ctx, `INSERT INTO dispositions (code, label, system, selectable,
+	out, err := scanDisposition(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO dispositions (code, label, system, selectable,
 		schedules_callback, marks_dnc, final, sort, created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING `+dispositionCols,
 		d.Code, d.Label, boolInt(d.Selectable), boolInt(d.SchedulesCallback), boolInt(d.MarksDNC), boolInt(d.Final),
 		d.Sort, s.now().UnixMilli()))

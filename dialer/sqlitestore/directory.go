@@ -56,7 +56,7 @@ func (s *Store) CreateUser(ctx context.Context, u dialer.User, password string) 
 		return dialer.User{}, err
 	}
 	now := s.now().UnixMilli()
-	row := s.w.QueryRowContext(ctx, `INSERT INTO users (username, display_name, password_hash, role, disabled, created_at, updated_at)
+	row := s.wq(ctx).QueryRowContext(ctx, `INSERT INTO users (username, display_name, password_hash, role, disabled, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+userCols,
 		u.Username, u.DisplayName, hash, string(u.Role), boolInt(u.Disabled), now, now)
 	out, err := scanUser(row)
@@ -98,7 +98,7 @@ func (s *Store) UpdateUser(ctx context.Context, u dialer.User) (dialer.User, err
 	if err := u.Validate(); err != nil {
 		return dialer.User{}, err
 	}
-	row := s.w.QueryRowContext(ctx, `UPDATE users SET display_name = ?, role = ?, disabled = ?, updated_at = ?
+	row := s.wq(ctx).QueryRowContext(ctx, `UPDATE users SET display_name = ?, role = ?, disabled = ?, updated_at = ?
 		WHERE id = ? RETURNING `+userCols,
 		u.DisplayName, string(u.Role), boolInt(u.Disabled), s.now().UnixMilli(), u.ID)
 	out, err := scanUser(row)
@@ -111,14 +111,14 @@ func (s *Store) SetPassword(ctx context.Context, id dialer.UserID, password stri
 	if err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, s.now().UnixMilli(), id)
+	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, s.now().UnixMilli(), id)
 	return affected(res, err, fmt.Sprintf("set password of user %d", id))
 }
 
 // DeleteUser implements dialer.Directory. The user's agent seat stays,
 // unassigned.
 func (s *Store) DeleteUser(ctx context.Context, id dialer.UserID) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
 	return affected(res, err, fmt.Sprintf("delete user %d", id))
 }
 
@@ -361,7 +361,7 @@ func (s *Store) UpdateAgent(ctx context.Context, a dialer.Agent, sipPassword str
 // DeleteAgent implements dialer.Directory. Call records keep their rows
 // with the agent unset.
 func (s *Store) DeleteAgent(ctx context.Context, id dialer.AgentID) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM agents WHERE id = ?`, id)
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM agents WHERE id = ?`, id)
 	return affected(res, err, fmt.Sprintf("delete agent %d", id))
 }
 
@@ -415,7 +415,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, name string, role dialer.Role,
 	}
 	for attempt := 0; ; attempt++ {
 		prefix, key := newKey()
-		k, err := scanAPIKey(s.w.QueryRowContext(ctx, `INSERT INTO api_keys (name, prefix, hash, role, created_by, created_at, expires_at)
+		k, err := scanAPIKey(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO api_keys (name, prefix, hash, role, created_by, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+apiKeyCols,
 			name, prefix, hashKey(key), string(role), nullID(createdBy), s.now().UnixMilli(), ms(expiresAt)))
 		err = mapErr(err, "create API key", false)
@@ -457,7 +457,7 @@ func (s *Store) VerifyAPIKey(ctx context.Context, key string, now time.Time) (di
 		return dialer.APIKey{}, fmt.Errorf("API key %s: expired: %w", k.Prefix, dialer.ErrDisabled)
 	}
 	if k.LastUsedAt.IsZero() || now.Sub(k.LastUsedAt) >= lastUsedEvery {
-		if _, err := s.w.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), k.ID); err != nil {
+		if _, err := s.wq(ctx).ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), k.ID); err != nil {
 			return dialer.APIKey{}, err
 		}
 		k.LastUsedAt = time.UnixMilli(now.UnixMilli()).UTC()
@@ -468,7 +468,7 @@ func (s *Store) VerifyAPIKey(ctx context.Context, key string, now time.Time) (di
 // RevokeAPIKey implements dialer.Directory. Revoking twice keeps the first
 // time.
 func (s *Store) RevokeAPIKey(ctx context.Context, id dialer.APIKeyID, at time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, at.UnixMilli(), id)
+	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, at.UnixMilli(), id)
 	return affected(res, err, fmt.Sprintf("revoke API key %d", id))
 }
 

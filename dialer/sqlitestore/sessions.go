@@ -73,7 +73,7 @@ func (s *Store) CreateSession(ctx context.Context, n dialer.NewSession) (dialer.
 	at := n.At.UnixMilli()
 	maxExp := n.At.Add(n.MaxAge).UnixMilli()
 	exp := min(n.At.Add(n.Idle).UnixMilli(), maxExp)
-	out, err := scanSession(s.w.QueryRowContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at,
+	out, err := scanSession(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at,
 		expires_at, max_expires_at, idle_ms, user_agent, remote_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+sessionCols,
 		hashKey(token), n.User, at, at, exp, maxExp, n.Idle.Milliseconds(), clip(n.UserAgent, 256), clip(n.RemoteAddr, 64)))
 	if err != nil {
@@ -97,7 +97,7 @@ func (s *Store) LookupSession(ctx context.Context, token string, now time.Time) 
 		return dialer.Session{}, err
 	}
 	if !now.Before(sess.ExpiresAt) {
-		if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, sess.ID); err != nil {
+		if _, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, sess.ID); err != nil {
 			return dialer.Session{}, err
 		}
 		return dialer.Session{}, fmt.Errorf("session expired: %w", dialer.ErrBadCredentials)
@@ -109,7 +109,7 @@ func (s *Store) LookupSession(ctx context.Context, token string, now time.Time) 
 		}
 		// The WHERE keeps a concurrent logout deleted and never moves the
 		// expiry backwards.
-		if _, err := s.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = max(expires_at, ?)
+		if _, err := s.wq(ctx).ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = max(expires_at, ?)
 			WHERE id = ?`, now.UnixMilli(), exp.UnixMilli(), sess.ID); err != nil {
 			return dialer.Session{}, mapErr(err, "touch session", false)
 		}
@@ -126,13 +126,13 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	if !validSessionToken(token) {
 		return nil
 	}
-	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashKey(token))
+	_, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashKey(token))
 	return mapErr(err, "delete session", true)
 }
 
 // DeleteUserSessions implements dialer.SessionStore.
 func (s *Store) DeleteUserSessions(ctx context.Context, user dialer.UserID) (int, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, user)
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, user)
 	if err != nil {
 		return 0, mapErr(err, fmt.Sprintf("delete sessions of user %d", user), true)
 	}
@@ -142,7 +142,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, user dialer.UserID) (int
 
 // DeleteExpiredSessions implements dialer.SessionStore.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now.UnixMilli())
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now.UnixMilli())
 	if err != nil {
 		return 0, mapErr(err, "delete expired sessions", true)
 	}

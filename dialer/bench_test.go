@@ -1,0 +1,225 @@
+package dialer_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/esl/sim"
+)
+
+// answerTap notes when each CHANNEL_ANSWER was read off the socket, then
+// passes every event on.
+type answerTap struct {
+	next     esl.Handler
+	answered sync.Map // uuid -> time.Time
+}
+
+func (a *answerTap) HandleEvent(node string, ev *esl.Event) {
+	if ev.Name() == esl.EventChannelAnswer {
+		a.answered.Store(ev.UniqueID(), ev.Received())
+	}
+	a.next.HandleEvent(node, ev)
+}
+
+func (a *answerTap) HandleNode(st esl.NodeState) { a.next.HandleNode(st) }
+
+// bridgeTimer measures, for every uuid_bridge, the time since its lead's
+// answer was read: the moment the engine hands the command to the client,
+// which writes it at once on an idle command connection.
+type bridgeTimer struct {
+	dialer.Switch
+	tap   *answerTap
+	mu    sync.Mutex
+	lat   []time.Duration
+	count atomic.Int64
+}
+
+func (b *bridgeTimer) Bridge(ctx context.Context, a, c string) error {
+	now := time.Now()
+	if t, ok := b.tap.answered.Load(a); ok {
+		b.mu.Lock()
+		b.lat = append(b.lat, now.Sub(t.(time.Time)))
+		b.mu.Unlock()
+	}
+	b.count.Add(1)
+	return b.Switch.Bridge(ctx, a, c)
+}
+
+// TestMain can run this test binary as a simulated switch in its own
+// process, so a benchmark measures the service's work and not the
+// simulator's: with DIALER_SIM_CHILD set it serves until stdin closes.
+func TestMain(m *testing.M) {
+	if os.Getenv("DIALER_SIM_CHILD") == "" {
+		os.Exit(m.Run())
+	}
+	s := sim.New(sim.Config{Password: "s3cret", AnswerDelay: 20 * time.Millisecond, RecordingsDir: os.TempDir()})
+	for i := 0; i < benchNumbers; i++ {
+		s.SetEndpoint(benchNumber(i), sim.Behavior{AnswerAfter: 20 * time.Millisecond, HangupAfter: 150 * time.Millisecond})
+	}
+	if err := s.Listen("127.0.0.1:0"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(s.Addr())
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { io.Copy(io.Discard, os.Stdin); cancel() }()
+	rate, _ := strconv.Atoi(os.Getenv("DIALER_SIM_BG_RATE"))
+	go background(ctx, s, rate, nil)
+	s.Serve(ctx)
+	os.Exit(0)
+}
+
+// background emits channel events of calls the service does not know, as
+// on a switch shared with other traffic, at rate events per second.
+func background(ctx context.Context, s *sim.Server, rate int, sent *atomic.Int64) {
+	if rate <= 0 {
+		return
+	}
+	if sent == nil {
+		sent = &atomic.Int64{}
+	}
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	start := time.Now()
+	other := uuid.NewString()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		due := int64(time.Since(start).Seconds()*float64(rate)) - sent.Load()
+		for i := int64(0); i < due; i++ {
+			s.EmitEvent(esl.EventChannelExecuteComplete, "", []esl.Field{
+				{Name: "Unique-ID", Value: other}, {Name: "Application", Value: "playback"},
+			}, "")
+		}
+		sent.Add(due)
+	}
+}
+
+const benchNumbers = 20000
+
+func benchNumber(i int) string { return fmt.Sprintf("+1555%07d", i) }
+
+// startSimProcess runs the simulator in a child process emitting bgRate
+// background events per second, and returns its address.
+func startSimProcess(b *testing.B, bgRate int) string {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "DIALER_SIM_CHILD=1", "DIALER_SIM_BG_RATE="+strconv.Itoa(bgRate))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	return addr[:len(addr)-1]
+}
+
+// BenchmarkAnswerToBridge is P1: from the lead's CHANNEL_ANSWER read off
+// the socket to the uuid_bridge command handed to the switch client,
+// including the Redis reservation of the longest-idle agent, with calls
+// arriving at 100/s, persistent agents, and background events flowing.
+// The simulator runs in its own process, as FreeSWITCH would
+// (P1_SIM=inprocess runs it in this one). One op is one call.
+func BenchmarkAnswerToBridge(b *testing.B) {
+	if b.N > benchNumbers {
+		b.Fatalf("at most %d calls", benchNumbers)
+	}
+	rate := 100
+	bgRate := 20000
+	if v, err := strconv.Atoi(os.Getenv("P1_BACKGROUND_EVENTS")); err == nil {
+		bgRate = v
+	}
+	inProcess := os.Getenv("P1_SIM") == "inprocess"
+	tap := &answerTap{}
+	bt := &bridgeTimer{tap: tap}
+	exts := make([]string, 40)
+	for i := range exts {
+		exts[i] = strconv.Itoa(2000 + i)
+	}
+	o := worldOpts{
+		extensions: exts,
+		engine: func(c *dialer.EngineConfig) {
+			c.WrapUp = 20 * time.Millisecond
+			c.AbandonAfter = 5 * time.Second
+			c.Linger = time.Second
+		},
+		sim:  func(c *sim.Config) { c.AnswerDelay = 20 * time.Millisecond },
+		tap:  func(h esl.Handler) esl.Handler { tap.next = h; return tap },
+		wrap: func(s dialer.Switch) dialer.Switch { bt.Switch = s; return bt },
+	}
+	if !inProcess {
+		o.simAddr = startSimProcess(b, bgRate)
+	}
+	w := newWorldWith(b, o)
+	for _, ext := range exts {
+		w.ready(ext, dialer.ModePersistent)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var bgSent atomic.Int64
+	if inProcess {
+		for i := 0; i < b.N; i++ {
+			w.sim.SetEndpoint(benchNumber(i), sim.Behavior{AnswerAfter: 20 * time.Millisecond, HangupAfter: 150 * time.Millisecond})
+		}
+		go background(ctx, w.sim, bgRate, &bgSent)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	for i := 0; i < b.N; i++ {
+		<-tick.C
+		go func() {
+			if _, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: benchNumber(i)}); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	tick.Stop()
+	waitFor(b, time.Minute, "every call bridged", func() bool { return bt.count.Load() >= int64(b.N) })
+	elapsed := time.Since(start)
+	b.StopTimer()
+	cancel()
+	bt.mu.Lock()
+	lat := slices.Clone(bt.lat)
+	bt.mu.Unlock()
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		b.Fatal("no latency measured")
+	}
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "calls/s")
+	if inProcess {
+		b.ReportMetric(float64(bgSent.Load())/elapsed.Seconds(), "bg-events/s")
+	} else {
+		b.ReportMetric(float64(bgRate), "bg-events/s")
+	}
+}

@@ -1,0 +1,199 @@
+package dialer
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// GatewayID numbers a carrier gateway.
+type GatewayID int64
+
+func (id GatewayID) String() string { return strconv.FormatInt(int64(id), 10) }
+
+// Gateway is a carrier trunk: FreeSWITCH sends lead calls through it as
+// sofia/gateway/<Name>/<number>, and may register to it.
+type Gateway struct {
+	ID GatewayID `json:"id"`
+	// Name is the sofia gateway name: 1-64 of [a-z0-9_.-].
+	Name string `json:"name"`
+	// Proxy is host[:port] of the carrier's SIP server.
+	Proxy string `json:"proxy"`
+	// Realm is the digest realm; empty means the proxy's host.
+	Realm    string `json:"realm,omitempty"`
+	Username string `json:"username,omitempty"`
+	// Password is kept in clear text: FreeSWITCH must send it to the
+	// carrier, so no one-way hash can replace it. It is never shown by
+	// the API.
+	Password string `json:"-"`
+	// Register makes FreeSWITCH keep a registration with the carrier
+	// (needs Username and Password).
+	Register bool `json:"register"`
+	// Transport is udp, tcp or tls.
+	Transport string `json:"transport"`
+	// FromUser and FromDomain override the From header of calls.
+	FromUser   string `json:"from_user,omitempty"`
+	FromDomain string `json:"from_domain,omitempty"`
+	// ExpireSeconds is the registration lifetime (default 600).
+	ExpireSeconds int `json:"expire_seconds"`
+	// PingSeconds sends OPTIONS this often to mark the gateway down when
+	// the carrier stops answering; 0 disables.
+	PingSeconds int       `json:"ping_seconds"`
+	Enabled     bool      `json:"enabled"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// ValidGatewayName reports whether s can be a sofia gateway name.
+func ValidGatewayName(s string) bool {
+	return validToken(s, 64, false) && !strings.Contains(s, ":") && s[0] != '.' && s[0] != '-'
+}
+
+// validHostPort accepts host[:port] with a DNS name or IPv4 address.
+func validHostPort(s string) bool {
+	host, port, hasPort := strings.Cut(s, ":")
+	if hasPort {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || port[0] == '0' {
+			return false
+		}
+	}
+	return validHost(host)
+}
+
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 || h[0] == '.' || h[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validSIPUser accepts a SIP user part without characters that change a
+// URI or an XML document.
+func validSIPUser(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("+_.-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks the fields a store writes.
+func (g Gateway) Validate() error {
+	if !ValidGatewayName(g.Name) {
+		return &FieldError{Field: "name", Reason: "1-64 of [a-z0-9_.-], not starting with . or -"}
+	}
+	if !validHostPort(g.Proxy) {
+		return &FieldError{Field: "proxy", Reason: "host or host:port"}
+	}
+	if g.Realm != "" && !validHost(g.Realm) {
+		return &FieldError{Field: "realm", Reason: "a host name"}
+	}
+	if !validSIPUser(g.Username, 64) {
+		return &FieldError{Field: "username", Reason: "up to 64 of [A-Za-z0-9+_.-]"}
+	}
+	if len(g.Password) > 128 || strings.ContainsFunc(g.Password, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return &FieldError{Field: "password", Reason: "up to 128 printable characters"}
+	}
+	if g.Register && (g.Username == "" || g.Password == "") {
+		return &FieldError{Field: "register", Reason: "needs username and password"}
+	}
+	switch g.Transport {
+	case "udp", "tcp", "tls":
+	default:
+		return &FieldError{Field: "transport", Reason: "udp, tcp or tls"}
+	}
+	if !validSIPUser(g.FromUser, 64) {
+		return &FieldError{Field: "from_user", Reason: "up to 64 of [A-Za-z0-9+_.-]"}
+	}
+	if g.FromDomain != "" && !validHost(g.FromDomain) {
+		return &FieldError{Field: "from_domain", Reason: "a host name"}
+	}
+	if g.ExpireSeconds < 60 || g.ExpireSeconds > 86400 {
+		return &FieldError{Field: "expire_seconds", Reason: "60-86400"}
+	}
+	if g.PingSeconds < 0 || g.PingSeconds > 3600 {
+		return &FieldError{Field: "ping_seconds", Reason: "0-3600"}
+	}
+	return nil
+}
+
+// DID is an inbound number: calls to it are answered and handed to the
+// service with the DID and its queue on the channel.
+type DID struct {
+	// Number is E.164.
+	Number string `json:"number"`
+	Name   string `json:"name"`
+	// Queue names where the call goes (a queue token); empty leaves the
+	// choice to the service's default.
+	Queue     string     `json:"queue,omitempty"`
+	Campaign  CampaignID `json:"campaign_id,omitempty"`
+	Enabled   bool       `json:"enabled"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// Validate checks the fields a store writes.
+func (d DID) Validate() error {
+	if !ValidPhone(d.Number) {
+		return &FieldError{Field: "number", Reason: "E.164 (+ and digits)"}
+	}
+	if err := checkText("name", d.Name, 128, false); err != nil {
+		return err
+	}
+	if d.Queue != "" && (!validToken(d.Queue, 64, false) || strings.Contains(d.Queue, ":")) {
+		return &FieldError{Field: "queue", Reason: "1-64 of [a-z0-9_.-]"}
+	}
+	if d.Campaign < 0 {
+		return &FieldError{Field: "campaign_id", Reason: "must be positive"}
+	}
+	return nil
+}
+
+// NormalizeDID turns what a carrier puts in the request URI (with or
+// without +, with a leading 00) into the E.164 form DIDs are stored in.
+func NormalizeDID(s string) (string, error) {
+	switch {
+	case strings.HasPrefix(s, "+"):
+	case strings.HasPrefix(s, "00"):
+		s = "+" + s[2:]
+	default:
+		s = "+" + s
+	}
+	if !ValidPhone(s) {
+		return "", &FieldError{Field: "number", Reason: fmt.Sprintf("not a phone number: %q", s)}
+	}
+	return s, nil
+}
+
+// PBXStore holds what FreeSWITCH is provisioned with besides agents:
+// carrier gateways and inbound numbers.
+type PBXStore interface {
+	CreateGateway(ctx context.Context, g Gateway) (Gateway, error)
+	Gateway(ctx context.Context, id GatewayID) (Gateway, error)
+	GatewayByName(ctx context.Context, name string) (Gateway, error)
+	ListGateways(ctx context.Context) ([]Gateway, error)
+	// UpdateGateway replaces every field; an empty Password keeps the
+	// stored one.
+	UpdateGateway(ctx context.Context, g Gateway) (Gateway, error)
+	DeleteGateway(ctx context.Context, id GatewayID) error
+
+	CreateDID(ctx context.Context, d DID) (DID, error)
+	DID(ctx context.Context, number string) (DID, error)
+	ListDIDs(ctx context.Context) ([]DID, error)
+	UpdateDID(ctx context.Context, d DID) (DID, error)
+	DeleteDID(ctx context.Context, number string) error
+}
