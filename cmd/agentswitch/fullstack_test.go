@@ -464,7 +464,9 @@ func TestFullStackModesAbandonManualWarm(t *testing.T) {
 	s.sent(t, "api uuid_transfer "+v.leg("agent")+" m:^:bridge:{origination_uuid="+v.leg("lead")+",originate_timeout=30,origination_caller_id_number=+15551230000,agentswitch_call_id="+v.ID+",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550004444^hangup inline")
 
 	// Warm transfer on the manual call: conference the target, then leave.
-	var p struct{ Leg string `json:"leg_id"` }
+	var p struct {
+		Leg string `json:"leg_id"`
+	}
 	alice.must(http.MethodPost, "/calls/"+v.ID+"/parties", map[string]any{"number": "+15550005555"}, 201, &p)
 	waitUntil(t, "leave accepted", func() bool {
 		return alice.do(http.MethodPost, "/calls/"+v.ID+"/leave", nil, nil) == 204
