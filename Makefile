@@ -50,5 +50,9 @@ fuzz:
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./esl/ ./dialer/redisstore/
 
+## e2e: the real-FreeSWITCH tier (AGENTSWITCH_E2E_FREESWITCH=<binary or host:port>)
+e2e:
+	@scripts/e2e.sh
+
 clean:
 	rm -rf bin

@@ -58,6 +58,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		return serve(ctx, cfg, log, stdout)
 	case "sim":
 		return runSim(rest, getenv, stdout, stderr)
+	case "phone":
+		return runPhone(rest, getenv, stdout, stderr)
 	case "user":
 		return runUser(rest, getenv, os.Stdin, stdout, stderr)
 	case "migrate":

@@ -1,0 +1,119 @@
+package sqlitestore
+
+import (
+	"testing"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+func TestGateways(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	g := must[dialer.Gateway](t)(s.CreateGateway(ctx, dialer.Gateway{
+		Name: "carrier-a", Proxy: "sip.carrier.example:5060", Username: "acct1", Password: "p@ss word!",
+		Register: true, Enabled: true,
+	}))
+	if g.ID == 0 || g.Transport != "udp" || g.ExpireSeconds != 600 || !g.CreatedAt.Equal(t0) || g.Password != "p@ss word!" {
+		t.Fatalf("created %+v", g)
+	}
+	if got := must[dialer.Gateway](t)(s.GatewayByName(ctx, "carrier-a")); got != g {
+		t.Fatalf("by name %+v", got)
+	}
+	if got := must[dialer.Gateway](t)(s.Gateway(ctx, g.ID)); got != g {
+		t.Fatalf("by id %+v", got)
+	}
+
+	_, err := s.CreateGateway(ctx, dialer.Gateway{Name: "carrier-a", Proxy: "10.0.0.1"})
+	wantErr(t, err, dialer.ErrConflict)
+	for field, bad := range map[string]dialer.Gateway{
+		"name":           {Name: "Bad Name", Proxy: "h"},
+		"proxy":          {Name: "x", Proxy: "h:0"},
+		"register":       {Name: "x", Proxy: "h", Register: true},
+		"transport":      {Name: "x", Proxy: "h", Transport: "sctp"},
+		"username":       {Name: "x", Proxy: "h", Username: "a@b"},
+		"password":       {Name: "x", Proxy: "h", Password: "line\nbreak"},
+		"expire_seconds": {Name: "x", Proxy: "h", ExpireSeconds: 5},
+		"ping_seconds":   {Name: "x", Proxy: "h", PingSeconds: -1},
+		"from_domain":    {Name: "x", Proxy: "h", FromDomain: "a b"},
+	} {
+		_, err := s.CreateGateway(ctx, bad)
+		wantField(t, err, field)
+	}
+
+	// An empty password keeps the stored one.
+	g.Proxy, g.Password, g.PingSeconds = "10.0.0.2:5080", "", 30
+	up := must[dialer.Gateway](t)(s.UpdateGateway(ctx, g))
+	if up.Proxy != "10.0.0.2:5080" || up.Password != "p@ss word!" || up.PingSeconds != 30 {
+		t.Fatalf("updated %+v", up)
+	}
+	_, err = s.UpdateGateway(ctx, dialer.Gateway{ID: 999, Name: "y", Proxy: "h"})
+	wantErr(t, err, dialer.ErrNotFound)
+
+	must[dialer.Gateway](t)(s.CreateGateway(ctx, dialer.Gateway{Name: "b-trunk", Proxy: "192.0.2.7"}))
+	l := must[[]dialer.Gateway](t)(s.ListGateways(ctx))
+	if len(l) != 2 || l[0].Name != "b-trunk" || l[1].Name != "carrier-a" {
+		t.Fatalf("list %+v", l)
+	}
+	if err := s.DeleteGateway(ctx, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, s.DeleteGateway(ctx, g.ID), dialer.ErrNotFound)
+	_, err = s.GatewayByName(ctx, "carrier-a")
+	wantErr(t, err, dialer.ErrNotFound)
+}
+
+// A constraint the Go validation would also catch still holds in SQL.
+func TestGatewayRegisterNeedsCredentialsInSQL(t *testing.T) {
+	s := newStore(t)
+	_, err := s.w.ExecContext(t.Context(), `INSERT INTO gateways (name, proxy, register, created_at, updated_at) VALUES ('x', 'h', 1, 0, 0)`)
+	wantField(t, mapErr(err, "insert", false), "register")
+}
+
+func TestDIDs(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	c := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "INBOUND", DialMode: dialer.DialPreview, MaxAttempts: 1}))
+	d := must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: "+15551230000", Name: "Sales line", Queue: "sales", Campaign: c.ID, Enabled: true}))
+	if d.Number != "+15551230000" || d.Queue != "sales" || d.Campaign != c.ID || !d.Enabled || !d.CreatedAt.Equal(t0) {
+		t.Fatalf("created %+v", d)
+	}
+	if got := must[dialer.DID](t)(s.DID(ctx, "+15551230000")); got != d {
+		t.Fatalf("read %+v", got)
+	}
+	_, err := s.CreateDID(ctx, dialer.DID{Number: "+15551230000"})
+	wantErr(t, err, dialer.ErrConflict)
+	for field, bad := range map[string]dialer.DID{
+		"number": {Number: "15551230000"},
+		"queue":  {Number: "+15551230001", Queue: "Sales Team"},
+	} {
+		_, err := s.CreateDID(ctx, bad)
+		wantField(t, err, field)
+	}
+	_, err = s.CreateDID(ctx, dialer.DID{Number: "+15551230002", Campaign: 999})
+	wantErr(t, err, dialer.ErrInvalid)
+
+	d.Queue, d.Enabled = "", false
+	up := must[dialer.DID](t)(s.UpdateDID(ctx, d))
+	if up.Queue != "" || up.Enabled {
+		t.Fatalf("updated %+v", up)
+	}
+	_, err = s.UpdateDID(ctx, dialer.DID{Number: "+15550000000"})
+	wantErr(t, err, dialer.ErrNotFound)
+
+	// Deleting the campaign keeps the number, unassigned.
+	if err := s.DeleteCampaign(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := must[dialer.DID](t)(s.DID(ctx, d.Number)); got.Campaign != 0 {
+		t.Fatalf("after campaign delete %+v", got)
+	}
+	must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: "+4930123456"}))
+	l := must[[]dialer.DID](t)(s.ListDIDs(ctx))
+	if len(l) != 2 || l[0].Number != "+15551230000" {
+		t.Fatalf("list %+v", l)
+	}
+	if err := s.DeleteDID(ctx, "+4930123456"); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, s.DeleteDID(ctx, "+4930123456"), dialer.ErrNotFound)
+}

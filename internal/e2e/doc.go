@@ -1,0 +1,25 @@
+// Package e2e runs agentswitch's call flows against a real FreeSWITCH
+// started with pbx-config/, with SIP test phones (internal/sipphone) as
+// agents and leads. It is the opt-in tier: build tag e2e, and
+// AGENTSWITCH_E2E_FREESWITCH naming a FreeSWITCH binary (or the host:port
+// of a running one's event socket); without it every test skips.
+//
+//	AGENTSWITCH_E2E_FREESWITCH=/path/to/bin/freeswitch make e2e
+//
+// With a binary, each run starts FreeSWITCH in a temporary directory with
+// pbx-config/, on free loopback ports, and stops it at the end
+// (AGENTSWITCH_E2E_KEEP=1 keeps the directory and its log). With the
+// address of a running FreeSWITCH started with pbx-config/ and
+// AGENTSWITCH_FS_DOMAIN=pbx.agentswitch.test, also set
+// AGENTSWITCH_E2E_ESL_PASSWORD, AGENTSWITCH_E2E_AGENTS_SIP and
+// AGENTSWITCH_E2E_CARRIERS_SIP (host:port of its profiles),
+// AGENTSWITCH_E2E_RECORDINGS (its recordings directory),
+// AGENTSWITCH_E2E_XML_CURL_SECRET and AGENTSWITCH_E2E_XML_CURL_ADDR (where
+// its AGENTSWITCH_FS_XML_CURL_URL points; default 127.0.0.1:8080).
+//
+// Other knobs: AGENTSWITCH_E2E_FS_LOG_LEVEL (debug for the whole SIP and
+// state machine story), AGENTSWITCH_E2E_P2_CALLS and AGENTSWITCH_E2E_P2_OUT
+// (the P2 measurement), AGENTSWITCH_E2E_CAPTURE (write the ESL transcript of
+// TestCaptureBridgeOnAnswer there), AGENTSWITCH_E2E_XMLCURL_DUMP (write the
+// xml_curl request bodies FreeSWITCH sends there).
+package e2e

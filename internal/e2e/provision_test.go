@@ -1,0 +1,127 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/pbxnames"
+	"github.com/agentswitch/agentswitch/internal/sipphone"
+	"github.com/agentswitch/agentswitch/pbx"
+)
+
+// An agent that exists only in the database registers with digest auth:
+// FreeSWITCH fetched the a1-hash over xml_curl.
+func TestProvisionedAgentRegisters(t *testing.T) {
+	e := env(t)
+	ctx := t.Context()
+	before := e.xmlCount.count(func(r xmlRequest) bool { return r.Section == "directory" && r.User == "2101" })
+	mark := e.rec.mark()
+	p := e.agent(t, "2101", 0)
+	if on, _, err := p.Registered(); !on || err != nil {
+		t.Fatalf("registered %v %v", on, err)
+	}
+	ev := e.rec.must(t, ctx, mark, "sofia::register", func(ev *esl.Event) bool {
+		return ev.Subclass() == esl.SubclassRegister && ev.Get("from-user") == "2101"
+	})
+	if ev.Get("profile-name") != pbxnames.ProfileAgents || ev.Get("realm") != domain {
+		t.Fatalf("register event profile %q realm %q", ev.Get("profile-name"), ev.Get("realm"))
+	}
+	if n := e.xmlCount.count(func(r xmlRequest) bool { return r.Section == "directory" && r.User == "2101" }); n <= before {
+		t.Fatal("FreeSWITCH did not ask the service for the user")
+	}
+	cmd, _ := esl.SofiaRegistrationsCmd(pbxnames.ProfileAgents)
+	out, err := e.client.API(ctx, "", cmd)
+	if err != nil || !strings.Contains(out, "2101@"+domain) {
+		t.Fatalf("sofia status reg: %v\n%s", err, out)
+	}
+
+	// The wrong password is refused.
+	if _, err := sipphone.Start(ctx, sipphone.Config{User: "2101", Password: "not-the-password", Domain: domain, Registrar: e.agentsSIP}); err == nil {
+		t.Fatal("wrong password registered")
+	}
+	// A disabled agent is not served, so it cannot register.
+	a, err := e.store.AgentByExtension(ctx, "2101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Disabled = true
+	if _, err := e.store.UpdateAgent(ctx, a, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := pbx.Reload(ctx, e.client, pbx.Change{Agents: []pbx.AgentChange{{Extension: "2101", Domain: domain, Unregister: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Register(ctx); err == nil {
+		t.Fatal("disabled agent registered")
+	}
+}
+
+// A gateway served from the database appears in sofia status after a
+// reload, and leaves after it is deleted.
+func TestGatewayFromDatabase(t *testing.T) {
+	e := env(t)
+	ctx := t.Context()
+	g, err := e.store.CreateGateway(ctx, dialer.Gateway{Name: "carrier-x", Proxy: "127.0.0.1:5999", Username: "acct", Password: "pw", Enabled: true, PingSeconds: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pbx.Reload(ctx, e.client, pbx.Change{Gateways: []string{g.Name}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.client.API(ctx, "", esl.SofiaStatusCmd())
+	if err != nil || !strings.Contains(out, pbxnames.ProfileCarriers+"::carrier-x") {
+		t.Fatalf("sofia status: %v\n%s", err, out)
+	}
+	cmd, _ := esl.SofiaGatewayStatusCmd("carrier-x")
+	out, err = e.client.API(ctx, "", cmd)
+	if err != nil || !strings.Contains(out, "127.0.0.1:5999") || !strings.Contains(out, "acct") {
+		t.Fatalf("sofia status gateway: %v\n%s", err, out)
+	}
+	t.Logf("sofia status gateway carrier-x:\n%s", out)
+
+	// A change is read back: kill, then rescan.
+	g.Proxy = "127.0.0.1:5998"
+	if _, err := e.store.UpdateGateway(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := pbx.Reload(ctx, e.client, pbx.Change{Gateways: []string{g.Name}}); err != nil {
+		t.Fatal(err)
+	}
+	waitCond(t, 10*time.Second, "gateway proxy updated", func() bool {
+		out, _ := e.client.API(ctx, "", cmd)
+		return strings.Contains(out, "127.0.0.1:5998")
+	})
+
+	if err := e.store.DeleteGateway(ctx, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := pbx.Reload(ctx, e.client, pbx.Change{Gateways: []string{g.Name}}); err != nil {
+		t.Fatal(err)
+	}
+	waitCond(t, 10*time.Second, "gateway removed", func() bool {
+		out, _ := e.client.API(ctx, "", esl.SofiaStatusCmd())
+		return !strings.Contains(out, "carrier-x")
+	})
+}
+
+// waitCond polls cond (for state only readable by asking FreeSWITCH).
+func waitCond(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}

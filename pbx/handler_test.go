@@ -1,0 +1,387 @@
+package pbx
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/internal/pbxnames"
+)
+
+const secret = "s3cret-xml"
+
+type fakeStore struct {
+	agents   map[string]dialer.Agent
+	gateways []dialer.Gateway
+	dids     map[string]dialer.DID
+	err      error
+}
+
+func (f *fakeStore) AgentByExtension(_ context.Context, ext string) (dialer.Agent, error) {
+	if f.err != nil {
+		return dialer.Agent{}, f.err
+	}
+	a, ok := f.agents[ext]
+	if !ok {
+		return dialer.Agent{}, dialer.ErrNotFound
+	}
+	return a, nil
+}
+
+func (f *fakeStore) ListGateways(context.Context) ([]dialer.Gateway, error) {
+	return f.gateways, f.err
+}
+
+func (f *fakeStore) DID(_ context.Context, number string) (dialer.DID, error) {
+	if f.err != nil {
+		return dialer.DID{}, f.err
+	}
+	d, ok := f.dids[number]
+	if !ok {
+		return dialer.DID{}, dialer.ErrNotFound
+	}
+	return d, nil
+}
+
+func newStore() *fakeStore {
+	return &fakeStore{
+		agents: map[string]dialer.Agent{
+			"1001": {ID: 42, Extension: "1001", Realm: "pbx.example.com", SIPA1Hash: dialer.SIPA1("1001", "pbx.example.com", "pw-1001-x")},
+			"1002": {ID: 43, Extension: "1002", Realm: "pbx.example.com", SIPA1Hash: dialer.SIPA1("1002", "pbx.example.com", "pw"), Disabled: true},
+		},
+		gateways: []dialer.Gateway{
+			{Name: "carrier-a", Proxy: "sip.carrier.example:5060", Username: "acct", Password: `p"<&>'w`, Register: true, Transport: "udp", ExpireSeconds: 600, PingSeconds: 30, Enabled: true},
+			{Name: "off", Proxy: "10.0.0.9", Transport: "udp", ExpireSeconds: 600},
+		},
+		dids: map[string]dialer.DID{
+			"+15551230000": {Number: "+15551230000", Queue: "sales", Campaign: 7, Enabled: true},
+			"+15551230001": {Number: "+15551230001"},
+		},
+	}
+}
+
+// post sends a form as mod_xml_curl does.
+func post(t *testing.T, h http.Handler, form url.Values, user, pass string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, pbxnames.XMLCurlPath, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if user != "" || pass != "" {
+		r.SetBasicAuth(user, pass)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// node is a generic XML element tree for assertions.
+type node struct {
+	XMLName xml.Name
+	Attrs   []xml.Attr `xml:",any,attr"`
+	Nodes   []node     `xml:",any"`
+}
+
+func (n node) attr(name string) string {
+	for _, a := range n.Attrs {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// find returns every element reached by the path of element names.
+func (n node) find(path ...string) []node {
+	if len(path) == 0 {
+		return []node{n}
+	}
+	var out []node
+	for _, c := range n.Nodes {
+		if c.XMLName.Local == path[0] {
+			out = append(out, c.find(path[1:]...)...)
+		}
+	}
+	return out
+}
+
+func parseDoc(t *testing.T, body []byte) node {
+	t.Helper()
+	var doc node
+	if err := xml.Unmarshal(body, &doc); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, body)
+	}
+	if doc.XMLName.Local != "document" || doc.attr("type") != "freeswitch/xml" {
+		t.Fatalf("not a FreeSWITCH document:\n%s", body)
+	}
+	return doc
+}
+
+func isNotFound(t *testing.T, w *httptest.ResponseRecorder) bool {
+	t.Helper()
+	if w.Code != 200 {
+		t.Fatalf("status %d", w.Code)
+	}
+	doc := parseDoc(t, w.Body.Bytes())
+	r := doc.find("section", "result")
+	return len(r) == 1 && r[0].attr("status") == "not found"
+}
+
+func params(n node) map[string]string {
+	out := map[string]string{}
+	for _, p := range n.Nodes {
+		out[p.attr("name")] = p.attr("value")
+	}
+	return out
+}
+
+func TestAuth(t *testing.T) {
+	h := NewHandler(newStore(), secret)
+	form := url.Values{"section": {"directory"}, "user": {"1001"}, "domain": {"pbx.example.com"}}
+	for name, c := range map[string]struct{ user, pass string }{
+		"none":         {"", ""},
+		"wrong secret": {pbxnames.XMLCurlUser, "nope"},
+		"wrong user":   {"admin", secret},
+	} {
+		if w := post(t, h, form, c.user, c.pass); w.Code != http.StatusUnauthorized {
+			t.Errorf("%s: %d", name, w.Code)
+		}
+	}
+	// An empty secret refuses everyone, even a request with an empty password.
+	if w := post(t, NewHandler(newStore(), ""), form, pbxnames.XMLCurlUser, ""); w.Code != http.StatusUnauthorized {
+		t.Errorf("empty secret: %d", w.Code)
+	}
+	r := httptest.NewRequest(http.MethodGet, pbxnames.XMLCurlPath, nil)
+	r.SetBasicAuth(pbxnames.XMLCurlUser, secret)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET: %d", w.Code)
+	}
+}
+
+// testdata/*.form are request bodies FreeSWITCH 1.11 sent to this
+// handler in the e2e tier (REGISTER auth, user/ originate, gateways,
+// dialplan of a DID).
+func loadForm(t *testing.T, name string) url.Values {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := url.ParseQuery(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestDirectoryUser(t *testing.T) {
+	h := NewHandler(newStore(), secret)
+	for _, name := range []string{"directory-sip_auth.form", "directory-user_call.form"} {
+		form := loadForm(t, name)
+		// The captured requests were for another agent and domain.
+		form.Set("user", "1001")
+		form.Set("domain", "pbx.example.com")
+		w := post(t, h, form, pbxnames.XMLCurlUser, secret)
+		if w.Code != 200 || w.Header().Get("Content-Type") != "text/xml" {
+			t.Fatalf("%s: %d %s", name, w.Code, w.Header().Get("Content-Type"))
+		}
+		doc := parseDoc(t, w.Body.Bytes())
+		dom := doc.find("section", "domain")
+		if len(dom) != 1 || dom[0].attr("name") != "pbx.example.com" {
+			t.Fatalf("%s: domain %+v", name, dom)
+		}
+		if ds := params(dom[0].find("params")[0])["dial-string"]; !strings.Contains(ds, "sofia_contact(*/${dialed_user}@${dialed_domain})") {
+			t.Fatalf("%s: dial-string %q", name, ds)
+		}
+		users := dom[0].find("users", "user")
+		if len(users) != 1 || users[0].attr("id") != "1001" {
+			t.Fatalf("%s: users %+v", name, users)
+		}
+		p := params(users[0].find("params")[0])
+		if p["a1-hash"] != dialer.SIPA1("1001", "pbx.example.com", "pw-1001-x") || p["password"] != "" {
+			t.Fatalf("%s: params %v", name, p)
+		}
+		vars := params(users[0].find("variables")[0])
+		if vars["user_context"] != pbxnames.ContextAgents || vars[pbxnames.VarAgentID] != "42" {
+			t.Fatalf("%s: variables %v", name, vars)
+		}
+	}
+}
+
+func TestDirectoryNotOurs(t *testing.T) {
+	store := newStore()
+	h := NewHandler(store, secret)
+	base := url.Values{"section": {"directory"}, "action": {"sip_auth"}}
+	for name, f := range map[string][2]string{
+		"unknown":        {"1999", "pbx.example.com"},
+		"disabled":       {"1002", "pbx.example.com"},
+		"other realm":    {"1001", "other.example.com"},
+		"not an agent":   {"alice", "pbx.example.com"},
+		"no user":        {"", "pbx.example.com"},
+		"domain only":    {"", ""},
+		"injection-ish":  {"1001\n", "pbx.example.com"},
+		"upper realm ok": {"1001", "PBX.example.com"},
+	} {
+		form := url.Values{}
+		for k, v := range base {
+			form[k] = v
+		}
+		form.Set("user", f[0])
+		form.Set("domain", f[1])
+		nf := isNotFound(t, post(t, h, form, pbxnames.XMLCurlUser, secret))
+		if want := name != "upper realm ok"; nf != want {
+			t.Errorf("%s: not found = %v", name, nf)
+		}
+	}
+	// Other sections are not ours either.
+	if !isNotFound(t, post(t, h, url.Values{"section": {"configuration"}, "key_value": {"sofia.conf"}}, pbxnames.XMLCurlUser, secret)) {
+		t.Error("configuration answered")
+	}
+	// A store failure is a 500: FreeSWITCH falls back, the log says why.
+	store.err = errors.New("database is locked")
+	if w := post(t, h, url.Values{"section": {"directory"}, "user": {"1001"}, "domain": {"pbx.example.com"}}, pbxnames.XMLCurlUser, secret); w.Code != 500 {
+		t.Errorf("store error: %d", w.Code)
+	}
+}
+
+func TestGateways(t *testing.T) {
+	h := NewHandler(newStore(), secret)
+	form := loadForm(t, "directory-gateways.form")
+	if form.Get("purpose") != "gateways" || form.Get("profile") != pbxnames.ProfileCarriers {
+		t.Fatalf("capture: %v", form)
+	}
+	w := post(t, h, form, pbxnames.XMLCurlUser, secret)
+	doc := parseDoc(t, w.Body.Bytes())
+	dom := doc.find("section", "domain")
+	if len(dom) != 1 || dom[0].attr("name") != form.Get("key_value") {
+		t.Fatalf("domain %+v", dom)
+	}
+	gws := dom[0].find("groups", "group", "users", "user", "gateways", "gateway")
+	if len(gws) != 1 || gws[0].attr("name") != "carrier-a" {
+		t.Fatalf("gateways %+v (disabled ones must be left out)", gws)
+	}
+	p := params(node{Nodes: gws[0].Nodes})
+	want := map[string]string{
+		"proxy": "sip.carrier.example:5060", "username": "acct", "password": `p"<&>'w`, "register": "true",
+		"register-transport": "udp", "expire-seconds": "600", "ping": "30", "caller-id-in-from": "true",
+		"context": pbxnames.ContextInbound,
+	}
+	for k, v := range want {
+		if p[k] != v {
+			t.Errorf("param %s = %q, want %q", k, p[k], v)
+		}
+	}
+	if _, ok := p["realm"]; ok {
+		t.Error("empty realm sent")
+	}
+	// The password's quote and angle brackets arrive escaped.
+	if strings.Contains(w.Body.String(), `p"<&>'w`) {
+		t.Error("password not escaped")
+	}
+	// Gateways are only for the carriers' profile.
+	form.Set("profile", pbxnames.ProfileAgents)
+	if !isNotFound(t, post(t, h, form, pbxnames.XMLCurlUser, secret)) {
+		t.Error("gateways served to the agents' profile")
+	}
+}
+
+func TestDialplanDID(t *testing.T) {
+	h := NewHandler(newStore(), secret)
+	form := loadForm(t, "dialplan-agentswitch_inbound.form")
+	if form.Get("Hunt-Context") != pbxnames.ContextInbound {
+		t.Fatalf("capture: %v", form.Get("Hunt-Context"))
+	}
+	for _, dest := range []string{"15551230000", "+15551230000", "0015551230000"} {
+		form.Set("Hunt-Destination-Number", dest)
+		w := post(t, h, form, pbxnames.XMLCurlUser, secret)
+		doc := parseDoc(t, w.Body.Bytes())
+		ext := doc.find("section", "context", "extension")
+		if len(ext) != 1 || doc.find("section", "context")[0].attr("name") != pbxnames.ContextInbound {
+			t.Fatalf("%s: %s", dest, w.Body)
+		}
+		cond := ext[0].find("condition")[0]
+		if cond.attr("field") != "destination_number" || cond.attr("expression") != "^"+strings.ReplaceAll(dest, "+", `\+`)+"$" {
+			t.Fatalf("%s: condition %+v", dest, cond.Attrs)
+		}
+		var apps []string
+		for _, a := range cond.find("action") {
+			apps = append(apps, a.attr("application")+" "+a.attr("data"))
+		}
+		want := []string{
+			"set " + pbxnames.VarLegRole + "=" + pbxnames.RoleInbound,
+			"set " + pbxnames.VarDID + "=+15551230000",
+			"set " + pbxnames.VarQueue + "=sales",
+			"set " + pbxnames.VarCampaignID + "=7",
+			"answer ", "park ",
+		}
+		if strings.Join(apps, "|") != strings.Join(want, "|") {
+			t.Fatalf("%s: actions\n%v\nwant\n%v", dest, apps, want)
+		}
+	}
+	for name, f := range map[string][2]string{
+		"disabled":      {pbxnames.ContextInbound, "15551230001"},
+		"unknown":       {pbxnames.ContextInbound, "15559999999"},
+		"other context": {pbxnames.ContextAgents, "15551230000"},
+		"not a number":  {pbxnames.ContextInbound, "sales"},
+		"regex chars":   {pbxnames.ContextInbound, "1555.*"},
+	} {
+		form.Set("Hunt-Context", f[0])
+		form.Set("Hunt-Destination-Number", f[1])
+		if !isNotFound(t, post(t, h, form, pbxnames.XMLCurlUser, secret)) {
+			t.Errorf("%s answered", name)
+		}
+	}
+}
+
+// Every name pbxnames declares for the served XML appears in what the
+// handler serves.
+func TestServedNamesAppear(t *testing.T) {
+	h := NewHandler(newStore(), secret)
+	var served strings.Builder
+	for _, f := range []url.Values{
+		{"section": {"directory"}, "user": {"1001"}, "domain": {"pbx.example.com"}},
+		{"section": {"directory"}, "purpose": {"gateways"}, "profile": {pbxnames.ProfileCarriers}, "domain": {"c"}},
+		{"section": {"dialplan"}, "Hunt-Context": {pbxnames.ContextInbound}, "Hunt-Destination-Number": {"15551230000"}},
+	} {
+		w := post(t, h, f, pbxnames.XMLCurlUser, secret)
+		b, _ := io.ReadAll(w.Body)
+		served.Write(b)
+	}
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, filepath.Join("..", "internal", "pbxnames", "names.go"), nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range file.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST || g.Doc == nil || !strings.HasPrefix(g.Doc.Text(), "Names in the XML the service serves") {
+			continue
+		}
+		for _, s := range g.Specs {
+			for _, v := range s.(*ast.ValueSpec).Values {
+				lit, _ := strconv.Unquote(v.(*ast.BasicLit).Value)
+				n++
+				if !strings.Contains(served.String(), lit) {
+					t.Errorf("%q is not in the served XML", lit)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no served names found: the check could not fail")
+	}
+}

@@ -1,0 +1,123 @@
+package pbx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/pbxnames"
+)
+
+// Switch runs api commands on FreeSWITCH nodes; *esl.Client provides it.
+type Switch interface {
+	API(ctx context.Context, node string, cmd esl.Command) (string, error)
+	Nodes() []esl.NodeStatus
+}
+
+var _ Switch = (*esl.Client)(nil)
+
+// Change says what provisioning changed, for Reload.
+type Change struct {
+	// Gateways added, changed or removed, by name. Each is killed (a
+	// gateway sofia does not have is fine), then the carriers' profile is
+	// rescanned, which starts every gateway the service now serves.
+	Gateways []string
+	// Rescan rescans the carriers' profile even with no gateway named: on
+	// connect, since FreeSWITCH may have started before the service could
+	// answer for gateways.
+	Rescan bool
+	// Agents whose directory entry changed.
+	Agents []AgentChange
+}
+
+// AgentChange names an agent's SIP account.
+type AgentChange struct {
+	Extension, Domain string
+	// Unregister drops the phone's registrations (agent deleted, disabled,
+	// or its password changed).
+	Unregister bool
+}
+
+// Reload applies a Change on every connected node: mod_xml_curl's cached
+// entries are flushed, registrations dropped where asked, and gateways
+// killed and rescanned. Every command is built by package esl's validated
+// builders; errors of all nodes are joined.
+func Reload(ctx context.Context, sw Switch, ch Change) error {
+	cmds, err := reloadCommands(ch)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range sw.Nodes() {
+		if !n.Up {
+			errs = append(errs, fmt.Errorf("pbx: reload: node %s is down", n.Name))
+			continue
+		}
+		for _, c := range cmds {
+			reply, err := sw.API(ctx, n.Name, c.cmd)
+			if err != nil && !(c.missingOK && isNoSuchGateway(err)) {
+				errs = append(errs, fmt.Errorf("pbx: reload on %s: %s: %w", n.Name, c.cmd, err))
+				continue
+			}
+			if c.check != nil {
+				if err := c.check(reply); err != nil {
+					errs = append(errs, fmt.Errorf("pbx: reload on %s: %s: %w", n.Name, c.cmd, err))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+type reloadCmd struct {
+	cmd       esl.Command
+	missingOK bool
+	check     func(reply string) error
+}
+
+func reloadCommands(ch Change) ([]reloadCmd, error) {
+	var out []reloadCmd
+	for _, a := range ch.Agents {
+		c, err := esl.XMLFlushCacheCmd(a.Extension, a.Domain)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, reloadCmd{cmd: c})
+		if a.Unregister {
+			c, err := esl.SofiaFlushRegistrationCmd(pbxnames.ProfileAgents, a.Extension, a.Domain)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, reloadCmd{cmd: c})
+		}
+	}
+	for _, g := range ch.Gateways {
+		c, err := esl.SofiaKillGatewayCmd(pbxnames.ProfileCarriers, g)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, reloadCmd{cmd: c, missingOK: true})
+	}
+	if len(ch.Gateways) > 0 || ch.Rescan {
+		c, err := esl.SofiaRescanCmd(pbxnames.ProfileCarriers)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, reloadCmd{cmd: c, check: func(reply string) error {
+			// The reply starts with "Reload XML [...]": rescan reloads the
+			// XML first. Success is a later line.
+			if !strings.Contains(reply, "+OK scan complete") {
+				return fmt.Errorf("%w: %s", esl.ErrCommandFailed, strings.TrimSpace(reply))
+			}
+			return nil
+		}})
+	}
+	return out, nil
+}
+
+func isNoSuchGateway(err error) bool {
+	var re *esl.ReplyError
+	return errors.As(err, &re) && strings.Contains(strings.ToLower(re.Reply), "no such gateway")
+}
