@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 FUZZTIME ?= 10m
 
-.PHONY: run test build deps-run deps-test vet unit fuzz-short fuzz bench e2e clean
+.PHONY: run test build deps-run deps-test vet unit fuzz-short fuzz bench e2e ui clean
 
 ## run: install what is missing, build, and run the service on the embedded defaults
 run: deps-run build
@@ -53,6 +53,13 @@ bench: deps-test
 ## e2e: the real-FreeSWITCH tier (AGENTSWITCH_E2E_FREESWITCH=<binary or host:port>)
 e2e:
 	@scripts/e2e.sh
+
+## ui: refresh the UI's one vendored module (htm + Preact) from agentui/package-lock.json;
+## the UI is plain ES modules served as they are, so there is nothing else to build
+ui:
+	cd agentui && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.lock-installed
+	cp agentui/node_modules/htm/preact/standalone.module.js agentui/static/vendor/htm-preact.js
+	cp agentui/node_modules/htm/LICENSE agentui/static/vendor/LICENSE-htm.txt
 
 clean:
 	rm -rf bin

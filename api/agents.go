@@ -56,6 +56,37 @@ type endpointBody struct {
 	Phone     string `json:"phone"`
 }
 
+// endpoint checks where a phone rings: a SIP extension (empty: the
+// user's own seat) or a number through the gateway. Both reach an
+// originate. An empty phone is refused only when phoneRequired.
+func (s *Server) endpoint(b *endpointBody, phoneRequired bool) (dialer.AgentEndpoint, error) {
+	switch dialer.EndpointKind(b.Kind) {
+	case dialer.EndpointSIP, "":
+		if b.Phone != "" {
+			return dialer.AgentEndpoint{}, fieldErr("endpoint.phone", "only with kind phone")
+		}
+		if b.Extension != "" && !dialer.ValidExtension(b.Extension) {
+			return dialer.AgentEndpoint{}, fieldErr("endpoint.extension", "2-10 digits")
+		}
+		return dialer.AgentEndpoint{Kind: dialer.EndpointSIP, Extension: b.Extension}, nil
+	case dialer.EndpointPhone:
+		if b.Extension != "" {
+			return dialer.AgentEndpoint{}, fieldErr("endpoint.extension", "only with kind sip")
+		}
+		normalize := normalizeOptionalPhone
+		if phoneRequired {
+			normalize = normalizePhone
+		}
+		phone, err := normalize("endpoint.phone", b.Phone, s.opts.DefaultCountry)
+		if err != nil {
+			return dialer.AgentEndpoint{}, err
+		}
+		return dialer.AgentEndpoint{Kind: dialer.EndpointPhone, Phone: phone}, nil
+	default:
+		return dialer.AgentEndpoint{}, fieldErr("endpoint.kind", "sip or phone")
+	}
+}
+
 type agentLoginBody struct {
 	Endpoint *endpointBody `json:"endpoint"`
 	Mode     string        `json:"mode"`
@@ -72,31 +103,15 @@ func (s *Server) loginRequest(p *principal, b agentLoginBody) (dialer.LoginReque
 	if b.Endpoint == nil {
 		return r, nil
 	}
-	switch dialer.EndpointKind(b.Endpoint.Kind) {
-	case dialer.EndpointSIP, "":
-		if b.Endpoint.Phone != "" {
-			return r, fieldErr("endpoint.phone", "only with kind phone")
-		}
-		if b.Endpoint.Extension != "" && !dialer.ValidExtension(b.Endpoint.Extension) {
-			return r, fieldErr("endpoint.extension", "2-10 digits")
-		}
-		if b.Endpoint.Extension != "" && !p.Actor.Role.AtLeast(dialer.RoleSupervisor) &&
-			(p.Seat == nil || b.Endpoint.Extension != p.Seat.Extension) {
-			return r, fieldErr("endpoint.extension", "an agent logs in on its own extension")
-		}
-		r.Endpoint.Extension = b.Endpoint.Extension
-	case dialer.EndpointPhone:
-		if b.Endpoint.Extension != "" {
-			return r, fieldErr("endpoint.extension", "only with kind sip")
-		}
-		phone, err := normalizeOptionalPhone("endpoint.phone", b.Endpoint.Phone, s.opts.DefaultCountry)
-		if err != nil {
-			return r, err
-		}
-		r.Endpoint = dialer.AgentEndpoint{Kind: dialer.EndpointPhone, Phone: phone}
-	default:
-		return r, fieldErr("endpoint.kind", "sip or phone")
+	ep, err := s.endpoint(b.Endpoint, false)
+	if err != nil {
+		return r, err
 	}
+	if ep.Kind == dialer.EndpointSIP && ep.Extension != "" && !p.Actor.Role.AtLeast(dialer.RoleSupervisor) &&
+		(p.Seat == nil || ep.Extension != p.Seat.Extension) {
+		return r, fieldErr("endpoint.extension", "an agent logs in on its own extension")
+	}
+	r.Endpoint = ep
 	return r, nil
 }
 

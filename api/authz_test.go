@@ -44,6 +44,9 @@ func matrixCases(e *testEnv) []mcase {
 			return "/api/v1/agents", fmt.Sprintf(`{"name":"Seat %d","extension":"%d","sip_password":"sip-pass-%d","skills":["sales"]}`, n, 3000+n, n)
 		}},
 		{method: "GET", tmpl: "/agents/:id", access: anyone, owned: true, want: "AgentView", req: fixed("/api/v1/agents/1", "")},
+		{method: "PATCH", tmpl: "/agents/:id", access: admin, req: func(_ *testEnv, n int) (string, string) {
+			return "/api/v1/agents/2", fmt.Sprintf(`{"sip_password":"sip-pass-%d","external_phone":"212 555 %04d"}`, n, 3000+n)
+		}},
 		{method: "POST", tmpl: "/agents/:id/login", access: anyone, owned: true, want: "Login", req: fixed("/api/v1/agents/1/login", `{"endpoint":{"kind":"sip"},"mode":"ring"}`)},
 		{method: "POST", tmpl: "/agents/:id/logout", access: anyone, owned: true, want: "Logout", ok: http.StatusNoContent, req: fixed("/api/v1/agents/1/logout", "")},
 		{method: "POST", tmpl: "/agents/:id/ready", access: anyone, owned: true, want: "SetReady", req: fixed("/api/v1/agents/1/ready", "")},
@@ -69,6 +72,9 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "POST", tmpl: "/calls/:id/parties", access: anyone, owned: true, want: "AddParty", ok: http.StatusCreated, req: fixed(live+"/parties", `{"agent_id":2}`)},
 		{method: "DELETE", tmpl: "/calls/:id/parties/:leg", access: anyone, owned: true, want: "RemoveParty", ok: http.StatusNoContent, req: fixed(live+"/parties/"+string(dialer.NewLegID()), "")},
 		{method: "POST", tmpl: "/calls/:id/disposition", access: anyone, owned: true, want: "Dispose", req: fixed(live+"/disposition", `{"code":"SALE","notes":"ok"}`)},
+		{method: "POST", tmpl: "/calls/:id/monitor", access: supervisor, want: "Monitor", ok: http.StatusCreated, req: fixed(live+"/monitor", `{"mode":"listen","endpoint":{"kind":"sip","extension":"1003"}}`)},
+		{method: "POST", tmpl: "/calls/:id/monitor/:leg", access: supervisor, want: "MonitorMode", ok: http.StatusNoContent, req: fixed(live+"/monitor/"+string(dialer.NewLegID()), `{"mode":"whisper"}`)},
+		{method: "DELETE", tmpl: "/calls/:id/monitor/:leg", access: supervisor, want: "StopMonitor", ok: http.StatusNoContent, req: fixed(live+"/monitor/"+string(dialer.NewLegID()), "")},
 
 		{method: "GET", tmpl: "/dispositions", access: anyone, req: fixed("/api/v1/dispositions", "")},
 		{method: "POST", tmpl: "/dispositions", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
@@ -109,6 +115,30 @@ func matrixCases(e *testEnv) []mcase {
 				e.t.Fatal(err)
 			}
 			return fmt.Sprintf("/api/v1/api-keys/%d", k.ID), ""
+		}},
+
+		{method: "GET", tmpl: "/gateways", access: admin, req: fixed("/api/v1/gateways", "")},
+		{method: "POST", tmpl: "/gateways", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
+			return "/api/v1/gateways", fmt.Sprintf(`{"name":"gw%d","proxy":"sip.carrier.example:5060","username":"acct%d","password":"pw-%d","register":true}`, n, n, n)
+		}},
+		{method: "GET", tmpl: "/gateways/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/gateways/%d", e.addGateway(n).ID), ""
+		}},
+		{method: "PATCH", tmpl: "/gateways/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/gateways/%d", e.addGateway(n).ID), `{"proxy":"10.0.0.2:5080","ping_seconds":30}`
+		}},
+		{method: "DELETE", tmpl: "/gateways/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/gateways/%d", e.addGateway(n).ID), ""
+		}},
+		{method: "GET", tmpl: "/dids", access: admin, req: fixed("/api/v1/dids", "")},
+		{method: "POST", tmpl: "/dids", access: admin, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/dids", fmt.Sprintf(`{"number":"(646) 555-%04d","name":"Line %d","queue":"sales","campaign_id":%d}`, n, n, e.campaign.ID)
+		}},
+		{method: "PATCH", tmpl: "/dids/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/dids/" + e.addDID(n).Number, `{"queue":"support","enabled":false}`
+		}},
+		{method: "DELETE", tmpl: "/dids/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/dids/" + e.addDID(n).Number, ""
 		}},
 
 		// A plain GET is not a WebSocket handshake: a granted request

@@ -34,6 +34,11 @@ type Engine interface {
 	Leave(ctx context.Context, a dialer.Actor, id dialer.CallID) error
 	Dispose(ctx context.Context, a dialer.Actor, id dialer.CallID, r dialer.DispositionRequest) (dialer.Call, error)
 	DialCallback(ctx context.Context, a dialer.Actor, id dialer.CallbackID) (dialer.CallView, error)
+	// Monitor rings a supervisor's phone into the call (listen, whisper or
+	// barge); MonitorMode switches it; StopMonitor hangs it up.
+	Monitor(ctx context.Context, a dialer.Actor, id dialer.CallID, r dialer.MonitorRequest) (dialer.PartyView, error)
+	MonitorMode(ctx context.Context, a dialer.Actor, id dialer.CallID, leg dialer.LegID, mode dialer.MonitorMode) error
+	StopMonitor(ctx context.Context, a dialer.Actor, id dialer.CallID, leg dialer.LegID) error
 	// Subscribe returns the state now and every later event that passes
 	// f; the channel closes when ctx ends.
 	Subscribe(ctx context.Context, f dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error)
@@ -107,6 +112,15 @@ func (noEngine) Dispose(context.Context, dialer.Actor, dialer.CallID, dialer.Dis
 }
 func (noEngine) DialCallback(context.Context, dialer.Actor, dialer.CallbackID) (dialer.CallView, error) {
 	return dialer.CallView{}, dialer.ErrUnavailable
+}
+func (noEngine) Monitor(context.Context, dialer.Actor, dialer.CallID, dialer.MonitorRequest) (dialer.PartyView, error) {
+	return dialer.PartyView{}, dialer.ErrUnavailable
+}
+func (noEngine) MonitorMode(context.Context, dialer.Actor, dialer.CallID, dialer.LegID, dialer.MonitorMode) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) StopMonitor(context.Context, dialer.Actor, dialer.CallID, dialer.LegID) error {
+	return dialer.ErrUnavailable
 }
 func (noEngine) Subscribe(context.Context, dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error) {
 	return dialer.LiveSnapshot{}, nil, dialer.ErrUnavailable

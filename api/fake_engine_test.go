@@ -264,6 +264,42 @@ func (f *fakeEngine) DialCallback(_ context.Context, a dialer.Actor, id dialer.C
 	return dialer.CallView{ID: dialer.NewCallID(), Origin: dialer.OriginCallback, Agent: a.Agent}, nil
 }
 
+func (f *fakeEngine) Monitor(_ context.Context, a dialer.Actor, id dialer.CallID, r dialer.MonitorRequest) (dialer.PartyView, error) {
+	if err := f.callAction("Monitor", a, id, r); err != nil {
+		return dialer.PartyView{}, err
+	}
+	if !a.Role.AtLeast(dialer.RoleSupervisor) {
+		return dialer.PartyView{}, dialer.ErrForbidden
+	}
+	return dialer.PartyView{Leg: dialer.NewLegID(), Role: dialer.LegSupervisor, Number: r.Endpoint.Phone, State: "dialing"}, nil
+}
+
+func (f *fakeEngine) MonitorMode(_ context.Context, a dialer.Actor, id dialer.CallID, leg dialer.LegID, mode dialer.MonitorMode) error {
+	if err := f.callAction("MonitorMode", a, id, monitorArg{leg, mode}); err != nil {
+		return err
+	}
+	if !a.Role.AtLeast(dialer.RoleSupervisor) {
+		return dialer.ErrForbidden
+	}
+	return nil
+}
+
+func (f *fakeEngine) StopMonitor(_ context.Context, a dialer.Actor, id dialer.CallID, leg dialer.LegID) error {
+	if err := f.callAction("StopMonitor", a, id, leg); err != nil {
+		return err
+	}
+	if !a.Role.AtLeast(dialer.RoleSupervisor) {
+		return dialer.ErrForbidden
+	}
+	return nil
+}
+
+// monitorArg is what MonitorMode was asked.
+type monitorArg struct {
+	Leg  dialer.LegID
+	Mode dialer.MonitorMode
+}
+
 func (f *fakeEngine) Subscribe(ctx context.Context, filter dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error) {
 	if err := f.record(engineCall{Method: "Subscribe", Agent: filter.Agent, Arg: filter}); err != nil {
 		return dialer.LiveSnapshot{}, nil, err

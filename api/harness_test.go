@@ -137,7 +137,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	e.eng.setCall(dialer.CallView{ID: e.live2, Agent: 2, Lead: e.lead2.ID, Campaign: e.campaign.ID, State: dialer.LiveConnected, Number: e.lead2.Phone, CreatedAt: t0.Add(time.Second)})
 
 	e.opts = Options{
-		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Sessions: st,
+		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Sessions: st, PBX: st,
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
 	}
 	for _, m := range mods {
@@ -257,6 +257,7 @@ func (e *testEnv) fingerprint() string {
 		"SELECT * FROM dispositions ORDER BY code", "SELECT * FROM callbacks ORDER BY id", "SELECT * FROM calls ORDER BY id",
 		"SELECT * FROM call_legs ORDER BY id", "SELECT * FROM call_events ORDER BY 1, 2", "SELECT * FROM dnc ORDER BY id",
 		"SELECT id, name, role, revoked_at FROM api_keys ORDER BY id", "SELECT * FROM audit_log ORDER BY id",
+		"SELECT * FROM gateways ORDER BY id", "SELECT * FROM dids ORDER BY number",
 	} {
 		rows, err := e.ro.QueryContext(e.t.Context(), q)
 		if err != nil {

@@ -59,6 +59,9 @@ func numberFields(e *testEnv) []struct{ method, path, field, body string } {
 		{"POST", "/api/v1/leads", "phone2", `{"campaign_id":1,"phone":"2125550177","phone2":%s}`},
 		{"POST", "/api/v1/agents", "external_phone", `{"name":"X","extension":"4000","sip_password":"sip-pass-9","external_phone":%s}`},
 		{"POST", "/api/v1/campaigns", "caller_id", `{"name":"C","dial_mode":"preview","caller_id":%s}`},
+		{"PATCH", "/api/v1/agents/2", "external_phone", `{"external_phone":%s}`},
+		{"POST", "/api/v1/dids", "number", `{"number":%s}`},
+		{"POST", live + "/monitor", "endpoint.phone", `{"endpoint":{"kind":"phone","phone":%s}}`},
 	}
 }
 
@@ -78,7 +81,8 @@ func TestBadNumbersRefused(t *testing.T) {
 			body := fmt.Sprintf(f.body, q)
 			e.eng.reset()
 			who := e.agent1
-			if strings.HasPrefix(f.path, "/api/v1/leads") || f.path == "/api/v1/agents" || f.path == "/api/v1/campaigns" || f.path == "/api/v1/calls" {
+			if strings.HasPrefix(f.path, "/api/v1/leads") || f.path == "/api/v1/agents" || f.path == "/api/v1/campaigns" || f.path == "/api/v1/calls" ||
+				f.method == "PATCH" || f.path == "/api/v1/dids" || strings.HasSuffix(f.path, "/monitor") {
 				who = e.admin
 			}
 			rec := e.do(who, f.method, f.path, body)
@@ -181,6 +185,64 @@ func TestBadInputRefused(t *testing.T) {
 		{e.admin, "POST", "/api/v1/api-keys", `{"name":"k","role":"agent","expires_at":"2020-01-01T00:00:00Z"}`, 400, "expires_at"},
 		{e.admin, "POST", "/api/v1/users", `{"username":"eve","role":"agent","password":"` + strings.Repeat("p", 73) + `"}`, 400, "password"},
 		{e.agent1, "POST", "/api/v1/agents/1/dial", `{"number":"` + strings.Repeat("1", 2<<20) + `"}`, 413, "body"},
+
+		{e.sup, "POST", live + "/monitor", `{"mode":"spy"}`, 400, "mode"},
+		{e.sup, "POST", live + "/monitor", `{"mode":"LISTEN"}`, 400, "mode"},
+		{e.sup, "POST", live + "/monitor", `{"modus":"listen"}`, 400, "modus"},
+		{e.sup, "POST", live + "/monitor", `{"endpoint":{"kind":"sip","extension":"1003","uri":"sip:x"}}`, 400, "uri"},
+		{e.sup, "POST", live + "/monitor", `{"endpoint":{"kind":"sip","extension":"1"}}`, 400, "endpoint.extension"},
+		{e.sup, "POST", live + "/monitor", `{"endpoint":{"kind":"sip","phone":"2125550100"}}`, 400, "endpoint.phone"},
+		{e.sup, "POST", live + "/monitor", `{"endpoint":{"kind":"phone","extension":"1003"}}`, 400, "endpoint.extension"},
+		{e.sup, "POST", live + "/monitor", `{"endpoint":{"kind":"phone"}}`, 400, "endpoint.phone"},
+		{e.sup, "POST", live + "/monitor", `{"endpoint":{"kind":"pigeon"}}`, 400, "endpoint.kind"},
+		{e.sup, "POST", live + "/monitor", `{"endpoint":"1003"}`, 400, "endpoint"},
+		{e.sup, "POST", live + "/monitor", ``, 400, "body"},
+		{e.sup, "POST", "/api/v1/calls/x/monitor", `{}`, 400, "id"},
+		{e.sup, "POST", live + "/monitor/leg1", `{"mode":"barge"}`, 400, "leg"},
+		{e.sup, "POST", live + "/monitor/" + string(dialer.NewLegID()), `{}`, 400, "mode"},
+		{e.sup, "POST", live + "/monitor/" + string(dialer.NewLegID()), `{"mode":"barge","extra":1}`, 400, "extra"},
+		{e.sup, "DELETE", live + "/monitor/not-a-leg", ``, 400, "leg"},
+
+		{e.admin, "PATCH", "/api/v1/agents/x", `{}`, 400, "id"},
+		{e.admin, "PATCH", "/api/v1/agents/2", `{"sip_a1_hash":"00"}`, 400, "sip_a1_hash"},
+		{e.admin, "PATCH", "/api/v1/agents/2", `{"realm":"evil.example"}`, 400, "realm"},
+		{e.admin, "PATCH", "/api/v1/agents/2", `{"sip_password":"short"}`, 400, "sip_password"},
+		{e.admin, "PATCH", "/api/v1/agents/2", `{"extension":"2002"}`, 400, "sip_password"},
+		{e.admin, "PATCH", "/api/v1/agents/2", `{"extension":"1001","sip_password":"sip-pass-9"}`, 409, "extension"},
+		{e.admin, "PATCH", "/api/v1/agents/2", `{"mode":"nailed"}`, 400, "mode"},
+		{e.admin, "PATCH", "/api/v1/agents/2", `{"disabled":"yes"}`, 400, "disabled"},
+		{e.admin, "PATCH", "/api/v1/agents/2", `{"name":""}`, 400, "name"},
+
+		{e.admin, "POST", "/api/v1/gateways", `{"proxy":"sip.carrier.example"}`, 400, "name"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw"}`, 400, "proxy"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"Carrier","proxy":"sip.carrier.example"}`, 400, "name"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"_all_","proxy":"sip.carrier.example"}`, 400, "name"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw","proxy":"sip.carrier.example:99999"}`, 400, "proxy"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw","proxy":"sip.carrier.example","register":true}`, 400, "register"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw","proxy":"sip.carrier.example","transport":"sctp"}`, 400, "transport"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw","proxy":"sip.carrier.example","expire_seconds":5}`, 400, "expire_seconds"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw","proxy":"sip.carrier.example","ping_seconds":-1}`, 400, "ping_seconds"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw","proxy":"sip.carrier.example","password":"` + strings.Repeat("p", 129) + `"}`, 400, "password"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw","proxy":"sip.carrier.example","password":"pässword"}`, 400, "password"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw","proxy":"sip.carrier.example","id":7}`, 400, "id"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw","proxy":"sip.carrier.example","has_password":true}`, 400, "has_password"},
+		{e.admin, "POST", "/api/v1/gateways", `{"name":"gw","proxy":"sip.carrier.example","expire_seconds":"600"}`, 400, "expire_seconds"},
+		{e.admin, "GET", "/api/v1/gateways/0", ``, 400, "id"},
+		{e.admin, "GET", "/api/v1/gateways/99", ``, 404, ""},
+		{e.admin, "PATCH", "/api/v1/gateways/99", `{}`, 404, ""},
+		{e.admin, "DELETE", "/api/v1/gateways/x", ``, 400, "id"},
+
+		{e.admin, "POST", "/api/v1/dids", `{}`, 400, "number"},
+		{e.admin, "POST", "/api/v1/dids", `{"number":"2125550100","queue":"Sales Team"}`, 400, "queue"},
+		{e.admin, "POST", "/api/v1/dids", `{"number":"2125550100","campaign_id":99}`, 400, "campaign_id"},
+		{e.admin, "POST", "/api/v1/dids", `{"number":"2125550100","campaign_id":-1}`, 400, "campaign_id"},
+		{e.admin, "POST", "/api/v1/dids", `{"number":"2125550100","name":"` + strings.Repeat("n", 129) + `"}`, 400, "name"},
+		{e.admin, "POST", "/api/v1/dids", `{"number":"2125550100","agent_id":1}`, 400, "agent_id"},
+		{e.admin, "PATCH", "/api/v1/dids/abc", `{}`, 400, "id"},
+		{e.admin, "PATCH", "/api/v1/dids/+1%0A2125550100", `{}`, 400, "id"},
+		{e.admin, "PATCH", "/api/v1/dids/+12125550100", `{"number":"+12125550101"}`, 400, "number"},
+		{e.admin, "PATCH", "/api/v1/dids/+12125550100", `{}`, 404, ""},
+		{e.admin, "DELETE", "/api/v1/dids/+12125550100", ``, 404, ""},
 	}
 	before := e.fingerprint()
 	for _, c := range cases {

@@ -80,6 +80,9 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	registered := map[string]bool{}
 	param := regexp.MustCompile(`:([a-z_]+)`)
 	for _, r := range e.srv.Echo().Routes() {
+		if r.Name == uiRoute {
+			continue
+		}
 		registered[strings.ToLower(r.Method)+" "+param.ReplaceAllString(r.Path, "{$1}")] = true
 	}
 	open := map[string]bool{"get /healthz": true}

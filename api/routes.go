@@ -71,6 +71,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/agents", supervisor, s.listAgents},
 		{http.MethodPost, "/agents", admin, s.createAgent},
 		{http.MethodGet, "/agents/:id", anyone, s.getAgent},
+		{http.MethodPatch, "/agents/:id", admin, s.patchAgent},
 		{http.MethodPost, "/agents/:id/login", anyone, s.agentLogin},
 		{http.MethodPost, "/agents/:id/logout", anyone, s.agentLogout},
 		{http.MethodPost, "/agents/:id/ready", anyone, s.agentReady},
@@ -96,6 +97,9 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/calls/:id/parties", anyone, s.callAddParty},
 		{http.MethodDelete, "/calls/:id/parties/:leg", anyone, s.callRemoveParty},
 		{http.MethodPost, "/calls/:id/disposition", anyone, s.callDispose},
+		{http.MethodPost, "/calls/:id/monitor", supervisor, s.callMonitor},
+		{http.MethodPost, "/calls/:id/monitor/:leg", supervisor, s.callMonitorMode},
+		{http.MethodDelete, "/calls/:id/monitor/:leg", supervisor, s.callStopMonitor},
 
 		{http.MethodGet, "/dispositions", anyone, s.listDispositions},
 		{http.MethodPost, "/dispositions", admin, s.createDisposition},
@@ -117,6 +121,16 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api-keys", admin, s.listAPIKeys},
 		{http.MethodPost, "/api-keys", admin, s.createAPIKey},
 		{http.MethodDelete, "/api-keys/:id", admin, s.revokeAPIKey},
+
+		{http.MethodGet, "/gateways", admin, s.listGateways},
+		{http.MethodPost, "/gateways", admin, s.createGateway},
+		{http.MethodGet, "/gateways/:id", admin, s.getGateway},
+		{http.MethodPatch, "/gateways/:id", admin, s.patchGateway},
+		{http.MethodDelete, "/gateways/:id", admin, s.deleteGateway},
+		{http.MethodGet, "/dids", admin, s.listDIDs},
+		{http.MethodPost, "/dids", admin, s.createDID},
+		{http.MethodPatch, "/dids/:id", admin, s.patchDID},
+		{http.MethodDelete, "/dids/:id", admin, s.deleteDID},
 
 		{http.MethodGet, "/stream", anyone, s.stream},
 	}

@@ -18,7 +18,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/agentswitch/agentswitch/agentui"
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/pbx"
 )
 
 // Check reports one dependency's health: details to show, or an error.
@@ -40,6 +42,14 @@ type Options struct {
 	Calls     dialer.CallLog
 	Audit     dialer.AuditLog
 	Sessions  dialer.SessionStore
+	// PBX holds gateways and DIDs; without it their routes answer 503.
+	PBX dialer.PBXStore
+	// Switch is told about provisioning changes (pbx.Reload); nil when
+	// this service does not provision a FreeSWITCH, and changes answer
+	// reload "skipped".
+	Switch pbx.Switch
+	// ReloadTimeout bounds one reload on every node (default 10s).
+	ReloadTimeout time.Duration
 
 	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
 	// a country code; "" requires +<country code>.
@@ -186,7 +196,22 @@ func New(opts Options) *Server {
 	e.Use(s.recoverPanics)
 	e.GET("/healthz", s.healthz)
 	s.register()
+	s.mountUI()
 	return s
+}
+
+// uiRoute names the web UI's routes, which are pages and files rather
+// than API operations (the OpenAPI file leaves them out).
+const uiRoute = "ui"
+
+// mountUI serves the agent workspace: index.html on the UI's own paths
+// (so that a reload lands on the same screen) and its files.
+func (s *Server) mountUI() {
+	h := echo.WrapHandler(agentui.Handler())
+	for _, p := range agentui.Pages {
+		s.e.GET(p, h).Name = uiRoute
+	}
+	s.e.GET(agentui.AssetsPrefix+"*", h).Name = uiRoute
 }
 
 // Echo exposes the router so other parts can register their routes.

@@ -48,6 +48,9 @@ type (
 	}
 	timerMsg   struct{ name string }
 	switchLost struct{ cause string }
+	// switchCheck: after a reconnect the call's legs were not listed; ask
+	// the switch whether the lead still exists.
+	switchCheck struct{}
 )
 
 // call is one live call, run by its own goroutine: everything that happens
@@ -91,6 +94,7 @@ type call struct {
 	recording      bool
 	recPath        string
 	consentPending bool
+	musicOn        bool // an inbound caller hears waiting music
 	room           string
 	bridgingOut    *leg // the leg a bridge application is dialing
 	abandon        *time.Timer
@@ -191,7 +195,10 @@ func (c *call) handle(m any) {
 		c.onEvent(ctx, m)
 	case jobResult:
 		l := c.legByID(m.leg)
-		if l == nil || m.err == nil || l.state == "gone" {
+		// A leg bridged on its CHANNEL_ANSWER, before its originate reported,
+		// makes FreeSWITCH report the job as ORIGINATOR_CANCEL: for a leg
+		// already answered, the channel's own events are the truth.
+		if l == nil || m.err == nil || l.state == "gone" || l.state == "up" {
 			return
 		}
 		var oe *esl.OriginateError
@@ -217,6 +224,16 @@ func (c *call) handle(m any) {
 				c.reserve(ctx)
 			}
 		}
+	case switchCheck:
+		if c.done || c.leadLeg == nil || c.leadLeg.state == "gone" {
+			return
+		}
+		ok, err := c.e.sw.Exists(ctx, string(c.leadLeg.id))
+		if err != nil || ok {
+			return
+		}
+		c.log.Warn("the lead's channel is gone after a reconnect: ending the call")
+		c.handle(switchLost{cause: "NORMAL_TEMPORARY_FAILURE"})
 	case switchLost:
 		// The switch restarted (or lost the channels): every leg is gone.
 		for _, l := range c.legs {
@@ -321,24 +338,6 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 			c.legEnded(ctx, target)
 			c.feed(ctx, callInput{kind: inFailed, role: target.role})
 		}
-	case esl.EventChannelHold:
-		if !c.held {
-			c.held, c.holdStart = true, c.e.now()
-			c.progress(CallProgress{Kind: "hold", Leg: l.id})
-			c.emit(EvCallHeld)
-		}
-	case esl.EventChannelUnhold:
-		if c.held {
-			c.held = false
-			d := c.e.now().Sub(c.holdStart)
-			if s := c.e.sessionOf(c.agent); s != nil {
-				s.mu.Lock()
-				s.holdSec += int64(d / time.Second)
-				s.mu.Unlock()
-			}
-			c.progress(CallProgress{Kind: "unhold", Leg: l.id, Data: jsonData(map[string]any{"held_ms": d.Milliseconds()})})
-			c.emit(EvCallUnheld)
-		}
 	case esl.EventRecordStart:
 		if !c.recording {
 			c.recording = true
@@ -389,6 +388,29 @@ func (c *call) onConference(ctx context.Context, l *leg, ev *esl.Event) {
 	}
 }
 
+// setHeld records a hold or resume: the timeline, the pushed event, and
+// the agent's hold time.
+func (c *call) setHeld(on bool) {
+	if c.held == on {
+		return
+	}
+	c.held = on
+	if on {
+		c.holdStart = c.e.now()
+		c.progress(CallProgress{Kind: "hold", Leg: c.leadLeg.id})
+		c.emit(EvCallHeld)
+		return
+	}
+	d := c.e.now().Sub(c.holdStart)
+	if s := c.e.session(c.agent); s != nil {
+		s.mu.Lock()
+		s.holdSec += int64(d / time.Second)
+		s.mu.Unlock()
+	}
+	c.progress(CallProgress{Kind: "unhold", Leg: c.leadLeg.id, Data: jsonData(map[string]any{"held_ms": d.Milliseconds()})})
+	c.emit(EvCallUnheld)
+}
+
 // thirdGone frees an agent who joined as a third party.
 func (c *call) thirdGone(ctx context.Context, l *leg, kicked bool) {
 	if l.agent == 0 || l == c.agentLeg {
@@ -428,6 +450,9 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		c.progress(CallProgress{Kind: "bridged", State: CallBridged, Agent: c.agent})
 		c.emit(EvCallConnected)
 	case effAbandonTimer:
+		if c.dir == Inbound {
+			return // an inbound caller waits up to InboundMaxWait, set on arrival
+		}
 		c.abandon = time.AfterFunc(e.cfg.AbandonAfter, func() { c.post(timerMsg{"abandon"}) })
 	case effReserve:
 		c.reserve(ctx)
@@ -445,6 +470,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 			c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
 			return
 		}
+		c.music(false)
 		if err := e.sw.Bridge(ctx, string(c.leadLeg.id), string(c.agentLeg.id)); err != nil {
 			c.log.Warn("bridge failed", "err", err)
 			c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
@@ -482,6 +508,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 			c.agentState = AgentDispo
 		}
 	case effPlayAbandon:
+		c.music(false)
 		c.progress(CallProgress{Kind: "abandon"})
 		if e.cfg.AbandonMessage != "" {
 			if err := e.sw.PlayAndHangup(ctx, string(c.leadLeg.id), e.cfg.AbandonMessage); err == nil {
@@ -726,6 +753,9 @@ func (c *call) legEnded(ctx context.Context, l *leg) {
 // finish closes the record: outcome, cause and billing from the lead leg.
 func (c *call) finish(ctx context.Context) {
 	e := c.e
+	if c.held {
+		c.setHeld(false)
+	}
 	c.done = true
 	c.ended.Store(true)
 	c.endedAt = e.now()
@@ -812,10 +842,13 @@ func (c *call) snapshot() CallView {
 		v.Agent = c.agentLeg.agent
 	}
 	for _, l := range c.legs {
+		// A leg that left the call (the agent of a blind transfer) stays
+		// listed as gone: that agent still disposes the call.
+		st := l.state
 		if l.retired {
-			continue
+			st = "gone"
 		}
-		p := PartyView{Leg: l.id, Role: l.role, Number: l.number, Agent: l.agent, State: l.state, AnsweredAt: l.answeredAt}
+		p := PartyView{Leg: l.id, Role: l.role, Number: l.number, Agent: l.agent, State: st, AnsweredAt: l.answeredAt}
 		v.Parties = append(v.Parties, p)
 	}
 	return v

@@ -313,17 +313,21 @@ func (e *Engine) Hangup(ctx context.Context, a Actor, id CallID) error {
 	})
 }
 
-// Hold puts the lead on hold with music (by holding the agent's leg, whose
-// partner then hears the hold music), or resumes.
+// Hold puts the lead on hold with music (played to the lead's leg, which
+// also cuts it off from the agent), or resumes.
 func (e *Engine) Hold(ctx context.Context, a Actor, id CallID, on bool) error {
 	return e.control(ctx, a, id, func(c *call) error {
-		if c.st.phase != phaseConnected || c.agentLeg == nil {
+		if c.st.phase != phaseConnected || c.leadLeg == nil || c.leadLeg.state != "up" {
 			return notNow("hold", c)
 		}
 		if c.held == on {
 			return nil
 		}
-		return switchErr(e.sw.Hold(e.ctx, string(c.agentLeg.id), on))
+		if err := e.sw.HoldMusic(e.ctx, string(c.leadLeg.id), on); err != nil {
+			return switchErr(err)
+		}
+		c.setHeld(on)
+		return nil
 	})
 }
 
@@ -415,6 +419,7 @@ func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t Transf
 			return &FieldError{Field: "agent_id", Reason: "the call is already with that agent"}
 		}
 		ctx := e.ctx
+		c.setHeld(false) // the transfer takes the lead out of its music
 		old, oldLeg := c.agent, c.agentLeg
 		if t.Number != "" {
 			third := &leg{id: NewLegID(), role: LegThird, number: t.Number, state: "dialing"}
@@ -531,7 +536,8 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 		}
 		if c.st.phase == phaseConnected {
 			if c.held {
-				_ = e.sw.Hold(ctx, string(c.agentLeg.id), false)
+				_ = e.sw.HoldMusic(ctx, string(c.leadLeg.id), false)
+				c.setHeld(false)
 			}
 			if err := e.sw.TransferToConference(ctx, string(c.leadLeg.id), esl.LegBoth, c.room, e.cfg.ConferenceProfile); err != nil {
 				return switchErr(err)
@@ -765,4 +771,109 @@ func (e *Engine) offerCallbacks(ctx context.Context, now time.Time) {
 			}
 		}
 	}
+}
+
+func (m MonitorMode) esl() esl.EavesdropMode {
+	switch m {
+	case MonitorWhisper:
+		return esl.Whisper
+	case MonitorBarge:
+		return esl.Barge
+	}
+	return esl.Listen
+}
+
+// Monitor rings the supervisor's phone and, when it answers, lets it hear
+// the call (listen), talk to the agent only (whisper) or to both (barge).
+func (e *Engine) Monitor(ctx context.Context, a Actor, id CallID, r MonitorRequest) (PartyView, error) {
+	if !a.Role.AtLeast(RoleSupervisor) {
+		return PartyView{}, ErrForbidden
+	}
+	if r.Mode == "" {
+		r.Mode = MonitorListen
+	}
+	if !r.Mode.Valid() {
+		return PartyView{}, &FieldError{Field: "mode", Reason: "listen, whisper or barge"}
+	}
+	ep := r.Endpoint
+	if ep.Kind == "" {
+		ep.Kind = EndpointSIP
+	}
+	switch ep.Kind {
+	case EndpointSIP:
+		if ep.Extension == "" && a.Agent != 0 {
+			if ag, err := e.dir.Agent(ctx, a.Agent); err == nil {
+				ep.Extension = ag.Extension
+			}
+		}
+		if !ValidExtension(ep.Extension) {
+			return PartyView{}, &FieldError{Field: "endpoint.extension", Reason: "2-10 digits"}
+		}
+	case EndpointPhone:
+		if !ValidPhone(ep.Phone) {
+			return PartyView{}, &FieldError{Field: "endpoint.phone", Reason: "E.164 (+ and digits)"}
+		}
+	default:
+		return PartyView{}, &FieldError{Field: "endpoint.kind", Reason: "sip or phone"}
+	}
+	var out PartyView
+	err := e.control(ctx, a, id, func(c *call) error {
+		if c.agentLeg == nil || c.agentLeg.state != "up" || c.st.agentLeft {
+			return notNow("monitor", c)
+		}
+		l := &leg{id: NewLegID(), role: LegSupervisor, state: "dialing", number: ep.Phone}
+		endpoint := e.agentEndpoint(ep)
+		c.addLeg(l, endpointLabel(endpoint))
+		c.originate(e.ctx, l, esl.Originate{UUID: string(l.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout,
+			CallerIDNumber: digitsOnly(c.number), CallerIDName: "Monitor", App: esl.Eavesdrop{Target: string(c.agentLeg.id), Mode: r.Mode.esl()},
+			Vars: c.legVars(LegSupervisor, a.Agent)})
+		c.progress(CallProgress{Kind: "monitor", Leg: l.id, Data: jsonData(map[string]any{"mode": r.Mode, "by": a.Label()})})
+		out = PartyView{Leg: l.id, Role: LegSupervisor, Number: ep.Phone, State: l.state}
+		return nil
+	})
+	if err == nil {
+		e.auditf(ctx, a, "call.monitor", string(id), map[string]any{"mode": r.Mode, "leg_id": out.Leg})
+	}
+	return out, err
+}
+
+// MonitorMode switches a supervisor between listen, whisper and barge.
+func (e *Engine) MonitorMode(ctx context.Context, a Actor, id CallID, legID LegID, mode MonitorMode) error {
+	if !a.Role.AtLeast(RoleSupervisor) {
+		return ErrForbidden
+	}
+	if !mode.Valid() {
+		return &FieldError{Field: "mode", Reason: "listen, whisper or barge"}
+	}
+	return e.control(ctx, a, id, func(c *call) error {
+		l := c.legByID(legID)
+		if l == nil || l.role != LegSupervisor {
+			return &FieldError{Field: "leg_id", Reason: "not a supervisor of this call"}
+		}
+		if l.state != "up" {
+			return fmt.Errorf("the supervisor's phone is %s: %w", l.state, ErrConflict)
+		}
+		if err := e.sw.SetEavesdropMode(e.ctx, string(l.id), mode.esl()); err != nil {
+			return switchErr(err)
+		}
+		c.progress(CallProgress{Kind: "monitor_mode", Leg: l.id, Data: jsonData(map[string]any{"mode": mode})})
+		return nil
+	})
+}
+
+// StopMonitor hangs up a supervisor's monitoring leg.
+func (e *Engine) StopMonitor(ctx context.Context, a Actor, id CallID, legID LegID) error {
+	if !a.Role.AtLeast(RoleSupervisor) {
+		return ErrForbidden
+	}
+	return e.control(ctx, a, id, func(c *call) error {
+		l := c.legByID(legID)
+		if l == nil || l.role != LegSupervisor {
+			return &FieldError{Field: "leg_id", Reason: "not a supervisor of this call"}
+		}
+		if l.state == "gone" {
+			return nil
+		}
+		return switchErr(e.sw.Kill(e.ctx, string(l.id), "NORMAL_CLEARING"))
+	})
 }

@@ -21,6 +21,11 @@ const (
 	VarCallID  = "agentswitch_call_id"
 	VarLegRole = "agentswitch_leg_role"
 	VarAgentID = "agentswitch_agent_id"
+	// VarDID, VarQueue and VarCampaignID are set by the dialplan the
+	// service serves for its numbers: which number a caller dialed.
+	VarDID        = "agentswitch_did"
+	VarQueue      = "agentswitch_queue"
+	VarCampaignID = "agentswitch_campaign_id"
 )
 
 // EngineConfig tunes the engine. Zero values take the defaults shown.
@@ -59,13 +64,16 @@ type EngineConfig struct {
 	Lease time.Duration // DefaultLease
 	// ConferenceProfile is the switch's conference profile for warm
 	// transfers and three-way calls.
-	ConferenceProfile string // "default"
+	ConferenceProfile string // "agentswitch" (pbx-config)
 	// ReserveRetry is how often a waiting lead retries to find an agent.
 	ReserveRetry time.Duration // 100ms
 	// SweepInterval paces lease, heartbeat and callback sweeps.
 	SweepInterval time.Duration // 250ms
 	// Linger keeps an ended call in memory for late events and views.
 	Linger time.Duration // 30s
+	// InboundMaxWait is how long an inbound caller waits for an agent,
+	// hearing hold music, before the call is given up.
+	InboundMaxWait time.Duration // 2m
 }
 
 func (c *EngineConfig) setDefaults() {
@@ -85,8 +93,9 @@ func (c *EngineConfig) setDefaults() {
 	def(&c.ReserveRetry, 100*time.Millisecond)
 	def(&c.SweepInterval, 250*time.Millisecond)
 	def(&c.Linger, 30*time.Second)
+	def(&c.InboundMaxWait, 2*time.Minute)
 	if c.ConferenceProfile == "" {
-		c.ConferenceProfile = "default"
+		c.ConferenceProfile = "agentswitch"
 	}
 	if len(c.PauseCodes) == 0 {
 		c.PauseCodes = PauseCodes
@@ -264,6 +273,11 @@ func (e *Engine) HandleEvent(node string, ev *esl.Event) {
 	if c == nil {
 		c = other
 	}
+	if c == nil && s == nil && kind == esl.EventChannelPark && ev.Var(VarDID) != "" && ev.Get("Call-Direction") == "inbound" {
+		// A caller on one of our numbers, answered and parked by the
+		// dialplan the service served: a new inbound call.
+		c = e.inboundCall(node, ev)
+	}
 	if c != nil {
 		c.post(legEvent{leg: id, kind: kind, ev: ev, node: node})
 	}
@@ -295,16 +309,34 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 		}
 	}
 	e.mu.Unlock()
-	cause := "NORMAL_TEMPORARY_FAILURE"
 	if st.Restarted {
-		cause = "SYSTEM_SHUTDOWN"
 		e.log.Warn("switch restarted: ending its calls", "node", st.Node, "calls", len(lost))
+		for _, c := range lost {
+			c.post(switchLost{cause: "SYSTEM_SHUTDOWN"})
+		}
+		for _, s := range lostSessions {
+			s.legGone(e, "SYSTEM_SHUTDOWN")
+		}
+		return
 	}
+	// Same switch, new connection: `show channels` lags behind the
+	// switch, so a leg missing from it is asked about before its call is
+	// given up.
 	for _, c := range lost {
-		c.post(switchLost{cause: cause})
+		c.post(switchCheck{})
 	}
 	for _, s := range lostSessions {
-		s.legGone(e, cause)
+		s.mu.Lock()
+		leg := s.leg
+		s.mu.Unlock()
+		if leg == "" {
+			continue
+		}
+		go func() {
+			if ok, err := e.sw.Exists(e.ctx, string(leg)); err == nil && !ok {
+				s.legGone(e, "NORMAL_TEMPORARY_FAILURE")
+			}
+		}()
 	}
 }
 

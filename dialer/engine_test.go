@@ -387,10 +387,10 @@ func TestRingModeCallWithEveryControl(t *testing.T) {
 		}
 	}
 	must(w.eng.Hold(ctx, agent, v.ID, true))
-	w.mustSend("api uuid_hold " + string(ag.Leg))
+	w.mustSend("api uuid_broadcast " + string(lead.Leg) + " ${hold_music} aleg")
 	waitFor(t, 2*time.Second, "held", func() bool { return w.call(v.ID).Held })
 	must(w.eng.Hold(ctx, agent, v.ID, false))
-	w.mustSend("api uuid_hold off " + string(ag.Leg))
+	w.mustSend("api uuid_break " + string(lead.Leg) + " all")
 	waitFor(t, 2*time.Second, "unheld", func() bool { return !w.call(v.ID).Held })
 	must(w.eng.Mute(ctx, agent, v.ID, true))
 	w.mustSend("api uuid_audio " + string(ag.Leg) + " start read mute 1")
@@ -564,9 +564,9 @@ func TestWarmTransferAgentLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	room := "call-" + string(v.ID)[:8] + string(v.ID)[9:13]
-	w.mustSend("api uuid_transfer " + string(lead.Leg) + " -both conference:" + room + "@default,park inline")
+	w.mustSend("api uuid_transfer " + string(lead.Leg) + " -both conference:" + room + "@agentswitch,park inline")
 	third := w.sentPrefix("bgapi originate {origination_uuid=" + string(p.Leg))
-	if !strings.HasSuffix(third, "}sofia/gateway/carrier/+15550005555 &conference("+room+"@default)") {
+	if !strings.HasSuffix(third, "}sofia/gateway/carrier/+15550005555 &conference("+room+"@agentswitch)") {
 		t.Fatalf("third party originate %q", third)
 	}
 	waitFor(t, 3*time.Second, "three in the room", func() bool { return len(w.sim.Conferences()[room]) == 3 })
@@ -726,4 +726,171 @@ func (w *world) dump() {
 	for _, ev := range w.events.all() {
 		w.t.Log("ev:", ev.Seq, ev.Type, ev.Agent, ev.Call)
 	}
+}
+
+// TestInboundCallReachesAgent: a caller on one of our numbers is parked by
+// the dialplan, hears music while waiting, and is connected to the
+// longest-idle agent; the caller's lead is found by number.
+func TestInboundCallReachesAgent(t *testing.T) {
+	w := newWorld(t)
+	lead, err := w.db.CreateLead(w.ctx(), dialer.Lead{Campaign: w.defaultCampaign(), Phone: "+15558889999", FirstName: "Ada", Status: dialer.LeadNew})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sim.SetExtension("+15551110000", "set:agentswitch_did=+15551110000,set:agentswitch_queue=sales,answer,park")
+	caller := w.sim.Inbound(sim.InboundCall{From: "+15558889999", FromName: "Ada", To: "+15551110000"})
+	var v dialer.CallView
+	waitFor(t, 3*time.Second, "inbound call registered", func() bool {
+		for _, c := range w.eng.LiveCalls(w.ctx()) {
+			if c.Direction == dialer.Inbound {
+				v = c
+				return true
+			}
+		}
+		return false
+	})
+	w.mustSend("api uuid_broadcast " + caller + " ${hold_music} aleg")
+	if v.Number != "+15558889999" || v.Lead != lead.ID {
+		t.Fatalf("inbound view %+v", v)
+	}
+	// The agent becomes READY and is taken by the waiting caller at once.
+	a := w.actor("1001")
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
+		t.Fatal(err)
+	}
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	ag := w.party(v, dialer.LegAgent)
+	w.mustSend("api uuid_break " + caller + " all")
+	w.mustSend("api uuid_bridge " + caller + " " + string(ag.Leg))
+	w.sim.Hangup(caller, "NORMAL_CLEARING")
+	w.waitState("1001", dialer.AgentDispo)
+	c, kinds := w.record(v.ID)
+	if c.Direction != dialer.Inbound || c.Outcome != dialer.OutcomeAnswered || c.FromNumber != "+15558889999" || c.ToNumber != "+15551110000" || c.Lead != lead.ID {
+		t.Fatalf("record %+v", c)
+	}
+	inOrder(t, "timeline", kinds, "created", "answered", "agent_reserved", "bridged", "ended")
+}
+
+// TestSupervisorMonitor: listen, then whisper, then barge on a live call.
+func TestSupervisorMonitor(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	v := w.start("+15550007777", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	ag := w.party(v, dialer.LegAgent)
+	sup := dialer.Actor{User: 50, Role: dialer.RoleSupervisor, Name: "sup"}
+	if _, err := w.eng.Monitor(w.ctx(), w.actor("1002"), v.ID, dialer.MonitorRequest{Endpoint: dialer.AgentEndpoint{Extension: "1003"}}); !errors.Is(err, dialer.ErrForbidden) {
+		t.Fatalf("an agent monitored: %v", err)
+	}
+	p, err := w.eng.Monitor(w.ctx(), sup, v.ID, dialer.MonitorRequest{Mode: dialer.MonitorListen, Endpoint: dialer.AgentEndpoint{Extension: "1003"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.sentPrefix("bgapi originate {origination_uuid=" + string(p.Leg)); !strings.HasSuffix(got, "}user/1003 &eavesdrop("+string(ag.Leg)+")") {
+		t.Fatalf("supervisor originate %q", got)
+	}
+	waitFor(t, 3*time.Second, "eavesdropping", func() bool {
+		ci, ok := w.sim.Channel(string(p.Leg))
+		return ok && ci.Eavesdrop == string(ag.Leg)
+	})
+	waitFor(t, 3*time.Second, "supervisor leg up in the call", func() bool {
+		for _, q := range w.call(v.ID).Parties {
+			if q.Leg == p.Leg && q.State == "up" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range []struct {
+		mode  dialer.MonitorMode
+		digit string
+	}{{dialer.MonitorWhisper, "2"}, {dialer.MonitorBarge, "3"}, {dialer.MonitorListen, "0"}} {
+		if err := w.eng.MonitorMode(w.ctx(), sup, v.ID, p.Leg, m.mode); err != nil {
+			t.Fatal(err)
+		}
+		w.mustSend("api uuid_recv_dtmf " + string(p.Leg) + " " + m.digit)
+	}
+	if err := w.eng.StopMonitor(w.ctx(), sup, v.ID, p.Leg); err != nil {
+		t.Fatal(err)
+	}
+	w.mustSend("api uuid_kill " + string(p.Leg) + " NORMAL_CLEARING")
+	if w.call(v.ID).State != dialer.LiveConnected {
+		t.Fatal("stopping the monitor disturbed the call")
+	}
+}
+
+func (w *world) defaultCampaign() dialer.CampaignID {
+	w.t.Helper()
+	list, err := w.db.ListCampaigns(w.ctx())
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, c := range list {
+		if c.Name == "Default" {
+			return c.ID
+		}
+	}
+	c, err := w.db.CreateCampaign(w.ctx(), dialer.Campaign{Name: "Default", DialMode: dialer.DialPreview, MaxAttempts: 3, Active: true})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return c.ID
+}
+
+// TestSwitchReconnectAndRestart: a dropped connection to the same switch
+// leaves the call alone; a restarted switch (new Core-UUID) ends its calls
+// as failed and frees their agents (R2).
+func TestSwitchReconnectAndRestart(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	v := w.start("+15550008080", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	w.sim.DropAll()
+	waitFor(t, 5*time.Second, "reconnected", func() bool {
+		n := w.esl.Nodes()
+		return n[0].Up && w.esl.Stats().Reconnects.Load() >= 1
+	})
+	// The call is still there, and still controllable.
+	if err := w.eng.Mute(w.ctx(), w.actor("1001"), v.ID, true); err != nil {
+		t.Fatalf("after reconnect: %v", err)
+	}
+	if w.call(v.ID).State != dialer.LiveConnected {
+		t.Fatalf("reconnect ended the call: %+v", w.call(v.ID))
+	}
+	w.sim.Restart()
+	waitFor(t, 5*time.Second, "call ended after the restart", func() bool { return w.call(v.ID).State == dialer.LiveEnded })
+	w.waitState("1001", dialer.AgentDispo)
+	c, _ := w.record(v.ID)
+	if c.HangupCause != "SYSTEM_SHUTDOWN" {
+		t.Fatalf("record %+v", c)
+	}
+}
+
+// TestBlindTransferAgentDisposes: the agent who transferred the call away
+// still sees it and disposes it.
+func TestBlindTransferAgentDisposes(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	a := w.actor("1001")
+	v := w.start("+15550006161", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	if err := w.eng.BlindTransfer(w.ctx(), a, v.ID, dialer.TransferTarget{Number: "+15550006262"}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1001", dialer.AgentDispo)
+	waitFor(t, 2*time.Second, "old agent listed as gone", func() bool {
+		for _, p := range w.call(v.ID).Parties {
+			if p.Agent == a.Agent && p.State == "gone" {
+				return true
+			}
+		}
+		return false
+	})
+	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1001", dialer.AgentReady)
 }

@@ -296,3 +296,25 @@ func ValidatePauseCode(code string, allowed []string) error {
 	}
 	return &FieldError{Field: "pause_code", Reason: fmt.Sprintf("%q is not one of %v", code, allowed)}
 }
+
+// MonitorMode is how a supervisor joins a call.
+type MonitorMode string
+
+// Monitor modes.
+const (
+	MonitorListen  MonitorMode = "listen"  // hears both sides, heard by nobody
+	MonitorWhisper MonitorMode = "whisper" // heard by the agent only (coaching)
+	MonitorBarge   MonitorMode = "barge"   // heard by both
+)
+
+// Valid reports whether m is a defined mode.
+func (m MonitorMode) Valid() bool {
+	return m == MonitorListen || m == MonitorWhisper || m == MonitorBarge
+}
+
+// MonitorRequest starts a supervisor listening to a call on its own phone.
+type MonitorRequest struct {
+	Mode MonitorMode `json:"mode"`
+	// Endpoint is the supervisor's phone (default: its own seat's extension).
+	Endpoint AgentEndpoint `json:"endpoint"`
+}

@@ -47,8 +47,12 @@ type Gateway struct {
 }
 
 // ValidGatewayName reports whether s can be a sofia gateway name.
+// It must start with a letter or digit, as every name that reaches a
+// switch command must (esl.ValidateName): a gateway the switch cannot be
+// told to kill could not be replaced.
 func ValidGatewayName(s string) bool {
-	return validToken(s, 64, false) && !strings.Contains(s, ":") && s[0] != '.' && s[0] != '-'
+	return validToken(s, 64, false) && !strings.Contains(s, ":") &&
+		('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z' || '0' <= s[0] && s[0] <= '9')
 }
 
 // validHostPort accepts host[:port] with a DNS name or IPv4 address.
@@ -94,7 +98,7 @@ func validSIPUser(s string, max int) bool {
 // Validate checks the fields a store writes.
 func (g Gateway) Validate() error {
 	if !ValidGatewayName(g.Name) {
-		return &FieldError{Field: "name", Reason: "1-64 of [a-z0-9_.-], not starting with . or -"}
+		return &FieldError{Field: "name", Reason: "1-64 of [a-z0-9_.-], starting with a letter or digit"}
 	}
 	if !validHostPort(g.Proxy) {
 		return &FieldError{Field: "proxy", Reason: "host or host:port"}

@@ -21,7 +21,7 @@ func TestGatewayNameAndProxy(t *testing.T) {
 			t.Errorf("%q refused", ok)
 		}
 	}
-	for _, bad := range []string{"", "-x", ".x", "Up", "a/b", "a b", "a:b"} {
+	for _, bad := range []string{"", "-x", ".x", "_x", "Up", "a/b", "a b", "a:b"} {
 		if ValidGatewayName(bad) {
 			t.Errorf("%q accepted", bad)
 		}

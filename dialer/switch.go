@@ -13,7 +13,7 @@ type Switch interface {
 	Originate(ctx context.Context, o esl.Originate, node string) (*esl.Call, error)
 	Bridge(ctx context.Context, a, b string) error
 	BridgeOut(ctx context.Context, uuid string, o esl.Originate, thenHangup bool) error
-	Hold(ctx context.Context, uuid string, hold bool) error
+	HoldMusic(ctx context.Context, uuid string, on bool) error
 	Mute(ctx context.Context, uuid string, mute bool) error
 	TransferToConference(ctx context.Context, uuid string, leg esl.TransferLeg, room, profile string) error
 	Park(ctx context.Context, uuid string, leg esl.TransferLeg) error
@@ -25,6 +25,8 @@ type Switch interface {
 	PlayAndHangup(ctx context.Context, uuid, file string) error
 	SetVar(ctx context.Context, uuid, name, value string) error
 	Kill(ctx context.Context, uuid, cause string) error
+	Exists(ctx context.Context, uuid string) (bool, error)
+	SetEavesdropMode(ctx context.Context, supervisorUUID string, mode esl.EavesdropMode) error
 }
 
 var _ Switch = (*esl.Client)(nil)

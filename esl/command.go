@@ -790,3 +790,15 @@ func BridgeOutCmd(uuid string, o Originate, thenHangup bool) (Command, error) {
 	}
 	return Command{Name: "uuid_transfer", Args: uuid + " m:^:bridge:" + dial + "^" + next + " inline"}, nil
 }
+
+// HoldMusicCmd starts or stops hold music on a leg: the channel's own
+// ${hold_music}, played to that leg only. Holding by uuid_hold on the agent's
+// leg leaves the lead in silence on FreeSWITCH (the phone's recvonly answer
+// is copied to the bridged lead), so a call center plays the music to the
+// lead itself and breaks it to resume.
+func HoldMusicCmd(uuid string, on bool) (Command, error) {
+	if on {
+		return uuidCmd("uuid_broadcast", "uuid", uuid, "${hold_music}", string(BroadcastALeg))
+	}
+	return uuidCmd("uuid_break", "uuid", uuid, "all")
+}

@@ -180,6 +180,8 @@ func TestCommandText(t *testing.T) {
 		{must(GetVarCmd(uA, "bridge_uuid")), "uuid_getvar " + uA + " bridge_uuid"},
 		{must(ExistsCmd(uA)), "uuid_exists " + uA},
 		{ShowChannelsCmd().String(), "show channels as json"},
+		{must(HoldMusicCmd(uA, true)), "uuid_broadcast " + uA + " ${hold_music} aleg"},
+		{must(HoldMusicCmd(uA, false)), "uuid_break " + uA + " all"},
 		{must(PlayAndHangupCmd(uA, "/usr/share/agentswitch/abandon.wav")), "uuid_transfer " + uA + " playback:/usr/share/agentswitch/abandon.wav,hangup inline"},
 		{must(BridgeOutCmd(uA, Originate{UUID: uB, Endpoint: GatewayEndpoint{Gateway: "carrier", Number: "+15557654321"}, CallerIDNumber: "15551230000", Timeout: 30 * time.Second, Vars: map[string]string{"agentswitch_call_id": "c1"}}, false)),
 			"uuid_transfer " + uA + " m:^:bridge:{origination_uuid=" + uB + ",originate_timeout=30,origination_caller_id_number=15551230000,agentswitch_call_id=c1}sofia/gateway/carrier/+15557654321^park inline"},

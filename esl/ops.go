@@ -333,3 +333,9 @@ func (c *Client) BridgeOut(ctx context.Context, uuid string, o Originate, thenHa
 	}
 	return nil
 }
+
+// HoldMusic plays (or stops) the leg's hold music to it.
+func (c *Client) HoldMusic(ctx context.Context, uuid string, on bool) error {
+	_, err := c.onChannel(ctx, uuid, true, func() (Command, error) { return HoldMusicCmd(uuid, on) })
+	return err
+}

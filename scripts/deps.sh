@@ -29,14 +29,21 @@ check_go() {
   fi
 }
 
+# npm_ci <dir>: the packages of dir's lockfile, again whenever it changes.
+npm_ci() {
+  if ! cmp -s "$1/package-lock.json" "$1/node_modules/.lock-installed" 2>/dev/null; then
+    echo "deps: npm ci in $1"
+    (cd "$1" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.lock-installed)
+  fi
+}
+
 browser() {
   need chromium chromium
   if ! command -v npm >/dev/null 2>&1; then apt_install nodejs npm; fi
   # playwright-core drives Debian's chromium; its own browser download is never used.
-  if [ ! -d tests/browser/node_modules/playwright-core ]; then
-    echo "deps: installing playwright-core"
-    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-  fi
+  npm_ci tests/browser
+  # The UI's vendored module is checked against its pinned package.
+  npm_ci agentui
 }
 
 case "${1:-}" in

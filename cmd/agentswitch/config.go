@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/api"
 	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
 
 // Config is everything `agentswitch serve` reads from AGENTSWITCH_* and
@@ -35,6 +36,10 @@ type Config struct {
 	LogFormat  string // text or json
 	LogLevel   string // debug, info, warn, error
 	Drain      time.Duration
+
+	// XMLCurlSecret is what FreeSWITCH's mod_xml_curl sends (basic auth) to
+	// fetch agents, gateways and DIDs; empty leaves the endpoint unmounted.
+	XMLCurlSecret string
 
 	Country      string // default country for numbers typed without +
 	TimeZone     string // default zone for callback times
@@ -68,7 +73,7 @@ func (s setting) env() string {
 func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
-		simAddr, recDir, logFormat, logLevel, drain string
+		simAddr, recDir, logFormat, logLevel, drain, xmlCurlSecret string
 		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, consent, wrapup, pauseCodes, confProfile string
 	}
 	settings := []setting{
@@ -79,6 +84,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"redis-server", "redis-server binary for the private instance", "redis-server", &raw.redisBin},
 		{"esl-addr", "FreeSWITCH event sockets: host:port, or name=host:port,... ; empty runs the simulated switch", "", &raw.eslAddr},
 		{"esl-password", "event socket password (required with esl-addr; never FreeSWITCH's default)", "", &raw.eslPass},
+		{"xml-curl-secret", "shared secret FreeSWITCH's mod_xml_curl sends (basic auth, user " + pbxnames.XMLCurlUser + ") to fetch agents, gateways and DIDs from " + pbxnames.XMLCurlPath + "; required with esl-addr, empty leaves that path unserved", "", &raw.xmlCurlSecret},
 		{"esl-heartbeat", "FreeSWITCH's HEARTBEAT interval; silence for twice this reconnects", "20s", &raw.heartbeat},
 		{"esl-command-timeout", "a switch command with no reply by then drops its connection", "5s", &raw.cmdTimeout},
 		{"sim-addr", "listen address of the built-in simulated switch", "127.0.0.1:0", &raw.simAddr},
@@ -97,7 +103,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"consent-message", "sound file (on the switch) played to the lead before a recording starts; empty: none", "", &raw.consent},
 		{"wrapup", "automatic return to READY after a call (0: the agent chooses); a campaign's own wrap-up wins", "0s", &raw.wrapup},
 		{"pause-codes", "comma-separated pause codes agents may choose", "BREAK,LUNCH,MEETING,TRAINING,ADMIN", &raw.pauseCodes},
-		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "default", &raw.confProfile},
+		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "agentswitch", &raw.confProfile},
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)
@@ -128,7 +134,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	}
 	c := &Config{
 		HTTPAddr: raw.httpAddr, VarDir: raw.varDir, DBPath: raw.db, RedisURL: raw.redisURL,
-		RedisBin: raw.redisBin, ESLPass: raw.eslPass, SimAddr: raw.simAddr, RecDir: raw.recDir,
+		RedisBin: raw.redisBin, ESLPass: raw.eslPass, XMLCurlSecret: raw.xmlCurlSecret, SimAddr: raw.simAddr, RecDir: raw.recDir,
 		LogFormat: raw.logFormat, LogLevel: raw.logLevel,
 		Country: strings.ToUpper(raw.country), TimeZone: raw.tz, SIPRealm: raw.realm, Gateway: raw.gateway,
 		AgentDomain: raw.agentDomain, CallerID: raw.callerID, CallerIDName: raw.callerIDName,
@@ -189,6 +195,14 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 			bad("ESL_PASSWORD", "must not contain whitespace")
 		}
 	}
+	switch {
+	case c.XMLCurlSecret == "" && raw.eslAddr != "":
+		// A FreeSWITCH with pbx-config/ asks this service for every agent,
+		// gateway and DID; unanswered, no phone could register.
+		bad("XML_CURL_SECRET", "is required when ESL_ADDR is set (the same value as FreeSWITCH's AGENTSWITCH_FS_XML_CURL_SECRET)")
+	case c.XMLCurlSecret != "" && !validXMLCurlSecret(c.XMLCurlSecret):
+		bad("XML_CURL_SECRET", "must be 16-128 of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)")
+	}
 	if raw.wrapup != "0" && raw.wrapup != "0s" {
 		c.WrapUp = dur("WRAPUP", raw.wrapup)
 	}
@@ -245,6 +259,22 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// validXMLCurlSecret: long enough not to be guessed, and only characters
+// that pass unchanged through FreeSWITCH's vars.xml (the secret is
+// substituted into an XML attribute there) and a basic-auth header.
+func validXMLCurlSecret(s string) bool {
+	if len(s) < 16 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._~+/=-", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func validCode(s string) bool {

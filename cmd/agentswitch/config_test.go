@@ -24,11 +24,12 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestConfigEnvAndFlags(t *testing.T) {
 	c, err := loadConfig([]string{"-http-addr", "127.0.0.1:9999", "-log-format", "json"}, env(map[string]string{
-		"AGENTSWITCH_HTTP_ADDR":     "127.0.0.1:1",
-		"AGENTSWITCH_ESL_ADDR":      "a=127.0.0.1:8021, b=127.0.0.2:8021",
-		"AGENTSWITCH_ESL_PASSWORD":  "s3cret",
-		"AGENTSWITCH_ESL_HEARTBEAT": "2s",
-		"AGENTSWITCH_VAR_DIR":       "/tmp/x",
+		"AGENTSWITCH_HTTP_ADDR":       "127.0.0.1:1",
+		"AGENTSWITCH_ESL_ADDR":        "a=127.0.0.1:8021, b=127.0.0.2:8021",
+		"AGENTSWITCH_ESL_PASSWORD":    "s3cret",
+		"AGENTSWITCH_ESL_HEARTBEAT":   "2s",
+		"AGENTSWITCH_XML_CURL_SECRET": testXMLCurlSecret,
+		"AGENTSWITCH_VAR_DIR":         "/tmp/x",
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -48,7 +48,7 @@ func startService(t *testing.T, extra ...string) *svc {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { sm.Serve(ctx) })
-	args := append([]string{"-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir(), "-esl-addr", sm.Addr(), "-esl-password", "s3cret",
+	args := append([]string{"-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir(), "-esl-addr", sm.Addr(), "-esl-password", "s3cret", "-xml-curl-secret", testXMLCurlSecret,
 		"-abandon-message", "/usr/share/agentswitch/abandon.wav", "-caller-id", "+15551230000"}, extra...)
 	cfg, err := loadConfig(args, func(string) string { return "" })
 	if err != nil {
@@ -370,8 +370,8 @@ func TestFullStackLeadCall(t *testing.T) {
 		t.Fatalf("call agent %d", v.Agent)
 	}
 	controls := []struct{ path, cmd string }{
-		{"hold", "api uuid_hold " + agentLeg},
-		{"unhold", "api uuid_hold off " + agentLeg},
+		{"hold", "api uuid_broadcast " + lead + " ${hold_music} aleg"},
+		{"unhold", "api uuid_break " + lead + " all"},
 		{"mute", "api uuid_audio " + agentLeg + " start read mute 1"},
 		{"unmute", "api uuid_audio " + agentLeg + " stop"},
 	}

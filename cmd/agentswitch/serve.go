@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/agentswitch/agentswitch/api"
@@ -22,7 +23,9 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/redisproc"
+	"github.com/agentswitch/agentswitch/pbx"
 )
 
 // stack is everything serve starts, stopped in reverse order.
@@ -90,8 +93,17 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	handler.Set(both{engine, sw})
+	// With a real FreeSWITCH the service provisions it: changes made over
+	// the API are pushed with pbx.Reload, and a node that (re)connects
+	// rescans its gateways, which it may have asked for while the service
+	// was down. The simulator reads no provisioning.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	var provisioned pbx.Switch
+	if !simulated {
+		provisioned = client
+		sw.onUp = func(node string) { rescanGateways(runCtx, client, node, log) }
+	}
+	handler.Set(both{engine, sw})
 	var wg sync.WaitGroup
 	wg.Go(func() { client.Run(runCtx) })
 	wg.Go(func() {
@@ -104,7 +116,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	srv := api.New(api.Options{
 		Version: version,
 		Logger:  log.With("component", "http"),
-		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Sessions: db,
+		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Sessions: db, PBX: db, Switch: provisioned,
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
 		Checks: map[string]api.Check{
 			"database": func(ctx context.Context) (map[string]any, error) {
@@ -130,6 +142,12 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 			},
 		},
 	})
+	if cfg.XMLCurlSecret != "" {
+		// FreeSWITCH's mod_xml_curl, on the API's listener; the handler
+		// checks basic auth (constant-time) before reading anything.
+		srv.Echo().POST(pbxnames.XMLCurlPath, echo.WrapHandler(pbx.NewHandler(db, cfg.XMLCurlSecret,
+			pbx.WithLogger(log.With("component", "xml_curl")))))
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
@@ -257,6 +275,8 @@ type switchWatch struct {
 	mu  sync.Mutex
 	up  map[string]bool
 	ch  chan struct{}
+	// onUp runs, on its own goroutine, when a node connects.
+	onUp func(node string)
 }
 
 func (w *switchWatch) HandleEvent(string, *esl.Event) {}
@@ -272,6 +292,10 @@ func (w *switchWatch) HandleNode(st esl.NodeState) {
 		w.ch = nil
 	}
 	w.mu.Unlock()
+	if st.Up && w.onUp != nil {
+		// Not on the client's event goroutine: the commands wait for it.
+		go w.onUp(st.Node)
+	}
 	if st.Up {
 		w.log.Info("switch node up", "node", st.Node, "core_uuid", st.CoreUUID, "restarted", st.Restarted, "channels", len(st.Channels))
 	} else {
@@ -303,6 +327,23 @@ func (w *switchWatch) waitUp(ctx context.Context, n int) {
 			return
 		case <-ch:
 		}
+	}
+}
+
+// oneNode is a pbx.Switch narrowed to a node that just connected.
+type oneNode struct {
+	pbx.Switch
+	name string
+}
+
+func (o oneNode) Nodes() []esl.NodeStatus { return []esl.NodeStatus{{Name: o.name, Up: true}} }
+
+// rescanGateways has a node read the carriers' gateways again.
+func rescanGateways(ctx context.Context, sw pbx.Switch, node string, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := pbx.Reload(ctx, oneNode{sw, node}, pbx.Change{Rescan: true}); err != nil {
+		log.Warn("gateways not rescanned on connect", "node", node, "err", err)
 	}
 }
 

@@ -31,6 +31,8 @@ func init() {
 		"uuid_recv_dtmf":    (*Server).apiRecvDTMF,
 		"uuid_record":       (*Server).apiUUIDRecord,
 		"uuid_broadcast":    (*Server).apiUUIDBroadcast,
+		"uuid_break":        (*Server).apiUUIDBreak,
+		"break":             (*Server).apiUUIDBreak,
 		"uuid_kill":         (*Server).apiUUIDKill,
 		"uuid_setvar":       (*Server).apiUUIDSetvar,
 		"uuid_setvar_multi": (*Server).apiUUIDSetvarMulti,
@@ -147,9 +149,15 @@ func (s *Server) apiUUIDBridge(arg string, _ *conn, done func(string)) {
 	if !a.answered && b.answered {
 		a, b = b, a
 	}
+	// The legs are taken at once (their originate, if it has not seen the
+	// answer yet, fails); the bridge itself follows in their threads.
+	s.seize(a)
+	s.seize(b)
 	done("+OK " + b.uuid + "\n")
 	s.sched.after(s.cfg.MediaTick, func() {
 		if a.down || b.down || a.gone || b.gone {
+			s.releaseSeized(a)
+			s.releaseSeized(b)
 			return
 		}
 		s.uuidBridge(a, b)
@@ -230,16 +238,19 @@ func (s *Server) apiUUIDTransfer(arg string, _ *conn, done func(string)) {
 		}
 		target = ch.partner
 	}
+	s.seize(target)
 	done("+OK\n")
 	s.sched.after(s.cfg.MediaTick, func() {
 		if target.down || target.gone {
+			s.releaseSeized(target)
 			return
 		}
 		if mode == "-both" {
 			s.transferBoth(ch, dest, dp, ctx)
-			return
+		} else {
+			s.transferChannel(target, dest, dp, ctx)
 		}
-		s.transferChannel(target, dest, dp, ctx)
+		s.releaseSeized(target)
 	})
 }
 
@@ -394,6 +405,10 @@ func (s *Server) apiUUIDRecord(arg string, _ *conn, done func(string)) {
 	}
 }
 
+// apiUUIDBroadcast is uuid_broadcast: the path is queued as an execute
+// command (a private event) to the leg, its partner or both
+// (switch_ivr_broadcast); it runs when the channel gets to it (see
+// pumpPrivate), with its ${variables} expanded then.
 func (s *Server) apiUUIDBroadcast(arg string, _ *conn, done func(string)) {
 	argv := strings.Fields(arg)
 	if len(argv) < 2 {
@@ -405,33 +420,63 @@ func (s *Server) apiUUIDBroadcast(arg string, _ *conn, done func(string)) {
 		done("-ERR invalid uuid\n")
 		return
 	}
-	path := argv[1]
-	legs := "aleg"
-	hold := true
+	echoA, echoB, holdB := true, false, true
 	if len(argv) > 2 {
-		legs = strings.ToLower(argv[2])
-		hold = legs == "holdb"
+		f := strings.ToLower(argv[2])
+		echoA, echoB, holdB = false, false, false
+		if strings.Contains(f, "both") {
+			echoA, echoB = true, true
+		}
+		if strings.Contains(f, "aleg") {
+			echoA = true
+		}
+		if strings.Contains(f, "bleg") {
+			holdB, echoB = false, true
+		}
+		if strings.Contains(f, "holdb") {
+			echoB, holdB = false, true
+		}
+	}
+	app, path := "playback", argv[1]
+	if a, b, ok := strings.Cut(path, "::"); ok {
+		app, path = a, b
 	}
 	done("+OK Message sent\n")
+	if p := ch.partner; echoB && p != nil && !p.down {
+		s.queuePrivate(p, &privateCmd{app: app, arg: path, loops: 1, holdBleg: holdB})
+	}
+	if echoA {
+		s.queuePrivate(ch, &privateCmd{app: app, arg: path, loops: 1, holdBleg: holdB})
+	}
+}
+
+// apiUUIDBreak is uuid_break <uuid> [all] (and [both]): it stops what the
+// channel plays; see uuidBreak.
+func (s *Server) apiUUIDBreak(arg string, _ *conn, done func(string)) {
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		done("-USAGE: <uuid> [all]\n")
+		return
+	}
+	id, flag, _ := strings.Cut(arg, " ")
+	ch := s.channels[id]
+	if ch == nil {
+		done("-ERR No such channel!\n")
+		return
+	}
+	all := strings.Contains(flag, "all")
 	targets := []*channel{ch}
-	switch legs {
-	case "bleg":
-		targets = nil
-		if ch.partner != nil {
-			targets = []*channel{ch.partner}
-		}
-	case "both":
-		if ch.partner != nil {
-			targets = append(targets, ch.partner)
-		}
+	if p := ch.partner; p != nil && strings.Contains(flag, "both") {
+		targets = append(targets, p)
 	}
 	for _, t := range targets {
-		t := t
-		t.after(0, func() { s.broadcastPlay(t, path, false) })
+		if all {
+			t.flushPrivate()
+		}
 	}
-	if hold && ch.partner != nil && legs != "both" {
-		p := ch.partner
-		p.after(0, func() { s.holdMusic(p) })
+	done("+OK\n")
+	for _, t := range targets {
+		t.after(s.cfg.MediaTick, func() { s.uuidBreak(t) })
 	}
 }
 
@@ -546,14 +591,12 @@ func (s *Server) apiGlobalGetvar(arg string, _ *conn, done func(string)) {
 		done(s.cfg.Hostname)
 	case "local_ip_v4":
 		done(s.cfg.IPv4)
-	case "hold_music":
-		done("local_stream://moh")
 	case "domain":
 		done(s.cfg.IPv4)
 	case "":
 		done("core_uuid=" + s.coreUUID + "\nhostname=" + s.cfg.Hostname + "\n")
 	default:
-		done("")
+		done(s.globals[strings.TrimSpace(arg)])
 	}
 }
 

@@ -28,7 +28,9 @@ type appRun struct {
 	after      func()
 	nested     bool
 	done       bool
-	holdMusic  bool
+	// brk is uuid_break on a running playback or sleep (CF_BREAK): it fires
+	// the application's own closing events and finishes it.
+	brk func()
 }
 
 // parseInline splits an inline dialplan "app:arg,app2:arg2"; a leading
@@ -243,6 +245,7 @@ func (s *Server) runApp(ch *channel, run *appRun) {
 	case "sleep":
 		d := time.Duration(atoiSafe(run.arg)) * time.Millisecond
 		run.abort = func() {}
+		run.brk = func() { s.appDone(ch, run, "") }
 		ch.after(d, func() {
 			if ch.cur == run {
 				s.appDone(ch, run, "")
@@ -328,7 +331,8 @@ func (s *Server) appPark(ch *channel, run *appRun) {
 	}
 }
 
-// playDuration says how long a file plays and whether it exists.
+// playDuration says how long a file plays and whether it exists; a
+// negative duration plays until something stops it.
 func (s *Server) playDuration(path string) (time.Duration, bool) {
 	switch {
 	case strings.HasPrefix(path, "silence_stream://"):
@@ -343,7 +347,7 @@ func (s *Server) playDuration(path string) (time.Duration, bool) {
 		}
 		return -1, true
 	case strings.HasPrefix(path, "tone_stream://"):
-		return 400 * time.Millisecond, true
+		return toneDuration(strings.TrimPrefix(path, "tone_stream://")), true
 	}
 	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
 		if d := wavDuration(path); d > 0 {
@@ -353,10 +357,58 @@ func (s *Server) playDuration(path string) (time.Duration, bool) {
 	return s.cfg.PlaybackDuration, true
 }
 
+// toneDuration is how long a tone_stream plays (mod_tone_stream and
+// libteletone): each %(on,off,freq...) segment lasts on+off ms; ;loops=N
+// plays the whole N times and ;loops=-1 for ever. An unparsed spec plays
+// 400 ms.
+func toneDuration(spec string) time.Duration {
+	loops := 1
+	lower := strings.ToLower(spec)
+	if i := strings.Index(lower, ";loops="); i >= 0 {
+		loops = atoiSignedSafe(spec[i+7:])
+		spec = spec[:i]
+	}
+	var total time.Duration
+	for _, seg := range strings.Split(spec, ";") {
+		seg = strings.TrimSpace(seg)
+		open, shut := strings.IndexByte(seg, '('), strings.IndexByte(seg, ')')
+		if len(seg) < 2 || seg[1] != '(' || open != 1 || shut < 0 {
+			continue
+		}
+		parts := strings.Split(seg[open+1:shut], ",")
+		if len(parts) >= 2 {
+			total += time.Duration(atoiSafe(parts[0])+atoiSafe(parts[1])) * time.Millisecond
+		}
+	}
+	if total == 0 {
+		total = 400 * time.Millisecond
+	}
+	switch {
+	case loops < 0:
+		return -1
+	case loops > 1:
+		return total * time.Duration(loops)
+	}
+	return total
+}
+
+// atoiSignedSafe reads a leading, possibly negative, integer.
+func atoiSignedSafe(s string) int {
+	if strings.HasPrefix(s, "-") {
+		return -atoiSafe(s[1:])
+	}
+	return atoiSafe(s)
+}
+
 // appPlayback plays a file: PLAYBACK_START, the file's length, PLAYBACK_STOP.
 func (s *Server) appPlayback(ch *channel, run *appRun) {
 	s.playFile(ch, run, run.arg)
 }
+
+// playbackBuffer is what switch_ivr_play_file has read of a file when it
+// stops (playback_samples): the file, or at least the first 16384 samples
+// of a longer one or a stream.
+const playbackBuffer = 16384
 
 func (s *Server) playFile(ch *channel, run *appRun, path string) {
 	d, ok := s.playDuration(path)
@@ -365,23 +417,51 @@ func (s *Server) playFile(ch *channel, run *appRun, path string) {
 		return
 	}
 	started := time.Now()
-	s.fire(ch, "PLAYBACK_START", sitePlayStart, chanEvent{post: kv("Playback-File-Path", path)})
+	fileType := ""
+	switch {
+	case strings.HasPrefix(strings.ToLower(path), "local_stream:"):
+		fileType = "local_stream"
+	case strings.HasPrefix(strings.ToLower(path), "tone_stream:"):
+		fileType = "tone_stream"
+	}
+	s.fire(ch, "PLAYBACK_START", sitePlayStart, chanEvent{post: kv(
+		"Playback-File-Type", fileType, "Playback-File-Path", path)})
 	stop := func(status string) {
 		played := time.Since(started)
 		if d > 0 && played > d {
 			played = d
 		}
-		samples := int(played / (125 * time.Microsecond))
-		ch.vars.set("playback_last_offset_pos", strconv.Itoa(samples%16000/50*1))
-		ch.vars.set("playback_seconds", strconv.Itoa(int(played/time.Second)))
-		ch.vars.set("playback_ms", strconv.Itoa(int(played/time.Millisecond)))
-		ch.vars.set("playback_samples", strconv.Itoa(samples))
+		offset := int64(played / (125 * time.Microsecond))
+		read := int64(playbackBuffer)
+		if d > 0 && int64(d/(125*time.Microsecond)) < read {
+			read = int64(d / (125 * time.Microsecond))
+		}
+		if offset > read {
+			read = (offset + 1023) / 1024 * 1024
+			if d > 0 && read > int64(d/(125*time.Microsecond)) {
+				read = int64(d / (125 * time.Microsecond))
+			}
+		}
+		ch.vars.set("playback_last_offset_pos", strconv.FormatInt(offset, 10))
+		ch.vars.set("playback_seconds", strconv.FormatInt(read/8000, 10))
+		ch.vars.set("playback_ms", strconv.FormatInt(read/8, 10))
+		ch.vars.set("playback_samples", strconv.FormatInt(read, 10))
 		s.fire(ch, "PLAYBACK_STOP", sitePlayStop, chanEvent{post: kv(
-			"Playback-File-Path", path, "Playback-Status", status)})
+			"Playback-File-Type", fileType, "Playback-File-Path", path, "Playback-Status", status)})
 	}
+	// Hangup or transfer: the file stops, Playback-Status done, and the
+	// application answers PLAYBACK ERROR (captured).
 	run.abort = func() {
-		stop("break")
+		stop("done")
 		run.response = "PLAYBACK ERROR"
+	}
+	// uuid_break: Playback-Status break, FILE PLAYED.
+	run.brk = func() {
+		if run.done {
+			return
+		}
+		stop("break")
+		s.appDone(ch, run, "FILE PLAYED")
 	}
 	if d < 0 {
 		return // plays until interrupted
@@ -395,8 +475,10 @@ func (s *Server) playFile(ch *channel, run *appRun, path string) {
 	})
 }
 
-// expand replaces ${var} with channel variables and ${api(args)} with a
-// few API functions (each fires an API event, as FreeSWITCH does).
+// expand replaces ${var} (and $${var}: at run time FreeSWITCH's
+// switch_channel_expand_variables treats both alike) with channel
+// variables, falling back to globals, and ${api(args)} with a few API
+// functions (each fires an API event, as FreeSWITCH does).
 func (s *Server) expand(ch *channel, in string) string {
 	if !strings.Contains(in, "${") {
 		return in
@@ -408,12 +490,17 @@ func (s *Server) expand(ch *channel, in string) string {
 			b.WriteString(in)
 			break
 		}
-		if i > 0 && in[i-1] == '$' {
-			b.WriteString(in[:i+2])
+		if i > 0 && in[i-1] == '\\' {
+			// \${ stays literal.
+			b.WriteString(in[:i-1] + "${")
 			in = in[i+2:]
 			continue
 		}
-		b.WriteString(in[:i])
+		pre := in[:i]
+		if strings.HasSuffix(pre, "$") {
+			pre = pre[:len(pre)-1]
+		}
+		b.WriteString(pre)
 		rest := in[i+2:]
 		depth := 1
 		j := 0
@@ -457,7 +544,7 @@ func (s *Server) chanVar(ch *channel, name string) string {
 	case "domain_name":
 		return s.cfg.IPv4
 	}
-	return ""
+	return s.globals[name]
 }
 
 // apiFunc evaluates ${fn(args)} in a variable expansion.

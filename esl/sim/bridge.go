@@ -15,6 +15,8 @@ func transferSource(kind, target string) string {
 // their application (UNPARK...), pass CS_HIBERNATE, CS_RESET and
 // CS_SOFT_EXECUTE, and one CHANNEL_BRIDGE fires, on a only.
 func (s *Server) uuidBridge(a, b *channel) {
+	s.takeCallerExtension(a)
+	s.takeCallerExtension(b)
 	for _, ch := range []*channel{a, b} {
 		if ch.partner != nil {
 			s.breakBridge(ch, ch.partner)
@@ -40,6 +42,8 @@ func (s *Server) uuidBridge(a, b *channel) {
 		s.setState(ch, "CS_HIBERNATE")
 		s.setState(ch, "CS_RESET")
 		s.setState(ch, "CS_SOFT_EXECUTE")
+		// Its originate sees it gone now (BACKGROUND_JOB -ERR ORIGINATOR_CANCEL).
+		s.releaseSeized(ch)
 	}
 	a.vars.unset("uuid_bridge")
 	for _, pair := range [][2]*channel{{a, b}, {b, a}} {
@@ -48,13 +52,12 @@ func (s *Server) uuidBridge(a, b *channel) {
 		if ch == b {
 			at = siteExecuteBridgeB
 		}
-		ch.vars.set("current_application", "uuid_bridge")
 		s.fire(ch, "CHANNEL_EXECUTE", at, chanEvent{post: kv(
 			"Application", "uuid_bridge", "Application-Data", other.uuid)})
 	}
 	now := time.Now()
 	for _, ch := range []*channel{a, b} {
-		ch.bridgedAt = now
+		s.startBridgeMedia(ch, now)
 		ch.wasBridged = true
 		ch.prof.times.bridged = now.UnixMicro()
 	}
@@ -140,6 +143,20 @@ func (s *Server) unbridge(a, b *channel, aTransferred bool) {
 		"Bridge-A-Unique-ID", a.uuid, "Bridge-B-Unique-ID", b.uuid)})
 	a.partner, b.partner = nil, nil
 	a.inBridge, b.inBridge = false, false
+	// Broadcasts waiting for the bridge's lead frames run outside it.
+	s.pumpPrivate(a)
+	s.pumpPrivate(b)
+}
+
+// startBridgeMedia starts counting the media a bridged leg reads (see
+// bridgeLeadFrames).
+func (s *Server) startBridgeMedia(ch *channel, now time.Time) {
+	ch.bridgedAt = now
+	ch.framesPaused = 0
+	ch.pausedSince = time.Time{}
+	if p := ch.partner; p != nil && p.held {
+		ch.pausedSince = now
+	}
 }
 
 // breakBridge takes ch out of its bridge before it is bridged elsewhere;
@@ -327,6 +344,9 @@ func (s *Server) routeTransfer(ch *channel, dest, dialplan, context string, call
 	if ch.inlineDest != "" {
 		ch.prof.dest, ch.prof.rdnis, ch.inlineDest = ch.inlineDest, "", ""
 	}
+	// A leg taken from its originate gets its caller-id flip with the new
+	// extension (captured: CS_ROUTING, CALL_UPDATE, CS_EXECUTE).
+	s.takeCallerExtension(ch)
 	if inbound {
 		s.presenceIn(ch)
 	}
@@ -383,7 +403,7 @@ func (s *Server) appBridge(ch *channel, run *appRun) {
 		s.bridgeVars(b, ch, transferSource("bridge", ch.uuid))
 		now := time.Now()
 		for _, c := range []*channel{ch, b} {
-			c.bridgedAt = now
+			s.startBridgeMedia(c, now)
 			c.wasBridged = true
 			c.inBridge = true
 		}

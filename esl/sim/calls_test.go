@@ -177,7 +177,9 @@ func TestOutboundCallFlow(t *testing.T) {
 	}
 	waitFor(t, time.Second, "bridged", func() bool { ci, _ := s.Channel(agent); return ci.BridgedTo == lead })
 
-	// Hold: the partner gets the hold music broadcast.
+	// Hold: the partner gets the hold music broadcast (once the bridge has
+	// carried its 10 lead frames; see TestHoldRightAfterBridge).
+	time.Sleep(15 * time.Millisecond)
 	if got := cmd.api("uuid_hold " + lead); got != "+OK Success\n" {
 		t.Errorf("hold: %q", got)
 	}
@@ -278,7 +280,8 @@ func TestOutboundCallFlow(t *testing.T) {
 	if got := tail(lk, 8); got != "CHANNEL_HANGUP CHANNEL_UNBRIDGE CHANNEL_STATE(CS_HANGUP) CHANNEL_CALLSTATE CHANNEL_STATE(CS_REPORTING) CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY CHANNEL_STATE(CS_DESTROY)" {
 		t.Errorf("lead hangup: %s", got)
 	}
-	if got := tail(ak, 7); got != "CHANNEL_HANGUP CHANNEL_STATE(CS_HANGUP) CHANNEL_CALLSTATE CHANNEL_STATE(CS_REPORTING) CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY CHANNEL_STATE(CS_DESTROY)" {
+	// The agent is a user/ leg: presence_id from the directory's dial-string.
+	if got := tail(ak, 8); got != "CHANNEL_HANGUP CHANNEL_STATE(CS_HANGUP) CHANNEL_CALLSTATE PRESENCE_IN CHANNEL_STATE(CS_REPORTING) CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY CHANNEL_STATE(CS_DESTROY)" {
 		t.Errorf("agent hangup: %s", got)
 	}
 	hc := ev.waitEvent("lead HC", func(e *esl.Event) bool { return e.Name() == "CHANNEL_HANGUP_COMPLETE" && e.UniqueID() == lead })

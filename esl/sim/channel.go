@@ -218,6 +218,21 @@ type channel struct {
 	bridgeEndPending bool
 	noDisposition    bool // hung up by REFER: no sip_hangup_disposition
 	ackPending       bool // inbound: the caller's ACK has not been applied
+
+	seized        *origination // taken from its originate before it saw the answer (seize)
+	presenceCount int          // PRESENCE_IN events of an outgoing leg (event_count)
+	// Queued private commands (uuid_broadcast, hold music) and the one
+	// running; framesPaused/pausedSince: the time this leg's bridge read
+	// no media because its partner was on hold (see bridgeLeadFrames).
+	private      []*privateCmd
+	pumpTask     *task
+	broadcast    *appRun
+	framesPaused time.Duration
+	pausedSince  time.Time
+	// inBroadcastAtHangup: a broadcast was playing when the leg hung up;
+	// partnerBusy: the bridge partner's was (see hangupBegin).
+	inBroadcastAtHangup bool
+	partnerBusy         bool
 }
 
 func (ch *channel) getVar(name string) (string, bool) { return ch.vars.get(name) }

@@ -27,6 +27,26 @@ package sim
 //     reported them.
 //   - 08/09 (outbound socket): replayed in full: the simulator dials the
 //     test's listener and the captured commands go over that socket.
+//   - 10 to 12 come from the e2e tier (FreeSWITCH with pbx-config/, its
+//     Go recorder, sipgo phones) instead of capture.py and the vanilla
+//     configuration: the simulator takes the password of the capture's
+//     accepted auth (a random one per run), hold_music is pbx-config's
+//     tone_stream, every sofia/gateway/leadgw/<number> and
+//     user/<ext>@pbx.agentswitch.test dialled is a BareSIP endpoint (the
+//     sipgo phones send no User-Agent, Allow or Contact parameters) and
+//     each <ext> has the directory variables the service serves
+//     (user_context, agentswitch_agent_id).
+//   - A far end's BYE (a channel whose CHANNEL_HANGUP_COMPLETE says
+//     recv_bye: 07's caller, 10's lead) is Server.Hangup at the point of
+//     the capture where FreeSWITCH reported the hangup.
+//   - The replay never runs ahead of the capture's clock divided by
+//     timeScale (25): what depends on the time between commands (10's
+//     uuid_hold 60 ms after the bridge, within its 10 lead frames; 03's
+//     1.5 s after it, beyond them) keeps its side of the line.
+//   - A command the capture's client sent right before closing its
+//     connection, whose reply it never read (10's last uuid_kill), is not
+//     sent; the Go recorder's own end of reading after it closed a
+//     connection is not FreeSWITCH closing it.
 //
 // What is compared, per connection
 //
@@ -42,10 +62,15 @@ package sim
 //     order of all headers that are not variables. Events without a channel
 //     are compared per group: API (by API-Command), BACKGROUND_JOB,
 //     conference (per room), conference presence, sofia registration.
+//   - The outcome of each event, where it has one: the BACKGROUND_JOB body
+//     (normalized as reply bodies are), Playback-Status of PLAYBACK_STOP,
+//     Application-Response of CHANNEL_EXECUTE_COMPLETE (not while the
+//     channel hangs up: see conformanceExceptions).
 //   - Whether the connection was closed by the server.
 //
-// Values of event headers are not compared (timestamps, ports, tags and
-// counters differ by nature); their encoding is covered by the unit tests.
+// Other values of event headers are not compared (timestamps, ports, tags
+// and counters differ by nature); their encoding is covered by the unit
+// tests.
 
 import (
 	"encoding/json"
@@ -76,6 +101,10 @@ var conformanceExceptions = []struct {
 		"a thread race inside FreeSWITCH: 2 of the 8 captured bridges show it; the simulator never emits it"},
 	{"API events of commands this capture never sent",
 		"API events are FreeSWITCH-wide: 06 ends with three uuid_exists of another client; API events of dialplan expansions (strftime) are kept"},
+	{"Application-Response of an application ended by a hangup",
+		"FreeSWITCH answers PLAYBACK ERROR or FILE PLAYED depending on where its playback loop was (10: PLAYBACK ERROR after a BYE, 11: FILE PLAYED after uuid_kill)"},
+	{"commands sent right before the client closed their connection, and the recorder's end of reading after it",
+		"the capture never saw their reply or API event (10's last uuid_kill); the e2e tier's Go recorder logs the end of its own read as an eof"},
 	{"CALL_UPDATE (caller-id flip) before CHANNEL_CALLSTATE ACTIVE right after CHANNEL_ANSWER",
 		"a thread race inside FreeSWITCH: 1 of the 28 captured answers; the simulator always fires CALLSTATE first, " +
 			"and the header names of these two events are not compared where the capture has the other order"},
@@ -102,6 +131,9 @@ func TestConformance(t *testing.T) {
 			t.Parallel()
 			r := newReplay(t, tr)
 			r.run()
+			if dir := os.Getenv("SIM_CONFORMANCE_DUMP"); dir != "" {
+				r.dump(filepath.Join(dir, tr.Name))
+			}
 			for _, d := range r.compare() {
 				t.Error(d)
 			}
@@ -149,6 +181,14 @@ func TestConformanceCatchesDeviations(t *testing.T) {
 				return e.name != "CHANNEL_PARK" || e.uuid != "aad00a83-c12d-4b10-bb94-561ec2c5ef97"
 			}
 		}, "event order differs"},
+		{"wrong job result", func(s *Server) {
+			s.hookEvent = func(e *event) bool {
+				if e.name == "BACKGROUND_JOB" {
+					e.body = "-ERR ORIGINATOR_CANCEL\n"
+				}
+				return true
+			}
+		}, `BACKGROUND_JOB originate: FreeSWITCH "+OK`},
 		{"extra header", func(s *Server) {
 			s.hookEvent = func(e *event) bool {
 				if e.name == "DTMF" {
@@ -237,6 +277,8 @@ type replay struct {
 	memberReal2Sim map[string]string
 	memberSim2Real map[string]string
 	callerUUID     string
+	// farEnd holds the channels whose far end hung up (recv_bye).
+	farEnd map[string]bool
 }
 
 type realConn struct {
@@ -249,7 +291,7 @@ var uuidRe = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 func newReplay(t *testing.T, tr *transcript.Transcript) *replay {
 	r := &replay{t: t, tr: tr, known: map[string]bool{}, apiSent: map[string]bool{}, sim: map[string]*client{},
 		simCache: map[string][]frameInfo{}, syncTimeout: 3 * time.Second,
-		memberReal2Sim: map[string]string{}, memberSim2Real: map[string]string{}}
+		memberReal2Sim: map[string]string{}, memberSim2Real: map[string]string{}, farEnd: map[string]bool{}}
 	for _, rec := range tr.Records {
 		if rec.Dir == "out" {
 			for _, u := range uuidRe.FindAllString(rec.Data, -1) {
@@ -275,12 +317,32 @@ func newReplay(t *testing.T, tr *transcript.Transcript) *replay {
 		NoHoldMusic:       true,
 		MediaTick:         2 * time.Millisecond,
 		AMDDelay:          20 * time.Millisecond,
+		Password:          capturedPassword(tr),
+		// FreeSWITCH's originate looks every 20 ms; wider here so that a
+		// loaded test machine still bridges inside the window, as 10 did.
+		OriginatePoll: 50 * time.Millisecond,
+	}
+	if pbxConfigCapture(tr) {
+		cfg.Globals = map[string]string{"hold_music": pbxHoldMusic}
 	}
 	r.s = startServer(t, cfg)
 	for _, u := range []string{"lead", "agent", "third", "supervisor"} {
 		r.s.SetEndpoint(u, Behavior{Ring: 2 * time.Millisecond, AnswerAfter: 40 * time.Millisecond, EchoDTMF: u == "lead"})
 	}
 	r.s.SetEndpoint("nobody@127.0.0.1:5999", Behavior{Outcome: Unreachable})
+	if pbxConfigCapture(tr) {
+		// The e2e tier's sipgo phones: the lead phone behind gateway
+		// leadgw answers every number dialled through it; agents are
+		// registered and dialled as user/<ext>@pbx.agentswitch.test, with
+		// the variables the service serves over xml_curl. Their BYEs are
+		// stimuli (see stimulus).
+		for _, m := range pbxDialRe.FindAllStringSubmatch(dialled(tr), -1) {
+			r.s.SetEndpoint(m[1]+m[2], Behavior{Ring: 2 * time.Millisecond, AnswerAfter: 40 * time.Millisecond, BareSIP: true})
+			if m[2] != "" {
+				r.s.SetUserVars(m[2], map[string]string{"user_context": "agentswitch_agents", "agentswitch_agent_id": "1"})
+			}
+		}
+	}
 	r.s.SetUser("1001", false)
 	r.s.RemoveUser("1099")
 	// 07 transfers the caller while this plays: it must outlast the replay's
@@ -293,6 +355,48 @@ func newReplay(t *testing.T, tr *transcript.Transcript) *replay {
 	return r
 }
 
+// pbxHoldMusic is pbx-config/vars.xml's hold_music.
+const pbxHoldMusic = "tone_stream://%(300,200,523.25);%(300,200,659.25);%(300,1700,783.99);loops=-1"
+
+var pbxDialRe = regexp.MustCompile(`sofia/gateway/leadgw/(\d+)|user/(\d+)@pbx\.agentswitch\.test`)
+
+// dialled is every command the capture sent, joined.
+func dialled(tr *transcript.Transcript) string {
+	var b strings.Builder
+	for _, rec := range tr.Records {
+		if rec.Dir == "out" {
+			b.WriteString(rec.Data)
+		}
+	}
+	return b.String()
+}
+
+// pbxConfigCapture reports a capture made by the e2e tier against
+// FreeSWITCH with pbx-config/ (10 and up) rather than the vanilla
+// configuration: it dials sofia/gateway/leadgw/<number> and
+// user/<ext>@pbx.agentswitch.test.
+func pbxConfigCapture(tr *transcript.Transcript) bool {
+	return pbxDialRe.MatchString(dialled(tr))
+}
+
+// capturedPassword is the password of the capture's first accepted auth:
+// ClueCon for the vanilla captures, a random one for pbx-config/ runs.
+func capturedPassword(tr *transcript.Transcript) string {
+	pending := map[string]string{}
+	for _, rec := range tr.Records {
+		if rec.Dir == "out" {
+			if pw, ok := strings.CutPrefix(strings.TrimSpace(rec.Data), "auth "); ok {
+				pending[rec.Conn] = pw
+			}
+			continue
+		}
+		if pw, ok := pending[rec.Conn]; ok && strings.Contains(rec.Data, "Reply-Text: +OK accepted") {
+			return pw
+		}
+	}
+	return ""
+}
+
 // realFrames splits the capture into the frames received per connection
 // (parsed once).
 func (r *replay) realFrames() map[string][]frameInfo {
@@ -301,9 +405,19 @@ func (r *replay) realFrames() map[string][]frameInfo {
 	}
 	out := map[string][]frameInfo{}
 	r.recFrame = make([]int, len(r.tr.Records))
+	hungUp := map[string]bool{}
 	for i, rec := range r.tr.Records {
 		r.recFrame[i] = -1
 		if rec.Dir != "in" {
+			if rec.EOF {
+				hungUp[rec.Conn] = true
+			}
+			continue
+		}
+		if rec.EOF && hungUp[rec.Conn] {
+			// The end of the recorder's own read after it closed the
+			// connection (the Go recorder of the e2e tier logs it;
+			// capture.py did not): not FreeSWITCH closing.
 			continue
 		}
 		r.recFrame[i] = len(out[rec.Conn])
@@ -513,12 +627,22 @@ func (r *replay) run() {
 		r.sim[conn] = c
 		r.s.mu.Unlock()
 	}
+	unanswered := r.unanswered()
+	start := time.Now()
 	for i, rec := range r.tr.Records {
 		if rec.Dir == "in" {
 			r.stimulus(i)
 			continue
 		}
+		if unanswered[i] {
+			continue
+		}
 		r.syncTo(i, r.syncTimeout)
+		// Never ahead of the capture's clock, sped up timeScale times:
+		// what depends on the time between commands keeps its order.
+		if wait := time.Duration(rec.TMs*float64(time.Millisecond)/timeScale) - time.Since(start); wait > 0 {
+			time.Sleep(wait)
+		}
 		if rec.Conn == "outbound" {
 			ok := poll(3*time.Second, func() bool {
 				r.s.mu.Lock()
@@ -557,8 +681,44 @@ func (r *replay) run() {
 	r.syncTo(len(r.tr.Records), 2*r.syncTimeout)
 }
 
+// timeScale is how much faster than the capture the replay may run: a
+// gap of 1.5 s between two commands (03's uuid_hold after the bridge) stays
+// longer than the bridge's 10 lead frames of the replay's 2 ms MediaTick,
+// one of 60 ms (10's) stays shorter, and the suite stays short.
+const timeScale = 25
+
+// unanswered marks the commands the capture's client sent right before it
+// closed their connection, so that no reply (nor its API event) was ever
+// read: the replay does not send them.
+func (r *replay) unanswered() map[int]bool {
+	out := map[int]bool{}
+	pending := map[string][]int{}
+	for i, rec := range r.tr.Records {
+		switch {
+		case rec.Dir == "in" && !rec.EOF:
+			pending[rec.Conn] = nil
+		case rec.Dir == "out" && rec.EOF:
+			for _, j := range pending[rec.Conn] {
+				out[j] = true
+			}
+			pending[rec.Conn] = nil
+		case rec.Dir == "out":
+			pending[rec.Conn] = append(pending[rec.Conn], i)
+		}
+	}
+	return out
+}
+
 // findInbound spots the call of 07 that no command created.
 func (r *replay) findInbound() {
+	for _, rec := range r.tr.Records {
+		if rec.Dir == "in" && strings.Contains(rec.Data, "recv_bye") && strings.Contains(rec.Data, "CHANNEL_HANGUP_COMPLETE") {
+			if f := frameOf(mustFrame(r.t, rec.Bytes())); f.event != nil && f.event.Name() == "CHANNEL_HANGUP_COMPLETE" &&
+				f.event.Get("variable_sip_hangup_disposition") == "recv_bye" {
+				r.farEnd[f.event.UniqueID()] = true
+			}
+		}
+	}
 	for _, rec := range r.tr.Records {
 		if rec.Dir != "in" || !strings.Contains(rec.Data, "Channel-State: CS_NEW") && !strings.Contains(rec.Data, `"Channel-State":"CS_NEW"`) {
 			continue
@@ -581,31 +741,61 @@ func mustFrame(t *testing.T, b []byte) *esl.Frame {
 
 // stimulus plays the far end of the capture: the inbound call and its BYE.
 func (r *replay) stimulus(i int) {
-	if r.callerUUID == "" {
+	if r.callerUUID == "" && len(r.farEnd) == 0 {
 		return
 	}
 	rec := r.tr.Records[i]
-	if !strings.Contains(rec.Data, r.callerUUID) {
+	if rec.Conn != "events" && rec.Conn != "cmd" || !strings.Contains(rec.Data, "CHANNEL_") {
 		return
 	}
 	f := frameOf(mustFrame(r.t, rec.Bytes()))
-	if f.event == nil || f.event.UniqueID() != r.callerUUID {
+	if f.event == nil {
+		return
+	}
+	u := f.event.UniqueID()
+	if u == "" || u != r.callerUUID && !r.farEnd[u] {
 		return
 	}
 	switch {
-	case f.event.Name() == "CHANNEL_STATE" && f.event.Get("Channel-State") == "CS_NEW":
+	case u == r.callerUUID && f.event.Name() == "CHANNEL_STATE" && f.event.Get("Channel-State") == "CS_NEW":
 		if _, exists := r.s.Channel(r.callerUUID); exists {
 			return
 		}
 		r.syncTo(i, r.syncTimeout)
 		r.s.Inbound(InboundCall{UUID: r.callerUUID, From: "1000", FromName: "Inbound Caller", To: "9664", Authorized: true})
-	case f.event.Name() == "CHANNEL_HANGUP" && f.event.Get("variable_sip_hangup_disposition") != "send_bye":
-		ci, ok := r.s.Channel(r.callerUUID)
+	case f.event.Name() == "CHANNEL_HANGUP" && r.farEnd[u]:
+		ci, ok := r.s.Channel(u)
 		if !ok || ci.HungUp {
 			return
 		}
 		r.syncTo(i, r.syncTimeout)
-		r.s.Hangup(r.callerUUID, "NORMAL_CLEARING")
+		r.s.Hangup(u, "NORMAL_CLEARING")
+	}
+}
+
+// dump writes what the simulator sent, in the capture format (for
+// SIM_CONFORMANCE_DUMP=<dir>: compare it with the capture's tools).
+func (r *replay) dump(path string) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	for _, conn := range r.tr.Conns() {
+		for _, f := range r.simFrames(conn) {
+			rec := transcript.Record{Dir: "in", Conn: conn, EOF: f.eof}
+			if !f.eof {
+				var fb strings.Builder
+				for _, h := range f.frame.Header {
+					fb.WriteString(h.Name + ": " + h.Value + "\n")
+				}
+				fb.WriteString("\n")
+				fb.Write(f.frame.Body)
+				rec.Data = fb.String()
+			}
+			_ = enc.Encode(rec)
+		}
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		r.t.Error(err)
 	}
 }
 
@@ -871,6 +1061,29 @@ type groupItem struct {
 	// raced: the order of this event came from a FreeSWITCH race, so its
 	// header names (taken at another moment) are not compared.
 	raced bool
+	// outcome is the value that says how the event's operation ended (see
+	// outcomeOf); compared, unlike other values.
+	outcome string
+}
+
+// outcomeOf is the one value of an event that is compared: what an
+// operation ended with. The body of BACKGROUND_JOB (normalized as reply
+// bodies are), Playback-Status, and Application-Response of a channel that
+// is not hanging up (when the channel hangs up during a playback the
+// response depends on where FreeSWITCH's playback loop was: PLAYBACK ERROR
+// after a BYE in 10, FILE PLAYED after uuid_kill in 11).
+func (r *replay) outcomeOf(ev *esl.Event) string {
+	switch ev.Name() {
+	case "BACKGROUND_JOB":
+		return r.normBody(string(ev.Body), false)
+	case "PLAYBACK_STOP":
+		return ev.Get("Playback-Status")
+	case "CHANNEL_EXECUTE_COMPLETE":
+		if ev.Get("Answer-State") != "hangup" {
+			return ev.Get("Application-Response")
+		}
+	}
+	return ""
 }
 
 func (r *replay) groups(fs []frameInfo, skip []bool) (map[string][]groupItem, []string) {
@@ -898,7 +1111,8 @@ func (r *replay) groups(fs []frameInfo, skip []bool) (map[string][]groupItem, []
 		case "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE":
 			kind += "(" + f.event.Get("Application") + ")"
 		}
-		out[k] = append(out[k], groupItem{kind: kind, names: headerNames(f.event.Fields()), order: fixedOrder(f.event.Fields())})
+		out[k] = append(out[k], groupItem{kind: kind, names: headerNames(f.event.Fields()), order: fixedOrder(f.event.Fields()),
+			outcome: r.outcomeOf(f.event)})
 	}
 	for k, items := range out {
 		for i := 1; i+1 < len(items); i++ {
@@ -933,6 +1147,9 @@ func (r *replay) compareEvents(conn string, rf, sf []frameInfo) []string {
 			continue
 		}
 		for i := range a {
+			if a[i].outcome != b[i].outcome {
+				diffs = append(diffs, fmt.Sprintf("%s %s event #%d %s: FreeSWITCH %q, simulator %q", conn, k, i, a[i].kind, a[i].outcome, b[i].outcome))
+			}
 			if a[i].raced || b[i].raced {
 				continue
 			}

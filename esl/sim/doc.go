@@ -43,7 +43,8 @@
 // others, or an extension with dialplan and context; endpoints
 // sofia/gateway/<gw>/<num>, sofia/<profile>/sip:user@host[:port],
 // sofia/<profile>/user@host, user/<ext>[@domain], null/, loopback/, error/);
-// uuid_bridge; uuid_hold [off|toggle] with hold music on the partner;
+// uuid_bridge; uuid_hold [off|toggle] with hold music on the partner (see
+// Hold music and broadcasts);
 // uuid_audio; uuid_transfer [-bleg|-both] to XML extensions or inline
 // dialplans ('conference:room@default,park', 'm:^:app:arg^park'); uuid_deflect;
 // conference rooms (dial, bgdial, list, json_list, mute, unmute, deaf,
@@ -55,14 +56,16 @@
 // 16-bit mono PCM of silence, as long as the time recorded, paused time
 // left out; relative paths go under Config.RecordingsDir, and an absolute
 // path that cannot be created is written below RecordingsDir with its full
-// path); uuid_broadcast; uuid_kill; uuid_setvar, uuid_setvar_multi,
+// path); uuid_broadcast and uuid_break; uuid_kill; uuid_setvar, uuid_setvar_multi,
 // uuid_getvar, uuid_exists; eavesdrop with its DTMF and sendevent mode keys
 // (0 listen, 1 talk to the partner, 2 whisper, 3 barge, * stop; no event
 // reports a mode, as in FreeSWITCH; ChannelInfo.SpyMode does); `show channels
 // [as json]`, `show calls [as json]`, `global_getvar`, `reloadxml`,
 // `xml_flush_cache`, `sofia status`, `sofia_contact`, `hupall`, `status`,
 // `version`. Hangups carry real causes, and CHANNEL_HANGUP_COMPLETE the
-// billing variables (billsec, duration, answersec, hangup_cause_q850,
+// billing variables (billsec, duration, answersec... as FreeSWITCH
+// computes them: differences of whole-second epochs, so 2.24 s of talk reads
+// 2 or 3 while billmsec is 2240; hangup_cause_q850,
 // sip_hangup_disposition send_bye/recv_bye/send_cancel/recv_refuse,
 // bridge_hangup_cause, last_bridge_to, record_*...). Outbound `&socket()`
 // sessions dial the given loopback address and speak the session protocol
@@ -72,6 +75,50 @@
 // CS_NEW before CHANNEL_CREATE, sofia::pre_register/register_attempt for an
 // authorised user, PRESENCE_IN) and Server.Hangup is the far end's BYE.
 // HEARTBEAT and its RE_SCHEDULE fire every Config.HeartbeatInterval.
+// Global variables (Config.Globals, SetGlobal; hold_music is vanilla's
+// local_stream://moh unless set) answer global_getvar and stand in for
+// channel variables in ${...} and $${...} expansion.
+//
+// # Originate and the answer
+//
+// An originate notices that its leg answered Config.OriginatePoll (20 ms)
+// after CHANNEL_ANSWER, as FreeSWITCH's originate loop, which looks every
+// 20 ms: the caller-id CALL_UPDATE, the API event and BACKGROUND_JOB come
+// then. A uuid_bridge or uuid_transfer of the leg in that window takes it
+// from the originate: the leg is bridged or transferred (with its caller-id
+// flip at the new extension), and the job reports -ERR ORIGINATOR_CANCEL
+// (captures 10 and 12; FreeSWITCH did so for 58 to 60 of 60 bridges on
+// CHANNEL_ANSWER). A uuid_kill in the window gives -ERR NORMAL_CLEARING.
+//
+// # Hold music and broadcasts
+//
+// uuid_broadcast <uuid> <path> [aleg|bleg|holdb|both] queues the path as an
+// execute command (a private event) to the leg and/or its partner, as
+// switch_ivr_broadcast does; "app::arg" runs another application. The
+// channel runs it 7 media ticks (140 ms; captured 120 to 165 ms) after it
+// was queued, with current_loop/total_loops set and its ${variables}
+// expanded then (CHANNEL_EXECUTE carries the expanded argument); when it
+// ends, the COMMAND event fires, with the argument as sent. A bridged leg
+// runs it only once its bridge has carried 10 media frames
+// (DEFAULT_LEAD_FRAMES): frames are not counted while its partner is on
+// hold. local_stream:// and tone_stream://...;loops=-1 play until broken;
+// other tone_streams for their tones' length. uuid_break <uuid> [all]
+// (-USAGE: <uuid> [all], -ERR No such channel!, +OK) stops a running
+// broadcast (PLAYBACK_STOP Playback-Status break, CHANNEL_EXECUTE_COMPLETE
+// FILE PLAYED, COMMAND) one media tick later, or else a playback or sleep
+// the channel runs; "all" first drops the commands not started yet, which
+// then fire no event at all. A hangup stops the music with Playback-Status
+// done and PLAYBACK ERROR. This is how the service holds a call
+// (uuid_broadcast <lead> ${hold_music} aleg, uuid_break <lead> all;
+// capture 11).
+//
+// uuid_hold <uuid> sends the held leg's hold_music to its partner as a
+// looping broadcast (loops: -1 in COMMAND) and uuid_hold off breaks it. A
+// hold within the partner's first 10 bridge frames (200 ms of
+// CHANNEL_BRIDGE) therefore plays nothing during the hold: the music waits
+// for the unhold (and 10 frames), starts about 300 ms after it and plays
+// until the call ends or a uuid_break (capture 10; an e2e probe found the
+// boundary between 150 and 200 ms).
 //
 // # Scripted endpoints
 //
@@ -87,7 +134,13 @@
 // EchoDTMF sends every digit played to it back as RFC 2833, reported as DTMF
 // with DTMF-Source RTP (the captured lead was sipp -rtp_echo). The directory
 // for user/<ext> has every extension registered unless SetUser or RemoveUser
-// say otherwise.
+// say otherwise; SetUserVars gives an extension its directory variables
+// (user_context...), which a user/ leg gets when its originate returns. A
+// user/ leg has the directory dial-string's presence_id and
+// sip_invite_domain, hence Channel-Presence-ID and PRESENCE_IN when it
+// leaves CS_ROUTING, answers and hangs up. BareSIP makes the far end a peer
+// without User-Agent, Allow or Contact parameters (the e2e tier's sipgo
+// phones) instead of sipp.
 //
 // Answering machines: Behavior.Machine. This is not from a capture: it
 // follows mod_amd (github.com/rtckit/mod_amd). When the `amd` application runs
@@ -121,6 +174,18 @@
 //     that would run the extension is not created.
 //   - log/data frames are never sent after `log`; XML event format is
 //     accepted but sent as plain; userauth and ACLs are not implemented.
+//   - The ORIGINATOR_CANCEL race is deterministic: a uuid_bridge or
+//     uuid_transfer inside Config.OriginatePoll always cancels the job and
+//     one after it never does; FreeSWITCH lost 0 to 2 of 60 such races.
+//   - A playback ended by a hangup answers PLAYBACK ERROR; FreeSWITCH
+//     answers PLAYBACK ERROR or FILE PLAYED depending on where its playback
+//     loop was (10: a BYE, PLAYBACK ERROR; 11: uuid_kill, FILE PLAYED).
+//   - uuid_break on a channel that plays nothing does nothing; FreeSWITCH
+//     leaves CF_BREAK set, which breaks a playback the running application
+//     starts later (the next application clears it). A broadcast queued
+//     while another plays waits for it; FreeSWITCH may run it inside.
+//   - A user/ leg leaves CS_ROUTING at once; captured, it stayed there
+//     500 ms (the contact lookup) before ringing.
 //   - Thread races of FreeSWITCH (events of different channels interleave
 //     differently between runs) are not reproduced: the simulator is
 //     deterministic. ShuffleEvents and DuplicateEvents inject disorder on
@@ -129,7 +194,10 @@
 // # Conformance
 //
 // conformance_test.go replays every capture in esl/testdata/transcripts and
-// compares replies, per-channel event order and the header names of every
-// event with what FreeSWITCH sent; its conformanceExceptions table lists all
-// that is left out of the comparison.
+// compares replies, per-channel event order, the header names of every
+// event and the outcome values (BACKGROUND_JOB bodies, Playback-Status,
+// Application-Response) with what FreeSWITCH sent; its
+// conformanceExceptions table lists all that is left out of the comparison.
+// 01 to 09 come from the vanilla configuration; 10 to 12 from the e2e tier
+// (FreeSWITCH with pbx-config/, sipgo phones; see the README there).
 package sim

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -55,6 +56,11 @@ type Behavior struct {
 	Cause string
 	// UserAgent is the peer's SIP User-Agent (sip_user_agent).
 	UserAgent string
+	// BareSIP makes the far end answer like the e2e tier's sipgo phones:
+	// no User-Agent and no Allow header, and a Contact without parameters,
+	// so the leg has no sip_user_agent, sip_allow or sip_contact_params
+	// (a sipp peer, the default, sends all three).
+	BareSIP bool
 }
 
 // user is one directory entry for user/<ext>. Extensions not in the table
@@ -63,6 +69,7 @@ type user struct {
 	id         string
 	unknown    bool // not in the directory: SUBSCRIBER_ABSENT
 	registered bool
+	vars       []field // the directory's <variables> for the user
 }
 
 // lookupUser returns whether ext exists and is registered. Callers hold s.mu.
@@ -105,7 +112,34 @@ func (s *Server) ClearEndpoints() {
 func (s *Server) SetUser(id string, registered bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.users[id] = &user{id: id, registered: registered}
+	u := &user{id: id, registered: registered}
+	if old := s.users[id]; old != nil {
+		u.vars = old.vars
+	}
+	s.users[id] = u
+}
+
+// SetUserVars gives directory user <id> the channel variables of its
+// directory entry (user and domain <variables>, such as user_context): a
+// user/<id> leg gets them when its originate hands it over, as FreeSWITCH's
+// user/ endpoint does. They are set in name order.
+func (s *Server) SetUserVars(id string, vars map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[id]
+	if u == nil {
+		u = &user{id: id, registered: true}
+		s.users[id] = u
+	}
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	u.vars = u.vars[:0]
+	for _, k := range names {
+		u.vars = append(u.vars, field{Name: k, Value: vars[k]})
+	}
 }
 
 // RemoveUser takes <id> out of the directory: user/<id> then fails with

@@ -78,8 +78,12 @@ func (s *Server) hangupBegin(ch *channel, cause string) {
 	ch.down = true
 	ch.cause = cause
 	ch.hangupAt = time.Now()
+	ch.inBroadcastAtHangup = ch.broadcast != nil
 	if p := ch.partner; p != nil {
 		ch.bridgedAtHangup = true
+		// A partner whose thread is in a broadcast ends the B leg's bridge
+		// late: after its CHANNEL_HANGUP_COMPLETE (captured).
+		ch.partnerBusy = p.broadcast != nil || p.inBroadcastAtHangup
 		if ch.bridgeA {
 			ch.vars.set("last_bridge_role", "originator")
 		} else {
@@ -102,6 +106,7 @@ func (s *Server) hangupBegin(ch *channel, cause string) {
 	if ch.remoteBye {
 		ch.vars.set("sip_hangup_disposition", "recv_bye")
 	}
+	ch.flushPrivate()
 	if ch.pendingPrivate != nil {
 		f := ch.pendingPrivate
 		ch.pendingPrivate = nil
@@ -126,9 +131,7 @@ func (s *Server) hangupMiddle(ch *channel) {
 	s.fire(ch, "CHANNEL_STATE", siteState, chanEvent{})
 	s.stopAllRecordings(ch)
 	s.setCallState(ch, "HANGUP")
-	if ch.inbound != nil {
-		s.presenceIn(ch)
-	}
+	s.presenceIn(ch)
 }
 
 // hangupEnd is CS_REPORTING: CHANNEL_HANGUP_COMPLETE with the billing
@@ -142,7 +145,11 @@ func (s *Server) hangupEnd(ch *channel) {
 		ch.originate = nil
 		o.legFailed(ch)
 	}
+	s.releaseSeized(ch)
 	s.closeBugs(ch)
+	if ch.bridgeEndPending {
+		s.bLegBridgeEnded(ch)
+	}
 	for _, f := range ch.onHangup {
 		f()
 	}
@@ -255,49 +262,49 @@ func (s *Server) setBillingVars(ch *channel) {
 	} else {
 		v.set("caller_id", ch.prof.cidNum)
 	}
-	since := func(t time.Time) time.Duration {
-		if t.IsZero() {
-			return 0
-		}
-		return t.Sub(start)
+	// FreeSWITCH subtracts epochs (switch_channel_set_timestamps): the
+	// *sec values are differences of whole-second epochs (2.2 s of talk
+	// reads 2 or 3), the *msec values of whole-millisecond epochs.
+	none := span{"0", "0", "0"}
+	dur, bill, progress, answer, wait, pmedia, flow := spanOf(start, end), none, none, none, none, none, none
+	if bridged.After(start) {
+		wait = spanOf(start, bridged)
 	}
-	dur := end.Sub(start)
-	var bill time.Duration
 	if !ch.answeredAt.IsZero() {
-		bill = end.Sub(ch.answeredAt)
-	}
-	progress := since(ch.progressAt)
-	answer := since(ch.answeredAt)
-	wait := since(bridged)
-	pmedia := since(pm)
-	var flow time.Duration
-	if !ch.answeredAt.IsZero() {
+		bill = spanOf(ch.answeredAt, end)
 		flow = dur
+		answer = spanOf(start, ch.answeredAt)
 	}
-	v.set("duration", secs(dur))
-	v.set("billsec", secs(bill))
-	v.set("progresssec", secs(progress))
-	v.set("answersec", secs(answer))
-	v.set("waitsec", secs(wait))
-	v.set("progress_mediasec", secs(pmedia))
-	v.set("flow_billsec", secs(flow))
-	v.set("mduration", ms(dur))
-	v.set("billmsec", ms(bill))
-	v.set("progressmsec", ms(progress))
-	v.set("answermsec", ms(answer))
-	v.set("waitmsec", ms(wait))
-	v.set("progress_mediamsec", ms(pmedia))
-	v.set("flow_billmsec", ms(flow))
-	v.set("uduration", us(dur))
-	v.set("billusec", us(bill))
-	v.set("progressusec", us(progress))
-	v.set("answerusec", us(answer))
-	v.set("waitusec", us(wait))
-	v.set("progress_mediausec", us(pmedia))
-	v.set("flow_billusec", us(flow))
+	if !ch.progressAt.IsZero() {
+		progress = spanOf(start, ch.progressAt)
+	}
+	if !pm.IsZero() {
+		pmedia = spanOf(start, pm)
+	}
+	v.set("duration", dur.sec)
+	v.set("billsec", bill.sec)
+	v.set("progresssec", progress.sec)
+	v.set("answersec", answer.sec)
+	v.set("waitsec", wait.sec)
+	v.set("progress_mediasec", pmedia.sec)
+	v.set("flow_billsec", flow.sec)
+	v.set("mduration", dur.msec)
+	v.set("billmsec", bill.msec)
+	v.set("progressmsec", progress.msec)
+	v.set("answermsec", answer.msec)
+	v.set("waitmsec", wait.msec)
+	v.set("progress_mediamsec", pmedia.msec)
+	v.set("flow_billmsec", flow.msec)
+	v.set("uduration", dur.usec)
+	v.set("billusec", bill.usec)
+	v.set("progressusec", progress.usec)
+	v.set("answerusec", answer.usec)
+	v.set("waitusec", wait.usec)
+	v.set("progress_mediausec", pmedia.usec)
+	v.set("flow_billusec", flow.usec)
 	if ch.bridgedAtHangup && !ch.bridgeA {
 		// The bridge thread of the B leg ends after its media bugs are gone.
-		if len(ch.bugs) == 0 {
+		if len(ch.bugs) == 0 && !ch.partnerBusy {
 			s.bLegBridgeEnded(ch)
 		} else {
 			ch.bridgeEndPending = true
@@ -305,7 +312,7 @@ func (s *Server) setBillingVars(ch *channel) {
 	}
 	if ch.sip != nil && ch.noDisposition {
 		if ch.answered {
-			for _, f := range rtpStats(ch, bill) {
+			for _, f := range rtpStats(ch, end.Sub(ch.answeredAt)) {
 				v.set(f.Name, f.Value)
 			}
 		}
@@ -322,7 +329,7 @@ func (s *Server) setBillingVars(ch *channel) {
 			ch.vars.set("sip_hangup_disposition", d)
 		}
 		if ch.answered {
-			for _, f := range rtpStats(ch, bill) {
+			for _, f := range rtpStats(ch, end.Sub(ch.answeredAt)) {
 				v.set(f.Name, f.Value)
 			}
 		}
@@ -336,6 +343,14 @@ func (s *Server) bLegBridgeEnded(ch *channel) {
 	ch.vars.set("call_uuid", ch.uuid)
 }
 
-func secs(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) }
-func ms(d time.Duration) string   { return strconv.FormatInt(d.Milliseconds(), 10) }
-func us(d time.Duration) string   { return strconv.FormatInt(d.Microseconds(), 10) }
+// span is one CDR interval as FreeSWITCH reports it: the difference of
+// whole-second, whole-millisecond and microsecond epochs, in that order.
+type span struct{ sec, msec, usec string }
+
+func spanOf(from, to time.Time) span {
+	return span{
+		sec:  strconv.FormatInt(to.Unix()-from.Unix(), 10),
+		msec: strconv.FormatInt(to.UnixMilli()-from.UnixMilli(), 10),
+		usec: strconv.FormatInt(to.UnixMicro()-from.UnixMicro(), 10),
+	}
+}

@@ -246,6 +246,7 @@ func (s *Server) inboundCreateVars(ch *channel) {
 func (s *Server) presenceIn(ch *channel) {
 	ib := ch.inbound
 	if ib == nil {
+		s.presenceOut(ch)
 		return
 	}
 	status, state, fn, file, line := string(ch.running), "alerting", "check_presence", "src/switch_core_state_machine.c", "521"
@@ -257,8 +258,31 @@ func (s *Server) presenceIn(ch *channel) {
 	case ch.answered:
 		state = "active"
 	}
-	cnt := ib.presenceCount
-	ib.presenceCount++
+	s.firePresence(ch, ch.inbound.call.From+"@"+s.cfg.IPv4, "inbound", &ib.presenceCount, status, state, fn, file, line)
+}
+
+// presenceOut is the PRESENCE_IN of an outgoing leg with a presence_id
+// (a user/ leg: the directory's dial-string sets presence_id): when it
+// leaves CS_ROUTING, when it answers and at CS_HANGUP.
+func (s *Server) presenceOut(ch *channel) {
+	from, ok := ch.getVar("presence_id")
+	if !ok || ch.direction != "outbound" {
+		return
+	}
+	status, state, fn, file, line := ch.running, "progressing", "check_presence", "src/switch_core_state_machine.c", "521"
+	switch {
+	case ch.down:
+		state = "idle"
+	case ch.answered:
+		status, state, fn, file, line = "answered", "active", "switch_channel_perform_mark_answered", "src/switch_channel.c", "3906"
+	}
+	s.firePresence(ch, from, "outbound", &ch.presenceCount, status, state, fn, file, line)
+}
+
+// firePresence fires one PRESENCE_IN; count is the channel's event_count.
+func (s *Server) firePresence(ch *channel, from, direction string, count *int, status, state, fn, file, line string) {
+	cnt := *count
+	*count++
 	if !s.wanted("PRESENCE_IN", "") {
 		s.seq++
 		return
@@ -266,13 +290,13 @@ func (s *Server) presenceIn(ch *channel) {
 	s.fire(ch, "PRESENCE_IN", sitePresenceChan, chanEvent{vars: boolp(false), mid: kv(
 		"proto", "any",
 		"login", "src/switch_channel.c",
-		"from", ch.inbound.call.From+"@"+s.cfg.IPv4,
+		"from", from,
 		"rpid", "unknown",
 		"status", status,
 		"event_type", "presence",
 		"alt_event_type", "dialog",
 		"presence-call-info-state", state,
-		"presence-call-direction", "inbound",
+		"presence-call-direction", direction,
 		"event_count", strconv.Itoa(cnt),
 		"Presence-Calling-File", file,
 		"Presence-Calling-Function", fn,

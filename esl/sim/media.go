@@ -64,28 +64,200 @@ func (s *Server) closeBugs(ch *channel) {
 	ch.spies = nil
 }
 
-// --- hold ---
+// --- hold, broadcasts and uuid_break ---
+
+// privateCmd is an "execute" command queued to a channel as a private
+// event (switch_core_session_queue_private_event): a uuid_broadcast, or
+// the hold music that uuid_hold sends to the held leg's partner. The
+// channel runs it when its thread looks at its private events.
+type privateCmd struct {
+	app, arg string // execute-app-name, execute-app-arg (expanded when it runs)
+	loops    int    // the loops header: -1 for hold music; 1 (no header) otherwise
+	holdBleg bool   // hold-bleg: true (uuid_broadcast without a leg argument)
+	queued   time.Time
+	stamp    stamp // the COMMAND event is created when queued
+}
+
+// Broadcast timing, in media ticks (20 ms frames on FreeSWITCH):
+const (
+	// broadcastLatency is how long a queued broadcast takes to start: the
+	// channel's loop picks the event up, reads its lead-frames (5), then
+	// playback opens the file. Captured: CHANNEL_EXECUTE 120 to 165 ms
+	// after uuid_broadcast or uuid_hold.
+	broadcastLatency = 7
+	// bridgeLeadFrames: a bridged leg looks at its private events only once
+	// its bridge has read more than DEFAULT_LEAD_FRAMES (10) frames
+	// (switch_ivr_bridge.c). While its partner is on hold (uuid_hold) it
+	// reads none, so hold music for a hold within 200 ms of CHANNEL_BRIDGE
+	// waits until after the unhold (captured: ~300 ms after uuid_hold off).
+	bridgeLeadFrames = 10
+)
+
+// queuePrivate queues an execute command on ch. Callers hold s.mu.
+func (s *Server) queuePrivate(ch *channel, cmd *privateCmd) {
+	cmd.queued = time.Now()
+	cmd.stamp = s.newStamp()
+	ch.private = append(ch.private, cmd)
+	s.pumpPrivate(ch)
+}
+
+// bridgeFrames is how long ch's bridge has carried media: the time since
+// the bridge less the time its partner was on hold.
+func (ch *channel) bridgeFrames(now time.Time) time.Duration {
+	d := now.Sub(ch.bridgedAt) - ch.framesPaused
+	if !ch.pausedSince.IsZero() {
+		d -= now.Sub(ch.pausedSince)
+	}
+	return d
+}
+
+// pumpPrivate starts the next queued command when the channel can run it,
+// or schedules itself for then. Callers hold s.mu.
+func (s *Server) pumpPrivate(ch *channel) {
+	ch.pumpTask.cancel()
+	ch.pumpTask = nil
+	if len(ch.private) == 0 || ch.down || ch.gone || ch.broadcast != nil {
+		return
+	}
+	now := time.Now()
+	tick := s.cfg.MediaTick
+	cmd := ch.private[0]
+	ready := cmd.queued
+	if ch.partner != nil {
+		need := bridgeLeadFrames * tick
+		if got := ch.bridgeFrames(now); got < need {
+			if !ch.pausedSince.IsZero() {
+				return // the partner's unhold pumps again
+			}
+			ready = now.Add(need - got)
+		}
+	}
+	at := ready.Add(broadcastLatency * tick)
+	if wait := at.Sub(now); wait > 0 {
+		ch.pumpTask = ch.after(wait, func() { s.pumpPrivate(ch) })
+		return
+	}
+	ch.private = ch.private[1:]
+	s.runPrivate(ch, cmd)
+}
+
+// runPrivate executes a queued command as switch_ivr_parse_event does:
+// current_loop/total_loops, the application (CHANNEL_EXECUTE with the
+// argument expanded, PLAYBACK_*...), then the COMMAND event, re-fired as
+// PRIVATE_COMMAND.
+func (s *Server) runPrivate(ch *channel, cmd *privateCmd) {
+	app, arg := cmd.app, s.expand(ch, cmd.arg)
+	run := &appRun{name: app, arg: arg, uuid: newUUID(), nested: true}
+	var holding *channel
+	if p := ch.partner; cmd.holdBleg && p != nil && !p.down {
+		// hold-bleg: the partner hears the hold music meanwhile.
+		if music := s.holdMusicOf(ch); music != "" {
+			holding = p
+			s.queuePrivate(p, &privateCmd{app: "playback", arg: music, loops: -1})
+		}
+	}
+	run.after = func() {
+		ch.broadcast = nil
+		ch.vars.unset("current_loop")
+		ch.vars.unset("total_loops")
+		s.commandEvent(ch, cmd)
+		if holding != nil {
+			s.stopBroadcast(holding)
+		}
+		s.pumpPrivate(ch)
+	}
+	ch.vars.set("current_loop", "1")
+	ch.vars.set("total_loops", strconv.Itoa(cmd.loops))
+	ch.nested = run
+	ch.broadcast = run
+	s.fireExecute(ch, run)
+	if !strings.EqualFold(app, "playback") {
+		s.appDone(ch, run, "")
+		return
+	}
+	s.playFile(ch, run, arg)
+}
+
+// stopBroadcast is switch_channel_stop_broadcast: a running broadcast
+// breaks (PLAYBACK_STOP break, FILE PLAYED); one still queued is not
+// affected.
+func (s *Server) stopBroadcast(ch *channel) bool {
+	run := ch.broadcast
+	if run == nil || run.done {
+		return false
+	}
+	if run.brk != nil {
+		run.brk()
+	}
+	s.finishApp(ch, run, "FILE PLAYED", false)
+	return true
+}
+
+// flushPrivate drops the commands a channel has not started
+// (switch_core_session_flush_private_events): no event reports them.
+func (ch *channel) flushPrivate() {
+	ch.private = nil
+	ch.pumpTask.cancel()
+	ch.pumpTask = nil
+}
+
+// uuidBreak is what uuid_break does in the channel's thread: a running
+// broadcast stops; otherwise a playback or sleep the channel runs is broken
+// (CF_BREAK). Nothing running: nothing happens. (`all` drops the queued
+// commands at once: see apiUUIDBreak.)
+func (s *Server) uuidBreak(ch *channel) {
+	if s.stopBroadcast(ch) {
+		return
+	}
+	for _, run := range []*appRun{ch.nested, ch.cur} {
+		if run != nil && run.brk != nil && !run.done {
+			run.brk()
+			return
+		}
+	}
+}
+
+// holdMusicOf is the stream uuid_hold plays to a held leg's partner:
+// switch_channel_get_hold_music of the held leg (its hold_music, or the
+// global one), expanded.
+func (s *Server) holdMusicOf(ch *channel) string {
+	music := s.chanVar(ch, "hold_music")
+	if music == "" {
+		return ""
+	}
+	return s.expand(ch, music)
+}
 
 // hold implements uuid_hold: the held leg's call state goes HELD and its
-// bridged partner gets the hold music broadcast.
+// bridged partner is sent the hold music (a looping broadcast).
 func (s *Server) hold(ch *channel, on bool) bool {
 	if on == ch.held {
 		return false
 	}
 	now := time.Now()
+	p := ch.partner
+	if p != nil && p.down {
+		p = nil
+	}
 	if on {
 		ch.held = true
 		ch.holdStart = now
 		if ch.firstHold.IsZero() {
 			ch.firstHold = now
 		}
+		if p != nil && p.pausedSince.IsZero() {
+			p.pausedSince = now
+		}
 		if ch.sip != nil {
 			ch.vars.set("rtp_local_sdp_str", ch.sip.localSDP(1, "sendonly"))
 		}
 		s.setCallState(ch, "HELD")
 		s.fire(ch, "CHANNEL_HOLD", siteHold, chanEvent{})
-		if p := ch.partner; p != nil && !p.down {
-			p.after(10*s.cfg.MediaTick, func() { s.holdMusic(p) })
+		if p != nil {
+			if music := s.holdMusicOf(ch); music != "" {
+				s.holdMedia(p)
+				s.queuePrivate(p, &privateCmd{app: "playback", arg: music, loops: -1})
+			}
 		}
 		return true
 	}
@@ -103,19 +275,27 @@ func (s *Server) hold(ch *channel, on bool) bool {
 		ch.vars.set("remote_audio_media_flow", "recvonly")
 		ch.vars.set("rtp_local_sdp_str", ch.sip.localSDP(2, "sendrecv"))
 	}
+	if ch.sip != nil && ch.beh.BareSIP && ch.prof.calleeName == "" {
+		// The e2e tier's phones answer the unhold re-INVITE in a way that
+		// names the callee (no display name: the number); sipp's do not.
+		ch.prof.calleeName = ch.prof.calleeNum
+	}
 	s.setCallState(ch, "UNHELD")
 	s.fire(ch, "CHANNEL_UNHOLD", siteUnhold, chanEvent{})
-	if p := ch.partner; p != nil {
-		if run := p.nested; run != nil && run.holdMusic {
-			if run.abort != nil {
-				run.abort()
-			}
-			s.finishApp(p, run, "FILE PLAYED", false)
-		}
+	if p != nil {
+		// switch_ivr_unhold stops the partner's broadcast if one is
+		// running; hold music still queued (see bridgeLeadFrames) is not
+		// stopped: it starts later and plays until something breaks it.
+		s.stopBroadcast(p)
 		if p.sip != nil {
 			p.vars.set("switch_m_sdp", p.sip.remoteSDP())
 			p.vars.set("audio_media_flow", "sendrecv")
 		}
+		if !p.pausedSince.IsZero() {
+			p.framesPaused += now.Sub(p.pausedSince)
+			p.pausedSince = time.Time{}
+		}
+		s.pumpPrivate(p)
 	}
 	ch.after(s.cfg.MediaTick, func() {
 		if !ch.held && ch.callState == "UNHELD" {
@@ -128,68 +308,39 @@ func (s *Server) hold(ch *channel, on bool) bool {
 	return true
 }
 
-// holdMusic plays hold_music to the partner of a held leg as a broadcast.
-func (s *Server) holdMusic(p *channel) {
-	if p.down || p.nested != nil {
-		return
-	}
+// holdMedia is what the hold re-INVITE leaves on the held leg's partner:
+// FreeSWITCH copies the phone's recvonly answer onto it.
+func (s *Server) holdMedia(p *channel) {
 	if p.sip != nil {
 		p.vars.set("switch_m_sdp", p.sip.remoteSDP())
 		p.vars.set("video_media_flow", "inactive")
 		p.vars.set("text_media_flow", "inactive")
 		p.vars.set("audio_media_flow", "recvonly")
 	}
-	p.vars.set("current_loop", "1")
-	p.vars.set("total_loops", "-1")
-	music := varValue(p, "hold_music")
-	if music == "" {
-		music = "local_stream://moh"
-	}
-	s.broadcastPlay(p, music, true)
 }
 
-// broadcastPlay runs playback as a queued private command (uuid_broadcast,
-// hold music): it does not replace the running application.
-func (s *Server) broadcastPlay(ch *channel, path string, holdMusic bool) {
-	bst := s.newStamp()
-	run := &appRun{name: "playback", arg: path, uuid: newUUID(), nested: true, holdMusic: holdMusic}
-	app, arg := "playback", path
-	if a, b, ok := strings.Cut(path, "::"); ok {
-		app, arg = a, b
-		run.name, run.arg = a, b
-	}
-	run.after = func() {
-		if holdMusic {
-			ch.vars.unset("current_loop")
-			ch.vars.unset("total_loops")
-		}
-		s.commandEvent(ch, bst, app, arg)
-	}
-	ch.nested = run
-	s.fireExecute(ch, run)
-	if app != "playback" {
-		s.appDone(ch, run, "")
-		return
-	}
-	s.playFile(ch, run, arg)
-}
-
-// commandEvent is the event FreeSWITCH fires once a broadcast ran: a
-// COMMAND event re-fired as PRIVATE_COMMAND, so it carries two header
-// blocks (Event-Name COMMAND first).
-func (s *Server) commandEvent(ch *channel, first stamp, app, arg string) {
+// commandEvent is the event FreeSWITCH fires once a queued command ran: a
+// COMMAND event (created when it was queued) re-fired as
+// PRIVATE_COMMAND, so it carries two header blocks (Event-Name COMMAND
+// first) and the argument as queued, unexpanded.
+func (s *Server) commandEvent(ch *channel, cmd *privateCmd) {
 	if !s.wanted("PRIVATE_COMMAND", "") {
 		s.seq++
 		return
 	}
-	b := s.newEventAt("COMMAND", "", siteBroadcast, first)
+	b := s.newEventAt("COMMAND", "", siteBroadcast, cmd.stamp)
 	b.e.name = "PRIVATE_COMMAND"
 	b.add("call-command", "execute")
-	b.add("execute-app-name", app)
-	b.add("execute-app-arg", arg)
+	b.add("execute-app-name", cmd.app)
+	b.add("execute-app-arg", cmd.arg)
 	b.add("event-lock", "true")
 	b.add("lead-frames", "5")
-	b.add("loops", "-1")
+	if cmd.loops < 0 {
+		b.add("loops", strconv.Itoa(cmd.loops))
+	}
+	if cmd.holdBleg {
+		b.add("hold-bleg", "true")
+	}
 	s.commonHeaders(b, "PRIVATE_COMMAND", sitePrivateCommand, s.newStamp())
 	ch.basicData(b)
 	b.e.uuid = ch.uuid

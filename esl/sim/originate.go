@@ -245,8 +245,9 @@ func (s *Server) initLeg(ch *channel) {
 	s.fire(ch, "CHANNEL_CREATE", siteCreate, chanEvent{})
 	s.fire(ch, "CHANNEL_ORIGINATE", siteOriginate, chanEvent{})
 	s.setState(ch, "CS_ROUTING")
-	ch.running = "CS_CONSUME_MEDIA"
 	ch.target = "CS_CONSUME_MEDIA"
+	s.presenceOut(ch)
+	ch.running = "CS_CONSUME_MEDIA"
 	s.fire(ch, "CHANNEL_STATE", siteState, chanEvent{})
 }
 
@@ -261,8 +262,11 @@ func (s *Server) startSofiaLeg(o *origination, t *dialTarget, vars []field, b Be
 	earlyOK := !o.ignoreEarly
 	cfg := vars
 	if viaUser {
+		// The directory's dial-string (vanilla's and pbx-config's):
+		// {^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}${sofia_contact(...)}
 		cfg = append(append([]field(nil), vars...),
-			field{Name: "dialed_user", Value: t.user}, field{Name: "dialed_domain", Value: t.domain})
+			field{Name: "dialed_user", Value: t.user}, field{Name: "dialed_domain", Value: t.domain},
+			field{Name: "sip_invite_domain", Value: t.domain}, field{Name: "presence_id", Value: t.user + "@" + t.domain})
 	}
 	s.sofiaCreateVars(ch, t, cfg, earlyOK)
 	s.initLeg(ch)
@@ -350,7 +354,7 @@ func (s *Server) earlyMedia(ch *channel) {
 	s.setCallState(ch, "EARLY")
 	if o := ch.originate; o != nil && !o.ignoreEarly {
 		ch.vars.set("originate_early_media", "true")
-		s.originateSucceeded(ch)
+		s.originatePoll(ch)
 	}
 }
 
@@ -378,8 +382,73 @@ func (s *Server) legAnswer(ch *channel) {
 		ch.after(ch.beh.HangupAfter, func() { s.remoteHangup(ch, "NORMAL_CLEARING") })
 	}
 	if ch.originate != nil {
-		s.originateSucceeded(ch)
+		s.originatePoll(ch)
 	}
+}
+
+// originatePoll hands an answered (or early-media) leg to its originate
+// once the originate notices: FreeSWITCH's originate loop looks at its
+// legs every 20 ms (switch_ivr_originate's switch_yield(20000)), so the
+// CALL_UPDATE, the API event and the BACKGROUND_JOB come up to
+// Config.OriginatePoll after CHANNEL_ANSWER. A uuid_bridge or
+// uuid_transfer of the leg in between takes it from the originate (seize),
+// which then fails with ORIGINATOR_CANCEL.
+func (s *Server) originatePoll(ch *channel) {
+	o := ch.originate
+	if s.cfg.OriginatePoll <= 0 {
+		s.originateSucceeded(ch)
+		return
+	}
+	ch.after(s.cfg.OriginatePoll, func() {
+		if ch.originate == o && !ch.down {
+			s.originateSucceeded(ch)
+		}
+	})
+}
+
+// seize takes an answered leg that its originate has not collected yet
+// (see originatePoll) away from it, as uuid_bridge and uuid_transfer do in
+// FreeSWITCH (the leg turns CF_TRANSFER/CS_RESET, which the originate loop
+// counts as gone). The leg lives on; releaseSeized ends the originate.
+// Callers hold s.mu.
+func (s *Server) seize(ch *channel) {
+	o := ch.originate
+	if o == nil || ch.down || !ch.answered && !(ch.early && !o.ignoreEarly) {
+		return
+	}
+	ch.originate = nil
+	o.legs = removeChannel(o.legs, ch)
+	ch.seized = o
+}
+
+// takeCallerExtension is the caller-id flip a seized leg gets when it is
+// given an extension (uuid_bridge's or the transfer's) instead of the
+// originate's (switch_channel_set_caller_extension, switch_channel_sort_cid).
+func (s *Server) takeCallerExtension(ch *channel) {
+	if ch.seized != nil && !ch.hitDial {
+		ch.hitDial = true
+		s.flipCID(ch)
+	}
+}
+
+// releaseSeized ends the originate of a seized leg: ORIGINATOR_CANCEL
+// (`-ERR ORIGINATOR_CANCEL` in its BACKGROUND_JOB); the other legs it
+// was ringing lose the race.
+func (s *Server) releaseSeized(ch *channel) {
+	o := ch.seized
+	if o == nil {
+		return
+	}
+	ch.seized = nil
+	for _, other := range o.legs {
+		if !other.down {
+			other.originate = nil
+			other.vars.set("sip_hangup_disposition", "send_cancel")
+			s.hangup(other, "LOSE_RACE")
+		}
+	}
+	o.groups = nil
+	o.finish(nil, "ORIGINATOR_CANCEL")
 }
 
 // markAnswered fires CHANNEL_ANSWER; Channel-Call-State still shows the
@@ -388,6 +457,7 @@ func (s *Server) markAnswered(ch *channel) {
 	ch.answered = true
 	ch.answeredAt = time.Now()
 	s.fire(ch, "CHANNEL_ANSWER", siteAnswer, chanEvent{})
+	s.presenceOut(ch)
 	if app := varValue(ch, "execute_on_answer"); app != "" {
 		name, arg, _ := strings.Cut(strings.TrimSpace(app), " ")
 		s.execOnAnswer(ch, name, arg)
@@ -423,11 +493,22 @@ func (s *Server) originateSucceeded(ch *channel) {
 		return
 	}
 	ch.hitDial = true
-	s.flipCID(ch)
 	if ch.viaUser {
+		// user/ runs the sofia leg inside its own originate: the outer
+		// one reports the leg again before the flip.
 		ch.running, ch.target = "CS_CONSUME_MEDIA", "CS_CONSUME_MEDIA"
 		s.fire(ch, "CHANNEL_OUTGOING", siteOutgoing, chanEvent{})
 	}
+	if ch.viaUser {
+		// The directory user's and domain's <variables> (user_context...)
+		// reach the leg when user/ hands it back.
+		if u := s.users[ch.prof.dest]; u != nil {
+			for _, f := range u.vars {
+				ch.vars.set(f.Name, f.Value)
+			}
+		}
+	}
+	s.flipCID(ch)
 	o.legAnswered(ch)
 }
 

@@ -48,6 +48,19 @@ type Config struct {
 	// PlaybackDuration is how long a file that is not on disk plays;
 	// default 1s. WAV files on disk play for their real length.
 	PlaybackDuration time.Duration
+	// OriginatePoll is how long an originate takes to notice that its leg
+	// answered: FreeSWITCH's originate loop looks every 20 ms, so the
+	// BACKGROUND_JOB (after the caller-id CALL_UPDATE and the API event)
+	// comes up to 20 ms after CHANNEL_ANSWER. A uuid_bridge or uuid_transfer
+	// of the leg in that window turns the job into -ERR ORIGINATOR_CANCEL
+	// (the leg itself is bridged or transferred), as it does for real.
+	// Default 20ms; negative: the job comes with the answer.
+	OriginatePoll time.Duration
+	// Globals are global variables (vars.xml's X-PRE-PROCESS set): they
+	// answer global_getvar and stand in for a channel variable a channel
+	// does not have, in ${...} and $${...} expansion. The default has the
+	// vanilla hold_music, local_stream://moh; SetGlobal changes one later.
+	Globals map[string]string
 }
 
 // Server is a simulated FreeSWITCH event socket with simulated channels.
@@ -88,6 +101,7 @@ type Server struct {
 	conferences     map[string]*conference
 	memberSeq       int
 	knownSubclasses map[string]bool
+	globals         map[string]string
 	sessionSeq      int
 	heartbeat       *task
 	serving         bool
@@ -135,6 +149,9 @@ func New(cfg Config) *Server {
 	if cfg.PlaybackDuration <= 0 {
 		cfg.PlaybackDuration = time.Second
 	}
+	if cfg.OriginatePoll == 0 {
+		cfg.OriginatePoll = 20 * time.Millisecond
+	}
 	if cfg.MediaTick <= 0 {
 		cfg.MediaTick = 20 * time.Millisecond
 	}
@@ -161,8 +178,24 @@ func New(cfg Config) *Server {
 			"sofia::expire": true,
 		},
 	}
+	s.globals = map[string]string{"hold_music": "local_stream://moh"}
+	for k, v := range cfg.Globals {
+		s.globals[k] = v
+	}
 	s.sched = newScheduler(&s.mu)
 	return s
+}
+
+// SetGlobal sets a global variable (see Config.Globals); an empty value
+// removes it.
+func (s *Server) SetGlobal(name, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if value == "" {
+		delete(s.globals, name)
+		return
+	}
+	s.globals[name] = value
 }
 
 // Listen binds addr, which must be a loopback address such as "127.0.0.1:0";

@@ -152,7 +152,9 @@ func (s *Server) sofiaReplyVars(ch *channel) {
 	v.set("sip_to_port", p.port)
 	v.set("sip_to_uri", p.user+"@"+p.hostport())
 	v.set("sip_to_host", p.host)
-	v.set("sip_contact_params", "transport=UDP")
+	if !ch.beh.BareSIP {
+		v.set("sip_contact_params", "transport=UDP")
+	}
 	v.set("sip_contact_user", "nobody")
 	v.set("sip_contact_port", p.port)
 	v.set("sip_contact_uri", "nobody@"+p.hostport())
@@ -203,8 +205,10 @@ func (s *Server) mediaVars(ch *channel) {
 func (s *Server) sofiaAnswerVars(ch *channel) {
 	v := &ch.vars
 	p := ch.sip
-	v.set("sip_user_agent", p.userAgent)
-	v.set("sip_allow", sipAllow)
+	if !ch.beh.BareSIP {
+		v.set("sip_user_agent", p.userAgent)
+		v.set("sip_allow", sipAllow)
+	}
 	s.mediaVars(ch)
 }
 

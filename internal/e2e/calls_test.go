@@ -90,7 +90,7 @@ func TestHoldUnhold(t *testing.T) {
 	start := time.Now()
 	p := e.bridgedPair(t, ag)
 	// A uuid_hold sent within about 200 ms of CHANNEL_BRIDGE starts its
-	// music only after the unhold (testdata/transcripts): let 300 ms of
+	// music only after the unhold (esl/testdata/transcripts/10-*): let 300 ms of
 	// the call pass.
 	if _, err := p.leadCall.WaitTone(ctx, toneAgent, start); err != nil {
 		t.Fatal(err)

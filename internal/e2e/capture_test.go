@@ -26,7 +26,7 @@ import (
 
 // TestCaptureBridgeOnAnswer records, byte for byte, the ESL traffic of the
 // flows where this FreeSWITCH differs from esl/sim, in the JSONL format of
-// esl/testdata/transcripts (see /work's capture.py: one raw socket per
+// esl/testdata/transcripts (one raw socket per
 // connection, no ESL library). It runs only with AGENTSWITCH_E2E_CAPTURE
 // naming the output directory.
 //

@@ -1,0 +1,122 @@
+// Package agentui is the agent workspace: plain ES modules and CSS,
+// embedded into the binary and served as they are (no build step).
+package agentui
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"time"
+)
+
+//go:embed static
+var static embed.FS
+
+// AssetsPrefix is where the UI's files are served; index.html refers to
+// them by this path.
+const AssetsPrefix = "/assets/"
+
+// Pages are the UI's own paths (client-side routes): each answers
+// index.html so that a reload or a bookmark lands on the right screen.
+var Pages = []string{"/", "/login", "/callbacks"}
+
+// csp allows nothing from outside: every script, style and connection
+// (the event stream included) is same-origin.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'"
+
+// FS is the UI's files (index.html, app.css, js/, vendor/).
+func FS() fs.FS {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+type file struct {
+	body        []byte
+	etag        string
+	contentType string
+}
+
+var (
+	loadOnce sync.Once
+	files    map[string]file
+)
+
+// load reads every file once and tags it with its content hash, so that
+// a browser revalidates cheaply and never runs a stale module.
+func load() map[string]file {
+	loadOnce.Do(func() {
+		files = map[string]file{}
+		_ = fs.WalkDir(FS(), ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := fs.ReadFile(FS(), p)
+			if err != nil {
+				return err
+			}
+			sum := sha256.Sum256(b)
+			ct := mime.TypeByExtension(path.Ext(p))
+			switch path.Ext(p) {
+			case ".js":
+				ct = "text/javascript; charset=utf-8"
+			case ".svg":
+				ct = "image/svg+xml"
+			case "":
+				ct = "application/octet-stream"
+			}
+			files[p] = file{body: b, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, contentType: ct}
+			return nil
+		})
+	})
+	return files
+}
+
+// Handler serves index.html for every path in Pages and the files under
+// AssetsPrefix; anything else is 404.
+func Handler() http.Handler {
+	pages := map[string]bool{}
+	for _, p := range Pages {
+		pages[p] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := ""
+		switch {
+		case pages[r.URL.Path]:
+			name = "index.html"
+		case strings.HasPrefix(r.URL.Path, AssetsPrefix):
+			name = strings.TrimPrefix(r.URL.Path, AssetsPrefix)
+			if name == "index.html" {
+				name = ""
+			}
+		}
+		f, ok := load()[name]
+		if name == "" || !ok {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", f.contentType)
+		h.Set("ETag", f.etag)
+		// Revalidate every time: a new binary must never meet old modules.
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		if name == "index.html" {
+			h.Set("Content-Security-Policy", csp)
+			h.Set("X-Frame-Options", "DENY")
+		}
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+	})
+}

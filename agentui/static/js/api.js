@@ -1,0 +1,102 @@
+// The HTTP API, as the workspace uses it. Every request that changes state
+// carries the CSRF header the server requires of cookie sessions.
+
+export class APIError extends Error {
+  constructor(status, message, field) {
+    super(message);
+    this.status = status;
+    this.field = field || '';
+  }
+}
+
+let onUnauthorized = () => {};
+
+// whenUnauthorized is called when the session is gone (401), so the app
+// can show the login page.
+export function whenUnauthorized(fn) {
+  onUnauthorized = fn;
+}
+
+async function request(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET') headers['X-Requested-With'] = 'agentswitch';
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch('/api/v1' + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new APIError(0, 'The server cannot be reached. Check your connection.');
+  }
+  if (res.status === 204) return null;
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    if (res.status === 401 && path !== '/auth/login') onUnauthorized();
+    let msg = e.message || res.statusText || 'Request failed';
+    if (res.status === 403 && msg === 'forbidden') msg = 'Not allowed: this is not one of your calls or leads.';
+    throw new APIError(res.status, msg.charAt(0).toUpperCase() + msg.slice(1), e.field);
+  }
+  return data;
+}
+
+const get = (p) => request('GET', p);
+const post = (p, b) => request('POST', p, b === undefined ? undefined : b);
+const q = encodeURIComponent;
+
+export const api = {
+  me: () => get('/me'),
+  login: (username, password) => post('/auth/login', { username, password }),
+  logout: () => post('/auth/logout'),
+
+  pauseCodes: () => get('/pause-codes'),
+  agents: () => get('/agents'),
+  agent: (id) => get(`/agents/${id}`),
+  agentLogin: (id, body) => post(`/agents/${id}/login`, body),
+  agentLogout: (id) => post(`/agents/${id}/logout`),
+  ready: (id) => post(`/agents/${id}/ready`),
+  pause: (id, code) => post(`/agents/${id}/pause`, { code }),
+  dial: (id, body) => post(`/agents/${id}/dial`, body),
+  history: (id, limit = 50) => get(`/agents/${id}/history?limit=${limit}`),
+
+  call: (id) => get(`/calls/${q(id)}`),
+  hangup: (id) => post(`/calls/${q(id)}/hangup`),
+  hold: (id, on) => post(`/calls/${q(id)}/${on ? 'hold' : 'unhold'}`),
+  mute: (id, on) => post(`/calls/${q(id)}/${on ? 'mute' : 'unmute'}`),
+  leave: (id) => post(`/calls/${q(id)}/leave`),
+  dtmf: (id, digits) => post(`/calls/${q(id)}/dtmf`, { digits }),
+  record: (id, on) => post(`/calls/${q(id)}/recording`, { on }),
+  transfer: (id, target) => post(`/calls/${q(id)}/transfer`, target),
+  addParty: (id, target) => post(`/calls/${q(id)}/parties`, target),
+  removeParty: (id, leg) => request('DELETE', `/calls/${q(id)}/parties/${q(leg)}`),
+  dispose: (id, body) => post(`/calls/${q(id)}/disposition`, body),
+
+  dispositions: () => get('/dispositions'),
+  callbacks: (scope) => get(`/callbacks?scope=${q(scope)}`),
+  dialCallback: (id) => post(`/callbacks/${id}/dial`),
+  doneCallback: (id) => post(`/callbacks/${id}/done`),
+
+  lead: (id) => get(`/leads/${id}`),
+  patchLead: (id, body) => request('PATCH', `/leads/${id}`, body),
+  campaign: (id) => get(`/campaigns/${id}`),
+  campaigns: () => get('/campaigns'),
+
+  // /healthz says whether the switch is the built-in simulator.
+  health: async () => {
+    try {
+      const res = await fetch('/healthz', { headers: { Accept: 'application/json' } });
+      return await res.json();
+    } catch {
+      return null;
+    }
+  },
+};

@@ -1,0 +1,308 @@
+// The call panel: who is on the line, the live timer, and every in-call
+// control (hang up, hold, mute, keypad, transfer, conference and leave,
+// record).
+
+import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
+import { api } from './api.js';
+import { ms, getState } from './store.js';
+import { Timer, useAction, Kbd, notify } from './common.js';
+import { clock, fullName, phone } from './format.js';
+import { Icon } from './icons.js';
+import { bind } from './shortcuts.js';
+import { describeDevice } from './audio.js';
+
+const ORIGIN = { dialer: 'Dialer', manual: 'Manual dial', api: 'Lead call', widget: 'Website callback', callback: 'Callback', inbound: 'Inbound' };
+const CALL_STATE = {
+  dialing: 'Dialing…', ringing: 'Ringing…', waiting: 'Connecting…', connected: 'Connected',
+  conference: 'Conference', ending: 'Ending…', ended: 'Ended',
+};
+const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
+const LETTERS = { 2: 'ABC', 3: 'DEF', 4: 'GHI', 5: 'JKL', 6: 'MNO', 7: 'PQRS', 8: 'TUV', 9: 'WXYZ', 0: '+' };
+
+export function CallPanel({ s, call, lead, campaign }) {
+  if (!call) {
+    return html`<section class="panel call-panel" aria-busy="true"><p class="muted pad">Loading the call…</p></section>`;
+  }
+  return html`<${LiveCall} key=${call.id} s=${s} call=${call} lead=${lead} campaign=${campaign} />`;
+}
+
+function LiveCall({ s, call, lead, campaign }) {
+  const agent = s.agent;
+  const [panel, setPanel] = useState(null); // 'keypad' | 'transfer' | 'conference'
+  const [run, busy] = useAction();
+  const dtmf = useDTMF(call.id);
+  const talking = agent.state === 'INCALL' && (call.state === 'connected' || call.state === 'conference');
+  const live = call.state !== 'ended' && call.state !== 'ending';
+  const toggle = (p) => setPanel((cur) => (cur === p ? null : p));
+  const act = (fn) => () => !busy && run(fn);
+  const controls = {
+    hold: act(() => api.hold(call.id, !call.held)),
+    mute: act(() => api.mute(call.id, !call.muted)),
+    record: act(() => api.record(call.id, !call.recording)),
+    hangup: act(() => api.hangup(call.id)),
+  };
+
+  useEffect(() => {
+    const keys = {
+      'alt+x': { run: () => live && controls.hangup(), label: 'Hang up' },
+      escape: { run: () => setPanel(null) },
+    };
+    if (talking) {
+      Object.assign(keys, {
+        h: { run: controls.hold, label: call.held ? 'Take off hold' : 'Hold' },
+        m: { run: controls.mute, label: call.muted ? 'Unmute' : 'Mute' },
+        k: { run: () => toggle('keypad'), label: 'Keypad' },
+        t: { run: () => toggle('transfer'), label: 'Transfer' },
+        c: { run: () => toggle('conference'), label: 'Conference' },
+        r: { run: controls.record, label: call.recording ? 'Stop recording' : 'Record' },
+      });
+      if (panel === 'keypad') {
+        for (const k of KEYS) keys[k] = { run: () => dtmf.press(k) };
+      }
+    }
+    return bind(keys);
+  }, [call.id, call.held, call.muted, call.recording, talking, live, panel, busy]);
+
+  const name = fullName(lead);
+  const from = ms(call.connected_at || call.answered_at);
+  const inbound = call.direction === 'inbound';
+  const dev = describeDevice(agent);
+  return html`<section class="panel call-panel" aria-labelledby="call-title" data-testid="call-panel" data-call-id=${call.id}>
+    <div class="call-body">
+    <header class="call-head">
+      <div class="call-tags">
+        <span class=${'tag ' + (inbound ? 'tag-in' : 'tag-out')} data-testid="call-direction">
+          <${Icon} name=${inbound ? 'inbound' : 'outbound'} size=${13} /> ${inbound ? 'Inbound' : 'Outbound'}
+        </span>
+        ${call.origin !== 'inbound' && html`<span class="tag">${ORIGIN[call.origin] || call.origin}</span>`}
+        ${call.recording && html`<span class="tag tag-rec" data-testid="rec-indicator"><span class="rec-dot" aria-hidden="true"></span> REC</span>`}
+      </div>
+      <h2 id="call-title" class="call-name" data-testid="call-name">${name || phone(call.number) || 'Unknown caller'}</h2>
+      <p class="call-number">${name ? phone(call.number) : inbound ? (lead ? '' : 'No matching lead') : ''}</p>
+      <div class="call-status">
+        <span class=${'call-state cs-' + call.state} data-testid="call-state">${callStateText(agent, call)}</span>
+        ${from
+          ? html`<${Timer} from=${from} class="call-timer" label="Call duration" />`
+          : html`<${Timer} from=${ms(call.created_at)} class="call-timer pending" label="Time since the call started" />`}
+      </div>
+      ${call.held && html`<div class="flag flag-hold" data-testid="hold-flag"><${Icon} name="hold" size=${14} /> On hold
+        ${s.heldSince[call.id] ? html` · <${Timer} from=${s.heldSince[call.id]} label="Time on hold" />` : ''}</div>`}
+      ${call.muted && html`<div class="flag flag-mute" data-testid="mute-flag"><${Icon} name="micOff" size=${14} /> Your microphone is muted</div>`}
+      ${(agent.state === 'RINGING' || agent.state === 'RESERVED') &&
+      html`<div class="flag flag-ring"><${Icon} name="phone" size=${14} /> Answer on your ${dev.label.toLowerCase()} (${dev.detail})</div>`}
+    </header>
+
+    <div class="controls" role="group" aria-label="Call controls">
+      <${Control} icon="hold" label=${call.held ? 'Unhold' : 'Hold'} k="H" pressed=${call.held} disabled=${!talking} onClick=${controls.hold} />
+      <${Control} icon=${call.muted ? 'micOff' : 'mic'} label=${call.muted ? 'Unmute' : 'Mute'} k="M" pressed=${call.muted} disabled=${!talking} onClick=${controls.mute} />
+      <${Control} icon="keypad" label="Keypad" k="K" pressed=${panel === 'keypad'} expands disabled=${!talking} onClick=${() => toggle('keypad')} />
+      <${Control} icon="transfer" label="Transfer" k="T" pressed=${panel === 'transfer'} expands disabled=${!talking} onClick=${() => toggle('transfer')} />
+      <${Control} icon="conference" label="Conference" k="C" pressed=${panel === 'conference'} expands disabled=${!talking} onClick=${() => toggle('conference')} />
+      <${Control} icon="record" label=${call.recording ? 'Stop rec' : 'Record'} k="R" pressed=${call.recording} danger=${call.recording} disabled=${!talking} onClick=${controls.record} />
+    </div>
+
+    ${panel === 'keypad' && talking && html`<${Keypad} dtmf=${dtmf} />`}
+    ${panel === 'transfer' && talking && html`<${TransferForm} call=${call} onDone=${() => setPanel(null)} />`}
+    ${panel === 'conference' && talking && html`<${ConferenceForm} call=${call} />`}
+    <${Parties} call=${call} agent=${agent} />
+    ${!panel && html`<dl class="facts">
+      ${campaign && html`<div><dt>Campaign</dt><dd>${campaign.name}</dd></div>`}
+      <div><dt>Started</dt><dd>${clock(call.created_at)}</dd></div>
+      ${call.caller_id && html`<div><dt>${inbound ? 'Number dialed' : 'Your caller ID'}</dt><dd>${phone(call.caller_id)}</dd></div>`}
+      <div><dt>Your audio</dt><dd>${dev.label} · ${dev.detail}</dd></div>
+    </dl>`}
+    </div>
+
+    <div class="call-foot">
+    <button class="btn btn-hangup" disabled=${!live || busy} onClick=${controls.hangup} aria-keyshortcuts="Alt+X">
+      <${Icon} name="hangup" size=${20} /> Hang up <${Kbd} k="Alt+X" />
+    </button>
+    </div>
+  </section>`;
+}
+
+function callStateText(agent, call) {
+  if (agent.state === 'RESERVED') return 'Connecting you…';
+  if (agent.state === 'RINGING') return 'Ringing your phone…';
+  return CALL_STATE[call.state] || call.state;
+}
+
+function Control({ icon, label, k, pressed, disabled, onClick, expands, danger }) {
+  return html`<button class=${'control' + (pressed ? ' on' : '') + (danger ? ' danger' : '')} disabled=${disabled}
+    aria-pressed=${expands ? undefined : String(!!pressed)} aria-expanded=${expands ? String(!!pressed) : undefined}
+    aria-keyshortcuts=${k} onClick=${onClick}>
+    <${Icon} name=${icon} size=${20} />
+    <span class="control-label">${label}</span>
+    <${Kbd} k=${k} />
+  </button>`;
+}
+
+// useDTMF sends keypad digits in the order pressed: digits pressed while
+// a request is on its way go together in the next one.
+function useDTMF(id) {
+  const [sent, setSent] = useState('');
+  const queue = useRef({ pending: '', sending: false });
+  const flush = async () => {
+    const q = queue.current;
+    if (q.sending || !q.pending) return;
+    const digits = q.pending;
+    q.pending = '';
+    q.sending = true;
+    try {
+      await api.dtmf(id, digits);
+      setSent((x) => (x + digits).slice(-24));
+    } catch (e) {
+      notify(e.message, 'error');
+    } finally {
+      q.sending = false;
+      flush();
+    }
+  };
+  const press = (k) => {
+    queue.current.pending += k;
+    flush();
+  };
+  return { sent, press };
+}
+
+function Keypad({ dtmf }) {
+  return html`<div class="subpanel keypad" role="group" aria-label="Keypad (tones to the caller)">
+    <output class="keypad-display" aria-live="polite" data-testid="dtmf-sent">${dtmf.sent || html`<span class="muted">Tones you send appear here</span>`}</output>
+    <div class="keys">
+      ${KEYS.map(
+        (k) => html`<button class="key" aria-label=${'Send ' + k} onClick=${() => dtmf.press(k)}>
+          <span class="key-digit">${k}</span><span class="key-letters">${LETTERS[k] || ''}</span>
+        </button>`,
+      )}
+    </div>
+  </div>`;
+}
+
+// Agents a transfer can go to: the full list for supervisors; agents
+// type a colleague's agent number.
+let agentList = null;
+function useAgents() {
+  const [list, setList] = useState(agentList);
+  useEffect(() => {
+    if (agentList) return;
+    api.agents().then(
+      (r) => setList((agentList = r.agents || [])),
+      () => setList((agentList = 'forbidden')),
+    );
+  }, []);
+  return list;
+}
+
+function TargetFields({ target, setTarget, error }) {
+  const agents = useAgents();
+  const me = getState().me;
+  const others = Array.isArray(agents) ? agents.filter((a) => !me.agent || a.id !== me.agent.id) : [];
+  const kind = target.kind;
+  return html`<div class="target">
+    <div class="segmented" role="radiogroup" aria-label="Destination">
+      <label class=${kind === 'number' ? 'on' : ''}><input type="radio" name="tkind" checked=${kind === 'number'}
+        onChange=${() => setTarget({ ...target, kind: 'number' })} /> Phone number</label>
+      <label class=${kind === 'agent' ? 'on' : ''}><input type="radio" name="tkind" checked=${kind === 'agent'}
+        onChange=${() => setTarget({ ...target, kind: 'agent' })} /> Agent</label>
+    </div>
+    ${kind === 'number'
+      ? html`<label class="field"><span>Number</span>
+          <input type="tel" name="target-number" value=${target.number} autocomplete="off" placeholder="+1 555 010 0199"
+            aria-invalid=${error && error.field === 'number' ? 'true' : undefined}
+            onInput=${(e) => setTarget({ ...target, number: e.currentTarget.value })} /></label>`
+      : Array.isArray(agents) && others.length
+        ? html`<label class="field"><span>Agent</span>
+            <select name="target-agent" value=${target.agent} onChange=${(e) => setTarget({ ...target, agent: e.currentTarget.value })}>
+              <option value="">Choose an agent…</option>
+              ${others.map((a) => html`<option value=${a.id}>${a.name} · ext ${a.extension} · ${a.state.toLowerCase()}</option>`)}
+            </select></label>`
+        : html`<label class="field"><span>Agent number</span>
+            <input inputmode="numeric" name="target-agent" value=${target.agent} placeholder="e.g. 12"
+              aria-invalid=${error && error.field === 'agent_id' ? 'true' : undefined}
+              onInput=${(e) => setTarget({ ...target, agent: e.currentTarget.value.replace(/\D/g, '') })} /></label>`}
+    ${error && html`<p class="form-error" role="alert">${error.message}</p>`}
+  </div>`;
+}
+
+function targetBody(t) {
+  return t.kind === 'agent' ? { agent_id: Number(t.agent) } : { number: t.number.trim() };
+}
+const targetReady = (t) => (t.kind === 'agent' ? Number(t.agent) > 0 : t.number.trim().length > 2);
+
+function TransferForm({ call, onDone }) {
+  const [target, setTarget] = useState({ kind: 'number', number: '', agent: '' });
+  const [error, setError] = useState(null);
+  const [run, busy] = useAction();
+  const first = useRef(null);
+  useEffect(() => {
+    const el = first.current && first.current.querySelector('input[type=tel],select,input[name=target-agent]');
+    if (el) el.focus();
+  }, [target.kind]);
+  const submit = async (e) => {
+    e.preventDefault();
+    setError(null);
+    const r = await run(() => api.transfer(call.id, targetBody(target)), { quiet: true });
+    if (r.ok) {
+      notify('Call transferred', 'ok');
+      onDone();
+    } else setError(r.error);
+  };
+  return html`<form class="subpanel" ref=${first} onSubmit=${submit} aria-label="Blind transfer">
+    <h3 class="subpanel-title">Blind transfer</h3>
+    <p class="muted small">The caller goes straight to the destination and you leave the call.</p>
+    <${TargetFields} target=${target} setTarget=${setTarget} error=${error} />
+    <button class="btn btn-primary" type="submit" disabled=${busy || !targetReady(target)}>
+      <${Icon} name="transfer" size=${16} /> Transfer now</button>
+  </form>`;
+}
+
+function ConferenceForm({ call }) {
+  const [target, setTarget] = useState({ kind: 'number', number: '', agent: '' });
+  const [error, setError] = useState(null);
+  const [run, busy] = useAction();
+  const root = useRef(null);
+  useEffect(() => {
+    const el = root.current && root.current.querySelector('input[type=tel],select,input[name=target-agent]');
+    if (el) el.focus();
+  }, [target.kind]);
+  const submit = async (e) => {
+    e.preventDefault();
+    setError(null);
+    const r = await run(() => api.addParty(call.id, targetBody(target)), { quiet: true });
+    if (r.ok) setTarget({ ...target, number: '', agent: '' });
+    else setError(r.error);
+  };
+  return html`<form class="subpanel" ref=${root} onSubmit=${submit} aria-label="Conference">
+    <h3 class="subpanel-title">Conference / warm transfer</h3>
+    <p class="muted small">Add someone, introduce the caller, then Leave to hand the call over.</p>
+    <${TargetFields} target=${target} setTarget=${setTarget} error=${error} />
+    <button class="btn btn-primary" type="submit" disabled=${busy || !targetReady(target)}>
+      <${Icon} name="conference" size=${16} /> Add to call</button>
+  </form>`;
+}
+
+const PARTY_STATE = { dialing: 'Dialing', ringing: 'Ringing', up: 'On the call', gone: 'Left' };
+
+function Parties({ call, agent }) {
+  const [run, busy] = useAction();
+  const third = (call.parties || []).filter((p) => p.role === 'third' || (p.role === 'agent' && p.agent_id !== agent.id));
+  if (!third.length) return null;
+  const inConference = third.some((p) => p.state === 'up');
+  return html`<div class="parties" aria-label="Others on the call">
+    <h3 class="subpanel-title">On this call</h3>
+    <ul>
+      ${third.map(
+        (p) => html`<li class=${'party ps-' + p.state} data-testid="party">
+          <span class="party-who">${p.role === 'agent' ? `Agent ${p.agent_id}` : phone(p.number)}</span>
+          <span class="party-state">${PARTY_STATE[p.state] || p.state}</span>
+          ${p.state !== 'gone' &&
+          html`<button class="btn btn-small btn-ghost" disabled=${busy} aria-label=${'Remove ' + (phone(p.number) || 'party')}
+            onClick=${() => run(() => api.removeParty(call.id, p.leg_id))}>Remove</button>`}
+        </li>`,
+      )}
+    </ul>
+    ${agent.state === 'INCALL' &&
+    html`<button class="btn btn-leave" disabled=${!inConference || busy} onClick=${() => run(() => api.leave(call.id))}>
+      <${Icon} name="leave" size=${16} /> Leave — the others talk on</button>`}
+  </div>`;
+}

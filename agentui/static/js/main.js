@@ -1,0 +1,76 @@
+// The agent workspace: boot, the shell and its screens.
+
+import { html, render } from '../vendor/htm-preact.js';
+import { api } from './api.js';
+import { getState, setState, subscribe, useStore, currentCall } from './store.js';
+import { cue } from './audio.js';
+import { Notices } from './common.js';
+import { announce, LiveRegion } from './nav.js';
+import { startSession } from './session.js';
+import { LoginPage } from './login.js';
+import { StatusBar, STATE_LABEL } from './statusbar.js';
+import { Workspace } from './workspace.js';
+import { CallbacksPage } from './callbacks.js';
+import { ShortcutHelp } from './help.js';
+import { phone } from './format.js';
+
+// Cues and announcements on the moments an agent must not miss; a
+// snapshot (page load, reconnect) restores the screen silently.
+let prev = getState();
+subscribe((s) => {
+  const was = prev.agent && prev.agent.state;
+  const is = s.agent && s.agent.state;
+  if (is !== was) document.title = `${STATE_LABEL[is || 'LOGGED_OUT']} · agentswitch`;
+  if (is !== was && prev.conn === 'live' && s.conn === 'live') {
+    const call = currentCall(s);
+    if (is === 'INCALL') {
+      cue('connected');
+      announce(`Call connected${call ? ' with ' + phone(call.number) : ''}`);
+    } else if (is === 'RINGING' || is === 'RESERVED') {
+      announce('Incoming call');
+    } else if (is === 'DISPO') {
+      cue('ended');
+      announce('Call ended. Choose a disposition.');
+    } else if (is === 'READY') {
+      announce('Ready for calls');
+    }
+  }
+  if (s.offers.length > prev.offers.length) {
+    cue('offer');
+    announce('A callback is due');
+  }
+  prev = s;
+});
+
+function App() {
+  const s = useStore();
+  if (s.auth === 'unknown') return html`<div class="boot" aria-busy="true">Loading…</div>`;
+  if (s.auth === 'out') return html`<${LoginPage} /><${Notices} /><${LiveRegion} />`;
+  const state = (s.agent && s.agent.state) || 'LOGGED_OUT';
+  return html`<div class="shell" data-state=${state}>
+    <a class="skip" href="#main">Skip to the workspace</a>
+    <${StatusBar} s=${s} />
+    ${s.conn === 'reconnecting' &&
+    html`<div class="banner" role="status" data-testid="reconnecting">
+      <span class="spinner" aria-hidden="true"></span> Reconnecting to the server… your call is not affected.
+    </div>`}
+    <main id="main" tabindex="-1">${s.path === '/callbacks' ? html`<${CallbacksPage} />` : html`<${Workspace} />`}</main>
+    <${ShortcutHelp} />
+    <${Notices} />
+    <${LiveRegion} />
+  </div>`;
+}
+
+async function boot() {
+  render(html`<${App} />`, document.getElementById('app'));
+  api.health().then((h) => setState({ simulated: !!(h && h.switch && h.switch.mode === 'simulated') }));
+  try {
+    startSession(await api.me());
+  } catch {
+    setState({ auth: 'out', path: '/login' });
+    if (location.pathname !== '/login') history.replaceState(null, '', '/login');
+  }
+}
+
+addEventListener('popstate', () => setState({ path: location.pathname }));
+boot();

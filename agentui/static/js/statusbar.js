@@ -1,0 +1,169 @@
+// The status bar: the agent's state with its timer, the call timer,
+// Ready / Pause, the session's figures, navigation and the user menu.
+
+import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
+import { api } from './api.js';
+import { currentCall, liveStats, ms } from './store.js';
+import { Timer, useAction, useNow } from './common.js';
+import { duration } from './format.js';
+import { Icon } from './icons.js';
+import { Link } from './nav.js';
+import { bind } from './shortcuts.js';
+import { signOut } from './session.js';
+import { describeDevice } from './audio.js';
+
+export const STATE_LABEL = {
+  LOGGED_OUT: 'Logged out',
+  READY: 'Ready',
+  RESERVED: 'Reserved',
+  RINGING: 'Ringing',
+  INCALL: 'In call',
+  DISPO: 'Wrap-up',
+  PAUSED: 'Paused',
+};
+
+let pauseCodes = null;
+async function loadPauseCodes() {
+  if (!pauseCodes) pauseCodes = (await api.pauseCodes()).codes || [];
+  return pauseCodes;
+}
+
+// StatePill shows the state and how long the agent has been in it; in a
+// call the call clock beside it says the same, so it stands alone.
+function StatePill({ agent, withTimer }) {
+  const st = (agent && agent.state) || 'LOGGED_OUT';
+  return html`<div class="state" data-testid="agent-state" data-state=${st}>
+    <span class="state-dot" aria-hidden="true"></span>
+    <span class="state-name">${STATE_LABEL[st]}</span>
+    ${st === 'PAUSED' && agent.pause_code && html`<span class="state-code" data-testid="pause-code">${agent.pause_code}</span>`}
+    ${agent && withTimer && html`<${Timer} from=${ms(agent.since)} class="state-timer" label="Time in state" />`}
+  </div>`;
+}
+
+function CallClock({ call }) {
+  const from = ms(call.connected_at || call.answered_at);
+  if (!from) return html`<div class="callclock pending"><${Icon} name="phone" size=${14} /> Dialing…</div>`;
+  return html`<div class="callclock" data-testid="status-call-timer">
+    <${Icon} name="phone" size=${14} /> <${Timer} from=${from} label="Call duration" />
+  </div>`;
+}
+
+function Stats({ s }) {
+  const now = useNow();
+  const st = liveStats(s, now);
+  if (!st) return null;
+  return html`<dl class="stats" aria-label="Session figures">
+    <div><dt>Calls</dt><dd data-testid="stat-calls">${st.calls || 0}</dd></div>
+    <div><dt>Talk</dt><dd data-testid="stat-talk">${duration(st.talk_sec)}</dd></div>
+    <div><dt>Wrap-up</dt><dd data-testid="stat-dispo">${duration(st.dispo_sec)}</dd></div>
+  </dl>`;
+}
+
+// Menu is a button with a list of actions below it.
+function Menu({ label, buttonClass = 'btn', icon, children, testid }) {
+  const [open, setOpen] = useState(false);
+  const root = useRef(null);
+  useEffect(() => {
+    if (!open) return undefined;
+    const first = root.current && root.current.querySelector('[role=menuitem]');
+    if (first) first.focus();
+    const away = (e) => root.current && !root.current.contains(e.target) && setOpen(false);
+    const key = (e) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        root.current && root.current.querySelector('button').focus();
+      }
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        const items = [...root.current.querySelectorAll('[role=menuitem]:not([disabled])')];
+        const i = items.indexOf(document.activeElement);
+        const n = items[(i + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length];
+        if (n) n.focus();
+        e.preventDefault();
+      }
+    };
+    addEventListener('pointerdown', away);
+    addEventListener('keydown', key);
+    return () => {
+      removeEventListener('pointerdown', away);
+      removeEventListener('keydown', key);
+    };
+  }, [open]);
+  return html`<div class="menu" ref=${root}>
+    <button class=${buttonClass} aria-haspopup="menu" aria-expanded=${open} data-testid=${testid} onClick=${() => setOpen(!open)}>
+      ${icon && html`<${Icon} name=${icon} size=${16} />`} ${label} <${Icon} name="chevron" size=${14} />
+    </button>
+    ${open && html`<div class="menu-list" role="menu" onClick=${() => setOpen(false)}>${children}</div>`}
+  </div>`;
+}
+
+function ReadyPause({ s }) {
+  const [run, busy] = useAction();
+  const [codes, setCodes] = useState(pauseCodes || []);
+  const agent = s.agent;
+  const id = s.me.agent.id;
+  useEffect(() => {
+    loadPauseCodes().then(setCodes, () => {});
+  }, []);
+  const st = agent && agent.state;
+  // Outside READY and PAUSED the call decides: the wrap-up's submit
+  // makes the agent ready.
+  const canReady = st === 'PAUSED';
+  const canPause = st === 'READY' || st === 'PAUSED';
+  const ready = () => canReady && !busy && run(() => api.ready(id));
+  useEffect(() => bind(canReady ? { 'alt+r': { run: ready, label: 'Go ready' } } : {}), [canReady, busy]);
+  if (!canPause) return null;
+  return html`<div class="readypause">
+    ${canReady &&
+    html`<button class="btn btn-ready" disabled=${busy} onClick=${ready} aria-keyshortcuts="Alt+R">
+      <${Icon} name="play" size=${14} /> Go ready
+    </button>`}
+    <${Menu} label=${st === 'PAUSED' ? 'Pause code' : 'Pause'} icon="pause" testid="pause-menu">
+      ${codes.map(
+        (c) => html`<button role="menuitem" class="menu-item" disabled=${busy || c === (agent && agent.pause_code)}
+          onClick=${() => run(() => api.pause(id, c))}>${c.charAt(0) + c.slice(1).toLowerCase()}</button>`,
+      )}
+    </${Menu}>
+  </div>`;
+}
+
+function UserMenu({ s }) {
+  const [run] = useAction();
+  const name = (s.me.user && (s.me.user.display_name || s.me.user.username)) || 'Account';
+  const agent = s.agent;
+  const onCall = agent && ['INCALL', 'RINGING', 'RESERVED'].includes(agent.state);
+  const dev = agent ? describeDevice(agent) : null;
+  return html`<${Menu} label=${name} icon="user" buttonClass="btn btn-ghost user-button" testid="user-menu">
+    ${dev && html`<div class="menu-note" role="none">
+      <strong>${dev.label}</strong> ${dev.detail} · ${agent.mode === 'persistent' ? 'persistent line' : 'rings each call'}
+    </div>`}
+    ${agent &&
+    html`<button role="menuitem" class="menu-item" disabled=${onCall || agent.state === 'DISPO'}
+      onClick=${() => run(() => api.agentLogout(s.me.agent.id))}>End phone session</button>`}
+    <button role="menuitem" class="menu-item" disabled=${onCall} onClick=${() => run(signOut)}>Sign out</button>
+  </${Menu}>`;
+}
+
+export function StatusBar({ s }) {
+  const call = currentCall(s);
+  const onCall = !!(s.agent && ['RESERVED', 'RINGING', 'INCALL'].includes(s.agent.state) && call && call.state !== 'ended');
+  return html`<header class="topbar">
+    <div class="brand">
+      <span class="logo" aria-hidden="true"><${Icon} name="headset" size=${18} /></span>
+      <span class="brand-name">agentswitch</span>
+      ${s.simulated && html`<span class="badge badge-sim" title="Calls go to the built-in simulated switch, not to real phones">Simulated switch</span>`}
+    </div>
+    ${s.me.agent &&
+    html`<div class="status-main">
+      <${StatePill} agent=${s.agent} withTimer=${!onCall} />
+      ${onCall && html`<${CallClock} call=${call} />`}
+      <${ReadyPause} s=${s} />
+    </div>`}
+    <${Stats} s=${s} />
+    <nav class="nav" aria-label="Screens">
+      <${Link} href="/" class=${'nav-link' + (s.path !== '/callbacks' ? ' active' : '')} aria-current=${s.path !== '/callbacks' ? 'page' : undefined}>Workspace</${Link}>
+      <${Link} href="/callbacks" class=${'nav-link' + (s.path === '/callbacks' ? ' active' : '')} aria-current=${s.path === '/callbacks' ? 'page' : undefined}>Callbacks</${Link}>
+    </nav>
+    <${UserMenu} s=${s} />
+  </header>`;
+}
+

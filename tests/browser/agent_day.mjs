@@ -1,0 +1,410 @@
+// One agent's day in the workspace, in Chromium against `agentswitch serve`
+// on the simulated switch. browser_test.go provisions the data, runs this
+// script and then checks what reached the switch and the call records.
+//
+// Env: AS_URL, AS_USER, AS_PASSWORD, AS_ADMIN_KEY, AS_AGENT_ID, AS_CAMPAIGN_ID,
+// AS_LEAD_ID, AS_LEAD_NUMBER, AS_SECOND_NUMBER, AS_WARM_NUMBER,
+// AS_BLIND_NUMBER, AS_ARTIFACTS (screenshots), AS_RESULT (JSON written at
+// the end for the Go side).
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set: run this through browser_test.go (make test)`);
+  return v;
+};
+const URL = env('AS_URL').replace(/\/$/, '');
+const ARTIFACTS = env('AS_ARTIFACTS');
+const AGENT_ID = Number(env('AS_AGENT_ID'));
+const LEAD_NUMBER = env('AS_LEAD_NUMBER');
+const result = { calls: {} };
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+for (const f of ['failure.png', 'failure.html']) fs.rmSync(path.join(ARTIFACTS, f), { force: true });
+
+// ask has browser_test.go act on the simulated switch (a caller dials in,
+// a far end hangs up): one JSON line out, one JSON line back.
+const replies = [];
+const input = readline.createInterface({ input: process.stdin });
+input.on('line', (l) => {
+  const r = replies.shift();
+  if (r) r(JSON.parse(l));
+});
+function ask(req) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no answer to ' + JSON.stringify(req))), 10000);
+    replies.push((a) => (clearTimeout(timer), a.error ? reject(new Error(a.error)) : resolve(a)));
+    process.stdout.write('@@ask ' + JSON.stringify(req) + '\n');
+  });
+}
+
+// admin calls the API with the admin key, as an integrator would.
+async function admin(method, p, body) {
+  const res = await fetch(URL + '/api/v1' + p, {
+    method,
+    headers: { Authorization: 'Bearer ' + env('AS_ADMIN_KEY'), 'Content-Type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const startedAt = Date.now();
+const steps = [];
+async function step(name, fn) {
+  const t0 = Date.now();
+  process.stdout.write(`- ${name} ... `);
+  await fn();
+  const ms = Date.now() - t0;
+  steps.push({ name, ms });
+  process.stdout.write(`${ms} ms\n`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.AS_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-quic',
+  ],
+});
+// Reduced motion: screenshots show the screen at rest, not mid-animation.
+const context = await browser.newContext({
+  viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Paris', locale: 'en-US', reducedMotion: 'reduce',
+});
+context.setDefaultTimeout(10000);
+const page = await context.newPage();
+const problems = [];
+page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+page.on('console', (m) => {
+  // 401 before sign-in, 403 on the supervisor-only agent list and 404 for
+  // an agent not yet on the phone are answers the page expects.
+  if (m.type() === 'error' && !/status of (401|403|404)/.test(m.text())) problems.push('console: ' + m.text());
+});
+
+// The event stream goes through a route the test can cut.
+let stream = null;
+let blocked = false;
+let streams = 0;
+await page.routeWebSocket(/\/api\/v1\/stream$/, (ws) => {
+  if (blocked) {
+    ws.close({ code: 4000, reason: 'network down (test)' });
+    return;
+  }
+  streams++;
+  ws.connectToServer();
+  stream = ws;
+});
+
+// shot saves a screen, without the passing notices.
+async function shot(name) {
+  for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click().catch(() => {});
+  await page.screenshot({ path: path.join(ARTIFACTS, name + '.png') });
+}
+const state = () => page.getByTestId('agent-state');
+const waitState = (st, timeout = 10000) => page.locator(`[data-testid=agent-state][data-state=${st}]`).waitFor({ timeout });
+const callPanel = (id) => page.locator(`[data-testid=call-panel][data-call-id="${id}"]`);
+const seconds = async (loc) => Number(await loc.getAttribute('data-seconds'));
+const callTimer = () => page.getByTestId('call-panel').getByRole('timer', { name: 'Call duration' });
+
+// waitConnected waits for the agent to be talking on call id.
+async function waitConnected(id) {
+  await callPanel(id).waitFor();
+  await waitState('INCALL');
+  await page.locator('[data-testid=call-state].cs-connected').waitFor();
+}
+
+// dispose picks a code (and a callback time) and submits.
+async function dispose(label, { notes, callbackTime } = {}) {
+  const panel = page.getByTestId('dispo-panel');
+  await panel.waitFor();
+  await panel.getByText(label, { exact: true }).click();
+  if (callbackTime) await panel.getByLabel('Time', { exact: true }).fill(callbackTime);
+  if (notes) await panel.getByLabel('Notes').fill(notes);
+  return panel;
+}
+
+try {
+  await step('sign-in page', async () => {
+    await page.goto(URL + '/');
+    await page.waitForURL(/\/login$/);
+    await page.getByRole('heading', { name: 'Sign in to your workspace' }).waitFor();
+    await shot('01-login');
+    await page.getByLabel('Username').fill(env('AS_USER'));
+    await page.getByLabel('Password').fill('wrong-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong username or password' }).waitFor();
+    await page.getByLabel('Password').fill(env('AS_PASSWORD'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Start your session' }).waitFor();
+  });
+
+  await step('log in to the phone (SIP extension, ring mode), then go ready', async () => {
+    await page.getByLabel(/SIP phone/).check();
+    await page.getByLabel(/Ring each call/).check();
+    await page.getByRole('button', { name: 'Log in to phone' }).click();
+    await waitState('PAUSED');
+    await page.getByRole('button', { name: 'Go ready' }).first().click();
+    await waitState('READY');
+    await page.getByRole('heading', { name: 'Waiting for the next call' }).waitFor();
+  });
+
+  await step('pause with a code, then Alt+R to go ready', async () => {
+    await page.getByTestId('pause-menu').click();
+    await page.getByRole('menuitem', { name: 'Lunch' }).click();
+    await waitState('PAUSED');
+    await page.getByTestId('pause-code').filter({ hasText: 'LUNCH' }).waitFor();
+    await page.keyboard.press('Alt+R');
+    await waitState('READY');
+  });
+
+  let first;
+  await step('a lead answers: the workspace shows the call, the lead and the script', async () => {
+    first = (await admin('POST', '/calls', {
+      number: LEAD_NUMBER, agent_id: AGENT_ID, campaign_id: Number(env('AS_CAMPAIGN_ID')), lead_id: Number(env('AS_LEAD_ID')),
+    })).id;
+    result.calls.first = first;
+    await waitConnected(first);
+    await page.getByTestId('lead-name').filter({ hasText: 'Jane Cooper' }).waitFor();
+    const script = page.getByTestId('script');
+    await script.filter({ hasText: 'Hello Jane' }).waitFor();
+    await script.filter({ hasText: 'your Gold plan' }).waitFor();
+    // Lead data is text, never markup.
+    await script.filter({ hasText: '<img src=x onerror=' }).waitFor();
+    assert.equal(await script.locator('img').count(), 0, 'lead data became markup in the script');
+    assert.equal(await page.evaluate(() => window.__xss), undefined, 'lead data ran as script');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.lastCue), 'connected', 'no tone on connect');
+    // The timer runs, from the server's connect time.
+    const t = callTimer();
+    const s0 = await seconds(t);
+    await page.waitForFunction((s) => {
+      const el = document.querySelector('[data-testid=call-panel] [role=timer]');
+      return el && Number(el.dataset.seconds) > s;
+    }, s0);
+    await page.getByTestId('status-call-timer').waitFor();
+  });
+
+  await step('hold and unhold (button and H)', async () => {
+    const hold = page.getByRole('button', { name: 'Hold', exact: true });
+    await hold.click();
+    await page.getByTestId('hold-flag').waitFor();
+    await page.getByRole('button', { name: 'Unhold' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Unhold' }).getAttribute('aria-pressed'), 'true');
+    await page.locator('body').press('h');
+    await page.getByTestId('hold-flag').waitFor({ state: 'detached' });
+  });
+
+  await step('mute and unmute (M and button)', async () => {
+    await page.locator('body').press('m');
+    await page.getByTestId('mute-flag').waitFor();
+    await page.getByRole('button', { name: 'Unmute' }).click();
+    await page.getByTestId('mute-flag').waitFor({ state: 'detached' });
+  });
+
+  await step('keypad: 1 2 3 reach the lead as tones', async () => {
+    await page.getByRole('button', { name: 'Keypad' }).click();
+    for (const d of ['1', '2', '3']) await page.getByRole('button', { name: 'Send ' + d }).click();
+    await page.getByTestId('dtmf-sent').filter({ hasText: '123' }).waitFor();
+    await page.getByRole('button', { name: 'Keypad' }).click();
+  });
+
+  await step('record on and off', async () => {
+    await page.getByRole('button', { name: 'Record' }).click();
+    await page.getByTestId('rec-indicator').waitFor();
+    await page.getByRole('button', { name: 'Stop rec' }).click();
+    await page.getByTestId('rec-indicator').waitFor({ state: 'detached' });
+  });
+
+  await step('edit the lead: the script follows, and it is saved', async () => {
+    const lead = page.getByTestId('lead-panel');
+    await lead.getByLabel('plan', { exact: true }).fill('Platinum');
+    await page.getByTestId('script').filter({ hasText: 'your Platinum plan' }).waitFor();
+    await lead.getByRole('button', { name: 'Save lead' }).click();
+    await lead.getByText('All changes saved').waitFor();
+    const saved = await admin('GET', '/leads/' + env('AS_LEAD_ID'));
+    assert.equal(saved.custom.plan, 'Platinum');
+    await shot('03-in-call');
+  });
+
+  await step('reload mid-call: the call comes back from the snapshot', async () => {
+    const before = await seconds(callTimer());
+    await page.reload();
+    await waitConnected(first);
+    await page.getByTestId('lead-name').filter({ hasText: 'Jane Cooper' }).waitFor();
+    assert.ok((await seconds(callTimer())) >= before, 'the call timer restarted after a reload');
+  });
+
+  await step('the network drops: reconnecting banner, then the call panel carries on', async () => {
+    const before = streams;
+    blocked = true;
+    await stream.close({ code: 4000, reason: 'network down (test)' });
+    await page.getByTestId('reconnecting').waitFor();
+    await callPanel(first).waitFor();
+    await shot('04-reconnecting');
+    blocked = false;
+    await page.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: 20000 });
+    assert.ok(streams > before, 'no new stream after the drop');
+    await waitConnected(first);
+    // Controls work on the new stream.
+    await page.locator('body').press('h');
+    await page.getByTestId('hold-flag').waitFor();
+    await page.locator('body').press('h');
+    await page.getByTestId('hold-flag').waitFor({ state: 'detached' });
+  });
+
+  await step('hang up (Alt+X): wrap-up with a callback tomorrow 10:30, lead time', async () => {
+    await page.keyboard.press('Alt+X');
+    await waitState('DISPO');
+    const panel = await dispose('Call back', { notes: 'Wants the Platinum offer', callbackTime: '10:30' });
+    await panel.getByTestId('cb-zone-note').filter({ hasText: "lead's time zone" }).waitFor();
+    assert.equal(await panel.getByLabel('Time zone').inputValue(), 'America/New_York');
+    result.callbackDate = await panel.getByLabel('Date').inputValue();
+    await shot('05-disposition');
+    await panel.getByRole('button', { name: /Submit and go ready/ }).click();
+    await waitState('READY');
+  });
+
+  let second;
+  await step('Callbacks page lists it; click to dial places the call', async () => {
+    await page.getByRole('link', { name: 'Callbacks' }).click();
+    await page.waitForURL(/\/callbacks$/);
+    const row = page.getByTestId('callback-row').filter({ hasText: 'Jane Cooper' });
+    await row.waitFor();
+    await row.filter({ hasText: '10:30' }).waitFor();
+    await row.filter({ hasText: 'Wants the Platinum offer' }).waitFor();
+    const id = Number(await row.getAttribute('data-callback-id'));
+    result.callback = (await admin('GET', '/callbacks?scope=all')).callbacks.find((c) => c.id === id);
+    await shot('06-callbacks');
+    await row.getByRole('button', { name: /^Dial / }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await page.getByTestId('call-panel').waitFor();
+    second = await page.getByTestId('call-panel').getAttribute('data-call-id');
+    result.calls.callback = second;
+    await waitConnected(second);
+    await page.getByTestId('lead-name').filter({ hasText: 'Jane Cooper' }).waitFor();
+  });
+
+  await step('warm transfer: add a third party, talk, Leave', async () => {
+    await page.locator('body').press('c');
+    await page.getByLabel('Number', { exact: true }).fill(env('AS_WARM_NUMBER'));
+    await page.getByRole('button', { name: 'Add to call' }).click();
+    await page.getByTestId('party').filter({ hasText: 'On the call' }).waitFor();
+    await page.getByRole('button', { name: /Leave/ }).click();
+    await waitState('DISPO');
+    await page.getByText('The call goes on without you.').waitFor();
+    const panel = await dispose('Sale', { notes: 'Handed to billing' });
+    await panel.getByRole('button', { name: /Submit and go ready/ }).click();
+    await waitState('READY');
+    // The lead and the colleague finish their talk.
+    await admin('POST', `/calls/${second}/hangup`);
+  });
+
+  await step('History tab lists the calls; clicking one dials it', async () => {
+    await page.getByRole('tab', { name: 'History' }).click();
+    const list = page.getByTestId('history-list');
+    for (const id of [first, second]) await list.locator(`[data-call-id="${id}"]`).waitFor();
+    const row = list.locator(`[data-call-id="${first}"]`);
+    assert.equal(await row.getAttribute('data-number'), LEAD_NUMBER);
+    await row.filter({ hasText: 'Answered' }).waitFor();
+    await shot('07-history');
+    await row.click();
+    await page.getByTestId('call-panel').waitFor();
+    const fourth = await page.getByTestId('call-panel').getAttribute('data-call-id');
+    result.calls.history = fourth;
+    await waitConnected(fourth);
+    await page.getByRole('button', { name: /Hang up/ }).click();
+    const panel = await dispose('Sale');
+    await panel.getByRole('button', { name: /Submit and go ready/ }).click();
+    await waitState('READY');
+    await page.getByTestId('stat-calls').filter({ hasText: /^[3-9]$/ }).waitFor();
+  });
+
+  await step('manual dial: type a number, Enter', async () => {
+    await page.getByRole('tab', { name: 'Dialpad' }).click();
+    const box = page.getByLabel('Phone number');
+    await box.fill('(212) 555-01');
+    await page.getByRole('button', { name: '5', exact: true }).click();
+    await page.getByRole('button', { name: '5', exact: true }).click();
+    await box.press('Enter');
+    await page.getByTestId('call-panel').waitFor();
+    const id = await page.getByTestId('call-panel').getAttribute('data-call-id');
+    result.calls.manual = id;
+    await waitConnected(id);
+    await page.getByTestId('call-name').filter({ hasText: '+1 (212) 555-0155' }).waitFor();
+    await page.getByRole('button', { name: /Hang up/ }).click();
+    const panel = await dispose('Wrong number');
+    await panel.getByRole('button', { name: /Submit and go ready/ }).click();
+    await waitState('READY');
+    await shot('02-ready');
+  });
+
+  await step('an inbound call: the caller\'s number and lead; the caller hangs up', async () => {
+    const { leg } = await ask({ do: 'inbound', from: LEAD_NUMBER });
+    await page.getByTestId('call-panel').waitFor();
+    const id = await page.getByTestId('call-panel').getAttribute('data-call-id');
+    result.calls.inbound = id;
+    await waitConnected(id);
+    await page.getByTestId('call-direction').filter({ hasText: 'Inbound' }).waitFor();
+    await page.getByTestId('lead-name').filter({ hasText: 'Jane Cooper' }).waitFor();
+    await shot('08-inbound');
+    await ask({ do: 'hangup', leg });
+    await waitState('DISPO');
+    const panel = await dispose('Not interested', { notes: 'Asked about the invoice' });
+    await panel.getByRole('button', { name: /Submit and go ready/ }).click();
+    await waitState('READY');
+  });
+
+  await step('end the phone session; start again on a persistent line', async () => {
+    await page.getByTestId('user-menu').click();
+    await page.getByRole('menuitem', { name: 'End phone session' }).click();
+    await waitState('LOGGED_OUT');
+    await page.getByLabel(/Persistent line/).check();
+    await page.getByRole('button', { name: 'Log in to phone' }).click();
+    await waitState('PAUSED');
+    await page.keyboard.press('Alt+R');
+    await waitState('READY');
+    await page.getByText('line connected').waitFor();
+  });
+
+  await step('blind transfer to an outside number: the call goes on without the agent', async () => {
+    const last = (await admin('POST', '/calls', {
+      number: env('AS_SECOND_NUMBER'), agent_id: AGENT_ID, campaign_id: Number(env('AS_CAMPAIGN_ID')),
+    })).id;
+    result.calls.blind = last;
+    await waitConnected(last);
+    await page.getByRole('button', { name: 'Transfer' }).click();
+    await page.getByLabel('Number', { exact: true }).fill(env('AS_BLIND_NUMBER'));
+    await page.getByRole('button', { name: 'Transfer now' }).click();
+    await waitState('DISPO');
+    await page.getByTestId('dispo-panel').getByText('The call goes on without you.').waitFor();
+    // The wrap-up is the agent's even while the lead talks on.
+    const panel = await dispose('Call back', { notes: 'Transferred to the branch', callbackTime: '16:00' });
+    await panel.getByRole('button', { name: /Submit and go ready/ }).click();
+    await waitState('READY');
+  });
+
+  assert.deepEqual(problems, [], 'the page reported errors');
+  result.steps = steps;
+  result.ms = Date.now() - startedAt;
+  fs.writeFileSync(env('AS_RESULT'), JSON.stringify(result, null, 2));
+  console.log(`agent day done in ${result.ms} ms`);
+} catch (e) {
+  console.error('FAILED:', e.message);
+  if (problems.length) console.error(problems.join('\n'));
+  try {
+    await shot('failure');
+    fs.writeFileSync(path.join(ARTIFACTS, 'failure.html'), await page.content());
+    console.error('state on failure:', await state().getAttribute('data-state'));
+  } catch {
+    // The page may be gone.
+  }
+  process.exitCode = 1;
+} finally {
+  input.close();
+  await browser.close();
+}

@@ -1,0 +1,601 @@
+// Package browser runs the agent workspace in Chromium against the real
+// service on the simulated switch: agent_day.mjs drives the page with
+// playwright-core, and this test provisions the data and checks what
+// reached the switch and what the call records say.
+package browser
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/esl/sim"
+)
+
+const (
+	chromium    = "/usr/bin/chromium"
+	eslPassword = "s3cret"
+	leadNumber  = "+12125550142"
+	// secondNumber is the lead of the blind-transfer call; the others are
+	// the transfer targets.
+	secondNumber = "+12125550155"
+	warmNumber   = "+12125550199"
+	blindNumber  = "+12125550177"
+	// did is our inbound number.
+	did       = "+18005550100"
+	agentExt  = "1001"
+	agentUser = "maria"
+	agentPass = "maria-pass-1"
+	// xss is lead data that must show as text.
+	xss = `<img src=x onerror="window.__xss=1">`
+)
+
+// missing says what the browser tier needs and how to get it.
+func missing(t *testing.T) {
+	t.Helper()
+	var lacks []string
+	if _, err := os.Stat(chromium); err != nil {
+		lacks = append(lacks, chromium+" (Debian's chromium)")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		lacks = append(lacks, "node")
+	}
+	if _, err := os.Stat("node_modules/playwright-core/package.json"); err != nil {
+		lacks = append(lacks, "tests/browser/node_modules/playwright-core (npm ci)")
+	}
+	if len(lacks) > 0 {
+		t.Fatalf("the browser tests need %s: run `make test`, which installs them (scripts/deps.sh test)", strings.Join(lacks, ", "))
+	}
+}
+
+func TestAgentDay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tier skipped in -short mode: it drives Chromium for ~30 s")
+	}
+	missing(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	sw := sim.New(sim.Config{Password: eslPassword, AnswerDelay: 80 * time.Millisecond, RecordingsDir: t.TempDir()})
+	if err := sw.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	simDone := make(chan struct{})
+	simCtx, stopSim := context.WithCancel(context.Background())
+	go func() { sw.Serve(simCtx); close(simDone) }()
+	t.Cleanup(func() { stopSim(); <-simDone })
+	sw.SetEndpoint(leadNumber, sim.Behavior{AnswerAfter: 120 * time.Millisecond})
+	sw.SetEndpoint(secondNumber, sim.Behavior{AnswerAfter: 120 * time.Millisecond})
+	// Callers to our number are parked into the service, as the dialplan does.
+	sw.SetExtension(did, "set:agentswitch_did="+did+",answer,park")
+
+	svc := startService(t, ctx, sw.Addr())
+	checkMounts(t, svc.url)
+	adm := svc.client(t)
+	adm.login(t, "admin", svc.adminPassword)
+	keySecret := adm.createAdminKey(t)
+
+	user := adm.post(t, "/users", map[string]any{"username": agentUser, "display_name": "Maria Lopez", "role": "agent", "password": agentPass})
+	agent := adm.post(t, "/agents", map[string]any{"name": "Maria Lopez", "extension": agentExt, "sip_password": "sip-secret-1001", "user_id": user["id"]})
+	camp := adm.post(t, "/campaigns", map[string]any{
+		"name": "Spring renewals", "dial_mode": "progressive",
+		"script": "Hello {{first_name}}, this is {{agent_name}} from ACME Energy.\n\n" +
+			"I am calling about your {{custom.plan}} plan, renewing on {{custom.renewal}}.\n" +
+			"Account note: {{custom.note}}",
+	})
+	lead := adm.post(t, "/leads", map[string]any{
+		"campaign_id": camp["id"], "phone": leadNumber, "first_name": "Jane", "last_name": "Cooper",
+		"email": "jane.cooper@example.com", "time_zone": "America/New_York",
+		"custom": map[string]string{"plan": "Gold", "renewal": "1 December", "note": xss},
+	})
+
+	artifacts, err := filepath.Abs("artifacts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resultFile := filepath.Join(t.TempDir(), "result.json")
+	started := time.Now()
+	cmd := exec.CommandContext(ctx, "node", "agent_day.mjs")
+	cmd.Env = append(os.Environ(),
+		"AS_URL="+svc.url, "AS_USER="+agentUser, "AS_PASSWORD="+agentPass, "AS_ADMIN_KEY="+keySecret,
+		fmt.Sprintf("AS_AGENT_ID=%v", agent["id"]), fmt.Sprintf("AS_CAMPAIGN_ID=%v", camp["id"]),
+		fmt.Sprintf("AS_LEAD_ID=%v", lead["id"]), "AS_LEAD_NUMBER="+leadNumber, "AS_SECOND_NUMBER="+secondNumber,
+		"AS_WARM_NUMBER="+warmNumber, "AS_BLIND_NUMBER="+blindNumber,
+		"AS_ARTIFACTS="+artifacts, "AS_RESULT="+resultFile, "AS_CHROMIUM="+chromium,
+	)
+	out, err := runScenario(cmd, func(req map[string]string) (map[string]string, error) {
+		switch req["do"] {
+		case "inbound":
+			return map[string]string{"leg": sw.Inbound(sim.InboundCall{From: req["from"], FromName: "Jane Cooper", To: did})}, nil
+		case "hangup":
+			if !sw.Hangup(req["leg"], "NORMAL_CLEARING") {
+				return nil, fmt.Errorf("no channel %s", req["leg"])
+			}
+			return map[string]string{}, nil
+		}
+		return nil, fmt.Errorf("unknown request %q", req["do"])
+	})
+	t.Logf("agent_day.mjs (%s):\n%s", time.Since(started).Round(time.Millisecond), out)
+	if err != nil {
+		t.Fatalf("agent_day.mjs: %v (screenshots in %s)\nservice log:\n%s", err, artifacts, svc.log.String())
+	}
+	var res struct {
+		Calls        map[string]string `json:"calls"`
+		CallbackDate string            `json:"callbackDate"`
+		// Callback is the API's view of it, read before it was dialed.
+		Callback callbackView `json:"callback"`
+	}
+	b, err := os.ReadFile(resultFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+
+	cmds := commandLines(sw.Commands())
+	sent := func(c string) bool { return slices.Contains(cmds, c) }
+
+	// First call: hold, mute, keypad and recording reached the switch on
+	// the right legs; the callback was scheduled on the lead's clock.
+	first := adm.call(t, sw, res.Calls["first"])
+	lead1, agent1 := first.leg(t, "lead"), first.leg(t, "agent")
+	for _, c := range []string{
+		// Hold plays the lead its music; unhold breaks it.
+		"api uuid_broadcast " + lead1 + " ${hold_music} aleg", "api uuid_break " + lead1 + " all",
+		"api uuid_audio " + agent1 + " start read mute 1", "api uuid_audio " + agent1 + " stop",
+	} {
+		if !sent(c) {
+			t.Errorf("the switch never got %q", c)
+		}
+	}
+	if got := dtmf(cmds, lead1); got != "123" {
+		t.Errorf("keypad tones to the lead %q, want 123 (commands %q)", got, cmds)
+	}
+	if !hasPrefix(cmds, "api uuid_record "+lead1+" start ") || !hasPrefix(cmds, "api uuid_record "+lead1+" stop ") {
+		t.Errorf("recording not started and stopped on the lead leg")
+	}
+	rec := first.Record
+	if rec.Disposition != "CALLBK" || rec.Notes != "Wants the Platinum offer" || rec.Outcome != "answered" || rec.Direction != "outbound" {
+		t.Errorf("first call record %+v", rec)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	due, _ := time.ParseInLocation("2006-01-02 15:04", res.CallbackDate+" 10:30", ny)
+	cb := res.Callback
+	if !cb.DueAt.Equal(due) || cb.TimeZone != "America/New_York" || cb.Lead != lead["id"] || cb.Status != "scheduled" {
+		t.Errorf("callback %+v, want due %s (10:30 New York)", cb, due.UTC())
+	}
+	if adm.scheduled(t, cb.ID) {
+		t.Errorf("the dialed callback is still scheduled")
+	}
+
+	// Second call: the callback, dialed from the Callbacks page, then a
+	// warm transfer the agent left.
+	second := adm.call(t, sw, res.Calls["callback"])
+	if second.Record.Origin != "callback" || second.Record.ToNumber != leadNumber || second.Record.Disposition != "SALE" {
+		t.Errorf("callback call record %+v", second.Record)
+	}
+	room := "call-" + res.Calls["callback"][:8] + res.Calls["callback"][9:13]
+	if !hasPrefix(cmds, "api uuid_transfer "+second.leg(t, "lead")+" -both conference:"+room+"@") {
+		t.Errorf("warm transfer: lead not moved into conference %s", room)
+	}
+	if !hasPrefix(cmds, "api conference "+room+" kick ") {
+		t.Errorf("Leave did not take the agent out of %s", room)
+	}
+	if third := findPrefix(cmds, "bgapi originate {origination_uuid="+second.leg(t, "third")); !strings.Contains(third, "}sofia/gateway/carrier/"+warmNumber+" &conference("+room+"@") {
+		t.Errorf("warm transfer target originate %q", third)
+	}
+
+	// Third: dialed from the History tab.
+	hist := adm.call(t, sw, res.Calls["history"])
+	if hist.Record.Origin != "manual" || hist.Record.ToNumber != leadNumber || hist.Record.Disposition != "SALE" {
+		t.Errorf("history redial record %+v", hist.Record)
+	}
+
+	// Dialed by hand, typed in national form.
+	manual := adm.call(t, sw, res.Calls["manual"])
+	if manual.Record.Origin != "manual" || manual.Record.ToNumber != secondNumber || manual.Record.Disposition != "WN" {
+		t.Errorf("manual dial record %+v", manual.Record)
+	}
+
+	// An inbound call from the lead's number: the lead was found.
+	in := adm.call(t, sw, res.Calls["inbound"])
+	if in.Record.Direction != "inbound" || in.Record.FromNumber != leadNumber || in.Record.Lead != lead["id"] || in.Record.Disposition != "NI" {
+		t.Errorf("inbound record %+v", in.Record)
+	}
+
+	// Last: a blind transfer to an outside number; the agent disposed of
+	// it while the lead talked on, and is READY again.
+	a := adm.get(t, fmt.Sprintf("/agents/%v", agent["id"]))
+	if a["state"] != "READY" {
+		t.Errorf("agent ends the day %v, want READY", a["state"])
+	}
+	blind := adm.call(t, sw, res.Calls["blind"])
+	bt := findPrefix(cmds, "api uuid_transfer "+blind.leg(t, "lead")+" m:^:bridge:{")
+	if !strings.HasSuffix(bt, "}sofia/gateway/carrier/"+blindNumber+"^hangup inline") {
+		t.Errorf("blind transfer %q", bt)
+	}
+	if blind.Record.Disposition != "CALLBK" || blind.Record.Notes != "Transferred to the branch" {
+		t.Errorf("blind transfer record %+v, want the agent's wrap-up", blind.Record)
+	}
+}
+
+// checkMounts: the UI's pages and files are served beside the API, which
+// still answers JSON errors of its own.
+func checkMounts(t *testing.T, base string) {
+	t.Helper()
+	for path, want := range map[string]string{
+		"/": "text/html", "/callbacks": "text/html", "/login": "text/html", "/assets/js/main.js": "text/javascript",
+		"/healthz": "application/json", "/api/v1/no-such-route": "application/json", "/no-such-page": "application/json",
+	} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		code := http.StatusOK
+		if strings.Contains(path, "no-such") {
+			code = http.StatusNotFound
+		}
+		if resp.StatusCode != code || !strings.HasPrefix(resp.Header.Get("Content-Type"), want) {
+			t.Errorf("GET %s: %d %s, want %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), code, want)
+		}
+	}
+}
+
+// runScenario runs the node script, answering its requests to act on the
+// switch ("@@ask {json}" lines) on its standard input.
+func runScenario(cmd *exec.Cmd, act func(map[string]string) (map[string]string, error)) (string, error) {
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	var out lockedBuffer
+	cmd.Stderr = &out
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		before, q, ok := strings.Cut(line, "@@ask ")
+		if !ok {
+			fmt.Fprintln(&out, line)
+			continue
+		}
+		fmt.Fprint(&out, before)
+		var req map[string]string
+		reply := map[string]string{}
+		if err := json.Unmarshal([]byte(q), &req); err != nil {
+			reply["error"] = err.Error()
+		} else if r, err := act(req); err != nil {
+			reply["error"] = err.Error()
+		} else {
+			reply = r
+		}
+		b, _ := json.Marshal(reply)
+		if _, err := stdin.Write(append(b, '\n')); err != nil {
+			fmt.Fprintln(&out, "reply not delivered:", err)
+		}
+	}
+	stdin.Close()
+	return out.String(), cmd.Wait()
+}
+
+// ---- the service
+
+type service struct {
+	url, adminPassword string
+	log                *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startService builds agentswitch and runs `serve` against the simulator,
+// as an operator would.
+func startService(t *testing.T, ctx context.Context, eslAddr string) *service {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "agentswitch")
+	build := exec.CommandContext(ctx, goTool(), "build", "-o", bin, "./cmd/agentswitch")
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "serve", "-esl-addr", eslAddr, "-esl-password", eslPassword,
+		"-http-addr", "127.0.0.1:0", "-var-dir", filepath.Join(dir, "var"), "-log-level", "warn")
+	// A real switch fetches its directory with this secret; the simulator
+	// does not, but the service requires it beside an ESL address.
+	cmd.Env = append(os.Environ(), "AGENTSWITCH_XML_CURL_SECRET=browser-test-secret-0123456789")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &service{log: &lockedBuffer{}}
+	cmd.Stderr = svc.log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	upRe := regexp.MustCompile(`is up: (http://127\.0\.0\.1:\d+)/`)
+	pwRe := regexp.MustCompile(`created user "admin" \(admin\) with password (\S+)`)
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	deadline := time.After(60 * time.Second)
+	for svc.url == "" {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("serve exited before it was up:\n%s", svc.log.String())
+			}
+			if m := pwRe.FindStringSubmatch(l); m != nil {
+				svc.adminPassword = m[1]
+			}
+			if m := upRe.FindStringSubmatch(l); m != nil {
+				svc.url = m[1]
+			}
+		case <-deadline:
+			t.Fatalf("serve did not come up:\n%s", svc.log.String())
+		}
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+	if svc.adminPassword == "" {
+		t.Fatal("serve printed no first-start admin password")
+	}
+	return svc
+}
+
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return "/usr/local/go/bin/go"
+}
+
+// ---- the API, as the admin
+
+type client struct {
+	base string
+	hc   *http.Client
+}
+
+func (s *service) client(t *testing.T) *client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{base: s.url + "/api/v1", hc: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+}
+
+func (c *client) do(t *testing.T, method, path string, body any, into any) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Requested-With", "agentswitch")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	if into != nil {
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+}
+
+func (c *client) post(t *testing.T, path string, body any) map[string]any {
+	t.Helper()
+	var m map[string]any
+	c.do(t, http.MethodPost, path, body, &m)
+	return m
+}
+
+func (c *client) get(t *testing.T, path string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	c.do(t, http.MethodGet, path, nil, &m)
+	return m
+}
+
+func (c *client) login(t *testing.T, user, pass string) {
+	t.Helper()
+	c.post(t, "/auth/login", map[string]string{"username": user, "password": pass})
+}
+
+func (c *client) createAdminKey(t *testing.T) string {
+	t.Helper()
+	k := c.post(t, "/api-keys", map[string]string{"name": "browser-test", "role": "admin"})
+	s, _ := k["secret"].(string)
+	if s == "" {
+		t.Fatal("no API key secret")
+	}
+	return s
+}
+
+type callDetail struct {
+	Record struct {
+		Direction   string  `json:"direction"`
+		Origin      string  `json:"origin"`
+		ToNumber    string  `json:"to_number"`
+		FromNumber  string  `json:"from_number"`
+		Lead        float64 `json:"lead_id"`
+		Outcome     string  `json:"outcome"`
+		Disposition string  `json:"disposition"`
+		Notes       string  `json:"notes"`
+	} `json:"record"`
+	Legs []struct {
+		ID   string `json:"id"`
+		Role string `json:"role"`
+	} `json:"legs"`
+}
+
+func (d callDetail) leg(t *testing.T, role string) string {
+	t.Helper()
+	for _, l := range d.Legs {
+		if l.Role == role {
+			return l.ID
+		}
+	}
+	t.Fatalf("no %s leg in %+v", role, d.Legs)
+	return ""
+}
+
+// call reads a call's record once it is written down. A transferred call
+// talks on without the agent; its remaining parties hang up first.
+func (c *client) call(t *testing.T, sw *sim.Server, id string) callDetail {
+	t.Helper()
+	if id == "" {
+		t.Fatal("the scenario reported no call id")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var raw struct {
+			Live bool `json:"live"`
+			View struct {
+				Parties []struct {
+					Leg   string `json:"leg_id"`
+					State string `json:"state"`
+				} `json:"parties"`
+			} `json:"view"`
+			callDetail
+		}
+		c.do(t, http.MethodGet, "/calls/"+id, nil, &raw)
+		if !raw.Live && raw.Record.Outcome != "" {
+			return raw.callDetail
+		}
+		for _, p := range raw.View.Parties {
+			if p.State != "gone" {
+				sw.Hangup(p.Leg, "NORMAL_CLEARING")
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("call %s has no record yet", id)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type callbackView struct {
+	ID       int64     `json:"id"`
+	DueAt    time.Time `json:"due_at"`
+	TimeZone string    `json:"time_zone"`
+	Status   string    `json:"status"`
+	Lead     float64   `json:"lead_id"`
+	Notes    string    `json:"notes"`
+}
+
+// scheduled reports whether the callback is still in everyone's list of
+// scheduled callbacks.
+func (c *client) scheduled(t *testing.T, id int64) bool {
+	t.Helper()
+	var list struct {
+		Callbacks []callbackView `json:"callbacks"`
+	}
+	c.do(t, http.MethodGet, "/callbacks?scope=all", nil, &list)
+	return slices.ContainsFunc(list.Callbacks, func(cb callbackView) bool { return cb.ID == id })
+}
+
+// ---- switch commands
+
+// commandLines are the simulator's commands, first line only (a bgapi's
+// Job-UUID header cut off).
+func commandLines(raw []string) []string {
+	out := make([]string, 0, len(raw))
+	for _, c := range raw {
+		line, _, _ := strings.Cut(c, "\n")
+		out = append(out, strings.TrimSuffix(line, "\r"))
+	}
+	return out
+}
+
+func hasPrefix(cmds []string, p string) bool { return findPrefix(cmds, p) != "" }
+
+func findPrefix(cmds []string, p string) string {
+	for _, c := range cmds {
+		if strings.HasPrefix(c, p) {
+			return c
+		}
+	}
+	return ""
+}
+
+// dtmf is every digit sent to leg, in order.
+func dtmf(cmds []string, leg string) string {
+	var b strings.Builder
+	for _, c := range cmds {
+		if d, ok := strings.CutPrefix(c, "api uuid_send_dtmf "+leg+" "); ok {
+			b.WriteString(d)
+		}
+	}
+	return b.String()
+}
