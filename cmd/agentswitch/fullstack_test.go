@@ -399,6 +399,11 @@ func TestFullStackLeadCall(t *testing.T) {
 		t.Fatalf("streams did not start with a snapshot: %q %q", ws.first(), sup.first())
 	}
 	waitUntil(t, "call.ended pushed", func() bool { return slices.Contains(ws.types(v.ID), "call.ended") })
+	// The API answers READY before the stream has carried it.
+	waitUntil(t, "READY pushed after the call", func() bool {
+		all := ws.types("")
+		return slices.Contains(all[slices.Index(all, "call.ended"):], "state:READY")
+	})
 	subsequence(t, "alice's stream", ws.types(""), "state:READY", "state:RESERVED", "state:RINGING", "state:INCALL",
 		"call.held", "call.unheld", "call.muted", "call.unmuted", "call.dtmf", "call.recording_started", "call.recording_stopped",
 		"state:DISPO", "call.ended", "state:READY")
