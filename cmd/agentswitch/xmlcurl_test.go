@@ -108,7 +108,7 @@ func TestServeXMLCurl(t *testing.T) {
 	s.sent(t, "api sofia profile carriers killgw carrier-x")
 	s.sent(t, "api sofia profile carriers rescan")
 	if gw.Reload.Status != "applied" {
-		t.Logf("reload against the simulator: %+v", gw.Reload)
+		t.Errorf("reload: %+v, want applied", gw.Reload)
 	}
 	code, body := postXMLCurl(t, s.url, "directory-gateways.form", pbxnames.XMLCurlUser, testXMLCurlSecret)
 	if code != 200 || !regexp.MustCompile(`<gateway name="carrier-x">`).MatchString(body) || !strings.Contains(body, `name="password" value="pw-1234"`) {

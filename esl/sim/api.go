@@ -626,8 +626,24 @@ func (s *Server) apiHupall(arg string, _ *conn, done func(string)) {
 	}
 }
 
+// noteGateway records a gateway a call went through: the simulator
+// accepts any gateway name, so one that carried a call is one that exists
+// (until killgw).
+func (s *Server) noteGateway(name string) {
+	s.gwMu.Lock()
+	defer s.gwMu.Unlock()
+	if s.gateways == nil {
+		s.gateways = map[string]bool{}
+	}
+	s.gateways[name] = true
+}
+
 func (s *Server) apiSofia(arg string, _ *conn, done func(string)) {
 	argv := strings.Fields(arg)
+	if len(argv) >= 3 && argv[0] == "profile" {
+		s.apiSofiaProfile(argv[2], argv[3:], done)
+		return
+	}
 	if len(argv) == 0 || argv[0] != "status" {
 		done("-ERR Usage: sofia status\n")
 		return
@@ -636,6 +652,35 @@ func (s *Server) apiSofia(arg string, _ *conn, done func(string)) {
 	done(sep + "\tName\t   Type\t                                      Data\tState\n" + sep +
 		"\tinternal\tprofile\tsip:mod_sofia@" + s.cfg.IPv4 + ":5060\tRUNNING (0)\n" + sep +
 		"1 profile 0 aliases\n")
+}
+
+// apiSofiaProfile answers the profile commands a provisioning change
+// sends, with mod_sofia's replies: rescan reloads the XML first,
+// killgw of an unknown gateway is -ERR, flush_inbound_reg is +OK.
+func (s *Server) apiSofiaProfile(cmd string, args []string, done func(string)) {
+	switch cmd {
+	case "rescan":
+		s.fireReloadXML()
+		done("Reload XML [Success]\n+OK scan complete\n")
+	case "killgw":
+		if len(args) == 0 {
+			done("-ERR missing gateway name\n")
+			return
+		}
+		s.gwMu.Lock()
+		known := s.gateways[args[0]]
+		delete(s.gateways, args[0])
+		s.gwMu.Unlock()
+		if !known {
+			done("-ERR no such gateway.\n")
+			return
+		}
+		done("+OK gateway marked for deletion.\n")
+	case "flush_inbound_reg":
+		done("+OK\n")
+	default:
+		done("-ERR Unknown command!\n")
+	}
 }
 
 func (s *Server) fireReloadXML() {

@@ -61,7 +61,9 @@
 // (0 listen, 1 talk to the partner, 2 whisper, 3 barge, * stop; no event
 // reports a mode, as in FreeSWITCH; ChannelInfo.SpyMode does); `show channels
 // [as json]`, `show calls [as json]`, `global_getvar`, `reloadxml`,
-// `xml_flush_cache`, `sofia status`, `sofia_contact`, `hupall`, `status`,
+// `xml_flush_cache`, `sofia status`, `sofia profile <p>
+// rescan|killgw <gw>|flush_inbound_reg` (a gateway exists once a call went
+// through it), `sofia_contact`, `hupall`, `status`,
 // `version`. Hangups carry real causes, and CHANNEL_HANGUP_COMPLETE the
 // billing variables (billsec, duration, answersec... as FreeSWITCH
 // computes them: differences of whole-second epochs, so 2.24 s of talk reads

@@ -185,6 +185,9 @@ func (s *Server) startLeg(o *origination, url string, vars []field) (*channel, s
 		t.domain = domain
 		return s.startSofiaLeg(o, t, vars, b, true)
 	case "sofia":
+		if t.gateway != "" {
+			s.noteGateway(t.gateway)
+		}
 		b := s.behaviorFor(url, t.uri, strings.TrimPrefix(t.uri, "sip:"), t.user+"@"+t.host, t.user, t.gateway+"/"+t.user)
 		if b.Outcome == NotRegistered || b.Outcome == UnknownUser {
 			b.Outcome = Fail

@@ -102,6 +102,8 @@ type Server struct {
 	memberSeq       int
 	knownSubclasses map[string]bool
 	globals         map[string]string
+	gwMu            sync.Mutex
+	gateways        map[string]bool // gateways a call went through (sofia profile killgw)
 	sessionSeq      int
 	heartbeat       *task
 	serving         bool

@@ -163,6 +163,9 @@ func TestAPIReplyStrings(t *testing.T) {
 		{"conference list", "+OK No active conferences.\n"},
 		{"reloadxml", "+OK [Success]\n"},
 		{"global_getvar core_uuid", s.CoreUUID()},
+		{"sofia profile carriers rescan", "Reload XML [Success]\n+OK scan complete\n"},
+		{"sofia profile carriers killgw nosuch", "-ERR no such gateway.\n"},
+		{"sofia profile agents flush_inbound_reg 1001@pbx.example.com reboot", "+OK\n"},
 	} {
 		if got := c.api(tc.cmd); got != tc.want {
 			t.Errorf("api %s:\n got  %q\n want %q", tc.cmd, got, tc.want)
@@ -288,5 +291,19 @@ func TestBgapiJobUUID(t *testing.T) {
 	ev2 := c.waitEvent("job", func(e *esl.Event) bool { return e.JobUUID() == id })
 	if ev2.Has("Job-Command-Arg") || !strings.HasPrefix(string(ev2.Body), "UP ") {
 		t.Errorf("bgapi status event %v", ev2.Fields())
+	}
+}
+
+// A gateway that carried a call exists until killgw removes it.
+func TestSofiaKillGateway(t *testing.T) {
+	s := startServer(t, Config{})
+	c := authed(t, s, "")
+	if got := c.api("originate sofia/gateway/gw1/15551234567 &park()"); !strings.HasPrefix(got, "+OK ") {
+		t.Fatalf("originate: %q", got)
+	}
+	for _, want := range []string{"+OK gateway marked for deletion.\n", "-ERR no such gateway.\n"} {
+		if got := c.api("sofia profile carriers killgw gw1"); got != want {
+			t.Errorf("killgw: %q, want %q", got, want)
+		}
 	}
 }
