@@ -171,13 +171,8 @@ func (s *Server) apiUUIDHold(arg string, _ *conn, done func(string)) {
 		mode = strings.ToLower(argv[0])
 		argv = argv[1:]
 	}
-	if len(argv) == 0 {
-		done("-USAGE: [off|toggle] <uuid> [<display>]\n")
-		return
-	}
-	ch := s.channels[argv[0]]
-	if ch == nil || ch.down {
-		done("+OK Success\n")
+	ch := s.liveChannel(argv, 1, "-USAGE: [off|toggle] <uuid> [<display>]\n", "+OK Success\n", done)
+	if ch == nil {
 		return
 	}
 	on := mode == "on" || (mode == "toggle" && !ch.held)
@@ -190,27 +185,33 @@ func (s *Server) apiUUIDHold(arg string, _ *conn, done func(string)) {
 
 func (s *Server) apiUUIDAudio(arg string, _ *conn, done func(string)) {
 	argv := strings.Fields(arg)
-	if len(argv) < 2 {
-		done("-USAGE: <uuid> [start [read|write] [mute|level <level>]|stop]\n")
-		return
-	}
-	ch := s.channels[argv[0]]
-	if ch == nil || ch.down {
-		done("-ERR No such channel!\n")
+	ch := s.liveChannel(argv, 2, "-USAGE: <uuid> [start [read|write] [mute|level <level>]|stop]\n", "-ERR No such channel!\n", done)
+	if ch == nil {
 		return
 	}
 	done(s.uuidAudio(ch, argv[1:]))
 }
 
-func (s *Server) apiUUIDTransfer(arg string, _ *conn, done func(string)) {
-	argv := separate(arg, ' ')
-	if len(argv) < 2 {
-		done("-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n")
-		return
+// liveChannel answers usage when argv has fewer than min words, and
+// notFound when argv[0] names no live channel; each command has its own
+// FreeSWITCH wording for both. nil means it has answered.
+func (s *Server) liveChannel(argv []string, min int, usage, notFound string, done func(string)) *channel {
+	if len(argv) < min {
+		done(usage)
+		return nil
 	}
 	ch := s.channels[argv[0]]
 	if ch == nil || ch.down {
-		done("-ERR No such channel!\n")
+		done(notFound)
+		return nil
+	}
+	return ch
+}
+
+func (s *Server) apiUUIDTransfer(arg string, _ *conn, done func(string)) {
+	argv := separate(arg, ' ')
+	ch := s.liveChannel(argv, 2, "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n", "-ERR No such channel!\n", done)
+	if ch == nil {
 		return
 	}
 	mode := ""
@@ -261,9 +262,8 @@ func (s *Server) apiUUIDDeflect(arg string, _ *conn, done func(string)) {
 		done("-USAGE: <uuid> <uri>\n")
 		return
 	}
-	ch := s.channels[argv[0]]
-	if ch == nil || ch.down {
-		done("-ERR No such channel " + argv[0] + "!\n")
+	ch := s.liveChannel(argv, 2, "", "-ERR No such channel "+argv[0]+"!\n", done)
+	if ch == nil {
 		return
 	}
 	if !ch.answered || ch.sip == nil {
@@ -307,13 +307,8 @@ func (s *Server) notifyRefer(ch *channel) {
 
 func (s *Server) apiSendDTMF(arg string, _ *conn, done func(string)) {
 	argv := strings.Fields(arg)
-	if len(argv) < 2 {
-		done("-USAGE: <uuid> <dtmf_data>\n")
-		return
-	}
-	ch := s.channels[argv[0]]
-	if ch == nil || ch.down {
-		done("-ERR Cannot locate session!\n")
+	ch := s.liveChannel(argv, 2, "-USAGE: <uuid> <dtmf_data>\n", "-ERR Cannot locate session!\n", done)
+	if ch == nil {
 		return
 	}
 	digits, _, _ := strings.Cut(argv[1], "@")
@@ -323,13 +318,8 @@ func (s *Server) apiSendDTMF(arg string, _ *conn, done func(string)) {
 
 func (s *Server) apiRecvDTMF(arg string, _ *conn, done func(string)) {
 	argv := strings.Fields(arg)
-	if len(argv) < 2 {
-		done("-USAGE: <uuid> <dtmf_data>\n")
-		return
-	}
-	ch := s.channels[argv[0]]
-	if ch == nil || ch.down {
-		done("-ERR Cannot locate session!\n")
+	ch := s.liveChannel(argv, 2, "-USAGE: <uuid> <dtmf_data>\n", "-ERR Cannot locate session!\n", done)
+	if ch == nil {
 		return
 	}
 	done("+OK " + ch.uuid + " received DTMF " + argv[1] + ".\n")
@@ -340,13 +330,8 @@ func (s *Server) apiRecvDTMF(arg string, _ *conn, done func(string)) {
 func (s *Server) apiUUIDRecord(arg string, _ *conn, done func(string)) {
 	const usage = "-USAGE: <uuid> [start|stop|mask|unmask|pause|resume] <path> [<limit>] [<recording_vars>]\n"
 	argv := strings.Fields(arg)
-	if len(argv) < 3 {
-		done(usage)
-		return
-	}
-	ch := s.channels[argv[0]]
-	if ch == nil || ch.down {
-		done("-ERR Cannot locate session!\n")
+	ch := s.liveChannel(argv, 3, usage, "-ERR Cannot locate session!\n", done)
+	if ch == nil {
 		return
 	}
 	action, path := strings.ToLower(argv[1]), argv[2]
@@ -411,13 +396,8 @@ func (s *Server) apiUUIDRecord(arg string, _ *conn, done func(string)) {
 // pumpPrivate), with its ${variables} expanded then.
 func (s *Server) apiUUIDBroadcast(arg string, _ *conn, done func(string)) {
 	argv := strings.Fields(arg)
-	if len(argv) < 2 {
-		done("-USAGE: <uuid> <path> [aleg|bleg|holdb|both]\n")
-		return
-	}
-	ch := s.channels[argv[0]]
-	if ch == nil || ch.down {
-		done("-ERR invalid uuid\n")
+	ch := s.liveChannel(argv, 2, "-USAGE: <uuid> <path> [aleg|bleg|holdb|both]\n", "-ERR invalid uuid\n", done)
+	if ch == nil {
 		return
 	}
 	echoA, echoB, holdB := true, false, true
@@ -482,13 +462,8 @@ func (s *Server) apiUUIDBreak(arg string, _ *conn, done func(string)) {
 
 func (s *Server) apiUUIDKill(arg string, _ *conn, done func(string)) {
 	argv := strings.Fields(arg)
-	if len(argv) < 1 {
-		done("-USAGE: <uuid> [cause]\n")
-		return
-	}
-	ch := s.channels[argv[0]]
-	if ch == nil || ch.down {
-		done("-ERR No such channel!\n")
+	ch := s.liveChannel(argv, 1, "-USAGE: <uuid> [cause]\n", "-ERR No such channel!\n", done)
+	if ch == nil {
 		return
 	}
 	cause := "NORMAL_CLEARING"
