@@ -477,16 +477,22 @@ func (s *Server) target(b targetBody) (dialer.TransferTarget, error) {
 	return t, t.Validate()
 }
 
-func (s *Server) callTransfer(c echo.Context, p *principal) error {
+// callTarget reads the call and the transfer target of the body.
+func (s *Server) callTarget(c echo.Context, p *principal) (dialer.CallID, dialer.TransferTarget, error) {
 	id, _, _, err := s.callParam(c, p)
 	if err != nil {
-		return err
+		return "", dialer.TransferTarget{}, err
 	}
 	var b targetBody
 	if err := decode(c, &b); err != nil {
-		return err
+		return "", dialer.TransferTarget{}, err
 	}
 	t, err := s.target(b)
+	return id, t, err
+}
+
+func (s *Server) callTransfer(c echo.Context, p *principal) error {
+	id, t, err := s.callTarget(c, p)
 	if err != nil {
 		return err
 	}
@@ -497,15 +503,7 @@ func (s *Server) callTransfer(c echo.Context, p *principal) error {
 }
 
 func (s *Server) callAddParty(c echo.Context, p *principal) error {
-	id, _, _, err := s.callParam(c, p)
-	if err != nil {
-		return err
-	}
-	var b targetBody
-	if err := decode(c, &b); err != nil {
-		return err
-	}
-	t, err := s.target(b)
+	id, t, err := s.callTarget(c, p)
 	if err != nil {
 		return err
 	}
