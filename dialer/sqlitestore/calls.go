@@ -14,6 +14,23 @@ import (
 const callCols = `id, direction, origin, campaign_id, lead_id, agent_id, from_number, to_number, state, hangup_cause,
 	outcome, billsec, created_at, answered_at, bridged_at, ended_at, recording_path, disposition, notes`
 
+// collect scans every row a query returned (err is the query's own).
+func collect[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func scanCall(row interface{ Scan(...any) error }) (dialer.Call, error) {
 	var c dialer.Call
 	var campaign, lead, agent, created, answered, bridged, ended sql.NullInt64
@@ -384,19 +401,7 @@ func (s *Store) ListCalls(ctx context.Context, f dialer.CallFilter) ([]dialer.Ca
 	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	args = append(args, limit(f.Limit))
 	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []dialer.Call
-	for rows.Next() {
-		c, err := scanCall(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanCall)
 }
 
 // ---- audit

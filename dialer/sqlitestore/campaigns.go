@@ -49,19 +49,7 @@ func (s *Store) Campaign(ctx context.Context, id dialer.CampaignID) (dialer.Camp
 // ListCampaigns implements dialer.CampaignStore.
 func (s *Store) ListCampaigns(ctx context.Context) ([]dialer.Campaign, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []dialer.Campaign
-	for rows.Next() {
-		c, err := scanCampaign(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanCampaign)
 }
 
 // UpdateCampaign implements dialer.CampaignStore.
@@ -178,19 +166,7 @@ func (s *Store) ListLeads(ctx context.Context, f dialer.LeadFilter) ([]dialer.Le
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, limit(f.Limit))
 	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []dialer.Lead
-	for rows.Next() {
-		l, err := scanLead(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanLead)
 }
 
 // limit bounds list sizes: default 100, at most 1000.
@@ -235,19 +211,7 @@ func scanDisposition(row interface{ Scan(...any) error }) (dialer.Disposition, e
 // ListDispositions implements dialer.CampaignStore, in display order.
 func (s *Store) ListDispositions(ctx context.Context) ([]dialer.Disposition, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+dispositionCols+` FROM dispositions ORDER BY sort, code`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []dialer.Disposition
-	for rows.Next() {
-		d, err := scanDisposition(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanDisposition)
 }
 
 // Disposition implements dialer.CampaignStore.
@@ -342,19 +306,7 @@ func (s *Store) DueCallbacks(ctx context.Context, now time.Time, agent dialer.Ag
 	q += ` ORDER BY due_at, id LIMIT ?`
 	args = append(args, limit(max))
 	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []dialer.Callback
-	for rows.Next() {
-		c, err := scanCallback(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanCallback)
 }
 
 // SetCallbackStatus implements dialer.CampaignStore.

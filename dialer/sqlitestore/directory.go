@@ -78,19 +78,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (dialer.Use
 // ListUsers implements dialer.Directory.
 func (s *Store) ListUsers(ctx context.Context) ([]dialer.User, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY username`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []dialer.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanUser)
 }
 
 // UpdateUser implements dialer.Directory. The username is not changed.
@@ -475,17 +463,5 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id dialer.APIKeyID, at time.Ti
 // ListAPIKeys implements dialer.Directory.
 func (s *Store) ListAPIKeys(ctx context.Context) ([]dialer.APIKey, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+apiKeyCols+` FROM api_keys ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []dialer.APIKey
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanAPIKey)
 }
