@@ -51,7 +51,7 @@ bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./esl/ ./dialer/redisstore/
 
 ## e2e: the real-FreeSWITCH tier (AGENTSWITCH_E2E_FREESWITCH=<binary or host:port>)
-e2e:
+e2e: deps-run
 	@scripts/e2e.sh
 
 ## ui: refresh the UI's one vendored module (htm + Preact) from agentui/package-lock.json;

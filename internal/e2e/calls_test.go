@@ -14,10 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emiago/sipgo"
 	"github.com/google/uuid"
 
-	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/sipphone"
@@ -506,67 +504,6 @@ func TestHangupBillsec(t *testing.T) {
 		t.Fatalf("billsec %d billmsec %d for 2.2 s of talk", billsec, billmsec)
 	}
 	e.rec.must(t, ctx, mark, "agent hangup", named(esl.EventChannelHangupComplete, agent.UUID))
-}
-
-// A call to a DID provisioned in the database is answered and parked with
-// the DID on the channel; an unknown number gets 503.
-func TestInboundDID(t *testing.T) {
-	e := env(t)
-	ctx := ctxFor(t, 60*time.Second)
-	if _, err := e.store.CreateDID(ctx, dialer.DID{Number: "+15557770001", Name: "Sales", Queue: "sales", Enabled: true}); err != nil && !errors.Is(err, dialer.ErrConflict) {
-		t.Fatal(err)
-	}
-	carrier, err := sipphone.Start(ctx, sipphone.Config{User: "carrier", Tone: toneLead})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer carrier.Close()
-	mark := e.rec.mark()
-	// The carrier sends the number without +.
-	in, err := carrier.Dial(ctx, e.carriersURI("15557770001"), sipphone.DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	park := e.rec.must(t, ctx, mark, "inbound parked", func(ev *esl.Event) bool {
-		return ev.Name() == esl.EventChannelPark && ev.Var(pbxnames.VarDID) != ""
-	})
-	if park.Var(pbxnames.VarDID) != "+15557770001" || park.Var(pbxnames.VarLegRole) != pbxnames.RoleInbound || park.Var(pbxnames.VarQueue) != "sales" {
-		t.Fatalf("parked with did %q role %q queue %q", park.Var(pbxnames.VarDID), park.Var(pbxnames.VarLegRole), park.Var(pbxnames.VarQueue))
-	}
-	if park.Get("Call-Direction") != "inbound" || park.Get("Caller-Context") != pbxnames.ContextInbound {
-		t.Fatalf("direction %q context %q", park.Get("Call-Direction"), park.Get("Caller-Context"))
-	}
-	// The service offers it to an agent.
-	ag := e.agent(t, "2212", toneAgent)
-	caller := park.UniqueID()
-	agent := e.originateAgent(t, ag.User(), "")
-	agent.wait(t)
-	since := time.Now()
-	if err := e.client.Bridge(ctx, caller, agent.UUID); err != nil {
-		t.Fatal(err)
-	}
-	ac, err := ag.NextCall(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ac.WaitTone(ctx, toneLead, since); err != nil {
-		t.Fatalf("agent does not hear the caller: %v", err)
-	}
-	if _, err := in.WaitTone(ctx, toneAgent, since); err != nil {
-		t.Fatalf("caller does not hear the agent: %v", err)
-	}
-	if err := in.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e.rec.must(t, ctx, mark, "caller hangup", named(esl.EventChannelHangupComplete, caller))
-
-	// Unknown number: the static context refuses with 503.
-	_, err = carrier.Dial(ctx, e.carriersURI("15550009999"), sipphone.DialOptions{})
-	var de *sipgo.ErrDialogResponse
-	if !errors.As(err, &de) || de.Res.StatusCode != 503 {
-		t.Fatalf("unknown DID: %v", err)
-	}
-	e.client.Kill(ctx, agent.UUID, "")
 }
 
 // An agent's phone dials a number: FreeSWITCH authenticates it with the

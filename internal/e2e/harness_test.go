@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -27,12 +26,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/agentswitch/agentswitch/dialer"
-	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/sipphone"
-	"github.com/agentswitch/agentswitch/pbx"
 )
 
 // skipMessage is printed by make e2e and given to t.Skip.
@@ -57,13 +53,22 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if shared != nil {
+		// The service is built with -race: a race it reported fails the run.
+		if shared.svc != nil {
+			shared.svc.stop()
+			if r := shared.svc.races(); r != "" {
+				fmt.Println("e2e: FAIL: agentswitch reported a data race:\n" + r)
+				code = 1
+			}
+		}
 		shared.close()
 	}
 	os.Exit(code)
 }
 
-// switchEnv is one FreeSWITCH with pbx-config/, the service's xml_curl
-// handler over a real SQLite store, and an ESL client that records events.
+// switchEnv is one FreeSWITCH with pbx-config/, `agentswitch serve`
+// driving it (and serving its xml_curl), and the harness's own ESL client
+// that records every event and drives the switch-level scenarios.
 type switchEnv struct {
 	dir       string
 	fs        *exec.Cmd
@@ -75,9 +80,10 @@ type switchEnv struct {
 	carrSIP   string
 	recDir    string
 
-	store    *sqlitestore.Store
 	xmlSrv   *http.Server
 	xmlCount *xmlLog
+	xmlProxy *xmlProxy
+	svc      *service
 
 	client *esl.Client
 	rec    *recorder
@@ -85,7 +91,7 @@ type switchEnv struct {
 	done   chan struct{}
 
 	mu     sync.Mutex
-	agents map[string]bool
+	agents map[string]int64 // extension -> agent id
 	leads  *sipphone.Phone
 }
 
@@ -141,7 +147,7 @@ func start(target string) (*switchEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &switchEnv{dir: dir, agents: map[string]bool{}, xmlCount: &xmlLog{}}
+	e := &switchEnv{dir: dir, agents: map[string]int64{}, xmlCount: &xmlLog{}, xmlProxy: newXMLProxy()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -149,13 +155,6 @@ func start(target string) (*switchEnv, error) {
 		}
 	}()
 
-	e.store, err = sqlitestore.Open(context.Background(), filepath.Join(dir, "agentswitch.db"), sqlitestore.Options{})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := e.store.Migrate(context.Background()); err != nil {
-		return nil, err
-	}
 	running := !strings.Contains(target, "/")
 	secret, xmlAddr := randomHex(16), "127.0.0.1:0"
 	if running {
@@ -165,12 +164,13 @@ func start(target string) (*switchEnv, error) {
 			return nil, errors.New("e2e: with an ESL address set AGENTSWITCH_E2E_XML_CURL_SECRET (FreeSWITCH's AGENTSWITCH_FS_XML_CURL_SECRET)")
 		}
 	}
+	// FreeSWITCH's xml_curl goes through a logging proxy to the service.
 	xl, err := net.Listen("tcp", xmlAddr)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(pbxnames.XMLCurlPath, e.xmlCount.wrap(pbx.NewHandler(e.store, secret, pbx.WithLogger(slog.Default()))))
+	mux.Handle(pbxnames.XMLCurlPath, e.xmlCount.wrap(e.xmlProxy))
 	e.xmlSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go e.xmlSrv.Serve(xl)
 	xmlURL := "http://" + xl.Addr().String() + pbxnames.XMLCurlPath
@@ -191,17 +191,16 @@ func start(target string) (*switchEnv, error) {
 			return nil, errors.New("e2e: with an ESL address set AGENTSWITCH_E2E_ESL_PASSWORD, _AGENTS_SIP, _CARRIERS_SIP and _RECORDINGS too")
 		}
 	}
-
+	if err := e.startService(secret); err != nil {
+		return nil, err
+	}
 	if err := e.connect(); err != nil {
 		return nil, err
 	}
-	if running {
-		// Its carriers' profile started before this process could serve gateways.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := pbx.Reload(ctx, e.client, pbx.Change{Rescan: true}); err != nil {
-			return nil, err
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.svc.healthy(ctx); err != nil {
+		return nil, fmt.Errorf("%v\n%s", err, e.svc.logTail(40))
 	}
 	ok = true
 	return e, nil
@@ -360,6 +359,9 @@ func (e *switchEnv) close() {
 		e.stop()
 		<-e.done
 	}
+	if e.svc != nil {
+		e.svc.stop()
+	}
 	if e.fs != nil && e.fs.Process != nil {
 		e.fs.Process.Signal(syscall.SIGTERM)
 		select {
@@ -372,9 +374,6 @@ func (e *switchEnv) close() {
 	if e.xmlSrv != nil {
 		e.xmlSrv.Close()
 	}
-	if e.store != nil {
-		e.store.Close()
-	}
 	if os.Getenv("AGENTSWITCH_E2E_KEEP") != "" {
 		fmt.Println("e2e: kept", e.dir)
 		return
@@ -384,21 +383,24 @@ func (e *switchEnv) close() {
 
 // ---- provisioning and phones
 
-// agent provisions an agent (once) and returns a registered phone for it.
+// agent provisions an agent without a user (once) through the admin API
+// and returns a registered phone for it.
 func (e *switchEnv) agent(t *testing.T, ext string, tone float64) *sipphone.Phone {
 	t.Helper()
-	ctx := t.Context()
 	e.mu.Lock()
-	if !e.agents[ext] {
-		_, err := e.store.CreateAgent(ctx, dialer.Agent{Name: "Agent " + ext, Extension: ext, Realm: domain, Mode: dialer.ModeRing}, agentPass)
-		if err != nil && !errors.Is(err, dialer.ErrConflict) {
-			e.mu.Unlock()
-			t.Fatal(err)
-		}
-		e.agents[ext] = true
+	if e.agents[ext] == 0 {
+		var a struct{ ID int64 }
+		e.svc.admin.must(t, http.MethodPost, "/agents", map[string]any{"name": "Agent " + ext, "extension": ext, "sip_password": agentPass, "mode": "ring"}, 201, &a)
+		e.agents[ext] = a.ID
 	}
 	e.mu.Unlock()
-	p, err := sipphone.Start(ctx, sipphone.Config{User: ext, Password: agentPass, Domain: domain, Registrar: e.agentsSIP, Tone: tone, Expires: 120 * time.Second})
+	return e.phone(t, ext, tone)
+}
+
+// phone registers a SIP phone for a provisioned extension.
+func (e *switchEnv) phone(t *testing.T, ext string, tone float64) *sipphone.Phone {
+	t.Helper()
+	p, err := sipphone.Start(t.Context(), sipphone.Config{User: ext, Password: agentPass, Domain: domain, Registrar: e.agentsSIP, Tone: tone, Expires: 120 * time.Second})
 	if err != nil {
 		t.Fatalf("agent %s: %v\n%s", ext, err, e.logTail(20))
 	}
@@ -407,7 +409,7 @@ func (e *switchEnv) agent(t *testing.T, ext string, tone float64) *sipphone.Phon
 }
 
 // leadPhone is one phone that answers for every lead number, reached
-// through the gateway leadgw served from the database.
+// through the gateway leadgw, created through the admin API.
 func (e *switchEnv) leadPhone(t *testing.T) *sipphone.Phone {
 	t.Helper()
 	e.mu.Lock()
@@ -415,19 +417,24 @@ func (e *switchEnv) leadPhone(t *testing.T) *sipphone.Phone {
 	if e.leads != nil {
 		return e.leads
 	}
-	p, err := sipphone.Start(context.Background(), sipphone.Config{User: "lead", Tone: 1000, Behavior: sipphone.Behavior{Ring: 200 * time.Millisecond}})
+	p, err := sipphone.Start(context.Background(), sipphone.Config{User: "lead", Tone: toneLead, Behavior: sipphone.Behavior{Ring: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := t.Context()
-	if _, err := e.store.CreateGateway(ctx, dialer.Gateway{Name: leadGateway, Proxy: p.Addr().String(), Enabled: true}); err != nil {
-		p.Close()
-		t.Fatal(err)
+	var g struct {
+		Reload struct{ Status, Error string }
 	}
-	if err := pbx.Reload(ctx, e.client, pbx.Change{Gateways: []string{leadGateway}}); err != nil {
+	st, raw, err := e.svc.admin.call(http.MethodPost, "/gateways", map[string]any{"name": leadGateway, "proxy": p.Addr().String()}, &g)
+	if err != nil || st != 201 || g.Reload.Status != "applied" {
 		p.Close()
-		t.Fatal(err)
+		t.Fatalf("gateway %s: %d %v %s", leadGateway, st, err, raw)
 	}
+	// sofia starts the gateway a moment after the rescan.
+	waitCond(t, 10*time.Second, "gateway "+leadGateway+" up", func() bool {
+		cmd, _ := esl.SofiaGatewayStatusCmd(leadGateway)
+		out, err := e.client.API(t.Context(), "", cmd)
+		return err == nil && strings.Contains(out, p.Addr().String())
+	})
 	e.leads = p
 	return p
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"net/http"
+
 	"github.com/google/uuid"
 
 	"github.com/agentswitch/agentswitch/esl"
@@ -275,4 +277,103 @@ func summary(what string, d []time.Duration) string {
 	r := func(x time.Duration) string { return x.Round(100 * time.Microsecond).String() }
 	return fmt.Sprintf("  %-46s p50 %7s  p90 %7s  p99 %7s  max %7s", what,
 		r(quantile(d, 0.5)), r(quantile(d, 0.9)), r(quantile(d, 0.99)), r(slices.Max(d)))
+}
+
+// TestP2ThroughService measures P2 the way a customer meets it: the
+// service (`agentswitch serve`) runs a persistent agent, logged in and
+// READY over HTTP, whose phone line stays up; each lead call is started
+// with the lead-call API. t0 is the lead's CHANNEL_ANSWER as read by the
+// harness's own event socket (the service reads the same event on its
+// own connection); the clock stops when the agent's phone reads the
+// first RTP packet carrying the lead's 1 kHz tone. Between calls the lead
+// hangs up and the agent wraps up over HTTP.
+func TestP2ThroughService(t *testing.T) {
+	e := env(t)
+	calls := 60
+	if v, err := strconv.Atoi(os.Getenv("AGENTSWITCH_E2E_P2_CALLS")); err == nil && v > 0 {
+		calls = v
+	}
+	ctx := ctxFor(t, 10*time.Minute)
+	agent, ph := e.seat(t, "2411", "agent", "persistent", toneAgent)
+	agent.ready(t, "persistent")
+	line, err := ph.NextCall(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := line.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	leads := e.leadPhone(t)
+	var bridged, audio, toneAt, delivery []time.Duration
+	for i := range calls {
+		n := "+" + newNumber()
+		leads.SetBehavior(n, sipphone.Behavior{Ring: 50 * time.Millisecond})
+		mark := e.rec.mark()
+		// The tone watch is set before the call: it sees every frame.
+		type toneResult struct {
+			at  time.Time
+			err error
+		}
+		tone := make(chan toneResult, 1)
+		watching := make(chan struct{})
+		go func() {
+			since := time.Now()
+			close(watching)
+			at, err := line.WaitTone(ctx, toneLead, since)
+			tone <- toneResult{at, err}
+		}()
+		<-watching
+		var v callView
+		e.svc.admin.must(t, http.MethodPost, "/calls", map[string]any{"number": n, "agent_id": agent.seat}, 201, &v)
+		lc, err := nextCallFor(ctx, leads, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v = e.svc.admin.waitCall(t, ctx, v.ID, "connected")
+		lead := v.leg("lead")
+		answer, t0, err := e.rec.wait(ctx, mark, named(esl.EventChannelAnswer, lead))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, joined, err := e.rec.wait(ctx, mark, func(ev *esl.Event) bool {
+			return ev.Name() == esl.EventChannelBridge && ev.Get("Bridge-A-Unique-ID") == lead
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		heard := <-tone
+		if heard.err != nil {
+			t.Fatalf("call %d: the agent never heard the lead: %v", i, heard.err)
+		}
+		first, err := line.WaitAudio(ctx, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bridged = append(bridged, joined.Sub(t0))
+		audio = append(audio, first.Sub(t0))
+		toneAt = append(toneAt, heard.at.Sub(t0))
+		delivery = append(delivery, t0.Sub(answer.Time()))
+
+		if err := lc.Hangup(ctx); err != nil {
+			t.Fatal(err)
+		}
+		agent.waitState(t, ctx, "DISPO")
+		agent.must(t, http.MethodPost, "/calls/"+v.ID+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+		agent.waitState(t, ctx, "READY")
+		if line.Ended() {
+			t.Fatalf("call %d: the persistent line ended", i)
+		}
+	}
+	report := fmt.Sprintf("P2 through agentswitch serve (lead-call API, persistent agent), real FreeSWITCH on loopback, %d calls\n%s\n%s\n%s\n%s\n", calls,
+		summary("CHANNEL_ANSWER Event-Date-Timestamp -> t0", delivery),
+		summary("t0 -> CHANNEL_BRIDGE read", bridged), summary("t0 -> first audio read at the agent's phone", audio),
+		summary("t0 -> first frame of the lead's tone there", toneAt))
+	t.Log(report)
+	if out := os.Getenv("AGENTSWITCH_E2E_P2_OUT"); out != "" {
+		f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			f.WriteString(report)
+			f.Close()
+		}
+	}
 }

@@ -4,15 +4,15 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/sipphone"
-	"github.com/agentswitch/agentswitch/pbx"
 )
 
 // An agent that exists only in the database registers with digest auth:
@@ -46,17 +46,14 @@ func TestProvisionedAgentRegisters(t *testing.T) {
 		t.Fatal("wrong password registered")
 	}
 	// A disabled agent is not served, so it cannot register.
-	a, err := e.store.AgentByExtension(ctx, "2101")
-	if err != nil {
-		t.Fatal(err)
+	e.mu.Lock()
+	id := e.agents["2101"]
+	e.mu.Unlock()
+	var patched struct {
+		Reload struct{ Status, Error string }
 	}
-	a.Disabled = true
-	if _, err := e.store.UpdateAgent(ctx, a, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := pbx.Reload(ctx, e.client, pbx.Change{Agents: []pbx.AgentChange{{Extension: "2101", Domain: domain, Unregister: true}}}); err != nil {
-		t.Fatal(err)
-	}
+	e.svc.admin.must(t, http.MethodPatch, fmt.Sprintf("/agents/%d", id), map[string]any{"disabled": true}, 200, &patched)
+	reloadOK(t, "disable 2101", patched.Reload)
 	if err := p.Register(ctx); err == nil {
 		t.Fatal("disabled agent registered")
 	}
@@ -67,13 +64,17 @@ func TestProvisionedAgentRegisters(t *testing.T) {
 func TestGatewayFromDatabase(t *testing.T) {
 	e := env(t)
 	ctx := t.Context()
-	g, err := e.store.CreateGateway(ctx, dialer.Gateway{Name: "carrier-x", Proxy: "127.0.0.1:5999", Username: "acct", Password: "pw", Enabled: true, PingSeconds: 0})
-	if err != nil {
-		t.Fatal(err)
+	var g struct {
+		ID     int64
+		Reload struct{ Status, Error string }
 	}
-	if err := pbx.Reload(ctx, e.client, pbx.Change{Gateways: []string{g.Name}}); err != nil {
-		t.Fatal(err)
-	}
+	e.svc.admin.must(t, http.MethodPost, "/gateways", map[string]any{"name": "carrier-x", "proxy": "127.0.0.1:5999", "username": "acct", "password": "pw", "ping_seconds": 0}, 201, &g)
+	reloadOK(t, "create carrier-x", g.Reload)
+	path := fmt.Sprintf("/gateways/%d", g.ID)
+	waitCond(t, 10*time.Second, "gateway carrier-x up", func() bool {
+		out, _ := e.client.API(ctx, "", esl.SofiaStatusCmd())
+		return strings.Contains(out, pbxnames.ProfileCarriers+"::carrier-x")
+	})
 	out, err := e.client.API(ctx, "", esl.SofiaStatusCmd())
 	if err != nil || !strings.Contains(out, pbxnames.ProfileCarriers+"::carrier-x") {
 		t.Fatalf("sofia status: %v\n%s", err, out)
@@ -86,24 +87,15 @@ func TestGatewayFromDatabase(t *testing.T) {
 	t.Logf("sofia status gateway carrier-x:\n%s", out)
 
 	// A change is read back: kill, then rescan.
-	g.Proxy = "127.0.0.1:5998"
-	if _, err := e.store.UpdateGateway(ctx, g); err != nil {
-		t.Fatal(err)
-	}
-	if err := pbx.Reload(ctx, e.client, pbx.Change{Gateways: []string{g.Name}}); err != nil {
-		t.Fatal(err)
-	}
+	e.svc.admin.must(t, http.MethodPatch, path, map[string]any{"proxy": "127.0.0.1:5998"}, 200, &g)
+	reloadOK(t, "move carrier-x", g.Reload)
 	waitCond(t, 10*time.Second, "gateway proxy updated", func() bool {
 		out, _ := e.client.API(ctx, "", cmd)
 		return strings.Contains(out, "127.0.0.1:5998")
 	})
 
-	if err := e.store.DeleteGateway(ctx, g.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := pbx.Reload(ctx, e.client, pbx.Change{Gateways: []string{g.Name}}); err != nil {
-		t.Fatal(err)
-	}
+	e.svc.admin.must(t, http.MethodDelete, path, nil, 200, &g)
+	reloadOK(t, "delete carrier-x", g.Reload)
 	waitCond(t, 10*time.Second, "gateway removed", func() bool {
 		out, _ := e.client.API(ctx, "", esl.SofiaStatusCmd())
 		return !strings.Contains(out, "carrier-x")

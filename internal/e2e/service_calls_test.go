@@ -1,0 +1,565 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/sipphone"
+)
+
+// The scenarios below drive `agentswitch serve` over its HTTP API, as the
+// workspace and the lead-call API do, and check what FreeSWITCH and the
+// SIP phones saw: signalling from the harness's own event socket, media
+// by the tone each phone sends.
+
+// svcCall is a call the service connected, with both phones' ends.
+type svcCall struct {
+	id                  string
+	view                callView
+	number              string
+	leadCall, agentCall *sipphone.Call
+	started             time.Time
+}
+
+// hears reports whether c hears tone f within d (from now).
+func hears(ctx context.Context, c *sipphone.Call, f float64, d time.Duration) bool {
+	short, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	_, err := c.WaitTone(short, f, time.Now())
+	return err == nil
+}
+
+// leadCallTo starts a lead call over the lead-call API (as the admin, to
+// agent when non-zero) and waits until the service reports it connected.
+// agentPhone answers for the agent; with persistent, its line is already
+// up (agentCall is passed in).
+func (e *switchEnv) leadCallTo(t *testing.T, ctx context.Context, seat int64, agentPhone *sipphone.Phone, line *sipphone.Call) *svcCall {
+	t.Helper()
+	leads := e.leadPhone(t)
+	c := &svcCall{number: "+" + newNumber(), started: time.Now()}
+	body := map[string]any{"number": c.number, "fields": map[string]string{"source": "e2e"}}
+	if seat != 0 {
+		body["agent_id"] = seat
+	}
+	var v callView
+	e.svc.admin.must(t, http.MethodPost, "/calls", body, 201, &v)
+	c.id = v.ID
+	var err error
+	if c.leadCall, err = nextCallFor(ctx, leads, c.number); err != nil {
+		t.Fatalf("the lead phone never rang: %v\n%s", err, e.svc.logTail(30))
+	}
+	if line != nil {
+		c.agentCall = line
+	} else if c.agentCall, err = agentPhone.NextCall(ctx); err != nil {
+		t.Fatalf("the agent's phone never rang: %v\n%s", err, e.svc.logTail(30))
+	}
+	c.view = e.svc.admin.waitCall(t, ctx, c.id, "connected")
+	return c
+}
+
+// talking checks lead and agent hear each other.
+func (c *svcCall) talking(t *testing.T, ctx context.Context, agentTone float64) {
+	t.Helper()
+	since := time.Now()
+	if _, err := c.agentCall.WaitTone(ctx, toneLead, since); err != nil {
+		t.Fatalf("the agent does not hear the lead: %v (%+v)", err, c.agentCall.Stats())
+	}
+	if _, err := c.leadCall.WaitTone(ctx, agentTone, since); err != nil {
+		t.Fatalf("the lead does not hear the agent: %v (%+v)", err, c.leadCall.Stats())
+	}
+}
+
+// Ring mode, end to end through the service: the lead-call API rings the
+// lead, the READY agent's phone rings when the lead answers, the two are
+// bridged; then every in-call control the workspace has, each checked on
+// FreeSWITCH and on the phones; the agent hangs up, wraps up and the call
+// record holds billsec and the recording.
+func TestServiceRingModeCall(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 3*time.Minute)
+	alice, ph := e.seat(t, "2401", "agent", "ring", toneAgent)
+	alice.ready(t, "ring")
+	mark := e.rec.mark()
+	c := e.leadCallTo(t, ctx, 0, ph, nil)
+	lead, agentLeg := c.view.leg("lead"), c.view.leg("agent")
+	if c.view.Agent != alice.seat || lead == "" || agentLeg == "" {
+		t.Fatalf("call view %+v", c.view)
+	}
+	br := e.rec.must(t, ctx, mark, "CHANNEL_BRIDGE lead-agent", func(ev *esl.Event) bool {
+		return ev.Name() == esl.EventChannelBridge && ev.Get("Bridge-A-Unique-ID") == lead && ev.Get("Bridge-B-Unique-ID") == agentLeg
+	})
+	if got := br.Var("agentswitch_call_id"); got != c.id {
+		t.Errorf("bridged lead carries call id %q, want %q", got, c.id)
+	}
+	// The agent's phone rang only after the lead answered.
+	if c.agentCall.AnsweredAt().Before(c.leadCall.AnsweredAt()) {
+		t.Errorf("agent answered %v before the lead", c.leadCall.AnsweredAt().Sub(c.agentCall.AnsweredAt()))
+	}
+	c.talking(t, ctx, toneAgent)
+	bridged := time.Now()
+	if st := alice.agentState(t, alice.seat); st != "INCALL" {
+		t.Fatalf("agent state %s", st)
+	}
+	path := "/calls/" + c.id
+
+	// Hold: the lead hears the hold music (FreeSWITCH plays it on the
+	// lead's leg), neither hears the other; unhold restores both ways.
+	mark = e.rec.mark()
+	alice.must(t, http.MethodPost, path+"/hold", nil, 204, nil)
+	e.rec.must(t, ctx, mark, "hold music playing on the lead", named(esl.EventPlaybackStart, lead))
+	if _, err := c.leadCall.WaitTone(ctx, toneHoldMusic, time.Now()); err != nil {
+		t.Fatalf("held lead hears no music: %v", err)
+	}
+	if !alice.view(t, c.id).Held {
+		t.Error("the view does not show the hold")
+	}
+	if hears(ctx, c.agentCall, toneLead, 600*time.Millisecond) || hears(ctx, c.leadCall, toneAgent, 600*time.Millisecond) {
+		t.Fatal("agent and lead hear each other on hold")
+	}
+	alice.must(t, http.MethodPost, path+"/unhold", nil, 204, nil)
+	e.rec.must(t, ctx, mark, "hold music stopped", named(esl.EventPlaybackStop, lead))
+	c.talking(t, ctx, toneAgent)
+	if alice.view(t, c.id).Held {
+		t.Error("the view still shows the hold")
+	}
+
+	// Mute: FreeSWITCH mutes what the agent's leg reads; the lead keeps
+	// getting packets but no tone, until unmute.
+	mark = e.rec.mark()
+	alice.must(t, http.MethodPost, path+"/mute", nil, 204, nil)
+	e.rec.must(t, ctx, mark, "mute media bug", func(ev *esl.Event) bool {
+		return ev.Name() == esl.EventMediaBugStart && ev.UniqueID() == agentLeg && ev.Get("Media-Bug-Function") == "audio"
+	})
+	muted := time.Now()
+	if err := c.leadCall.WaitPackets(ctx, c.leadCall.Stats().Received+60); err != nil {
+		t.Fatal(err)
+	}
+	if last := c.leadCall.Stats().LastAudible; last.After(muted.Add(100 * time.Millisecond)) {
+		t.Fatalf("the lead heard the muted agent %v after mute", last.Sub(muted))
+	}
+	if !alice.view(t, c.id).Muted {
+		t.Error("the view does not show the mute")
+	}
+	alice.must(t, http.MethodPost, path+"/unmute", nil, 204, nil)
+	if _, err := c.leadCall.WaitTone(ctx, toneAgent, time.Now()); err != nil {
+		t.Fatalf("the lead does not hear the agent after unmute: %v", err)
+	}
+
+	// DTMF typed in the workspace reaches the lead's phone as RFC 2833.
+	alice.must(t, http.MethodPost, path+"/dtmf", map[string]any{"digits": "12#9"}, 204, nil)
+	if got, err := c.leadCall.WaitDigits(ctx, 4); err != nil || got != "12#9" {
+		t.Fatalf("the lead's phone got %q, %v", got, err)
+	}
+
+	// Recording: on for about 3 s of media, then off; the file lasts as
+	// long as FreeSWITCH recorded.
+	mark = e.rec.mark()
+	alice.must(t, http.MethodPost, path+"/recording", map[string]any{"on": true}, 204, nil)
+	_, recStart, err := e.rec.wait(ctx, mark, func(ev *esl.Event) bool { return ev.Name() == esl.EventRecordStart })
+	if err != nil {
+		t.Fatal(err)
+	}
+	until(t, ctx, "view shows recording", func() bool { return alice.view(t, c.id).Recording })
+	if err := c.leadCall.WaitPackets(ctx, c.leadCall.Stats().Received+150); err != nil {
+		t.Fatal(err)
+	}
+	alice.must(t, http.MethodPost, path+"/recording", map[string]any{"on": false}, 204, nil)
+	recStop, recStopped, err := e.rec.wait(ctx, mark, func(ev *esl.Event) bool { return ev.Name() == esl.EventRecordStop })
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := recStop.Get("Record-File-Path")
+
+	// The agent hangs up: the lead gets a BYE, the agent wraps up.
+	mark = e.rec.mark()
+	talk := time.Since(bridged)
+	alice.must(t, http.MethodPost, path+"/hangup", nil, 204, nil)
+	if err := c.leadCall.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hc := e.rec.must(t, ctx, mark, "lead hangup complete", named(esl.EventChannelHangupComplete, lead))
+	alice.waitState(t, ctx, "DISPO")
+	alice.must(t, http.MethodPost, path+"/disposition", map[string]any{"code": "SALE", "notes": "e2e"}, 200, nil)
+	alice.waitState(t, ctx, "READY")
+
+	r := e.svc.admin.record(t, ctx, c.id)
+	t.Logf("record: outcome %s cause %s billsec %d (FreeSWITCH billsec %s), recording %s", r.Call.Outcome, r.Call.HangupCause, r.Call.Billsec, hc.Var("billsec"), r.Call.Recording)
+	if r.Call.Outcome != "answered" || r.Call.Disposition != "SALE" || r.Call.Agent != alice.seat {
+		t.Fatalf("record %+v", r.Call)
+	}
+	// Billed from the lead's answer, as the carrier bills, in whole
+	// seconds: FreeSWITCH's billmsec on the lead's leg, less the tens of
+	// milliseconds between CHANNEL_HANGUP (the service's end) and the end
+	// of the hangup (FreeSWITCH's).
+	billmsec, _ := strconv.Atoi(hc.Var("billmsec"))
+	if d := billmsec - r.Call.Billsec*1000; d < 0 || d >= 1100 || r.Call.Billsec < int(talk.Seconds()) {
+		t.Errorf("billsec %d; FreeSWITCH billmsec %d; %v of talk after the bridge", r.Call.Billsec, billmsec, talk)
+	}
+	subsequence(t, "timeline", r.kinds(), "created", "ringing", "answered", "agent_reserved", "bridged", "hold", "unhold", "mute", "unmute", "dtmf",
+		"recording_started", "recording_stopped", "ended", "disposition")
+	if r.Call.Recording == "" || r.Call.Recording != file {
+		t.Errorf("record's recording %q, FreeSWITCH recorded %q", r.Call.Recording, file)
+	}
+	got, err := wavDuration(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := recStopped.Sub(recStart); math.Abs(got.Seconds()-want.Seconds()) > 0.3 {
+		t.Fatalf("the recording lasts %v; FreeSWITCH recorded for %v", got, want)
+	}
+}
+
+// Persistent mode: the agent's phone is called once, at login, and stays
+// up; lead calls are bridged to that line and the agent waits on it
+// between calls.
+func TestServicePersistentMode(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	bob, ph := e.seat(t, "2402", "agent", "persistent", toneAgent)
+	bob.ready(t, "persistent")
+	line, err := ph.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the persistent line never rang: %v", err)
+	}
+	if err := line.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		c := e.leadCallTo(t, ctx, bob.seat, ph, line)
+		c.talking(t, ctx, toneAgent)
+		// The lead hangs up; the line stays, the agent wraps up.
+		if err := c.leadCall.Hangup(ctx); err != nil {
+			t.Fatal(err)
+		}
+		bob.waitState(t, ctx, "DISPO")
+		bob.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+		bob.waitState(t, ctx, "READY")
+		if line.Ended() {
+			t.Fatalf("call %d: the persistent line ended: %s", i, line.EndReason())
+		}
+		r := e.svc.admin.record(t, ctx, c.id)
+		if r.Call.Outcome != "answered" || r.Call.HangupCause != "NORMAL_CLEARING" {
+			t.Fatalf("call %d record %+v", i, r.Call)
+		}
+	}
+	// No second INVITE reached the agent's phone.
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if extra, err := ph.NextCall(short); err == nil {
+		t.Fatalf("the persistent agent was rung again (%s)", extra.User)
+	}
+	// Logging out hangs the line up.
+	bob.must(t, http.MethodPost, fmt.Sprintf("/agents/%d/logout", bob.seat), nil, 204, nil)
+	if err := line.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Blind transfer to another agent: the first agent is released into
+// wrap-up, the second agent's phone rings and talks to the lead.
+func TestServiceBlindTransfer(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	alice, ph1 := e.seat(t, "2403", "agent", "ring", toneAgent)
+	bob, ph2 := e.seat(t, "2404", "agent", "ring", toneAgent2)
+	alice.ready(t, "ring")
+	c := e.leadCallTo(t, ctx, alice.seat, ph1, nil)
+	c.talking(t, ctx, toneAgent)
+	bob.ready(t, "ring")
+
+	alice.must(t, http.MethodPost, "/calls/"+c.id+"/transfer", map[string]any{"agent_id": bob.seat}, 204, nil)
+	if err := c.agentCall.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitState(t, ctx, "DISPO")
+	bc, err := ph2.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the second agent was not rung: %v", err)
+	}
+	if err := bc.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now()
+	if _, err := bc.WaitTone(ctx, toneLead, since); err != nil {
+		t.Fatalf("the second agent does not hear the lead: %v", err)
+	}
+	if _, err := c.leadCall.WaitTone(ctx, toneAgent2, since); err != nil {
+		t.Fatalf("the lead does not hear the second agent: %v", err)
+	}
+	v := bob.waitCall(t, ctx, c.id, "connected")
+	if v.Agent != bob.seat {
+		t.Fatalf("after the transfer the call is with agent %d", v.Agent)
+	}
+	alice.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "NI", "notes": "passed to a colleague"}, 200, nil)
+	bob.must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
+	bob.waitState(t, ctx, "DISPO")
+	bob.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	r := e.svc.admin.record(t, ctx, c.id)
+	subsequence(t, "timeline", r.kinds(), "bridged", "transfer", "bridged", "ended")
+}
+
+// Warm transfer: the agent conferences a second agent in, all three
+// talk, the first agent leaves; lead and second agent stay together.
+func TestServiceWarmTransfer(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	alice, ph1 := e.seat(t, "2405", "agent", "ring", toneAgent)
+	bob, ph2 := e.seat(t, "2406", "agent", "ring", toneAgent2)
+	alice.ready(t, "ring")
+	c := e.leadCallTo(t, ctx, alice.seat, ph1, nil)
+	c.talking(t, ctx, toneAgent)
+	bob.ready(t, "ring")
+
+	mark := e.rec.mark()
+	var party struct {
+		Leg string `json:"leg_id"`
+	}
+	alice.must(t, http.MethodPost, "/calls/"+c.id+"/parties", map[string]any{"agent_id": bob.seat}, 201, &party)
+	bc, err := ph2.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the second agent was not rung: %v", err)
+	}
+	e.rec.must(t, ctx, mark, "second agent in the conference", func(ev *esl.Event) bool {
+		return ev.Subclass() == esl.SubclassConference && ev.Get("Action") == "add-member" && ev.UniqueID() == party.Leg
+	})
+	since := time.Now()
+	if _, err := bc.WaitTone(ctx, toneLead, since); err != nil {
+		t.Fatalf("the second agent does not hear the lead: %v", err)
+	}
+	if _, err := bc.WaitTone(ctx, toneAgent, since); err != nil {
+		t.Fatalf("the second agent does not hear the first: %v", err)
+	}
+	if _, err := c.agentCall.WaitTone(ctx, toneAgent2, since); err != nil {
+		t.Fatalf("the first agent does not hear the second: %v", err)
+	}
+	// The first agent leaves.
+	until(t, ctx, "leave accepted", func() bool {
+		st, _, _ := alice.call(http.MethodPost, "/calls/"+c.id+"/leave", nil, nil)
+		return st == 204
+	})
+	alice.waitState(t, ctx, "DISPO")
+	if err := c.agentCall.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	since = time.Now()
+	if _, err := c.leadCall.WaitTone(ctx, toneAgent2, since); err != nil {
+		t.Fatalf("the lead does not hear the second agent: %v", err)
+	}
+	if _, err := bc.WaitTone(ctx, toneLead, since); err != nil {
+		t.Fatalf("the second agent no longer hears the lead: %v", err)
+	}
+	alice.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "NI", "notes": "passed to a colleague"}, 200, nil)
+	if err := c.leadCall.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := bc.WaitEnded(ctx); err != nil {
+		t.Fatalf("the second agent's leg outlived the call: %v", err)
+	}
+	r := e.svc.admin.record(t, ctx, c.id)
+	subsequence(t, "timeline", r.kinds(), "bridged", "conference", "party_added", "agent_left", "ended")
+}
+
+// Three-way: the agent adds a third party by number; lead, agent and
+// third hear one another; the third is removed and the two talk on.
+func TestServiceThreeWay(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	alice, ph := e.seat(t, "2407", "agent", "ring", toneAgent)
+	alice.ready(t, "ring")
+	c := e.leadCallTo(t, ctx, alice.seat, ph, nil)
+	c.talking(t, ctx, toneAgent)
+
+	third := "+" + newNumber()
+	leads := e.leadPhone(t)
+	var party struct {
+		Leg string `json:"leg_id"`
+	}
+	alice.must(t, http.MethodPost, "/calls/"+c.id+"/parties", map[string]any{"number": third}, 201, &party)
+	tc, err := nextCallFor(ctx, leads, third)
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := func() int {
+		v := alice.view(t, c.id)
+		n := 0
+		for _, p := range v.Parties {
+			if p.State == "up" {
+				n++
+			}
+		}
+		return n
+	}
+	until(t, ctx, "three parties up", func() bool { return members() == 3 })
+	since := time.Now()
+	// The lead phone sends the same tone on every call, so the third
+	// party is told apart by what it hears: the lead and the agent.
+	if _, err := tc.WaitTone(ctx, toneAgent, since); err != nil {
+		t.Fatalf("the third does not hear the agent: %v", err)
+	}
+	if _, err := tc.WaitTone(ctx, toneLead, since); err != nil {
+		t.Fatalf("the third does not hear the lead: %v", err)
+	}
+	if _, err := c.leadCall.WaitTone(ctx, toneAgent, since); err != nil {
+		t.Fatalf("the lead does not hear the agent: %v", err)
+	}
+	alice.must(t, http.MethodDelete, "/calls/"+c.id+"/parties/"+party.Leg, nil, 204, nil)
+	if err := tc.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.talking(t, ctx, toneAgent)
+	alice.must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
+	alice.waitState(t, ctx, "DISPO")
+	alice.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	r := e.svc.admin.record(t, ctx, c.id)
+	subsequence(t, "timeline", r.kinds(), "bridged", "conference", "party_added", "party_removed", "ended")
+}
+
+// An inbound number provisioned over the admin API: FreeSWITCH asks the
+// service for the dialplan, answers and parks the caller, the service
+// offers the call to the READY agent; an unknown number gets 503.
+func TestServiceInboundDID(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	var did struct {
+		Reload struct{ Status, Error string }
+	}
+	e.svc.admin.must(t, http.MethodPost, "/dids", map[string]any{"number": "+15557770002", "name": "Sales line", "queue": "sales"}, 201, &did)
+	// FreeSWITCH asks for the dialplan per call: nothing to reload.
+	if did.Reload.Status != "not_needed" {
+		t.Fatalf("did: reload %+v", did.Reload)
+	}
+	alice, ph := e.seat(t, "2408", "agent", "ring", toneAgent)
+	alice.ready(t, "ring")
+
+	carrier, err := sipphone.Start(ctx, sipphone.Config{User: "carrier", Tone: toneLead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer carrier.Close()
+	// The carrier sends the number without +.
+	in, err := carrier.Dial(ctx, e.carriersURI("15557770002"), sipphone.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := ph.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the agent was not offered the call: %v\n%s", err, e.svc.logTail(30))
+	}
+	if err := ac.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now()
+	if _, err := ac.WaitTone(ctx, toneLead, since); err != nil {
+		t.Fatalf("the agent does not hear the caller: %v", err)
+	}
+	if _, err := in.WaitTone(ctx, toneAgent, since); err != nil {
+		t.Fatalf("the caller does not hear the agent: %v", err)
+	}
+	var live struct {
+		Calls []callView
+	}
+	e.svc.admin.must(t, http.MethodGet, "/calls/live", nil, 200, &live)
+	var id string
+	for _, v := range live.Calls {
+		if v.Agent == alice.seat {
+			id = v.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("no live call for the agent: %+v", live.Calls)
+	}
+	if err := in.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitState(t, ctx, "DISPO")
+	alice.must(t, http.MethodPost, "/calls/"+id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	r := e.svc.admin.record(t, ctx, id)
+	var rec struct {
+		Record struct {
+			Direction  string
+			FromNumber string `json:"from_number"`
+			ToNumber   string `json:"to_number"`
+		}
+	}
+	e.svc.admin.must(t, http.MethodGet, "/calls/"+id, nil, 200, &rec)
+	if r.Call.Outcome != "answered" || rec.Record.Direction != "inbound" || rec.Record.ToNumber != "+15557770002" {
+		t.Fatalf("record %+v %+v", r.Call, rec.Record)
+	}
+
+	// A number nobody provisioned: FreeSWITCH refuses it.
+	_, err = carrier.Dial(ctx, e.carriersURI("15550009999"), sipphone.DialOptions{})
+	var de *sipgo.ErrDialogResponse
+	if !errors.As(err, &de) || de.Res.StatusCode != 503 {
+		t.Fatalf("unknown DID: %v", err)
+	}
+}
+
+// A supervisor monitors an agent's call from their own phone: listens
+// (hears both sides, nobody hears the supervisor), whispers (the agent
+// hears), barges (the lead hears too), and stops.
+func TestServiceSupervisorMonitor(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	alice, ph := e.seat(t, "2409", "agent", "ring", toneAgent)
+	sup, sph := e.seat(t, "2410", "supervisor", "ring", toneSupervisor)
+	alice.ready(t, "ring")
+	c := e.leadCallTo(t, ctx, alice.seat, ph, nil)
+	c.talking(t, ctx, toneAgent)
+	agentLeg := c.view.leg("agent")
+
+	mark := e.rec.mark()
+	var mon struct {
+		Leg string `json:"leg_id"`
+	}
+	sup.must(t, http.MethodPost, "/calls/"+c.id+"/monitor", map[string]any{"mode": "listen"}, 201, &mon)
+	sc, err := sph.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the supervisor's phone was not rung: %v", err)
+	}
+	e.rec.must(t, ctx, mark, "eavesdrop on the agent's leg", func(ev *esl.Event) bool {
+		return ev.Name() == esl.EventMediaBugStart && ev.UniqueID() == agentLeg && ev.Get("Media-Bug-Function") == "eavesdrop"
+	})
+	since := time.Now()
+	for name, f := range map[string]float64{"agent": toneAgent, "lead": toneLead} {
+		if _, err := sc.WaitTone(ctx, f, since); err != nil {
+			t.Fatalf("the supervisor does not hear the %s: %v", name, err)
+		}
+	}
+	if hears(ctx, c.agentCall, toneSupervisor, 800*time.Millisecond) || hears(ctx, c.leadCall, toneSupervisor, 800*time.Millisecond) {
+		t.Fatal("someone hears a listening supervisor")
+	}
+	modePath := "/calls/" + c.id + "/monitor/" + mon.Leg
+	sup.must(t, http.MethodPost, modePath, map[string]any{"mode": "whisper"}, 204, nil)
+	if _, err := c.agentCall.WaitTone(ctx, toneSupervisor, time.Now()); err != nil {
+		t.Fatalf("whisper: the agent does not hear the supervisor: %v", err)
+	}
+	if hears(ctx, c.leadCall, toneSupervisor, 800*time.Millisecond) {
+		t.Fatal("whisper: the lead hears the supervisor")
+	}
+	sup.must(t, http.MethodPost, modePath, map[string]any{"mode": "barge"}, 204, nil)
+	if _, err := c.leadCall.WaitTone(ctx, toneSupervisor, time.Now()); err != nil {
+		t.Fatalf("barge: the lead does not hear the supervisor: %v", err)
+	}
+	sup.must(t, http.MethodDelete, modePath, nil, 204, nil)
+	if err := sc.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The call goes on without the supervisor.
+	c.talking(t, ctx, toneAgent)
+	alice.must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
+	alice.waitState(t, ctx, "DISPO")
+	alice.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	r := e.svc.admin.record(t, ctx, c.id)
+	subsequence(t, "timeline", r.kinds(), "bridged", "monitor", "monitor_mode", "monitor_mode", "ended")
+}
