@@ -67,6 +67,12 @@ func normalizePhone(field, raw, defaultCountry string) (string, error) {
 	return e164, nil
 }
 
+// NormalizeNumber normalizes a number typed somewhere other than the API
+// (an agent's phone keypad) as the API would.
+func NormalizeNumber(raw, defaultCountry string) (string, error) {
+	return normalizePhone("number", raw, defaultCountry)
+}
+
 // normalizeOptionalPhone is normalizePhone for a field that may be empty.
 func normalizeOptionalPhone(field, raw, defaultCountry string) (string, error) {
 	if raw == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
@@ -138,7 +139,13 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	persistent := s.mode == ModePersistent
 	pleg, legUp, ext, ep := s.leg, s.legUp, s.agent.Extension, s.endpoint
 	s.mu.Unlock()
-	if persistent && !legUp {
+	own := r.fromPhone.leg != ""
+	switch {
+	case own && persistent && legUp:
+		return CallView{}, fmt.Errorf("agent %d's line is connected: dial from the workspace: %w", agent, ErrConflict)
+	case own:
+		persistent = false
+	case persistent && !legUp:
 		return CallView{}, fmt.Errorf("%w: the agent's line is not connected", ErrUnavailable)
 	}
 	origin := OriginManual
@@ -152,10 +159,17 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	c.st = callState{callFlags: callFlags{manual: true, persistent: persistent, agentHeld: true}}
 	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: "dialing", endpoint: endpointLabel(e.numberEndpoint(r.Number))}
 	var agentLeg *leg
-	if persistent {
+	switch {
+	case own:
+		// The agent's phone is already answered: dial the lead from it.
+		agentLeg = &leg{id: r.fromPhone.leg, role: LegAgent, agent: agent, state: "up", endpoint: "user/" + ext + " (dialed from the phone)",
+			node: r.fromPhone.node, answeredAt: e.now()}
+		c.node = r.fromPhone.node
+		c.st.phase, c.st.agentLeg = phaseDialing, true
+	case persistent:
 		agentLeg = &leg{id: pleg, role: LegAgent, agent: agent, persistent: true, state: "up", endpoint: "user/" + ext}
 		c.st.phase, c.st.agentLeg = phaseDialing, true
-	} else {
+	default:
 		agentLeg = &leg{id: NewLegID(), role: LegAgent, agent: agent, state: "dialing", endpoint: endpointLabel(e.agentEndpoint(ep))}
 		c.st.phase = phaseAgentDialing
 	}
@@ -170,7 +184,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 		return CallView{}, err
 	}
 	to := AgentRinging
-	if persistent {
+	if persistent || own {
 		to = AgentInCall
 	}
 	if _, err := e.transition(ctx, agent, AgentPaused, to, c.id, "manual dial", ""); err != nil {
@@ -185,7 +199,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	}
 	err = c.do(ctx, func(c *call) error {
 		c.emit(EvCallCreated)
-		if persistent {
+		if persistent || own {
 			c.dialLead(e.ctx)
 			return nil
 		}
@@ -199,6 +213,48 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 		return CallView{}, err
 	}
 	return *c.view.Load(), nil
+}
+
+// phoneDial takes a number an agent dialed on its own SIP phone: a manual
+// dial whose agent leg is the phone's answered, parked call. It runs off
+// the event goroutine (it reads the stores); a call the agent may not make
+// now is hung up with CALL_REJECTED, and the reason logged.
+func (e *Engine) phoneDial(node string, ev *esl.Event) {
+	leg, raw := LegID(ev.UniqueID()), ev.Var(VarDialed)
+	id, _ := strconv.ParseInt(ev.Var(VarAgentID), 10, 64)
+	agent := AgentID(id)
+	e.wg.Go(func() {
+		ctx := e.ctx
+		err := func() error {
+			if agent <= 0 {
+				return errors.New("no agent id on the leg")
+			}
+			number := raw
+			if e.cfg.NormalizeNumber != nil {
+				n, err := e.cfg.NormalizeNumber(raw)
+				if err != nil {
+					return err
+				}
+				number = n
+			}
+			a, err := e.dir.Agent(ctx, agent)
+			if err != nil {
+				return err
+			}
+			actor := Actor{Role: RoleAgent, Agent: agent, User: a.User, Name: a.Name}
+			v, err := e.ManualDial(ctx, actor, agent, ManualDialRequest{Number: number, fromPhone: fromPhone{leg: leg, node: node}})
+			if err == nil {
+				e.log.Info("agent dialed from its phone", "agent", agent, "number", number, "call", v.ID)
+			}
+			return err
+		}()
+		if err != nil {
+			e.log.Warn("call from an agent's phone refused", "agent", agent, "dialed", raw, "err", err)
+			if kerr := e.sw.Kill(ctx, string(leg), "CALL_REJECTED"); kerr != nil {
+				e.log.Warn("refused phone call not hung up", "leg", leg, "err", kerr)
+			}
+		}
+	})
 }
 
 func (e *Engine) checkCallerID(num, name string) error {

@@ -26,6 +26,11 @@ const (
 	VarDID        = "agentswitch_did"
 	VarQueue      = "agentswitch_queue"
 	VarCampaignID = "agentswitch_campaign_id"
+	// VarDialed is set by the agents' dialplan on a call an agent dials
+	// from its own SIP phone (leg role RoleAgentDial): the number, as
+	// typed on the phone.
+	VarDialed     = "agentswitch_dialed"
+	RoleAgentDial = "agent_dial"
 )
 
 // EngineConfig tunes the engine. Zero values take the defaults shown.
@@ -74,6 +79,9 @@ type EngineConfig struct {
 	// InboundMaxWait is how long an inbound caller waits for an agent,
 	// hearing hold music, before the call is given up.
 	InboundMaxWait time.Duration // 2m
+	// NormalizeNumber turns a number typed on an agent's phone into E.164
+	// (the service's default country applies); nil accepts E.164 only.
+	NormalizeNumber func(string) (string, error)
 }
 
 func (c *EngineConfig) setDefaults() {
@@ -277,6 +285,12 @@ func (e *Engine) HandleEvent(node string, ev *esl.Event) {
 		// A caller on one of our numbers, answered and parked by the
 		// dialplan the service served: a new inbound call.
 		c = e.inboundCall(node, ev)
+	}
+	if c == nil && s == nil && kind == esl.EventChannelPark && ev.Var(VarLegRole) == RoleAgentDial && ev.Get("Call-Direction") == "inbound" {
+		// An agent dialed a number on its own phone; the dialplan answered
+		// and parked the leg.
+		e.phoneDial(node, ev)
+		return
 	}
 	if c != nil {
 		c.post(legEvent{leg: id, kind: kind, ev: ev, node: node})

@@ -549,6 +549,65 @@ func TestManualDial(t *testing.T) {
 	w.waitState("1001", dialer.AgentDispo)
 }
 
+// TestPhoneDial: an agent dials a number on its own SIP phone; the
+// dialplan answers and parks the leg with the number, and the engine makes
+// it a manual call from that leg. Calls the agent may not make are hung up.
+func TestPhoneDial(t *testing.T) {
+	w := newWorld(t, func(c *dialer.EngineConfig) {
+		c.NormalizeNumber = func(raw string) (string, error) {
+			if len(raw) == 10 {
+				raw = "+1" + raw
+			}
+			if !dialer.ValidPhone(raw) {
+				return "", &dialer.FieldError{Field: "number", Reason: "not a phone number"}
+			}
+			return raw, nil
+		}
+	})
+	a := w.actor("1001")
+	dialFromPhone := func(typed string) string {
+		w.sim.SetExtension(typed, "set:agentswitch_leg_role=agent_dial,set:agentswitch_dialed="+typed+
+			",set:agentswitch_agent_id="+a.Agent.String()+",answer,park")
+		return w.sim.Inbound(sim.InboundCall{From: "1001", To: typed, Authorized: true})
+	}
+	killed := func(leg string) {
+		t.Helper()
+		w.mustSend("api uuid_kill " + leg + " CALL_REJECTED")
+	}
+	// Not logged in: refused.
+	killed(dialFromPhone("5550001212"))
+
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	// Not a number: refused, nothing recorded.
+	killed(dialFromPhone("12"))
+	if calls, _ := w.db.ListCalls(w.ctx(), dialer.CallFilter{}); len(calls) != 0 {
+		t.Fatalf("a refused phone call was recorded: %+v", calls)
+	}
+
+	w.sim.ResetCommands()
+	phone := dialFromPhone("5550003333")
+	v := w.liveCall("the phone's call taken", func(c dialer.CallView) bool { return c.Agent == a.Agent })
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+	if string(ag.Leg) != phone || v.Number != "+15550003333" {
+		t.Fatalf("call %+v from phone leg %s", v, phone)
+	}
+	w.mustSend("api uuid_transfer " + phone + " m:^:bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" +
+		string(v.ID) + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
+	inOrder(t, "agent states", w.events.agentStates(a.Agent), "PAUSED", "INCALL")
+	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
+	w.waitState("1001", dialer.AgentDispo)
+	c, _ := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeAnswered || c.Origin != dialer.OriginManual || c.Agent != a.Agent || c.ToNumber != "+15550003333" {
+		t.Fatalf("record %+v", c)
+	}
+	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestWarmTransferAgentLeaves: conference the target in, then Leave; the
 // lead and the target talk on; the agent wraps up.
 func TestWarmTransferAgentLeaves(t *testing.T) {
@@ -713,6 +772,22 @@ func TestOwnershipAndBadInput(t *testing.T) {
 	_ = fmt.Sprint()
 }
 
+// liveCall waits for a live call that matches.
+func (w *world) liveCall(what string, match func(dialer.CallView) bool) dialer.CallView {
+	w.t.Helper()
+	var v dialer.CallView
+	waitFor(w.t, 3*time.Second, what, func() bool {
+		for _, c := range w.eng.LiveCalls(w.ctx()) {
+			if match(c) {
+				v = c
+				return true
+			}
+		}
+		return false
+	})
+	return v
+}
+
 // gone reports whether the simulator's channel has hung up (or is gone).
 func (w *world) gone(leg dialer.LegID) bool {
 	ci, ok := w.sim.Channel(string(leg))
@@ -739,16 +814,7 @@ func TestInboundCallReachesAgent(t *testing.T) {
 	}
 	w.sim.SetExtension("+15551110000", "set:agentswitch_did=+15551110000,set:agentswitch_queue=sales,answer,park")
 	caller := w.sim.Inbound(sim.InboundCall{From: "+15558889999", FromName: "Ada", To: "+15551110000"})
-	var v dialer.CallView
-	waitFor(t, 3*time.Second, "inbound call registered", func() bool {
-		for _, c := range w.eng.LiveCalls(w.ctx()) {
-			if c.Direction == dialer.Inbound {
-				v = c
-				return true
-			}
-		}
-		return false
-	})
+	v := w.liveCall("inbound call registered", func(c dialer.CallView) bool { return c.Direction == dialer.Inbound })
 	w.mustSend("api uuid_broadcast " + caller + " ${hold_music} aleg")
 	if v.Number != "+15558889999" || v.Lead != lead.ID {
 		t.Fatalf("inbound view %+v", v)

@@ -134,6 +134,15 @@ type ManualDialRequest struct {
 	Campaign       CampaignID `json:"campaign_id,omitempty"`
 	Lead           LeadID     `json:"lead_id,omitempty"`
 	Callback       CallbackID `json:"callback_id,omitempty"`
+
+	// fromPhone is the agent's own answered leg when the agent dialed
+	// from its SIP phone; the lead is dialed from it.
+	fromPhone fromPhone
+}
+
+type fromPhone struct {
+	leg  LegID
+	node string
 }
 
 // TransferTarget is an agent or an external number (exactly one).

@@ -506,55 +506,6 @@ func TestHangupBillsec(t *testing.T) {
 	e.rec.must(t, ctx, mark, "agent hangup", named(esl.EventChannelHangupComplete, agent.UUID))
 }
 
-// An agent's phone dials a number: FreeSWITCH authenticates it with the
-// database's a1-hash, answers and parks it with the number for the service.
-func TestAgentDialsOut(t *testing.T) {
-	e := env(t)
-	ctx := ctxFor(t, 60*time.Second)
-	ag := e.agent(t, "2213", toneAgent)
-	mark := e.rec.mark()
-	out, err := ag.Dial(ctx, e.agentsURI("+15557654321"), sipphone.DialOptions{Username: "2213", Password: agentPass})
-	if err != nil {
-		t.Fatal(err)
-	}
-	park := e.rec.must(t, ctx, mark, "agent leg parked", func(ev *esl.Event) bool {
-		return ev.Name() == esl.EventChannelPark && ev.Var(pbxnames.VarDialed) == "+15557654321"
-	})
-	if park.Var(pbxnames.VarLegRole) != pbxnames.RoleAgentDial || park.Var(pbxnames.VarAgentID) == "" {
-		t.Fatalf("role %q agent id %q", park.Var(pbxnames.VarLegRole), park.Var(pbxnames.VarAgentID))
-	}
-	// The service dials the lead and bridges.
-	leads := e.leadPhone(t)
-	lead := e.originateLead(t, "15557654321", "")
-	lead.wait(t)
-	lc, err := nextCallFor(ctx, leads, "15557654321")
-	if err != nil {
-		t.Fatal(err)
-	}
-	since := time.Now()
-	if err := e.client.Bridge(ctx, park.UniqueID(), lead.UUID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := lc.WaitTone(ctx, toneAgent, since); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := out.WaitTone(ctx, toneLead, since); err != nil {
-		t.Fatal(err)
-	}
-	out.Hangup(ctx)
-	e.client.Kill(ctx, lead.UUID, "")
-
-	// Someone not provisioned (no agent id) cannot dial out.
-	stranger, err := sipphone.Start(ctx, sipphone.Config{User: "9999", Domain: domain})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stranger.Close()
-	if _, err := stranger.Dial(ctx, e.agentsURI("+15557654321"), sipphone.DialOptions{Username: "9999", Password: "whatever-pass"}); err == nil {
-		t.Fatal("a stranger dialed out")
-	}
-}
-
 // A supervisor listens to an agent's call, then whispers to the agent and
 // barges in; each mode is checked by who hears the supervisor's tone. The
 // mode changes show only as DTMF (Source APP) on the supervisor's leg.

@@ -563,3 +563,77 @@ func TestServiceSupervisorMonitor(t *testing.T) {
 	r := e.svc.admin.record(t, ctx, c.id)
 	subsequence(t, "timeline", r.kinds(), "bridged", "monitor", "monitor_mode", "monitor_mode", "ended")
 }
+
+// An agent dials a number on its own phone: FreeSWITCH authenticates the
+// phone with the a1-hash the service served, answers and parks the leg
+// with the number; the service dials the lead through the gateway from
+// that leg. A phone that is not an agent's cannot dial out.
+func TestServiceAgentDialsFromPhone(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	alice, ph := e.seat(t, "2412", "agent", "ring", toneAgent)
+	leads := e.leadPhone(t)
+	// Logged in, not READY: the dialer sends no calls meanwhile.
+	alice.must(t, http.MethodPost, fmt.Sprintf("/agents/%d/login", alice.seat), map[string]any{"endpoint": map[string]any{"kind": "sip"}}, 200, nil)
+	mark := e.rec.mark()
+	// Typed as a national number: the service's default country applies.
+	out, err := ph.Dial(ctx, e.agentsURI("5557654999"), sipphone.DialOptions{Username: "2412", Password: agentPass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	park := e.rec.must(t, ctx, mark, "agent leg parked", func(ev *esl.Event) bool {
+		return ev.Name() == esl.EventChannelPark && ev.Var("agentswitch_dialed") == "5557654999"
+	})
+	if park.Var("agentswitch_leg_role") != "agent_dial" || park.Var("agentswitch_agent_id") != strconv.FormatInt(alice.seat, 10) {
+		t.Fatalf("parked with role %q agent id %q", park.Var("agentswitch_leg_role"), park.Var("agentswitch_agent_id"))
+	}
+	lc, err := nextCallFor(ctx, leads, "+15557654999")
+	if err != nil {
+		t.Fatalf("the lead was not dialed: %v\n%s", err, e.svc.logTail(30))
+	}
+	if err := lc.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now()
+	if _, err := lc.WaitTone(ctx, toneAgent, since); err != nil {
+		t.Fatalf("the lead does not hear the agent: %v", err)
+	}
+	if _, err := out.WaitTone(ctx, toneLead, since); err != nil {
+		t.Fatalf("the agent does not hear the lead: %v", err)
+	}
+	var a struct {
+		State string
+		Call  string `json:"call_id"`
+	}
+	alice.must(t, http.MethodGet, fmt.Sprintf("/agents/%d", alice.seat), nil, 200, &a)
+	if a.State != "INCALL" || a.Call == "" {
+		t.Fatalf("agent %+v", a)
+	}
+	v := alice.view(t, a.Call)
+	if v.leg("agent") != park.UniqueID() {
+		t.Fatalf("the call's agent leg %q is not the phone's %q", v.leg("agent"), park.UniqueID())
+	}
+	// The lead hangs up: the phone is hung up, the agent wraps up.
+	if err := lc.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.WaitEnded(ctx); err != nil {
+		t.Fatalf("the agent's phone stayed up: %v", err)
+	}
+	alice.waitState(t, ctx, "DISPO")
+	alice.must(t, http.MethodPost, "/calls/"+a.Call+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	r := e.svc.admin.record(t, ctx, a.Call)
+	if r.Call.Outcome != "answered" || r.Call.Agent != alice.seat {
+		t.Fatalf("record %+v", r.Call)
+	}
+
+	// Someone not provisioned (no agent id) cannot dial out.
+	stranger, err := sipphone.Start(ctx, sipphone.Config{User: "9999", Domain: domain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	if _, err := stranger.Dial(ctx, e.agentsURI("+15557654321"), sipphone.DialOptions{Username: "9999", Password: "whatever-pass"}); err == nil {
+		t.Fatal("a stranger dialed out")
+	}
+}
