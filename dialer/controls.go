@@ -535,9 +535,8 @@ func (c *call) transferToAgent(ctx context.Context, target AgentID) error {
 		c.addLeg(c.agentLeg, "user/"+s.agent.Extension)
 		s.setCall(c)
 		c.st = callState{phase: phaseConnecting, callFlags: callFlags{persistent: true, leadAnswered: true, agentHeld: true}}
-		if err := e.sw.Bridge(ctx, string(c.leadLeg.id), string(pleg)); err != nil {
-			c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
-		}
+		c.bridgeTries = 0
+		c.bridge(ctx)
 		return nil
 	}
 	l := &leg{id: NewLegID(), role: LegAgent, agent: target, state: "dialing"}

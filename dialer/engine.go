@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
 
 // Channel variables the engine sets on every leg, so a leg seen in `show
@@ -29,8 +30,8 @@ const (
 	// VarDialed is set by the agents' dialplan on a call an agent dials
 	// from its own SIP phone (leg role RoleAgentDial): the number, as
 	// typed on the phone.
-	VarDialed     = "agentswitch_dialed"
-	RoleAgentDial = "agent_dial"
+	VarDialed     = pbxnames.VarDialed
+	RoleAgentDial = pbxnames.RoleAgentDial
 )
 
 // EngineConfig tunes the engine. Zero values take the defaults shown.
@@ -79,6 +80,9 @@ type EngineConfig struct {
 	// InboundMaxWait is how long an inbound caller waits for an agent,
 	// hearing hold music, before the call is given up.
 	InboundMaxWait time.Duration // 2m
+	// BridgeCheck is how long a uuid_bridge may go without CHANNEL_BRIDGE
+	// before it is sent again (twice), then given up as a failed agent leg.
+	BridgeCheck time.Duration // 1s
 	// NormalizeNumber turns a number typed on an agent's phone into E.164
 	// (the service's default country applies); nil accepts E.164 only.
 	NormalizeNumber func(string) (string, error)
@@ -102,6 +106,7 @@ func (c *EngineConfig) setDefaults() {
 	def(&c.SweepInterval, 250*time.Millisecond)
 	def(&c.Linger, 30*time.Second)
 	def(&c.InboundMaxWait, 2*time.Minute)
+	def(&c.BridgeCheck, time.Second)
 	if c.ConferenceProfile == "" {
 		c.ConferenceProfile = "agentswitch"
 	}

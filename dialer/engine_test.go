@@ -290,6 +290,17 @@ func (w *world) mustSend(cmd string) {
 	waitFor(w.t, 3*time.Second, "command "+cmd, func() bool { return w.sent(cmd) })
 }
 
+// count is how many commands start with prefix.
+func (w *world) count(prefix string) int {
+	n := 0
+	for _, c := range w.commands() {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
 func (w *world) sentPrefix(prefix string) string {
 	for _, c := range w.commands() {
 		if strings.HasPrefix(c, prefix) {
@@ -547,6 +558,40 @@ func TestManualDial(t *testing.T) {
 		t.Fatalf("busy record %+v", c)
 	}
 	w.waitState("1001", dialer.AgentDispo)
+}
+
+// TestBridgeLostIsAskedAgain: a uuid_bridge answered +OK that never
+// bridges (FreeSWITCH, racing the lead's originate) is sent again after
+// BridgeCheck; after three lost ones the agent's leg counts as failed.
+func TestBridgeLostIsAskedAgain(t *testing.T) {
+	w := newWorld(t, func(c *dialer.EngineConfig) { c.BridgeCheck = 150 * time.Millisecond })
+	w.ready("1001", dialer.ModePersistent)
+	w.sim.LoseBridges(1)
+	v := w.start("+15550008888", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	bridge := "api uuid_bridge " + string(w.party(v, dialer.LegLead).Leg) + " " + string(w.party(v, dialer.LegAgent).Leg)
+	if n := w.count(bridge); n != 2 {
+		t.Fatalf("%q sent %d times, want 2", bridge, n)
+	}
+
+	// Three lost in a row: the agent's leg is given up as failed, the
+	// agent released and the lead offered again; the fourth bridge holds.
+	w.sim.Hangup(string(w.party(v, dialer.LegLead).Leg), "NORMAL_CLEARING")
+	w.waitState("1001", dialer.AgentDispo)
+	if _, err := w.eng.Dispose(w.ctx(), w.actor("1001"), v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1001", dialer.AgentReady)
+	w.sim.LoseBridges(3)
+	v = w.start("+15550008889", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	bridge = "api uuid_bridge " + string(w.party(v, dialer.LegLead).Leg) + " "
+	if n := w.count(bridge); n != 4 {
+		t.Fatalf("%q sent %d times, want 4", bridge, n)
+	}
+	w.sim.Hangup(string(w.party(v, dialer.LegLead).Leg), "NORMAL_CLEARING")
+	_, kinds := w.record(v.ID)
+	inOrder(t, "timeline", kinds, "answered", "agent_reserved", "agent_no_answer", "agent_reserved", "bridged")
 }
 
 // TestPhoneDial: an agent dials a number on its own SIP phone; the

@@ -151,6 +151,11 @@ func (s *Server) apiUUIDBridge(arg string, _ *conn, done func(string)) {
 	}
 	// The legs are taken at once (their originate, if it has not seen the
 	// answer yet, fails); the bridge itself follows in their threads.
+	if s.lostBridges.Load() > 0 {
+		s.lostBridges.Add(-1)
+		done("+OK " + b.uuid + "\n")
+		return
+	}
 	s.seize(a)
 	s.seize(b)
 	done("+OK " + b.uuid + "\n")

@@ -78,8 +78,11 @@ type Server struct {
 	silent    atomic.Bool
 	shuffle   atomic.Int32
 	duplicate atomic.Bool
-	delayMu   sync.Mutex
-	delays    map[string]time.Duration
+	// lostBridges: uuid_bridge answers +OK this many more times without
+	// bridging (see LoseBridges).
+	lostBridges atomic.Int32
+	delayMu     sync.Mutex
+	delays      map[string]time.Duration
 
 	cmdMu    sync.Mutex
 	commands []string
@@ -441,6 +444,12 @@ func (s *Server) replyDelay(cmd string) time.Duration {
 // ShuffleEvents writes events in batches of n, each batch permuted and in
 // one write; Event-Sequence is unchanged. 0 or 1 turns it off.
 func (s *Server) ShuffleEvents(n int) { s.shuffle.Store(int32(n)) }
+
+// LoseBridges makes the next n uuid_bridge commands answer +OK and then
+// not bridge: FreeSWITCH did that once in 60 calls bridged the moment the
+// lead's CHANNEL_ANSWER arrived, while the lead's originate was finishing
+// (internal/e2e TestP2PersistentAgentConnect).
+func (s *Server) LoseBridges(n int) { s.lostBridges.Store(int32(n)) }
 
 // DuplicateEvents writes every third event twice (same Event-Sequence).
 func (s *Server) DuplicateEvents(on bool) { s.duplicate.Store(on) }

@@ -1,6 +1,9 @@
-// Package e2e runs agentswitch's call flows against a real FreeSWITCH
-// started with pbx-config/, with SIP test phones (internal/sipphone) as
-// agents and leads. It is the opt-in tier: build tag e2e, and
+// Package e2e runs agentswitch against a real FreeSWITCH started with
+// pbx-config/: `agentswitch serve` (built with -race) drives it and serves
+// its xml_curl, the scenarios use the service's HTTP API, and SIP test
+// phones (internal/sipphone) are the agents, leads and callers. Switch-
+// level tests beside them drive FreeSWITCH over the harness's own event
+// socket. It is the opt-in tier: build tag e2e, and
 // AGENTSWITCH_E2E_FREESWITCH naming a FreeSWITCH binary (or the host:port
 // of a running one's event socket); without it every test skips.
 //
@@ -15,9 +18,11 @@
 // AGENTSWITCH_E2E_CARRIERS_SIP (host:port of its profiles),
 // AGENTSWITCH_E2E_RECORDINGS (its recordings directory),
 // AGENTSWITCH_E2E_XML_CURL_SECRET and AGENTSWITCH_E2E_XML_CURL_ADDR (where
-// its AGENTSWITCH_FS_XML_CURL_URL points; default 127.0.0.1:8080).
+// its AGENTSWITCH_FS_XML_CURL_URL points; default 127.0.0.1:8080: the
+// harness listens there and passes the requests on to the service).
 //
-// Other knobs: AGENTSWITCH_E2E_FS_LOG_LEVEL (debug for the whole SIP and
+// Other knobs: AGENTSWITCH_E2E_RACE=0 (build the service without the race
+// detector, for timings), AGENTSWITCH_E2E_FS_LOG_LEVEL (debug for the whole SIP and
 // state machine story), AGENTSWITCH_E2E_P2_CALLS and AGENTSWITCH_E2E_P2_OUT
 // (the P2 measurement), AGENTSWITCH_E2E_CAPTURE (write the ESL transcript of
 // TestCaptureBridgeOnAnswer there), AGENTSWITCH_E2E_XMLCURL_DUMP (write the
