@@ -353,17 +353,33 @@ func contains(t *testing.T, what string, list []string, want ...string) {
 
 // inOrder checks that want appear in list in this order (not necessarily
 // adjacent).
-func inOrder(t *testing.T, what string, list []string, want ...string) {
+func inOrder(t testing.TB, what string, list []string, want ...string) {
 	t.Helper()
+	if i := matched(list, want); i < len(want) {
+		t.Errorf("%s %v does not have %v in order (stopped at %q)", what, list, want, want[i])
+	}
+}
+
+// matched is how much of want appears in list in order.
+func matched(list, want []string) int {
 	i := 0
 	for _, x := range list {
 		if i < len(want) && x == want[i] {
 			i++
 		}
 	}
-	if i < len(want) {
-		t.Errorf("%s %v does not have %v in order (stopped at %q)", what, list, want, want[i])
+	return i
+}
+
+// statesInOrder waits for the agent's pushed states to show want in
+// order: the hub delivers them after the engine's own state changed.
+func (w *world) statesInOrder(agent dialer.AgentID, want ...string) {
+	w.t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for matched(w.events.agentStates(agent), want) < len(want) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
 	}
+	inOrder(w.t, "agent states", w.events.agentStates(agent), want...)
 }
 
 // TestRingModeCallWithEveryControl: lead first, the agent's phone rings,
@@ -388,7 +404,7 @@ func TestRingModeCallWithEveryControl(t *testing.T) {
 	}
 	w.mustSend("api uuid_bridge " + string(lead.Leg) + " " + string(ag.Leg))
 	w.waitState("1001", dialer.AgentInCall)
-	inOrder(t, "agent states", w.events.agentStates(agent.Agent), "READY", "RESERVED", "RINGING", "INCALL")
+	w.statesInOrder(agent.Agent, "READY", "RESERVED", "RINGING", "INCALL")
 
 	ctx := w.ctx()
 	must := func(err error) {
@@ -476,7 +492,7 @@ func TestPersistentModeConnectsWithoutRinging(t *testing.T) {
 		w.dump()
 		t.Fatalf("%d originates: the agent must not be rung in persistent mode", n)
 	}
-	inOrder(t, "agent states", w.events.agentStates(w.agents["1002"].ID), "READY", "RESERVED", "INCALL")
+	w.statesInOrder(w.agents["1002"].ID, "READY", "RESERVED", "INCALL")
 	if w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING") != true {
 		t.Fatal("lead not hung up")
 	}
@@ -531,7 +547,7 @@ func TestManualDial(t *testing.T) {
 	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
 	w.mustSend("api uuid_transfer " + string(ag.Leg) + " m:^:bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" + string(v.ID) + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
 	w.mustSend("api uuid_setvar " + string(ag.Leg) + " effective_caller_id_name ACME Sales")
-	inOrder(t, "agent states", w.events.agentStates(a.Agent), "PAUSED", "RINGING", "INCALL")
+	w.statesInOrder(a.Agent, "PAUSED", "RINGING", "INCALL")
 	if st := w.events.agentStates(a.Agent); slices.Contains(st, "RESERVED") {
 		t.Errorf("a manual dial reserved the agent: %v", st)
 	}
@@ -641,7 +657,7 @@ func TestPhoneDial(t *testing.T) {
 	}
 	w.mustSend("api uuid_transfer " + phone + " m:^:bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" +
 		string(v.ID) + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
-	inOrder(t, "agent states", w.events.agentStates(a.Agent), "PAUSED", "INCALL")
+	w.statesInOrder(a.Agent, "PAUSED", "INCALL")
 	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
 	w.waitState("1001", dialer.AgentDispo)
 	c, _ := w.record(v.ID)
