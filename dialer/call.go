@@ -98,8 +98,6 @@ type call struct {
 	room           string
 	bridgingOut    *leg // the leg a bridge application is dialing
 	abandon        *time.Timer
-	bridgeCheck    *time.Timer // see bridge
-	bridgeTries    int
 	callback       CallbackID
 	leadCause      string
 	done           bool
@@ -225,17 +223,6 @@ func (c *call) handle(m any) {
 			if c.st.phase == phaseWaiting {
 				c.reserve(ctx)
 			}
-		case "bridge":
-			if c.st.phase != phaseConnecting || c.done || c.agentLeg == nil {
-				return
-			}
-			if c.bridgeTries >= maxBridgeTries {
-				c.log.Warn("no CHANNEL_BRIDGE after uuid_bridge: giving the agent's leg up", "tries", c.bridgeTries)
-				c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
-				return
-			}
-			c.log.Warn("no CHANNEL_BRIDGE after uuid_bridge: asking again", "tries", c.bridgeTries)
-			c.bridge(ctx)
 		}
 	case switchCheck:
 		if c.done || c.leadLeg == nil || c.leadLeg.state == "gone" {
@@ -484,7 +471,6 @@ func (c *call) apply(ctx context.Context, fx effect) {
 			return
 		}
 		c.music(false)
-		c.bridgeTries = 0
 		c.bridge(ctx)
 	case effDialLead:
 		c.dialLead(ctx)
@@ -581,9 +567,6 @@ func (c *call) agentTo(ctx context.Context, to AgentState, reason string) {
 func (c *call) stopAbandon() {
 	if c.abandon != nil {
 		c.abandon.Stop()
-	}
-	if c.bridgeCheck != nil {
-		c.bridgeCheck.Stop()
 	}
 	c.e.mu.Lock()
 	delete(c.e.waiting, c)
@@ -742,25 +725,12 @@ func (c *call) dialLead(ctx context.Context) {
 	}
 }
 
-// maxBridgeTries bounds the uuid_bridge sent for one connection.
-const maxBridgeTries = 3
-
-// bridge joins the lead and the agent's leg. FreeSWITCH can answer +OK to
-// a uuid_bridge that lands while the lead's originate is finishing and
-// then not bridge; a CHANNEL_BRIDGE missing after BridgeCheck sends it
-// again (the timer message "bridge").
+// bridge joins the lead and the agent's leg.
 func (c *call) bridge(ctx context.Context) {
-	e := c.e
-	if err := e.sw.Bridge(ctx, string(c.leadLeg.id), string(c.agentLeg.id)); err != nil {
+	if err := c.e.sw.Bridge(ctx, string(c.leadLeg.id), string(c.agentLeg.id)); err != nil {
 		c.log.Warn("bridge failed", "err", err)
 		c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
-		return
 	}
-	c.bridgeTries++
-	if c.bridgeCheck != nil {
-		c.bridgeCheck.Stop()
-	}
-	c.bridgeCheck = time.AfterFunc(e.cfg.BridgeCheck, func() { c.post(timerMsg{"bridge"}) })
 }
 
 // legVars tie a leg to its call in the switch (and keep a lead leg alive

@@ -535,7 +535,6 @@ func (c *call) transferToAgent(ctx context.Context, target AgentID) error {
 		c.addLeg(c.agentLeg, "user/"+s.agent.Extension)
 		s.setCall(c)
 		c.st = callState{phase: phaseConnecting, callFlags: callFlags{persistent: true, leadAnswered: true, agentHeld: true}}
-		c.bridgeTries = 0
 		c.bridge(ctx)
 		return nil
 	}

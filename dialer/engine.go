@@ -80,9 +80,6 @@ type EngineConfig struct {
 	// InboundMaxWait is how long an inbound caller waits for an agent,
 	// hearing hold music, before the call is given up.
 	InboundMaxWait time.Duration // 2m
-	// BridgeCheck is how long a uuid_bridge may go without CHANNEL_BRIDGE
-	// before it is sent again (twice), then given up as a failed agent leg.
-	BridgeCheck time.Duration // 1s
 	// NormalizeNumber turns a number typed on an agent's phone into E.164
 	// (the service's default country applies); nil accepts E.164 only.
 	NormalizeNumber func(string) (string, error)
@@ -106,7 +103,6 @@ func (c *EngineConfig) setDefaults() {
 	def(&c.SweepInterval, 250*time.Millisecond)
 	def(&c.Linger, 30*time.Second)
 	def(&c.InboundMaxWait, 2*time.Minute)
-	def(&c.BridgeCheck, time.Second)
 	if c.ConferenceProfile == "" {
 		c.ConferenceProfile = "agentswitch"
 	}

@@ -576,38 +576,33 @@ func TestManualDial(t *testing.T) {
 	w.waitState("1001", dialer.AgentDispo)
 }
 
-// TestBridgeLostIsAskedAgain: a uuid_bridge answered +OK that never
-// bridges (FreeSWITCH, racing the lead's originate) is sent again after
-// BridgeCheck; after three lost ones the agent's leg counts as failed.
-func TestBridgeLostIsAskedAgain(t *testing.T) {
-	w := newWorld(t, func(c *dialer.EngineConfig) { c.BridgeCheck = 150 * time.Millisecond })
-	w.ready("1001", dialer.ModePersistent)
+// TestLostBridgeRingsTheLineAgain: FreeSWITCH answered +OK to a
+// uuid_bridge sent on the lead's answer and then hung the persistent
+// agent's line up instead (transcript 13). The lead waits; the agent's
+// phone is rung again, the agent is READY once it answers, and the lead is
+// bridged to the new line.
+func TestLostBridgeRingsTheLineAgain(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1002", dialer.ModePersistent)
+	agent := w.agents["1002"].ID
+	firstLine := w.sentPrefix("bgapi originate {origination_uuid=")
 	w.sim.LoseBridges(1)
 	v := w.start("+15550008888", 0)
 	v = w.waitCall(v.ID, dialer.LiveConnected)
-	bridge := "api uuid_bridge " + string(w.party(v, dialer.LegLead).Leg) + " " + string(w.party(v, dialer.LegAgent).Leg)
-	if n := w.count(bridge); n != 2 {
-		t.Fatalf("%q sent %d times, want 2", bridge, n)
+	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+	if strings.Contains(firstLine, string(ag.Leg)) {
+		t.Fatalf("the call is on the dropped line %s", ag.Leg)
 	}
-
-	// Three lost in a row: the agent's leg is given up as failed, the
-	// agent released and the lead offered again; the fourth bridge holds.
-	w.sim.Hangup(string(w.party(v, dialer.LegLead).Leg), "NORMAL_CLEARING")
-	w.waitState("1001", dialer.AgentDispo)
-	if _, err := w.eng.Dispose(w.ctx(), w.actor("1001"), v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
-		t.Fatal(err)
+	if n := w.count("api uuid_bridge " + string(lead.Leg) + " "); n != 2 {
+		t.Fatalf("%d uuid_bridge for the lead, want 2 (the lost one and the one to the new line)", n)
 	}
-	w.waitState("1001", dialer.AgentReady)
-	w.sim.LoseBridges(3)
-	v = w.start("+15550008889", 0)
-	v = w.waitCall(v.ID, dialer.LiveConnected)
-	bridge = "api uuid_bridge " + string(w.party(v, dialer.LegLead).Leg) + " "
-	if n := w.count(bridge); n != 4 {
-		t.Fatalf("%q sent %d times, want 4", bridge, n)
+	w.statesInOrder(agent, "READY", "RESERVED", "PAUSED", "READY", "RESERVED", "INCALL")
+	if st := w.events.agentStates(agent); slices.Contains(st, "DISPO") {
+		t.Fatalf("the agent wrapped up a call it never had: %v", st)
 	}
-	w.sim.Hangup(string(w.party(v, dialer.LegLead).Leg), "NORMAL_CLEARING")
+	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
 	_, kinds := w.record(v.ID)
-	inOrder(t, "timeline", kinds, "answered", "agent_reserved", "agent_no_answer", "agent_reserved", "bridged")
+	inOrder(t, "timeline", kinds, "answered", "agent_reserved", "agent_no_answer", "agent_reserved", "bridged", "ended")
 }
 
 // TestPhoneDial: an agent dials a number on its own SIP phone; the

@@ -52,6 +52,11 @@ func (s *session) onLegEvent(e *Engine, kind string, ev *esl.Event) {
 		s.legUp = true
 		s.mu.Unlock()
 		e.refreshAgent(e.ctx, s.agent.ID)
+	case esl.EventChannelHangup:
+		// No lead may be bridged to it from now on.
+		s.mu.Lock()
+		s.legUp = false
+		s.mu.Unlock()
 	case esl.EventChannelHangupComplete:
 		s.legGone(e, ev.HangupCause())
 	}
@@ -76,9 +81,48 @@ func (s *session) legGone(e *Engine, cause string) {
 	st, err := e.live.Agent(ctx, s.agent.ID)
 	if err == nil && st.State == AgentReady {
 		_, _ = e.transition(ctx, s.agent.ID, AgentReady, AgentPaused, "", "phone disconnected", "PHONE_DOWN")
+	} else {
+		e.refreshAgent(ctx, s.agent.ID)
+	}
+	if cause == "DESTINATION_OUT_OF_ORDER" && e.session(s.agent.ID) == s {
+		// The switch dropped the line, not the agent: a uuid_bridge it
+		// answered +OK and could not carry out
+		// (esl/testdata/transcripts/13-bridge-lost.jsonl). Ring the phone
+		// again and put the agent back to READY when it answers.
+		e.wg.Go(func() { e.restoreLine(s) })
+	}
+}
+
+// restoreLine rings a persistent agent's phone again after the switch
+// dropped its line; an agent paused for the dropped line (PHONE_DOWN) is
+// READY again once the line is back.
+func (e *Engine) restoreLine(s *session) {
+	ctx := e.ctx
+	wait, err := e.connectPhone(ctx, s)
+	if err != nil {
+		e.log.Warn("agent's line not rung again", "agent_id", s.agent.ID, "err", err)
 		return
 	}
-	e.refreshAgent(ctx, s.agent.ID)
+	select {
+	case <-wait:
+	case <-ctx.Done():
+		return
+	}
+	s.mu.Lock()
+	up := s.legUp
+	s.mu.Unlock()
+	if !up || e.session(s.agent.ID) != s {
+		return
+	}
+	st, err := e.live.Agent(ctx, s.agent.ID)
+	if err != nil || st.State != AgentPaused || st.PauseCode != "PHONE_DOWN" {
+		return
+	}
+	if _, err := e.transition(ctx, s.agent.ID, AgentPaused, AgentReady, "", "line restored", ""); err != nil {
+		e.log.Warn("agent not made READY after its line came back", "agent_id", s.agent.ID, "err", err)
+		return
+	}
+	e.log.Info("agent's line restored after the switch dropped it", "agent_id", s.agent.ID)
 }
 
 // connectPhone originates the persistent leg: the agent answers once and

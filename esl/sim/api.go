@@ -154,6 +154,7 @@ func (s *Server) apiUUIDBridge(arg string, _ *conn, done func(string)) {
 	if s.lostBridges.Load() > 0 {
 		s.lostBridges.Add(-1)
 		done("+OK " + b.uuid + "\n")
+		s.sched.after(s.cfg.MediaTick, func() { s.loseBridge(a, b) })
 		return
 	}
 	s.seize(a)

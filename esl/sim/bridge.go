@@ -418,3 +418,42 @@ func (s *Server) appBridge(ch *channel, run *appRun) {
 	})
 	legs = nil
 }
+
+// loseBridge is a uuid_bridge that FreeSWITCH answered +OK and then did
+// not carry out (esl/testdata/transcripts/13-bridge-lost.jsonl): the lead
+// (a), still finishing its originate, goes on to its own application; the
+// other leg leaves its application, walks the bridge's states and is hung
+// up with DESTINATION_OUT_OF_ORDER.
+func (s *Server) loseBridge(a, b *channel) {
+	if a.down || b.down || a.gone || b.gone {
+		return
+	}
+	originating := a.originate != nil
+	if originating && !a.hitDial {
+		// The caller-id flip of a leg given an extension.
+		a.hitDial = true
+		s.flipCID(a)
+	}
+	// Both legs are linked before the bridge gives up.
+	b.otherType, b.other = "originator", a.prof.clone()
+	b.other.times = profTimes{}
+	b.other.index = 0
+	a.otherType, a.other = "originatee", b.prof.clone()
+	a.other.index = 0
+	a.other.times.bridged = 0
+	s.bridgeVars(b, a, transferSource("uuid_br", a.uuid))
+	s.bridgeVars(a, b, transferSource("uuid_br", b.uuid))
+	if originating {
+		// Its originate thread has it: the state walk, then back to it.
+		s.setState(a, "CS_HIBERNATE")
+		s.setState(a, "CS_RESET")
+		s.setState(a, "CS_SOFT_EXECUTE")
+	}
+	s.interruptApp(b)
+	b.apps = nil
+	s.setState(b, "CS_HIBERNATE")
+	s.setState(b, "CS_RESET")
+	s.setState(b, "CS_SOFT_EXECUTE")
+	s.hangup(b, "DESTINATION_OUT_OF_ORDER")
+	a.vars.set("last_bridge_hangup_cause", "DESTINATION_OUT_OF_ORDER")
+}

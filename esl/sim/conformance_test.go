@@ -27,7 +27,7 @@ package sim
 //     reported them.
 //   - 08/09 (outbound socket): replayed in full: the simulator dials the
 //     test's listener and the captured commands go over that socket.
-//   - 10 to 12 come from the e2e tier (FreeSWITCH with pbx-config/, its
+//   - 10 to 13 come from the e2e tier (FreeSWITCH with pbx-config/, its
 //     Go recorder, sipgo phones) instead of capture.py and the vanilla
 //     configuration: the simulator takes the password of the capture's
 //     accepted auth (a random one per run), hold_music is pbx-config's
@@ -36,6 +36,8 @@ package sim
 //     sipgo phones send no User-Agent, Allow or Contact parameters) and
 //     each <ext> has the directory variables the service serves
 //     (user_context, agentswitch_agent_id).
+//   - 13's uuid_bridge is one FreeSWITCH answered +OK and did not carry
+//     out: the replay has the simulator lose it (LoseBridges).
 //   - A far end's BYE (a channel whose CHANNEL_HANGUP_COMPLETE says
 //     recv_bye: 07's caller, 10's lead) is Server.Hangup at the point of
 //     the capture where FreeSWITCH reported the hangup.
@@ -342,6 +344,10 @@ func newReplay(t *testing.T, tr *transcript.Transcript) *replay {
 				r.s.SetUserVars(m[2], map[string]string{"user_context": "agentswitch_agents", "agentswitch_agent_id": "1"})
 			}
 		}
+	}
+	if strings.HasPrefix(tr.Name, "13") {
+		// The uuid_bridge FreeSWITCH answered +OK and did not carry out.
+		r.s.LoseBridges(1)
 	}
 	r.s.SetUser("1001", false)
 	r.s.RemoveUser("1099")

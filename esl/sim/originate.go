@@ -511,7 +511,10 @@ func (s *Server) originateSucceeded(ch *channel) {
 			}
 		}
 	}
-	s.flipCID(ch)
+	// Once: a lost uuid_bridge (loseBridge) may have flipped it already.
+	if varValue(ch, "channel_cid_flipped") != "yes" {
+		s.flipCID(ch)
+	}
 	o.legAnswered(ch)
 }
 

@@ -446,9 +446,10 @@ func (s *Server) replyDelay(cmd string) time.Duration {
 func (s *Server) ShuffleEvents(n int) { s.shuffle.Store(int32(n)) }
 
 // LoseBridges makes the next n uuid_bridge commands answer +OK and then
-// not bridge: FreeSWITCH did that once in 60 calls bridged the moment the
-// lead's CHANNEL_ANSWER arrived, while the lead's originate was finishing
-// (internal/e2e TestP2PersistentAgentConnect).
+// fail as FreeSWITCH's did once in about 60 bridges sent the moment the
+// lead's CHANNEL_ANSWER arrived, while its originate was finishing: the
+// other leg is hung up (DESTINATION_OUT_OF_ORDER), the lead goes on to its
+// own application (esl/testdata/transcripts/13-bridge-lost.jsonl).
 func (s *Server) LoseBridges(n int) { s.lostBridges.Store(int32(n)) }
 
 // DuplicateEvents writes every third event twice (same Event-Sequence).

@@ -62,7 +62,7 @@ func TestCaptureHoldBroadcastBreak(t *testing.T) {
 	}
 	e := env(t)
 	ctx := ctxFor(t, 60*time.Second)
-	ag := e.agent(t, "2401", toneAgent)
+	ag := e.agent(t, "2501", toneAgent)
 	leads := e.leadPhone(t)
 	n := "15550000002"
 	leads.SetBehavior(n, sipphone.Behavior{Ring: 50 * time.Millisecond})
@@ -74,7 +74,7 @@ func TestCaptureHoldBroadcastBreak(t *testing.T) {
 	c.waitReply(ctx, "events", 2)
 	c.waitReply(ctx, "cmd", 1)
 	agent, lead := uuid.NewString(), uuid.NewString()
-	c.send("cmd", "bgapi originate {origination_uuid="+agent+"}user/2401@"+domain+" &park()\nJob-UUID: "+uuid.NewString())
+	c.send("cmd", "bgapi originate {origination_uuid="+agent+"}user/2501@"+domain+" &park()\nJob-UUID: "+uuid.NewString())
 	c.waitEvent(ctx, func(ev *esl.Event) bool {
 		return ev.Name() == esl.EventBackgroundJob && strings.Contains(string(ev.Body), agent)
 	})
@@ -141,7 +141,7 @@ func TestProbeHoldWindow(t *testing.T) {
 		t.Skip("AGENTSWITCH_E2E_PROBE is not set")
 	}
 	e := env(t)
-	ag := e.agent(t, "2402", toneAgent)
+	ag := e.agent(t, "2502", toneAgent)
 	leads := e.leadPhone(t)
 	for _, delay := range []time.Duration{0, 0, 50 * time.Millisecond, 100 * time.Millisecond, 150 * time.Millisecond, 200 * time.Millisecond, 250 * time.Millisecond, 300 * time.Millisecond, 500 * time.Millisecond, time.Second} {
 		ctx := ctxFor(t, 30*time.Second)
@@ -153,7 +153,7 @@ func TestProbeHoldWindow(t *testing.T) {
 		c.send("events", "event plain ALL")
 		c.waitReply(ctx, "events", 2)
 		agent, lead := uuid.NewString(), uuid.NewString()
-		c.send("cmd", "bgapi originate {origination_uuid="+agent+"}user/2402@"+domain+" &park()")
+		c.send("cmd", "bgapi originate {origination_uuid="+agent+"}user/2502@"+domain+" &park()")
 		c.waitEvent(ctx, func(ev *esl.Event) bool {
 			return ev.Name() == esl.EventBackgroundJob && strings.Contains(string(ev.Body), agent)
 		})

@@ -40,7 +40,7 @@ func TestCaptureBridgeOnAnswer(t *testing.T) {
 	}
 	e := env(t)
 	ctx := ctxFor(t, 60*time.Second)
-	ag := e.agent(t, "2401", toneAgent)
+	ag := e.agent(t, "2503", toneAgent)
 	leads := e.leadPhone(t)
 	n := newNumber()
 	leads.SetBehavior(n, sipphone.Behavior{Ring: 50 * time.Millisecond, HangupAfter: 2200 * time.Millisecond})
@@ -51,7 +51,7 @@ func TestCaptureBridgeOnAnswer(t *testing.T) {
 	c.send("events", "event plain ALL")
 	c.waitReply(ctx, "events", 2)
 	agent, lead := uuid.NewString(), uuid.NewString()
-	c.send("cmd", "bgapi originate {origination_uuid="+agent+"}user/2401@"+domain+" &park()\nJob-UUID: "+uuid.NewString())
+	c.send("cmd", "bgapi originate {origination_uuid="+agent+"}user/2503@"+domain+" &park()\nJob-UUID: "+uuid.NewString())
 	c.waitEvent(ctx, func(ev *esl.Event) bool {
 		return ev.Name() == esl.EventBackgroundJob && strings.Contains(string(ev.Body), agent)
 	})
@@ -213,19 +213,41 @@ func (c *capture) waitEvent(ctx context.Context, match func(*esl.Event) bool) *e
 }
 
 func (c *capture) wait(ctx context.Context, what string, cond func() bool) {
+	if !c.until(ctx, cond) {
+		c.t.Fatalf("capture: waiting for %s: %v", what, ctx.Err())
+	}
+}
+
+// until waits for cond; false when ctx ends first.
+func (c *capture) until(ctx context.Context, cond func() bool) bool {
 	for {
 		c.mu.Lock()
 		ok, ch := cond(), c.ch
 		c.mu.Unlock()
 		if ok {
-			return
+			return true
 		}
 		select {
 		case <-ctx.Done():
-			c.t.Fatalf("capture: waiting for %s: %v", what, ctx.Err())
+			return false
 		case <-ch:
 		}
 	}
+}
+
+// tryEvent is waitEvent that returns nil when ctx ends first.
+func (c *capture) tryEvent(ctx context.Context, match func(*esl.Event) bool) *esl.Event {
+	var found *esl.Event
+	c.until(ctx, func() bool {
+		for _, ev := range c.evs {
+			if match(ev) {
+				found = ev
+				return true
+			}
+		}
+		return false
+	})
+	return found
 }
 
 func (c *capture) eventsOf(id string) []*esl.Event {

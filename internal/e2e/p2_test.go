@@ -272,8 +272,9 @@ func runP2(t *testing.T, e *switchEnv, ag *sipphone.Phone, v p2Variant, calls in
 		summary("CHANNEL_ANSWER Event-Date-Timestamp -> t0", delivery),
 		summary("t0 -> "+connEvent+" read", connected), summary("t0 -> lead's audio read at the agent's phone", audio))
 	if lost > 0 && v.name == p2Variants[0].name {
-		// uuid_bridge answered +OK and never bridged: the engine sends it
-		// again after BridgeCheck (dialer TestBridgeLostIsAskedAgain).
+		// uuid_bridge answered +OK and not carried out (transcript 13):
+		// the engine rings the agent's line again
+		// (dialer TestLostBridgeRingsTheLineAgain).
 		t.Logf("%s: %d calls lost", v.name, lost)
 	}
 	return audio, text
