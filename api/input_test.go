@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -309,6 +310,30 @@ func TestLeadPanel(t *testing.T) {
 	l := decodeBody[dialer.Lead](t, rec)
 	if l.LastName != "Park" || l.Email != "lee@example.com" || l.TimeZone != "America/Denver" || l.Custom["tier"] != "2" || l.Custom["plan"] != "" || l.Phone != e.lead1.Phone {
 		t.Fatalf("patched %+v", l)
+	}
+	// Two edits of different fields at once both land (each is applied
+	// over the other's write).
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Go(func() {
+			body := fmt.Sprintf(`{"custom":{"k%d":"v"}}`, i)
+			if i%2 == 0 {
+				body = fmt.Sprintf(`{"first_name":"Lee%d","custom":{"k%d":"v"}}`, i, i)
+			}
+			if rec := e.do(e.agent1, "PATCH", path, body); rec.Code != 200 {
+				t.Errorf("concurrent patch %d: %d %s", i, rec.Code, rec.Body)
+			}
+		})
+	}
+	wg.Wait()
+	l = decodeBody[dialer.Lead](t, e.do(e.agent1, "GET", path, ""))
+	for i := range 6 {
+		if l.Custom[fmt.Sprintf("k%d", i)] != "v" {
+			t.Fatalf("concurrent edit %d lost: %v", i, l.Custom)
+		}
+	}
+	if l.LastName != "Park" || l.Email != "lee@example.com" {
+		t.Fatalf("an edit undid another: %+v", l)
 	}
 	// A lead of a recent (ended) call stays editable for a day.
 	e.eng.setCall(dialer.CallView{ID: e.live1, Agent: 1, Lead: e.lead1.ID, State: dialer.LiveEnded})

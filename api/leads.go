@@ -102,6 +102,18 @@ func (s *Server) patchLead(c echo.Context, p *principal) error {
 	if err := decode(c, &b); err != nil {
 		return err
 	}
+	// Only the fields in the body change; a write made meanwhile (another
+	// edit, the call's own record) is kept: the patch is applied again
+	// over it.
+	out, err := dialer.UpdateLeadWith(c.Request().Context(), s.campaigns, l.ID, func(l *dialer.Lead) error { return b.apply(l) })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// apply checks the patch and applies it to l.
+func (b leadPatch) apply(l *dialer.Lead) error {
 	for _, f := range []struct {
 		name string
 		v    *string
@@ -146,14 +158,7 @@ func (s *Server) patchLead(c echo.Context, p *principal) error {
 		}
 		l.Custom = custom
 	}
-	if err := l.Validate(); err != nil {
-		return err
-	}
-	out, err := s.campaigns.UpdateLead(c.Request().Context(), l)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return l.Validate()
 }
 
 type createLeadBody struct {

@@ -460,38 +460,30 @@ func (e *Engine) defaultCampaign(ctx context.Context) (CampaignID, error) {
 // lead finds the lead for a number in a campaign, creating it (with the
 // given custom fields) when there is none.
 func (e *Engine) lead(ctx context.Context, campaign CampaignID, id LeadID, number string, fields map[string]string) (Lead, error) {
+	addFields := func(l *Lead) error {
+		if l.Custom == nil {
+			l.Custom = map[string]string{}
+		}
+		for k, v := range fields {
+			l.Custom[k] = v
+		}
+		return nil
+	}
 	if id != 0 {
-		l, err := e.camp.Lead(ctx, id)
-		if err != nil {
-			return Lead{}, err
-		}
 		if len(fields) > 0 {
-			if l.Custom == nil {
-				l.Custom = map[string]string{}
-			}
-			for k, v := range fields {
-				l.Custom[k] = v
-			}
-			return e.camp.UpdateLead(ctx, l)
+			return UpdateLeadWith(ctx, e.camp, id, addFields)
 		}
-		return l, nil
+		return e.camp.Lead(ctx, id)
 	}
 	found, err := e.camp.ListLeads(ctx, LeadFilter{Campaign: campaign, Phone: number, Limit: 1})
 	if err != nil {
 		return Lead{}, err
 	}
 	if len(found) > 0 {
-		l := found[0]
 		if len(fields) > 0 {
-			if l.Custom == nil {
-				l.Custom = map[string]string{}
-			}
-			for k, v := range fields {
-				l.Custom[k] = v
-			}
-			return e.camp.UpdateLead(ctx, l)
+			return UpdateLeadWith(ctx, e.camp, found[0].ID, addFields)
 		}
-		return l, nil
+		return found[0], nil
 	}
 	return e.camp.CreateLead(ctx, Lead{Campaign: campaign, Phone: number, Custom: fields, Status: LeadNew})
 }

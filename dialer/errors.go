@@ -13,6 +13,11 @@ var ErrNotFound = errors.New("not found")
 // that is already in a final state.
 var ErrConflict = errors.New("conflict")
 
+// ErrStale means a record changed between its read and the write that
+// relied on it; nothing was written. Read again and reapply the change
+// (UpdateLeadWith does).
+var ErrStale = fmt.Errorf("%w: changed since it was read", ErrConflict)
+
 // ErrStateMismatch means a compare-and-set failed: the agent (or callback) is
 // not in the state, or not holding the call, the caller expected. Nothing was
 // changed; re-read and decide again.

@@ -225,6 +225,9 @@ type Lead struct {
 	LastDisposition string            `json:"last_disposition,omitempty"`
 	CreatedAt       time.Time         `json:"created_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
+	// Version counts the lead's writes; UpdateLead writes only over the
+	// version it was given (ErrStale otherwise).
+	Version int64 `json:"version"`
 }
 
 // Validate checks the fields a store writes.

@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -57,6 +58,8 @@ type CampaignStore interface {
 	CreateLead(ctx context.Context, l Lead) (Lead, error)
 	Lead(ctx context.Context, id LeadID) (Lead, error)
 	ListLeads(ctx context.Context, f LeadFilter) ([]Lead, error)
+	// UpdateLead writes l over the stored lead if it is still at
+	// l.Version (ErrStale otherwise); see UpdateLeadWith.
 	UpdateLead(ctx context.Context, l Lead) (Lead, error)
 	DeleteLead(ctx context.Context, id LeadID) error
 
@@ -134,4 +137,26 @@ type CallFilter struct {
 	// Before pages backwards: calls created before this one.
 	Before CallID
 	Limit  int
+}
+
+// UpdateLeadWith reads the lead, applies change and writes it over the
+// version it read; when someone else wrote the lead meanwhile (ErrStale)
+// it reads and applies the change again. An error from change is
+// returned as it is, with nothing written.
+func UpdateLeadWith(ctx context.Context, st CampaignStore, id LeadID, change func(*Lead) error) (Lead, error) {
+	var err error
+	for range 8 {
+		var l Lead
+		if l, err = st.Lead(ctx, id); err != nil {
+			return Lead{}, err
+		}
+		if err := change(&l); err != nil {
+			return Lead{}, err
+		}
+		var out Lead
+		if out, err = st.UpdateLead(ctx, l); !errors.Is(err, ErrStale) {
+			return out, err
+		}
+	}
+	return Lead{}, err
 }

@@ -216,7 +216,7 @@ func (s *Store) FinishCall(ctx context.Context, e dialer.CallEnd) (dialer.Call, 
 			return mapErr(err, "finish call legs", false)
 		}
 		if c.Lead != 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE leads SET last_call_at = ?, last_outcome = ?, updated_at = ? WHERE id = ?`,
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET last_call_at = ?, last_outcome = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
 				at, string(e.Outcome), s.now().UnixMilli(), c.Lead); err != nil {
 				return mapErr(err, "finish call lead", false)
 			}
@@ -270,7 +270,7 @@ func (s *Store) DisposeCall(ctx context.Context, d dialer.Disposal) (dialer.Call
 			case code.Final:
 				status = dialer.LeadDone
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE leads SET status = ?, last_disposition = ?, updated_at = ? WHERE id = ?`,
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET status = ?, last_disposition = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
 				string(status), d.Code, now.UnixMilli(), c.Lead); err != nil {
 				return mapErr(err, "dispose lead", false)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,6 +98,44 @@ func TestCampaignsAndLeads(t *testing.T) {
 	if got := must[[]dialer.Lead](t)(s.ListLeads(ctx, dialer.LeadFilter{Status: dialer.LeadRetry})); len(got) != 1 {
 		t.Fatalf("by status: %d", len(got))
 	}
+	// A write over a version that is no longer the stored one changes
+	// nothing.
+	stale := l
+	stale.Version--
+	stale.FirstName = "Overwritten"
+	_, err = s.UpdateLead(ctx, stale)
+	wantErr(t, err, dialer.ErrStale)
+	if got := must[dialer.Lead](t)(s.Lead(ctx, l.ID)); got.FirstName == "Overwritten" || got.Version != l.Version {
+		t.Fatalf("a stale write landed: %+v", got)
+	}
+	missing := l
+	missing.ID = 9999
+	_, err = s.UpdateLead(ctx, missing)
+	wantErr(t, err, dialer.ErrNotFound)
+
+	// Concurrent read-change-writes of different fields all land.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			_, err := dialer.UpdateLeadWith(ctx, s, l.ID, func(l *dialer.Lead) error {
+				l.Custom[fmt.Sprintf("f%d", i)] = "x"
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got := must[dialer.Lead](t)(s.Lead(ctx, l.ID))
+	for i := range 8 {
+		if got.Custom[fmt.Sprintf("f%d", i)] != "x" {
+			t.Fatalf("field f%d lost: %v", i, got.Custom)
+		}
+	}
+	if got.Version != l.Version+8 {
+		t.Fatalf("version %d after 8 writes over %d", got.Version, l.Version)
+	}
 	wantErr(t, s.DeleteLead(ctx, 9999), dialer.ErrNotFound)
 	if err := s.DeleteCampaign(ctx, other.ID); err != nil {
 		t.Fatal(err)
@@ -147,7 +186,12 @@ func TestCallLifecycle(t *testing.T) {
 	_, err = s.RecordCallProgress(ctx, dialer.CallProgress{Call: dialer.NewCallID(), At: t0, Kind: "x"})
 	wantErr(t, err, dialer.ErrNotFound)
 
+	before := must[dialer.Lead](t)(s.Lead(ctx, c.Lead))
 	c = must[dialer.Call](t)(s.FinishCall(ctx, dialer.CallEnd{Call: c.ID, At: t0.Add(70 * sec), HangupCause: "NORMAL_CLEARING", Outcome: dialer.OutcomeAnswered, Billsec: 62}))
+	// The call's end is a write of the lead: a lead edit read before it
+	// cannot put back the old outcome.
+	_, err = s.UpdateLead(ctx, before)
+	wantErr(t, err, dialer.ErrStale)
 	if c.State != dialer.CallEnded || c.Agent != w.agent.ID || !c.AnsweredAt.Equal(t0.Add(8*sec)) || !c.BridgedAt.Equal(t0.Add(9*sec)) ||
 		!c.EndedAt.Equal(t0.Add(70*sec)) || c.Billsec != 62 || c.RecordingPath != "/var/rec/x.wav" {
 		t.Fatalf("finished %+v", c)

@@ -75,7 +75,7 @@ func (s *Store) DeleteCampaign(ctx context.Context, id dialer.CampaignID) error 
 // ---- leads
 
 const leadCols = `id, campaign_id, phone, phone2, first_name, last_name, email, time_zone, custom, status, attempts,
-	last_call_at, next_call_at, last_outcome, last_disposition, created_at, updated_at`
+	last_call_at, next_call_at, last_outcome, last_disposition, created_at, updated_at, version`
 
 func scanLead(row interface{ Scan(...any) error }) (dialer.Lead, error) {
 	var l dialer.Lead
@@ -83,7 +83,7 @@ func scanLead(row interface{ Scan(...any) error }) (dialer.Lead, error) {
 	var lastCall, nextCall, created, updated sql.NullInt64
 	var dispo sql.NullString
 	err := row.Scan(&l.ID, &l.Campaign, &l.Phone, &l.Phone2, &l.FirstName, &l.LastName, &l.Email, &l.TimeZone, &custom,
-		&l.Status, &l.Attempts, &lastCall, &nextCall, &l.LastOutcome, &dispo, &created, &updated)
+		&l.Status, &l.Attempts, &lastCall, &nextCall, &l.LastOutcome, &dispo, &created, &updated, &l.Version)
 	if err != nil {
 		return l, err
 	}
@@ -185,8 +185,15 @@ func (s *Store) UpdateLead(ctx context.Context, l dialer.Lead) (dialer.Lead, err
 	}
 	out, err := scanLead(s.wq(ctx).QueryRowContext(ctx, `UPDATE leads SET campaign_id = ?, phone = ?, phone2 = ?, first_name = ?,
 		last_name = ?, email = ?, time_zone = ?, custom = ?, status = ?, attempts = ?, last_call_at = ?, next_call_at = ?,
-		last_outcome = ?, last_disposition = ?, updated_at = ? WHERE id = ? RETURNING `+leadCols,
-		append(a[:], s.now().UnixMilli(), l.ID)...))
+		last_outcome = ?, last_disposition = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? RETURNING `+leadCols,
+		append(a[:], s.now().UnixMilli(), l.ID, l.Version)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		// Gone, or written by someone else since l was read.
+		if _, gerr := s.Lead(ctx, l.ID); gerr != nil {
+			return dialer.Lead{}, gerr
+		}
+		return dialer.Lead{}, fmt.Errorf("update lead %d (version %d): %w", l.ID, l.Version, dialer.ErrStale)
+	}
 	return out, mapErr(err, fmt.Sprintf("update lead %d", l.ID), false)
 }
 
