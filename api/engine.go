@@ -12,6 +12,8 @@ import (
 type Engine interface {
 	Login(ctx context.Context, a dialer.Actor, id dialer.AgentID, r dialer.LoginRequest) (dialer.AgentView, error)
 	Logout(ctx context.Context, a dialer.Actor, id dialer.AgentID) error
+	// AgentChanged applies an admin's change of a seat to its session.
+	AgentChanged(ctx context.Context, by dialer.Actor, a dialer.Agent) error
 	SetReady(ctx context.Context, a dialer.Actor, id dialer.AgentID) (dialer.AgentView, error)
 	Pause(ctx context.Context, a dialer.Actor, id dialer.AgentID, code string) (dialer.AgentView, error)
 	Heartbeat(ctx context.Context, a dialer.Actor, id dialer.AgentID) error
@@ -55,6 +57,7 @@ func (noEngine) Login(context.Context, dialer.Actor, dialer.AgentID, dialer.Logi
 func (noEngine) Logout(context.Context, dialer.Actor, dialer.AgentID) error {
 	return dialer.ErrUnavailable
 }
+func (noEngine) AgentChanged(context.Context, dialer.Actor, dialer.Agent) error { return nil }
 func (noEngine) SetReady(context.Context, dialer.Actor, dialer.AgentID) (dialer.AgentView, error) {
 	return dialer.AgentView{}, dialer.ErrUnavailable
 }

@@ -140,6 +140,10 @@ func (f *fakeEngine) Logout(_ context.Context, a dialer.Actor, id dialer.AgentID
 	return err
 }
 
+func (f *fakeEngine) AgentChanged(_ context.Context, by dialer.Actor, a dialer.Agent) error {
+	return f.record(engineCall{Method: "AgentChanged", Actor: by, Agent: a.ID, Arg: a})
+}
+
 func (f *fakeEngine) SetReady(_ context.Context, a dialer.Actor, id dialer.AgentID) (dialer.AgentView, error) {
 	return f.agentAction("SetReady", a, id, nil)
 }

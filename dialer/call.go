@@ -623,7 +623,7 @@ func (c *call) reserve(ctx context.Context) {
 	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent})
 	if persistent {
 		c.agentLeg = &leg{id: plegID, role: LegAgent, agent: r.Agent, persistent: true, state: "up", answeredAt: e.now()}
-		c.addLeg(c.agentLeg, "user/"+s.agent.Extension)
+		c.addLeg(c.agentLeg, "user/"+s.extension())
 		s.setCall(c)
 	}
 	c.feed(ctx, callInput{kind: inReserved})

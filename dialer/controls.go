@@ -528,11 +528,11 @@ func (c *call) transferToAgent(ctx context.Context, target AgentID) error {
 	c.agent, c.agentState = target, AgentReserved
 	e.refreshAgent(ctx, target)
 	s.mu.Lock()
-	ep, pleg, legUp := s.endpoint, s.leg, s.legUp
+	ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
 	s.mu.Unlock()
 	if r.Mode == ModePersistent && legUp {
 		c.agentLeg = &leg{id: pleg, role: LegAgent, agent: target, persistent: true, state: "up", answeredAt: e.now()}
-		c.addLeg(c.agentLeg, "user/"+s.agent.Extension)
+		c.addLeg(c.agentLeg, "user/"+ext)
 		s.setCall(c)
 		c.st = callState{phase: phaseConnecting, callFlags: callFlags{persistent: true, leadAnswered: true, agentHeld: true}}
 		c.bridge(ctx)

@@ -605,6 +605,46 @@ func TestLostBridgeRingsTheLineAgain(t *testing.T) {
 	inOrder(t, "timeline", kinds, "answered", "agent_reserved", "agent_no_answer", "agent_reserved", "bridged", "ended")
 }
 
+// TestAgentChangedWhileLoggedIn: an admin moves a logged-in agent to
+// another extension; the next call rings the new one. Disabling the seat
+// logs the agent out.
+func TestAgentChangedWhileLoggedIn(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	w.sim.SetUser("1009", true)
+	a, err := w.db.Agent(w.ctx(), w.agents["1001"].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Extension = "1009"
+	if a, err = w.db.UpdateAgent(w.ctx(), a, "new-sip-secret-1"); err != nil {
+		t.Fatal(err)
+	}
+	admin := dialer.Actor{User: 1, Role: dialer.RoleAdmin, Name: "admin"}
+	if err := w.eng.AgentChanged(w.ctx(), admin, a); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := w.eng.AgentView(w.ctx(), a.ID); v.Extension != "1009" || v.Endpoint.Extension != "1009" {
+		t.Fatalf("view after the change %+v", v)
+	}
+	w.sim.ResetCommands()
+	v := w.start("+15550007001", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	if got := w.sentPrefix("bgapi originate {origination_uuid=" + string(w.party(v, dialer.LegAgent).Leg)); !strings.Contains(got, "}user/1009") {
+		t.Fatalf("the agent was rung at %q", got)
+	}
+	w.sim.Hangup(string(w.party(v, dialer.LegLead).Leg), "NORMAL_CLEARING")
+	w.waitState("1001", dialer.AgentDispo)
+	if _, err := w.eng.Dispose(w.ctx(), w.actor("1001"), v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+	a.Disabled = true
+	if err := w.eng.AgentChanged(w.ctx(), admin, a); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1001", dialer.AgentLoggedOut)
+}
+
 // TestPhoneDial: an agent dials a number on its own SIP phone; the
 // dialplan answers and parks the leg with the number, and the engine makes
 // it a manual call from that leg. Calls the agent may not make are hung up.

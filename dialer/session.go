@@ -43,6 +43,36 @@ func (s *session) setCall(c *call) {
 	s.mu.Unlock()
 }
 
+// extension is the seat's extension now (an admin may change it).
+func (s *session) extension() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.agent.Extension
+}
+
+// AgentChanged applies an admin's change of a seat to a logged-in agent:
+// the workspace shows the new name and extension, calls ring the new
+// extension from now on (a persistent line already up stays), and a
+// disabled seat is logged out.
+func (e *Engine) AgentChanged(ctx context.Context, by Actor, a Agent) error {
+	s := e.session(a.ID)
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	old := s.agent
+	s.agent = a
+	if s.endpoint.Kind == EndpointSIP && s.endpoint.Extension == old.Extension {
+		s.endpoint.Extension = a.Extension
+	}
+	s.mu.Unlock()
+	if a.Disabled {
+		return e.Logout(ctx, by, a.ID)
+	}
+	e.refreshAgent(ctx, a.ID)
+	return nil
+}
+
 // onLegEvent follows the persistent leg itself; the call it is in gets the
 // same event through its own routing.
 func (s *session) onLegEvent(e *Engine, kind string, ev *esl.Event) {
