@@ -208,10 +208,11 @@ const uiRoute = "ui"
 // (so that a reload lands on the same screen) and its files.
 func (s *Server) mountUI() {
 	h := echo.WrapHandler(agentui.Handler())
-	for _, p := range agentui.Pages {
+	// HEAD too: uptime checks and proxies ask for the page that way.
+	for _, p := range append(slices.Clone(agentui.Pages), agentui.AssetsPrefix+"*") {
 		s.e.GET(p, h).Name = uiRoute
+		s.e.HEAD(p, h).Name = uiRoute
 	}
-	s.e.GET(agentui.AssetsPrefix+"*", h).Name = uiRoute
 }
 
 // Echo exposes the router so other parts can register their routes.
