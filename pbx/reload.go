@@ -71,6 +71,62 @@ func Reload(ctx context.Context, sw Switch, ch Change) error {
 	return errors.Join(errs...)
 }
 
+// Reconcile makes every connected node's carriers' profile run exactly the
+// gateways named (the enabled ones in the database): one it still runs but
+// the database no longer has, deleted or disabled while the node could not
+// be told, is killed; then the profile is rescanned for the missing ones.
+// The service runs it whenever a node (re)connects.
+func Reconcile(ctx context.Context, sw Switch, gateways []string) error {
+	want := map[string]bool{}
+	for _, g := range gateways {
+		want[g] = true
+	}
+	var errs []error
+	for _, n := range sw.Nodes() {
+		if !n.Up {
+			errs = append(errs, fmt.Errorf("pbx: reconcile: node %s is down", n.Name))
+			continue
+		}
+		status, err := sw.API(ctx, n.Name, esl.SofiaStatusCmd())
+		if err != nil {
+			errs = append(errs, fmt.Errorf("pbx: reconcile on %s: %w", n.Name, err))
+			continue
+		}
+		var stale []string
+		for _, g := range runningGateways(status) {
+			if !want[g] {
+				stale = append(stale, g)
+			}
+		}
+		errs = append(errs, Reload(ctx, nodeOnly{sw, n.Name}, Change{Gateways: stale, Rescan: true}))
+	}
+	return errors.Join(errs...)
+}
+
+// runningGateways reads the carriers' gateways from `sofia status`: rows
+// "<profile>::<gateway>\tgateway\t<data>\t<state>".
+func runningGateways(status string) []string {
+	var out []string
+	for _, line := range strings.Split(status, "\n") {
+		f := strings.Split(strings.TrimSpace(line), "\t")
+		if len(f) < 2 || strings.TrimSpace(f[1]) != "gateway" {
+			continue
+		}
+		if g, ok := strings.CutPrefix(strings.TrimSpace(f[0]), pbxnames.ProfileCarriers+"::"); ok && g != "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// nodeOnly narrows a Switch to one node.
+type nodeOnly struct {
+	Switch
+	name string
+}
+
+func (o nodeOnly) Nodes() []esl.NodeStatus { return []esl.NodeStatus{{Name: o.name, Up: true}} }
+
 type reloadCmd struct {
 	cmd       esl.Command
 	missingOK bool

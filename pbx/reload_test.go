@@ -3,6 +3,7 @@ package pbx
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -107,5 +108,41 @@ func TestReloadErrors(t *testing.T) {
 	sw = &fakeSwitch{nodes: []esl.NodeStatus{{Name: "fs1", Up: true}}}
 	if err := Reload(ctx, sw, Change{}); err != nil || len(sw.sent) != 0 {
 		t.Fatalf("%v %v", err, sw.sent)
+	}
+}
+
+// TestReconcile: a gateway FreeSWITCH still runs but the database no
+// longer has is killed, the ones it has are left alone, then the profile
+// is rescanned. The status is FreeSWITCH's own reply.
+func TestReconcile(t *testing.T) {
+	status, err := os.ReadFile("testdata/sofia-status.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runningGateways(string(status)); len(got) != 1 || got[0] != "carrier-x" {
+		t.Fatalf("gateways in sofia status: %q", got)
+	}
+	sw := &fakeSwitch{
+		nodes: []esl.NodeStatus{{Name: "fs1", Up: true}, {Name: "fs2", Up: false}},
+		replies: map[string]string{
+			"sofia status":                  string(status),
+			"sofia profile carriers rescan": "Reload XML [Success]\n+OK scan complete\n",
+		},
+	}
+	err = Reconcile(t.Context(), sw, []string{"leadgw"})
+	if err == nil || !strings.Contains(err.Error(), "node fs2 is down") {
+		t.Fatalf("a down node is not reported: %v", err)
+	}
+	want := []string{"fs1: sofia status", "fs1: sofia profile carriers killgw carrier-x", "fs1: sofia profile carriers rescan"}
+	if strings.Join(sw.sent, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("sent\n%s\nwant\n%s", strings.Join(sw.sent, "\n"), strings.Join(want, "\n"))
+	}
+	// Nothing stale: only the rescan.
+	sw.sent, sw.nodes = nil, sw.nodes[:1]
+	if err := Reconcile(t.Context(), sw, []string{"carrier-x"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(sw.sent, "\n") != "fs1: sofia status\nfs1: sofia profile carriers rescan" {
+		t.Fatalf("sent %q", sw.sent)
 	}
 }

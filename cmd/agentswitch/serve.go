@@ -95,14 +95,14 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	// With a real FreeSWITCH the service provisions it: changes made over
-	// the API are pushed with pbx.Reload, and a node that (re)connects
-	// rescans its gateways, which it may have asked for while the service
-	// was down. The simulator reads no provisioning.
+	// the API are pushed with pbx.Reload, and a node that (re)connects is
+	// reconciled with the database's gateways (pbx.Reconcile). The
+	// simulator reads no provisioning.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	var provisioned pbx.Switch
 	if !simulated {
 		provisioned = client
-		sw.onUp = func(node string) { rescanGateways(runCtx, client, node, log) }
+		sw.onUp = func(node string) { reconcileGateways(runCtx, client, db, node, log) }
 	}
 	handler.Set(both{engine, sw})
 	var wg sync.WaitGroup
@@ -339,12 +339,25 @@ type oneNode struct {
 
 func (o oneNode) Nodes() []esl.NodeStatus { return []esl.NodeStatus{{Name: o.name, Up: true}} }
 
-// rescanGateways has a node read the carriers' gateways again.
-func rescanGateways(ctx context.Context, sw pbx.Switch, node string, log *slog.Logger) {
+// reconcileGateways has a node that (re)connected run exactly the
+// database's enabled gateways: it may have asked for them while the
+// service was down, or kept one deleted while it could not be told.
+func reconcileGateways(ctx context.Context, sw pbx.Switch, db *sqlitestore.Store, node string, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := pbx.Reload(ctx, oneNode{sw, node}, pbx.Change{Rescan: true}); err != nil {
-		log.Warn("gateways not rescanned on connect", "node", node, "err", err)
+	gws, err := db.ListGateways(ctx)
+	if err != nil {
+		log.Warn("gateways not reconciled on connect", "node", node, "err", err)
+		return
+	}
+	var names []string
+	for _, g := range gws {
+		if g.Enabled {
+			names = append(names, g.Name)
+		}
+	}
+	if err := pbx.Reconcile(ctx, oneNode{sw, node}, names); err != nil {
+		log.Warn("gateways not reconciled on connect", "node", node, "err", err)
 	}
 }
 

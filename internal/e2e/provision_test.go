@@ -71,10 +71,12 @@ func TestGatewayFromDatabase(t *testing.T) {
 	e.svc.admin.must(t, http.MethodPost, "/gateways", map[string]any{"name": "carrier-x", "proxy": "127.0.0.1:5999", "username": "acct", "password": "pw", "ping_seconds": 0}, 201, &g)
 	reloadOK(t, "create carrier-x", g.Reload)
 	path := fmt.Sprintf("/gateways/%d", g.ID)
+	var status string
 	waitCond(t, 10*time.Second, "gateway carrier-x up", func() bool {
-		out, _ := e.client.API(ctx, "", esl.SofiaStatusCmd())
-		return strings.Contains(out, pbxnames.ProfileCarriers+"::carrier-x")
+		status, _ = e.client.API(ctx, "", esl.SofiaStatusCmd())
+		return strings.Contains(status, pbxnames.ProfileCarriers+"::carrier-x")
 	})
+	t.Logf("sofia status:\n%s", status)
 	out, err := e.client.API(ctx, "", esl.SofiaStatusCmd())
 	if err != nil || !strings.Contains(out, pbxnames.ProfileCarriers+"::carrier-x") {
 		t.Fatalf("sofia status: %v\n%s", err, out)
