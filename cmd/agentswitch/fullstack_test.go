@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
 // svc is the whole service as `agentswitch serve` runs it, pointed at a
@@ -31,12 +29,34 @@ type svc struct {
 	admin *user
 }
 
+// user is a logged-in session, bound to the test for terse calls.
 type user struct {
-	s    *svc
-	name string
-	c    *http.Client
-	id   int64 // user id
-	seat int64 // agent id
+	*svctest.Client
+	s *svc
+}
+
+func (s *svc) login(name, password string) *user {
+	s.t.Helper()
+	c, err := svctest.Login(s.url, name, password)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return &user{Client: c, s: s}
+}
+
+// do sends a JSON request and returns the status, the body decoded into out.
+func (u *user) do(method, path string, body any, out any) int {
+	u.s.t.Helper()
+	st, _, err := u.Do(method, path, body, out)
+	if err != nil {
+		u.s.t.Fatal(err)
+	}
+	return st
+}
+
+func (u *user) must(method, path string, body any, status int, out any) {
+	u.s.t.Helper()
+	u.Must(u.s.t, method, path, body, status, out)
 }
 
 func startService(t *testing.T, extra ...string) *svc {
@@ -84,60 +104,6 @@ func startService(t *testing.T, extra ...string) *svc {
 	return s
 }
 
-func (s *svc) login(name, password string) *user {
-	s.t.Helper()
-	jar, _ := cookiejar.New(nil)
-	u := &user{s: s, name: name, c: &http.Client{Jar: jar, Timeout: 15 * time.Second}}
-	var me struct {
-		User  struct{ ID int64 }
-		Agent *struct{ ID int64 }
-	}
-	u.must(http.MethodPost, "/auth/login", map[string]any{"username": name, "password": password}, 200, &me)
-	u.id = me.User.ID
-	if me.Agent != nil {
-		u.seat = me.Agent.ID
-	}
-	return u
-}
-
-// do sends a JSON request and returns the status and the decoded body.
-func (u *user) do(method, path string, body any, out any) int {
-	u.s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, u.s.url+"/api/v1"+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Requested-With", "agentswitch")
-	resp, err := u.c.Do(req)
-	if err != nil {
-		u.s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			u.s.t.Fatalf("%s %s: %v in %s", method, path, err, b)
-		}
-	}
-	return resp.StatusCode
-}
-
-func (u *user) must(method, path string, body any, status int, out any) {
-	u.s.t.Helper()
-	var raw json.RawMessage
-	if got := u.do(method, path, body, &raw); got != status {
-		u.s.t.Fatalf("%s %s as %s: %d, want %d: %s", method, path, u.name, got, status, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			u.s.t.Fatal(err)
-		}
-	}
-}
-
 // agent creates a user with a seat (as the admin) and logs it in.
 func (s *svc) agent(name, ext, mode string) *user {
 	s.t.Helper()
@@ -149,33 +115,11 @@ func (s *svc) agent(name, ext, mode string) *user {
 
 func (u *user) ready(mode string) {
 	u.s.t.Helper()
-	u.must(http.MethodPost, fmt.Sprintf("/agents/%d/login", u.seat), map[string]any{"endpoint": map[string]any{"kind": "sip"}, "mode": mode}, 200, nil)
-	u.must(http.MethodPost, fmt.Sprintf("/agents/%d/ready", u.seat), nil, 200, nil)
+	u.must(http.MethodPost, fmt.Sprintf("/agents/%d/login", u.Seat), map[string]any{"endpoint": map[string]any{"kind": "sip"}, "mode": mode}, 200, nil)
+	u.must(http.MethodPost, fmt.Sprintf("/agents/%d/ready", u.Seat), nil, 200, nil)
 }
 
-type view struct {
-	ID        string
-	State     string
-	Agent     int64 `json:"agent_id"`
-	Held      bool
-	Muted     bool
-	Recording bool
-	AgentLeft bool `json:"agent_left"`
-	Parties   []struct {
-		Leg   string `json:"leg_id"`
-		Role  string
-		State string
-	}
-}
-
-func (v view) leg(role string) string {
-	for _, p := range v.Parties {
-		if p.Role == role && p.State != "gone" {
-			return p.Leg
-		}
-	}
-	return ""
-}
+type view = svctest.CallView
 
 // stream is a WebSocket subscription that records every message.
 type stream struct {
@@ -188,7 +132,7 @@ func (u *user) stream() *stream {
 	u.s.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := http.Header{}
-	for _, c := range u.c.Jar.Cookies(mustURL(u.s.url)) {
+	for _, c := range u.Cookies() {
 		h.Add("Cookie", c.Name+"="+c.Value)
 	}
 	conn, _, err := websocket.Dial(ctx, strings.Replace(u.s.url, "http", "ws", 1)+"/api/v1/stream", &websocket.DialOptions{HTTPHeader: h})
@@ -247,17 +191,6 @@ func (st *stream) first() string {
 	return t
 }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(8 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func (s *svc) commands() []string {
 	var out []string
 	for _, c := range s.sim.Commands() {
@@ -269,85 +202,7 @@ func (s *svc) commands() []string {
 
 func (s *svc) sent(t *testing.T, cmd string) {
 	t.Helper()
-	waitUntil(t, "command "+cmd, func() bool { return slices.Contains(s.commands(), cmd) })
-}
-
-// call is the live view of a call (zero once it has ended).
-func (u *user) call(id string) view {
-	var d struct{ View *view }
-	u.must(http.MethodGet, "/calls/"+id, nil, 200, &d)
-	if d.View == nil {
-		return view{}
-	}
-	return *d.View
-}
-
-func (u *user) waitCall(t *testing.T, id, state string) view {
-	t.Helper()
-	var v view
-	waitUntil(t, "call "+state, func() bool { v = u.call(id); return v.State == state })
-	return v
-}
-
-func (u *user) state() string {
-	var a struct{ State string }
-	u.must(http.MethodGet, fmt.Sprintf("/agents/%d", u.seat), nil, 200, &a)
-	return a.State
-}
-
-func (u *user) waitState(t *testing.T, st string) {
-	t.Helper()
-	waitUntil(t, u.name+" "+st, func() bool { return u.state() == st })
-}
-
-type record struct {
-	Call struct {
-		State       string
-		Outcome     string
-		HangupCause string `json:"hangup_cause"`
-		Disposition string
-		Agent       int64 `json:"agent_id"`
-	} `json:"record"`
-	Legs   []map[string]any
-	Events []struct{ Kind string } `json:"timeline"`
-}
-
-func (u *user) record(t *testing.T, id string) record {
-	t.Helper()
-	var r record
-	waitUntil(t, "call record ended", func() bool {
-		var raw json.RawMessage
-		if u.do(http.MethodGet, "/calls/"+id, nil, &raw) != 200 {
-			return false
-		}
-		r = record{}
-		if json.Unmarshal(raw, &r) != nil || r.Call.State != "ended" {
-			return false
-		}
-		return true
-	})
-	return r
-}
-
-func (r record) kinds() []string {
-	var out []string
-	for _, e := range r.Events {
-		out = append(out, e.Kind)
-	}
-	return out
-}
-
-func subsequence(t *testing.T, what string, list []string, want ...string) {
-	t.Helper()
-	i := 0
-	for _, x := range list {
-		if i < len(want) && x == want[i] {
-			i++
-		}
-	}
-	if i < len(want) {
-		t.Errorf("%s %v lacks %v in order (stopped at %q)", what, list, want, want[i])
-	}
+	svctest.Eventually(t, "command "+cmd, func() bool { return slices.Contains(s.commands(), cmd) })
 }
 
 // TestFullStackLeadCall: the lead-call API, the ring-mode agent, every
@@ -363,10 +218,10 @@ func TestFullStackLeadCall(t *testing.T) {
 
 	var v view
 	s.admin.must(http.MethodPost, "/calls", map[string]any{"number": "+1 (555) 765-4321", "fields": map[string]string{"plan": "gold"}}, 201, &v)
-	v = s.admin.waitCall(t, v.ID, "connected")
-	lead, agentLeg := v.leg("lead"), v.leg("agent")
+	v = s.admin.WaitCall(t, v.ID, "connected")
+	lead, agentLeg := v.Leg("lead"), v.Leg("agent")
 	s.sent(t, "api uuid_bridge "+lead+" "+agentLeg)
-	if v.Agent != alice.seat {
+	if v.Agent != alice.Seat {
 		t.Fatalf("call agent %d", v.Agent)
 	}
 	controls := []struct{ path, cmd string }{
@@ -379,41 +234,41 @@ func TestFullStackLeadCall(t *testing.T) {
 		alice.must(http.MethodPost, "/calls/"+v.ID+"/"+c.path, nil, 204, nil)
 		s.sent(t, c.cmd)
 	}
-	waitUntil(t, "unheld", func() bool { return !alice.call(v.ID).Held })
+	svctest.Eventually(t, "unheld", func() bool { return !alice.View(t, v.ID).Held })
 	alice.must(http.MethodPost, "/calls/"+v.ID+"/dtmf", map[string]any{"digits": "12#"}, 204, nil)
 	s.sent(t, "api uuid_send_dtmf "+lead+" 12#")
 	alice.must(http.MethodPost, "/calls/"+v.ID+"/recording", map[string]any{"on": true}, 204, nil)
-	waitUntil(t, "recording", func() bool { return alice.call(v.ID).Recording })
+	svctest.Eventually(t, "recording", func() bool { return alice.View(t, v.ID).Recording })
 	alice.must(http.MethodPost, "/calls/"+v.ID+"/recording", map[string]any{"on": false}, 204, nil)
-	waitUntil(t, "recording stopped", func() bool { return !alice.call(v.ID).Recording })
+	svctest.Eventually(t, "recording stopped", func() bool { return !alice.View(t, v.ID).Recording })
 	alice.must(http.MethodPost, "/calls/"+v.ID+"/hangup", nil, 204, nil)
 	s.sent(t, "api uuid_kill "+lead+" NORMAL_CLEARING")
-	alice.waitState(t, "DISPO")
+	alice.WaitState(t, "DISPO")
 
 	due := time.Now().Add(48 * time.Hour).In(time.UTC)
 	alice.must(http.MethodPost, "/calls/"+v.ID+"/disposition", map[string]any{"code": "CALLBK", "notes": "after lunch",
 		"callback": map[string]any{"date": due.Format("2006-01-02"), "time": "14:30", "time_zone": "America/New_York"}}, 200, nil)
-	alice.waitState(t, "READY")
+	alice.WaitState(t, "READY")
 
 	if ws.first() != "snapshot" || sup.first() != "snapshot" {
 		t.Fatalf("streams did not start with a snapshot: %q %q", ws.first(), sup.first())
 	}
-	waitUntil(t, "call.ended pushed", func() bool { return slices.Contains(ws.types(v.ID), "call.ended") })
+	svctest.Eventually(t, "call.ended pushed", func() bool { return slices.Contains(ws.types(v.ID), "call.ended") })
 	// The API answers READY before the stream has carried it.
-	waitUntil(t, "READY pushed after the call", func() bool {
+	svctest.Eventually(t, "READY pushed after the call", func() bool {
 		all := ws.types("")
 		return slices.Contains(all[slices.Index(all, "call.ended"):], "state:READY")
 	})
-	subsequence(t, "alice's stream", ws.types(""), "state:READY", "state:RESERVED", "state:RINGING", "state:INCALL",
+	svctest.Subsequence(t, "alice's stream", ws.types(""), "state:READY", "state:RESERVED", "state:RINGING", "state:INCALL",
 		"call.held", "call.unheld", "call.muted", "call.unmuted", "call.dtmf", "call.recording_started", "call.recording_stopped",
 		"state:DISPO", "call.ended", "state:READY")
-	subsequence(t, "supervisor's stream", sup.types(v.ID), "call.created", "call.ringing", "call.answered", "call.connected", "call.ended", "call.disposed")
+	svctest.Subsequence(t, "supervisor's stream", sup.types(v.ID), "call.created", "call.ringing", "call.answered", "call.connected", "call.ended", "call.disposed")
 
-	r := alice.record(t, v.ID)
+	r := alice.Record(t, v.ID)
 	if r.Call.Outcome != "answered" || r.Call.Disposition != "CALLBK" || r.Call.HangupCause != "NORMAL_CLEARING" || len(r.Legs) != 2 {
 		t.Fatalf("record %+v", r)
 	}
-	subsequence(t, "timeline", r.kinds(), "created", "ringing", "answered", "agent_reserved", "bridged", "hold", "unhold", "mute", "unmute", "dtmf", "recording_started", "recording_stopped", "ended", "disposition")
+	svctest.Subsequence(t, "timeline", r.Kinds(), "created", "ringing", "answered", "agent_reserved", "bridged", "hold", "unhold", "mute", "unmute", "dtmf", "recording_started", "recording_stopped", "ended", "disposition")
 	var list struct {
 		Callbacks []struct {
 			Status string
@@ -439,7 +294,7 @@ func TestFullStackModesAbandonManualWarm(t *testing.T) {
 	// Abandon: nobody is READY.
 	var v view
 	s.admin.must(http.MethodPost, "/calls", map[string]any{"number": "+15550002222"}, 201, &v)
-	r := s.admin.record(t, v.ID)
+	r := s.admin.Record(t, v.ID)
 	if r.Call.Outcome != "abandoned" {
 		t.Fatalf("abandon record %+v", r.Call)
 	}
@@ -449,42 +304,42 @@ func TestFullStackModesAbandonManualWarm(t *testing.T) {
 	// Persistent: bob's line is up before the lead answers; no ringing.
 	bob.ready("persistent")
 	s.sim.ResetCommands()
-	s.admin.must(http.MethodPost, "/calls", map[string]any{"number": "+15550003333", "agent_id": bob.seat}, 201, &v)
-	v = s.admin.waitCall(t, v.ID, "connected")
-	s.sent(t, "api uuid_bridge "+v.leg("lead")+" "+v.leg("agent"))
+	s.admin.must(http.MethodPost, "/calls", map[string]any{"number": "+15550003333", "agent_id": bob.Seat}, 201, &v)
+	v = s.admin.WaitCall(t, v.ID, "connected")
+	s.sent(t, "api uuid_bridge "+v.Leg("lead")+" "+v.Leg("agent"))
 	for _, c := range s.commands() {
 		if strings.HasPrefix(c, "bgapi originate") && strings.Contains(c, "user/1002") {
 			t.Fatalf("persistent agent rung per call: %q", c)
 		}
 	}
-	s.sim.Hangup(v.leg("lead"), "NORMAL_CLEARING")
-	bob.waitState(t, "DISPO")
+	s.sim.Hangup(v.Leg("lead"), "NORMAL_CLEARING")
+	bob.WaitState(t, "DISPO")
 	bob.must(http.MethodPost, "/calls/"+v.ID+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	bob.waitState(t, "READY")
+	bob.WaitState(t, "READY")
 
 	// Manual dial: alice's phone first, then the lead from her channel.
-	alice.must(http.MethodPost, fmt.Sprintf("/agents/%d/login", alice.seat), map[string]any{"endpoint": map[string]any{"kind": "sip"}}, 200, nil)
-	alice.must(http.MethodPost, fmt.Sprintf("/agents/%d/dial", alice.seat), map[string]any{"number": "(555) 000-4444"}, 201, &v)
-	v = s.admin.waitCall(t, v.ID, "connected")
-	s.sent(t, "api uuid_transfer "+v.leg("agent")+" m:^:bridge:{origination_uuid="+v.leg("lead")+",originate_timeout=30,origination_caller_id_number=+15551230000,agentswitch_call_id="+v.ID+",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550004444^hangup inline")
+	alice.must(http.MethodPost, fmt.Sprintf("/agents/%d/login", alice.Seat), map[string]any{"endpoint": map[string]any{"kind": "sip"}}, 200, nil)
+	alice.must(http.MethodPost, fmt.Sprintf("/agents/%d/dial", alice.Seat), map[string]any{"number": "(555) 000-4444"}, 201, &v)
+	v = s.admin.WaitCall(t, v.ID, "connected")
+	s.sent(t, "api uuid_transfer "+v.Leg("agent")+" m:^:bridge:{origination_uuid="+v.Leg("lead")+",originate_timeout=30,origination_caller_id_number=+15551230000,agentswitch_call_id="+v.ID+",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550004444^hangup inline")
 
 	// Warm transfer on the manual call: conference the target, then leave.
 	var p struct {
 		Leg string `json:"leg_id"`
 	}
 	alice.must(http.MethodPost, "/calls/"+v.ID+"/parties", map[string]any{"number": "+15550005555"}, 201, &p)
-	waitUntil(t, "leave accepted", func() bool {
+	svctest.Eventually(t, "leave accepted", func() bool {
 		return alice.do(http.MethodPost, "/calls/"+v.ID+"/leave", nil, nil) == 204
 	})
-	alice.waitState(t, "DISPO")
-	waitUntil(t, "agent left", func() bool { return alice.call(v.ID).AgentLeft })
-	if got := alice.call(v.ID).State; got != "conference" {
+	alice.WaitState(t, "DISPO")
+	svctest.Eventually(t, "agent left", func() bool { return alice.View(t, v.ID).AgentLeft })
+	if got := alice.View(t, v.ID).State; got != "conference" {
 		t.Fatalf("after leave the call is %s", got)
 	}
 	alice.must(http.MethodPost, "/calls/"+v.ID+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
 	s.sim.Hangup(p.Leg, "NORMAL_CLEARING")
-	r = alice.record(t, v.ID)
-	subsequence(t, "warm transfer timeline", r.kinds(), "bridged", "conference", "party_added", "agent_left", "ended")
+	r = alice.Record(t, v.ID)
+	svctest.Subsequence(t, "warm transfer timeline", r.Kinds(), "bridged", "conference", "party_added", "agent_left", "ended")
 }
 
 // TestFullStackForbiddenAndBadInput: role and ownership pairs answered
@@ -497,9 +352,9 @@ func TestFullStackForbiddenAndBadInput(t *testing.T) {
 	alice.ready("ring")
 	var v view
 	s.admin.must(http.MethodPost, "/calls", map[string]any{"number": "+15550006666"}, 201, &v)
-	s.admin.waitCall(t, v.ID, "connected")
+	s.admin.WaitCall(t, v.ID, "connected")
 
-	anon := &user{s: s, name: "anonymous", c: &http.Client{Timeout: 5 * time.Second}}
+	anon := &user{Client: svctest.NewClient(s.url), s: s}
 	for _, c := range []struct {
 		u            *user
 		method, path string
@@ -510,9 +365,9 @@ func TestFullStackForbiddenAndBadInput(t *testing.T) {
 		{bob, http.MethodPost, "/calls/" + v.ID + "/hangup", nil, 403},
 		{bob, http.MethodPost, "/calls/" + v.ID + "/dtmf", map[string]any{"digits": "1"}, 403},
 		{bob, http.MethodPost, "/calls/" + v.ID + "/transfer", map[string]any{"number": "+15550001111"}, 403},
-		{bob, http.MethodPost, fmt.Sprintf("/agents/%d/ready", alice.seat), nil, 403},
-		{bob, http.MethodPost, fmt.Sprintf("/agents/%d/dial", alice.seat), map[string]any{"number": "+15550001111"}, 403},
-		{bob, http.MethodGet, fmt.Sprintf("/agents/%d", alice.seat), nil, 403},
+		{bob, http.MethodPost, fmt.Sprintf("/agents/%d/ready", alice.Seat), nil, 403},
+		{bob, http.MethodPost, fmt.Sprintf("/agents/%d/dial", alice.Seat), map[string]any{"number": "+15550001111"}, 403},
+		{bob, http.MethodGet, fmt.Sprintf("/agents/%d", alice.Seat), nil, 403},
 		{alice, http.MethodPost, "/calls", map[string]any{"number": "+15550001111"}, 403},
 		{alice, http.MethodGet, "/calls/live", nil, 403},
 		{alice, http.MethodPost, "/users", map[string]any{"username": "x", "password": "xxxxxxxxxx", "role": "admin"}, 403},
@@ -520,7 +375,7 @@ func TestFullStackForbiddenAndBadInput(t *testing.T) {
 		{anon, http.MethodPost, "/calls", map[string]any{"number": "+15550001111"}, 401},
 	} {
 		if got := c.u.do(c.method, c.path, c.body, nil); got != c.want {
-			t.Errorf("%s %s as %s: %d, want %d", c.method, c.path, c.u.name, got, c.want)
+			t.Errorf("%s %s as %s: %d, want %d", c.method, c.path, c.u.Name, got, c.want)
 		}
 	}
 
@@ -544,7 +399,7 @@ func TestFullStackForbiddenAndBadInput(t *testing.T) {
 		{alice, "/calls/" + v.ID + "/dtmf", map[string]any{"digits": "1\nbgapi originate"}, "digits"},
 		{alice, "/calls/" + v.ID + "/transfer", map[string]any{"number": "1001|user/1002"}, "number"},
 		{alice, "/calls/" + v.ID + "/parties", map[string]any{"number": "+1555{a}"}, "number"},
-		{alice, fmt.Sprintf("/agents/%d/pause", alice.seat), map[string]any{"code": "BREAK\nX"}, "code"},
+		{alice, fmt.Sprintf("/agents/%d/pause", alice.Seat), map[string]any{"code": "BREAK\nX"}, "code"},
 	} {
 		var e struct{ Error struct{ Field string } }
 		if got := c.u.do(http.MethodPost, c.path, c.body, &e); got != 400 || e.Error.Field != c.field {
@@ -559,12 +414,4 @@ func TestFullStackForbiddenAndBadInput(t *testing.T) {
 	if cmds := s.commands(); len(cmds) != 0 {
 		t.Errorf("refused requests reached the switch: %q", cmds)
 	}
-}
-
-func mustURL(s string) *url.URL {
-	u, err := url.Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return u
 }

@@ -67,20 +67,9 @@ func TestCaptureHoldBroadcastBreak(t *testing.T) {
 	n := "15550000002"
 	leads.SetBehavior(n, sipphone.Behavior{Ring: 50 * time.Millisecond})
 
-	c := newCapture(t, e.eslAddr)
-	c.send("cmd", "auth "+e.eslPass)
-	c.send("events", "auth "+e.eslPass)
-	c.send("events", "event plain ALL")
-	c.waitReply(ctx, "events", 2)
+	c := openCapture(t, ctx, e)
 	c.waitReply(ctx, "cmd", 1)
-	agent, lead := uuid.NewString(), uuid.NewString()
-	c.send("cmd", "bgapi originate {origination_uuid="+agent+"}user/2501@"+domain+" &park()\nJob-UUID: "+uuid.NewString())
-	c.waitEvent(ctx, func(ev *esl.Event) bool {
-		return ev.Name() == esl.EventBackgroundJob && strings.Contains(string(ev.Body), agent)
-	})
-	if _, err := ag.NextCall(ctx); err != nil {
-		t.Fatal(err)
-	}
+	agent, lead := c.parkAgent(ctx, ag, ""), uuid.NewString()
 	c.send("cmd", "bgapi originate {origination_uuid="+lead+",ignore_early_media=true,originate_timeout=20}sofia/gateway/"+leadGateway+"/"+n+" &park()\nJob-UUID: "+uuid.NewString())
 	job := c.waitEvent(ctx, func(ev *esl.Event) bool {
 		return ev.Name() == esl.EventBackgroundJob && strings.Contains(ev.Get("Job-Command-Arg"), lead)
@@ -147,19 +136,8 @@ func TestProbeHoldWindow(t *testing.T) {
 		ctx := ctxFor(t, 30*time.Second)
 		n := newNumber()
 		leads.SetBehavior(n, sipphone.Behavior{Ring: 50 * time.Millisecond})
-		c := newCapture(t, e.eslAddr)
-		c.send("cmd", "auth "+e.eslPass)
-		c.send("events", "auth "+e.eslPass)
-		c.send("events", "event plain ALL")
-		c.waitReply(ctx, "events", 2)
-		agent, lead := uuid.NewString(), uuid.NewString()
-		c.send("cmd", "bgapi originate {origination_uuid="+agent+"}user/2502@"+domain+" &park()")
-		c.waitEvent(ctx, func(ev *esl.Event) bool {
-			return ev.Name() == esl.EventBackgroundJob && strings.Contains(string(ev.Body), agent)
-		})
-		if _, err := ag.NextCall(ctx); err != nil {
-			t.Fatal(err)
-		}
+		c := openCapture(t, ctx, e)
+		agent, lead := c.parkAgent(ctx, ag, ""), uuid.NewString()
 		c.send("cmd", "bgapi originate {origination_uuid="+lead+",ignore_early_media=true}sofia/gateway/"+leadGateway+"/"+n+" &park()")
 		c.waitEvent(ctx, func(ev *esl.Event) bool {
 			return ev.Name() == esl.EventBackgroundJob && strings.Contains(ev.Get("Job-Command-Arg"), lead)

@@ -41,19 +41,8 @@ func TestCaptureLostBridge(t *testing.T) {
 	for i := range tries {
 		n := newNumber()
 		leads.SetBehavior(n, sipphone.Behavior{Ring: 50 * time.Millisecond})
-		c := newCapture(t, e.eslAddr)
-		c.send("cmd", "auth "+e.eslPass)
-		c.send("events", "auth "+e.eslPass)
-		c.send("events", "event plain ALL")
-		c.waitReply(ctx, "events", 2)
-		agent, lead := uuid.NewString(), uuid.NewString()
-		c.send("cmd", "bgapi originate {origination_uuid="+agent+",park_after_bridge=true}user/2504@"+domain+" &park()\nJob-UUID: "+uuid.NewString())
-		c.waitEvent(ctx, func(ev *esl.Event) bool {
-			return ev.Name() == esl.EventBackgroundJob && strings.Contains(string(ev.Body), agent)
-		})
-		if _, err := ag.NextCall(ctx); err != nil {
-			t.Fatal(err)
-		}
+		c := openCapture(t, ctx, e)
+		agent, lead := c.parkAgent(ctx, ag, ",park_after_bridge=true"), uuid.NewString()
 		c.send("cmd", "bgapi originate {origination_uuid="+lead+",ignore_early_media=true,originate_timeout=20,park_after_bridge=true}sofia/gateway/"+leadGateway+"/"+n+" &park()\nJob-UUID: "+uuid.NewString())
 		c.waitEvent(ctx, func(ev *esl.Event) bool { return ev.Name() == esl.EventChannelAnswer && ev.UniqueID() == lead })
 		c.send("cmd", "api uuid_bridge "+lead+" "+agent)

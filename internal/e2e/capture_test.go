@@ -45,19 +45,8 @@ func TestCaptureBridgeOnAnswer(t *testing.T) {
 	n := newNumber()
 	leads.SetBehavior(n, sipphone.Behavior{Ring: 50 * time.Millisecond, HangupAfter: 2200 * time.Millisecond})
 
-	c := newCapture(t, e.eslAddr)
-	c.send("cmd", "auth "+e.eslPass)
-	c.send("events", "auth "+e.eslPass)
-	c.send("events", "event plain ALL")
-	c.waitReply(ctx, "events", 2)
-	agent, lead := uuid.NewString(), uuid.NewString()
-	c.send("cmd", "bgapi originate {origination_uuid="+agent+"}user/2503@"+domain+" &park()\nJob-UUID: "+uuid.NewString())
-	c.waitEvent(ctx, func(ev *esl.Event) bool {
-		return ev.Name() == esl.EventBackgroundJob && strings.Contains(string(ev.Body), agent)
-	})
-	if _, err := ag.NextCall(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := openCapture(t, ctx, e)
+	agent, lead := c.parkAgent(ctx, ag, ""), uuid.NewString()
 	c.send("cmd", "bgapi originate {origination_uuid="+lead+",ignore_early_media=true,originate_timeout=20}sofia/gateway/"+leadGateway+"/"+n+" &park()\nJob-UUID: "+uuid.NewString())
 	c.waitEvent(ctx, func(ev *esl.Event) bool { return ev.Name() == esl.EventChannelAnswer && ev.UniqueID() == lead })
 	c.send("cmd", "api uuid_bridge "+lead+" "+agent)
@@ -98,6 +87,31 @@ func TestCaptureBridgeOnAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", out)
+}
+
+// openCapture connects the recorder's two sockets, authenticates both
+// and has "events" take every event (plain).
+func openCapture(t *testing.T, ctx context.Context, e *switchEnv) *capture {
+	c := newCapture(t, e.eslAddr)
+	c.send("cmd", "auth "+e.eslPass)
+	c.send("events", "auth "+e.eslPass)
+	c.send("events", "event plain ALL")
+	c.waitReply(ctx, "events", 2)
+	return c
+}
+
+// parkAgent originates the agent's phone into park (vars are added to
+// origination_uuid) and waits for its job and the phone's answer.
+func (c *capture) parkAgent(ctx context.Context, ph *sipphone.Phone, vars string) string {
+	agent := uuid.NewString()
+	c.send("cmd", "bgapi originate {origination_uuid="+agent+vars+"}user/"+ph.User()+"@"+domain+" &park()\nJob-UUID: "+uuid.NewString())
+	c.waitEvent(ctx, func(ev *esl.Event) bool {
+		return ev.Name() == esl.EventBackgroundJob && strings.Contains(string(ev.Body), agent)
+	})
+	if _, err := ph.NextCall(ctx); err != nil {
+		c.t.Fatal(err)
+	}
+	return agent
 }
 
 // capture is a raw-socket ESL recorder.

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -29,6 +28,7 @@ import (
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/sipphone"
+	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
 // skipMessage is printed by make e2e and given to t.Skip.
@@ -55,8 +55,8 @@ func TestMain(m *testing.M) {
 	if shared != nil {
 		// The service is built with -race: a race it reported fails the run.
 		if shared.svc != nil {
-			shared.svc.stop()
-			if r := shared.svc.races(); r != "" {
+			shared.svc.Stop()
+			if r := shared.svc.Races(); r != "" {
 				fmt.Println("e2e: FAIL: agentswitch reported a data race:\n" + r)
 				code = 1
 			}
@@ -200,7 +200,7 @@ func start(target string) (*switchEnv, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := e.svc.healthy(ctx); err != nil {
-		return nil, fmt.Errorf("%v\n%s", err, e.svc.logTail(40))
+		return nil, fmt.Errorf("%v\n%s", err, e.svc.LogTail(40))
 	}
 	ok = true
 	return e, nil
@@ -289,21 +289,7 @@ func (e *switchEnv) logTail(n int) string {
 	if e.dir == "" {
 		return ""
 	}
-	f, err := os.Open(filepath.Join(e.dir, "log", "freeswitch.log"))
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-		if len(lines) > n {
-			lines = lines[1:]
-		}
-	}
-	return strings.Join(lines, "\n")
+	return svctest.Tail(filepath.Join(e.dir, "log", "freeswitch.log"), n)
 }
 
 // e2eEvents adds what the scenarios assert to the controller's list (the
@@ -360,7 +346,7 @@ func (e *switchEnv) close() {
 		<-e.done
 	}
 	if e.svc != nil {
-		e.svc.stop()
+		e.svc.Stop()
 	}
 	if e.fs != nil && e.fs.Process != nil {
 		e.fs.Process.Signal(syscall.SIGTERM)
@@ -390,7 +376,7 @@ func (e *switchEnv) agent(t *testing.T, ext string, tone float64) *sipphone.Phon
 	e.mu.Lock()
 	if e.agents[ext] == 0 {
 		var a struct{ ID int64 }
-		e.svc.admin.must(t, http.MethodPost, "/agents", map[string]any{"name": "Agent " + ext, "extension": ext, "sip_password": agentPass, "mode": "ring"}, 201, &a)
+		e.svc.admin.Must(t, http.MethodPost, "/agents", map[string]any{"name": "Agent " + ext, "extension": ext, "sip_password": agentPass, "mode": "ring"}, 201, &a)
 		e.agents[ext] = a.ID
 	}
 	e.mu.Unlock()
@@ -424,13 +410,13 @@ func (e *switchEnv) leadPhone(t *testing.T) *sipphone.Phone {
 	var g struct {
 		Reload struct{ Status, Error string }
 	}
-	st, raw, err := e.svc.admin.call(http.MethodPost, "/gateways", map[string]any{"name": leadGateway, "proxy": p.Addr().String()}, &g)
+	st, raw, err := e.svc.admin.Do(http.MethodPost, "/gateways", map[string]any{"name": leadGateway, "proxy": p.Addr().String()}, &g)
 	if err != nil || st != 201 || g.Reload.Status != "applied" {
 		p.Close()
 		t.Fatalf("gateway %s: %d %v %s", leadGateway, st, err, raw)
 	}
 	// sofia starts the gateway a moment after the rescan.
-	waitCond(t, 10*time.Second, "gateway "+leadGateway+" up", func() bool {
+	svctest.Eventually(t, "gateway "+leadGateway+" up", func() bool {
 		cmd, _ := esl.SofiaGatewayStatusCmd(leadGateway)
 		out, err := e.client.API(t.Context(), "", cmd)
 		return err == nil && strings.Contains(out, p.Addr().String())
@@ -540,6 +526,14 @@ func (e *switchEnv) bridgedPair(t *testing.T, agentPhone *sipphone.Phone) *pair 
 		e.client.Kill(c, p.agent.UUID, "")
 	})
 	return p
+}
+
+// hears reports whether c hears tone f, from since, within d.
+func hears(ctx context.Context, c *sipphone.Call, f float64, since time.Time, d time.Duration) bool {
+	short, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	_, err := c.WaitTone(short, f, since)
+	return err == nil
 }
 
 // nextCallFor takes the lead phone's next call to number. Calls to other

@@ -20,6 +20,7 @@ import (
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/sipphone"
+	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
 // p2Variant is one way of connecting a lead to an agent whose leg is up
@@ -309,7 +310,7 @@ func TestP2ThroughService(t *testing.T) {
 	}
 	ctx := ctxFor(t, 10*time.Minute)
 	agent, ph := e.seat(t, "2411", "agent", "persistent", toneAgent)
-	agent.ready(t, "persistent")
+	ready(t, agent, "persistent")
 	line, err := ph.NextCall(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -339,11 +340,11 @@ func TestP2ThroughService(t *testing.T) {
 			tone <- toneResult{at, err}
 		}()
 		<-watching
-		var v callView
-		e.svc.admin.must(t, http.MethodPost, "/calls", map[string]any{"number": n, "agent_id": agent.seat}, 201, &v)
+		var v svctest.CallView
+		e.svc.admin.Must(t, http.MethodPost, "/calls", map[string]any{"number": n, "agent_id": agent.Seat}, 201, &v)
 		// No API polling while the call connects: it would compete with
 		// FreeSWITCH for the CPU. The lead's leg id is in the answer.
-		lead := v.leg("lead")
+		lead := v.Leg("lead")
 		if lead == "" {
 			t.Fatalf("no lead leg in %+v", v)
 		}
@@ -359,14 +360,14 @@ func TestP2ThroughService(t *testing.T) {
 			return ev.Name() == esl.EventChannelBridge && ev.Get("Bridge-A-Unique-ID") == lead
 		})
 		if err != nil {
-			t.Fatalf("call %d (%s) was never bridged: %v; the service says %+v\n%s", i, v.ID, err, e.svc.admin.view(t, v.ID), e.svc.logTail(30))
+			t.Fatalf("call %d (%s) was never bridged: %v; the service says %+v\n%s", i, v.ID, err, e.svc.admin.View(t, v.ID), e.svc.LogTail(30))
 		}
 		heard := <-tone
 		if heard.err != nil {
 			t.Fatalf("call %d: the agent never heard the lead: %v", i, heard.err)
 		}
 		// The service reads the same CHANNEL_BRIDGE on its own socket.
-		e.svc.admin.waitCall(t, ctx, v.ID, "connected")
+		e.svc.admin.WaitCall(t, v.ID, "connected")
 		first, err := line.WaitAudio(cctx, t0)
 		cancel()
 		if err != nil {
@@ -391,9 +392,9 @@ func TestP2ThroughService(t *testing.T) {
 		if err := lc.Hangup(ctx); err != nil {
 			t.Fatal(err)
 		}
-		agent.waitState(t, ctx, "DISPO")
-		agent.must(t, http.MethodPost, "/calls/"+v.ID+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-		agent.waitState(t, ctx, "READY")
+		agent.WaitState(t, "DISPO")
+		agent.Must(t, http.MethodPost, "/calls/"+v.ID+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+		agent.WaitState(t, "READY")
 		if line.Ended() {
 			t.Fatalf("call %d: the persistent line ended", i)
 		}

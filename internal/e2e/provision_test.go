@@ -3,16 +3,15 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/sipphone"
+	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
 // An agent that exists only in the database registers with digest auth:
@@ -52,7 +51,7 @@ func TestProvisionedAgentRegisters(t *testing.T) {
 	var patched struct {
 		Reload struct{ Status, Error string }
 	}
-	e.svc.admin.must(t, http.MethodPatch, fmt.Sprintf("/agents/%d", id), map[string]any{"disabled": true}, 200, &patched)
+	e.svc.admin.Must(t, http.MethodPatch, fmt.Sprintf("/agents/%d", id), map[string]any{"disabled": true}, 200, &patched)
 	reloadOK(t, "disable 2101", patched.Reload)
 	if err := p.Register(ctx); err == nil {
 		t.Fatal("disabled agent registered")
@@ -68,11 +67,11 @@ func TestGatewayFromDatabase(t *testing.T) {
 		ID     int64
 		Reload struct{ Status, Error string }
 	}
-	e.svc.admin.must(t, http.MethodPost, "/gateways", map[string]any{"name": "carrier-x", "proxy": "127.0.0.1:5999", "username": "acct", "password": "pw", "ping_seconds": 0}, 201, &g)
+	e.svc.admin.Must(t, http.MethodPost, "/gateways", map[string]any{"name": "carrier-x", "proxy": "127.0.0.1:5999", "username": "acct", "password": "pw", "ping_seconds": 0}, 201, &g)
 	reloadOK(t, "create carrier-x", g.Reload)
 	path := fmt.Sprintf("/gateways/%d", g.ID)
 	var status string
-	waitCond(t, 10*time.Second, "gateway carrier-x up", func() bool {
+	svctest.Eventually(t, "gateway carrier-x up", func() bool {
 		status, _ = e.client.API(ctx, "", esl.SofiaStatusCmd())
 		return strings.Contains(status, pbxnames.ProfileCarriers+"::carrier-x")
 	})
@@ -89,33 +88,17 @@ func TestGatewayFromDatabase(t *testing.T) {
 	t.Logf("sofia status gateway carrier-x:\n%s", out)
 
 	// A change is read back: kill, then rescan.
-	e.svc.admin.must(t, http.MethodPatch, path, map[string]any{"proxy": "127.0.0.1:5998"}, 200, &g)
+	e.svc.admin.Must(t, http.MethodPatch, path, map[string]any{"proxy": "127.0.0.1:5998"}, 200, &g)
 	reloadOK(t, "move carrier-x", g.Reload)
-	waitCond(t, 10*time.Second, "gateway proxy updated", func() bool {
+	svctest.Eventually(t, "gateway proxy updated", func() bool {
 		out, _ := e.client.API(ctx, "", cmd)
 		return strings.Contains(out, "127.0.0.1:5998")
 	})
 
-	e.svc.admin.must(t, http.MethodDelete, path, nil, 200, &g)
+	e.svc.admin.Must(t, http.MethodDelete, path, nil, 200, &g)
 	reloadOK(t, "delete carrier-x", g.Reload)
-	waitCond(t, 10*time.Second, "gateway removed", func() bool {
+	svctest.Eventually(t, "gateway removed", func() bool {
 		out, _ := e.client.API(ctx, "", esl.SofiaStatusCmd())
 		return !strings.Contains(out, "carrier-x")
 	})
-}
-
-// waitCond polls cond (for state only readable by asking FreeSWITCH).
-func waitCond(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), timeout)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
-	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/sipphone"
+	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
 // The scenarios below drive `agentswitch serve` over its HTTP API, as the
@@ -26,18 +27,10 @@ import (
 // svcCall is a call the service connected, with both phones' ends.
 type svcCall struct {
 	id                  string
-	view                callView
+	view                svctest.CallView
 	number              string
 	leadCall, agentCall *sipphone.Call
 	started             time.Time
-}
-
-// hears reports whether c hears tone f within d (from now).
-func hears(ctx context.Context, c *sipphone.Call, f float64, d time.Duration) bool {
-	short, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	_, err := c.WaitTone(short, f, time.Now())
-	return err == nil
 }
 
 // leadCallTo starts a lead call over the lead-call API (as the admin, to
@@ -52,19 +45,19 @@ func (e *switchEnv) leadCallTo(t *testing.T, ctx context.Context, seat int64, ag
 	if seat != 0 {
 		body["agent_id"] = seat
 	}
-	var v callView
-	e.svc.admin.must(t, http.MethodPost, "/calls", body, 201, &v)
+	var v svctest.CallView
+	e.svc.admin.Must(t, http.MethodPost, "/calls", body, 201, &v)
 	c.id = v.ID
 	var err error
 	if c.leadCall, err = nextCallFor(ctx, leads, c.number); err != nil {
-		t.Fatalf("the lead phone never rang: %v\n%s", err, e.svc.logTail(30))
+		t.Fatalf("the lead phone never rang: %v\n%s", err, e.svc.LogTail(30))
 	}
 	if line != nil {
 		c.agentCall = line
 	} else if c.agentCall, err = agentPhone.NextCall(ctx); err != nil {
-		t.Fatalf("the agent's phone never rang: %v\n%s", err, e.svc.logTail(30))
+		t.Fatalf("the agent's phone never rang: %v\n%s", err, e.svc.LogTail(30))
 	}
-	c.view = e.svc.admin.waitCall(t, ctx, c.id, "connected")
+	c.view = e.svc.admin.WaitCall(t, c.id, "connected")
 	return c
 }
 
@@ -89,11 +82,11 @@ func TestServiceRingModeCall(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 3*time.Minute)
 	alice, ph := e.seat(t, "2401", "agent", "ring", toneAgent)
-	alice.ready(t, "ring")
+	ready(t, alice, "ring")
 	mark := e.rec.mark()
 	c := e.leadCallTo(t, ctx, 0, ph, nil)
-	lead, agentLeg := c.view.leg("lead"), c.view.leg("agent")
-	if c.view.Agent != alice.seat || lead == "" || agentLeg == "" {
+	lead, agentLeg := c.view.Leg("lead"), c.view.Leg("agent")
+	if c.view.Agent != alice.Seat || lead == "" || agentLeg == "" {
 		t.Fatalf("call view %+v", c.view)
 	}
 	br := e.rec.must(t, ctx, mark, "CHANNEL_BRIDGE lead-agent", func(ev *esl.Event) bool {
@@ -108,7 +101,7 @@ func TestServiceRingModeCall(t *testing.T) {
 	}
 	c.talking(t, ctx, toneAgent)
 	bridged := time.Now()
-	if st := alice.agentState(t, alice.seat); st != "INCALL" {
+	if st := alice.AgentState(t, alice.Seat); st != "INCALL" {
 		t.Fatalf("agent state %s", st)
 	}
 	path := "/calls/" + c.id
@@ -116,28 +109,28 @@ func TestServiceRingModeCall(t *testing.T) {
 	// Hold: the lead hears the hold music (FreeSWITCH plays it on the
 	// lead's leg), neither hears the other; unhold restores both ways.
 	mark = e.rec.mark()
-	alice.must(t, http.MethodPost, path+"/hold", nil, 204, nil)
+	alice.Must(t, http.MethodPost, path+"/hold", nil, 204, nil)
 	e.rec.must(t, ctx, mark, "hold music playing on the lead", named(esl.EventPlaybackStart, lead))
 	if _, err := c.leadCall.WaitTone(ctx, toneHoldMusic, time.Now()); err != nil {
 		t.Fatalf("held lead hears no music: %v", err)
 	}
-	if !alice.view(t, c.id).Held {
+	if !alice.View(t, c.id).Held {
 		t.Error("the view does not show the hold")
 	}
-	if hears(ctx, c.agentCall, toneLead, 600*time.Millisecond) || hears(ctx, c.leadCall, toneAgent, 600*time.Millisecond) {
+	if hears(ctx, c.agentCall, toneLead, time.Now(), 600*time.Millisecond) || hears(ctx, c.leadCall, toneAgent, time.Now(), 600*time.Millisecond) {
 		t.Fatal("agent and lead hear each other on hold")
 	}
-	alice.must(t, http.MethodPost, path+"/unhold", nil, 204, nil)
+	alice.Must(t, http.MethodPost, path+"/unhold", nil, 204, nil)
 	e.rec.must(t, ctx, mark, "hold music stopped", named(esl.EventPlaybackStop, lead))
 	c.talking(t, ctx, toneAgent)
-	if alice.view(t, c.id).Held {
+	if alice.View(t, c.id).Held {
 		t.Error("the view still shows the hold")
 	}
 
 	// Mute: FreeSWITCH mutes what the agent's leg reads; the lead keeps
 	// getting packets but no tone, until unmute.
 	mark = e.rec.mark()
-	alice.must(t, http.MethodPost, path+"/mute", nil, 204, nil)
+	alice.Must(t, http.MethodPost, path+"/mute", nil, 204, nil)
 	e.rec.must(t, ctx, mark, "mute media bug", func(ev *esl.Event) bool {
 		return ev.Name() == esl.EventMediaBugStart && ev.UniqueID() == agentLeg && ev.Get("Media-Bug-Function") == "audio"
 	})
@@ -148,16 +141,16 @@ func TestServiceRingModeCall(t *testing.T) {
 	if last := c.leadCall.Stats().LastAudible; last.After(muted.Add(100 * time.Millisecond)) {
 		t.Fatalf("the lead heard the muted agent %v after mute", last.Sub(muted))
 	}
-	if !alice.view(t, c.id).Muted {
+	if !alice.View(t, c.id).Muted {
 		t.Error("the view does not show the mute")
 	}
-	alice.must(t, http.MethodPost, path+"/unmute", nil, 204, nil)
+	alice.Must(t, http.MethodPost, path+"/unmute", nil, 204, nil)
 	if _, err := c.leadCall.WaitTone(ctx, toneAgent, time.Now()); err != nil {
 		t.Fatalf("the lead does not hear the agent after unmute: %v", err)
 	}
 
 	// DTMF typed in the workspace reaches the lead's phone as RFC 2833.
-	alice.must(t, http.MethodPost, path+"/dtmf", map[string]any{"digits": "12#9"}, 204, nil)
+	alice.Must(t, http.MethodPost, path+"/dtmf", map[string]any{"digits": "12#9"}, 204, nil)
 	if got, err := c.leadCall.WaitDigits(ctx, 4); err != nil || got != "12#9" {
 		t.Fatalf("the lead's phone got %q, %v", got, err)
 	}
@@ -165,16 +158,16 @@ func TestServiceRingModeCall(t *testing.T) {
 	// Recording: on for about 3 s of media, then off; the file lasts as
 	// long as FreeSWITCH recorded.
 	mark = e.rec.mark()
-	alice.must(t, http.MethodPost, path+"/recording", map[string]any{"on": true}, 204, nil)
+	alice.Must(t, http.MethodPost, path+"/recording", map[string]any{"on": true}, 204, nil)
 	_, recStart, err := e.rec.wait(ctx, mark, func(ev *esl.Event) bool { return ev.Name() == esl.EventRecordStart })
 	if err != nil {
 		t.Fatal(err)
 	}
-	until(t, ctx, "view shows recording", func() bool { return alice.view(t, c.id).Recording })
+	svctest.Eventually(t, "view shows recording", func() bool { return alice.View(t, c.id).Recording })
 	if err := c.leadCall.WaitPackets(ctx, c.leadCall.Stats().Received+150); err != nil {
 		t.Fatal(err)
 	}
-	alice.must(t, http.MethodPost, path+"/recording", map[string]any{"on": false}, 204, nil)
+	alice.Must(t, http.MethodPost, path+"/recording", map[string]any{"on": false}, 204, nil)
 	recStop, recStopped, err := e.rec.wait(ctx, mark, func(ev *esl.Event) bool { return ev.Name() == esl.EventRecordStop })
 	if err != nil {
 		t.Fatal(err)
@@ -184,18 +177,18 @@ func TestServiceRingModeCall(t *testing.T) {
 	// The agent hangs up: the lead gets a BYE, the agent wraps up.
 	mark = e.rec.mark()
 	talk := time.Since(bridged)
-	alice.must(t, http.MethodPost, path+"/hangup", nil, 204, nil)
+	alice.Must(t, http.MethodPost, path+"/hangup", nil, 204, nil)
 	if err := c.leadCall.WaitEnded(ctx); err != nil {
 		t.Fatal(err)
 	}
 	hc := e.rec.must(t, ctx, mark, "lead hangup complete", named(esl.EventChannelHangupComplete, lead))
-	alice.waitState(t, ctx, "DISPO")
-	alice.must(t, http.MethodPost, path+"/disposition", map[string]any{"code": "SALE", "notes": "e2e"}, 200, nil)
-	alice.waitState(t, ctx, "READY")
+	alice.WaitState(t, "DISPO")
+	alice.Must(t, http.MethodPost, path+"/disposition", map[string]any{"code": "SALE", "notes": "e2e"}, 200, nil)
+	alice.WaitState(t, "READY")
 
-	r := e.svc.admin.record(t, ctx, c.id)
+	r := e.svc.admin.Record(t, c.id)
 	t.Logf("record: outcome %s cause %s billsec %d (FreeSWITCH billsec %s), recording %s", r.Call.Outcome, r.Call.HangupCause, r.Call.Billsec, hc.Var("billsec"), r.Call.Recording)
-	if r.Call.Outcome != "answered" || r.Call.Disposition != "SALE" || r.Call.Agent != alice.seat {
+	if r.Call.Outcome != "answered" || r.Call.Disposition != "SALE" || r.Call.Agent != alice.Seat {
 		t.Fatalf("record %+v", r.Call)
 	}
 	// Billed from the lead's answer, as the carrier bills, in whole
@@ -206,7 +199,7 @@ func TestServiceRingModeCall(t *testing.T) {
 	if d := billmsec - r.Call.Billsec*1000; d < 0 || d >= 1100 || r.Call.Billsec < int(talk.Seconds()) {
 		t.Errorf("billsec %d; FreeSWITCH billmsec %d; %v of talk after the bridge", r.Call.Billsec, billmsec, talk)
 	}
-	subsequence(t, "timeline", r.kinds(), "created", "ringing", "answered", "agent_reserved", "bridged", "hold", "unhold", "mute", "unmute", "dtmf",
+	svctest.Subsequence(t, "timeline", r.Kinds(), "created", "ringing", "answered", "agent_reserved", "bridged", "hold", "unhold", "mute", "unmute", "dtmf",
 		"recording_started", "recording_stopped", "ended", "disposition")
 	if r.Call.Recording == "" || r.Call.Recording != file {
 		t.Errorf("record's recording %q, FreeSWITCH recorded %q", r.Call.Recording, file)
@@ -227,7 +220,7 @@ func TestServicePersistentMode(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 2*time.Minute)
 	bob, ph := e.seat(t, "2402", "agent", "persistent", toneAgent)
-	bob.ready(t, "persistent")
+	ready(t, bob, "persistent")
 	line, err := ph.NextCall(ctx)
 	if err != nil {
 		t.Fatalf("the persistent line never rang: %v", err)
@@ -236,19 +229,19 @@ func TestServicePersistentMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 2 {
-		c := e.leadCallTo(t, ctx, bob.seat, ph, line)
+		c := e.leadCallTo(t, ctx, bob.Seat, ph, line)
 		c.talking(t, ctx, toneAgent)
 		// The lead hangs up; the line stays, the agent wraps up.
 		if err := c.leadCall.Hangup(ctx); err != nil {
 			t.Fatal(err)
 		}
-		bob.waitState(t, ctx, "DISPO")
-		bob.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-		bob.waitState(t, ctx, "READY")
+		bob.WaitState(t, "DISPO")
+		bob.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+		bob.WaitState(t, "READY")
 		if line.Ended() {
 			t.Fatalf("call %d: the persistent line ended: %s", i, line.EndReason())
 		}
-		r := e.svc.admin.record(t, ctx, c.id)
+		r := e.svc.admin.Record(t, c.id)
 		if r.Call.Outcome != "answered" || r.Call.HangupCause != "NORMAL_CLEARING" {
 			t.Fatalf("call %d record %+v", i, r.Call)
 		}
@@ -260,7 +253,7 @@ func TestServicePersistentMode(t *testing.T) {
 		t.Fatalf("the persistent agent was rung again (%s)", extra.User)
 	}
 	// Logging out hangs the line up.
-	bob.must(t, http.MethodPost, fmt.Sprintf("/agents/%d/logout", bob.seat), nil, 204, nil)
+	bob.Must(t, http.MethodPost, fmt.Sprintf("/agents/%d/logout", bob.Seat), nil, 204, nil)
 	if err := line.WaitEnded(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -273,16 +266,16 @@ func TestServiceBlindTransfer(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	alice, ph1 := e.seat(t, "2403", "agent", "ring", toneAgent)
 	bob, ph2 := e.seat(t, "2404", "agent", "ring", toneAgent2)
-	alice.ready(t, "ring")
-	c := e.leadCallTo(t, ctx, alice.seat, ph1, nil)
+	ready(t, alice, "ring")
+	c := e.leadCallTo(t, ctx, alice.Seat, ph1, nil)
 	c.talking(t, ctx, toneAgent)
-	bob.ready(t, "ring")
+	ready(t, bob, "ring")
 
-	alice.must(t, http.MethodPost, "/calls/"+c.id+"/transfer", map[string]any{"agent_id": bob.seat}, 204, nil)
+	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/transfer", map[string]any{"agent_id": bob.Seat}, 204, nil)
 	if err := c.agentCall.WaitEnded(ctx); err != nil {
 		t.Fatal(err)
 	}
-	alice.waitState(t, ctx, "DISPO")
+	alice.WaitState(t, "DISPO")
 	bc, err := ph2.NextCall(ctx)
 	if err != nil {
 		t.Fatalf("the second agent was not rung: %v", err)
@@ -297,16 +290,16 @@ func TestServiceBlindTransfer(t *testing.T) {
 	if _, err := c.leadCall.WaitTone(ctx, toneAgent2, since); err != nil {
 		t.Fatalf("the lead does not hear the second agent: %v", err)
 	}
-	v := bob.waitCall(t, ctx, c.id, "connected")
-	if v.Agent != bob.seat {
+	v := bob.WaitCall(t, c.id, "connected")
+	if v.Agent != bob.Seat {
 		t.Fatalf("after the transfer the call is with agent %d", v.Agent)
 	}
-	alice.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "NI", "notes": "passed to a colleague"}, 200, nil)
-	bob.must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
-	bob.waitState(t, ctx, "DISPO")
-	bob.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	r := e.svc.admin.record(t, ctx, c.id)
-	subsequence(t, "timeline", r.kinds(), "bridged", "transfer", "bridged", "ended")
+	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "NI", "notes": "passed to a colleague"}, 200, nil)
+	bob.Must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
+	bob.WaitState(t, "DISPO")
+	bob.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	r := e.svc.admin.Record(t, c.id)
+	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "transfer", "bridged", "ended")
 }
 
 // Warm transfer: the agent conferences a second agent in, all three
@@ -316,16 +309,16 @@ func TestServiceWarmTransfer(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	alice, ph1 := e.seat(t, "2405", "agent", "ring", toneAgent)
 	bob, ph2 := e.seat(t, "2406", "agent", "ring", toneAgent2)
-	alice.ready(t, "ring")
-	c := e.leadCallTo(t, ctx, alice.seat, ph1, nil)
+	ready(t, alice, "ring")
+	c := e.leadCallTo(t, ctx, alice.Seat, ph1, nil)
 	c.talking(t, ctx, toneAgent)
-	bob.ready(t, "ring")
+	ready(t, bob, "ring")
 
 	mark := e.rec.mark()
 	var party struct {
 		Leg string `json:"leg_id"`
 	}
-	alice.must(t, http.MethodPost, "/calls/"+c.id+"/parties", map[string]any{"agent_id": bob.seat}, 201, &party)
+	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/parties", map[string]any{"agent_id": bob.Seat}, 201, &party)
 	bc, err := ph2.NextCall(ctx)
 	if err != nil {
 		t.Fatalf("the second agent was not rung: %v", err)
@@ -344,11 +337,11 @@ func TestServiceWarmTransfer(t *testing.T) {
 		t.Fatalf("the first agent does not hear the second: %v", err)
 	}
 	// The first agent leaves.
-	until(t, ctx, "leave accepted", func() bool {
-		st, _, _ := alice.call(http.MethodPost, "/calls/"+c.id+"/leave", nil, nil)
+	svctest.Eventually(t, "leave accepted", func() bool {
+		st, _, _ := alice.Do(http.MethodPost, "/calls/"+c.id+"/leave", nil, nil)
 		return st == 204
 	})
-	alice.waitState(t, ctx, "DISPO")
+	alice.WaitState(t, "DISPO")
 	if err := c.agentCall.WaitEnded(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -359,15 +352,15 @@ func TestServiceWarmTransfer(t *testing.T) {
 	if _, err := bc.WaitTone(ctx, toneLead, since); err != nil {
 		t.Fatalf("the second agent no longer hears the lead: %v", err)
 	}
-	alice.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "NI", "notes": "passed to a colleague"}, 200, nil)
+	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "NI", "notes": "passed to a colleague"}, 200, nil)
 	if err := c.leadCall.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := bc.WaitEnded(ctx); err != nil {
 		t.Fatalf("the second agent's leg outlived the call: %v", err)
 	}
-	r := e.svc.admin.record(t, ctx, c.id)
-	subsequence(t, "timeline", r.kinds(), "bridged", "conference", "party_added", "agent_left", "ended")
+	r := e.svc.admin.Record(t, c.id)
+	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "conference", "party_added", "agent_left", "ended")
 }
 
 // Three-way: the agent adds a third party by number; lead, agent and
@@ -376,8 +369,8 @@ func TestServiceThreeWay(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 2*time.Minute)
 	alice, ph := e.seat(t, "2407", "agent", "ring", toneAgent)
-	alice.ready(t, "ring")
-	c := e.leadCallTo(t, ctx, alice.seat, ph, nil)
+	ready(t, alice, "ring")
+	c := e.leadCallTo(t, ctx, alice.Seat, ph, nil)
 	c.talking(t, ctx, toneAgent)
 
 	third := "+" + newNumber()
@@ -385,13 +378,13 @@ func TestServiceThreeWay(t *testing.T) {
 	var party struct {
 		Leg string `json:"leg_id"`
 	}
-	alice.must(t, http.MethodPost, "/calls/"+c.id+"/parties", map[string]any{"number": third}, 201, &party)
+	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/parties", map[string]any{"number": third}, 201, &party)
 	tc, err := nextCallFor(ctx, leads, third)
 	if err != nil {
 		t.Fatal(err)
 	}
 	members := func() int {
-		v := alice.view(t, c.id)
+		v := alice.View(t, c.id)
 		n := 0
 		for _, p := range v.Parties {
 			if p.State == "up" {
@@ -400,7 +393,7 @@ func TestServiceThreeWay(t *testing.T) {
 		}
 		return n
 	}
-	until(t, ctx, "three parties up", func() bool { return members() == 3 })
+	svctest.Eventually(t, "three parties up", func() bool { return members() == 3 })
 	since := time.Now()
 	// The lead phone sends the same tone on every call, so the third
 	// party is told apart by what it hears: the lead and the agent.
@@ -413,16 +406,16 @@ func TestServiceThreeWay(t *testing.T) {
 	if _, err := c.leadCall.WaitTone(ctx, toneAgent, since); err != nil {
 		t.Fatalf("the lead does not hear the agent: %v", err)
 	}
-	alice.must(t, http.MethodDelete, "/calls/"+c.id+"/parties/"+party.Leg, nil, 204, nil)
+	alice.Must(t, http.MethodDelete, "/calls/"+c.id+"/parties/"+party.Leg, nil, 204, nil)
 	if err := tc.WaitEnded(ctx); err != nil {
 		t.Fatal(err)
 	}
 	c.talking(t, ctx, toneAgent)
-	alice.must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
-	alice.waitState(t, ctx, "DISPO")
-	alice.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	r := e.svc.admin.record(t, ctx, c.id)
-	subsequence(t, "timeline", r.kinds(), "bridged", "conference", "party_added", "party_removed", "ended")
+	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
+	alice.WaitState(t, "DISPO")
+	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	r := e.svc.admin.Record(t, c.id)
+	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "conference", "party_added", "party_removed", "ended")
 }
 
 // An inbound number provisioned over the admin API: FreeSWITCH asks the
@@ -434,13 +427,13 @@ func TestServiceInboundDID(t *testing.T) {
 	var did struct {
 		Reload struct{ Status, Error string }
 	}
-	e.svc.admin.must(t, http.MethodPost, "/dids", map[string]any{"number": "+15557770002", "name": "Sales line", "queue": "sales"}, 201, &did)
+	e.svc.admin.Must(t, http.MethodPost, "/dids", map[string]any{"number": "+15557770002", "name": "Sales line", "queue": "sales"}, 201, &did)
 	// FreeSWITCH asks for the dialplan per call: nothing to reload.
 	if did.Reload.Status != "not_needed" {
 		t.Fatalf("did: reload %+v", did.Reload)
 	}
 	alice, ph := e.seat(t, "2408", "agent", "ring", toneAgent)
-	alice.ready(t, "ring")
+	ready(t, alice, "ring")
 
 	carrier, err := sipphone.Start(ctx, sipphone.Config{User: "carrier", Tone: toneLead})
 	if err != nil {
@@ -454,7 +447,7 @@ func TestServiceInboundDID(t *testing.T) {
 	}
 	ac, err := ph.NextCall(ctx)
 	if err != nil {
-		t.Fatalf("the agent was not offered the call: %v\n%s", err, e.svc.logTail(30))
+		t.Fatalf("the agent was not offered the call: %v\n%s", err, e.svc.LogTail(30))
 	}
 	if err := ac.WaitAnswered(ctx); err != nil {
 		t.Fatal(err)
@@ -467,12 +460,12 @@ func TestServiceInboundDID(t *testing.T) {
 		t.Fatalf("the caller does not hear the agent: %v", err)
 	}
 	var live struct {
-		Calls []callView
+		Calls []svctest.CallView
 	}
-	e.svc.admin.must(t, http.MethodGet, "/calls/live", nil, 200, &live)
+	e.svc.admin.Must(t, http.MethodGet, "/calls/live", nil, 200, &live)
 	var id string
 	for _, v := range live.Calls {
-		if v.Agent == alice.seat {
+		if v.Agent == alice.Seat {
 			id = v.ID
 		}
 	}
@@ -482,9 +475,9 @@ func TestServiceInboundDID(t *testing.T) {
 	if err := in.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	alice.waitState(t, ctx, "DISPO")
-	alice.must(t, http.MethodPost, "/calls/"+id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	r := e.svc.admin.record(t, ctx, id)
+	alice.WaitState(t, "DISPO")
+	alice.Must(t, http.MethodPost, "/calls/"+id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	r := e.svc.admin.Record(t, id)
 	var rec struct {
 		Record struct {
 			Direction  string
@@ -492,7 +485,7 @@ func TestServiceInboundDID(t *testing.T) {
 			ToNumber   string `json:"to_number"`
 		}
 	}
-	e.svc.admin.must(t, http.MethodGet, "/calls/"+id, nil, 200, &rec)
+	e.svc.admin.Must(t, http.MethodGet, "/calls/"+id, nil, 200, &rec)
 	if r.Call.Outcome != "answered" || rec.Record.Direction != "inbound" || rec.Record.ToNumber != "+15557770002" {
 		t.Fatalf("record %+v %+v", r.Call, rec.Record)
 	}
@@ -513,16 +506,16 @@ func TestServiceSupervisorMonitor(t *testing.T) {
 	ctx := ctxFor(t, 2*time.Minute)
 	alice, ph := e.seat(t, "2409", "agent", "ring", toneAgent)
 	sup, sph := e.seat(t, "2410", "supervisor", "ring", toneSupervisor)
-	alice.ready(t, "ring")
-	c := e.leadCallTo(t, ctx, alice.seat, ph, nil)
+	ready(t, alice, "ring")
+	c := e.leadCallTo(t, ctx, alice.Seat, ph, nil)
 	c.talking(t, ctx, toneAgent)
-	agentLeg := c.view.leg("agent")
+	agentLeg := c.view.Leg("agent")
 
 	mark := e.rec.mark()
 	var mon struct {
 		Leg string `json:"leg_id"`
 	}
-	sup.must(t, http.MethodPost, "/calls/"+c.id+"/monitor", map[string]any{"mode": "listen"}, 201, &mon)
+	sup.Must(t, http.MethodPost, "/calls/"+c.id+"/monitor", map[string]any{"mode": "listen"}, 201, &mon)
 	sc, err := sph.NextCall(ctx)
 	if err != nil {
 		t.Fatalf("the supervisor's phone was not rung: %v", err)
@@ -536,32 +529,32 @@ func TestServiceSupervisorMonitor(t *testing.T) {
 			t.Fatalf("the supervisor does not hear the %s: %v", name, err)
 		}
 	}
-	if hears(ctx, c.agentCall, toneSupervisor, 800*time.Millisecond) || hears(ctx, c.leadCall, toneSupervisor, 800*time.Millisecond) {
+	if hears(ctx, c.agentCall, toneSupervisor, time.Now(), 800*time.Millisecond) || hears(ctx, c.leadCall, toneSupervisor, time.Now(), 800*time.Millisecond) {
 		t.Fatal("someone hears a listening supervisor")
 	}
 	modePath := "/calls/" + c.id + "/monitor/" + mon.Leg
-	sup.must(t, http.MethodPost, modePath, map[string]any{"mode": "whisper"}, 204, nil)
+	sup.Must(t, http.MethodPost, modePath, map[string]any{"mode": "whisper"}, 204, nil)
 	if _, err := c.agentCall.WaitTone(ctx, toneSupervisor, time.Now()); err != nil {
 		t.Fatalf("whisper: the agent does not hear the supervisor: %v", err)
 	}
-	if hears(ctx, c.leadCall, toneSupervisor, 800*time.Millisecond) {
+	if hears(ctx, c.leadCall, toneSupervisor, time.Now(), 800*time.Millisecond) {
 		t.Fatal("whisper: the lead hears the supervisor")
 	}
-	sup.must(t, http.MethodPost, modePath, map[string]any{"mode": "barge"}, 204, nil)
+	sup.Must(t, http.MethodPost, modePath, map[string]any{"mode": "barge"}, 204, nil)
 	if _, err := c.leadCall.WaitTone(ctx, toneSupervisor, time.Now()); err != nil {
 		t.Fatalf("barge: the lead does not hear the supervisor: %v", err)
 	}
-	sup.must(t, http.MethodDelete, modePath, nil, 204, nil)
+	sup.Must(t, http.MethodDelete, modePath, nil, 204, nil)
 	if err := sc.WaitEnded(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// The call goes on without the supervisor.
 	c.talking(t, ctx, toneAgent)
-	alice.must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
-	alice.waitState(t, ctx, "DISPO")
-	alice.must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	r := e.svc.admin.record(t, ctx, c.id)
-	subsequence(t, "timeline", r.kinds(), "bridged", "monitor", "monitor_mode", "monitor_mode", "ended")
+	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
+	alice.WaitState(t, "DISPO")
+	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	r := e.svc.admin.Record(t, c.id)
+	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "monitor", "monitor_mode", "monitor_mode", "ended")
 }
 
 // An agent dials a number on its own phone: FreeSWITCH authenticates the
@@ -574,7 +567,7 @@ func TestServiceAgentDialsFromPhone(t *testing.T) {
 	alice, ph := e.seat(t, "2412", "agent", "ring", toneAgent)
 	leads := e.leadPhone(t)
 	// Logged in, not READY: the dialer sends no calls meanwhile.
-	alice.must(t, http.MethodPost, fmt.Sprintf("/agents/%d/login", alice.seat), map[string]any{"endpoint": map[string]any{"kind": "sip"}}, 200, nil)
+	alice.Must(t, http.MethodPost, fmt.Sprintf("/agents/%d/login", alice.Seat), map[string]any{"endpoint": map[string]any{"kind": "sip"}}, 200, nil)
 	mark := e.rec.mark()
 	// Typed as a national number: the service's default country applies.
 	out, err := ph.Dial(ctx, e.agentsURI("5557654999"), sipphone.DialOptions{Username: "2412", Password: agentPass})
@@ -584,12 +577,12 @@ func TestServiceAgentDialsFromPhone(t *testing.T) {
 	park := e.rec.must(t, ctx, mark, "agent leg parked", func(ev *esl.Event) bool {
 		return ev.Name() == esl.EventChannelPark && ev.Var("agentswitch_dialed") == "5557654999"
 	})
-	if park.Var("agentswitch_leg_role") != "agent_dial" || park.Var("agentswitch_agent_id") != strconv.FormatInt(alice.seat, 10) {
+	if park.Var("agentswitch_leg_role") != "agent_dial" || park.Var("agentswitch_agent_id") != strconv.FormatInt(alice.Seat, 10) {
 		t.Fatalf("parked with role %q agent id %q", park.Var("agentswitch_leg_role"), park.Var("agentswitch_agent_id"))
 	}
 	lc, err := nextCallFor(ctx, leads, "+15557654999")
 	if err != nil {
-		t.Fatalf("the lead was not dialed: %v\n%s", err, e.svc.logTail(30))
+		t.Fatalf("the lead was not dialed: %v\n%s", err, e.svc.LogTail(30))
 	}
 	if err := lc.WaitAnswered(ctx); err != nil {
 		t.Fatal(err)
@@ -605,13 +598,13 @@ func TestServiceAgentDialsFromPhone(t *testing.T) {
 		State string
 		Call  string `json:"call_id"`
 	}
-	alice.must(t, http.MethodGet, fmt.Sprintf("/agents/%d", alice.seat), nil, 200, &a)
+	alice.Must(t, http.MethodGet, fmt.Sprintf("/agents/%d", alice.Seat), nil, 200, &a)
 	if a.State != "INCALL" || a.Call == "" {
 		t.Fatalf("agent %+v", a)
 	}
-	v := alice.view(t, a.Call)
-	if v.leg("agent") != park.UniqueID() {
-		t.Fatalf("the call's agent leg %q is not the phone's %q", v.leg("agent"), park.UniqueID())
+	v := alice.View(t, a.Call)
+	if v.Leg("agent") != park.UniqueID() {
+		t.Fatalf("the call's agent leg %q is not the phone's %q", v.Leg("agent"), park.UniqueID())
 	}
 	// The lead hangs up: the phone is hung up, the agent wraps up.
 	if err := lc.Hangup(ctx); err != nil {
@@ -620,10 +613,10 @@ func TestServiceAgentDialsFromPhone(t *testing.T) {
 	if err := out.WaitEnded(ctx); err != nil {
 		t.Fatalf("the agent's phone stayed up: %v", err)
 	}
-	alice.waitState(t, ctx, "DISPO")
-	alice.must(t, http.MethodPost, "/calls/"+a.Call+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	r := e.svc.admin.record(t, ctx, a.Call)
-	if r.Call.Outcome != "answered" || r.Call.Agent != alice.seat {
+	alice.WaitState(t, "DISPO")
+	alice.Must(t, http.MethodPost, "/calls/"+a.Call+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	r := e.svc.admin.Record(t, a.Call)
+	if r.Call.Outcome != "answered" || r.Call.Agent != alice.Seat {
 		t.Fatalf("record %+v", r.Call)
 	}
 

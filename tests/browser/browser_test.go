@@ -10,21 +10,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
 const (
@@ -84,10 +81,10 @@ func TestAgentDay(t *testing.T) {
 	// Callers to our number are parked into the service, as the dialplan does.
 	sw.SetExtension(did, "set:agentswitch_did="+did+",answer,park")
 
-	svc := startService(t, ctx, sw.Addr())
-	checkMounts(t, svc.url)
-	adm := svc.client(t)
-	adm.login(t, "admin", svc.adminPassword)
+	svc := startService(t, sw.Addr())
+	checkMounts(t, svc.URL)
+	adm := newClient(svc)
+	adm.login(t, "admin", svc.AdminPassword)
 	keySecret := adm.createAdminKey(t)
 
 	user := adm.post(t, "/users", map[string]any{"username": agentUser, "display_name": "Maria Lopez", "role": "agent", "password": agentPass})
@@ -112,7 +109,7 @@ func TestAgentDay(t *testing.T) {
 	started := time.Now()
 	cmd := exec.CommandContext(ctx, "node", "agent_day.mjs")
 	cmd.Env = append(os.Environ(),
-		"AS_URL="+svc.url, "AS_USER="+agentUser, "AS_PASSWORD="+agentPass, "AS_ADMIN_KEY="+keySecret,
+		"AS_URL="+svc.URL, "AS_USER="+agentUser, "AS_PASSWORD="+agentPass, "AS_ADMIN_KEY="+keySecret,
 		fmt.Sprintf("AS_AGENT_ID=%v", agent["id"]), fmt.Sprintf("AS_CAMPAIGN_ID=%v", camp["id"]),
 		fmt.Sprintf("AS_LEAD_ID=%v", lead["id"]), "AS_LEAD_NUMBER="+leadNumber, "AS_SECOND_NUMBER="+secondNumber,
 		"AS_WARM_NUMBER="+warmNumber, "AS_BLIND_NUMBER="+blindNumber,
@@ -132,7 +129,7 @@ func TestAgentDay(t *testing.T) {
 	})
 	t.Logf("agent_day.mjs (%s):\n%s", time.Since(started).Round(time.Millisecond), out)
 	if err != nil {
-		t.Fatalf("agent_day.mjs: %v (screenshots in %s)\nservice log:\n%s", err, artifacts, svc.log.String())
+		t.Fatalf("agent_day.mjs: %v (screenshots in %s)\nservice log:\n%s", err, artifacts, svc.LogTail(200))
 	}
 	var res struct {
 		Calls        map[string]string `json:"calls"`
@@ -303,11 +300,7 @@ func runScenario(cmd *exec.Cmd, act func(map[string]string) (map[string]string, 
 
 // ---- the service
 
-type service struct {
-	url, adminPassword string
-	log                *lockedBuffer
-}
-
+// lockedBuffer collects a scenario's output from two goroutines.
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -327,129 +320,37 @@ func (l *lockedBuffer) String() string {
 
 // startService builds agentswitch and runs `serve` against the simulator,
 // as an operator would.
-func startService(t *testing.T, ctx context.Context, eslAddr string) *service {
+func startService(t *testing.T, eslAddr string) *svctest.Process {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "agentswitch")
-	build := exec.CommandContext(ctx, goTool(), "build", "-o", bin, "./cmd/agentswitch")
-	build.Dir = "../.."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "serve", "-esl-addr", eslAddr, "-esl-password", eslPassword,
-		"-http-addr", "127.0.0.1:0", "-var-dir", filepath.Join(dir, "var"), "-log-level", "warn")
-	// A real switch fetches its directory with this secret; the simulator
-	// does not, but the service requires it beside an ESL address.
-	cmd.Env = append(os.Environ(), "AGENTSWITCH_XML_CURL_SECRET=browser-test-secret-0123456789")
-	stdout, err := cmd.StdoutPipe()
+	bin, err := svctest.Build(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &service{log: &lockedBuffer{}}
-	cmd.Stderr = svc.log
-	if err := cmd.Start(); err != nil {
+	// A real switch fetches its directory with this secret; the simulator
+	// does not, but the service requires it beside an ESL address.
+	p, err := svctest.Start(bin, dir, []string{"-esl-addr", eslAddr, "-esl-password", eslPassword,
+		"-http-addr", "127.0.0.1:0", "-var-dir", filepath.Join(dir, "var"), "-log-level", "warn"},
+		[]string{"AGENTSWITCH_XML_CURL_SECRET=browser-test-secret-0123456789"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-	upRe := regexp.MustCompile(`is up: (http://127\.0\.0\.1:\d+)/`)
-	pwRe := regexp.MustCompile(`created user "admin" \(admin\) with password (\S+)`)
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	deadline := time.After(60 * time.Second)
-	for svc.url == "" {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("serve exited before it was up:\n%s", svc.log.String())
-			}
-			if m := pwRe.FindStringSubmatch(l); m != nil {
-				svc.adminPassword = m[1]
-			}
-			if m := upRe.FindStringSubmatch(l); m != nil {
-				svc.url = m[1]
-			}
-		case <-deadline:
-			t.Fatalf("serve did not come up:\n%s", svc.log.String())
-		}
-	}
-	go func() {
-		for range lines {
-		}
-	}()
-	if svc.adminPassword == "" {
-		t.Fatal("serve printed no first-start admin password")
-	}
-	return svc
-}
-
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return "/usr/local/go/bin/go"
+	t.Cleanup(p.Stop)
+	return p
 }
 
 // ---- the API, as the admin
 
-type client struct {
-	base string
-	hc   *http.Client
-}
+// client fails the test on any answer but a success.
+type client struct{ *svctest.Client }
 
-func (s *service) client(t *testing.T) *client {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &client{base: s.url + "/api/v1", hc: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
-}
+func newClient(p *svctest.Process) *client { return &client{svctest.NewClient(p.URL)} }
 
 func (c *client) do(t *testing.T, method, path string, body any, into any) {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.base+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Requested-With", "agentswitch")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	if into != nil {
-		if err := json.Unmarshal(b, into); err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
+	st, raw, err := c.Do(method, path, body, into)
+	if err != nil || st >= 300 {
+		t.Fatalf("%s %s: %d %v %s", method, path, st, err, raw)
 	}
 }
 
