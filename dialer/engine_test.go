@@ -198,13 +198,21 @@ func (l *eventLog) agentStates(id dialer.AgentID) []string {
 
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
+	if !poll(timeout, cond) {
+		t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+}
+
+// poll reports whether cond held within timeout.
+func poll(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+			return false
 		}
 		time.Sleep(3 * time.Millisecond)
 	}
+	return true
 }
 
 func (w *world) ctx() context.Context {
@@ -375,10 +383,7 @@ func matched(list, want []string) int {
 // order: the hub delivers them after the engine's own state changed.
 func (w *world) statesInOrder(agent dialer.AgentID, want ...string) {
 	w.t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for matched(w.events.agentStates(agent), want) < len(want) && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll(3*time.Second, func() bool { return matched(w.events.agentStates(agent), want) == len(want) })
 	inOrder(w.t, "agent states", w.events.agentStates(agent), want...)
 }
 
