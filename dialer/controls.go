@@ -35,16 +35,7 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 			return CallView{}, err
 		}
 	}
-	camp, wrap, err := e.campaignFor(ctx, r.Campaign)
-	if err != nil {
-		return CallView{}, err
-	}
-	if blocked, err := e.camp.IsDNC(ctx, r.Number, camp.ID); err != nil {
-		return CallView{}, err
-	} else if blocked {
-		return CallView{}, &FieldError{Field: "number", Reason: "on the do-not-call list"}
-	}
-	lead, err := e.lead(ctx, camp.ID, r.Lead, r.Number, r.Fields)
+	camp, wrap, lead, err := e.dialTarget(ctx, r.Campaign, r.Lead, r.Number, r.Fields)
 	if err != nil {
 		return CallView{}, err
 	}
@@ -101,16 +92,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	if s == nil {
 		return CallView{}, fmt.Errorf("agent %d is not logged in: %w", agent, ErrConflict)
 	}
-	camp, wrap, err := e.campaignFor(ctx, r.Campaign)
-	if err != nil {
-		return CallView{}, err
-	}
-	if blocked, err := e.camp.IsDNC(ctx, r.Number, camp.ID); err != nil {
-		return CallView{}, err
-	} else if blocked {
-		return CallView{}, &FieldError{Field: "number", Reason: "on the do-not-call list"}
-	}
-	lead, err := e.lead(ctx, camp.ID, r.Lead, r.Number, nil)
+	camp, wrap, lead, err := e.dialTarget(ctx, r.Campaign, r.Lead, r.Number, nil)
 	if err != nil {
 		return CallView{}, err
 	}
@@ -255,6 +237,22 @@ func (e *Engine) phoneDial(node string, ev *esl.Event) {
 			}
 		}
 	})
+}
+
+// dialTarget is what every call to a number needs first: its campaign
+// (and wrap-up), a do-not-call check, and the lead (found or created).
+func (e *Engine) dialTarget(ctx context.Context, campaign CampaignID, lead LeadID, number string, fields map[string]string) (Campaign, time.Duration, Lead, error) {
+	camp, wrap, err := e.campaignFor(ctx, campaign)
+	if err != nil {
+		return Campaign{}, 0, Lead{}, err
+	}
+	if blocked, err := e.camp.IsDNC(ctx, number, camp.ID); err != nil {
+		return Campaign{}, 0, Lead{}, err
+	} else if blocked {
+		return Campaign{}, 0, Lead{}, &FieldError{Field: "number", Reason: "on the do-not-call list"}
+	}
+	l, err := e.lead(ctx, camp.ID, lead, number, fields)
+	return camp, wrap, l, err
 }
 
 func (e *Engine) checkCallerID(num, name string) error {
