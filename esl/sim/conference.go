@@ -394,31 +394,21 @@ func (s *Server) apiConference(arg string, done func(string)) {
 
 func (s *Server) memberCommand(m *member, verb string) string {
 	id := strconv.Itoa(m.id)
+	toggles := map[string]struct {
+		flag *bool
+		on   bool
+		at   site
+	}{
+		"mute": {&m.mute, true, siteConfMute}, "unmute": {&m.mute, false, siteConfUnmute},
+		"deaf": {&m.deaf, true, siteConfDeaf}, "undeaf": {&m.deaf, false, siteConfUndeaf},
+		"hold": {&m.hold, true, siteConfHold}, "unhold": {&m.hold, false, siteConfUnhold},
+	}
+	if tg, ok := toggles[verb]; ok {
+		*tg.flag = tg.on
+		s.memberEvent(m, verb+"-member", tg.at, nil)
+		return "+OK " + verb + " " + id + "\n"
+	}
 	switch verb {
-	case "mute":
-		m.mute = true
-		s.memberEvent(m, "mute-member", siteConfMute, nil)
-		return "+OK mute " + id + "\n"
-	case "unmute":
-		m.mute = false
-		s.memberEvent(m, "unmute-member", siteConfUnmute, nil)
-		return "+OK unmute " + id + "\n"
-	case "deaf":
-		m.deaf = true
-		s.memberEvent(m, "deaf-member", siteConfDeaf, nil)
-		return "+OK deaf " + id + "\n"
-	case "undeaf":
-		m.deaf = false
-		s.memberEvent(m, "undeaf-member", siteConfUndeaf, nil)
-		return "+OK undeaf " + id + "\n"
-	case "hold":
-		m.hold = true
-		s.memberEvent(m, "hold-member", siteConfHold, nil)
-		return "+OK hold " + id + "\n"
-	case "unhold":
-		m.hold = false
-		s.memberEvent(m, "unhold-member", siteConfUnhold, nil)
-		return "+OK unhold " + id + "\n"
 	case "kick", "hup":
 		action := "kick-member"
 		if verb == "hup" {
