@@ -43,20 +43,27 @@ func (c *counter) HandleNode(st esl.NodeState) {
 	}
 }
 
+// blast serves b.N events of the captured mix, as fast as they go; it
+// closes with the benchmark.
+func blast(b *testing.B) string {
+	srv, err := blaster.New(b.N, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr, err := srv.Listen()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	return addr
+}
+
 // BenchmarkIngest compares events/s through this package's event path
 // (own framing and parse, ordered delivery from one goroutine) with
 // eslgo's listener path, on the same captured event mix.
 func BenchmarkIngest(b *testing.B) {
 	b.Run("esl", func(b *testing.B) {
-		srv, err := blaster.New(b.N, 0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		addr, err := srv.Listen()
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer srv.Close()
+		addr := blast(b)
 		h := &counter{want: int64(b.N), done: make(chan struct{}), up: make(chan struct{}, 1)}
 		cl, err := esl.New(esl.Config{Nodes: []esl.Node{{Name: "bench", Addr: addr, Password: "x"}}, Events: []string{"ALL"}}, h)
 		if err != nil {
@@ -82,15 +89,7 @@ func BenchmarkIngest(b *testing.B) {
 		<-done
 	})
 	b.Run("eslgo", func(b *testing.B) {
-		srv, err := blaster.New(b.N, 0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		addr, err := srv.Listen()
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer srv.Close()
+		addr := blast(b)
 		var n atomic.Int64
 		done := make(chan struct{})
 		opts := eslgo.DefaultInboundOptions
