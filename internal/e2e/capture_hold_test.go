@@ -127,7 +127,7 @@ func TestCaptureHoldBroadcastBreak(t *testing.T) {
 // CHANNEL_BRIDGE; does the music start on the lead during the hold?
 func TestProbeHoldWindow(t *testing.T) {
 	if os.Getenv("AGENTSWITCH_E2E_PROBE") == "" {
-		t.Skip("AGENTSWITCH_E2E_PROBE is not set")
+		t.Skip("AGENTSWITCH_E2E_PROBE is not set (this probe holds the agent at 10 delays after the bridge, about 35 s)")
 	}
 	e := env(t)
 	ag := e.agent(t, "2502", toneAgent)
@@ -143,12 +143,9 @@ func TestProbeHoldWindow(t *testing.T) {
 			return ev.Name() == esl.EventBackgroundJob && strings.Contains(ev.Get("Job-Command-Arg"), lead)
 		})
 		c.send("cmd", "api uuid_bridge "+lead+" "+agent)
-		br := c.waitEvent(ctx, func(ev *esl.Event) bool { return ev.Name() == esl.EventChannelBridge && ev.UniqueID() == lead })
-		_ = br
-		bridgedAt := time.Now()
+		c.waitEvent(ctx, func(ev *esl.Event) bool { return ev.Name() == esl.EventChannelBridge && ev.UniqueID() == lead })
 		sleepCtx(ctx, delay)
 		c.send("cmd", "api uuid_hold "+agent)
-		heldAt := time.Now()
 		sleepCtx(ctx, 1500*time.Millisecond)
 		during := "none"
 		for _, ev := range c.eventsOf(lead) {
@@ -157,7 +154,6 @@ func TestProbeHoldWindow(t *testing.T) {
 			}
 		}
 		c.send("cmd", "api uuid_hold off "+agent)
-		unheldAt := time.Now()
 		sleepCtx(ctx, 1000*time.Millisecond)
 		after := "none"
 		stopped := false
@@ -169,13 +165,20 @@ func TestProbeHoldWindow(t *testing.T) {
 				stopped = true
 			}
 		}
-		_ = heldAt
-		_ = unheldAt
-		_ = bridgedAt
 		c.send("cmd", "api uuid_kill "+lead)
 		c.waitEvent(ctx, func(ev *esl.Event) bool { return ev.Name() == esl.EventChannelDestroy && ev.UniqueID() == agent })
 		c.close()
 		t.Logf("hold %v after CHANNEL_BRIDGE: music during hold: %s; by 1 s after unhold: %s; stopped before kill: %v", delay, during, after, stopped)
+		// What the simulator models (transcripts README): a hold well
+		// inside the bridge's first 10 frames (200 ms) gets its music only
+		// after the unhold; one well after them, during the hold, stopped
+		// by the unhold. 150-250 ms is the edge and is only logged.
+		switch {
+		case delay <= 100*time.Millisecond && (during != "none" || after != "PLAYBACK_START"):
+			t.Errorf("hold %v after the bridge: music during %s, after the unhold %s; want none, then PLAYBACK_START", delay, during, after)
+		case delay >= 300*time.Millisecond && (during != "PLAYBACK_START" || !stopped):
+			t.Errorf("hold %v after the bridge: music during %s, stopped %v; want PLAYBACK_START, stopped", delay, during, stopped)
+		}
 		if os.Getenv("AGENTSWITCH_E2E_PROBE_DIR") != "" {
 			_ = c.write(filepath.Join(os.Getenv("AGENTSWITCH_E2E_PROBE_DIR"), "probe-"+delay.String()+"-"+lead[:8]+".jsonl"))
 		}

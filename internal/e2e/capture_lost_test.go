@@ -75,5 +75,5 @@ func TestCaptureLostBridge(t *testing.T) {
 		t.Logf("wrote %s", out)
 		return
 	}
-	t.Logf("no uuid_bridge lost in %d calls", tries)
+	t.Skipf("no uuid_bridge was lost in %d calls: nothing to write", tries)
 }

@@ -27,5 +27,7 @@
 // (the P2 measurement), AGENTSWITCH_E2E_CAPTURE (the TestCapture* tests write
 // their ESL transcripts there; AGENTSWITCH_E2E_CAPTURE_TRIES bounds the calls
 // TestCaptureLostBridge tries), AGENTSWITCH_E2E_XMLCURL_DUMP (write the
-// xml_curl request bodies FreeSWITCH sends there).
+// xml_curl request bodies FreeSWITCH sends there), AGENTSWITCH_E2E_PROBE
+// (run TestProbeHoldWindow; AGENTSWITCH_E2E_PROBE_DIR keeps its
+// transcripts).
 package e2e
