@@ -105,7 +105,7 @@ func (s *Server) patchLead(c echo.Context, p *principal) error {
 	// Only the fields in the body change; a write made meanwhile (another
 	// edit, the call's own record) is kept: the patch is applied again
 	// over it.
-	out, err := dialer.UpdateLeadWith(c.Request().Context(), s.campaigns, l.ID, func(l *dialer.Lead) error { return b.apply(l) })
+	out, err := dialer.UpdateLeadWith(c.Request().Context(), s.campaigns, l, func(l *dialer.Lead) error { return b.apply(l) })
 	if err != nil {
 		return err
 	}

@@ -470,10 +470,11 @@ func (e *Engine) lead(ctx context.Context, campaign CampaignID, id LeadID, numbe
 		return nil
 	}
 	if id != 0 {
-		if len(fields) > 0 {
-			return UpdateLeadWith(ctx, e.camp, id, addFields)
+		l, err := e.camp.Lead(ctx, id)
+		if err != nil || len(fields) == 0 {
+			return l, err
 		}
-		return e.camp.Lead(ctx, id)
+		return UpdateLeadWith(ctx, e.camp, l, addFields)
 	}
 	found, err := e.camp.ListLeads(ctx, LeadFilter{Campaign: campaign, Phone: number, Limit: 1})
 	if err != nil {
@@ -481,7 +482,7 @@ func (e *Engine) lead(ctx context.Context, campaign CampaignID, id LeadID, numbe
 	}
 	if len(found) > 0 {
 		if len(fields) > 0 {
-			return UpdateLeadWith(ctx, e.camp, found[0].ID, addFields)
+			return UpdateLeadWith(ctx, e.camp, found[0], addFields)
 		}
 		return found[0], nil
 	}

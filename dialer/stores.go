@@ -3,6 +3,7 @@ package dialer
 import (
 	"context"
 	"errors"
+	"maps"
 	"time"
 )
 
@@ -139,23 +140,24 @@ type CallFilter struct {
 	Limit  int
 }
 
-// UpdateLeadWith reads the lead, applies change and writes it over the
-// version it read; when someone else wrote the lead meanwhile (ErrStale)
-// it reads and applies the change again. An error from change is
-// returned as it is, with nothing written.
-func UpdateLeadWith(ctx context.Context, st CampaignStore, id LeadID, change func(*Lead) error) (Lead, error) {
+// UpdateLeadWith applies change to l, as the caller read it, and writes it
+// over that version; when someone else wrote the lead meanwhile
+// (ErrStale) it reads the lead again and reapplies the change. An error
+// from change is returned as it is, with nothing written.
+func UpdateLeadWith(ctx context.Context, st CampaignStore, l Lead, change func(*Lead) error) (Lead, error) {
 	var err error
 	for range 8 {
-		var l Lead
-		if l, err = st.Lead(ctx, id); err != nil {
-			return Lead{}, err
-		}
+		// change may edit the custom fields: not the caller's map.
+		l.Custom = maps.Clone(l.Custom)
 		if err := change(&l); err != nil {
 			return Lead{}, err
 		}
 		var out Lead
 		if out, err = st.UpdateLead(ctx, l); !errors.Is(err, ErrStale) {
 			return out, err
+		}
+		if l, err = st.Lead(ctx, l.ID); err != nil {
+			return Lead{}, err
 		}
 	}
 	return Lead{}, err

@@ -117,7 +117,7 @@ func TestCampaignsAndLeads(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			_, err := dialer.UpdateLeadWith(ctx, s, l.ID, func(l *dialer.Lead) error {
+			_, err := dialer.UpdateLeadWith(ctx, s, l, func(l *dialer.Lead) error {
 				l.Custom[fmt.Sprintf("f%d", i)] = "x"
 				return nil
 			})
