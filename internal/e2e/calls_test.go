@@ -164,12 +164,7 @@ func TestHoldMusicByBroadcast(t *testing.T) {
 		t.Fatal(err)
 	}
 	at = time.Now()
-	if _, err := p.agentCall.WaitTone(ctx, toneLead, at); err != nil {
-		t.Fatalf("agent does not hear the lead after unhold: %v", err)
-	}
-	if _, err := p.leadCall.WaitTone(ctx, toneAgent, at); err != nil {
-		t.Fatalf("lead does not hear the agent after unhold: %v", err)
-	}
+	hearEachOther(t, ctx, at, p.agentCall, toneLead, p.leadCall, toneAgent)
 	e.rec.must(t, ctx, mark, "PLAYBACK_STOP", named(esl.EventPlaybackStop, p.lead.UUID))
 }
 
@@ -412,12 +407,7 @@ func TestWarmTransferConference(t *testing.T) {
 	}
 	// Lead and second agent hear each other through the room.
 	since := time.Now()
-	if _, err := c2.WaitTone(ctx, toneLead, since); err != nil {
-		t.Fatalf("second agent does not hear the lead: %v", err)
-	}
-	if _, err := p.leadCall.WaitTone(ctx, toneAgent2, since); err != nil {
-		t.Fatalf("lead does not hear the second agent: %v", err)
-	}
+	hearEachOther(t, ctx, since, c2, toneLead, p.leadCall, toneAgent2)
 	e.client.Kill(ctx, third.UUID, "")
 }
 

@@ -528,6 +528,24 @@ func (e *switchEnv) bridgedPair(t *testing.T, agentPhone *sipphone.Phone) *pair 
 	return p
 }
 
+// toneNames say who sends a tone, for failure messages.
+var toneNames = map[float64]string{toneLead: "the lead", toneAgent: "the agent", toneAgent2: "the second agent",
+	toneSupervisor: "the supervisor", toneHoldMusic: "the hold music"}
+
+// hearEachOther fails the test unless a hears tone fa and b hears tone
+// fb, each from since.
+func hearEachOther(t *testing.T, ctx context.Context, since time.Time, a *sipphone.Call, fa float64, b *sipphone.Call, fb float64) {
+	t.Helper()
+	for _, x := range []struct {
+		c *sipphone.Call
+		f float64
+	}{{a, fa}, {b, fb}} {
+		if _, err := x.c.WaitTone(ctx, x.f, since); err != nil {
+			t.Fatalf("%s is not heard: %v (%+v)", toneNames[x.f], err, x.c.Stats())
+		}
+	}
+}
+
 // hears reports whether c hears tone f, from since, within d.
 func hears(ctx context.Context, c *sipphone.Call, f float64, since time.Time, d time.Duration) bool {
 	short, cancel := context.WithTimeout(ctx, d)

@@ -64,13 +64,16 @@ func (e *switchEnv) leadCallTo(t *testing.T, ctx context.Context, seat int64, ag
 // talking checks lead and agent hear each other.
 func (c *svcCall) talking(t *testing.T, ctx context.Context, agentTone float64) {
 	t.Helper()
-	since := time.Now()
-	if _, err := c.agentCall.WaitTone(ctx, toneLead, since); err != nil {
-		t.Fatalf("the agent does not hear the lead: %v (%+v)", err, c.agentCall.Stats())
-	}
-	if _, err := c.leadCall.WaitTone(ctx, agentTone, since); err != nil {
-		t.Fatalf("the lead does not hear the agent: %v (%+v)", err, c.leadCall.Stats())
-	}
+	hearEachOther(t, ctx, time.Now(), c.agentCall, toneLead, c.leadCall, agentTone)
+}
+
+// dispose waits for u's wrap-up of the call, disposes it with code and
+// returns the call's record.
+func (e *switchEnv) dispose(t *testing.T, u *svctest.Client, id, code string) svctest.Record {
+	t.Helper()
+	u.WaitState(t, "DISPO")
+	u.Must(t, http.MethodPost, "/calls/"+id+"/disposition", map[string]any{"code": code}, 200, nil)
+	return e.svc.admin.Record(t, id)
 }
 
 // Ring mode, end to end through the service: the lead-call API rings the
@@ -284,21 +287,14 @@ func TestServiceBlindTransfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := time.Now()
-	if _, err := bc.WaitTone(ctx, toneLead, since); err != nil {
-		t.Fatalf("the second agent does not hear the lead: %v", err)
-	}
-	if _, err := c.leadCall.WaitTone(ctx, toneAgent2, since); err != nil {
-		t.Fatalf("the lead does not hear the second agent: %v", err)
-	}
+	hearEachOther(t, ctx, since, bc, toneLead, c.leadCall, toneAgent2)
 	v := bob.WaitCall(t, c.id, "connected")
 	if v.Agent != bob.Seat {
 		t.Fatalf("after the transfer the call is with agent %d", v.Agent)
 	}
 	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "NI", "notes": "passed to a colleague"}, 200, nil)
 	bob.Must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
-	bob.WaitState(t, "DISPO")
-	bob.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	r := e.svc.admin.Record(t, c.id)
+	r := e.dispose(t, bob, c.id, "SALE")
 	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "transfer", "bridged", "ended")
 }
 
@@ -327,12 +323,7 @@ func TestServiceWarmTransfer(t *testing.T) {
 		return ev.Subclass() == esl.SubclassConference && ev.Get("Action") == "add-member" && ev.UniqueID() == party.Leg
 	})
 	since := time.Now()
-	if _, err := bc.WaitTone(ctx, toneLead, since); err != nil {
-		t.Fatalf("the second agent does not hear the lead: %v", err)
-	}
-	if _, err := bc.WaitTone(ctx, toneAgent, since); err != nil {
-		t.Fatalf("the second agent does not hear the first: %v", err)
-	}
+	hearEachOther(t, ctx, since, bc, toneLead, bc, toneAgent)
 	if _, err := c.agentCall.WaitTone(ctx, toneAgent2, since); err != nil {
 		t.Fatalf("the first agent does not hear the second: %v", err)
 	}
@@ -346,12 +337,7 @@ func TestServiceWarmTransfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	since = time.Now()
-	if _, err := c.leadCall.WaitTone(ctx, toneAgent2, since); err != nil {
-		t.Fatalf("the lead does not hear the second agent: %v", err)
-	}
-	if _, err := bc.WaitTone(ctx, toneLead, since); err != nil {
-		t.Fatalf("the second agent no longer hears the lead: %v", err)
-	}
+	hearEachOther(t, ctx, since, c.leadCall, toneAgent2, bc, toneLead)
 	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "NI", "notes": "passed to a colleague"}, 200, nil)
 	if err := c.leadCall.Hangup(ctx); err != nil {
 		t.Fatal(err)
@@ -397,12 +383,7 @@ func TestServiceThreeWay(t *testing.T) {
 	since := time.Now()
 	// The lead phone sends the same tone on every call, so the third
 	// party is told apart by what it hears: the lead and the agent.
-	if _, err := tc.WaitTone(ctx, toneAgent, since); err != nil {
-		t.Fatalf("the third does not hear the agent: %v", err)
-	}
-	if _, err := tc.WaitTone(ctx, toneLead, since); err != nil {
-		t.Fatalf("the third does not hear the lead: %v", err)
-	}
+	hearEachOther(t, ctx, since, tc, toneAgent, tc, toneLead)
 	if _, err := c.leadCall.WaitTone(ctx, toneAgent, since); err != nil {
 		t.Fatalf("the lead does not hear the agent: %v", err)
 	}
@@ -412,9 +393,7 @@ func TestServiceThreeWay(t *testing.T) {
 	}
 	c.talking(t, ctx, toneAgent)
 	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
-	alice.WaitState(t, "DISPO")
-	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	r := e.svc.admin.Record(t, c.id)
+	r := e.dispose(t, alice, c.id, "SALE")
 	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "conference", "party_added", "party_removed", "ended")
 }
 
@@ -453,12 +432,7 @@ func TestServiceInboundDID(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := time.Now()
-	if _, err := ac.WaitTone(ctx, toneLead, since); err != nil {
-		t.Fatalf("the agent does not hear the caller: %v", err)
-	}
-	if _, err := in.WaitTone(ctx, toneAgent, since); err != nil {
-		t.Fatalf("the caller does not hear the agent: %v", err)
-	}
+	hearEachOther(t, ctx, since, ac, toneLead, in, toneAgent)
 	var live struct {
 		Calls []svctest.CallView
 	}
@@ -475,19 +449,9 @@ func TestServiceInboundDID(t *testing.T) {
 	if err := in.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	alice.WaitState(t, "DISPO")
-	alice.Must(t, http.MethodPost, "/calls/"+id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	r := e.svc.admin.Record(t, id)
-	var rec struct {
-		Record struct {
-			Direction  string
-			FromNumber string `json:"from_number"`
-			ToNumber   string `json:"to_number"`
-		}
-	}
-	e.svc.admin.Must(t, http.MethodGet, "/calls/"+id, nil, 200, &rec)
-	if r.Call.Outcome != "answered" || rec.Record.Direction != "inbound" || rec.Record.ToNumber != "+15557770002" {
-		t.Fatalf("record %+v %+v", r.Call, rec.Record)
+	r := e.dispose(t, alice, id, "SALE")
+	if r.Call.Outcome != "answered" || r.Call.Direction != "inbound" || r.Call.ToNumber != "+15557770002" {
+		t.Fatalf("record %+v", r.Call)
 	}
 
 	// A number nobody provisioned: FreeSWITCH refuses it.
@@ -551,9 +515,7 @@ func TestServiceSupervisorMonitor(t *testing.T) {
 	// The call goes on without the supervisor.
 	c.talking(t, ctx, toneAgent)
 	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
-	alice.WaitState(t, "DISPO")
-	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	r := e.svc.admin.Record(t, c.id)
+	r := e.dispose(t, alice, c.id, "SALE")
 	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "monitor", "monitor_mode", "monitor_mode", "ended")
 }
 
@@ -588,12 +550,7 @@ func TestServiceAgentDialsFromPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	since := time.Now()
-	if _, err := lc.WaitTone(ctx, toneAgent, since); err != nil {
-		t.Fatalf("the lead does not hear the agent: %v", err)
-	}
-	if _, err := out.WaitTone(ctx, toneLead, since); err != nil {
-		t.Fatalf("the agent does not hear the lead: %v", err)
-	}
+	hearEachOther(t, ctx, since, lc, toneAgent, out, toneLead)
 	var a struct {
 		State string
 		Call  string `json:"call_id"`
@@ -613,9 +570,7 @@ func TestServiceAgentDialsFromPhone(t *testing.T) {
 	if err := out.WaitEnded(ctx); err != nil {
 		t.Fatalf("the agent's phone stayed up: %v", err)
 	}
-	alice.WaitState(t, "DISPO")
-	alice.Must(t, http.MethodPost, "/calls/"+a.Call+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
-	r := e.svc.admin.Record(t, a.Call)
+	r := e.dispose(t, alice, a.Call, "SALE")
 	if r.Call.Outcome != "answered" || r.Call.Agent != alice.Seat {
 		t.Fatalf("record %+v", r.Call)
 	}
