@@ -3,8 +3,11 @@ package dialer
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/agentswitch/agentswitch/esl"
 )
 
 // Durable entities are numbered by the database that owns them. Distinct
@@ -60,22 +63,8 @@ func (id CallID) Valid() bool { return isUUID(string(id)) }
 // Valid reports whether id is a canonical lowercase UUID.
 func (id LegID) Valid() bool { return isUUID(string(id)) }
 
+// isUUID: a UUID (esl.ValidateUUID) in lower case, as NewCallID and
+// NewLegID write them and FreeSWITCH reports them.
 func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-				return false
-			}
-		}
-	}
-	return true
+	return esl.ValidateUUID("id", s) == nil && strings.ToLower(s) == s
 }

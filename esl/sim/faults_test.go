@@ -167,7 +167,7 @@ func TestRestart(t *testing.T) {
 	cmd.api("originate {origination_uuid=" + u + "}null/x &park()")
 	s.Restart()
 	waitFor(t, 2*time.Second, "drop", func() bool { return c.closed() && cmd.closed() })
-	if s.CoreUUID() == old || !isUUID(s.CoreUUID()) {
+	if s.CoreUUID() == old || esl.ValidateUUID("uuid", s.CoreUUID()) != nil {
 		t.Errorf("Core-UUID %q after restart (was %q)", s.CoreUUID(), old)
 	}
 	if len(s.Channels()) != 0 {

@@ -129,7 +129,7 @@ func TestSocketCommandReplies(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", tc.cmd, got, tc.want)
 		}
 	}
-	if got := c.cmd("sendevent CUSTOM\nEvent-Subclass: x::y").ReplyText(); !strings.HasPrefix(got, "+OK ") || !isUUID(got[4:]) {
+	if got := c.cmd("sendevent CUSTOM\nEvent-Subclass: x::y").ReplyText(); !strings.HasPrefix(got, "+OK ") || esl.ValidateUUID("uuid", got[4:]) != nil {
 		t.Errorf("sendevent: %q", got)
 	}
 }
@@ -285,7 +285,7 @@ func TestBgapiJobUUID(t *testing.T) {
 	c.send("bgapi status")
 	reply = c.next(n)
 	id := reply.Header.Get("Job-UUID")
-	if !isUUID(id) || reply.ReplyText() != "+OK Job-UUID: "+id {
+	if esl.ValidateUUID("uuid", id) != nil || reply.ReplyText() != "+OK Job-UUID: "+id {
 		t.Fatalf("bgapi status reply %v", reply.Header)
 	}
 	ev2 := c.waitEvent("job", func(e *esl.Event) bool { return e.JobUUID() == id })
