@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -66,40 +64,16 @@ func startService(t *testing.T, extra ...string) *svc {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { sm.Serve(ctx) })
-	args := append([]string{"-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir(), "-esl-addr", sm.Addr(), "-esl-password", "s3cret", "-xml-curl-secret", testXMLCurlSecret,
-		"-abandon-message", "/usr/share/agentswitch/abandon.wav", "-caller-id", "+15551230000"}, extra...)
-	cfg, err := loadConfig(args, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := &syncBuffer{}
-	done := make(chan error, 1)
-	wg.Go(func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), out) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	up := regexp.MustCompile(`is up: (http://127\.0\.0\.1:\d+)/`)
-	pw := regexp.MustCompile(`with password (\S+)`)
-	s := &svc{t: t, sim: sm}
-	deadline := time.Now().Add(20 * time.Second)
-	for s.url == "" {
-		if m := up.FindStringSubmatch(out.String()); m != nil {
-			s.url = m[1]
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve returned: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("service did not come up")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	m := pw.FindStringSubmatch(out.String())
+	simDone := make(chan struct{})
+	go func() { sm.Serve(ctx); close(simDone) }()
+	t.Cleanup(func() { cancel(); <-simDone })
+	p := serveInProcess(t, append([]string{"-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir(), "-esl-addr", sm.Addr(), "-esl-password", "s3cret",
+		"-xml-curl-secret", testXMLCurlSecret, "-abandon-message", "/usr/share/agentswitch/abandon.wav", "-caller-id", "+15551230000"}, extra...)...)
+	m := regexp.MustCompile(`with password (\S+)`).FindStringSubmatch(p.out.String())
 	if m == nil {
-		t.Fatalf("no first-start admin password in %q", out.String())
+		t.Fatalf("no first-start admin password in %q", p.out.String())
 	}
+	s := &svc{t: t, sim: sm, url: p.url}
 	s.admin = s.login("admin", m[1])
 	return s
 }

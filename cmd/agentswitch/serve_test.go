@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
 // syncBuffer is written by serve and read by the test.
@@ -31,35 +34,59 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestServeEmbedded starts the service as `make run` does (private
-// redis-server, SQLite file, simulated switch) and reads /healthz.
-func TestServeEmbedded(t *testing.T) {
-	dir := t.TempDir()
-	cfg, err := loadConfig([]string{"-http-addr", "127.0.0.1:0", "-var-dir", dir}, func(string) string { return "" })
+// inProcess is `serve` run on the test's own goroutines.
+type inProcess struct {
+	url  string // no trailing slash
+	out  *syncBuffer
+	stop func() error // cancel, wait; serve's own error
+}
+
+// serveInProcess runs serve with args (and no environment) until stop or
+// the end of the test, and returns once it has printed its URL.
+func serveInProcess(t *testing.T, args ...string) *inProcess {
+	t.Helper()
+	cfg, err := loadConfig(args, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	p := &inProcess{out: &syncBuffer{}}
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), out) }()
-	re := regexp.MustCompile(`is up: (http://127\.0\.0\.1:\d+/)`)
-	var url string
-	deadline := time.Now().Add(20 * time.Second)
-	for url == "" {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			url = m[1]
-		}
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), p.out) }()
+	var once sync.Once
+	var serr error
+	p.stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case serr = <-done:
+			case <-time.After(20 * time.Second):
+				serr = errors.New("serve did not stop")
+			}
+		})
+		return serr
+	}
+	t.Cleanup(func() { p.stop() })
+	up := regexp.MustCompile(`is up: (http://127\.0\.0\.1:\d+)/`)
+	svctest.Eventually(t, "the service up", func() bool {
 		select {
 		case err := <-done:
-			t.Fatalf("serve returned early: %v", err)
+			t.Fatalf("serve returned early: %v\n%s", err, p.out.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("service did not come up")
+		if m := up.FindStringSubmatch(p.out.String()); m != nil {
+			p.url = m[1]
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return p.url != ""
+	})
+	return p
+}
+
+// TestServeEmbedded starts the service as `make run` does (private
+// redis-server, SQLite file, simulated switch) and reads /healthz.
+func TestServeEmbedded(t *testing.T) {
+	p := serveInProcess(t, "-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir())
+	url := p.url + "/"
 	resp, err := http.Get(url + "healthz")
 	if err != nil {
 		t.Fatal(err)
@@ -93,14 +120,8 @@ func TestServeEmbedded(t *testing.T) {
 		!h.Switch.Nodes[0].Up || len(h.Switch.Nodes[0].CoreUUID) != 36 {
 		t.Fatalf("healthz %d: %+v", resp.StatusCode, h)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
+	if err := p.stop(); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := http.Get(url + "healthz"); err == nil {
 		t.Fatal("still answering after shutdown")

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
@@ -119,28 +116,7 @@ func TestServeXMLCurl(t *testing.T) {
 // TestServeSimulatedWithoutXMLCurl: on the simulated switch with no
 // secret the xml_curl path is not served at all.
 func TestServeSimulatedWithoutXMLCurl(t *testing.T) {
-	cfg, err := loadConfig([]string{"-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir()}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), out) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	re := regexp.MustCompile(`is up: (http://127\.0\.0\.1:\d+)/`)
-	var url string
-	for deadline := time.Now().Add(20 * time.Second); url == ""; time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			url = m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("service did not come up")
-		}
-	}
+	url := serveInProcess(t, "-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir()).url
 	for _, pass := range []string{"", testXMLCurlSecret} {
 		if code, body := postXMLCurl(t, url, "directory-gateways.form", pbxnames.XMLCurlUser, pass); code != http.StatusNotFound || strings.Contains(body, "<document") {
 			t.Errorf("with %q: %d %s", pass, code, body)
