@@ -213,17 +213,11 @@ func (c *capture) waitReply(ctx context.Context, conn string, n int) {
 }
 
 func (c *capture) waitEvent(ctx context.Context, match func(*esl.Event) bool) *esl.Event {
-	var found *esl.Event
-	c.wait(ctx, "event", func() bool {
-		for _, ev := range c.evs {
-			if match(ev) {
-				found = ev
-				return true
-			}
-		}
-		return false
-	})
-	return found
+	ev := c.tryEvent(ctx, match)
+	if ev == nil {
+		c.t.Fatalf("capture: waiting for an event: %v", ctx.Err())
+	}
+	return ev
 }
 
 func (c *capture) wait(ctx context.Context, what string, cond func() bool) {
