@@ -98,7 +98,7 @@ func Reconcile(ctx context.Context, sw Switch, gateways []string) error {
 				stale = append(stale, g)
 			}
 		}
-		errs = append(errs, Reload(ctx, nodeOnly{sw, n.Name}, Change{Gateways: stale, Rescan: true}))
+		errs = append(errs, Reload(ctx, OnNode(sw, n.Name), Change{Gateways: stale, Rescan: true}))
 	}
 	return errors.Join(errs...)
 }
@@ -119,7 +119,10 @@ func runningGateways(status string) []string {
 	return out
 }
 
-// nodeOnly narrows a Switch to one node.
+// OnNode narrows sw to the one node name (taken as up): a node that just
+// connected is provisioned on its own.
+func OnNode(sw Switch, name string) Switch { return nodeOnly{sw, name} }
+
 type nodeOnly struct {
 	Switch
 	name string

@@ -331,14 +331,6 @@ func (w *switchWatch) waitUp(ctx context.Context, n int) {
 	}
 }
 
-// oneNode is a pbx.Switch narrowed to a node that just connected.
-type oneNode struct {
-	pbx.Switch
-	name string
-}
-
-func (o oneNode) Nodes() []esl.NodeStatus { return []esl.NodeStatus{{Name: o.name, Up: true}} }
-
 // reconcileGateways has a node that (re)connected run exactly the
 // database's enabled gateways: it may have asked for them while the
 // service was down, or kept one deleted while it could not be told.
@@ -356,7 +348,7 @@ func reconcileGateways(ctx context.Context, sw pbx.Switch, db *sqlitestore.Store
 			names = append(names, g.Name)
 		}
 	}
-	if err := pbx.Reconcile(ctx, oneNode{sw, node}, names); err != nil {
+	if err := pbx.Reconcile(ctx, pbx.OnNode(sw, node), names); err != nil {
 		log.Warn("gateways not reconciled on connect", "node", node, "err", err)
 	}
 }
