@@ -129,4 +129,3 @@ func newUUID() string {
 	hex.Encode(b[24:], u[10:])
 	return string(b[:])
 }
-
