@@ -156,7 +156,7 @@ func (s *Server) setCookie(c echo.Context, token string, expires time.Time) {
 		Value:    token,
 		Path:     "/",
 		Expires:  expires,
-		MaxAge:   int(time.Until(expires).Seconds()),
+		MaxAge:   int(expires.Sub(s.now()).Seconds()),
 		HttpOnly: true,
 		Secure:   secure(c.Request()),
 		SameSite: http.SameSiteStrictMode,

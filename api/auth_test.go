@@ -32,8 +32,13 @@ func TestLoginSessionCookie(t *testing.T) {
 		t.Fatalf("login: %d %s", rec.Code, rec.Body)
 	}
 	ck := sessionCookieOf(t, rec)
-	if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure || ck.Path != "/" || ck.MaxAge <= 0 {
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure || ck.Path != "/" {
 		t.Fatalf("cookie %+v", ck)
+	}
+	// The cookie lives as long as the session, counted on the server's
+	// clock (the test's), whatever today's date.
+	if want := int((7 * 24 * time.Hour).Seconds()); ck.MaxAge != want {
+		t.Fatalf("cookie MaxAge %d, want %d", ck.MaxAge, want)
 	}
 	me := decodeBody[meView](t, rec)
 	if me.Role != dialer.RoleAgent || me.Agent == nil || me.Agent.ID != 1 || me.User == nil || me.User.Username != "ann" || me.Auth != "session" {
