@@ -118,12 +118,16 @@ const (
 	TriggerHangup
 	// TriggerLogout: the agent leaves; only outside a call.
 	TriggerLogout
+	// TriggerCallLost: the agent is bound to a call the service no longer
+	// holds (it restarted, or the switch lost the call); the agent is
+	// paused at once rather than left waiting on a call that is gone.
+	TriggerCallLost
 )
 
 // AgentTriggers lists every trigger.
 var AgentTriggers = []AgentTrigger{
 	TriggerLogin, TriggerReady, TriggerPause, TriggerReserve, TriggerRelease, TriggerLeaseExpired,
-	TriggerRing, TriggerConnect, TriggerNoAnswer, TriggerDial, TriggerHangup, TriggerLogout,
+	TriggerRing, TriggerConnect, TriggerNoAnswer, TriggerDial, TriggerHangup, TriggerLogout, TriggerCallLost,
 }
 
 var agentTriggerNames = [...]string{
@@ -139,10 +143,11 @@ var agentTriggerNames = [...]string{
 	TriggerDial:         "dial",
 	TriggerHangup:       "hangup",
 	TriggerLogout:       "logout",
+	TriggerCallLost:     "call_lost",
 }
 
 func (t AgentTrigger) String() string {
-	if t >= TriggerLogin && t <= TriggerLogout {
+	if t >= TriggerLogin && t <= TriggerCallLost {
 		return agentTriggerNames[t]
 	}
 	return fmt.Sprintf("AgentTrigger(%d)", uint8(t))
@@ -209,6 +214,11 @@ func NextAgentState(from AgentState, t AgentTrigger, mode AgentMode) (AgentState
 	case TriggerLogout:
 		if from == AgentReady || from == AgentPaused || from == AgentDispo {
 			return AgentLoggedOut, nil
+		}
+	case TriggerCallLost:
+		// DISPO keeps its wrap-up: the call ended and its record is kept.
+		if from == AgentReserved || from == AgentRinging || from == AgentInCall {
+			return AgentPaused, nil
 		}
 	}
 	return 0, fmt.Errorf("%w: %s on %s (%s mode)", ErrInvalidTransition, t, from, mode)

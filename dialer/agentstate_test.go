@@ -43,6 +43,9 @@ var allowedTriggers = []struct {
 	{rdy, TriggerLogout, "", lo},
 	{pau, TriggerLogout, "", lo},
 	{dsp, TriggerLogout, "", lo},
+	{res, TriggerCallLost, "", pau},
+	{rng, TriggerCallLost, "", pau},
+	{inc, TriggerCallLost, "", pau},
 }
 
 func TestNextAgentState(t *testing.T) {
@@ -81,9 +84,9 @@ func TestCanTransitionEveryPair(t *testing.T) {
 	table := map[AgentState][7]bool{
 		lo:  {false, false, false, false, false, false, true},
 		rdy: {true, false, true, false, false, false, true},
-		res: {false, true, false, true, true, false, false},
+		res: {false, true, false, true, true, false, true},
 		rng: {false, true, false, false, true, false, true},
-		inc: {false, false, false, false, false, true, false},
+		inc: {false, false, false, false, false, true, true},
 		dsp: {true, true, false, false, false, false, true},
 		pau: {true, true, false, true, true, false, true},
 	}

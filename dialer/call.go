@@ -24,8 +24,13 @@ type leg struct {
 	persistent bool // an agent's nailed-up leg, owned by its session
 	retired    bool // left the call (a transferred-away agent); only its record is closed
 	state      string
+	// answeredAt and endedAt are on the engine's clock, when the engine
+	// learned of them; swAnswered and swEnded are the switch's own event
+	// times, used only to measure the talk time between them.
 	answeredAt time.Time
 	endedAt    time.Time
+	swAnswered time.Time
+	swEnded    time.Time
 	member     int // conference member id
 	cause      string
 }
@@ -46,11 +51,17 @@ type (
 		fn    func(*call) error
 		reply chan error
 	}
-	timerMsg   struct{ name string }
-	switchLost struct{ cause string }
+	timerMsg struct{ name string }
+	// switchLost: the call's channels are gone with the switch; at is the
+	// last moment the switch was known alive (engine clock).
+	switchLost struct {
+		cause string
+		at    time.Time
+	}
 	// switchCheck: after a reconnect the call's legs were not listed; ask
-	// the switch whether the lead still exists.
-	switchCheck struct{}
+	// the switch whether the lead still exists. lostAt is when the
+	// connection was lost.
+	switchCheck struct{ lostAt time.Time }
 )
 
 // call is one live call, run by its own goroutine: everything that happens
@@ -100,7 +111,10 @@ type call struct {
 	abandon        *time.Timer
 	callback       CallbackID
 	leadCause      string
-	done           bool
+	// lostAt is set when the switch died under the call: the call ends
+	// then, and its billsec is an estimate.
+	lostAt time.Time
+	done   bool
 }
 
 func (e *Engine) newCall(id CallID, dir CallDirection, origin CallOrigin) *call {
@@ -223,6 +237,8 @@ func (c *call) handle(m any) {
 			if c.st.phase == phaseWaiting {
 				c.reserve(ctx)
 			}
+		case "hangup":
+			c.feed(ctx, callInput{kind: inHangupTimeout})
 		}
 	case switchCheck:
 		if c.done || c.leadLeg == nil || c.leadLeg.state == "gone" {
@@ -233,12 +249,17 @@ func (c *call) handle(m any) {
 			return
 		}
 		c.log.Warn("the lead's channel is gone after a reconnect: ending the call")
-		c.handle(switchLost{cause: "NORMAL_TEMPORARY_FAILURE"})
+		c.handle(switchLost{cause: "NORMAL_TEMPORARY_FAILURE", at: m.lostAt})
 	case switchLost:
-		// The switch restarted (or lost the channels): every leg is gone.
+		// The switch restarted (or lost the channels): every leg is gone,
+		// at the last moment the switch was known alive.
+		if m.at.IsZero() {
+			m.at = c.e.now()
+		}
+		c.lostAt = m.at
 		for _, l := range c.legs {
 			if l.state != "gone" {
-				l.state, l.cause = "gone", m.cause
+				l.state, l.cause, l.endedAt = "gone", m.cause, m.at
 				c.legEnded(ctx, l)
 			}
 		}
@@ -289,10 +310,7 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 		if l.state == "gone" || l.state == "up" {
 			return
 		}
-		l.state, l.answeredAt = "up", ev.Time()
-		if l.answeredAt.IsZero() {
-			l.answeredAt = c.e.now()
-		}
+		l.state, l.answeredAt, l.swAnswered = "up", c.e.now(), ev.Time()
 		c.progress(CallProgress{Kind: "leg_answered", Leg: l.id, LegAnswered: true, Data: jsonData(map[string]any{"role": l.role})})
 		if !l.retired {
 			c.feed(ctx, callInput{kind: inAnswered, role: l.role})
@@ -308,7 +326,7 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 		}
 		l.state = "gone"
 		l.cause = ev.HangupCause()
-		l.endedAt = ev.Time()
+		l.endedAt, l.swEnded = c.e.now(), ev.Time()
 		if l == c.leadLeg {
 			c.leadCause = l.cause
 		}
@@ -480,7 +498,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 	case effAgentNoAnswer:
 		if c.agent != 0 {
 			if c.agentState == AgentRinging {
-				_, _ = e.transition(ctx, c.agent, AgentRinging, AgentPaused, c.id, "did not answer", "RONA")
+				_, _ = e.transition(ctx, c.agent, AgentRinging, AgentPaused, c.id, "did not answer", PauseRONA)
 			} else if c.agentState == AgentReserved {
 				_, _ = e.live.Release(ctx, c.agent, c.id, "agent leg failed", e.now())
 				e.refreshAgent(ctx, c.agent)
@@ -517,6 +535,12 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		if c.leadLeg != nil && c.leadLeg.state != "gone" {
 			_ = e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING")
 		}
+	case effHangupTimer:
+		wait := leadHangupWait
+		if c.leadLeg == nil || c.leadLeg.state == "gone" {
+			wait = 0 // no lead channel to wait for
+		}
+		time.AfterFunc(wait, func() { c.post(timerMsg{"hangup"}) })
 	case effKillAgentLeg:
 		if l := c.agentLeg; l != nil && !l.persistent && l.state != "gone" {
 			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
@@ -612,7 +636,7 @@ func (c *call) reserve(ctx context.Context) {
 		_, _ = e.live.Release(ctx, r.Agent, c.id, "no line", e.now())
 		e.refreshAgent(ctx, r.Agent)
 		if lineDown {
-			_, _ = e.transition(ctx, r.Agent, AgentReady, AgentPaused, "", "phone disconnected", "PHONE_DOWN")
+			_, _ = e.transition(ctx, r.Agent, AgentReady, AgentPaused, "", "phone disconnected", PausePhoneDown)
 		}
 		c.feed(ctx, callInput{kind: inNoAgent})
 		return
@@ -755,6 +779,10 @@ func (c *call) legEnded(ctx context.Context, l *leg) {
 	}
 }
 
+// leadHangupWait bounds how long a call whose lead we hung up waits for
+// the lead's hangup (and its cause) before it is closed without it.
+const leadHangupWait = 5 * time.Second
+
 // finish closes the record: outcome, cause and billing from the lead leg.
 func (c *call) finish(ctx context.Context) {
 	e := c.e
@@ -764,23 +792,22 @@ func (c *call) finish(ctx context.Context) {
 	c.done = true
 	c.ended.Store(true)
 	c.endedAt = e.now()
+	if !c.lostAt.IsZero() {
+		c.endedAt = c.lostAt
+	}
 	c.stopAbandon()
 	cause := c.leadCause
 	if cause == "" && c.leadLeg != nil {
 		cause = c.leadLeg.cause
 	}
-	outcome := OutcomeFor(cause, c.st.leadAnswered, c.st.connected)
-	// Billing from the switch's own event times: answer to the lead's
-	// hangup (FreeSWITCH's billsec reads 0 after a transfer).
-	billsec := 0
-	if !c.answeredAt.IsZero() {
-		end := c.endedAt
-		if c.leadLeg != nil && !c.leadLeg.endedAt.IsZero() {
-			end = c.leadLeg.endedAt
-		}
-		billsec = int(end.Sub(c.answeredAt) / time.Second)
+	if cause == "" && c.agentLeg != nil {
+		// The lead never sent its hangup: the agent's side is what ended it.
+		cause = c.agentLeg.cause
 	}
-	end := CallEnd{Call: c.id, At: c.endedAt, HangupCause: cause, Outcome: outcome, Billsec: billsec}
+	outcome := OutcomeFor(cause, c.st.leadAnswered, c.st.connected)
+	billsec, estimated := c.billsec()
+	end := CallEnd{Call: c.id, At: c.endedAt, HangupCause: cause, Outcome: outcome, Billsec: billsec,
+		SwitchLost: !c.lostAt.IsZero(), BillsecEstimated: estimated}
 	e.cdr.add(func(ctx context.Context) error {
 		_, err := e.calls.FinishCall(ctx, end)
 		if errors.Is(err, ErrConflict) {
@@ -803,7 +830,26 @@ func (c *call) finish(ctx context.Context) {
 		e.sessionOf(l.agent).setCall(nil)
 	}
 	c.emit(EvCallEnded)
-	c.log.Info("call ended", "outcome", outcome, "cause", cause, "billsec", billsec)
+	c.log.Info("call ended", "outcome", outcome, "cause", cause, "billsec", billsec, "switch_lost", end.SwitchLost)
+}
+
+// billsec is the lead's talk time: from the switch's own answer and hangup
+// times when it sent both (FreeSWITCH's billsec reads 0 after a transfer),
+// else on the engine's clock, an estimate when the switch died under the
+// call.
+func (c *call) billsec() (sec int, estimated bool) {
+	l := c.leadLeg
+	if c.answeredAt.IsZero() || l == nil {
+		return 0, false
+	}
+	if c.lostAt.IsZero() && !l.swAnswered.IsZero() && !l.swEnded.IsZero() {
+		return max(0, int(l.swEnded.Sub(l.swAnswered)/time.Second)), false
+	}
+	end := c.endedAt
+	if c.lostAt.IsZero() && !l.endedAt.IsZero() {
+		end = l.endedAt
+	}
+	return max(0, int(end.Sub(c.answeredAt)/time.Second)), !c.lostAt.IsZero()
 }
 
 // progress queues a timeline entry (and the call fields it changes).

@@ -16,6 +16,7 @@ const (
 	phaseConference                        // in a conference room (warm transfer, three-way)
 	phaseAbandoning                        // the abandon message plays, then the lead is hung up
 	phaseTransferred                       // blind-transferred to a number: the lead talks on without an agent
+	phaseHangingUp                         // the other side left; the lead is being hung up, its cause is awaited
 	phaseEnded
 )
 
@@ -23,7 +24,7 @@ var phaseNames = [...]string{
 	phaseAgentDialing: "agent_dialing", phaseDialing: "dialing", phaseRinging: "ringing",
 	phaseWaiting: "waiting", phaseAgentRinging: "agent_ringing", phaseConnecting: "connecting",
 	phaseConnected: "connected", phaseConference: "conference", phaseAbandoning: "abandoning",
-	phaseTransferred: "transferred", phaseEnded: "ended",
+	phaseTransferred: "transferred", phaseHangingUp: "hanging_up", phaseEnded: "ended",
 }
 
 func (p callPhase) String() string {
@@ -46,7 +47,7 @@ func (p callPhase) live() LiveCallState {
 		return LiveConnected
 	case phaseConference, phaseTransferred:
 		return LiveConference
-	case phaseAbandoning:
+	case phaseAbandoning, phaseHangingUp:
 		return LiveEnding
 	}
 	return LiveEnded
@@ -65,16 +66,17 @@ const (
 	inNoAgent                             // no agent could be reserved (yet)
 	inAbandonTimeout                      // nobody took the answered lead in time
 	inLeft                                // a leg left the room alive (kicked; it parks)
+	inHangupTimeout                       // the lead we hung up sent no hangup in time
 )
 
 var inputNames = [...]string{
 	inRinging: "ringing", inAnswered: "answered", inFailed: "failed", inHangup: "hangup",
 	inBridged: "bridged", inReserved: "reserved", inNoAgent: "no_agent",
-	inAbandonTimeout: "abandon_timeout", inLeft: "left",
+	inAbandonTimeout: "abandon_timeout", inLeft: "left", inHangupTimeout: "hangup_timeout",
 }
 
 func (k inputKind) String() string {
-	if k >= inRinging && k <= inLeft {
+	if k >= inRinging && k <= inHangupTimeout {
 		return inputNames[k]
 	}
 	return fmt.Sprintf("inputKind(%d)", uint8(k))
@@ -123,9 +125,10 @@ const (
 	effAgentRelease                      // agent RESERVED/RINGING -> READY (not its fault)
 	effAgentWrapUp                       // agent INCALL -> DISPO
 	effPlayAbandon                       // play the abandon message, then hang up the lead
-	effKillLead
-	effKillAgentLeg // hang up the agent's leg (ring mode; a persistent leg is parked instead)
-	effParkAgentLeg // persistent: take the agent's leg out of the room, keep it
+	effKillLead                          // hang up the lead; its hangup (or the timer) finishes the call
+	effHangupTimer                       // bound the wait for the lead's hangup
+	effKillAgentLeg                      // hang up the agent's leg (ring mode; a persistent leg is parked instead)
+	effParkAgentLeg                      // persistent: take the agent's leg out of the room, keep it
 	effKillThirds
 	effFinish // write the call's end; the outcome follows from the flags and the lead's cause
 )
@@ -136,7 +139,7 @@ var effectNames = [...]string{
 	effOriginateAgent: "originate_agent", effBridge: "bridge", effDialLead: "dial_lead",
 	effAgentRinging: "agent_ringing", effAgentInCall: "agent_incall", effAgentNoAnswer: "agent_no_answer",
 	effAgentRelease: "agent_release", effAgentWrapUp: "agent_wrapup", effPlayAbandon: "play_abandon",
-	effKillLead: "kill_lead", effKillAgentLeg: "kill_agent_leg", effParkAgentLeg: "park_agent_leg",
+	effKillLead: "kill_lead", effHangupTimer: "hangup_timer", effKillAgentLeg: "kill_agent_leg", effParkAgentLeg: "park_agent_leg",
 	effKillThirds: "kill_thirds", effFinish: "finish",
 }
 
@@ -229,8 +232,8 @@ func step(s callState, in callInput) (callState, []effect) {
 			// The agent hung up while the lead was ringing.
 			s.agentLeg = false
 			s.agentHeld = false
-			s.phase = phaseEnded
-			add(effKillLead, effAgentWrapUp, effFinish)
+			s.phase = phaseHangingUp
+			add(effKillLead, effAgentWrapUp, effHangupTimer)
 		}
 
 	case phaseWaiting:
@@ -277,8 +280,8 @@ func step(s callState, in callInput) (callState, []effect) {
 			s.agentLeg = false
 			if s.manual {
 				s.agentHeld = false
-				s.phase = phaseEnded
-				add(effKillLead, effAgentWrapUp, effFinish)
+				s.phase = phaseHangingUp
+				add(effKillLead, effAgentWrapUp, effHangupTimer)
 			} else {
 				s.agentHeld = false
 				s.phase = phaseWaiting
@@ -293,21 +296,21 @@ func step(s callState, in callInput) (callState, []effect) {
 			// park_after_bridge; end the call cleanly.
 			s.agentLeg = false
 			s.agentHeld = false
-			s.phase = phaseEnded
-			add(effKillLead, effAgentWrapUp, effFinish)
+			s.phase = phaseHangingUp
+			add(effKillLead, effAgentWrapUp, effHangupTimer)
 		}
 
 	case phaseTransferred:
 		if in.role == LegThird && (in.kind == inHangup || in.kind == inFailed) {
 			// The transfer target hung up or never answered.
 			s.thirds = 0
-			s.phase = phaseEnded
+			s.phase = phaseHangingUp
 			add(effKillLead)
 			if s.agentHeld {
 				s.agentHeld = false
 				add(effAgentWrapUp)
 			}
-			add(effFinish)
+			add(effHangupTimer)
 		}
 
 	case phaseConference:
@@ -318,8 +321,8 @@ func step(s callState, in callInput) (callState, []effect) {
 			}
 			if s.agentLeft && s.thirds == 0 {
 				// Nobody left for the lead to talk to.
-				s.phase = phaseEnded
-				add(effKillLead, effFinish)
+				s.phase = phaseHangingUp
+				add(effKillLead, effHangupTimer)
 			}
 		case in.role == LegAgent && (in.kind == inHangup || in.kind == inLeft):
 			if in.kind == inHangup {
@@ -336,13 +339,25 @@ func step(s callState, in callInput) (callState, []effect) {
 				}
 			}
 			if s.thirds == 0 {
-				s.phase = phaseEnded
-				add(effKillLead, effFinish)
+				s.phase = phaseHangingUp
+				add(effKillLead, effHangupTimer)
 			}
 		}
 
 	case phaseAbandoning:
 		// Only the lead's hangup (handled above) ends it.
+
+	case phaseHangingUp:
+		// The lead's hangup (handled above) brings its cause; without it in
+		// time the call ends all the same.
+		if in.kind == inHangupTimeout {
+			if s.agentHeld {
+				s.agentHeld = false
+				add(effAgentWrapUp)
+			}
+			s.phase = phaseEnded
+			add(effFinish)
+		}
 	}
 	return s, fx
 }

@@ -59,14 +59,14 @@ func TestStep(t *testing.T) {
 		{"ring: lead hangs up before bridge", st(phaseConnecting, heldLeg), lead(inHangup), phaseEnded, nil, fx(effAgentRelease, effFinish)},
 		{"ring: duplicate bridge", st(phaseConnected, talking), any(inBridged), phaseConnected, nil, nil},
 		{"ring: lead hangs up in talk", st(phaseConnected, talking), lead(inHangup), phaseEnded, nil, fx(effAgentWrapUp, effFinish)},
-		{"ring: agent hangs up in talk", st(phaseConnected, talking), agent(inHangup), phaseEnded, nil, fx(effKillLead, effAgentWrapUp, effFinish)},
+		{"ring: agent hangs up in talk", st(phaseConnected, talking), agent(inHangup), phaseHangingUp, nil, fx(effKillLead, effAgentWrapUp, effHangupTimer)},
 		{"late answer of a dead agent leg", st(phaseWaiting, answered), agent(inAnswered), phaseWaiting, nil, nil},
 
 		// Persistent mode.
 		{"persistent: reserved means bridge at once", st(phaseWaiting, callFlags{persistent: true, leadAnswered: true}), any(inReserved), phaseConnecting, nil, fx(effBridge)},
 		{"persistent: bridged", st(phaseConnecting, callFlags{persistent: true, leadAnswered: true, agentHeld: true}), any(inBridged), phaseConnected, nil, fx(effAgentInCall, effRecordConnected)},
 		{"persistent: lead hangs up, agent leg parks by itself", st(phaseConnected, talkingP), lead(inHangup), phaseEnded, nil, fx(effAgentWrapUp, effFinish)},
-		{"persistent: agent's phone drops in talk", st(phaseConnected, talkingP), agent(inHangup), phaseEnded, nil, fx(effKillLead, effAgentWrapUp, effFinish)},
+		{"persistent: agent's phone drops in talk", st(phaseConnected, talkingP), agent(inHangup), phaseHangingUp, nil, fx(effKillLead, effAgentWrapUp, effHangupTimer)},
 		{"persistent: reserved before the lead answered is ignored", st(phaseRinging, pers), any(inReserved), phaseRinging, nil, nil},
 
 		// Manual dial: the agent first.
@@ -77,7 +77,7 @@ func TestStep(t *testing.T) {
 		{"manual: bridged", st(phaseConnecting, callFlags{manual: true, agentHeld: true, agentLeg: true, leadAnswered: true}), any(inBridged), phaseConnected, nil, fx(effAgentInCall, effRecordConnected)},
 		{"manual: lead busy, agent leg hangs up", st(phaseRinging, manualUp), lead(inHangup), phaseEnded, nil, fx(effKillAgentLeg, effAgentWrapUp, effFinish)},
 		{"manual: persistent lead busy keeps the leg", st(phaseRinging, callFlags{manual: true, persistent: true, agentHeld: true}), lead(inFailed), phaseEnded, nil, fx(effAgentWrapUp, effFinish)},
-		{"manual: agent hangs up while lead rings", st(phaseRinging, manualUp), agent(inHangup), phaseEnded, nil, fx(effKillLead, effAgentWrapUp, effFinish)},
+		{"manual: agent hangs up while lead rings", st(phaseRinging, manualUp), agent(inHangup), phaseHangingUp, nil, fx(effKillLead, effAgentWrapUp, effHangupTimer)},
 		{"manual: no abandon timer", st(phaseConnecting, callFlags{manual: true, agentHeld: true, agentLeg: true, leadAnswered: true}), any(inAbandonTimeout), phaseConnecting, nil, nil},
 
 		// Conference and warm transfer.
@@ -85,16 +85,25 @@ func TestStep(t *testing.T) {
 		{"conf: agent leaves (ring mode)", st(phaseConference, callFlags{leadAnswered: true, connected: true, agentHeld: true, agentLeg: true, thirds: 1}), agent(inLeft), phaseConference, func(f callFlags) bool { return f.agentLeft && !f.agentHeld }, fx(effAgentWrapUp, effKillAgentLeg)},
 		{"conf: persistent agent leaves, leg kept", st(phaseConference, callFlags{persistent: true, leadAnswered: true, connected: true, agentHeld: true, thirds: 1}), agent(inLeft), phaseConference, nil, fx(effAgentWrapUp)},
 		{"conf: agent's leg hangs up after leaving", st(phaseConference, callFlags{leadAnswered: true, connected: true, agentLeft: true, thirds: 1}), agent(inHangup), phaseConference, nil, nil},
-		{"conf: third hangs up after agent left", st(phaseConference, callFlags{leadAnswered: true, connected: true, agentLeft: true, thirds: 1}), third(inHangup), phaseEnded, nil, fx(effKillLead, effFinish)},
+		{"conf: third hangs up after agent left", st(phaseConference, callFlags{leadAnswered: true, connected: true, agentLeft: true, thirds: 1}), third(inHangup), phaseHangingUp, nil, fx(effKillLead, effHangupTimer)},
 		{"conf: lead hangs up after agent left", st(phaseConference, callFlags{leadAnswered: true, connected: true, agentLeft: true, thirds: 1}), lead(inHangup), phaseEnded, nil, fx(effKillThirds, effFinish)},
 		{"conf: lead hangs up, ring agent still in", st(phaseConference, callFlags{leadAnswered: true, connected: true, agentHeld: true, agentLeg: true, thirds: 1}), lead(inHangup), phaseEnded, nil, fx(effKillThirds, effKillAgentLeg, effAgentWrapUp, effFinish)},
 		{"conf: lead hangs up, persistent agent parks", st(phaseConference, callFlags{persistent: true, leadAnswered: true, connected: true, agentHeld: true, thirds: 1}), lead(inHangup), phaseEnded, nil, fx(effKillThirds, effParkAgentLeg, effAgentWrapUp, effFinish)},
-		{"conf: agent leaves with nobody else", st(phaseConference, callFlags{leadAnswered: true, connected: true, agentHeld: true, agentLeg: true}), agent(inLeft), phaseEnded, nil, fx(effAgentWrapUp, effKillAgentLeg, effKillLead, effFinish)},
+		{"conf: agent leaves with nobody else", st(phaseConference, callFlags{leadAnswered: true, connected: true, agentHeld: true, agentLeg: true}), agent(inLeft), phaseHangingUp, nil, fx(effAgentWrapUp, effKillAgentLeg, effKillLead, effHangupTimer)},
 
 		// Blind transfer to a number.
-		{"transferred: target hangs up", st(phaseTransferred, callFlags{leadAnswered: true, connected: true, thirds: 1}), third(inHangup), phaseEnded, nil, fx(effKillLead, effFinish)},
+		{"transferred: target hangs up", st(phaseTransferred, callFlags{leadAnswered: true, connected: true, thirds: 1}), third(inHangup), phaseHangingUp, nil, fx(effKillLead, effHangupTimer)},
 		{"transferred: lead hangs up", st(phaseTransferred, callFlags{leadAnswered: true, connected: true, thirds: 1}), lead(inHangup), phaseEnded, nil, fx(effKillThirds, effFinish)},
 		{"transferred: old agent leg's late hangup", st(phaseTransferred, callFlags{leadAnswered: true, connected: true, thirds: 1}), agent(inHangup), phaseTransferred, nil, nil},
+
+		// Hanging up: the lead's hangup brings its cause, or the timer ends it.
+		{"hanging up: the lead's hangup finishes", st(phaseHangingUp, callFlags{leadAnswered: true, connected: true}), lead(inHangup), phaseEnded, nil, fx(effFinish)},
+		{"hanging up: the lead's failure finishes", st(phaseHangingUp, callFlags{manual: true}), lead(inFailed), phaseEnded, nil, fx(effFinish)},
+		{"hanging up: no hangup in time", st(phaseHangingUp, callFlags{leadAnswered: true, connected: true}), any(inHangupTimeout), phaseEnded, nil, fx(effFinish)},
+		{"hanging up: the agent's late hangup", st(phaseHangingUp, callFlags{leadAnswered: true, connected: true}), agent(inHangup), phaseHangingUp, nil, nil},
+		{"hanging up: a late bridge", st(phaseHangingUp, callFlags{leadAnswered: true, connected: true}), any(inBridged), phaseHangingUp, nil, nil},
+		{"hangup timer after the end is late", st(phaseEnded, talking), any(inHangupTimeout), phaseEnded, nil, nil},
+		{"hangup timer in talk is late", st(phaseConnected, talking), any(inHangupTimeout), phaseConnected, nil, nil},
 
 		// After the end, nothing.
 		{"ended: late hangup", st(phaseEnded, talking), lead(inHangup), phaseEnded, nil, nil},
@@ -124,7 +133,7 @@ func TestStep(t *testing.T) {
 func TestStepProperties(t *testing.T) {
 	roles := []LegRole{LegLead, LegAgent, LegThird}
 	for p := phaseAgentDialing; p <= phaseEnded; p++ {
-		for k := inRinging; k <= inLeft; k++ {
+		for k := inRinging; k <= inHangupTimeout; k++ {
 			for _, r := range roles {
 				for _, f := range []callFlags{{}, {persistent: true}, {manual: true, agentHeld: true}, {leadAnswered: true, agentHeld: true, connected: true, agentLeg: true, thirds: 1}} {
 					s, effects := step(callState{phase: p, callFlags: f}, callInput{kind: k, role: r})
@@ -137,6 +146,12 @@ func TestStepProperties(t *testing.T) {
 					}
 					if p != phaseEnded && s.phase == phaseEnded && s.agentHeld {
 						t.Errorf("%s + %s/%s: ended with an agent held", p, r, k)
+					}
+					// Whoever hangs up the lead waits for its hangup, and
+					// that wait is bounded.
+					if slices.Contains(effects, effKillLead) != (s.phase == phaseHangingUp && p != phaseHangingUp) ||
+						slices.Contains(effects, effKillLead) != slices.Contains(effects, effHangupTimer) {
+						t.Errorf("%s + %s/%s: phase %s with effects %v", p, r, k, s.phase, effects)
 					}
 					if p != phaseEnded && r == LegLead && (k == inHangup || k == inFailed) && s.phase != phaseEnded {
 						t.Errorf("%s: the lead's hangup did not end the call", p)

@@ -350,6 +350,20 @@ func (e *Engine) CallView(ctx context.Context, id CallID) (CallView, error) {
 	return *c.view.Load(), nil
 }
 
+// endedView is the view of an ended call that is no longer in memory,
+// from its record.
+func endedView(r Call) CallView {
+	number := r.ToNumber
+	if r.Direction == Inbound {
+		number = r.FromNumber
+	}
+	return CallView{
+		ID: r.ID, Direction: r.Direction, Origin: r.Origin, State: LiveEnded, Number: number, Agent: r.Agent,
+		Campaign: r.Campaign, Lead: r.Lead, CreatedAt: r.CreatedAt, AnsweredAt: r.AnsweredAt, ConnectedAt: r.BridgedAt,
+		EndedAt: r.EndedAt, Parties: []PartyView{}, HangupCause: r.HangupCause, Outcome: r.Outcome,
+	}
+}
+
 // LiveCalls lists the calls in progress.
 func (e *Engine) LiveCalls(ctx context.Context) []CallView { return e.hub.callViews() }
 
@@ -748,8 +762,13 @@ func (e *Engine) Dispose(ctx context.Context, a Actor, id CallID, r DispositionR
 			e.log.Warn("could not make the agent READY after its disposition", "agent_id", agent, "err", err)
 		}
 	}
-	v, _ := e.CallView(ctx, id)
-	v.ID, v.Agent = id, agent
+	v, err := e.CallView(ctx, id)
+	if err != nil {
+		// A long wrap-up, or a supervisor re-disposing: the call has left
+		// memory, and its record says how it ended.
+		v = endedView(out)
+	}
+	v.Agent = agent
 	e.publish(LiveEvent{Type: EvCallDisposed, Agent: agent, Call: id, CallView: &v})
 	return out, nil
 }

@@ -139,7 +139,11 @@ type Engine struct {
 	hub   *hub
 	cdr   *cdrWriter
 
-	ctx context.Context // the engine's life; calls are detached from requests
+	// ctx is the engine's life, made once in NewEngine and ended when
+	// Run's context ends: calls are detached from requests, and events
+	// may arrive before Run starts.
+	ctx  context.Context
+	stop context.CancelFunc
 
 	mu       sync.Mutex
 	byID     map[CallID]*call
@@ -148,8 +152,12 @@ type Engine struct {
 	byLegS   map[LegID]*session // persistent agent legs
 	waiting  map[*call]struct{} // answered leads looking for an agent
 	offered  map[CallbackID]time.Time
-	defCamp  CampaignID
-	wg       sync.WaitGroup
+	// lostAt is, per node whose connection is down, the last moment it
+	// was known alive; a call it held that is gone when it returns ends
+	// then.
+	lostAt  map[string]time.Time
+	defCamp CampaignID
+	wg      sync.WaitGroup
 	// loaded is closed once the agents are registered with the live store;
 	// requests wait for it so a login cannot race the start-up.
 	loaded chan struct{}
@@ -170,15 +178,16 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 	e := &Engine{
 		cfg: cfg, sw: d.Switch, live: d.Live, dir: d.Directory, camp: d.Campaigns, calls: d.Calls, audit: d.Audit,
 		now: d.Now, log: d.Logger, hub: newHub(512),
-		ctx:      context.Background(),
 		byID:     map[CallID]*call{},
 		byLeg:    map[LegID]*call{},
 		sessions: map[AgentID]*session{},
 		byLegS:   map[LegID]*session{},
 		waiting:  map[*call]struct{}{},
 		offered:  map[CallbackID]time.Time{},
+		lostAt:   map[string]time.Time{},
 		loaded:   make(chan struct{}),
 	}
+	e.ctx, e.stop = context.WithCancel(context.Background())
 	e.cdr = newCDRWriter(d.Calls, d.Logger)
 	return e, nil
 }
@@ -186,7 +195,8 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 // Run starts the engine's loops and blocks until ctx ends; live calls are
 // left to the switch, their records are flushed.
 func (e *Engine) Run(ctx context.Context) error {
-	e.ctx = ctx
+	context.AfterFunc(ctx, e.stop)
+	defer e.stop()
 	if err := e.load(ctx); err != nil {
 		return err
 	}
@@ -225,18 +235,21 @@ func (e *Engine) load(ctx context.Context) error {
 		if !ok || st.State == AgentLoggedOut {
 			continue
 		}
-		// Logged in before a restart: keep the session; a call it held
-		// is gone with the old process, so it goes to wrap-up or pause.
+		// Logged in before a restart: keep the session. A call it was
+		// reserved for, ringing for or talking on is not held by this
+		// process, so the agent is paused at once with a reason the
+		// workspace shows; a wrap-up (DISPO) stays, its record is kept.
 		s := &session{agent: a, mode: st.Mode, endpoint: AgentEndpoint{Kind: EndpointSIP, Extension: a.Extension}}
 		e.mu.Lock()
 		e.sessions[a.ID] = s
 		e.mu.Unlock()
-		if st.State.HoldsCall() && st.State != AgentDispo {
-			if _, err := e.transition(ctx, a.ID, st.State, AgentPaused, st.Call, "service restarted", "RESTART"); err != nil {
-				e.log.Warn("could not pause agent after restart", "agent_id", a.ID, "err", err)
-			}
-		} else {
+		to, err := NextAgentState(st.State, TriggerCallLost, st.Mode)
+		if err != nil {
 			e.publishAgent(ctx, a.ID, st)
+			continue
+		}
+		if _, err := e.transition(ctx, a.ID, st.State, to, st.Call, "the service restarted; the call is no longer held", PauseCallLost); err != nil {
+			e.log.Warn("could not pause agent after restart", "agent_id", a.ID, "state", st.State, "err", err)
 		}
 	}
 	return nil
@@ -303,6 +316,11 @@ func (e *Engine) HandleEvent(node string, ev *esl.Event) {
 // freed.
 func (e *Engine) HandleNode(st esl.NodeState) {
 	if !st.Up {
+		e.mu.Lock()
+		if _, ok := e.lostAt[st.Node]; !ok {
+			e.lostAt[st.Node] = e.now().Add(-st.Silent)
+		}
+		e.mu.Unlock()
 		e.log.Warn("switch node down; calls continue on the switch and are reconciled when it returns", "node", st.Node, "err", st.Err)
 		return
 	}
@@ -311,6 +329,11 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 		live[LegID(ch.UUID)] = true
 	}
 	e.mu.Lock()
+	lostAt, ok := e.lostAt[st.Node]
+	delete(e.lostAt, st.Node)
+	if !ok {
+		lostAt = e.now()
+	}
 	var lost []*call
 	for _, c := range e.byID {
 		if c.node == st.Node && (st.Restarted || !c.anyLegIn(live)) {
@@ -327,7 +350,7 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 	if st.Restarted {
 		e.log.Warn("switch restarted: ending its calls", "node", st.Node, "calls", len(lost))
 		for _, c := range lost {
-			c.post(switchLost{cause: "SYSTEM_SHUTDOWN"})
+			c.post(switchLost{cause: "SYSTEM_SHUTDOWN", at: lostAt})
 		}
 		for _, s := range lostSessions {
 			s.legGone(e, "SYSTEM_SHUTDOWN")
@@ -338,7 +361,7 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 	// switch, so a leg missing from it is asked about before its call is
 	// given up.
 	for _, c := range lost {
-		c.post(switchCheck{})
+		c.post(switchCheck{lostAt: lostAt})
 	}
 	for _, s := range lostSessions {
 		s.mu.Lock()

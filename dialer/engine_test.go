@@ -33,6 +33,9 @@ type world struct {
 	events *eventLog
 	admin  dialer.Actor
 	agents map[string]dialer.Agent // by extension
+	// restartEngine stops the engine and starts a new one on the same
+	// stores and switch connection, as a restart of the service would.
+	restartEngine func()
 }
 
 const abandonFile = "/usr/share/agentswitch/sounds/abandon.wav"
@@ -47,6 +50,8 @@ type worldOpts struct {
 	extensions []string
 	tap        func(esl.Handler) esl.Handler
 	wrap       func(dialer.Switch) dialer.Switch
+	// now is the engine's clock (the real one if nil).
+	now func() time.Time
 }
 
 func newWorld(t testing.TB, mutate ...func(*dialer.EngineConfig)) *world {
@@ -115,7 +120,7 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 	if o.wrap != nil {
 		sw = o.wrap(client)
 	}
-	eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: sw})
+	eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: sw, Now: o.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +131,26 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 	}
 	w.eng, w.esl = eng, client
 	wg.Go(func() { client.Run(ctx) })
-	wg.Go(func() { eng.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait(); db.Close() })
+	runEngine := func(eng *dialer.Engine) (stop func()) {
+		ectx, ecancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); eng.Run(ectx) }()
+		return func() { ecancel(); <-done }
+	}
+	stopEngine := runEngine(eng)
+	w.restartEngine = func() {
+		t.Helper()
+		stopEngine()
+		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: sw, Now: o.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Set(eng)
+		w.eng = eng
+		stopEngine = runEngine(eng)
+		w.events = newEventLog(t, eng)
+	}
+	t.Cleanup(func() { cancel(); stopEngine(); wg.Wait(); db.Close() })
 	waitFor(t, 5*time.Second, "switch up", func() bool {
 		n := client.Nodes()
 		return len(n) == 1 && n[0].Up
@@ -1060,4 +1083,226 @@ func TestBlindTransferAgentDisposes(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.waitState("1001", dialer.AgentReady)
+}
+
+// TestRestartPausesAgentsOnLostCalls: after a restart of the service an
+// agent bound to a call the new process does not hold (talking, ringing,
+// reserved) is PAUSED at once with CALL_LOST and may go READY; READY,
+// PAUSED and DISPO agents keep their state.
+func TestRestartPausesAgentsOnLostCalls(t *testing.T) {
+	w := newWorldWith(t, worldOpts{extensions: []string{"1001", "1002", "1003", "1004", "1005"}})
+	// 1001 talks on a real call.
+	w.ready("1001", dialer.ModeRing)
+	v := w.start("+15550007070", 0)
+	w.waitCall(v.ID, dialer.LiveConnected)
+	w.waitState("1001", dialer.AgentInCall)
+	for _, ext := range []string{"1002", "1003", "1004", "1005"} {
+		w.ready(ext, dialer.ModeRing)
+	}
+	// The others are booked, ringing or wrapping up in the live store, as
+	// a process killed at that moment would leave them; their leases are
+	// long, so nothing but the restart may free them.
+	book := func(ext string, call dialer.CallID) {
+		if _, err := w.live.ReserveAgent(w.ctx(), w.agents[ext].ID, dialer.ReserveRequest{Call: call, Lease: time.Hour, Reason: "test", At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move := func(ext string, from, to dialer.AgentState, call dialer.CallID) {
+		if _, err := w.live.Transition(w.ctx(), dialer.Transition{Agent: w.agents[ext].ID, From: from, To: to, Call: call, At: time.Now()}); err != nil {
+			t.Fatalf("%s %s->%s: %v", ext, from, to, err)
+		}
+	}
+	reserved, ringing, dispo := dialer.NewCallID(), dialer.NewCallID(), dialer.NewCallID()
+	book("1002", reserved)
+	book("1003", ringing)
+	move("1003", dialer.AgentReserved, dialer.AgentRinging, ringing)
+	book("1004", dispo)
+	move("1004", dialer.AgentReserved, dialer.AgentRinging, dispo)
+	move("1004", dialer.AgentRinging, dialer.AgentInCall, dispo)
+	move("1004", dialer.AgentInCall, dialer.AgentDispo, dispo)
+
+	w.restartEngine()
+
+	want := map[string]dialer.AgentState{
+		"1001": dialer.AgentPaused, "1002": dialer.AgentPaused, "1003": dialer.AgentPaused,
+		"1004": dialer.AgentDispo, "1005": dialer.AgentReady,
+	}
+	for ext, st := range want {
+		// At once: the engine answers only once its start-up is done.
+		got, err := w.eng.AgentView(w.ctx(), w.agents[ext].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != st {
+			t.Errorf("agent %s after restart: %s, want %s", ext, got.State, st)
+		}
+		if st == dialer.AgentPaused && (got.PauseCode != dialer.PauseCallLost || got.Reason == "" || got.Call != "") {
+			t.Errorf("agent %s paused with %q (%q), call %q; want %s", ext, got.PauseCode, got.Reason, got.Call, dialer.PauseCallLost)
+		}
+	}
+	// The paused agents take calls again as soon as they ask.
+	for _, ext := range []string{"1001", "1002", "1003"} {
+		a := w.actor(ext)
+		if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
+			t.Fatalf("agent %s ready after restart: %v", ext, err)
+		}
+	}
+}
+
+// stepClock is a clock that moves only when told to.
+type stepClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *stepClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// outageTap lets the engine see a node go down, then moves the engine's
+// clock by the length of the outage before anything else is delivered.
+type outageTap struct {
+	next   esl.Handler
+	clock  *stepClock
+	outage time.Duration
+}
+
+func (o *outageTap) HandleEvent(node string, ev *esl.Event) { o.next.HandleEvent(node, ev) }
+
+func (o *outageTap) HandleNode(st esl.NodeState) {
+	o.next.HandleNode(st)
+	if !st.Up {
+		o.clock.Advance(o.outage)
+	}
+}
+
+// TestSwitchDiesMidCall: a switch that dies under a call (and returns
+// with a new Core-UUID) ends it at the last moment it was known alive, not
+// when it came back: billsec counts the talk, not the outage, and the
+// record says the switch was lost and billsec is an estimate.
+func TestSwitchDiesMidCall(t *testing.T) {
+	clk := &stepClock{t: time.Date(2031, 3, 14, 9, 0, 0, 0, time.UTC)}
+	w := newWorldWith(t, worldOpts{now: clk.Now, tap: func(h esl.Handler) esl.Handler {
+		return &outageTap{next: h, clock: clk, outage: 6 * time.Second}
+	}})
+	w.ready("1001", dialer.ModeRing)
+	v := w.start("+15550009191", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	answered := v.AnsweredAt
+	clk.Advance(3 * time.Second) // they talk
+	w.sim.Restart()              // it dies and comes back at once; the tap makes it 6 s
+	w.waitCall(v.ID, dialer.LiveEnded)
+	c, kinds := w.record(v.ID)
+	if !c.SwitchLost || !c.BillsecEstimated || c.Billsec != 3 || c.HangupCause != "SYSTEM_SHUTDOWN" {
+		t.Fatalf("record %+v", c)
+	}
+	if !c.AnsweredAt.Equal(answered) || !c.EndedAt.Equal(answered.Add(3*time.Second)) {
+		t.Fatalf("answered %s ended %s; want the end 3 s after the answer %s", c.AnsweredAt, c.EndedAt, answered)
+	}
+	inOrder(t, "timeline", kinds, "answered", "bridged", "ended")
+	evs, err := w.db.CallEvents(w.ctx(), v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := evs[len(evs)-1]
+	if ended.Kind != dialer.EventCallEnded || !strings.Contains(string(ended.Data), `"switch_lost":true`) || !strings.Contains(string(ended.Data), `"billsec_estimated":true`) {
+		t.Fatalf("ended event %s %s", ended.Kind, ended.Data)
+	}
+	// A call on a switch that stayed up is billed by the switch, not
+	// estimated.
+	w.waitState("1001", dialer.AgentDispo)
+	if _, err := w.eng.Dispose(w.ctx(), w.actor("1001"), v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1001", dialer.AgentReady)
+	v2 := w.start("+15550009192", 0)
+	w.waitCall(v2.ID, dialer.LiveConnected)
+	if err := w.eng.Hangup(w.ctx(), w.actor("1001"), v2.ID); err != nil {
+		t.Fatal(err)
+	}
+	c2, _ := w.record(v2.ID)
+	if c2.SwitchLost || c2.BillsecEstimated || c2.HangupCause != "NORMAL_CLEARING" {
+		t.Fatalf("second record %+v", c2)
+	}
+}
+
+// TestLateDispositionLeavesNoPhantom: a disposition that comes after the
+// call left memory (a long wrap-up, a supervisor's correction) is pushed
+// as an ended call and adds nothing to the live calls.
+func TestLateDispositionLeavesNoPhantom(t *testing.T) {
+	w := newWorld(t, func(c *dialer.EngineConfig) { c.Linger = 20 * time.Millisecond })
+	w.ready("1001", dialer.ModeRing)
+	a := w.actor("1001")
+	v := w.start("+15550004141", 0)
+	w.waitCall(v.ID, dialer.LiveConnected)
+	if err := w.eng.Hangup(w.ctx(), a, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1001", dialer.AgentDispo)
+	waitFor(t, 5*time.Second, "the call to leave memory", func() bool {
+		_, err := w.eng.CallView(w.ctx(), v.ID)
+		return errors.Is(err, dialer.ErrNotFound)
+	})
+	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+	// A supervisor corrects it later.
+	if _, err := w.eng.Dispose(w.ctx(), w.admin, v.ID, dialer.DispositionRequest{Code: "NI"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, "two dispositions pushed", func() bool {
+		n := 0
+		for _, ev := range w.events.all() {
+			if ev.Type == dialer.EvCallDisposed && ev.Call == v.ID {
+				n++
+				if ev.CallView.State != dialer.LiveEnded || ev.CallView.CreatedAt.IsZero() || ev.CallView.Number != "+15550004141" {
+					t.Fatalf("disposition pushed with the view %+v", ev.CallView)
+				}
+			}
+		}
+		return n == 2
+	})
+	if live := w.eng.LiveCalls(w.ctx()); len(live) != 0 {
+		t.Fatalf("live calls after the disposition: %+v", live)
+	}
+	snap, _, err := w.eng.Subscribe(w.ctx(), dialer.LiveFilter{})
+	if err != nil || len(snap.Calls) != 0 {
+		t.Fatalf("snapshot calls %+v %v", snap.Calls, err)
+	}
+}
+
+// TestAgentHangsUpFirstKeepsLeadCause: when the agent's phone hangs up
+// first, the call waits for the lead's hangup, so the record and the
+// timeline's end carry the lead's cause.
+func TestAgentHangsUpFirstKeepsLeadCause(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	v := w.start("+15550005151", 0)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	ag := w.party(v, dialer.LegAgent)
+	if !w.sim.Hangup(string(ag.Leg), "NORMAL_CLEARING") {
+		t.Fatal("no agent channel to hang up")
+	}
+	c, _ := w.record(v.ID)
+	if c.HangupCause != "NORMAL_CLEARING" || c.Outcome != dialer.OutcomeAnswered {
+		t.Fatalf("record %+v", c)
+	}
+	evs, err := w.db.CallEvents(w.ctx(), v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Kind == dialer.EventCallEnded && !strings.Contains(string(ev.Data), `"cause":"NORMAL_CLEARING"`) {
+			t.Fatalf("ended event %s", ev.Data)
+		}
+	}
+	w.waitState("1001", dialer.AgentDispo)
 }

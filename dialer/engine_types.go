@@ -289,8 +289,16 @@ type LiveSnapshot struct {
 	Calls  []CallView  `json:"calls"`
 }
 
+// Pause codes the system sets; an agent cannot choose them.
+const (
+	PauseRONA        = "RONA"         // the phone rang out for a call
+	PauseNoHeartbeat = "NO_HEARTBEAT" // the workspace went silent
+	PausePhoneDown   = "PHONE_DOWN"   // a persistent line dropped
+	PauseCallLost    = "CALL_LOST"    // the service no longer holds the agent's call
+)
+
 // PauseCodes are the codes an agent may pause with when the configuration
-// gives none. RONA and NO_HEARTBEAT are set by the system.
+// gives none.
 var PauseCodes = []string{"BREAK", "LUNCH", "MEETING", "TRAINING", "ADMIN"}
 
 // ValidatePauseCode checks a code against the configured list.

@@ -41,9 +41,6 @@ func (h *hub) publish(ev LiveEvent) LiveEvent {
 	defer h.mu.Unlock()
 	h.seq++
 	ev.Seq = h.seq
-	if ev.At.IsZero() {
-		ev.At = time.Now()
-	}
 	if ev.AgentView != nil {
 		if ev.AgentView.State == AgentLoggedOut {
 			delete(h.agents, ev.AgentView.ID)
@@ -52,7 +49,9 @@ func (h *hub) publish(ev LiveEvent) LiveEvent {
 		}
 	}
 	if ev.CallView != nil {
-		if ev.CallView.State == LiveEnded {
+		// Only a call with a live state is kept: an ended one leaves, and
+		// a view without a state describes no call in progress.
+		if ev.CallView.State == LiveEnded || ev.CallView.State == "" {
 			delete(h.calls, ev.CallView.ID)
 		} else {
 			h.calls[ev.CallView.ID] = *ev.CallView

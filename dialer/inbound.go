@@ -17,13 +17,18 @@ func (e *Engine) inboundCall(node string, ev *esl.Event) *call {
 	c := e.newCall(NewCallID(), Inbound, OriginInbound)
 	caller := callerNumber(ev.Get("Caller-Caller-ID-Number"))
 	did := ev.Var(VarDID)
-	answered := ev.ProfileTime("Caller-Channel-Answered-Time")
-	if answered.IsZero() {
-		answered = ev.Time()
+	// The dialplan answered before it parked: the answer is that long ago
+	// on the engine's clock too.
+	swAnswered := ev.ProfileTime("Caller-Channel-Answered-Time")
+	answered := e.now()
+	if at := ev.Time(); swAnswered.IsZero() {
+		swAnswered = at
+	} else if d := at.Sub(swAnswered); !at.IsZero() && d > 0 {
+		answered = answered.Add(-d)
 	}
 	c.number, c.callerNum, c.node = caller, did, node
-	c.leadLeg = &leg{id: LegID(ev.UniqueID()), role: LegLead, number: caller, state: "up", answeredAt: answered, node: node,
-		endpoint: "inbound " + did}
+	c.leadLeg = &leg{id: LegID(ev.UniqueID()), role: LegLead, number: caller, state: "up", answeredAt: answered,
+		swAnswered: swAnswered, node: node, endpoint: "inbound " + did}
 	c.answeredAt = answered
 	c.st = callState{phase: phaseWaiting, callFlags: callFlags{leadAnswered: true}}
 	campaign, _ := strconv.ParseInt(ev.Var(VarCampaignID), 10, 64)

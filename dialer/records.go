@@ -369,22 +369,28 @@ type Call struct {
 	Direction CallDirection `json:"direction"`
 	Origin    CallOrigin    `json:"origin"`
 	// Campaign, Lead and Agent are 0 when not (yet) known.
-	Campaign      CampaignID  `json:"campaign_id,omitempty"`
-	Lead          LeadID      `json:"lead_id,omitempty"`
-	Agent         AgentID     `json:"agent_id,omitempty"`
-	FromNumber    string      `json:"from_number,omitempty"`
-	ToNumber      string      `json:"to_number,omitempty"`
-	State         CallState   `json:"state"`
-	HangupCause   string      `json:"hangup_cause,omitempty"`
-	Outcome       CallOutcome `json:"outcome,omitempty"`
-	Billsec       int         `json:"billsec"`
-	CreatedAt     time.Time   `json:"created_at"`
-	AnsweredAt    time.Time   `json:"answered_at,omitzero"`
-	BridgedAt     time.Time   `json:"bridged_at,omitzero"`
-	EndedAt       time.Time   `json:"ended_at,omitzero"`
-	RecordingPath string      `json:"recording_path,omitempty"`
-	Disposition   string      `json:"disposition,omitempty"`
-	Notes         string      `json:"notes,omitempty"`
+	Campaign    CampaignID  `json:"campaign_id,omitempty"`
+	Lead        LeadID      `json:"lead_id,omitempty"`
+	Agent       AgentID     `json:"agent_id,omitempty"`
+	FromNumber  string      `json:"from_number,omitempty"`
+	ToNumber    string      `json:"to_number,omitempty"`
+	State       CallState   `json:"state"`
+	HangupCause string      `json:"hangup_cause,omitempty"`
+	Outcome     CallOutcome `json:"outcome,omitempty"`
+	Billsec     int         `json:"billsec"`
+	// SwitchLost: the switch died under the call (crash, kill, lost
+	// host), so the call was closed at the last moment it was known alive
+	// and BillsecEstimated says billsec is an estimate, not the switch's
+	// own count.
+	SwitchLost       bool      `json:"switch_lost,omitempty"`
+	BillsecEstimated bool      `json:"billsec_estimated,omitempty"`
+	CreatedAt        time.Time `json:"created_at"`
+	AnsweredAt       time.Time `json:"answered_at,omitzero"`
+	BridgedAt        time.Time `json:"bridged_at,omitzero"`
+	EndedAt          time.Time `json:"ended_at,omitzero"`
+	RecordingPath    string    `json:"recording_path,omitempty"`
+	Disposition      string    `json:"disposition,omitempty"`
+	Notes            string    `json:"notes,omitempty"`
 }
 
 // Validate checks a new call record.
@@ -528,6 +534,8 @@ type CallEnd struct {
 	Outcome       CallOutcome
 	Billsec       int
 	RecordingPath string // "" keeps the one recorded earlier
+	// SwitchLost and BillsecEstimated: see Call.
+	SwitchLost, BillsecEstimated bool
 }
 
 // Validate checks the request.

@@ -110,7 +110,7 @@ func (s *session) legGone(e *Engine, cause string) {
 	ctx := e.ctx
 	st, err := e.live.Agent(ctx, s.agent.ID)
 	if err == nil && st.State == AgentReady {
-		_, _ = e.transition(ctx, s.agent.ID, AgentReady, AgentPaused, "", "phone disconnected", "PHONE_DOWN")
+		_, _ = e.transition(ctx, s.agent.ID, AgentReady, AgentPaused, "", "phone disconnected", PausePhoneDown)
 	} else {
 		e.refreshAgent(ctx, s.agent.ID)
 	}
@@ -145,7 +145,7 @@ func (e *Engine) restoreLine(s *session) {
 		return
 	}
 	st, err := e.live.Agent(ctx, s.agent.ID)
-	if err != nil || st.State != AgentPaused || st.PauseCode != "PHONE_DOWN" {
+	if err != nil || st.State != AgentPaused || st.PauseCode != PausePhoneDown {
 		return
 	}
 	if _, err := e.transition(ctx, s.agent.ID, AgentPaused, AgentReady, "", "line restored", ""); err != nil {
@@ -521,7 +521,7 @@ func (e *Engine) heartbeatLost(ctx context.Context, id AgentID) {
 	}
 	switch st.State {
 	case AgentReady:
-		_, err = e.transition(ctx, id, AgentReady, AgentPaused, "", "workspace heartbeat lost", "NO_HEARTBEAT")
+		_, err = e.transition(ctx, id, AgentReady, AgentPaused, "", "workspace heartbeat lost", PauseNoHeartbeat)
 	case AgentDispo:
 		if s := e.session(id); s != nil {
 			s.mu.Lock()
@@ -531,7 +531,7 @@ func (e *Engine) heartbeatLost(ctx context.Context, id AgentID) {
 				_ = e.disposeSystem(ctx, st.Call, id, "NODISPO", "workspace heartbeat lost")
 			}
 		}
-		_, err = e.transition(ctx, id, AgentDispo, AgentPaused, st.Call, "workspace heartbeat lost", "NO_HEARTBEAT")
+		_, err = e.transition(ctx, id, AgentDispo, AgentPaused, st.Call, "workspace heartbeat lost", PauseNoHeartbeat)
 	default:
 		return
 	}
@@ -542,6 +542,10 @@ func (e *Engine) heartbeatLost(ctx context.Context, id AgentID) {
 
 // AgentView returns one agent's live view.
 func (e *Engine) AgentView(ctx context.Context, id AgentID) (AgentView, error) {
+	// Not before start-up has settled what a restart left behind.
+	if err := e.ready(ctx); err != nil {
+		return AgentView{}, err
+	}
 	st, err := e.live.Agent(ctx, id)
 	if err != nil {
 		return AgentView{}, err
@@ -551,6 +555,9 @@ func (e *Engine) AgentView(ctx context.Context, id AgentID) (AgentView, error) {
 
 // AgentViews returns every registered agent's live view.
 func (e *Engine) AgentViews(ctx context.Context) ([]AgentView, error) {
+	if err := e.ready(ctx); err != nil {
+		return nil, err
+	}
 	all, err := e.live.Agents(ctx)
 	if err != nil {
 		return nil, err

@@ -141,6 +141,12 @@ type NodeState struct {
 	// it can lag by a few milliseconds: events that follow take precedence.
 	Channels []Channel
 	Err      error // why the node went down
+	// Silent, on a node that went down, is how long it had been silent
+	// when it was given up: 0 when it closed the connection itself (a
+	// FreeSWITCH that dies closes its socket), the time since its last
+	// frame when the heartbeat watchdog gave up on it. The node was last
+	// known alive that long before this state was delivered.
+	Silent time.Duration
 }
 
 // NodeStatus is a node's connection as seen now.
@@ -342,7 +348,7 @@ func (n *node) session(ctx context.Context, bo *backoff, prevCore *string) error
 	n.log.Info("switch connected", "addr", n.cfg.Addr, "core_uuid", ec.core, "channels", len(chans), "restarted", restarted)
 	n.c.q.put(item{n: n, state: &NodeState{Node: n.cfg.Name, Up: true, CoreUUID: ec.core, Restarted: restarted, Channels: chans}})
 
-	err = n.read(ctx, ec)
+	silent, err := n.read(ctx, ec)
 
 	n.up.Store(false)
 	n.pool.closeAll()
@@ -350,13 +356,14 @@ func (n *node) session(ctx context.Context, bo *backoff, prevCore *string) error
 	if ctx.Err() == nil {
 		n.log.Warn("switch connection lost", "addr", n.cfg.Addr, "err", err)
 	}
-	n.c.q.put(item{n: n, state: &NodeState{Node: n.cfg.Name, Up: false, CoreUUID: ec.core, Err: err}})
+	n.c.q.put(item{n: n, state: &NodeState{Node: n.cfg.Name, Up: false, CoreUUID: ec.core, Err: err, Silent: silent}})
 	return err
 }
 
-// read consumes the event connection until it fails. It never blocks on
-// the handler: FreeSWITCH drops a listener that falls 500 events behind.
-func (n *node) read(ctx context.Context, ec *eventConn) error {
+// read consumes the event connection until it fails, and says how long
+// the node had been silent if the watchdog gave up on it. It never blocks
+// on the handler: FreeSWITCH drops a listener that falls 500 events behind.
+func (n *node) read(ctx context.Context, ec *eventConn) (time.Duration, error) {
 	var lastRx atomic.Int64
 	lastRx.Store(time.Now().UnixNano())
 	var reason atomic.Value
@@ -386,12 +393,12 @@ func (n *node) read(ctx context.Context, ec *eventConn) error {
 		f, err := ec.rd.ReadFrame()
 		if err != nil {
 			if r, ok := reason.Load().(error); ok {
-				return r
+				return time.Since(time.Unix(0, lastRx.Load())), r
 			}
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return 0, ctx.Err()
 			}
-			return err
+			return 0, err
 		}
 		now := time.Now()
 		lastRx.Store(now.UnixNano())
@@ -406,7 +413,7 @@ func (n *node) read(ctx context.Context, ec *eventConn) error {
 			ev.received = now
 			n.c.q.put(item{n: n, ev: ev, drained: ec.rd.Buffered() == 0})
 		case TypeDisconnect:
-			return fmt.Errorf("%w: %s", ErrDisconnected, strings.TrimSpace(string(f.Body)))
+			return 0, fmt.Errorf("%w: %s", ErrDisconnected, strings.TrimSpace(string(f.Body)))
 		default:
 			// log/data and stray replies are not ours to act on; eslgo stops
 			// reading on them, which silently kills the connection.

@@ -12,7 +12,7 @@ import (
 )
 
 const callCols = `id, direction, origin, campaign_id, lead_id, agent_id, from_number, to_number, state, hangup_cause,
-	outcome, billsec, created_at, answered_at, bridged_at, ended_at, recording_path, disposition, notes`
+	outcome, billsec, created_at, answered_at, bridged_at, ended_at, recording_path, disposition, notes, switch_lost, billsec_estimated`
 
 // collect scans every row a query returned (err is the query's own).
 func collect[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
@@ -36,7 +36,8 @@ func scanCall(row interface{ Scan(...any) error }) (dialer.Call, error) {
 	var campaign, lead, agent, created, answered, bridged, ended sql.NullInt64
 	var dispo sql.NullString
 	err := row.Scan(&c.ID, &c.Direction, &c.Origin, &campaign, &lead, &agent, &c.FromNumber, &c.ToNumber, &c.State,
-		&c.HangupCause, &c.Outcome, &c.Billsec, &created, &answered, &bridged, &ended, &c.RecordingPath, &dispo, &c.Notes)
+		&c.HangupCause, &c.Outcome, &c.Billsec, &created, &answered, &bridged, &ended, &c.RecordingPath, &dispo, &c.Notes,
+		&c.SwitchLost, &c.BillsecEstimated)
 	c.Campaign, c.Lead, c.Agent = dialer.CampaignID(campaign.Int64), dialer.LeadID(lead.Int64), dialer.AgentID(agent.Int64)
 	c.CreatedAt, c.AnsweredAt, c.BridgedAt, c.EndedAt = fromMS(created), fromMS(answered), fromMS(bridged), fromMS(ended)
 	c.Disposition = dispo.String
@@ -205,8 +206,9 @@ func (s *Store) FinishCall(ctx context.Context, e dialer.CallEnd) (dialer.Call, 
 		}
 		at := e.At.UnixMilli()
 		_, err = tx.ExecContext(ctx, `UPDATE calls SET state = 'ended', ended_at = ?, hangup_cause = ?, outcome = ?,
-			billsec = ?, recording_path = CASE WHEN ? = '' THEN recording_path ELSE ? END WHERE id = ?`,
-			at, e.HangupCause, string(e.Outcome), e.Billsec, e.RecordingPath, e.RecordingPath, e.Call)
+			billsec = ?, recording_path = CASE WHEN ? = '' THEN recording_path ELSE ? END,
+			switch_lost = ?, billsec_estimated = ? WHERE id = ?`,
+			at, e.HangupCause, string(e.Outcome), e.Billsec, e.RecordingPath, e.RecordingPath, e.SwitchLost, e.BillsecEstimated, e.Call)
 		if err != nil {
 			return mapErr(err, "finish call "+string(e.Call), false)
 		}
@@ -221,8 +223,15 @@ func (s *Store) FinishCall(ctx context.Context, e dialer.CallEnd) (dialer.Call, 
 				return mapErr(err, "finish call lead", false)
 			}
 		}
+		data := map[string]any{"cause": e.HangupCause, "outcome": e.Outcome, "billsec": e.Billsec}
+		if e.SwitchLost {
+			data["switch_lost"] = true
+		}
+		if e.BillsecEstimated {
+			data["billsec_estimated"] = true
+		}
 		if _, err := appendEvent(ctx, tx, dialer.CallEvent{Call: e.Call, At: e.At, Kind: dialer.EventCallEnded,
-			Data: eventData(map[string]any{"cause": e.HangupCause, "outcome": e.Outcome, "billsec": e.Billsec})}); err != nil {
+			Data: eventData(data)}); err != nil {
 			return err
 		}
 		out, err = getCall(ctx, tx, e.Call)
