@@ -292,6 +292,16 @@ func (e *switchEnv) logTail(n int) string {
 	return svctest.Tail(filepath.Join(e.dir, "log", "freeswitch.log"), n)
 }
 
+// logCount is how many lines of FreeSWITCH's log contain s (0 for a
+// FreeSWITCH this run did not start).
+func (e *switchEnv) logCount(s string) int {
+	if e.fs == nil {
+		return 0
+	}
+	b, _ := os.ReadFile(filepath.Join(e.dir, "log", "freeswitch.log"))
+	return strings.Count(string(b), s)
+}
+
 // e2eEvents adds what the scenarios assert to the controller's list (the
 // client puts CUSTOM subclasses last).
 var e2eEvents = append(slices.Clone(esl.DefaultEvents),

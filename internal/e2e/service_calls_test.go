@@ -395,6 +395,11 @@ func TestServiceThreeWay(t *testing.T) {
 	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/hangup", nil, 204, nil)
 	r := e.dispose(t, alice, c.id, "SALE")
 	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "conference", "party_added", "party_removed", "ended")
+	// Every member joined with the profile's caller controls (none), not
+	// a missing default group.
+	if n := e.logCount("Can't find caller-controls"); n > 0 {
+		t.Fatalf("FreeSWITCH looked for caller-controls %d times", n)
+	}
 }
 
 // An inbound number provisioned over the admin API: FreeSWITCH asks the
