@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 FUZZTIME ?= 10m
 
-.PHONY: run test build deps-run deps-test vet unit fuzz-short fuzz bench e2e ui clean
+.PHONY: run test test-ahead build deps-run deps-test vet unit fuzz-short fuzz bench e2e ui clean
 
 ## run: install what is missing, build, and run the service on the embedded defaults
 run: deps-run build
@@ -15,6 +15,10 @@ run: deps-run build
 
 ## test: install what the tests need and run every default tier
 test: deps-test vet unit fuzz-short
+
+## test-ahead: every default tier with the service's clock (and every component's) a year ahead
+test-ahead: deps-test
+	AGENTSWITCH_CLOCK_OFFSET=8760h $(GO) test -race -count=1 ./...
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/agentswitch

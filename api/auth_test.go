@@ -354,7 +354,7 @@ func TestUserAdmin(t *testing.T) {
 }
 
 func TestEnsureAdmin(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := &testClock{t: t0}
 	st := openTestStore(t, t.TempDir()+"/a.db", clk)
 	var out bytes.Buffer
 	if err := EnsureAdmin(t.Context(), st, nil, &out); err != nil {

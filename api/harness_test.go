@@ -26,18 +26,18 @@ var t0 = time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 const testPassword = "password-123"
 
 // clock is a settable clock shared by the server and the store.
-type clock struct {
+type testClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) Advance(d time.Duration) {
+func (c *testClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
@@ -64,7 +64,7 @@ type testEnv struct {
 	store  *sqlitestore.Store
 	ro     *sql.DB
 	eng    *fakeEngine
-	clock  *clock
+	clock  *testClock
 	opts   Options
 	srv    *Server
 
@@ -87,7 +87,7 @@ func must[T any](t testing.TB) func(T, error) T {
 	}
 }
 
-func openTestStore(t testing.TB, path string, clk *clock) *sqlitestore.Store {
+func openTestStore(t testing.TB, path string, clk *testClock) *sqlitestore.Store {
 	t.Helper()
 	st, err := sqlitestore.Open(t.Context(), path, sqlitestore.Options{BcryptCost: bcrypt.MinCost, Now: clk.Now})
 	if err != nil {
@@ -102,7 +102,7 @@ func openTestStore(t testing.TB, path string, clk *clock) *sqlitestore.Store {
 
 func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, dbPath: filepath.Join(t.TempDir(), "agentswitch.db"), eng: newFakeEngine(), clock: &clock{t: t0}, users: map[string]dialer.User{}}
+	e := &testEnv{t: t, dbPath: filepath.Join(t.TempDir(), "agentswitch.db"), eng: newFakeEngine(), clock: &testClock{t: t0}, users: map[string]dialer.User{}}
 	e.store = openTestStore(t, e.dbPath, e.clock)
 	ro, err := sql.Open("sqlite3", (&url.URL{Scheme: "file", Path: e.dbPath}).String()+"?mode=ro")
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/agentui"
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/pbx"
 )
 
@@ -65,7 +66,7 @@ type Options struct {
 	SessionIdle, SessionMaxAge time.Duration
 	// Stream tunes the event stream.
 	Stream StreamOptions
-	// Now is the clock (default time.Now).
+	// Now is the clock (default clock.System).
 	Now func() time.Time
 }
 
@@ -144,7 +145,7 @@ func New(opts Options) *Server {
 		}
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = clock.System()
 	}
 	if opts.SIPRealm == "" {
 		opts.SIPRealm = "agentswitch"

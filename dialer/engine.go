@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
 
@@ -170,7 +171,7 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 		return nil, errors.New("dialer: engine needs a switch, a live store, a directory, a campaign store and a call log")
 	}
 	if d.Now == nil {
-		d.Now = time.Now
+		d.Now = clock.System()
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

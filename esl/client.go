@@ -27,6 +27,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/percipia/eslgo/command"
+
+	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
 // DefaultEvents are the events a call controller handles. BACKGROUND_JOB and
@@ -60,6 +62,9 @@ type Config struct {
 	Events            []string      // nil: DefaultEvents
 	CommandConns      int           // 2 per node
 	Logger            *slog.Logger
+	// Now stamps when a node connected (clock.System if nil); intervals
+	// are measured on the monotonic clock.
+	Now func() time.Time
 }
 
 func (c *Config) setDefaults() {
@@ -78,6 +83,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Events == nil {
 		c.Events = DefaultEvents
+	}
+	if c.Now == nil {
+		c.Now = clock.System()
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -341,7 +349,7 @@ func (n *node) session(ctx context.Context, bo *backoff, prevCore *string) error
 	}
 	*prevCore = ec.core
 	n.mu.Lock()
-	n.core, n.since, n.lastErr = ec.core, time.Now(), nil
+	n.core, n.since, n.lastErr = ec.core, n.c.cfg.Now(), nil
 	n.mu.Unlock()
 	n.c.adoptChannels(n, chans)
 	n.up.Store(true)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/api"
 	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
 
@@ -53,6 +54,9 @@ type Config struct {
 	WrapUp       time.Duration
 	PauseCodes   []string
 	ConfProfile  string
+	// ClockOffset moves the service's one clock (testing only: a run a
+	// year ahead shows nothing depends on today's date).
+	ClockOffset time.Duration
 }
 
 // envPrefix names every environment variable the service reads.
@@ -73,7 +77,7 @@ func (s setting) env() string {
 func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
-		simAddr, recDir, logFormat, logLevel, drain, xmlCurlSecret string
+		simAddr, recDir, logFormat, logLevel, drain, xmlCurlSecret, clockOffset string
 		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, consent, wrapup, pauseCodes, confProfile string
 	}
 	settings := []setting{
@@ -104,6 +108,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"wrapup", "automatic return to READY after a call (0: the agent chooses); a campaign's own wrap-up wins", "0s", &raw.wrapup},
 		{"pause-codes", "comma-separated pause codes agents may choose", "BREAK,LUNCH,MEETING,TRAINING,ADMIN", &raw.pauseCodes},
 		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "agentswitch", &raw.confProfile},
+		{"clock-offset", "moves the service's clock by this duration (e.g. 8760h), to test that nothing depends on today's date; never in production", "", &raw.clockOffset},
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)
@@ -202,6 +207,11 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		bad("XML_CURL_SECRET", "is required when ESL_ADDR is set (the same value as FreeSWITCH's AGENTSWITCH_FS_XML_CURL_SECRET)")
 	case c.XMLCurlSecret != "" && !validXMLCurlSecret(c.XMLCurlSecret):
 		bad("XML_CURL_SECRET", "must be 16-128 of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)")
+	}
+	if d, err := clock.ParseOffset(raw.clockOffset); err != nil {
+		bad("CLOCK_OFFSET", "%q is not %v", raw.clockOffset, err)
+	} else {
+		c.ClockOffset = d
 	}
 	if raw.wrapup != "0" && raw.wrapup != "0s" {
 		c.WrapUp = dur("WRAPUP", raw.wrapup)

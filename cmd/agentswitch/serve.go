@@ -23,6 +23,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/redisproc"
 	"github.com/agentswitch/agentswitch/pbx"
@@ -46,13 +47,18 @@ func (s *stack) close() {
 func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer) (err error) {
 	st := &stack{log: log}
 	defer st.close()
+	// One clock for every component.
+	now := clock.New(cfg.ClockOffset)
+	if cfg.ClockOffset != 0 {
+		log.Warn("the service's clock is moved", "offset", cfg.ClockOffset, "now", now())
+	}
 	for _, dir := range []string{cfg.VarDir, cfg.RecDir, filepath.Dir(cfg.DBPath)} {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return err
 		}
 	}
 
-	db, err := openDB(ctx, cfg, log)
+	db, err := openDB(ctx, cfg, log, now)
 	if err != nil {
 		return err
 	}
@@ -62,7 +68,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	live := redisstore.New(rdb, redisstore.Options{Logger: log})
+	live := redisstore.New(rdb, redisstore.Options{Logger: log, Now: now})
 
 	if err := api.EnsureAdmin(ctx, db, log, stdout); err != nil {
 		return err
@@ -81,6 +87,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		HeartbeatInterval: cfg.Heartbeat,
 		CommandTimeout:    cfg.CmdTimeout,
 		Logger:            log.With("component", "esl"),
+		Now:               now,
 	}, handler)
 	if err != nil {
 		return err
@@ -90,7 +97,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		AbandonMessage: cfg.AbandonMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
 		PauseCodes: cfg.PauseCodes, ConferenceProfile: cfg.ConfProfile,
 		NormalizeNumber: func(raw string) (string, error) { return api.NormalizeNumber(raw, cfg.Country) },
-	}, dialer.EngineDeps{Switch: client, Live: live, Directory: db, Campaigns: db, Calls: db, Audit: db, Logger: log.With("component", "engine")})
+	}, dialer.EngineDeps{Switch: client, Live: live, Directory: db, Campaigns: db, Calls: db, Audit: db, Now: now, Logger: log.With("component", "engine")})
 	if err != nil {
 		return err
 	}
@@ -116,6 +123,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 
 	srv := api.New(api.Options{
 		Version: version,
+		Now:     now,
 		Logger:  log.With("component", "http"),
 		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Sessions: db, PBX: db, Switch: provisioned,
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
@@ -187,8 +195,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	return nil
 }
 
-func openDB(ctx context.Context, cfg *Config, log *slog.Logger) (*sqlitestore.Store, error) {
-	db, err := sqlitestore.Open(ctx, cfg.DBPath, sqlitestore.Options{})
+func openDB(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time) (*sqlitestore.Store, error) {
+	db, err := sqlitestore.Open(ctx, cfg.DBPath, sqlitestore.Options{Now: now})
 	if err != nil {
 		return nil, err
 	}

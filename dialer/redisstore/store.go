@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
 // DefaultPrefix starts every key unless Options.Prefix says otherwise.
@@ -32,7 +33,7 @@ const sweepBatch = 200
 type Options struct {
 	// Prefix of every key and channel (DefaultPrefix if empty).
 	Prefix string
-	// Now is the clock used when a request has a zero time (time.Now if
+	// Now is the clock used when a request has a zero time (clock.System if
 	// nil).
 	Now func() time.Time
 	// Logger reports dropped malformed events and subscription trouble.
@@ -56,7 +57,7 @@ func New(c redis.UniversalClient, o Options) *Store {
 		s.k.p = DefaultPrefix
 	}
 	if s.now == nil {
-		s.now = time.Now
+		s.now = clock.System()
 	}
 	if s.log == nil {
 		s.log = slog.Default()

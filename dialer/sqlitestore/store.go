@@ -24,6 +24,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
 // Options configure a Store; zero values take the defaults.
@@ -36,7 +37,7 @@ type Options struct {
 	// BcryptCost for user passwords. Default bcrypt.DefaultCost; tests
 	// lower it.
 	BcryptCost int
-	// Now stamps created_at/updated_at. Default time.Now.
+	// Now stamps created_at/updated_at. Default clock.System.
 	Now func() time.Time
 }
 
@@ -71,7 +72,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		o.BcryptCost = bcrypt.DefaultCost
 	}
 	if o.Now == nil {
-		o.Now = time.Now
+		o.Now = clock.System()
 	}
 	// A relative path would become the URI's authority ("file://var/x.db").
 	abs, err := filepath.Abs(path)
