@@ -70,10 +70,14 @@ func TestMain(m *testing.M) {
 // driving it (and serving its xml_curl), and the harness's own ESL client
 // that records every event and drives the switch-level scenarios.
 type switchEnv struct {
-	dir       string
-	fs        *exec.Cmd
-	fsExited  chan struct{}
-	fsLog     string
+	dir      string
+	fs       *exec.Cmd
+	fsExited chan struct{}
+	fsLog    string
+	// how FreeSWITCH was started, to start it again
+	fsBin     string
+	fsArgs    []string
+	fsEnv     []string
 	eslAddr   string
 	eslPass   string
 	agentsSIP string
@@ -238,9 +242,8 @@ func (e *switchEnv) startFreeSWITCH(bin, xmlURL, secret string) error {
 	for _, d := range []string{"conf", "log", "db", "run", "temp", "storage", "recordings", "cache", "sounds", "certs"} {
 		args = append(args, "-"+d, dirs[d])
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = e.dir
-	cmd.Env = append(os.Environ(),
+	e.fsBin, e.fsArgs = bin, args
+	e.fsEnv = append(os.Environ(),
 		"AGENTSWITCH_FS_BIND_IP=127.0.0.1",
 		"AGENTSWITCH_FS_ESL_PORT="+strconv.Itoa(ports["ESL"]),
 		"AGENTSWITCH_FS_ESL_PASSWORD="+e.eslPass,
@@ -255,7 +258,16 @@ func (e *switchEnv) startFreeSWITCH(bin, xmlURL, secret string) error {
 		"AGENTSWITCH_FS_XML_CURL_SECRET="+secret,
 		"AGENTSWITCH_FS_LOG_LEVEL="+envOr("AGENTSWITCH_E2E_FS_LOG_LEVEL", "info"),
 	)
-	out, err := os.Create(e.fsLog)
+	return e.runFreeSWITCH()
+}
+
+// runFreeSWITCH starts the FreeSWITCH process startFreeSWITCH set up (again
+// after killFreeSWITCH: same ports, files and Core-UUID-changing restart).
+func (e *switchEnv) runFreeSWITCH() error {
+	cmd := exec.Command(e.fsBin, e.fsArgs...)
+	cmd.Dir = e.dir
+	cmd.Env = e.fsEnv
+	out, err := os.OpenFile(e.fsLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -265,7 +277,7 @@ func (e *switchEnv) startFreeSWITCH(bin, xmlURL, secret string) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		out.Close()
-		return fmt.Errorf("e2e: starting %s: %w", bin, err)
+		return fmt.Errorf("e2e: starting %s: %w", e.fsBin, err)
 	}
 	e.fs = cmd
 	e.fsExited = make(chan struct{})
@@ -275,6 +287,13 @@ func (e *switchEnv) startFreeSWITCH(bin, xmlURL, secret string) error {
 		close(e.fsExited)
 	}()
 	return nil
+}
+
+// killFreeSWITCH kills FreeSWITCH as a crash would (SIGKILL: no hangups,
+// no goodbye on the event socket) and waits for it to be gone.
+func (e *switchEnv) killFreeSWITCH() {
+	e.fs.Process.Kill()
+	<-e.fsExited
 }
 
 func envOr(k, def string) string {

@@ -172,6 +172,11 @@ type Record struct {
 		Agent       int64  `json:"agent_id"`
 		Billsec     int    `json:"billsec"`
 		Recording   string `json:"recording_path"`
+		// SwitchLost and BillsecEstimated: the switch died under the call.
+		SwitchLost       bool      `json:"switch_lost"`
+		BillsecEstimated bool      `json:"billsec_estimated"`
+		AnsweredAt       time.Time `json:"answered_at"`
+		EndedAt          time.Time `json:"ended_at"`
 	} `json:"record"`
 	Legs     []map[string]any `json:"legs"`
 	Timeline []struct {
