@@ -1061,3 +1061,47 @@ func TestBlindTransferAgentDisposes(t *testing.T) {
 	}
 	w.waitState("1001", dialer.AgentReady)
 }
+
+// TestConcurrentFirstCallsShareDefaultCampaign: on a fresh database, first
+// calls arriving together without a campaign all land in the one Default
+// campaign; none is refused for a campaign it did not name.
+func TestConcurrentFirstCallsShareDefaultCampaign(t *testing.T) {
+	w := newWorld(t)
+	const n = 20
+	numbers := make([]string, n)
+	for i := range numbers {
+		numbers[i] = fmt.Sprintf("+1555000%04d", i)
+		w.sim.SetEndpoint(numbers[i], sim.Behavior{Outcome: sim.Busy, AnswerAfter: 20 * time.Millisecond})
+	}
+	ids := make([]dialer.CallID, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			v, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: numbers[i]})
+			if err != nil {
+				t.Errorf("call %d: %v", i, err)
+				return
+			}
+			ids[i] = v.ID
+		})
+	}
+	close(start)
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	camps, err := w.db.ListCampaigns(w.ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(camps) != 1 || camps[0].Name != "Default" {
+		t.Fatalf("campaigns %+v, want the one Default", camps)
+	}
+	for i, id := range ids {
+		if c, _ := w.record(id); c.Campaign != camps[0].ID {
+			t.Errorf("call %d is in campaign %d, want %d", i, c.Campaign, camps[0].ID)
+		}
+	}
+}

@@ -51,6 +51,9 @@ type Directory interface {
 // CampaignStore holds campaigns, leads, dispositions, callbacks and DNC.
 type CampaignStore interface {
 	CreateCampaign(ctx context.Context, c Campaign) (Campaign, error)
+	// EnsureCampaign returns the campaign named c.Name, creating it as c
+	// when there is none; callers racing on one name get the same campaign.
+	EnsureCampaign(ctx context.Context, c Campaign) (Campaign, error)
 	Campaign(ctx context.Context, id CampaignID) (Campaign, error)
 	ListCampaigns(ctx context.Context) ([]Campaign, error)
 	UpdateCampaign(ctx context.Context, c Campaign) (Campaign, error)

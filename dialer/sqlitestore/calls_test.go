@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -142,6 +143,66 @@ func TestCampaignsAndLeads(t *testing.T) {
 	}
 	if count(t, s, "leads") != 6 {
 		t.Fatal("leads of a deleted campaign remain")
+	}
+}
+
+// TestEnsureCampaign: get-or-create by name, atomic even across two
+// processes writing the same file.
+func TestEnsureCampaign(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "as.db")
+	a := openStore(t, path)
+	if _, err := a.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	b := openStore(t, path)
+	ctx := t.Context()
+	def := dialer.Campaign{Name: "Default", DialMode: dialer.DialPreview, MaxAttempts: 3, Active: true}
+	const n = 16
+	got := make([]dialer.CampaignID, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		st := a
+		if i%2 == 1 {
+			st = b
+		}
+		wg.Go(func() {
+			c, err := st.EnsureCampaign(ctx, def)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = c.ID
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for i, id := range got {
+		if id == 0 || id != got[0] {
+			t.Fatalf("caller %d got campaign %d, caller 0 got %d", i, id, got[0])
+		}
+	}
+	if count(t, a, "campaigns") != 1 {
+		t.Fatalf("%d campaigns", count(t, a, "campaigns"))
+	}
+	// An existing campaign is returned as it is, whatever the case of the
+	// name asked for.
+	c := must[dialer.Campaign](t)(a.Campaign(ctx, got[0]))
+	c.WrapUpSeconds = 20
+	must[dialer.Campaign](t)(a.UpdateCampaign(ctx, c))
+	other := def
+	other.Name, other.MaxAttempts = "DEFAULT", 9
+	if e := must[dialer.Campaign](t)(a.EnsureCampaign(ctx, other)); e.ID != c.ID || e.WrapUpSeconds != 20 || e.MaxAttempts != 3 {
+		t.Fatalf("ensure over an existing campaign: %+v", e)
+	}
+	for field, bad := range map[string]dialer.Campaign{
+		"name":         {DialMode: dialer.DialPreview, MaxAttempts: 1},
+		"dial_mode":    {Name: "x", DialMode: "blast", MaxAttempts: 1},
+		"max_attempts": {Name: "x", DialMode: dialer.DialPreview},
+	} {
+		_, err := a.EnsureCampaign(ctx, bad)
+		wantField(t, err, field)
 	}
 }
 

@@ -40,6 +40,30 @@ func (s *Store) CreateCampaign(ctx context.Context, c dialer.Campaign) (dialer.C
 	return out, mapErr(err, "create campaign "+c.Name, false)
 }
 
+// EnsureCampaign implements dialer.CampaignStore: the insert yields to a
+// campaign of that name (unique, any case) and the read that follows, in
+// the same transaction, returns whichever exists.
+func (s *Store) EnsureCampaign(ctx context.Context, c dialer.Campaign) (dialer.Campaign, error) {
+	if err := c.Validate(); err != nil {
+		return dialer.Campaign{}, err
+	}
+	var out dialer.Campaign
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		now := s.now().UnixMilli()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (name, dial_mode, caller_id, abandon_message, script,
+			wrapup_seconds, max_attempts, active, settings, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			c.Name, string(c.DialMode), c.CallerID, c.AbandonMessage, c.Script, c.WrapUpSeconds, c.MaxAttempts,
+			boolInt(c.Active), jsonOr(c.Settings, "{}"), now, now); err != nil {
+			return mapErr(err, "ensure campaign "+c.Name, false)
+		}
+		var err error
+		out, err = scanCampaign(tx.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns WHERE name = ?`, c.Name))
+		return mapErr(err, "campaign "+c.Name, false)
+	})
+	return out, err
+}
+
 // Campaign implements dialer.CampaignStore.
 func (s *Store) Campaign(ctx context.Context, id dialer.CampaignID) (dialer.Campaign, error) {
 	c, err := scanCampaign(s.r.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns WHERE id = ?`, id))
