@@ -939,6 +939,10 @@ func TestInboundCallReachesAgent(t *testing.T) {
 		t.Fatalf("record %+v", c)
 	}
 	inOrder(t, "timeline", kinds, "created", "answered", "agent_reserved", "bridged", "ended")
+	// A call from the lead is not a dialing attempt.
+	if l, err := w.db.Lead(w.ctx(), lead.ID); err != nil || l.Attempts != 0 {
+		t.Fatalf("lead after its own call: %+v, %v", l, err)
+	}
 }
 
 // TestSupervisorMonitor: listen, then whisper, then barge on a live call.
@@ -1060,6 +1064,60 @@ func TestBlindTransferAgentDisposes(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.waitState("1001", dialer.AgentReady)
+}
+
+// TestLeadAttemptsCounted: the lead-call API, a manual dial and a
+// callback each count one attempt on the lead.
+func TestLeadAttemptsCounted(t *testing.T) {
+	w := newWorld(t)
+	const number = "+15550007777"
+	w.sim.SetEndpoint(number, sim.Behavior{Outcome: sim.Busy, AnswerAfter: 20 * time.Millisecond})
+	var leadID dialer.LeadID
+	attempts := func() int {
+		t.Helper()
+		l, err := w.db.Lead(w.ctx(), leadID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Attempts
+	}
+	check := func(what string, id dialer.CallID, want int) {
+		t.Helper()
+		c, _ := w.record(id)
+		leadID = c.Lead
+		if got := attempts(); got != want {
+			t.Fatalf("after %s: %d attempts, want %d", what, got, want)
+		}
+	}
+	for i := range 2 {
+		v, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: number})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("lead call %d", i+1), v.ID, i+1)
+	}
+	a := w.actor("1001")
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("a manual dial", v.ID, 3)
+	w.waitState("1001", dialer.AgentDispo)
+	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "CALLBK",
+		Callback: &dialer.CallbackRequest{DueAt: time.Now().Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	cbs, err := w.db.DueCallbacks(w.ctx(), time.Now().Add(2*time.Hour), a.Agent, 10)
+	if err != nil || len(cbs) != 1 {
+		t.Fatalf("callbacks %+v, %v", cbs, err)
+	}
+	if v, err = w.eng.DialCallback(w.ctx(), a, cbs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	check("a callback", v.ID, 4)
 }
 
 // TestConcurrentFirstCallsShareDefaultCampaign: on a fresh database, first

@@ -89,7 +89,8 @@ type CampaignStore interface {
 // CallLog holds call records (CDRs): legs, timeline, outcome, disposition.
 // Each method is one transaction.
 type CallLog interface {
-	// CreateCall writes the call, its first legs and a "created" event.
+	// CreateCall writes the call, its first legs and a "created" event;
+	// an outbound call counts one attempt on its lead.
 	CreateCall(ctx context.Context, c Call, legs ...CallLeg) (Call, error)
 	// AddCallLeg adds a leg and a "leg_added" event.
 	AddCallLeg(ctx context.Context, l CallLeg) error

@@ -97,6 +97,15 @@ func (s *Store) CreateCall(ctx context.Context, c dialer.Call, legs ...dialer.Ca
 		if err != nil {
 			return mapErr(err, "create call "+string(c.ID), false)
 		}
+		// A call placed to a lead is one of its attempts (a call from the
+		// lead is not); counted here so that no lead edit can lose it.
+		if c.Lead != 0 && c.Direction == dialer.Outbound {
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET attempts = attempts + 1,
+				last_call_at = max(coalesce(last_call_at, 0), ?), updated_at = ?, version = version + 1 WHERE id = ?`,
+				c.CreatedAt.UnixMilli(), s.now().UnixMilli(), c.Lead); err != nil {
+				return mapErr(err, fmt.Sprintf("count an attempt on lead %d", c.Lead), false)
+			}
+		}
 		if _, err := appendEvent(ctx, tx, dialer.CallEvent{Call: c.ID, At: c.CreatedAt, Kind: dialer.EventCallCreated,
 			Data: eventData(map[string]any{"direction": c.Direction, "origin": c.Origin, "to": c.ToNumber})}); err != nil {
 			return err

@@ -289,6 +289,69 @@ func TestCallLifecycle(t *testing.T) {
 	}
 }
 
+// TestLeadAttempts: every call placed to a lead counts one attempt, in the
+// transaction that records the call; a call from the lead does not.
+func TestLeadAttempts(t *testing.T) {
+	w := newWorld(t)
+	s, ctx := w.s, t.Context()
+	place := func(dir dialer.CallDirection, origin dialer.CallOrigin, at time.Time) dialer.Call {
+		t.Helper()
+		c := dialer.Call{ID: dialer.NewCallID(), Direction: dir, Origin: origin, Campaign: w.campaign.ID, Lead: w.lead.ID, CreatedAt: at}
+		return must[dialer.Call](t)(s.CreateCall(ctx, c))
+	}
+	lead := func() dialer.Lead { return must[dialer.Lead](t)(s.Lead(ctx, w.lead.ID)) }
+	steps := []struct {
+		dir    dialer.CallDirection
+		origin dialer.CallOrigin
+		want   int
+	}{
+		{dialer.Outbound, dialer.OriginAPI, 1},
+		{dialer.Outbound, dialer.OriginManual, 2},
+		{dialer.Inbound, dialer.OriginInbound, 2},
+		{dialer.Outbound, dialer.OriginCallback, 3},
+		{dialer.Outbound, dialer.OriginDialer, 4},
+	}
+	lastAttempt := time.Time{}
+	for i, st := range steps {
+		before := lead()
+		at := t0.Add(time.Duration(i) * time.Minute)
+		place(st.dir, st.origin, at)
+		if st.dir == dialer.Outbound {
+			lastAttempt = at
+		}
+		l := lead()
+		if l.Attempts != st.want || !l.LastCallAt.Equal(lastAttempt) {
+			t.Fatalf("after a %s %s call: attempts %d, last call %s; want %d, %s", st.dir, st.origin, l.Attempts, l.LastCallAt, st.want, lastAttempt)
+		}
+		// A lead edit read before the attempt cannot put the count back.
+		if st.dir == dialer.Outbound {
+			_, err := s.UpdateLead(ctx, before)
+			wantErr(t, err, dialer.ErrStale)
+		}
+	}
+	// A call record that cannot be written counts nothing.
+	dup := place(dialer.Outbound, dialer.OriginAPI, t0.Add(time.Hour))
+	_, err := s.CreateCall(ctx, dialer.Call{ID: dup.ID, Direction: dialer.Outbound, Origin: dialer.OriginAPI, Lead: w.lead.ID, CreatedAt: t0})
+	wantErr(t, err, dialer.ErrConflict)
+	if l := lead(); l.Attempts != 5 {
+		t.Fatalf("attempts %d after a failed create, want 5", l.Attempts)
+	}
+	// Attempts placed at once all count.
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			c := dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginAPI, Lead: w.lead.ID, CreatedAt: t0.Add(2 * time.Hour)}
+			if _, err := s.CreateCall(ctx, c); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if l := lead(); l.Attempts != 15 {
+		t.Fatalf("attempts %d after 10 concurrent calls over 5, want 15", l.Attempts)
+	}
+}
+
 func TestCallWritesAreAllOrNothing(t *testing.T) {
 	w := newWorld(t)
 	s, ctx := w.s, t.Context()
