@@ -101,7 +101,8 @@ type CallLog interface {
 	// ended) and records the outcome on the lead.
 	FinishCall(ctx context.Context, e CallEnd) (Call, error)
 	// DisposeCall sets the disposition of an ended call and applies it: the
-	// lead's status, DNC, and the callback when the code schedules one.
+	// lead's status (a retry is done once the campaign's max_attempts were
+	// placed), DNC, and the callback when the code schedules one.
 	DisposeCall(ctx context.Context, d Disposal) (Call, error)
 
 	Call(ctx context.Context, id CallID) (Call, error)

@@ -279,7 +279,12 @@ func (s *Store) DisposeCall(ctx context.Context, d dialer.Disposal) (dialer.Call
 			case code.Final:
 				status = dialer.LeadDone
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE leads SET status = ?, last_disposition = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+			// A lead left for a retry that has had its campaign's
+			// max_attempts is done.
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET
+				status = CASE WHEN ?1 = 'retry' AND attempts >= (SELECT max_attempts FROM campaigns WHERE id = leads.campaign_id)
+					THEN 'done' ELSE ?1 END,
+				last_disposition = ?2, updated_at = ?3, version = version + 1 WHERE id = ?4`,
 				string(status), d.Code, now.UnixMilli(), c.Lead); err != nil {
 				return mapErr(err, "dispose lead", false)
 			}

@@ -352,6 +352,43 @@ func TestLeadAttempts(t *testing.T) {
 	}
 }
 
+// TestMaxAttempts: a disposition that would leave the lead for a retry
+// closes it once the campaign's max_attempts calls were placed; the other
+// codes apply as they are.
+func TestMaxAttempts(t *testing.T) {
+	w := newWorld(t)
+	s, ctx := w.s, t.Context()
+	camp := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "Twice", DialMode: dialer.DialPreview, MaxAttempts: 2}))
+	for i, tc := range []struct {
+		calls int
+		code  string
+		want  dialer.LeadStatus
+	}{
+		{1, "NA", dialer.LeadRetry},
+		{1, "AM", dialer.LeadRetry},
+		{2, "NA", dialer.LeadDone},
+		{3, "B", dialer.LeadDone},
+		{2, "CALLBK", dialer.LeadCallback},
+		{2, "DNC", dialer.LeadDNC},
+		{1, "SALE", dialer.LeadDone},
+	} {
+		lead := must[dialer.Lead](t)(s.CreateLead(ctx, dialer.Lead{Campaign: camp.ID, Phone: fmt.Sprintf("+3361000000%d", i)}))
+		var last dialer.Call
+		for range tc.calls {
+			last = must[dialer.Call](t)(s.CreateCall(ctx, dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginAPI,
+				Campaign: camp.ID, Lead: lead.ID, CreatedAt: t0}))
+		}
+		d := dialer.Disposal{Call: last.ID, Code: tc.code, At: t0.Add(time.Minute)}
+		if tc.code == "CALLBK" {
+			d.Callback = &dialer.CallbackRequest{DueAt: t0.Add(time.Hour)}
+		}
+		must[dialer.Call](t)(s.DisposeCall(ctx, d))
+		if got := must[dialer.Lead](t)(s.Lead(ctx, lead.ID)); got.Status != tc.want {
+			t.Errorf("%s after %d of 2 attempts: lead %s, want %s", tc.code, tc.calls, got.Status, tc.want)
+		}
+	}
+}
+
 func TestCallWritesAreAllOrNothing(t *testing.T) {
 	w := newWorld(t)
 	s, ctx := w.s, t.Context()
