@@ -1120,6 +1120,47 @@ func TestLeadAttemptsCounted(t *testing.T) {
 	check("a callback", v.ID, 4)
 }
 
+// TestDNCDispositionCancelsCallbacks: the lead's scheduled callback goes
+// with a DNC disposition, and is no longer offered or dialable.
+func TestDNCDispositionCancelsCallbacks(t *testing.T) {
+	w := newWorld(t)
+	const number = "+15550008888"
+	w.sim.SetEndpoint(number, sim.Behavior{Outcome: sim.Busy, AnswerAfter: 20 * time.Millisecond})
+	lead, err := w.db.CreateLead(w.ctx(), dialer.Lead{Campaign: w.defaultCampaign(), Phone: number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := w.db.CreateCallback(w.ctx(), dialer.Callback{Lead: lead.ID, DueAt: time.Now().Add(-time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := w.actor("1001")
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := w.record(v.ID); c.Lead != lead.ID {
+		t.Fatalf("call to lead %d, want %d", c.Lead, lead.ID)
+	}
+	w.waitState("1001", dialer.AgentDispo)
+	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "DNC"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.db.Callback(w.ctx(), cb.ID)
+	if err != nil || got.Status != dialer.CallbackCancelled {
+		t.Fatalf("callback after DNC: %+v, %v", got, err)
+	}
+	if due, _ := w.db.DueCallbacks(w.ctx(), time.Now(), 0, 10); len(due) != 0 {
+		t.Fatalf("still due: %+v", due)
+	}
+	if _, err := w.eng.DialCallback(w.ctx(), a, cb.ID); !errors.Is(err, dialer.ErrConflict) {
+		t.Fatalf("dialing the cancelled callback: %v", err)
+	}
+}
+
 // TestConcurrentFirstCallsShareDefaultCampaign: on a fresh database, first
 // calls arriving together without a campaign all land in the one Default
 // campaign; none is refused for a campaign it did not name.

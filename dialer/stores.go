@@ -81,6 +81,8 @@ type CampaignStore interface {
 	// the same callback.
 	SetCallbackStatus(ctx context.Context, id CallbackID, from, to CallbackStatus, at time.Time) error
 
+	// AddDNC blocks phone for campaign (0: everywhere) and cancels the
+	// scheduled callbacks of its leads in that scope.
 	AddDNC(ctx context.Context, phone string, campaign CampaignID, reason string, at time.Time) error
 	// IsDNC reports whether phone is blocked globally or for campaign.
 	IsDNC(ctx context.Context, phone string, campaign CampaignID) (bool, error)

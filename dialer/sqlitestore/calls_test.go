@@ -570,6 +570,92 @@ func TestCallbacks(t *testing.T) {
 	}
 }
 
+// TestDNCCancelsCallbacks: a number put on the do-not-call list, by a
+// disposition or directly, takes its scheduled callbacks with it (in its
+// scope); a callback being dialed or already closed is left alone.
+func TestDNCCancelsCallbacks(t *testing.T) {
+	h := time.Hour
+	type setup struct {
+		w                        world
+		mine, anyone, otherCamp  dialer.Callback
+		dialing, done, elsewhere dialer.Callback
+	}
+	build := func(t *testing.T) setup {
+		w := newWorld(t)
+		s, ctx := w.s, t.Context()
+		cb := func(lead dialer.LeadID, agent dialer.AgentID, due time.Duration) dialer.Callback {
+			return must[dialer.Callback](t)(s.CreateCallback(ctx, dialer.Callback{Lead: lead, Agent: agent, DueAt: t0.Add(due)}))
+		}
+		other := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "Other", DialMode: dialer.DialPreview, MaxAttempts: 3}))
+		sameNumber := must[dialer.Lead](t)(s.CreateLead(ctx, dialer.Lead{Campaign: other.ID, Phone: w.lead.Phone}))
+		otherNumber := must[dialer.Lead](t)(s.CreateLead(ctx, dialer.Lead{Campaign: w.campaign.ID, Phone: "+33699999999"}))
+		st := setup{w: w, mine: cb(w.lead.ID, w.agent.ID, h), anyone: cb(w.lead.ID, 0, 2*h), otherCamp: cb(sameNumber.ID, 0, h),
+			dialing: cb(w.lead.ID, 0, 3*h), done: cb(w.lead.ID, 0, 4*h), elsewhere: cb(otherNumber.ID, 0, h)}
+		if err := s.SetCallbackStatus(ctx, st.dialing.ID, dialer.CallbackScheduled, dialer.CallbackDialing, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetCallbackStatus(ctx, st.done.ID, dialer.CallbackScheduled, dialer.CallbackDone, t0); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	at := t0.Add(10 * time.Minute)
+	for _, tc := range []struct {
+		name string
+		dnc  func(t *testing.T, st setup) error
+		// otherCampaign: the same number's callback in another campaign
+		// goes too.
+		otherCampaign bool
+	}{
+		{"DNC disposition", func(t *testing.T, st setup) error {
+			c, _ := st.w.call(t)
+			_, err := st.w.s.DisposeCall(t.Context(), dialer.Disposal{Call: c.ID, Code: "DNC", Agent: st.w.agent.ID, At: at})
+			return err
+		}, true},
+		{"global entry", func(t *testing.T, st setup) error {
+			return st.w.s.AddDNC(t.Context(), st.w.lead.Phone, 0, "asked", at)
+		}, true},
+		{"campaign entry", func(t *testing.T, st setup) error {
+			return st.w.s.AddDNC(t.Context(), st.w.lead.Phone, st.w.campaign.ID, "asked", at)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := build(t)
+			if err := tc.dnc(t, st); err != nil {
+				t.Fatal(err)
+			}
+			otherWant := dialer.CallbackScheduled
+			if tc.otherCampaign {
+				otherWant = dialer.CallbackCancelled
+			}
+			for _, c := range []struct {
+				name string
+				cb   dialer.Callback
+				want dialer.CallbackStatus
+			}{
+				{"agent's own", st.mine, dialer.CallbackCancelled},
+				{"anyone's", st.anyone, dialer.CallbackCancelled},
+				{"same number, other campaign", st.otherCamp, otherWant},
+				{"being dialed", st.dialing, dialer.CallbackDialing},
+				{"done", st.done, dialer.CallbackDone},
+				{"other number", st.elsewhere, dialer.CallbackScheduled},
+			} {
+				got := must[dialer.Callback](t)(st.w.s.Callback(t.Context(), c.cb.ID))
+				if got.Status != c.want {
+					t.Errorf("%s callback is %s, want %s", c.name, got.Status, c.want)
+				}
+				if c.want == dialer.CallbackCancelled && !got.UpdatedAt.Equal(at) {
+					t.Errorf("%s callback updated at %s, want %s", c.name, got.UpdatedAt, at)
+				}
+			}
+		})
+	}
+	// A code cannot both block the number and schedule a call to it.
+	w := newWorld(t)
+	_, err := w.s.CreateDisposition(t.Context(), dialer.Disposition{Code: "DNCCB", Label: "x", MarksDNC: true, SchedulesCallback: true})
+	wantField(t, err, "marks_dnc")
+}
+
 func TestDNC(t *testing.T) {
 	w := newWorld(t)
 	s, ctx := w.s, t.Context()

@@ -263,6 +263,9 @@ func (s *Store) CreateDisposition(ctx context.Context, d dialer.Disposition) (di
 	if d.SchedulesCallback && d.Final {
 		return dialer.Disposition{}, &dialer.FieldError{Field: "final", Reason: "a callback code keeps the lead open"}
 	}
+	if d.SchedulesCallback && d.MarksDNC {
+		return dialer.Disposition{}, &dialer.FieldError{Field: "marks_dnc", Reason: "a callback code cannot block the number it calls back"}
+	}
 	out, err := scanDisposition(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO dispositions (code, label, system, selectable,
 		schedules_callback, marks_dnc, final, sort, created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING `+dispositionCols,
 		d.Code, d.Label, boolInt(d.Selectable), boolInt(d.SchedulesCallback), boolInt(d.MarksDNC), boolInt(d.Final),
@@ -364,16 +367,25 @@ func (s *Store) SetCallbackStatus(ctx context.Context, id dialer.CallbackID, fro
 // AddDNC implements dialer.CampaignStore; campaign 0 blocks the number
 // everywhere. Adding an existing entry is not an error.
 func (s *Store) AddDNC(ctx context.Context, phone string, campaign dialer.CampaignID, reason string, at time.Time) error {
-	return addDNC(ctx, s.w, phone, campaign, reason, at)
+	return s.tx(ctx, func(tx *sql.Tx) error { return addDNC(ctx, tx, phone, campaign, reason, at) })
 }
 
-func addDNC(ctx context.Context, q dbtx, phone string, campaign dialer.CampaignID, reason string, at time.Time) error {
+// addDNC blocks the number and cancels the scheduled callbacks of its
+// leads in that scope: they could no longer be dialed, yet would be
+// offered for ever. A callback being dialed ends with its call.
+func addDNC(ctx context.Context, tx *sql.Tx, phone string, campaign dialer.CampaignID, reason string, at time.Time) error {
 	if !dialer.ValidPhone(phone) {
 		return &dialer.FieldError{Field: "phone", Reason: "E.164 (+ and digits)"}
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO dnc (phone, campaign_id, reason, created_at) VALUES (?, ?, ?, ?)
+	_, err := tx.ExecContext(ctx, `INSERT INTO dnc (phone, campaign_id, reason, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, phone, nullID(campaign), reason, at.UnixMilli())
-	return mapErr(err, "add "+phone+" to DNC", false)
+	if err != nil {
+		return mapErr(err, "add "+phone+" to DNC", false)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE callbacks SET status = 'cancelled', updated_at = ?1 WHERE status = 'scheduled'
+		AND lead_id IN (SELECT id FROM leads WHERE phone = ?2 AND (?3 IS NULL OR campaign_id = ?3))`,
+		at.UnixMilli(), phone, nullID(campaign))
+	return mapErr(err, "cancel the callbacks of "+phone, false)
 }
 
 // IsDNC implements dialer.CampaignStore.
