@@ -266,3 +266,44 @@ func TestCallbacksPage(t *testing.T) {
 		t.Fatalf("engine %v", got)
 	}
 }
+
+// TestLeadShowsAttempts: the lead panel counts the calls placed to the
+// lead, not the calls it made, and an edit keeps the count.
+func TestLeadShowsAttempts(t *testing.T) {
+	e := newEnv(t)
+	path := fmt.Sprintf("/api/v1/leads/%d", e.lead1.ID)
+	// The workspace reads the field by this name.
+	get := func() int {
+		t.Helper()
+		rec := e.do(e.agent1, "GET", path, "")
+		if rec.Code != 200 {
+			t.Fatalf("GET lead: %d %s", rec.Code, rec.Body)
+		}
+		l := decodeBody[struct {
+			Attempts *int `json:"attempts"`
+		}](t, rec)
+		if l.Attempts == nil {
+			t.Fatalf("no attempts in %s", rec.Body)
+		}
+		return *l.Attempts
+	}
+	if n := get(); n != 1 {
+		t.Fatalf("%d attempts after one call, want 1", n)
+	}
+	e.addRecord(1, e.lead1.ID, t0.Add(-30*time.Minute), dialer.OutcomeBusy, 0)
+	if n := get(); n != 2 {
+		t.Fatalf("%d attempts after two calls, want 2", n)
+	}
+	in := dialer.NewCallID()
+	must[dialer.Call](t)(e.store.CreateCall(t.Context(), dialer.Call{ID: in, Direction: dialer.Inbound, Origin: dialer.OriginInbound,
+		Campaign: e.campaign.ID, Lead: e.lead1.ID, FromNumber: e.lead1.Phone, CreatedAt: t0.Add(-10 * time.Minute)}))
+	if n := get(); n != 2 {
+		t.Fatalf("%d attempts after the lead called in, want 2", n)
+	}
+	if rec := e.do(e.agent1, "PATCH", path, `{"first_name":"Leo"}`); rec.Code != 200 {
+		t.Fatalf("PATCH: %d %s", rec.Code, rec.Body)
+	}
+	if n := get(); n != 2 {
+		t.Fatalf("%d attempts after an edit, want 2", n)
+	}
+}

@@ -181,6 +181,7 @@ func TestBadInputRefused(t *testing.T) {
 		{e.admin, "POST", "/api/v1/agents", `{"name":"X","extension":"4001","sip_password":"sip-pass-9","user_id":3}`, 409, "user_id"},
 		{e.admin, "POST", "/api/v1/dispositions", `{"code":"A B","label":"x"}`, 400, "code"},
 		{e.admin, "POST", "/api/v1/dispositions", `{"code":"CB2","label":"x","schedules_callback":true,"final":true}`, 400, "final"},
+		{e.admin, "POST", "/api/v1/dispositions", `{"code":"CB3","label":"x","schedules_callback":true,"marks_dnc":true}`, 400, "marks_dnc"},
 		{e.admin, "POST", "/api/v1/api-keys", `{"name":"","role":"agent"}`, 400, "name"},
 		{e.admin, "POST", "/api/v1/api-keys", `{"name":"k","role":"root"}`, 400, "role"},
 		{e.admin, "POST", "/api/v1/api-keys", `{"name":"k","role":"agent","expires_at":"2020-01-01T00:00:00Z"}`, 400, "expires_at"},

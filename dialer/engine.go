@@ -157,6 +157,7 @@ type Engine struct {
 	// was known alive; a call it held that is gone when it returns ends
 	// then.
 	lostAt  map[string]time.Time
+	defMu   sync.Mutex // guards defCamp; held over store I/O, so not mu
 	defCamp CampaignID
 	wg      sync.WaitGroup
 	// loaded is closed once the agents are registered with the live store;
@@ -452,33 +453,19 @@ func (e *Engine) recordingPath(id CallID, at time.Time) string {
 }
 
 // defaultCampaign is where calls without a campaign keep their leads.
+// Concurrent first calls wait for one another and all get the same one.
 func (e *Engine) defaultCampaign(ctx context.Context) (CampaignID, error) {
-	e.mu.Lock()
-	id := e.defCamp
-	e.mu.Unlock()
-	if id != 0 {
-		return id, nil
+	e.defMu.Lock()
+	defer e.defMu.Unlock()
+	if e.defCamp != 0 {
+		return e.defCamp, nil
 	}
-	list, err := e.camp.ListCampaigns(ctx)
+	c, err := e.camp.EnsureCampaign(ctx, Campaign{Name: "Default", DialMode: DialPreview, MaxAttempts: 3, Active: true})
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("default campaign: %w", err)
 	}
-	for _, c := range list {
-		if c.Name == "Default" {
-			id = c.ID
-		}
-	}
-	if id == 0 {
-		c, err := e.camp.CreateCampaign(ctx, Campaign{Name: "Default", DialMode: DialPreview, MaxAttempts: 3, Active: true})
-		if err != nil && !errors.Is(err, ErrConflict) {
-			return 0, err
-		}
-		id = c.ID
-	}
-	e.mu.Lock()
-	e.defCamp = id
-	e.mu.Unlock()
-	return id, nil
+	e.defCamp = c.ID
+	return c.ID, nil
 }
 
 // lead finds the lead for a number in a campaign, creating it (with the

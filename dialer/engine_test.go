@@ -962,6 +962,10 @@ func TestInboundCallReachesAgent(t *testing.T) {
 		t.Fatalf("record %+v", c)
 	}
 	inOrder(t, "timeline", kinds, "created", "answered", "agent_reserved", "bridged", "ended")
+	// A call from the lead is not a dialing attempt.
+	if l, err := w.db.Lead(w.ctx(), lead.ID); err != nil || l.Attempts != 0 {
+		t.Fatalf("lead after its own call: %+v, %v", l, err)
+	}
 }
 
 // TestSupervisorMonitor: listen, then whisper, then barge on a live call.
@@ -1305,4 +1309,143 @@ func TestAgentHangsUpFirstKeepsLeadCause(t *testing.T) {
 		}
 	}
 	w.waitState("1001", dialer.AgentDispo)
+}
+
+// TestLeadAttemptsCounted: the lead-call API, a manual dial and a
+// callback each count one attempt on the lead.
+func TestLeadAttemptsCounted(t *testing.T) {
+	w := newWorld(t)
+	const number = "+15550007777"
+	w.sim.SetEndpoint(number, sim.Behavior{Outcome: sim.Busy, AnswerAfter: 20 * time.Millisecond})
+	var leadID dialer.LeadID
+	attempts := func() int {
+		t.Helper()
+		l, err := w.db.Lead(w.ctx(), leadID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Attempts
+	}
+	check := func(what string, id dialer.CallID, want int) {
+		t.Helper()
+		c, _ := w.record(id)
+		leadID = c.Lead
+		if got := attempts(); got != want {
+			t.Fatalf("after %s: %d attempts, want %d", what, got, want)
+		}
+	}
+	for i := range 2 {
+		v, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: number})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("lead call %d", i+1), v.ID, i+1)
+	}
+	a := w.actor("1001")
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("a manual dial", v.ID, 3)
+	w.waitState("1001", dialer.AgentDispo)
+	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "CALLBK",
+		Callback: &dialer.CallbackRequest{DueAt: time.Now().Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	cbs, err := w.db.DueCallbacks(w.ctx(), time.Now().Add(2*time.Hour), a.Agent, 10)
+	if err != nil || len(cbs) != 1 {
+		t.Fatalf("callbacks %+v, %v", cbs, err)
+	}
+	if v, err = w.eng.DialCallback(w.ctx(), a, cbs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	check("a callback", v.ID, 4)
+}
+
+// TestDNCDispositionCancelsCallbacks: the lead's scheduled callback goes
+// with a DNC disposition, and is no longer offered or dialable.
+func TestDNCDispositionCancelsCallbacks(t *testing.T) {
+	w := newWorld(t)
+	const number = "+15550008888"
+	w.sim.SetEndpoint(number, sim.Behavior{Outcome: sim.Busy, AnswerAfter: 20 * time.Millisecond})
+	lead, err := w.db.CreateLead(w.ctx(), dialer.Lead{Campaign: w.defaultCampaign(), Phone: number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := w.db.CreateCallback(w.ctx(), dialer.Callback{Lead: lead.ID, DueAt: time.Now().Add(-time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := w.actor("1001")
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := w.record(v.ID); c.Lead != lead.ID {
+		t.Fatalf("call to lead %d, want %d", c.Lead, lead.ID)
+	}
+	w.waitState("1001", dialer.AgentDispo)
+	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "DNC"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.db.Callback(w.ctx(), cb.ID)
+	if err != nil || got.Status != dialer.CallbackCancelled {
+		t.Fatalf("callback after DNC: %+v, %v", got, err)
+	}
+	if due, _ := w.db.DueCallbacks(w.ctx(), time.Now(), 0, 10); len(due) != 0 {
+		t.Fatalf("still due: %+v", due)
+	}
+	if _, err := w.eng.DialCallback(w.ctx(), a, cb.ID); !errors.Is(err, dialer.ErrConflict) {
+		t.Fatalf("dialing the cancelled callback: %v", err)
+	}
+}
+
+// TestConcurrentFirstCallsShareDefaultCampaign: on a fresh database, first
+// calls arriving together without a campaign all land in the one Default
+// campaign; none is refused for a campaign it did not name.
+func TestConcurrentFirstCallsShareDefaultCampaign(t *testing.T) {
+	w := newWorld(t)
+	const n = 20
+	numbers := make([]string, n)
+	for i := range numbers {
+		numbers[i] = fmt.Sprintf("+1555000%04d", i)
+		w.sim.SetEndpoint(numbers[i], sim.Behavior{Outcome: sim.Busy, AnswerAfter: 20 * time.Millisecond})
+	}
+	ids := make([]dialer.CallID, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			v, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: numbers[i]})
+			if err != nil {
+				t.Errorf("call %d: %v", i, err)
+				return
+			}
+			ids[i] = v.ID
+		})
+	}
+	close(start)
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	camps, err := w.db.ListCampaigns(w.ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(camps) != 1 || camps[0].Name != "Default" {
+		t.Fatalf("campaigns %+v, want the one Default", camps)
+	}
+	for i, id := range ids {
+		if c, _ := w.record(id); c.Campaign != camps[0].ID {
+			t.Errorf("call %d is in campaign %d, want %d", i, c.Campaign, camps[0].ID)
+		}
+	}
 }

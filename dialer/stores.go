@@ -51,6 +51,9 @@ type Directory interface {
 // CampaignStore holds campaigns, leads, dispositions, callbacks and DNC.
 type CampaignStore interface {
 	CreateCampaign(ctx context.Context, c Campaign) (Campaign, error)
+	// EnsureCampaign returns the campaign named c.Name, creating it as c
+	// when there is none; callers racing on one name get the same campaign.
+	EnsureCampaign(ctx context.Context, c Campaign) (Campaign, error)
 	Campaign(ctx context.Context, id CampaignID) (Campaign, error)
 	ListCampaigns(ctx context.Context) ([]Campaign, error)
 	UpdateCampaign(ctx context.Context, c Campaign) (Campaign, error)
@@ -78,6 +81,8 @@ type CampaignStore interface {
 	// the same callback.
 	SetCallbackStatus(ctx context.Context, id CallbackID, from, to CallbackStatus, at time.Time) error
 
+	// AddDNC blocks phone for campaign (0: everywhere) and cancels the
+	// scheduled callbacks of its leads in that scope.
 	AddDNC(ctx context.Context, phone string, campaign CampaignID, reason string, at time.Time) error
 	// IsDNC reports whether phone is blocked globally or for campaign.
 	IsDNC(ctx context.Context, phone string, campaign CampaignID) (bool, error)
@@ -86,7 +91,8 @@ type CampaignStore interface {
 // CallLog holds call records (CDRs): legs, timeline, outcome, disposition.
 // Each method is one transaction.
 type CallLog interface {
-	// CreateCall writes the call, its first legs and a "created" event.
+	// CreateCall writes the call, its first legs and a "created" event;
+	// an outbound call counts one attempt on its lead.
 	CreateCall(ctx context.Context, c Call, legs ...CallLeg) (Call, error)
 	// AddCallLeg adds a leg and a "leg_added" event.
 	AddCallLeg(ctx context.Context, l CallLeg) error
@@ -97,7 +103,8 @@ type CallLog interface {
 	// ended) and records the outcome on the lead.
 	FinishCall(ctx context.Context, e CallEnd) (Call, error)
 	// DisposeCall sets the disposition of an ended call and applies it: the
-	// lead's status, DNC, and the callback when the code schedules one.
+	// lead's status (a retry is done once the campaign's max_attempts were
+	// placed), DNC, and the callback when the code schedules one.
 	DisposeCall(ctx context.Context, d Disposal) (Call, error)
 
 	Call(ctx context.Context, id CallID) (Call, error)

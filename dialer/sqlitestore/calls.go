@@ -98,6 +98,15 @@ func (s *Store) CreateCall(ctx context.Context, c dialer.Call, legs ...dialer.Ca
 		if err != nil {
 			return mapErr(err, "create call "+string(c.ID), false)
 		}
+		// A call placed to a lead is one of its attempts (a call from the
+		// lead is not); counted here so that no lead edit can lose it.
+		if c.Lead != 0 && c.Direction == dialer.Outbound {
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET attempts = attempts + 1,
+				last_call_at = max(coalesce(last_call_at, 0), ?), updated_at = ?, version = version + 1 WHERE id = ?`,
+				c.CreatedAt.UnixMilli(), s.now().UnixMilli(), c.Lead); err != nil {
+				return mapErr(err, fmt.Sprintf("count an attempt on lead %d", c.Lead), false)
+			}
+		}
 		if _, err := appendEvent(ctx, tx, dialer.CallEvent{Call: c.ID, At: c.CreatedAt, Kind: dialer.EventCallCreated,
 			Data: eventData(map[string]any{"direction": c.Direction, "origin": c.Origin, "to": c.ToNumber})}); err != nil {
 			return err
@@ -279,7 +288,12 @@ func (s *Store) DisposeCall(ctx context.Context, d dialer.Disposal) (dialer.Call
 			case code.Final:
 				status = dialer.LeadDone
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE leads SET status = ?, last_disposition = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+			// A lead left for a retry that has had its campaign's
+			// max_attempts is done.
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET
+				status = CASE WHEN ?1 = 'retry' AND attempts >= (SELECT max_attempts FROM campaigns WHERE id = leads.campaign_id)
+					THEN 'done' ELSE ?1 END,
+				last_disposition = ?2, updated_at = ?3, version = version + 1 WHERE id = ?4`,
 				string(status), d.Code, now.UnixMilli(), c.Lead); err != nil {
 				return mapErr(err, "dispose lead", false)
 			}

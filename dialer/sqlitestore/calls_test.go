@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -145,6 +146,66 @@ func TestCampaignsAndLeads(t *testing.T) {
 	}
 }
 
+// TestEnsureCampaign: get-or-create by name, atomic even across two
+// processes writing the same file.
+func TestEnsureCampaign(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "as.db")
+	a := openStore(t, path)
+	if _, err := a.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	b := openStore(t, path)
+	ctx := t.Context()
+	def := dialer.Campaign{Name: "Default", DialMode: dialer.DialPreview, MaxAttempts: 3, Active: true}
+	const n = 16
+	got := make([]dialer.CampaignID, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		st := a
+		if i%2 == 1 {
+			st = b
+		}
+		wg.Go(func() {
+			c, err := st.EnsureCampaign(ctx, def)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = c.ID
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for i, id := range got {
+		if id == 0 || id != got[0] {
+			t.Fatalf("caller %d got campaign %d, caller 0 got %d", i, id, got[0])
+		}
+	}
+	if count(t, a, "campaigns") != 1 {
+		t.Fatalf("%d campaigns", count(t, a, "campaigns"))
+	}
+	// An existing campaign is returned as it is, whatever the case of the
+	// name asked for.
+	c := must[dialer.Campaign](t)(a.Campaign(ctx, got[0]))
+	c.WrapUpSeconds = 20
+	must[dialer.Campaign](t)(a.UpdateCampaign(ctx, c))
+	other := def
+	other.Name, other.MaxAttempts = "DEFAULT", 9
+	if e := must[dialer.Campaign](t)(a.EnsureCampaign(ctx, other)); e.ID != c.ID || e.WrapUpSeconds != 20 || e.MaxAttempts != 3 {
+		t.Fatalf("ensure over an existing campaign: %+v", e)
+	}
+	for field, bad := range map[string]dialer.Campaign{
+		"name":         {DialMode: dialer.DialPreview, MaxAttempts: 1},
+		"dial_mode":    {Name: "x", DialMode: "blast", MaxAttempts: 1},
+		"max_attempts": {Name: "x", DialMode: dialer.DialPreview},
+	} {
+		_, err := a.EnsureCampaign(ctx, bad)
+		wantField(t, err, field)
+	}
+}
+
 // call creates a call with its lead leg.
 func (w world) call(t *testing.T) (dialer.Call, dialer.LegID) {
 	t.Helper()
@@ -225,6 +286,106 @@ func TestCallLifecycle(t *testing.T) {
 	step(dialer.CallProgress{At: t0.Add(71 * sec), Kind: "late_leg_hangup", Leg: agentLeg, LegEnded: true})
 	if _, err := s.w.ExecContext(ctx, `UPDATE call_events SET kind = 'x'`); err == nil {
 		t.Fatal("timeline editable")
+	}
+}
+
+// TestLeadAttempts: every call placed to a lead counts one attempt, in the
+// transaction that records the call; a call from the lead does not.
+func TestLeadAttempts(t *testing.T) {
+	w := newWorld(t)
+	s, ctx := w.s, t.Context()
+	place := func(dir dialer.CallDirection, origin dialer.CallOrigin, at time.Time) dialer.Call {
+		t.Helper()
+		c := dialer.Call{ID: dialer.NewCallID(), Direction: dir, Origin: origin, Campaign: w.campaign.ID, Lead: w.lead.ID, CreatedAt: at}
+		return must[dialer.Call](t)(s.CreateCall(ctx, c))
+	}
+	lead := func() dialer.Lead { return must[dialer.Lead](t)(s.Lead(ctx, w.lead.ID)) }
+	steps := []struct {
+		dir    dialer.CallDirection
+		origin dialer.CallOrigin
+		want   int
+	}{
+		{dialer.Outbound, dialer.OriginAPI, 1},
+		{dialer.Outbound, dialer.OriginManual, 2},
+		{dialer.Inbound, dialer.OriginInbound, 2},
+		{dialer.Outbound, dialer.OriginCallback, 3},
+		{dialer.Outbound, dialer.OriginDialer, 4},
+	}
+	lastAttempt := time.Time{}
+	for i, st := range steps {
+		before := lead()
+		at := t0.Add(time.Duration(i) * time.Minute)
+		place(st.dir, st.origin, at)
+		if st.dir == dialer.Outbound {
+			lastAttempt = at
+		}
+		l := lead()
+		if l.Attempts != st.want || !l.LastCallAt.Equal(lastAttempt) {
+			t.Fatalf("after a %s %s call: attempts %d, last call %s; want %d, %s", st.dir, st.origin, l.Attempts, l.LastCallAt, st.want, lastAttempt)
+		}
+		// A lead edit read before the attempt cannot put the count back.
+		if st.dir == dialer.Outbound {
+			_, err := s.UpdateLead(ctx, before)
+			wantErr(t, err, dialer.ErrStale)
+		}
+	}
+	// A call record that cannot be written counts nothing.
+	dup := place(dialer.Outbound, dialer.OriginAPI, t0.Add(time.Hour))
+	_, err := s.CreateCall(ctx, dialer.Call{ID: dup.ID, Direction: dialer.Outbound, Origin: dialer.OriginAPI, Lead: w.lead.ID, CreatedAt: t0})
+	wantErr(t, err, dialer.ErrConflict)
+	if l := lead(); l.Attempts != 5 {
+		t.Fatalf("attempts %d after a failed create, want 5", l.Attempts)
+	}
+	// Attempts placed at once all count.
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			c := dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginAPI, Lead: w.lead.ID, CreatedAt: t0.Add(2 * time.Hour)}
+			if _, err := s.CreateCall(ctx, c); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if l := lead(); l.Attempts != 15 {
+		t.Fatalf("attempts %d after 10 concurrent calls over 5, want 15", l.Attempts)
+	}
+}
+
+// TestMaxAttempts: a disposition that would leave the lead for a retry
+// closes it once the campaign's max_attempts calls were placed; the other
+// codes apply as they are.
+func TestMaxAttempts(t *testing.T) {
+	w := newWorld(t)
+	s, ctx := w.s, t.Context()
+	camp := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "Twice", DialMode: dialer.DialPreview, MaxAttempts: 2}))
+	for i, tc := range []struct {
+		calls int
+		code  string
+		want  dialer.LeadStatus
+	}{
+		{1, "NA", dialer.LeadRetry},
+		{1, "AM", dialer.LeadRetry},
+		{2, "NA", dialer.LeadDone},
+		{3, "B", dialer.LeadDone},
+		{2, "CALLBK", dialer.LeadCallback},
+		{2, "DNC", dialer.LeadDNC},
+		{1, "SALE", dialer.LeadDone},
+	} {
+		lead := must[dialer.Lead](t)(s.CreateLead(ctx, dialer.Lead{Campaign: camp.ID, Phone: fmt.Sprintf("+3361000000%d", i)}))
+		var last dialer.Call
+		for range tc.calls {
+			last = must[dialer.Call](t)(s.CreateCall(ctx, dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginAPI,
+				Campaign: camp.ID, Lead: lead.ID, CreatedAt: t0}))
+		}
+		d := dialer.Disposal{Call: last.ID, Code: tc.code, At: t0.Add(time.Minute)}
+		if tc.code == "CALLBK" {
+			d.Callback = &dialer.CallbackRequest{DueAt: t0.Add(time.Hour)}
+		}
+		must[dialer.Call](t)(s.DisposeCall(ctx, d))
+		if got := must[dialer.Lead](t)(s.Lead(ctx, lead.ID)); got.Status != tc.want {
+			t.Errorf("%s after %d of 2 attempts: lead %s, want %s", tc.code, tc.calls, got.Status, tc.want)
+		}
 	}
 }
 
@@ -407,6 +568,92 @@ func TestCallbacks(t *testing.T) {
 	if got := must[dialer.Callback](t)(s.Callback(ctx, theirs.ID)); got.Agent != 0 {
 		t.Fatalf("%+v", got)
 	}
+}
+
+// TestDNCCancelsCallbacks: a number put on the do-not-call list, by a
+// disposition or directly, takes its scheduled callbacks with it (in its
+// scope); a callback being dialed or already closed is left alone.
+func TestDNCCancelsCallbacks(t *testing.T) {
+	h := time.Hour
+	type setup struct {
+		w                        world
+		mine, anyone, otherCamp  dialer.Callback
+		dialing, done, elsewhere dialer.Callback
+	}
+	build := func(t *testing.T) setup {
+		w := newWorld(t)
+		s, ctx := w.s, t.Context()
+		cb := func(lead dialer.LeadID, agent dialer.AgentID, due time.Duration) dialer.Callback {
+			return must[dialer.Callback](t)(s.CreateCallback(ctx, dialer.Callback{Lead: lead, Agent: agent, DueAt: t0.Add(due)}))
+		}
+		other := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "Other", DialMode: dialer.DialPreview, MaxAttempts: 3}))
+		sameNumber := must[dialer.Lead](t)(s.CreateLead(ctx, dialer.Lead{Campaign: other.ID, Phone: w.lead.Phone}))
+		otherNumber := must[dialer.Lead](t)(s.CreateLead(ctx, dialer.Lead{Campaign: w.campaign.ID, Phone: "+33699999999"}))
+		st := setup{w: w, mine: cb(w.lead.ID, w.agent.ID, h), anyone: cb(w.lead.ID, 0, 2*h), otherCamp: cb(sameNumber.ID, 0, h),
+			dialing: cb(w.lead.ID, 0, 3*h), done: cb(w.lead.ID, 0, 4*h), elsewhere: cb(otherNumber.ID, 0, h)}
+		if err := s.SetCallbackStatus(ctx, st.dialing.ID, dialer.CallbackScheduled, dialer.CallbackDialing, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetCallbackStatus(ctx, st.done.ID, dialer.CallbackScheduled, dialer.CallbackDone, t0); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	at := t0.Add(10 * time.Minute)
+	for _, tc := range []struct {
+		name string
+		dnc  func(t *testing.T, st setup) error
+		// otherCampaign: the same number's callback in another campaign
+		// goes too.
+		otherCampaign bool
+	}{
+		{"DNC disposition", func(t *testing.T, st setup) error {
+			c, _ := st.w.call(t)
+			_, err := st.w.s.DisposeCall(t.Context(), dialer.Disposal{Call: c.ID, Code: "DNC", Agent: st.w.agent.ID, At: at})
+			return err
+		}, true},
+		{"global entry", func(t *testing.T, st setup) error {
+			return st.w.s.AddDNC(t.Context(), st.w.lead.Phone, 0, "asked", at)
+		}, true},
+		{"campaign entry", func(t *testing.T, st setup) error {
+			return st.w.s.AddDNC(t.Context(), st.w.lead.Phone, st.w.campaign.ID, "asked", at)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := build(t)
+			if err := tc.dnc(t, st); err != nil {
+				t.Fatal(err)
+			}
+			otherWant := dialer.CallbackScheduled
+			if tc.otherCampaign {
+				otherWant = dialer.CallbackCancelled
+			}
+			for _, c := range []struct {
+				name string
+				cb   dialer.Callback
+				want dialer.CallbackStatus
+			}{
+				{"agent's own", st.mine, dialer.CallbackCancelled},
+				{"anyone's", st.anyone, dialer.CallbackCancelled},
+				{"same number, other campaign", st.otherCamp, otherWant},
+				{"being dialed", st.dialing, dialer.CallbackDialing},
+				{"done", st.done, dialer.CallbackDone},
+				{"other number", st.elsewhere, dialer.CallbackScheduled},
+			} {
+				got := must[dialer.Callback](t)(st.w.s.Callback(t.Context(), c.cb.ID))
+				if got.Status != c.want {
+					t.Errorf("%s callback is %s, want %s", c.name, got.Status, c.want)
+				}
+				if c.want == dialer.CallbackCancelled && !got.UpdatedAt.Equal(at) {
+					t.Errorf("%s callback updated at %s, want %s", c.name, got.UpdatedAt, at)
+				}
+			}
+		})
+	}
+	// A code cannot both block the number and schedule a call to it.
+	w := newWorld(t)
+	_, err := w.s.CreateDisposition(t.Context(), dialer.Disposition{Code: "DNCCB", Label: "x", MarksDNC: true, SchedulesCallback: true})
+	wantField(t, err, "marks_dnc")
 }
 
 func TestDNC(t *testing.T) {

@@ -40,6 +40,30 @@ func (s *Store) CreateCampaign(ctx context.Context, c dialer.Campaign) (dialer.C
 	return out, mapErr(err, "create campaign "+c.Name, false)
 }
 
+// EnsureCampaign implements dialer.CampaignStore: the insert yields to a
+// campaign of that name (unique, any case) and the read that follows, in
+// the same transaction, returns whichever exists.
+func (s *Store) EnsureCampaign(ctx context.Context, c dialer.Campaign) (dialer.Campaign, error) {
+	if err := c.Validate(); err != nil {
+		return dialer.Campaign{}, err
+	}
+	var out dialer.Campaign
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		now := s.now().UnixMilli()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaigns (name, dial_mode, caller_id, abandon_message, script,
+			wrapup_seconds, max_attempts, active, settings, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			c.Name, string(c.DialMode), c.CallerID, c.AbandonMessage, c.Script, c.WrapUpSeconds, c.MaxAttempts,
+			boolInt(c.Active), jsonOr(c.Settings, "{}"), now, now); err != nil {
+			return mapErr(err, "ensure campaign "+c.Name, false)
+		}
+		var err error
+		out, err = scanCampaign(tx.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns WHERE name = ?`, c.Name))
+		return mapErr(err, "campaign "+c.Name, false)
+	})
+	return out, err
+}
+
 // Campaign implements dialer.CampaignStore.
 func (s *Store) Campaign(ctx context.Context, id dialer.CampaignID) (dialer.Campaign, error) {
 	c, err := scanCampaign(s.r.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM campaigns WHERE id = ?`, id))
@@ -239,6 +263,9 @@ func (s *Store) CreateDisposition(ctx context.Context, d dialer.Disposition) (di
 	if d.SchedulesCallback && d.Final {
 		return dialer.Disposition{}, &dialer.FieldError{Field: "final", Reason: "a callback code keeps the lead open"}
 	}
+	if d.SchedulesCallback && d.MarksDNC {
+		return dialer.Disposition{}, &dialer.FieldError{Field: "marks_dnc", Reason: "a callback code cannot block the number it calls back"}
+	}
 	out, err := scanDisposition(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO dispositions (code, label, system, selectable,
 		schedules_callback, marks_dnc, final, sort, created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING `+dispositionCols,
 		d.Code, d.Label, boolInt(d.Selectable), boolInt(d.SchedulesCallback), boolInt(d.MarksDNC), boolInt(d.Final),
@@ -340,16 +367,25 @@ func (s *Store) SetCallbackStatus(ctx context.Context, id dialer.CallbackID, fro
 // AddDNC implements dialer.CampaignStore; campaign 0 blocks the number
 // everywhere. Adding an existing entry is not an error.
 func (s *Store) AddDNC(ctx context.Context, phone string, campaign dialer.CampaignID, reason string, at time.Time) error {
-	return addDNC(ctx, s.w, phone, campaign, reason, at)
+	return s.tx(ctx, func(tx *sql.Tx) error { return addDNC(ctx, tx, phone, campaign, reason, at) })
 }
 
-func addDNC(ctx context.Context, q dbtx, phone string, campaign dialer.CampaignID, reason string, at time.Time) error {
+// addDNC blocks the number and cancels the scheduled callbacks of its
+// leads in that scope: they could no longer be dialed, yet would be
+// offered for ever. A callback being dialed ends with its call.
+func addDNC(ctx context.Context, tx *sql.Tx, phone string, campaign dialer.CampaignID, reason string, at time.Time) error {
 	if !dialer.ValidPhone(phone) {
 		return &dialer.FieldError{Field: "phone", Reason: "E.164 (+ and digits)"}
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO dnc (phone, campaign_id, reason, created_at) VALUES (?, ?, ?, ?)
+	_, err := tx.ExecContext(ctx, `INSERT INTO dnc (phone, campaign_id, reason, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, phone, nullID(campaign), reason, at.UnixMilli())
-	return mapErr(err, "add "+phone+" to DNC", false)
+	if err != nil {
+		return mapErr(err, "add "+phone+" to DNC", false)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE callbacks SET status = 'cancelled', updated_at = ?1 WHERE status = 'scheduled'
+		AND lead_id IN (SELECT id FROM leads WHERE phone = ?2 AND (?3 IS NULL OR campaign_id = ?3))`,
+		at.UnixMilli(), phone, nullID(campaign))
+	return mapErr(err, "cancel the callbacks of "+phone, false)
 }
 
 // IsDNC implements dialer.CampaignStore.
