@@ -338,6 +338,9 @@ func TestReconnectAfterDisconnectNotice(t *testing.T) {
 	if down == nil || !errors.Is(down.Err, esl.ErrDisconnected) {
 		t.Fatalf("down state: %+v", st)
 	}
+	if down.Silent != 0 {
+		t.Fatalf("a switch that said goodbye was silent for %s", down.Silent)
+	}
 	if st[len(st)-1].Restarted {
 		t.Fatal("same Core-UUID reported as a restart")
 	}
@@ -361,6 +364,10 @@ func TestWatchdogDetectsSilentSocket(t *testing.T) {
 	_, st := rec.snapshot()
 	if err := st[len(st)-1].Err; !errors.Is(err, esl.ErrHeartbeat) {
 		t.Fatalf("down because %v", err)
+	}
+	// The node was last heard from two intervals before it was given up.
+	if silent := st[len(st)-1].Silent; silent < 2*hb || silent > detected+hb {
+		t.Fatalf("silent for %s when given up after %s (heartbeat %s)", silent, detected, hb)
 	}
 	// Two intervals of silence after the last frame (which came at most one
 	// interval before the silence began), plus the watchdog's quarter-interval
