@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
 func sessionCookieOf(t *testing.T, rec *httptest.ResponseRecorder) *http.Cookie {
@@ -354,7 +355,7 @@ func TestUserAdmin(t *testing.T) {
 }
 
 func TestEnsureAdmin(t *testing.T) {
-	clk := &testClock{t: t0}
+	clk := clock.NewManual(t0)
 	st := openTestStore(t, t.TempDir()+"/a.db", clk)
 	var out bytes.Buffer
 	if err := EnsureAdmin(t.Context(), st, nil, &out); err != nil {

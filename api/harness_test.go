@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,30 +17,13 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
+	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
 // t0 is the tests' "now": a Friday afternoon in November 2026.
 var t0 = time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 
 const testPassword = "password-123"
-
-// clock is a settable clock shared by the server and the store.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // who is a principal making test requests.
 type who struct {
@@ -64,7 +46,7 @@ type testEnv struct {
 	store  *sqlitestore.Store
 	ro     *sql.DB
 	eng    *fakeEngine
-	clock  *testClock
+	clock  *clock.Manual
 	opts   Options
 	srv    *Server
 
@@ -87,7 +69,7 @@ func must[T any](t testing.TB) func(T, error) T {
 	}
 }
 
-func openTestStore(t testing.TB, path string, clk *testClock) *sqlitestore.Store {
+func openTestStore(t testing.TB, path string, clk *clock.Manual) *sqlitestore.Store {
 	t.Helper()
 	st, err := sqlitestore.Open(t.Context(), path, sqlitestore.Options{BcryptCost: bcrypt.MinCost, Now: clk.Now})
 	if err != nil {
@@ -102,7 +84,7 @@ func openTestStore(t testing.TB, path string, clk *testClock) *sqlitestore.Store
 
 func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, dbPath: filepath.Join(t.TempDir(), "agentswitch.db"), eng: newFakeEngine(), clock: &testClock{t: t0}, users: map[string]dialer.User{}}
+	e := &testEnv{t: t, dbPath: filepath.Join(t.TempDir(), "agentswitch.db"), eng: newFakeEngine(), clock: clock.NewManual(t0), users: map[string]dialer.User{}}
 	e.store = openTestStore(t, e.dbPath, e.clock)
 	ro, err := sql.Open("sqlite3", (&url.URL{Scheme: "file", Path: e.dbPath}).String()+"?mode=ro")
 	if err != nil {

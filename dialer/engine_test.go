@@ -17,6 +17,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/redistest"
 )
 
@@ -1153,29 +1154,11 @@ func TestRestartPausesAgentsOnLostCalls(t *testing.T) {
 	}
 }
 
-// stepClock is a clock that moves only when told to.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *stepClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // outageTap lets the engine see a node go down, then moves the engine's
 // clock by the length of the outage before anything else is delivered.
 type outageTap struct {
 	next   esl.Handler
-	clock  *stepClock
+	clock  *clock.Manual
 	outage time.Duration
 }
 
@@ -1193,7 +1176,7 @@ func (o *outageTap) HandleNode(st esl.NodeState) {
 // when it came back: billsec counts the talk, not the outage, and the
 // record says the switch was lost and billsec is an estimate.
 func TestSwitchDiesMidCall(t *testing.T) {
-	clk := &stepClock{t: time.Date(2031, 3, 14, 9, 0, 0, 0, time.UTC)}
+	clk := clock.NewManual(time.Date(2031, 3, 14, 9, 0, 0, 0, time.UTC))
 	w := newWorldWith(t, worldOpts{now: clk.Now, tap: func(h esl.Handler) esl.Handler {
 		return &outageTap{next: h, clock: clk, outage: 6 * time.Second}
 	}})

@@ -8,11 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
@@ -41,11 +43,17 @@ type inProcess struct {
 	stop func() error // cancel, wait; serve's own error
 }
 
-// serveInProcess runs serve with args (and no environment) until stop or
+// serveInProcess runs serve with args (and no environment but the clock
+// offset of a run on another date, make test-ahead) until stop or
 // the end of the test, and returns once it has printed its URL.
 func serveInProcess(t *testing.T, args ...string) *inProcess {
 	t.Helper()
-	cfg, err := loadConfig(args, func(string) string { return "" })
+	cfg, err := loadConfig(args, func(k string) string {
+		if k == clock.EnvOffset {
+			return os.Getenv(k)
+		}
+		return ""
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,3 +45,27 @@ var system = sync.OnceValue(func() func() time.Time {
 
 // System is the real clock moved by AGENTSWITCH_CLOCK_OFFSET, read once.
 func System() func() time.Time { return system() }
+
+// Manual is a clock that moves only when told to, for tests: inject its
+// Now into every component that should share it.
+type Manual struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewManual starts a manual clock at t.
+func NewManual(t time.Time) *Manual { return &Manual{t: t} }
+
+// Now is the clock's time.
+func (c *Manual) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Manual) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
