@@ -11,6 +11,7 @@ import { Link } from './nav.js';
 import { bind } from './shortcuts.js';
 import { signOut } from './session.js';
 import { describeDevice } from './audio.js';
+import { pauseReason } from './pause.js';
 
 export const STATE_LABEL = {
   LOGGED_OUT: 'Logged out',
@@ -35,9 +36,16 @@ function StatePill({ agent, withTimer }) {
   return html`<div class="state" data-testid="agent-state" data-state=${st}>
     <span class="state-dot" aria-hidden="true"></span>
     <span class="state-name">${STATE_LABEL[st]}</span>
-    ${st === 'PAUSED' && agent.pause_code && html`<span class="state-code" data-testid="pause-code">${agent.pause_code}</span>`}
     ${agent && withTimer && html`<${Timer} from=${ms(agent.since)} class="state-timer" label="Time in state" />`}
+    ${st === 'PAUSED' && agent.pause_code && html`<${PauseCode} code=${agent.pause_code} />`}
   </div>`;
+}
+
+// PauseCode is the reason in words, and what happened on hover.
+function PauseCode({ code }) {
+  const r = pauseReason(code);
+  return html`<span class="state-code" data-testid="pause-code" data-code=${code}
+    title=${r.detail ? `${r.label}: ${r.detail}` : r.label}>${r.label}</span>`;
 }
 
 function CallClock({ call }) {
@@ -120,7 +128,7 @@ function ReadyPause({ s }) {
     <${Menu} label=${st === 'PAUSED' ? 'Pause code' : 'Pause'} icon="pause" testid="pause-menu">
       ${codes.map(
         (c) => html`<button role="menuitem" class="menu-item" disabled=${busy || c === (agent && agent.pause_code)}
-          onClick=${() => run(() => api.pause(id, c))}>${c.charAt(0) + c.slice(1).toLowerCase()}</button>`,
+          onClick=${() => run(() => api.pause(id, c))}>${pauseReason(c).label}</button>`,
       )}
     </${Menu}>
   </div>`;

@@ -14,6 +14,7 @@ import { CallPanel } from './call.js';
 import { DispoPanel } from './dispo.js';
 import { LeadPanel, ScriptPanel } from './lead.js';
 import { NextCallbacks, Offers } from './callbacks.js';
+import { pauseReason } from './pause.js';
 
 const BOUND = ['RESERVED', 'RINGING', 'INCALL', 'DISPO'];
 
@@ -128,10 +129,12 @@ function IdleCard({ s }) {
   const dev = describeDevice(a);
   const [run, busy] = useAction();
   const ready = a.state === 'READY';
+  const reason = pauseReason(!ready && a.pause_code);
   return html`<section class=${'card idle-card ' + (ready ? 'is-ready' : 'is-paused')} aria-labelledby="idle-title">
     <div class="idle-icon" aria-hidden="true"><${Icon} name=${ready ? 'headset' : 'pause'} size=${28} /></div>
     <div class="idle-text">
-      <h2 id="idle-title">${ready ? 'Waiting for the next call' : `Paused${a.pause_code ? ' · ' + a.pause_code.toLowerCase() : ''}`}</h2>
+      <h2 id="idle-title" data-testid="idle-title">${ready ? 'Waiting for the next call' : `Paused${reason.label ? ' · ' + reason.label : ''}`}</h2>
+      ${reason.detail && html`<p class="pause-detail" data-testid="pause-detail">${reason.detail}</p>`}
       <p class="muted">
         ${ready ? 'Calls are delivered to you: you will hear a tone and the lead appears here.' : 'No calls are delivered while you are paused. You can still dial by hand.'}
       </p>
