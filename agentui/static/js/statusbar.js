@@ -30,7 +30,8 @@ async function loadPauseCodes() {
 }
 
 // StatePill shows the state and how long the agent has been in it; in a
-// call the call clock beside it says the same, so it stands alone.
+// call the call clock beside it says the same, so it stands alone. The
+// pause reason comes last: it is the part cut short when space runs out.
 function StatePill({ agent, withTimer }) {
   const st = (agent && agent.state) || 'LOGGED_OUT';
   return html`<div class="state" data-testid="agent-state" data-state=${st}>
@@ -41,7 +42,7 @@ function StatePill({ agent, withTimer }) {
   </div>`;
 }
 
-// PauseCode is the reason in words, and what happened on hover.
+// PauseCode is the reason in words; a long one is cut short, in full on hover.
 function PauseCode({ code }) {
   const r = pauseReason(code);
   return html`<span class="state-code" data-testid="pause-code" data-code=${code}
@@ -68,7 +69,7 @@ function Stats({ s }) {
 }
 
 // Menu is a button with a list of actions below it.
-function Menu({ label, buttonClass = 'btn', icon, children, testid }) {
+function Menu({ label, buttonClass = 'btn', icon, children, testid, title }) {
   const [open, setOpen] = useState(false);
   const root = useRef(null);
   useEffect(() => {
@@ -97,7 +98,8 @@ function Menu({ label, buttonClass = 'btn', icon, children, testid }) {
     };
   }, [open]);
   return html`<div class="menu" ref=${root}>
-    <button class=${buttonClass} aria-haspopup="menu" aria-expanded=${open} data-testid=${testid} onClick=${() => setOpen(!open)}>
+    <button class=${buttonClass} aria-haspopup="menu" aria-expanded=${open} data-testid=${testid} title=${title}
+      onClick=${() => setOpen(!open)}>
       ${icon && html`<${Icon} name=${icon} size=${16} />`} ${label} <${Icon} name="chevron" size=${14} />
     </button>
     ${open && html`<div class="menu-list" role="menu" onClick=${() => setOpen(false)}>${children}</div>`}
@@ -120,12 +122,13 @@ function ReadyPause({ s }) {
   const ready = () => canReady && !busy && run(() => api.ready(id));
   useEffect(() => bind(canReady ? { 'alt+r': { run: ready, label: 'Go ready' } } : {}), [canReady, busy]);
   if (!canPause) return null;
+  const pauseLabel = st === 'PAUSED' ? 'Pause code' : 'Pause';
   return html`<div class="readypause">
     ${canReady &&
     html`<button class="btn btn-ready" disabled=${busy} onClick=${ready} aria-keyshortcuts="Alt+R">
       <${Icon} name="play" size=${14} /> Go ready
     </button>`}
-    <${Menu} label=${st === 'PAUSED' ? 'Pause code' : 'Pause'} icon="pause" testid="pause-menu">
+    <${Menu} label=${html`<span class="menu-label">${pauseLabel}</span>`} title=${pauseLabel} icon="pause" testid="pause-menu">
       ${codes.map(
         (c) => html`<button role="menuitem" class="menu-item" disabled=${busy || c === (agent && agent.pause_code)}
           onClick=${() => run(() => api.pause(id, c))}>${pauseReason(c).label}</button>`,
@@ -140,7 +143,9 @@ function UserMenu({ s }) {
   const agent = s.agent;
   const onCall = agent && ['INCALL', 'RINGING', 'RESERVED'].includes(agent.state);
   const dev = agent ? describeDevice(agent) : null;
-  return html`<${Menu} label=${name} icon="user" buttonClass="btn btn-ghost user-button" testid="user-menu">
+  // A long name is cut short; narrow screens show the icon alone.
+  return html`<${Menu} label=${html`<span class="user-name">${name}</span>`} title=${name} icon="user"
+    buttonClass="btn btn-ghost user-button" testid="user-menu">
     ${dev && html`<div class="menu-note" role="none">
       <strong>${dev.label}</strong> ${dev.detail} · ${agent.mode === 'persistent' ? 'persistent line' : 'rings each call'}
     </div>`}
@@ -158,7 +163,7 @@ export function StatusBar({ s }) {
     <div class="brand">
       <span class="logo" aria-hidden="true"><${Icon} name="headset" size=${18} /></span>
       <span class="brand-name">agentswitch</span>
-      ${s.simulated && html`<span class="badge badge-sim" title="Calls go to the built-in simulated switch, not to real phones">Simulated switch</span>`}
+      ${s.simulated && html`<span class="badge badge-sim" title="Calls go to the built-in simulated switch, not to real phones">Simulated<span class="badge-more"> switch</span></span>`}
     </div>
     ${s.me.agent &&
     html`<div class="status-main">
