@@ -5,7 +5,7 @@
 import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
 import { ms, getState } from './store.js';
-import { Timer, useAction, Kbd, notify } from './common.js';
+import { Timer, useAction, Kbd, notify, currentScreen } from './common.js';
 import { clock, fullName, phone } from './format.js';
 import { Icon } from './icons.js';
 import { bind } from './shortcuts.js';
@@ -241,9 +241,10 @@ function TransferForm({ call, onDone }) {
   const submit = async (e) => {
     e.preventDefault();
     setError(null);
+    const from = currentScreen();
     const r = await run(() => api.transfer(call.id, targetBody(target)), { quiet: true });
     if (r.ok) {
-      notify('Call transferred', 'ok');
+      notify('Call transferred', 'ok', { from });
       onDone();
     } else setError(r.error);
   };

@@ -4,7 +4,7 @@
 
 import { html, useEffect, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
-import { currentCall, liveStats, setState, useStore, ms } from './store.js';
+import { BOUND, currentCall, liveStats, setState, useStore, ms } from './store.js';
 import { Timer, useAction, useNow } from './common.js';
 import { duration } from './format.js';
 import { Icon } from './icons.js';
@@ -15,8 +15,6 @@ import { DispoPanel } from './dispo.js';
 import { LeadPanel, ScriptPanel } from './lead.js';
 import { NextCallbacks, Offers } from './callbacks.js';
 import { pauseReason } from './pause.js';
-
-const BOUND = ['RESERVED', 'RINGING', 'INCALL', 'DISPO'];
 
 export function Workspace() {
   const s = useStore();
