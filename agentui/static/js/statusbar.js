@@ -79,6 +79,8 @@ function Menu({ label, buttonClass = 'btn', icon, children, testid, title }) {
     const away = (e) => root.current && !root.current.contains(e.target) && setOpen(false);
     const key = (e) => {
       if (e.key === 'Escape') {
+        // One Escape closes the menu alone, not a call's panel too.
+        e.preventDefault();
         setOpen(false);
         root.current && root.current.querySelector('button').focus();
       }
@@ -91,10 +93,10 @@ function Menu({ label, buttonClass = 'btn', icon, children, testid, title }) {
       }
     };
     addEventListener('pointerdown', away);
-    addEventListener('keydown', key);
+    addEventListener('keydown', key, true);
     return () => {
       removeEventListener('pointerdown', away);
-      removeEventListener('keydown', key);
+      removeEventListener('keydown', key, true);
     };
   }, [open]);
   return html`<div class="menu" ref=${root}>
