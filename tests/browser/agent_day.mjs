@@ -4,8 +4,9 @@
 //
 // Env: AS_URL, AS_USER, AS_PASSWORD, AS_ADMIN_KEY, AS_AGENT_ID, AS_CAMPAIGN_ID,
 // AS_LEAD_ID, AS_LEAD_NUMBER, AS_SECOND_NUMBER, AS_WARM_NUMBER,
-// AS_BLIND_NUMBER, AS_ARTIFACTS (screenshots), AS_RESULT (JSON written at
-// the end for the Go side).
+// AS_BLIND_NUMBER, AS_LONG_PAUSE (a configured pause code of 32 characters),
+// AS_ARTIFACTS (screenshots), AS_RESULT (JSON written at the end for the Go
+// side).
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -22,6 +23,7 @@ const URL = env('AS_URL').replace(/\/$/, '');
 const ARTIFACTS = env('AS_ARTIFACTS');
 const AGENT_ID = Number(env('AS_AGENT_ID'));
 const LEAD_NUMBER = env('AS_LEAD_NUMBER');
+const LONG_PAUSE = env('AS_LONG_PAUSE');
 const result = { calls: {} };
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 for (const f of ['failure.png', 'failure.html']) fs.rmSync(path.join(ARTIFACTS, f), { force: true });
@@ -80,11 +82,15 @@ const context = await browser.newContext({
 context.setDefaultTimeout(10000);
 const page = await context.newPage();
 const problems = [];
+// expectedError is a console error a step provokes on purpose.
+let expectedError = null;
 page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 page.on('console', (m) => {
   // 401 before sign-in, 403 on the supervisor-only agent list and 404 for
   // an agent not yet on the phone are answers the page expects.
-  if (m.type() === 'error' && !/status of (401|403|404)/.test(m.text())) problems.push('console: ' + m.text());
+  if (m.type() !== 'error' || /status of (401|403|404)/.test(m.text())) return;
+  if (expectedError && expectedError.test(m.text())) return;
+  problems.push('console: ' + m.text());
 });
 
 // The event stream goes through a route the test can cut.
@@ -111,6 +117,25 @@ const waitState = (st, timeout = 10000) => page.locator(`[data-testid=agent-stat
 const callPanel = (id) => page.locator(`[data-testid=call-panel][data-call-id="${id}"]`);
 const seconds = async (loc) => Number(await loc.getAttribute('data-seconds'));
 const callTimer = () => page.getByTestId('call-panel').getByRole('timer', { name: 'Call duration' });
+
+// notice is a passing message (a toast) with the text.
+const notice = (text) => page.locator('.notice').filter({ hasText: text });
+
+// inView asserts that a locator's box lies inside the viewport.
+async function inView(loc, what) {
+  const box = await loc.boundingBox();
+  const vp = page.viewportSize();
+  assert.ok(box, `${what} is not shown`);
+  assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= vp.width && box.y + box.height <= vp.height,
+    `${what} at ${JSON.stringify(box)} is outside the ${vp.width}x${vp.height} viewport`);
+}
+
+// waitFocus waits for the focus to be on the element matching selector,
+// or on the element of a locator.
+const waitFocus = async (target) =>
+  typeof target === 'string'
+    ? page.waitForFunction((sel) => document.activeElement && document.activeElement.matches(sel), target)
+    : page.waitForFunction((el) => document.activeElement === el, await target.elementHandle());
 
 // waitConnected waits for the agent to be talking on call id.
 async function waitConnected(id) {
@@ -158,7 +183,77 @@ try {
     await page.getByTestId('pause-menu').click();
     await page.getByRole('menuitem', { name: 'Lunch' }).click();
     await waitState('PAUSED');
-    await page.getByTestId('pause-code').filter({ hasText: 'LUNCH' }).waitFor();
+    await page.locator('[data-testid=pause-code][data-code=LUNCH]').filter({ hasText: /^Lunch$/ }).waitFor();
+    await page.keyboard.press('Alt+R');
+    await waitState('READY');
+  });
+
+  await step('a long pause code: the header fits at 1440 and 1024 px, the user menu in reach', async () => {
+    const label = 'Coaching session with supervisor';
+    await page.getByTestId('pause-menu').click();
+    await page.getByRole('menuitem', { name: label }).click();
+    await waitState('PAUSED');
+    const code = page.locator(`[data-testid=pause-code][data-code=${LONG_PAUSE}]`);
+    await code.filter({ hasText: label }).waitFor();
+    // Cut short when space runs out, the reason is whole on hover.
+    assert.equal(await code.getAttribute('title'), label);
+    for (const width of [1440, 1024]) {
+      await page.setViewportSize({ width, height: 900 });
+      const widths = await page.evaluate(() => {
+        const bar = document.querySelector('.topbar');
+        return { page: document.documentElement.scrollWidth, bar: bar.scrollWidth, barBox: bar.clientWidth };
+      });
+      assert.ok(widths.page <= width && widths.bar <= widths.barBox, `the header overflows at ${width} px: ${JSON.stringify(widths)}`);
+      for (const [loc, what] of [
+        [page.getByTestId('user-menu'), 'the user menu'], [page.getByTestId('pause-menu'), 'the pause menu'],
+        [page.getByRole('button', { name: 'Go ready' }).first(), 'Go ready'], [page.getByRole('link', { name: 'Callbacks' }), 'the Callbacks link'],
+        [page.getByTestId('agent-state'), 'the state'],
+      ]) await inView(loc, `${what} at ${width} px`);
+      // The reason is cut short, not squeezed out.
+      assert.ok((await code.boundingBox()).width >= 40, `the pause reason is squeezed out at ${width} px`);
+      await page.screenshot({ path: path.join(ARTIFACTS, `10-header-${width}.png`), clip: { x: 0, y: 0, width, height: 140 } });
+      // The menu opens on screen, and Escape closes it.
+      await page.getByTestId('user-menu').click();
+      const signOut = page.getByRole('menuitem', { name: 'Sign out' });
+      await inView(signOut, `Sign out at ${width} px`);
+      await page.keyboard.press('Escape');
+      await signOut.waitFor({ state: 'detached' });
+      await waitFocus('[data-testid=user-menu]');
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.keyboard.press('Alt+R');
+    await waitState('READY');
+  });
+
+  await step('cut off from the server past the heartbeat: paused, told why in words', async () => {
+    blocked = true;
+    await stream.close({ code: 4000, reason: 'network down (test)' });
+    await page.getByTestId('reconnecting').waitFor();
+    await ask({ do: 'lose-heartbeat' });
+    blocked = false;
+    await page.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: 20000 });
+    await waitState('PAUSED');
+    const code = page.locator('[data-testid=pause-code][data-code=NO_HEARTBEAT]');
+    await code.filter({ hasText: /^Connection lost$/ }).waitFor();
+    assert.match(await code.getAttribute('title'), /no heartbeat from this page for 30 s/i);
+    await page.getByTestId('idle-title').filter({ hasText: 'Paused · Connection lost' }).waitFor();
+    await page.getByTestId('pause-detail').filter({ hasText: /No heartbeat from this page for 30 s/ }).waitFor();
+    // The raw code is nowhere the agent reads, hover titles included.
+    const shown = await page.evaluate(() => [document.body.innerText, ...[...document.querySelectorAll('[title]')].map((e) => e.title)].join('\n'));
+    assert.doesNotMatch(shown, /no_heartbeat/i);
+    await shot('09-no-heartbeat');
+    // The other reasons the service pauses with have words too.
+    const reasons = await page.evaluate(async () => {
+      const { pauseReason } = await import('/assets/js/pause.js');
+      return Object.fromEntries(['RESTART', 'CALL_LOST', 'no_heartbeat', 'RONA', 'PHONE_DOWN'].map((c) => [c, pauseReason(c)]));
+    });
+    for (const [c, r] of Object.entries(reasons)) {
+      assert.ok(r.system && r.label && r.detail, `${c}: ${JSON.stringify(r)}`);
+      assert.doesNotMatch(r.label + r.detail, /_|[A-Z]{4,}/, `${c} reads like a code: ${JSON.stringify(r)}`);
+    }
+    assert.match(reasons.RESTART.detail, /the service restarted while you were on a call/i);
+    assert.match(reasons.CALL_LOST.detail, /lost your call/i);
+    assert.equal(reasons.no_heartbeat.label, 'Connection lost');
     await page.keyboard.press('Alt+R');
     await waitState('READY');
   });
@@ -213,6 +308,41 @@ try {
     await page.getByRole('button', { name: 'Keypad' }).click();
   });
 
+  await step('Escape closes the transfer, conference and keypad panels, from their fields too', async () => {
+    for (const [name, key, form] of [['Transfer', 't', 'Blind transfer'], ['Conference', 'c', 'Conference'], ['Keypad', 'k', 'Keypad (tones to the caller)']]) {
+      const button = page.getByRole('button', { name, exact: true });
+      await page.locator('body').press(key);
+      const shown = page.getByRole(name === 'Keypad' ? 'group' : 'form', { name: form });
+      await shown.waitFor();
+      assert.equal(await button.getAttribute('aria-expanded'), 'true');
+      if (name === 'Keypad') {
+        await page.keyboard.press('Escape');
+      } else {
+        // Typing leaves the focus in the field.
+        const field = shown.getByLabel('Number', { exact: true });
+        await field.pressSequentially('+1212');
+        await waitFocus('input[name=target-number]');
+        await field.press('Escape');
+      }
+      await shown.waitFor({ state: 'detached' });
+      assert.equal(await button.getAttribute('aria-expanded'), 'false');
+      // The focus goes back to the panel's button.
+      await waitFocus(button);
+    }
+    // The shortcut list closes alone: the panel under it stays open.
+    const keypad = page.getByRole('group', { name: 'Keypad (tones to the caller)' });
+    await page.locator('body').press('k');
+    await keypad.waitFor();
+    await page.locator('body').press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+    assert.equal(await keypad.count(), 1, 'one Escape closed the shortcut list and the keypad');
+    await page.keyboard.press('Escape');
+    await keypad.waitFor({ state: 'detached' });
+  });
+
   await step('record on and off', async () => {
     await page.getByRole('button', { name: 'Record' }).click();
     await page.getByTestId('rec-indicator').waitFor();
@@ -228,6 +358,9 @@ try {
     await lead.getByText('All changes saved').waitFor();
     const saved = await admin('GET', '/leads/' + env('AS_LEAD_ID'));
     assert.equal(saved.custom.plan, 'Platinum');
+    // The notice goes by itself.
+    await notice('Lead saved').waitFor();
+    await notice('Lead saved').waitFor({ state: 'detached', timeout: 6000 });
     await shot('03-in-call');
   });
 
@@ -257,9 +390,19 @@ try {
     await page.getByTestId('hold-flag').waitFor({ state: 'detached' });
   });
 
+  let callbackNoticeAt = 0;
   await step('hang up (Alt+X): wrap-up with a callback tomorrow 10:30, lead time', async () => {
+    // A notice of the call screen does not follow to the wrap-up.
+    const lead = page.getByTestId('lead-panel');
+    await lead.getByLabel('renewal', { exact: true }).fill('2 December');
+    await lead.getByRole('button', { name: 'Save lead' }).click();
+    await notice('Lead saved').waitFor();
+    const posted = Date.now();
     await page.keyboard.press('Alt+X');
     await waitState('DISPO');
+    await page.getByTestId('dispo-panel').waitFor();
+    assert.ok(Date.now() - posted < 3000, 'too slow to tell the wrap-up from the notice timing out');
+    assert.equal(await notice('Lead saved').count(), 0, "the call screen's notice is on the wrap-up");
     const panel = await dispose('Call back', { notes: 'Wants the Platinum offer', callbackTime: '10:30' });
     await panel.getByTestId('cb-zone-note').filter({ hasText: "lead's time zone" }).waitFor();
     assert.equal(await panel.getByLabel('Time zone').inputValue(), 'America/New_York');
@@ -267,12 +410,18 @@ try {
     await shot('05-disposition');
     await panel.getByRole('button', { name: /Submit and go ready/ }).click();
     await waitState('READY');
+    // The wrap-up's confirmation follows it to the next screen, not further.
+    await notice('Callback set for').waitFor();
+    callbackNoticeAt = Date.now();
   });
 
   let second;
   await step('Callbacks page lists it; click to dial places the call', async () => {
     await page.getByRole('link', { name: 'Callbacks' }).click();
     await page.waitForURL(/\/callbacks$/);
+    await page.getByRole('heading', { name: 'Callbacks' }).waitFor();
+    assert.ok(Date.now() - callbackNoticeAt < 3000, 'too slow to tell the page change from the notice timing out');
+    assert.equal(await notice('Callback set for').count(), 0, "the wrap-up's notice is on the Callbacks page");
     const row = page.getByTestId('callback-row').filter({ hasText: 'Jane Cooper' });
     await row.waitFor();
     await row.filter({ hasText: '10:30' }).waitFor();
@@ -327,6 +476,15 @@ try {
   await step('manual dial: type a number, Enter', async () => {
     await page.getByRole('tab', { name: 'Dialpad' }).click();
     const box = page.getByLabel('Phone number');
+    // A wrong number: the error waits to be read, and × closes it.
+    expectedError = /status of 400/;
+    await box.fill('12');
+    await box.press('Enter');
+    const error = page.locator('.notice-error').filter({ hasText: /number/i });
+    await error.waitFor();
+    await error.getByRole('button', { name: 'Dismiss' }).click();
+    await error.waitFor({ state: 'detached' });
+    expectedError = null;
     await box.fill('(212) 555-01');
     await page.getByRole('button', { name: '5', exact: true }).click();
     await page.getByRole('button', { name: '5', exact: true }).click();

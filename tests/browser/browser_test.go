@@ -20,6 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/agentswitch/agentswitch/dialer/redisstore"
 	"github.com/agentswitch/agentswitch/esl/sim"
 	"github.com/agentswitch/agentswitch/internal/svctest"
 )
@@ -40,6 +43,8 @@ const (
 	agentPass = "maria-pass-1"
 	// xss is lead data that must show as text.
 	xss = `<img src=x onerror="window.__xss=1">`
+	// longPause is a pause code as long as the configuration allows.
+	longPause = "COACHING_SESSION_WITH_SUPERVISOR"
 )
 
 // missing says what the browser tier needs and how to get it.
@@ -112,7 +117,7 @@ func TestAgentDay(t *testing.T) {
 		"AS_URL="+svc.URL, "AS_USER="+agentUser, "AS_PASSWORD="+agentPass, "AS_ADMIN_KEY="+keySecret,
 		fmt.Sprintf("AS_AGENT_ID=%v", agent["id"]), fmt.Sprintf("AS_CAMPAIGN_ID=%v", camp["id"]),
 		fmt.Sprintf("AS_LEAD_ID=%v", lead["id"]), "AS_LEAD_NUMBER="+leadNumber, "AS_SECOND_NUMBER="+secondNumber,
-		"AS_WARM_NUMBER="+warmNumber, "AS_BLIND_NUMBER="+blindNumber,
+		"AS_WARM_NUMBER="+warmNumber, "AS_BLIND_NUMBER="+blindNumber, "AS_LONG_PAUSE="+longPause,
 		"AS_ARTIFACTS="+artifacts, "AS_RESULT="+resultFile, "AS_CHROMIUM="+chromium,
 	)
 	out, err := runScenario(cmd, func(req map[string]string) (map[string]string, error) {
@@ -124,6 +129,8 @@ func TestAgentDay(t *testing.T) {
 				return nil, fmt.Errorf("no channel %s", req["leg"])
 			}
 			return map[string]string{}, nil
+		case "lose-heartbeat":
+			return map[string]string{}, loseHeartbeat(ctx, svc.URL, adm, fmt.Sprint(agent["id"]))
 		}
 		return nil, fmt.Errorf("unknown request %q", req["do"])
 	})
@@ -330,13 +337,56 @@ func startService(t *testing.T, eslAddr string) *svctest.Process {
 	// A real switch fetches its directory with this secret; the simulator
 	// does not, but the service requires it beside an ESL address.
 	p, err := svctest.Start(bin, dir, []string{"-esl-addr", eslAddr, "-esl-password", eslPassword,
-		"-http-addr", "127.0.0.1:0", "-var-dir", filepath.Join(dir, "var"), "-log-level", "warn"},
+		"-http-addr", "127.0.0.1:0", "-var-dir", filepath.Join(dir, "var"), "-log-level", "warn",
+		"-pause-codes", "BREAK,LUNCH,MEETING,TRAINING,ADMIN," + longPause},
 		[]string{"AGENTSWITCH_XML_CURL_SECRET=browser-test-secret-0123456789"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Stop)
 	return p
+}
+
+// loseHeartbeat stands in for 30 s of silence from a page cut off from
+// the service: it moves the agent's heartbeat deadline into the past in
+// the service's Redis, and waits for the service's own sweep to pause the
+// agent.
+func loseHeartbeat(ctx context.Context, base string, c *client, agent string) error {
+	var health struct {
+		Redis struct {
+			Addr string `json:"addr"`
+		} `json:"redis"`
+	}
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		return err
+	}
+	err = json.NewDecoder(resp.Body).Decode(&health)
+	resp.Body.Close()
+	if err != nil || health.Redis.Addr == "" {
+		return fmt.Errorf("no redis address in /healthz: %v", err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: health.Redis.Addr})
+	defer rdb.Close()
+	// The deadlines' key: dialer/redisstore/keys.go.
+	if err := rdb.ZAdd(ctx, redisstore.DefaultPrefix+"heartbeats", redis.Z{Score: 0, Member: agent}).Err(); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(8 * time.Second)
+	for {
+		var a struct {
+			State string `json:"state"`
+			Pause string `json:"pause_code"`
+		}
+		if st, _, err := c.Do(http.MethodGet, "/agents/"+agent, nil, &a); err == nil && st == http.StatusOK &&
+			a.State == "PAUSED" && a.Pause == "NO_HEARTBEAT" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("agent %s is %s %s, not paused for its lost heartbeat", agent, a.State, a.Pause)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // ---- the API, as the admin

@@ -5,7 +5,7 @@
 import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
 import { ms, getState } from './store.js';
-import { Timer, useAction, Kbd, notify } from './common.js';
+import { Timer, useAction, Kbd, notify, currentScreen } from './common.js';
 import { clock, fullName, phone } from './format.js';
 import { Icon } from './icons.js';
 import { bind } from './shortcuts.js';
@@ -34,6 +34,21 @@ function LiveCall({ s, call, lead, campaign }) {
   const talking = agent.state === 'INCALL' && (call.state === 'connected' || call.state === 'conference');
   const live = call.state !== 'ended' && call.state !== 'ending';
   const toggle = (p) => setPanel((cur) => (cur === p ? null : p));
+  const root = useRef(null);
+  // closePanel gives the focus back to the panel's button: it would
+  // otherwise fall to the page with the field it was in.
+  const closePanel = () => {
+    const opener = panel && root.current && root.current.querySelector(`[data-panel=${panel}]`);
+    setPanel(null);
+    if (opener) opener.focus();
+  };
+  // Escape from a field in the panel closes it here, whatever the page's
+  // shortcuts are at the time.
+  const onPanelKey = (e) => {
+    if (e.key !== 'Escape' || e.defaultPrevented) return;
+    e.preventDefault();
+    closePanel();
+  };
   const act = (fn) => () => !busy && run(fn);
   const controls = {
     hold: act(() => api.hold(call.id, !call.held)),
@@ -45,7 +60,7 @@ function LiveCall({ s, call, lead, campaign }) {
   useEffect(() => {
     const keys = {
       'alt+x': { run: () => live && controls.hangup(), label: 'Hang up' },
-      escape: { run: () => setPanel(null) },
+      escape: { run: closePanel },
     };
     if (talking) {
       Object.assign(keys, {
@@ -67,7 +82,7 @@ function LiveCall({ s, call, lead, campaign }) {
   const from = ms(call.connected_at || call.answered_at);
   const inbound = call.direction === 'inbound';
   const dev = describeDevice(agent);
-  return html`<section class="panel call-panel" aria-labelledby="call-title" data-testid="call-panel" data-call-id=${call.id}>
+  return html`<section class="panel call-panel" ref=${root} aria-labelledby="call-title" data-testid="call-panel" data-call-id=${call.id}>
     <div class="call-body">
     <header class="call-head">
       <div class="call-tags">
@@ -95,15 +110,17 @@ function LiveCall({ s, call, lead, campaign }) {
     <div class="controls" role="group" aria-label="Call controls">
       <${Control} icon="hold" label=${call.held ? 'Unhold' : 'Hold'} k="H" pressed=${call.held} disabled=${!talking} onClick=${controls.hold} />
       <${Control} icon=${call.muted ? 'micOff' : 'mic'} label=${call.muted ? 'Unmute' : 'Mute'} k="M" pressed=${call.muted} disabled=${!talking} onClick=${controls.mute} />
-      <${Control} icon="keypad" label="Keypad" k="K" pressed=${panel === 'keypad'} expands disabled=${!talking} onClick=${() => toggle('keypad')} />
-      <${Control} icon="transfer" label="Transfer" k="T" pressed=${panel === 'transfer'} expands disabled=${!talking} onClick=${() => toggle('transfer')} />
-      <${Control} icon="conference" label="Conference" k="C" pressed=${panel === 'conference'} expands disabled=${!talking} onClick=${() => toggle('conference')} />
+      <${Control} icon="keypad" label="Keypad" k="K" pressed=${panel === 'keypad'} expands="keypad" disabled=${!talking} onClick=${() => toggle('keypad')} />
+      <${Control} icon="transfer" label="Transfer" k="T" pressed=${panel === 'transfer'} expands="transfer" disabled=${!talking} onClick=${() => toggle('transfer')} />
+      <${Control} icon="conference" label="Conference" k="C" pressed=${panel === 'conference'} expands="conference" disabled=${!talking} onClick=${() => toggle('conference')} />
       <${Control} icon="record" label=${call.recording ? 'Stop rec' : 'Record'} k="R" pressed=${call.recording} danger=${call.recording} disabled=${!talking} onClick=${controls.record} />
     </div>
 
-    ${panel === 'keypad' && talking && html`<${Keypad} dtmf=${dtmf} />`}
-    ${panel === 'transfer' && talking && html`<${TransferForm} call=${call} onDone=${() => setPanel(null)} />`}
-    ${panel === 'conference' && talking && html`<${ConferenceForm} call=${call} />`}
+    ${panel && talking && html`<div class="panel-slot" onKeyDown=${onPanelKey}>
+      ${panel === 'keypad' && html`<${Keypad} dtmf=${dtmf} />`}
+      ${panel === 'transfer' && html`<${TransferForm} call=${call} onDone=${() => setPanel(null)} />`}
+      ${panel === 'conference' && html`<${ConferenceForm} call=${call} />`}
+    </div>`}
     <${Parties} call=${call} agent=${agent} />
     ${!panel && html`<dl class="facts">
       ${campaign && html`<div><dt>Campaign</dt><dd>${campaign.name}</dd></div>`}
@@ -130,7 +147,7 @@ function callStateText(agent, call) {
 function Control({ icon, label, k, pressed, disabled, onClick, expands, danger }) {
   return html`<button class=${'control' + (pressed ? ' on' : '') + (danger ? ' danger' : '')} disabled=${disabled}
     aria-pressed=${expands ? undefined : String(!!pressed)} aria-expanded=${expands ? String(!!pressed) : undefined}
-    aria-keyshortcuts=${k} onClick=${onClick}>
+    data-panel=${expands || undefined} aria-keyshortcuts=${k} onClick=${onClick}>
     <${Icon} name=${icon} size=${20} />
     <span class="control-label">${label}</span>
     <${Kbd} k=${k} />
@@ -241,9 +258,10 @@ function TransferForm({ call, onDone }) {
   const submit = async (e) => {
     e.preventDefault();
     setError(null);
+    const from = currentScreen();
     const r = await run(() => api.transfer(call.id, targetBody(target)), { quiet: true });
     if (r.ok) {
-      notify('Call transferred', 'ok');
+      notify('Call transferred', 'ok', { from });
       onDone();
     } else setError(r.error);
   };

@@ -2,7 +2,7 @@
 // notices and the busy state of buttons.
 
 import { html, useEffect, useState, useCallback, useRef } from '../vendor/htm-preact.js';
-import { serverNow } from './store.js';
+import { getState, screen, serverNow, subscribe } from './store.js';
 import { duration } from './format.js';
 
 // One ticker for every timer on the page, aligned to the second.
@@ -39,22 +39,42 @@ export function Timer({ from, class: cls = '', label }) {
 
 // ---- notices
 
+// A notice belongs to the screen it was posted on and goes with it, or
+// by itself after a few seconds (errors stay longer); × closes it.
 let notices = [];
 const noticeListeners = new Set();
 let noticeId = 0;
-
-export function notify(text, kind = 'info') {
-  const id = ++noticeId;
-  // A few at a time: the newest matter.
-  notices = [...notices, { id, text, kind }].slice(-3);
+const setNotices = (list) => {
+  notices = list;
   noticeListeners.forEach((f) => f(notices));
+};
+
+export const currentScreen = () => screen(getState());
+
+// notify posts a notice. from: the screen an action started on, for a
+// notice that reports an action which changes the screen (a transfer, a
+// wrap-up): until that change comes, the notice waits to follow it.
+export function notify(text, kind = 'info', { from } = {}) {
+  const id = ++noticeId;
+  const on = currentScreen();
+  // A few at a time: the newest matter.
+  setNotices([...notices, { id, text, kind, screen: on, carry: from === on }].slice(-3));
   setTimeout(() => dismiss(id), kind === 'error' ? 8000 : 4000);
 }
 
 function dismiss(id) {
-  notices = notices.filter((n) => n.id !== id);
-  noticeListeners.forEach((f) => f(notices));
+  if (notices.some((n) => n.id === id)) setNotices(notices.filter((n) => n.id !== id));
 }
+
+let shownScreen = screen(getState());
+subscribe((s) => {
+  const now = screen(s);
+  if (now === shownScreen) return;
+  const was = shownScreen;
+  shownScreen = now;
+  const kept = notices.filter((n) => n.screen === now || (n.carry && n.screen === was));
+  setNotices(kept.map((n) => ({ ...n, screen: now, carry: false })));
+});
 
 export function Notices() {
   const [list, set] = useState(notices);

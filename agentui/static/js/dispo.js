@@ -5,7 +5,7 @@
 import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
 import { ms, serverNow } from './store.js';
-import { Timer, useAction, useNow, Kbd, notify } from './common.js';
+import { Timer, useAction, useNow, Kbd, notify, currentScreen } from './common.js';
 import { duration, fullName, phone, inZone, zoneParts, zones, localZone } from './format.js';
 import { Icon } from './icons.js';
 
@@ -71,8 +71,9 @@ export function DispoPanel({ s, call, lead }) {
       body.callback = { date: when.date, time: when.time, time_zone: zone, anyone };
       if (body.notes) body.callback.notes = body.notes;
     }
+    const from = currentScreen();
     const r = await run(() => api.dispose(callId, body), { quiet: true });
-    if (r.ok && callback) notify(`Callback set for ${when.date} at ${when.time} (${zone})`, 'ok');
+    if (r.ok && callback) notify(`Callback set for ${when.date} at ${when.time} (${zone})`, 'ok', { from });
     if (!r.ok) setError(r.error);
   };
   const onKey = (e) => {

@@ -18,10 +18,20 @@ export function ShortcutHelp() {
   );
   useEffect(() => {
     if (!open) return undefined;
+    // Closed, the dialog gives the focus back where it was.
+    const back = document.activeElement;
     if (close.current) close.current.focus();
-    const onKey = (e) => e.key === 'Escape' && setOpen(false);
-    addEventListener('keydown', onKey);
-    return () => removeEventListener('keydown', onKey);
+    // Before the page's shortcuts: Escape closes the dialog alone.
+    const onKey = (e) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      setOpen(false);
+    };
+    addEventListener('keydown', onKey, true);
+    return () => {
+      removeEventListener('keydown', onKey, true);
+      if (back && back.isConnected && back.focus) back.focus();
+    };
   }, [open]);
   if (!open) return null;
   return html`<div class="overlay" onClick=${(e) => e.target === e.currentTarget && setOpen(false)}>

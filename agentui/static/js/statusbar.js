@@ -11,6 +11,7 @@ import { Link } from './nav.js';
 import { bind } from './shortcuts.js';
 import { signOut } from './session.js';
 import { describeDevice } from './audio.js';
+import { pauseReason } from './pause.js';
 
 export const STATE_LABEL = {
   LOGGED_OUT: 'Logged out',
@@ -29,15 +30,23 @@ async function loadPauseCodes() {
 }
 
 // StatePill shows the state and how long the agent has been in it; in a
-// call the call clock beside it says the same, so it stands alone.
+// call the call clock beside it says the same, so it stands alone. The
+// pause reason comes last: it is the part cut short when space runs out.
 function StatePill({ agent, withTimer }) {
   const st = (agent && agent.state) || 'LOGGED_OUT';
   return html`<div class="state" data-testid="agent-state" data-state=${st}>
     <span class="state-dot" aria-hidden="true"></span>
     <span class="state-name">${STATE_LABEL[st]}</span>
-    ${st === 'PAUSED' && agent.pause_code && html`<span class="state-code" data-testid="pause-code">${agent.pause_code}</span>`}
     ${agent && withTimer && html`<${Timer} from=${ms(agent.since)} class="state-timer" label="Time in state" />`}
+    ${st === 'PAUSED' && agent.pause_code && html`<${PauseCode} code=${agent.pause_code} />`}
   </div>`;
+}
+
+// PauseCode is the reason in words; a long one is cut short, in full on hover.
+function PauseCode({ code }) {
+  const r = pauseReason(code);
+  return html`<span class="state-code" data-testid="pause-code" data-code=${code}
+    title=${r.detail ? `${r.label}: ${r.detail}` : r.label}>${r.label}</span>`;
 }
 
 function CallClock({ call }) {
@@ -60,7 +69,7 @@ function Stats({ s }) {
 }
 
 // Menu is a button with a list of actions below it.
-function Menu({ label, buttonClass = 'btn', icon, children, testid }) {
+function Menu({ label, buttonClass = 'btn', icon, children, testid, title }) {
   const [open, setOpen] = useState(false);
   const root = useRef(null);
   useEffect(() => {
@@ -70,6 +79,8 @@ function Menu({ label, buttonClass = 'btn', icon, children, testid }) {
     const away = (e) => root.current && !root.current.contains(e.target) && setOpen(false);
     const key = (e) => {
       if (e.key === 'Escape') {
+        // One Escape closes the menu alone, not a call's panel too.
+        e.preventDefault();
         setOpen(false);
         root.current && root.current.querySelector('button').focus();
       }
@@ -82,14 +93,15 @@ function Menu({ label, buttonClass = 'btn', icon, children, testid }) {
       }
     };
     addEventListener('pointerdown', away);
-    addEventListener('keydown', key);
+    addEventListener('keydown', key, true);
     return () => {
       removeEventListener('pointerdown', away);
-      removeEventListener('keydown', key);
+      removeEventListener('keydown', key, true);
     };
   }, [open]);
   return html`<div class="menu" ref=${root}>
-    <button class=${buttonClass} aria-haspopup="menu" aria-expanded=${open} data-testid=${testid} onClick=${() => setOpen(!open)}>
+    <button class=${buttonClass} aria-haspopup="menu" aria-expanded=${open} data-testid=${testid} title=${title}
+      onClick=${() => setOpen(!open)}>
       ${icon && html`<${Icon} name=${icon} size=${16} />`} ${label} <${Icon} name="chevron" size=${14} />
     </button>
     ${open && html`<div class="menu-list" role="menu" onClick=${() => setOpen(false)}>${children}</div>`}
@@ -112,15 +124,16 @@ function ReadyPause({ s }) {
   const ready = () => canReady && !busy && run(() => api.ready(id));
   useEffect(() => bind(canReady ? { 'alt+r': { run: ready, label: 'Go ready' } } : {}), [canReady, busy]);
   if (!canPause) return null;
+  const pauseLabel = st === 'PAUSED' ? 'Pause code' : 'Pause';
   return html`<div class="readypause">
     ${canReady &&
     html`<button class="btn btn-ready" disabled=${busy} onClick=${ready} aria-keyshortcuts="Alt+R">
       <${Icon} name="play" size=${14} /> Go ready
     </button>`}
-    <${Menu} label=${st === 'PAUSED' ? 'Pause code' : 'Pause'} icon="pause" testid="pause-menu">
+    <${Menu} label=${html`<span class="menu-label">${pauseLabel}</span>`} title=${pauseLabel} icon="pause" testid="pause-menu">
       ${codes.map(
         (c) => html`<button role="menuitem" class="menu-item" disabled=${busy || c === (agent && agent.pause_code)}
-          onClick=${() => run(() => api.pause(id, c))}>${c.charAt(0) + c.slice(1).toLowerCase()}</button>`,
+          onClick=${() => run(() => api.pause(id, c))}>${pauseReason(c).label}</button>`,
       )}
     </${Menu}>
   </div>`;
@@ -132,7 +145,9 @@ function UserMenu({ s }) {
   const agent = s.agent;
   const onCall = agent && ['INCALL', 'RINGING', 'RESERVED'].includes(agent.state);
   const dev = agent ? describeDevice(agent) : null;
-  return html`<${Menu} label=${name} icon="user" buttonClass="btn btn-ghost user-button" testid="user-menu">
+  // A long name is cut short; narrow screens show the icon alone.
+  return html`<${Menu} label=${html`<span class="user-name">${name}</span>`} title=${name} icon="user"
+    buttonClass="btn btn-ghost user-button" testid="user-menu">
     ${dev && html`<div class="menu-note" role="none">
       <strong>${dev.label}</strong> ${dev.detail} · ${agent.mode === 'persistent' ? 'persistent line' : 'rings each call'}
     </div>`}
@@ -150,7 +165,7 @@ export function StatusBar({ s }) {
     <div class="brand">
       <span class="logo" aria-hidden="true"><${Icon} name="headset" size=${18} /></span>
       <span class="brand-name">agentswitch</span>
-      ${s.simulated && html`<span class="badge badge-sim" title="Calls go to the built-in simulated switch, not to real phones">Simulated switch</span>`}
+      ${s.simulated && html`<span class="badge badge-sim" title="Calls go to the built-in simulated switch, not to real phones">Simulated<span class="badge-more"> switch</span></span>`}
     </div>
     ${s.me.agent &&
     html`<div class="status-main">

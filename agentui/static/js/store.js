@@ -128,6 +128,20 @@ function pruneCalls() {
   if (changed) setState({ calls });
 }
 
+// BOUND are the states in which the agent has a call on screen.
+export const BOUND = ['RESERVED', 'RINGING', 'INCALL', 'DISPO'];
+
+// screen names what the agent is looking at: a call and its wrap-up are
+// two screens, the idle workspace and the Callbacks page two more.
+export function screen(s) {
+  if (s.auth !== 'in') return s.auth;
+  if (s.path === '/callbacks') return 'callbacks';
+  const a = s.agent;
+  if (!a) return 'start';
+  if (BOUND.includes(a.state) && a.call_id) return (a.state === 'DISPO' ? 'wrapup:' : 'call:') + a.call_id;
+  return 'idle';
+}
+
 // currentCall is the call the agent is bound to (reserved, ringing,
 // talking or wrapping up), if its view is known.
 export function currentCall(s) {

@@ -4,7 +4,7 @@
 
 import { html, useEffect, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
-import { currentCall, liveStats, setState, useStore, ms } from './store.js';
+import { BOUND, currentCall, liveStats, setState, useStore, ms } from './store.js';
 import { Timer, useAction, useNow } from './common.js';
 import { duration } from './format.js';
 import { Icon } from './icons.js';
@@ -14,8 +14,7 @@ import { CallPanel } from './call.js';
 import { DispoPanel } from './dispo.js';
 import { LeadPanel, ScriptPanel } from './lead.js';
 import { NextCallbacks, Offers } from './callbacks.js';
-
-const BOUND = ['RESERVED', 'RINGING', 'INCALL', 'DISPO'];
+import { pauseReason } from './pause.js';
 
 export function Workspace() {
   const s = useStore();
@@ -128,10 +127,12 @@ function IdleCard({ s }) {
   const dev = describeDevice(a);
   const [run, busy] = useAction();
   const ready = a.state === 'READY';
+  const reason = pauseReason(!ready && a.pause_code);
   return html`<section class=${'card idle-card ' + (ready ? 'is-ready' : 'is-paused')} aria-labelledby="idle-title">
     <div class="idle-icon" aria-hidden="true"><${Icon} name=${ready ? 'headset' : 'pause'} size=${28} /></div>
     <div class="idle-text">
-      <h2 id="idle-title">${ready ? 'Waiting for the next call' : `Paused${a.pause_code ? ' · ' + a.pause_code.toLowerCase() : ''}`}</h2>
+      <h2 id="idle-title" data-testid="idle-title">${ready ? 'Waiting for the next call' : `Paused${reason.label ? ' · ' + reason.label : ''}`}</h2>
+      ${reason.detail && html`<p class="pause-detail" data-testid="pause-detail">${reason.detail}</p>`}
       <p class="muted">
         ${ready ? 'Calls are delivered to you: you will hear a tone and the lead appears here.' : 'No calls are delivered while you are paused. You can still dial by hand.'}
       </p>
