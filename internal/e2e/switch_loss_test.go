@@ -35,7 +35,11 @@ func TestServiceSwitchDiesMidCall(t *testing.T) {
 	alice, ph := e.seat(t, "2491", "agent", "ring", toneAgent)
 	ready(t, alice, "ring")
 	c := e.leadCallTo(t, ctx, alice.Seat, ph, nil)
-	c.talking(t, ctx, toneAgent)
+	// A few seconds of talk, checked all along: each side keeps hearing
+	// the other.
+	for time.Since(c.started) < 4*time.Second {
+		c.talking(t, ctx, toneAgent)
+	}
 
 	killed := time.Now()
 	e.killFreeSWITCH()
