@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -59,6 +58,12 @@ type Config struct {
 	ClockOffset time.Duration
 }
 
+const serveUsage = `usage: agentswitch serve [flags]
+
+Runs the service: HTTP API and workspace, the switch connection, the stores.
+Every flag is also the environment variable shown in brackets; a flag wins.
+`
+
 // envPrefix names every environment variable the service reads.
 const envPrefix = "AGENTSWITCH_"
 
@@ -110,20 +115,24 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "agentswitch", &raw.confProfile},
 		{"clock-offset", "moves the service's clock by this duration (e.g. 8760h), to test that nothing depends on today's date; never in production", "", &raw.clockOffset},
 	}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	fs := newFlagSet("serve", serveUsage)
 	for _, s := range settings {
-		def := s.def
-		if v := getenv(s.env()); v != "" {
-			def = v
-		}
-		fs.StringVar(s.dst, s.name, def, s.usage+" ["+s.env()+"]")
+		fs.StringVar(s.dst, s.name, s.def, s.usage+" ["+s.env()+"]")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		return nil, fmt.Errorf("serve: unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	// The environment fills what no flag set. Not as the flags' defaults:
+	// -h would print secrets such as AGENTSWITCH_ESL_PASSWORD.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, s := range settings {
+		if v := getenv(s.env()); v != "" && !set[s.name] {
+			*s.dst = v
+		}
 	}
 
 	var errs []error

@@ -3,6 +3,8 @@
 //	agentswitch serve     run the service (HTTP, switch connection, stores)
 //	agentswitch sim       run the simulated FreeSWITCH event socket alone
 //	agentswitch migrate   apply database migrations and print the schema version
+//	agentswitch user      add a user
+//	agentswitch phone     a SIP test phone for checks against a real FreeSWITCH
 //	agentswitch version   print the version
 package main
 
@@ -14,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -37,10 +40,29 @@ commands:
   serve     run the service (agentswitch serve -h lists every setting)
   sim       run the simulated FreeSWITCH event socket on its own
   migrate   apply database migrations and print the schema version
+  user      add a user (user add)
+  phone     a SIP test phone (agent or lead) for checks against a real FreeSWITCH
   version   print the version
+
+agentswitch <command> -h describes a command.
+`
+
+const versionUsage = `usage: agentswitch version
+
+Prints the version.
 `
 
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := dispatch(args, getenv, stdout, stderr)
+	var h *helpRequest
+	if errors.As(err, &h) {
+		fmt.Fprint(stdout, h.usage)
+		return nil
+	}
+	return err
+}
+
+func dispatch(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -63,12 +85,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 	case "user":
 		return runUser(rest, getenv, os.Stdin, stdout, stderr)
 	case "migrate":
-		cfg, err := loadConfig(rest, getenv)
-		if err != nil {
+		return runMigrate(context.Background(), rest, getenv, stdout)
+	case "version", "-version", "--version":
+		fs := newFlagSet("version", versionUsage)
+		if err := parseFlags(fs, rest); err != nil {
 			return err
 		}
-		return migrate(context.Background(), cfg, stdout)
-	case "version", "-version", "--version":
+		if fs.NArg() > 0 {
+			return fmt.Errorf("version: unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		}
 		fmt.Fprintln(stdout, "agentswitch", version)
 		return nil
 	case "help", "-h", "--help":

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/agentswitch/agentswitch/internal/sipphone"
@@ -21,13 +21,15 @@ Both send a tone on answered calls and print what happens (hold, DTMF, BYE).
 
 // runPhone runs a SIP test phone for manual checks against FreeSWITCH.
 func runPhone(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return &helpRequest{usage: phoneUsage}
+	}
 	if len(args) == 0 || (args[0] != "agent" && args[0] != "lead") {
 		fmt.Fprint(stderr, phoneUsage)
 		return errUsage
 	}
 	role := args[0]
-	fs := flag.NewFlagSet("phone "+role, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("phone "+role, "usage: agentswitch phone "+role+" [flags]\n")
 	cfg := sipphone.Config{}
 	listen := fs.String("listen", "127.0.0.1:0", "SIP address (loopback)")
 	transport := fs.String("transport", "udp", "udp or tcp")
@@ -40,10 +42,13 @@ func runPhone(args []string, getenv func(string) string, stdout, stderr io.Write
 		user = fs.String("user", "", "extension (SIP user)")
 		domain = fs.String("domain", "", "SIP domain and realm (default: the registrar's host)")
 		registrar = fs.String("registrar", "127.0.0.1:5060", "FreeSWITCH agents' profile host:port")
-		fs.StringVar(&cfg.Password, "password", getenv("AGENTSWITCH_PHONE_PASSWORD"), "SIP password [AGENTSWITCH_PHONE_PASSWORD]")
+		fs.StringVar(&cfg.Password, "password", "", "SIP password [AGENTSWITCH_PHONE_PASSWORD]")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("phone %s: unexpected arguments: %s", role, strings.Join(fs.Args(), " "))
 	}
 	o, err := sipphone.ParseOutcome(*outcome)
 	if err != nil {
@@ -53,6 +58,10 @@ func runPhone(args []string, getenv func(string) string, stdout, stderr io.Write
 	cfg.Behavior = sipphone.Behavior{Outcome: o, Ring: *ring, HangupAfter: *hangup}
 	cfg.User = "lead"
 	if role == "agent" {
+		if cfg.Password == "" {
+			// Not the flag's default: -h would print it.
+			cfg.Password = getenv("AGENTSWITCH_PHONE_PASSWORD")
+		}
 		if *user == "" || cfg.Password == "" {
 			return errors.New("phone agent: -user and a password are required")
 		}

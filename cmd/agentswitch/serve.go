@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -361,12 +362,27 @@ func reconcileGateways(ctx context.Context, sw pbx.Switch, db *sqlitestore.Store
 	}
 }
 
-// migrate applies pending migrations and prints the schema version.
-func migrate(ctx context.Context, cfg *Config, stdout io.Writer) error {
-	if err := os.MkdirAll(filepath.Dir(cfg.DBPath), 0o750); err != nil {
+const migrateUsage = `usage: agentswitch migrate [flags]
+
+Applies the database's pending migrations and prints its schema version.
+serve migrates by itself at start.
+`
+
+// runMigrate applies pending migrations and prints the schema version.
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := newFlagSet("migrate", migrateUsage)
+	dbPath := dbFlags(fs, getenv)
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, err := sqlitestore.Open(ctx, cfg.DBPath, sqlitestore.Options{})
+	if fs.NArg() > 0 {
+		return fmt.Errorf("migrate: unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	path := dbPath()
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	db, err := sqlitestore.Open(ctx, path, sqlitestore.Options{})
 	if err != nil {
 		return err
 	}
@@ -382,6 +398,6 @@ func migrate(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	for _, a := range applied {
 		fmt.Fprintln(stdout, "applied", a)
 	}
-	fmt.Fprintf(stdout, "%s: schema version %d (latest %d)\n", cfg.DBPath, v.Current, v.Latest)
+	fmt.Fprintf(stdout, "%s: schema version %d (latest %d)\n", path, v.Current, v.Latest)
 	return nil
 }

@@ -1,28 +1,40 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl/sim"
 )
 
+const simUsage = `usage: agentswitch sim [flags]
+
+Serves the simulated FreeSWITCH event socket on its own, for a separately
+started agentswitch serve (AGENTSWITCH_ESL_ADDR) or any ESL client.
+`
+
 // runSim serves the simulated FreeSWITCH event socket on its own, for
 // pointing a separately started `agentswitch serve` (or any ESL client) at it.
 func runSim(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("sim", simUsage)
 	addr := fs.String("addr", "127.0.0.1:8021", "listen address (loopback)")
-	password := fs.String("password", getenv("AGENTSWITCH_ESL_PASSWORD"), "event socket password [AGENTSWITCH_ESL_PASSWORD]; empty generates one")
+	password := fs.String("password", "", "event socket password [AGENTSWITCH_ESL_PASSWORD]; empty generates one")
 	heartbeat := fs.Duration("heartbeat", 20*time.Second, "HEARTBEAT interval")
 	answer := fs.Duration("answer-delay", time.Second, "how long an unscripted destination rings before it answers")
 	rec := fs.String("recordings-dir", os.TempDir(), "where recordings with a relative path are written")
 	logFormat := fs.String("log-format", "text", "text or json")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("sim: unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if *password == "" {
+		// Not the flag's default: -h would print it.
+		*password = getenv("AGENTSWITCH_ESL_PASSWORD")
 	}
 	if *password == "" {
 		*password = randomSecret()

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,36 +14,48 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 )
 
-const userUsage = `usage: agentswitch user add -username NAME -role admin|supervisor|agent [flags]
+const userAddUsage = `usage: agentswitch user add -username NAME -role admin|supervisor|agent [flags]
 
 The password is read from AGENTSWITCH_NEW_PASSWORD, else from the first line
 of standard input; it is never a flag (flags show in the process list and the
 shell history). With -agent-extension the user also gets an agent seat whose
 SIP password is read from AGENTSWITCH_NEW_SIP_PASSWORD, else generated and
 printed once.
-
-flags:
 `
 
 // runUser manages users from the command line, for the first admin on a
 // server without a browser, or for scripts.
 func runUser(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprint(stderr, userUsage)
-		return errUsage
+	switch {
+	case len(args) > 0 && isHelp(args[0]):
+		return &helpRequest{usage: userAddUsage}
+	case len(args) > 0 && args[0] == "add":
+		return userAdd(args[1:], getenv, stdin, stdout, stderr)
 	}
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, userUsage); fs.PrintDefaults() }
-	varDir := getenv("AGENTSWITCH_VAR_DIR")
-	if varDir == "" {
-		varDir = "var"
+	fmt.Fprint(stderr, userAddUsage)
+	return errUsage
+}
+
+// newPassword reads a new password from AGENTSWITCH_NEW_PASSWORD or the
+// first line of stdin, and checks it.
+func newPassword(cmd string, getenv func(string) string, stdin io.Reader) (string, error) {
+	password := getenv("AGENTSWITCH_NEW_PASSWORD")
+	if password == "" {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("%s: read the password: %w", cmd, err)
+		}
+		password = strings.TrimRight(line, "\r\n")
 	}
-	dbDefault := getenv("AGENTSWITCH_DB")
-	if dbDefault == "" {
-		dbDefault = filepath.Join(varDir, "agentswitch.db")
+	if err := dialer.ValidatePassword("password", password); err != nil {
+		return "", fmt.Errorf("%s: the password (AGENTSWITCH_NEW_PASSWORD or standard input) must be 8-72 bytes", cmd)
 	}
-	db := fs.String("db", dbDefault, "SQLite database file [AGENTSWITCH_DB, or <AGENTSWITCH_VAR_DIR>/agentswitch.db]")
+	return password, nil
+}
+
+func userAdd(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("user add", userAddUsage)
+	dbPath := dbFlags(fs, getenv)
 	username := fs.String("username", "", "login name (required)")
 	roleFlag := fs.String("role", "", "admin, supervisor or agent (required)")
 	display := fs.String("display-name", "", "name shown in the UI")
@@ -53,8 +64,8 @@ func runUser(args []string, getenv func(string) string, stdin io.Reader, stdout,
 	phone := fs.String("external-phone", "", "the seat's external phone, E.164 (+12125550100)")
 	mode := fs.String("agent-mode", "ring", "ring or persistent")
 	realm := fs.String("realm", "agentswitch", "SIP digest realm of the seat")
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("user add: unexpected arguments: %s", strings.Join(fs.Args(), " "))
@@ -69,16 +80,9 @@ func runUser(args []string, getenv func(string) string, stdin io.Reader, stdout,
 	if err := u.Validate(); err != nil {
 		return fmt.Errorf("user add: -%s", strings.Replace(err.Error(), "invalid ", "", 1))
 	}
-	password := getenv("AGENTSWITCH_NEW_PASSWORD")
-	if password == "" {
-		line, err := bufio.NewReader(stdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("user add: read the password: %w", err)
-		}
-		password = strings.TrimRight(line, "\r\n")
-	}
-	if err := dialer.ValidatePassword("password", password); err != nil {
-		return fmt.Errorf("user add: the password (AGENTSWITCH_NEW_PASSWORD or standard input) must be 8-72 bytes")
+	password, err := newPassword("user add", getenv, stdin)
+	if err != nil {
+		return err
 	}
 	var seat *dialer.Agent
 	sipPassword, sipGenerated := "", false
@@ -107,10 +111,11 @@ func runUser(args []string, getenv func(string) string, stdin io.Reader, stdout,
 	}
 
 	ctx := context.Background()
-	if err := os.MkdirAll(filepath.Dir(*db), 0o750); err != nil {
+	db := dbPath()
+	if err := os.MkdirAll(filepath.Dir(db), 0o750); err != nil {
 		return err
 	}
-	st, err := sqlitestore.Open(ctx, *db, sqlitestore.Options{})
+	st, err := sqlitestore.Open(ctx, db, sqlitestore.Options{})
 	if err != nil {
 		return err
 	}
