@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 )
 
@@ -82,4 +84,55 @@ func envOr(getenv func(string) string, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// dbVars names where the database path comes from, for error messages.
+const dbVars = "AGENTSWITCH_DB or AGENTSWITCH_VAR_DIR (-db, -var-dir)"
+
+// prepareDB creates the database's directory and checks that the database
+// can be written there before SQLite opens it: SQLite reports a read-only
+// directory as "unable to open database file: no such file or directory".
+func prepareDB(path string) error {
+	if err := writableDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("database %s: %w; set %s to a writable place", path, err, dbVars)
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("database %s: %w", path, err)
+	case fi.IsDir():
+		return fmt.Errorf("database %s: is a directory; set %s to a file", path, dbVars)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("database %s: cannot be written (%v); set %s to a writable file", path, reason(err), dbVars)
+	}
+	return f.Close()
+}
+
+// writableDir creates dir if needed and proves it writable by creating a
+// file in it. Asking the file system beats reading mode bits: root, ACLs
+// and read-only mounts all answer for themselves.
+func writableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("cannot create directory %s (%v)", dir, reason(err))
+	}
+	f, err := os.CreateTemp(dir, ".agentswitch-probe-*")
+	if err != nil {
+		return fmt.Errorf("directory %s is not writable (%v)", dir, reason(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// reason is the system's word for err ("permission denied") without the
+// operation and path, which the caller names.
+func reason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -53,10 +53,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	if cfg.ClockOffset != 0 {
 		log.Warn("the service's clock is moved", "offset", cfg.ClockOffset, "now", now())
 	}
-	for _, dir := range []string{cfg.VarDir, cfg.RecDir, filepath.Dir(cfg.DBPath)} {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return err
-		}
+	if err := prepareDirs(cfg); err != nil {
+		return err
 	}
 
 	db, err := openDB(ctx, cfg, log, now)
@@ -194,6 +192,22 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	}
 	log.Info("shutting down")
 	return nil
+}
+
+// prepareDirs creates the directories serve writes to, naming the
+// setting behind any that cannot be written.
+func prepareDirs(cfg *Config) error {
+	if cfg.RedisURL == "" {
+		if err := writableDir(cfg.VarDir); err != nil {
+			return fmt.Errorf("AGENTSWITCH_VAR_DIR (-var-dir): %w", err)
+		}
+	}
+	// With a real FreeSWITCH the recordings are written on its host; this
+	// one only needs to exist.
+	if err := os.MkdirAll(cfg.RecDir, 0o750); err != nil {
+		return fmt.Errorf("AGENTSWITCH_RECORDINGS_DIR (-recordings-dir): cannot create %s (%v)", cfg.RecDir, reason(err))
+	}
+	return prepareDB(cfg.DBPath)
 }
 
 func openDB(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time) (*sqlitestore.Store, error) {
@@ -379,7 +393,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("migrate: unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	path := dbPath()
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := prepareDB(path); err != nil {
 		return err
 	}
 	db, err := sqlitestore.Open(ctx, path, sqlitestore.Options{})

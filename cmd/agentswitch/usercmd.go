@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -112,8 +110,8 @@ func userAdd(args []string, getenv func(string) string, stdin io.Reader, stdout,
 
 	ctx := context.Background()
 	db := dbPath()
-	if err := os.MkdirAll(filepath.Dir(db), 0o750); err != nil {
-		return err
+	if err := prepareDB(db); err != nil {
+		return fmt.Errorf("user add: %w", err)
 	}
 	st, err := sqlitestore.Open(ctx, db, sqlitestore.Options{})
 	if err != nil {
