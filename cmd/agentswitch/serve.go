@@ -48,6 +48,13 @@ func (s *stack) close() {
 func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer) (err error) {
 	st := &stack{log: log}
 	defer st.close()
+	// The listener first: a busy or wrong address must fail before
+	// anything is created, migrated or started.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("AGENTSWITCH_HTTP_ADDR (-http-addr) %s: %w", cfg.HTTPAddr, err)
+	}
+	st.onClose(func() { ln.Close() })
 	// One clock for every component.
 	now := clock.New(cfg.ClockOffset)
 	if cfg.ClockOffset != 0 {
@@ -68,10 +75,6 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	live := redisstore.New(rdb, redisstore.Options{Logger: log, Now: now})
-
-	if err := api.EnsureAdmin(ctx, db, log, stdout); err != nil {
-		return err
-	}
 
 	nodes, simulated, err := switchNodes(ctx, cfg, log, st)
 	if err != nil {
@@ -114,7 +117,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	var wg sync.WaitGroup
 	wg.Go(func() { client.Run(runCtx) })
 	wg.Go(func() {
-		if err := engine.Run(runCtx); err != nil {
+		// Stopping while the engine still loads is no failure.
+		if err := engine.Run(runCtx); err != nil && runCtx.Err() == nil {
 			log.Error("engine stopped", "err", err)
 		}
 	})
@@ -156,10 +160,6 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		srv.Echo().POST(pbxnames.XMLCurlPath, echo.WrapHandler(pbx.NewHandler(db, cfg.XMLCurlSecret,
 			pbx.WithLogger(log.With("component", "xml_curl")))))
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
-	}
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
 	st.onClose(func() {
@@ -178,6 +178,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	mode := "FreeSWITCH at " + nodes[0].Addr
 	if simulated {
 		mode = "the built-in simulated switch (set AGENTSWITCH_ESL_ADDR for a real FreeSWITCH)"
+	}
+	// The first admin only now: a start that failed earlier printed no
+	// password that would then be lost.
+	if err := api.EnsureAdmin(ctx, db, log, stdout); err != nil {
+		return err
 	}
 	log.Info("agentswitch is up", "url", url, "switch", mode, "database", cfg.DBPath, "redis", redisInfo["addr"])
 	fmt.Fprintf(stdout, "agentswitch %s is up: %s  (health: %shealthz; switch: %s)\n", version, url, url, mode)
@@ -264,7 +269,7 @@ func switchNodes(ctx context.Context, cfg *Config, log *slog.Logger, st *stack) 
 	pw := randomSecret()
 	s := sim.New(sim.Config{Password: pw, RecordingsDir: cfg.RecDir, Logger: log.With("component", "sim")})
 	if err := s.Listen(cfg.SimAddr); err != nil {
-		return nil, false, fmt.Errorf("simulated switch: %w", err)
+		return nil, false, fmt.Errorf("AGENTSWITCH_SIM_ADDR (-sim-addr): simulated switch: %w", err)
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})

@@ -7,13 +7,17 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/svctest"
 )
@@ -143,5 +147,84 @@ func TestRunUsageAndVersion(t *testing.T) {
 	}
 	if err := run([]string{"nope"}, func(string) string { return "" }, &out, &errb); err == nil {
 		t.Fatal("unknown command accepted")
+	}
+}
+
+// TestServeBusyHTTPAddr: a busy address fails at once, names its setting,
+// and nothing is created, migrated or started before.
+func TestServeBusyHTTPAddr(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	varDir := filepath.Join(t.TempDir(), "var")
+	cfg, err := loadConfig([]string{"-http-addr", busy.Addr().String(), "-var-dir", varDir}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, logs syncBuffer
+	err = serve(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)), &out)
+	if err == nil || !strings.Contains(err.Error(), "AGENTSWITCH_HTTP_ADDR (-http-addr) "+busy.Addr().String()) ||
+		!strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("serve: %v", err)
+	}
+	if _, err := os.Stat(varDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s was created (no database may be): %v", varDir, err)
+	}
+	if out.String() != "" || logs.String() != "" {
+		t.Errorf("printed %q, logged %q", out.String(), logs.String())
+	}
+}
+
+// TestServeAdminOnceUp: a start that fails after the database is ready
+// creates no admin (its password would be printed and lost); the next
+// start that comes up does, and that password logs in.
+func TestServeAdminOnceUp(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	varDir := t.TempDir()
+	cfg, err := loadConfig([]string{"-http-addr", "127.0.0.1:0", "-var-dir", varDir, "-sim-addr", busy.Addr().String()}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, logs syncBuffer
+	err = serve(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)), &out)
+	if err == nil || !strings.Contains(err.Error(), "AGENTSWITCH_SIM_ADDR") {
+		t.Fatalf("serve: %v", err)
+	}
+	if strings.Contains(out.String(), "password") || strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("printed %q, logged %q", out.String(), logs.String())
+	}
+	st, err := sqlitestore.Open(context.Background(), cfg.DBPath, sqlitestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := st.ListUsers(context.Background())
+	st.Close()
+	if err != nil || len(users) != 0 {
+		t.Fatalf("users after a failed start: %v %v", users, err)
+	}
+
+	p := serveInProcess(t, "-http-addr", "127.0.0.1:0", "-var-dir", varDir)
+	printed := p.out.String()
+	m := regexp.MustCompile(`created user "admin" \(admin\) with password ([a-z2-7]+)\n`).FindStringSubmatchIndex(printed)
+	if m == nil || m[0] > strings.Index(printed, "is up") {
+		t.Fatalf("no admin password before the URL:\n%s", printed)
+	}
+	body := `{"username":"admin","password":"` + printed[m[2]:m[3]] + `"}`
+	req, _ := http.NewRequest("POST", p.url+"/api/v1/auth/login", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Requested-With", "agentswitch")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login with the printed password: %d", resp.StatusCode)
 	}
 }
