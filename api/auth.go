@@ -390,7 +390,8 @@ func EnsureAdmin(ctx context.Context, dir dialer.Directory, log *slog.Logger, ou
 		log.Warn("no users: created the first admin; its password is printed once on standard output", "username", u.Username)
 	}
 	_, err = fmt.Fprintf(out, "\nFirst start: created user %q (admin) with password %s\n"+
-		"It is shown only this once: log in and change it (PATCH /api/v1/users/%d).\n\n", u.Username, pw, u.ID)
+		"It is shown only this once: log in and change it (PATCH /api/v1/users/%d).\n"+
+		"If it is lost: agentswitch user passwd %s (the new password on standard input).\n\n", u.Username, pw, u.ID, u.Username)
 	return err
 }
 

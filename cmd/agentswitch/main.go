@@ -3,7 +3,7 @@
 //	agentswitch serve     run the service (HTTP, switch connection, stores)
 //	agentswitch sim       run the simulated FreeSWITCH event socket alone
 //	agentswitch migrate   apply database migrations and print the schema version
-//	agentswitch user      add a user
+//	agentswitch user      add a user, or set a user's password
 //	agentswitch phone     a SIP test phone for checks against a real FreeSWITCH
 //	agentswitch version   print the version
 package main
@@ -40,7 +40,7 @@ commands:
   serve     run the service (agentswitch serve -h lists every setting)
   sim       run the simulated FreeSWITCH event socket on its own
   migrate   apply database migrations and print the schema version
-  user      add a user (user add)
+  user      add a user (user add), or set a user's password (user passwd)
   phone     a SIP test phone (agent or lead) for checks against a real FreeSWITCH
   version   print the version
 

@@ -6,11 +6,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 )
+
+const userUsage = `usage: agentswitch user add -username NAME -role admin|supervisor|agent [flags]
+       agentswitch user passwd [flags] NAME
+
+  add      create a user, with an agent seat if asked
+  passwd   set a user's password and end its web sessions (a way back in
+           for an admin whose password is lost)
+
+The password is read from AGENTSWITCH_NEW_PASSWORD, else from the first line
+of standard input; it is never a flag (flags show in the process list and the
+shell history). agentswitch user add -h and user passwd -h list the flags.
+`
 
 const userAddUsage = `usage: agentswitch user add -username NAME -role admin|supervisor|agent [flags]
 
@@ -21,16 +34,29 @@ SIP password is read from AGENTSWITCH_NEW_SIP_PASSWORD, else generated and
 printed once.
 `
 
+const userPasswdUsage = `usage: agentswitch user passwd [flags] NAME
+
+Sets the password of user NAME and ends its web sessions. The new password is
+read from AGENTSWITCH_NEW_PASSWORD, else from the first line of standard
+input. It works beside a running service.
+`
+
+// bcryptCost of passwords set here; 0 is the store's default. Tests lower
+// it: bcrypt at full cost takes seconds under the race detector.
+var bcryptCost int
+
 // runUser manages users from the command line, for the first admin on a
-// server without a browser, or for scripts.
+// server without a browser, for an admin locked out, or for scripts.
 func runUser(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	switch {
 	case len(args) > 0 && isHelp(args[0]):
-		return &helpRequest{usage: userAddUsage}
+		return &helpRequest{usage: userUsage}
 	case len(args) > 0 && args[0] == "add":
 		return userAdd(args[1:], getenv, stdin, stdout, stderr)
+	case len(args) > 0 && args[0] == "passwd":
+		return userPasswd(args[1:], getenv, stdin, stdout, stderr)
 	}
-	fmt.Fprint(stderr, userAddUsage)
+	fmt.Fprint(stderr, userUsage)
 	return errUsage
 }
 
@@ -113,7 +139,7 @@ func userAdd(args []string, getenv func(string) string, stdin io.Reader, stdout,
 	if err := prepareDB(db); err != nil {
 		return fmt.Errorf("user add: %w", err)
 	}
-	st, err := sqlitestore.Open(ctx, db, sqlitestore.Options{})
+	st, err := sqlitestore.Open(ctx, db, sqlitestore.Options{BcryptCost: bcryptCost})
 	if err != nil {
 		return err
 	}
@@ -149,6 +175,77 @@ func userAdd(args []string, getenv func(string) string, stdin io.Reader, stdout,
 			fmt.Fprintf(stdout, "SIP password (shown once): %s\n", sipPassword)
 		}
 	}
+	if _, err := st.AppendAudit(ctx, audit); err != nil {
+		fmt.Fprintln(stderr, "agentswitch: audit entry not written:", err)
+	}
+	return nil
+}
+
+// userPasswd sets a user's password, for an admin who lost theirs (the
+// first admin's is printed only once), and ends the user's web sessions as
+// a change over the API does.
+func userPasswd(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("user passwd", userPasswdUsage)
+	dbPath := dbFlags(fs, getenv)
+	// Flags may come before or after the name.
+	var names []string
+	for rest := args; ; {
+		if err := parseFlags(fs, rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names = append(names, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(names) != 1 {
+		return errors.New("user passwd: give one user name (agentswitch user passwd NAME)")
+	}
+	username := names[0]
+	password, err := newPassword("user passwd", getenv, stdin)
+	if err != nil {
+		return err
+	}
+
+	db := dbPath()
+	// Opening a missing file would create an empty database.
+	if _, err := os.Stat(db); err != nil {
+		return fmt.Errorf("user passwd: no database at %s (%v); set %s", db, reason(err), dbVars)
+	}
+	if err := prepareDB(db); err != nil {
+		return fmt.Errorf("user passwd: %w", err)
+	}
+	ctx := context.Background()
+	st, err := sqlitestore.Open(ctx, db, sqlitestore.Options{BcryptCost: bcryptCost})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	u, err := st.UserByUsername(ctx, username)
+	if errors.Is(err, dialer.ErrNotFound) {
+		return fmt.Errorf("user passwd: no user %q in %s", username, db)
+	}
+	if err != nil {
+		return fmt.Errorf("user passwd: %w", err)
+	}
+	if err := st.SetPassword(ctx, u.ID, password); err != nil {
+		return fmt.Errorf("user passwd: %w", err)
+	}
+	// The old password may be known to someone else: their sessions go too.
+	ended, err := st.DeleteUserSessions(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("user passwd: password changed, but the sessions were not ended: %w", err)
+	}
+	fmt.Fprintf(stdout, "password of user %s (%s) changed; %d web session(s) ended\n", u.Username, u.Role, ended)
+	if u.Disabled {
+		fmt.Fprintf(stdout, "note: user %s is disabled and cannot log in until an admin enables it\n", u.Username)
+	}
+	audit := dialer.AuditEntry{Actor: "cli", Action: "user.update", Target: "user:" + u.ID.String(),
+		Data: []byte(fmt.Sprintf(`{"password_changed":true,"sessions_ended":%d}`, ended))}
 	if _, err := st.AppendAudit(ctx, audit); err != nil {
 		fmt.Fprintln(stderr, "agentswitch: audit entry not written:", err)
 	}

@@ -4,14 +4,23 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 )
+
+func TestMain(m *testing.M) {
+	bcryptCost = bcrypt.MinCost
+	os.Exit(m.Run())
+}
 
 func TestUserAdd(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "as.db")
@@ -63,7 +72,7 @@ func TestUserAdd(t *testing.T) {
 		}
 	}
 
-	st, err := sqlitestore.Open(context.Background(), db, sqlitestore.Options{})
+	st, err := sqlitestore.Open(context.Background(), db, sqlitestore.Options{BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,5 +98,92 @@ func TestUserAdd(t *testing.T) {
 	}
 	if entries, _ := st.ListAudit(ctx, 0, 10); len(entries) != 2 || entries[0].Action != "user.create" {
 		t.Fatalf("audit %v", entries)
+	}
+}
+
+func TestUserPasswd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "as.db")
+	env := map[string]string{"AGENTSWITCH_DB": db}
+	getenv := func(k string) string { return env[k] }
+	run := func(stdin string, args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := runUser(args, getenv, strings.NewReader(stdin), &out, &errb)
+		return out.String() + errb.String(), err
+	}
+	ctx := context.Background()
+
+	// No database yet: an error, and no empty database left behind.
+	if out, err := run("new-pass-12\n", "passwd", "admin"); err == nil || !strings.Contains(err.Error(), "no database at "+db) {
+		t.Fatalf("no database: %v %s", err, out)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("passwd created %s: %v", db, err)
+	}
+
+	if out, err := run("old-pass-12\n", "add", "-username", "admin", "-role", "admin"); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	st, err := sqlitestore.Open(ctx, db, sqlitestore.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, err := st.Authenticate(ctx, "admin", "old-pass-12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	_, token, err := st.CreateSession(ctx, dialer.NewSession{User: u.ID, At: now, Idle: time.Hour, MaxAge: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Refusals change nothing.
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"new-pass-12\n", []string{"passwd", "nobody"}, `no user "nobody"`},
+		{"short\n", []string{"passwd", "admin"}, "8-72 bytes"},
+		{"", []string{"passwd", "admin"}, "8-72 bytes"},
+		{"new-pass-12\n", []string{"passwd"}, "one user name"},
+		{"new-pass-12\n", []string{"passwd", "admin", "bob"}, "one user name"},
+		{"new-pass-12\n", []string{"passwd", "-password", "x", "admin"}, "not defined"},
+	} {
+		if out, err := run(c.stdin, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v %s", c.args, err, out)
+		}
+	}
+	if _, err := st.Authenticate(ctx, "admin", "old-pass-12"); err != nil {
+		t.Fatalf("a refused passwd changed the password: %v", err)
+	}
+
+	// From standard input, the flag after the name.
+	out, err := run("new-pass-12\n", "passwd", "admin", "-db", db)
+	if err != nil || !strings.Contains(out, "password of user admin (admin) changed; 1 web session(s) ended") {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if _, err := st.Authenticate(ctx, "admin", "old-pass-12"); !errors.Is(err, dialer.ErrBadCredentials) {
+		t.Fatalf("the old password still works: %v", err)
+	}
+	if _, err := st.Authenticate(ctx, "admin", "new-pass-12"); err != nil {
+		t.Fatalf("the new password: %v", err)
+	}
+	if _, err := st.LookupSession(ctx, token, now); err == nil {
+		t.Fatal("the session of the old password lives on")
+	}
+
+	// From the environment.
+	env["AGENTSWITCH_NEW_PASSWORD"] = "env-pass-123"
+	if out, err := run("", "passwd", "admin"); err != nil || !strings.Contains(out, "0 web session(s) ended") {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if _, err := st.Authenticate(ctx, "admin", "env-pass-123"); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := st.ListAudit(ctx, 0, 10)
+	if len(entries) != 3 || entries[0].Action != "user.update" || entries[0].Actor != "cli" {
+		t.Fatalf("audit %+v", entries)
 	}
 }
