@@ -75,7 +75,25 @@ func (s *Server) startCall(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, v)
+	// "dialing" alone hides that the lead will be abandoned when it
+	// answers and no agent is READY (an agent whose workspace stopped its
+	// heartbeat was paused).
+	out := startedCall{CallView: v, ReadyAgents: s.engine.ReadyAgents(b.AgentID)}
+	if out.ReadyAgents == 0 {
+		out.Warning = "no agent is READY: if none is READY when the lead answers, the call is abandoned"
+		if b.AgentID != 0 {
+			out.Warning = "agent " + b.AgentID.String() + " is not READY: if it is not READY when the lead answers, the call is abandoned"
+		}
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// startedCall answers POST /calls: the call, and whether an agent could
+// take it now.
+type startedCall struct {
+	dialer.CallView
+	ReadyAgents int    `json:"ready_agents"`
+	Warning     string `json:"warning,omitempty"`
 }
 
 // ---- reading calls

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -305,5 +306,42 @@ func TestLeadShowsAttempts(t *testing.T) {
 	}
 	if n := get(); n != 2 {
 		t.Fatalf("%d attempts after an edit, want 2", n)
+	}
+}
+
+// TestStartCallSaysWhenNoAgentIsReady: "dialing" alone hid that the lead
+// would be abandoned on answer for want of a READY agent.
+func TestStartCallSaysWhenNoAgentIsReady(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct {
+		ready   []dialer.AgentID
+		body    string
+		want    int
+		warning string // "" : none
+	}{
+		{nil, `{"number":"+12125550100"}`, 0, "no agent is READY: if none is READY when the lead answers, the call is abandoned"},
+		{[]dialer.AgentID{1, 2}, `{"number":"+12125550100"}`, 2, ""},
+		{[]dialer.AgentID{1}, `{"number":"+12125550100","agent_id":2}`, 0, "agent 2 is not READY: if it is not READY when the lead answers, the call is abandoned"},
+		{[]dialer.AgentID{2}, `{"number":"+12125550100","agent_id":2}`, 1, ""},
+	} {
+		e.eng.mu.Lock()
+		e.eng.ready = c.ready
+		e.eng.mu.Unlock()
+		rec := e.do(e.admin, "POST", "/api/v1/calls", c.body)
+		if rec.Code != 201 {
+			t.Fatalf("%s: %d %s", c.body, rec.Code, rec.Body)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		w, hasWarning := got["warning"]
+		if got["ready_agents"] != float64(c.want) || hasWarning != (c.warning != "") || c.warning != "" && w != c.warning {
+			t.Errorf("%s with READY %v: %s", c.body, c.ready, rec.Body)
+		}
+		// Still the call view.
+		if got["state"] != "dialing" || got["number"] != "+12125550100" || got["id"] == "" {
+			t.Errorf("%s: not the call: %s", c.body, rec.Body)
+		}
 	}
 }

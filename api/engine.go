@@ -20,6 +20,9 @@ type Engine interface {
 	AgentView(ctx context.Context, id dialer.AgentID) (dialer.AgentView, error)
 	AgentViews(ctx context.Context) ([]dialer.AgentView, error)
 	StartCall(ctx context.Context, a dialer.Actor, r dialer.OutboundRequest) (dialer.CallView, error)
+	// ReadyAgents counts the READY agents a lead call could be given to
+	// now: the named agent alone when named is not zero.
+	ReadyAgents(named dialer.AgentID) int
 	ManualDial(ctx context.Context, a dialer.Actor, agent dialer.AgentID, r dialer.ManualDialRequest) (dialer.CallView, error)
 	// CallView returns a live or just-ended call; dialer.ErrNotFound
 	// otherwise.
@@ -76,6 +79,7 @@ func (noEngine) AgentViews(context.Context) ([]dialer.AgentView, error) {
 func (noEngine) StartCall(context.Context, dialer.Actor, dialer.OutboundRequest) (dialer.CallView, error) {
 	return dialer.CallView{}, dialer.ErrUnavailable
 }
+func (noEngine) ReadyAgents(dialer.AgentID) int { return 0 }
 func (noEngine) ManualDial(context.Context, dialer.Actor, dialer.AgentID, dialer.ManualDialRequest) (dialer.CallView, error) {
 	return dialer.CallView{}, dialer.ErrUnavailable
 }

@@ -19,7 +19,7 @@ type engineCall struct {
 
 // readMethods are the engine calls the API may make while checking a
 // request it then refuses.
-var readMethods = map[string]bool{"CallView": true, "LiveCalls": true, "PauseCodes": true}
+var readMethods = map[string]bool{"CallView": true, "LiveCalls": true, "PauseCodes": true, "ReadyAgents": true}
 
 // fakeEngine records every call; it checks ownership as the real engine
 // does, and publishes events to subscribers with blocking sends (as an
@@ -35,6 +35,8 @@ type fakeEngine struct {
 	// filterEvents makes Subscribe filter like the real engine; off, it
 	// sends everything and the API must filter.
 	filterEvents bool
+	// ready lists the READY agents ReadyAgents counts.
+	ready []dialer.AgentID
 }
 
 type fakeSub struct {
@@ -176,6 +178,19 @@ func (f *fakeEngine) StartCall(_ context.Context, a dialer.Actor, r dialer.Outbo
 		return dialer.CallView{}, err
 	}
 	return dialer.CallView{ID: dialer.NewCallID(), Number: r.Number, State: dialer.LiveDialing, Agent: r.Agent}, nil
+}
+
+func (f *fakeEngine) ReadyAgents(named dialer.AgentID) int {
+	f.record(engineCall{Method: "ReadyAgents", Agent: named})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if named != 0 {
+		if slices.Contains(f.ready, named) {
+			return 1
+		}
+		return 0
+	}
+	return len(f.ready)
 }
 
 func (f *fakeEngine) ManualDial(_ context.Context, a dialer.Actor, agent dialer.AgentID, r dialer.ManualDialRequest) (dialer.CallView, error) {

@@ -437,6 +437,12 @@ func (e *Engine) Subscribe(ctx context.Context, f LiveFilter) (LiveSnapshot, <-c
 	return snap, ch, nil
 }
 
+// ReadyAgents counts the agents a lead call could be given to now: the
+// named agent if it is READY, else every READY agent (a lead call goes to
+// the longest-idle READY agent, whatever its campaigns). It reads the
+// views in memory, for the answer to a call just started.
+func (e *Engine) ReadyAgents(named AgentID) int { return e.hub.readyAgents(named) }
+
 // PauseCodes lists the codes an agent may pause with.
 func (e *Engine) PauseCodes() []string { return slices.Clone(e.cfg.PauseCodes) }
 

@@ -121,6 +121,25 @@ func (h *hub) agentViews() []AgentView {
 	return out
 }
 
+// readyAgents counts READY agents: only id when it is not zero.
+func (h *hub) readyAgents(id AgentID) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if id != 0 {
+		if h.agents[id].State == AgentReady {
+			return 1
+		}
+		return 0
+	}
+	n := 0
+	for _, a := range h.agents {
+		if a.State == AgentReady {
+			n++
+		}
+	}
+	return n
+}
+
 func (h *hub) callViews() []CallView {
 	h.mu.Lock()
 	out := make([]CallView, 0, len(h.calls))
