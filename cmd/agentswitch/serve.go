@@ -174,6 +174,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	sw.waitUp(wctx, len(nodes))
 	cancel()
+	if ctx.Err() != nil {
+		// Stopped before it was up: no admin, no URL.
+		log.Info("shutting down")
+		return nil
+	}
 	url := "http://" + ln.Addr().String() + "/"
 	mode := "FreeSWITCH at " + nodes[0].Addr
 	if simulated {

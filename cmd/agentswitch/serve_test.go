@@ -228,3 +228,43 @@ func TestServeAdminOnceUp(t *testing.T) {
 		t.Fatalf("login with the printed password: %d", resp.StatusCode)
 	}
 }
+
+// TestServeStoppedBeforeUp: stopped while it waits for an unreachable
+// switch, serve ends without error, creates no admin and logs no error.
+func TestServeStoppedBeforeUp(t *testing.T) {
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eslAddr := dead.Addr().String()
+	dead.Close() // nothing listens there now
+	cfg, err := loadConfig([]string{"-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir(), "-esl-addr", eslAddr,
+		"-esl-password", "s3cret", "-xml-curl-secret", testXMLCurlSecret}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), &out) }()
+	// Stop once it tries the switch.
+	svctest.Eventually(t, "a connection to the switch tried", func() bool {
+		return strings.Contains(logs.String(), "switch node down") || strings.Contains(logs.String(), "component=esl")
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if o := out.String(); strings.Contains(o, "password") || strings.Contains(o, "is up") {
+		t.Errorf("printed %q", o)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("logged an error:\n%s", logs.String())
+	}
+}
