@@ -47,17 +47,21 @@ type inProcess struct {
 	stop func() error // cancel, wait; serve's own error
 }
 
+// offsetOnly is an environment with nothing but the clock offset of a
+// run on another date (make test-ahead).
+func offsetOnly(k string) string {
+	if k == clock.EnvOffset {
+		return os.Getenv(k)
+	}
+	return ""
+}
+
 // serveInProcess runs serve with args (and no environment but the clock
 // offset of a run on another date, make test-ahead) until stop or
 // the end of the test, and returns once it has printed its URL.
 func serveInProcess(t *testing.T, args ...string) *inProcess {
 	t.Helper()
-	cfg, err := loadConfig(args, func(k string) string {
-		if k == clock.EnvOffset {
-			return os.Getenv(k)
-		}
-		return ""
-	})
+	cfg, err := loadConfig(args, offsetOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +163,7 @@ func TestServeBusyHTTPAddr(t *testing.T) {
 	}
 	defer busy.Close()
 	varDir := filepath.Join(t.TempDir(), "var")
-	cfg, err := loadConfig([]string{"-http-addr", busy.Addr().String(), "-var-dir", varDir}, func(string) string { return "" })
+	cfg, err := loadConfig([]string{"-http-addr", busy.Addr().String(), "-var-dir", varDir}, offsetOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +191,7 @@ func TestServeAdminOnceUp(t *testing.T) {
 	}
 	defer busy.Close()
 	varDir := t.TempDir()
-	cfg, err := loadConfig([]string{"-http-addr", "127.0.0.1:0", "-var-dir", varDir, "-sim-addr", busy.Addr().String()}, func(string) string { return "" })
+	cfg, err := loadConfig([]string{"-http-addr", "127.0.0.1:0", "-var-dir", varDir, "-sim-addr", busy.Addr().String()}, offsetOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +243,7 @@ func TestServeStoppedBeforeUp(t *testing.T) {
 	eslAddr := dead.Addr().String()
 	dead.Close() // nothing listens there now
 	cfg, err := loadConfig([]string{"-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir(), "-esl-addr", eslAddr,
-		"-esl-password", "s3cret", "-xml-curl-secret", testXMLCurlSecret}, func(string) string { return "" })
+		"-esl-password", "s3cret", "-xml-curl-secret", testXMLCurlSecret}, offsetOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
