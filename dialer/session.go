@@ -460,6 +460,9 @@ func (e *Engine) SetReady(ctx context.Context, a Actor, id AgentID) (AgentView, 
 			return AgentView{}, fmt.Errorf("%w: the agent's phone did not answer", ErrUnavailable)
 		}
 	}
+	// Asking for calls is a sign of life: the workspace's heartbeat is
+	// watched again from now (a pause may have let it lapse).
+	_ = e.live.Heartbeat(ctx, id, e.now().Add(e.cfg.HeartbeatGrace))
 	st, err = e.transition(ctx, id, st.State, AgentReady, st.Call, "ready by "+a.Label(), "")
 	if err != nil {
 		return AgentView{}, err
