@@ -35,10 +35,15 @@ function LiveCall({ s, call, lead, campaign }) {
   const live = call.state !== 'ended' && call.state !== 'ending';
   const toggle = (p) => setPanel((cur) => (cur === p ? null : p));
   const root = useRef(null);
+  // The panel shown now: the page's Escape shortcut is bound after the
+  // render, so a closure of its own could still hold the previous panel.
+  const shown = useRef(panel);
+  shown.current = panel;
   // closePanel gives the focus back to the panel's button: it would
   // otherwise fall to the page with the field it was in.
   const closePanel = () => {
-    const opener = panel && root.current && root.current.querySelector(`[data-panel=${panel}]`);
+    const p = shown.current;
+    const opener = p && root.current && root.current.querySelector(`[data-panel=${p}]`);
     setPanel(null);
     if (opener) opener.focus();
   };

@@ -9,27 +9,34 @@ export function ShortcutHelp() {
   const [open, setOpen] = useState(false);
   const [list, setList] = useState([]);
   const close = useRef(null);
-  useEffect(
-    () =>
-      bind({
-        '?': { run: () => (setList(active()), setOpen((o) => !o)) },
-      }),
-    [],
-  );
+  // Open as rendered. The Escape listener is there from the start and
+  // asks this, so an Escape pressed right after the dialog opens, before
+  // effects run, closes the dialog alone, and one pressed after it closed
+  // goes to the page.
+  const shown = useRef(open);
+  shown.current = open;
   useEffect(() => {
-    if (!open) return undefined;
-    // Closed, the dialog gives the focus back where it was.
-    const back = document.activeElement;
-    if (close.current) close.current.focus();
-    // Before the page's shortcuts: Escape closes the dialog alone.
+    const unbind = bind({
+      '?': { run: () => (setList(active()), setOpen((o) => !o)) },
+    });
+    // Before the page's shortcuts (capture): Escape closes the dialog alone.
     const onKey = (e) => {
-      if (e.key !== 'Escape') return;
+      if (e.key !== 'Escape' || !shown.current) return;
       e.preventDefault();
       setOpen(false);
     };
     addEventListener('keydown', onKey, true);
     return () => {
+      unbind();
       removeEventListener('keydown', onKey, true);
+    };
+  }, []);
+  useEffect(() => {
+    if (!open) return undefined;
+    // Closed, the dialog gives the focus back where it was.
+    const back = document.activeElement;
+    if (close.current) close.current.focus();
+    return () => {
       if (back && back.isConnected && back.focus) back.focus();
     };
   }, [open]);

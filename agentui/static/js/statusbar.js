@@ -72,12 +72,20 @@ function Stats({ s }) {
 function Menu({ label, buttonClass = 'btn', icon, children, testid, title }) {
   const [open, setOpen] = useState(false);
   const root = useRef(null);
+  // Open as rendered. The listeners are there from the start and ask
+  // this, so a key pressed right after the menu opens or closes, before
+  // effects run, goes to the menu it sees.
+  const shown = useRef(open);
+  shown.current = open;
   useEffect(() => {
-    if (!open) return undefined;
+    if (!open) return;
     const first = root.current && root.current.querySelector('[role=menuitem]');
     if (first) first.focus();
-    const away = (e) => root.current && !root.current.contains(e.target) && setOpen(false);
+  }, [open]);
+  useEffect(() => {
+    const away = (e) => shown.current && root.current && !root.current.contains(e.target) && setOpen(false);
     const key = (e) => {
+      if (!shown.current) return;
       if (e.key === 'Escape') {
         // One Escape closes the menu alone, not a call's panel too.
         e.preventDefault();
@@ -98,7 +106,7 @@ function Menu({ label, buttonClass = 'btn', icon, children, testid, title }) {
       removeEventListener('pointerdown', away);
       removeEventListener('keydown', key, true);
     };
-  }, [open]);
+  }, []);
   return html`<div class="menu" ref=${root}>
     <button class=${buttonClass} aria-haspopup="menu" aria-expanded=${open} data-testid=${testid} title=${title}
       onClick=${() => setOpen(!open)}>
