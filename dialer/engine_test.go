@@ -34,6 +34,9 @@ type world struct {
 	events *eventLog
 	admin  dialer.Actor
 	agents map[string]dialer.Agent // by extension
+	// now is the engine's clock: times a test hands the engine or its
+	// stores are on it.
+	now func() time.Time
 	// restartEngine stops the engine and starts a new one on the same
 	// stores and switch connection, as a restart of the service would.
 	restartEngine func()
@@ -65,7 +68,10 @@ func newWorld(t testing.TB, mutate ...func(*dialer.EngineConfig)) *world {
 
 func newWorldWith(t testing.TB, o worldOpts) *world {
 	t.Helper()
-	w := &world{t: t, recDir: t.TempDir(), agents: map[string]dialer.Agent{}}
+	w := &world{t: t, recDir: t.TempDir(), agents: map[string]dialer.Agent{}, now: o.now}
+	if w.now == nil {
+		w.now = clock.System()
+	}
 	scfg := sim.Config{Password: "s3cret", AnswerDelay: 40 * time.Millisecond, RecordingsDir: w.recDir}
 	if o.sim != nil {
 		o.sim(&scfg)
@@ -478,7 +484,7 @@ func TestRingModeCallWithEveryControl(t *testing.T) {
 		"call.held", "call.unheld", "call.muted", "call.unmuted", "call.dtmf", "call.recording_started", "call.recording_stopped", "call.ended")
 
 	// Wrap-up: a callback disposition, then READY.
-	due := time.Now().Add(24 * time.Hour).Truncate(time.Second).UTC()
+	due := w.now().Add(24 * time.Hour).Truncate(time.Second).UTC()
 	rec2, err := w.eng.Dispose(ctx, agent, v.ID, dialer.DispositionRequest{Code: "CALLBK", Notes: "call me tomorrow", Callback: &dialer.CallbackRequest{DueAt: due}})
 	if err != nil {
 		t.Fatal(err)
@@ -1108,12 +1114,12 @@ func TestRestartPausesAgentsOnLostCalls(t *testing.T) {
 	// a process killed at that moment would leave them; their leases are
 	// long, so nothing but the restart may free them.
 	book := func(ext string, call dialer.CallID) {
-		if _, err := w.live.ReserveAgent(w.ctx(), w.agents[ext].ID, dialer.ReserveRequest{Call: call, Lease: time.Hour, Reason: "test", At: time.Now()}); err != nil {
+		if _, err := w.live.ReserveAgent(w.ctx(), w.agents[ext].ID, dialer.ReserveRequest{Call: call, Lease: time.Hour, Reason: "test", At: w.now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	move := func(ext string, from, to dialer.AgentState, call dialer.CallID) {
-		if _, err := w.live.Transition(w.ctx(), dialer.Transition{Agent: w.agents[ext].ID, From: from, To: to, Call: call, At: time.Now()}); err != nil {
+		if _, err := w.live.Transition(w.ctx(), dialer.Transition{Agent: w.agents[ext].ID, From: from, To: to, Call: call, At: w.now()}); err != nil {
 			t.Fatalf("%s %s->%s: %v", ext, from, to, err)
 		}
 	}
@@ -1335,10 +1341,10 @@ func TestLeadAttemptsCounted(t *testing.T) {
 	check("a manual dial", v.ID, 3)
 	w.waitState("1001", dialer.AgentDispo)
 	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "CALLBK",
-		Callback: &dialer.CallbackRequest{DueAt: time.Now().Add(time.Hour)}}); err != nil {
+		Callback: &dialer.CallbackRequest{DueAt: w.now().Add(time.Hour)}}); err != nil {
 		t.Fatal(err)
 	}
-	cbs, err := w.db.DueCallbacks(w.ctx(), time.Now().Add(2*time.Hour), a.Agent, 10)
+	cbs, err := w.db.DueCallbacks(w.ctx(), w.now().Add(2*time.Hour), a.Agent, 10)
 	if err != nil || len(cbs) != 1 {
 		t.Fatalf("callbacks %+v, %v", cbs, err)
 	}
@@ -1358,7 +1364,7 @@ func TestDNCDispositionCancelsCallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb, err := w.db.CreateCallback(w.ctx(), dialer.Callback{Lead: lead.ID, DueAt: time.Now().Add(-time.Minute)})
+	cb, err := w.db.CreateCallback(w.ctx(), dialer.Callback{Lead: lead.ID, DueAt: w.now().Add(-time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1381,7 +1387,7 @@ func TestDNCDispositionCancelsCallbacks(t *testing.T) {
 	if err != nil || got.Status != dialer.CallbackCancelled {
 		t.Fatalf("callback after DNC: %+v, %v", got, err)
 	}
-	if due, _ := w.db.DueCallbacks(w.ctx(), time.Now(), 0, 10); len(due) != 0 {
+	if due, _ := w.db.DueCallbacks(w.ctx(), w.now(), 0, 10); len(due) != 0 {
 		t.Fatalf("still due: %+v", due)
 	}
 	if _, err := w.eng.DialCallback(w.ctx(), a, cb.ID); !errors.Is(err, dialer.ErrConflict) {

@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
@@ -219,7 +220,9 @@ func TestFullStackLeadCall(t *testing.T) {
 	s.sent(t, "api uuid_kill "+lead+" NORMAL_CLEARING")
 	alice.WaitState(t, "DISPO")
 
-	due := time.Now().Add(48 * time.Hour).In(time.UTC)
+	// Two days ahead on the service's clock (moved in a run on another
+	// date), which decides what is in the past.
+	due := clock.System()().Add(48 * time.Hour).In(time.UTC)
 	alice.must(http.MethodPost, "/calls/"+v.ID+"/disposition", map[string]any{"code": "CALLBK", "notes": "after lunch",
 		"callback": map[string]any{"date": due.Format("2006-01-02"), "time": "14:30", "time_zone": "America/New_York"}}, 200, nil)
 	alice.WaitState(t, "READY")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
+	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
 func TestMain(m *testing.M) {
@@ -132,7 +133,7 @@ func TestUserPasswd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
+	now := clock.System()() // the store's clock
 	_, token, err := st.CreateSession(ctx, dialer.NewSession{User: u.ID, At: now, Idle: time.Hour, MaxAge: time.Hour})
 	if err != nil {
 		t.Fatal(err)
