@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -70,7 +71,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	}
 	st.onClose(func() { db.Close() })
 
-	rdb, redisInfo, err := openRedis(ctx, cfg, log, st)
+	rdb, redisInfo, redisSup, err := openRedis(ctx, cfg, log, st)
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 				return map[string]any{"path": cfg.DBPath, "schema_version": v.Current}, err
 			},
 			"redis": func(ctx context.Context) (map[string]any, error) {
-				return redisInfo, rdb.Ping(ctx).Err()
+				d := maps.Clone(redisInfo)
+				if redisSup != nil {
+					d["process"] = redisSup.Status()
+				}
+				return d, rdb.Ping(ctx).Err()
 			},
 			"switch": func(ctx context.Context) (map[string]any, error) {
 				mode := "freeswitch"
@@ -238,31 +243,34 @@ func openDB(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 
 // openRedis connects to AGENTSWITCH_REDIS_URL or starts a private
 // redis-server under the var dir.
-func openRedis(ctx context.Context, cfg *Config, log *slog.Logger, st *stack) (*redis.Client, map[string]any, error) {
+func openRedis(ctx context.Context, cfg *Config, log *slog.Logger, st *stack) (rdb *redis.Client, info map[string]any, sup *redisproc.Supervisor, err error) {
 	url := cfg.RedisURL
-	info := map[string]any{"embedded": url == ""}
+	info = map[string]any{"embedded": url == ""}
 	if url == "" {
-		p, err := redisproc.Start(ctx, redisproc.Options{Bin: cfg.RedisBin, Dir: filepath.Join(cfg.VarDir, "redis"), Persist: true})
+		// Supervised: one that dies is started again on the same port.
+		p, err := redisproc.Supervise(ctx, redisproc.Options{Bin: cfg.RedisBin, Dir: filepath.Join(cfg.VarDir, "redis"), Persist: true},
+			log.With("component", "redis"))
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		st.onClose(func() { p.Stop() })
+		st.onClose(p.Stop)
 		url = p.URL()
+		sup = p
 		log.Info("started a private redis-server", "addr", p.Addr, "dir", filepath.Join(cfg.VarDir, "redis"))
 	}
 	opt, err := redisproc.ClientOptions(url)
 	if err != nil {
-		return nil, nil, fmt.Errorf("AGENTSWITCH_REDIS_URL: %w", err)
+		return nil, nil, nil, fmt.Errorf("AGENTSWITCH_REDIS_URL: %w", err)
 	}
-	rdb := redis.NewClient(opt)
+	rdb = redis.NewClient(opt)
 	st.onClose(func() { rdb.Close() })
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(pctx).Err(); err != nil {
-		return nil, nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
+		return nil, nil, nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
 	}
 	info["addr"] = opt.Addr
-	return rdb, info, nil
+	return rdb, info, sup, nil
 }
 
 // switchNodes returns the configured FreeSWITCH nodes, or starts the

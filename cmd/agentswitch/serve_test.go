@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/redis/go-redis/v9"
 	"io"
 	"log/slog"
 	"net"
@@ -271,4 +272,43 @@ func TestServeStoppedBeforeUp(t *testing.T) {
 	if strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("logged an error:\n%s", logs.String())
 	}
+}
+
+// TestServeRestartsItsRedis: the private redis-server, gone (here it is
+// told to shut down), is started again on the same address, and /healthz
+// says how often.
+func TestServeRestartsItsRedis(t *testing.T) {
+	p := serveInProcess(t, "-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir())
+	type health struct {
+		Redis struct {
+			Status  string
+			Addr    string
+			Process struct {
+				Running  bool
+				Restarts int
+			}
+		}
+	}
+	read := func() (health, int) {
+		var h health
+		resp, err := http.Get(p.url + "/healthz")
+		if err != nil {
+			return h, 0
+		}
+		defer resp.Body.Close()
+		_ = json.NewDecoder(resp.Body).Decode(&h)
+		return h, resp.StatusCode
+	}
+	h, code := read()
+	if code != 200 || h.Redis.Status != "up" || !h.Redis.Process.Running || h.Redis.Process.Restarts != 0 || h.Redis.Addr == "" {
+		t.Fatalf("healthz %d %+v", code, h)
+	}
+	// No retries: a retried SHUTDOWN would stop the restarted one too.
+	rdb := redis.NewClient(&redis.Options{Addr: h.Redis.Addr, MaxRetries: -1})
+	defer rdb.Close()
+	_ = rdb.Shutdown(t.Context()).Err() // the connection closes under the answer
+	svctest.Eventually(t, "redis running again on "+h.Redis.Addr, func() bool {
+		h2, code := read()
+		return code == 200 && h2.Redis.Status == "up" && h2.Redis.Process.Running && h2.Redis.Process.Restarts == 1 && h2.Redis.Addr == h.Redis.Addr
+	})
 }

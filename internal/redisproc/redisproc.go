@@ -183,6 +183,16 @@ func (p *Proc) logTail() string {
 // URL is the redis:// URL of the instance.
 func (p *Proc) URL() string { return "redis://" + p.Addr + "/0" }
 
+// exitError says how the process ended (once Done is closed).
+func (p *Proc) exitError() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err == nil {
+		return "exit status 0"
+	}
+	return p.err.Error()
+}
+
 // Done is closed when the process has exited.
 func (p *Proc) Done() <-chan struct{} { return p.done }
 
