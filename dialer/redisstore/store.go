@@ -50,8 +50,10 @@ type Store struct {
 
 var _ dialer.LiveStore = (*Store)(nil)
 
-// New returns a store on client c. The client is not closed by the store.
+// New returns a store on client c. The client is not closed by the store;
+// its errors for an unreachable Redis become dialer.ErrUnavailable.
 func New(c redis.UniversalClient, o Options) *Store {
+	c.AddHook(unavailableHook{})
 	s := &Store{c: c, k: keys{p: o.Prefix}, now: o.Now, log: o.Logger}
 	if s.k.p == "" {
 		s.k.p = DefaultPrefix

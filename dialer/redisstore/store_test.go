@@ -802,3 +802,40 @@ func TestValidationBeforeRedis(t *testing.T) {
 		t.Errorf("%d keys written by refused requests", n)
 	}
 }
+
+// TestUnreachableIsUnavailable: with Redis gone every call of the store
+// fails as dialer.ErrUnavailable (a 503, retry), and a Redis error reply
+// (a state mismatch, an unknown agent) stays what it is.
+func TestUnreachableIsUnavailable(t *testing.T) {
+	f := newFixture(t)
+	f.register(1, dialer.ModeRing)
+	ctx := f.t.Context()
+	// A client that gives up at the first refusal, so the test is quick.
+	o := redistest.Options(f.srv.Addr())
+	o.MaxRetries, o.DialerRetries = -1, 1
+	c := redis.NewClient(o)
+	t.Cleanup(func() { c.Close() })
+	f.s = New(c, Options{Prefix: "t:", Now: func() time.Time { return t0 }})
+	if _, err := f.s.Agent(ctx, 99); !errors.Is(err, dialer.ErrNotFound) || errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("unknown agent with Redis up: %v", err)
+	}
+	f.srv.Stop()
+	for name, call := range map[string]func() error{
+		"agent":  func() error { _, err := f.s.Agent(ctx, 1); return err },
+		"agents": func() error { _, err := f.s.Agents(ctx); return err },
+		"transition": func() error {
+			_, err := f.s.Transition(ctx, dialer.Transition{Agent: 1, From: dialer.AgentLoggedOut, To: dialer.AgentPaused, At: t0})
+			return err
+		},
+		"reserve": func() error {
+			_, err := f.s.Reserve(ctx, dialer.ReserveRequest{Call: dialer.NewCallID(), At: t0})
+			return err
+		},
+		"heartbeat": func() error { return f.s.Heartbeat(ctx, 1, t0) },
+		"sweep":     func() error { _, err := f.s.ExpireLeases(ctx, t0); return err },
+	} {
+		if err := call(); !errors.Is(err, dialer.ErrUnavailable) {
+			t.Errorf("%s with Redis down: %v, want ErrUnavailable", name, err)
+		}
+	}
+}
