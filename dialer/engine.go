@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -156,7 +157,11 @@ type Engine struct {
 	// lostAt is, per node whose connection is down, the last moment it
 	// was known alive; a call it held that is gone when it returns ends
 	// then.
-	lostAt  map[string]time.Time
+	lostAt map[string]time.Time
+	// beats are heartbeats the live store could not take (Redis down):
+	// the newest deadline per agent, written first when it is back, so
+	// workspaces that kept beating are not paused for the outage.
+	beats   map[AgentID]time.Time
 	defMu   sync.Mutex // guards defCamp; held over store I/O, so not mu
 	defCamp CampaignID
 	wg      sync.WaitGroup
@@ -187,6 +192,7 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 		waiting:  map[*call]struct{}{},
 		offered:  map[CallbackID]time.Time{},
 		lostAt:   map[string]time.Time{},
+		beats:    map[AgentID]time.Time{},
 		loaded:   make(chan struct{}),
 	}
 	e.ctx, e.stop = context.WithCancel(context.Background())
@@ -386,6 +392,16 @@ func (e *Engine) sweep(ctx context.Context) {
 	t := time.NewTicker(e.cfg.SweepInterval)
 	defer t.Stop()
 	lastOffer := time.Time{}
+	down := false // the live store is unreachable: said once, not every tick
+	failed := func(what string, err error) {
+		switch {
+		case !errors.Is(err, ErrUnavailable):
+			e.log.Warn(what+" failed", "err", err)
+		case !down:
+			down = true
+			e.log.Error("the live store (Redis) is unreachable; sweeps wait for it", "err", err)
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -393,16 +409,27 @@ func (e *Engine) sweep(ctx context.Context) {
 		case <-t.C:
 		}
 		now := e.now()
-		if freed, err := e.live.ExpireLeases(ctx, now); err != nil {
-			e.log.Warn("lease sweep failed", "err", err)
-		} else {
-			for _, id := range freed {
-				e.log.Warn("reservation lapsed; agent is READY again", "agent_id", id)
-				e.refreshAgent(ctx, id)
-			}
+		// Heartbeats taken during an outage go in before anyone is found
+		// silent.
+		if err := e.writeBeats(ctx); err != nil {
+			failed("heartbeat write", err)
+			continue
+		}
+		freed, err := e.live.ExpireLeases(ctx, now)
+		if err != nil {
+			failed("lease sweep", err)
+			continue
+		}
+		if down {
+			down = false
+			e.log.Info("the live store (Redis) is reachable again")
+		}
+		for _, id := range freed {
+			e.log.Warn("reservation lapsed; agent is READY again", "agent_id", id)
+			e.refreshAgent(ctx, id)
 		}
 		if lost, err := e.live.LostHeartbeats(ctx, now); err != nil {
-			e.log.Warn("heartbeat sweep failed", "err", err)
+			failed("heartbeat sweep", err)
 		} else {
 			for _, id := range lost {
 				e.heartbeatLost(ctx, id)
@@ -413,6 +440,29 @@ func (e *Engine) sweep(ctx context.Context) {
 			e.offerCallbacks(ctx, now)
 		}
 	}
+}
+
+// writeBeats writes the heartbeats kept during an outage of the live
+// store, and forgets each one written.
+func (e *Engine) writeBeats(ctx context.Context) error {
+	e.mu.Lock()
+	if len(e.beats) == 0 {
+		e.mu.Unlock()
+		return nil
+	}
+	beats := maps.Clone(e.beats)
+	e.mu.Unlock()
+	for id, until := range beats {
+		if err := e.live.Heartbeat(ctx, id, until); err != nil {
+			return err
+		}
+		e.mu.Lock()
+		if e.beats[id].Equal(until) {
+			delete(e.beats, id)
+		}
+		e.mu.Unlock()
+	}
+	return nil
 }
 
 // followAgents keeps the published agent views in step with changes made

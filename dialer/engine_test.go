@@ -30,6 +30,7 @@ type world struct {
 	esl    *esl.Client
 	db     *sqlitestore.Store
 	live   *redisstore.Store
+	redis  *redistest.Server
 	recDir string
 	events *eventLog
 	admin  dialer.Actor
@@ -56,6 +57,8 @@ type worldOpts struct {
 	wrap       func(dialer.Switch) dialer.Switch
 	// now is the engine's clock (the real one if nil).
 	now func() time.Time
+	// persistRedis keeps Redis's data across w.redis.Stop and Restart.
+	persistRedis bool
 }
 
 func newWorld(t testing.TB, mutate ...func(*dialer.EngineConfig)) *world {
@@ -88,8 +91,12 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 		simAddr = w.sim.Addr()
 	}
 
-	rs := redistest.Start(t)
-	w.live = redisstore.New(rs.Client(), redisstore.Options{})
+	rs := redistest.Start
+	if o.persistRedis {
+		rs = redistest.StartPersistent
+	}
+	w.redis = rs(t)
+	w.live = redisstore.New(w.redis.Client(), redisstore.Options{})
 	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -1466,5 +1473,44 @@ func TestReadyAfterLapsedHeartbeatIsWatched(t *testing.T) {
 	waitFor(t, 5*time.Second, "the silent READY agent paused", func() bool {
 		v, err := w.eng.AgentView(w.ctx(), a.Agent)
 		return err == nil && v.State == dialer.AgentPaused && v.PauseCode == dialer.PauseNoHeartbeat
+	})
+}
+
+// TestRedisOutage: with Redis down, heartbeats are still taken and the
+// sweeps wait; when it is back, an agent whose workspace kept beating is
+// still READY, and one that fell silent meanwhile is paused.
+func TestRedisOutage(t *testing.T) {
+	clk := clock.NewManual(time.Date(2031, 3, 14, 9, 0, 0, 0, time.UTC))
+	grace := 30 * time.Second
+	w := newWorldWith(t, worldOpts{now: clk.Now, persistRedis: true, engine: func(c *dialer.EngineConfig) { c.HeartbeatGrace = grace }})
+	w.ready("1001", dialer.ModeRing)
+	w.ready("1002", dialer.ModeRing)
+	beating, silent := w.actor("1001"), w.actor("1002")
+
+	w.redis.Stop()
+	clk.Advance(20 * time.Second)
+	if err := w.eng.Heartbeat(w.ctx(), beating, beating.Agent); err != nil {
+		t.Fatalf("heartbeat during the outage: %v", err)
+	}
+	if _, err := w.eng.AgentView(w.ctx(), beating.Agent); !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("agent view during the outage: %v", err)
+	}
+	// Past the last beat written before the outage, not past the one
+	// taken during it.
+	clk.Advance(25 * time.Second)
+	w.redis.Restart()
+	waitFor(t, 10*time.Second, "the silent agent paused", func() bool {
+		v, err := w.eng.AgentView(w.ctx(), silent.Agent)
+		return err == nil && v.State == dialer.AgentPaused && v.PauseCode == dialer.PauseNoHeartbeat
+	})
+	if st := w.state("1001"); st != dialer.AgentReady {
+		t.Fatalf("the agent that kept beating is %s", st)
+	}
+	// Its beat still counts: silent from now on, it is paused after the
+	// grace.
+	clk.Advance(grace)
+	waitFor(t, 10*time.Second, "the beating agent paused once silent", func() bool {
+		v, err := w.eng.AgentView(w.ctx(), beating.Agent)
+		return err == nil && v.State == dialer.AgentPaused
 	})
 }

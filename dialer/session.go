@@ -512,7 +512,17 @@ func (e *Engine) Heartbeat(ctx context.Context, a Actor, id AgentID) error {
 	if !a.MayControl(id) {
 		return ErrForbidden
 	}
-	return e.live.Heartbeat(ctx, id, e.now().Add(e.cfg.HeartbeatGrace))
+	until := e.now().Add(e.cfg.HeartbeatGrace)
+	err := e.live.Heartbeat(ctx, id, until)
+	if errors.Is(err, ErrUnavailable) {
+		// The workspace is alive even if Redis is not: keep the beat
+		// for when it is back (the sweep writes it first).
+		e.mu.Lock()
+		e.beats[id] = until
+		e.mu.Unlock()
+		return nil
+	}
+	return err
 }
 
 // heartbeatLost pauses an agent whose workspace went silent; a call in

@@ -26,7 +26,19 @@ type Server struct {
 // if redis-server is not installed.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	p, err := redisproc.Start(context.Background(), redisproc.Options{Dir: t.TempDir()})
+	return start(t, false)
+}
+
+// StartPersistent is Start with an append-only file: a Stop then Restart
+// keeps the data, as the service's private redis-server does.
+func StartPersistent(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, persist bool) *Server {
+	t.Helper()
+	p, err := redisproc.Start(context.Background(), redisproc.Options{Dir: t.TempDir(), Persist: persist})
 	if errors.Is(err, redisproc.ErrNotInstalled) {
 		t.Fatalf("%v; run `make test`, which installs it", err)
 	}
@@ -68,11 +80,13 @@ func Options(addr string) *redis.Options {
 	return o
 }
 
-// Stop ends the server (data is lost). Calling it twice is harmless.
+// Stop ends the server (data is lost unless it persists). Calling it
+// twice is harmless.
 func (s *Server) Stop() { s.proc().Stop() }
 
-// Restart stops the server and starts a new one on the same port; all data
-// is lost, as after a crash of a Redis without persistence.
+// Restart stops the server (if running) and starts a new one on the same
+// port; all data is lost, as after a crash of a Redis without persistence,
+// unless it was started with StartPersistent.
 func (s *Server) Restart() {
 	s.t.Helper()
 	np, err := s.proc().Restart(context.Background())
