@@ -260,6 +260,10 @@ func (e *Engine) load(ctx context.Context) error {
 			e.log.Warn("could not pause agent after restart", "agent_id", a.ID, "state", st.State, "err", err)
 		}
 	}
+	// Every agent is registered: the store is complete (see Mark).
+	if _, err := e.live.Mark(ctx); err != nil {
+		return fmt.Errorf("dialer: live store: %w", err)
+	}
 	return nil
 }
 
@@ -409,6 +413,20 @@ func (e *Engine) sweep(ctx context.Context) {
 		case <-t.C:
 		}
 		now := e.now()
+		// A store that lost its data (restarted empty, flushed) has lost
+		// its marker: the agents are rebuilt before anything else.
+		kept, err := e.live.Mark(ctx)
+		if err == nil && !kept {
+			err = e.rebuildLive(ctx)
+		}
+		if err != nil {
+			failed("live state check", err)
+			continue
+		}
+		if down {
+			down = false
+			e.log.Info("the live store (Redis) is reachable again")
+		}
 		// Heartbeats taken during an outage go in before anyone is found
 		// silent.
 		if err := e.writeBeats(ctx); err != nil {
@@ -419,10 +437,6 @@ func (e *Engine) sweep(ctx context.Context) {
 		if err != nil {
 			failed("lease sweep", err)
 			continue
-		}
-		if down {
-			down = false
-			e.log.Info("the live store (Redis) is reachable again")
 		}
 		for _, id := range freed {
 			e.log.Warn("reservation lapsed; agent is READY again", "agent_id", id)
@@ -453,8 +467,10 @@ func (e *Engine) writeBeats(ctx context.Context) error {
 	beats := maps.Clone(e.beats)
 	e.mu.Unlock()
 	for id, until := range beats {
-		if err := e.live.Heartbeat(ctx, id, until); err != nil {
+		if err := e.live.Heartbeat(ctx, id, until); errors.Is(err, ErrUnavailable) {
 			return err
+		} else if err != nil {
+			e.log.Warn("a heartbeat kept during the outage could not be written", "agent_id", id, "err", err)
 		}
 		e.mu.Lock()
 		if e.beats[id].Equal(until) {
@@ -463,6 +479,68 @@ func (e *Engine) writeBeats(ctx context.Context) error {
 		e.mu.Unlock()
 	}
 	return nil
+}
+
+// rebuildLive registers again the agents the live store does not know
+// (it came back empty, or was flushed) and restores those logged in here
+// as last published; one bound to a call this engine no longer holds
+// comes back PAUSED with CALL_LOST.
+func (e *Engine) rebuildLive(ctx context.Context) error {
+	all, err := e.live.Agents(ctx)
+	if err != nil {
+		return err
+	}
+	known := make(map[AgentID]bool, len(all))
+	for _, st := range all {
+		known[st.Agent] = true
+	}
+	agents, err := e.dir.ListAgents(ctx)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	var restore []AgentStatus
+	for _, a := range agents {
+		if a.Disabled || known[a.ID] {
+			continue
+		}
+		if err := e.live.UpsertAgent(ctx, a.Profile()); err != nil {
+			return err
+		}
+		v, ok := e.hub.agent(a.ID)
+		if e.session(a.ID) == nil || !ok || v.State == AgentLoggedOut {
+			continue
+		}
+		st := AgentStatus{Agent: a.ID, State: v.State, Since: v.Since, Reason: v.Reason, Call: v.Call, PauseCode: v.PauseCode,
+			Mode: a.Mode, Tags: a.Profile().Tags, LoginAt: now}
+		if v.Mode != "" {
+			st.Mode = v.Mode
+		}
+		if st.State.HoldsCall() && st.State != AgentDispo && !e.holdsCall(st.Call) {
+			st.State, st.Call, st.Since = AgentPaused, "", now
+			st.Reason, st.PauseCode = "the live state was lost; the call is no longer held", PauseCallLost
+		}
+		restore = append(restore, st)
+	}
+	if len(restore) == 0 {
+		return nil
+	}
+	if err := e.live.Restore(ctx, restore); err != nil {
+		return err
+	}
+	e.log.Warn("the live store came back without agents' states; restored those logged in", "agents", len(restore))
+	for _, st := range restore {
+		e.refreshAgent(ctx, st.Agent)
+	}
+	return nil
+}
+
+// holdsCall reports whether the call is live in this engine.
+func (e *Engine) holdsCall(id CallID) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.byID[id]
+	return c != nil && !c.ended.Load()
 }
 
 // followAgents keeps the published agent views in step with changes made

@@ -1514,3 +1514,28 @@ func TestRedisOutage(t *testing.T) {
 		return err == nil && v.State == dialer.AgentPaused
 	})
 }
+
+// TestRedisComesBackEmpty: a Redis that lost its data (restarted without
+// it) gets the agents back as they were: READY and PAUSED keep their
+// state, logged-out agents are registered again.
+func TestRedisComesBackEmpty(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	w.ready("1002", dialer.ModeRing)
+	lunch := w.actor("1002")
+	if _, err := w.eng.Pause(w.ctx(), lunch, lunch.Agent, "LUNCH"); err != nil {
+		t.Fatal(err)
+	}
+	w.redis.Restart() // no persistence: empty
+	waitFor(t, 10*time.Second, "agents rebuilt", func() bool {
+		a, err1 := w.eng.AgentView(w.ctx(), w.agents["1001"].ID)
+		b, err2 := w.eng.AgentView(w.ctx(), lunch.Agent)
+		c, err3 := w.live.Agent(w.ctx(), w.agents["1003"].ID)
+		return err1 == nil && err2 == nil && err3 == nil && a.State == dialer.AgentReady &&
+			b.State == dialer.AgentPaused && b.PauseCode == "LUNCH" && c.State == dialer.AgentLoggedOut
+	})
+	// The rebuilt READY agent takes the next call.
+	v := w.start("+15550003131", 0)
+	w.waitCall(v.ID, dialer.LiveConnected)
+	w.waitState("1001", dialer.AgentInCall)
+}

@@ -61,6 +61,11 @@ type LiveStore interface {
 	// Restore writes states unconditionally, rebuilding indices; it is only
 	// for rebuilding live state after Redis lost its data.
 	Restore(ctx context.Context, agents []AgentStatus) error
+
+	// Mark leaves a marker in the store and reports whether one was
+	// already there: a store that lost its data (restarted empty,
+	// flushed) has none, and its agents must be rebuilt.
+	Mark(ctx context.Context) (kept bool, err error)
 }
 
 // AgentProfile is what routing needs to know about an agent.

@@ -19,6 +19,7 @@ import "github.com/agentswitch/agentswitch/dialer"
 //	P leases              ZSET    RESERVED agents, score = lease deadline (ms)
 //	P heartbeats          ZSET    agents, score = heartbeat deadline (ms)
 //	P events              CHANNEL JSON agent events, published by the same script that changes state
+//	P marker              STRING  set by the service; missing means Redis lost its data
 //
 // Invariants kept by every script: an agent is in P ready (and in P ready:<t>
 // for each of its tags) iff its state is READY; it is in P leases iff it is
@@ -31,6 +32,7 @@ const (
 	keyLeases     = "leases"     //
 	keyHeartbeats = "heartbeats" //
 	chanEvents    = "events"     //
+	keyMarker     = "marker"     //
 )
 
 // Fields of the P agent:<id> hash.
@@ -73,5 +75,6 @@ func (k keys) tags(id dialer.AgentID) string  { return k.p + keyAgent + id.Strin
 func (k keys) agents() string                 { return k.p + keyAgents }
 func (k keys) ready() string                  { return k.p + keyReady }
 func (k keys) leases() string                 { return k.p + keyLeases }
+func (k keys) marker() string                 { return k.p + keyMarker }
 func (k keys) heartbeats() string             { return k.p + keyHeartbeats }
 func (k keys) events() string                 { return k.p + chanEvents }

@@ -292,6 +292,12 @@ func (s *Store) Agents(ctx context.Context) ([]dialer.AgentStatus, error) {
 	return out, nil
 }
 
+// Mark implements dialer.LiveStore.
+func (s *Store) Mark(ctx context.Context) (bool, error) {
+	set, err := s.c.SetNX(ctx, s.k.marker(), "1", 0).Result()
+	return !set, err
+}
+
 // Restore implements dialer.LiveStore.
 func (s *Store) Restore(ctx context.Context, agents []dialer.AgentStatus) error {
 	now := s.ms(time.Time{})
