@@ -273,6 +273,60 @@ func TestAPIKeys(t *testing.T) {
 	}
 }
 
+// TestAPIKeysFollowTheirUser: disabling a user stops its keys, and those
+// its keys made, until it is enabled again; an expired key is refused.
+func TestAPIKeysFollowTheirUser(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	root := must[dialer.User](t)(e.store.CreateUser(ctx, dialer.User{Username: "root2", Role: dialer.RoleAdmin}, testPassword))
+	rootW := who{name: "root2", role: dialer.RoleAdmin, cookie: e.login("root2")}
+	rec := e.do(rootW, "POST", "/api/v1/api-keys", `{"name":"ops","role":"admin"}`)
+	if rec.Code != 201 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	key := who{name: "ops", role: dialer.RoleAdmin, key: decodeBody[createdKey](t, rec).Secret}
+	rec = e.do(key, "POST", "/api/v1/api-keys", `{"name":"ops2","role":"admin"}`)
+	if rec.Code != 201 {
+		t.Fatalf("create by key: %d %s", rec.Code, rec.Body)
+	}
+	made := decodeBody[createdKey](t, rec)
+	if made.APIKey.CreatedBy != root.ID {
+		t.Fatalf("key made by a key belongs to %d, want %d", made.APIKey.CreatedBy, root.ID)
+	}
+	key2 := who{name: "ops2", role: dialer.RoleAdmin, key: made.Secret}
+
+	if rec := e.do(e.admin, "PATCH", fmt.Sprintf("/api/v1/users/%d", root.ID), `{"disabled":true}`); rec.Code != 200 {
+		t.Fatalf("disable: %d %s", rec.Code, rec.Body)
+	}
+	for _, k := range []who{key, key2} {
+		if rec := e.do(k, "GET", "/api/v1/users", ""); rec.Code != 403 {
+			t.Fatalf("%s of a disabled user lists users: %d", k.name, rec.Code)
+		}
+		if rec := e.do(k, "POST", "/api/v1/users", `{"username":"evil","role":"admin","password":"password-456"}`); rec.Code != 403 {
+			t.Fatalf("%s of a disabled user creates an admin: %d %s", k.name, rec.Code, rec.Body)
+		}
+	}
+	if rec := e.do(e.admin, "PATCH", fmt.Sprintf("/api/v1/users/%d", root.ID), `{"disabled":false}`); rec.Code != 200 {
+		t.Fatalf("enable: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(key, "GET", "/api/v1/users", ""); rec.Code != 200 {
+		t.Fatalf("key of a re-enabled user: %d", rec.Code)
+	}
+
+	rec = e.do(e.admin, "POST", "/api/v1/api-keys", `{"name":"day","role":"agent","expires_at":"`+t0.Add(24*time.Hour).Format(time.RFC3339)+`"}`)
+	if rec.Code != 201 {
+		t.Fatalf("create expiring: %d %s", rec.Code, rec.Body)
+	}
+	day := who{name: "day", role: dialer.RoleAgent, key: decodeBody[createdKey](t, rec).Secret}
+	if rec := e.do(day, "GET", "/api/v1/me", ""); rec.Code != 200 {
+		t.Fatalf("before expiry: %d", rec.Code)
+	}
+	e.clock.Advance(24 * time.Hour)
+	if rec := e.do(day, "GET", "/api/v1/me", ""); rec.Code != 403 {
+		t.Fatalf("after expiry: %d", rec.Code)
+	}
+}
+
 // TestCSRF: cookie-authenticated requests that change state need
 // X-Requested-With: agentswitch; reads and API keys do not.
 func TestCSRF(t *testing.T) {

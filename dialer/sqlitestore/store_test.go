@@ -385,6 +385,34 @@ func TestAPIKeys(t *testing.T) {
 	assertNotInFiles(t, s, secret)
 }
 
+// TestAPIKeysOfUser: a key stops with its user (disabled: until enabled
+// again; deleted: for good).
+func TestAPIKeysOfUser(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	u := must[dialer.User](t)(s.CreateUser(ctx, dialer.User{Username: "ops", Role: dialer.RoleAdmin}, "password-123"))
+	k, secret, err := s.CreateAPIKey(ctx, "ops", dialer.RoleAdmin, u.ID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Disabled = true
+	u = must[dialer.User](t)(s.UpdateUser(ctx, u))
+	_, err = s.VerifyAPIKey(ctx, secret, t0)
+	wantErr(t, err, dialer.ErrDisabled)
+	u.Disabled = false
+	u = must[dialer.User](t)(s.UpdateUser(ctx, u))
+	if _, err := s.VerifyAPIKey(ctx, secret, t0); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, s.DeleteUser(ctx, u.ID), nil)
+	_, err = s.VerifyAPIKey(ctx, secret, t0)
+	wantErr(t, err, dialer.ErrDisabled)
+	l := must[[]dialer.APIKey](t)(s.ListAPIKeys(ctx))
+	if len(l) != 1 || l[0].ID != k.ID || l[0].RevokedAt.IsZero() {
+		t.Fatalf("list: %+v", l)
+	}
+}
+
 func TestAuditAppendOnly(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
