@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -64,6 +65,10 @@ type Options struct {
 	// SessionIdle ends a session unused this long (default 12h);
 	// SessionMaxAge ends it whatever the use (default 7 days).
 	SessionIdle, SessionMaxAge time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (ParseTrustedProxies reads them);
+	// empty believes none: the peer's own address is the client's.
+	TrustedProxies []netip.Prefix
 	// Stream tunes the event stream.
 	Stream StreamOptions
 	// Now is the clock (default clock.System).
@@ -190,9 +195,17 @@ func New(opts Options) *Server {
 	}
 	slices.Sort(s.missing)
 	s.streams, s.endStreams = context.WithCancel(context.Background())
-	// X-Forwarded-For is believed only from a proxy on loopback or a
-	// private network; anyone else could spoof it past the login limits.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	// X-Forwarded-For is believed only from the configured proxies: from
+	// anyone else it would spoof the address the login limits count.
+	// Echo reads the headers itself when no extractor is set.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(opts.TrustedProxies) > 0 {
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, p := range opts.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(s.recoverPanics)
 	e.GET("/healthz", s.healthz)
