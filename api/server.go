@@ -272,8 +272,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// healthz reports each dependency; 503 if any is down.
+// healthz reports each dependency; 503 if any is down. Details (paths,
+// addresses, the switch's Core-UUID, errors) help an attacker map the
+// system: an anonymous caller gets the status alone, a logged-in one each
+// dependency's status and the switch mode (the workspace shows a
+// simulated switch), an admin everything.
 func (s *Server) healthz(c echo.Context) error {
+	var p *principal
+	if len(s.missing) == 0 {
+		p, _ = s.authenticate(c)
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	type result struct {
@@ -306,6 +314,20 @@ func (s *Server) healthz(c echo.Context) error {
 		}
 	}
 	body["status"] = status
+	switch {
+	case p == nil:
+		body = map[string]any{"status": status}
+	case !p.Actor.Role.AtLeast(dialer.RoleAdmin):
+		for name := range s.opts.Checks {
+			d := body[name].(map[string]any)
+			pub := map[string]any{"status": d["status"]}
+			if m, ok := d["mode"]; ok {
+				pub["mode"] = m
+			}
+			body[name] = pub
+		}
+		delete(body, "version")
+	}
 	return c.JSON(code, body)
 }
 
