@@ -117,9 +117,20 @@ func (s *Store) DeleteUser(ctx context.Context, id dialer.UserID) error {
 	})
 }
 
-// dummyHash is compared against when the user does not exist, so a wrong
-// username costs as much time as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.MinCost)
+// dummyHash is compared against when the user does not exist, so that a
+// wrong username costs as much time as a wrong password: its cost is the
+// one passwords are hashed with.
+func (s *Store) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		h, err := bcrypt.GenerateFromPassword([]byte("no such user"), s.cost)
+		if err != nil {
+			// Only an invalid cost fails, and then CreateUser does too.
+			h, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.DefaultCost)
+		}
+		s.dummy = h
+	})
+	return s.dummy
+}
 
 // Authenticate implements dialer.Directory. A disabled user is reported
 // only to someone who knows the password.
@@ -130,13 +141,13 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (di
 	err := s.r.QueryRowContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE username = ?`, username).
 		Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.Disabled, &created, &updated, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		s.compareHash(s.dummyHash(), []byte(password))
 		return dialer.User{}, dialer.ErrBadCredentials
 	}
 	if err != nil {
 		return dialer.User{}, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+	if s.compareHash([]byte(hash), []byte(password)) != nil {
 		return dialer.User{}, dialer.ErrBadCredentials
 	}
 	if u.Disabled {

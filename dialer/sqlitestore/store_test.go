@@ -240,6 +240,40 @@ func TestUsers(t *testing.T) {
 	wantErr(t, s.DeleteUser(ctx, u.ID), dialer.ErrNotFound)
 }
 
+// TestAuthenticateSameCost: an unknown username costs one bcrypt
+// comparison at the cost of the stored passwords, as a known one does,
+// so that timing does not tell which usernames exist.
+func TestAuthenticateSameCost(t *testing.T) {
+	const cost = bcrypt.MinCost + 2
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "agentswitch.db"), Options{BcryptCost: cost, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	must[dialer.User](t)(s.CreateUser(ctx, dialer.User{Username: "alice", Role: dialer.RoleAgent}, "correct horse"))
+	var costs []int
+	s.compareHash = func(hash, pw []byte) error {
+		c, err := bcrypt.Cost(hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		costs = append(costs, c)
+		return bcrypt.CompareHashAndPassword(hash, pw)
+	}
+	for _, name := range []string{"alice", "nobody", "nobody2"} {
+		costs = nil
+		_, err := s.Authenticate(ctx, name, "wrong")
+		wantErr(t, err, dialer.ErrBadCredentials)
+		if len(costs) != 1 || costs[0] != cost {
+			t.Errorf("%s: bcrypt comparisons at costs %v, want [%d]", name, costs, cost)
+		}
+	}
+}
+
 func TestAgents(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
