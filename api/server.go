@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -69,6 +71,8 @@ type Options struct {
 	// X-Forwarded-Proto are believed (ParseTrustedProxies reads them);
 	// empty believes none: the peer's own address is the client's.
 	TrustedProxies []netip.Prefix
+	// BodyTimeout bounds the time to read a request's body (default 30s).
+	BodyTimeout time.Duration
 	// Stream tunes the event stream.
 	Stream StreamOptions
 	// Now is the clock (default clock.System).
@@ -162,6 +166,9 @@ func New(opts Options) *Server {
 		opts.SessionMaxAge = 7 * 24 * time.Hour
 	}
 	opts.SessionIdle = min(opts.SessionIdle, opts.SessionMaxAge)
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = 30 * time.Second
+	}
 	if opts.Stream.Buffer <= 0 {
 		opts.Stream.Buffer = 1024
 	}
@@ -207,6 +214,7 @@ func New(opts Options) *Server {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
 	}
 	e.HTTPErrorHandler = s.errorHandler
+	e.Pre(s.bodyDeadline)
 	e.Use(s.recoverPanics)
 	e.GET("/healthz", s.healthz)
 	s.register()
@@ -329,6 +337,48 @@ func (s *Server) healthz(c echo.Context) error {
 		delete(body, "version")
 	}
 	return c.JSON(code, body)
+}
+
+// bodyDeadline bounds the time to read a request's body: a client that
+// sends headers and then drips its body would otherwise hold a connection
+// and a goroutine as long as it likes. http.Server's ReadTimeout would
+// also cut WebSocket streams, so the deadline is per request, lifted once
+// the body has been read (a read pending past it would cancel the
+// request). Socket deadlines run on real time, not the service's clock.
+func (s *Server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Body == nil || r.Body == http.NoBody || r.Header.Get(echo.HeaderUpgrade) != "" {
+			return next(c)
+		}
+		rc := http.NewResponseController(c.Response())
+		if rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout)) != nil {
+			return next(c) // not a network connection (tests' recorders)
+		}
+		b := &deadlineBody{ReadCloser: r.Body, rc: rc}
+		r.Body = b
+		err := next(c)
+		if !b.read.Load() {
+			// What the handler left is drained by the server: bounded too.
+			_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
+		}
+		return err
+	}
+}
+
+// deadlineBody lifts the connection's read deadline at the body's end.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	read atomic.Bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.read.Swap(true) {
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // recoverPanics turns a handler's panic into a 500 for that request only.
