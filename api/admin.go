@@ -247,7 +247,13 @@ func (s *Server) createAPIKey(c echo.Context, p *principal) error {
 		return fieldErr("expires_at", "must be in the future")
 	}
 	ctx := c.Request().Context()
-	k, secret, err := s.dir.CreateAPIKey(ctx, b.Name, role, p.User.ID, b.ExpiresAt)
+	// A key made with a key belongs to that key's user, so disabling the
+	// user stops both.
+	owner := p.User.ID
+	if p.Key != nil {
+		owner = p.Key.CreatedBy
+	}
+	k, secret, err := s.dir.CreateAPIKey(ctx, b.Name, role, owner, b.ExpiresAt)
 	if err != nil {
 		return err
 	}

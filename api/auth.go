@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,9 +146,57 @@ func (s *Server) principalForSession(ctx context.Context, token string) (*princi
 }
 
 // secure reports whether the client reached us over TLS, directly or
-// through a proxy that says so.
-func secure(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+// through a trusted proxy that says so.
+func (s *Server) secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return s.fromTrustedProxy(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// fromTrustedProxy reports whether the peer is one of the trusted proxies,
+// whose forwarded headers are believed.
+func (s *Server) fromTrustedProxy(r *http.Request) bool {
+	if len(s.opts.TrustedProxies) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range s.opts.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseTrustedProxies reads a comma-separated list of IP addresses and
+// CIDR ranges.
+func ParseTrustedProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an IP address or CIDR range", f)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR range", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 func (s *Server) setCookie(c echo.Context, token string, expires time.Time) {
@@ -158,7 +207,7 @@ func (s *Server) setCookie(c echo.Context, token string, expires time.Time) {
 		Expires:  expires,
 		MaxAge:   int(expires.Sub(s.now()).Seconds()),
 		HttpOnly: true,
-		Secure:   secure(c.Request()),
+		Secure:   s.secure(c.Request()),
 		SameSite: http.SameSiteStrictMode,
 	})
 }
@@ -166,7 +215,7 @@ func (s *Server) setCookie(c echo.Context, token string, expires time.Time) {
 func (s *Server) clearCookie(c echo.Context) {
 	c.SetCookie(&http.Cookie{
 		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: secure(c.Request()), SameSite: http.SameSiteStrictMode,
+		HttpOnly: true, Secure: s.secure(c.Request()), SameSite: http.SameSiteStrictMode,
 	})
 }
 

@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -51,13 +53,13 @@ func TestLoginSessionCookie(t *testing.T) {
 		t.Fatalf("token stored in clear: %d %v", n, err)
 	}
 
-	// Behind a TLS proxy the cookie is Secure.
+	// Over TLS the cookie is Secure.
 	req := e.request(e.anon, "POST", "/api/v1/auth/login", `{"username":"ann","password":"`+testPassword+`"}`)
-	req.Header.Set("X-Forwarded-Proto", "https")
+	req.TLS = &tls.ConnectionState{}
 	rec = httptest.NewRecorder()
 	e.srv.Echo().ServeHTTP(rec, req)
 	if ck := sessionCookieOf(t, rec); !ck.Secure {
-		t.Fatalf("cookie behind TLS not Secure: %+v", ck)
+		t.Fatalf("cookie over TLS not Secure: %+v", ck)
 	}
 
 	// A page reload: the same cookie again.
@@ -179,6 +181,90 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 }
 
+// TestForwardedHeaders: X-Forwarded-For and X-Forwarded-Proto count only
+// from a configured proxy; from anyone else (loopback included) the peer's
+// address is the client's.
+func TestForwardedHeaders(t *testing.T) {
+	login := func(e *testEnv, peer, xff, password string) *httptest.ResponseRecorder {
+		req := e.request(e.anon, "POST", "/api/v1/auth/login", `{"username":"ann","password":"`+password+`"}`)
+		req.RemoteAddr = peer
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		req.Header.Set("X-Forwarded-Proto", "https")
+		rec := httptest.NewRecorder()
+		e.srv.Echo().ServeHTTP(rec, req)
+		return rec
+	}
+	failedIPs := func(e *testEnv) map[string]int {
+		rows, err := e.ro.Query(`SELECT data ->> '$.ip' FROM audit_log WHERE action = 'auth.login_failed'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		m := map[string]int{}
+		for rows.Next() {
+			var ip string
+			if err := rows.Scan(&ip); err != nil {
+				t.Fatal(err)
+			}
+			m[ip]++
+		}
+		return m
+	}
+
+	// No trusted proxy: a different X-Forwarded-For on each guess from
+	// loopback is still one address.
+	e := newEnv(t)
+	limited := 0
+	for i := range 60 {
+		if login(e, "127.0.0.1:5000", fmt.Sprintf("203.0.113.%d", i+1), fmt.Sprintf("guess-%d", i)).Code == 429 {
+			limited++
+		}
+	}
+	if limited != 50 {
+		t.Fatalf("%d of 60 spoofed guesses limited, want 50", limited)
+	}
+	if got := failedIPs(e); len(got) != 1 || got["127.0.0.1"] != 10 {
+		t.Fatalf("audit log addresses %v", got)
+	}
+	e.clock.Advance(16 * time.Minute)
+	if ck := sessionCookieOf(t, login(e, "127.0.0.1:5000", "", testPassword)); ck.Secure {
+		t.Fatal("X-Forwarded-Proto believed from an untrusted peer")
+	}
+
+	// A trusted proxy: its X-Forwarded-For names the client.
+	e = newEnv(t, func(o *Options) {
+		o.TrustedProxies = must[[]netip.Prefix](t)(ParseTrustedProxies("127.0.0.1, 10.1.0.0/16"))
+	})
+	for i := range 10 {
+		if rec := login(e, "127.0.0.1:5000", "203.0.113.5", fmt.Sprintf("guess-%d", i)); rec.Code != 401 {
+			t.Fatalf("guess %d: %d", i, rec.Code)
+		}
+	}
+	if rec := login(e, "10.1.2.3:5000", "203.0.113.5", testPassword); rec.Code != 429 {
+		t.Fatalf("the limited client through another trusted proxy: %d", rec.Code)
+	}
+	// The client's own proxy chain: the nearest untrusted address counts.
+	if rec := login(e, "127.0.0.1:5000", "203.0.113.5, 198.51.100.1", testPassword); rec.Code != 200 {
+		t.Fatalf("another client: %d %s", rec.Code, rec.Body)
+	} else if ck := sessionCookieOf(t, rec); !ck.Secure {
+		t.Fatal("X-Forwarded-Proto from a trusted proxy not believed")
+	}
+	// A peer outside the list is the client itself.
+	if rec := login(e, "10.2.0.1:5000", "203.0.113.5", testPassword); rec.Code != 200 {
+		t.Fatalf("untrusted peer with the limited address in XFF: %d", rec.Code)
+	}
+	if got := failedIPs(e); len(got) != 1 || got["203.0.113.5"] != 10 {
+		t.Fatalf("audit log addresses %v", got)
+	}
+	for _, bad := range []string{"proxy.example", "10.0.0.0/33", "fe80::1%eth0"} {
+		if _, err := ParseTrustedProxies(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
 func TestSessionExpiry(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.SessionIdle = time.Hour; o.SessionMaxAge = 3 * time.Hour })
 	w := who{cookie: e.login("ann")}
@@ -270,6 +356,60 @@ func TestAPIKeys(t *testing.T) {
 	acts := e.auditActions()
 	if !slices.Contains(acts, "apikey.create") || !slices.Contains(acts, "apikey.revoke") {
 		t.Fatalf("audit %v", acts)
+	}
+}
+
+// TestAPIKeysFollowTheirUser: disabling a user stops its keys, and those
+// its keys made, until it is enabled again; an expired key is refused.
+func TestAPIKeysFollowTheirUser(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	root := must[dialer.User](t)(e.store.CreateUser(ctx, dialer.User{Username: "root2", Role: dialer.RoleAdmin}, testPassword))
+	rootW := who{name: "root2", role: dialer.RoleAdmin, cookie: e.login("root2")}
+	rec := e.do(rootW, "POST", "/api/v1/api-keys", `{"name":"ops","role":"admin"}`)
+	if rec.Code != 201 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	key := who{name: "ops", role: dialer.RoleAdmin, key: decodeBody[createdKey](t, rec).Secret}
+	rec = e.do(key, "POST", "/api/v1/api-keys", `{"name":"ops2","role":"admin"}`)
+	if rec.Code != 201 {
+		t.Fatalf("create by key: %d %s", rec.Code, rec.Body)
+	}
+	made := decodeBody[createdKey](t, rec)
+	if made.APIKey.CreatedBy != root.ID {
+		t.Fatalf("key made by a key belongs to %d, want %d", made.APIKey.CreatedBy, root.ID)
+	}
+	key2 := who{name: "ops2", role: dialer.RoleAdmin, key: made.Secret}
+
+	if rec := e.do(e.admin, "PATCH", fmt.Sprintf("/api/v1/users/%d", root.ID), `{"disabled":true}`); rec.Code != 200 {
+		t.Fatalf("disable: %d %s", rec.Code, rec.Body)
+	}
+	for _, k := range []who{key, key2} {
+		if rec := e.do(k, "GET", "/api/v1/users", ""); rec.Code != 403 {
+			t.Fatalf("%s of a disabled user lists users: %d", k.name, rec.Code)
+		}
+		if rec := e.do(k, "POST", "/api/v1/users", `{"username":"evil","role":"admin","password":"password-456"}`); rec.Code != 403 {
+			t.Fatalf("%s of a disabled user creates an admin: %d %s", k.name, rec.Code, rec.Body)
+		}
+	}
+	if rec := e.do(e.admin, "PATCH", fmt.Sprintf("/api/v1/users/%d", root.ID), `{"disabled":false}`); rec.Code != 200 {
+		t.Fatalf("enable: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(key, "GET", "/api/v1/users", ""); rec.Code != 200 {
+		t.Fatalf("key of a re-enabled user: %d", rec.Code)
+	}
+
+	rec = e.do(e.admin, "POST", "/api/v1/api-keys", `{"name":"day","role":"agent","expires_at":"`+t0.Add(24*time.Hour).Format(time.RFC3339)+`"}`)
+	if rec.Code != 201 {
+		t.Fatalf("create expiring: %d %s", rec.Code, rec.Body)
+	}
+	day := who{name: "day", role: dialer.RoleAgent, key: decodeBody[createdKey](t, rec).Secret}
+	if rec := e.do(day, "GET", "/api/v1/me", ""); rec.Code != 200 {
+		t.Fatalf("before expiry: %d", rec.Code)
+	}
+	e.clock.Advance(24 * time.Hour)
+	if rec := e.do(day, "GET", "/api/v1/me", ""); rec.Code != 403 {
+		t.Fatalf("after expiry: %d", rec.Code)
 	}
 }
 

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -93,6 +96,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	d := statusOf(err)
+	d.Message, d.Field = cutEcho(d.Message), cut(d.Field, maxField)
 	if d.Code >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "status", d.Code, "err", err)
 	}
@@ -101,4 +105,41 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	_ = c.JSON(d.Code, errorBody{Error: d})
+}
+
+// Refused values are quoted back in messages; a long one is cut so that
+// an error does not return (or amplify) a client's 10 kB input.
+const (
+	maxQuoted  = 64
+	maxField   = 64
+	maxMessage = 300
+)
+
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// cutEcho shortens each long quoted value in msg, then msg itself.
+func cutEcho(msg string) string {
+	if len(msg) <= maxQuoted {
+		return msg
+	}
+	msg = quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		if len(q) <= maxQuoted {
+			return q
+		}
+		return cut(q[:len(q)-1], maxQuoted) + `" (` + strconv.Itoa(len(q)-2) + ` bytes)`
+	})
+	return cut(msg, maxMessage)
+}
+
+// cut returns s whole if it has at most n bytes, else its first bytes up
+// to a character boundary and an ellipsis.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }

@@ -117,6 +117,61 @@ func TestUnconfigured(t *testing.T) {
 	}
 }
 
+// TestHealthzDetails: the status for anyone, dependencies' statuses and
+// the switch mode for a logged-in caller, the details for admins.
+func TestHealthzDetails(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.Version = "1.2.3"
+		o.Checks = map[string]Check{
+			"database": func(context.Context) (map[string]any, error) {
+				return map[string]any{"path": "/srv/agentswitch/var/agentswitch.db"}, nil
+			},
+			"switch": func(context.Context) (map[string]any, error) {
+				return map[string]any{"mode": "freeswitch", "nodes": []map[string]any{{"addr": "10.0.0.5:8021", "core_uuid": "5d1b0e52-2f9a-4a3b-9d1e-6c7f8a9b0c1d"}}}, nil
+			},
+		}
+	})
+	get := func(w who) map[string]any {
+		t.Helper()
+		rec := e.do(w, "GET", "/healthz", "")
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", w.name, rec.Code, rec.Body)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	secrets := []string{"/srv/agentswitch", "10.0.0.5", "5d1b0e52", "1.2.3"}
+	for _, w := range []who{e.anon, {name: "forged cookie", cookie: "x"}} {
+		m := get(w)
+		if len(m) != 1 || m["status"] != "ok" {
+			t.Errorf("%s: %v", w.name, m)
+		}
+	}
+	for _, w := range []who{e.agent1, e.sup, e.keySup} {
+		m := get(w)
+		b, _ := json.Marshal(m)
+		for _, sec := range secrets {
+			if strings.Contains(string(b), sec) {
+				t.Errorf("%s sees %s: %s", w.name, sec, b)
+			}
+		}
+		if sw, _ := m["switch"].(map[string]any); sw["mode"] != "freeswitch" || sw["status"] != "up" {
+			t.Errorf("%s: %s", w.name, b)
+		}
+	}
+	for _, w := range []who{e.admin, e.keyAdmin} {
+		b, _ := json.Marshal(get(w))
+		for _, sec := range secrets {
+			if !strings.Contains(string(b), sec) {
+				t.Errorf("%s does not see %s: %s", w.name, sec, b)
+			}
+		}
+	}
+}
+
 func TestOptionsValidate(t *testing.T) {
 	if err := (Options{DefaultCountry: "us", DefaultTimeZone: "Europe/Paris"}).Validate(); err != nil {
 		t.Fatal(err)

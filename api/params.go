@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ func decode(c echo.Context, v any) error {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return &httpError{code: http.StatusRequestEntityTooLarge, msg: "request body larger than 1 MiB", field: "body"}
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return &httpError{code: http.StatusRequestTimeout, msg: "request body not received in time", field: "body"}
 		}
 		return fieldErr("body", "could not be read")
 	}

@@ -6,13 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -64,6 +67,12 @@ type Options struct {
 	// SessionIdle ends a session unused this long (default 12h);
 	// SessionMaxAge ends it whatever the use (default 7 days).
 	SessionIdle, SessionMaxAge time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (ParseTrustedProxies reads them);
+	// empty believes none: the peer's own address is the client's.
+	TrustedProxies []netip.Prefix
+	// BodyTimeout bounds the time to read a request's body (default 30s).
+	BodyTimeout time.Duration
 	// Stream tunes the event stream.
 	Stream StreamOptions
 	// Now is the clock (default clock.System).
@@ -157,6 +166,9 @@ func New(opts Options) *Server {
 		opts.SessionMaxAge = 7 * 24 * time.Hour
 	}
 	opts.SessionIdle = min(opts.SessionIdle, opts.SessionMaxAge)
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = 30 * time.Second
+	}
 	if opts.Stream.Buffer <= 0 {
 		opts.Stream.Buffer = 1024
 	}
@@ -190,10 +202,19 @@ func New(opts Options) *Server {
 	}
 	slices.Sort(s.missing)
 	s.streams, s.endStreams = context.WithCancel(context.Background())
-	// X-Forwarded-For is believed only from a proxy on loopback or a
-	// private network; anyone else could spoof it past the login limits.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	// X-Forwarded-For is believed only from the configured proxies: from
+	// anyone else it would spoof the address the login limits count.
+	// Echo reads the headers itself when no extractor is set.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(opts.TrustedProxies) > 0 {
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, p := range opts.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
 	e.HTTPErrorHandler = s.errorHandler
+	e.Pre(s.bodyDeadline)
 	e.Use(s.recoverPanics)
 	e.GET("/healthz", s.healthz)
 	s.register()
@@ -259,8 +280,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// healthz reports each dependency; 503 if any is down.
+// healthz reports each dependency; 503 if any is down. Details (paths,
+// addresses, the switch's Core-UUID, errors) help an attacker map the
+// system: an anonymous caller gets the status alone, a logged-in one each
+// dependency's status and the switch mode (the workspace shows a
+// simulated switch), an admin everything.
 func (s *Server) healthz(c echo.Context) error {
+	var p *principal
+	if len(s.missing) == 0 {
+		p, _ = s.authenticate(c)
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	type result struct {
@@ -293,7 +322,63 @@ func (s *Server) healthz(c echo.Context) error {
 		}
 	}
 	body["status"] = status
+	switch {
+	case p == nil:
+		body = map[string]any{"status": status}
+	case !p.Actor.Role.AtLeast(dialer.RoleAdmin):
+		for name := range s.opts.Checks {
+			d := body[name].(map[string]any)
+			pub := map[string]any{"status": d["status"]}
+			if m, ok := d["mode"]; ok {
+				pub["mode"] = m
+			}
+			body[name] = pub
+		}
+		delete(body, "version")
+	}
 	return c.JSON(code, body)
+}
+
+// bodyDeadline bounds the time to read a request's body: a client that
+// sends headers and then drips its body would otherwise hold a connection
+// and a goroutine as long as it likes. http.Server's ReadTimeout would
+// also cut WebSocket streams, so the deadline is per request, lifted once
+// the body has been read (a read pending past it would cancel the
+// request). Socket deadlines run on real time, not the service's clock.
+func (s *Server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Body == nil || r.Body == http.NoBody || r.Header.Get(echo.HeaderUpgrade) != "" {
+			return next(c)
+		}
+		rc := http.NewResponseController(c.Response())
+		if rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout)) != nil {
+			return next(c) // not a network connection (tests' recorders)
+		}
+		b := &deadlineBody{ReadCloser: r.Body, rc: rc}
+		r.Body = b
+		err := next(c)
+		if !b.read.Load() {
+			// What the handler left is drained by the server: bounded too.
+			_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
+		}
+		return err
+	}
+}
+
+// deadlineBody lifts the connection's read deadline at the body's end.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	read atomic.Bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.read.Swap(true) {
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // recoverPanics turns a handler's panic into a 500 for that request only.

@@ -1,12 +1,15 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -317,5 +320,66 @@ func TestStreamEndsWithSession(t *testing.T) {
 	go e.srv.Shutdown(context.Background())
 	if _, err := c2.readUntilClosed(); websocket.CloseStatus(err) != websocket.StatusGoingAway {
 		t.Fatalf("on shutdown: %v", err)
+	}
+}
+
+// TestSlowBody: a client that stops sending its body is answered and cut
+// off once the body timeout passes; the event stream, which has no body
+// but lives long, is not.
+func TestSlowBody(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	e := newEnv(t, func(o *Options) { o.BodyTimeout = timeout })
+	url := startServer(t, e)
+
+	stream, _, err := dialStream(t, url, e.sup, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := stream.next(); m["type"] != "snapshot" {
+		t.Fatalf("first message %v", m)
+	}
+	opened := time.Now()
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	if _, err := io.WriteString(conn, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
+		"X-Requested-With: agentswitch\r\nContent-Length: 100\r\n\r\n{\"username\":"); err != nil {
+		t.Fatal(err)
+	}
+	// The failure bound, far above the timeout.
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body after %v: %v", time.Since(start), err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("stalled body: %d", resp.StatusCode)
+	}
+	if _, err := conn.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("connection not closed after a stalled body: %v", err)
+	}
+
+	// A normal body on a kept-alive connection: the deadline of the first
+	// request does not cut the second.
+	c := &http.Client{}
+	for range 2 {
+		rec, err := c.Post(url+"/api/v1/auth/logout", "application/json", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, rec.Body)
+		rec.Body.Close()
+	}
+
+	// The stream outlives the body timeout.
+	waitFor(t, "the body timeout to pass for the stream", func() bool { return time.Since(opened) > 3*timeout })
+	e.eng.publish(dialer.LiveEvent{Seq: 11, At: t0, Type: dialer.EvAgentState, Agent: 1, AgentView: &dialer.AgentView{ID: 1, State: dialer.AgentReady}})
+	if m := stream.next(); m["seq"] != float64(11) {
+		t.Fatalf("stream after the body timeout: %v", m)
 	}
 }

@@ -42,7 +42,7 @@ type Directory interface {
 	// once and only its hash is kept.
 	CreateAPIKey(ctx context.Context, name string, role Role, createdBy UserID, expiresAt time.Time) (APIKey, string, error)
 	// VerifyAPIKey returns the key the secret belongs to: ErrBadCredentials
-	// if none, ErrDisabled if revoked or expired.
+	// if none, ErrDisabled if revoked, expired or its user is disabled.
 	VerifyAPIKey(ctx context.Context, secret string, now time.Time) (APIKey, error)
 	RevokeAPIKey(ctx context.Context, id APIKeyID, at time.Time) error
 	ListAPIKeys(ctx context.Context) ([]APIKey, error)

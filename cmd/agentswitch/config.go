@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -53,6 +54,8 @@ type Config struct {
 	WrapUp       time.Duration
 	PauseCodes   []string
 	ConfProfile  string
+	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Proto.
+	TrustedProxies []netip.Prefix
 	// ClockOffset moves the service's one clock (testing only: a run a
 	// year ahead shows nothing depends on today's date).
 	ClockOffset time.Duration
@@ -82,7 +85,7 @@ func (s setting) env() string {
 func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
-		simAddr, recDir, logFormat, logLevel, drain, xmlCurlSecret, clockOffset string
+		simAddr, recDir, logFormat, logLevel, drain, xmlCurlSecret, trustedProxies, clockOffset string
 		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, consent, wrapup, pauseCodes, confProfile string
 	}
 	settings := []setting{
@@ -93,6 +96,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"redis-server", "redis-server binary for the private instance", "redis-server", &raw.redisBin},
 		{"esl-addr", "FreeSWITCH event sockets: host:port, or name=host:port,... ; empty runs the simulated switch", "", &raw.eslAddr},
 		{"esl-password", "event socket password (required with esl-addr; never FreeSWITCH's default)", "", &raw.eslPass},
+		{"trusted-proxies", "comma-separated IP addresses or CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; empty: none", "", &raw.trustedProxies},
 		{"xml-curl-secret", "shared secret FreeSWITCH's mod_xml_curl sends (basic auth, user " + pbxnames.XMLCurlUser + ") to fetch agents, gateways and DIDs from " + pbxnames.XMLCurlPath + "; required with esl-addr, empty leaves that path unserved", "", &raw.xmlCurlSecret},
 		{"esl-heartbeat", "FreeSWITCH's HEARTBEAT interval; silence for twice this reconnects", "20s", &raw.heartbeat},
 		{"esl-command-timeout", "a switch command with no reply by then drops its connection", "5s", &raw.cmdTimeout},
@@ -216,6 +220,11 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		bad("XML_CURL_SECRET", "is required when ESL_ADDR is set (the same value as FreeSWITCH's AGENTSWITCH_FS_XML_CURL_SECRET)")
 	case c.XMLCurlSecret != "" && !validXMLCurlSecret(c.XMLCurlSecret):
 		bad("XML_CURL_SECRET", "must be 16-128 of A-Z a-z 0-9 . _ ~ + / = - (e.g. openssl rand -hex 32)")
+	}
+	if p, err := api.ParseTrustedProxies(raw.trustedProxies); err != nil {
+		bad("TRUSTED_PROXIES", "%v; want a comma-separated list of IP addresses or CIDR ranges", err)
+	} else {
+		c.TrustedProxies = p
 	}
 	if d, err := clock.ParseOffset(raw.clockOffset); err != nil {
 		bad("CLOCK_OFFSET", "%q is not %v", raw.clockOffset, err)

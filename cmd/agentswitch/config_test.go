@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,24 @@ func TestConfigEnvAndFlags(t *testing.T) {
 	}
 	if c.Heartbeat != 2*time.Second || c.DBPath != "/tmp/x/agentswitch.db" {
 		t.Fatalf("%+v", c)
+	}
+}
+
+func TestConfigTrustedProxies(t *testing.T) {
+	c, err := loadConfig(nil, env(nil))
+	if err != nil || len(c.TrustedProxies) != 0 {
+		t.Fatalf("default trusts %v (%v)", c.TrustedProxies, err)
+	}
+	c, err = loadConfig(nil, env(map[string]string{"AGENTSWITCH_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8,::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.TrustedProxies) != "[127.0.0.1/32 10.0.0.0/8 ::1/128]" {
+		t.Fatalf("trusted %v", c.TrustedProxies)
+	}
+	_, err = loadConfig(nil, env(map[string]string{"AGENTSWITCH_TRUSTED_PROXIES": "127.0.0.1,lb.internal"}))
+	if err == nil || !strings.Contains(err.Error(), "AGENTSWITCH_TRUSTED_PROXIES") || !strings.Contains(err.Error(), "lb.internal") {
+		t.Fatalf("bad proxy: %v", err)
 	}
 }
 

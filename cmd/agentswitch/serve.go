@@ -131,6 +131,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Logger:  log.With("component", "http"),
 		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Sessions: db, PBX: db, Switch: provisioned,
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
+		TrustedProxies: cfg.TrustedProxies,
 		Checks: map[string]api.Check{
 			"database": func(ctx context.Context) (map[string]any, error) {
 				v, err := db.SchemaVersion(ctx)

@@ -104,7 +104,25 @@ func serveInProcess(t *testing.T, args ...string) *inProcess {
 func TestServeEmbedded(t *testing.T) {
 	p := serveInProcess(t, "-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir())
 	url := p.url + "/"
+	// Anonymous: the status alone.
 	resp, err := http.Get(url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(raw) != `{"status":"ok"}`+"\n" {
+		t.Fatalf("anonymous healthz %d: %s", resp.StatusCode, raw)
+	}
+	m := regexp.MustCompile(`with password (\S+)`).FindStringSubmatch(p.out.String())
+	if m == nil {
+		t.Fatalf("no first-start admin password in %q", p.out.String())
+	}
+	admin, err := svctest.Login(p.url, "admin", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = admin.HTTP.Get(url + "healthz")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,15 +104,33 @@ func (s *Store) SetPassword(ctx context.Context, id dialer.UserID, password stri
 }
 
 // DeleteUser implements dialer.Directory. The user's agent seat stays,
-// unassigned.
+// unassigned; the user's API keys are revoked, since the foreign key only
+// forgets who made them.
 func (s *Store) DeleteUser(ctx context.Context, id dialer.UserID) error {
-	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
-	return affected(res, err, fmt.Sprintf("delete user %d", id))
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE created_by = ?`,
+			s.now().UnixMilli(), id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+		return affected(res, err, fmt.Sprintf("delete user %d", id))
+	})
 }
 
-// dummyHash is compared against when the user does not exist, so a wrong
-// username costs as much time as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.MinCost)
+// dummyHash is compared against when the user does not exist, so that a
+// wrong username costs as much time as a wrong password: its cost is the
+// one passwords are hashed with.
+func (s *Store) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		h, err := bcrypt.GenerateFromPassword([]byte("no such user"), s.cost)
+		if err != nil {
+			// Only an invalid cost fails, and then CreateUser does too.
+			h, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.DefaultCost)
+		}
+		s.dummy = h
+	})
+	return s.dummy
+}
 
 // Authenticate implements dialer.Directory. A disabled user is reported
 // only to someone who knows the password.
@@ -123,13 +141,13 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (di
 	err := s.r.QueryRowContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE username = ?`, username).
 		Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.Disabled, &created, &updated, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		s.compareHash(s.dummyHash(), []byte(password))
 		return dialer.User{}, dialer.ErrBadCredentials
 	}
 	if err != nil {
 		return dialer.User{}, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+	if s.compareHash([]byte(hash), []byte(password)) != nil {
 		return dialer.User{}, dialer.ErrBadCredentials
 	}
 	if u.Disabled {
@@ -423,10 +441,15 @@ func (s *Store) VerifyAPIKey(ctx context.Context, key string, now time.Time) (di
 		return dialer.APIKey{}, dialer.ErrBadCredentials
 	}
 	var hash string
-	row := s.r.QueryRowContext(ctx, `SELECT `+apiKeyCols+`, hash FROM api_keys WHERE prefix = ?`, key[:keyPrefixLen])
+	// The owner is read at each use, so that disabling a user stops its
+	// keys at once and enabling it again brings them back.
+	row := s.r.QueryRowContext(ctx, `SELECT k.id, k.name, k.prefix, k.role, k.created_by, k.created_at, k.expires_at,
+		k.last_used_at, k.revoked_at, k.hash, coalesce(u.disabled, 0)
+		FROM api_keys k LEFT JOIN users u ON u.id = k.created_by WHERE k.prefix = ?`, key[:keyPrefixLen])
 	var k dialer.APIKey
 	var by, created, expires, used, revoked sql.NullInt64
-	err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Role, &by, &created, &expires, &used, &revoked, &hash)
+	var ownerDisabled bool
+	err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Role, &by, &created, &expires, &used, &revoked, &hash, &ownerDisabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return dialer.APIKey{}, dialer.ErrBadCredentials
 	}
@@ -443,6 +466,9 @@ func (s *Store) VerifyAPIKey(ctx context.Context, key string, now time.Time) (di
 	}
 	if !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt) {
 		return dialer.APIKey{}, fmt.Errorf("API key %s: expired: %w", k.Prefix, dialer.ErrDisabled)
+	}
+	if ownerDisabled {
+		return dialer.APIKey{}, fmt.Errorf("API key %s: its user is disabled: %w", k.Prefix, dialer.ErrDisabled)
 	}
 	if k.LastUsedAt.IsZero() || now.Sub(k.LastUsedAt) >= lastUsedEvery {
 		if _, err := s.wq(ctx).ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), k.ID); err != nil {

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -47,6 +48,13 @@ type Store struct {
 	file string
 	cost int
 	now  func() time.Time
+	// compareHash is bcrypt's; tests watch it.
+	compareHash func(hash, password []byte) error
+	// dummy is a hash of this store's cost, compared against for an
+	// unknown user; made on first use (bcrypt at the default cost takes
+	// tens of milliseconds).
+	dummyOnce sync.Once
+	dummy     []byte
 }
 
 var (
@@ -113,7 +121,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		r.Close()
 		return nil, err
 	}
-	return &Store{w: w, r: r, file: path, cost: o.BcryptCost, now: o.Now}, nil
+	return &Store{w: w, r: r, file: path, cost: o.BcryptCost, now: o.Now, compareHash: bcrypt.CompareHashAndPassword}, nil
 }
 
 // Close closes both pools.

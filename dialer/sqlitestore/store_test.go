@@ -240,6 +240,40 @@ func TestUsers(t *testing.T) {
 	wantErr(t, s.DeleteUser(ctx, u.ID), dialer.ErrNotFound)
 }
 
+// TestAuthenticateSameCost: an unknown username costs one bcrypt
+// comparison at the cost of the stored passwords, as a known one does,
+// so that timing does not tell which usernames exist.
+func TestAuthenticateSameCost(t *testing.T) {
+	const cost = bcrypt.MinCost + 2
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "agentswitch.db"), Options{BcryptCost: cost, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	must[dialer.User](t)(s.CreateUser(ctx, dialer.User{Username: "alice", Role: dialer.RoleAgent}, "correct horse"))
+	var costs []int
+	s.compareHash = func(hash, pw []byte) error {
+		c, err := bcrypt.Cost(hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		costs = append(costs, c)
+		return bcrypt.CompareHashAndPassword(hash, pw)
+	}
+	for _, name := range []string{"alice", "nobody", "nobody2"} {
+		costs = nil
+		_, err := s.Authenticate(ctx, name, "wrong")
+		wantErr(t, err, dialer.ErrBadCredentials)
+		if len(costs) != 1 || costs[0] != cost {
+			t.Errorf("%s: bcrypt comparisons at costs %v, want [%d]", name, costs, cost)
+		}
+	}
+}
+
 func TestAgents(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
@@ -383,6 +417,34 @@ func TestAPIKeys(t *testing.T) {
 	_, _, err = s.CreateAPIKey(ctx, "x", "god", 0, time.Time{})
 	wantField(t, err, "role")
 	assertNotInFiles(t, s, secret)
+}
+
+// TestAPIKeysOfUser: a key stops with its user (disabled: until enabled
+// again; deleted: for good).
+func TestAPIKeysOfUser(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	u := must[dialer.User](t)(s.CreateUser(ctx, dialer.User{Username: "ops", Role: dialer.RoleAdmin}, "password-123"))
+	k, secret, err := s.CreateAPIKey(ctx, "ops", dialer.RoleAdmin, u.ID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Disabled = true
+	u = must[dialer.User](t)(s.UpdateUser(ctx, u))
+	_, err = s.VerifyAPIKey(ctx, secret, t0)
+	wantErr(t, err, dialer.ErrDisabled)
+	u.Disabled = false
+	u = must[dialer.User](t)(s.UpdateUser(ctx, u))
+	if _, err := s.VerifyAPIKey(ctx, secret, t0); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, s.DeleteUser(ctx, u.ID), nil)
+	_, err = s.VerifyAPIKey(ctx, secret, t0)
+	wantErr(t, err, dialer.ErrDisabled)
+	l := must[[]dialer.APIKey](t)(s.ListAPIKeys(ctx))
+	if len(l) != 1 || l[0].ID != k.ID || l[0].RevokedAt.IsZero() {
+		t.Fatalf("list: %+v", l)
+	}
 }
 
 func TestAuditAppendOnly(t *testing.T) {

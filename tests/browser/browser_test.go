@@ -357,7 +357,8 @@ func loseHeartbeat(ctx context.Context, base string, c *client, agent string) er
 			Addr string `json:"addr"`
 		} `json:"redis"`
 	}
-	resp, err := http.Get(base + "/healthz")
+	// The admin's session: /healthz shows addresses to admins only.
+	resp, err := c.HTTP.Get(base + "/healthz")
 	if err != nil {
 		return err
 	}

@@ -90,7 +90,8 @@ export const api = {
   campaign: (id) => get(`/campaigns/${id}`),
   campaigns: () => get('/campaigns'),
 
-  // /healthz says whether the switch is the built-in simulator.
+  // /healthz says whether the switch is the built-in simulator (to a
+  // signed-in caller).
   health: async () => {
     try {
       const res = await fetch('/healthz', { headers: { Accept: 'application/json' } });

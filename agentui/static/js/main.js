@@ -63,7 +63,6 @@ function App() {
 
 async function boot() {
   render(html`<${App} />`, document.getElementById('app'));
-  api.health().then((h) => setState({ simulated: !!(h && h.switch && h.switch.mode === 'simulated') }));
   try {
     startSession(await api.me());
   } catch {

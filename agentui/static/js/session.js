@@ -19,6 +19,8 @@ export function startSession(me) {
   const path = location.pathname === '/login' ? '/' : location.pathname;
   if (path !== location.pathname) history.replaceState(null, '', path);
   setState({ auth: 'in', me, path, conn: 'connecting' });
+  // /healthz names the switch mode to signed-in callers only.
+  api.health().then((h) => setState({ simulated: !!(h && h.switch && h.switch.mode === 'simulated') }));
   const agentId = me.agent && me.agent.id;
   if (!agentId) return;
   stream = new Stream({
