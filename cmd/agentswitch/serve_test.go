@@ -307,9 +307,18 @@ func TestServeRestartsItsRedis(t *testing.T) {
 			}
 		}
 	}
+	// The details are for admins.
+	m := regexp.MustCompile(`with password (\S+)`).FindStringSubmatch(p.out.String())
+	if m == nil {
+		t.Fatalf("no first-start admin password in %q", p.out.String())
+	}
+	admin, err := svctest.Login(p.url, "admin", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
 	read := func() (health, int) {
 		var h health
-		resp, err := http.Get(p.url + "/healthz")
+		resp, err := admin.HTTP.Get(p.url + "/healthz")
 		if err != nil {
 			return h, 0
 		}
