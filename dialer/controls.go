@@ -884,6 +884,9 @@ func (e *Engine) Monitor(ctx context.Context, a Actor, id CallID, r MonitorReque
 		if !ValidPhone(ep.Phone) {
 			return PartyView{}, &FieldError{Field: "endpoint.phone", Reason: "E.164 (+ and digits)"}
 		}
+		if PremiumRate(ep.Phone) {
+			return PartyView{}, &FieldError{Field: "endpoint.phone", Reason: "premium-rate and high-cost numbers are refused"}
+		}
 	default:
 		return PartyView{}, &FieldError{Field: "endpoint.kind", Reason: "sip or phone"}
 	}

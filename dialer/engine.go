@@ -84,6 +84,9 @@ type EngineConfig struct {
 	// NormalizeNumber turns a number typed on an agent's phone into E.164
 	// (the service's default country applies); nil accepts E.164 only.
 	NormalizeNumber func(string) (string, error)
+	// AgentPhoneAllow are E.164 prefixes a supervisor may point an agent's
+	// session at besides the seat's own external phone (empty: only that).
+	AgentPhoneAllow []string
 }
 
 func (c *EngineConfig) setDefaults() {

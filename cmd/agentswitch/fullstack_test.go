@@ -379,6 +379,8 @@ func TestFullStackForbiddenAndBadInput(t *testing.T) {
 		{alice, "/calls/" + v.ID + "/transfer", map[string]any{"number": "1001|user/1002"}, "number"},
 		{alice, "/calls/" + v.ID + "/parties", map[string]any{"number": "+1555{a}"}, "number"},
 		{alice, fmt.Sprintf("/agents/%d/pause", alice.Seat), map[string]any{"code": "BREAK\nX"}, "code"},
+		{alice, fmt.Sprintf("/agents/%d/login", alice.Seat), map[string]any{"endpoint": map[string]any{"kind": "phone", "phone": "+1 900 555 0199"}}, "endpoint.phone"},
+		{alice, fmt.Sprintf("/agents/%d/login", alice.Seat), map[string]any{"endpoint": map[string]any{"kind": "phone", "phone": "+1 212 555 0100"}}, "endpoint.phone"},
 	} {
 		var e struct{ Error struct{ Field string } }
 		if got := c.u.do(http.MethodPost, c.path, c.body, &e); got != 400 || e.Error.Field != c.field {
