@@ -35,6 +35,11 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 			return CallView{}, err
 		}
 	}
+	// Checked before the lead and the call record exist: a call that could
+	// only end unreachable is refused, not recorded.
+	if !e.sw.Up() {
+		return CallView{}, ErrSwitchDown
+	}
 	camp, wrap, lead, err := e.dialTarget(ctx, r.Campaign, r.Lead, r.Number, r.Fields)
 	if err != nil {
 		return CallView{}, err
@@ -91,6 +96,10 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	s := e.session(agent)
 	if s == nil {
 		return CallView{}, fmt.Errorf("agent %d is not logged in: %w", agent, ErrConflict)
+	}
+	// Before the agent is taken out of the queue or anything is recorded.
+	if !e.sw.Up() {
+		return CallView{}, ErrSwitchDown
 	}
 	camp, wrap, lead, err := e.dialTarget(ctx, r.Campaign, r.Lead, r.Number, nil)
 	if err != nil {

@@ -1468,3 +1468,42 @@ func TestReadyAfterLapsedHeartbeatIsWatched(t *testing.T) {
 		return err == nil && v.State == dialer.AgentPaused && v.PauseCode == dialer.PauseNoHeartbeat
 	})
 }
+
+// TestSwitchDownRefusesCalls: with no switch connected, a lead call and a
+// manual dial are refused as ErrSwitchDown before anything is recorded or
+// an agent leaves the queue, instead of a call that can only end
+// unreachable.
+func TestSwitchDownRefusesCalls(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	w.sim.Close()
+	waitFor(t, 5*time.Second, "switch down", func() bool { return !w.esl.Nodes()[0].Up })
+	calls, err := w.db.ListCalls(w.ctx(), dialer.CallFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leads, err := w.db.ListLeads(w.ctx(), dialer.LeadFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: "+15550007070", Agent: w.agents["1001"].ID})
+	if !errors.Is(err, dialer.ErrSwitchDown) || !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("StartCall with the switch down: %v", err)
+	}
+	a := w.actor("1001")
+	if _, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: "+15550007071"}); !errors.Is(err, dialer.ErrSwitchDown) {
+		t.Fatalf("ManualDial with the switch down: %v", err)
+	}
+	if st := w.state("1001"); st != dialer.AgentReady {
+		t.Errorf("agent left the queue for a refused dial: %s", st)
+	}
+	if n := len(w.eng.LiveCalls(w.ctx())); n != 0 {
+		t.Errorf("%d live calls", n)
+	}
+	after, _ := w.db.ListCalls(w.ctx(), dialer.CallFilter{})
+	afterLeads, _ := w.db.ListLeads(w.ctx(), dialer.LeadFilter{})
+	if len(after) != len(calls) || len(afterLeads) != len(leads) {
+		t.Errorf("refused dials wrote %d calls and %d leads", len(after)-len(calls), len(afterLeads)-len(leads))
+	}
+}
