@@ -784,6 +784,10 @@ func (e *Engine) Dispose(ctx context.Context, a Actor, id CallID, r DispositionR
 
 // DialCallback dials a scheduled callback from the actor's workspace.
 func (e *Engine) DialCallback(ctx context.Context, a Actor, id CallbackID) (CallView, error) {
+	// Not before start-up has rescheduled the callbacks left dialing.
+	if err := e.ready(ctx); err != nil {
+		return CallView{}, err
+	}
 	if a.Agent == 0 {
 		return CallView{}, fmt.Errorf("only an agent can dial: %w", ErrForbidden)
 	}

@@ -257,6 +257,16 @@ func (e *Engine) load(ctx context.Context) error {
 			e.log.Warn("could not pause agent after restart", "agent_id", a.ID, "state", st.State, "err", err)
 		}
 	}
+	// A callback dialing when the previous process stopped has no call
+	// here to finish it (requests wait for loaded): without this it would
+	// stay dialing, hidden from the due lists and never redialed.
+	ids, err := e.camp.RescheduleDialingCallbacks(ctx, e.now())
+	if err != nil {
+		return fmt.Errorf("dialer: reschedule dialing callbacks: %w", err)
+	}
+	if len(ids) > 0 {
+		e.log.Warn("callbacks left dialing by the previous run are scheduled again", "callback_ids", ids)
+	}
 	return nil
 }
 

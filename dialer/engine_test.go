@@ -1507,3 +1507,57 @@ func TestSwitchDownRefusesCalls(t *testing.T) {
 		t.Errorf("refused dials wrote %d calls and %d leads", len(after)-len(calls), len(afterLeads)-len(leads))
 	}
 }
+
+// TestRestartReschedulesDialingCallback: a callback being dialed when the
+// service stops is scheduled again by the next start-up, due and dialable,
+// not left dialing for ever.
+func TestRestartReschedulesDialingCallback(t *testing.T) {
+	w := newWorld(t)
+	const number = "+15550006666"
+	// The lead rings past the restart.
+	w.sim.SetEndpoint(number, sim.Behavior{Outcome: sim.NoAnswer})
+	lead, err := w.db.CreateLead(w.ctx(), dialer.Lead{Campaign: w.defaultCampaign(), Phone: number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := w.db.CreateCallback(w.ctx(), dialer.Callback{Lead: lead.ID, DueAt: w.now().Add(-time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := w.db.CreateCallback(w.ctx(), dialer.Callback{Lead: lead.ID, DueAt: w.now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := w.actor("1001")
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.eng.DialCallback(w.ctx(), a, cb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.db.Callback(w.ctx(), cb.ID); got.Status != dialer.CallbackDialing {
+		t.Fatalf("callback while dialed: %s", got.Status)
+	}
+
+	w.restartEngine()
+
+	// At once: the engine answers only once its start-up is done.
+	if _, err := w.eng.AgentView(w.ctx(), a.Agent); err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.db.Callback(w.ctx(), cb.ID)
+	if err != nil || got.Status != dialer.CallbackScheduled {
+		t.Fatalf("callback after restart: %+v, %v", got, err)
+	}
+	if got, _ := w.db.Callback(w.ctx(), other.ID); got.Status != dialer.CallbackScheduled {
+		t.Errorf("untouched callback after restart: %s", got.Status)
+	}
+	due, err := w.db.DueCallbacks(w.ctx(), w.now(), 0, 10)
+	if err != nil || len(due) != 1 || due[0].ID != cb.ID {
+		t.Fatalf("due after restart: %+v, %v", due, err)
+	}
+	// And it can be dialed again.
+	if _, err := w.eng.DialCallback(w.ctx(), a, cb.ID); err != nil {
+		t.Fatalf("redial after restart: %v", err)
+	}
+}
