@@ -76,7 +76,9 @@ func statusOf(err error) errorDetail {
 		errors.Is(err, dialer.ErrInvalidTransition), errors.Is(err, dialer.ErrInUse),
 		errors.Is(err, dialer.ErrNoAgent):
 		return errorDetail{Code: http.StatusConflict, Message: err.Error()}
-	case errors.Is(err, dialer.ErrUnavailable), errors.Is(err, esl.ErrNotConnected):
+	case errors.Is(err, dialer.ErrSwitchDown), errors.Is(err, esl.ErrNotConnected):
+		return errorDetail{Code: http.StatusServiceUnavailable, Message: "the switch is not connected; retry"}
+	case errors.Is(err, dialer.ErrUnavailable):
 		return errorDetail{Code: http.StatusServiceUnavailable, Message: "the switch or a store is not available; retry"}
 	case errors.Is(err, context.DeadlineExceeded):
 		return errorDetail{Code: http.StatusGatewayTimeout, Message: "timed out"}

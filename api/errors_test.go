@@ -44,6 +44,8 @@ func TestStatusOf(t *testing.T) {
 		{wrap(dialer.ErrUnavailable), 503, ""},
 		{esl.ErrNotConnected, 503, ""},
 		{wrap(esl.ErrNotConnected), 503, ""},
+		{dialer.ErrSwitchDown, 503, ""},
+		{wrap(dialer.ErrSwitchDown), 503, ""},
 		{dialer.ErrBadCredentials, 401, ""},
 		{wrap(dialer.ErrBadCredentials), 401, ""},
 		{dialer.ErrDisabled, 403, ""},
@@ -62,6 +64,9 @@ func TestStatusOf(t *testing.T) {
 		}
 		if got.Code >= 500 && strings.Contains(got.Message, "secret") {
 			t.Errorf("%v: 5xx message leaks %q", c.err, got.Message)
+		}
+		if (errors.Is(c.err, dialer.ErrSwitchDown) || errors.Is(c.err, esl.ErrNotConnected)) && !strings.Contains(got.Message, "switch is not connected") {
+			t.Errorf("%v: 503 does not name the switch: %q", c.err, got.Message)
 		}
 		if got.Code == 401 && got.Message != "bad credentials" && got.Message != "authentication required" {
 			t.Errorf("%v: 401 says %q", c.err, got.Message)

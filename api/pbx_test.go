@@ -422,6 +422,11 @@ func TestAgentSIPAccountChange(t *testing.T) {
 	if rec.Code != 200 || decodeBody[dialer.Agent](t, rec).ExternalPhone != "" {
 		t.Fatalf("clear phone: %d %s", rec.Code, rec.Body)
 	}
+	// A premium-rate number cannot become a seat's phone: agents log in on it.
+	rec = e.do(e.admin, "PATCH", "/api/v1/agents/2", `{"external_phone":"+1 900 555 0199"}`)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "external_phone") || !strings.Contains(rec.Body.String(), "premium") {
+		t.Fatalf("premium phone: %d %s", rec.Code, rec.Body)
+	}
 	if rec := e.do(e.admin, "PATCH", "/api/v1/agents/99", `{"name":"X"}`); rec.Code != 404 {
 		t.Fatalf("no such agent: %d", rec.Code)
 	}

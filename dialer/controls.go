@@ -35,6 +35,15 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 			return CallView{}, err
 		}
 	}
+	// Checked before the lead and the call record exist: a call that could
+	// only end unreachable, or abandoned for want of the live store that
+	// finds its agent, is refused, not recorded.
+	if !e.sw.Up() {
+		return CallView{}, ErrSwitchDown
+	}
+	if err := e.live.Ping(ctx); err != nil {
+		return CallView{}, err
+	}
 	camp, wrap, lead, err := e.dialTarget(ctx, r.Campaign, r.Lead, r.Number, r.Fields)
 	if err != nil {
 		return CallView{}, err
@@ -91,6 +100,10 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	s := e.session(agent)
 	if s == nil {
 		return CallView{}, fmt.Errorf("agent %d is not logged in: %w", agent, ErrConflict)
+	}
+	// Before the agent is taken out of the queue or anything is recorded.
+	if !e.sw.Up() {
+		return CallView{}, ErrSwitchDown
 	}
 	camp, wrap, lead, err := e.dialTarget(ctx, r.Campaign, r.Lead, r.Number, nil)
 	if err != nil {
@@ -775,6 +788,10 @@ func (e *Engine) Dispose(ctx context.Context, a Actor, id CallID, r DispositionR
 
 // DialCallback dials a scheduled callback from the actor's workspace.
 func (e *Engine) DialCallback(ctx context.Context, a Actor, id CallbackID) (CallView, error) {
+	// Not before start-up has rescheduled the callbacks left dialing.
+	if err := e.ready(ctx); err != nil {
+		return CallView{}, err
+	}
 	if a.Agent == 0 {
 		return CallView{}, fmt.Errorf("only an agent can dial: %w", ErrForbidden)
 	}
@@ -883,6 +900,9 @@ func (e *Engine) Monitor(ctx context.Context, a Actor, id CallID, r MonitorReque
 	case EndpointPhone:
 		if !ValidPhone(ep.Phone) {
 			return PartyView{}, &FieldError{Field: "endpoint.phone", Reason: "E.164 (+ and digits)"}
+		}
+		if PremiumRate(ep.Phone) {
+			return PartyView{}, &FieldError{Field: "endpoint.phone", Reason: "premium-rate and high-cost numbers are refused"}
 		}
 	default:
 		return PartyView{}, &FieldError{Field: "endpoint.kind", Reason: "sip or phone"}

@@ -85,6 +85,9 @@ type EngineConfig struct {
 	// NormalizeNumber turns a number typed on an agent's phone into E.164
 	// (the service's default country applies); nil accepts E.164 only.
 	NormalizeNumber func(string) (string, error)
+	// AgentPhoneAllow are E.164 prefixes a supervisor may point an agent's
+	// session at besides the seat's own external phone (empty: only that).
+	AgentPhoneAllow []string
 }
 
 func (c *EngineConfig) setDefaults() {
@@ -259,6 +262,16 @@ func (e *Engine) load(ctx context.Context) error {
 		if _, err := e.transition(ctx, a.ID, st.State, to, st.Call, "the service restarted; the call is no longer held", PauseCallLost); err != nil {
 			e.log.Warn("could not pause agent after restart", "agent_id", a.ID, "state", st.State, "err", err)
 		}
+	}
+	// A callback dialing when the previous process stopped has no call
+	// here to finish it (requests wait for loaded): without this it would
+	// stay dialing, hidden from the due lists and never redialed.
+	ids, err := e.camp.RescheduleDialingCallbacks(ctx, e.now())
+	if err != nil {
+		return fmt.Errorf("dialer: reschedule dialing callbacks: %w", err)
+	}
+	if len(ids) > 0 {
+		e.log.Warn("callbacks left dialing by the previous run are scheduled again", "callback_ids", ids)
 	}
 	// Every agent is registered: the store is complete (see Mark).
 	if _, err := e.live.Mark(ctx); err != nil {

@@ -1495,6 +1495,15 @@ func TestRedisOutage(t *testing.T) {
 	if _, err := w.eng.AgentView(w.ctx(), beating.Agent); !errors.Is(err, dialer.ErrUnavailable) {
 		t.Fatalf("agent view during the outage: %v", err)
 	}
+	// A lead call is refused before anything is dialed: no agent could
+	// be found for it when it answers.
+	before := w.count("bgapi originate")
+	if _, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: "+15550002121"}); !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("call during the outage: %v", err)
+	}
+	if n := w.count("bgapi originate"); n != before {
+		t.Fatalf("%d originates during the outage", n-before)
+	}
 	// Past the last beat written before the outage, not past the one
 	// taken during it.
 	clk.Advance(25 * time.Second)
@@ -1538,4 +1547,97 @@ func TestRedisComesBackEmpty(t *testing.T) {
 	v := w.start("+15550003131", 0)
 	w.waitCall(v.ID, dialer.LiveConnected)
 	w.waitState("1001", dialer.AgentInCall)
+}
+
+// TestSwitchDownRefusesCalls: with no switch connected, a lead call and a
+// manual dial are refused as ErrSwitchDown before anything is recorded or
+// an agent leaves the queue, instead of a call that can only end
+// unreachable.
+func TestSwitchDownRefusesCalls(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	w.sim.Close()
+	waitFor(t, 5*time.Second, "switch down", func() bool { return !w.esl.Nodes()[0].Up })
+	calls, err := w.db.ListCalls(w.ctx(), dialer.CallFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leads, err := w.db.ListLeads(w.ctx(), dialer.LeadFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: "+15550007070", Agent: w.agents["1001"].ID})
+	if !errors.Is(err, dialer.ErrSwitchDown) || !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("StartCall with the switch down: %v", err)
+	}
+	a := w.actor("1001")
+	if _, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: "+15550007071"}); !errors.Is(err, dialer.ErrSwitchDown) {
+		t.Fatalf("ManualDial with the switch down: %v", err)
+	}
+	if st := w.state("1001"); st != dialer.AgentReady {
+		t.Errorf("agent left the queue for a refused dial: %s", st)
+	}
+	if n := len(w.eng.LiveCalls(w.ctx())); n != 0 {
+		t.Errorf("%d live calls", n)
+	}
+	after, _ := w.db.ListCalls(w.ctx(), dialer.CallFilter{})
+	afterLeads, _ := w.db.ListLeads(w.ctx(), dialer.LeadFilter{})
+	if len(after) != len(calls) || len(afterLeads) != len(leads) {
+		t.Errorf("refused dials wrote %d calls and %d leads", len(after)-len(calls), len(afterLeads)-len(leads))
+	}
+}
+
+// TestRestartReschedulesDialingCallback: a callback being dialed when the
+// service stops is scheduled again by the next start-up, due and dialable,
+// not left dialing for ever.
+func TestRestartReschedulesDialingCallback(t *testing.T) {
+	w := newWorld(t)
+	const number = "+15550006666"
+	// The lead rings past the restart.
+	w.sim.SetEndpoint(number, sim.Behavior{Outcome: sim.NoAnswer})
+	lead, err := w.db.CreateLead(w.ctx(), dialer.Lead{Campaign: w.defaultCampaign(), Phone: number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := w.db.CreateCallback(w.ctx(), dialer.Callback{Lead: lead.ID, DueAt: w.now().Add(-time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := w.db.CreateCallback(w.ctx(), dialer.Callback{Lead: lead.ID, DueAt: w.now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := w.actor("1001")
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.eng.DialCallback(w.ctx(), a, cb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := w.db.Callback(w.ctx(), cb.ID); got.Status != dialer.CallbackDialing {
+		t.Fatalf("callback while dialed: %s", got.Status)
+	}
+
+	w.restartEngine()
+
+	// At once: the engine answers only once its start-up is done.
+	if _, err := w.eng.AgentView(w.ctx(), a.Agent); err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.db.Callback(w.ctx(), cb.ID)
+	if err != nil || got.Status != dialer.CallbackScheduled {
+		t.Fatalf("callback after restart: %+v, %v", got, err)
+	}
+	if got, _ := w.db.Callback(w.ctx(), other.ID); got.Status != dialer.CallbackScheduled {
+		t.Errorf("untouched callback after restart: %s", got.Status)
+	}
+	due, err := w.db.DueCallbacks(w.ctx(), w.now(), 0, 10)
+	if err != nil || len(due) != 1 || due[0].ID != cb.ID {
+		t.Fatalf("due after restart: %+v, %v", due, err)
+	}
+	// And it can be dialed again.
+	if _, err := w.eng.DialCallback(w.ctx(), a, cb.ID); err != nil {
+		t.Fatalf("redial after restart: %v", err)
+	}
 }

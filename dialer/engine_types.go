@@ -14,6 +14,10 @@ var ErrForbidden = errors.New("forbidden")
 // the request can be retried.
 var ErrUnavailable = errors.New("unavailable")
 
+// ErrSwitchDown is ErrUnavailable because no switch node is connected:
+// nothing was dialed.
+var ErrSwitchDown = fmt.Errorf("%w: the switch is not connected", ErrUnavailable)
+
 // Actor is who asks the engine for something, as the API authenticated
 // them (a session or an API key).
 type Actor struct {

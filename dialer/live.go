@@ -66,6 +66,9 @@ type LiveStore interface {
 	// already there: a store that lost its data (restarted empty,
 	// flushed) has none, and its agents must be rebuilt.
 	Mark(ctx context.Context) (kept bool, err error)
+
+	// Ping checks the store can be reached (ErrUnavailable if not).
+	Ping(ctx context.Context) error
 }
 
 // AgentProfile is what routing needs to know about an agent.

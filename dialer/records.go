@@ -83,6 +83,9 @@ func (a Agent) Validate() error {
 	if a.ExternalPhone != "" && !ValidPhone(a.ExternalPhone) {
 		return &FieldError{Field: "external_phone", Reason: "E.164 (+ and digits)"}
 	}
+	if PremiumRate(a.ExternalPhone) {
+		return &FieldError{Field: "external_phone", Reason: "premium-rate and high-cost numbers are refused"}
+	}
 	if !a.Mode.Valid() {
 		return &FieldError{Field: "mode", Reason: fmt.Sprintf("unknown agent mode %q", a.Mode)}
 	}

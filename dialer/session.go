@@ -303,8 +303,14 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 		if ep.Phone == "" {
 			ep.Phone = ag.ExternalPhone
 		}
+		if ep.Phone == "" {
+			return AgentView{}, &FieldError{Field: "endpoint.phone", Reason: "the seat has no external phone; an admin sets one"}
+		}
 		if !ValidPhone(ep.Phone) {
 			return AgentView{}, &FieldError{Field: "endpoint.phone", Reason: "E.164 (+ and digits)"}
+		}
+		if err := e.checkAgentPhone(a, ag, ep.Phone); err != nil {
+			return AgentView{}, err
 		}
 		ep.Extension = ""
 	default:

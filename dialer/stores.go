@@ -80,6 +80,10 @@ type CampaignStore interface {
 	// (ErrStateMismatch if it is not in from), so two dialers never take
 	// the same callback.
 	SetCallbackStatus(ctx context.Context, id CallbackID, from, to CallbackStatus, at time.Time) error
+	// RescheduleDialingCallbacks moves every dialing callback back to
+	// scheduled in one statement and returns their ids: at start-up no
+	// call of this process dials them any more.
+	RescheduleDialingCallbacks(ctx context.Context, at time.Time) ([]CallbackID, error)
 
 	// AddDNC blocks phone for campaign (0: everywhere) and cancels the
 	// scheduled callbacks of its leads in that scope.

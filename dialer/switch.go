@@ -27,6 +27,8 @@ type Switch interface {
 	Kill(ctx context.Context, uuid, cause string) error
 	Exists(ctx context.Context, uuid string) (bool, error)
 	SetEavesdropMode(ctx context.Context, supervisorUUID string, mode esl.EavesdropMode) error
+	// Up reports whether a node is connected to take a new call.
+	Up() bool
 }
 
 var _ Switch = (*esl.Client)(nil)

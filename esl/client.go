@@ -264,6 +264,17 @@ func (c *Client) Run(ctx context.Context) error {
 	return nil
 }
 
+// Up reports whether at least one node is connected, so that a new call
+// can be placed.
+func (c *Client) Up() bool {
+	for _, n := range c.nodes {
+		if n.up.Load() {
+			return true
+		}
+	}
+	return false
+}
+
 // Nodes reports each node's connection.
 func (c *Client) Nodes() []NodeStatus {
 	out := make([]NodeStatus, 0, len(c.nodes))

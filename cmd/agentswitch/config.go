@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/api"
+	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
@@ -56,6 +57,9 @@ type Config struct {
 	ConfProfile  string
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Proto.
 	TrustedProxies []netip.Prefix
+	// AgentPhoneAllow are E.164 prefixes an agent's session may ring
+	// besides its seat's own external phone.
+	AgentPhoneAllow []string
 	// ClockOffset moves the service's one clock (testing only: a run a
 	// year ahead shows nothing depends on today's date).
 	ClockOffset time.Duration
@@ -86,7 +90,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
 		simAddr, recDir, logFormat, logLevel, drain, xmlCurlSecret, trustedProxies, clockOffset string
-		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, consent, wrapup, pauseCodes, confProfile string
+		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow string
 	}
 	settings := []setting{
 		{"http-addr", "HTTP listen address", "127.0.0.1:8080", &raw.httpAddr},
@@ -116,6 +120,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"consent-message", "sound file (on the switch) played to the lead before a recording starts; empty: none", "", &raw.consent},
 		{"wrapup", "automatic return to READY after a call (0: the agent chooses); a campaign's own wrap-up wins", "0s", &raw.wrapup},
 		{"pause-codes", "comma-separated pause codes agents may choose", "BREAK,LUNCH,MEETING,TRAINING,ADMIN", &raw.pauseCodes},
+		{"agent-phone-allow", "comma-separated E.164 prefixes (e.g. +4420,+1212555) a supervisor may log an agent in on besides the seat's own external phone; empty: only that. Premium-rate ranges are refused anyway", "", &raw.agentPhoneAllow},
 		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "agentswitch", &raw.confProfile},
 		{"clock-offset", "moves the service's clock by this duration (e.g. 8760h), to test that nothing depends on today's date; never in production", "", &raw.clockOffset},
 	}
@@ -240,6 +245,14 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 				bad("PAUSE_CODES", "%q: codes are 1-32 of A-Z 0-9 _", pc)
 			}
 			c.PauseCodes = append(c.PauseCodes, pc)
+		}
+	}
+	for _, p := range strings.Split(raw.agentPhoneAllow, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			if !dialer.ValidPhonePrefix(p) {
+				bad("AGENT_PHONE_ALLOW", "%q: prefixes are + and 1-15 digits", p)
+			}
+			c.AgentPhoneAllow = append(c.AgentPhoneAllow, p)
 		}
 	}
 	if len(c.PauseCodes) == 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,15 +26,19 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestConfigEnvAndFlags(t *testing.T) {
 	c, err := loadConfig([]string{"-http-addr", "127.0.0.1:9999", "-log-format", "json"}, env(map[string]string{
-		"AGENTSWITCH_HTTP_ADDR":       "127.0.0.1:1",
-		"AGENTSWITCH_ESL_ADDR":        "a=127.0.0.1:8021, b=127.0.0.2:8021",
-		"AGENTSWITCH_ESL_PASSWORD":    "s3cret",
-		"AGENTSWITCH_ESL_HEARTBEAT":   "2s",
-		"AGENTSWITCH_XML_CURL_SECRET": testXMLCurlSecret,
-		"AGENTSWITCH_VAR_DIR":         "/tmp/x",
+		"AGENTSWITCH_HTTP_ADDR":         "127.0.0.1:1",
+		"AGENTSWITCH_ESL_ADDR":          "a=127.0.0.1:8021, b=127.0.0.2:8021",
+		"AGENTSWITCH_ESL_PASSWORD":      "s3cret",
+		"AGENTSWITCH_ESL_HEARTBEAT":     "2s",
+		"AGENTSWITCH_XML_CURL_SECRET":   testXMLCurlSecret,
+		"AGENTSWITCH_VAR_DIR":           "/tmp/x",
+		"AGENTSWITCH_AGENT_PHONE_ALLOW": "+4420, +1212555",
 	}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(c.AgentPhoneAllow, []string{"+4420", "+1212555"}) {
+		t.Fatalf("agent phone allow-list: %q", c.AgentPhoneAllow)
 	}
 	if c.HTTPAddr != "127.0.0.1:9999" || c.LogFormat != "json" {
 		t.Fatalf("flags did not win: %+v", c)
@@ -66,17 +71,18 @@ func TestConfigTrustedProxies(t *testing.T) {
 
 func TestConfigReportsEveryProblem(t *testing.T) {
 	_, err := loadConfig(nil, env(map[string]string{
-		"AGENTSWITCH_HTTP_ADDR":     "nonsense",
-		"AGENTSWITCH_ESL_ADDR":      "127.0.0.1:8021",
-		"AGENTSWITCH_ESL_PASSWORD":  "ClueCon",
-		"AGENTSWITCH_ESL_HEARTBEAT": "-1s",
-		"AGENTSWITCH_LOG_FORMAT":    "xml",
-		"AGENTSWITCH_REDIS_URL":     "http://x",
+		"AGENTSWITCH_HTTP_ADDR":         "nonsense",
+		"AGENTSWITCH_ESL_ADDR":          "127.0.0.1:8021",
+		"AGENTSWITCH_ESL_PASSWORD":      "ClueCon",
+		"AGENTSWITCH_ESL_HEARTBEAT":     "-1s",
+		"AGENTSWITCH_LOG_FORMAT":        "xml",
+		"AGENTSWITCH_REDIS_URL":         "http://x",
+		"AGENTSWITCH_AGENT_PHONE_ALLOW": "+44,0044",
 	}))
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, want := range []string{"AGENTSWITCH_HTTP_ADDR", "AGENTSWITCH_ESL_PASSWORD", "AGENTSWITCH_ESL_HEARTBEAT", "AGENTSWITCH_LOG_FORMAT", "AGENTSWITCH_REDIS_URL"} {
+	for _, want := range []string{"AGENTSWITCH_HTTP_ADDR", "AGENTSWITCH_ESL_PASSWORD", "AGENTSWITCH_ESL_HEARTBEAT", "AGENTSWITCH_LOG_FORMAT", "AGENTSWITCH_REDIS_URL", "AGENTSWITCH_AGENT_PHONE_ALLOW"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s:\n%v", want, err)
 		}

@@ -379,6 +379,8 @@ func TestFullStackForbiddenAndBadInput(t *testing.T) {
 		{alice, "/calls/" + v.ID + "/transfer", map[string]any{"number": "1001|user/1002"}, "number"},
 		{alice, "/calls/" + v.ID + "/parties", map[string]any{"number": "+1555{a}"}, "number"},
 		{alice, fmt.Sprintf("/agents/%d/pause", alice.Seat), map[string]any{"code": "BREAK\nX"}, "code"},
+		{alice, fmt.Sprintf("/agents/%d/login", alice.Seat), map[string]any{"endpoint": map[string]any{"kind": "phone", "phone": "+1 900 555 0199"}}, "endpoint.phone"},
+		{alice, fmt.Sprintf("/agents/%d/login", alice.Seat), map[string]any{"endpoint": map[string]any{"kind": "phone", "phone": "+1 212 555 0100"}}, "endpoint.phone"},
 	} {
 		var e struct{ Error struct{ Field string } }
 		if got := c.u.do(http.MethodPost, c.path, c.body, &e); got != 400 || e.Error.Field != c.field {
@@ -392,5 +394,40 @@ func TestFullStackForbiddenAndBadInput(t *testing.T) {
 	}
 	if cmds := s.commands(); len(cmds) != 0 {
 		t.Errorf("refused requests reached the switch: %q", cmds)
+	}
+}
+
+// TestFullStackSwitchDown: with the switch gone, POST /calls and a manual
+// dial answer 503 naming the switch, and no call is recorded.
+func TestFullStackSwitchDown(t *testing.T) {
+	s := startService(t)
+	alice := s.agent("alice", "1001", "ring")
+	alice.ready("ring")
+	s.sim.Close()
+	svctest.Eventually(t, "switch reported down", func() bool {
+		resp, err := http.Get(s.url + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	})
+	for _, c := range []struct {
+		u    *user
+		path string
+		body map[string]any
+	}{
+		{s.admin, "/calls", map[string]any{"number": "+15557654321", "agent_id": alice.Seat}},
+		{alice, fmt.Sprintf("/agents/%d/dial", alice.Seat), map[string]any{"number": "+15557654322"}},
+	} {
+		var e struct{ Error struct{ Message string } }
+		if got := c.u.do(http.MethodPost, c.path, c.body, &e); got != http.StatusServiceUnavailable || !strings.Contains(e.Error.Message, "switch") {
+			t.Errorf("%s with the switch down: %d %q, want 503 naming the switch", c.path, got, e.Error.Message)
+		}
+	}
+	var calls struct{ Calls []map[string]any }
+	s.admin.must(http.MethodGet, "/calls", nil, 200, &calls)
+	if len(calls.Calls) != 0 {
+		t.Errorf("refused dials recorded calls: %v", calls.Calls)
 	}
 }

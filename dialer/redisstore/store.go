@@ -292,6 +292,9 @@ func (s *Store) Agents(ctx context.Context) ([]dialer.AgentStatus, error) {
 	return out, nil
 }
 
+// Ping implements dialer.LiveStore.
+func (s *Store) Ping(ctx context.Context) error { return s.c.Ping(ctx).Err() }
+
 // Mark implements dialer.LiveStore.
 func (s *Store) Mark(ctx context.Context) (bool, error) {
 	set, err := s.c.SetNX(ctx, s.k.marker(), "1", 0).Result()

@@ -561,6 +561,24 @@ func TestCallbacks(t *testing.T) {
 	if got := must[[]dialer.Callback](t)(s.DueCallbacks(ctx, t0.Add(3*h), w.agent.ID, 0)); len(got) != 1 {
 		t.Fatalf("done callback still due: %v", ids(got))
 	}
+	// Start-up takes back the callbacks left dialing, and only those.
+	for _, id := range []dialer.CallbackID{anyone.ID, theirs.ID} {
+		if err := s.SetCallbackStatus(ctx, id, dialer.CallbackScheduled, dialer.CallbackDialing, t0.Add(h)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := must[[]dialer.CallbackID](t)(s.RescheduleDialingCallbacks(ctx, t0.Add(2*h))); fmt.Sprint(got) != fmt.Sprint([]dialer.CallbackID{anyone.ID, theirs.ID}) {
+		t.Fatalf("rescheduled %v", got)
+	}
+	if got := must[dialer.Callback](t)(s.Callback(ctx, theirs.ID)); got.Status != dialer.CallbackScheduled || !got.UpdatedAt.Equal(t0.Add(2*h)) {
+		t.Fatalf("%+v", got)
+	}
+	if got := must[dialer.Callback](t)(s.Callback(ctx, mine.ID)); got.Status != dialer.CallbackDone {
+		t.Fatalf("a done callback was rescheduled: %+v", got)
+	}
+	if got := must[[]dialer.CallbackID](t)(s.RescheduleDialingCallbacks(ctx, t0.Add(2*h))); len(got) != 0 {
+		t.Fatalf("rescheduled again: %v", got)
+	}
 	// Deleting the owner hands the callback to anyone.
 	if err := s.DeleteAgent(ctx, other.ID); err != nil {
 		t.Fatal(err)

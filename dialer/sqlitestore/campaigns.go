@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -360,6 +361,31 @@ func (s *Store) SetCallbackStatus(ctx context.Context, id dialer.CallbackID, fro
 		_, err = tx.ExecContext(ctx, `UPDATE callbacks SET status = ?, updated_at = ? WHERE id = ?`, string(to), at.UnixMilli(), id)
 		return mapErr(err, fmt.Sprintf("callback %d", id), false)
 	})
+}
+
+// RescheduleDialingCallbacks implements dialer.CampaignStore.
+func (s *Store) RescheduleDialingCallbacks(ctx context.Context, at time.Time) ([]dialer.CallbackID, error) {
+	var ids []dialer.CallbackID
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE callbacks SET status = 'scheduled', updated_at = ? WHERE status = 'dialing' RETURNING id`, at.UnixMilli())
+		if err != nil {
+			return mapErr(err, "reschedule dialing callbacks", false)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id dialer.CallbackID
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // ---- do-not-call
