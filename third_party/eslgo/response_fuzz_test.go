@@ -80,8 +80,10 @@ func roundTrip(t *testing.T, r *RawResponse) {
 	var b bytes.Buffer
 	for k, vs := range r.Headers {
 		for _, v := range vs {
-			if strings.ContainsAny(v, "\r\n") {
-				return // textproto keeps a lone CR; it cannot be written back as one line
+			if strings.ContainsAny(v, "\r\n") || strings.TrimSpace(v) != v {
+				// A lone CR, or a folded line's trailing space, cannot be
+				// written back as one line.
+				return
 			}
 			b.WriteString(k + ": " + v + "\n")
 		}
