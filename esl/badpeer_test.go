@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -153,10 +154,17 @@ func TestBadContentLengthOnCommandConnection(t *testing.T) {
 			}
 			before := p.authCount()
 			p.setStatus("Content-Type: api/response\nContent-Length: " + cl + "\n\n+OK")
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
 			start := time.Now()
 			_, err := c.API(ctx, "", esl.Command{Name: "status"})
+			runtime.ReadMemStats(&m1)
 			if err == nil {
 				t.Fatal("a reply with a bad Content-Length was accepted")
+			}
+			// The announced length is never allocated (64 MiB+1 would be).
+			if d := m1.TotalAlloc - m0.TotalAlloc; d > 16<<20 {
+				t.Fatalf("%d bytes allocated for a bad reply", d)
 			}
 			if errors.Is(err, esl.ErrCommandTimeout) || time.Since(start) > 5*time.Second {
 				t.Fatalf("bad reply noticed only by the timeout (%s): %v", time.Since(start), err)
