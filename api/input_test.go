@@ -29,6 +29,11 @@ func TestNormalizePhone(t *testing.T) {
 	if _, err := normalizePhone("number", "2125550100", ""); err == nil {
 		t.Error("a national number without a default country passed")
 	}
+	// Found by FuzzNormalizeNumber: this came out as +358000000, which
+	// normalizes to +35800000.
+	if got, err := normalizePhone("number", "0000000", "AX"); err == nil {
+		t.Errorf("0000000 (AX) gave %q, which does not normalize to itself", got)
+	}
 }
 
 // badNumbers are refused wherever a number is typed: letters, too short or

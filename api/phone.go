@@ -17,6 +17,20 @@ const maxPhoneInput = 32
 // (it reads letters as keypad digits and skips trailing junk), and none of
 // what it would skip may ever be mistaken for part of a number.
 func normalizePhone(field, raw, defaultCountry string) (string, error) {
+	e164, err := normalizeOnce(field, raw, defaultCountry)
+	if err != nil || e164 == raw {
+		return e164, err
+	}
+	// phonenumbers does not always read its own E.164 back (an all-zero
+	// national number loses a digit): a number that would change when it
+	// is typed again is refused, so one number has one stored form.
+	if again, err := normalizeOnce(field, e164, ""); err != nil || again != e164 {
+		return "", fieldErr(field, "not a possible phone number")
+	}
+	return e164, nil
+}
+
+func normalizeOnce(field, raw, defaultCountry string) (string, error) {
 	if raw == "" {
 		return "", fieldErr(field, "required")
 	}

@@ -27,7 +27,8 @@ const (
 // (an outbound `connect` reply, the largest, is about 10 KB).
 const maxHeaderBlock = 1 << 20
 
-// maxBody bounds Content-Length so a corrupt length cannot make us allocate gigabytes.
+// maxBody bounds Content-Length so a corrupt length cannot make us allocate
+// gigabytes. The patched eslgo (command connections) mirrors both caps.
 const maxBody = 64 << 20
 
 // ErrFrame reports bytes that are not an ESL frame.

@@ -14,6 +14,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"github.com/google/uuid"
 	"github.com/percipia/eslgo/command"
 	"net"
@@ -37,6 +38,8 @@ type Conn struct {
 	logger            Logger
 	exitTimeout       time.Duration
 	closeOnce         sync.Once
+	recvErrMutex      sync.Mutex
+	recvErr           error // why receiveLoop stopped (agentswitch patch)
 }
 
 // Options - Generic options for an ESL connection, either inbound or outbound
@@ -146,6 +149,12 @@ func (c *Conn) SendCommand(ctx context.Context, command command.Command) (*RawRe
 		return response, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-c.runningContext.Done():
+		// agentswitch patch: the reply will never come once receiveLoop stopped.
+		if err := c.receiveError(); err != nil {
+			return nil, fmt.Errorf("connection closed: %w", err)
+		}
+		return nil, errors.New("connection closed")
 	}
 }
 
@@ -268,9 +277,24 @@ func (c *Conn) receiveLoop() {
 		err := c.doMessage()
 		if err != nil {
 			c.logger.Warn("Error receiving message: %s\n", err.Error())
+			// agentswitch patch: nothing reads the socket any more, so close
+			// it rather than leave commands waiting for a reply.
+			if c.runningContext.Err() == nil {
+				c.recvErrMutex.Lock()
+				c.recvErr = err
+				c.recvErrMutex.Unlock()
+				c.Close()
+			}
 			break
 		}
 	}
+}
+
+// receiveError is the read error that closed the connection, if one did.
+func (c *Conn) receiveError() error {
+	c.recvErrMutex.Lock()
+	defer c.recvErrMutex.Unlock()
+	return c.recvErr
 }
 
 func (c *Conn) doMessage() error {

@@ -51,8 +51,11 @@ func (opts InboundOptions) Dial(address string) (*Conn, error) {
 	}
 	connection := newConnection(c, false, opts.Options)
 
-	// First auth
-	<-connection.responseChannels[TypeAuthRequest]
+	// First auth. agentswitch patch: read the map under its lock, because a
+	// read error now closes the connection (and deletes the channels) at once.
+	if authRequest := connection.channel(TypeAuthRequest); authRequest != nil {
+		<-authRequest
+	}
 	authCtx, cancel := context.WithTimeout(connection.runningContext, opts.AuthTimeout)
 	err = connection.doAuth(authCtx, command.Auth{Password: opts.Password})
 	cancel()
@@ -95,6 +98,10 @@ func (c *Conn) disconnectLoop(onDisconnect func()) {
 		}
 		return
 	case <-c.runningContext.Done():
+		// agentswitch patch: a connection lost to a read error is a disconnect too.
+		if c.receiveError() != nil && onDisconnect != nil {
+			onDisconnect()
+		}
 		return
 	}
 }

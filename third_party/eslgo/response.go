@@ -11,6 +11,9 @@
 package eslgo
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/textproto"
@@ -35,8 +38,25 @@ type RawResponse struct {
 	Body    []byte
 }
 
+// Limits on one message from the peer (agentswitch patch). They mirror the
+// caps of agentswitch's own frame reader (esl.maxBody, esl.maxHeaderBlock),
+// so a corrupt or hostile peer cannot make a command connection panic on a
+// negative length or allocate without bound.
+const (
+	MaxContentLength = 64 << 20
+	MaxHeaderBytes   = 1 << 20
+)
+
+// ErrMessageTooLarge reports a message over MaxContentLength or MaxHeaderBytes,
+// or a Content-Length that is not a length at all; the connection is closed.
+var ErrMessageTooLarge = errors.New("eslgo: message length out of range")
+
 func (c *Conn) readResponse() (*RawResponse, error) {
-	header, err := c.header.ReadMIMEHeader()
+	block, err := readHeaderBlock(c.reader, MaxHeaderBytes)
+	if err != nil {
+		return nil, err
+	}
+	header, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(block))).ReadMIMEHeader()
 	if err != nil {
 		return nil, err
 	}
@@ -49,14 +69,47 @@ func (c *Conn) readResponse() (*RawResponse, error) {
 		if err != nil {
 			return response, err
 		}
-		response.Body = make([]byte, length)
-		_, err = io.ReadFull(c.reader, response.Body)
+		if length < 0 || length > MaxContentLength {
+			return response, fmt.Errorf("%w: Content-Length %d", ErrMessageTooLarge, length)
+		}
+		// Grow as bytes arrive rather than trust the announced length.
+		response.Body, err = io.ReadAll(io.LimitReader(c.reader, int64(length)))
+		if err == nil && len(response.Body) < length {
+			err = io.ErrUnexpectedEOF
+		}
 		if err != nil {
 			return response, err
 		}
 	}
 
 	return response, nil
+}
+
+// readHeaderBlock returns the lines up to and including the first empty one,
+// refusing a block longer than limit (textproto's reader has no limit).
+func readHeaderBlock(r *bufio.Reader, limit int) ([]byte, error) {
+	var block []byte
+	lineStart := true // a line longer than r's buffer comes in pieces
+	for {
+		line, err := r.ReadSlice('\n')
+		if len(block)+len(line) > limit {
+			return nil, fmt.Errorf("%w: header block over %d bytes", ErrMessageTooLarge, limit)
+		}
+		block = append(block, line...)
+		switch {
+		case err == bufio.ErrBufferFull:
+			lineStart = false
+			continue
+		case err == io.EOF && len(block) > 0:
+			return nil, io.ErrUnexpectedEOF
+		case err != nil:
+			return nil, err
+		}
+		if lineStart && (len(line) == 1 || len(line) == 2 && line[0] == '\r') {
+			return block, nil
+		}
+		lineStart = true
+	}
 }
 
 // IsOk Helper to check response status, uses the Reply-Text header primarily. Calls GetReply internally
