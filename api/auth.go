@@ -314,6 +314,8 @@ func (s *Server) logout(c echo.Context, _ *principal) error {
 		if err := s.sessions.DeleteSession(ctx, ck.Value); err != nil {
 			return err
 		}
+		// Its event streams end now, not at their next check.
+		s.open.endAll(sessionOwner(ck.Value))
 	}
 	s.clearCookie(c)
 	return c.NoContent(http.StatusNoContent)

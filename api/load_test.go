@@ -57,7 +57,8 @@ func TestStreamThousandClients(t *testing.T) {
 		t.Skip("1,000 WebSocket connections; skipped with -short")
 	}
 	const n = 1000
-	e := newEnv(t)
+	// One supervisor login stands for a thousand clients here.
+	e := newEnv(t, func(o *Options) { o.Stream.MaxPerLogin = n })
 	// The engine hands each subscriber only its events, as the real one does.
 	e.eng.filterEvents = true
 	url := startServer(t, e)

@@ -90,6 +90,10 @@ type StreamOptions struct {
 	PingInterval time.Duration
 	// WriteTimeout bounds one write to the client (default 10s).
 	WriteTimeout time.Duration
+	// MaxPerLogin is how many streams one login (a session or an API
+	// key) may hold open at once (default 8: a few tabs); more are
+	// refused with 429.
+	MaxPerLogin int
 	// HeartbeatEvery is the least time between two workspace heartbeats
 	// sent to the engine for one connection (default 5s).
 	HeartbeatEvery time.Duration
@@ -118,6 +122,8 @@ type Server struct {
 	streams    context.Context
 	endStreams context.CancelFunc
 	streamWG   sync.WaitGroup
+	// open counts each login's streams and ends them at logout.
+	open *openStreams
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -172,6 +178,9 @@ func New(opts Options) *Server {
 	if opts.Stream.Buffer <= 0 {
 		opts.Stream.Buffer = 1024
 	}
+	if opts.Stream.MaxPerLogin <= 0 {
+		opts.Stream.MaxPerLogin = 8
+	}
 	if opts.Stream.PingInterval <= 0 {
 		opts.Stream.PingInterval = 20 * time.Second
 	}
@@ -202,6 +211,7 @@ func New(opts Options) *Server {
 	}
 	slices.Sort(s.missing)
 	s.streams, s.endStreams = context.WithCancel(context.Background())
+	s.open = &openStreams{by: map[string]map[*openStream]struct{}{}}
 	// X-Forwarded-For is believed only from the configured proxies: from
 	// anyone else it would spoof the address the login limits count.
 	// Echo reads the headers itself when no extractor is set.

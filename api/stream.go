@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -88,6 +90,12 @@ func (s *Server) stream(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
+	owner := streamOwner(p)
+	mine, ok := s.open.add(owner, s.opts.Stream.MaxPerLogin)
+	if !ok {
+		return newHTTPError(http.StatusTooManyRequests, fmt.Sprintf("this login has %d event streams open already; close one", s.opts.Stream.MaxPerLogin))
+	}
+	defer s.open.remove(owner, mine)
 	// The request's context must not be used once the connection is
 	// hijacked; the stream lives until the client leaves or Shutdown.
 	subCtx, endSub := context.WithCancel(s.streams)
@@ -242,6 +250,9 @@ func (s *Server) stream(c echo.Context, p *principal) error {
 			return nil
 		case <-s.streams.Done():
 			closeWith(websocket.StatusGoingAway, reasonGoingAway)
+			return nil
+		case <-mine.end:
+			closeWith(CloseSessionEnded, reasonSessionEnded)
 			return nil
 		case err := <-pingDone:
 			pinging = false

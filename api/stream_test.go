@@ -383,3 +383,45 @@ func TestSlowBody(t *testing.T) {
 		t.Fatalf("stream after the body timeout: %v", m)
 	}
 }
+
+// TestStreamsPerLogin: a login holds at most MaxPerLogin streams (the
+// next is refused with 429, another login is not affected), and a logout
+// ends its session's streams at once, not at their next check.
+func TestStreamsPerLogin(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Stream.PingInterval = time.Hour; o.Stream.MaxPerLogin = 2 })
+	url := startServer(t, e)
+	w := who{cookie: e.login("ann")}
+	var open []*streamClient
+	for range 2 {
+		c, _, err := dialStream(t, url, w, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.next()
+		open = append(open, c)
+	}
+	if _, resp, err := dialStream(t, url, w, nil); err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a third stream of one login: %v %v", resp, err)
+	}
+	other := who{cookie: e.login("ann")}
+	c3, _, err := dialStream(t, url, other, nil)
+	if err != nil {
+		t.Fatalf("another login's stream: %v", err)
+	}
+	c3.next()
+	if rec := e.do(w, "POST", "/api/v1/auth/logout", ""); rec.Code != 204 {
+		t.Fatalf("logout %d", rec.Code)
+	}
+	for i, c := range open {
+		if _, err := c.readUntilClosed(); websocket.CloseStatus(err) != CloseSessionEnded {
+			t.Fatalf("stream %d after logout: %v", i, err)
+		}
+	}
+	// The logged-out login's count is gone with it: its slots are free
+	// for the login that remains.
+	c4, _, err := dialStream(t, url, other, nil)
+	if err != nil {
+		t.Fatalf("second stream of the remaining login: %v", err)
+	}
+	c4.next()
+}
