@@ -16,6 +16,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/esl/sim"
 	"github.com/agentswitch/agentswitch/internal/clock"
+	"github.com/agentswitch/agentswitch/internal/redistest"
 	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
@@ -430,4 +431,62 @@ func TestFullStackSwitchDown(t *testing.T) {
 	if len(calls.Calls) != 0 {
 		t.Errorf("refused dials recorded calls: %v", calls.Calls)
 	}
+}
+
+// TestFullStackRedisOutage: with its Redis gone mid-call the service
+// keeps the call, refuses new calls with 503 before dialing anything and
+// answers reads with 503; when Redis is back the agents are as they were
+// and calls flow again.
+func TestFullStackRedisOutage(t *testing.T) {
+	rs := redistest.StartPersistent(t)
+	s := startService(t, "-redis-url", rs.URL())
+	alice := s.agent("alice", "1001", "ring")
+	bob := s.agent("bob", "1002", "ring")
+	alice.ready("ring")
+	var v view
+	s.admin.must(http.MethodPost, "/calls", map[string]any{"number": "+15557654321", "agent_id": alice.Seat}, 201, &v)
+	s.admin.WaitCall(t, v.ID, "connected")
+	bob.ready("ring")
+	originates := func() int {
+		n := 0
+		for _, c := range s.sim.Commands() {
+			if strings.Contains(c, "originate") {
+				n++
+			}
+		}
+		return n
+	}
+
+	rs.Stop()
+	before := originates()
+	var e struct{ Error struct{ Message string } }
+	if got := s.admin.do(http.MethodPost, "/calls", map[string]any{"number": "+15557654322"}, &e); got != http.StatusServiceUnavailable {
+		t.Fatalf("a call with Redis down: %d %q, want 503", got, e.Error.Message)
+	}
+	if got := bob.do(http.MethodGet, fmt.Sprintf("/agents/%d", bob.Seat), nil, nil); got != http.StatusServiceUnavailable {
+		t.Fatalf("an agent read with Redis down: %d, want 503", got)
+	}
+	if n := originates() - before; n != 0 {
+		t.Fatalf("%d originates while Redis was down", n)
+	}
+	// The call in progress is the switch's: it is still there.
+	var live struct{ View *view }
+	if got := alice.do(http.MethodGet, "/calls/"+v.ID, nil, &live); got != http.StatusOK || live.View == nil || live.View.State != "connected" {
+		t.Fatalf("the call during the outage: %d %+v", got, live.View)
+	}
+
+	rs.Restart()
+	state := func(u *user) string {
+		var a struct{ State string }
+		if u.do(http.MethodGet, fmt.Sprintf("/agents/%d", u.Seat), nil, &a) != http.StatusOK {
+			return ""
+		}
+		return a.State
+	}
+	svctest.Eventually(t, "agents as they were", func() bool {
+		return state(alice) == "INCALL" && state(bob) == "READY"
+	})
+	var v2 view
+	s.admin.must(http.MethodPost, "/calls", map[string]any{"number": "+15557654323", "agent_id": bob.Seat}, 201, &v2)
+	s.admin.WaitCall(t, v2.ID, "connected")
 }
