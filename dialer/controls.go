@@ -41,7 +41,7 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	if !e.sw.Up() {
 		return CallView{}, ErrSwitchDown
 	}
-	if err := e.live.Ping(ctx); err != nil {
+	if err := e.live.Unreachable(); err != nil {
 		return CallView{}, err
 	}
 	camp, wrap, lead, err := e.dialTarget(ctx, r.Campaign, r.Lead, r.Number, r.Fields)

@@ -67,8 +67,10 @@ type LiveStore interface {
 	// flushed) has none, and its agents must be rebuilt.
 	Mark(ctx context.Context) (kept bool, err error)
 
-	// Ping checks the store can be reached (ErrUnavailable if not).
-	Ping(ctx context.Context) error
+	// Unreachable is the error (ErrUnavailable) of the store's last
+	// command if it could not reach the store, nil once one got through:
+	// a check without I/O for hot paths, kept current by the sweeps.
+	Unreachable() error
 }
 
 // AgentProfile is what routing needs to know about an agent.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -46,6 +47,9 @@ type Store struct {
 	k   keys
 	now func() time.Time
 	log *slog.Logger
+	// down is the last command's error when it could not reach Redis,
+	// nil once one got through (set by unavailableHook).
+	down atomic.Pointer[error]
 }
 
 var _ dialer.LiveStore = (*Store)(nil)
@@ -53,8 +57,8 @@ var _ dialer.LiveStore = (*Store)(nil)
 // New returns a store on client c. The client is not closed by the store;
 // its errors for an unreachable Redis become dialer.ErrUnavailable.
 func New(c redis.UniversalClient, o Options) *Store {
-	c.AddHook(unavailableHook{})
 	s := &Store{c: c, k: keys{p: o.Prefix}, now: o.Now, log: o.Logger}
+	c.AddHook(unavailableHook{down: &s.down})
 	if s.k.p == "" {
 		s.k.p = DefaultPrefix
 	}
@@ -292,8 +296,13 @@ func (s *Store) Agents(ctx context.Context) ([]dialer.AgentStatus, error) {
 	return out, nil
 }
 
-// Ping implements dialer.LiveStore.
-func (s *Store) Ping(ctx context.Context) error { return s.c.Ping(ctx).Err() }
+// Unreachable implements dialer.LiveStore.
+func (s *Store) Unreachable() error {
+	if err := s.down.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
 
 // Mark implements dialer.LiveStore.
 func (s *Store) Mark(ctx context.Context) (bool, error) {

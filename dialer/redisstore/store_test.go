@@ -819,6 +819,9 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	if _, err := f.s.Agent(ctx, 99); !errors.Is(err, dialer.ErrNotFound) || errors.Is(err, dialer.ErrUnavailable) {
 		t.Fatalf("unknown agent with Redis up: %v", err)
 	}
+	if err := f.s.Unreachable(); err != nil {
+		t.Fatalf("Unreachable with Redis up: %v", err)
+	}
 	f.srv.Stop()
 	for name, call := range map[string]func() error{
 		"agent":  func() error { _, err := f.s.Agent(ctx, 1); return err },
@@ -837,5 +840,8 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 		if err := call(); !errors.Is(err, dialer.ErrUnavailable) {
 			t.Errorf("%s with Redis down: %v, want ErrUnavailable", name, err)
 		}
+	}
+	if err := f.s.Unreachable(); !errors.Is(err, dialer.ErrUnavailable) {
+		t.Fatalf("Unreachable with Redis down: %v", err)
 	}
 }

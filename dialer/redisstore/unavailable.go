@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
@@ -16,27 +17,40 @@ import (
 // unavailableHook marks a Redis that cannot be reached (refused, reset,
 // timed out, no free connection) as dialer.ErrUnavailable: the API then
 // answers 503, retry, instead of 500, and callers can tell an outage
-// from a bug. Redis's own error replies pass unchanged.
-type unavailableHook struct{}
+// from a bug. Redis's own error replies pass unchanged. down keeps the
+// last command's verdict for Store.Unreachable.
+type unavailableHook struct{ down *atomic.Pointer[error] }
+
+// note records whether a command reached Redis and returns its error,
+// marked ErrUnavailable when it did not.
+func (h unavailableHook) note(err error) error {
+	if !unreachable(err) {
+		if !errors.Is(err, dialer.ErrUnavailable) {
+			h.down.Store(nil)
+		}
+		return err
+	}
+	err = fmt.Errorf("%w: redis: %w", dialer.ErrUnavailable, err)
+	h.down.Store(&err)
+	return err
+}
 
 func (unavailableHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
-func (unavailableHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+func (h unavailableHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		if unreachable(err) {
-			err = fmt.Errorf("%w: redis: %w", dialer.ErrUnavailable, err)
+		err := h.note(next(ctx, cmd))
+		if errors.Is(err, dialer.ErrUnavailable) {
 			cmd.SetErr(err)
 		}
 		return err
 	}
 }
 
-func (unavailableHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+func (h unavailableHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		if unreachable(err) {
-			err = fmt.Errorf("%w: redis: %w", dialer.ErrUnavailable, err)
+		err := h.note(next(ctx, cmds))
+		if errors.Is(err, dialer.ErrUnavailable) {
 			for _, c := range cmds {
 				if unreachable(c.Err()) {
 					c.SetErr(err)
