@@ -16,7 +16,6 @@ import (
 // know and the append-only file brings its data back.
 type Supervisor struct {
 	Addr string
-	opts Options
 	port int
 	log  *slog.Logger
 
@@ -25,6 +24,7 @@ type Supervisor struct {
 	done   chan struct{}
 
 	mu       sync.Mutex
+	opts     Options // what a restart runs (tests swap the binary)
 	p        *Proc
 	restarts int
 	lastErr  string
@@ -96,7 +96,10 @@ func (s *Supervisor) restart() bool {
 			return false
 		case <-time.After(wait):
 		}
-		np, err := start(s.ctx, s.opts, s.port)
+		s.mu.Lock()
+		o := s.opts
+		s.mu.Unlock()
+		np, err := start(s.ctx, o, s.port)
 		if err == nil {
 			s.mu.Lock()
 			s.p = np
