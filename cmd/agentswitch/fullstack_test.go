@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -71,12 +70,8 @@ func startService(t *testing.T, extra ...string) *svc {
 	t.Cleanup(func() { cancel(); <-simDone })
 	p := serveInProcess(t, append([]string{"-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir(), "-esl-addr", sm.Addr(), "-esl-password", "s3cret",
 		"-xml-curl-secret", testXMLCurlSecret, "-abandon-message", "/usr/share/agentswitch/abandon.wav", "-caller-id", "+15551230000"}, extra...)...)
-	m := regexp.MustCompile(`with password (\S+)`).FindStringSubmatch(p.out.String())
-	if m == nil {
-		t.Fatalf("no first-start admin password in %q", p.out.String())
-	}
 	s := &svc{t: t, sim: sm, url: p.url}
-	s.admin = s.login("admin", m[1])
+	s.admin = s.login("admin", p.adminPassword(t))
 	return s
 }
 

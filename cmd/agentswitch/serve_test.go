@@ -99,6 +99,16 @@ func serveInProcess(t *testing.T, args ...string) *inProcess {
 	return p
 }
 
+// adminPassword is the password the first start printed for admin.
+func (p *inProcess) adminPassword(t *testing.T) string {
+	t.Helper()
+	m := regexp.MustCompile(`with password (\S+)`).FindStringSubmatch(p.out.String())
+	if m == nil {
+		t.Fatalf("no first-start admin password in %q", p.out.String())
+	}
+	return m[1]
+}
+
 // TestServeEmbedded starts the service as `make run` does (private
 // redis-server, SQLite file, simulated switch) and reads /healthz.
 func TestServeEmbedded(t *testing.T) {
@@ -114,11 +124,7 @@ func TestServeEmbedded(t *testing.T) {
 	if resp.StatusCode != 200 || string(raw) != `{"status":"ok"}`+"\n" {
 		t.Fatalf("anonymous healthz %d: %s", resp.StatusCode, raw)
 	}
-	m := regexp.MustCompile(`with password (\S+)`).FindStringSubmatch(p.out.String())
-	if m == nil {
-		t.Fatalf("no first-start admin password in %q", p.out.String())
-	}
-	admin, err := svctest.Login(p.url, "admin", m[1])
+	admin, err := svctest.Login(p.url, "admin", p.adminPassword(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,11 +314,7 @@ func TestServeRestartsItsRedis(t *testing.T) {
 		}
 	}
 	// The details are for admins.
-	m := regexp.MustCompile(`with password (\S+)`).FindStringSubmatch(p.out.String())
-	if m == nil {
-		t.Fatalf("no first-start admin password in %q", p.out.String())
-	}
-	admin, err := svctest.Login(p.url, "admin", m[1])
+	admin, err := svctest.Login(p.url, "admin", p.adminPassword(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,18 +135,11 @@ func userAdd(args []string, getenv func(string) string, stdin io.Reader, stdout,
 	}
 
 	ctx := context.Background()
-	db := dbPath()
-	if err := prepareDB(db); err != nil {
-		return fmt.Errorf("user add: %w", err)
-	}
-	st, err := sqlitestore.Open(ctx, db, sqlitestore.Options{BcryptCost: bcryptCost})
+	st, err := openUserDB(ctx, "user add", dbPath())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return err
-	}
 	created, err := st.CreateUser(ctx, u, password)
 	if err != nil {
 		if errors.Is(err, dialer.ErrConflict) {
@@ -213,18 +206,12 @@ func userPasswd(args []string, getenv func(string) string, stdin io.Reader, stdo
 	if _, err := os.Stat(db); err != nil {
 		return fmt.Errorf("user passwd: no database at %s (%v); set %s", db, reason(err), dbVars)
 	}
-	if err := prepareDB(db); err != nil {
-		return fmt.Errorf("user passwd: %w", err)
-	}
 	ctx := context.Background()
-	st, err := sqlitestore.Open(ctx, db, sqlitestore.Options{BcryptCost: bcryptCost})
+	st, err := openUserDB(ctx, "user passwd", db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return err
-	}
 	u, err := st.UserByUsername(ctx, username)
 	if errors.Is(err, dialer.ErrNotFound) {
 		return fmt.Errorf("user passwd: no user %q in %s", username, db)
@@ -250,4 +237,21 @@ func userPasswd(args []string, getenv func(string) string, stdin io.Reader, stdo
 		fmt.Fprintln(stderr, "agentswitch: audit entry not written:", err)
 	}
 	return nil
+}
+
+// openUserDB opens the database the user commands change, migrated to
+// this binary's schema.
+func openUserDB(ctx context.Context, cmd, db string) (*sqlitestore.Store, error) {
+	if err := prepareDB(db); err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	st, err := sqlitestore.Open(ctx, db, sqlitestore.Options{BcryptCost: bcryptCost})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }

@@ -23,15 +23,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func TestUserAdd(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "as.db")
-	env := map[string]string{"AGENTSWITCH_DB": db}
+// userCommand runs `agentswitch user` on a fresh database, with env as
+// its environment, and returns what it printed.
+func userCommand(t *testing.T) (db string, env map[string]string, run func(stdin string, args ...string) (string, error)) {
+	db = filepath.Join(t.TempDir(), "as.db")
+	env = map[string]string{"AGENTSWITCH_DB": db}
 	getenv := func(k string) string { return env[k] }
-	run := func(stdin string, args ...string) (string, error) {
+	run = func(stdin string, args ...string) (string, error) {
 		var out, errb bytes.Buffer
 		err := runUser(args, getenv, strings.NewReader(stdin), &out, &errb)
 		return out.String() + errb.String(), err
 	}
+	return db, env, run
+}
+
+func TestUserAdd(t *testing.T) {
+	db, env, run := userCommand(t)
 
 	// The password from standard input.
 	out, err := run("s3cret-pass\n", "add", "-username", "root", "-role", "admin")
@@ -103,14 +110,7 @@ func TestUserAdd(t *testing.T) {
 }
 
 func TestUserPasswd(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "as.db")
-	env := map[string]string{"AGENTSWITCH_DB": db}
-	getenv := func(k string) string { return env[k] }
-	run := func(stdin string, args ...string) (string, error) {
-		var out, errb bytes.Buffer
-		err := runUser(args, getenv, strings.NewReader(stdin), &out, &errb)
-		return out.String() + errb.String(), err
-	}
+	db, env, run := userCommand(t)
 	ctx := context.Background()
 
 	// No database yet: an error, and no empty database left behind.
