@@ -276,6 +276,14 @@ func (w *world) waitState(ext string, s dialer.AgentState) {
 	waitFor(w.t, 5*time.Second, "agent "+ext+" "+s.String(), func() bool { return w.state(ext) == s })
 }
 
+// login logs an agent in on its seat's defaults (it starts PAUSED).
+func (w *world) login(a dialer.Actor) {
+	w.t.Helper()
+	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
 // ready logs an agent in and makes it READY.
 func (w *world) ready(ext string, mode dialer.AgentMode) {
 	w.t.Helper()
@@ -577,9 +585,7 @@ func TestAbandonWhenNoAgent(t *testing.T) {
 func TestManualDial(t *testing.T) {
 	w := newWorld(t)
 	a := w.actor("1001")
-	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	w.login(a)
 	w.sim.ResetCommands()
 	v, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: "+15550003333"})
 	if err != nil {
@@ -715,9 +721,7 @@ func TestPhoneDial(t *testing.T) {
 	// Not logged in: refused.
 	killed(dialFromPhone("5550001212"))
 
-	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	w.login(a)
 	// Not a number: refused, nothing recorded.
 	killed(dialFromPhone("12"))
 	if calls, _ := w.db.ListCalls(w.ctx(), dialer.CallFilter{}); len(calls) != 0 {
@@ -959,9 +963,7 @@ func TestInboundCallReachesAgent(t *testing.T) {
 	}
 	// The agent becomes READY and is taken by the waiting caller at once.
 	a := w.actor("1001")
-	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	w.login(a)
 	if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
 		t.Fatal(err)
 	}
@@ -1338,9 +1340,7 @@ func TestLeadAttemptsCounted(t *testing.T) {
 		check(fmt.Sprintf("lead call %d", i+1), v.ID, i+1)
 	}
 	a := w.actor("1001")
-	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	w.login(a)
 	v, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: number})
 	if err != nil {
 		t.Fatal(err)
@@ -1376,9 +1376,7 @@ func TestDNCDispositionCancelsCallbacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := w.actor("1001")
-	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	w.login(a)
 	v, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: number})
 	if err != nil {
 		t.Fatal(err)
@@ -1609,9 +1607,7 @@ func TestRestartReschedulesDialingCallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := w.actor("1001")
-	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
-		t.Fatal(err)
-	}
+	w.login(a)
 	if _, err := w.eng.DialCallback(w.ctx(), a, cb.ID); err != nil {
 		t.Fatal(err)
 	}
