@@ -33,6 +33,15 @@ func (r Role) String() string { return string(r) }
 // grants nothing.
 func (r Role) AtLeast(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
 
+// Min returns the lesser of r and o: what a key may do when its owner's role
+// is below the key's.
+func (r Role) Min(o Role) Role {
+	if o.rank() < r.rank() {
+		return o
+	}
+	return r
+}
+
 // ParseRole parses "admin", "supervisor" or "agent".
 func ParseRole(s string) (Role, error) {
 	r := Role(s)

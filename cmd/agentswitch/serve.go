@@ -263,12 +263,25 @@ func openRedis(ctx context.Context, cfg *Config, log *slog.Logger, st *stack) (r
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("AGENTSWITCH_REDIS_URL: %w", err)
 	}
+	redisproc.LogTo(log.With("component", "go-redis"))
 	rdb = redis.NewClient(opt)
 	st.onClose(func() { rdb.Close() })
+	// A command fails fast while Redis is down, so wait here for one that
+	// is still starting (an external Redis brought up beside the service).
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
-		return nil, nil, nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := rdb.Ping(pctx).Err()
+		if err == nil {
+			break
+		}
+		select {
+		case <-pctx.Done():
+			return nil, nil, nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
+		case <-tick.C:
+		}
 	}
 	info["addr"] = opt.Addr
 	return rdb, info, sup, nil

@@ -442,14 +442,16 @@ func (s *Store) VerifyAPIKey(ctx context.Context, key string, now time.Time) (di
 	}
 	var hash string
 	// The owner is read at each use, so that disabling a user stops its
-	// keys at once and enabling it again brings them back.
+	// keys at once and enabling it again brings them back, and a user moved
+	// to a lesser role takes its keys down with it.
 	row := s.r.QueryRowContext(ctx, `SELECT k.id, k.name, k.prefix, k.role, k.created_by, k.created_at, k.expires_at,
-		k.last_used_at, k.revoked_at, k.hash, coalesce(u.disabled, 0)
+		k.last_used_at, k.revoked_at, k.hash, coalesce(u.disabled, 0), coalesce(u.role, k.role)
 		FROM api_keys k LEFT JOIN users u ON u.id = k.created_by WHERE k.prefix = ?`, key[:keyPrefixLen])
 	var k dialer.APIKey
 	var by, created, expires, used, revoked sql.NullInt64
 	var ownerDisabled bool
-	err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Role, &by, &created, &expires, &used, &revoked, &hash, &ownerDisabled)
+	var ownerRole dialer.Role
+	err := row.Scan(&k.ID, &k.Name, &k.Prefix, &k.Role, &by, &created, &expires, &used, &revoked, &hash, &ownerDisabled, &ownerRole)
 	if errors.Is(err, sql.ErrNoRows) {
 		return dialer.APIKey{}, dialer.ErrBadCredentials
 	}
@@ -470,6 +472,7 @@ func (s *Store) VerifyAPIKey(ctx context.Context, key string, now time.Time) (di
 	if ownerDisabled {
 		return dialer.APIKey{}, fmt.Errorf("API key %s: its user is disabled: %w", k.Prefix, dialer.ErrDisabled)
 	}
+	k.Role = k.Role.Min(ownerRole)
 	if k.LastUsedAt.IsZero() || now.Sub(k.LastUsedAt) >= lastUsedEvery {
 		if _, err := s.wq(ctx).ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, now.UnixMilli(), k.ID); err != nil {
 			return dialer.APIKey{}, err

@@ -438,11 +438,33 @@ func TestAPIKeysOfUser(t *testing.T) {
 	if _, err := s.VerifyAPIKey(ctx, secret, t0); err != nil {
 		t.Fatal(err)
 	}
+	// Demoted: the key acts with the owner's new role, and gets its own
+	// back when the owner does.
+	for _, c := range []struct{ owner, want dialer.Role }{
+		{dialer.RoleSupervisor, dialer.RoleSupervisor},
+		{dialer.RoleAgent, dialer.RoleAgent},
+		{dialer.RoleAdmin, dialer.RoleAdmin},
+	} {
+		u.Role = c.owner
+		u = must[dialer.User](t)(s.UpdateUser(ctx, u))
+		got := must[dialer.APIKey](t)(s.VerifyAPIKey(ctx, secret, t0))
+		if got.Role != c.want {
+			t.Fatalf("owner %s: key acts as %s, want %s", c.owner, got.Role, c.want)
+		}
+	}
+	sup, supSecret, err := s.CreateAPIKey(ctx, "ops-read", dialer.RoleSupervisor, u.ID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := must[dialer.APIKey](t)(s.VerifyAPIKey(ctx, supSecret, t0)); got.Role != dialer.RoleSupervisor {
+		t.Fatalf("a supervisor key of an admin acts as %s", got.Role)
+	}
+	wantErr(t, s.RevokeAPIKey(ctx, sup.ID, t0), nil)
 	wantErr(t, s.DeleteUser(ctx, u.ID), nil)
 	_, err = s.VerifyAPIKey(ctx, secret, t0)
 	wantErr(t, err, dialer.ErrDisabled)
 	l := must[[]dialer.APIKey](t)(s.ListAPIKeys(ctx))
-	if len(l) != 1 || l[0].ID != k.ID || l[0].RevokedAt.IsZero() {
+	if len(l) != 2 || l[0].ID != k.ID || l[0].RevokedAt.IsZero() {
 		t.Fatalf("list: %+v", l)
 	}
 }
