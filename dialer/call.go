@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,7 +39,7 @@ type (
 	legEvent struct {
 		leg  LegID
 		kind string
-		ev   *esl.Event
+		ev   switchEvent
 		node string
 	}
 	jobResult struct {
@@ -310,7 +309,7 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 		if l.state == "gone" || l.state == "up" {
 			return
 		}
-		l.state, l.answeredAt, l.swAnswered = "up", c.e.now(), ev.Time()
+		l.state, l.answeredAt, l.swAnswered = "up", c.e.now(), ev.at
 		c.progress(CallProgress{Kind: "leg_answered", Leg: l.id, LegAnswered: true, Data: jsonData(map[string]any{"role": l.role})})
 		if !l.retired {
 			c.feed(ctx, callInput{kind: inAnswered, role: l.role})
@@ -325,8 +324,8 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 			return
 		}
 		l.state = "gone"
-		l.cause = ev.HangupCause()
-		l.endedAt, l.swEnded = c.e.now(), ev.Time()
+		l.cause = ev.hangupCause
+		l.endedAt, l.swEnded = c.e.now(), ev.at
 		if l == c.leadLeg {
 			c.leadCause = l.cause
 		}
@@ -339,10 +338,10 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 			c.feed(ctx, callInput{kind: inHangup, role: l.role})
 		}
 	case esl.EventChannelExecuteComplete:
-		if ev.Get("Application") != "bridge" || c.bridgingOut == nil {
+		if !ev.bridgeDone || c.bridgingOut == nil {
 			return
 		}
-		disp := ev.Var("originate_disposition")
+		disp := ev.disposition
 		if disp == "" || disp == "SUCCESS" || disp == "ANSWER" {
 			return
 		}
@@ -380,10 +379,10 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 	}
 }
 
-func (c *call) onConference(ctx context.Context, l *leg, ev *esl.Event) {
-	switch ev.Get("Action") {
+func (c *call) onConference(ctx context.Context, l *leg, ev switchEvent) {
+	switch ev.confAction {
 	case "add-member":
-		l.member, _ = strconv.Atoi(ev.Get("Member-ID"))
+		l.member = ev.member
 		if l.role == LegThird || l.role == LegAgent && l != c.agentLeg {
 			c.progress(CallProgress{Kind: "conference_join", Leg: l.id, Data: jsonData(map[string]any{"role": l.role, "agent_id": l.agent})})
 			c.emit(EvCallPartyAdded)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
@@ -214,10 +213,8 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 // dial whose agent leg is the phone's answered, parked call. It runs off
 // the event goroutine (it reads the stores); a call the agent may not make
 // now is hung up with CALL_REJECTED, and the reason logged.
-func (e *Engine) phoneDial(node string, ev *esl.Event) {
-	leg, raw := LegID(ev.UniqueID()), ev.Var(VarDialed)
-	id, _ := strconv.ParseInt(ev.Var(VarAgentID), 10, 64)
-	agent := AgentID(id)
+func (e *Engine) phoneDial(node string, ev switchEvent) {
+	leg, raw, agent := ev.leg, ev.dialed, ev.agent
 	e.wg.Go(func() {
 		ctx := e.ctx
 		err := func() error {

@@ -293,22 +293,18 @@ func (e *Engine) ready(ctx context.Context) error {
 // HandleEvent routes a switch event to the call (or agent session) whose
 // leg it concerns. It runs on the switch client's delivery goroutine and
 // never blocks on I/O.
-func (e *Engine) HandleEvent(node string, ev *esl.Event) {
-	kind := ev.Kind()
-	id := LegID(ev.UniqueID())
-	switch kind {
-	case esl.EventHeartbeat, esl.EventBackgroundJob, "":
+func (e *Engine) HandleEvent(node string, raw *esl.Event) {
+	ev, ok := decodeEvent(node, raw)
+	if !ok {
 		return
 	}
-	if id == "" {
-		return
-	}
+	kind, id := ev.kind, ev.leg
 	e.mu.Lock()
 	c := e.byLeg[id]
 	s := e.byLegS[id]
 	var other *call
 	if kind == esl.EventChannelBridge {
-		other = e.byLeg[LegID(ev.Get("Bridge-B-Unique-ID"))]
+		other = e.byLeg[ev.bridgeB]
 	}
 	e.mu.Unlock()
 	if s != nil {
@@ -320,12 +316,12 @@ func (e *Engine) HandleEvent(node string, ev *esl.Event) {
 	if c == nil {
 		c = other
 	}
-	if c == nil && s == nil && kind == esl.EventChannelPark && ev.Var(VarDID) != "" && ev.Get("Call-Direction") == "inbound" {
+	if c == nil && s == nil && kind == esl.EventChannelPark && ev.did != "" && ev.inbound {
 		// A caller on one of our numbers, answered and parked by the
 		// dialplan the service served: a new inbound call.
 		c = e.inboundCall(node, ev)
 	}
-	if c == nil && s == nil && kind == esl.EventChannelPark && ev.Var(VarLegRole) == RoleAgentDial && ev.Get("Call-Direction") == "inbound" {
+	if c == nil && s == nil && kind == esl.EventChannelPark && ev.legRole == RoleAgentDial && ev.inbound {
 		// An agent dialed a number on its own phone; the dialplan answered
 		// and parked the leg.
 		e.phoneDial(node, ev)

@@ -2,39 +2,36 @@ package dialer
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/agentswitch/agentswitch/esl"
 )
 
 // inboundCall registers a call for a caller parked on one of our numbers.
 // It runs on the switch client's delivery goroutine: the slow part (the
 // lead lookup and the record) runs first thing on the call's own goroutine,
 // ahead of the caller's later events.
-func (e *Engine) inboundCall(node string, ev *esl.Event) *call {
+func (e *Engine) inboundCall(node string, ev switchEvent) *call {
 	c := e.newCall(NewCallID(), Inbound, OriginInbound)
-	caller := callerNumber(ev.Get("Caller-Caller-ID-Number"))
-	did := ev.Var(VarDID)
+	caller := callerNumber(ev.callerNum)
+	did := ev.did
 	// The dialplan answered before it parked: the answer is that long ago
 	// on the engine's clock too.
-	swAnswered := ev.ProfileTime("Caller-Channel-Answered-Time")
+	swAnswered := ev.answeredAt
 	answered := e.now()
-	if at := ev.Time(); swAnswered.IsZero() {
+	if at := ev.at; swAnswered.IsZero() {
 		swAnswered = at
 	} else if d := at.Sub(swAnswered); !at.IsZero() && d > 0 {
 		answered = answered.Add(-d)
 	}
 	c.number, c.callerNum, c.node = caller, did, node
-	c.leadLeg = &leg{id: LegID(ev.UniqueID()), role: LegLead, number: caller, state: "up", answeredAt: answered,
+	c.leadLeg = &leg{id: ev.leg, role: LegLead, number: caller, state: "up", answeredAt: answered,
 		swAnswered: swAnswered, node: node, endpoint: "inbound " + did}
 	c.answeredAt = answered
 	c.st = callState{phase: phaseWaiting, callFlags: callFlags{leadAnswered: true}}
-	campaign, _ := strconv.ParseInt(ev.Var(VarCampaignID), 10, 64)
+	campaign, queue := ev.campaign, ev.queue
 	e.start(c, c.leadLeg)
 	c.post(cmdMsg{reply: make(chan error, 1), fn: func(c *call) error {
-		c.initInbound(CampaignID(campaign), ev.Var(VarQueue))
+		c.initInbound(campaign, queue)
 		return nil
 	}})
 	return c

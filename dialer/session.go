@@ -75,7 +75,7 @@ func (e *Engine) AgentChanged(ctx context.Context, by Actor, a Agent) error {
 
 // onLegEvent follows the persistent leg itself; the call it is in gets the
 // same event through its own routing.
-func (s *session) onLegEvent(e *Engine, kind string, ev *esl.Event) {
+func (s *session) onLegEvent(e *Engine, kind string, ev switchEvent) {
 	switch kind {
 	case esl.EventChannelAnswer:
 		s.mu.Lock()
@@ -88,7 +88,7 @@ func (s *session) onLegEvent(e *Engine, kind string, ev *esl.Event) {
 		s.legUp = false
 		s.mu.Unlock()
 	case esl.EventChannelHangupComplete:
-		s.legGone(e, ev.HangupCause())
+		s.legGone(e, ev.hangupCause)
 	}
 }
 
