@@ -51,7 +51,7 @@ FUZZ_TARGETS := ./esl:FuzzParseEvent ./third_party/eslgo:FuzzReadResponse \
 FUZZ_RUN = for t in $(FUZZ_TARGETS); do IFS=: read -r pkg fn <<< "$$t"; dir=.; \
 	  if [ -f $$pkg/go.mod ]; then dir=$$pkg; pkg=.; fi; \
 	  echo "fuzz $$t ($(1))"; \
-	  $(GO) -C $$dir test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(1) -fuzzminimizetime=$(2) $$pkg || exit 1; done
+	  $(GO) -C $$dir test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(1) -fuzzminimizetime=$(2) -timeout=0 $$pkg || exit 1; done
 fuzz-short:
 	@$(call FUZZ_RUN,$(FUZZ_SHORT),0)
 

@@ -20,29 +20,6 @@ import (
 	"github.com/agentswitch/agentswitch/esl/internal/blaster"
 )
 
-// counter is a Handler that counts events and signals when it reached want.
-type counter struct {
-	n    atomic.Int64
-	want int64
-	done chan struct{}
-	up   chan struct{}
-}
-
-func (c *counter) HandleEvent(_ string, ev *esl.Event) {
-	if c.n.Add(1) == c.want {
-		close(c.done)
-	}
-}
-
-func (c *counter) HandleNode(st esl.NodeState) {
-	if st.Up {
-		select {
-		case c.up <- struct{}{}:
-		default:
-		}
-	}
-}
-
 // blast serves b.N events of the captured mix, as fast as they go; it
 // closes with the benchmark.
 func blast(b *testing.B) string {
@@ -64,7 +41,7 @@ func blast(b *testing.B) string {
 func BenchmarkIngest(b *testing.B) {
 	b.Run("esl", func(b *testing.B) {
 		addr := blast(b)
-		h := &counter{want: int64(b.N), done: make(chan struct{}), up: make(chan struct{}, 1)}
+		h := newSeqChecker(int64(b.N))
 		cl, err := esl.New(esl.Config{Nodes: []esl.Node{{Name: "bench", Addr: addr, Password: "x"}}, Events: []string{"ALL"}}, h)
 		if err != nil {
 			b.Fatal(err)
@@ -85,6 +62,7 @@ func BenchmarkIngest(b *testing.B) {
 		if s := cl.Stats(); s.Duplicates.Load() != 0 || s.Malformed.Load() != 0 {
 			b.Fatalf("dups=%d malformed=%d", s.Duplicates.Load(), s.Malformed.Load())
 		}
+		h.check(b)
 		cancel()
 		<-done
 	})
@@ -102,7 +80,9 @@ func BenchmarkIngest(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer conn.Close()
+		sink := 0
 		conn.RegisterEventListener(eslgo.EventListenAll, func(ev *eslgo.Event) {
+			sink += eslgoReads(ev)
 			if n.Add(1) == int64(b.N) {
 				close(done)
 			}
@@ -121,6 +101,32 @@ func BenchmarkIngest(b *testing.B) {
 		b.StopTimer()
 		b.ReportMetric(float64(b.N)/el.Seconds(), "events/s")
 	})
+}
+
+// eslgoReads reads through eslgo what engineReads reads, for the same
+// work on both sides of BenchmarkIngest.
+func eslgoReads(ev *eslgo.Event) int {
+	n := len(ev.GetName()) + len(ev.GetHeader("Unique-ID"))
+	switch ev.GetName() {
+	case esl.EventChannelAnswer:
+		n += len(ev.GetHeader("Event-Date-Timestamp"))
+	case esl.EventChannelBridge:
+		n += len(ev.GetHeader("Bridge-B-Unique-ID"))
+	case esl.EventChannelHangup, esl.EventChannelHangupComplete:
+		n += len(ev.GetHeader("Event-Date-Timestamp")) + len(ev.GetHeader("Caller-Channel-Answered-Time")) + len(ev.GetHeader("Hangup-Cause"))
+	case esl.EventChannelPark:
+		n += len(ev.GetHeader("Event-Date-Timestamp")) + len(ev.GetHeader("Caller-Channel-Answered-Time"))
+		if ev.GetHeader("Call-Direction") == "inbound" {
+			n += len(ev.GetHeader("variable_agentswitch_leg_role")) + len(ev.GetHeader("variable_agentswitch_did")) + len(ev.GetHeader("variable_agentswitch_dialed"))
+		}
+	case esl.EventChannelExecuteComplete:
+		if ev.GetHeader("Application") == "bridge" {
+			n += len(ev.GetHeader("variable_originate_disposition"))
+		}
+	case esl.EventCustom:
+		n += len(ev.GetHeader("Event-Subclass")) + len(ev.GetHeader("Action")) + len(ev.GetHeader("Member-ID"))
+	}
+	return n
 }
 
 // TestMain lets the benchmark below start this test binary as a separate
@@ -170,7 +176,7 @@ func BenchmarkIngestPaced20k(b *testing.B) {
 	if _, err := fmt.Fscanln(out, &addr); err != nil {
 		b.Fatal(err)
 	}
-	h := &counter{want: int64(b.N), done: make(chan struct{}), up: make(chan struct{}, 1)}
+	h := newSeqChecker(int64(b.N))
 	cl, err := esl.New(esl.Config{Nodes: []esl.Node{{Name: "bench", Addr: addr, Password: "x"}}, Events: []string{"ALL"}}, h)
 	if err != nil {
 		b.Fatal(err)
@@ -196,6 +202,7 @@ func BenchmarkIngestPaced20k(b *testing.B) {
 	b.ReportMetric(float64(b.N)/wall.Seconds(), "events/s")
 	cancel()
 	<-done
+	h.check(b)
 }
 
 // BenchmarkParse is framing plus parsing of the captured mix from memory:

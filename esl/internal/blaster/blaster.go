@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -81,12 +82,16 @@ func Frames() ([][]byte, error) {
 type Server struct {
 	Core  string
 	Count int // events per subscribed connection; 0 = until closed
+	// Life, when set, is written instead of the captured mix.
+	Life  *Lifecycle
 	Rate  int // events per second; 0 = as fast as the socket takes them
 	mix   []template
 	ln    net.Listener
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	conns map[net.Conn]bool
+	// lifeConns counts the connections Life was written to.
+	lifeConns int
 }
 
 // New loads the captured mix.
@@ -176,6 +181,26 @@ func (s *Server) serve(c net.Conn) {
 		case strings.HasPrefix(cmd, "event "):
 			reply("+OK event listener enabled plain")
 			// From here on the client sends nothing on an event connection.
+			if l := s.Life; l != nil {
+				from, to := 0, l.total
+				s.mu.Lock()
+				s.lifeConns++
+				first := s.lifeConns == 1
+				s.mu.Unlock()
+				switch {
+				case l.CutAfter > 0 && first:
+					to = l.CutAfter
+				case l.CutAfter > 0:
+					from = max(0, l.CutAfter-l.Replay)
+				}
+				_ = l.events(from, to, func(f []byte) error { _, err := w.Write(f); return err })
+				w.Flush()
+				if to < l.total {
+					return
+				}
+				_, _ = io.Copy(io.Discard, r) // until the client or Close hangs up
+				return
+			}
 			s.blast(ctx, w)
 			return
 		case cmd == "exit":
