@@ -70,6 +70,9 @@ func TestMain(m *testing.M) {
 	for i := 0; i < benchNumbers; i++ {
 		s.SetEndpoint(benchNumber(i), sim.Behavior{AnswerAfter: 20 * time.Millisecond, HangupAfter: 150 * time.Millisecond})
 	}
+	if os.Getenv("DIALER_SIM_P6") != "" {
+		p6Behaviors(s)
+	}
 	if err := s.Listen("127.0.0.1:0"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -119,8 +122,14 @@ func benchNumber(i int) string { return fmt.Sprintf("+1555%07d", i) }
 // startSimProcess runs the simulator in a child process emitting bgRate
 // background events per second, and returns its address.
 func startSimProcess(b *testing.B, bgRate int) string {
+	return startSimChild(b, "DIALER_SIM_BG_RATE="+strconv.Itoa(bgRate))
+}
+
+// startSimChild runs the simulator in a child process with the extra
+// environment given, and returns its address.
+func startSimChild(b *testing.B, env ...string) string {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DIALER_SIM_CHILD=1", "DIALER_SIM_BG_RATE="+strconv.Itoa(bgRate))
+	cmd.Env = append(append(os.Environ(), "DIALER_SIM_CHILD=1"), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		b.Fatal(err)
