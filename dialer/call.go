@@ -600,7 +600,7 @@ func (c *call) stopAbandon() {
 // longest idle. A persistent agent's line must be up.
 func (c *call) reserve(ctx context.Context) {
 	e := c.e
-	req := ReserveRequest{Call: c.id, Lease: e.cfg.Lease, Reason: "lead answered", At: e.now()}
+	req := ReserveRequest{Call: c.id, Node: c.node, Lease: e.cfg.Lease, Reason: "lead answered", At: e.now()}
 	var r Reservation
 	var err error
 	if c.named != 0 {
@@ -609,7 +609,7 @@ func (c *call) reserve(ctx context.Context) {
 		r, err = e.live.Reserve(ctx, req)
 	}
 	if err != nil {
-		if !errors.Is(err, ErrNoAgent) && !errors.Is(err, ErrStateMismatch) {
+		if !errors.Is(err, ErrNoAgent) && !errors.Is(err, ErrStateMismatch) && !errors.Is(err, ErrOtherNode) {
 			c.log.Warn("reservation failed", "err", err)
 		}
 		c.feed(ctx, callInput{kind: inNoAgent})
@@ -640,12 +640,16 @@ func (c *call) reserve(ctx context.Context) {
 		c.feed(ctx, callInput{kind: inNoAgent})
 		return
 	}
+	if persistent && c.lineElsewhere(ctx, r.Agent, s) {
+		c.feed(ctx, callInput{kind: inNoAgent})
+		return
+	}
 	c.agent, c.agentState = r.Agent, AgentReserved
 	c.st.persistent = persistent
 	e.publishAgent(ctx, r.Agent, AgentStatus{Agent: r.Agent, State: AgentReserved, Since: req.At, Call: c.id, Mode: r.Mode, Seq: r.Seq})
 	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent})
 	if persistent {
-		c.agentLeg = &leg{id: plegID, role: LegAgent, agent: r.Agent, persistent: true, state: "up", answeredAt: e.now()}
+		c.agentLeg = &leg{id: plegID, role: LegAgent, agent: r.Agent, persistent: true, state: "up", answeredAt: e.now(), node: c.node}
 		c.addLeg(c.agentLeg, "user/"+s.extension())
 		s.setCall(c)
 	}

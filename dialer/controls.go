@@ -55,6 +55,9 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	c.number, c.campaign, c.lead, c.campaignWrap, c.named = r.Number, camp.ID, lead.ID, wrap, r.Agent
 	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp)
 	c.st = callState{phase: phaseDialing}
+	// A call for a persistent agent is placed on its line's node ("": the
+	// switch client picks the least loaded).
+	c.node = e.session(r.Agent).lineNode()
 	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: "dialing"}
 	endpoint := e.numberEndpoint(r.Number)
 	c.leadLeg.endpoint = endpointLabel(endpoint)
@@ -131,7 +134,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	}
 	s.mu.Lock()
 	persistent := s.mode == ModePersistent
-	pleg, legUp, ext, ep := s.leg, s.legUp, s.agent.Extension, s.endpoint
+	pleg, legUp, ext, ep, pnode := s.leg, s.legUp, s.agent.Extension, s.endpoint, s.legNode
 	s.mu.Unlock()
 	own := r.fromPhone.leg != ""
 	switch {
@@ -161,7 +164,9 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 		c.node = r.fromPhone.node
 		c.st.phase, c.st.agentLeg = phaseDialing, true
 	case persistent:
-		agentLeg = &leg{id: pleg, role: LegAgent, agent: agent, persistent: true, state: "up", endpoint: "user/" + ext}
+		// The lead is dialed from the line, on the line's node.
+		agentLeg = &leg{id: pleg, role: LegAgent, agent: agent, persistent: true, state: "up", endpoint: "user/" + ext, node: pnode}
+		c.node = pnode
 		c.st.phase, c.st.agentLeg = phaseDialing, true
 	default:
 		agentLeg = &leg{id: NewLegID(), role: LegAgent, agent: agent, state: "dialing", endpoint: endpointLabel(e.agentEndpoint(ep))}
@@ -535,14 +540,7 @@ func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t Transf
 // transferToAgent reserves the target agent and connects the lead to it.
 func (c *call) transferToAgent(ctx context.Context, target AgentID) error {
 	e := c.e
-	s := e.session(target)
-	if s == nil {
-		return &FieldError{Field: "agent_id", Reason: "that agent is not logged in"}
-	}
-	r, err := e.live.ReserveAgent(ctx, target, ReserveRequest{Call: c.id, Lease: e.cfg.Lease, Reason: "transfer", At: e.now()})
-	if errors.Is(err, ErrStateMismatch) {
-		return &FieldError{Field: "agent_id", Reason: "that agent is not READY"}
-	}
+	s, r, err := c.reserveNamed(ctx, target, "transfer")
 	if err != nil {
 		return err
 	}
@@ -606,6 +604,9 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 		if t.Agent != 0 && t.Agent == c.agent {
 			return &FieldError{Field: "agent_id", Reason: "that agent is already on the call"}
 		}
+		if t.Agent != 0 && c.elsewhere(e.session(t.Agent)) {
+			return errOtherNode() // before the call moves to a room
+		}
 		ctx := e.ctx
 		if c.room == "" {
 			c.room = "call-" + string(c.id)[:8] + string(c.id)[9:13]
@@ -629,14 +630,7 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 			c.originate(ctx, third, esl.Originate{UUID: string(third.id), Endpoint: endpoint, Timeout: e.cfg.LeadTimeout,
 				CallerIDNumber: c.callerNum, App: esl.ConferenceApp{Room: c.room, Profile: e.cfg.ConferenceProfile}, Vars: c.legVars(LegThird, 0)})
 		} else {
-			s := e.session(t.Agent)
-			if s == nil {
-				return &FieldError{Field: "agent_id", Reason: "that agent is not logged in"}
-			}
-			r, err := e.live.ReserveAgent(ctx, t.Agent, ReserveRequest{Call: c.id, Lease: e.cfg.Lease, Reason: "conference", At: e.now()})
-			if errors.Is(err, ErrStateMismatch) {
-				return &FieldError{Field: "agent_id", Reason: "that agent is not READY"}
-			}
+			s, r, err := c.reserveNamed(ctx, t.Agent, "conference")
 			if err != nil {
 				return err
 			}

@@ -41,6 +41,9 @@ type world struct {
 	// restartEngine stops the engine and starts a new one on the same
 	// stores and switch connection, as a restart of the service would.
 	restartEngine func()
+	// sim2 is the second switch node ("sim2"; the first is "sim") when
+	// worldOpts.twoNodes is set.
+	sim2 *sim.Server
 }
 
 const abandonFile = "/usr/share/agentswitch/sounds/abandon.wav"
@@ -59,6 +62,8 @@ type worldOpts struct {
 	now func() time.Time
 	// persistRedis keeps Redis's data across w.redis.Stop and Restart.
 	persistRedis bool
+	// twoNodes runs a second simulator as a second switch node.
+	twoNodes bool
 }
 
 func newWorld(t testing.TB, mutate ...func(*dialer.EngineConfig)) *world {
@@ -89,6 +94,15 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 		}
 		wg.Go(func() { w.sim.Serve(ctx) })
 		simAddr = w.sim.Addr()
+	}
+	nodes := []esl.Node{{Name: "sim", Addr: simAddr, Password: "s3cret"}}
+	if o.twoNodes {
+		w.sim2 = sim.New(scfg)
+		if err := w.sim2.Listen("127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() { w.sim2.Serve(ctx) })
+		nodes = append(nodes, esl.Node{Name: "sim2", Addr: w.sim2.Addr(), Password: "s3cret"})
 	}
 
 	rs := redistest.Start
@@ -126,7 +140,7 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 		o.engine(&cfg)
 	}
 	h := &esl.Deferred{}
-	client, err := esl.New(esl.Config{Nodes: []esl.Node{{Name: "sim", Addr: simAddr, Password: "s3cret"}}, BackoffMin: 10 * time.Millisecond}, h)
+	client, err := esl.New(esl.Config{Nodes: nodes, BackoffMin: 10 * time.Millisecond}, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +181,7 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 	t.Cleanup(func() { cancel(); stopEngine(); wg.Wait(); db.Close() })
 	waitFor(t, 5*time.Second, "switch up", func() bool {
 		n := client.Nodes()
-		return len(n) == 1 && n[0].Up
+		return len(n) == len(nodes) && !slices.ContainsFunc(n, func(st esl.NodeStatus) bool { return !st.Up })
 	})
 	w.admin = dialer.Actor{User: 1, Role: dialer.RoleAdmin, Name: "admin"}
 	w.events = newEventLog(t, eng)

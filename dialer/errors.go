@@ -30,6 +30,10 @@ var ErrInvalidTransition = errors.New("invalid state transition")
 // ErrNoAgent means no READY agent matches a reservation request.
 var ErrNoAgent = errors.New("no agent available")
 
+// ErrOtherNode means a named agent's persistent line is on another switch
+// node than the call: the two cannot be bridged.
+var ErrOtherNode = errors.New("the agent's line is on another switch node")
+
 // ErrInvalid means an input failed validation; the error is a *FieldError
 // naming the field.
 var ErrInvalid = errors.New("invalid input")

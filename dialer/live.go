@@ -25,12 +25,17 @@ type LiveStore interface {
 	// or ReserveAgent, never through Transition.
 	Transition(ctx context.Context, t Transition) (AgentStatus, error)
 	// Reserve books the longest-idle READY agent having all r.Tags for
-	// r.Call, with a lease. ErrNoAgent when none matches.
+	// r.Call, with a lease; with r.Node, only an agent whose line is on
+	// that node or who has none. ErrNoAgent when none matches.
 	Reserve(ctx context.Context, r ReserveRequest) (Reservation, error)
 	// ReserveAgent books one named agent (transfers, manual dial from
 	// READY, directed inbound); r.Tags are ignored. ErrStateMismatch when it
-	// is not READY.
+	// is not READY, ErrOtherNode when its line is on another node than
+	// r.Node.
 	ReserveAgent(ctx context.Context, id AgentID, r ReserveRequest) (Reservation, error)
+	// SetLineNode records the switch node of a persistent agent's line
+	// ("" for none); UpsertAgent in ring mode clears it.
+	SetLineNode(ctx context.Context, id AgentID, node string) error
 	// Release returns an agent reserved for call to READY, keeping its
 	// place in the idle order.
 	Release(ctx context.Context, id AgentID, call CallID, reason string, at time.Time) (AgentStatus, error)
@@ -160,6 +165,10 @@ type ReserveRequest struct {
 	Call CallID
 	// Tags the agent must all have (AND); none means any READY agent.
 	Tags []string
+	// Node is the switch node of the call ("" for any): an agent whose
+	// persistent line is on another node cannot be bridged to it, a
+	// ring-mode agent's phone is rung from the call's node.
+	Node string
 	// Lease is how long the reservation lasts unconfirmed (DefaultLease if
 	// zero).
 	Lease  time.Duration
@@ -176,6 +185,9 @@ func (r ReserveRequest) Validate() error {
 		return &FieldError{Field: "lease", Reason: "must be between 0 and 1h"}
 	}
 	if err := checkText("reason", r.Reason, 200, false); err != nil {
+		return err
+	}
+	if err := checkText("node", r.Node, 64, false); err != nil {
 		return err
 	}
 	return validateTags(r.Tags)

@@ -187,6 +187,10 @@ func (e *Engine) connectPhone(ctx context.Context, s *session) (chan struct{}, e
 	s.mu.Lock()
 	s.legNode = call.Node
 	s.mu.Unlock()
+	// Before the agent can be READY: only calls on this node may have it.
+	if err := e.live.SetLineNode(ctx, s.agent.ID, call.Node); err != nil {
+		e.log.Warn("the agent's line node not recorded", "agent_id", s.agent.ID, "err", err)
+	}
 	e.wg.Go(func() {
 		defer close(wait)
 		if err := call.Wait(e.ctx); err != nil {

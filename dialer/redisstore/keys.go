@@ -16,14 +16,16 @@ import "github.com/agentswitch/agentswitch/dialer"
 //	P agents              SET     ids of all registered agents (snapshot)
 //	P ready               ZSET    READY agents, score = idle-since (ms): lowest = longest idle
 //	P ready:<tag>         ZSET    READY agents having <tag>, same score
+//	P readynode:<node>    ZSET    READY agents whose persistent line is on switch node <node>, same score
+//	P readyany            ZSET    READY agents with no line node (ring mode), same score
 //	P leases              ZSET    RESERVED agents, score = lease deadline (ms)
 //	P heartbeats          ZSET    agents, score = heartbeat deadline (ms)
 //	P events              CHANNEL JSON agent events, published by the same script that changes state
 //	P marker              STRING  set by the service; missing means Redis lost its data
 //
 // Invariants kept by every script: an agent is in P ready (and in P ready:<t>
-// for each of its tags) iff its state is READY; it is in P leases iff it is
-// RESERVED.
+// for each of its tags, and in P readynode:<its node> or, without one, P
+// readyany) iff its state is READY; it is in P leases iff it is RESERVED.
 const (
 	keyAgent      = "agent:"     // + id
 	keyTagsSuffix = ":tags"      // P agent:<id>:tags
@@ -43,6 +45,7 @@ const (
 	fCall   = "call"   // call id while RESERVED/RINGING/INCALL/DISPO, else ""
 	fPause  = "pause"  // pause code while PAUSED, else ""
 	fMode   = "mode"   // ring | persistent
+	fNode   = "node"   // switch node of a persistent agent's line, "" for none
 	fIdle   = "idle"   // ms, idle-since: the READY score, kept through RESERVED/RINGING
 	fLease  = "lease"  // ms, lease deadline while RESERVED, else ""
 	fLogin  = "login"  // ms, session start (LOGGED_OUT -> PAUSED); totals reset then

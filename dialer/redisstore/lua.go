@@ -12,20 +12,40 @@ local P = ARGV[1]
 local function akey(id) return P .. 'agent:' .. id end
 local function tagsOf(id) return redis.call('SMEMBERS', akey(id) .. ':tags') end
 
-local function unindex(id, tags)
+-- nodeIndex is the READY index an agent is in by the node of its line: an
+-- agent without one (ring mode) can take a call on any node.
+local function nodeIndex(node)
+  if not node or node == '' then return P .. 'readyany' end
+  return P .. 'readynode:' .. node
+end
+
+local function unindex(id, tags, node)
   redis.call('ZREM', P .. 'ready', id)
+  redis.call('ZREM', nodeIndex(node), id)
   for _, t in ipairs(tags) do redis.call('ZREM', P .. 'ready:' .. t, id) end
 end
 
-local function index(id, tags, score)
+local function index(id, tags, score, node)
   redis.call('ZADD', P .. 'ready', score, id)
+  redis.call('ZADD', nodeIndex(node), score, id)
   for _, t in ipairs(tags) do redis.call('ZADD', P .. 'ready:' .. t, score, id) end
 end
 
+-- setNode records the node of the agent's line, moving a READY agent
+-- (state st, idle-since idle) between node indices.
+local function setNode(id, st, idle, old, node)
+  if (old or '') == node then return end
+  if st == 'READY' then
+    redis.call('ZREM', nodeIndex(old), id)
+    redis.call('ZADD', nodeIndex(node), idle, id)
+  end
+  redis.call('HSET', akey(id), 'node', node)
+end
+
 -- read returns, in order: state, call, since, idle, seq, calls, the total of
--- state frm, mode.
+-- state frm, mode, node.
 local function read(id, frm)
-  return redis.call('HMGET', akey(id), 'state', 'call', 'since', 'idle', 'seq', 'calls', 't:' .. frm, 'mode')
+  return redis.call('HMGET', akey(id), 'state', 'call', 'since', 'idle', 'seq', 'calls', 't:' .. frm, 'mode', 'node')
 end
 
 -- apply moves agent id (f = read(id, frm), state already checked) to state
@@ -67,8 +87,8 @@ local function apply(id, f, tags, frm, to, call, reason, pause, now, nowstr, lea
   end
   upd[#upd + 1] = 'idle'
   upd[#upd + 1] = idle
-  if frm == 'READY' then unindex(id, tags) end
-  if to == 'READY' then index(id, tags, idle) end
+  if frm == 'READY' then unindex(id, tags, f[9]) end
+  if to == 'READY' then index(id, tags, idle, f[9]) end
 
   local lease = ''
   if frm == 'RESERVED' then redis.call('ZREM', P .. 'leases', id) end
@@ -111,14 +131,17 @@ return {'OK', redis.call('HGETALL', akey(id)), tags, id}
 `)
 
 // reserveScript: ARGV = P, now, lease ms, call, reason, named id (empty for
-// longest idle), tags...
+// longest idle), node (empty for any), tags...
 // A named reservation ignores tags; otherwise the longest-idle READY agent
-// having every tag is taken, scanning the smallest tag index. Reply:
-// {'OK', id, seq, lease, idle, mode, tags}.
+// having every tag is taken, scanning the smallest index. With a node, only
+// an agent whose line is on that node or who has none (ring mode) is taken:
+// a call on one switch node cannot be bridged to a line on another. Reply:
+// {'OK', id, seq, lease, idle, mode, tags}; a named agent whose line is on
+// another node: {'ELSEWHERE', node}.
 var reserveScript = redis.NewScript(luaPrelude + `
 local now, nowstr = tonumber(ARGV[2]), ARGV[2]
 local leaseto = now + tonumber(ARGV[3])
-local call, reason, named = ARGV[4], ARGV[5], ARGV[6]
+local call, reason, named, node = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 
 local function take(id, f)
   local tags = tagsOf(id)
@@ -130,57 +153,97 @@ if named ~= '' then
   local f = read(named, 'READY')
   if not f[1] then return {'NOTFOUND'} end
   if f[1] ~= 'READY' then return {'MISMATCH', f[1], f[2] or ''} end
+  if node ~= '' and (f[9] or '') ~= '' and f[9] ~= node then return {'ELSEWHERE', f[9]} end
   return take(named, f)
 end
 
-local idx, others = P .. 'ready', {}
-if #ARGV == 7 then
-  idx = P .. 'ready:' .. ARGV[7]
-elseif #ARGV > 7 then
-  local best, bestn = 7, -1
-  for i = 7, #ARGV do
-    local n = redis.call('ZCARD', P .. 'ready:' .. ARGV[i])
-    if bestn < 0 or n < bestn then best, bestn = i, n end
+-- first returns the longest-idle READY agent in every index of sets, and its
+-- fields; nil if none. It scans the smallest index and repairs entries
+-- without a READY agent on the way.
+local function first(sets)
+  local idx, others = sets[1], {}
+  if #sets > 1 then
+    local best, bestn = 1, -1
+    for i, k in ipairs(sets) do
+      local n = redis.call('ZCARD', k)
+      if bestn < 0 or n < bestn then best, bestn = i, n end
+    end
+    if bestn == 0 then return nil end
+    idx = sets[best]
+    for i, k in ipairs(sets) do
+      if i ~= best then others[#others + 1] = k end
+    end
   end
-  if bestn == 0 then return {'NOAGENT'} end
-  idx = P .. 'ready:' .. ARGV[best]
-  for i = 7, #ARGV do
-    if i ~= best then others[#others + 1] = P .. 'ready:' .. ARGV[i] end
+  -- Without a second index the head of the index is the answer.
+  local batch = 1
+  if #others > 0 then batch = 64 end
+  local start = 0
+  while true do
+    -- String bounds: a Lua number costs a printf per argument.
+    local ids
+    if start == 0 and batch == 1 then
+      ids = redis.call('ZRANGE', idx, '0', '0')
+    else
+      ids = redis.call('ZRANGE', idx, tostring(start), tostring(start + batch - 1))
+    end
+    if #ids == 0 then return nil end
+    local rescan = false
+    for _, id in ipairs(ids) do
+      local ok = true
+      for _, k in ipairs(others) do
+        if not redis.call('ZSCORE', k, id) then ok = false break end
+      end
+      if ok then
+        local f = read(id, 'READY')
+        if f[1] == 'READY' then return id, f end
+        -- An index entry without a READY agent: repair and scan again.
+        unindex(id, tagsOf(id), f[9])
+        redis.call('ZREM', idx, id)
+        for _, k in ipairs(others) do redis.call('ZREM', k, id) end
+        rescan = true
+        break
+      end
+    end
+    if rescan then start = 0 else start = start + batch end
   end
 end
 
--- Without a second tag the head of the index is the answer.
-local batch = 1
-if #others > 0 then batch = 64 end
-local start = 0
-while true do
-  -- String bounds: a Lua number costs a printf per argument.
-  local ids
-  if start == 0 and batch == 1 then
-    ids = redis.call('ZRANGE', idx, '0', '0')
-  else
-    ids = redis.call('ZRANGE', idx, tostring(start), tostring(start + batch - 1))
-  end
-  if #ids == 0 then return {'NOAGENT'} end
-  local rescan = false
-  for _, id in ipairs(ids) do
-    local ok = true
-    for _, k in ipairs(others) do
-      if not redis.call('ZSCORE', k, id) then ok = false break end
-    end
-    if ok then
-      local f = read(id, 'READY')
-      if f[1] == 'READY' then return take(id, f) end
-      -- An index entry without a READY agent: repair and scan again.
-      unindex(id, tagsOf(id))
-      redis.call('ZREM', idx, id)
-      for _, k in ipairs(others) do redis.call('ZREM', k, id) end
-      rescan = true
-      break
-    end
-  end
-  if rescan then start = 0 else start = start + batch end
+local tagsets = {}
+for i = 8, #ARGV do tagsets[#tagsets + 1] = P .. 'ready:' .. ARGV[i] end
+if node == '' then
+  if #tagsets == 0 then tagsets[1] = P .. 'ready' end
+  local id, f = first(tagsets)
+  if not id then return {'NOAGENT'} end
+  return take(id, f)
 end
+
+-- The head of the agents on the node and the head of those without a
+-- line: the one idle longer (the READY order: score, then id) is taken.
+local onnode, anynode = {P .. 'readynode:' .. node}, {P .. 'readyany'}
+for _, k in ipairs(tagsets) do
+  onnode[#onnode + 1] = k
+  anynode[#anynode + 1] = k
+end
+local ida, fa = first(onnode)
+local idb, fb = first(anynode)
+if not ida and not idb then return {'NOAGENT'} end
+if ida and idb then
+  local sa, sb = tonumber(fa[4]) or 0, tonumber(fb[4]) or 0
+  if sb < sa or (sb == sa and idb < ida) then ida, fa = idb, fb end
+elseif not ida then
+  ida, fa = idb, fb
+end
+return take(ida, fa)
+`)
+
+// setNodeScript: ARGV = P, id, node. Records the switch node of the
+// agent's persistent line (empty for none).
+var setNodeScript = redis.NewScript(luaPrelude + `
+local id = ARGV[2]
+local cur = redis.call('HMGET', akey(id), 'state', 'idle', 'node')
+if not cur[1] then return {'NOTFOUND'} end
+setNode(id, cur[1], cur[2], cur[3], ARGV[3])
+return {'OK'}
 `)
 
 // expireScript: ARGV = P, now, limit. Returns the ids set back to READY.
@@ -217,10 +280,10 @@ return {'OK'}
 
 // upsertScript: ARGV = P, id, mode, now, tags... Registers the agent
 // LOGGED_OUT if new, sets mode, replaces tags and, for a READY agent, its
-// tag index entries.
-var upsertScript = redis.NewScript(`
-local P, id = ARGV[1], ARGV[2]
-local h = P .. 'agent:' .. id
+// tag index entries. Only a persistent agent has a line on a node.
+var upsertScript = redis.NewScript(luaPrelude + `
+local id = ARGV[2]
+local h = akey(id)
 local tk = h .. ':tags'
 if redis.call('EXISTS', h) == 0 then
   redis.call('HSET', h, 'state', 'LOGGED_OUT', 'since', ARGV[4], 'reason', 'registered',
@@ -230,8 +293,9 @@ end
 redis.call('HSET', h, 'mode', ARGV[3])
 local want = {}
 for i = 5, #ARGV do want[ARGV[i]] = true end
-local cur = redis.call('HMGET', h, 'state', 'idle')
+local cur = redis.call('HMGET', h, 'state', 'idle', 'node')
 local ready = cur[1] == 'READY'
+if ARGV[3] ~= 'persistent' then setNode(id, cur[1], cur[2], cur[3], '') end
 for _, t in ipairs(redis.call('SMEMBERS', tk)) do
   if want[t] then
     want[t] = nil
@@ -276,7 +340,12 @@ var restoreScript = redis.NewScript(luaPrelude + `
 local id = ARGV[2]
 local h = akey(id)
 local prev = redis.call('HGET', h, 'state') or 'LOGGED_OUT'
-if prev == 'READY' then unindex(id, tagsOf(id)) end
+local node = redis.call('HGET', h, 'node') or ''
+if prev == 'READY' then unindex(id, tagsOf(id), node) end
+if ARGV[14] ~= 'persistent' then
+  node = ''
+  redis.call('HSET', h, 'node', '')
+end
 redis.call('ZREM', P .. 'leases', id)
 redis.call('DEL', h .. ':tags')
 local tags = {}
@@ -290,7 +359,7 @@ redis.call('HSET', h, 'state', st, 'since', ARGV[4], 'reason', ARGV[5], 'call', 
   'seq', ARGV[12], 'mode', ARGV[14], 't:READY', ARGV[15], 't:RESERVED', ARGV[16],
   't:RINGING', ARGV[17], 't:INCALL', ARGV[18], 't:DISPO', ARGV[19], 't:PAUSED', ARGV[20])
 redis.call('SADD', P .. 'agents', id)
-if st == 'READY' then index(id, tags, ARGV[8]) end
+if st == 'READY' then index(id, tags, ARGV[8], node) end
 if st == 'RESERVED' then redis.call('ZADD', P .. 'leases', ARGV[9], id) end
 redis.call('PUBLISH', P .. 'events', cjson.encode({agent = id, from = prev, to = st,
   reason = 'restore', at = ARGV[13], call = ARGV[6], pause = ARGV[7], seq = tonumber(ARGV[12])}))

@@ -134,8 +134,8 @@ func (s *Store) reserve(ctx context.Context, id dialer.AgentID, r dialer.Reserve
 	if id > 0 {
 		named = id.String()
 	}
-	args := make([]any, 0, 6+len(r.Tags))
-	args = append(args, s.k.p, s.ms(r.At), lease.Milliseconds(), string(r.Call), r.Reason, named)
+	args := make([]any, 0, 7+len(r.Tags))
+	args = append(args, s.k.p, s.ms(r.At), lease.Milliseconds(), string(r.Call), r.Reason, named, r.Node)
 	for _, t := range r.Tags {
 		args = append(args, t)
 	}
@@ -162,6 +162,18 @@ func (s *Store) reserve(ctx context.Context, id dialer.AgentID, r dialer.Reserve
 		Seq:        seq,
 	}
 	return res, nil
+}
+
+// SetLineNode implements dialer.LiveStore.
+func (s *Store) SetLineNode(ctx context.Context, id dialer.AgentID, node string) error {
+	if id <= 0 {
+		return &dialer.FieldError{Field: "agent_id", Reason: "must be positive"}
+	}
+	if len(node) > 64 {
+		return &dialer.FieldError{Field: "node", Reason: "up to 64 characters"}
+	}
+	_, err := s.run(ctx, setNodeScript, id, 0, []any{s.k.p, id.String(), node})
+	return err
 }
 
 func strs(v any) []string {
@@ -453,6 +465,8 @@ func (s *Store) run(ctx context.Context, script *redis.Script, id dialer.AgentID
 		return nil, fmt.Errorf("agent %d: %w", id, dialer.ErrNotFound)
 	case "NOAGENT":
 		return nil, dialer.ErrNoAgent
+	case "ELSEWHERE":
+		return nil, fmt.Errorf("agent %d: %w (%v)", id, dialer.ErrOtherNode, v[1:])
 	case "MISMATCH":
 		e := &dialer.StateMismatchError{Agent: id, Expected: expected}
 		if len(v) >= 3 {

@@ -96,10 +96,19 @@ func (f *fixture) checkIndices() {
 	wantReady := map[string]float64{}
 	wantTag := map[string]map[string]float64{}
 	wantLease := map[string]float64{}
+	wantNode := map[string]map[string]float64{}
 	for _, a := range agents {
 		id := a.Agent.String()
 		if a.State == dialer.AgentReady {
 			wantReady[id] = float64(a.IdleSince.UnixMilli())
+			nk := f.s.k.p + "readyany"
+			if n := f.rdb.HGet(ctx, f.s.k.agent(a.Agent), fNode).Val(); n != "" {
+				nk = f.s.k.p + "readynode:" + n
+			}
+			if wantNode[nk] == nil {
+				wantNode[nk] = map[string]float64{}
+			}
+			wantNode[nk][id] = wantReady[id]
 			for _, t := range a.Tags {
 				if wantTag[t] == nil {
 					wantTag[t] = map[string]float64{}
@@ -123,6 +132,17 @@ func (f *fixture) checkIndices() {
 	}
 	if got := zmap(f.s.k.leases()); !mapsEqual(got, wantLease) {
 		f.t.Errorf("lease index = %v, want %v", got, wantLease)
+	}
+	nodeKeys := append(f.rdb.Keys(ctx, f.s.k.p+"readynode:*").Val(), f.s.k.p+"readyany")
+	for k := range wantNode {
+		if !slices.Contains(nodeKeys, k) {
+			nodeKeys = append(nodeKeys, k)
+		}
+	}
+	for _, k := range nodeKeys {
+		if got := zmap(k); !mapsEqual(got, wantNode[k]) {
+			f.t.Errorf("node index %s = %v, want %v", k, got, wantNode[k])
+		}
 	}
 	tagKeys := f.rdb.Keys(ctx, f.s.k.p+keyReady+":*").Val()
 	for _, k := range tagKeys {
