@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/esl"
 )
 
@@ -53,12 +54,15 @@ func statusOf(err error) errorDetail {
 	var he *httpError
 	var ee *echo.HTTPError
 	var fe *dialer.FieldError
+	var pfe *phone.FieldError
 	var efe *esl.FieldError
 	switch {
 	case errors.As(err, &he):
 		return errorDetail{Code: he.code, Message: he.msg, Field: he.field}
 	case errors.As(err, &fe):
 		return errorDetail{Code: http.StatusBadRequest, Message: fe.Error(), Field: fe.Field}
+	case errors.As(err, &pfe):
+		return errorDetail{Code: http.StatusBadRequest, Message: pfe.Error(), Field: pfe.Field}
 	case errors.As(err, &efe):
 		return errorDetail{Code: http.StatusBadRequest, Message: "invalid " + efe.Error(), Field: efe.Field}
 	case errors.Is(err, dialer.ErrInvalid), errors.Is(err, esl.ErrInvalid):

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/esl"
 )
 
@@ -25,6 +26,8 @@ func TestStatusOf(t *testing.T) {
 	}{
 		{&dialer.FieldError{Field: "number", Reason: "bad"}, 400, "number"},
 		{wrap(&dialer.FieldError{Field: "callback.time", Reason: "past"}), 400, "callback.time"},
+		{&phone.FieldError{Field: "phone2", Reason: "bad"}, 400, "phone2"},
+		{wrap(&phone.FieldError{Field: "caller_id", Reason: "bad"}), 400, "caller_id"},
 		{&esl.FieldError{Field: "digits", Reason: "bad"}, 400, "digits"},
 		{wrap(&esl.FieldError{Field: "uuid", Reason: "bad"}), 400, "uuid"},
 		{dialer.ErrInvalid, 400, ""},

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/pbx"
 )
@@ -153,7 +154,7 @@ func (s *Server) patchAgent(c echo.Context, p *principal) error {
 		a.Disabled = *b.Disabled
 	}
 	if b.ExternalPhone != nil {
-		if a.ExternalPhone, err = normalizeOptionalPhone("external_phone", *b.ExternalPhone, s.opts.DefaultCountry); err != nil {
+		if a.ExternalPhone, err = phone.NormalizeOptional("external_phone", *b.ExternalPhone, s.opts.DefaultCountry); err != nil {
 			return err
 		}
 	}
@@ -483,7 +484,7 @@ func (s *Server) createDID(c echo.Context, p *principal) error {
 		return err
 	}
 	d := dialer.DID{Name: b.Name, Queue: b.Queue, Campaign: b.CampaignID, Enabled: b.Enabled == nil || *b.Enabled}
-	if d.Number, err = normalizePhone("number", b.Number, s.opts.DefaultCountry); err != nil {
+	if d.Number, err = phone.Normalize("number", b.Number, s.opts.DefaultCountry); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

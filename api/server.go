@@ -13,16 +13,15 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/nyaruka/phonenumbers"
 
 	"github.com/agentswitch/agentswitch/agentui"
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/pbx"
 )
@@ -135,7 +134,7 @@ type Server struct {
 // configuration to refuse at start.
 func (o Options) Validate() error {
 	var errs []error
-	if o.DefaultCountry != "" && !phonenumbers.GetSupportedRegions()[strings.ToUpper(o.DefaultCountry)] {
+	if o.DefaultCountry != "" && !phone.ValidCountry(o.DefaultCountry) {
 		errs = append(errs, fmt.Errorf("default country %q is not an ISO 3166 region code such as US", o.DefaultCountry))
 	}
 	if o.DefaultTimeZone == "Local" || !dialer.ValidTimeZone(o.DefaultTimeZone) {
@@ -152,7 +151,7 @@ func New(opts Options) *Server {
 	}
 	if err := opts.Validate(); err != nil {
 		opts.Logger.Error("api options ignored", "err", err)
-		if opts.DefaultCountry != "" && !phonenumbers.GetSupportedRegions()[strings.ToUpper(opts.DefaultCountry)] {
+		if opts.DefaultCountry != "" && !phone.ValidCountry(opts.DefaultCountry) {
 			opts.DefaultCountry = ""
 		}
 		if opts.DefaultTimeZone == "Local" || !dialer.ValidTimeZone(opts.DefaultTimeZone) {
