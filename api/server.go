@@ -23,7 +23,6 @@ import (
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/internal/clock"
-	"github.com/agentswitch/agentswitch/pbx"
 )
 
 // Check reports one dependency's health: details to show, or an error.
@@ -45,14 +44,10 @@ type Options struct {
 	Calls     dialer.CallLog
 	Audit     dialer.AuditLog
 	Sessions  dialer.SessionStore
-	// PBX holds gateways and DIDs; without it their routes answer 503.
-	PBX dialer.PBXStore
-	// Switch is told about provisioning changes (pbx.Reload); nil when
-	// this service does not provision a FreeSWITCH, and changes answer
-	// reload "skipped".
-	Switch pbx.Switch
-	// ReloadTimeout bounds one reload on every node (default 10s).
-	ReloadTimeout time.Duration
+	// PBX provisions gateways and DIDs and tells FreeSWITCH of changes
+	// (agents' too); without it the gateway and DID routes answer 503 and
+	// agent changes answer reload "skipped".
+	PBX Provisioner
 
 	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
 	// a country code; "" requires +<country code>.

@@ -681,13 +681,16 @@ func sortCalls(c []CallView) {
 }
 
 // switchErr turns a switch failure into the engine's errors: a refused
-// value stays a field error, a missing node is ErrUnavailable.
+// value is a FieldError, a missing node is ErrUnavailable.
 func switchErr(err error) error {
+	var fe *esl.FieldError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &fe):
+		return &FieldError{Field: fe.Field, Reason: fe.Reason}
 	case errors.Is(err, esl.ErrInvalid):
-		return err
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	case errors.Is(err, esl.ErrNotConnected), errors.Is(err, esl.ErrCommandTimeout):
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	case errors.Is(err, esl.ErrNoSuchChannel):
