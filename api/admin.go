@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 )
 
 // ---- users
@@ -160,7 +161,7 @@ func (s *Server) createAgent(c echo.Context, p *principal) error {
 		a.Campaigns = []dialer.CampaignID{}
 	}
 	var err error
-	if a.ExternalPhone, err = normalizeOptionalPhone("external_phone", b.ExternalPhone, s.opts.DefaultCountry); err != nil {
+	if a.ExternalPhone, err = phone.NormalizeOptional("external_phone", b.ExternalPhone, s.opts.DefaultCountry); err != nil {
 		return err
 	}
 	if err := a.Validate(); err != nil {

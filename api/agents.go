@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 )
 
 // agentParam reads the path's agent id and refuses an agent acting on
@@ -73,9 +74,9 @@ func (s *Server) endpoint(b *endpointBody, phoneRequired bool) (dialer.AgentEndp
 		if b.Extension != "" {
 			return dialer.AgentEndpoint{}, fieldErr("endpoint.extension", "only with kind sip")
 		}
-		normalize := normalizeOptionalPhone
+		normalize := phone.NormalizeOptional
 		if phoneRequired {
-			normalize = normalizePhone
+			normalize = phone.Normalize
 		}
 		phone, err := normalize("endpoint.phone", b.Phone, s.opts.DefaultCountry)
 		if err != nil {
@@ -221,10 +222,10 @@ func (s *Server) agentDial(c echo.Context, p *principal) error {
 		return err
 	}
 	req := dialer.ManualDialRequest{Campaign: b.CampaignID, Lead: b.LeadID}
-	if req.Number, err = normalizePhone("number", b.Number, s.opts.DefaultCountry); err != nil {
+	if req.Number, err = phone.Normalize("number", b.Number, s.opts.DefaultCountry); err != nil {
 		return err
 	}
-	if req.CallerIDNumber, err = normalizeOptionalPhone("caller_id_number", b.CallerIDNumber, s.opts.DefaultCountry); err != nil {
+	if req.CallerIDNumber, err = phone.NormalizeOptional("caller_id_number", b.CallerIDNumber, s.opts.DefaultCountry); err != nil {
 		return err
 	}
 	if err := checkLabel("caller_id_name", b.CallerIDName, 64); err != nil {

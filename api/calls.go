@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 )
 
 // ---- starting calls
@@ -49,10 +50,10 @@ func (s *Server) startCall(c echo.Context, p *principal) error {
 	}
 	var err error
 	req := dialer.OutboundRequest{Agent: b.AgentID, Campaign: b.CampaignID, Lead: b.LeadID, Origin: dialer.OriginAPI}
-	if req.Number, err = normalizePhone("number", b.Number, s.opts.DefaultCountry); err != nil {
+	if req.Number, err = phone.Normalize("number", b.Number, s.opts.DefaultCountry); err != nil {
 		return err
 	}
-	if req.CallerIDNumber, err = normalizeOptionalPhone("caller_id_number", b.CallerIDNumber, s.opts.DefaultCountry); err != nil {
+	if req.CallerIDNumber, err = phone.NormalizeOptional("caller_id_number", b.CallerIDNumber, s.opts.DefaultCountry); err != nil {
 		return err
 	}
 	if err := checkLabel("caller_id_name", b.CallerIDName, 64); err != nil {
@@ -486,7 +487,7 @@ func (s *Server) target(b targetBody) (dialer.TransferTarget, error) {
 		if b.AgentID != 0 {
 			return t, fieldErr("target", "give agent_id or number, not both")
 		}
-		n, err := normalizePhone("number", b.Number, s.opts.DefaultCountry)
+		n, err := phone.Normalize("number", b.Number, s.opts.DefaultCountry)
 		if err != nil {
 			return t, err
 		}

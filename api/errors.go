@@ -11,7 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
-	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 )
 
 // errorBody is the JSON every error answers with.
@@ -53,15 +53,15 @@ func statusOf(err error) errorDetail {
 	var he *httpError
 	var ee *echo.HTTPError
 	var fe *dialer.FieldError
-	var efe *esl.FieldError
+	var pfe *phone.FieldError
 	switch {
 	case errors.As(err, &he):
 		return errorDetail{Code: he.code, Message: he.msg, Field: he.field}
 	case errors.As(err, &fe):
 		return errorDetail{Code: http.StatusBadRequest, Message: fe.Error(), Field: fe.Field}
-	case errors.As(err, &efe):
-		return errorDetail{Code: http.StatusBadRequest, Message: "invalid " + efe.Error(), Field: efe.Field}
-	case errors.Is(err, dialer.ErrInvalid), errors.Is(err, esl.ErrInvalid):
+	case errors.As(err, &pfe):
+		return errorDetail{Code: http.StatusBadRequest, Message: pfe.Error(), Field: pfe.Field}
+	case errors.Is(err, dialer.ErrInvalid):
 		return errorDetail{Code: http.StatusBadRequest, Message: err.Error()}
 	case errors.Is(err, dialer.ErrBadCredentials):
 		// Which part was wrong is not said.
@@ -76,7 +76,7 @@ func statusOf(err error) errorDetail {
 		errors.Is(err, dialer.ErrInvalidTransition), errors.Is(err, dialer.ErrInUse),
 		errors.Is(err, dialer.ErrNoAgent):
 		return errorDetail{Code: http.StatusConflict, Message: err.Error()}
-	case errors.Is(err, dialer.ErrSwitchDown), errors.Is(err, esl.ErrNotConnected):
+	case errors.Is(err, dialer.ErrSwitchDown):
 		return errorDetail{Code: http.StatusServiceUnavailable, Message: "the switch is not connected; retry"}
 	case errors.Is(err, dialer.ErrUnavailable):
 		return errorDetail{Code: http.StatusServiceUnavailable, Message: "the switch or a store is not available; retry"}

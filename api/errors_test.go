@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
-	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 )
 
 func TestStatusOf(t *testing.T) {
@@ -25,10 +25,9 @@ func TestStatusOf(t *testing.T) {
 	}{
 		{&dialer.FieldError{Field: "number", Reason: "bad"}, 400, "number"},
 		{wrap(&dialer.FieldError{Field: "callback.time", Reason: "past"}), 400, "callback.time"},
-		{&esl.FieldError{Field: "digits", Reason: "bad"}, 400, "digits"},
-		{wrap(&esl.FieldError{Field: "uuid", Reason: "bad"}), 400, "uuid"},
+		{&phone.FieldError{Field: "phone2", Reason: "bad"}, 400, "phone2"},
+		{wrap(&phone.FieldError{Field: "caller_id", Reason: "bad"}), 400, "caller_id"},
 		{dialer.ErrInvalid, 400, ""},
-		{esl.ErrInvalid, 400, ""},
 		{dialer.ErrNotFound, 404, ""},
 		{wrap(dialer.ErrNotFound), 404, ""},
 		{dialer.ErrForbidden, 403, ""},
@@ -42,8 +41,6 @@ func TestStatusOf(t *testing.T) {
 		{dialer.ErrNoAgent, 409, ""},
 		{dialer.ErrUnavailable, 503, ""},
 		{wrap(dialer.ErrUnavailable), 503, ""},
-		{esl.ErrNotConnected, 503, ""},
-		{wrap(esl.ErrNotConnected), 503, ""},
 		{dialer.ErrSwitchDown, 503, ""},
 		{wrap(dialer.ErrSwitchDown), 503, ""},
 		{dialer.ErrBadCredentials, 401, ""},
@@ -65,7 +62,7 @@ func TestStatusOf(t *testing.T) {
 		if got.Code >= 500 && strings.Contains(got.Message, "secret") {
 			t.Errorf("%v: 5xx message leaks %q", c.err, got.Message)
 		}
-		if (errors.Is(c.err, dialer.ErrSwitchDown) || errors.Is(c.err, esl.ErrNotConnected)) && !strings.Contains(got.Message, "switch is not connected") {
+		if errors.Is(c.err, dialer.ErrSwitchDown) && !strings.Contains(got.Message, "switch is not connected") {
 			t.Errorf("%v: 503 does not name the switch: %q", c.err, got.Message)
 		}
 		if got.Code == 401 && got.Message != "bad credentials" && got.Message != "authentication required" {
@@ -93,8 +90,8 @@ func TestErrorBody(t *testing.T) {
 	// Engine errors map through the same table.
 	for method, err := range map[string]error{
 		"SetReady": &dialer.StateMismatchError{Agent: 1, Expected: dialer.AgentPaused, Actual: dialer.AgentInCall},
-		"Pause":    fmt.Errorf("switch: %w", esl.ErrNotConnected),
-		"Login":    &esl.FieldError{Field: "endpoint", Reason: "bad"},
+		"Pause":    fmt.Errorf("switch: %w", dialer.ErrSwitchDown),
+		"Login":    &dialer.FieldError{Field: "endpoint", Reason: "bad"},
 	} {
 		e.eng.fail[method] = err
 	}
@@ -105,7 +102,7 @@ func TestErrorBody(t *testing.T) {
 		t.Fatalf("not connected: %d", rec.Code)
 	}
 	if rec := e.do(e.agent1, "POST", "/api/v1/agents/1/login", `{}`); rec.Code != 400 || errorOf(t, rec).Field != "endpoint" {
-		t.Fatalf("esl field error: %d %s", rec.Code, rec.Body)
+		t.Fatalf("engine field error: %d %s", rec.Code, rec.Body)
 	}
 }
 

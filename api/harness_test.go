@@ -18,6 +18,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/internal/clock"
+	"github.com/agentswitch/agentswitch/pbx"
 )
 
 // t0 is the tests' "now": a Friday afternoon in November 2026.
@@ -82,6 +83,14 @@ func openTestStore(t testing.TB, path string, clk *clock.Manual) *sqlitestore.St
 	return st
 }
 
+// withSwitch has newEnv's provisioning tell sw about changes.
+func withSwitch(sw pbx.Switch) func(*Options) {
+	return func(o *Options) {
+		st := o.Campaigns.(*sqlitestore.Store)
+		o.PBX = pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Switch: sw, Country: "US"})
+	}
+}
+
 func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, dbPath: filepath.Join(t.TempDir(), "agentswitch.db"), eng: newFakeEngine(), clock: clock.NewManual(t0), users: map[string]dialer.User{}}
@@ -119,7 +128,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	e.eng.setCall(dialer.CallView{ID: e.live2, Agent: 2, Lead: e.lead2.ID, Campaign: e.campaign.ID, State: dialer.LiveConnected, Number: e.lead2.Phone, CreatedAt: t0.Add(time.Second)})
 
 	e.opts = Options{
-		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Sessions: st, PBX: st,
+		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Sessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
 	}
 	for _, m := range mods {

@@ -11,31 +11,6 @@ import (
 	"github.com/agentswitch/agentswitch/dialer"
 )
 
-func TestNormalizePhone(t *testing.T) {
-	for _, c := range []struct{ in, country, want string }{
-		{"+1 212 555 0100", "US", "+12125550100"},
-		{"(212) 555-0100", "US", "+12125550100"},
-		{"212.555.0100", "US", "+12125550100"},
-		{"2125550100", "US", "+12125550100"},
-		{"+44 20 7946 0958", "US", "+442079460958"},
-		{"020 7946 0958", "GB", "+442079460958"},
-		{"+33 1 23 45 67 89", "", "+33123456789"},
-	} {
-		got, err := normalizePhone("number", c.in, c.country)
-		if err != nil || got != c.want {
-			t.Errorf("%q (%s): %q, %v; want %q", c.in, c.country, got, err, c.want)
-		}
-	}
-	if _, err := normalizePhone("number", "2125550100", ""); err == nil {
-		t.Error("a national number without a default country passed")
-	}
-	// Found by FuzzNormalizeNumber: this came out as +358000000, which
-	// normalizes to +35800000.
-	if got, err := normalizePhone("number", "0000000", "AX"); err == nil {
-		t.Errorf("0000000 (AX) gave %q, which does not normalize to itself", got)
-	}
-}
-
 // badNumbers are refused wherever a number is typed: letters, too short or
 // long, another country's national form, and dial-string or ESL syntax.
 var badNumbers = []string{

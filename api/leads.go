@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 )
 
 // recentCall is how long after a call its agent may still read and edit
@@ -183,10 +184,10 @@ func (s *Server) createLead(c echo.Context, p *principal) error {
 	l := dialer.Lead{Campaign: b.CampaignID, FirstName: b.FirstName, LastName: b.LastName, Email: b.Email,
 		TimeZone: b.TimeZone, Custom: b.Custom, Status: dialer.LeadNew}
 	var err error
-	if l.Phone, err = normalizePhone("phone", b.Phone, s.opts.DefaultCountry); err != nil {
+	if l.Phone, err = phone.Normalize("phone", b.Phone, s.opts.DefaultCountry); err != nil {
 		return err
 	}
-	if l.Phone2, err = normalizeOptionalPhone("phone2", b.Phone2, s.opts.DefaultCountry); err != nil {
+	if l.Phone2, err = phone.NormalizeOptional("phone2", b.Phone2, s.opts.DefaultCountry); err != nil {
 		return err
 	}
 	if err := checkEmail("email", b.Email); err != nil {
@@ -267,7 +268,7 @@ func (s *Server) createCampaign(c echo.Context, p *principal) error {
 		cp.MaxAttempts = *b.MaxAttempts
 	}
 	var err error
-	if cp.CallerID, err = normalizeOptionalPhone("caller_id", b.CallerID, s.opts.DefaultCountry); err != nil {
+	if cp.CallerID, err = phone.NormalizeOptional("caller_id", b.CallerID, s.opts.DefaultCountry); err != nil {
 		return err
 	}
 	if b.AbandonMessage != "" && (!soundPath.MatchString(b.AbandonMessage) || containsDotDot(b.AbandonMessage)) {

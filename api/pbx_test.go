@@ -107,7 +107,7 @@ func wantSent(t *testing.T, sw *recordingSwitch, what string, want ...string) {
 }
 
 type reloadOf struct {
-	Reload reloadResult `json:"reload"`
+	Reload dialer.ReloadResult `json:"reload"`
 }
 
 // xmlCurl posts a captured mod_xml_curl request (pbx/testdata) with some
@@ -177,7 +177,7 @@ func parseXML(t *testing.T, doc string) xmlNode {
 // exact commands on every node, and changes and removal follow.
 func TestGatewayProvisionedLive(t *testing.T) {
 	sw := newRecordingSwitch("fs1", "fs2")
-	e := newEnv(t, func(o *Options) { o.Switch = sw })
+	e := newEnv(t, withSwitch(sw))
 	const secret = "xml-curl-secret-0123456789"
 	xh := pbx.NewHandler(e.store, secret)
 	served := func() map[string]map[string][]string {
@@ -215,12 +215,12 @@ func TestGatewayProvisionedLive(t *testing.T) {
 	}
 	var created struct {
 		gatewayView
-		Reload reloadResult `json:"reload"`
+		Reload dialer.ReloadResult `json:"reload"`
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil {
 		t.Fatal(err)
 	}
-	if created.Name != "carrier1" || !created.HasPassword || created.Transport != "udp" || created.ExpireSeconds != 600 || !created.Enabled || created.Reload.Status != reloadApplied {
+	if created.Name != "carrier1" || !created.HasPassword || created.Transport != "udp" || created.ExpireSeconds != 600 || !created.Enabled || created.Reload.Status != dialer.ReloadApplied {
 		t.Fatalf("created %s", rec.Body)
 	}
 	wantSent(t, sw, "create",
@@ -243,7 +243,7 @@ func TestGatewayProvisionedLive(t *testing.T) {
 
 	// A rename kills both names; the password stays when left out.
 	rec = e.do(e.admin, "PATCH", fmt.Sprintf("/api/v1/gateways/%d", created.ID), `{"name":"carrier-one","proxy":"10.1.2.3","transport":"tcp"}`)
-	if rec.Code != 200 || decodeBody[reloadOf](t, rec).Reload.Status != reloadApplied {
+	if rec.Code != 200 || decodeBody[reloadOf](t, rec).Reload.Status != dialer.ReloadApplied {
 		t.Fatalf("patch: %d %s", rec.Code, rec.Body)
 	}
 	wantSent(t, sw, "rename",
@@ -272,7 +272,7 @@ func TestGatewayProvisionedLive(t *testing.T) {
 	}
 
 	rec = e.do(e.admin, "DELETE", fmt.Sprintf("/api/v1/gateways/%d", created.ID), "")
-	if rec.Code != 200 || decodeBody[reloadOf](t, rec).Reload.Status != reloadApplied {
+	if rec.Code != 200 || decodeBody[reloadOf](t, rec).Reload.Status != dialer.ReloadApplied {
 		t.Fatalf("delete: %d %s", rec.Code, rec.Body)
 	}
 	wantSent(t, sw, "delete",
@@ -298,13 +298,13 @@ func TestGatewayProvisionedLive(t *testing.T) {
 func TestReloadFailureKeepsTheChange(t *testing.T) {
 	sw := newRecordingSwitch("fs1")
 	sw.fail = fmt.Errorf("esl: %w", esl.ErrNotConnected)
-	e := newEnv(t, func(o *Options) { o.Switch = sw })
+	e := newEnv(t, withSwitch(sw))
 	rec := e.do(e.admin, "POST", "/api/v1/gateways", `{"name":"carrier2","proxy":"sip.carrier.example"}`)
 	if rec.Code != 201 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	r := decodeBody[reloadOf](t, rec).Reload
-	if r.Status != reloadFailed || !strings.Contains(r.Error, "killgw carrier2") {
+	if r.Status != dialer.ReloadFailed || !strings.Contains(r.Error, "killgw carrier2") {
 		t.Fatalf("reload %+v", r)
 	}
 	if _, err := e.store.GatewayByName(t.Context(), "carrier2"); err != nil {
@@ -314,7 +314,7 @@ func TestReloadFailureKeepsTheChange(t *testing.T) {
 	sw.fail = nil
 	sw.nodes[0].Up = false
 	rec = e.do(e.admin, "PATCH", "/api/v1/agents/2", `{"sip_password":"new-sip-pass"}`)
-	if r := decodeBody[reloadOf](t, rec).Reload; rec.Code != 200 || r.Status != reloadFailed || !strings.Contains(r.Error, "fs1 is down") {
+	if r := decodeBody[reloadOf](t, rec).Reload; rec.Code != 200 || r.Status != dialer.ReloadFailed || !strings.Contains(r.Error, "fs1 is down") {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	a, _ := e.store.Agent(t.Context(), 2)
@@ -333,7 +333,7 @@ func TestReloadFailureKeepsTheChange(t *testing.T) {
 	// Without a switch (the simulated one) the reload is skipped.
 	e2 := newEnv(t)
 	rec = e2.do(e2.admin, "POST", "/api/v1/gateways", `{"name":"carrier3","proxy":"sip.carrier.example"}`)
-	if r := decodeBody[reloadOf](t, rec).Reload; rec.Code != 201 || r.Status != reloadSkipped {
+	if r := decodeBody[reloadOf](t, rec).Reload; rec.Code != 201 || r.Status != dialer.ReloadSkipped {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
@@ -343,7 +343,7 @@ func TestReloadFailureKeepsTheChange(t *testing.T) {
 // and the phone's registration.
 func TestAgentSIPAccountChange(t *testing.T) {
 	sw := newRecordingSwitch("fs1")
-	e := newEnv(t, func(o *Options) { o.Switch = sw })
+	e := newEnv(t, withSwitch(sw))
 	const secret = "xml-curl-secret-0123456789"
 	xh := pbx.NewHandler(e.store, secret)
 	a1hash := func(ext string) string {
@@ -367,7 +367,7 @@ func TestAgentSIPAccountChange(t *testing.T) {
 	if rec.Code != 200 || strings.Contains(rec.Body.String(), "brand-new-pass") || strings.Contains(rec.Body.String(), dialer.SIPA1("1002", "agentswitch", "brand-new-pass")) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	if decodeBody[reloadOf](t, rec).Reload.Status != reloadApplied {
+	if decodeBody[reloadOf](t, rec).Reload.Status != dialer.ReloadApplied {
 		t.Fatalf("%s", rec.Body)
 	}
 	wantSent(t, sw, "password", "fs1: xml_flush_cache id 1002 agentswitch", "fs1: sofia profile agents flush_inbound_reg 1002@agentswitch reboot")
@@ -412,9 +412,9 @@ func TestAgentSIPAccountChange(t *testing.T) {
 	rec = e.do(e.admin, "PATCH", "/api/v1/agents/2", `{"name":"Bobby","external_phone":"(212) 555-0142","mode":"persistent"}`)
 	got := decodeBody[struct {
 		dialer.Agent
-		Reload reloadResult `json:"reload"`
+		Reload dialer.ReloadResult `json:"reload"`
 	}](t, rec)
-	if rec.Code != 200 || got.Name != "Bobby" || got.ExternalPhone != "+12125550142" || got.Mode != dialer.ModePersistent || got.Reload.Status != reloadNotNeeded {
+	if rec.Code != 200 || got.Name != "Bobby" || got.ExternalPhone != "+12125550142" || got.Mode != dialer.ModePersistent || got.Reload.Status != dialer.ReloadNotNeeded {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	wantSent(t, sw, "name")
@@ -436,7 +436,7 @@ func TestAgentSIPAccountChange(t *testing.T) {
 // dialplan; its path takes the number with or without +; no reload.
 func TestDIDProvisioned(t *testing.T) {
 	sw := newRecordingSwitch("fs1")
-	e := newEnv(t, func(o *Options) { o.Switch = sw })
+	e := newEnv(t, withSwitch(sw))
 	const secret = "xml-curl-secret-0123456789"
 	xh := pbx.NewHandler(e.store, secret)
 	dialplan := func() map[string][]string {
@@ -459,9 +459,9 @@ func TestDIDProvisioned(t *testing.T) {
 	}
 	d := decodeBody[struct {
 		dialer.DID
-		Reload reloadResult `json:"reload"`
+		Reload dialer.ReloadResult `json:"reload"`
 	}](t, rec)
-	if d.Number != "+12125550188" || !d.Enabled || d.Reload.Status != reloadNotNeeded {
+	if d.Number != "+12125550188" || !d.Enabled || d.Reload.Status != dialer.ReloadNotNeeded {
 		t.Fatalf("%s", rec.Body)
 	}
 	sets := dialplan()["set"]
@@ -488,7 +488,7 @@ func TestDIDProvisioned(t *testing.T) {
 	if rec := e.do(e.admin, "GET", "/api/v1/dids", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), "+12125550188") {
 		t.Fatalf("list: %d %s", rec.Code, rec.Body)
 	}
-	if rec := e.do(e.admin, "DELETE", "/api/v1/dids/+12125550188", ""); rec.Code != 200 || decodeBody[reloadOf](t, rec).Reload.Status != reloadNotNeeded {
+	if rec := e.do(e.admin, "DELETE", "/api/v1/dids/+12125550188", ""); rec.Code != 200 || decodeBody[reloadOf](t, rec).Reload.Status != dialer.ReloadNotNeeded {
 		t.Fatalf("delete: %d %s", rec.Code, rec.Body)
 	}
 	if rec := e.do(e.admin, "DELETE", "/api/v1/dids/+12125550188", ""); rec.Code != 404 {
@@ -558,7 +558,7 @@ func switchFields(e *testEnv) []struct {
 // field; nothing is written and the switch and engine are not asked.
 func TestInjectionRefused(t *testing.T) {
 	sw := newRecordingSwitch("fs1")
-	e := newEnv(t, func(o *Options) { o.Switch = sw })
+	e := newEnv(t, withSwitch(sw))
 	rows := switchFields(e)
 	before := e.fingerprint()
 	sw.take()

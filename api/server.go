@@ -13,18 +13,16 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/nyaruka/phonenumbers"
 
 	"github.com/agentswitch/agentswitch/agentui"
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/internal/clock"
-	"github.com/agentswitch/agentswitch/pbx"
 )
 
 // Check reports one dependency's health: details to show, or an error.
@@ -46,14 +44,10 @@ type Options struct {
 	Calls     dialer.CallLog
 	Audit     dialer.AuditLog
 	Sessions  dialer.SessionStore
-	// PBX holds gateways and DIDs; without it their routes answer 503.
-	PBX dialer.PBXStore
-	// Switch is told about provisioning changes (pbx.Reload); nil when
-	// this service does not provision a FreeSWITCH, and changes answer
-	// reload "skipped".
-	Switch pbx.Switch
-	// ReloadTimeout bounds one reload on every node (default 10s).
-	ReloadTimeout time.Duration
+	// PBX provisions gateways and DIDs and tells FreeSWITCH of changes
+	// (agents' too); without it the gateway and DID routes answer 503 and
+	// agent changes answer reload "skipped".
+	PBX Provisioner
 
 	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
 	// a country code; "" requires +<country code>.
@@ -135,7 +129,7 @@ type Server struct {
 // configuration to refuse at start.
 func (o Options) Validate() error {
 	var errs []error
-	if o.DefaultCountry != "" && !phonenumbers.GetSupportedRegions()[strings.ToUpper(o.DefaultCountry)] {
+	if o.DefaultCountry != "" && !phone.ValidCountry(o.DefaultCountry) {
 		errs = append(errs, fmt.Errorf("default country %q is not an ISO 3166 region code such as US", o.DefaultCountry))
 	}
 	if o.DefaultTimeZone == "Local" || !dialer.ValidTimeZone(o.DefaultTimeZone) {
@@ -152,7 +146,7 @@ func New(opts Options) *Server {
 	}
 	if err := opts.Validate(); err != nil {
 		opts.Logger.Error("api options ignored", "err", err)
-		if opts.DefaultCountry != "" && !phonenumbers.GetSupportedRegions()[strings.ToUpper(opts.DefaultCountry)] {
+		if opts.DefaultCountry != "" && !phone.ValidCountry(opts.DefaultCountry) {
 			opts.DefaultCountry = ""
 		}
 		if opts.DefaultTimeZone == "Local" || !dialer.ValidTimeZone(opts.DefaultTimeZone) {

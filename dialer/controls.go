@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/esl"
 )
 
@@ -226,13 +227,9 @@ func (e *Engine) phoneDial(node string, ev switchEvent) {
 			if agent <= 0 {
 				return errors.New("no agent id on the leg")
 			}
-			number := raw
-			if e.cfg.NormalizeNumber != nil {
-				n, err := e.cfg.NormalizeNumber(raw)
-				if err != nil {
-					return err
-				}
-				number = n
+			number, err := phone.Normalize("number", raw, e.cfg.Country)
+			if err != nil {
+				return err
 			}
 			a, err := e.dir.Agent(ctx, agent)
 			if err != nil {

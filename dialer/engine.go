@@ -82,9 +82,9 @@ type EngineConfig struct {
 	// InboundMaxWait is how long an inbound caller waits for an agent,
 	// hearing hold music, before the call is given up.
 	InboundMaxWait time.Duration // 2m
-	// NormalizeNumber turns a number typed on an agent's phone into E.164
-	// (the service's default country applies); nil accepts E.164 only.
-	NormalizeNumber func(string) (string, error)
+	// Country (ISO 3166 alpha-2) reads a number typed on an agent's phone
+	// without "+"; "" accepts numbers with their country code only.
+	Country string
 	// AgentPhoneAllow are E.164 prefixes a supervisor may point an agent's
 	// session at besides the seat's own external phone (empty: only that).
 	AgentPhoneAllow []string
@@ -681,13 +681,16 @@ func sortCalls(c []CallView) {
 }
 
 // switchErr turns a switch failure into the engine's errors: a refused
-// value stays a field error, a missing node is ErrUnavailable.
+// value is a FieldError, a missing node is ErrUnavailable.
 func switchErr(err error) error {
+	var fe *esl.FieldError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &fe):
+		return &FieldError{Field: fe.Field, Reason: fe.Reason}
 	case errors.Is(err, esl.ErrInvalid):
-		return err
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	case errors.Is(err, esl.ErrNotConnected), errors.Is(err, esl.ErrCommandTimeout):
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	case errors.Is(err, esl.ErrNoSuchChannel):

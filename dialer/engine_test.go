@@ -711,17 +711,7 @@ func TestAgentChangedWhileLoggedIn(t *testing.T) {
 // dialplan answers and parks the leg with the number, and the engine makes
 // it a manual call from that leg. Calls the agent may not make are hung up.
 func TestPhoneDial(t *testing.T) {
-	w := newWorld(t, func(c *dialer.EngineConfig) {
-		c.NormalizeNumber = func(raw string) (string, error) {
-			if len(raw) == 10 {
-				raw = "+1" + raw
-			}
-			if !dialer.ValidPhone(raw) {
-				return "", &dialer.FieldError{Field: "number", Reason: "not a phone number"}
-			}
-			return raw, nil
-		}
-	})
+	w := newWorld(t, func(c *dialer.EngineConfig) { c.Country = "US" })
 	a := w.actor("1001")
 	dialFromPhone := func(typed string) string {
 		w.sim.SetExtension(typed, "set:agentswitch_leg_role=agent_dial,set:agentswitch_dialed="+typed+

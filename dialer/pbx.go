@@ -201,3 +201,100 @@ type PBXStore interface {
 	UpdateDID(ctx context.Context, d DID) (DID, error)
 	DeleteDID(ctx context.Context, number string) error
 }
+
+// Reload outcomes: whether FreeSWITCH was told about a provisioning change.
+const (
+	// ReloadApplied: every FreeSWITCH node took the commands.
+	ReloadApplied = "applied"
+	// ReloadNotNeeded: nothing FreeSWITCH holds changed (a DID: the
+	// dialplan is fetched on every call and not cached).
+	ReloadNotNeeded = "not_needed"
+	// ReloadSkipped: this service does not provision a FreeSWITCH (the
+	// simulated switch, or no switch wired).
+	ReloadSkipped = "skipped"
+	// ReloadFailed: the change is stored but FreeSWITCH was not told;
+	// Error says why. Repeating the change tells it again (for a gateway,
+	// a change with no field).
+	ReloadFailed = "failed"
+)
+
+// ReloadResult says whether FreeSWITCH was told about a change. A failed
+// reload never undoes the stored change.
+type ReloadResult struct {
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+// GatewayPatch is both the create and the change of a gateway: a field
+// left nil keeps its value (its default on create), and an empty
+// Password keeps the stored one.
+type GatewayPatch struct {
+	Name          *string `json:"name"`
+	Proxy         *string `json:"proxy"`
+	Realm         *string `json:"realm"`
+	Username      *string `json:"username"`
+	Password      *string `json:"password"`
+	Register      *bool   `json:"register"`
+	Transport     *string `json:"transport"`
+	FromUser      *string `json:"from_user"`
+	FromDomain    *string `json:"from_domain"`
+	ExpireSeconds *int    `json:"expire_seconds"`
+	PingSeconds   *int    `json:"ping_seconds"`
+	Enabled       *bool   `json:"enabled"`
+}
+
+// Apply sets on g the fields p has.
+func (p GatewayPatch) Apply(g *Gateway) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&g.Name, p.Name)
+	set(&g.Proxy, p.Proxy)
+	set(&g.Realm, p.Realm)
+	set(&g.Username, p.Username)
+	set(&g.Transport, p.Transport)
+	set(&g.FromUser, p.FromUser)
+	set(&g.FromDomain, p.FromDomain)
+	if p.Password != nil && *p.Password != "" {
+		g.Password = *p.Password
+	}
+	if p.Register != nil {
+		g.Register = *p.Register
+	}
+	if p.ExpireSeconds != nil {
+		g.ExpireSeconds = *p.ExpireSeconds
+	}
+	if p.PingSeconds != nil {
+		g.PingSeconds = *p.PingSeconds
+	}
+	if p.Enabled != nil {
+		g.Enabled = *p.Enabled
+	}
+}
+
+// DIDPatch changes a DID; its number is its key. Campaign 0 and Queue ""
+// clear them.
+type DIDPatch struct {
+	Name     *string     `json:"name"`
+	Queue    *string     `json:"queue"`
+	Campaign *CampaignID `json:"campaign_id"`
+	Enabled  *bool       `json:"enabled"`
+}
+
+// Apply sets on d the fields p has.
+func (p DIDPatch) Apply(d *DID) {
+	if p.Name != nil {
+		d.Name = *p.Name
+	}
+	if p.Queue != nil {
+		d.Queue = *p.Queue
+	}
+	if p.Campaign != nil {
+		d.Campaign = *p.Campaign
+	}
+	if p.Enabled != nil {
+		d.Enabled = *p.Enabled
+	}
+}

@@ -10,47 +10,6 @@ import (
 	"github.com/agentswitch/agentswitch/dialer"
 )
 
-func TestPremiumRate(t *testing.T) {
-	for _, tc := range []struct {
-		phone   string
-		premium bool
-	}{
-		{"+19005550199", true},
-		{"+19765550100", true},
-		{"+447012345678", true},
-		{"+449091234567", true},
-		{"+33891234567", true},
-		{"+499001234567", true},
-		{"+61190012345", true},
-		{"+8816123456", true},
-		{"+88234567890", true},
-		{"+12125550142", false},
-		{"+18005550100", false},
-		{"+442071234567", false},
-		{"+447911123456", false}, // UK mobile
-		{"+33123456789", false},
-		{"+4930123456", false},
-	} {
-		if got := dialer.PremiumRate(tc.phone); got != tc.premium {
-			t.Errorf("PremiumRate(%s) = %v, want %v", tc.phone, got, tc.premium)
-		}
-	}
-}
-
-func TestValidPhonePrefix(t *testing.T) {
-	for _, tc := range []struct {
-		p  string
-		ok bool
-	}{
-		{"+1", true}, {"+4420", true}, {"+1212555", true},
-		{"", false}, {"+", false}, {"1212", false}, {"+0", false}, {"+12a", false}, {"+1234567890123456", false},
-	} {
-		if got := dialer.ValidPhonePrefix(tc.p); got != tc.ok {
-			t.Errorf("ValidPhonePrefix(%q) = %v, want %v", tc.p, got, tc.ok)
-		}
-	}
-}
-
 // TestAgentPhoneLogin: an agent's session rings its seat's external phone
 // only; a supervisor may choose a number the allow-list covers; premium
 // ranges never.

@@ -5,21 +5,13 @@ import (
 	"time"
 	_ "time/tzdata" // lead time zones must resolve on hosts without zoneinfo
 	"unicode/utf8"
+
+	"github.com/agentswitch/agentswitch/dialer/phone"
 )
 
-// ValidPhone reports whether s is an E.164 number: "+", a non-zero digit,
-// then 5 to 14 more digits. Nothing else can reach a dial string.
-func ValidPhone(s string) bool {
-	if len(s) < 7 || len(s) > 16 || s[0] != '+' || s[1] < '1' || s[1] > '9' {
-		return false
-	}
-	for i := 2; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+// ValidPhone reports whether s is an E.164 number (phone.Valid, the one
+// rule). Nothing else can reach a dial string.
+func ValidPhone(s string) bool { return phone.Valid(s) }
 
 // ValidExtension reports whether s is 2-10 digits, the SIP user name of an
 // agent's phone.

@@ -5,25 +5,6 @@ import (
 	"testing"
 )
 
-func TestValidPhone(t *testing.T) {
-	good := []string{"+33612345678", "+15551234567", "+442012", "+123456789012345"}
-	bad := []string{
-		"", "+", "+4420", "33612345678", "+0612345678", "+1234567890123456", "+1 555 1234",
-		"+1555{x}", "+1555,1", "+1555|1", "+1555;1", "+1555^1", "+1555[1]", "+1555<1>",
-		"+1555\n1", "+1555\r\nEvent-Name: X", "+1555\t1", "+1555abc", "+１５５５１２３４",
-	}
-	for _, p := range good {
-		if !ValidPhone(p) {
-			t.Errorf("ValidPhone(%q) = false", p)
-		}
-	}
-	for _, p := range bad {
-		if ValidPhone(p) {
-			t.Errorf("ValidPhone(%q) = true", p)
-		}
-	}
-}
-
 func TestTokens(t *testing.T) {
 	cases := []struct {
 		f    func(string) bool

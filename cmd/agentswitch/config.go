@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/api"
-	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
@@ -249,7 +249,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	}
 	for _, p := range strings.Split(raw.agentPhoneAllow, ",") {
 		if p = strings.TrimSpace(p); p != "" {
-			if !dialer.ValidPhonePrefix(p) {
+			if !phone.ValidPrefix(p) {
 				bad("AGENT_PHONE_ALLOW", "%q: prefixes are + and 1-15 digits", p)
 			}
 			c.AgentPhoneAllow = append(c.AgentPhoneAllow, p)

@@ -99,7 +99,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Gateway: cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
 		AbandonMessage: cfg.AbandonMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
 		PauseCodes: cfg.PauseCodes, ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
-		NormalizeNumber: func(raw string) (string, error) { return api.NormalizeNumber(raw, cfg.Country) },
+		Country: cfg.Country,
 	}, dialer.EngineDeps{Switch: client, Live: live, Directory: db, Campaigns: db, Calls: db, Audit: db, Now: now, Logger: log.With("component", "engine")})
 	if err != nil {
 		return err
@@ -129,7 +129,9 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Version: version,
 		Now:     now,
 		Logger:  log.With("component", "http"),
-		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Sessions: db, PBX: db, Switch: provisioned,
+		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Sessions: db,
+		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: provisioned, Country: cfg.Country,
+			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
 		TrustedProxies: cfg.TrustedProxies,
 		Checks: map[string]api.Check{
