@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/mailbox"
 )
 
 // leg is one channel of a call.
@@ -71,9 +71,7 @@ type call struct {
 	id  CallID
 	log *slog.Logger
 
-	mu    sync.Mutex
-	inbox []any
-	wake  chan struct{}
+	inbox *mailbox.Mailbox[any]
 	view  atomic.Pointer[CallView]
 	ended atomic.Bool // set by finish; readable from any goroutine
 
@@ -117,21 +115,13 @@ type call struct {
 }
 
 func (e *Engine) newCall(id CallID, dir CallDirection, origin CallOrigin) *call {
-	c := &call{e: e, id: id, dir: dir, origin: origin, wake: make(chan struct{}, 1), createdAt: e.now(),
+	c := &call{e: e, id: id, dir: dir, origin: origin, inbox: mailbox.New[any](), createdAt: e.now(),
 		log: e.log.With("call_id", string(id))}
 	c.agentState = 0
 	return c
 }
 
-func (c *call) post(m any) {
-	c.mu.Lock()
-	c.inbox = append(c.inbox, m)
-	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
+func (c *call) post(m any) { c.inbox.Post(m) }
 
 // do runs fn on the call's goroutine and waits for it.
 func (c *call) do(ctx context.Context, fn func(*call) error) error {
@@ -164,7 +154,7 @@ func (c *call) run() {
 	var linger <-chan time.Time
 	for {
 		select {
-		case <-c.wake:
+		case <-c.inbox.Wake():
 		case <-linger:
 			c.e.forget(c)
 			return
@@ -172,11 +162,7 @@ func (c *call) run() {
 			c.e.forget(c)
 			return
 		}
-		c.mu.Lock()
-		batch := c.inbox
-		c.inbox = nil
-		c.mu.Unlock()
-		for _, m := range batch {
+		for _, m := range c.inbox.Drain() {
 			c.handle(m)
 		}
 		c.publishView()
