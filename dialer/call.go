@@ -75,6 +75,13 @@ type call struct {
 	view  atomic.Pointer[CallView]
 	ended atomic.Bool // set by finish; readable from any goroutine
 
+	// ctx is the call's life, derived from the engine's and detached from
+	// the request that started it; it ends when the call's goroutine does,
+	// its cause saying why.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	over   chan struct{} // closed by finish
+
 	// Owned by the call's goroutine.
 	st             callState
 	dir            CallDirection
@@ -115,7 +122,7 @@ type call struct {
 }
 
 func (e *Engine) newCall(id CallID, dir CallDirection, origin CallOrigin) *call {
-	c := &call{e: e, id: id, dir: dir, origin: origin, inbox: mailbox.New[any](), createdAt: e.now(),
+	c := &call{e: e, id: id, dir: dir, origin: origin, inbox: mailbox.New[any](), over: make(chan struct{}), createdAt: e.now(),
 		log: e.log.With("call_id", string(id))}
 	c.agentState = 0
 	return c
@@ -146,19 +153,25 @@ func (e *Engine) start(c *call, legs ...*leg) {
 	}
 	e.mu.Unlock()
 	c.legs = append(c.legs, legs...)
+	c.ctx, c.cancel = context.WithCancelCause(e.ctx)
 	c.publishView()
 	e.wg.Go(c.run)
 }
 
 func (c *call) run() {
+	defer c.cancel(errCallOver)
 	var linger <-chan time.Time
+	maxDur := time.NewTimer(c.e.cfg.MaxCallDuration)
+	defer maxDur.Stop()
 	for {
 		select {
 		case <-c.inbox.Wake():
+		case <-maxDur.C:
+			c.handle(endCall{why: ErrMaxCallDuration})
 		case <-linger:
 			c.e.forget(c)
 			return
-		case <-c.e.ctx.Done():
+		case <-c.ctx.Done():
 			c.e.forget(c)
 			return
 		}
@@ -185,8 +198,12 @@ func (e *Engine) forget(c *call) {
 }
 
 func (c *call) handle(m any) {
-	ctx := c.e.ctx
+	ctx := c.ctx
 	switch m := m.(type) {
+	case endCall:
+		if !c.done {
+			c.end(ctx, m.why)
+		}
 	case cmdMsg:
 		err := m.fn(c)
 		m.reply <- err
@@ -456,14 +473,14 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		if c.dir == Inbound {
 			return // an inbound caller waits up to InboundMaxWait, set on arrival
 		}
-		c.abandon = time.AfterFunc(e.cfg.AbandonAfter, func() { c.post(timerMsg{"abandon"}) })
+		c.abandon = c.after(e.cfg.AbandonAfter, timerMsg{"abandon"})
 	case effReserve:
 		c.reserve(ctx)
 	case effRetryReserve:
 		e.mu.Lock()
 		e.waiting[c] = struct{}{}
 		e.mu.Unlock()
-		time.AfterFunc(e.cfg.ReserveRetry, func() { c.post(timerMsg{"reserve"}) })
+		c.after(e.cfg.ReserveRetry, timerMsg{"reserve"})
 	case effAgentRinging:
 		c.agentTo(ctx, AgentRinging, "ringing for call")
 	case effOriginateAgent:
@@ -525,7 +542,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		if c.leadLeg == nil || c.leadLeg.state == "gone" {
 			wait = 0 // no lead channel to wait for
 		}
-		time.AfterFunc(wait, func() { c.post(timerMsg{"hangup"}) })
+		c.after(wait, timerMsg{"hangup"})
 	case effKillAgentLeg:
 		if l := c.agentLeg; l != nil && !l.persistent && l.state != "gone" {
 			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
@@ -706,8 +723,8 @@ func (c *call) originate(ctx context.Context, l *leg, o esl.Originate) {
 	}
 	l.node = call.Node
 	c.e.wg.Go(func() {
-		err := call.Wait(c.e.ctx)
-		if err != nil && c.e.ctx.Err() == nil {
+		err := call.Wait(c.ctx)
+		if err != nil && c.ctx.Err() == nil {
 			c.post(jobResult{leg: l.id, err: err})
 		}
 	})
@@ -779,7 +796,9 @@ func (c *call) finish(ctx context.Context) {
 		c.setHeld(false)
 	}
 	c.done = true
-	c.ended.Store(true)
+	if !c.ended.Swap(true) {
+		close(c.over)
+	}
 	c.endedAt = e.now()
 	if !c.lostAt.IsZero() {
 		c.endedAt = c.lostAt

@@ -118,6 +118,8 @@ func (w *cdrWriter) flush(ctx context.Context) error {
 	select {
 	case <-done:
 		return nil
+	case <-w.done:
+		return nil // the writer has stopped, after writing what was queued
 	case <-ctx.Done():
 		return ctx.Err()
 	}

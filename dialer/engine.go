@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
@@ -85,6 +86,9 @@ type EngineConfig struct {
 	// NormalizeNumber turns a number typed on an agent's phone into E.164
 	// (the service's default country applies); nil accepts E.164 only.
 	NormalizeNumber func(string) (string, error)
+	// MaxCallDuration is how long a call may last: past it the service
+	// hangs it up and records it ended (cause ALLOTTED_TIMEOUT).
+	MaxCallDuration time.Duration // 4h
 	// AgentPhoneAllow are E.164 prefixes a supervisor may point an agent's
 	// session at besides the seat's own external phone (empty: only that).
 	AgentPhoneAllow []string
@@ -108,6 +112,7 @@ func (c *EngineConfig) setDefaults() {
 	def(&c.SweepInterval, 250*time.Millisecond)
 	def(&c.Linger, 30*time.Second)
 	def(&c.InboundMaxWait, 2*time.Minute)
+	def(&c.MaxCallDuration, 4*time.Hour)
 	if c.ConferenceProfile == "" {
 		c.ConferenceProfile = "agentswitch"
 	}
@@ -168,6 +173,8 @@ type Engine struct {
 	defMu   sync.Mutex // guards defCamp; held over store I/O, so not mu
 	defCamp CampaignID
 	wg      sync.WaitGroup
+	// draining is set by Drain: no new calls are taken.
+	draining atomic.Bool
 	// loaded is closed once the agents are registered with the live store;
 	// requests wait for it so a login cannot race the start-up.
 	loaded chan struct{}
@@ -319,6 +326,10 @@ func (e *Engine) HandleEvent(node string, raw *esl.Event) {
 	if c == nil && s == nil && kind == esl.EventChannelPark && ev.did != "" && ev.inbound {
 		// A caller on one of our numbers, answered and parked by the
 		// dialplan the service served: a new inbound call.
+		if e.draining.Load() {
+			e.refuseInbound(id)
+			return
+		}
 		c = e.inboundCall(node, ev)
 	}
 	if c == nil && s == nil && kind == esl.EventChannelPark && ev.legRole == RoleAgentDial && ev.inbound {
@@ -391,11 +402,11 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 		if leg == "" {
 			continue
 		}
-		go func() {
+		e.wg.Go(func() {
 			if ok, err := e.sw.Exists(e.ctx, string(leg)); err == nil && !ok {
 				s.legGone(e, "NORMAL_TEMPORARY_FAILURE")
 			}
-		}()
+		})
 	}
 }
 

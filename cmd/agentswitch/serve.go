@@ -99,6 +99,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Gateway: cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
 		AbandonMessage: cfg.AbandonMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
 		PauseCodes: cfg.PauseCodes, ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
+		MaxCallDuration: cfg.MaxCall,
 		NormalizeNumber: func(raw string) (string, error) { return api.NormalizeNumber(raw, cfg.Country) },
 	}, dialer.EngineDeps{Switch: client, Live: live, Directory: db, Campaigns: db, Calls: db, Audit: db, Now: now, Logger: log.With("component", "engine")})
 	if err != nil {
@@ -132,6 +133,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Sessions: db, PBX: db, Switch: provisioned,
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
 		TrustedProxies: cfg.TrustedProxies,
+		Draining:       engine.Draining,
 		Checks: map[string]api.Check{
 			"database": func(ctx context.Context) (map[string]any, error) {
 				v, err := db.SchemaVersion(ctx)
@@ -203,8 +205,17 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	case err := <-httpDone:
 		return fmt.Errorf("http server: %w", err)
 	}
+	// Live calls end, with their records, before what they need (HTTP,
+	// the switch connection, the stores) is stopped.
+	wait := time.Duration(0)
 	if errors.Is(context.Cause(ctx), errDrain) {
-		log.Info("draining: no new calls; waiting for live calls to end", "timeout", cfg.Drain)
+		wait = cfg.Drain
+	}
+	log.Info("draining: no new calls", "wait_for_live_calls", wait)
+	dctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := engine.Drain(dctx); err != nil {
+		log.Error("drain", "err", err)
 	}
 	log.Info("shutting down")
 	return nil
