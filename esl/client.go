@@ -389,9 +389,12 @@ func (n *node) read(ctx context.Context, ec *eventConn) (time.Duration, error) {
 	lastRx.Store(time.Now().UnixNano())
 	var reason atomic.Value
 	done := make(chan struct{})
+	// The watchdog ends with the read, not after it.
+	var watchdog sync.WaitGroup
+	defer watchdog.Wait()
 	defer close(done)
 	hb := n.c.cfg.HeartbeatInterval
-	go func() {
+	watchdog.Go(func() {
 		tick := time.NewTicker(hb / 4)
 		defer tick.Stop()
 		for {
@@ -409,7 +412,7 @@ func (n *node) read(ctx context.Context, ec *eventConn) (time.Duration, error) {
 				}
 			}
 		}
-	}()
+	})
 	for {
 		f, err := ec.rd.ReadFrame()
 		if err != nil {
