@@ -81,6 +81,9 @@ type call struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	over   chan struct{} // closed by finish
+	// endedBy is why the service ended the call itself (drain, maximum
+	// duration), the cause its context ends with.
+	endedBy error
 
 	// Owned by the call's goroutine.
 	st             callState
@@ -159,7 +162,12 @@ func (e *Engine) start(c *call, legs ...*leg) {
 }
 
 func (c *call) run() {
-	defer c.cancel(errCallOver)
+	defer func() {
+		if c.endedBy != nil {
+			c.cancel(c.endedBy)
+		}
+		c.cancel(errCallOver)
+	}()
 	var linger <-chan time.Time
 	maxDur := time.NewTimer(c.e.cfg.MaxCallDuration)
 	defer maxDur.Stop()

@@ -153,7 +153,7 @@ type Engine struct {
 	// Run's context ends: calls are detached from requests, and events
 	// may arrive before Run starts.
 	ctx  context.Context
-	stop context.CancelFunc
+	stop context.CancelCauseFunc
 
 	mu       sync.Mutex
 	byID     map[CallID]*call
@@ -205,7 +205,7 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 		beats:    map[AgentID]time.Time{},
 		loaded:   make(chan struct{}),
 	}
-	e.ctx, e.stop = context.WithCancel(context.Background())
+	e.ctx, e.stop = context.WithCancelCause(context.Background())
 	e.cdr = newCDRWriter(d.Calls, d.Logger)
 	return e, nil
 }
@@ -213,8 +213,8 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 // Run starts the engine's loops and blocks until ctx ends; live calls are
 // left to the switch, their records are flushed.
 func (e *Engine) Run(ctx context.Context) error {
-	context.AfterFunc(ctx, e.stop)
-	defer e.stop()
+	context.AfterFunc(ctx, func() { e.stop(errEngineStopped) })
+	defer e.stop(errEngineStopped)
 	if err := e.load(ctx); err != nil {
 		return err
 	}

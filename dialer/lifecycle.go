@@ -14,6 +14,8 @@ var (
 	ErrMaxCallDuration = errors.New("the call reached its maximum duration")
 	// errCallOver ends a call's context once its goroutine is done.
 	errCallOver = errors.New("call over")
+	// errEngineStopped ends the engine's context, and its calls'.
+	errEngineStopped = errors.New("engine stopped")
 )
 
 // endCall asks a call's goroutine to end the call from the service's side.
@@ -122,6 +124,7 @@ func (c *call) end(ctx context.Context, why error) {
 	if errors.Is(why, ErrMaxCallDuration) {
 		cause = "ALLOTTED_TIMEOUT"
 	}
+	c.endedBy = why
 	c.log.Warn("the service ends the call", "reason", why, "cause", cause)
 	c.progress(CallProgress{Kind: "ended_by_service", Data: jsonData(map[string]any{"reason": why.Error(), "cause": cause})})
 	now := c.e.now()

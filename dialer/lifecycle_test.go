@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/esl/sim"
 )
 
-// TestDrain: once draining, a new call is refused; a call that ends within
+// TestDrain: once draining, a new call is refused (an inbound caller is
+// hung up); a call that ends within
 // the drain time ends on its own; one still up then is hung up by the
 // service, its record closed before Drain returns and its agent in
 // wrap-up.
@@ -32,6 +34,13 @@ func TestDrain(t *testing.T) {
 	}
 	if _, err := w.eng.ManualDial(w.ctx(), w.actor("1003"), w.agents["1003"].ID, dialer.ManualDialRequest{Number: "+15550007004"}); !errors.Is(err, dialer.ErrDraining) {
 		t.Fatalf("manual dial while draining: err %v, want ErrDraining", err)
+	}
+
+	w.sim.SetExtension("+15551110000", "set:agentswitch_did=+15551110000,answer,park")
+	caller := w.sim.Inbound(sim.InboundCall{From: "+15558887777", To: "+15551110000"})
+	w.mustSend("api uuid_kill " + caller + " NORMAL_TEMPORARY_FAILURE")
+	if v := w.eng.LiveCalls(w.ctx()); len(v) != 2 {
+		t.Fatalf("live calls while draining: %d, want the 2 from before", len(v))
 	}
 
 	if !w.sim.Hangup(string(w.party(short, dialer.LegLead).Leg), "NORMAL_CLEARING") {
