@@ -150,8 +150,9 @@ type Engine struct {
 	cdr   *cdrWriter
 
 	// ctx is the engine's life, made once in NewEngine and ended when
-	// Run's context ends: calls are detached from requests, and events
-	// may arrive before Run starts.
+	// Run's context ends: each call's own context is derived from it (a
+	// call is detached from the request that started it), and events may
+	// arrive before Run starts.
 	ctx  context.Context
 	stop context.CancelCauseFunc
 
