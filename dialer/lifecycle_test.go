@@ -22,7 +22,7 @@ func TestDrain(t *testing.T) {
 	short := w.waitCall(w.start("+15550007001", w.agents["1001"].ID).ID, dialer.LiveConnected)
 	long := w.waitCall(w.start("+15550007002", w.agents["1002"].ID).ID, dialer.LiveConnected)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
 	drained := make(chan error, 1)
 	go func() { drained <- w.eng.Drain(ctx) }()

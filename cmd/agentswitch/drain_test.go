@@ -22,7 +22,7 @@ import (
 // it up and write its record before it stops.
 func TestServeSIGTERMDrains(t *testing.T) {
 	ctx, stop := signalContext(slog.New(slog.DiscardHandler))
-	s := startServiceUntil(t, ctx, stop, "-drain-timeout", "1500ms")
+	s := startServiceUntil(t, ctx, stop, "-drain-timeout", "5s")
 	alice := s.agent("alice", "1001", "ring")
 	alice.ready("ring")
 	s.sim.SetEndpoint("+15557650001", sim.Behavior{AnswerAfter: 20 * time.Millisecond})
