@@ -78,6 +78,8 @@ func statusOf(err error) errorDetail {
 		return errorDetail{Code: http.StatusConflict, Message: err.Error()}
 	case errors.Is(err, dialer.ErrSwitchDown):
 		return errorDetail{Code: http.StatusServiceUnavailable, Message: "the switch is not connected; retry"}
+	case errors.Is(err, dialer.ErrDraining):
+		return errorDetail{Code: http.StatusServiceUnavailable, Message: "the service is stopping and takes no new calls; retry"}
 	case errors.Is(err, dialer.ErrUnavailable):
 		return errorDetail{Code: http.StatusServiceUnavailable, Message: "the switch or a store is not available; retry"}
 	case errors.Is(err, context.DeadlineExceeded):

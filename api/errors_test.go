@@ -119,6 +119,31 @@ func TestUnconfigured(t *testing.T) {
 	}
 }
 
+// TestHealthzDraining: a stopping service answers 503 "draining", and a
+// call refused for it is a 503 saying why.
+func TestHealthzDraining(t *testing.T) {
+	draining := false
+	srv := New(Options{Version: "test", Draining: func() bool { return draining }})
+	status := func() (int, string) {
+		rec := httptest.NewRecorder()
+		srv.Echo().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+		var m map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &m)
+		s, _ := m["status"].(string)
+		return rec.Code, s
+	}
+	if code, s := status(); code != 200 || s != "ok" {
+		t.Fatalf("before: %d %q", code, s)
+	}
+	draining = true
+	if code, s := status(); code != 503 || s != "draining" {
+		t.Fatalf("draining: %d %q, want 503 draining", code, s)
+	}
+	if d := statusOf(dialer.ErrDraining); d.Code != 503 || !strings.Contains(d.Message, "stopping") {
+		t.Fatalf("ErrDraining maps to %+v", d)
+	}
+}
+
 // TestHealthzDetails: the status for anyone, dependencies' statuses and
 // the switch mode for a logged-in caller, the details for admins.
 func TestHealthzDetails(t *testing.T) {

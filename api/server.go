@@ -35,6 +35,9 @@ type Options struct {
 	// Checks are reported by /healthz under their names ("database",
 	// "redis", "switch"); any error makes it answer 503.
 	Checks map[string]Check
+	// Draining reports the service stopping: /healthz answers 503
+	// "draining" so a load balancer sends no more work.
+	Draining func() bool
 
 	// Engine runs calls and agents; nil answers 503 where it is needed.
 	Engine Engine
@@ -324,6 +327,9 @@ func (s *Server) healthz(c echo.Context) error {
 		if r.detail["status"] != "up" {
 			status, code = "degraded", http.StatusServiceUnavailable
 		}
+	}
+	if s.opts.Draining != nil && s.opts.Draining() {
+		status, code = "draining", http.StatusServiceUnavailable
 	}
 	body["status"] = status
 	switch {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.uber.org/goleak"
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/esl"
@@ -62,9 +63,11 @@ func (b *bridgeTimer) Bridge(ctx context.Context, a, c string) error {
 // TestMain can run this test binary as a simulated switch in its own
 // process, so a benchmark measures the service's work and not the
 // simulator's: with DIALER_SIM_CHILD set it serves until stdin closes.
+// Otherwise it runs the tests and fails them if goroutines outlive them.
 func TestMain(m *testing.M) {
 	if os.Getenv("DIALER_SIM_CHILD") == "" {
-		os.Exit(m.Run())
+		goleak.VerifyTestMain(m)
+		return
 	}
 	s := sim.New(sim.Config{Password: "s3cret", AnswerDelay: 20 * time.Millisecond, RecordingsDir: os.TempDir()})
 	for i := 0; i < benchNumbers; i++ {

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/mailbox"
 )
 
 // leg is one channel of a call.
@@ -71,11 +71,19 @@ type call struct {
 	id  CallID
 	log *slog.Logger
 
-	mu    sync.Mutex
-	inbox []any
-	wake  chan struct{}
+	inbox *mailbox.Mailbox[any]
 	view  atomic.Pointer[CallView]
 	ended atomic.Bool // set by finish; readable from any goroutine
+
+	// ctx is the call's life, derived from the engine's and detached from
+	// the request that started it; it ends when the call's goroutine does,
+	// its cause saying why.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	over   chan struct{} // closed by finish
+	// endedBy is why the service ended the call itself (drain, maximum
+	// duration), the cause its context ends with.
+	endedBy error
 
 	// Owned by the call's goroutine.
 	st             callState
@@ -117,21 +125,13 @@ type call struct {
 }
 
 func (e *Engine) newCall(id CallID, dir CallDirection, origin CallOrigin) *call {
-	c := &call{e: e, id: id, dir: dir, origin: origin, wake: make(chan struct{}, 1), createdAt: e.now(),
+	c := &call{e: e, id: id, dir: dir, origin: origin, inbox: mailbox.New[any](), over: make(chan struct{}), createdAt: e.now(),
 		log: e.log.With("call_id", string(id))}
 	c.agentState = 0
 	return c
 }
 
-func (c *call) post(m any) {
-	c.mu.Lock()
-	c.inbox = append(c.inbox, m)
-	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
+func (c *call) post(m any) { c.inbox.Post(m) }
 
 // do runs fn on the call's goroutine and waits for it.
 func (c *call) do(ctx context.Context, fn func(*call) error) error {
@@ -156,27 +156,34 @@ func (e *Engine) start(c *call, legs ...*leg) {
 	}
 	e.mu.Unlock()
 	c.legs = append(c.legs, legs...)
+	c.ctx, c.cancel = context.WithCancelCause(e.ctx)
 	c.publishView()
 	e.wg.Go(c.run)
 }
 
 func (c *call) run() {
+	defer func() {
+		if c.endedBy != nil {
+			c.cancel(c.endedBy)
+		}
+		c.cancel(errCallOver)
+	}()
 	var linger <-chan time.Time
+	maxDur := time.NewTimer(c.e.cfg.MaxCallDuration)
+	defer maxDur.Stop()
 	for {
 		select {
-		case <-c.wake:
+		case <-c.inbox.Wake():
+		case <-maxDur.C:
+			c.handle(endCall{why: ErrMaxCallDuration})
 		case <-linger:
 			c.e.forget(c)
 			return
-		case <-c.e.ctx.Done():
+		case <-c.ctx.Done():
 			c.e.forget(c)
 			return
 		}
-		c.mu.Lock()
-		batch := c.inbox
-		c.inbox = nil
-		c.mu.Unlock()
-		for _, m := range batch {
+		for _, m := range c.inbox.Drain() {
 			c.handle(m)
 		}
 		c.publishView()
@@ -199,8 +206,12 @@ func (e *Engine) forget(c *call) {
 }
 
 func (c *call) handle(m any) {
-	ctx := c.e.ctx
+	ctx := c.ctx
 	switch m := m.(type) {
+	case endCall:
+		if !c.done {
+			c.end(ctx, m.why)
+		}
 	case cmdMsg:
 		err := m.fn(c)
 		m.reply <- err
@@ -470,14 +481,14 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		if c.dir == Inbound {
 			return // an inbound caller waits up to InboundMaxWait, set on arrival
 		}
-		c.abandon = time.AfterFunc(e.cfg.AbandonAfter, func() { c.post(timerMsg{"abandon"}) })
+		c.abandon = c.after(e.cfg.AbandonAfter, timerMsg{"abandon"})
 	case effReserve:
 		c.reserve(ctx)
 	case effRetryReserve:
 		e.mu.Lock()
 		e.waiting[c] = struct{}{}
 		e.mu.Unlock()
-		time.AfterFunc(e.cfg.ReserveRetry, func() { c.post(timerMsg{"reserve"}) })
+		c.after(e.cfg.ReserveRetry, timerMsg{"reserve"})
 	case effAgentRinging:
 		c.agentTo(ctx, AgentRinging, "ringing for call")
 	case effOriginateAgent:
@@ -539,7 +550,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		if c.leadLeg == nil || c.leadLeg.state == "gone" {
 			wait = 0 // no lead channel to wait for
 		}
-		time.AfterFunc(wait, func() { c.post(timerMsg{"hangup"}) })
+		c.after(wait, timerMsg{"hangup"})
 	case effKillAgentLeg:
 		if l := c.agentLeg; l != nil && !l.persistent && l.state != "gone" {
 			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
@@ -720,8 +731,8 @@ func (c *call) originate(ctx context.Context, l *leg, o esl.Originate) {
 	}
 	l.node = call.Node
 	c.e.wg.Go(func() {
-		err := call.Wait(c.e.ctx)
-		if err != nil && c.e.ctx.Err() == nil {
+		err := call.Wait(c.ctx)
+		if err != nil && c.ctx.Err() == nil {
 			c.post(jobResult{leg: l.id, err: err})
 		}
 	})
@@ -793,7 +804,9 @@ func (c *call) finish(ctx context.Context) {
 		c.setHeld(false)
 	}
 	c.done = true
-	c.ended.Store(true)
+	if !c.ended.Swap(true) {
+		close(c.over)
+	}
 	c.endedAt = e.now()
 	if !c.lostAt.IsZero() {
 		c.endedAt = c.lostAt

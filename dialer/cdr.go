@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
+
+	"github.com/agentswitch/agentswitch/internal/mailbox"
 )
 
 // cdrWriter writes call records in the background, in order, so a call's
@@ -15,9 +16,7 @@ import (
 type cdrWriter struct {
 	log   CallLog
 	l     *slog.Logger
-	mu    sync.Mutex
-	queue []cdrItem
-	wake  chan struct{}
+	queue *mailbox.Mailbox[cdrItem]
 	done  chan struct{}
 }
 
@@ -34,20 +33,12 @@ type batcher interface {
 }
 
 func newCDRWriter(log CallLog, l *slog.Logger) *cdrWriter {
-	return &cdrWriter{log: log, l: l, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &cdrWriter{log: log, l: l, queue: mailbox.New[cdrItem](), done: make(chan struct{})}
 }
 
 func (w *cdrWriter) add(f func(context.Context) error) { w.put(cdrItem{write: f}) }
 
-func (w *cdrWriter) put(it cdrItem) {
-	w.mu.Lock()
-	w.queue = append(w.queue, it)
-	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
+func (w *cdrWriter) put(it cdrItem) { w.queue.Post(it) }
 
 // run writes until ctx ends, then drains what is queued.
 func (w *cdrWriter) run(ctx context.Context) {
@@ -57,7 +48,7 @@ func (w *cdrWriter) run(ctx context.Context) {
 		case <-ctx.Done():
 			w.drain(context.WithoutCancel(ctx))
 			return
-		case <-w.wake:
+		case <-w.queue.Wake():
 		}
 		// Let a burst gather (a call's answer brings several writes at
 		// once) so it shares one commit and the answer's reservation and
@@ -75,10 +66,7 @@ const cdrGather = 20 * time.Millisecond
 
 func (w *cdrWriter) drain(ctx context.Context) {
 	for {
-		w.mu.Lock()
-		items := w.queue
-		w.queue = nil
-		w.mu.Unlock()
+		items := w.queue.Drain()
 		if len(items) == 0 {
 			return
 		}
@@ -130,6 +118,8 @@ func (w *cdrWriter) flush(ctx context.Context) error {
 	select {
 	case <-done:
 		return nil
+	case <-w.done:
+		return nil // the writer has stopped, after writing what was queued
 	case <-ctx.Done():
 		return ctx.Err()
 	}

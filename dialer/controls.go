@@ -16,6 +16,9 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	if err := e.ready(ctx); err != nil {
 		return CallView{}, err
 	}
+	if err := e.accepting(); err != nil {
+		return CallView{}, err
+	}
 	if !a.Role.AtLeast(RoleSupervisor) {
 		return CallView{}, ErrForbidden
 	}
@@ -74,7 +77,7 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	}
 	err = c.do(ctx, func(c *call) error {
 		c.emit(EvCallCreated)
-		c.originate(e.ctx, c.leadLeg, o)
+		c.originate(c.ctx, c.leadLeg, o)
 		return nil
 	})
 	if err != nil {
@@ -89,6 +92,9 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 // which the agent hears ringing.
 func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r ManualDialRequest) (CallView, error) {
 	if err := e.ready(ctx); err != nil {
+		return CallView{}, err
+	}
+	if err := e.accepting(); err != nil {
 		return CallView{}, err
 	}
 	if !a.MayControl(agent) {
@@ -200,10 +206,10 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	err = c.do(ctx, func(c *call) error {
 		c.emit(EvCallCreated)
 		if persistent || own {
-			c.dialLead(e.ctx)
+			c.dialLead(c.ctx)
 			return nil
 		}
-		c.originate(e.ctx, agentLeg, esl.Originate{
+		c.originate(c.ctx, agentLeg, esl.Originate{
 			UUID: string(agentLeg.id), Endpoint: e.agentEndpoint(ep), Timeout: e.cfg.AgentRingTimeout,
 			CallerIDNumber: digitsOnly(r.Number), CallerIDName: "Manual dial", Vars: c.legVars(LegAgent, agent),
 		})
@@ -384,10 +390,10 @@ func (e *Engine) Hangup(ctx context.Context, a Actor, id CallID) error {
 	return e.control(ctx, a, id, func(c *call) error {
 		c.progress(CallProgress{Kind: "hangup_requested", Data: jsonData(map[string]any{"by": a.Label()})})
 		if c.leadLeg != nil && c.leadLeg.state != "gone" {
-			return switchErr(e.sw.Kill(e.ctx, string(c.leadLeg.id), "NORMAL_CLEARING"))
+			return switchErr(e.sw.Kill(c.ctx, string(c.leadLeg.id), "NORMAL_CLEARING"))
 		}
 		if c.agentLeg != nil && !c.agentLeg.persistent && c.agentLeg.state != "gone" {
-			return switchErr(e.sw.Kill(e.ctx, string(c.agentLeg.id), "NORMAL_CLEARING"))
+			return switchErr(e.sw.Kill(c.ctx, string(c.agentLeg.id), "NORMAL_CLEARING"))
 		}
 		return nil
 	})
@@ -403,7 +409,7 @@ func (e *Engine) Hold(ctx context.Context, a Actor, id CallID, on bool) error {
 		if c.held == on {
 			return nil
 		}
-		if err := e.sw.HoldMusic(e.ctx, string(c.leadLeg.id), on); err != nil {
+		if err := e.sw.HoldMusic(c.ctx, string(c.leadLeg.id), on); err != nil {
 			return switchErr(err)
 		}
 		c.setHeld(on)
@@ -421,7 +427,7 @@ func (e *Engine) Mute(ctx context.Context, a Actor, id CallID, on bool) error {
 		if c.muted == on {
 			return nil
 		}
-		if err := e.sw.Mute(e.ctx, string(c.agentLeg.id), on); err != nil {
+		if err := e.sw.Mute(c.ctx, string(c.agentLeg.id), on); err != nil {
 			return switchErr(err)
 		}
 		c.muted = on
@@ -445,7 +451,7 @@ func (e *Engine) SendDTMF(ctx context.Context, a Actor, id CallID, digits string
 		if c.leadLeg == nil || c.leadLeg.state != "up" {
 			return notNow("send digits", c)
 		}
-		if err := e.sw.SendDTMF(e.ctx, string(c.leadLeg.id), digits, 0); err != nil {
+		if err := e.sw.SendDTMF(c.ctx, string(c.leadLeg.id), digits, 0); err != nil {
 			return switchErr(err)
 		}
 		c.progress(CallProgress{Kind: "dtmf", Leg: c.leadLeg.id, Data: jsonData(map[string]any{"digits": digits})})
@@ -468,20 +474,20 @@ func (e *Engine) Record(ctx context.Context, a Actor, id CallID, on bool) error 
 		lead := string(c.leadLeg.id)
 		if !on {
 			c.consentPending = false
-			return switchErr(e.sw.RecordStop(e.ctx, lead, c.recPath))
+			return switchErr(e.sw.RecordStop(c.ctx, lead, c.recPath))
 		}
 		if c.recPath == "" {
 			c.recPath = e.recordingPath(c.id, c.createdAt)
 		}
 		if e.cfg.ConsentMessage != "" {
-			if err := e.sw.Broadcast(e.ctx, lead, e.cfg.ConsentMessage, esl.BroadcastALeg); err != nil {
+			if err := e.sw.Broadcast(c.ctx, lead, e.cfg.ConsentMessage, esl.BroadcastALeg); err != nil {
 				return switchErr(err)
 			}
 			c.consentPending = true
 			c.progress(CallProgress{Kind: "recording_consent", Leg: c.leadLeg.id})
 			return nil
 		}
-		return switchErr(e.sw.RecordStart(e.ctx, lead, c.recPath, 0))
+		return switchErr(e.sw.RecordStart(c.ctx, lead, c.recPath, 0))
 	})
 }
 
@@ -498,7 +504,7 @@ func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t Transf
 		if t.Agent == c.agent {
 			return &FieldError{Field: "agent_id", Reason: "the call is already with that agent"}
 		}
-		ctx := e.ctx
+		ctx := c.ctx
 		c.setHeld(false) // the transfer takes the lead out of its music
 		old, oldLeg := c.agent, c.agentLeg
 		if t.Number != "" {
@@ -582,7 +588,7 @@ func (c *call) retire(l *leg) {
 		return
 	}
 	if l.state != "gone" {
-		_ = c.e.sw.Kill(c.e.ctx, string(l.id), "NORMAL_CLEARING")
+		_ = c.e.sw.Kill(c.ctx, string(l.id), "NORMAL_CLEARING")
 	}
 }
 
@@ -604,7 +610,7 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 		if t.Agent != 0 && c.elsewhere(e.session(t.Agent)) {
 			return errOtherNode() // before the call moves to a room
 		}
-		ctx := e.ctx
+		ctx := c.ctx
 		if c.room == "" {
 			c.room = "call-" + string(c.id)[:8] + string(c.id)[9:13]
 		}
@@ -673,9 +679,9 @@ func (e *Engine) RemoveParty(ctx context.Context, a Actor, id CallID, legID LegI
 		}
 		if l.member == 0 {
 			// Not in the room yet (still ringing): hang it up.
-			return switchErr(e.sw.Kill(e.ctx, string(l.id), "NORMAL_CLEARING"))
+			return switchErr(e.sw.Kill(c.ctx, string(l.id), "NORMAL_CLEARING"))
 		}
-		if err := e.sw.ConferenceMember(e.ctx, c.room, esl.ConfKick, l.member); err != nil {
+		if err := e.sw.ConferenceMember(c.ctx, c.room, esl.ConfKick, l.member); err != nil {
 			return switchErr(err)
 		}
 		c.progress(CallProgress{Kind: "party_removed", Leg: l.id})
@@ -704,7 +710,7 @@ func (e *Engine) Leave(ctx context.Context, a Actor, id CallID) error {
 		if c.agentLeg.member == 0 {
 			return fmt.Errorf("the agent has not joined the room yet: %w", ErrConflict)
 		}
-		if err := e.sw.ConferenceMember(e.ctx, c.room, esl.ConfKick, c.agentLeg.member); err != nil {
+		if err := e.sw.ConferenceMember(c.ctx, c.room, esl.ConfKick, c.agentLeg.member); err != nil {
 			return switchErr(err)
 		}
 		c.progress(CallProgress{Kind: "agent_left", Leg: c.agentLeg.id, Data: jsonData(map[string]any{"agent_id": c.agent})})
@@ -778,6 +784,9 @@ func (e *Engine) Dispose(ctx context.Context, a Actor, id CallID, r DispositionR
 func (e *Engine) DialCallback(ctx context.Context, a Actor, id CallbackID) (CallView, error) {
 	// Not before start-up has rescheduled the callbacks left dialing.
 	if err := e.ready(ctx); err != nil {
+		return CallView{}, err
+	}
+	if err := e.accepting(); err != nil {
 		return CallView{}, err
 	}
 	if a.Agent == 0 {
@@ -903,7 +912,7 @@ func (e *Engine) Monitor(ctx context.Context, a Actor, id CallID, r MonitorReque
 		l := &leg{id: NewLegID(), role: LegSupervisor, state: "dialing", number: ep.Phone}
 		endpoint := e.agentEndpoint(ep)
 		c.addLeg(l, endpointLabel(endpoint))
-		c.originate(e.ctx, l, esl.Originate{UUID: string(l.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout,
+		c.originate(c.ctx, l, esl.Originate{UUID: string(l.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout,
 			CallerIDNumber: digitsOnly(c.number), CallerIDName: "Monitor", App: esl.Eavesdrop{Target: string(c.agentLeg.id), Mode: r.Mode.esl()},
 			Vars: c.legVars(LegSupervisor, a.Agent)})
 		c.progress(CallProgress{Kind: "monitor", Leg: l.id, Data: jsonData(map[string]any{"mode": r.Mode, "by": a.Label()})})
@@ -932,7 +941,7 @@ func (e *Engine) MonitorMode(ctx context.Context, a Actor, id CallID, legID LegI
 		if l.state != "up" {
 			return fmt.Errorf("the supervisor's phone is %s: %w", l.state, ErrConflict)
 		}
-		if err := e.sw.SetEavesdropMode(e.ctx, string(l.id), mode.esl()); err != nil {
+		if err := e.sw.SetEavesdropMode(c.ctx, string(l.id), mode.esl()); err != nil {
 			return switchErr(err)
 		}
 		c.progress(CallProgress{Kind: "monitor_mode", Leg: l.id, Data: jsonData(map[string]any{"mode": mode})})
@@ -953,6 +962,6 @@ func (e *Engine) StopMonitor(ctx context.Context, a Actor, id CallID, legID LegI
 		if l.state == "gone" {
 			return nil
 		}
-		return switchErr(e.sw.Kill(e.ctx, string(l.id), "NORMAL_CLEARING"))
+		return switchErr(e.sw.Kill(c.ctx, string(l.id), "NORMAL_CLEARING"))
 	})
 }

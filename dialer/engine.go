@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
@@ -85,6 +86,9 @@ type EngineConfig struct {
 	// Country (ISO 3166 alpha-2) reads a number typed on an agent's phone
 	// without "+"; "" accepts numbers with their country code only.
 	Country string
+	// MaxCallDuration is how long a call may last: past it the service
+	// hangs it up and records it ended (cause ALLOTTED_TIMEOUT).
+	MaxCallDuration time.Duration // 4h
 	// AgentPhoneAllow are E.164 prefixes a supervisor may point an agent's
 	// session at besides the seat's own external phone (empty: only that).
 	AgentPhoneAllow []string
@@ -108,6 +112,7 @@ func (c *EngineConfig) setDefaults() {
 	def(&c.SweepInterval, 250*time.Millisecond)
 	def(&c.Linger, 30*time.Second)
 	def(&c.InboundMaxWait, 2*time.Minute)
+	def(&c.MaxCallDuration, 4*time.Hour)
 	if c.ConferenceProfile == "" {
 		c.ConferenceProfile = "agentswitch"
 	}
@@ -145,10 +150,11 @@ type Engine struct {
 	cdr   *cdrWriter
 
 	// ctx is the engine's life, made once in NewEngine and ended when
-	// Run's context ends: calls are detached from requests, and events
-	// may arrive before Run starts.
+	// Run's context ends: each call's own context is derived from it (a
+	// call is detached from the request that started it), and events may
+	// arrive before Run starts.
 	ctx  context.Context
-	stop context.CancelFunc
+	stop context.CancelCauseFunc
 
 	mu       sync.Mutex
 	byID     map[CallID]*call
@@ -168,6 +174,8 @@ type Engine struct {
 	defMu   sync.Mutex // guards defCamp; held over store I/O, so not mu
 	defCamp CampaignID
 	wg      sync.WaitGroup
+	// draining is set by Drain: no new calls are taken.
+	draining atomic.Bool
 	// loaded is closed once the agents are registered with the live store;
 	// requests wait for it so a login cannot race the start-up.
 	loaded chan struct{}
@@ -198,7 +206,7 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 		beats:    map[AgentID]time.Time{},
 		loaded:   make(chan struct{}),
 	}
-	e.ctx, e.stop = context.WithCancel(context.Background())
+	e.ctx, e.stop = context.WithCancelCause(context.Background())
 	e.cdr = newCDRWriter(d.Calls, d.Logger)
 	return e, nil
 }
@@ -206,8 +214,8 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 // Run starts the engine's loops and blocks until ctx ends; live calls are
 // left to the switch, their records are flushed.
 func (e *Engine) Run(ctx context.Context) error {
-	context.AfterFunc(ctx, e.stop)
-	defer e.stop()
+	context.AfterFunc(ctx, func() { e.stop(errEngineStopped) })
+	defer e.stop(errEngineStopped)
 	if err := e.load(ctx); err != nil {
 		return err
 	}
@@ -319,6 +327,10 @@ func (e *Engine) HandleEvent(node string, raw *esl.Event) {
 	if c == nil && s == nil && kind == esl.EventChannelPark && ev.did != "" && ev.inbound {
 		// A caller on one of our numbers, answered and parked by the
 		// dialplan the service served: a new inbound call.
+		if e.draining.Load() {
+			e.refuseInbound(id)
+			return
+		}
 		c = e.inboundCall(node, ev)
 	}
 	if c == nil && s == nil && kind == esl.EventChannelPark && ev.legRole == RoleAgentDial && ev.inbound {
@@ -391,11 +403,11 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 		if leg == "" {
 			continue
 		}
-		go func() {
+		e.wg.Go(func() {
 			if ok, err := e.sw.Exists(e.ctx, string(leg)); err == nil && !ok {
 				s.legGone(e, "NORMAL_TEMPORARY_FAILURE")
 			}
-		}()
+		})
 	}
 }
 

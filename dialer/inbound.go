@@ -40,7 +40,7 @@ func (e *Engine) inboundCall(node string, ev switchEvent) *call {
 // initInbound writes the record, finds the caller's lead, starts the hold
 // music and looks for an agent.
 func (c *call) initInbound(campaign CampaignID, queue string) {
-	e, ctx := c.e, c.e.ctx
+	e, ctx := c.e, c.ctx
 	if campaign == 0 {
 		campaign, _ = e.defaultCampaign(ctx)
 	}
@@ -77,7 +77,7 @@ func (c *call) initInbound(campaign CampaignID, queue string) {
 	c.emit(EvCallCreated)
 	c.emit(EvCallAnswered)
 	c.music(true)
-	c.abandon = time.AfterFunc(e.cfg.InboundMaxWait, func() { c.post(timerMsg{"abandon"}) })
+	c.abandon = c.after(e.cfg.InboundMaxWait, timerMsg{"abandon"})
 	c.reserve(ctx)
 }
 
@@ -87,7 +87,7 @@ func (c *call) music(on bool) {
 	if c.musicOn == on || c.leadLeg == nil || c.leadLeg.state == "gone" {
 		return
 	}
-	if err := c.e.sw.HoldMusic(c.e.ctx, string(c.leadLeg.id), on); err != nil {
+	if err := c.e.sw.HoldMusic(c.ctx, string(c.leadLeg.id), on); err != nil {
 		c.log.Warn("waiting music", "on", on, "err", err)
 		return
 	}

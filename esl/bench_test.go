@@ -15,6 +15,7 @@ import (
 
 	"github.com/percipia/eslgo"
 	"github.com/percipia/eslgo/command"
+	"go.uber.org/goleak"
 
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/internal/blaster"
@@ -130,7 +131,8 @@ func eslgoReads(ev *eslgo.Event) int {
 }
 
 // TestMain lets the benchmark below start this test binary as a separate
-// event source, so the CPU it measures is the client's alone.
+// event source, so the CPU it measures is the client's alone. Otherwise it
+// runs the tests and fails them if goroutines outlive them.
 func TestMain(m *testing.M) {
 	if rate := os.Getenv("ESL_BLASTER_RATE"); rate != "" {
 		r, _ := strconv.Atoi(rate)
@@ -150,7 +152,7 @@ func TestMain(m *testing.M) {
 		srv.Close()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // BenchmarkIngestPaced20k feeds 20,000 captured events/s from another

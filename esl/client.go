@@ -29,6 +29,7 @@ import (
 	"github.com/percipia/eslgo/command"
 
 	"github.com/agentswitch/agentswitch/internal/clock"
+	"github.com/agentswitch/agentswitch/internal/mailbox"
 )
 
 // DefaultEvents are the events a call controller handles. BACKGROUND_JOB and
@@ -183,7 +184,8 @@ type Client struct {
 	rooms  map[string]*node // conference name -> node
 	rr     int
 
-	q       queue
+	// q is unbounded so the socket reader never waits for the handler.
+	q       *mailbox.Mailbox[item]
 	running atomic.Bool
 	stats   Stats
 }
@@ -217,7 +219,7 @@ func New(cfg Config, h Handler) (*Client, error) {
 		owners: map[string]*node{},
 		rooms:  map[string]*node{},
 	}
-	c.q.init()
+	c.q = mailbox.New[item]()
 	for i, nc := range cfg.Nodes {
 		if nc.Name == "" {
 			nc.Name = fmt.Sprintf("fs%d", i+1)
@@ -365,7 +367,7 @@ func (n *node) session(ctx context.Context, bo *backoff, prevCore *string) error
 	n.c.adoptChannels(n, chans)
 	n.up.Store(true)
 	n.log.Info("switch connected", "addr", n.cfg.Addr, "core_uuid", ec.core, "channels", len(chans), "restarted", restarted)
-	n.c.q.put(item{n: n, state: &NodeState{Node: n.cfg.Name, Up: true, CoreUUID: ec.core, Restarted: restarted, Channels: chans}})
+	n.c.q.Post(item{n: n, state: &NodeState{Node: n.cfg.Name, Up: true, CoreUUID: ec.core, Restarted: restarted, Channels: chans}})
 
 	silent, err := n.read(ctx, ec)
 
@@ -375,7 +377,7 @@ func (n *node) session(ctx context.Context, bo *backoff, prevCore *string) error
 	if ctx.Err() == nil {
 		n.log.Warn("switch connection lost", "addr", n.cfg.Addr, "err", err)
 	}
-	n.c.q.put(item{n: n, state: &NodeState{Node: n.cfg.Name, Up: false, CoreUUID: ec.core, Err: err, Silent: silent}})
+	n.c.q.Post(item{n: n, state: &NodeState{Node: n.cfg.Name, Up: false, CoreUUID: ec.core, Err: err, Silent: silent}})
 	return err
 }
 
@@ -387,9 +389,12 @@ func (n *node) read(ctx context.Context, ec *eventConn) (time.Duration, error) {
 	lastRx.Store(time.Now().UnixNano())
 	var reason atomic.Value
 	done := make(chan struct{})
+	// The watchdog ends with the read, not after it.
+	var watchdog sync.WaitGroup
+	defer watchdog.Wait()
 	defer close(done)
 	hb := n.c.cfg.HeartbeatInterval
-	go func() {
+	watchdog.Go(func() {
 		tick := time.NewTicker(hb / 4)
 		defer tick.Stop()
 		for {
@@ -407,7 +412,7 @@ func (n *node) read(ctx context.Context, ec *eventConn) (time.Duration, error) {
 				}
 			}
 		}
-	}()
+	})
 	for {
 		f, err := ec.rd.ReadFrame()
 		if err != nil {
@@ -430,7 +435,7 @@ func (n *node) read(ctx context.Context, ec *eventConn) (time.Duration, error) {
 				continue
 			}
 			ev.received = now
-			n.c.q.put(item{n: n, ev: ev, drained: ec.rd.Buffered() == 0})
+			n.c.q.Post(item{n: n, ev: ev, drained: ec.rd.Buffered() == 0})
 		case TypeDisconnect:
 			return 0, fmt.Errorf("%w: %s", ErrDisconnected, strings.TrimSpace(string(f.Body)))
 		default:
@@ -448,43 +453,6 @@ type item struct {
 	state   *NodeState
 }
 
-// queue is unbounded so the socket reader never waits for the handler.
-type queue struct {
-	mu    sync.Mutex
-	items []item
-	spare []item
-	wake  chan struct{}
-}
-
-func (q *queue) init() { q.wake = make(chan struct{}, 1) }
-
-func (q *queue) put(it item) {
-	q.mu.Lock()
-	q.items = append(q.items, it)
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (q *queue) take() []item {
-	q.mu.Lock()
-	out := q.items
-	q.items, q.spare = q.spare[:0], nil
-	q.mu.Unlock()
-	return out
-}
-
-func (q *queue) recycle(b []item) {
-	clear(b)
-	q.mu.Lock()
-	if cap(b) > cap(q.spare) {
-		q.spare = b[:0]
-	}
-	q.mu.Unlock()
-}
-
 // deliver is the one goroutine that calls the handler.
 func (c *Client) deliver(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
@@ -493,10 +461,10 @@ func (c *Client) deliver(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-c.q.wake:
+		case <-c.q.Wake():
 		case <-timer.C:
 		}
-		batch := c.q.take()
+		batch := c.q.Drain()
 		now := time.Now()
 		for _, it := range batch {
 			if it.state != nil {
@@ -509,7 +477,7 @@ func (c *Client) deliver(ctx context.Context) {
 			}
 			it.n.drained = it.drained
 		}
-		c.q.recycle(batch)
+		c.q.Recycle(batch)
 		var next time.Time
 		for _, n := range c.nodes {
 			c.flush(n, now, false)

@@ -38,6 +38,8 @@ type Config struct {
 	LogFormat  string // text or json
 	LogLevel   string // debug, info, warn, error
 	Drain      time.Duration
+	// MaxCall is how long a call may last before the service hangs it up.
+	MaxCall time.Duration
 
 	// XMLCurlSecret is what FreeSWITCH's mod_xml_curl sends (basic auth) to
 	// fetch agents, gateways and DIDs; empty leaves the endpoint unmounted.
@@ -89,7 +91,7 @@ func (s setting) env() string {
 func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
-		simAddr, recDir, logFormat, logLevel, drain, xmlCurlSecret, trustedProxies, clockOffset string
+		simAddr, recDir, logFormat, logLevel, drain, maxCall, xmlCurlSecret, trustedProxies, clockOffset string
 		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow string
 	}
 	settings := []setting{
@@ -108,7 +110,8 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"recordings-dir", "where call recordings are written (default <var-dir>/recordings)", "", &raw.recDir},
 		{"log-format", "text or json", "text", &raw.logFormat},
 		{"log-level", "debug, info, warn or error", "info", &raw.logLevel},
-		{"drain-timeout", "on SIGTERM, how long to wait for live calls to end", "30s", &raw.drain},
+		{"drain-timeout", "on SIGTERM, how long live calls may go on before the service hangs them up", "30s", &raw.drain},
+		{"max-call-duration", "a call still up after this is hung up by the service (cause ALLOTTED_TIMEOUT)", "4h", &raw.maxCall},
 		{"default-country", "ISO country for numbers typed without +<code> (empty: + required)", "US", &raw.country},
 		{"default-time-zone", "IANA zone for callback times when the lead has none", "UTC", &raw.tz},
 		{"sip-realm", "digest realm of agents' SIP accounts", "agentswitch", &raw.realm},
@@ -165,6 +168,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		Heartbeat:  dur("ESL_HEARTBEAT", raw.heartbeat),
 		CmdTimeout: dur("ESL_COMMAND_TIMEOUT", raw.cmdTimeout),
 		Drain:      dur("DRAIN_TIMEOUT", raw.drain),
+		MaxCall:    dur("MAX_CALL_DURATION", raw.maxCall),
 	}
 	if c.VarDir == "" {
 		bad("VAR_DIR", "must not be empty")

@@ -33,9 +33,13 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		"AGENTSWITCH_XML_CURL_SECRET":   testXMLCurlSecret,
 		"AGENTSWITCH_VAR_DIR":           "/tmp/x",
 		"AGENTSWITCH_AGENT_PHONE_ALLOW": "+4420, +1212555",
+		"AGENTSWITCH_MAX_CALL_DURATION": "90m",
 	}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.MaxCall != 90*time.Minute {
+		t.Fatalf("max call duration: %v", c.MaxCall)
 	}
 	if !slices.Equal(c.AgentPhoneAllow, []string{"+4420", "+1212555"}) {
 		t.Fatalf("agent phone allow-list: %q", c.AgentPhoneAllow)
@@ -78,11 +82,12 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 		"AGENTSWITCH_LOG_FORMAT":        "xml",
 		"AGENTSWITCH_REDIS_URL":         "http://x",
 		"AGENTSWITCH_AGENT_PHONE_ALLOW": "+44,0044",
+		"AGENTSWITCH_MAX_CALL_DURATION": "forever",
 	}))
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, want := range []string{"AGENTSWITCH_HTTP_ADDR", "AGENTSWITCH_ESL_PASSWORD", "AGENTSWITCH_ESL_HEARTBEAT", "AGENTSWITCH_LOG_FORMAT", "AGENTSWITCH_REDIS_URL", "AGENTSWITCH_AGENT_PHONE_ALLOW"} {
+	for _, want := range []string{"AGENTSWITCH_HTTP_ADDR", "AGENTSWITCH_ESL_PASSWORD", "AGENTSWITCH_ESL_HEARTBEAT", "AGENTSWITCH_LOG_FORMAT", "AGENTSWITCH_REDIS_URL", "AGENTSWITCH_AGENT_PHONE_ALLOW", "AGENTSWITCH_MAX_CALL_DURATION"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s:\n%v", want, err)
 		}

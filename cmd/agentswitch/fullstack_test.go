@@ -26,6 +26,9 @@ type svc struct {
 	url   string
 	sim   *sim.Server
 	admin *user
+	proc  *inProcess
+	// varDir holds the service's database.
+	varDir string
 }
 
 // user is a logged-in session, bound to the test for terse calls.
@@ -60,6 +63,14 @@ func (u *user) must(method, path string, body any, status int, out any) {
 
 func startService(t *testing.T, extra ...string) *svc {
 	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	return startServiceUntil(t, ctx, cancel, extra...)
+}
+
+// startServiceUntil is startService stopped by sctx (cancel when the test
+// stops it).
+func startServiceUntil(t *testing.T, sctx context.Context, scancel func(), extra ...string) *svc {
+	t.Helper()
 	sm := sim.New(sim.Config{Password: "s3cret", AnswerDelay: 30 * time.Millisecond, RecordingsDir: t.TempDir()})
 	if err := sm.Listen("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
@@ -68,9 +79,10 @@ func startService(t *testing.T, extra ...string) *svc {
 	simDone := make(chan struct{})
 	go func() { sm.Serve(ctx); close(simDone) }()
 	t.Cleanup(func() { cancel(); <-simDone })
-	p := serveInProcess(t, append([]string{"-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir(), "-esl-addr", sm.Addr(), "-esl-password", "s3cret",
+	varDir := t.TempDir()
+	p := serveUntil(t, sctx, scancel, append([]string{"-http-addr", "127.0.0.1:0", "-var-dir", varDir, "-esl-addr", sm.Addr(), "-esl-password", "s3cret",
 		"-xml-curl-secret", testXMLCurlSecret, "-abandon-message", "/usr/share/agentswitch/abandon.wav", "-caller-id", "+15551230000"}, extra...)...)
-	s := &svc{t: t, sim: sm, url: p.url}
+	s := &svc{t: t, sim: sm, url: p.url, proc: p, varDir: varDir}
 	s.admin = s.login("admin", p.adminPassword(t))
 	return s
 }

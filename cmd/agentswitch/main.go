@@ -115,8 +115,8 @@ func newLogger(format, level string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// drainSignal is delivered on the context's cause when SIGTERM asks for a
-// drain (live calls are allowed to finish); SIGINT stops at once.
+// errDrain is the context's cause when SIGTERM asks for a drain (live
+// calls may go on for the drain timeout); on SIGINT they are ended at once.
 var errDrain = errors.New("SIGTERM: draining")
 
 // signalContext ends on SIGINT or SIGTERM, recording which in its cause.

@@ -99,7 +99,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Gateway: cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
 		AbandonMessage: cfg.AbandonMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
 		PauseCodes: cfg.PauseCodes, ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
-		Country: cfg.Country,
+		Country:         cfg.Country,
+		MaxCallDuration: cfg.MaxCall,
 	}, dialer.EngineDeps{Switch: client, Live: live, Directory: db, Campaigns: db, Calls: db, Audit: db, Now: now, Logger: log.With("component", "engine")})
 	if err != nil {
 		return err
@@ -134,6 +135,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
 		TrustedProxies: cfg.TrustedProxies,
+		Draining:       engine.Draining,
 		Checks: map[string]api.Check{
 			"database": func(ctx context.Context) (map[string]any, error) {
 				v, err := db.SchemaVersion(ctx)
@@ -205,8 +207,17 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	case err := <-httpDone:
 		return fmt.Errorf("http server: %w", err)
 	}
+	// Live calls end, with their records, before what they need (HTTP,
+	// the switch connection, the stores) is stopped.
+	wait := time.Duration(0)
 	if errors.Is(context.Cause(ctx), errDrain) {
-		log.Info("draining: no new calls; waiting for live calls to end", "timeout", cfg.Drain)
+		wait = cfg.Drain
+	}
+	log.Info("draining: no new calls", "wait_for_live_calls", wait)
+	dctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := engine.Drain(dctx); err != nil {
+		log.Error("drain", "err", err)
 	}
 	log.Info("shutting down")
 	return nil

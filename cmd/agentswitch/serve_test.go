@@ -62,11 +62,18 @@ func offsetOnly(k string) string {
 // the end of the test, and returns once it has printed its URL.
 func serveInProcess(t *testing.T, args ...string) *inProcess {
 	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	return serveUntil(t, ctx, cancel, args...)
+}
+
+// serveUntil is serveInProcess stopped by ctx (cancel when the test stops
+// it).
+func serveUntil(t *testing.T, ctx context.Context, cancel func(), args ...string) *inProcess {
+	t.Helper()
 	cfg, err := loadConfig(args, offsetOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	p := &inProcess{out: &syncBuffer{}}
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), p.out) }()

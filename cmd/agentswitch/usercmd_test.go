@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -18,9 +19,11 @@ import (
 	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
+// TestMain fails the tests if goroutines outlive them: serve must stop
+// everything it started.
 func TestMain(m *testing.M) {
 	bcryptCost = bcrypt.MinCost
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 // userCommand runs `agentswitch user` on a fresh database, with env as

@@ -111,7 +111,8 @@ func Start(bin, dir string, args, env []string) (*Process, error) {
 	return p, nil
 }
 
-// Stop ends it at once (SIGINT: no drain) and waits for it.
+// Stop ends it at once (SIGINT: live calls are hung up, no drain wait)
+// and waits for it.
 func (p *Process) Stop() {
 	select {
 	case <-p.exited:
