@@ -337,6 +337,10 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 		l.state = "gone"
 		l.cause = ev.hangupCause
 		l.endedAt, l.swEnded = c.e.now(), ev.at
+		if l.swAnswered.IsZero() {
+			// A leg answered before a restart: the switch's own answer time.
+			l.swAnswered = ev.answeredAt
+		}
 		if l == c.leadLeg {
 			c.leadCause = l.cause
 		}
@@ -777,6 +781,9 @@ func (c *call) legVars(role LegRole, agent AgentID) map[string]string {
 	v := map[string]string{VarCallID: string(c.id), VarLegRole: string(role)}
 	if agent != 0 {
 		v[VarAgentID] = agent.String()
+	}
+	if c.campaign != 0 {
+		v[VarCampaignID] = c.campaign.String()
 	}
 	if role == LegLead {
 		v["park_after_bridge"] = "true"

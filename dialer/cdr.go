@@ -57,7 +57,8 @@ func (w *cdrWriter) run(ctx context.Context) {
 		case <-ctx.Done():
 		case <-time.After(cdrGather):
 		}
-		w.drain(ctx)
+		// Not cut short by a stop: records queued before it are written.
+		w.drain(context.WithoutCancel(ctx))
 	}
 }
 

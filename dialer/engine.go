@@ -237,6 +237,10 @@ func (e *Engine) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("dialer: list agents: %w", err)
 	}
+	open, err := e.openCalls(ctx)
+	if err != nil {
+		return fmt.Errorf("dialer: calls left open: %w", err)
+	}
 	statuses := map[AgentID]AgentStatus{}
 	if all, err := e.live.Agents(ctx); err == nil {
 		for _, st := range all {
@@ -257,19 +261,16 @@ func (e *Engine) load(ctx context.Context) error {
 		// Logged in before a restart: keep the session. A call it was
 		// reserved for, ringing for or talking on is not held by this
 		// process, so the agent is paused at once with a reason the
-		// workspace shows; a wrap-up (DISPO) stays, its record is kept.
+		// workspace shows, unless the call's record is open (adoptCalls
+		// takes it back or closes it); a wrap-up (DISPO) stays.
 		s := &session{agent: a, mode: st.Mode, endpoint: AgentEndpoint{Kind: EndpointSIP, Extension: a.Extension}}
 		e.mu.Lock()
 		e.sessions[a.ID] = s
 		e.mu.Unlock()
-		to, err := NextAgentState(st.State, TriggerCallLost, st.Mode)
-		if err != nil {
-			e.publishAgent(ctx, a.ID, st)
-			continue
+		if o := open[st.Call]; o != nil && o.rec.Agent == a.ID {
+			continue // the call may still be up: adoptCalls decides
 		}
-		if _, err := e.transition(ctx, a.ID, st.State, to, st.Call, "the service restarted; the call is no longer held", PauseCallLost); err != nil {
-			e.log.Warn("could not pause agent after restart", "agent_id", a.ID, "state", st.State, "err", err)
-		}
+		e.callLost(ctx, st, "the service restarted; the call is no longer held")
 	}
 	// A callback dialing when the previous process stopped has no call
 	// here to finish it (requests wait for loaded): without this it would
@@ -281,6 +282,7 @@ func (e *Engine) load(ctx context.Context) error {
 	if len(ids) > 0 {
 		e.log.Warn("callbacks left dialing by the previous run are scheduled again", "callback_ids", ids)
 	}
+	e.adoptCalls(ctx, open, statuses)
 	// Every agent is registered: the store is complete (see Mark).
 	if _, err := e.live.Mark(ctx); err != nil {
 		return fmt.Errorf("dialer: live store: %w", err)

@@ -39,8 +39,9 @@ type world struct {
 	// stores are on it.
 	now func() time.Time
 	// restartEngine stops the engine and starts a new one on the same
-	// stores and switch connection, as a restart of the service would.
-	restartEngine func()
+	// stores and switch connection, as a restart of the service would;
+	// between runs while no engine runs.
+	restartEngine func(between ...func())
 	// sim2 is the second switch node ("sim2"; the first is "sim") when
 	// worldOpts.twoNodes is set.
 	sim2 *sim.Server
@@ -166,9 +167,12 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 		return func() { ecancel(); <-done }
 	}
 	stopEngine := runEngine(eng)
-	w.restartEngine = func() {
+	w.restartEngine = func(between ...func()) {
 		t.Helper()
 		stopEngine()
+		for _, f := range between {
+			f()
+		}
 		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: sw, Now: o.now})
 		if err != nil {
 			t.Fatal(err)
@@ -461,7 +465,7 @@ func TestRingModeCallWithEveryControl(t *testing.T) {
 	if v.Agent != agent.Agent || v.ConnectedAt.IsZero() || v.AnsweredAt.IsZero() {
 		t.Fatalf("view %+v", v)
 	}
-	w.mustSend("bgapi originate {origination_uuid=" + string(lead.Leg) + ",ignore_early_media=true,originate_timeout=5,origination_caller_id_number=+15551230000,origination_caller_id_name='ACME Sales',agentswitch_call_id=" + string(v.ID) + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15557654321 &park()")
+	w.mustSend("bgapi originate {origination_uuid=" + string(lead.Leg) + ",ignore_early_media=true,originate_timeout=5,origination_caller_id_number=+15551230000,origination_caller_id_name='ACME Sales',agentswitch_call_id=" + string(v.ID) + ",agentswitch_campaign_id=" + v.Campaign.String() + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15557654321 &park()")
 	if !strings.HasPrefix(w.sentPrefix("bgapi originate {origination_uuid="+string(ag.Leg)), "bgapi originate {origination_uuid="+string(ag.Leg)+",originate_timeout=5,") ||
 		!strings.Contains(w.sentPrefix("bgapi originate {origination_uuid="+string(ag.Leg)), "}user/1001 &park()") {
 		t.Fatalf("agent originate: %q", w.sentPrefix("bgapi originate {origination_uuid="+string(ag.Leg)))
@@ -607,7 +611,7 @@ func TestManualDial(t *testing.T) {
 	}
 	v = w.waitCall(v.ID, dialer.LiveConnected)
 	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
-	w.mustSend("api uuid_transfer " + string(ag.Leg) + " m:^:bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" + string(v.ID) + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
+	w.mustSend("api uuid_transfer " + string(ag.Leg) + " m:^:bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" + string(v.ID) + ",agentswitch_campaign_id=" + v.Campaign.String() + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
 	w.mustSend("api uuid_setvar " + string(ag.Leg) + " effective_caller_id_name ACME Sales")
 	w.statesInOrder(a.Agent, "PAUSED", "RINGING", "INCALL")
 	if st := w.events.agentStates(a.Agent); slices.Contains(st, "RESERVED") {
@@ -741,7 +745,7 @@ func TestPhoneDial(t *testing.T) {
 		t.Fatalf("call %+v from phone leg %s", v, phone)
 	}
 	w.mustSend("api uuid_transfer " + phone + " m:^:bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" +
-		string(v.ID) + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
+		string(v.ID) + ",agentswitch_campaign_id=" + v.Campaign.String() + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
 	w.statesInOrder(a.Agent, "PAUSED", "INCALL")
 	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
 	w.waitState("1001", dialer.AgentDispo)
@@ -1110,16 +1114,18 @@ func TestBlindTransferAgentDisposes(t *testing.T) {
 }
 
 // TestRestartPausesAgentsOnLostCalls: after a restart of the service an
-// agent bound to a call the new process does not hold (talking, ringing,
-// reserved) is PAUSED at once with CALL_LOST and may go READY; READY,
+// agent bound to a call the new process does not hold (one that ended
+// meanwhile, ringing, reserved) is PAUSED at once with CALL_LOST and may
+// go READY; READY,
 // PAUSED and DISPO agents keep their state.
 func TestRestartPausesAgentsOnLostCalls(t *testing.T) {
 	w := newWorldWith(t, worldOpts{extensions: []string{"1001", "1002", "1003", "1004", "1005"}})
-	// 1001 talks on a real call.
+	// 1001 talks on a real call, which ends while no engine runs.
 	w.ready("1001", dialer.ModeRing)
 	v := w.start("+15550007070", 0)
-	w.waitCall(v.ID, dialer.LiveConnected)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
 	w.waitState("1001", dialer.AgentInCall)
+	lead := w.party(v, dialer.LegLead).Leg
 	for _, ext := range []string{"1002", "1003", "1004", "1005"} {
 		w.ready(ext, dialer.ModeRing)
 	}
@@ -1145,7 +1151,10 @@ func TestRestartPausesAgentsOnLostCalls(t *testing.T) {
 	move("1004", dialer.AgentRinging, dialer.AgentInCall, dispo)
 	move("1004", dialer.AgentInCall, dialer.AgentDispo, dispo)
 
-	w.restartEngine()
+	w.restartEngine(func() {
+		w.sim.Hangup(string(lead), "NORMAL_CLEARING")
+		waitFor(t, 3*time.Second, "call gone", func() bool { return w.gone(lead) })
+	})
 
 	want := map[string]dialer.AgentState{
 		"1001": dialer.AgentPaused, "1002": dialer.AgentPaused, "1003": dialer.AgentPaused,

@@ -67,9 +67,8 @@ func startService(t *testing.T, extra ...string) *svc {
 	return startServiceUntil(t, ctx, cancel, extra...)
 }
 
-// startServiceUntil is startService stopped by sctx (cancel when the test
-// stops it).
-func startServiceUntil(t *testing.T, sctx context.Context, scancel func(), extra ...string) *svc {
+// startSim runs a simulator the test controls, password s3cret.
+func startSim(t *testing.T) *sim.Server {
 	t.Helper()
 	sm := sim.New(sim.Config{Password: "s3cret", AnswerDelay: 30 * time.Millisecond, RecordingsDir: t.TempDir()})
 	if err := sm.Listen("127.0.0.1:0"); err != nil {
@@ -79,6 +78,14 @@ func startServiceUntil(t *testing.T, sctx context.Context, scancel func(), extra
 	simDone := make(chan struct{})
 	go func() { sm.Serve(ctx); close(simDone) }()
 	t.Cleanup(func() { cancel(); <-simDone })
+	return sm
+}
+
+// startServiceUntil is startService stopped by sctx (cancel when the test
+// stops it).
+func startServiceUntil(t *testing.T, sctx context.Context, scancel func(), extra ...string) *svc {
+	t.Helper()
+	sm := startSim(t)
 	varDir := t.TempDir()
 	p := serveUntil(t, sctx, scancel, append([]string{"-http-addr", "127.0.0.1:0", "-var-dir", varDir, "-esl-addr", sm.Addr(), "-esl-password", "s3cret",
 		"-xml-curl-secret", testXMLCurlSecret, "-abandon-message", "/usr/share/agentswitch/abandon.wav", "-caller-id", "+15551230000"}, extra...)...)
@@ -308,7 +315,7 @@ func TestFullStackModesAbandonManualWarm(t *testing.T) {
 	alice.must(http.MethodPost, fmt.Sprintf("/agents/%d/login", alice.Seat), map[string]any{"endpoint": map[string]any{"kind": "sip"}}, 200, nil)
 	alice.must(http.MethodPost, fmt.Sprintf("/agents/%d/dial", alice.Seat), map[string]any{"number": "(555) 000-4444"}, 201, &v)
 	v = s.admin.WaitCall(t, v.ID, "connected")
-	s.sent(t, "api uuid_transfer "+v.Leg("agent")+" m:^:bridge:{origination_uuid="+v.Leg("lead")+",originate_timeout=30,origination_caller_id_number=+15551230000,agentswitch_call_id="+v.ID+",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550004444^hangup inline")
+	s.sent(t, "api uuid_transfer "+v.Leg("agent")+" m:^:bridge:{origination_uuid="+v.Leg("lead")+",originate_timeout=30,origination_caller_id_number=+15551230000,agentswitch_call_id="+v.ID+",agentswitch_campaign_id="+fmt.Sprint(v.Campaign)+",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550004444^hangup inline")
 
 	// Warm transfer on the manual call: conference the target, then leave.
 	var p struct {

@@ -109,6 +109,7 @@ type CallView struct {
 	ID        string  `json:"id"`
 	State     string  `json:"state"`
 	Agent     int64   `json:"agent_id"`
+	Campaign  int64   `json:"campaign_id"`
 	Held      bool    `json:"held"`
 	Muted     bool    `json:"muted"`
 	Recording bool    `json:"recording"`

@@ -69,7 +69,20 @@ var (
 // URL and the first admin's password. It is stopped with its process
 // group if the test binary dies.
 func Start(bin, dir string, args, env []string) (*Process, error) {
+	return start(bin, dir, args, env, true)
+}
+
+// StartAgain is Start on data an earlier run left in dir: no first admin
+// is created, so it returns once the URL is printed.
+func StartAgain(bin, dir string, args, env []string) (*Process, error) {
+	return start(bin, dir, args, env, false)
+}
+
+func start(bin, dir string, args, env []string, first bool) (*Process, error) {
 	p := &Process{LogPath: filepath.Join(dir, "agentswitch.log"), exited: make(chan struct{})}
+	if !first {
+		p.LogPath = filepath.Join(dir, "agentswitch.again.log") // the first run's log is kept
+	}
 	out, err := os.Create(p.LogPath)
 	if err != nil {
 		return nil, err
@@ -90,7 +103,7 @@ func Start(bin, dir string, args, env []string) (*Process, error) {
 		close(p.exited)
 	}()
 	deadline := time.Now().Add(60 * time.Second)
-	for p.URL == "" || p.AdminPassword == "" {
+	for p.URL == "" || first && p.AdminPassword == "" {
 		b, _ := os.ReadFile(p.LogPath)
 		if m := upLine.FindSubmatch(b); m != nil {
 			p.URL = string(m[1])
@@ -126,6 +139,12 @@ func (p *Process) Stop() {
 		p.cmd.Process.Kill()
 		<-p.exited
 	}
+}
+
+// Kill ends it with SIGKILL, as a crash would, and waits for it.
+func (p *Process) Kill() {
+	p.cmd.Process.Kill()
+	<-p.exited
 }
 
 // LogTail is the last n lines of its output.

@@ -1,0 +1,287 @@
+package dialer
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// A restart of the service leaves calls in progress on the switch and
+// their records open. At start-up the engine reads every record without an
+// end, asks the switch which of its legs are still up, and then:
+//   - a call whose lead and agent were bridged and are both still up is
+//     adopted: it runs again as a connected call, its agent stays INCALL
+//     with it, and its end is recorded from the switch's own times;
+//   - any other call (ringing, waiting, half hung up, in a transfer) is
+//     closed: what is left of it is hung up, its record gets an end, and
+//     its agent is paused with CALL_LOST.
+
+// adoptSwitchWait bounds how long start-up waits for a switch connection
+// before it settles the calls the previous process left open.
+const adoptSwitchWait = 3 * time.Second
+
+// openCall is a call record with no end, read at start-up.
+type openCall struct {
+	rec    Call
+	legs   []CallLeg
+	events []CallEvent
+}
+
+// openCalls reads the records the previous process left without an end.
+func (e *Engine) openCalls(ctx context.Context) (map[CallID]*openCall, error) {
+	out := map[CallID]*openCall{}
+	f := CallFilter{Live: true, Limit: 1000}
+	for {
+		recs, err := e.calls.ListCalls(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			legs, err := e.calls.CallLegs(ctx, r.ID)
+			if err != nil {
+				return nil, err
+			}
+			evs, err := e.calls.CallEvents(ctx, r.ID)
+			if err != nil {
+				return nil, err
+			}
+			out[r.ID] = &openCall{rec: r, legs: legs, events: evs}
+		}
+		if len(recs) < f.Limit {
+			return out, nil
+		}
+		f.Before = recs[len(recs)-1].ID
+	}
+}
+
+// talking reports whether the lead and the agent were bridged when the
+// previous process stopped, with nothing since that changed who is on the
+// call (a transfer, a conference, a hangup asked for). The agent's INCALL
+// on the call says so too: it is written at the bridge, at once, while
+// the record's timeline trails it by a few milliseconds.
+func (o *openCall) talking(agent AgentStatus) bool {
+	bridged, moved := false, false
+	for _, ev := range o.events {
+		switch ev.Kind {
+		case "bridged":
+			bridged, moved = true, false
+		case "conference", "transfer", "agent_left", "abandon", "hangup_requested", "party_added":
+			bridged, moved = false, true
+		}
+	}
+	if !moved && agent.State == AgentInCall && agent.Call == o.rec.ID {
+		bridged = true
+	}
+	return bridged && o.rec.Agent != 0
+}
+
+// adoptCalls settles every call left open: adopted or closed. It returns
+// once each is settled, or when ctx ends.
+func (e *Engine) adoptCalls(ctx context.Context, open map[CallID]*openCall, statuses map[AgentID]AgentStatus) {
+	if len(open) == 0 {
+		return
+	}
+	e.waitSwitch(ctx, adoptSwitchWait)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	adopted := 0
+	for _, o := range open {
+		c, legs := e.rebuild(o, statuses)
+		reply := make(chan error, 1)
+		var took bool // written on the call's goroutine before the reply
+		// Queued before the legs are registered, so it runs before any
+		// event of theirs.
+		c.post(cmdMsg{fn: func(c *call) error { took = c.settle(o, statuses[o.rec.Agent]); return nil }, reply: reply})
+		e.start(c, legs...)
+		wg.Go(func() {
+			select {
+			case <-reply:
+			case <-ctx.Done():
+				return
+			}
+			if took {
+				mu.Lock()
+				adopted++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	e.log.Info("calls left open by the previous run settled", "calls", len(open), "adopted", adopted)
+}
+
+// waitSwitch waits until a switch node is connected, at most max.
+func (e *Engine) waitSwitch(ctx context.Context, max time.Duration) {
+	if e.sw.Up() {
+		return
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	deadline := time.NewTimer(max)
+	defer deadline.Stop()
+	for !e.sw.Up() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			e.log.Warn("no switch connected: the calls left open are settled without it")
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// rebuild makes a call from its record, in the phase the record says it
+// reached; settle then checks it against the switch.
+func (e *Engine) rebuild(o *openCall, statuses map[AgentID]AgentStatus) (*call, []*leg) {
+	r := o.rec
+	c := e.newCall(r.ID, r.Direction, r.Origin)
+	c.createdAt, c.answeredAt, c.connectedAt = r.CreatedAt, r.AnsweredAt, r.BridgedAt
+	c.number, c.callerNum = r.ToNumber, r.FromNumber
+	if r.Direction == Inbound {
+		c.number = r.FromNumber
+	}
+	c.campaign, c.lead, c.recPath = r.Campaign, r.Lead, r.RecordingPath
+	st, ok := statuses[r.Agent]
+	if ok && r.Agent != 0 && st.Call == r.ID && st.State.HoldsCall() {
+		c.agent, c.agentState = r.Agent, st.State
+	}
+	var legs []*leg
+	for _, cl := range o.legs {
+		l := &leg{id: cl.ID, role: cl.Role, agent: cl.Agent, endpoint: cl.Endpoint, node: cl.Node,
+			answeredAt: cl.AnsweredAt, state: "dialing"}
+		switch {
+		case !cl.EndedAt.IsZero():
+			l.state, l.endedAt, l.cause = "gone", cl.EndedAt, cl.HangupCause
+		case !cl.AnsweredAt.IsZero():
+			l.state = "up"
+		}
+		switch {
+		case cl.Role == LegLead && c.leadLeg == nil:
+			l.number = r.ToNumber
+			if r.Direction == Inbound {
+				l.number = r.FromNumber
+			}
+			c.leadLeg = l
+		case cl.Role == LegAgent && cl.Agent == r.Agent && l.state != "gone":
+			c.agentLeg = l
+		}
+		if c.node == "" {
+			c.node = cl.Node
+		}
+		legs = append(legs, l)
+	}
+	// The timeline says whether the lead was held, the agent muted, the
+	// call recorded.
+	flags := map[string]struct {
+		f  *bool
+		on bool
+	}{
+		"hold": {&c.held, true}, "unhold": {&c.held, false}, "mute": {&c.muted, true}, "unmute": {&c.muted, false},
+		"recording_started": {&c.recording, true}, "recording_stopped": {&c.recording, false},
+	}
+	for _, ev := range o.events {
+		if fl, ok := flags[ev.Kind]; ok {
+			*fl.f = fl.on
+		}
+		if ev.Kind == "hold" {
+			c.holdStart = ev.At
+		}
+	}
+	c.st = callState{phase: phaseHangingUp, callFlags: callFlags{
+		manual: r.Origin == OriginManual || r.Origin == OriginCallback, leadAnswered: !r.AnsweredAt.IsZero(),
+		connected: !r.BridgedAt.IsZero() || o.talking(st),
+	}}
+	return c, legs
+}
+
+// settle runs on the call's goroutine: it adopts the call if its lead and
+// agent still talk on the switch (true), else closes it.
+func (c *call) settle(o *openCall, agentSt AgentStatus) bool {
+	ctx := c.e.ctx
+	up := func(l *leg) bool {
+		if l == nil || l.state == "gone" {
+			return false
+		}
+		ok, err := c.e.sw.Exists(ctx, string(l.id))
+		if err != nil {
+			// No switch to ask: a call that was talking is taken to be up
+			// (the reconnect's reconciliation checks it again).
+			c.log.Warn("cannot check a leg of a call left open", "leg", l.id, "err", err)
+			return o.talking(agentSt) && (l == c.leadLeg || l == c.agentLeg)
+		}
+		return ok
+	}
+	live := map[*leg]bool{}
+	for _, l := range c.legs {
+		live[l] = up(l)
+	}
+	if o.talking(agentSt) && c.agent != 0 && live[c.leadLeg] && live[c.agentLeg] {
+		c.adopt(ctx, live)
+		return true
+	}
+	c.closeOpen(ctx, live, agentSt)
+	return false
+}
+
+// adopt runs the call again as connected, with its agent.
+func (c *call) adopt(ctx context.Context, live map[*leg]bool) {
+	e := c.e
+	c.leadLeg.state, c.agentLeg.state = "up", "up"
+	c.st.phase = phaseConnected
+	c.st.leadAnswered, c.st.connected, c.st.agentHeld, c.st.agentLeg = true, true, true, true
+	// Parties other than the lead and the agent (a supervisor listening)
+	// are not followed again: they are hung up.
+	for _, l := range c.legs {
+		if l != c.leadLeg && l != c.agentLeg && live[l] {
+			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
+		}
+	}
+	if c.agentState != AgentInCall {
+		c.agentTo(ctx, AgentInCall, "talking")
+	} else {
+		e.refreshAgent(ctx, c.agent)
+	}
+	c.progress(CallProgress{Kind: "adopted", Agent: c.agent})
+	c.emit(EvCallConnected)
+	c.log.Info("call adopted after a restart", "agent_id", c.agent)
+}
+
+// closeOpen ends a call that cannot go on: its live legs are hung up,
+// the lead's hangup (or the engine's clock, when no lead is left) ends
+// its record, and its agent is paused.
+func (c *call) closeOpen(ctx context.Context, live map[*leg]bool, agentSt AgentStatus) {
+	e := c.e
+	if c.agent != 0 {
+		e.callLost(ctx, agentSt, "the service restarted; the call could not be taken back")
+		c.agent, c.agentState = 0, 0
+	}
+	for _, l := range c.legs {
+		if l != c.leadLeg && live[l] {
+			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
+		}
+	}
+	c.progress(CallProgress{Kind: "restart_closed"})
+	if live[c.leadLeg] {
+		c.leadLeg.state = "up"
+		if err := e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING"); err == nil {
+			// phaseHangingUp: the lead's hangup finishes the record.
+			c.apply(ctx, effHangupTimer)
+			return
+		}
+	}
+	c.handle(switchLost{cause: "NORMAL_TEMPORARY_FAILURE", at: e.now()})
+}
+
+// callLost pauses an agent bound to a call the service does not hold.
+func (e *Engine) callLost(ctx context.Context, st AgentStatus, reason string) {
+	to, err := NextAgentState(st.State, TriggerCallLost, st.Mode)
+	if err != nil {
+		e.publishAgent(ctx, st.Agent, st)
+		return
+	}
+	if _, err := e.transition(ctx, st.Agent, st.State, to, st.Call, reason, PauseCallLost); err != nil && !errors.Is(err, context.Canceled) {
+		e.log.Warn("could not pause agent after restart", "agent_id", st.Agent, "state", st.State, "err", err)
+	}
+}
