@@ -24,6 +24,9 @@ import (
 type service struct {
 	*svctest.Process
 	admin *svctest.Client
+	// how it was started, to start it again
+	bin string
+	env []string
 }
 
 // xmlProxy forwards FreeSWITCH's xml_curl requests to the service once it
@@ -58,7 +61,7 @@ func (e *switchEnv) startService(secret string) error {
 	if err != nil {
 		return err
 	}
-	p, err := svctest.Start(bin, e.dir, nil, []string{
+	env := []string{
 		"AGENTSWITCH_HTTP_ADDR=127.0.0.1:0",
 		"AGENTSWITCH_VAR_DIR=" + filepath.Join(e.dir, "service"),
 		"AGENTSWITCH_RECORDINGS_DIR=" + e.recDir,
@@ -71,11 +74,12 @@ func (e *switchEnv) startService(secret string) error {
 		"AGENTSWITCH_CALLER_ID=+15550001111",
 		"AGENTSWITCH_LOG_LEVEL=debug",
 		"GORACE=halt_on_error=0",
-	})
+	}
+	p, err := svctest.Start(bin, e.dir, nil, env)
 	if err != nil {
 		return err
 	}
-	e.svc = &service{Process: p}
+	e.svc = &service{Process: p, bin: bin, env: env}
 	u, _ := url.Parse(p.URL)
 	e.xmlProxy.target.Store(u)
 	e.svc.admin, err = svctest.Login(p.URL, "admin", p.AdminPassword)

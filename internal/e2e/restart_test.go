@@ -1,0 +1,83 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/svctest"
+)
+
+// killService ends the service with SIGKILL, as a crash would, and starts
+// it again on the same data and HTTP address (web sessions stay valid).
+// It returns when the new process is up.
+func (e *switchEnv) killService(t *testing.T) {
+	t.Helper()
+	if r := e.svc.Races(); r != "" {
+		t.Fatalf("agentswitch reported a data race:\n%s", r)
+	}
+	e.svc.Kill()
+	u, err := url.Parse(e.svc.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := append(append([]string(nil), e.svc.env...), "AGENTSWITCH_HTTP_ADDR="+u.Host)
+	p, err := svctest.StartAgain(e.svc.bin, e.dir, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Process = p
+}
+
+// SIGKILL of the service while an agent talks to a lead, on a FreeSWITCH
+// that keeps the call up: started again, the service takes the call back
+// within 2 s (live, the agent INCALL, the controls working), the two
+// still hear each other, and the lead's hangup ends the record with
+// FreeSWITCH's talk time.
+func TestServiceKilledMidCall(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 3*time.Minute)
+	alice, ph := e.seat(t, "2413", "agent", "ring", toneAgent)
+	ready(t, alice, "ring")
+	c := e.leadCallTo(t, ctx, 0, ph, nil)
+	c.talking(t, ctx, toneAgent)
+	lead := c.view.Leg("lead")
+	// Redis writes its log to disk every second: what is older survives.
+	svctest.Eventually(t, "the agent's state on disk", func() bool { return time.Since(c.started) > 1500*time.Millisecond })
+
+	e.killService(t)
+	up := time.Now()
+	if ok, err := e.client.Exists(ctx, lead); err != nil || !ok {
+		t.Fatalf("the lead's channel went with the service: %v %v", ok, err)
+	}
+	svctest.Eventually(t, "the call taken back", func() bool {
+		st, _, err := e.svc.admin.Do(http.MethodGet, "/calls/"+c.id, nil, nil)
+		return err == nil && st == http.StatusOK && e.svc.admin.View(t, c.id).State == "connected" && alice.AgentState(t, alice.Seat) == "INCALL"
+	})
+	if d := time.Since(up); d > 2*time.Second {
+		t.Errorf("state rebuilt %s after the service was up, want <= 2s", d)
+	}
+	c.talking(t, ctx, toneAgent)
+
+	path := "/calls/" + c.id
+	mark := e.rec.mark()
+	alice.Must(t, http.MethodPost, path+"/hold", nil, 204, nil)
+	e.rec.must(t, ctx, mark, "hold music playing on the lead", named(esl.EventPlaybackStart, lead))
+	alice.Must(t, http.MethodPost, path+"/unhold", nil, 204, nil)
+	e.rec.must(t, ctx, mark, "hold music stopped", named(esl.EventPlaybackStop, lead))
+	c.talking(t, ctx, toneAgent)
+
+	if err := c.leadCall.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := e.dispose(t, alice, c.id, "SALE")
+	talked := int(time.Since(c.leadCall.AnsweredAt()) / time.Second)
+	if r.Call.Outcome != "answered" || r.Call.Billsec < 1 || r.Call.Billsec > talked+1 || r.Call.BillsecEstimated || r.Call.SwitchLost {
+		t.Fatalf("record %+v (talked about %d s)", r.Call, talked)
+	}
+	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "adopted", "hold", "unhold", "ended", "disposition")
+}
