@@ -166,6 +166,7 @@ func (e *Engine) rebuild(o *openCall, statuses map[AgentID]AgentStatus) (*call, 
 			c.leadLeg = l
 		case cl.Role == LegAgent && cl.Agent == r.Agent && l.state != "gone":
 			c.agentLeg = l
+			l.persistent = st.Mode == ModePersistent
 		}
 		if c.node == "" {
 			c.node = cl.Node
@@ -217,6 +218,14 @@ func (c *call) settle(o *openCall, agentSt AgentStatus) bool {
 	for _, l := range c.legs {
 		live[l] = up(l)
 	}
+	if c.agentLeg == nil && c.agent != 0 && agentSt.Mode == ModePersistent && live[c.leadLeg] {
+		// A persistent line is recorded with the first call it carried:
+		// the switch says which channel the lead is bridged to.
+		if l := c.findLine(ctx); l != nil {
+			c.agentLeg, live[l] = l, true
+			c.legs = append(c.legs, l)
+		}
+	}
 	if o.talking(agentSt) && c.agent != 0 && live[c.leadLeg] && live[c.agentLeg] {
 		c.adopt(ctx, live)
 		return true
@@ -225,10 +234,46 @@ func (c *call) settle(o *openCall, agentSt AgentStatus) bool {
 	return false
 }
 
+// varReader reads a channel variable (*esl.Client does).
+type varReader interface {
+	GetVar(ctx context.Context, uuid, name string) (value string, ok bool, err error)
+}
+
+// findLine returns the persistent line of the call's agent that the lead
+// is bridged to, nil if there is none.
+func (c *call) findLine(ctx context.Context) *leg {
+	r, ok := c.e.sw.(varReader)
+	if !ok {
+		return nil
+	}
+	id, ok, err := r.GetVar(ctx, string(c.leadLeg.id), "signal_bond")
+	if err != nil || !ok || !LegID(id).Valid() {
+		return nil
+	}
+	if a, _, err := r.GetVar(ctx, id, VarAgentID); err != nil || a != c.agent.String() {
+		return nil
+	}
+	return &leg{id: LegID(id), role: LegAgent, agent: c.agent, persistent: true, state: "up", node: c.leadLeg.node}
+}
+
 // adopt runs the call again as connected, with its agent.
 func (c *call) adopt(ctx context.Context, live map[*leg]bool) {
 	e := c.e
 	c.leadLeg.state, c.agentLeg.state = "up", "up"
+	if l := c.agentLeg; l.persistent {
+		// The agent's session holds its line again, in this call.
+		c.st.persistent = true
+		if s := e.session(c.agent); s != nil {
+			wait := make(chan struct{})
+			close(wait)
+			s.mu.Lock()
+			s.leg, s.legUp, s.legNode, s.legWait, s.call = l.id, true, l.node, wait, c
+			s.mu.Unlock()
+			e.mu.Lock()
+			e.byLegS[l.id] = s
+			e.mu.Unlock()
+		}
+	}
 	c.st.phase = phaseConnected
 	c.st.leadAnswered, c.st.connected, c.st.agentHeld, c.st.agentLeg = true, true, true, true
 	// Parties other than the lead and the agent (a supervisor listening)
@@ -258,7 +303,7 @@ func (c *call) closeOpen(ctx context.Context, live map[*leg]bool, agentSt AgentS
 		c.agent, c.agentState = 0, 0
 	}
 	for _, l := range c.legs {
-		if l != c.leadLeg && live[l] {
+		if l != c.leadLeg && !l.persistent && live[l] {
 			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
 		}
 	}

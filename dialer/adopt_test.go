@@ -109,6 +109,54 @@ func TestRestartAdoptedCallAgentHangsUp(t *testing.T) {
 	waitFor(t, 3*time.Second, "lead hung up", func() bool { return w.gone(lead) })
 }
 
+// TestRestartAdoptsPersistentLine: a persistent agent's call is taken
+// back with the agent's line (recorded with an earlier call, found on the
+// switch through the lead's bridge), which carries the next call too.
+func TestRestartAdoptsPersistentLine(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1002", dialer.ModePersistent)
+	a := w.actor("1002")
+	first := w.waitCall(w.start("+15550006363", 0).ID, dialer.LiveConnected)
+	line := w.party(first, dialer.LegAgent).Leg
+	w.sim.Hangup(string(w.party(first, dialer.LegLead).Leg), "NORMAL_CLEARING")
+	w.waitState("1002", dialer.AgentDispo)
+	if _, err := w.eng.Dispose(w.ctx(), a, first.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1002", dialer.AgentReady)
+	v := w.waitCall(w.start("+15550006364", 0).ID, dialer.LiveConnected)
+	lead := w.party(v, dialer.LegLead).Leg
+
+	w.restartEngine()
+
+	if st := w.state("1002"); st != dialer.AgentInCall {
+		t.Fatalf("agent after restart: %s", st)
+	}
+	if got := w.call(v.ID); got.State != dialer.LiveConnected || w.party(got, dialer.LegAgent).Leg != line {
+		t.Fatalf("adopted call %+v, want connected on line %s", got, line)
+	}
+	if err := w.eng.Mute(w.ctx(), a, v.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	w.mustSend("api uuid_audio " + string(line) + " start read mute 1")
+	w.sim.Hangup(string(lead), "NORMAL_CLEARING")
+	w.waitState("1002", dialer.AgentDispo)
+	waitFor(t, 3*time.Second, "line parked", func() bool {
+		ci, ok := w.sim.Channel(string(line))
+		return ok && !ci.HungUp && ci.Parked
+	})
+	if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1002", dialer.AgentReady)
+	w.sim.ResetCommands()
+	next := w.waitCall(w.start("+15550006365", 0).ID, dialer.LiveConnected)
+	if w.party(next, dialer.LegAgent).Leg != line || w.count("bgapi originate") != 1 {
+		w.dump()
+		t.Fatalf("next call %+v; the line must carry it without ringing the agent again (%d originates)", next, w.count("bgapi originate"))
+	}
+}
+
 // TestRestartClosesHalfBuiltCalls: a call that cannot go on after a
 // restart (the lead rings or waits, the agent rings or left, nothing is
 // left of it) is closed: what is left is hung up, the record gets an end

@@ -251,10 +251,14 @@ func (e *Engine) load(ctx context.Context) error {
 		if a.Disabled {
 			continue
 		}
-		if err := e.live.UpsertAgent(ctx, a.Profile()); err != nil {
+		p := a.Profile()
+		st, ok := statuses[a.ID]
+		if ok && st.State != AgentLoggedOut && st.Mode != "" {
+			p.Mode = st.Mode // the mode it logged in with, not the seat's default
+		}
+		if err := e.live.UpsertAgent(ctx, p); err != nil {
 			return fmt.Errorf("dialer: register agent %d: %w", a.ID, err)
 		}
-		st, ok := statuses[a.ID]
 		if !ok || st.State == AgentLoggedOut {
 			continue
 		}
