@@ -155,6 +155,25 @@ func (t Transition) Validate() error {
 	return nil
 }
 
+// ReleaseTransition is the compare-and-set a LiveStore's Release makes.
+func ReleaseTransition(id AgentID, call CallID, reason string, at time.Time) (Transition, error) {
+	if call == "" {
+		return Transition{}, &FieldError{Field: "call_id", Reason: "required"}
+	}
+	return Transition{Agent: id, From: AgentReserved, To: AgentReady, Call: call, Reason: reason, At: at}, nil
+}
+
+// ValidateRenewal checks a LiveStore.RenewLease request.
+func ValidateRenewal(call CallID, ttl time.Duration) error {
+	if !call.Valid() {
+		return &FieldError{Field: "call_id", Reason: "not a UUID"}
+	}
+	if ttl <= 0 || ttl > time.Hour {
+		return &FieldError{Field: "lease", Reason: "must be between 0 and 1h"}
+	}
+	return nil
+}
+
 // DefaultLease is how long a reservation lasts when the request gives none:
 // long enough to originate the agent leg, short enough that a crashed
 // dispatcher does not hide an agent for long.

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,6 +67,9 @@ type Config struct {
 	// Now stamps when a node connected (clock.System if nil); intervals
 	// are measured on the monotonic clock.
 	Now func() time.Time
+	// Dial opens every connection to a node's Addr (TCP with DialTimeout
+	// if nil); tests give one that returns in-memory connections.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
 }
 
 func (c *Config) setDefaults() {
@@ -90,6 +94,10 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Dial == nil {
+		d := net.Dialer{Timeout: c.DialTimeout}
+		c.Dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
 	}
 }
 
@@ -237,7 +245,7 @@ func New(cfg Config, h Handler) (*Client, error) {
 			return nil, fmt.Errorf("esl: node %q: password must be set and hold no whitespace", nc.Name)
 		}
 		n := &node{c: c, cfg: nc, ro: newReorderer(cfg.ReorderWindow), log: c.log.With("node", nc.Name)}
-		n.pool = &cmdPool{addr: nc.Addr, password: nc.Password, size: cfg.CommandConns, dialTimeout: cfg.DialTimeout, log: n.log}
+		n.pool = &cmdPool{addr: nc.Addr, password: nc.Password, size: cfg.CommandConns, dialTimeout: cfg.DialTimeout, dial: cfg.Dial, log: n.log}
 		c.nodes = append(c.nodes, n)
 		c.byN[nc.Name] = n
 	}
@@ -343,7 +351,7 @@ func (n *node) run(ctx context.Context) {
 
 // session runs one connection from dial to loss.
 func (n *node) session(ctx context.Context, bo *backoff, prevCore *string) error {
-	ec, err := dialEvents(ctx, n.cfg.Addr, n.cfg.Password, n.c.subs, n.c.cfg.DialTimeout)
+	ec, err := dialEvents(ctx, n.c.cfg.Dial, n.cfg.Addr, n.cfg.Password, n.c.subs, n.c.cfg.DialTimeout)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ type cmdConn struct {
 
 // dialCmdConn dials with a deadline: eslgo.Dial waits for auth/request with
 // none. If the deadline passes, the conn eslgo eventually returns is closed.
-func dialCmdConn(ctx context.Context, addr, password string, timeout time.Duration, log *slog.Logger, onDisconnect func()) (*cmdConn, error) {
+func dialCmdConn(ctx context.Context, dial dialFunc, addr, password string, timeout time.Duration, log *slog.Logger, onDisconnect func()) (*cmdConn, error) {
 	type result struct {
 		c   *eslgo.Conn
 		err error
@@ -45,8 +45,15 @@ func dialCmdConn(ctx context.Context, addr, password string, timeout time.Durati
 			onDisconnect()
 		}
 	}
+	dctx, cancel := context.WithTimeout(ctx, timeout)
 	go func() {
-		c, err := opts.Dial(addr)
+		defer cancel()
+		nc, err := dial(dctx, addr)
+		if err != nil {
+			done <- result{nil, err}
+			return
+		}
+		c, err := opts.NewConn(nc)
 		done <- result{c, err}
 	}()
 	t := time.NewTimer(timeout)
@@ -137,6 +144,7 @@ type cmdPool struct {
 	addr, password string
 	size           int
 	dialTimeout    time.Duration
+	dial           dialFunc
 	log            *slog.Logger
 
 	mu    sync.Mutex
@@ -172,7 +180,7 @@ func (p *cmdPool) get(ctx context.Context) (*cmdConn, error) {
 	gen := p.gen
 	p.mu.Unlock()
 
-	c, err := dialCmdConn(ctx, p.addr, p.password, p.dialTimeout, p.log, nil)
+	c, err := dialCmdConn(ctx, p.dial, p.addr, p.password, p.dialTimeout, p.log, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// dialFunc opens a connection to a node (Config.Dial).
+type dialFunc = func(ctx context.Context, addr string) (net.Conn, error)
+
 // eventConn is the connection that only receives events. It is read by our
 // own frame reader rather than eslgo's: eslgo parses each event twice and
 // hands it to a goroutine of its own, which loses the order and costs
@@ -21,9 +24,10 @@ type eventConn struct {
 
 // dialEvents connects, authenticates, reads the Core-UUID and subscribes,
 // all under one deadline.
-func dialEvents(ctx context.Context, addr, password string, events []string, timeout time.Duration) (*eventConn, error) {
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+func dialEvents(ctx context.Context, dial dialFunc, addr, password string, events []string, timeout time.Duration) (*eventConn, error) {
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	conn, err := dial(dctx, addr)
+	cancel()
 	if err != nil {
 		return nil, err
 	}

@@ -188,21 +188,17 @@ func strs(v any) []string {
 
 // Release implements dialer.LiveStore.
 func (s *Store) Release(ctx context.Context, id dialer.AgentID, call dialer.CallID, reason string, at time.Time) (dialer.AgentStatus, error) {
-	if call == "" {
-		return dialer.AgentStatus{}, &dialer.FieldError{Field: "call_id", Reason: "required"}
+	t, err := dialer.ReleaseTransition(id, call, reason, at)
+	if err != nil {
+		return dialer.AgentStatus{}, err
 	}
-	return s.Transition(ctx, dialer.Transition{
-		Agent: id, From: dialer.AgentReserved, To: dialer.AgentReady, Call: call, Reason: reason, At: at,
-	})
+	return s.Transition(ctx, t)
 }
 
 // RenewLease implements dialer.LiveStore.
 func (s *Store) RenewLease(ctx context.Context, id dialer.AgentID, call dialer.CallID, ttl time.Duration, at time.Time) error {
-	if !call.Valid() {
-		return &dialer.FieldError{Field: "call_id", Reason: "not a UUID"}
-	}
-	if ttl <= 0 || ttl > time.Hour {
-		return &dialer.FieldError{Field: "lease", Reason: "must be between 0 and 1h"}
+	if err := dialer.ValidateRenewal(call, ttl); err != nil {
+		return err
 	}
 	_, err := s.run(ctx, renewScript, id, dialer.AgentReserved,
 		[]any{s.k.p, id.String(), string(call), s.ms(at) + ttl.Milliseconds()})

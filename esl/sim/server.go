@@ -227,6 +227,15 @@ func (s *Server) Listen(addr string) error {
 	return nil
 }
 
+// UseListener makes Serve accept on ln instead of a socket bound by Listen,
+// such as an in-memory listener whose connections are net.Pipe ends (TCP
+// does not work inside a testing/synctest bubble).
+func (s *Server) UseListener(ln net.Listener) {
+	s.lnMu.Lock()
+	s.ln = ln
+	s.lnMu.Unlock()
+}
+
 // Addr is the host:port actually bound.
 func (s *Server) Addr() string {
 	s.lnMu.Lock()

@@ -49,6 +49,12 @@ func (opts InboundOptions) Dial(address string) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	return opts.NewConn(c)
+}
+
+// NewConn authenticates on a connection already open, such as one end of
+// a net.Pipe (agentswitch patch: Dial only dials TCP).
+func (opts InboundOptions) NewConn(c net.Conn) (*Conn, error) {
 	connection := newConnection(c, false, opts.Options)
 
 	// First auth. agentswitch patch: read the map under its lock, because a
@@ -57,7 +63,7 @@ func (opts InboundOptions) Dial(address string) (*Conn, error) {
 		<-authRequest
 	}
 	authCtx, cancel := context.WithTimeout(connection.runningContext, opts.AuthTimeout)
-	err = connection.doAuth(authCtx, command.Auth{Password: opts.Password})
+	err := connection.doAuth(authCtx, command.Auth{Password: opts.Password})
 	cancel()
 	if err != nil {
 		// Try to gracefully disconnect, we have the wrong password.
