@@ -1,0 +1,417 @@
+// Package dialertest runs the call engine for tests inside a
+// testing/synctest bubble, so that a test of a 2 s abandon, a 30 s
+// heartbeat grace or a 2 min inbound wait takes milliseconds of wall time
+// on virtual time, with the service's real durations.
+//
+// What it wires, and why:
+//   - The switch is the simulator (esl/sim), which already writes what
+//     FreeSWITCH writes, driven by the real esl client: a second,
+//     hand-written fake would drift from both. They talk over net.Pipe
+//     (esl.Config.Dial, sim.Server.UseListener), because a goroutine
+//     reading a TCP socket is never durably blocked and a bubble's clock
+//     would not move. The simulator records every command it receives
+//     (Commands, Sent, Count), so a test can assert what was, or was not,
+//     sent.
+//   - Live state is dialer/memlive, which the LiveStore contract suite
+//     (dialer/livestoretest) holds to redisstore's behaviour; SetDown
+//     makes it unreachable.
+//   - Durable state is the real dialer/sqlitestore on a file in
+//     t.TempDir(): it is fast, it is what the service runs, and its cgo
+//     calls simply return inside a bubble (sqlitestore refuses ":memory:").
+//   - The clock is the time package: inside a bubble time.Now is virtual,
+//     so the engine, the stores and the simulator all use their default
+//     clocks.
+//
+// The full-stack tier (dialer/engine_test.go's world: TCP, redis-server)
+// stays; this package is for the engine's own behaviour.
+//
+// Call New from inside synctest.Test. Everything it starts is stopped by
+// t.Cleanup, inside the bubble, so the bubble ends with no goroutine left.
+package dialertest
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/memlive"
+	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/esl/sim"
+)
+
+// AbandonFile is the abandon message the engine is configured with.
+const AbandonFile = "/usr/share/agentswitch/sounds/abandon.wav"
+
+// Options change how a World is built. The zero value is the service's
+// default configuration with three agents, 1001 to 1003.
+type Options struct {
+	// Engine changes the engine's configuration; the durations left zero
+	// are the service's defaults (AbandonAfter 2s, HeartbeatGrace 30s...).
+	Engine func(*dialer.EngineConfig)
+	// Sim changes the simulator's configuration.
+	Sim func(*sim.Config)
+	// Extensions are the agents created (1001, 1002, 1003 if empty).
+	Extensions []string
+}
+
+// World is a running engine with its switch and stores.
+type World struct {
+	T      testing.TB
+	Eng    *dialer.Engine
+	Sim    *sim.Server
+	ESL    *esl.Client
+	DB     *sqlitestore.Store
+	Live   *memlive.Store
+	Events *EventLog
+	Admin  dialer.Actor
+	// Agents are the agents created, by extension.
+	Agents map[string]dialer.Agent
+	// RecDir is where the simulator writes recordings.
+	RecDir string
+}
+
+// New builds and starts a World; call it inside synctest.Test. It returns
+// once the switch is connected.
+func New(t testing.TB, o Options) *World {
+	t.Helper()
+	w := &World{T: t, RecDir: t.TempDir(), Agents: map[string]dialer.Agent{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+
+	scfg := sim.Config{Password: "s3cret", RecordingsDir: w.RecDir}
+	if o.Sim != nil {
+		o.Sim(&scfg)
+	}
+	w.Sim = sim.New(scfg)
+	ln := newPipeListener()
+	w.Sim.UseListener(ln)
+	wg.Go(func() { w.Sim.Serve(ctx) })
+
+	w.Live = memlive.New(nil)
+	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.DB = db
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	exts := o.Extensions
+	if len(exts) == 0 {
+		exts = []string{"1001", "1002", "1003"}
+	}
+	for _, ext := range exts {
+		a, err := db.CreateAgent(ctx, dialer.Agent{Name: "Agent " + ext, Extension: ext, Realm: "pbx.test", Mode: dialer.ModeRing}, "sip-pass-"+ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Agents[ext] = a
+	}
+
+	cfg := dialer.EngineConfig{
+		AbandonMessage: AbandonFile, RecordingsDir: w.RecDir,
+		CallerIDNumber: "+15551230000", CallerIDName: "ACME Sales",
+	}
+	if o.Engine != nil {
+		o.Engine(&cfg)
+	}
+	h := &esl.Deferred{}
+	w.ESL, err = esl.New(esl.Config{Nodes: []esl.Node{{Name: "sim", Addr: "sim", Password: "s3cret"}}, Dial: ln.Dial}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Eng, err = dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: w.ESL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Set(w.Eng)
+	wg.Go(func() { w.ESL.Run(ctx) })
+	wg.Go(func() { w.Eng.Run(ctx) })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		ln.Close()
+		db.Close()
+	})
+	w.WaitFor(5*time.Second, "switch up", func() bool {
+		n := w.ESL.Nodes()
+		return len(n) == 1 && n[0].Up
+	})
+	w.Admin = dialer.Actor{User: 1, Role: dialer.RoleAdmin, Name: "admin"}
+	w.Events = NewEventLog(t, w.Eng)
+	return w
+}
+
+// WaitFor waits, on the bubble's clock, until cond holds, and fails the
+// test after timeout. In a bubble a sleep returns only once every other
+// goroutine is blocked, so cond is never read mid-flight.
+func (w *World) WaitFor(timeout time.Duration, what string, cond func() bool) {
+	w.T.Helper()
+	if !Poll(timeout, cond) {
+		w.T.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+}
+
+// Poll reports whether cond held within timeout, looking every
+// millisecond of virtual time.
+func Poll(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
+// Ctx is a context for one request, ended with the test.
+func (w *World) Ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	w.T.Cleanup(cancel)
+	return ctx
+}
+
+// Actor is the agent of extension ext acting for itself.
+func (w *World) Actor(ext string) dialer.Actor {
+	a := w.Agents[ext]
+	return dialer.Actor{User: dialer.UserID(100 + a.ID), Role: dialer.RoleAgent, Agent: a.ID, Name: a.Name}
+}
+
+// View is the engine's view of the agent of extension ext.
+func (w *World) View(ext string) dialer.AgentView {
+	w.T.Helper()
+	v, err := w.Eng.AgentView(w.Ctx(), w.Agents[ext].ID)
+	if err != nil {
+		w.T.Fatal(err)
+	}
+	return v
+}
+
+// State is the agent's state as the engine shows it.
+func (w *World) State(ext string) dialer.AgentState {
+	w.T.Helper()
+	return w.View(ext).State
+}
+
+// WaitState waits until the agent is in state s.
+func (w *World) WaitState(ext string, s dialer.AgentState) {
+	w.T.Helper()
+	w.WaitFor(5*time.Minute, "agent "+ext+" "+s.String(), func() bool { return w.State(ext) == s })
+}
+
+// Login logs an agent in on its seat's defaults (it starts PAUSED).
+func (w *World) Login(a dialer.Actor) {
+	w.T.Helper()
+	if _, err := w.Eng.Login(w.Ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
+		w.T.Fatal(err)
+	}
+}
+
+// Ready logs an agent in on its SIP phone in mode and makes it READY.
+func (w *World) Ready(ext string, mode dialer.AgentMode) {
+	w.T.Helper()
+	a := w.Actor(ext)
+	if _, err := w.Eng.Login(w.Ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: mode}); err != nil {
+		w.T.Fatal(err)
+	}
+	if _, err := w.Eng.SetReady(w.Ctx(), a, a.Agent); err != nil {
+		w.T.Fatal(err)
+	}
+	w.WaitState(ext, dialer.AgentReady)
+}
+
+// Call is the engine's view of a call.
+func (w *World) Call(id dialer.CallID) dialer.CallView {
+	w.T.Helper()
+	v, err := w.Eng.CallView(w.Ctx(), id)
+	if err != nil {
+		w.T.Fatal(err)
+	}
+	return v
+}
+
+// WaitCall waits until the call is in state st.
+func (w *World) WaitCall(id dialer.CallID, st dialer.LiveCallState) dialer.CallView {
+	w.T.Helper()
+	var v dialer.CallView
+	w.WaitFor(5*time.Minute, "call "+string(st), func() bool { v = w.Call(id); return v.State == st })
+	return v
+}
+
+// LiveCall waits for a live call that matches.
+func (w *World) LiveCall(what string, match func(dialer.CallView) bool) dialer.CallView {
+	w.T.Helper()
+	var v dialer.CallView
+	w.WaitFor(time.Minute, what, func() bool {
+		for _, c := range w.Eng.LiveCalls(w.Ctx()) {
+			if match(c) {
+				v = c
+				return true
+			}
+		}
+		return false
+	})
+	return v
+}
+
+// Party is the call's live party in role.
+func (w *World) Party(v dialer.CallView, role dialer.LegRole) dialer.PartyView {
+	w.T.Helper()
+	for _, p := range v.Parties {
+		if p.Role == role && p.State != "gone" {
+			return p
+		}
+	}
+	w.T.Fatalf("no live %s party in %+v", role, v.Parties)
+	return dialer.PartyView{}
+}
+
+// Start starts an outbound call to number (for agent, or the longest
+// idle if 0).
+func (w *World) Start(number string, agent dialer.AgentID) dialer.CallView {
+	w.T.Helper()
+	v, err := w.Eng.StartCall(w.Ctx(), w.Admin, dialer.OutboundRequest{Number: number, Agent: agent})
+	if err != nil {
+		w.T.Fatal(err)
+	}
+	return v
+}
+
+// Record waits for the call's record to be ended and returns it with the
+// kinds of its timeline events.
+func (w *World) Record(id dialer.CallID) (dialer.Call, []string) {
+	w.T.Helper()
+	var c dialer.Call
+	var kinds []string
+	w.WaitFor(time.Minute, "call record written", func() bool {
+		var err error
+		c, err = w.DB.Call(w.Ctx(), id)
+		if err != nil || c.State != dialer.CallEnded {
+			return false
+		}
+		evs, err := w.DB.CallEvents(w.Ctx(), id)
+		if err != nil {
+			return false
+		}
+		kinds = kinds[:0]
+		for _, e := range evs {
+			kinds = append(kinds, e.Kind)
+		}
+		return true
+	})
+	return c, kinds
+}
+
+// Commands are the command lines the simulator received (a bgapi's
+// Job-UUID header line cut off).
+func (w *World) Commands() []string {
+	var out []string
+	for _, c := range w.Sim.Commands() {
+		line, _, _ := strings.Cut(c, "\n")
+		out = append(out, strings.TrimSuffix(line, "\r"))
+	}
+	return out
+}
+
+// Sent reports whether the simulator received exactly this command.
+func (w *World) Sent(cmd string) bool { return slices.Contains(w.Commands(), cmd) }
+
+// MustSend waits for the command to reach the simulator.
+func (w *World) MustSend(cmd string) {
+	w.T.Helper()
+	w.WaitFor(3*time.Second, "command "+cmd, func() bool { return w.Sent(cmd) })
+}
+
+// Count is how many commands start with prefix.
+func (w *World) Count(prefix string) int {
+	n := 0
+	for _, c := range w.Commands() {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// SentPrefix is the first command that starts with prefix ("" if none).
+func (w *World) SentPrefix(prefix string) string {
+	for _, c := range w.Commands() {
+		if strings.HasPrefix(c, prefix) {
+			return c
+		}
+	}
+	return ""
+}
+
+// EventLog records every event the engine pushes, as a supervisor's
+// stream would.
+type EventLog struct {
+	mu  sync.Mutex
+	evs []dialer.LiveEvent
+}
+
+// NewEventLog subscribes to every event of eng until the test ends.
+func NewEventLog(t testing.TB, eng *dialer.Engine) *EventLog {
+	l := &EventLog{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	_, ch, err := eng.Subscribe(ctx, dialer.LiveFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(done)
+		for ev := range ch {
+			l.mu.Lock()
+			l.evs = append(l.evs, ev)
+			l.mu.Unlock()
+		}
+	}()
+	return l
+}
+
+// All is every event so far.
+func (l *EventLog) All() []dialer.LiveEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.evs)
+}
+
+// CallTypes lists the call event types of one call, in order.
+func (l *EventLog) CallTypes(id dialer.CallID) []string {
+	var out []string
+	for _, ev := range l.All() {
+		if ev.Call == id && ev.Type != dialer.EvAgentState {
+			out = append(out, string(ev.Type))
+		}
+	}
+	return out
+}
+
+// Has reports whether call id pushed an event of type t.
+func (l *EventLog) Has(id dialer.CallID, t dialer.LiveEventType) bool {
+	return slices.Contains(l.CallTypes(id), string(t))
+}
+
+// AgentStates lists the states an agent went through, in order,
+// deduplicated.
+func (l *EventLog) AgentStates(id dialer.AgentID) []string {
+	var out []string
+	for _, ev := range l.All() {
+		if ev.Type == dialer.EvAgentState && ev.Agent == id {
+			s := ev.AgentView.State.String()
+			if len(out) == 0 || out[len(out)-1] != s {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
