@@ -7,6 +7,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/dialertest"
+	"github.com/agentswitch/agentswitch/esl/sim"
 )
 
 // These tests run the engine on virtual time (dialer/dialertest): the
@@ -36,5 +37,169 @@ func TestAbandonAtTwoSeconds(t *testing.T) {
 			t.Fatalf("outcome %s", c.Outcome)
 		}
 		contains(t, "timeline", kinds, "answered", "abandon", "ended")
+	})
+}
+
+// TestAutomaticWrapUp: after a call the agent is in DISPO for the
+// configured wrap-up and then READY again, without a disposition.
+func TestAutomaticWrapUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const wrap = 20 * time.Second
+		w := dialertest.New(t, dialertest.Options{Engine: func(c *dialer.EngineConfig) { c.WrapUp = wrap }})
+		w.Ready("1001", dialer.ModeRing)
+		v := w.Start("+15557654321", 0)
+		v = w.WaitCall(v.ID, dialer.LiveConnected)
+		w.Sim.Hangup(string(w.Party(v, dialer.LegLead).Leg), "NORMAL_CLEARING")
+		w.WaitState("1001", dialer.AgentDispo)
+		dispo := w.View("1001").Since
+		time.Sleep(time.Until(dispo.Add(wrap - time.Millisecond)))
+		synctest.Wait()
+		if st := w.State("1001"); st != dialer.AgentDispo {
+			t.Fatalf("%s before the wrap-up ended", st)
+		}
+		w.WaitState("1001", dialer.AgentReady)
+		if d := w.View("1001").Since.Sub(dispo); d < wrap || d > wrap+100*time.Millisecond {
+			t.Fatalf("READY %s after DISPO, want %s", d, wrap)
+		}
+	})
+}
+
+// TestLeaseLapses: an agent reserved for a call nobody confirms is READY
+// again when the lease (DefaultLease, 10 s) ends, at the next sweep.
+func TestLeaseLapses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := dialertest.New(t, dialertest.Options{})
+		w.Ready("1001", dialer.ModeRing)
+		id := w.Agents["1001"].ID
+		r, err := w.Live.ReserveAgent(w.Ctx(), id, dialer.ReserveRequest{Call: dialer.NewCallID(), Reason: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.WaitState("1001", dialer.AgentReserved)
+		time.Sleep(time.Until(r.LeaseUntil) - time.Millisecond)
+		synctest.Wait()
+		if st := w.State("1001"); st != dialer.AgentReserved {
+			t.Fatalf("%s before the lease ended", st)
+		}
+		w.WaitState("1001", dialer.AgentReady)
+		v := w.View("1001")
+		if d := v.Since.Sub(r.LeaseUntil); d < 0 || d > 250*time.Millisecond || v.Reason != "lease expired" {
+			t.Fatalf("READY %s after the lease, reason %q", d, v.Reason)
+		}
+	})
+}
+
+// TestHeartbeatLostPausesAgent: a READY agent whose workspace falls
+// silent is paused once the grace (30 s) has passed; one that keeps
+// beating stays READY.
+func TestHeartbeatLostPausesAgent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const grace = 30 * time.Second
+		w := dialertest.New(t, dialertest.Options{})
+		w.Ready("1001", dialer.ModeRing)
+		w.Ready("1002", dialer.ModeRing)
+		silentSince := w.View("1001").Since
+		beating := w.Actor("1002")
+		beat := func() {
+			if err := w.Eng.Heartbeat(w.Ctx(), beating, beating.Agent); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 2 {
+			beat()
+			time.Sleep(grace / 2)
+		}
+		beat()
+		w.WaitFor(time.Second, "the silent agent paused", func() bool { return w.State("1001") == dialer.AgentPaused })
+		if v := w.View("1001"); v.PauseCode != dialer.PauseNoHeartbeat || v.Since.Sub(silentSince) < grace || v.Since.Sub(silentSince) > grace+250*time.Millisecond {
+			t.Fatalf("paused %s after its last beat, code %q", v.Since.Sub(silentSince), v.PauseCode)
+		}
+		if st := w.State("1002"); st != dialer.AgentReady {
+			t.Fatalf("beating agent is %s", st)
+		}
+	})
+}
+
+// TestRingNoAnswerPausesAgent: an agent whose phone rings out
+// (AgentRingTimeout, 15 s) is paused with RONA and is offered no more
+// calls.
+func TestRingNoAnswerPausesAgent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// The lead waits longer than the agent's phone rings.
+		w := dialertest.New(t, dialertest.Options{Engine: func(c *dialer.EngineConfig) { c.AbandonAfter = 30 * time.Second }})
+		w.Sim.SetEndpoint("1001", sim.Behavior{Outcome: sim.NoAnswer})
+		w.Ready("1001", dialer.ModeRing)
+		v := w.Start("+15557654321", 0)
+		w.WaitState("1001", dialer.AgentRinging)
+		ringing := w.View("1001").Since
+		w.WaitState("1001", dialer.AgentPaused)
+		p := w.View("1001")
+		if d := p.Since.Sub(ringing); p.PauseCode != dialer.PauseRONA || d < 15*time.Second || d > 15*time.Second+100*time.Millisecond {
+			t.Fatalf("paused %s after ringing, code %q", d, p.PauseCode)
+		}
+		c, kinds := w.Record(v.ID)
+		if c.Outcome != dialer.OutcomeAbandoned {
+			t.Fatalf("outcome %s", c.Outcome)
+		}
+		inOrder(t, "timeline", kinds, "answered", "agent_reserved", "agent_no_answer", "abandon", "ended")
+	})
+}
+
+// TestInboundMaxWait: an inbound caller with no agent hears music for
+// InboundMaxWait (2 min), then the call is given up.
+func TestInboundMaxWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const maxWait = 2 * time.Minute
+		w := dialertest.New(t, dialertest.Options{})
+		w.Sim.SetExtension("+15551110000", "set:agentswitch_did=+15551110000,set:agentswitch_queue=sales,answer,park")
+		caller := w.Sim.Inbound(sim.InboundCall{From: "+15558889999", FromName: "Ada", To: "+15551110000"})
+		v := w.LiveCall("inbound call registered", func(c dialer.CallView) bool { return c.Direction == dialer.Inbound })
+		w.MustSend("api uuid_broadcast " + caller + " ${hold_music} aleg")
+		abandon := "api uuid_transfer " + caller + " playback:" + dialertest.AbandonFile + ",hangup inline"
+		time.Sleep(time.Until(v.AnsweredAt.Add(maxWait - time.Millisecond)))
+		synctest.Wait()
+		if w.Sent(abandon) {
+			t.Fatal("given up before InboundMaxWait")
+		}
+		w.MustSend(abandon)
+		if d := time.Since(v.AnsweredAt); d > maxWait+10*time.Millisecond {
+			t.Fatalf("given up %s after the answer", d)
+		}
+		c, _ := w.Record(v.ID)
+		if c.Direction != dialer.Inbound || c.Outcome != dialer.OutcomeAbandoned {
+			t.Fatalf("record %+v", c)
+		}
+	})
+}
+
+// TestReadyAfterLapsedHeartbeatIsWatched: a paused agent's heartbeat may
+// lapse harmlessly; going READY watches it again, so a workspace that
+// then falls silent is paused instead of left READY for calls.
+func TestReadyAfterLapsedHeartbeatIsWatched(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const grace = 30 * time.Second
+		w := dialertest.New(t, dialertest.Options{})
+		a := w.Actor("1001")
+		if _, err := w.Eng.Login(w.Ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing}); err != nil {
+			t.Fatal(err)
+		}
+		// Paused and silent past the grace: the sweep drops the lapsed
+		// heartbeat and leaves the agent as it is.
+		time.Sleep(grace + time.Second)
+		if v := w.View("1001"); v.State != dialer.AgentPaused || v.PauseCode == dialer.PauseNoHeartbeat {
+			t.Fatalf("state %s, code %q", v.State, v.PauseCode)
+		}
+		if _, err := w.Eng.SetReady(w.Ctx(), a, a.Agent); err != nil {
+			t.Fatal(err)
+		}
+		w.WaitState("1001", dialer.AgentReady)
+		ready := w.View("1001").Since
+		w.WaitFor(grace+time.Second, "the silent READY agent paused", func() bool {
+			v := w.View("1001")
+			return v.State == dialer.AgentPaused && v.PauseCode == dialer.PauseNoHeartbeat
+		})
+		if d := w.View("1001").Since.Sub(ready); d < grace {
+			t.Fatalf("paused %s after going READY, grace %s", d, grace)
+		}
 	})
 }

@@ -585,19 +585,6 @@ func TestPersistentModeConnectsWithoutRinging(t *testing.T) {
 	}
 }
 
-func TestAbandonWhenNoAgent(t *testing.T) {
-	w := newWorld(t)
-	v := w.start("+15550002222", 0)
-	waitFor(t, 5*time.Second, "call ended", func() bool { return w.call(v.ID).State == dialer.LiveEnded })
-	v = w.call(v.ID)
-	w.mustSend("api uuid_transfer " + string(v.Parties[0].Leg) + " playback:" + abandonFile + ",hangup inline")
-	c, kinds := w.record(v.ID)
-	if c.Outcome != dialer.OutcomeAbandoned {
-		t.Fatalf("outcome %s", c.Outcome)
-	}
-	contains(t, "timeline", kinds, "answered", "abandon", "ended")
-}
-
 // TestManualDial: the agent's phone first, then the lead dialed from the
 // agent's channel (the agent hears the ringback).
 func TestManualDial(t *testing.T) {
@@ -1455,36 +1442,6 @@ func TestConcurrentFirstCallsShareDefaultCampaign(t *testing.T) {
 			t.Errorf("call %d is in campaign %d, want %d", i, c.Campaign, camps[0].ID)
 		}
 	}
-}
-
-// TestReadyAfterLapsedHeartbeatIsWatched: a paused agent's heartbeat may
-// lapse harmlessly; going READY watches it again, so a workspace that
-// then falls silent is paused instead of left READY for calls.
-func TestReadyAfterLapsedHeartbeatIsWatched(t *testing.T) {
-	clk := clock.NewManual(time.Date(2031, 3, 14, 9, 0, 0, 0, time.UTC))
-	grace := 30 * time.Second
-	w := newWorldWith(t, worldOpts{now: clk.Now, engine: func(c *dialer.EngineConfig) { c.HeartbeatGrace = grace }})
-	a := w.actor("1001")
-	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing}); err != nil {
-		t.Fatal(err)
-	}
-	// Paused and silent past the grace: the sweep drops the lapsed
-	// heartbeat (taken here, whether or not the sweep got there first).
-	clk.Advance(grace + time.Second)
-	if _, err := w.live.LostHeartbeats(w.ctx(), clk.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if w.state("1001") != dialer.AgentPaused {
-		t.Fatalf("state %s", w.state("1001"))
-	}
-	if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
-		t.Fatal(err)
-	}
-	clk.Advance(grace + time.Second)
-	waitFor(t, 5*time.Second, "the silent READY agent paused", func() bool {
-		v, err := w.eng.AgentView(w.ctx(), a.Agent)
-		return err == nil && v.State == dialer.AgentPaused && v.PauseCode == dialer.PauseNoHeartbeat
-	})
 }
 
 // TestRedisOutage: with Redis down, heartbeats are still taken and the

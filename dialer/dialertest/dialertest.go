@@ -158,24 +158,34 @@ func (w *World) WaitFor(timeout time.Duration, what string, cond func() bool) {
 	}
 }
 
-// Poll reports whether cond held within timeout, looking every
-// millisecond of virtual time.
+// Poll reports whether cond held within timeout. It looks 1 ms of
+// virtual time after the last look, then less and less often (up to every
+// 50 ms), so a long wait costs few looks: assert on the times the engine
+// stamped, not on when Poll noticed.
 func Poll(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
+	step := time.Millisecond
 	for !cond() {
 		if time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(step)
+		step = min(2*step, 50*time.Millisecond)
 	}
 	return true
 }
 
 // Ctx is a context for one request, ended with the test.
 func (w *World) Ctx() context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := w.reqCtx()
 	w.T.Cleanup(cancel)
 	return ctx
+}
+
+// reqCtx bounds one request of a helper: polls make many, so none of
+// them leaves a cleanup behind.
+func (w *World) reqCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 15*time.Second)
 }
 
 // Actor is the agent of extension ext acting for itself.
@@ -187,7 +197,9 @@ func (w *World) Actor(ext string) dialer.Actor {
 // View is the engine's view of the agent of extension ext.
 func (w *World) View(ext string) dialer.AgentView {
 	w.T.Helper()
-	v, err := w.Eng.AgentView(w.Ctx(), w.Agents[ext].ID)
+	ctx, cancel := w.reqCtx()
+	defer cancel()
+	v, err := w.Eng.AgentView(ctx, w.Agents[ext].ID)
 	if err != nil {
 		w.T.Fatal(err)
 	}
@@ -230,7 +242,9 @@ func (w *World) Ready(ext string, mode dialer.AgentMode) {
 // Call is the engine's view of a call.
 func (w *World) Call(id dialer.CallID) dialer.CallView {
 	w.T.Helper()
-	v, err := w.Eng.CallView(w.Ctx(), id)
+	ctx, cancel := w.reqCtx()
+	defer cancel()
+	v, err := w.Eng.CallView(ctx, id)
 	if err != nil {
 		w.T.Fatal(err)
 	}
@@ -250,7 +264,9 @@ func (w *World) LiveCall(what string, match func(dialer.CallView) bool) dialer.C
 	w.T.Helper()
 	var v dialer.CallView
 	w.WaitFor(time.Minute, what, func() bool {
-		for _, c := range w.Eng.LiveCalls(w.Ctx()) {
+		ctx, cancel := w.reqCtx()
+		defer cancel()
+		for _, c := range w.Eng.LiveCalls(ctx) {
 			if match(c) {
 				v = c
 				return true
@@ -291,12 +307,14 @@ func (w *World) Record(id dialer.CallID) (dialer.Call, []string) {
 	var c dialer.Call
 	var kinds []string
 	w.WaitFor(time.Minute, "call record written", func() bool {
+		ctx, cancel := w.reqCtx()
+		defer cancel()
 		var err error
-		c, err = w.DB.Call(w.Ctx(), id)
+		c, err = w.DB.Call(ctx, id)
 		if err != nil || c.State != dialer.CallEnded {
 			return false
 		}
-		evs, err := w.DB.CallEvents(w.Ctx(), id)
+		evs, err := w.DB.CallEvents(ctx, id)
 		if err != nil {
 			return false
 		}
