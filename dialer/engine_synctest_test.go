@@ -1,6 +1,7 @@
 package dialer_test
 
 import (
+	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -201,5 +202,54 @@ func TestReadyAfterLapsedHeartbeatIsWatched(t *testing.T) {
 		if d := w.View("1001").Since.Sub(ready); d < grace {
 			t.Fatalf("paused %s after going READY, grace %s", d, grace)
 		}
+	})
+}
+
+// TestLiveStoreOutage: with the live store down, heartbeats are still
+// taken and the sweeps wait; when it is back, an agent whose workspace
+// kept beating is still READY, and one that fell silent meanwhile is
+// paused. (TestRedisOutage runs the same on a real redis-server.)
+func TestLiveStoreOutage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const grace = 30 * time.Second
+		w := dialertest.New(t, dialertest.Options{})
+		w.Ready("1001", dialer.ModeRing)
+		w.Ready("1002", dialer.ModeRing)
+		beating := w.Actor("1001")
+
+		w.Live.SetDown(true)
+		time.Sleep(20 * time.Second)
+		beatAt := time.Now()
+		if err := w.Eng.Heartbeat(w.Ctx(), beating, beating.Agent); err != nil {
+			t.Fatalf("heartbeat during the outage: %v", err)
+		}
+		if _, err := w.Eng.AgentView(w.Ctx(), beating.Agent); !errors.Is(err, dialer.ErrUnavailable) {
+			t.Fatalf("agent view during the outage: %v", err)
+		}
+		if _, err := w.Eng.StartCall(w.Ctx(), w.Admin, dialer.OutboundRequest{Number: "+15550002121"}); !errors.Is(err, dialer.ErrUnavailable) {
+			t.Fatalf("call during the outage: %v", err)
+		}
+		if n := w.Count("bgapi originate"); n != 0 {
+			t.Fatalf("%d originates during the outage", n)
+		}
+		// Past the last beat written before the outage, not past the one
+		// taken during it.
+		time.Sleep(25 * time.Second)
+		w.Live.SetDown(false)
+		w.WaitFor(time.Second, "the silent agent paused", func() bool {
+			v := w.View("1002")
+			return v.State == dialer.AgentPaused && v.PauseCode == dialer.PauseNoHeartbeat
+		})
+		if st := w.State("1001"); st != dialer.AgentReady {
+			t.Fatalf("the agent that kept beating is %s", st)
+		}
+		// Its beat still counts: silent from now on, it is paused after
+		// the grace, not before.
+		time.Sleep(time.Until(beatAt.Add(grace - time.Millisecond)))
+		synctest.Wait()
+		if st := w.State("1001"); st != dialer.AgentReady {
+			t.Fatalf("the beating agent is %s before its grace ended", st)
+		}
+		w.WaitFor(time.Second, "the beating agent paused once silent", func() bool { return w.State("1001") == dialer.AgentPaused })
 	})
 }

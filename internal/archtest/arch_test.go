@@ -25,6 +25,12 @@ var forbidden = map[string][]string{
 	// Stores implement the domain's interfaces; they never reach up or across.
 	mod + "dialer/redisstore":  {mod + "api", mod + "esl/sim", "database/sql", "github.com/labstack/echo"},
 	mod + "dialer/sqlitestore": {mod + "api", mod + "esl/sim", "github.com/redis/go-redis", "github.com/labstack/echo"},
+	// The memory store and the store contract stand beside redisstore: no
+	// Redis, no SQL, no simulator, so they run inside a synctest bubble.
+	mod + "dialer/memlive":       {mod + "api", mod + "esl/sim", "github.com/redis/go-redis", "database/sql", "github.com/labstack/echo"},
+	mod + "dialer/livestoretest": {mod + "api", mod + "esl/sim", "github.com/redis/go-redis", "database/sql", "github.com/labstack/echo"},
+	// The engine's test harness wires the domain, not the HTTP layer.
+	mod + "dialer/dialertest": {mod + "api", "github.com/redis/go-redis", "github.com/labstack/echo"},
 	// The simulator stands for FreeSWITCH: it may use the wire code only.
 	mod + "esl/sim": {mod + "dialer", mod + "api", "github.com/redis/go-redis", "database/sql"},
 	// HTTP reaches storage and the switch only through the services it
