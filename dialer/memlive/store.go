@@ -1,6 +1,6 @@
 // Package memlive is dialer.LiveStore in memory, for engine tests: the
 // semantics of dialer/redisstore (compare-and-set transitions, longest-idle
-// reservation with tags, leases, heartbeats, per-state totals, Mark and
+// reservation with tags and a node filter, leases, heartbeats, per-state totals, Mark and
 // Restore, Subscribe with Seq), proved by the same contract suite
 // (dialer/livestoretest), without a redis-server and without I/O, so it
 // works inside a testing/synctest bubble. SetDown simulates an outage.
@@ -49,6 +49,7 @@ type agent struct {
 	call        dialer.CallID
 	pause       string
 	mode        dialer.AgentMode
+	node        string // switch node of a persistent agent's line
 	idle, lease int64
 	login       int64
 	calls, seq  int64
@@ -166,6 +167,9 @@ func (s *Store) UpsertAgent(ctx context.Context, p dialer.AgentProfile) error {
 		s.agents[p.ID] = a
 	}
 	a.mode = p.Mode
+	if p.Mode != dialer.ModePersistent {
+		a.node = "" // only a persistent agent has a line
+	}
 	a.tags = slices.Compact(slices.Sorted(slices.Values(p.Tags)))
 	return nil
 }
@@ -281,7 +285,10 @@ func (s *Store) reserve(named dialer.AgentID, r dialer.ReserveRequest) (dialer.R
 		if a.state != dialer.AgentReady {
 			return dialer.Reservation{}, mismatch(named, dialer.AgentReady, a)
 		}
-	} else if id = s.longestIdle(r.Tags); id == 0 {
+		if r.Node != "" && a.node != "" && a.node != r.Node {
+			return dialer.Reservation{}, fmt.Errorf("agent %d: %w (line on %s)", named, dialer.ErrOtherNode, a.node)
+		}
+	} else if id = s.longestIdle(r.Tags, r.Node); id == 0 {
 		return dialer.Reservation{}, dialer.ErrNoAgent
 	}
 	a := s.agents[id]
@@ -293,13 +300,14 @@ func (s *Store) reserve(named dialer.AgentID, r dialer.ReserveRequest) (dialer.R
 	}, nil
 }
 
-// longestIdle is the READY agent with every tag and the smallest idle
+// longestIdle is the READY agent with every tag, whose line is on node
+// or who has none (any agent when node is ""), with the smallest idle
 // time; 0 when none.
-func (s *Store) longestIdle(tags []string) dialer.AgentID {
+func (s *Store) longestIdle(tags []string, node string) dialer.AgentID {
 	var best dialer.AgentID
 	var bestIdle int64
 	for id, a := range s.agents {
-		if a.state != dialer.AgentReady || !hasAll(a.tags, tags) {
+		if a.state != dialer.AgentReady || !hasAll(a.tags, tags) || node != "" && a.node != "" && a.node != node {
 			continue
 		}
 		if best == 0 || a.idle < bestIdle || a.idle == bestIdle && id.String() < best.String() {
@@ -316,6 +324,23 @@ func hasAll(have, want []string) bool {
 		}
 	}
 	return true
+}
+
+// SetLineNode implements dialer.LiveStore.
+func (s *Store) SetLineNode(ctx context.Context, id dialer.AgentID, node string) error {
+	if id <= 0 {
+		return &dialer.FieldError{Field: "agent_id", Reason: "must be positive"}
+	}
+	if len(node) > 64 {
+		return &dialer.FieldError{Field: "node", Reason: "up to 64 characters"}
+	}
+	a, err := s.lockAgent(id)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	a.node = node
+	return nil
 }
 
 // Release implements dialer.LiveStore.
@@ -468,12 +493,15 @@ func (s *Store) Restore(ctx context.Context, agents []dialer.AgentStatus) error 
 		return t.UnixMilli()
 	}
 	for _, in := range agents {
-		prev := dialer.AgentLoggedOut
+		prev, node := dialer.AgentLoggedOut, ""
 		if a, ok := s.agents[in.Agent]; ok {
-			prev = a.state
+			prev, node = a.state, a.node
+		}
+		if in.Mode != dialer.ModePersistent {
+			node = ""
 		}
 		a := &agent{
-			state: in.State, since: ms(in.Since), reason: in.Reason, pause: in.PauseCode, mode: in.Mode,
+			state: in.State, since: ms(in.Since), reason: in.Reason, pause: in.PauseCode, mode: in.Mode, node: node,
 			login: ms(in.LoginAt), calls: in.Calls, seq: in.Seq + 1, totals: map[dialer.AgentState]int64{},
 			tags: slices.Compact(slices.Sorted(slices.Values(in.Tags))),
 		}
