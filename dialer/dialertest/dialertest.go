@@ -20,7 +20,10 @@
 //     calls simply return inside a bubble (sqlitestore refuses ":memory:").
 //   - The clock is the time package: inside a bubble time.Now is virtual,
 //     so the engine, the stores and the simulator all use their default
-//     clocks.
+//     clocks (clock.System), and their timers fire on virtual time.
+//
+// The engine itself needed no change: its goroutines all start from New,
+// inside the bubble, and it reads no clock but the time package's.
 //
 // The full-stack tier (dialer/engine_test.go's world: TCP, redis-server)
 // stays; this package is for the engine's own behaviour.
