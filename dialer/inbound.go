@@ -30,7 +30,7 @@ func (e *Engine) inboundCall(node string, ev *esl.Event) *call {
 	c.leadLeg = &leg{id: LegID(ev.UniqueID()), role: LegLead, number: caller, state: "up", answeredAt: answered,
 		swAnswered: swAnswered, node: node, endpoint: "inbound " + did}
 	c.answeredAt = answered
-	c.st = callState{phase: phaseWaiting, callFlags: callFlags{leadAnswered: true}}
+	c.feed(e.ctx, callInput{kind: inArrived})
 	campaign, _ := strconv.ParseInt(ev.Var(VarCampaignID), 10, 64)
 	e.start(c, c.leadLeg)
 	c.post(cmdMsg{reply: make(chan error, 1), fn: func(c *call) error {
