@@ -263,8 +263,8 @@ type historyItem struct {
 // historyStatus folds outcomes into what the History tab shows.
 func historyStatus(o dialer.CallOutcome) string {
 	switch o {
-	case dialer.OutcomeAnswered:
-		return "answered"
+	case dialer.OutcomeAnswered, dialer.OutcomeTransferFailed:
+		return "answered" // a failed transfer was a conversation first
 	case dialer.OutcomeFailed:
 		return "failed"
 	}

@@ -190,17 +190,15 @@ func (e *Engine) rebuild(o *openCall, statuses map[AgentID]AgentStatus) (*call, 
 			c.holdStart = ev.At
 		}
 	}
-	c.st = callState{phase: phaseHangingUp, callFlags: callFlags{
-		manual: r.Origin == OriginManual || r.Origin == OriginCallback, leadAnswered: !r.AnsweredAt.IsZero(),
-		connected: !r.BridgedAt.IsZero() || o.talking(st),
-	}}
+	c.feed(c.e.ctx, callInput{kind: inReopened, manual: r.Origin == OriginManual || r.Origin == OriginCallback,
+		answered: !r.AnsweredAt.IsZero(), talked: !r.BridgedAt.IsZero() || o.talking(st)})
 	return c, legs
 }
 
 // settle runs on the call's goroutine: it adopts the call if its lead and
 // agent still talk on the switch (true), else closes it.
 func (c *call) settle(o *openCall, agentSt AgentStatus) bool {
-	ctx := c.e.ctx
+	ctx := c.ctx
 	up := func(l *leg) bool {
 		if l == nil || l.state == "gone" {
 			return false
@@ -262,7 +260,6 @@ func (c *call) adopt(ctx context.Context, live map[*leg]bool) {
 	c.leadLeg.state, c.agentLeg.state = "up", "up"
 	if l := c.agentLeg; l.persistent {
 		// The agent's session holds its line again, in this call.
-		c.st.persistent = true
 		if s := e.session(c.agent); s != nil {
 			wait := make(chan struct{})
 			close(wait)
@@ -274,8 +271,7 @@ func (c *call) adopt(ctx context.Context, live map[*leg]bool) {
 			e.mu.Unlock()
 		}
 	}
-	c.st.phase = phaseConnected
-	c.st.leadAnswered, c.st.connected, c.st.agentHeld, c.st.agentLeg = true, true, true, true
+	c.feed(ctx, callInput{kind: inAdopted, persistent: c.agentLeg.persistent})
 	// Parties other than the lead and the agent (a supervisor listening)
 	// are not followed again: they are hung up.
 	for _, l := range c.legs {
@@ -310,11 +306,8 @@ func (c *call) closeOpen(ctx context.Context, live map[*leg]bool, agentSt AgentS
 	c.progress(CallProgress{Kind: "restart_closed"})
 	if live[c.leadLeg] {
 		c.leadLeg.state = "up"
-		if err := e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING"); err == nil {
-			// phaseHangingUp: the lead's hangup finishes the record.
-			c.apply(ctx, effHangupTimer)
-			return
-		}
+		c.feed(ctx, callInput{kind: inClose})
+		return
 	}
 	c.handle(switchLost{cause: "NORMAL_TEMPORARY_FAILURE", at: e.now()})
 }

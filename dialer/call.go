@@ -113,11 +113,15 @@ type call struct {
 	recPath        string
 	consentPending bool
 	musicOn        bool // an inbound caller hears waiting music
-	room           string
-	bridgingOut    *leg // the leg a bridge application is dialing
-	abandon        *time.Timer
-	callback       CallbackID
-	leadCause      string
+	// musicAfterBridge: the lead is to hear hold music once its bridge
+	// application (a failed transfer's dial) has returned.
+	musicAfterBridge bool
+	room             string
+	bridgingOut      *leg      // the leg a bridge application is dialing
+	xfer             *transfer // the blind transfer in progress, or the last one
+	abandon          *time.Timer
+	callback         CallbackID
+	leadCause        string
 	// lostAt is set when the switch died under the call: the call ends
 	// then, and its billsec is an estimate.
 	lostAt time.Time
@@ -362,6 +366,15 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 		}
 		target := c.bridgingOut
 		c.bridgingOut = nil
+		if c.musicAfterBridge && l == c.leadLeg {
+			// The failed transfer's bridge has returned: the lead is
+			// parked now, and waits with hold music (unless it is already
+			// on its way back to an agent's line).
+			c.musicAfterBridge = false
+			if c.st.phase == phaseReturning || c.st.phase == phaseAgentRinging && c.st.returning {
+				c.music(true)
+			}
+		}
 		if target.state != "gone" {
 			target.state, target.cause = "gone", disp
 			if target == c.leadLeg {
@@ -575,6 +588,25 @@ func (c *call) apply(ctx context.Context, fx effect) {
 				}
 			}
 		}
+	case effRecordConference:
+		c.progress(CallProgress{Kind: "conference", Data: jsonData(map[string]any{"room": c.room})})
+	case effRetireAgent:
+		c.retireAgent(ctx)
+	case effTransferOut:
+		c.transferOut(ctx)
+	case effTransferFailed:
+		c.transferFailed()
+	case effReclaim:
+		c.reclaim(ctx)
+	case effPlayTransferFailed:
+		c.music(false)
+		c.progress(CallProgress{Kind: "transfer_failed_hangup"})
+		if e.cfg.TransferFailedMessage != "" {
+			if err := e.sw.PlayAndHangup(ctx, string(c.leadLeg.id), e.cfg.TransferFailedMessage); err == nil {
+				return
+			}
+		}
+		_ = e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING")
 	case effFinish:
 		c.finish(ctx)
 	}
@@ -651,6 +683,17 @@ func (c *call) reserve(ctx context.Context) {
 		e.refreshAgent(ctx, r.Agent)
 		if lineDown {
 			_, _ = e.transition(ctx, r.Agent, AgentReady, AgentPaused, "", "phone disconnected", PausePhoneDown)
+			// A line rung again after the switch dropped it may have come
+			// back meanwhile, its restorer finding the agent not paused
+			// yet: then it is READY again here.
+			s.mu.Lock()
+			up := s.legUp
+			s.mu.Unlock()
+			if up {
+				if st, err := e.live.Agent(ctx, r.Agent); err == nil && st.State == AgentPaused && st.PauseCode == PausePhoneDown {
+					_, _ = e.transition(ctx, r.Agent, AgentPaused, AgentReady, "", "line restored", "")
+				}
+			}
 		}
 		c.feed(ctx, callInput{kind: inNoAgent})
 		return
@@ -660,7 +703,6 @@ func (c *call) reserve(ctx context.Context) {
 		return
 	}
 	c.agent, c.agentState = r.Agent, AgentReserved
-	c.st.persistent = persistent
 	e.publishAgent(ctx, r.Agent, AgentStatus{Agent: r.Agent, State: AgentReserved, Since: req.At, Call: c.id, Mode: r.Mode, Seq: r.Seq})
 	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent})
 	if persistent {
@@ -668,7 +710,7 @@ func (c *call) reserve(ctx context.Context) {
 		c.addLeg(c.agentLeg, "user/"+s.extension())
 		s.setCall(c)
 	}
-	c.feed(ctx, callInput{kind: inReserved})
+	c.feed(ctx, callInput{kind: inReserved, persistent: persistent})
 }
 
 func (c *call) addLeg(l *leg, endpoint string) {
@@ -757,7 +799,10 @@ func (c *call) dialLead(ctx context.Context) {
 		CallerIDNumber: c.callerNum, Vars: c.legVars(LegLead, 0),
 	}
 	c.bridgingOut = c.leadLeg
-	if err := e.sw.BridgeOut(ctx, string(c.agentLeg.id), o, !c.st.persistent); err != nil {
+	// The agent's line survives a lead that is busy, does not answer or
+	// cannot be reached: a persistent line parks again (ring mode: the
+	// agent's leg is hung up, as after the call).
+	if err := e.sw.BridgeOut(ctx, esl.BridgeOut{Leg: string(c.agentLeg.id), Dial: o, ThenHangup: !c.st.persistent}); err != nil {
 		c.log.Warn("manual dial failed", "err", err)
 		c.bridgingOut = nil
 		c.leadLeg.state, c.leadLeg.cause = "gone", "NORMAL_TEMPORARY_FAILURE"
@@ -827,7 +872,7 @@ func (c *call) finish(ctx context.Context) {
 		// The lead never sent its hangup: the agent's side is what ended it.
 		cause = c.agentLeg.cause
 	}
-	outcome := OutcomeFor(cause, c.st.leadAnswered, c.st.connected)
+	outcome := c.outcome(cause)
 	billsec, estimated := c.billsec()
 	end := CallEnd{Call: c.id, At: c.endedAt, HangupCause: cause, Outcome: outcome, Billsec: billsec,
 		SwitchLost: !c.lostAt.IsZero(), BillsecEstimated: estimated}
@@ -854,6 +899,15 @@ func (c *call) finish(ctx context.Context) {
 	}
 	c.emit(EvCallEnded)
 	c.log.Info("call ended", "outcome", outcome, "cause", cause, "billsec", billsec, "switch_lost", end.SwitchLost)
+}
+
+// outcome is how the call ended: transfer_failed when a blind transfer
+// failed and nobody took the lead back, else from the lead's cause.
+func (c *call) outcome(cause string) CallOutcome {
+	if c.st.transferFailed {
+		return OutcomeTransferFailed
+	}
+	return OutcomeFor(cause, c.st.leadAnswered, c.st.connected)
 }
 
 // billsec is the lead's talk time: from the switch's own answer and hangup
@@ -910,7 +964,7 @@ func (c *call) snapshot() CallView {
 	}
 	if c.done {
 		v.State = LiveEnded
-		v.Outcome = OutcomeFor(c.leadCause, c.st.leadAnswered, c.st.connected)
+		v.Outcome = c.outcome(c.leadCause)
 	}
 	if v.Agent == 0 && c.agentLeg != nil {
 		v.Agent = c.agentLeg.agent

@@ -6,29 +6,36 @@ import "fmt"
 type callPhase uint8
 
 const (
-	phaseAgentDialing callPhase = iota + 1 // manual dial: the agent's phone rings first
-	phaseDialing                           // the lead leg is being originated
-	phaseRinging                           // the lead's phone rings
-	phaseWaiting                           // the lead answered; looking for an agent
-	phaseAgentRinging                      // ring mode: the reserved agent's phone rings
-	phaseConnecting                        // a bridge was asked for; waiting for CHANNEL_BRIDGE
-	phaseConnected                         // lead and agent talk
-	phaseConference                        // in a conference room (warm transfer, three-way)
-	phaseAbandoning                        // the abandon message plays, then the lead is hung up
-	phaseTransferred                       // blind-transferred to a number: the lead talks on without an agent
-	phaseHangingUp                         // the other side left; the lead is being hung up, its cause is awaited
+	phaseNew            callPhase = iota // created; nothing dialed or taken yet
+	phaseAgentDialing                    // manual dial: the agent's phone rings first
+	phaseDialing                         // the lead leg is being originated
+	phaseRinging                         // the lead's phone rings
+	phaseWaiting                         // the lead answered; looking for an agent
+	phaseAgentRinging                    // ring mode: the reserved agent's phone rings
+	phaseConnecting                      // a bridge was asked for; waiting for CHANNEL_BRIDGE
+	phaseConnected                       // lead and agent talk
+	phaseConference                      // in a conference room (warm transfer, three-way)
+	phaseAbandoning                      // the abandon message plays, then the lead is hung up
+	phaseTransferring                    // a blind transfer dials its target (an agent or a number); the lead hears ringback
+	phaseTransferred                     // blind-transferred to a number: the lead talks on without an agent
+	phaseReturning                       // the blind transfer failed: the lead hears hold music while its agent is taken back
+	phaseTransferFailed                  // nobody took the lead back: its closing message plays, then it is hung up
+	phaseHangingUp                       // the other side left; the lead is being hung up, its cause is awaited
+	phaseReopened                        // left open by a restart of the service; the switch is asked what is left of it
 	phaseEnded
 )
 
 var phaseNames = [...]string{
-	phaseAgentDialing: "agent_dialing", phaseDialing: "dialing", phaseRinging: "ringing",
+	phaseNew: "new", phaseAgentDialing: "agent_dialing", phaseDialing: "dialing", phaseRinging: "ringing",
 	phaseWaiting: "waiting", phaseAgentRinging: "agent_ringing", phaseConnecting: "connecting",
 	phaseConnected: "connected", phaseConference: "conference", phaseAbandoning: "abandoning",
-	phaseTransferred: "transferred", phaseHangingUp: "hanging_up", phaseEnded: "ended",
+	phaseTransferring: "transferring", phaseTransferred: "transferred", phaseReturning: "returning",
+	phaseTransferFailed: "transfer_failed", phaseHangingUp: "hanging_up",
+	phaseReopened: "reopened", phaseEnded: "ended",
 }
 
 func (p callPhase) String() string {
-	if p >= phaseAgentDialing && p <= phaseEnded {
+	if p <= phaseEnded {
 		return phaseNames[p]
 	}
 	return fmt.Sprintf("callPhase(%d)", uint8(p))
@@ -37,17 +44,17 @@ func (p callPhase) String() string {
 // live maps a phase to what the workspace shows.
 func (p callPhase) live() LiveCallState {
 	switch p {
-	case phaseAgentDialing, phaseDialing:
+	case phaseNew, phaseAgentDialing, phaseDialing:
 		return LiveDialing
 	case phaseRinging:
 		return LiveRinging
-	case phaseWaiting, phaseAgentRinging, phaseConnecting:
+	case phaseWaiting, phaseAgentRinging, phaseConnecting, phaseTransferring, phaseReturning:
 		return LiveWaiting
 	case phaseConnected:
 		return LiveConnected
 	case phaseConference, phaseTransferred:
 		return LiveConference
-	case phaseAbandoning, phaseHangingUp:
+	case phaseAbandoning, phaseTransferFailed, phaseHangingUp, phaseReopened:
 		return LiveEnding
 	}
 	return LiveEnded
@@ -62,31 +69,66 @@ const (
 	inFailed                              // a leg's originate failed before or without a channel
 	inHangup                              // a leg hung up (CHANNEL_HANGUP_COMPLETE)
 	inBridged                             // lead and agent were bridged (CHANNEL_BRIDGE)
-	inReserved                            // an agent was reserved for the call
+	inReserved                            // an agent was reserved for the call (persistent: its line is up)
 	inNoAgent                             // no agent could be reserved (yet)
 	inAbandonTimeout                      // nobody took the answered lead in time
 	inLeft                                // a leg left the room alive (kicked; it parks)
 	inHangupTimeout                       // the lead we hung up sent no hangup in time
+	inDialStart                           // an outbound call starts (manual: the agent first; agentUp: its leg is up already)
+	inArrived                             // an inbound caller arrived, answered and parked
+	inTransferAgent                       // a blind transfer to an agent, reserved already (persistent: its line is up)
+	inTransferNumber                      // a blind transfer to a number
+	inConference                          // a third party is being added: the lead and the agent are (now) in a room
+	inReopened                            // a call left open by a restart of the service (answered, talked: what its record says)
+	inAdopted                             // that call's lead and agent still talk on the switch: it runs on, connected
+	inClose                               // that call cannot run on: what is left of it is hung up
 )
 
 var inputNames = [...]string{
 	inRinging: "ringing", inAnswered: "answered", inFailed: "failed", inHangup: "hangup",
 	inBridged: "bridged", inReserved: "reserved", inNoAgent: "no_agent",
 	inAbandonTimeout: "abandon_timeout", inLeft: "left", inHangupTimeout: "hangup_timeout",
+	inDialStart: "dial_start", inArrived: "arrived", inTransferAgent: "transfer_agent",
+	inTransferNumber: "transfer_number", inConference: "conference", inReopened: "reopened", inAdopted: "adopted", inClose: "close",
 }
 
+// lastInput is the highest inputKind.
+const lastInput = inClose
+
 func (k inputKind) String() string {
-	if k >= inRinging && k <= inHangupTimeout {
+	if k >= inRinging && k <= lastInput {
 		return inputNames[k]
 	}
 	return fmt.Sprintf("inputKind(%d)", uint8(k))
 }
 
-// callInput is one input to step. Role says which leg it concerns.
+// callInput is one input to step. Role says which leg it concerns; the
+// other fields are the facts some inputs carry.
 type callInput struct {
 	kind inputKind
 	role LegRole
+	// persistent: inReserved, inTransferAgent: the agent's nailed-up line
+	// is used (no ringing); inDialStart: the agent's line is its
+	// persistent one.
+	persistent bool
+	// manual (inDialStart): the agent's leg comes first, then the lead.
+	manual bool
+	// agentUp (inDialStart, manual): the agent's leg is answered already
+	// (its persistent line, or its own phone that dialed).
+	agentUp bool
+	// answered, talked (inReopened): the record says the lead answered,
+	// and talked to an agent.
+	answered, talked bool
 }
+
+// xferTarget is what a blind transfer in progress dials.
+type xferTarget uint8
+
+const (
+	xferNone   xferTarget = iota
+	xferAgent             // another agent (its phone rings, or its line is bridged)
+	xferNumber            // an external number (a third party)
+)
 
 // callFlags are the facts step decides from, besides the phase.
 type callFlags struct {
@@ -98,6 +140,15 @@ type callFlags struct {
 	agentLeg     bool // an agent leg of this call is up (ring mode, or a manual dial's)
 	agentLeft    bool // the agent left a conference; the lead talks on with a third party
 	thirds       int  // third parties up or ringing
+	// xfer is the target of the blind transfer in progress (phaseTransferring).
+	xfer xferTarget
+	// returning: a blind transfer failed and the agent who made it is
+	// being taken back (its phone rings, or its line is being bridged).
+	returning bool
+	// transferFailed: a blind transfer failed and the lead is not (yet)
+	// back with an agent; a call that ends so has the outcome
+	// transfer_failed, never abandoned.
+	transferFailed bool
 }
 
 // callState is the decision state of a call.
@@ -130,7 +181,13 @@ const (
 	effKillAgentLeg                      // hang up the agent's leg (ring mode; a persistent leg is parked instead)
 	effParkAgentLeg                      // persistent: take the agent's leg out of the room, keep it
 	effKillThirds
-	effFinish // write the call's end; the outcome follows from the flags and the lead's cause
+	effRecordConference   // timeline: the lead and the agent moved to a conference room
+	effRetireAgent        // blind transfer: the transferring agent leaves the call (its ring-mode leg hung up, its line kept) and wraps up; the target takes its place
+	effTransferOut        // blind transfer: the lead dials the target (an agent's phone, a number) itself, hearing ringback
+	effTransferFailed     // timeline: transfer_failed; push call.transfer_failed; the lead hears hold music
+	effReclaim            // take back the agent who made the failed transfer, if it is still there: inReserved or inNoAgent follows
+	effPlayTransferFailed // play the transfer-failed message (or nothing), then hang up the lead
+	effFinish             // write the call's end; the outcome follows from the flags and the lead's cause
 )
 
 var effectNames = [...]string{
@@ -140,7 +197,9 @@ var effectNames = [...]string{
 	effAgentRinging: "agent_ringing", effAgentInCall: "agent_incall", effAgentNoAnswer: "agent_no_answer",
 	effAgentRelease: "agent_release", effAgentWrapUp: "agent_wrapup", effPlayAbandon: "play_abandon",
 	effKillLead: "kill_lead", effHangupTimer: "hangup_timer", effKillAgentLeg: "kill_agent_leg", effParkAgentLeg: "park_agent_leg",
-	effKillThirds: "kill_thirds", effFinish: "finish",
+	effKillThirds: "kill_thirds", effRecordConference: "record_conference", effRetireAgent: "retire_agent",
+	effTransferOut: "transfer_out", effTransferFailed: "transfer_failed", effReclaim: "reclaim",
+	effPlayTransferFailed: "play_transfer_failed", effFinish: "finish",
 }
 
 func (e effect) String() string {
@@ -152,9 +211,20 @@ func (e effect) String() string {
 
 // step is the one place that decides a call's next state from what
 // happened. It is pure: the runner feeds it switch events, reservation
-// results and timers, and carries out the effects. An input that does not
-// fit the phase (late, duplicated, or about a leg already gone) changes
-// nothing.
+// results, timers and the controls' requests (a dial, a transfer, a party
+// added), and carries out the effects. An input that does not fit the phase
+// (late, duplicated, or about a leg already gone) changes nothing.
+//
+// A blind transfer never drops the lead: while its target rings the lead
+// hears ringback; when the target rejects, does not answer or cannot be
+// reached, the lead hears hold music and goes back to the agent who
+// transferred it if that agent is still there (logged in, wrapping up this
+// call or READY, its line up in persistent mode): its line is bridged
+// again, or its phone rung. Otherwise, or if it does not answer, the call
+// ends with the outcome transfer_failed (a closing message, then the lead
+// is hung up), never abandoned. There is no queue to put the lead in: a
+// campaign's inbound queue does not exist yet. The target that failed is
+// paused (RONA) as after any ring-no-answer.
 func step(s callState, in callInput) (callState, []effect) {
 	if s.phase == phaseEnded {
 		return s, nil
@@ -165,7 +235,8 @@ func step(s callState, in callInput) (callState, []effect) {
 	// The lead hanging up ends the call, whatever the phase.
 	if in.role == LegLead && (in.kind == inHangup || in.kind == inFailed) {
 		switch {
-		case s.phase == phaseTransferred, s.phase == phaseConference && s.agentLeft:
+		case s.phase == phaseTransferred, s.phase == phaseConference && s.agentLeft,
+			s.phase == phaseTransferring && s.xfer == xferNumber:
 			add(effKillThirds)
 		case s.phase == phaseConference:
 			add(effKillThirds)
@@ -178,17 +249,21 @@ func step(s callState, in callInput) (callState, []effect) {
 			if s.manual && s.agentLeg && !s.persistent {
 				add(effKillAgentLeg)
 			}
-		case s.phase == phaseAgentRinging:
+		case s.phase == phaseAgentRinging, s.phase == phaseTransferring && s.xfer == xferAgent && !s.persistent:
 			add(effKillAgentLeg)
 		}
-		switch {
-		case s.agentHeld && s.connected && !s.agentLeft:
-			add(effAgentWrapUp)
-		case s.agentHeld && s.manual && !s.agentLeft:
-			// A manual dial the lead never took: the agent wraps it up too.
-			add(effAgentWrapUp)
-		case s.agentHeld && !s.agentLeft:
-			add(effAgentRelease)
+		if s.agentHeld && !s.agentLeft {
+			switch {
+			case s.phase == phaseConnected, s.phase == phaseConference, s.phase == phaseHangingUp:
+				add(effAgentWrapUp) // it talked to the lead
+			case s.manual:
+				// A manual dial the lead never took: the agent wraps it up too.
+				add(effAgentWrapUp)
+			default:
+				// Reserved, ringing or being bridged (a transfer's target,
+				// or the agent taken back): it never talked on this leg.
+				add(effAgentRelease)
+			}
 		}
 		s.agentHeld = false
 		s.phase = phaseEnded
@@ -197,6 +272,29 @@ func step(s callState, in callInput) (callState, []effect) {
 	}
 
 	switch s.phase {
+	case phaseNew:
+		switch in.kind {
+		case inDialStart:
+			s.phase = phaseDialing
+			if in.manual {
+				// The agent first: it is on the call from the start.
+				s.manual, s.agentHeld, s.persistent = true, true, in.persistent
+				if in.agentUp {
+					s.agentLeg = true
+				} else {
+					s.phase = phaseAgentDialing
+				}
+			}
+		case inArrived:
+			s.leadAnswered = true
+			s.phase = phaseWaiting
+		case inReopened:
+			s.manual = s.manual || in.manual
+			s.leadAnswered = s.leadAnswered || in.answered
+			s.connected = s.connected || in.talked
+			s.phase = phaseReopened
+		}
+
 	case phaseAgentDialing:
 		switch {
 		case in.role == LegAgent && in.kind == inAnswered:
@@ -240,6 +338,7 @@ func step(s callState, in callInput) (callState, []effect) {
 		switch in.kind {
 		case inReserved:
 			s.agentHeld = true
+			s.persistent = in.persistent
 			if s.persistent {
 				s.phase = phaseConnecting
 				add(effBridge)
@@ -264,6 +363,14 @@ func step(s callState, in callInput) (callState, []effect) {
 			// Ring-no-answer: pause that agent and look for another.
 			s.agentLeg = false
 			s.agentHeld = false
+			if s.returning {
+				// The agent who made the failed transfer did not take the
+				// lead back: nobody else is asked.
+				s.returning = false
+				s.phase = phaseTransferFailed
+				add(effAgentNoAnswer, effPlayTransferFailed)
+				break
+			}
 			s.phase = phaseWaiting
 			add(effAgentNoAnswer, effReserve)
 		}
@@ -272,18 +379,23 @@ func step(s callState, in callInput) (callState, []effect) {
 		switch {
 		case in.kind == inBridged:
 			s.connected = true
+			s.returning, s.transferFailed = false, false
 			s.phase = phaseConnected
 			add(effAgentInCall, effRecordConnected)
 		case in.role == LegAgent && (in.kind == inHangup || in.kind == inFailed):
 			// The agent's leg died before the bridge: the lead must not wait
 			// in silence for nobody.
 			s.agentLeg = false
-			if s.manual {
-				s.agentHeld = false
+			s.agentHeld = false
+			switch {
+			case s.manual:
 				s.phase = phaseHangingUp
 				add(effKillLead, effAgentWrapUp, effHangupTimer)
-			} else {
-				s.agentHeld = false
+			case s.returning:
+				s.returning = false
+				s.phase = phaseTransferFailed
+				add(effAgentNoAnswer, effPlayTransferFailed)
+			default:
 				s.phase = phaseWaiting
 				add(effAgentNoAnswer, effReserve)
 			}
@@ -298,11 +410,84 @@ func step(s callState, in callInput) (callState, []effect) {
 			s.agentHeld = false
 			s.phase = phaseHangingUp
 			add(effKillLead, effAgentWrapUp, effHangupTimer)
+		case in.kind == inTransferAgent:
+			// The target is reserved; the transferring agent leaves (to
+			// wrap-up) and the target takes its place: its line is bridged
+			// at once, or the lead dials its phone, hearing ringback.
+			s.phase = phaseTransferring
+			s.xfer = xferAgent
+			s.manual = false
+			s.persistent = in.persistent
+			s.agentLeg = false
+			s.agentHeld = true
+			add(effRetireAgent)
+			if s.persistent {
+				add(effBridge)
+			} else {
+				add(effAgentRinging, effTransferOut)
+			}
+		case in.kind == inTransferNumber:
+			s.phase = phaseTransferring
+			s.xfer = xferNumber
+			s.manual, s.persistent, s.agentLeg, s.agentHeld = false, false, false, false
+			s.thirds = 1
+			add(effRetireAgent, effTransferOut)
+		case in.kind == inConference:
+			s.phase = phaseConference
+			s.thirds++
+			add(effRecordConference)
+		}
+
+	case phaseTransferring:
+		target := LegAgent
+		if s.xfer == xferNumber {
+			target = LegThird
+		}
+		switch {
+		case in.kind == inBridged && s.xfer == xferNumber:
+			// The number answered: the lead talks on with it.
+			s.xfer = xferNone
+			s.phase = phaseTransferred
+		case in.kind == inBridged:
+			s.xfer = xferNone
+			s.connected = true
+			s.phase = phaseConnected
+			add(effAgentInCall, effRecordConnected)
+		case in.role == LegAgent && in.kind == inAnswered && s.xfer == xferAgent && !s.persistent:
+			// The target took its phone; the bridge follows.
+			s.agentLeg = true
+		case in.role == target && (in.kind == inHangup || in.kind == inFailed):
+			// Rejected, not answered, or not reachable: the lead stays.
+			if s.xfer == xferAgent {
+				add(effAgentNoAnswer)
+			}
+			s.xfer = xferNone
+			s.agentLeg, s.agentHeld, s.thirds = false, false, 0
+			s.transferFailed = true
+			s.phase = phaseReturning
+			add(effTransferFailed, effReclaim)
+		}
+
+	case phaseReturning:
+		switch in.kind {
+		case inReserved:
+			// The agent who made the transfer is still there: back to it.
+			s.agentHeld, s.returning, s.persistent = true, true, in.persistent
+			if s.persistent {
+				s.phase = phaseConnecting
+				add(effBridge)
+			} else {
+				s.phase = phaseAgentRinging
+				add(effAgentRinging, effOriginateAgent)
+			}
+		case inNoAgent:
+			s.phase = phaseTransferFailed
+			add(effPlayTransferFailed)
 		}
 
 	case phaseTransferred:
 		if in.role == LegThird && (in.kind == inHangup || in.kind == inFailed) {
-			// The transfer target hung up or never answered.
+			// The transfer target hung up after talking.
 			s.thirds = 0
 			s.phase = phaseHangingUp
 			add(effKillLead)
@@ -315,6 +500,8 @@ func step(s callState, in callInput) (callState, []effect) {
 
 	case phaseConference:
 		switch {
+		case in.kind == inConference && !s.agentLeft:
+			s.thirds++
 		case in.role == LegThird && (in.kind == inHangup || in.kind == inFailed || in.kind == inLeft):
 			if s.thirds > 0 {
 				s.thirds--
@@ -344,8 +531,22 @@ func step(s callState, in callInput) (callState, []effect) {
 			}
 		}
 
-	case phaseAbandoning:
+	case phaseAbandoning, phaseTransferFailed:
 		// Only the lead's hangup (handled above) ends it.
+
+	case phaseReopened:
+		switch in.kind {
+		case inAdopted:
+			s.leadAnswered, s.connected, s.agentHeld, s.agentLeg = true, true, true, true
+			s.persistent = s.persistent || in.persistent
+			s.phase = phaseConnected
+		case inClose:
+			// Its agent was let go already; the lead's hangup (or the
+			// timer) closes the record.
+			s.agentHeld = false
+			s.phase = phaseHangingUp
+			add(effKillLead, effHangupTimer)
+		}
 
 	case phaseHangingUp:
 		// The lead's hangup (handled above) brings its cause; without it in

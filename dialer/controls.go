@@ -58,7 +58,7 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	c := e.newCall(NewCallID(), Outbound, origin)
 	c.number, c.campaign, c.lead, c.campaignWrap, c.named = r.Number, camp.ID, lead.ID, wrap, r.Agent
 	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp)
-	c.st = callState{phase: phaseDialing}
+	c.feed(e.ctx, callInput{kind: inDialStart})
 	// A call for a persistent agent is placed on its line's node ("": the
 	// switch client picks the least loaded).
 	c.node = e.session(r.Agent).lineNode()
@@ -160,7 +160,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	c.number, c.campaign, c.lead, c.campaignWrap, c.callback = r.Number, camp.ID, lead.ID, wrap, r.Callback
 	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp)
 	c.agent = agent
-	c.st = callState{callFlags: callFlags{manual: true, persistent: persistent, agentHeld: true}}
+	c.feed(e.ctx, callInput{kind: inDialStart, manual: true, persistent: persistent, agentUp: own || persistent})
 	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: "dialing", endpoint: endpointLabel(e.numberEndpoint(r.Number))}
 	var agentLeg *leg
 	switch {
@@ -169,15 +169,12 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 		agentLeg = &leg{id: r.fromPhone.leg, role: LegAgent, agent: agent, state: "up", endpoint: "user/" + ext + " (dialed from the phone)",
 			node: r.fromPhone.node, answeredAt: e.now()}
 		c.node = r.fromPhone.node
-		c.st.phase, c.st.agentLeg = phaseDialing, true
 	case persistent:
 		// The lead is dialed from the line, on the line's node.
 		agentLeg = &leg{id: pleg, role: LegAgent, agent: agent, persistent: true, state: "up", endpoint: "user/" + ext, node: pnode}
 		c.node = pnode
-		c.st.phase, c.st.agentLeg = phaseDialing, true
 	default:
 		agentLeg = &leg{id: NewLegID(), role: LegAgent, agent: agent, state: "dialing", endpoint: endpointLabel(e.agentEndpoint(ep))}
-		c.st.phase = phaseAgentDialing
 	}
 	c.agentLeg = agentLeg
 	legs := []CallLeg{{ID: agentLeg.id, Call: c.id, Role: LegAgent, Endpoint: agentLeg.endpoint, Agent: agent, CreatedAt: c.createdAt},
@@ -492,7 +489,9 @@ func (e *Engine) Record(ctx context.Context, a Actor, id CallID, on bool) error 
 }
 
 // BlindTransfer sends the lead to another agent or an external number;
-// the agent is released at once (to wrap-up).
+// the agent is released at once (to wrap-up). The lead hears ringback
+// while the target rings; if the target rejects or does not answer, the
+// lead is not dropped: see step (phaseTransferring, phaseReturning).
 func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t TransferTarget) error {
 	if err := t.Validate(); err != nil {
 		return err
@@ -505,91 +504,21 @@ func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t Transf
 			return &FieldError{Field: "agent_id", Reason: "the call is already with that agent"}
 		}
 		ctx := c.ctx
-		c.setHeld(false) // the transfer takes the lead out of its music
-		old, oldLeg := c.agent, c.agentLeg
-		if t.Number != "" {
-			third := &leg{id: NewLegID(), role: LegThird, number: t.Number, state: "dialing"}
-			endpoint := e.numberEndpoint(t.Number)
-			c.addLeg(third, endpointLabel(endpoint))
-			o := esl.Originate{UUID: string(third.id), Endpoint: endpoint, Timeout: e.cfg.LeadTimeout, CallerIDNumber: c.callerNum, Vars: c.legVars(LegThird, 0)}
-			c.bridgingOut = third
-			if err := e.sw.BridgeOut(ctx, string(c.leadLeg.id), o, true); err != nil {
-				c.bridgingOut = nil
-				third.state = "gone"
-				return switchErr(err)
-			}
-			c.st.phase, c.st.thirds, c.st.agentHeld = phaseTransferred, 1, false
-			c.retire(oldLeg)
-			c.agent, c.agentState, c.agentLeg = 0, 0, nil
-			if s := e.session(old); s != nil && oldLeg != nil && oldLeg.persistent {
-				s.setCall(nil)
-			}
-		} else {
-			if err := c.transferToAgent(ctx, t.Agent); err != nil {
+		x := &transfer{from: c.agent, fromLeg: c.agentLeg, number: t.Number, target: t.Agent}
+		in := callInput{kind: inTransferNumber}
+		if t.Agent != 0 {
+			if err := c.reserveTarget(ctx, x); err != nil {
 				return err
 			}
-			if s := e.session(old); s != nil && oldLeg != nil && oldLeg.persistent {
-				s.setCall(nil)
-			}
+			in = callInput{kind: inTransferAgent, persistent: x.line != nil}
 		}
-		tc := &call{id: c.id, campaignWrap: c.campaignWrap}
-		e.wrapUp(ctx, old, tc, "transferred the call")
-		c.progress(CallProgress{Kind: "transfer", Data: jsonData(map[string]any{"from_agent": old, "to_agent": t.Agent, "number": t.Number, "blind": true})})
+		c.setHeld(false) // the transfer takes the lead out of its music
+		c.xfer = x
+		c.progress(CallProgress{Kind: "transfer", Data: jsonData(map[string]any{"from_agent": x.from, "to_agent": t.Agent, "number": t.Number, "blind": true})})
+		c.feed(ctx, in)
 		c.emit(EvCallTransfer)
 		return nil
 	})
-}
-
-// transferToAgent reserves the target agent and connects the lead to it.
-func (c *call) transferToAgent(ctx context.Context, target AgentID) error {
-	e := c.e
-	s, r, err := c.reserveNamed(ctx, target, "transfer")
-	if err != nil {
-		return err
-	}
-	c.retire(c.agentLeg)
-	c.agent, c.agentState = target, AgentReserved
-	e.refreshAgent(ctx, target)
-	s.mu.Lock()
-	ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
-	s.mu.Unlock()
-	if r.Mode == ModePersistent && legUp {
-		c.agentLeg = &leg{id: pleg, role: LegAgent, agent: target, persistent: true, state: "up", answeredAt: e.now()}
-		c.addLeg(c.agentLeg, "user/"+ext)
-		s.setCall(c)
-		c.st = callState{phase: phaseConnecting, callFlags: callFlags{persistent: true, leadAnswered: true, agentHeld: true}}
-		c.bridge(ctx)
-		return nil
-	}
-	l := &leg{id: NewLegID(), role: LegAgent, agent: target, state: "dialing"}
-	endpoint := e.agentEndpoint(ep)
-	c.agentLeg = l
-	c.addLeg(l, endpointLabel(endpoint))
-	c.st = callState{phase: phaseConnecting, callFlags: callFlags{leadAnswered: true, agentHeld: true, agentLeg: true}}
-	c.agentTo(ctx, AgentRinging, "transfer ringing")
-	c.bridgingOut = l
-	o := esl.Originate{UUID: string(l.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout, CallerIDNumber: digitsOnly(c.number), Vars: c.legVars(LegAgent, target)}
-	if err := e.sw.BridgeOut(ctx, string(c.leadLeg.id), o, false); err != nil {
-		c.bridgingOut = nil
-		l.state = "gone"
-		c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
-	}
-	return nil
-}
-
-// retire marks a leg as no longer part of the call's flow; a non-persistent
-// one is hung up (the switch already does when its bridge partner moves on).
-func (c *call) retire(l *leg) {
-	if l == nil {
-		return
-	}
-	l.retired = true
-	if l.persistent {
-		return
-	}
-	if l.state != "gone" {
-		_ = c.e.sw.Kill(c.ctx, string(l.id), "NORMAL_CLEARING")
-	}
 }
 
 // AddParty brings a third party (an agent or a number) into the call:
@@ -607,10 +536,23 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 		if t.Agent != 0 && t.Agent == c.agent {
 			return &FieldError{Field: "agent_id", Reason: "that agent is already on the call"}
 		}
-		if t.Agent != 0 && c.elsewhere(e.session(t.Agent)) {
-			return errOtherNode() // before the call moves to a room
-		}
 		ctx := c.ctx
+		// An agent target is booked first, on the call's node: a refusal
+		// changes nothing.
+		var s *session
+		var r Reservation
+		if t.Agent != 0 {
+			var err error
+			if s, r, err = c.reserveNamed(ctx, t.Agent, "conference"); err != nil {
+				return err
+			}
+		}
+		release := func() {
+			if t.Agent != 0 {
+				_, _ = e.live.Release(ctx, t.Agent, c.id, "conference failed", e.now())
+				e.refreshAgent(ctx, t.Agent)
+			}
+		}
 		if c.room == "" {
 			c.room = "call-" + string(c.id)[:8] + string(c.id)[9:13]
 		}
@@ -620,11 +562,13 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 				c.setHeld(false)
 			}
 			if err := e.sw.TransferToConference(ctx, string(c.leadLeg.id), esl.LegBoth, c.room, e.cfg.ConferenceProfile); err != nil {
+				release()
 				return switchErr(err)
 			}
-			c.st.phase = phaseConference
-			c.progress(CallProgress{Kind: "conference", Data: jsonData(map[string]any{"room": c.room})})
 		}
+		// In the room (now); the third party counts from its dial on, so
+		// that a dial failing at once is counted out again.
+		c.feed(ctx, callInput{kind: inConference})
 		third := &leg{role: LegThird, state: "dialing"}
 		if t.Number != "" {
 			third.id, third.number = NewLegID(), t.Number
@@ -633,10 +577,6 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 			c.originate(ctx, third, esl.Originate{UUID: string(third.id), Endpoint: endpoint, Timeout: e.cfg.LeadTimeout,
 				CallerIDNumber: c.callerNum, App: esl.ConferenceApp{Room: c.room, Profile: e.cfg.ConferenceProfile}, Vars: c.legVars(LegThird, 0)})
 		} else {
-			s, r, err := c.reserveNamed(ctx, t.Agent, "conference")
-			if err != nil {
-				return err
-			}
 			third.agent = t.Agent
 			s.mu.Lock()
 			ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
@@ -644,11 +584,14 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 			if r.Mode == ModePersistent && legUp {
 				third.id, third.persistent, third.state = pleg, true, "up"
 				c.addLeg(third, "user/"+ext)
-				s.setCall(c)
-				_, _ = e.transition(ctx, t.Agent, AgentReserved, AgentInCall, c.id, "joined call", "")
 				if err := e.sw.TransferToConference(ctx, string(pleg), esl.LegSelf, c.room, e.cfg.ConferenceProfile); err != nil {
+					release()
+					third.retired = true
+					c.feed(ctx, callInput{kind: inFailed, role: LegThird})
 					return switchErr(err)
 				}
+				s.setCall(c)
+				_, _ = e.transition(ctx, t.Agent, AgentReserved, AgentInCall, c.id, "joined call", "")
 			} else {
 				third.id = NewLegID()
 				endpoint := e.agentEndpoint(ep)
@@ -658,7 +601,6 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 					CallerIDNumber: digitsOnly(c.number), App: esl.ConferenceApp{Room: c.room, Profile: e.cfg.ConferenceProfile}, Vars: c.legVars(LegThird, t.Agent)})
 			}
 		}
-		c.st.thirds++
 		c.progress(CallProgress{Kind: "party_added", Leg: third.id, Data: jsonData(map[string]any{"agent_id": t.Agent, "number": t.Number})})
 		c.emit(EvCallPartyAdded)
 		out = PartyView{Leg: third.id, Role: LegThird, Number: third.number, Agent: third.agent, State: third.state}

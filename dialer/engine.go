@@ -55,6 +55,10 @@ type EngineConfig struct {
 	// AbandonMessage is played to an abandoned lead before hanging up
 	// ("" hangs up at once).
 	AbandonMessage string
+	// TransferFailedMessage is played to a lead whose blind transfer
+	// failed and whom nobody took back, before hanging up ("" hangs up
+	// at once).
+	TransferFailedMessage string
 	// ConsentMessage is played to the lead before a recording starts
 	// ("" starts at once).
 	ConsentMessage string

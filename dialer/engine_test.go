@@ -598,7 +598,7 @@ func TestManualDial(t *testing.T) {
 	}
 	v = w.waitCall(v.ID, dialer.LiveConnected)
 	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
-	w.mustSend("api uuid_transfer " + string(ag.Leg) + " m:^:bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" + string(v.ID) + ",agentswitch_campaign_id=" + v.Campaign.String() + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
+	w.mustSend("api uuid_transfer " + string(ag.Leg) + " m:^:set:continue_on_fail=true^bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" + string(v.ID) + ",agentswitch_campaign_id=" + v.Campaign.String() + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
 	w.mustSend("api uuid_setvar " + string(ag.Leg) + " effective_caller_id_name ACME Sales")
 	w.statesInOrder(a.Agent, "PAUSED", "RINGING", "INCALL")
 	if st := w.events.agentStates(a.Agent); slices.Contains(st, "RESERVED") {
@@ -635,12 +635,20 @@ func TestManualDial(t *testing.T) {
 // phone is rung again, the agent is READY once it answers, and the lead is
 // bridged to the new line.
 func TestLostBridgeRingsTheLineAgain(t *testing.T) {
-	w := newWorld(t)
+	// The new line needs a ring and an answer: under -race on a loaded
+	// machine that took longer than the world's 300 ms abandon time.
+	w := newWorld(t, func(c *dialer.EngineConfig) { c.AbandonAfter = 3 * time.Second })
 	w.ready("1002", dialer.ModePersistent)
 	agent := w.agents["1002"].ID
 	firstLine := w.sentPrefix("bgapi originate {origination_uuid=")
 	w.sim.LoseBridges(1)
 	v := w.start("+15550008888", 0)
+	t.Cleanup(func() {
+		if t.Failed() {
+			w.dump()
+			t.Logf("view %+v", w.call(v.ID))
+		}
+	})
 	v = w.waitCall(v.ID, dialer.LiveConnected)
 	lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
 	if strings.Contains(firstLine, string(ag.Leg)) {
@@ -649,7 +657,9 @@ func TestLostBridgeRingsTheLineAgain(t *testing.T) {
 	if n := w.count("api uuid_bridge " + string(lead.Leg) + " "); n != 2 {
 		t.Fatalf("%d uuid_bridge for the lead, want 2 (the lost one and the one to the new line)", n)
 	}
-	w.statesInOrder(agent, "READY", "RESERVED", "PAUSED", "READY", "RESERVED", "INCALL")
+	// Paused (PHONE_DOWN) in between, unless its new line was up before
+	// the lead looked for an agent again: either way READY once more.
+	w.statesInOrder(agent, "READY", "RESERVED", "READY", "RESERVED", "INCALL")
 	if st := w.events.agentStates(agent); slices.Contains(st, "DISPO") {
 		t.Fatalf("the agent wrapped up a call it never had: %v", st)
 	}
@@ -731,7 +741,7 @@ func TestPhoneDial(t *testing.T) {
 	if string(ag.Leg) != phone || v.Number != "+15550003333" {
 		t.Fatalf("call %+v from phone leg %s", v, phone)
 	}
-	w.mustSend("api uuid_transfer " + phone + " m:^:bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" +
+	w.mustSend("api uuid_transfer " + phone + " m:^:set:continue_on_fail=true^bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" +
 		string(v.ID) + ",agentswitch_campaign_id=" + v.Campaign.String() + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
 	w.statesInOrder(a.Agent, "PAUSED", "INCALL")
 	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
@@ -811,13 +821,16 @@ func TestBlindTransfer(t *testing.T) {
 	if err := w.eng.BlindTransfer(w.ctx(), a, v.ID, dialer.TransferTarget{Number: "+15550007777"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(w.sentPrefix("api uuid_transfer "+string(lead.Leg)+" m:^:bridge:{"), "api uuid_transfer "+string(lead.Leg)+" m:^:bridge:{") ||
-		!strings.HasSuffix(w.sentPrefix("api uuid_transfer "+string(lead.Leg)+" m:^:bridge:{"), "}sofia/gateway/carrier/+15550007777^hangup inline") {
+	// The lead dials the number itself, hearing ringback, and stays up
+	// (parked) if the number fails.
+	bridge := "api uuid_transfer " + string(lead.Leg) + " m:^:set:continue_on_fail=true^set:transfer_ringback=${agentswitch_ringback}^bridge:{"
+	if !strings.HasSuffix(w.sentPrefix(bridge), ",instant_ringback=true}sofia/gateway/carrier/+15550007777^park inline") {
 		t.Fatalf("transfer %q", w.sim.Commands())
 	}
 	w.waitState("1001", dialer.AgentDispo)
-	v = w.call(v.ID)
-	if v.Agent != 0 || v.State != dialer.LiveConference {
+	// Waiting while the number rings; with the lead once it answered.
+	v = w.waitCall(v.ID, dialer.LiveConference)
+	if v.Agent != 0 {
 		t.Fatalf("after transfer %+v", v)
 	}
 	// Then to another agent.
@@ -1606,4 +1619,254 @@ func TestRestartReschedulesDialingCallback(t *testing.T) {
 	if _, err := w.eng.DialCallback(w.ctx(), a, cb.ID); err != nil {
 		t.Fatalf("redial after restart: %v", err)
 	}
+}
+
+// alive reports whether the simulator's channel is up.
+func (w *world) alive(leg dialer.LegID) bool {
+	ci, ok := w.sim.Channel(string(leg))
+	return ok && !ci.HungUp
+}
+
+// TestBlindTransferToAgentRejectedGoesBack: the target agent's phone
+// rejects (486); the lead is not dropped: it hears hold music, the agent
+// who transferred it (in wrap-up) is rung again and takes it back; the
+// target is paused (RONA). The call is not abandoned.
+func TestBlindTransferToAgentRejectedGoesBack(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1001", dialer.ModeRing)
+	alice, bob := w.agents["1001"].ID, w.agents["1002"].ID
+	v := w.start("+15550007101", alice)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead, first := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+	w.ready("1002", dialer.ModeRing)
+	w.sim.SetEndpoint("1002", sim.Behavior{Outcome: sim.Busy, AnswerAfter: 80 * time.Millisecond})
+	t.Cleanup(func() {
+		if t.Failed() {
+			w.dump()
+		}
+	})
+	w.sim.ResetCommands()
+	if err := w.eng.BlindTransfer(w.ctx(), w.actor("1001"), v.ID, dialer.TransferTarget{Agent: bob}); err != nil {
+		t.Fatal(err)
+	}
+	// The lead dials the target itself, hearing ringback, and stays up
+	// (parked) if the target fails.
+	bridge := w.sentPrefix("api uuid_transfer " + string(lead.Leg) + " m:^:set:continue_on_fail=true^set:transfer_ringback=${agentswitch_ringback}^bridge:{")
+	if !strings.HasSuffix(bridge, ",instant_ringback=true}user/1002^park inline") {
+		t.Fatalf("transfer %q", bridge)
+	}
+	w.mustSend("api uuid_broadcast " + string(lead.Leg) + " ${hold_music} aleg")
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	if v.Agent != alice || !w.alive(lead.Leg) {
+		t.Fatalf("after the failed transfer %+v (lead up: %v)", v, w.alive(lead.Leg))
+	}
+	back := w.party(v, dialer.LegAgent)
+	if back.Leg == first.Leg || back.Agent != alice {
+		t.Fatalf("the lead is with %+v, want a new leg of agent %d", back, alice)
+	}
+	ci, _ := w.sim.Channel(string(lead.Leg))
+	if ci.BridgedTo != string(back.Leg) {
+		t.Fatalf("the lead is bridged to %q, want %s", ci.BridgedTo, back.Leg)
+	}
+	w.mustSend("api uuid_break " + string(lead.Leg) + " all")
+	w.statesInOrder(alice, "INCALL", "DISPO", "RESERVED", "RINGING", "INCALL")
+	if got, _ := w.eng.AgentView(w.ctx(), bob); got.State != dialer.AgentPaused || got.PauseCode != dialer.PauseRONA {
+		t.Fatalf("the target that rejected is %s %q, want PAUSED RONA", got.State, got.PauseCode)
+	}
+	if !w.events.has(v.ID, dialer.EvCallTransferFailed) {
+		t.Errorf("no %s in %v", dialer.EvCallTransferFailed, w.events.callTypes(v.ID))
+	}
+	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
+	w.waitState("1001", dialer.AgentDispo)
+	c, kinds := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeAnswered || c.HangupCause != "NORMAL_CLEARING" {
+		t.Fatalf("record %+v", c)
+	}
+	inOrder(t, "timeline", kinds, "bridged", "transfer", "transfer_failed", "transfer_returned", "bridged", "ended")
+	if _, err := w.eng.Dispose(w.ctx(), w.actor("1001"), v.ID, dialer.DispositionRequest{Code: "SALE"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBlindTransferToAgentNoAnswerAgentGone: the target does not answer
+// and the agent who transferred the call has paused meanwhile (gone): the
+// lead hears the transfer-failed message after the ringback, and is hung
+// up; the outcome is transfer_failed, not abandoned.
+func TestBlindTransferToAgentNoAnswerAgentGone(t *testing.T) {
+	const message = "/usr/share/agentswitch/sounds/transfer-failed.wav"
+	w := newWorld(t, func(c *dialer.EngineConfig) {
+		c.AgentRingTimeout = time.Second
+		c.TransferFailedMessage = message
+	})
+	w.ready("1001", dialer.ModeRing)
+	alice, bob := w.agents["1001"].ID, w.agents["1002"].ID
+	v := w.start("+15550007102", alice)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead := w.party(v, dialer.LegLead)
+	w.ready("1002", dialer.ModeRing)
+	w.sim.SetEndpoint("1002", sim.Behavior{Outcome: sim.NoAnswer})
+	t.Cleanup(func() {
+		if t.Failed() {
+			w.dump()
+		}
+	})
+	if err := w.eng.BlindTransfer(w.ctx(), w.actor("1001"), v.ID, dialer.TransferTarget{Agent: bob}); err != nil {
+		t.Fatal(err)
+	}
+	w.waitState("1001", dialer.AgentDispo)
+	if _, err := w.eng.Dispose(w.ctx(), w.actor("1001"), v.ID, dialer.DispositionRequest{Code: "NI"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.eng.Pause(w.ctx(), w.actor("1001"), alice, "BREAK"); err != nil {
+		t.Fatal(err)
+	}
+	w.mustSend("api uuid_transfer " + string(lead.Leg) + " playback:" + message + ",hangup inline")
+	if w.sent("api uuid_kill " + string(lead.Leg) + " NORMAL_CLEARING") {
+		t.Error("the lead was hung up instead of hearing the message")
+	}
+	c, kinds := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeTransferFailed {
+		t.Fatalf("outcome %s, want %s: %+v", c.Outcome, dialer.OutcomeTransferFailed, c)
+	}
+	inOrder(t, "timeline", kinds, "bridged", "transfer", "transfer_failed", "transfer_failed_hangup", "ended")
+	if slices.Contains(kinds, "transfer_returned") {
+		t.Errorf("a paused agent was given the call back: %v", kinds)
+	}
+	if got, _ := w.eng.AgentView(w.ctx(), bob); got.State != dialer.AgentPaused || got.PauseCode != dialer.PauseRONA {
+		t.Fatalf("the target that did not answer is %s %q, want PAUSED RONA", got.State, got.PauseCode)
+	}
+	if got := w.state("1001"); got != dialer.AgentPaused {
+		t.Fatalf("the agent who paused is %s", got)
+	}
+	if v := w.call(v.ID); v.Outcome != dialer.OutcomeTransferFailed {
+		t.Fatalf("view outcome %s", v.Outcome)
+	}
+}
+
+// TestBlindTransferToNumberFailsBackToLine: a persistent agent's transfer
+// to a busy number: the lead stays and is bridged back to the agent's
+// line, which never went down.
+func TestBlindTransferToNumberFailsBackToLine(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1002", dialer.ModePersistent)
+	bob := w.agents["1002"].ID
+	v := w.start("+15550007103", bob)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead, line := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+	w.sim.SetEndpoint("+15550007104", sim.Behavior{Outcome: sim.Busy, AnswerAfter: 60 * time.Millisecond})
+	t.Cleanup(func() {
+		if t.Failed() {
+			w.dump()
+		}
+	})
+	w.sim.ResetCommands()
+	if err := w.eng.BlindTransfer(w.ctx(), w.actor("1002"), v.ID, dialer.TransferTarget{Number: "+15550007104"}); err != nil {
+		t.Fatal(err)
+	}
+	w.mustSend("api uuid_bridge " + string(lead.Leg) + " " + string(line.Leg))
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	if v.Agent != bob || !w.alive(lead.Leg) || !w.alive(line.Leg) || w.party(v, dialer.LegAgent).Leg != line.Leg {
+		t.Fatalf("after the failed transfer %+v (lead up %v, line up %v)", v, w.alive(lead.Leg), w.alive(line.Leg))
+	}
+	w.statesInOrder(bob, "INCALL", "DISPO", "RESERVED", "INCALL")
+	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
+	w.waitState("1002", dialer.AgentDispo)
+	c, kinds := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeAnswered {
+		t.Fatalf("record %+v", c)
+	}
+	inOrder(t, "timeline", kinds, "transfer", "transfer_failed", "transfer_returned", "bridged", "ended")
+	waitFor(t, 2*time.Second, "line parked", func() bool {
+		ci, ok := w.sim.Channel(string(line.Leg))
+		return ok && !ci.HungUp && ci.Parked
+	})
+}
+
+// TestPersistentLineSurvivesFailedManualDial: a persistent agent dials a
+// busy number, one that does not answer and one that does not exist; its
+// nailed-up line stays up each time and it wraps up the attempt.
+func TestPersistentLineSurvivesFailedManualDial(t *testing.T) {
+	w := newWorld(t, func(c *dialer.EngineConfig) { c.LeadTimeout = time.Second })
+	a := w.actor("1002")
+	w.ready("1002", dialer.ModePersistent)
+	w.waitState("1002", dialer.AgentReady)
+	line := w.sentPrefix("bgapi originate {origination_uuid=")
+	line = strings.TrimPrefix(line, "bgapi originate {origination_uuid=")
+	line, _, _ = strings.Cut(line, ",")
+	w.sim.SetEndpoint("+15550007201", sim.Behavior{Outcome: sim.Busy, AnswerAfter: 40 * time.Millisecond})
+	w.sim.SetEndpoint("+15550007202", sim.Behavior{Outcome: sim.NoAnswer})
+	w.sim.SetEndpoint("+15550007203", sim.Behavior{Outcome: sim.Fail, Cause: "UNALLOCATED_NUMBER", AnswerAfter: 40 * time.Millisecond})
+	for number, want := range map[string]dialer.CallOutcome{"+15550007201": dialer.OutcomeBusy, "+15550007202": dialer.OutcomeNoAnswer, "+15550007203": dialer.OutcomeFailed} {
+		v, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: number})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ag := w.party(v, dialer.LegAgent); string(ag.Leg) != line {
+			t.Fatalf("%s dialed from %s, not the line %s", number, ag.Leg, line)
+		}
+		c, _ := w.record(v.ID)
+		if c.Outcome != want {
+			t.Errorf("%s: outcome %s, want %s (%+v)", number, c.Outcome, want, c)
+		}
+		w.waitState("1002", dialer.AgentDispo)
+		waitFor(t, 2*time.Second, "line parked again", func() bool {
+			ci, ok := w.sim.Channel(line)
+			return ok && !ci.HungUp && ci.Parked
+		})
+		if av, _ := w.eng.AgentView(w.ctx(), a.Agent); !av.PhoneConnected {
+			t.Fatalf("%s: the agent's line is reported down", number)
+		}
+		if _, err := w.eng.Dispose(w.ctx(), a, v.ID, dialer.DispositionRequest{Code: "NI"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.eng.Pause(w.ctx(), a, a.Agent, "BREAK"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The line still takes calls.
+	if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
+		t.Fatal(err)
+	}
+	v := w.start("+15550007204", a.Agent)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	if string(w.party(v, dialer.LegAgent).Leg) != line {
+		t.Fatal("the next call did not use the same line")
+	}
+}
+
+// TestBlindTransferToUnregisteredAgentGoesBack: the target agent's phone
+// is not registered, so the lead's dial fails at once (no channel); the
+// persistent agent who transferred the call gets it back on its line.
+func TestBlindTransferToUnregisteredAgentGoesBack(t *testing.T) {
+	w := newWorld(t)
+	w.ready("1002", dialer.ModePersistent)
+	bob, carol := w.agents["1002"].ID, w.agents["1003"].ID
+	v := w.start("+15550007105", bob)
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	lead, line := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+	w.ready("1003", dialer.ModeRing)
+	w.sim.SetUser("1003", false)
+	t.Cleanup(func() {
+		if t.Failed() {
+			w.dump()
+		}
+	})
+	w.sim.ResetCommands()
+	if err := w.eng.BlindTransfer(w.ctx(), w.actor("1002"), v.ID, dialer.TransferTarget{Agent: carol}); err != nil {
+		t.Fatal(err)
+	}
+	w.mustSend("api uuid_bridge " + string(lead.Leg) + " " + string(line.Leg))
+	v = w.waitCall(v.ID, dialer.LiveConnected)
+	if v.Agent != bob || !w.alive(lead.Leg) || !w.alive(line.Leg) {
+		t.Fatalf("after the failed transfer %+v", v)
+	}
+	if got, _ := w.eng.AgentView(w.ctx(), carol); got.State != dialer.AgentPaused || got.PauseCode != dialer.PauseRONA {
+		t.Fatalf("the unreachable target is %s %q, want PAUSED RONA", got.State, got.PauseCode)
+	}
+	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
+	c, kinds := w.record(v.ID)
+	if c.Outcome != dialer.OutcomeAnswered {
+		t.Fatalf("record %+v", c)
+	}
+	inOrder(t, "timeline", kinds, "transfer", "transfer_failed", "transfer_returned", "bridged", "ended")
 }

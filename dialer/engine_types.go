@@ -252,6 +252,11 @@ const (
 	EvCallEnded         LiveEventType = "call.ended"
 	EvCallDisposed      LiveEventType = "call.disposed"
 	EvCallbackOffered   LiveEventType = "callback.offered"
+
+	// EvCallTransferFailed: a blind transfer's target rejected, did not
+	// answer or could not be reached; the lead hears hold music and goes
+	// back to the agent who transferred it, or the call ends.
+	EvCallTransferFailed LiveEventType = "call.transfer_failed"
 )
 
 // LiveEvent is one pushed event. Seq rises by one per event of the engine,

@@ -27,7 +27,7 @@ func (e *Engine) inboundCall(node string, ev switchEvent) *call {
 	c.leadLeg = &leg{id: ev.leg, role: LegLead, number: caller, state: "up", answeredAt: answered,
 		swAnswered: swAnswered, node: node, endpoint: "inbound " + did}
 	c.answeredAt = answered
-	c.st = callState{phase: phaseWaiting, callFlags: callFlags{leadAnswered: true}}
+	c.feed(e.ctx, callInput{kind: inArrived})
 	campaign, queue := ev.campaign, ev.queue
 	e.start(c, c.leadLeg)
 	c.post(cmdMsg{reply: make(chan error, 1), fn: func(c *call) error {

@@ -61,17 +61,18 @@ func rssMB() float64 {
 }
 
 // BenchmarkMemoryChurn is P6: P6_AGENTS persistent agents (2,000) logged
-// in and P6_CALLS live calls (10,000) kept up for P6_SECONDS (120) with
-// calls starting and ending all the time: each lead rings for 20 s, one in
-// five answers after 2 s and talks to an agent for 15 s, ended calls linger
-// 30 s (the default). The simulator runs in its own process. It samples
+// in and P6_CALLS live calls (10,000) kept up for P6_SECONDS (200) with
+// calls starting and ending all the time: each lead rings for
+// P6_RING_SECONDS (100, so 100 calls start each second), one in five
+// answers after 2 s and talks to an agent for 15 s, ended calls linger 30 s
+// (the default). The simulator runs in its own process. It samples
 // this process's RSS and goroutines every second and reports the peak and
 // the last sample. One op is the whole run.
 func BenchmarkMemoryChurn(b *testing.B) {
 	agents := envInt("P6_AGENTS", 2000)
 	target := envInt("P6_CALLS", 10000)
-	seconds := envInt("P6_SECONDS", 120)
-	const lifetime = 20 * time.Second
+	seconds := envInt("P6_SECONDS", 200)
+	lifetime := time.Duration(envInt("P6_RING_SECONDS", 100)) * time.Second
 	rate := float64(target) / lifetime.Seconds()
 	if need := int(rate * float64(seconds)); need > p6Numbers {
 		b.Fatalf("%d calls needed, %d numbers scripted", need, p6Numbers)
@@ -120,6 +121,7 @@ func BenchmarkMemoryChurn(b *testing.B) {
 			}
 		})
 		var started, failed atomic.Int64
+		var firstErr atomic.Value
 		tick := time.NewTicker(10 * time.Millisecond)
 		end := start.Add(time.Duration(seconds) * time.Second)
 		var inflight sync.WaitGroup
@@ -132,7 +134,9 @@ func BenchmarkMemoryChurn(b *testing.B) {
 				i := int(started.Add(1) - 1)
 				inflight.Go(func() {
 					if _, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: p6Number(i)}); err != nil {
-						failed.Add(1)
+						if failed.Add(1) == 1 {
+							firstErr.Store(err.Error())
+						}
 					}
 				})
 			}
@@ -150,7 +154,7 @@ func BenchmarkMemoryChurn(b *testing.B) {
 		b.ReportMetric(float64(peakCalls), "peak-live-calls")
 		b.ReportMetric(float64(started.Load()), "calls")
 		if f := failed.Load(); f > 0 {
-			b.Fatalf("%d of %d calls refused", f, started.Load())
+			b.Fatalf("%d of %d calls refused, the first: %v", f, started.Load(), firstErr.Load())
 		}
 	}
 }

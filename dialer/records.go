@@ -354,13 +354,17 @@ const (
 	OutcomeAbandoned   CallOutcome = "abandoned"
 	OutcomeMachine     CallOutcome = "machine"
 	OutcomeCancelled   CallOutcome = "cancelled"
+	// OutcomeTransferFailed: the lead talked to an agent, was blind
+	// transferred, the target did not take it and nobody took it back
+	// (the agent who transferred it had gone). Not an abandon.
+	OutcomeTransferFailed CallOutcome = "transfer_failed"
 )
 
 // Valid reports whether o is a defined outcome.
 func (o CallOutcome) Valid() bool {
 	switch o {
 	case OutcomeAnswered, OutcomeNoAnswer, OutcomeBusy, OutcomeRejected, OutcomeFailed, OutcomeUnreachable,
-		OutcomeAbandoned, OutcomeMachine, OutcomeCancelled:
+		OutcomeAbandoned, OutcomeMachine, OutcomeCancelled, OutcomeTransferFailed:
 		return true
 	}
 	return false

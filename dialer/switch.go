@@ -12,7 +12,7 @@ import (
 type Switch interface {
 	Originate(ctx context.Context, o esl.Originate, node string) (*esl.Call, error)
 	Bridge(ctx context.Context, a, b string) error
-	BridgeOut(ctx context.Context, uuid string, o esl.Originate, thenHangup bool) error
+	BridgeOut(ctx context.Context, b esl.BridgeOut) error
 	HoldMusic(ctx context.Context, uuid string, on bool) error
 	Mute(ctx context.Context, uuid string, mute bool) error
 	TransferToConference(ctx context.Context, uuid string, leg esl.TransferLeg, room, profile string) error

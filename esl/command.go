@@ -757,19 +757,43 @@ func PlayAndHangupCmd(uuid, file string) (Command, error) {
 	return Command{Name: "uuid_transfer", Args: uuid + " playback:" + file + ",hangup inline"}, nil
 }
 
-// BridgeOutCmd makes a leg dial o's endpoint itself with the bridge
-// application, so the leg hears the callee's ringback or early media, and
-// parks again (or, with thenHangup, hangs up) when the bridge ends:
+// BridgeOut is a leg dialing out itself with the bridge application: the
+// leg hears the far end ring (or its early media) and is bridged to it on
+// answer.
+type BridgeOut struct {
+	// Leg is the answered leg that dials: an agent's leg dialing a lead
+	// (manual dial), or a lead dialing a transfer target.
+	Leg string
+	// Dial is what it dials; its Vars go to the new leg, its UUID names it.
+	Dial Originate
+	// ThenHangup hangs Leg up once the bridge ends or the dial fails;
+	// otherwise Leg parks. A failed dial never hangs Leg up by itself
+	// (continue_on_fail): without it FreeSWITCH hangs the dialing leg up
+	// with the failure's cause (USER_BUSY, CALL_REJECTED...).
+	ThenHangup bool
+	// Ringback is what Leg hears from the start of the dial until the far
+	// end answers, whatever it sends before (transfer_ringback, as Leg is
+	// answered, with instant_ringback): a tone_stream, a file or a
+	// ${variable}. Empty: the far end's own ringing or early media, and
+	// silence while there is none.
+	Ringback string
+}
+
+// BridgeOutCmd makes b.Leg dial b.Dial itself with the bridge application,
+// so the leg hears the callee's ringback or early media (or b.Ringback),
+// and parks again (or, with ThenHangup, hangs up) when the bridge ends or
+// the dial fails:
 //
-//	uuid_transfer <uuid> m:^:bridge:{vars}<dial string>^park inline
+//	uuid_transfer <leg> m:^:set:continue_on_fail=true[^set:transfer_ringback=<ringback>]^bridge:{vars}<dial string>^park inline
 //
 // The ^ separator lets the variable block keep its commas. Values with
 // spaces cannot travel in this form (the transfer splits on them): set the
 // caller ID name on the leg first with SetVar effective_caller_id_name.
-func BridgeOutCmd(uuid string, o Originate, thenHangup bool) (Command, error) {
-	if err := ValidateUUID("uuid", uuid); err != nil {
+func BridgeOutCmd(b BridgeOut) (Command, error) {
+	if err := ValidateUUID("uuid", b.Leg); err != nil {
 		return Command{}, err
 	}
+	o := b.Dial
 	if o.CallerIDName != "" {
 		return Command{}, invalid("caller_id_name", "set effective_caller_id_name on the leg instead")
 	}
@@ -778,6 +802,19 @@ func BridgeOutCmd(uuid string, o Originate, thenHangup bool) (Command, error) {
 			return Command{}, invalid("vars."+k, "must not contain spaces in a bridge")
 		}
 	}
+	apps := []string{"set:continue_on_fail=true"}
+	if b.Ringback != "" {
+		if err := validRingback(b.Ringback); err != nil {
+			return Command{}, err
+		}
+		apps = append(apps, "set:transfer_ringback="+b.Ringback)
+		vars := make(map[string]string, len(o.Vars)+1)
+		for k, v := range o.Vars {
+			vars[k] = v
+		}
+		vars["instant_ringback"] = "true"
+		o.Vars = vars
+	}
 	o.App = Park{}
 	oc, err := o.Command()
 	if err != nil {
@@ -785,10 +822,21 @@ func BridgeOutCmd(uuid string, o Originate, thenHangup bool) (Command, error) {
 	}
 	dial := strings.TrimSuffix(oc.Args, " &park()")
 	next := "park"
-	if thenHangup {
+	if b.ThenHangup {
 		next = "hangup"
 	}
-	return Command{Name: "uuid_transfer", Args: uuid + " m:^:bridge:" + dial + "^" + next + " inline"}, nil
+	apps = append(apps, "bridge:"+dial, next)
+	return Command{Name: "uuid_transfer", Args: b.Leg + " m:^:" + strings.Join(apps, "^") + " inline"}, nil
+}
+
+// validRingback accepts what may follow transfer_ringback= in an inline
+// dialplan: a ${variable}, a tone_stream spec or a file path, without
+// spaces or the ^ separator.
+func validRingback(r string) error {
+	if len(r) > 256 || strings.ContainsAny(r, " \t\r\n^'\"") {
+		return invalid("ringback", "a ${variable}, tone_stream or file without spaces")
+	}
+	return nil
 }
 
 // HoldMusicCmd starts or stops hold music on a leg: the channel's own

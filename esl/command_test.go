@@ -183,13 +183,32 @@ func TestCommandText(t *testing.T) {
 		{must(HoldMusicCmd(uA, true)), "uuid_broadcast " + uA + " ${hold_music} aleg"},
 		{must(HoldMusicCmd(uA, false)), "uuid_break " + uA + " all"},
 		{must(PlayAndHangupCmd(uA, "/usr/share/agentswitch/abandon.wav")), "uuid_transfer " + uA + " playback:/usr/share/agentswitch/abandon.wav,hangup inline"},
-		{must(BridgeOutCmd(uA, Originate{UUID: uB, Endpoint: GatewayEndpoint{Gateway: "carrier", Number: "+15557654321"}, CallerIDNumber: "15551230000", Timeout: 30 * time.Second, Vars: map[string]string{"agentswitch_call_id": "c1"}}, false)),
-			"uuid_transfer " + uA + " m:^:bridge:{origination_uuid=" + uB + ",originate_timeout=30,origination_caller_id_number=15551230000,agentswitch_call_id=c1}sofia/gateway/carrier/+15557654321^park inline"},
-		{must(BridgeOutCmd(uA, Originate{UUID: uB, Endpoint: UserEndpoint{User: "1002"}}, true)),
-			"uuid_transfer " + uA + " m:^:bridge:{origination_uuid=" + uB + "}user/1002^hangup inline"},
+		{must(BridgeOutCmd(BridgeOut{Leg: uA, Dial: Originate{UUID: uB, Endpoint: GatewayEndpoint{Gateway: "carrier", Number: "+15557654321"}, CallerIDNumber: "15551230000", Timeout: 30 * time.Second, Vars: map[string]string{"agentswitch_call_id": "c1"}}})),
+			"uuid_transfer " + uA + " m:^:set:continue_on_fail=true^bridge:{origination_uuid=" + uB + ",originate_timeout=30,origination_caller_id_number=15551230000,agentswitch_call_id=c1}sofia/gateway/carrier/+15557654321^park inline"},
+		{must(BridgeOutCmd(BridgeOut{Leg: uA, Dial: Originate{UUID: uB, Endpoint: UserEndpoint{User: "1002"}}, ThenHangup: true})),
+			"uuid_transfer " + uA + " m:^:set:continue_on_fail=true^bridge:{origination_uuid=" + uB + "}user/1002^hangup inline"},
+		{must(BridgeOutCmd(BridgeOut{Leg: uA, Dial: Originate{UUID: uB, Endpoint: UserEndpoint{User: "1002"}, Vars: map[string]string{"agentswitch_call_id": "c1"}}, Ringback: "${agentswitch_ringback}"})),
+			"uuid_transfer " + uA + " m:^:set:continue_on_fail=true^set:transfer_ringback=${agentswitch_ringback}^bridge:{origination_uuid=" + uB + ",agentswitch_call_id=c1,instant_ringback=true}user/1002^park inline"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("\n got %s\nwant %s", tc.got, tc.want)
+		}
+	}
+}
+
+// TestBridgeOutRingback: the ringback travels inside an inline dialplan
+// and may not break out of it.
+func TestBridgeOutRingback(t *testing.T) {
+	dial := Originate{UUID: uB, Endpoint: UserEndpoint{User: "1002"}}
+	for _, r := range []string{"${agentswitch_ringback}", "%(2000,4000,440,480)", "tone_stream://%(400,200,400,450);loops=-1", "/var/sounds/ring.wav"} {
+		if _, err := BridgeOutCmd(BridgeOut{Leg: uA, Dial: dial, Ringback: r}); err != nil {
+			t.Errorf("%q refused: %v", r, err)
+		}
+	}
+	for _, r := range []string{"a b", "x^hangup", "a\nb", "it's"} {
+		var fe *FieldError
+		if _, err := BridgeOutCmd(BridgeOut{Leg: uA, Dial: dial, Ringback: r}); !errors.As(err, &fe) || fe.Field != "ringback" {
+			t.Errorf("%q: %v", r, err)
 		}
 	}
 }

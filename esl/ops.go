@@ -313,22 +313,23 @@ func (c *Client) PlayAndHangup(ctx context.Context, uuid, file string) error {
 	return err
 }
 
-// BridgeOut has the leg uuid dial o itself (see BridgeOutCmd); the new
-// leg, o.UUID, lives on the same node. The result shows as events:
-// CHANNEL_BRIDGE with uuid as the A leg, or CHANNEL_EXECUTE_COMPLETE of
-// bridge with variable_originate_disposition when it failed.
-func (c *Client) BridgeOut(ctx context.Context, uuid string, o Originate, thenHangup bool) error {
-	cmd, err := BridgeOutCmd(uuid, o, thenHangup)
+// BridgeOut has the leg b.Leg dial b.Dial itself (see BridgeOutCmd); the
+// new leg, b.Dial.UUID, lives on the same node. The result shows as
+// events: CHANNEL_BRIDGE with b.Leg as the A leg, or
+// CHANNEL_EXECUTE_COMPLETE of bridge with variable_originate_disposition
+// when it failed (b.Leg then stays up, parked, unless b.ThenHangup).
+func (c *Client) BridgeOut(ctx context.Context, b BridgeOut) error {
+	cmd, err := BridgeOutCmd(b)
 	if err != nil {
 		return err
 	}
-	n, err := c.route(uuid, false)
+	n, err := c.route(b.Leg, false)
 	if err != nil {
 		return err
 	}
-	c.own(o.UUID, n)
+	c.own(b.Dial.UUID, n)
 	if _, err := n.api(ctx, cmd); err != nil {
-		c.disown(o.UUID, n)
+		c.disown(b.Dial.UUID, n)
 		return err
 	}
 	return nil

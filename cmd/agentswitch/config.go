@@ -53,10 +53,13 @@ type Config struct {
 	CallerID     string
 	CallerIDName string
 	AbandonMsg   string
-	ConsentMsg   string
-	WrapUp       time.Duration
-	PauseCodes   []string
-	ConfProfile  string
+	// TransferFailedMsg is played to a lead whose blind transfer failed
+	// and whom nobody took back.
+	TransferFailedMsg string
+	ConsentMsg        string
+	WrapUp            time.Duration
+	PauseCodes        []string
+	ConfProfile       string
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Proto.
 	TrustedProxies []netip.Prefix
 	// AgentPhoneAllow are E.164 prefixes an agent's session may ring
@@ -92,7 +95,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
 		simAddr, recDir, logFormat, logLevel, drain, maxCall, xmlCurlSecret, trustedProxies, clockOffset string
-		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow string
+		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, transferFailed, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow string
 	}
 	settings := []setting{
 		{"http-addr", "HTTP listen address", "127.0.0.1:8080", &raw.httpAddr},
@@ -120,6 +123,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"caller-id", "caller ID number (E.164) shown to leads when the call or campaign gives none", "", &raw.callerID},
 		{"caller-id-name", "caller ID name shown to leads", "", &raw.callerIDName},
 		{"abandon-message", "sound file (on the switch) played to a lead no agent took within 2 s; empty hangs up", "", &raw.abandon},
+		{"transfer-failed-message", "sound file (on the switch) played before hanging up a lead whose blind transfer failed and whose agent could not take it back; empty hangs up", "", &raw.transferFailed},
 		{"consent-message", "sound file (on the switch) played to the lead before a recording starts; empty: none", "", &raw.consent},
 		{"wrapup", "automatic return to READY after a call (0: the agent chooses); a campaign's own wrap-up wins", "0s", &raw.wrapup},
 		{"pause-codes", "comma-separated pause codes agents may choose", "BREAK,LUNCH,MEETING,TRAINING,ADMIN", &raw.pauseCodes},
@@ -164,7 +168,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		LogFormat: raw.logFormat, LogLevel: raw.logLevel,
 		Country: strings.ToUpper(raw.country), TimeZone: raw.tz, SIPRealm: raw.realm, Gateway: raw.gateway,
 		AgentDomain: raw.agentDomain, CallerID: raw.callerID, CallerIDName: raw.callerIDName,
-		AbandonMsg: raw.abandon, ConsentMsg: raw.consent, ConfProfile: raw.confProfile,
+		AbandonMsg: raw.abandon, TransferFailedMsg: raw.transferFailed, ConsentMsg: raw.consent, ConfProfile: raw.confProfile,
 		Heartbeat:  dur("ESL_HEARTBEAT", raw.heartbeat),
 		CmdTimeout: dur("ESL_COMMAND_TIMEOUT", raw.cmdTimeout),
 		Drain:      dur("DRAIN_TIMEOUT", raw.drain),
@@ -293,7 +297,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 			bad("CALLER_ID_NAME", "%v", err)
 		}
 	}
-	for env, f := range map[string]string{"ABANDON_MESSAGE": c.AbandonMsg, "CONSENT_MESSAGE": c.ConsentMsg} {
+	for env, f := range map[string]string{"ABANDON_MESSAGE": c.AbandonMsg, "TRANSFER_FAILED_MESSAGE": c.TransferFailedMsg, "CONSENT_MESSAGE": c.ConsentMsg} {
 		if f != "" {
 			if err := esl.ValidatePath("file", f); err != nil {
 				bad(env, "%v", err)

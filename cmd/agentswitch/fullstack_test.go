@@ -315,7 +315,7 @@ func TestFullStackModesAbandonManualWarm(t *testing.T) {
 	alice.must(http.MethodPost, fmt.Sprintf("/agents/%d/login", alice.Seat), map[string]any{"endpoint": map[string]any{"kind": "sip"}}, 200, nil)
 	alice.must(http.MethodPost, fmt.Sprintf("/agents/%d/dial", alice.Seat), map[string]any{"number": "(555) 000-4444"}, 201, &v)
 	v = s.admin.WaitCall(t, v.ID, "connected")
-	s.sent(t, "api uuid_transfer "+v.Leg("agent")+" m:^:bridge:{origination_uuid="+v.Leg("lead")+",originate_timeout=30,origination_caller_id_number=+15551230000,agentswitch_call_id="+v.ID+",agentswitch_campaign_id="+fmt.Sprint(v.Campaign)+",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550004444^hangup inline")
+	s.sent(t, "api uuid_transfer "+v.Leg("agent")+" m:^:set:continue_on_fail=true^bridge:{origination_uuid="+v.Leg("lead")+",originate_timeout=30,origination_caller_id_number=+15551230000,agentswitch_call_id="+v.ID+",agentswitch_campaign_id="+fmt.Sprint(v.Campaign)+",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550004444^hangup inline")
 
 	// Warm transfer on the manual call: conference the target, then leave.
 	var p struct {

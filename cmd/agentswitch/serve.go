@@ -97,7 +97,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	}
 	engine, err := dialer.NewEngine(dialer.EngineConfig{
 		Gateway: cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
-		AbandonMessage: cfg.AbandonMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
+		AbandonMessage: cfg.AbandonMsg, TransferFailedMessage: cfg.TransferFailedMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
 		PauseCodes: cfg.PauseCodes, ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
 		Country:         cfg.Country,
 		MaxCallDuration: cfg.MaxCall,

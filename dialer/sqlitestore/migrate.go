@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -30,7 +31,16 @@ type migration struct {
 	name     string
 	sql      string
 	checksum string
+	// noForeignKeys: the file starts with the line "-- foreign_keys: off"
+	// and runs with foreign keys off (a table rebuilt to change a
+	// constraint: dropping the old one must not cascade). The references
+	// are checked before it commits all the same.
+	noForeignKeys bool
 }
+
+// foreignKeysOff is the first line of a migration that runs with foreign
+// keys off.
+const foreignKeysOff = "-- foreign_keys: off\n"
 
 // migrations returns the embedded files NNNN_name.sql in version order.
 func migrations() ([]migration, error) {
@@ -50,7 +60,8 @@ func migrations() ([]migration, error) {
 			return nil, err
 		}
 		sum := sha256.Sum256(b)
-		out = append(out, migration{version: v, name: e.Name(), sql: string(b), checksum: hex.EncodeToString(sum[:])})
+		out = append(out, migration{version: v, name: e.Name(), sql: string(b), checksum: hex.EncodeToString(sum[:]),
+			noForeignKeys: strings.HasPrefix(string(b), foreignKeysOff)})
 	}
 	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
 	for i, m := range out {
@@ -134,9 +145,18 @@ func (s *Store) applied(ctx context.Context, q querier) (map[int]string, error) 
 // it again is a no-op; two processes migrating at once serialize on the
 // write lock and the second finds nothing to do.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	return s.migrate(ctx, 0)
+}
+
+// migrate applies the pending migrations up to version upTo (0: all).
+func (s *Store) migrate(ctx context.Context, upTo int) ([]string, error) {
 	all, err := migrations()
 	if err != nil {
 		return nil, err
+	}
+	known := len(all)
+	if upTo > 0 && upTo < len(all) {
+		all = all[:upTo]
 	}
 	if _, err := s.w.ExecContext(ctx, createMigrationsTable); err != nil {
 		return nil, fmt.Errorf("sqlitestore: migrate: %w", err)
@@ -144,14 +164,18 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	var done []string
 	for _, m := range all {
 		ran := false
-		err := s.tx(ctx, func(tx *sql.Tx) error {
+		run := s.tx
+		if m.noForeignKeys {
+			run = s.txForeignKeysOff
+		}
+		err := run(ctx, func(tx *sql.Tx) error {
 			applied, err := s.applied(ctx, tx)
 			if err != nil {
 				return err
 			}
 			for v := range applied {
-				if v > len(all) {
-					return fmt.Errorf("%w: database has version %d, binary knows %d", ErrSchemaTooNew, v, len(all))
+				if v > known {
+					return fmt.Errorf("%w: database has version %d, binary knows %d", ErrSchemaTooNew, v, known)
 				}
 			}
 			if sum, ok := applied[m.version]; ok {
@@ -180,6 +204,51 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		}
 	}
 	return done, nil
+}
+
+// txForeignKeysOff runs fn in one write transaction on the writer's
+// connection with foreign keys off (they can only be switched outside a
+// transaction), and on again afterwards. A connection that cannot be put
+// back is discarded, never left without them.
+func (s *Store) txForeignKeysOff(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		var on int
+		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
+		if rerr == nil {
+			rerr = conn.QueryRowContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys").Scan(&on)
+		}
+		if rerr == nil && on != 1 {
+			rerr = errors.New("foreign keys stayed off")
+		}
+		if rerr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("foreign keys back on: %w", rerr))
+		}
+		conn.Close()
+	}()
+	var on int
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&on); err != nil {
+		return err
+	}
+	if on != 0 {
+		return errors.New("foreign keys could not be switched off")
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // foreignKeyCheck fails if a migration left dangling references.

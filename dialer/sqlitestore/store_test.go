@@ -521,3 +521,72 @@ func TestOpenRelativePath(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMigrateRebuildsCallsKeepingReferences: 0007 rebuilds the calls table
+// (its outcome check takes transfer_failed) with foreign keys off. A
+// database at 0006 with calls, legs, a timeline and a callback keeps them
+// all, still referencing their calls, and has foreign keys on afterwards.
+func TestMigrateRebuildsCallsKeepingReferences(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t, filepath.Join(t.TempDir(), "as.db"))
+	if _, err := s.migrate(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	camp := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "Old", DialMode: dialer.DialPreview, MaxAttempts: 3}))
+	lead := must[dialer.Lead](t)(s.CreateLead(ctx, dialer.Lead{Campaign: camp.ID, Phone: "+33612345678"}))
+	leg := dialer.NewLegID()
+	c := must[dialer.Call](t)(s.CreateCall(ctx, dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginDialer,
+		Campaign: camp.ID, Lead: lead.ID, ToNumber: lead.Phone, CreatedAt: t0},
+		dialer.CallLeg{ID: leg, Role: dialer.LegLead, Endpoint: "sofia/gateway/carrier/+33612345678", CreatedAt: t0}))
+	must[int64](t)(s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(time.Second), Kind: "answered", Leg: leg,
+		State: dialer.CallAnswered, LegAnswered: true}))
+	must[dialer.Call](t)(s.FinishCall(ctx, dialer.CallEnd{Call: c.ID, At: t0.Add(time.Minute), HangupCause: "NORMAL_CLEARING",
+		Outcome: dialer.OutcomeAbandoned, SwitchLost: true}))
+	cb := must[dialer.Callback](t)(s.CreateCallback(ctx, dialer.Callback{Lead: lead.ID, Campaign: camp.ID, Call: c.ID, DueAt: t0.Add(time.Hour)}))
+	legsBefore := count(t, s, "call_legs")
+	eventsBefore := count(t, s, "call_events")
+
+	applied, err := s.Migrate(ctx)
+	if err != nil || len(applied) != 1 || applied[0] != "0007_transfer_failed_outcome.sql" {
+		t.Fatalf("migrate to 0007: %v, %v", applied, err)
+	}
+	if got := must[dialer.Call](t)(s.Call(ctx, c.ID)); got.Outcome != dialer.OutcomeAbandoned || !got.SwitchLost || got.Lead != lead.ID {
+		t.Fatalf("call after the rebuild %+v", got)
+	}
+	if n := count(t, s, "call_legs"); n != legsBefore || n == 0 {
+		t.Fatalf("%d legs after the rebuild, %d before", n, legsBefore)
+	}
+	if n := count(t, s, "call_events"); n != eventsBefore || n == 0 {
+		t.Fatalf("%d events after the rebuild, %d before", n, eventsBefore)
+	}
+	if got := must[dialer.Callback](t)(s.Callback(ctx, cb.ID)); got.Call != c.ID {
+		t.Fatalf("callback after the rebuild %+v", got)
+	}
+	var fk int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+		t.Fatalf("foreign keys %d after the migration (%v)", fk, err)
+	}
+	var idx int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'calls' AND name LIKE 'calls_%'`).Scan(&idx); err != nil || idx != 5 {
+		t.Fatalf("%d indexes on calls (%v)", idx, err)
+	}
+	// References still hold: a leg of an unknown call is refused, and
+	// deleting the call cascades to its legs and timeline.
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO call_legs (id, call_id, role, endpoint, created_at) VALUES (?, ?, 'lead', 'x', 0)`,
+		string(dialer.NewLegID()), string(dialer.NewCallID())); err == nil {
+		t.Fatal("a leg of no call was accepted")
+	}
+	// The new outcome is accepted.
+	c2 := must[dialer.Call](t)(s.CreateCall(ctx, dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginAPI,
+		Campaign: camp.ID, Lead: lead.ID, ToNumber: lead.Phone, CreatedAt: t0}))
+	if got := must[dialer.Call](t)(s.FinishCall(ctx, dialer.CallEnd{Call: c2.ID, At: t0.Add(time.Minute), HangupCause: "NORMAL_CLEARING",
+		Outcome: dialer.OutcomeTransferFailed})); got.Outcome != dialer.OutcomeTransferFailed {
+		t.Fatalf("transfer_failed call %+v", got)
+	}
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM calls WHERE id = ?`, string(c.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "call_legs"); n != legsBefore-1 {
+		t.Fatalf("%d legs after deleting a call, want %d", n, legsBefore-1)
+	}
+}

@@ -391,7 +391,7 @@ func (s *Server) appBridge(ch *channel, run *appRun) {
 			ch.vars.set("originate_disposition", cause)
 			ch.vars.set("DIALSTATUS", cause)
 			s.appDone(ch, run, "")
-			if !isTrue(varValue(ch, "continue_on_fail")) && !ch.down {
+			if !ch.down && !continueOnFail(ch, cause) {
 				s.hangup(ch, cause)
 			}
 			return
@@ -417,6 +417,27 @@ func (s *Server) appBridge(ch *channel, run *appRun) {
 		ch.bridgeApp = run
 	})
 	legs = nil
+}
+
+// continueOnFail is switch_channel_handle_cause's choice after a failed
+// bridge: continue_on_fail true, or a list naming the cause, keeps the
+// caller up for the next application; without the variable only NO_ANSWER,
+// NO_USER_RESPONSE and ORIGINATOR_CANCEL do, and anything else hangs the
+// caller up with the cause.
+func continueOnFail(ch *channel, cause string) bool {
+	v, set := ch.getVar("continue_on_fail")
+	if !set {
+		return cause == "NO_ANSWER" || cause == "NO_USER_RESPONSE" || cause == "ORIGINATOR_CANCEL"
+	}
+	if isTrue(v) {
+		return true
+	}
+	for _, c := range strings.Split(v, ",") {
+		if strings.EqualFold(strings.TrimSpace(c), cause) {
+			return true
+		}
+	}
+	return false
 }
 
 // loseBridge is a uuid_bridge that FreeSWITCH answered +OK and then did

@@ -580,3 +580,52 @@ func TestFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestBridgeFailureContinueOnFail: a bridge application whose callee
+// refuses hangs its own channel up with the cause, as FreeSWITCH's
+// switch_channel_handle_cause does, unless continue_on_fail is set (or
+// lists the cause); a callee that does not answer never does. The channel
+// then runs its next application.
+func TestBridgeFailureContinueOnFail(t *testing.T) {
+	s := startServer(t, fastConfig())
+	s.SetEndpoint("busy", Behavior{Outcome: Busy, AnswerAfter: 10 * time.Millisecond})
+	s.SetEndpoint("away", Behavior{Outcome: NoAnswer})
+	ev := authed(t, s, "plain CHANNEL_EXECUTE_COMPLETE")
+	cmd := authed(t, s, "")
+	for i, tc := range []struct {
+		set, dest string
+		survives  bool
+	}{
+		{"", "busy", false},
+		{"set:continue_on_fail=true^", "busy", true},
+		{"set:continue_on_fail=NORMAL_TEMPORARY_FAILURE,USER_BUSY^", "busy", true},
+		{"set:continue_on_fail=NO_ANSWER^", "busy", false},
+		{"", "away", true},
+	} {
+		a, b := uuidN(10+2*i), uuidN(11+2*i)
+		if got := cmd.api("originate {origination_uuid=" + a + "}sofia/gateway/leadgw/lead &park()"); got != "+OK "+a+"\n" {
+			t.Fatalf("%d: originate %q", i, got)
+		}
+		if got := cmd.api("uuid_transfer " + a + " m:^:" + tc.set + "bridge:{origination_uuid=" + b + ",originate_timeout=1}sofia/gateway/leadgw/" + tc.dest + "^park inline"); !strings.HasPrefix(got, "+OK") {
+			t.Fatalf("%d: transfer %q", i, got)
+		}
+		ev.waitEvent("the bridge failed", func(e *esl.Event) bool {
+			return e.UniqueID() == a && e.Get("Application") == "bridge" && e.Var("originate_disposition") != ""
+		})
+		waitFor(t, time.Second, "the caller decided", func() bool {
+			ci, ok := s.Channel(a)
+			return !ok || ci.HungUp || ci.Application == "park"
+		})
+		ci, ok := s.Channel(a)
+		up := ok && !ci.HungUp
+		if up != tc.survives {
+			t.Errorf("%d: %q to %s: caller up %v (cause %q), want %v", i, tc.set, tc.dest, up, ci.Cause, tc.survives)
+		}
+		if ok && !up && ci.Cause != "USER_BUSY" {
+			t.Errorf("%d: caller's cause %q", i, ci.Cause)
+		}
+		if up {
+			cmd.api("uuid_kill " + a)
+		}
+	}
+}

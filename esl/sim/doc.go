@@ -38,7 +38,10 @@
 // (dial strings with {global} and [per-leg] variables, FreeSWITCH's quoting
 // rules, origination_uuid, origination_caller_id_number/name,
 // ignore_early_media, originate_timeout, leg_timeout, park_after_bridge,
-// hangup_after_bridge, transfer_after_bridge, execute_on_answer; applications
+// hangup_after_bridge, transfer_after_bridge, execute_on_answer,
+// continue_on_fail (a failed bridge hangs its caller up with the cause
+// unless it is set, or the cause is NO_ANSWER, NO_USER_RESPONSE or
+// ORIGINATOR_CANCEL); applications
 // &park, &conference, &eavesdrop, &three_way, &playback, &bridge, &socket and
 // others, or an extension with dialplan and context; endpoints
 // sofia/gateway/<gw>/<num>, sofia/<profile>/sip:user@host[:port],

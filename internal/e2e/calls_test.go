@@ -29,6 +29,9 @@ const (
 	toneSupervisor = 300
 	// toneHoldMusic is the first note of pbx-config's hold music.
 	toneHoldMusic = 523.25
+	// toneRingback is the higher tone of pbx-config's ringback
+	// (agentswitch_ringback, %(2000,4000,440,480)).
+	toneRingback = 480
 )
 
 func ctxFor(t *testing.T, d time.Duration) context.Context {

@@ -559,7 +559,7 @@ func (e *switchEnv) bridgedPair(t *testing.T, agentPhone *sipphone.Phone) *pair 
 
 // toneNames say who sends a tone, for failure messages.
 var toneNames = map[float64]string{toneLead: "the lead", toneAgent: "the agent", toneAgent2: "the second agent",
-	toneSupervisor: "the supervisor", toneHoldMusic: "the hold music"}
+	toneSupervisor: "the supervisor", toneHoldMusic: "the hold music", toneRingback: "the ringback"}
 
 // hearEachOther fails the test unless a hears tone fa and b hears tone
 // fb, each from since.

@@ -298,6 +298,141 @@ func TestServiceBlindTransfer(t *testing.T) {
 	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "transfer", "bridged", "ended")
 }
 
+// Blind transfer to an agent whose phone rejects it (486 after ringing):
+// the lead hears ringback while the target rings, is never hung up, hears
+// hold music, and goes back to the first agent, whose phone rings again;
+// the two talk, and the target is paused (RONA). The record is a normal
+// answered call, not an abandoned one.
+func TestServiceBlindTransferRejected(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	alice, ph1 := e.seat(t, "2413", "agent", "ring", toneAgent)
+	bob, ph2 := e.seat(t, "2414", "agent", "ring", toneAgent2)
+	ph2.SetBehavior("", sipphone.Behavior{Outcome: sipphone.Busy, Ring: 2 * time.Second})
+	ready(t, alice, "ring")
+	c := e.leadCallTo(t, ctx, alice.Seat, ph1, nil)
+	c.talking(t, ctx, toneAgent)
+	ready(t, bob, "ring")
+
+	mark := e.rec.mark()
+	// When it is rung again, the first agent takes a moment to answer: the
+	// lead hears the hold music meanwhile.
+	ph1.SetBehavior("", sipphone.Behavior{Ring: 2 * time.Second})
+	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/transfer", map[string]any{"agent_id": bob.Seat}, 204, nil)
+	if err := c.agentCall.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alice.WaitState(t, "DISPO")
+	bc, err := ph2.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the second agent was not rung: %v", err)
+	}
+	// While the target rings the lead hears ringback (440+480 Hz), not
+	// silence.
+	if err := bc.WaitRinging(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.leadCall.WaitTone(ctx, toneRingback, time.Now()); err != nil {
+		t.Fatalf("the lead hears no ringback while the target rings: %v", err)
+	}
+	if err := bc.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rejected := time.Now()
+	e.rec.must(t, ctx, mark, "the bridge to the target failed with USER_BUSY", func(ev *esl.Event) bool {
+		return ev.Name() == esl.EventChannelExecuteComplete && ev.UniqueID() == c.view.Leg("lead") &&
+			ev.Get("Application") == "bridge" && ev.Var("originate_disposition") == "USER_BUSY"
+	})
+	// The lead stays, with hold music, and the first agent's phone rings
+	// again.
+	short, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := c.leadCall.WaitTone(short, toneHoldMusic, rejected); err != nil {
+		t.Fatalf("the lead hears no hold music after the rejection: %v (lead ended: %v %s)\n%s", err, c.leadCall.Ended(), c.leadCall.EndReason(), e.svc.LogTail(40))
+	}
+	ac, err := ph1.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the first agent was not rung again: %v\n%s", err, e.svc.LogTail(40))
+	}
+	if err := ac.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v := alice.WaitCall(t, c.id, "connected")
+	if v.Agent != alice.Seat {
+		t.Fatalf("after the failed transfer the call is with agent %d, want %d", v.Agent, alice.Seat)
+	}
+	if c.leadCall.Ended() {
+		t.Fatalf("the lead was hung up: %s", c.leadCall.EndReason())
+	}
+	hearEachOther(t, ctx, time.Now(), ac, toneLead, c.leadCall, toneAgent)
+	if st := alice.AgentState(t, alice.Seat); st != "INCALL" {
+		t.Fatalf("first agent %s", st)
+	}
+	var target struct {
+		State     string `json:"state"`
+		PauseCode string `json:"pause_code"`
+	}
+	bob.Must(t, http.MethodGet, fmt.Sprintf("/agents/%d", bob.Seat), nil, 200, &target)
+	if target.State != "PAUSED" || target.PauseCode != "RONA" {
+		t.Fatalf("the target that rejected is %+v, want PAUSED RONA", target)
+	}
+	if err := c.leadCall.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ac.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := e.dispose(t, alice, c.id, "SALE")
+	if r.Call.Outcome != "answered" || r.Call.Agent != alice.Seat {
+		t.Fatalf("record %+v", r.Call)
+	}
+	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "transfer", "transfer_failed", "transfer_returned", "bridged", "ended")
+}
+
+// A persistent agent dials a busy number from the workspace: FreeSWITCH's
+// bridge fails with USER_BUSY, the agent's nailed-up line stays up (it
+// used to get a BYE with the failure's cause), the agent wraps the attempt
+// up and its next call uses the same line.
+func TestServicePersistentManualDialBusy(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	bob, ph := e.seat(t, "2415", "agent", "persistent", toneAgent)
+	ready(t, bob, "persistent")
+	line, err := ph.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the persistent line never rang: %v", err)
+	}
+	if err := line.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	leads := e.leadPhone(t)
+	number := "+" + newNumber()
+	leads.SetBehavior(number, sipphone.Behavior{Outcome: sipphone.Busy, Ring: 300 * time.Millisecond})
+	var v svctest.CallView
+	bob.Must(t, http.MethodPost, fmt.Sprintf("/agents/%d/dial", bob.Seat), map[string]any{"number": number}, 201, &v)
+	r := e.svc.admin.Record(t, v.ID)
+	if r.Call.Outcome != "busy" || r.Call.HangupCause != "USER_BUSY" {
+		t.Fatalf("record %+v", r.Call)
+	}
+	bob.WaitState(t, "DISPO")
+	// FreeSWITCH hung the line up 0.15 s after the 486 when it did.
+	time.Sleep(time.Second)
+	if line.Ended() {
+		t.Fatalf("the persistent line ended after a busy number: %s", line.EndReason())
+	}
+	bob.Must(t, http.MethodPost, "/calls/"+v.ID+"/disposition", map[string]any{"code": "NI"}, 200, nil)
+	bob.Must(t, http.MethodPost, fmt.Sprintf("/agents/%d/ready", bob.Seat), nil, 200, nil)
+	c := e.leadCallTo(t, ctx, bob.Seat, ph, line)
+	c.talking(t, ctx, toneAgent)
+	if err := c.leadCall.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r = e.dispose(t, bob, c.id, "SALE")
+	if r.Call.Outcome != "answered" || line.Ended() {
+		t.Fatalf("next call on the line: record %+v, line ended %v", r.Call, line.Ended())
+	}
+}
+
 // Warm transfer: the agent conferences a second agent in, all three
 // talk, the first agent leaves; lead and second agent stay together.
 func TestServiceWarmTransfer(t *testing.T) {

@@ -67,6 +67,9 @@ const (
 	// VarCarriersDomain is the directory domain whose users carry the
 	// carrier gateways (sofia reads them with purpose=gateways).
 	VarCarriersDomain = "agentswitch_carriers_domain"
+	// VarRingback is what a lead hears while a blind transfer rings its
+	// target (the service sets transfer_ringback to it on the bridge).
+	VarRingback = "agentswitch_ringback"
 )
 
 // XMLCurlPath is the path of the service's mod_xml_curl endpoint; the full

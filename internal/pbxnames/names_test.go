@@ -130,6 +130,7 @@ var where = map[string]func(value string, els []element) bool{
 	"VarHoldMusic":           globalVar,
 	"VarDomain":              globalVar,
 	"VarCarriersDomain":      globalVar,
+	"VarRingback":            globalVar,
 	"XMLCurlPath": func(v string, els []element) bool {
 		return anyOf(els, func(e element) bool {
 			return e.name == "X-PRE-PROCESS" && strings.HasPrefix(e.attrs["data"], "agentswitch_xml_curl_url=") && strings.HasSuffix(e.attrs["data"], v)

@@ -230,8 +230,8 @@ func TestAgentDay(t *testing.T) {
 		t.Errorf("agent ends the day %v, want READY", a["state"])
 	}
 	blind := adm.call(t, sw, res.Calls["blind"])
-	bt := findPrefix(cmds, "api uuid_transfer "+blind.leg(t, "lead")+" m:^:bridge:{")
-	if !strings.HasSuffix(bt, "}sofia/gateway/carrier/"+blindNumber+"^hangup inline") {
+	bt := findPrefix(cmds, "api uuid_transfer "+blind.leg(t, "lead")+" m:^:set:continue_on_fail=true^set:transfer_ringback=${agentswitch_ringback}^bridge:{")
+	if !strings.HasSuffix(bt, ",instant_ringback=true}sofia/gateway/carrier/"+blindNumber+"^park inline") {
 		t.Errorf("blind transfer %q", bt)
 	}
 	if blind.Record.Disposition != "CALLBK" || blind.Record.Notes != "Transferred to the branch" {
