@@ -776,8 +776,7 @@ func (c *call) originate(ctx context.Context, l *leg, o esl.Originate) {
 		c.node = call.Node
 	}
 	l.node = call.Node
-	c.e.wg.Go(func() {
-		err := call.Wait(c.ctx)
+	call.OnDone(func(err error) {
 		if err != nil && c.ctx.Err() == nil {
 			c.post(jobResult{leg: l.id, err: err})
 		}

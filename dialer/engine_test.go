@@ -63,6 +63,9 @@ type worldOpts struct {
 	now func() time.Time
 	// persistRedis keeps Redis's data across w.redis.Stop and Restart.
 	persistRedis bool
+	// discardEvents reads the pushed events without keeping them (a
+	// long benchmark's stream).
+	discardEvents bool
 	// twoNodes runs a second simulator as a second switch node.
 	twoNodes bool
 }
@@ -180,7 +183,7 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 		h.Set(eng)
 		w.eng = eng
 		stopEngine = runEngine(eng)
-		w.events = newEventLog(t, eng)
+		w.events = newEventLog(t, eng, o.discardEvents)
 	}
 	t.Cleanup(func() { cancel(); stopEngine(); wg.Wait(); db.Close() })
 	waitFor(t, 5*time.Second, "switch up", func() bool {
@@ -188,7 +191,7 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 		return len(n) == len(nodes) && !slices.ContainsFunc(n, func(st esl.NodeStatus) bool { return !st.Up })
 	})
 	w.admin = dialer.Actor{User: 1, Role: dialer.RoleAdmin, Name: "admin"}
-	w.events = newEventLog(t, eng)
+	w.events = newEventLog(t, eng, o.discardEvents)
 	return w
 }
 
@@ -198,7 +201,7 @@ type eventLog struct {
 	evs []dialer.LiveEvent
 }
 
-func newEventLog(t testing.TB, eng *dialer.Engine) *eventLog {
+func newEventLog(t testing.TB, eng *dialer.Engine, discard bool) *eventLog {
 	l := &eventLog{}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -208,6 +211,9 @@ func newEventLog(t testing.TB, eng *dialer.Engine) *eventLog {
 	}
 	go func() {
 		for ev := range ch {
+			if discard {
+				continue
+			}
 			l.mu.Lock()
 			l.evs = append(l.evs, ev)
 			l.mu.Unlock()

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,7 +65,7 @@ func rssMB() float64 {
 // BenchmarkMemoryChurn is P6: P6_AGENTS persistent agents (2,000) logged
 // in and P6_CALLS live calls (10,000) kept up for P6_SECONDS (200) with
 // calls starting and ending all the time: each lead rings for
-// P6_RING_SECONDS (100, so 100 calls start each second), one in five
+// P6_RING_SECONDS (120, so 83 calls start each second), one in five
 // answers after 2 s and talks to an agent for 15 s, ended calls linger 30 s
 // (the default). The simulator runs in its own process. It samples
 // this process's RSS and goroutines every second and reports the peak and
@@ -72,7 +74,7 @@ func BenchmarkMemoryChurn(b *testing.B) {
 	agents := envInt("P6_AGENTS", 2000)
 	target := envInt("P6_CALLS", 10000)
 	seconds := envInt("P6_SECONDS", 200)
-	lifetime := time.Duration(envInt("P6_RING_SECONDS", 100)) * time.Second
+	lifetime := time.Duration(envInt("P6_RING_SECONDS", 120)) * time.Second
 	rate := float64(target) / lifetime.Seconds()
 	if need := int(rate * float64(seconds)); need > p6Numbers {
 		b.Fatalf("%d calls needed, %d numbers scripted", need, p6Numbers)
@@ -82,8 +84,9 @@ func BenchmarkMemoryChurn(b *testing.B) {
 		exts[i] = strconv.Itoa(10000 + i)
 	}
 	o := worldOpts{
-		extensions: exts,
-		simAddr:    startSimChild(b, "DIALER_SIM_P6=1"),
+		extensions:    exts,
+		simAddr:       startSimChild(b, "DIALER_SIM_P6=1"),
+		discardEvents: true,
 		engine: func(c *dialer.EngineConfig) {
 			c.LeadTimeout = lifetime
 			c.AbandonAfter = 5 * time.Second
@@ -143,6 +146,17 @@ func BenchmarkMemoryChurn(b *testing.B) {
 		}
 		tick.Stop()
 		inflight.Wait()
+		if dir := os.Getenv("P6_PROFILE_DIR"); dir != "" {
+			// The live heap and goroutines at the end of the churn, for
+			// `go tool pprof`.
+			runtime.GC()
+			for _, name := range []string{"heap", "goroutine"} {
+				if f, err := os.Create(filepath.Join(dir, "p6-"+name+".pprof")); err == nil {
+					_ = pprof.Lookup(name).WriteTo(f, 0)
+					f.Close()
+				}
+			}
+		}
 		close(stop)
 		sampler.Wait()
 		for _, s := range series {

@@ -591,6 +591,36 @@ type Job struct {
 	done chan struct{}
 	body string
 	err  error
+	mu   sync.Mutex
+	then []func()
+}
+
+// OnDone runs fn once the result is known: at once if it is, else on the
+// goroutine that learns it, so fn must not block. It spares a caller a
+// goroutine parked in Wait for each job.
+func (j *Job) OnDone(fn func()) {
+	j.mu.Lock()
+	select {
+	case <-j.done:
+		j.mu.Unlock()
+		fn()
+		return
+	default:
+	}
+	j.then = append(j.then, fn)
+	j.mu.Unlock()
+}
+
+// finish makes the result known.
+func (j *Job) finish() {
+	j.mu.Lock()
+	close(j.done)
+	then := j.then
+	j.then = nil
+	j.mu.Unlock()
+	for _, fn := range then {
+		fn()
+	}
 }
 
 // Done is closed when the result is known.
@@ -620,7 +650,7 @@ func (c *Client) resolveJob(ev *Event) {
 	}
 	j.body = string(ev.Body)
 	j.err = checkReply(j.cmd, j.body)
-	close(j.done)
+	j.finish()
 }
 
 func (c *Client) failJobs(n *node, err error) {
@@ -635,7 +665,7 @@ func (c *Client) failJobs(n *node, err error) {
 	c.mu.Unlock()
 	for _, j := range failed {
 		j.err = err
-		close(j.done)
+		j.finish()
 	}
 }
 

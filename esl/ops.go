@@ -39,6 +39,10 @@ func (c *Call) Wait(ctx context.Context) error {
 	return c.outcome(body, err)
 }
 
+// OnDone calls fn with what Wait would return, once it is known (see
+// Job.OnDone: fn must not block).
+func (c *Call) OnDone(fn func(error)) { c.job.OnDone(func() { fn(c.Result()) }) }
+
 // Result is Wait for a call already Answered.
 func (c *Call) Result() error {
 	body, err := c.job.Result()
