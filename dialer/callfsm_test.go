@@ -113,7 +113,9 @@ func TestStep(t *testing.T) {
 			func(f callFlags) bool { return f == callFlags{manual: true} }, nil},
 		{"restart: adopted", st(phaseReopened, answered), any(inAdopted), phaseConnected, func(f callFlags) bool { return f == talking }, nil},
 		{"restart: adopted on a line", st(phaseReopened, answered), callInput{kind: inAdopted, persistent: true}, phaseConnected,
-			func(f callFlags) bool { return f == callFlags{persistent: true, leadAnswered: true, agentHeld: true, agentLeg: true, connected: true} }, nil},
+			func(f callFlags) bool {
+				return f == callFlags{persistent: true, leadAnswered: true, agentHeld: true, agentLeg: true, connected: true}
+			}, nil},
 		{"restart: closed", st(phaseReopened, callFlags{leadAnswered: true, connected: true}), any(inClose), phaseHangingUp,
 			func(f callFlags) bool { return f.connected && !f.agentHeld }, fx(effKillLead, effHangupTimer)},
 		{"restart: the lead hangs up before it is settled", st(phaseReopened, answered), lead(inHangup), phaseEnded, nil, fx(effFinish)},
