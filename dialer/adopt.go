@@ -150,12 +150,12 @@ func (e *Engine) rebuild(o *openCall, statuses map[AgentID]AgentStatus) (*call, 
 	var legs []*leg
 	for _, cl := range o.legs {
 		l := &leg{id: cl.ID, role: cl.Role, agent: cl.Agent, endpoint: cl.Endpoint, node: cl.Node,
-			answeredAt: cl.AnsweredAt, state: "dialing"}
+			answeredAt: cl.AnsweredAt, state: LegDialing}
 		switch {
 		case !cl.EndedAt.IsZero():
-			l.state, l.endedAt, l.cause = "gone", cl.EndedAt, cl.HangupCause
+			l.state, l.endedAt, l.cause = LegGone, cl.EndedAt, cl.HangupCause
 		case !cl.AnsweredAt.IsZero():
-			l.state = "up"
+			l.state = LegUp
 		}
 		switch {
 		case cl.Role == LegLead && c.leadLeg == nil:
@@ -164,7 +164,7 @@ func (e *Engine) rebuild(o *openCall, statuses map[AgentID]AgentStatus) (*call, 
 				l.number = r.FromNumber
 			}
 			c.leadLeg = l
-		case cl.Role == LegAgent && cl.Agent == r.Agent && l.state != "gone":
+		case cl.Role == LegAgent && cl.Agent == r.Agent && l.state != LegGone:
 			c.agentLeg = l
 			l.persistent = st.Mode == ModePersistent
 		}
@@ -200,7 +200,7 @@ func (e *Engine) rebuild(o *openCall, statuses map[AgentID]AgentStatus) (*call, 
 func (c *call) settle(o *openCall, agentSt AgentStatus) bool {
 	ctx := c.ctx
 	up := func(l *leg) bool {
-		if l == nil || l.state == "gone" {
+		if l == nil || l.state == LegGone {
 			return false
 		}
 		ok, err := c.e.sw.Exists(ctx, string(l.id))
@@ -251,13 +251,13 @@ func (c *call) findLine(ctx context.Context) *leg {
 	if a, _, err := r.GetVar(ctx, id, VarAgentID); err != nil || a != c.agent.String() {
 		return nil
 	}
-	return &leg{id: LegID(id), role: LegAgent, agent: c.agent, persistent: true, state: "up", node: c.leadLeg.node}
+	return &leg{id: LegID(id), role: LegAgent, agent: c.agent, persistent: true, state: LegUp, node: c.leadLeg.node}
 }
 
 // adopt runs the call again as connected, with its agent.
 func (c *call) adopt(ctx context.Context, live map[*leg]bool) {
 	e := c.e
-	c.leadLeg.state, c.agentLeg.state = "up", "up"
+	c.leadLeg.state, c.agentLeg.state = LegUp, LegUp
 	if l := c.agentLeg; l.persistent {
 		// The agent's session holds its line again, in this call.
 		if s := e.session(c.agent); s != nil {
@@ -305,7 +305,7 @@ func (c *call) closeOpen(ctx context.Context, live map[*leg]bool, agentSt AgentS
 	}
 	c.progress(CallProgress{Kind: "restart_closed"})
 	if live[c.leadLeg] {
-		c.leadLeg.state = "up"
+		c.leadLeg.state = LegUp
 		c.feed(ctx, callInput{kind: inClose})
 		return
 	}

@@ -22,7 +22,7 @@ type leg struct {
 	node       string
 	persistent bool // an agent's nailed-up leg, owned by its session
 	retired    bool // left the call (a transferred-away agent); only its record is closed
-	state      string
+	state      LegState
 	// answeredAt and endedAt are on the engine's clock, when the engine
 	// learned of them; swAnswered and swEnded are the switch's own event
 	// times, used only to measure the talk time between them.
@@ -33,6 +33,15 @@ type leg struct {
 	member     int // conference member id
 	cause      string
 }
+
+// callTimer names a timer of a call.
+type callTimer uint8
+
+const (
+	timerAbandon callTimer = iota + 1 // nobody took the answered lead in time (or an inbound caller's max wait)
+	timerReserve                      // look for an agent again
+	timerHangup                       // the lead we hung up sent no hangup in time
+)
 
 // Messages to a call's goroutine.
 type (
@@ -50,7 +59,7 @@ type (
 		fn    func(*call) error
 		reply chan error
 	}
-	timerMsg struct{ name string }
+	timerMsg struct{ name callTimer }
 	// switchLost: the call's channels are gone with the switch; at is the
 	// last moment the switch was known alive (engine clock).
 	switchLost struct {
@@ -226,7 +235,7 @@ func (c *call) handle(m any) {
 		// A leg bridged on its CHANNEL_ANSWER, before its originate reported,
 		// makes FreeSWITCH report the job as ORIGINATOR_CANCEL: for a leg
 		// already answered, the channel's own events are the truth.
-		if l == nil || m.err == nil || l.state == "gone" || l.state == "up" {
+		if l == nil || m.err == nil || l.state == LegGone || l.state == LegUp {
 			return
 		}
 		var oe *esl.OriginateError
@@ -237,7 +246,7 @@ func (c *call) handle(m any) {
 			// The node went away mid-originate; reconciliation decides.
 			return
 		}
-		l.state = "gone"
+		l.state = LegGone
 		c.legEnded(ctx, l)
 		if l.retired {
 			return
@@ -245,17 +254,17 @@ func (c *call) handle(m any) {
 		c.feed(ctx, callInput{kind: inFailed, role: l.role})
 	case timerMsg:
 		switch m.name {
-		case "abandon":
+		case timerAbandon:
 			c.feed(ctx, callInput{kind: inAbandonTimeout})
-		case "reserve":
+		case timerReserve:
 			if c.st.phase == phaseWaiting {
 				c.reserve(ctx)
 			}
-		case "hangup":
+		case timerHangup:
 			c.feed(ctx, callInput{kind: inHangupTimeout})
 		}
 	case switchCheck:
-		if c.done || c.leadLeg == nil || c.leadLeg.state == "gone" {
+		if c.done || c.leadLeg == nil || c.leadLeg.state == LegGone {
 			return
 		}
 		ok, err := c.e.sw.Exists(ctx, string(c.leadLeg.id))
@@ -272,8 +281,8 @@ func (c *call) handle(m any) {
 		}
 		c.lostAt = m.at
 		for _, l := range c.legs {
-			if l.state != "gone" {
-				l.state, l.cause, l.endedAt = "gone", m.cause, m.at
+			if l.state != LegGone {
+				l.state, l.cause, l.endedAt = LegGone, m.cause, m.at
 				c.legEnded(ctx, l)
 			}
 		}
@@ -295,7 +304,7 @@ func (c *call) legByID(id LegID) *leg {
 
 func (c *call) anyLegIn(live map[LegID]bool) bool {
 	for _, l := range c.legs {
-		if l.state != "gone" && live[l.id] {
+		if l.state != LegGone && live[l.id] {
 			return true
 		}
 	}
@@ -314,17 +323,17 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 	}
 	switch m.kind {
 	case esl.EventChannelProgress, esl.EventChannelProgressMedia:
-		if l.state == "dialing" {
-			l.state = "ringing"
+		if l.state == LegDialing {
+			l.state = LegRinging
 		}
 		if !l.retired {
 			c.feed(ctx, callInput{kind: inRinging, role: l.role})
 		}
 	case esl.EventChannelAnswer:
-		if l.state == "gone" || l.state == "up" {
+		if l.state == LegGone || l.state == LegUp {
 			return
 		}
-		l.state, l.answeredAt, l.swAnswered = "up", c.e.now(), ev.at
+		l.state, l.answeredAt, l.swAnswered = LegUp, c.e.now(), ev.at
 		c.progress(CallProgress{Kind: "leg_answered", Leg: l.id, LegAnswered: true, Data: jsonData(map[string]any{"role": l.role})})
 		if !l.retired {
 			c.feed(ctx, callInput{kind: inAnswered, role: l.role})
@@ -335,10 +344,10 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 		// CHANNEL_HANGUP comes in the order the legs hung up (the
 		// HANGUP_COMPLETE of a bridged B leg can come before its A's), so
 		// it decides who ended the call.
-		if l.state == "gone" {
+		if l.state == LegGone {
 			return
 		}
-		l.state = "gone"
+		l.state = LegGone
 		l.cause = ev.hangupCause
 		l.endedAt, l.swEnded = c.e.now(), ev.at
 		if l.swAnswered.IsZero() {
@@ -375,8 +384,8 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 				c.music(true)
 			}
 		}
-		if target.state != "gone" {
-			target.state, target.cause = "gone", disp
+		if target.state != LegGone {
+			target.state, target.cause = LegGone, disp
 			if target == c.leadLeg {
 				c.leadCause = disp
 			}
@@ -498,14 +507,14 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		if c.dir == Inbound {
 			return // an inbound caller waits up to InboundMaxWait, set on arrival
 		}
-		c.abandon = c.after(e.cfg.AbandonAfter, timerMsg{"abandon"})
+		c.abandon = c.after(e.cfg.AbandonAfter, timerMsg{timerAbandon})
 	case effReserve:
 		c.reserve(ctx)
 	case effRetryReserve:
 		e.mu.Lock()
 		e.waiting[c] = struct{}{}
 		e.mu.Unlock()
-		c.after(e.cfg.ReserveRetry, timerMsg{"reserve"})
+		c.after(e.cfg.ReserveRetry, timerMsg{timerReserve})
 	case effAgentRinging:
 		c.agentTo(ctx, AgentRinging, "ringing for call")
 	case effOriginateAgent:
@@ -559,26 +568,26 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		}
 		_ = e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING")
 	case effKillLead:
-		if c.leadLeg != nil && c.leadLeg.state != "gone" {
+		if c.leadLeg != nil && c.leadLeg.state != LegGone {
 			_ = e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING")
 		}
 	case effHangupTimer:
 		wait := leadHangupWait
-		if c.leadLeg == nil || c.leadLeg.state == "gone" {
+		if c.leadLeg == nil || c.leadLeg.state == LegGone {
 			wait = 0 // no lead channel to wait for
 		}
-		c.after(wait, timerMsg{"hangup"})
+		c.after(wait, timerMsg{timerHangup})
 	case effKillAgentLeg:
-		if l := c.agentLeg; l != nil && !l.persistent && l.state != "gone" {
+		if l := c.agentLeg; l != nil && !l.persistent && l.state != LegGone {
 			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
 		}
 	case effParkAgentLeg:
-		if l := c.agentLeg; l != nil && l.persistent && l.state != "gone" {
+		if l := c.agentLeg; l != nil && l.persistent && l.state != LegGone {
 			_ = e.sw.Park(ctx, string(l.id), esl.LegSelf)
 		}
 	case effKillThirds:
 		for _, l := range c.legs {
-			if l.role == LegThird && l.state != "gone" {
+			if l.role == LegThird && l.state != LegGone {
 				if l.persistent {
 					_ = e.sw.Park(ctx, string(l.id), esl.LegSelf)
 					c.thirdGone(ctx, l, true)
@@ -706,7 +715,7 @@ func (c *call) reserve(ctx context.Context) {
 	e.publishAgent(ctx, r.Agent, AgentStatus{Agent: r.Agent, State: AgentReserved, Since: req.At, Call: c.id, Mode: r.Mode, Seq: r.Seq})
 	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent})
 	if persistent {
-		c.agentLeg = &leg{id: plegID, role: LegAgent, agent: r.Agent, persistent: true, state: "up", answeredAt: e.now(), node: c.node}
+		c.agentLeg = &leg{id: plegID, role: LegAgent, agent: r.Agent, persistent: true, state: LegUp, answeredAt: e.now(), node: c.node}
 		c.addLeg(c.agentLeg, "user/"+s.extension())
 		s.setCall(c)
 	}
@@ -744,7 +753,7 @@ func (c *call) originateAgent(ctx context.Context) {
 	s.mu.Lock()
 	ep := s.endpoint
 	s.mu.Unlock()
-	l := &leg{id: NewLegID(), role: LegAgent, agent: c.agent, state: "dialing"}
+	l := &leg{id: NewLegID(), role: LegAgent, agent: c.agent, state: LegDialing}
 	c.agentLeg = l
 	endpoint := e.agentEndpoint(ep)
 	c.addLeg(l, endpointLabel(endpoint))
@@ -761,7 +770,7 @@ func (c *call) originate(ctx context.Context, l *leg, o esl.Originate) {
 	call, err := c.e.sw.Originate(ctx, o, c.node)
 	if err != nil {
 		c.log.Warn("originate failed", "role", l.role, "err", err)
-		l.state, l.cause = "gone", "NORMAL_TEMPORARY_FAILURE"
+		l.state, l.cause = LegGone, "NORMAL_TEMPORARY_FAILURE"
 		if errors.Is(err, esl.ErrNotConnected) {
 			l.cause = "DESTINATION_OUT_OF_ORDER"
 		}
@@ -804,7 +813,7 @@ func (c *call) dialLead(ctx context.Context) {
 	if err := e.sw.BridgeOut(ctx, esl.BridgeOut{Leg: string(c.agentLeg.id), Dial: o, ThenHangup: !c.st.persistent}); err != nil {
 		c.log.Warn("manual dial failed", "err", err)
 		c.bridgingOut = nil
-		c.leadLeg.state, c.leadLeg.cause = "gone", "NORMAL_TEMPORARY_FAILURE"
+		c.leadLeg.state, c.leadLeg.cause = LegGone, "NORMAL_TEMPORARY_FAILURE"
 		c.leadCause = c.leadLeg.cause
 		c.legEnded(ctx, c.leadLeg)
 		c.feed(ctx, callInput{kind: inFailed, role: LegLead})
@@ -973,7 +982,7 @@ func (c *call) snapshot() CallView {
 		// listed as gone: that agent still disposes the call.
 		st := l.state
 		if l.retired {
-			st = "gone"
+			st = LegGone
 		}
 		p := PartyView{Leg: l.id, Role: l.role, Number: l.number, Agent: l.agent, State: st, AnsweredAt: l.answeredAt}
 		v.Parties = append(v.Parties, p)
@@ -1000,7 +1009,7 @@ func (e *Engine) nudgeWaiting() {
 	}
 	e.mu.Unlock()
 	for _, c := range waiting {
-		c.post(timerMsg{"reserve"})
+		c.post(timerMsg{timerReserve})
 	}
 }
 

@@ -62,7 +62,7 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	// A call for a persistent agent is placed on its line's node ("": the
 	// switch client picks the least loaded).
 	c.node = e.session(r.Agent).lineNode()
-	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: "dialing"}
+	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: LegDialing}
 	endpoint := e.numberEndpoint(r.Number)
 	c.leadLeg.endpoint = endpointLabel(endpoint)
 	if _, err := e.calls.CreateCall(ctx, Call{ID: c.id, Direction: Outbound, Origin: origin, Campaign: camp.ID, Lead: lead.ID,
@@ -161,20 +161,20 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp)
 	c.agent = agent
 	c.feed(e.ctx, callInput{kind: inDialStart, manual: true, persistent: persistent, agentUp: own || persistent})
-	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: "dialing", endpoint: endpointLabel(e.numberEndpoint(r.Number))}
+	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: LegDialing, endpoint: endpointLabel(e.numberEndpoint(r.Number))}
 	var agentLeg *leg
 	switch {
 	case own:
 		// The agent's phone is already answered: dial the lead from it.
-		agentLeg = &leg{id: r.fromPhone.leg, role: LegAgent, agent: agent, state: "up", endpoint: "user/" + ext + " (dialed from the phone)",
+		agentLeg = &leg{id: r.fromPhone.leg, role: LegAgent, agent: agent, state: LegUp, endpoint: "user/" + ext + " (dialed from the phone)",
 			node: r.fromPhone.node, answeredAt: e.now()}
 		c.node = r.fromPhone.node
 	case persistent:
 		// The lead is dialed from the line, on the line's node.
-		agentLeg = &leg{id: pleg, role: LegAgent, agent: agent, persistent: true, state: "up", endpoint: "user/" + ext, node: pnode}
+		agentLeg = &leg{id: pleg, role: LegAgent, agent: agent, persistent: true, state: LegUp, endpoint: "user/" + ext, node: pnode}
 		c.node = pnode
 	default:
-		agentLeg = &leg{id: NewLegID(), role: LegAgent, agent: agent, state: "dialing", endpoint: endpointLabel(e.agentEndpoint(ep))}
+		agentLeg = &leg{id: NewLegID(), role: LegAgent, agent: agent, state: LegDialing, endpoint: endpointLabel(e.agentEndpoint(ep))}
 	}
 	c.agentLeg = agentLeg
 	legs := []CallLeg{{ID: agentLeg.id, Call: c.id, Role: LegAgent, Endpoint: agentLeg.endpoint, Agent: agent, CreatedAt: c.createdAt},
@@ -386,10 +386,10 @@ func (e *Engine) LiveCalls(ctx context.Context) []CallView { return e.hub.callVi
 func (e *Engine) Hangup(ctx context.Context, a Actor, id CallID) error {
 	return e.control(ctx, a, id, func(c *call) error {
 		c.progress(CallProgress{Kind: "hangup_requested", Data: jsonData(map[string]any{"by": a.Label()})})
-		if c.leadLeg != nil && c.leadLeg.state != "gone" {
+		if c.leadLeg != nil && c.leadLeg.state != LegGone {
 			return switchErr(e.sw.Kill(c.ctx, string(c.leadLeg.id), "NORMAL_CLEARING"))
 		}
-		if c.agentLeg != nil && !c.agentLeg.persistent && c.agentLeg.state != "gone" {
+		if c.agentLeg != nil && !c.agentLeg.persistent && c.agentLeg.state != LegGone {
 			return switchErr(e.sw.Kill(c.ctx, string(c.agentLeg.id), "NORMAL_CLEARING"))
 		}
 		return nil
@@ -400,7 +400,7 @@ func (e *Engine) Hangup(ctx context.Context, a Actor, id CallID) error {
 // also cuts it off from the agent), or resumes.
 func (e *Engine) Hold(ctx context.Context, a Actor, id CallID, on bool) error {
 	return e.control(ctx, a, id, func(c *call) error {
-		if c.st.phase != phaseConnected || c.leadLeg == nil || c.leadLeg.state != "up" {
+		if c.st.phase != phaseConnected || c.leadLeg == nil || c.leadLeg.state != LegUp {
 			return notNow("hold", c)
 		}
 		if c.held == on {
@@ -418,7 +418,7 @@ func (e *Engine) Hold(ctx context.Context, a Actor, id CallID, on bool) error {
 // nothing, so the call keeps the state.
 func (e *Engine) Mute(ctx context.Context, a Actor, id CallID, on bool) error {
 	return e.control(ctx, a, id, func(c *call) error {
-		if c.agentLeg == nil || c.agentLeg.state != "up" || c.st.agentLeft {
+		if c.agentLeg == nil || c.agentLeg.state != LegUp || c.st.agentLeft {
 			return notNow("mute", c)
 		}
 		if c.muted == on {
@@ -445,7 +445,7 @@ func (e *Engine) SendDTMF(ctx context.Context, a Actor, id CallID, digits string
 		return &FieldError{Field: "digits", Reason: "0-9 * # A-D, up to 64"}
 	}
 	return e.control(ctx, a, id, func(c *call) error {
-		if c.leadLeg == nil || c.leadLeg.state != "up" {
+		if c.leadLeg == nil || c.leadLeg.state != LegUp {
 			return notNow("send digits", c)
 		}
 		if err := e.sw.SendDTMF(c.ctx, string(c.leadLeg.id), digits, 0); err != nil {
@@ -462,7 +462,7 @@ func (e *Engine) SendDTMF(ctx context.Context, a Actor, id CallID, digits string
 // recording the lead's leg, which hears both sides.
 func (e *Engine) Record(ctx context.Context, a Actor, id CallID, on bool) error {
 	return e.control(ctx, a, id, func(c *call) error {
-		if c.leadLeg == nil || c.leadLeg.state != "up" {
+		if c.leadLeg == nil || c.leadLeg.state != LegUp {
 			return notNow("record", c)
 		}
 		if on == (c.recording || c.consentPending) {
@@ -569,7 +569,7 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 		// In the room (now); the third party counts from its dial on, so
 		// that a dial failing at once is counted out again.
 		c.feed(ctx, callInput{kind: inConference})
-		third := &leg{role: LegThird, state: "dialing"}
+		third := &leg{role: LegThird, state: LegDialing}
 		if t.Number != "" {
 			third.id, third.number = NewLegID(), t.Number
 			endpoint := e.numberEndpoint(t.Number)
@@ -582,7 +582,7 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 			ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
 			s.mu.Unlock()
 			if r.Mode == ModePersistent && legUp {
-				third.id, third.persistent, third.state = pleg, true, "up"
+				third.id, third.persistent, third.state = pleg, true, LegUp
 				c.addLeg(third, "user/"+ext)
 				if err := e.sw.TransferToConference(ctx, string(pleg), esl.LegSelf, c.room, e.cfg.ConferenceProfile); err != nil {
 					release()
@@ -616,7 +616,7 @@ func (e *Engine) RemoveParty(ctx context.Context, a Actor, id CallID, legID LegI
 		if l == nil || l.role != LegThird {
 			return &FieldError{Field: "leg_id", Reason: "not a third party of this call"}
 		}
-		if l.state == "gone" {
+		if l.state == LegGone {
 			return nil
 		}
 		if l.member == 0 {
@@ -642,7 +642,7 @@ func (e *Engine) Leave(ctx context.Context, a Actor, id CallID) error {
 		// the room already.
 		joined := 0
 		for _, l := range c.legs {
-			if l.role == LegThird && l.state == "up" && l.member != 0 && !l.retired {
+			if l.role == LegThird && l.state == LegUp && l.member != 0 && !l.retired {
 				joined++
 			}
 		}
@@ -848,10 +848,10 @@ func (e *Engine) Monitor(ctx context.Context, a Actor, id CallID, r MonitorReque
 	}
 	var out PartyView
 	err := e.control(ctx, a, id, func(c *call) error {
-		if c.agentLeg == nil || c.agentLeg.state != "up" || c.st.agentLeft {
+		if c.agentLeg == nil || c.agentLeg.state != LegUp || c.st.agentLeft {
 			return notNow("monitor", c)
 		}
-		l := &leg{id: NewLegID(), role: LegSupervisor, state: "dialing", number: ep.Phone}
+		l := &leg{id: NewLegID(), role: LegSupervisor, state: LegDialing, number: ep.Phone}
 		endpoint := e.agentEndpoint(ep)
 		c.addLeg(l, endpointLabel(endpoint))
 		c.originate(c.ctx, l, esl.Originate{UUID: string(l.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout,
@@ -880,7 +880,7 @@ func (e *Engine) MonitorMode(ctx context.Context, a Actor, id CallID, legID LegI
 		if l == nil || l.role != LegSupervisor {
 			return &FieldError{Field: "leg_id", Reason: "not a supervisor of this call"}
 		}
-		if l.state != "up" {
+		if l.state != LegUp {
 			return fmt.Errorf("the supervisor's phone is %s: %w", l.state, ErrConflict)
 		}
 		if err := e.sw.SetEavesdropMode(c.ctx, string(l.id), mode.esl()); err != nil {
@@ -901,7 +901,7 @@ func (e *Engine) StopMonitor(ctx context.Context, a Actor, id CallID, legID LegI
 		if l == nil || l.role != LegSupervisor {
 			return &FieldError{Field: "leg_id", Reason: "not a supervisor of this call"}
 		}
-		if l.state == "gone" {
+		if l.state == LegGone {
 			return nil
 		}
 		return switchErr(e.sw.Kill(c.ctx, string(l.id), "NORMAL_CLEARING"))

@@ -190,14 +190,23 @@ const (
 	LiveEnded      LiveCallState = "ended"
 )
 
+// LegState is where one channel of a call is.
+type LegState string
+
+const (
+	LegDialing LegState = "dialing" // originated, no answer or ringing yet
+	LegRinging LegState = "ringing"
+	LegUp      LegState = "up"
+	LegGone    LegState = "gone" // hung up, failed, or left the call
+)
+
 // PartyView is one leg of a live call.
 type PartyView struct {
-	Leg    LegID   `json:"leg_id"`
-	Role   LegRole `json:"role"`
-	Number string  `json:"number,omitempty"`
-	Agent  AgentID `json:"agent_id,omitempty"`
-	// State is "dialing", "ringing", "up" or "gone".
-	State      string    `json:"state"`
+	Leg        LegID     `json:"leg_id"`
+	Role       LegRole   `json:"role"`
+	Number     string    `json:"number,omitempty"`
+	Agent      AgentID   `json:"agent_id,omitempty"`
+	State      LegState  `json:"state"`
 	AnsweredAt time.Time `json:"answered_at,omitzero"`
 }
 

@@ -24,7 +24,7 @@ func (e *Engine) inboundCall(node string, ev switchEvent) *call {
 		answered = answered.Add(-d)
 	}
 	c.number, c.callerNum, c.node = caller, did, node
-	c.leadLeg = &leg{id: ev.leg, role: LegLead, number: caller, state: "up", answeredAt: answered,
+	c.leadLeg = &leg{id: ev.leg, role: LegLead, number: caller, state: LegUp, answeredAt: answered,
 		swAnswered: swAnswered, node: node, endpoint: "inbound " + did}
 	c.answeredAt = answered
 	c.feed(e.ctx, callInput{kind: inArrived})
@@ -77,14 +77,14 @@ func (c *call) initInbound(campaign CampaignID, queue string) {
 	c.emit(EvCallCreated)
 	c.emit(EvCallAnswered)
 	c.music(true)
-	c.abandon = c.after(e.cfg.InboundMaxWait, timerMsg{"abandon"})
+	c.abandon = c.after(e.cfg.InboundMaxWait, timerMsg{timerAbandon})
 	c.reserve(ctx)
 }
 
 // music plays or stops the caller's waiting music (not a hold: the agent
 // has not taken the call yet).
 func (c *call) music(on bool) {
-	if c.musicOn == on || c.leadLeg == nil || c.leadLeg.state == "gone" {
+	if c.musicOn == on || c.leadLeg == nil || c.leadLeg.state == LegGone {
 		return
 	}
 	if err := c.e.sw.HoldMusic(c.ctx, string(c.leadLeg.id), on); err != nil {

@@ -129,13 +129,13 @@ func (c *call) end(ctx context.Context, why error) {
 	c.progress(CallProgress{Kind: "ended_by_service", Data: jsonData(map[string]any{"reason": why.Error(), "cause": cause})})
 	now := c.e.now()
 	for _, l := range c.legs {
-		if l.state == "gone" || l.persistent || l.retired {
+		if l.state == LegGone || l.persistent || l.retired {
 			continue
 		}
 		if err := c.e.sw.Kill(ctx, string(l.id), cause); err != nil {
 			c.log.Warn("could not hang up a leg", "leg", l.id, "err", err)
 		}
-		l.state, l.cause, l.endedAt = "gone", cause, now
+		l.state, l.cause, l.endedAt = LegGone, cause, now
 		c.legEnded(ctx, l)
 	}
 	c.leadCause = cause

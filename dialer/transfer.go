@@ -52,10 +52,10 @@ func (c *call) reserveTarget(ctx context.Context, x *transfer) error {
 // back in the call, or a new one.
 func (c *call) lineLeg(agent AgentID, id LegID, ext string) *leg {
 	if l := c.legByID(id); l != nil {
-		l.retired, l.state, l.agent = false, "up", agent
+		l.retired, l.state, l.agent = false, LegUp, agent
 		return l
 	}
-	return &leg{id: id, role: LegAgent, agent: agent, persistent: true, state: "up", answeredAt: c.e.now(), endpoint: "user/" + ext}
+	return &leg{id: id, role: LegAgent, agent: agent, persistent: true, state: LegUp, answeredAt: c.e.now(), endpoint: "user/" + ext}
 }
 
 // retireAgent: the transferring agent leaves the call and wraps it up;
@@ -92,7 +92,7 @@ func (c *call) retire(l *leg) {
 	if l.persistent {
 		return
 	}
-	if l.state != "gone" {
+	if l.state != LegGone {
 		_ = c.e.sw.Kill(c.ctx, string(l.id), "NORMAL_CLEARING")
 	}
 }
@@ -105,12 +105,12 @@ func (c *call) transferOut(ctx context.Context) {
 	var l *leg
 	var o esl.Originate
 	if x.number != "" {
-		l = &leg{id: NewLegID(), role: LegThird, number: x.number, state: "dialing"}
+		l = &leg{id: NewLegID(), role: LegThird, number: x.number, state: LegDialing}
 		endpoint := e.numberEndpoint(x.number)
 		c.addLeg(l, endpointLabel(endpoint))
 		o = esl.Originate{UUID: string(l.id), Endpoint: endpoint, Timeout: e.cfg.LeadTimeout, CallerIDNumber: c.callerNum, Vars: c.legVars(LegThird, 0)}
 	} else {
-		l = &leg{id: NewLegID(), role: LegAgent, agent: c.agent, state: "dialing"}
+		l = &leg{id: NewLegID(), role: LegAgent, agent: c.agent, state: LegDialing}
 		c.agentLeg = l
 		c.addLeg(l, endpointLabel(x.endpoint))
 		o = esl.Originate{UUID: string(l.id), Endpoint: x.endpoint, Timeout: e.cfg.AgentRingTimeout, CallerIDNumber: digitsOnly(c.number), Vars: c.legVars(LegAgent, c.agent)}
@@ -121,7 +121,7 @@ func (c *call) transferOut(ctx context.Context) {
 	if err != nil {
 		c.log.Warn("transfer not dialed", "err", err)
 		c.bridgingOut = nil
-		l.state, l.cause = "gone", "NORMAL_TEMPORARY_FAILURE"
+		l.state, l.cause = LegGone, "NORMAL_TEMPORARY_FAILURE"
 		if errors.Is(err, esl.ErrNotConnected) {
 			l.cause = "DESTINATION_OUT_OF_ORDER"
 		}
