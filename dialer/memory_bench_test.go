@@ -65,7 +65,7 @@ func rssMB() float64 {
 // BenchmarkMemoryChurn is P6: P6_AGENTS persistent agents (2,000) logged
 // in and P6_CALLS live calls (10,000) kept up for P6_SECONDS (200) with
 // calls starting and ending all the time: each lead rings for
-// P6_RING_SECONDS (120, so 83 calls start each second), one in five
+// P6_RING_SECONDS (120, so about 100 calls start each second), one in five
 // answers after 2 s and talks to an agent for 15 s, ended calls linger 30 s
 // (the default). The simulator runs in its own process. It samples
 // this process's RSS and goroutines every second and reports the peak and
@@ -75,7 +75,10 @@ func BenchmarkMemoryChurn(b *testing.B) {
 	target := envInt("P6_CALLS", 10000)
 	seconds := envInt("P6_SECONDS", 200)
 	lifetime := time.Duration(envInt("P6_RING_SECONDS", 120)) * time.Second
-	rate := float64(target) / lifetime.Seconds()
+	// Live calls in the steady state: the ringing ones for the whole
+	// lifetime, the answered ones for their 2 s of ringing and their talk.
+	answered := 1 / float64(p6AnswerEvery)
+	rate := float64(target) / ((1-answered)*lifetime.Seconds() + answered*(2*time.Second+p6Talk).Seconds())
 	if need := int(rate * float64(seconds)); need > p6Numbers {
 		b.Fatalf("%d calls needed, %d numbers scripted", need, p6Numbers)
 	}
