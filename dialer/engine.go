@@ -160,6 +160,8 @@ type Engine struct {
 	ctx  context.Context
 	stop context.CancelCauseFunc
 
+	// mu guards the maps below. Lock order: it is a leaf, held over no
+	// I/O, no other lock and no mailbox post.
 	mu       sync.Mutex
 	byID     map[CallID]*call
 	byLeg    map[LegID]*call

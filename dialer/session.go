@@ -16,6 +16,8 @@ import (
 // session is a logged-in agent: where its phone is and, in persistent
 // mode, the leg that stays connected between calls.
 type session struct {
+	// mu guards the fields below. Lock order: a leaf, like Engine.mu;
+	// never held while taking Engine.mu or posting to a call.
 	mu       sync.Mutex
 	agent    Agent
 	mode     AgentMode
