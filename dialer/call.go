@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -81,8 +82,15 @@ type call struct {
 	log *slog.Logger
 
 	inbox *mailbox.Mailbox[any]
-	view  atomic.Pointer[CallView]
-	ended atomic.Bool // set by finish; readable from any goroutine
+	// parkMu orders the hand-over between the call's goroutine and the
+	// short ones that serve a parked call (one that ended and lingers
+	// without a goroutine); a leaf lock. parked: the call's goroutine has
+	// exited; serving: a goroutine is draining the inbox.
+	parkMu  sync.Mutex
+	parked  bool
+	serving bool
+	view    atomic.Pointer[CallView]
+	ended   atomic.Bool // set by finish; readable from any goroutine
 
 	// ctx is the call's life, derived from the engine's and detached from
 	// the request that started it; it ends when the call's goroutine does,
@@ -144,7 +152,39 @@ func (e *Engine) newCall(id CallID, dir CallDirection, origin CallOrigin) *call 
 	return c
 }
 
-func (c *call) post(m any) { c.inbox.Post(m) }
+// post queues m for the call. A parked call gets a goroutine for as long
+// as its inbox has messages, so that an ended call lingering for late
+// events and views costs no goroutine.
+func (c *call) post(m any) {
+	c.parkMu.Lock()
+	c.inbox.Post(m)
+	serve := c.parked && !c.serving
+	if serve {
+		c.serving = true
+	}
+	c.parkMu.Unlock()
+	if serve {
+		c.e.wg.Go(c.serveParked)
+	}
+}
+
+// serveParked handles what a parked call was sent, then lets go.
+func (c *call) serveParked() {
+	for {
+		c.parkMu.Lock()
+		batch := c.inbox.Drain()
+		if len(batch) == 0 {
+			c.serving = false
+			c.parkMu.Unlock()
+			return
+		}
+		c.parkMu.Unlock()
+		for _, m := range batch {
+			c.handle(m)
+		}
+		c.publishView()
+	}
+}
 
 // do runs fn on the call's goroutine and waits for it.
 func (c *call) do(ctx context.Context, fn func(*call) error) error {
@@ -175,13 +215,16 @@ func (e *Engine) start(c *call, legs ...*leg) {
 }
 
 func (c *call) run() {
+	parked := false
 	defer func() {
+		if parked {
+			return // the call's context lives on until it is forgotten
+		}
 		if c.endedBy != nil {
 			c.cancel(c.endedBy)
 		}
 		c.cancel(errCallOver)
 	}()
-	var linger <-chan time.Time
 	maxDur := time.NewTimer(c.e.cfg.MaxCallDuration)
 	defer maxDur.Stop()
 	for {
@@ -189,9 +232,6 @@ func (c *call) run() {
 		case <-c.inbox.Wake():
 		case <-maxDur.C:
 			c.handle(endCall{why: ErrMaxCallDuration})
-		case <-linger:
-			c.e.forget(c)
-			return
 		case <-c.ctx.Done():
 			c.e.forget(c)
 			return
@@ -200,10 +240,33 @@ func (c *call) run() {
 			c.handle(m)
 		}
 		c.publishView()
-		if c.done && linger == nil {
-			linger = time.After(c.e.cfg.Linger)
+		if c.done && c.park() {
+			parked = true
+			cause := error(errCallOver)
+			if c.endedBy != nil {
+				cause = c.endedBy
+			}
+			// An ended call lingers for late events and views without a
+			// goroutine (post serves it), then is forgotten.
+			time.AfterFunc(c.e.cfg.Linger, func() {
+				c.e.forget(c)
+				c.cancel(cause)
+			})
+			return
 		}
 	}
+}
+
+// park hands an ended call over to post once its inbox is empty; false
+// if messages came in first (the loop handles them, then parks).
+func (c *call) park() bool {
+	c.parkMu.Lock()
+	defer c.parkMu.Unlock()
+	if c.inbox.Len() > 0 {
+		return false
+	}
+	c.parked = true
+	return true
 }
 
 func (e *Engine) forget(c *call) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -1875,4 +1876,37 @@ func TestBlindTransferToUnregisteredAgentGoesBack(t *testing.T) {
 		t.Fatalf("record %+v", c)
 	}
 	inOrder(t, "timeline", kinds, "transfer", "transfer_failed", "transfer_returned", "bridged", "ended")
+}
+
+// TestEndedCallLingersWithoutGoroutine: a call that ended is still shown
+// and answers controls while it lingers, with no goroutine of its own.
+func TestEndedCallLingersWithoutGoroutine(t *testing.T) {
+	w := newWorld(t)
+	var ids []dialer.CallID
+	for i := range 20 {
+		w.sim.SetEndpoint(fmt.Sprintf("+1555444%04d", i), sim.Behavior{Outcome: sim.Busy})
+		v, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: fmt.Sprintf("+1555444%04d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, v.ID)
+	}
+	for _, id := range ids {
+		w.waitCall(id, dialer.LiveEnded)
+	}
+	// Lingering (a minute here), each still answers, and none runs a
+	// goroutine.
+	callGoroutines := func() int {
+		buf := make([]byte, 8<<20)
+		return strings.Count(string(buf[:runtime.Stack(buf, true)]), "dialer.(*call).")
+	}
+	waitFor(t, 10*time.Second, "no goroutine of an ended call", func() bool { return callGoroutines() == 0 })
+	for _, id := range ids {
+		if err := w.eng.Hold(w.ctx(), w.admin, id, true); !errors.Is(err, dialer.ErrConflict) && !errors.Is(err, dialer.ErrNotFound) {
+			t.Fatalf("hold on an ended call: %v", err)
+		}
+		if v := w.call(id); v.State != dialer.LiveEnded {
+			t.Fatalf("lingering call %s: %s", id, v.State)
+		}
+	}
 }

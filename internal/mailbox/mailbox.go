@@ -48,6 +48,13 @@ func (m *Mailbox[T]) Drain() []T {
 	return out
 }
 
+// Len is how many items wait.
+func (m *Mailbox[T]) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.items)
+}
+
 // Recycle hands a drained batch back for reuse once the reader is done
 // with it, so a busy mailbox does not allocate a batch per wake-up.
 func (m *Mailbox[T]) Recycle(b []T) {

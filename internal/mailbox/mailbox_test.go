@@ -14,6 +14,9 @@ func TestOrderAndBatch(t *testing.T) {
 	for i := range 5 {
 		m.Post(i)
 	}
+	if n := m.Len(); n != 5 {
+		t.Fatalf("Len = %d, want 5", n)
+	}
 	select {
 	case <-m.Wake():
 	default:
