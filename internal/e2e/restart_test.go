@@ -41,7 +41,7 @@ func (e *switchEnv) killService(t *testing.T) {
 func TestServiceKilledMidCall(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 3*time.Minute)
-	alice, ph := e.seat(t, "2413", "agent", "ring", toneAgent)
+	alice, ph := e.seat(t, "2416", "agent", "ring", toneAgent)
 	ready(t, alice, "ring")
 	c := e.leadCallTo(t, ctx, 0, ph, nil)
 	c.talking(t, ctx, toneAgent)
