@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/dialertest"
 	"github.com/agentswitch/agentswitch/dialer/redisstore"
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/esl"
@@ -33,7 +34,7 @@ type world struct {
 	live   *redisstore.Store
 	redis  *redistest.Server
 	recDir string
-	events *eventLog
+	events *dialertest.EventLog
 	admin  dialer.Actor
 	agents map[string]dialer.Agent // by extension
 	// now is the engine's clock: times a test hands the engine or its
@@ -196,66 +197,14 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 	return w
 }
 
-// eventLog records every pushed event, as a supervisor's stream would.
-type eventLog struct {
-	mu  sync.Mutex
-	evs []dialer.LiveEvent
-}
-
-func newEventLog(t testing.TB, eng *dialer.Engine, discard bool) *eventLog {
-	l := &eventLog{}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	_, ch, err := eng.Subscribe(ctx, dialer.LiveFilter{})
-	if err != nil {
-		t.Fatal(err)
+// newEventLog records every pushed event, as a supervisor's stream would
+// (discard: reads them and keeps none).
+func newEventLog(t testing.TB, eng *dialer.Engine, discard bool) *dialertest.EventLog {
+	if discard {
+		dialertest.ReadEvents(t, eng)
+		return &dialertest.EventLog{}
 	}
-	go func() {
-		for ev := range ch {
-			if discard {
-				continue
-			}
-			l.mu.Lock()
-			l.evs = append(l.evs, ev)
-			l.mu.Unlock()
-		}
-	}()
-	return l
-}
-
-func (l *eventLog) all() []dialer.LiveEvent {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.evs)
-}
-
-// callTypes lists the call event types of one call, in order.
-func (l *eventLog) callTypes(id dialer.CallID) []string {
-	var out []string
-	for _, ev := range l.all() {
-		if ev.Call == id && ev.Type != dialer.EvAgentState {
-			out = append(out, string(ev.Type))
-		}
-	}
-	return out
-}
-
-func (l *eventLog) has(id dialer.CallID, t dialer.LiveEventType) bool {
-	return slices.Contains(l.callTypes(id), string(t))
-}
-
-// agentStates lists the states an agent went through, in order, deduplicated.
-func (l *eventLog) agentStates(id dialer.AgentID) []string {
-	var out []string
-	for _, ev := range l.all() {
-		if ev.Type == dialer.EvAgentState && ev.Agent == id {
-			s := ev.AgentView.State.String()
-			if len(out) == 0 || out[len(out)-1] != s {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
+	return dialertest.NewEventLog(t, eng)
 }
 
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
@@ -453,8 +402,8 @@ func matched(list, want []string) int {
 // order: the hub delivers them after the engine's own state changed.
 func (w *world) statesInOrder(agent dialer.AgentID, want ...string) {
 	w.t.Helper()
-	poll(3*time.Second, func() bool { return matched(w.events.agentStates(agent), want) == len(want) })
-	inOrder(w.t, "agent states", w.events.agentStates(agent), want...)
+	poll(3*time.Second, func() bool { return matched(w.events.AgentStates(agent), want) == len(want) })
+	inOrder(w.t, "agent states", w.events.AgentStates(agent), want...)
 }
 
 // TestRingModeCallWithEveryControl: lead first, the agent's phone rings,
@@ -519,8 +468,8 @@ func TestRingModeCallWithEveryControl(t *testing.T) {
 	must(w.eng.Hangup(ctx, agent, v.ID))
 	w.mustSend("api uuid_kill " + string(lead.Leg) + " NORMAL_CLEARING")
 	w.waitState("1001", dialer.AgentDispo)
-	waitFor(t, 2*time.Second, "call.ended pushed", func() bool { return w.events.has(v.ID, dialer.EvCallEnded) })
-	inOrder(t, "call events", w.events.callTypes(v.ID), "call.created", "call.ringing", "call.answered", "call.connected",
+	waitFor(t, 2*time.Second, "call.ended pushed", func() bool { return w.events.Has(v.ID, dialer.EvCallEnded) })
+	inOrder(t, "call events", w.events.CallTypes(v.ID), "call.created", "call.ringing", "call.answered", "call.connected",
 		"call.held", "call.unheld", "call.muted", "call.unmuted", "call.dtmf", "call.recording_started", "call.recording_stopped", "call.ended")
 
 	// Wrap-up: a callback disposition, then READY.
@@ -608,7 +557,7 @@ func TestManualDial(t *testing.T) {
 	w.mustSend("api uuid_transfer " + string(ag.Leg) + " m:^:set:continue_on_fail=true^bridge:{origination_uuid=" + string(lead.Leg) + ",originate_timeout=5,origination_caller_id_number=+15551230000,agentswitch_call_id=" + string(v.ID) + ",agentswitch_campaign_id=" + v.Campaign.String() + ",agentswitch_leg_role=lead,park_after_bridge=true}sofia/gateway/carrier/+15550003333^hangup inline")
 	w.mustSend("api uuid_setvar " + string(ag.Leg) + " effective_caller_id_name ACME Sales")
 	w.statesInOrder(a.Agent, "PAUSED", "RINGING", "INCALL")
-	if st := w.events.agentStates(a.Agent); slices.Contains(st, "RESERVED") {
+	if st := w.events.AgentStates(a.Agent); slices.Contains(st, "RESERVED") {
 		t.Errorf("a manual dial reserved the agent: %v", st)
 	}
 	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
@@ -667,7 +616,7 @@ func TestLostBridgeRingsTheLineAgain(t *testing.T) {
 	// Paused (PHONE_DOWN) in between, unless its new line was up before
 	// the lead looked for an agent again: either way READY once more.
 	w.statesInOrder(agent, "READY", "RESERVED", "READY", "RESERVED", "INCALL")
-	if st := w.events.agentStates(agent); slices.Contains(st, "DISPO") {
+	if st := w.events.AgentStates(agent); slices.Contains(st, "DISPO") {
 		t.Fatalf("the agent wrapped up a call it never had: %v", st)
 	}
 	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
@@ -814,7 +763,7 @@ func TestWarmTransferAgentLeaves(t *testing.T) {
 		t.Fatalf("record %+v", c)
 	}
 	inOrder(t, "timeline", kinds, "bridged", "conference", "party_added", "conference_join", "agent_left", "ended")
-	inOrder(t, "events", w.events.callTypes(v.ID), "call.connected", "call.party_added", "call.agent_left", "call.ended")
+	inOrder(t, "events", w.events.CallTypes(v.ID), "call.connected", "call.party_added", "call.agent_left", "call.ended")
 }
 
 func TestBlindTransfer(t *testing.T) {
@@ -955,7 +904,7 @@ func (w *world) dump() {
 	for _, c := range w.commands() {
 		w.t.Log("cmd:", c)
 	}
-	for _, ev := range w.events.all() {
+	for _, ev := range w.events.All() {
 		w.t.Log("ev:", ev.Seq, ev.Type, ev.Agent, ev.Call)
 	}
 }
@@ -1282,7 +1231,7 @@ func TestLateDispositionLeavesNoPhantom(t *testing.T) {
 	}
 	waitFor(t, 2*time.Second, "two dispositions pushed", func() bool {
 		n := 0
-		for _, ev := range w.events.all() {
+		for _, ev := range w.events.All() {
 			if ev.Type == dialer.EvCallDisposed && ev.Call == v.ID {
 				n++
 				if ev.CallView.State != dialer.LiveEnded || ev.CallView.CreatedAt.IsZero() || ev.CallView.Number != "+15550004141" {
@@ -1680,8 +1629,8 @@ func TestBlindTransferToAgentRejectedGoesBack(t *testing.T) {
 	if got, _ := w.eng.AgentView(w.ctx(), bob); got.State != dialer.AgentPaused || got.PauseCode != dialer.PauseRONA {
 		t.Fatalf("the target that rejected is %s %q, want PAUSED RONA", got.State, got.PauseCode)
 	}
-	if !w.events.has(v.ID, dialer.EvCallTransferFailed) {
-		t.Errorf("no %s in %v", dialer.EvCallTransferFailed, w.events.callTypes(v.ID))
+	if !w.events.Has(v.ID, dialer.EvCallTransferFailed) {
+		t.Errorf("no %s in %v", dialer.EvCallTransferFailed, w.events.CallTypes(v.ID))
 	}
 	w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
 	w.waitState("1001", dialer.AgentDispo)

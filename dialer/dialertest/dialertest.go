@@ -166,6 +166,8 @@ func (w *World) WaitFor(timeout time.Duration, what string, cond func() bool) {
 // 50 ms), so a long wait costs few looks: assert on the times the engine
 // stamped, not on when Poll noticed.
 func Poll(timeout time.Duration, cond func() bool) bool {
+	// time.Now is the bubble's virtual clock, the one the engine runs on
+	// here (its default clock).
 	deadline := time.Now().Add(timeout)
 	step := time.Millisecond
 	for !cond() {
@@ -379,7 +381,13 @@ type EventLog struct {
 }
 
 // NewEventLog subscribes to every event of eng until the test ends.
-func NewEventLog(t testing.TB, eng *dialer.Engine) *EventLog {
+func NewEventLog(t testing.TB, eng *dialer.Engine) *EventLog { return subscribe(t, eng, true) }
+
+// ReadEvents subscribes to every event of eng until the test ends and
+// keeps none: a stream's cost without the log's memory, for long runs.
+func ReadEvents(t testing.TB, eng *dialer.Engine) { subscribe(t, eng, false) }
+
+func subscribe(t testing.TB, eng *dialer.Engine, keep bool) *EventLog {
 	l := &EventLog{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -391,6 +399,9 @@ func NewEventLog(t testing.TB, eng *dialer.Engine) *EventLog {
 	go func() {
 		defer close(done)
 		for ev := range ch {
+			if !keep {
+				continue
+			}
 			l.mu.Lock()
 			l.evs = append(l.evs, ev)
 			l.mu.Unlock()
