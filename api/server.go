@@ -362,6 +362,8 @@ func (s *Server) bodyDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		rc := http.NewResponseController(c.Response())
+		// A socket deadline is on the kernel's clock, never the server's
+		// (possibly offset) one.
 		if rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout)) != nil {
 			return next(c) // not a network connection (tests' recorders)
 		}
