@@ -339,13 +339,7 @@ func step(s callState, in callInput) (callState, []effect) {
 		case inReserved:
 			s.agentHeld = true
 			s.persistent = in.persistent
-			if s.persistent {
-				s.phase = phaseConnecting
-				add(effBridge)
-			} else {
-				s.phase = phaseAgentRinging
-				add(effAgentRinging, effOriginateAgent)
-			}
+			fx = toReserved(&s, fx)
 		case inNoAgent:
 			add(effRetryReserve)
 		case inAbandonTimeout:
@@ -473,13 +467,7 @@ func step(s callState, in callInput) (callState, []effect) {
 		case inReserved:
 			// The agent who made the transfer is still there: back to it.
 			s.agentHeld, s.returning, s.persistent = true, true, in.persistent
-			if s.persistent {
-				s.phase = phaseConnecting
-				add(effBridge)
-			} else {
-				s.phase = phaseAgentRinging
-				add(effAgentRinging, effOriginateAgent)
-			}
+			fx = toReserved(&s, fx)
 		case inNoAgent:
 			s.phase = phaseTransferFailed
 			add(effPlayTransferFailed)
@@ -561,4 +549,15 @@ func step(s callState, in callInput) (callState, []effect) {
 		}
 	}
 	return s, fx
+}
+
+// toReserved connects the lead to the agent just reserved: its line is
+// bridged, or its phone rung.
+func toReserved(s *callState, fx []effect) []effect {
+	if s.persistent {
+		s.phase = phaseConnecting
+		return append(fx, effBridge)
+	}
+	s.phase = phaseAgentRinging
+	return append(fx, effAgentRinging, effOriginateAgent)
 }
