@@ -107,7 +107,7 @@ func TestLeadNotBridgedToALineOnAnotherNode(t *testing.T) {
 	if b := w.bridges(); len(b) != 0 {
 		t.Fatalf("bridged across nodes: %v", b)
 	}
-	if st := w.events.agentStates(persistent); slices.Contains(st, "RESERVED") {
+	if st := w.events.AgentStates(persistent); slices.Contains(st, "RESERVED") {
 		t.Fatalf("the agent on the other node was reserved: %v", st)
 	}
 
@@ -125,7 +125,7 @@ func TestLeadNotBridgedToALineOnAnotherNode(t *testing.T) {
 	if v.Agent != w.agents["1001"].ID || w.nodeOf(ag.Leg) != leadNode || leadNode == lineNode {
 		t.Fatalf("agent %d, agent leg on %q, lead on %q, line on %q", v.Agent, w.nodeOf(ag.Leg), leadNode, lineNode)
 	}
-	if st := w.events.agentStates(persistent); slices.Contains(st, "RESERVED") {
+	if st := w.events.AgentStates(persistent); slices.Contains(st, "RESERVED") {
 		t.Fatalf("the agent on the other node was reserved: %v", st)
 	}
 	w.simOn(leadNode).Hangup(string(w.party(v, dialer.LegLead).Leg), "NORMAL_CLEARING")
@@ -141,7 +141,7 @@ func TestLeadNotBridgedToALineOnAnotherNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.settle(other, 0)
-	seen := len(w.events.agentStates(persistent))
+	seen := len(w.events.AgentStates(persistent))
 	before, err := w.live.Agent(ctx, persistent)
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestLeadNotBridgedToALineOnAnotherNode(t *testing.T) {
 	if after, err := w.live.Agent(ctx, persistent); err != nil || after.Seq != before.Seq+2 || after.State != dialer.AgentReady || !after.IdleSince.Equal(before.IdleSince) {
 		t.Fatalf("agent 1002 before %+v, after %+v, %v", before, after, err)
 	}
-	if st := w.events.agentStates(persistent)[seen:]; slices.Contains(st, "PAUSED") || slices.Contains(st, "INCALL") {
+	if st := w.events.AgentStates(persistent)[seen:]; slices.Contains(st, "PAUSED") || slices.Contains(st, "INCALL") {
 		t.Fatalf("the agent on the other node was paused or bridged: %v", st)
 	}
 	if w.state("1002") != dialer.AgentReady {
