@@ -158,13 +158,16 @@ func (e *Engine) newCall(id CallID, dir CallDirection, origin CallOrigin) *call 
 func (c *call) post(m any) {
 	c.parkMu.Lock()
 	c.inbox.Post(m)
-	serve := c.parked && !c.serving
+	// Nothing is served for a stopped engine.
+	serve := c.parked && !c.serving && c.e.ctx.Err() == nil
 	if serve {
 		c.serving = true
 	}
 	c.parkMu.Unlock()
 	if serve {
-		c.e.wg.Go(c.serveParked)
+		// Not on the engine's WaitGroup: an Add there may race its Wait
+		// at a stop. It only handles what was posted, then returns.
+		go c.serveParked()
 	}
 }
 
