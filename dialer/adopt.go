@@ -259,15 +259,16 @@ func (c *call) adopt(ctx context.Context, live map[*leg]bool) {
 	e := c.e
 	c.leadLeg.state, c.agentLeg.state = LegUp, LegUp
 	if l := c.agentLeg; l.persistent {
-		// The agent's session holds its line again, in this call.
-		if s := e.session(c.agent); s != nil {
-			wait := make(chan struct{})
-			close(wait)
-			s.mu.Lock()
-			s.leg, s.legUp, s.legNode, s.legWait, s.call = l.id, true, l.node, wait, c
-			s.mu.Unlock()
+		// The agent's line holds its leg again, in this call.
+		if ln := e.line(c.agent); ln != nil {
+			_ = ln.do(ctx, func(ln *line) {
+				ln.legWait = make(chan struct{})
+				ln.settled = false
+				ln.settle()
+				ln.set(func(s *lineState) { s.leg, s.legUp, s.legNode, s.call = l.id, true, l.node, c })
+			})
 			e.mu.Lock()
-			e.byLegS[l.id] = s
+			e.lineByLeg[l.id] = ln
 			e.mu.Unlock()
 		}
 	}

@@ -20,12 +20,8 @@ func errOtherNode() error {
 }
 
 // lineNode is the node of a persistent agent's line ("" for none).
-func (s *session) lineNode() string {
-	if s == nil {
-		return ""
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (l *line) lineNode() string {
+	s := l.state()
 	if s.mode != ModePersistent {
 		return ""
 	}
@@ -34,8 +30,8 @@ func (s *session) lineNode() string {
 
 // elsewhere reports whether the agent's line is on another node than the
 // call.
-func (c *call) elsewhere(s *session) bool {
-	n := s.lineNode()
+func (c *call) elsewhere(l *line) bool {
+	n := l.lineNode()
 	return c.node != "" && n != "" && n != c.node
 }
 
@@ -43,12 +39,12 @@ func (c *call) elsewhere(s *session) bool {
 // whose line is on another node is released (READY again, in its place,
 // not paused) and the store is told where the line is, so the next
 // reservation passes it by.
-func (c *call) lineElsewhere(ctx context.Context, id AgentID, s *session) bool {
-	if !c.elsewhere(s) {
+func (c *call) lineElsewhere(ctx context.Context, id AgentID, l *line) bool {
+	if !c.elsewhere(l) {
 		return false
 	}
 	e := c.e
-	node := s.lineNode()
+	node := l.lineNode()
 	c.log.Warn("the reserved agent's line is on another switch node; released", "agent_id", id, "line_node", node, "call_node", c.node)
 	if err := e.live.SetLineNode(ctx, id, node); err != nil {
 		c.log.Warn("the agent's line node not recorded", "agent_id", id, "err", err)
@@ -60,10 +56,10 @@ func (c *call) lineElsewhere(ctx context.Context, id AgentID, s *session) bool {
 
 // reserveNamed books the agent a transfer or a party goes to, on the
 // call's node.
-func (c *call) reserveNamed(ctx context.Context, target AgentID, reason string) (*session, Reservation, error) {
+func (c *call) reserveNamed(ctx context.Context, target AgentID, reason string) (*line, Reservation, error) {
 	e := c.e
-	s := e.session(target)
-	if s == nil {
+	l := e.line(target)
+	if l == nil {
 		return nil, Reservation{}, &FieldError{Field: "agent_id", Reason: "that agent is not logged in"}
 	}
 	r, err := e.live.ReserveAgent(ctx, target, ReserveRequest{Call: c.id, Node: c.node, Lease: e.cfg.Lease, Reason: reason, At: e.now()})
@@ -74,8 +70,8 @@ func (c *call) reserveNamed(ctx context.Context, target AgentID, reason string) 
 		return nil, Reservation{}, errOtherNode()
 	case err != nil:
 		return nil, Reservation{}, err
-	case r.Mode == ModePersistent && c.lineElsewhere(ctx, target, s):
+	case r.Mode == ModePersistent && c.lineElsewhere(ctx, target, l):
 		return nil, Reservation{}, errOtherNode()
 	}
-	return s, r, nil
+	return l, r, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -73,28 +72,24 @@ type (
 	switchCheck struct{ lostAt time.Time }
 )
 
-// call is one live call, run by its own goroutine: everything that happens
-// to it (switch events, originate results, API commands, timers) arrives in
-// its mailbox in order, and only that goroutine touches its state.
+// call is one live call, an actor: everything that happens to it (switch
+// events, originate results, API commands, timers) arrives in its mailbox
+// in order and is handled one batch at a time, on a goroutine that exists
+// only while messages wait; only that goroutine touches its state. A call
+// ringing for a minute, or one that ended and lingers for late events and
+// views, costs no goroutine.
 type call struct {
 	e   *Engine
 	id  CallID
 	log *slog.Logger
 
-	inbox *mailbox.Mailbox[any]
-	// parkMu orders the hand-over between the call's goroutine and the
-	// short ones that serve a parked call (one that ended and lingers
-	// without a goroutine); a leaf lock. parked: the call's goroutine has
-	// exited; serving: a goroutine is draining the inbox.
-	parkMu  sync.Mutex
-	parked  bool
-	serving bool
-	view    atomic.Pointer[CallView]
-	ended   atomic.Bool // set by finish; readable from any goroutine
+	inbox *mailbox.Actor[any]
+	view  atomic.Pointer[CallView]
+	ended atomic.Bool // set by finish; readable from any goroutine
 
 	// ctx is the call's life, derived from the engine's and detached from
-	// the request that started it; it ends when the call's goroutine does,
-	// its cause saying why.
+	// the request that started it; it ends when the call is forgotten (or
+	// the engine stops), its cause saying why.
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	over   chan struct{} // closed by finish
@@ -102,7 +97,9 @@ type call struct {
 	// duration), the cause its context ends with.
 	endedBy error
 
-	// Owned by the call's goroutine.
+	// Owned by the call's turn in its mailbox.
+	maxDur         *time.Timer // the call's maximum duration
+	lingering      bool        // ended; forgotten after the linger
 	st             callState
 	dir            CallDirection
 	origin         CallOrigin
@@ -146,50 +143,44 @@ type call struct {
 }
 
 func (e *Engine) newCall(id CallID, dir CallDirection, origin CallOrigin) *call {
-	c := &call{e: e, id: id, dir: dir, origin: origin, inbox: mailbox.New[any](), over: make(chan struct{}), createdAt: e.now(),
+	c := &call{e: e, id: id, dir: dir, origin: origin, over: make(chan struct{}), createdAt: e.now(),
 		log: e.log.With("call_id", string(id))}
+	c.inbox = mailbox.NewHeldActor(&e.group, c.serve) // served from start
 	c.agentState = 0
 	return c
 }
 
-// post queues m for the call. A parked call gets a goroutine for as long
-// as its inbox has messages, so that an ended call lingering for late
-// events and views costs no goroutine.
+// post queues m for the call; nothing is served for a stopped engine.
 func (c *call) post(m any) {
-	c.parkMu.Lock()
+	if c.e.ctx.Err() != nil {
+		return
+	}
 	c.inbox.Post(m)
-	// Nothing is served for a stopped engine.
-	serve := c.parked && !c.serving && c.e.ctx.Err() == nil
-	if serve {
-		c.serving = true
+}
+
+// serve handles a batch of the call's messages, then publishes its view.
+func (c *call) serve(batch []any) {
+	for _, m := range batch {
+		c.handle(m)
 	}
-	c.parkMu.Unlock()
-	if serve {
-		// Not on the engine's WaitGroup: an Add there may race its Wait
-		// at a stop. It only handles what was posted, then returns.
-		go c.serveParked()
+	c.publishView()
+	if c.done && !c.lingering {
+		c.lingering = true
+		c.maxDur.Stop()
+		cause := error(errCallOver)
+		if c.endedBy != nil {
+			cause = c.endedBy
+		}
+		// An ended call lingers for late events and views, then is
+		// forgotten.
+		time.AfterFunc(c.e.cfg.Linger, func() {
+			c.e.forget(c)
+			c.cancel(cause)
+		})
 	}
 }
 
-// serveParked handles what a parked call was sent, then lets go.
-func (c *call) serveParked() {
-	for {
-		c.parkMu.Lock()
-		batch := c.inbox.Drain()
-		if len(batch) == 0 {
-			c.serving = false
-			c.parkMu.Unlock()
-			return
-		}
-		c.parkMu.Unlock()
-		for _, m := range batch {
-			c.handle(m)
-		}
-		c.publishView()
-	}
-}
-
-// do runs fn on the call's goroutine and waits for it.
+// do runs fn on the call's turn and waits for it.
 func (c *call) do(ctx context.Context, fn func(*call) error) error {
 	reply := make(chan error, 1)
 	c.post(cmdMsg{fn: fn, reply: reply})
@@ -201,7 +192,7 @@ func (c *call) do(ctx context.Context, fn func(*call) error) error {
 	}
 }
 
-// start registers the call and its first legs and runs its goroutine.
+// start registers the call and its first legs; from now on it is served.
 func (e *Engine) start(c *call, legs ...*leg) {
 	e.mu.Lock()
 	e.byID[c.id] = c
@@ -213,63 +204,9 @@ func (e *Engine) start(c *call, legs ...*leg) {
 	e.mu.Unlock()
 	c.legs = append(c.legs, legs...)
 	c.ctx, c.cancel = context.WithCancelCause(e.ctx)
+	c.maxDur = time.AfterFunc(e.cfg.MaxCallDuration, func() { c.post(endCall{why: ErrMaxCallDuration}) })
 	c.publishView()
-	e.wg.Go(c.run)
-}
-
-func (c *call) run() {
-	parked := false
-	defer func() {
-		if parked {
-			return // the call's context lives on until it is forgotten
-		}
-		if c.endedBy != nil {
-			c.cancel(c.endedBy)
-		}
-		c.cancel(errCallOver)
-	}()
-	maxDur := time.NewTimer(c.e.cfg.MaxCallDuration)
-	defer maxDur.Stop()
-	for {
-		select {
-		case <-c.inbox.Wake():
-		case <-maxDur.C:
-			c.handle(endCall{why: ErrMaxCallDuration})
-		case <-c.ctx.Done():
-			c.e.forget(c)
-			return
-		}
-		for _, m := range c.inbox.Drain() {
-			c.handle(m)
-		}
-		c.publishView()
-		if c.done && c.park() {
-			parked = true
-			cause := error(errCallOver)
-			if c.endedBy != nil {
-				cause = c.endedBy
-			}
-			// An ended call lingers for late events and views without a
-			// goroutine (post serves it), then is forgotten.
-			time.AfterFunc(c.e.cfg.Linger, func() {
-				c.e.forget(c)
-				c.cancel(cause)
-			})
-			return
-		}
-	}
-}
-
-// park hands an ended call over to post once its inbox is empty; false
-// if messages came in first (the loop handles them, then parks).
-func (c *call) park() bool {
-	c.parkMu.Lock()
-	defer c.parkMu.Unlock()
-	if c.inbox.Len() > 0 {
-		return false
-	}
-	c.parked = true
-	return true
+	c.inbox.Start()
 }
 
 func (e *Engine) forget(c *call) {
@@ -426,7 +363,7 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 		c.legEnded(ctx, l)
 		if l.persistent {
 			// The agent's own line ended: not part of the call any more.
-			c.e.sessionOf(l.agent).setCall(nil)
+			c.e.line(l.agent).release(c)
 		}
 		if !l.retired {
 			c.feed(ctx, callInput{kind: inHangup, role: l.role})
@@ -522,11 +459,7 @@ func (c *call) setHeld(on bool) {
 		return
 	}
 	d := c.e.now().Sub(c.holdStart)
-	if s := c.e.session(c.agent); s != nil {
-		s.mu.Lock()
-		s.holdSec += int64(d / time.Second)
-		s.mu.Unlock()
-	}
+	c.e.line(c.agent).addHold(d)
 	c.progress(CallProgress{Kind: "unhold", Leg: c.leadLeg.id, Data: jsonData(map[string]any{"held_ms": d.Milliseconds()})})
 	c.emit(EvCallUnheld)
 }
@@ -537,7 +470,7 @@ func (c *call) thirdGone(ctx context.Context, l *leg, kicked bool) {
 		return
 	}
 	if kicked && l.persistent {
-		c.e.sessionOf(l.agent).setCall(nil)
+		c.e.line(l.agent).release(c)
 	}
 	c.e.wrapUp(ctx, l.agent, c, "left the call")
 	c.emit(EvCallPartyRemoved)
@@ -689,7 +622,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 
 func (c *call) dropAgent() {
 	if l := c.agentLeg; l != nil && l.persistent {
-		c.e.sessionOf(c.agent).setCall(nil)
+		c.e.line(c.agent).release(c)
 	}
 	c.agent, c.agentState = 0, 0
 	if c.agentLeg != nil && c.agentLeg.persistent {
@@ -737,19 +670,15 @@ func (c *call) reserve(ctx context.Context) {
 		c.feed(ctx, callInput{kind: inNoAgent})
 		return
 	}
-	s := e.session(r.Agent)
+	ln := e.line(r.Agent)
 	persistent := r.Mode == ModePersistent
 	var plegID LegID
-	ok, lineDown := s != nil, false
+	ok, lineDown := ln != nil, false
 	if ok && persistent {
-		s.mu.Lock()
-		// A call that ended but has not let go of the line yet is no
-		// obstacle; a live one is.
-		busy := s.call != nil && s.call != c && !s.call.ended.Load()
+		s := ln.state()
 		lineDown = !s.legUp
-		ok = !lineDown && !busy
+		ok = !lineDown && !s.busyFor(c)
 		plegID = s.leg
-		s.mu.Unlock()
 	}
 	if !ok {
 		// Not logged in here, line down, or still on another call: give
@@ -761,10 +690,7 @@ func (c *call) reserve(ctx context.Context) {
 			// A line rung again after the switch dropped it may have come
 			// back meanwhile, its restorer finding the agent not paused
 			// yet: then it is READY again here.
-			s.mu.Lock()
-			up := s.legUp
-			s.mu.Unlock()
-			if up {
+			if ln.state().legUp {
 				if st, err := e.live.Agent(ctx, r.Agent); err == nil && st.State == AgentPaused && st.PauseCode == PausePhoneDown {
 					_, _ = e.transition(ctx, r.Agent, AgentPaused, AgentReady, "", "line restored", "")
 				}
@@ -773,7 +699,7 @@ func (c *call) reserve(ctx context.Context) {
 		c.feed(ctx, callInput{kind: inNoAgent})
 		return
 	}
-	if persistent && c.lineElsewhere(ctx, r.Agent, s) {
+	if persistent && c.lineElsewhere(ctx, r.Agent, ln) {
 		c.feed(ctx, callInput{kind: inNoAgent})
 		return
 	}
@@ -782,8 +708,8 @@ func (c *call) reserve(ctx context.Context) {
 	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent})
 	if persistent {
 		c.agentLeg = &leg{id: plegID, role: LegAgent, agent: r.Agent, persistent: true, state: LegUp, answeredAt: e.now(), node: c.node}
-		c.addLeg(c.agentLeg, "user/"+s.extension())
-		s.setCall(c)
+		c.addLeg(c.agentLeg, "user/"+ln.extension())
+		ln.claim(ctx, c)
 	}
 	c.feed(ctx, callInput{kind: inReserved, persistent: persistent})
 }
@@ -811,14 +737,12 @@ func (c *call) addLeg(l *leg, endpoint string) {
 // originateAgent rings the reserved agent's phone (ring mode).
 func (c *call) originateAgent(ctx context.Context) {
 	e := c.e
-	s := e.sessionOf(c.agent)
-	if s == nil {
+	ln := e.line(c.agent)
+	if ln == nil {
 		c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
 		return
 	}
-	s.mu.Lock()
-	ep := s.endpoint
-	s.mu.Unlock()
+	ep := ln.state().endpoint
 	l := &leg{id: NewLegID(), role: LegAgent, agent: c.agent, state: LegDialing}
 	c.agentLeg = l
 	endpoint := e.agentEndpoint(ep)
@@ -969,7 +893,7 @@ func (c *call) finish(ctx context.Context) {
 	}
 	// Legs still up (a persistent line leaves the call, others are ended).
 	if l := c.agentLeg; l != nil && l.persistent {
-		e.sessionOf(l.agent).setCall(nil)
+		e.line(l.agent).release(c)
 	}
 	c.emit(EvCallEnded)
 	c.log.Info("call ended", "outcome", outcome, "cause", cause, "billsec", billsec, "switch_lost", end.SwitchLost)
@@ -1054,16 +978,6 @@ func (c *call) snapshot() CallView {
 		v.Parties = append(v.Parties, p)
 	}
 	return v
-}
-
-func (e *Engine) sessionOf(id AgentID) *session {
-	if id == 0 {
-		return &session{}
-	}
-	if s := e.session(id); s != nil {
-		return s
-	}
-	return &session{}
 }
 
 // nudgeWaiting lets leads waiting for an agent try again at once.

@@ -61,7 +61,7 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	c.feed(e.ctx, callInput{kind: inDialStart})
 	// A call for a persistent agent is placed on its line's node ("": the
 	// switch client picks the least loaded).
-	c.node = e.session(r.Agent).lineNode()
+	c.node = e.line(r.Agent).lineNode()
 	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: LegDialing}
 	endpoint := e.numberEndpoint(r.Number)
 	c.leadLeg.endpoint = endpointLabel(endpoint)
@@ -106,8 +106,8 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	if err := e.checkCallerID(r.CallerIDNumber, r.CallerIDName); err != nil {
 		return CallView{}, err
 	}
-	s := e.session(agent)
-	if s == nil {
+	ln := e.line(agent)
+	if ln == nil {
 		return CallView{}, fmt.Errorf("agent %d is not logged in: %w", agent, ErrConflict)
 	}
 	// Before the agent is taken out of the queue or anything is recorded.
@@ -139,10 +139,9 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	default:
 		return CallView{}, fmt.Errorf("agent %d is %s: %w", agent, st.State, ErrConflict)
 	}
-	s.mu.Lock()
+	s := ln.state()
 	persistent := s.mode == ModePersistent
 	pleg, legUp, ext, ep, pnode := s.leg, s.legUp, s.agent.Extension, s.endpoint, s.legNode
-	s.mu.Unlock()
 	own := r.fromPhone.leg != ""
 	switch {
 	case own && persistent && legUp:
@@ -195,11 +194,9 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	}
 	c.agentState = to
 	if persistent {
-		s.setCall(c)
-		e.start(c, c.leadLeg, agentLeg)
-	} else {
-		e.start(c, c.leadLeg, agentLeg)
+		ln.claim(ctx, c)
 	}
+	e.start(c, c.leadLeg, agentLeg)
 	err = c.do(ctx, func(c *call) error {
 		c.emit(EvCallCreated)
 		if persistent || own {
@@ -224,7 +221,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 // now is hung up with CALL_REJECTED, and the reason logged.
 func (e *Engine) phoneDial(node string, ev switchEvent) {
 	leg, raw, agent := ev.leg, ev.dialed, ev.agent
-	e.wg.Go(func() {
+	e.group.Go(func() {
 		ctx := e.ctx
 		err := func() error {
 			if agent <= 0 {
@@ -539,11 +536,11 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 		ctx := c.ctx
 		// An agent target is booked first, on the call's node: a refusal
 		// changes nothing.
-		var s *session
+		var ln *line
 		var r Reservation
 		if t.Agent != 0 {
 			var err error
-			if s, r, err = c.reserveNamed(ctx, t.Agent, "conference"); err != nil {
+			if ln, r, err = c.reserveNamed(ctx, t.Agent, "conference"); err != nil {
 				return err
 			}
 		}
@@ -578,9 +575,8 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 				CallerIDNumber: c.callerNum, App: esl.ConferenceApp{Room: c.room, Profile: e.cfg.ConferenceProfile}, Vars: c.legVars(LegThird, 0)})
 		} else {
 			third.agent = t.Agent
-			s.mu.Lock()
+			s := ln.state()
 			ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
-			s.mu.Unlock()
 			if r.Mode == ModePersistent && legUp {
 				third.id, third.persistent, third.state = pleg, true, LegUp
 				c.addLeg(third, "user/"+ext)
@@ -590,7 +586,7 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 					c.feed(ctx, callInput{kind: inFailed, role: LegThird})
 					return switchErr(err)
 				}
-				s.setCall(c)
+				ln.claim(ctx, c)
 				_, _ = e.transition(ctx, t.Agent, AgentReserved, AgentInCall, c.id, "joined call", "")
 			} else {
 				third.id = NewLegID()
@@ -698,13 +694,8 @@ func (e *Engine) Dispose(ctx context.Context, a Actor, id CallID, r DispositionR
 	if err != nil {
 		return Call{}, err
 	}
-	if s := e.session(agent); s != nil {
-		s.mu.Lock()
-		s.disposed = id
-		if s.wrap != nil {
-			s.wrap.Stop()
-		}
-		s.mu.Unlock()
+	if l := e.line(agent); l != nil {
+		_ = l.do(ctx, func(l *line) { l.markDisposed(id) })
 	}
 	if st.State == AgentDispo && st.Call == id {
 		if _, err := e.transition(ctx, agent, AgentDispo, AgentReady, id, "disposed "+r.Code, ""); err != nil {
@@ -762,8 +753,8 @@ func (e *Engine) DialCallback(ctx context.Context, a Actor, id CallbackID) (Call
 // offerCallbacks tells READY agents about their callbacks that are due.
 func (e *Engine) offerCallbacks(ctx context.Context, now time.Time) {
 	e.mu.Lock()
-	ids := make([]AgentID, 0, len(e.sessions))
-	for id := range e.sessions {
+	ids := make([]AgentID, 0, len(e.lines))
+	for id := range e.lines {
 		ids = append(ids, id)
 	}
 	for cb, at := range e.offered {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/clock"
+	"github.com/agentswitch/agentswitch/internal/mailbox"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
 
@@ -162,13 +163,13 @@ type Engine struct {
 
 	// mu guards the maps below. Lock order: it is a leaf, held over no
 	// I/O, no other lock and no mailbox post.
-	mu       sync.Mutex
-	byID     map[CallID]*call
-	byLeg    map[LegID]*call
-	sessions map[AgentID]*session
-	byLegS   map[LegID]*session // persistent agent legs
-	waiting  map[*call]struct{} // answered leads looking for an agent
-	offered  map[CallbackID]time.Time
+	mu        sync.Mutex
+	byID      map[CallID]*call
+	byLeg     map[LegID]*call
+	lines     map[AgentID]*line  // logged-in agents
+	lineByLeg map[LegID]*line    // persistent agent legs
+	waiting   map[*call]struct{} // answered leads looking for an agent
+	offered   map[CallbackID]time.Time
 	// lostAt is, per node whose connection is down, the last moment it
 	// was known alive; a call it held that is gone when it returns ends
 	// then.
@@ -179,7 +180,9 @@ type Engine struct {
 	beats   map[AgentID]time.Time
 	defMu   sync.Mutex // guards defCamp; held over store I/O, so not mu
 	defCamp CampaignID
-	wg      sync.WaitGroup
+	// group runs the calls' and lines' turns and the engine's short
+	// tasks; Run closes it and waits for them.
+	group mailbox.Group
 	// draining is set by Drain: no new calls are taken.
 	draining atomic.Bool
 	// loaded is closed once the agents are registered with the live store;
@@ -202,15 +205,15 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 	e := &Engine{
 		cfg: cfg, sw: d.Switch, live: d.Live, dir: d.Directory, camp: d.Campaigns, calls: d.Calls, audit: d.Audit,
 		now: d.Now, log: d.Logger, hub: newHub(512),
-		byID:     map[CallID]*call{},
-		byLeg:    map[LegID]*call{},
-		sessions: map[AgentID]*session{},
-		byLegS:   map[LegID]*session{},
-		waiting:  map[*call]struct{}{},
-		offered:  map[CallbackID]time.Time{},
-		lostAt:   map[string]time.Time{},
-		beats:    map[AgentID]time.Time{},
-		loaded:   make(chan struct{}),
+		byID:      map[CallID]*call{},
+		byLeg:     map[LegID]*call{},
+		lines:     map[AgentID]*line{},
+		lineByLeg: map[LegID]*line{},
+		waiting:   map[*call]struct{}{},
+		offered:   map[CallbackID]time.Time{},
+		lostAt:    map[string]time.Time{},
+		beats:     map[AgentID]time.Time{},
+		loaded:    make(chan struct{}),
 	}
 	e.ctx, e.stop = context.WithCancelCause(context.Background())
 	e.cdr = newCDRWriter(d.Calls, d.Logger)
@@ -232,7 +235,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Go(func() { e.followAgents(ctx) })
 	<-ctx.Done()
 	wg.Wait()
-	e.wg.Wait()
+	e.group.Close()
 	return nil
 }
 
@@ -268,14 +271,14 @@ func (e *Engine) load(ctx context.Context) error {
 		if !ok || st.State == AgentLoggedOut {
 			continue
 		}
-		// Logged in before a restart: keep the session. A call it was
+		// Logged in before a restart: keep the line. A call it was
 		// reserved for, ringing for or talking on is not held by this
 		// process, so the agent is paused at once with a reason the
 		// workspace shows, unless the call's record is open (adoptCalls
 		// takes it back or closes it); a wrap-up (DISPO) stays.
-		s := &session{agent: a, mode: st.Mode, endpoint: AgentEndpoint{Kind: EndpointSIP, Extension: a.Extension}}
+		l := e.newLine(a, st.Mode, AgentEndpoint{Kind: EndpointSIP, Extension: a.Extension})
 		e.mu.Lock()
-		e.sessions[a.ID] = s
+		e.lines[a.ID] = l
 		e.mu.Unlock()
 		if o := open[st.Call]; o != nil && o.rec.Agent == a.ID {
 			continue // the call may still be up: adoptCalls decides
@@ -310,9 +313,9 @@ func (e *Engine) ready(ctx context.Context) error {
 	}
 }
 
-// HandleEvent routes a switch event to the call (or agent session) whose
-// leg it concerns. It runs on the switch client's delivery goroutine and
-// never blocks on I/O.
+// HandleEvent routes a switch event to the call (or agent's line) whose
+// leg it concerns. It runs on the switch client's delivery goroutine: it
+// only decodes, routes and posts, never waits.
 func (e *Engine) HandleEvent(node string, raw *esl.Event) {
 	ev, ok := decodeEvent(node, raw)
 	if !ok {
@@ -321,22 +324,22 @@ func (e *Engine) HandleEvent(node string, raw *esl.Event) {
 	kind, id := ev.kind, ev.leg
 	e.mu.Lock()
 	c := e.byLeg[id]
-	s := e.byLegS[id]
+	l := e.lineByLeg[id]
 	var other *call
 	if kind == esl.EventChannelBridge {
 		other = e.byLeg[ev.bridgeB]
 	}
 	e.mu.Unlock()
-	if s != nil {
-		s.onLegEvent(e, kind, ev)
+	if l != nil {
+		l.post(func(l *line) { l.onLegEvent(kind, ev) })
 		if c == nil {
-			c = s.currentCall()
+			c = l.state().call
 		}
 	}
 	if c == nil {
 		c = other
 	}
-	if c == nil && s == nil && kind == esl.EventChannelPark && ev.did != "" && ev.inbound {
+	if c == nil && l == nil && kind == esl.EventChannelPark && ev.did != "" && ev.inbound {
 		// A caller on one of our numbers, answered and parked by the
 		// dialplan the service served: a new inbound call.
 		if e.draining.Load() {
@@ -345,7 +348,7 @@ func (e *Engine) HandleEvent(node string, raw *esl.Event) {
 		}
 		c = e.inboundCall(node, ev)
 	}
-	if c == nil && s == nil && kind == esl.EventChannelPark && ev.legRole == RoleAgentDial && ev.inbound {
+	if c == nil && l == nil && kind == esl.EventChannelPark && ev.legRole == RoleAgentDial && ev.inbound {
 		// An agent dialed a number on its own phone; the dialplan answered
 		// and parked the leg.
 		e.phoneDial(node, ev)
@@ -385,10 +388,10 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 			lost = append(lost, c)
 		}
 	}
-	var lostSessions []*session
-	for leg, s := range e.byLegS {
-		if s.legNode == st.Node && !live[leg] {
-			lostSessions = append(lostSessions, s)
+	var lostLines []*line
+	for leg, l := range e.lineByLeg {
+		if l.state().legNode == st.Node && !live[leg] {
+			lostLines = append(lostLines, l)
 		}
 	}
 	e.mu.Unlock()
@@ -397,8 +400,8 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 		for _, c := range lost {
 			c.post(switchLost{cause: "SYSTEM_SHUTDOWN", at: lostAt})
 		}
-		for _, s := range lostSessions {
-			s.legGone(e, "SYSTEM_SHUTDOWN")
+		for _, l := range lostLines {
+			l.post(func(l *line) { l.legGone("SYSTEM_SHUTDOWN") })
 		}
 		return
 	}
@@ -408,16 +411,18 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 	for _, c := range lost {
 		c.post(switchCheck{lostAt: lostAt})
 	}
-	for _, s := range lostSessions {
-		s.mu.Lock()
-		leg := s.leg
-		s.mu.Unlock()
+	for _, l := range lostLines {
+		leg := l.state().leg
 		if leg == "" {
 			continue
 		}
-		e.wg.Go(func() {
+		e.group.Go(func() {
 			if ok, err := e.sw.Exists(e.ctx, string(leg)); err == nil && !ok {
-				s.legGone(e, "NORMAL_TEMPORARY_FAILURE")
+				l.post(func(l *line) {
+					if l.state().leg == leg {
+						l.legGone("NORMAL_TEMPORARY_FAILURE")
+					}
+				})
 			}
 		})
 	}
@@ -541,7 +546,7 @@ func (e *Engine) rebuildLive(ctx context.Context) error {
 			return err
 		}
 		v, ok := e.hub.agent(a.ID)
-		if e.session(a.ID) == nil || !ok || v.State == AgentLoggedOut {
+		if e.line(a.ID) == nil || !ok || v.State == AgentLoggedOut {
 			continue
 		}
 		st := AgentStatus{Agent: a.ID, State: v.State, Since: v.Since, Reason: v.Reason, Call: v.Call, PauseCode: v.PauseCode,

@@ -100,7 +100,7 @@ func (e *Engine) liveCalls() []*call {
 // off the event goroutine, as it is switch I/O.
 func (e *Engine) refuseInbound(leg LegID) {
 	e.log.Warn("inbound call refused: the service is draining", "leg", leg)
-	e.wg.Go(func() {
+	e.group.Go(func() {
 		if err := e.sw.Kill(e.ctx, string(leg), "NORMAL_TEMPORARY_FAILURE"); err != nil {
 			e.log.Warn("refused inbound call not hung up", "leg", leg, "err", err)
 		}

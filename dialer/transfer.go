@@ -33,13 +33,12 @@ const transferRingback = "${" + pbxnames.VarRingback + "}"
 // reach it: its persistent line when up, else its phone.
 func (c *call) reserveTarget(ctx context.Context, x *transfer) error {
 	e := c.e
-	s, r, err := c.reserveNamed(ctx, x.target, "transfer")
+	ln, r, err := c.reserveNamed(ctx, x.target, "transfer")
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
+	s := ln.state()
 	ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
-	s.mu.Unlock()
 	x.endpoint = e.agentEndpoint(ep)
 	if r.Mode == ModePersistent && legUp {
 		x.line = c.lineLeg(x.target, pleg, ext)
@@ -64,9 +63,7 @@ func (c *call) retireAgent(ctx context.Context) {
 	e, x := c.e, c.xfer
 	c.retire(x.fromLeg)
 	if x.fromLeg != nil && x.fromLeg.persistent {
-		if s := e.session(x.from); s != nil && s.currentCall() == c {
-			s.setCall(nil)
-		}
+		e.line(x.from).release(c)
 	}
 	e.wrapUp(ctx, x.from, c, "transferred the call")
 	c.agent, c.agentState, c.agentLeg = x.target, 0, nil
@@ -78,7 +75,7 @@ func (c *call) retireAgent(ctx context.Context) {
 	if x.line != nil {
 		c.agentLeg, x.dialed = x.line, x.line
 		c.addLeg(x.line, x.line.endpoint)
-		e.sessionOf(x.target).setCall(c)
+		e.line(x.target).claim(ctx, c)
 	}
 }
 
@@ -176,16 +173,14 @@ func (c *call) reclaim(ctx context.Context) {
 // takeBack reserves agent for the call again; see reclaim.
 func (c *call) takeBack(ctx context.Context, agent AgentID) bool {
 	e := c.e
-	s := e.session(agent)
-	if s == nil {
+	ln := e.line(agent)
+	if ln == nil {
 		return false
 	}
-	s.mu.Lock()
+	s := ln.state()
 	persistent := s.mode == ModePersistent
 	pleg, legUp, ext := s.leg, s.legUp, s.agent.Extension
-	busy := s.call != nil && s.call != c && !s.call.ended.Load()
-	s.mu.Unlock()
-	if busy || persistent && !legUp {
+	if s.busyFor(c) || persistent && !legUp {
 		return false
 	}
 	st, err := e.live.Agent(ctx, agent)
@@ -211,15 +206,13 @@ func (c *call) takeBack(ctx context.Context, agent AgentID) bool {
 		e.refreshAgent(ctx, agent)
 		return false
 	}
-	s.mu.Lock()
-	if s.wrap != nil {
-		s.wrap.Stop()
-	}
-	// The call is the agent's again: it disposes it (again) at its end.
-	if s.disposed == c.id {
-		s.disposed = ""
-	}
-	s.mu.Unlock()
+	_ = ln.do(ctx, func(l *line) {
+		l.stopWrap()
+		// The call is the agent's again: it disposes it (again) at its end.
+		if l.state().disposed == c.id {
+			l.set(func(s *lineState) { s.disposed = "" })
+		}
+	})
 	c.agent, c.agentState = agent, AgentReserved
 	e.publishAgent(ctx, agent, AgentStatus{Agent: agent, State: AgentReserved, Since: req.At, Call: c.id, Mode: r.Mode, Seq: r.Seq})
 	c.progress(CallProgress{Kind: "agent_reserved", Agent: agent})
@@ -227,7 +220,7 @@ func (c *call) takeBack(ctx context.Context, agent AgentID) bool {
 	if persistent {
 		c.agentLeg = c.lineLeg(agent, pleg, ext)
 		c.addLeg(c.agentLeg, c.agentLeg.endpoint)
-		s.setCall(c)
+		ln.claim(ctx, c)
 	}
 	return true
 }

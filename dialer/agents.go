@@ -5,214 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
-
-	"github.com/google/uuid"
-
-	"github.com/agentswitch/agentswitch/esl"
 )
-
-// session is a logged-in agent: where its phone is and, in persistent
-// mode, the leg that stays connected between calls.
-type session struct {
-	// mu guards the fields below. Lock order: a leaf, like Engine.mu;
-	// never held while taking Engine.mu or posting to a call.
-	mu       sync.Mutex
-	agent    Agent
-	mode     AgentMode
-	endpoint AgentEndpoint
-	leg      LegID // persistent leg ("" when none)
-	legUp    bool
-	legNode  string
-	legWait  chan struct{} // closed when the persistent leg answered or failed
-	call     *call         // the call the persistent leg is in
-	holdSec  int64
-	// disposed is the last call the agent disposed; leaving DISPO needs it.
-	disposed CallID
-	wrap     *time.Timer
-}
-
-func (s *session) currentCall() *call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.call
-}
-
-func (s *session) setCall(c *call) {
-	s.mu.Lock()
-	s.call = c
-	s.mu.Unlock()
-}
-
-// extension is the seat's extension now (an admin may change it).
-func (s *session) extension() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.agent.Extension
-}
-
-// AgentChanged applies an admin's change of a seat to a logged-in agent:
-// the workspace shows the new name and extension, calls ring the new
-// extension from now on (a persistent line already up stays), and a
-// disabled seat is logged out.
-func (e *Engine) AgentChanged(ctx context.Context, by Actor, a Agent) error {
-	s := e.session(a.ID)
-	if s == nil {
-		return nil
-	}
-	s.mu.Lock()
-	old := s.agent
-	s.agent = a
-	if s.endpoint.Kind == EndpointSIP && s.endpoint.Extension == old.Extension {
-		s.endpoint.Extension = a.Extension
-	}
-	s.mu.Unlock()
-	if a.Disabled {
-		return e.Logout(ctx, by, a.ID)
-	}
-	e.refreshAgent(ctx, a.ID)
-	return nil
-}
-
-// onLegEvent follows the persistent leg itself; the call it is in gets the
-// same event through its own routing.
-func (s *session) onLegEvent(e *Engine, kind string, ev switchEvent) {
-	switch kind {
-	case esl.EventChannelAnswer:
-		s.mu.Lock()
-		s.legUp = true
-		s.mu.Unlock()
-		e.refreshAgent(e.ctx, s.agent.ID)
-	case esl.EventChannelHangup:
-		// No lead may be bridged to it from now on.
-		s.mu.Lock()
-		s.legUp = false
-		s.mu.Unlock()
-	case esl.EventChannelHangupComplete:
-		s.legGone(e, ev.hangupCause)
-	}
-}
-
-// legGone: the agent's nailed-up leg ended (the agent hung up its phone).
-// A READY agent is paused so no lead is sent to a dead line; a call in
-// progress ends through its own hangup handling.
-func (s *session) legGone(e *Engine, cause string) {
-	s.mu.Lock()
-	leg := s.leg
-	s.leg, s.legUp, s.legNode = "", false, ""
-	s.mu.Unlock()
-	if leg == "" {
-		return
-	}
-	e.mu.Lock()
-	delete(e.byLegS, leg)
-	e.mu.Unlock()
-	e.log.Info("agent's persistent leg ended", "agent_id", s.agent.ID, "cause", cause)
-	ctx := e.ctx
-	st, err := e.live.Agent(ctx, s.agent.ID)
-	if err == nil && st.State == AgentReady {
-		_, _ = e.transition(ctx, s.agent.ID, AgentReady, AgentPaused, "", "phone disconnected", PausePhoneDown)
-	} else {
-		e.refreshAgent(ctx, s.agent.ID)
-	}
-	if cause == "DESTINATION_OUT_OF_ORDER" && e.session(s.agent.ID) == s {
-		// The switch dropped the line, not the agent: a uuid_bridge it
-		// answered +OK and could not carry out
-		// (esl/testdata/transcripts/13-bridge-lost.jsonl). Ring the phone
-		// again and put the agent back to READY when it answers.
-		e.wg.Go(func() { e.restoreLine(s) })
-	}
-}
-
-// restoreLine rings a persistent agent's phone again after the switch
-// dropped its line; an agent paused for the dropped line (PHONE_DOWN) is
-// READY again once the line is back.
-func (e *Engine) restoreLine(s *session) {
-	ctx := e.ctx
-	wait, err := e.connectPhone(ctx, s)
-	if err != nil {
-		e.log.Warn("agent's line not rung again", "agent_id", s.agent.ID, "err", err)
-		return
-	}
-	select {
-	case <-wait:
-	case <-ctx.Done():
-		return
-	}
-	s.mu.Lock()
-	up := s.legUp
-	s.mu.Unlock()
-	if !up || e.session(s.agent.ID) != s {
-		return
-	}
-	st, err := e.live.Agent(ctx, s.agent.ID)
-	if err != nil || st.State != AgentPaused || st.PauseCode != PausePhoneDown {
-		return
-	}
-	if _, err := e.transition(ctx, s.agent.ID, AgentPaused, AgentReady, "", "line restored", ""); err != nil {
-		e.log.Warn("agent not made READY after its line came back", "agent_id", s.agent.ID, "err", err)
-		return
-	}
-	e.log.Info("agent's line restored after the switch dropped it", "agent_id", s.agent.ID)
-}
-
-// connectPhone originates the persistent leg: the agent answers once and
-// stays connected (parked) between calls.
-func (e *Engine) connectPhone(ctx context.Context, s *session) (chan struct{}, error) {
-	s.mu.Lock()
-	if s.leg != "" && s.legWait != nil {
-		w := s.legWait
-		s.mu.Unlock()
-		return w, nil
-	}
-	leg := LegID(uuid.NewString())
-	s.leg, s.legUp = leg, false
-	wait := make(chan struct{})
-	s.legWait = wait
-	ep := s.endpoint
-	s.mu.Unlock()
-	e.mu.Lock()
-	e.byLegS[leg] = s
-	e.mu.Unlock()
-	o := esl.Originate{
-		UUID: string(leg), Endpoint: e.agentEndpoint(ep), Timeout: e.cfg.AgentRingTimeout,
-		CallerIDNumber: e.cfg.CallerIDNumber, CallerIDName: "Agent login",
-		Vars: map[string]string{"park_after_bridge": "true", VarAgentID: s.agent.ID.String(), VarLegRole: string(LegAgent)},
-	}
-	call, err := e.sw.Originate(ctx, o, "")
-	if err != nil {
-		s.legGone(e, "ORIGINATE_FAILED")
-		close(wait)
-		return nil, switchErr(err)
-	}
-	s.mu.Lock()
-	s.legNode = call.Node
-	s.mu.Unlock()
-	// Before the agent can be READY: only calls on this node may have it.
-	if err := e.live.SetLineNode(ctx, s.agent.ID, call.Node); err != nil {
-		e.log.Warn("the agent's line node not recorded", "agent_id", s.agent.ID, "err", err)
-	}
-	e.wg.Go(func() {
-		defer close(wait)
-		if err := call.Wait(e.ctx); err != nil {
-			e.log.Warn("agent's persistent leg did not connect", "agent_id", s.agent.ID, "err", err)
-			s.legGone(e, "NO_ANSWER")
-			return
-		}
-		s.mu.Lock()
-		s.legUp = true
-		s.mu.Unlock()
-		e.refreshAgent(e.ctx, s.agent.ID)
-	})
-	return wait, nil
-}
-
-func (e *Engine) session(id AgentID) *session {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.sessions[id]
-}
 
 // transition is one compare-and-set of an agent's state, published.
 func (e *Engine) transition(ctx context.Context, id AgentID, from, to AgentState, call CallID, reason, pause string) (AgentStatus, error) {
@@ -242,20 +36,18 @@ func (e *Engine) refreshAgent(ctx context.Context, id AgentID) {
 	e.publishAgent(ctx, id, st)
 }
 
-// view builds an agent's view from its live status and session.
+// view builds an agent's view from its live status and line.
 func (e *Engine) view(ctx context.Context, id AgentID, st AgentStatus) AgentView {
 	v := AgentView{ID: id, State: st.State, Since: st.Since, Reason: st.Reason, PauseCode: st.PauseCode, Call: st.Call, Mode: st.Mode, seq: st.Seq}
-	s := e.session(id)
 	var holdSec int64
-	if s != nil {
-		s.mu.Lock()
+	if l := e.line(id); l != nil {
+		s := l.state()
 		v.Name, v.Extension, v.Endpoint = s.agent.Name, s.agent.Extension, s.endpoint
 		v.PhoneConnected = s.legUp
 		if s.mode != "" {
 			v.Mode = s.mode
 		}
 		holdSec = s.holdSec
-		s.mu.Unlock()
 	} else if a, err := e.dir.Agent(ctx, id); err == nil {
 		v.Name, v.Extension = a.Name, a.Extension
 	}
@@ -332,24 +124,29 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 		return AgentView{}, err
 	}
 	e.mu.Lock()
-	s := e.sessions[id]
-	if s == nil {
-		s = &session{}
-		e.sessions[id] = s
+	l := e.lines[id]
+	if l == nil {
+		l = e.newLine(ag, "", AgentEndpoint{})
+		e.lines[id] = l
 	}
 	e.mu.Unlock()
-	s.mu.Lock()
-	if st.State.HoldsCall() && (s.endpoint != ep || s.mode != mode) && s.mode != "" {
-		s.mu.Unlock()
-		return AgentView{}, fmt.Errorf("agent %d is on a call; log in again after it: %w", id, ErrConflict)
+	var busy bool
+	if err := l.do(ctx, func(l *line) {
+		s := l.state()
+		if st.State.HoldsCall() && (s.endpoint != ep || s.mode != mode) && s.mode != "" {
+			busy = true
+			return
+		}
+		changed := s.endpoint != ep || s.mode != mode
+		l.set(func(s *lineState) { s.agent, s.mode, s.endpoint = ag, mode, ep })
+		if changed {
+			l.hangUpLine(ctx, "RELOGIN")
+		}
+	}); err != nil {
+		return AgentView{}, err
 	}
-	changed := s.endpoint != ep || s.mode != mode
-	s.agent, s.mode, s.endpoint = ag, mode, ep
-	oldLeg := s.leg
-	s.mu.Unlock()
-	if changed && oldLeg != "" {
-		_ = e.sw.Kill(ctx, string(oldLeg), "NORMAL_CLEARING")
-		s.legGone(e, "RELOGIN")
+	if busy {
+		return AgentView{}, fmt.Errorf("agent %d is on a call; log in again after it: %w", id, ErrConflict)
 	}
 	if st.State == AgentLoggedOut {
 		if st, err = e.transition(ctx, id, AgentLoggedOut, AgentPaused, "", "login by "+a.Label(), "LOGIN"); err != nil {
@@ -360,7 +157,7 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 	}
 	_ = e.live.Heartbeat(ctx, id, e.now().Add(e.cfg.HeartbeatGrace))
 	if mode == ModePersistent {
-		if _, err := e.connectPhone(ctx, s); err != nil {
+		if _, err := e.connectPhone(ctx, l); err != nil {
 			e.log.Warn("could not ring the agent's phone", "agent_id", id, "err", err)
 		}
 	}
@@ -389,19 +186,15 @@ func (e *Engine) Logout(ctx context.Context, a Actor, id AgentID) error {
 	if st, err = e.transition(ctx, id, st.State, AgentLoggedOut, "", "logout by "+a.Label(), ""); err != nil {
 		return err
 	}
-	if s := e.session(id); s != nil {
-		s.mu.Lock()
-		leg := s.leg
-		if s.wrap != nil {
-			s.wrap.Stop()
-		}
-		s.mu.Unlock()
-		if leg != "" {
-			_ = e.sw.Kill(ctx, string(leg), "NORMAL_CLEARING")
-			s.legGone(e, "LOGOUT")
+	if l := e.line(id); l != nil {
+		if err := l.do(ctx, func(l *line) {
+			l.stopWrap()
+			l.hangUpLine(ctx, "LOGOUT")
+		}); err != nil {
+			return err
 		}
 		e.mu.Lock()
-		delete(e.sessions, id)
+		delete(e.lines, id)
 		e.mu.Unlock()
 	}
 	e.auditf(ctx, a, "agent.logout", id.String(), nil)
@@ -414,14 +207,8 @@ func (e *Engine) leaveDispo(ctx context.Context, a Actor, id AgentID, st AgentSt
 	if st.State != AgentDispo || st.Call == "" {
 		return nil
 	}
-	s := e.session(id)
-	if s != nil {
-		s.mu.Lock()
-		done := s.disposed == st.Call
-		s.mu.Unlock()
-		if done {
-			return nil
-		}
+	if l := e.line(id); l != nil && l.state().disposed == st.Call {
+		return nil
 	}
 	if a.Role.AtLeast(RoleSupervisor) && a.Agent != id {
 		return e.disposeSystem(ctx, st.Call, id, "NODISPO", "closed by "+a.Label())
@@ -437,8 +224,8 @@ func (e *Engine) SetReady(ctx context.Context, a Actor, id AgentID) (AgentView, 
 	if !a.MayControl(id) {
 		return AgentView{}, ErrForbidden
 	}
-	s := e.session(id)
-	if s == nil {
+	l := e.line(id)
+	if l == nil {
 		return AgentView{}, fmt.Errorf("agent %d is not logged in: %w", id, ErrConflict)
 	}
 	st, err := e.live.Agent(ctx, id)
@@ -451,12 +238,9 @@ func (e *Engine) SetReady(ctx context.Context, a Actor, id AgentID) (AgentView, 
 	if err := e.leaveDispo(ctx, a, id, st); err != nil {
 		return AgentView{}, err
 	}
-	s.mu.Lock()
-	persistent, up := s.mode == ModePersistent, s.legUp
-	s.mu.Unlock()
-	if persistent && !up {
+	if s := l.state(); s.mode == ModePersistent && !s.legUp {
 		// A persistent agent takes calls only with its line connected.
-		wait, err := e.connectPhone(ctx, s)
+		wait, err := e.connectPhone(ctx, l)
 		if err != nil {
 			return AgentView{}, err
 		}
@@ -465,10 +249,7 @@ func (e *Engine) SetReady(ctx context.Context, a Actor, id AgentID) (AgentView, 
 		case <-ctx.Done():
 			return AgentView{}, ctx.Err()
 		}
-		s.mu.Lock()
-		up = s.legUp
-		s.mu.Unlock()
-		if !up {
+		if !l.state().legUp {
 			return AgentView{}, fmt.Errorf("%w: the agent's phone did not answer", ErrUnavailable)
 		}
 	}
@@ -479,11 +260,7 @@ func (e *Engine) SetReady(ctx context.Context, a Actor, id AgentID) (AgentView, 
 	if err != nil {
 		return AgentView{}, err
 	}
-	s.mu.Lock()
-	if s.wrap != nil {
-		s.wrap.Stop()
-	}
-	s.mu.Unlock()
+	l.post(func(l *line) { l.stopWrap() })
 	return e.view(ctx, id, st), nil
 }
 
@@ -498,7 +275,7 @@ func (e *Engine) Pause(ctx context.Context, a Actor, id AgentID, code string) (A
 	if err := ValidatePauseCode(code, e.cfg.PauseCodes); err != nil {
 		return AgentView{}, err
 	}
-	if e.session(id) == nil {
+	if e.line(id) == nil {
 		return AgentView{}, fmt.Errorf("agent %d is not logged in: %w", id, ErrConflict)
 	}
 	st, err := e.live.Agent(ctx, id)
@@ -548,13 +325,8 @@ func (e *Engine) heartbeatLost(ctx context.Context, id AgentID) {
 	case AgentReady:
 		_, err = e.transition(ctx, id, AgentReady, AgentPaused, "", "workspace heartbeat lost", PauseNoHeartbeat)
 	case AgentDispo:
-		if s := e.session(id); s != nil {
-			s.mu.Lock()
-			done := s.disposed == st.Call
-			s.mu.Unlock()
-			if !done {
-				_ = e.disposeSystem(ctx, st.Call, id, "NODISPO", "workspace heartbeat lost")
-			}
+		if l := e.line(id); l != nil && l.state().disposed != st.Call {
+			_ = e.disposeSystem(ctx, st.Call, id, "NODISPO", "workspace heartbeat lost")
 		}
 		_, err = e.transition(ctx, id, AgentDispo, AgentPaused, st.Call, "workspace heartbeat lost", PauseNoHeartbeat)
 	default:
@@ -617,32 +389,32 @@ func (e *Engine) wrapUp(ctx context.Context, id AgentID, c *call, reason string)
 	if c.campaignWrap > 0 {
 		wait = c.campaignWrap
 	}
-	s := e.session(id)
-	if s == nil || wait <= 0 {
+	l := e.line(id)
+	if l == nil || wait <= 0 {
 		return
 	}
 	call := c.id
-	s.mu.Lock()
-	if s.wrap != nil {
-		s.wrap.Stop()
-	}
-	s.wrap = time.AfterFunc(wait, func() {
-		ctx := e.ctx
-		st, err := e.live.Agent(ctx, id)
-		if err != nil || st.State != AgentDispo || st.Call != call {
-			return
-		}
-		s.mu.Lock()
-		done := s.disposed == call
-		s.mu.Unlock()
-		if !done {
-			if err := e.disposeSystem(ctx, call, id, "NODISPO", "wrap-up time over"); err != nil {
-				e.log.Warn("auto wrap-up: dispose failed", "call_id", call, "err", err)
-			}
-		}
-		_, _ = e.transition(ctx, id, AgentDispo, AgentReady, call, "wrap-up time over", "")
+	l.post(func(l *line) {
+		l.stopWrap()
+		l.wrap = time.AfterFunc(wait, func() { l.post(func(l *line) { l.wrapOver(call) }) })
 	})
-	s.mu.Unlock()
+}
+
+// wrapOver ends an automatic wrap-up, on the line's turn: the call gets
+// NODISPO if the agent chose nothing, the agent is READY.
+func (l *line) wrapOver(call CallID) {
+	e := l.e
+	ctx := e.ctx
+	st, err := e.live.Agent(ctx, l.id)
+	if err != nil || st.State != AgentDispo || st.Call != call {
+		return
+	}
+	if l.state().disposed != call {
+		if err := e.disposeSystem(ctx, call, l.id, "NODISPO", "wrap-up time over"); err != nil {
+			e.log.Warn("auto wrap-up: dispose failed", "call_id", call, "err", err)
+		}
+	}
+	_, _ = e.transition(ctx, l.id, AgentDispo, AgentReady, call, "wrap-up time over", "")
 }
 
 // disposeSystem records a disposition the agent did not choose.
@@ -653,11 +425,7 @@ func (e *Engine) disposeSystem(ctx context.Context, id CallID, agent AgentID, co
 	if _, err := e.calls.DisposeCall(ctx, Disposal{Call: id, Code: code, Notes: note, Agent: agent, At: e.now()}); err != nil {
 		return err
 	}
-	if s := e.session(agent); s != nil {
-		s.mu.Lock()
-		s.disposed = id
-		s.mu.Unlock()
-	}
+	e.line(agent).post(func(l *line) { l.markDisposed(id) })
 	return nil
 }
 
