@@ -281,7 +281,7 @@ func (c *call) adopt(ctx context.Context, live map[*leg]bool) {
 		}
 	}
 	if c.agentState != AgentInCall {
-		c.agentTo(ctx, AgentInCall, "talking")
+		c.agentTo(ctx, TriggerConnect, "talking")
 	} else {
 		e.refreshAgent(ctx, c.agent)
 	}
@@ -315,12 +315,11 @@ func (c *call) closeOpen(ctx context.Context, live map[*leg]bool, agentSt AgentS
 
 // callLost pauses an agent bound to a call the service does not hold.
 func (e *Engine) callLost(ctx context.Context, st AgentStatus, reason string) {
-	to, err := NextAgentState(st.State, TriggerCallLost, st.Mode)
-	if err != nil {
-		e.publishAgent(ctx, st.Agent, st)
+	if _, err := NextAgentState(st.State, TriggerCallLost, st.Mode); err != nil {
+		e.publishAgent(ctx, st.Agent, st) // DISPO keeps its wrap-up
 		return
 	}
-	if _, err := e.transition(ctx, st.Agent, st.State, to, st.Call, reason, PauseCallLost); err != nil && !errors.Is(err, context.Canceled) {
+	if _, err := e.transition(ctx, st.Agent, st.State, TriggerCallLost, st.Call, reason, PauseCallLost); err != nil && !errors.Is(err, context.Canceled) {
 		e.log.Warn("could not pause agent after restart", "agent_id", st.Agent, "state", st.State, "err", err)
 	}
 }

@@ -8,8 +8,20 @@ import (
 	"time"
 )
 
-// transition is one compare-and-set of an agent's state, published.
-func (e *Engine) transition(ctx context.Context, id AgentID, from, to AgentState, call CallID, reason, pause string) (AgentStatus, error) {
+// transition moves an agent from one state by trigger t, where
+// NextAgentState says (ring mode: see transitionIn), as one
+// compare-and-set of its live state, published.
+func (e *Engine) transition(ctx context.Context, id AgentID, from AgentState, t AgentTrigger, call CallID, reason, pause string) (AgentStatus, error) {
+	return e.transitionIn(ctx, id, from, t, ModeRing, call, reason, pause)
+}
+
+// transitionIn is transition for a trigger whose outcome depends on how
+// the agent's phone is connected (connect, dial).
+func (e *Engine) transitionIn(ctx context.Context, id AgentID, from AgentState, t AgentTrigger, mode AgentMode, call CallID, reason, pause string) (AgentStatus, error) {
+	to, err := NextAgentState(from, t, mode)
+	if err != nil {
+		return AgentStatus{}, err
+	}
 	st, err := e.live.Transition(ctx, Transition{Agent: id, From: from, To: to, Call: call, Reason: reason, PauseCode: pause, At: e.now()})
 	if err != nil {
 		return st, err
@@ -149,7 +161,7 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 		return AgentView{}, fmt.Errorf("agent %d is on a call; log in again after it: %w", id, ErrConflict)
 	}
 	if st.State == AgentLoggedOut {
-		if st, err = e.transition(ctx, id, AgentLoggedOut, AgentPaused, "", "login by "+a.Label(), "LOGIN"); err != nil {
+		if st, err = e.transition(ctx, id, AgentLoggedOut, TriggerLogin, "", "login by "+a.Label(), "LOGIN"); err != nil {
 			return AgentView{}, err
 		}
 	} else {
@@ -183,7 +195,7 @@ func (e *Engine) Logout(ctx context.Context, a Actor, id AgentID) error {
 	if err := e.leaveDispo(ctx, a, id, st); err != nil {
 		return err
 	}
-	if st, err = e.transition(ctx, id, st.State, AgentLoggedOut, "", "logout by "+a.Label(), ""); err != nil {
+	if st, err = e.transition(ctx, id, st.State, TriggerLogout, "", "logout by "+a.Label(), ""); err != nil {
 		return err
 	}
 	if l := e.line(id); l != nil {
@@ -256,7 +268,7 @@ func (e *Engine) SetReady(ctx context.Context, a Actor, id AgentID) (AgentView, 
 	// Asking for calls is a sign of life: the workspace's heartbeat is
 	// watched again from now (a pause may have let it lapse).
 	_ = e.live.Heartbeat(ctx, id, e.now().Add(e.cfg.HeartbeatGrace))
-	st, err = e.transition(ctx, id, st.State, AgentReady, st.Call, "ready by "+a.Label(), "")
+	st, err = e.transition(ctx, id, st.State, TriggerReady, st.Call, "ready by "+a.Label(), "")
 	if err != nil {
 		return AgentView{}, err
 	}
@@ -289,7 +301,7 @@ func (e *Engine) Pause(ctx context.Context, a Actor, id AgentID, code string) (A
 	if st.State == AgentDispo {
 		call = st.Call
 	}
-	st, err = e.transition(ctx, id, st.State, AgentPaused, call, "pause by "+a.Label(), code)
+	st, err = e.transition(ctx, id, st.State, TriggerPause, call, "pause by "+a.Label(), code)
 	if err != nil {
 		return AgentView{}, err
 	}
@@ -323,12 +335,12 @@ func (e *Engine) heartbeatLost(ctx context.Context, id AgentID) {
 	}
 	switch st.State {
 	case AgentReady:
-		_, err = e.transition(ctx, id, AgentReady, AgentPaused, "", "workspace heartbeat lost", PauseNoHeartbeat)
+		_, err = e.transition(ctx, id, AgentReady, TriggerPause, "", "workspace heartbeat lost", PauseNoHeartbeat)
 	case AgentDispo:
 		if l := e.line(id); l != nil && l.state().disposed != st.Call {
 			_ = e.disposeSystem(ctx, st.Call, id, "NODISPO", "workspace heartbeat lost")
 		}
-		_, err = e.transition(ctx, id, AgentDispo, AgentPaused, st.Call, "workspace heartbeat lost", PauseNoHeartbeat)
+		_, err = e.transition(ctx, id, AgentDispo, TriggerPause, st.Call, "workspace heartbeat lost", PauseNoHeartbeat)
 	default:
 		return
 	}
@@ -381,7 +393,7 @@ func (e *Engine) wrapUp(ctx context.Context, id AgentID, c *call, reason string)
 		}
 		return
 	}
-	if _, err := e.transition(ctx, id, st.State, AgentDispo, c.id, reason, ""); err != nil {
+	if _, err := e.transition(ctx, id, st.State, TriggerHangup, c.id, reason, ""); err != nil {
 		e.log.Warn("could not start wrap-up", "agent_id", id, "call_id", c.id, "err", err)
 		return
 	}
@@ -414,7 +426,7 @@ func (l *line) wrapOver(call CallID) {
 			e.log.Warn("auto wrap-up: dispose failed", "call_id", call, "err", err)
 		}
 	}
-	_, _ = e.transition(ctx, l.id, AgentDispo, AgentReady, call, "wrap-up time over", "")
+	_, _ = e.transition(ctx, l.id, AgentDispo, TriggerReady, call, "wrap-up time over", "")
 }
 
 // disposeSystem records a disposition the agent did not choose.

@@ -428,7 +428,7 @@ func (c *call) onConference(ctx context.Context, l *leg, ev switchEvent) {
 			c.emit(EvCallPartyAdded)
 			if l.agent != 0 {
 				if st, err := c.e.live.Agent(ctx, l.agent); err == nil && st.State == AgentRinging {
-					_, _ = c.e.transition(ctx, l.agent, AgentRinging, AgentInCall, c.id, "joined call", "")
+					_, _ = c.e.transition(ctx, l.agent, AgentRinging, TriggerConnect, c.id, "joined call", "")
 				}
 			}
 		}
@@ -515,7 +515,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		e.mu.Unlock()
 		c.after(e.cfg.ReserveRetry, timerMsg{timerReserve})
 	case effAgentRinging:
-		c.agentTo(ctx, AgentRinging, "ringing for call")
+		c.agentTo(ctx, TriggerRing, "ringing for call")
 	case effOriginateAgent:
 		c.originateAgent(ctx)
 	case effBridge:
@@ -529,11 +529,11 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		c.dialLead(ctx)
 	case effAgentInCall:
 		c.stopAbandon()
-		c.agentTo(ctx, AgentInCall, "talking")
+		c.agentTo(ctx, TriggerConnect, "talking")
 	case effAgentNoAnswer:
 		if c.agent != 0 {
 			if c.agentState == AgentRinging {
-				_, _ = e.transition(ctx, c.agent, AgentRinging, AgentPaused, c.id, "did not answer", PauseRONA)
+				_, _ = e.transition(ctx, c.agent, AgentRinging, TriggerNoAnswer, c.id, "did not answer", PauseRONA)
 			} else if c.agentState == AgentReserved {
 				_, _ = e.live.Release(ctx, c.agent, c.id, "agent leg failed", e.now())
 				e.refreshAgent(ctx, c.agent)
@@ -548,7 +548,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 				_, _ = e.live.Release(ctx, c.agent, c.id, "lead hung up", e.now())
 				e.refreshAgent(ctx, c.agent)
 			case AgentRinging:
-				_, _ = e.transition(ctx, c.agent, AgentRinging, AgentReady, c.id, "lead hung up", "")
+				_, _ = e.transition(ctx, c.agent, AgentRinging, TriggerRelease, c.id, "lead hung up", "")
 			}
 			c.dropAgent()
 		}
@@ -630,16 +630,22 @@ func (c *call) dropAgent() {
 	}
 }
 
-// agentTo moves the call's agent forward (RESERVED -> RINGING -> INCALL).
-func (c *call) agentTo(ctx context.Context, to AgentState, reason string) {
-	if c.agent == 0 || c.agentState == to {
+// agentTo moves the call's agent forward (RESERVED -> RINGING -> INCALL)
+// by t: ring or connect; an agent already there stays.
+func (c *call) agentTo(ctx context.Context, t AgentTrigger, reason string) {
+	if c.agent == 0 || t == TriggerConnect && c.agentState == AgentInCall || t == TriggerRing && c.agentState == AgentRinging {
 		return
 	}
-	if _, err := c.e.transition(ctx, c.agent, c.agentState, to, c.id, reason, ""); err != nil {
-		c.log.Warn("agent transition failed", "agent_id", c.agent, "from", c.agentState, "to", to, "err", err)
+	mode := ModeRing
+	if c.agentLeg != nil && c.agentLeg.persistent {
+		mode = ModePersistent
+	}
+	st, err := c.e.transitionIn(ctx, c.agent, c.agentState, t, mode, c.id, reason, "")
+	if err != nil {
+		c.log.Warn("agent transition failed", "agent_id", c.agent, "from", c.agentState, "trigger", t, "err", err)
 		return
 	}
-	c.agentState = to
+	c.agentState = st.State
 }
 
 func (c *call) stopAbandon() {
@@ -686,13 +692,13 @@ func (c *call) reserve(ctx context.Context) {
 		_, _ = e.live.Release(ctx, r.Agent, c.id, "no line", e.now())
 		e.refreshAgent(ctx, r.Agent)
 		if lineDown {
-			_, _ = e.transition(ctx, r.Agent, AgentReady, AgentPaused, "", "phone disconnected", PausePhoneDown)
+			_, _ = e.transition(ctx, r.Agent, AgentReady, TriggerPause, "", "phone disconnected", PausePhoneDown)
 			// A line rung again after the switch dropped it may have come
 			// back meanwhile, its restorer finding the agent not paused
 			// yet: then it is READY again here.
 			if ln.state().legUp {
 				if st, err := e.live.Agent(ctx, r.Agent); err == nil && st.State == AgentPaused && st.PauseCode == PausePhoneDown {
-					_, _ = e.transition(ctx, r.Agent, AgentPaused, AgentReady, "", "line restored", "")
+					_, _ = e.transition(ctx, r.Agent, AgentPaused, TriggerReady, "", "line restored", "")
 				}
 			}
 		}

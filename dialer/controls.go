@@ -125,7 +125,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	switch st.State {
 	case AgentReady:
 		// Out of the queue first, so no dialer call races the manual one.
-		if st, err = e.transition(ctx, agent, AgentReady, AgentPaused, "", "manual dial", "MANUAL"); err != nil {
+		if st, err = e.transition(ctx, agent, AgentReady, TriggerPause, "", "manual dial", "MANUAL"); err != nil {
 			return CallView{}, err
 		}
 	case AgentPaused:
@@ -133,7 +133,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 		if err := e.leaveDispo(ctx, a, agent, st); err != nil {
 			return CallView{}, err
 		}
-		if st, err = e.transition(ctx, agent, AgentDispo, AgentPaused, st.Call, "manual dial", "MANUAL"); err != nil {
+		if st, err = e.transition(ctx, agent, AgentDispo, TriggerPause, st.Call, "manual dial", "MANUAL"); err != nil {
 			return CallView{}, err
 		}
 	default:
@@ -185,14 +185,17 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 		Agent: agent, FromNumber: c.callerNum, ToNumber: r.Number, CreatedAt: c.createdAt}, legs...); err != nil {
 		return CallView{}, err
 	}
-	to := AgentRinging
+	// The agent's phone already up (its line, or the call dialed from
+	// it) puts it in the call at once.
+	mode := ModeRing
 	if persistent || own {
-		to = AgentInCall
+		mode = ModePersistent
 	}
-	if _, err := e.transition(ctx, agent, AgentPaused, to, c.id, "manual dial", ""); err != nil {
+	dialed, err := e.transitionIn(ctx, agent, AgentPaused, TriggerDial, mode, c.id, "manual dial", "")
+	if err != nil {
 		return CallView{}, err
 	}
-	c.agentState = to
+	c.agentState = dialed.State
 	if persistent {
 		ln.claim(ctx, c)
 	}
@@ -587,12 +590,12 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 					return switchErr(err)
 				}
 				ln.claim(ctx, c)
-				_, _ = e.transition(ctx, t.Agent, AgentReserved, AgentInCall, c.id, "joined call", "")
+				_, _ = e.transitionIn(ctx, t.Agent, AgentReserved, TriggerConnect, ModePersistent, c.id, "joined call", "")
 			} else {
 				third.id = NewLegID()
 				endpoint := e.agentEndpoint(ep)
 				c.addLeg(third, endpointLabel(endpoint))
-				_, _ = e.transition(ctx, t.Agent, AgentReserved, AgentRinging, c.id, "conference ringing", "")
+				_, _ = e.transition(ctx, t.Agent, AgentReserved, TriggerRing, c.id, "conference ringing", "")
 				c.originate(ctx, third, esl.Originate{UUID: string(third.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout,
 					CallerIDNumber: digitsOnly(c.number), App: esl.ConferenceApp{Room: c.room, Profile: e.cfg.ConferenceProfile}, Vars: c.legVars(LegThird, t.Agent)})
 			}
@@ -698,7 +701,7 @@ func (e *Engine) Dispose(ctx context.Context, a Actor, id CallID, r DispositionR
 		_ = l.do(ctx, func(l *line) { l.markDisposed(id) })
 	}
 	if st.State == AgentDispo && st.Call == id {
-		if _, err := e.transition(ctx, agent, AgentDispo, AgentReady, id, "disposed "+r.Code, ""); err != nil {
+		if _, err := e.transition(ctx, agent, AgentDispo, TriggerReady, id, "disposed "+r.Code, ""); err != nil {
 			e.log.Warn("could not make the agent READY after its disposition", "agent_id", agent, "err", err)
 		}
 	}

@@ -554,8 +554,8 @@ func (e *Engine) rebuildLive(ctx context.Context) error {
 		if v.Mode != "" {
 			st.Mode = v.Mode
 		}
-		if st.State.HoldsCall() && st.State != AgentDispo && !e.holdsCall(st.Call) {
-			st.State, st.Call, st.Since = AgentPaused, "", now
+		if to, err := NextAgentState(st.State, TriggerCallLost, st.Mode); err == nil && !e.holdsCall(st.Call) {
+			st.State, st.Call, st.Since = to, "", now
 			st.Reason, st.PauseCode = "the live state was lost; the call is no longer held", PauseCallLost
 		}
 		restore = append(restore, st)

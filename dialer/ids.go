@@ -17,7 +17,6 @@ type (
 	AgentID    int64
 	CampaignID int64
 	LeadID     int64
-	QueueID    int64
 	CallbackID int64
 	APIKeyID   int64
 )
@@ -26,7 +25,6 @@ func (id UserID) String() string     { return strconv.FormatInt(int64(id), 10) }
 func (id AgentID) String() string    { return strconv.FormatInt(int64(id), 10) }
 func (id CampaignID) String() string { return strconv.FormatInt(int64(id), 10) }
 func (id LeadID) String() string     { return strconv.FormatInt(int64(id), 10) }
-func (id QueueID) String() string    { return strconv.FormatInt(int64(id), 10) }
 func (id CallbackID) String() string { return strconv.FormatInt(int64(id), 10) }
 func (id APIKeyID) String() string   { return strconv.FormatInt(int64(id), 10) }
 

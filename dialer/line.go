@@ -208,7 +208,7 @@ func (l *line) legGone(cause string) {
 	ctx := e.ctx
 	st, err := e.live.Agent(ctx, l.id)
 	if err == nil && st.State == AgentReady {
-		_, _ = e.transition(ctx, l.id, AgentReady, AgentPaused, "", "phone disconnected", PausePhoneDown)
+		_, _ = e.transition(ctx, l.id, AgentReady, TriggerPause, "", "phone disconnected", PausePhoneDown)
 	} else {
 		e.refreshAgent(ctx, l.id)
 	}
@@ -246,7 +246,7 @@ func (l *line) restore() {
 			if err != nil || st.State != AgentPaused || st.PauseCode != PausePhoneDown {
 				return
 			}
-			if _, err := e.transition(ctx, l.id, AgentPaused, AgentReady, "", "line restored", ""); err != nil {
+			if _, err := e.transition(ctx, l.id, AgentPaused, TriggerReady, "", "line restored", ""); err != nil {
 				e.log.Warn("agent not made READY after its line came back", "agent_id", l.id, "err", err)
 				return
 			}

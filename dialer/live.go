@@ -82,7 +82,7 @@ type LiveStore interface {
 type AgentProfile struct {
 	ID   AgentID
 	Mode AgentMode
-	// Tags are routing tags (SkillTag, CampaignTag, QueueTag); a
+	// Tags are routing tags (SkillTag, CampaignTag); a
 	// reservation can require several.
 	Tags []string
 }
@@ -160,7 +160,11 @@ func ReleaseTransition(id AgentID, call CallID, reason string, at time.Time) (Tr
 	if call == "" {
 		return Transition{}, &FieldError{Field: "call_id", Reason: "required"}
 	}
-	return Transition{Agent: id, From: AgentReserved, To: AgentReady, Call: call, Reason: reason, At: at}, nil
+	to, err := NextAgentState(AgentReserved, TriggerRelease, "")
+	if err != nil {
+		return Transition{}, err
+	}
+	return Transition{Agent: id, From: AgentReserved, To: to, Call: call, Reason: reason, At: at}, nil
 }
 
 // ValidateRenewal checks a LiveStore.RenewLease request.

@@ -191,7 +191,8 @@ func (c *call) takeBack(ctx context.Context, agent AgentID) bool {
 	case st.State == AgentDispo && st.Call == c.id:
 		// Published only once reserved: a READY agent wakes the waiting
 		// leads, which must not take it first.
-		if _, err := e.live.Transition(ctx, Transition{Agent: agent, From: AgentDispo, To: AgentReady, Call: c.id,
+		ready, _ := NextAgentState(AgentDispo, TriggerReady, "")
+		if _, err := e.live.Transition(ctx, Transition{Agent: agent, From: AgentDispo, To: ready, Call: c.id,
 			Reason: "transfer failed: taking the call back", At: e.now()}); err != nil {
 			return false
 		}

@@ -66,9 +66,6 @@ func ValidTag(s string) bool { return validToken(s, 64, false) }
 // CampaignTag is the routing tag of agents assigned to a campaign.
 func CampaignTag(id CampaignID) string { return "campaign:" + id.String() }
 
-// QueueTag is the routing tag of agents serving an inbound queue.
-func QueueTag(id QueueID) string { return "queue:" + id.String() }
-
 // SkillTag is the routing tag of agents having a skill.
 func SkillTag(skill string) string { return "skill:" + skill }
 
