@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/agentswitch/agentswitch/esl"
 )
 
 // A restart of the service leaves calls in progress on the switch and
@@ -15,7 +17,9 @@ import (
 //     with it, and its end is recorded from the switch's own times;
 //   - any other call (ringing, waiting, half hung up, in a transfer) is
 //     closed: what is left of it is hung up, its record gets an end, and
-//     its agent is paused with CALL_LOST.
+//     its agent is paused with CALL_LOST;
+//   - a persistent agent's idle line, parked on the switch, is the
+//     agent's line again (adoptLines).
 
 // adoptSwitchWait bounds how long start-up waits for a switch connection
 // before it settles the calls the previous process left open.
@@ -261,15 +265,8 @@ func (c *call) adopt(ctx context.Context, live map[*leg]bool) {
 	if l := c.agentLeg; l.persistent {
 		// The agent's line holds its leg again, in this call.
 		if ln := e.line(c.agent); ln != nil {
-			_ = ln.do(ctx, func(ln *line) {
-				ln.legWait = make(chan struct{})
-				ln.settled = false
-				ln.settle()
-				ln.set(func(s *lineState) { s.leg, s.legUp, s.legNode, s.call = l.id, true, l.node, c })
-			})
-			e.mu.Lock()
-			e.lineByLeg[l.id] = ln
-			e.mu.Unlock()
+			ln.adoptLeg(ctx, foundLine{leg: l.id, node: l.node})
+			ln.claim(ctx, c)
 		}
 	}
 	c.feed(ctx, callInput{kind: inAdopted, persistent: c.agentLeg.persistent})
@@ -322,4 +319,134 @@ func (e *Engine) callLost(ctx context.Context, st AgentStatus, reason string) {
 	if _, err := e.transition(ctx, st.Agent, st.State, TriggerCallLost, st.Call, reason, PauseCallLost); err != nil && !errors.Is(err, context.Canceled) {
 		e.log.Warn("could not pause agent after restart", "agent_id", st.Agent, "state", st.State, "err", err)
 	}
+}
+
+// channelReader lists a node's channels and reads their variables
+// (*esl.Client does).
+type channelReader interface {
+	varReader
+	Nodes() []esl.NodeStatus
+	ShowChannels(ctx context.Context, node string) ([]esl.Channel, error)
+}
+
+// foundLine is a persistent agent leg found parked on the switch.
+type foundLine struct {
+	leg  LegID
+	node string
+}
+
+// adoptLines gives persistent agents back the lines a restart left up on
+// the switch: an idle line is a parked leg the engine originated for the
+// agent (its variables name the agent and the agent role). The agent keeps
+// its state (READY stays READY, on the same line, rung no more); a line
+// whose agent is no longer logged in persistent is hung up, so no phone
+// stays off-hook on a dead line; a READY persistent agent whose line is
+// gone is paused (PHONE_DOWN) until it is rung again.
+func (e *Engine) adoptLines(ctx context.Context, statuses map[AgentID]AgentStatus) {
+	want := map[AgentID]*line{}
+	e.mu.Lock()
+	for id, l := range e.lines {
+		if s := l.state(); s.mode == ModePersistent && s.leg == "" {
+			want[id] = l
+		}
+	}
+	e.mu.Unlock()
+	if len(want) == 0 {
+		return
+	}
+	adopted := 0
+	if r, ok := e.sw.(channelReader); ok {
+		e.waitSwitch(ctx, adoptSwitchWait)
+		for id, legs := range e.findLines(ctx, r) {
+			l := want[id]
+			for i, f := range legs {
+				if l == nil || i > 0 {
+					if cur := e.line(id); cur != nil && cur.state().leg == f.leg {
+						continue // in a call adopted with its line
+					}
+					e.log.Warn("a line left by the previous run is hung up", "agent_id", id, "leg", f.leg)
+					_ = e.sw.Kill(ctx, string(f.leg), "NORMAL_CLEARING")
+					continue
+				}
+				l.adoptLeg(ctx, f)
+				delete(want, id)
+				adopted++
+			}
+		}
+	}
+	for id := range want {
+		if st := statuses[id]; st.State == AgentReady {
+			_, _ = e.transition(ctx, id, AgentReady, TriggerPause, "", "phone disconnected while the service restarted", PausePhoneDown)
+		}
+	}
+	e.log.Info("persistent lines after the restart", "adopted", adopted, "lost", len(want))
+}
+
+// findLines reads the switch's parked channels and keeps the agents'
+// lines, by agent.
+func (e *Engine) findLines(ctx context.Context, r channelReader) map[AgentID][]foundLine {
+	type cand struct{ leg, node string }
+	var cands []cand
+	for _, n := range r.Nodes() {
+		if !n.Up {
+			continue
+		}
+		chans, err := r.ShowChannels(ctx, n.Name)
+		if err != nil {
+			e.log.Warn("channels not listed: lines on this node are not adopted", "node", n.Name, "err", err)
+			continue
+		}
+		for _, ch := range chans {
+			// An idle line is parked: its originate runs park, and
+			// park_after_bridge parks it after each call (CS_PARK, the
+			// application column left as it was).
+			if (ch.Application == "park" || ch.State == "CS_PARK") && LegID(ch.UUID).Valid() {
+				cands = append(cands, cand{ch.UUID, n.Name})
+			}
+		}
+	}
+	out := map[AgentID][]foundLine{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16) // bounded: thousands of lines at a restart
+	for _, c := range cands {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			role, _, err := r.GetVar(ctx, c.leg, VarLegRole)
+			if err != nil || role != string(LegAgent) {
+				return
+			}
+			a, _, err := r.GetVar(ctx, c.leg, VarAgentID)
+			if err != nil {
+				return
+			}
+			id, err := ParseAgentID(a)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			out[id] = append(out[id], foundLine{LegID(c.leg), c.node})
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// adoptLeg makes f the line's leg again, up.
+func (l *line) adoptLeg(ctx context.Context, f foundLine) {
+	e := l.e
+	_ = l.do(ctx, func(l *line) {
+		l.legWait, l.settled = make(chan struct{}), false
+		l.settle()
+		l.set(func(s *lineState) { s.leg, s.legUp, s.legNode = f.leg, true, f.node })
+		e.mu.Lock()
+		e.lineByLeg[f.leg] = l
+		e.mu.Unlock()
+	})
+	if err := e.live.SetLineNode(ctx, l.id, f.node); err != nil {
+		e.log.Warn("the agent's line node not recorded", "agent_id", l.id, "err", err)
+	}
+	e.log.Info("agent's line adopted after the restart", "agent_id", l.id, "leg", f.leg, "node", f.node)
 }

@@ -296,6 +296,7 @@ func (e *Engine) load(ctx context.Context) error {
 		e.log.Warn("callbacks left dialing by the previous run are scheduled again", "callback_ids", ids)
 	}
 	e.adoptCalls(ctx, open, statuses)
+	e.adoptLines(ctx, statuses)
 	// Every agent is registered: the store is complete (see Mark).
 	if _, err := e.live.Mark(ctx); err != nil {
 		return fmt.Errorf("dialer: live store: %w", err)

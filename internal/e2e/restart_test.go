@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -80,4 +82,64 @@ func TestServiceKilledMidCall(t *testing.T) {
 		t.Fatalf("record %+v (talked about %d s)", r.Call, talked)
 	}
 	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "adopted", "hold", "unhold", "ended", "disposition")
+}
+
+// SIGKILL of the service while a persistent agent waits READY on its
+// idle line: started again, the service finds the line parked on
+// FreeSWITCH and gives it back to the agent (READY, phone connected), and
+// the next lead is bridged to that same line without ringing the phone.
+func TestServiceKilledWithIdleLine(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 3*time.Minute)
+	bob, ph := e.seat(t, "2417", "agent", "persistent", toneAgent)
+	ready(t, bob, "persistent")
+	line, err := ph.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the persistent line never rang: %v", err)
+	}
+	if err := line.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := e.leadCallTo(t, ctx, bob.Seat, ph, line)
+	first.talking(t, ctx, toneAgent)
+	if err := first.leadCall.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bob.WaitState(t, "DISPO")
+	bob.Must(t, http.MethodPost, "/calls/"+first.id+"/disposition", map[string]any{"code": "SALE"}, 200, nil)
+	bob.WaitState(t, "READY")
+	// Redis writes its log to disk every second: what is older survives.
+	ready := time.Now()
+	svctest.Eventually(t, "the agent's state on disk", func() bool { return time.Since(ready) > 1500*time.Millisecond })
+
+	e.killService(t)
+	up := time.Now()
+	svctest.Eventually(t, "the line given back", func() bool {
+		var v struct {
+			State          string `json:"state"`
+			PhoneConnected bool   `json:"phone_connected"`
+		}
+		st, _, err := bob.Do(http.MethodGet, fmt.Sprintf("/agents/%d", bob.Seat), nil, &v)
+		return err == nil && st == http.StatusOK && v.State == "READY" && v.PhoneConnected
+	})
+	if d := time.Since(up); d > 2*time.Second {
+		t.Errorf("line adopted %s after the service was up, want <= 2s", d)
+	}
+	if line.Ended() {
+		t.Fatalf("the line ended with the service: %s", line.EndReason())
+	}
+	c := e.leadCallTo(t, ctx, bob.Seat, ph, line)
+	c.talking(t, ctx, toneAgent)
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if extra, err := ph.NextCall(short); err == nil {
+		t.Fatalf("the agent's phone was rung again after the restart (%s)", extra.User)
+	}
+	if err := c.leadCall.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bob.WaitState(t, "DISPO")
+	if line.Ended() {
+		t.Fatalf("the adopted line ended with the call: %s", line.EndReason())
+	}
 }

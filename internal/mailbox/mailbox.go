@@ -1,6 +1,7 @@
-// Package mailbox is the unbounded queue behind every single-reader
-// goroutine of the service (the switch client's delivery, a call, the
-// call-record writer): many posters, one reader, order kept.
+// Package mailbox is the unbounded queue behind every single reader of
+// the service (the switch client's delivery, the call-record writer, and
+// through Actor each call and each agent's line): many posters, one
+// reader, order kept.
 package mailbox
 
 import "sync"
