@@ -309,15 +309,7 @@ func TestP2ThroughService(t *testing.T) {
 		calls = v
 	}
 	ctx := ctxFor(t, 10*time.Minute)
-	agent, ph := e.seat(t, "2411", "agent", "persistent", toneAgent)
-	ready(t, agent, "persistent")
-	line, err := ph.NextCall(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := line.WaitAnswered(ctx); err != nil {
-		t.Fatal(err)
-	}
+	agent, _, line := e.persistentSeat(t, ctx, "2411")
 	leads := e.leadPhone(t)
 	var bridged, audio, toneAt, delivery []time.Duration
 	jobs := map[string]int{}

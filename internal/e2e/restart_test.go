@@ -91,15 +91,7 @@ func TestServiceKilledMidCall(t *testing.T) {
 func TestServiceKilledWithIdleLine(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 3*time.Minute)
-	bob, ph := e.seat(t, "2417", "agent", "persistent", toneAgent)
-	ready(t, bob, "persistent")
-	line, err := ph.NextCall(ctx)
-	if err != nil {
-		t.Fatalf("the persistent line never rang: %v", err)
-	}
-	if err := line.WaitAnswered(ctx); err != nil {
-		t.Fatal(err)
-	}
+	bob, ph, line := e.persistentSeat(t, ctx, "2417")
 	first := e.leadCallTo(t, ctx, bob.Seat, ph, line)
 	first.talking(t, ctx, toneAgent)
 	if err := first.leadCall.Hangup(ctx); err != nil {

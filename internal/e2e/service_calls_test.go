@@ -222,15 +222,7 @@ func TestServiceRingModeCall(t *testing.T) {
 func TestServicePersistentMode(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 2*time.Minute)
-	bob, ph := e.seat(t, "2402", "agent", "persistent", toneAgent)
-	ready(t, bob, "persistent")
-	line, err := ph.NextCall(ctx)
-	if err != nil {
-		t.Fatalf("the persistent line never rang: %v", err)
-	}
-	if err := line.WaitAnswered(ctx); err != nil {
-		t.Fatal(err)
-	}
+	bob, ph, line := e.persistentSeat(t, ctx, "2402")
 	for i := range 2 {
 		c := e.leadCallTo(t, ctx, bob.Seat, ph, line)
 		c.talking(t, ctx, toneAgent)
@@ -396,15 +388,7 @@ func TestServiceBlindTransferRejected(t *testing.T) {
 func TestServicePersistentManualDialBusy(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 2*time.Minute)
-	bob, ph := e.seat(t, "2415", "agent", "persistent", toneAgent)
-	ready(t, bob, "persistent")
-	line, err := ph.NextCall(ctx)
-	if err != nil {
-		t.Fatalf("the persistent line never rang: %v", err)
-	}
-	if err := line.WaitAnswered(ctx); err != nil {
-		t.Fatal(err)
-	}
+	bob, ph, line := e.persistentSeat(t, ctx, "2415")
 	leads := e.leadPhone(t)
 	number := "+" + newNumber()
 	leads.SetBehavior(number, sipphone.Behavior{Outcome: sipphone.Busy, Ring: 300 * time.Millisecond})

@@ -145,3 +145,19 @@ func ready(t *testing.T, u *svctest.Client, mode string) {
 	u.Must(t, http.MethodPost, fmt.Sprintf("/agents/%d/login", u.Seat), map[string]any{"endpoint": map[string]any{"kind": "sip"}, "mode": mode}, 200, nil)
 	u.Must(t, http.MethodPost, fmt.Sprintf("/agents/%d/ready", u.Seat), nil, 200, nil)
 }
+
+// persistentSeat logs a persistent agent in READY and answers the line
+// the service rings on its phone.
+func (e *switchEnv) persistentSeat(t *testing.T, ctx context.Context, ext string) (*svctest.Client, *sipphone.Phone, *sipphone.Call) {
+	t.Helper()
+	u, ph := e.seat(t, ext, "agent", "persistent", toneAgent)
+	ready(t, u, "persistent")
+	line, err := ph.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the persistent line never rang: %v", err)
+	}
+	if err := line.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return u, ph, line
+}
