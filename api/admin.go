@@ -9,17 +9,18 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // ---- users
 
 func (s *Server) listUsers(c echo.Context, _ *principal) error {
-	l, err := s.dir.ListUsers(c.Request().Context())
+	l, err := s.users.ListUsers(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	if l == nil {
-		l = []dialer.User{}
+		l = []identity.User{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"users": l})
 }
@@ -36,19 +37,19 @@ func (s *Server) createUser(c echo.Context, p *principal) error {
 	if err := decode(c, &b); err != nil {
 		return err
 	}
-	role, err := dialer.ParseRole(b.Role)
+	role, err := identity.ParseRole(b.Role)
 	if err != nil {
 		return err
 	}
-	u := dialer.User{Username: b.Username, DisplayName: b.DisplayName, Role: role}
+	u := identity.User{Username: b.Username, DisplayName: b.DisplayName, Role: role}
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	if err := dialer.ValidatePassword("password", b.Password); err != nil {
+	if err := identity.ValidatePassword("password", b.Password); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	out, err := s.dir.CreateUser(ctx, u, b.Password)
+	out, err := s.users.CreateUser(ctx, u, b.Password)
 	if err != nil {
 		if errors.Is(err, dialer.ErrConflict) {
 			return &httpError{code: http.StatusConflict, msg: "username taken", field: "username"}
@@ -67,9 +68,9 @@ type patchUserBody struct {
 }
 
 // patchUser changes a user; a new password, a new role or disabling ends
-// every session of the user.
+// every web session of the user.
 func (s *Server) patchUser(c echo.Context, p *principal) error {
-	id, err := pathID[dialer.UserID](c, "id")
+	id, err := pathID[identity.UserID](c, "id")
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func (s *Server) patchUser(c echo.Context, p *principal) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	u, err := s.dir.User(ctx, id)
+	u, err := s.users.User(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func (s *Server) patchUser(c echo.Context, p *principal) error {
 		u.DisplayName = *b.DisplayName
 	}
 	if b.Role != nil {
-		if u.Role, err = dialer.ParseRole(*b.Role); err != nil {
+		if u.Role, err = identity.ParseRole(*b.Role); err != nil {
 			return err
 		}
 	}
@@ -105,23 +106,23 @@ func (s *Server) patchUser(c echo.Context, p *principal) error {
 		return err
 	}
 	if b.Password != nil {
-		if err := dialer.ValidatePassword("password", *b.Password); err != nil {
+		if err := identity.ValidatePassword("password", *b.Password); err != nil {
 			return err
 		}
 	}
 	if u != before {
-		if u, err = s.dir.UpdateUser(ctx, u); err != nil {
+		if u, err = s.users.UpdateUser(ctx, u); err != nil {
 			return err
 		}
 	}
 	if b.Password != nil {
-		if err := s.dir.SetPassword(ctx, id, *b.Password); err != nil {
+		if err := s.users.SetPassword(ctx, id, *b.Password); err != nil {
 			return err
 		}
 	}
 	ended := 0
 	if b.Password != nil || u.Disabled || u.Role != before.Role {
-		if ended, err = s.sessions.DeleteUserSessions(ctx, id); err != nil {
+		if ended, err = s.webSessions.DeleteUserWebSessions(ctx, id); err != nil {
 			return err
 		}
 	}
@@ -141,7 +142,7 @@ type createAgentBody struct {
 	Mode          string              `json:"mode"`
 	Skills        []string            `json:"skills"`
 	Campaigns     []dialer.CampaignID `json:"campaigns"`
-	UserID        dialer.UserID       `json:"user_id"`
+	UserID        identity.UserID     `json:"user_id"`
 }
 
 func (s *Server) createAgent(c echo.Context, p *principal) error {
@@ -167,7 +168,7 @@ func (s *Server) createAgent(c echo.Context, p *principal) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	if err := dialer.ValidatePassword("sip_password", b.SIPPassword); err != nil {
+	if err := identity.ValidatePassword("sip_password", b.SIPPassword); err != nil {
 		return err
 	}
 	if b.UserID < 0 {
@@ -175,7 +176,7 @@ func (s *Server) createAgent(c echo.Context, p *principal) error {
 	}
 	ctx := c.Request().Context()
 	if b.UserID != 0 {
-		if _, err := s.dir.User(ctx, b.UserID); err != nil {
+		if _, err := s.users.User(ctx, b.UserID); err != nil {
 			if errors.Is(err, dialer.ErrNotFound) {
 				return fieldErr("user_id", "no such user")
 			}
@@ -207,12 +208,12 @@ func (s *Server) createAgent(c echo.Context, p *principal) error {
 // ---- API keys
 
 func (s *Server) listAPIKeys(c echo.Context, _ *principal) error {
-	l, err := s.dir.ListAPIKeys(c.Request().Context())
+	l, err := s.apiKeys.ListAPIKeys(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	if l == nil {
-		l = []dialer.APIKey{}
+		l = []identity.APIKey{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"api_keys": l})
 }
@@ -225,8 +226,8 @@ type createAPIKeyBody struct {
 
 // createdKey is the one answer that shows a key's secret.
 type createdKey struct {
-	APIKey dialer.APIKey `json:"api_key"`
-	Secret string        `json:"secret"`
+	APIKey identity.APIKey `json:"api_key"`
+	Secret string          `json:"secret"`
 }
 
 func (s *Server) createAPIKey(c echo.Context, p *principal) error {
@@ -240,7 +241,7 @@ func (s *Server) createAPIKey(c echo.Context, p *principal) error {
 	if err := checkText("name", b.Name, 64); err != nil {
 		return err
 	}
-	role, err := dialer.ParseRole(b.Role)
+	role, err := identity.ParseRole(b.Role)
 	if err != nil {
 		return err
 	}
@@ -254,7 +255,7 @@ func (s *Server) createAPIKey(c echo.Context, p *principal) error {
 	if p.Key != nil {
 		owner = p.Key.CreatedBy
 	}
-	k, secret, err := s.dir.CreateAPIKey(ctx, b.Name, role, owner, b.ExpiresAt)
+	k, secret, err := s.apiKeys.CreateAPIKey(ctx, b.Name, role, owner, b.ExpiresAt)
 	if err != nil {
 		return err
 	}
@@ -264,12 +265,12 @@ func (s *Server) createAPIKey(c echo.Context, p *principal) error {
 }
 
 func (s *Server) revokeAPIKey(c echo.Context, p *principal) error {
-	id, err := pathID[dialer.APIKeyID](c, "id")
+	id, err := pathID[identity.APIKeyID](c, "id")
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := s.dir.RevokeAPIKey(ctx, id, s.now()); err != nil {
+	if err := s.apiKeys.RevokeAPIKey(ctx, id, s.now()); err != nil {
 		return err
 	}
 	s.audit(ctx, p, "apikey.revoke", "apikey:"+id.String(), nil)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // agentParam reads the path's agent id and refuses an agent acting on
@@ -108,7 +109,7 @@ func (s *Server) loginRequest(p *principal, b agentLoginBody) (dialer.LoginReque
 	if err != nil {
 		return r, err
 	}
-	if ep.Kind == dialer.EndpointSIP && ep.Extension != "" && !p.Actor.Role.AtLeast(dialer.RoleSupervisor) &&
+	if ep.Kind == dialer.EndpointSIP && ep.Extension != "" && !p.Actor.Role.AtLeast(identity.RoleSupervisor) &&
 		(p.Seat == nil || ep.Extension != p.Seat.Extension) {
 		return r, fieldErr("endpoint.extension", "an agent logs in on its own extension")
 	}

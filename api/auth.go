@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // Authentication. A browser logs in with a password and holds a session
@@ -37,15 +38,15 @@ const (
 type principal struct {
 	Actor dialer.Actor
 	// User is zero for an API key.
-	User dialer.User
+	User identity.User
 	// Seat is the user's agent seat, if any and not disabled.
 	Seat *dialer.Agent
-	Key  *dialer.APIKey
-	// Token is the session token; secret the API key, kept to re-check
-	// long-lived streams.
-	Token   string
-	secret  string
-	Session dialer.Session
+	Key  *identity.APIKey
+	// Token is the web session's token; secret the API key, kept to
+	// re-check long-lived streams.
+	Token      string
+	secret     string
+	WebSession identity.WebSession
 }
 
 func (p *principal) viaKey() bool { return p.Key != nil }
@@ -66,7 +67,7 @@ func apiKeyFrom(r *http.Request) (string, bool, error) {
 	if h := r.Header.Get(echo.HeaderAuthorization); h != "" {
 		scheme, key, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || key == "" {
-			return "", true, dialer.ErrBadCredentials
+			return "", true, identity.ErrBadCredentials
 		}
 		return strings.TrimSpace(key), true, nil
 	}
@@ -92,15 +93,15 @@ func (s *Server) authenticate(c echo.Context) (*principal, error) {
 	if err != nil || ck.Value == "" {
 		return nil, nil
 	}
-	p, err := s.principalForSession(ctx, ck.Value)
-	if err != nil && (errors.Is(err, dialer.ErrBadCredentials) || errors.Is(err, dialer.ErrDisabled)) {
+	p, err := s.principalForWebSession(ctx, ck.Value)
+	if err != nil && (errors.Is(err, identity.ErrBadCredentials) || errors.Is(err, identity.ErrDisabled)) {
 		s.clearCookie(c)
 	}
 	return p, err
 }
 
 func (s *Server) principalForKey(ctx context.Context, key string) (*principal, error) {
-	k, err := s.dir.VerifyAPIKey(ctx, key, s.now())
+	k, err := s.apiKeys.VerifyAPIKey(ctx, key, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -113,23 +114,23 @@ func (s *Server) principalForKey(ctx context.Context, key string) (*principal, e
 	}, nil
 }
 
-func (s *Server) principalForSession(ctx context.Context, token string) (*principal, error) {
-	sess, err := s.sessions.LookupSession(ctx, token, s.now())
+func (s *Server) principalForWebSession(ctx context.Context, token string) (*principal, error) {
+	sess, err := s.webSessions.LookupWebSession(ctx, token, s.now())
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.dir.User(ctx, sess.User)
+	u, err := s.users.User(ctx, sess.User)
 	if errors.Is(err, dialer.ErrNotFound) {
-		return nil, dialer.ErrBadCredentials
+		return nil, identity.ErrBadCredentials
 	}
 	if err != nil {
 		return nil, err
 	}
 	if u.Disabled {
-		_ = s.sessions.DeleteSession(ctx, token)
-		return nil, dialer.ErrDisabled
+		_ = s.webSessions.DeleteWebSession(ctx, token)
+		return nil, identity.ErrDisabled
 	}
-	p := &principal{User: u, Token: token, Session: sess}
+	p := &principal{User: u, Token: token, WebSession: sess}
 	p.Actor = dialer.Actor{User: u.ID, Role: u.Role, Name: u.DisplayName}
 	if p.Actor.Name == "" {
 		p.Actor.Name = u.Username
@@ -226,13 +227,13 @@ type loginBody struct {
 
 // meView is who the caller is, for the UI.
 type meView struct {
-	User   *dialer.User   `json:"user,omitempty"`
-	Role   dialer.Role    `json:"role"`
-	Agent  *dialer.Agent  `json:"agent"`
-	Auth   string         `json:"auth"`
-	APIKey *dialer.APIKey `json:"api_key,omitempty"`
-	// SessionExpiresAt is when the session ends unless used.
-	SessionExpiresAt time.Time `json:"session_expires_at,omitzero"`
+	User   *identity.User   `json:"user,omitempty"`
+	Role   identity.Role    `json:"role"`
+	Agent  *dialer.Agent    `json:"agent"`
+	Auth   string           `json:"auth"`
+	APIKey *identity.APIKey `json:"api_key,omitempty"`
+	// WebSessionExpiresAt is when the web session ends unless used.
+	WebSessionExpiresAt time.Time `json:"session_expires_at,omitzero"`
 }
 
 func (p *principal) me() meView {
@@ -242,7 +243,7 @@ func (p *principal) me() meView {
 		return v
 	}
 	u := p.User
-	v.User, v.SessionExpiresAt = &u, p.Session.ExpiresAt
+	v.User, v.WebSessionExpiresAt = &u, p.WebSession.ExpiresAt
 	return v
 }
 
@@ -272,9 +273,9 @@ func (s *Server) login(c echo.Context, _ *principal) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return newHTTPError(http.StatusTooManyRequests, "too many failed logins; retry later")
 	}
-	u, err := s.dir.Authenticate(ctx, b.Username, b.Password)
+	u, err := s.users.Authenticate(ctx, b.Username, b.Password)
 	if err != nil {
-		if errors.Is(err, dialer.ErrBadCredentials) || errors.Is(err, dialer.ErrDisabled) {
+		if errors.Is(err, identity.ErrBadCredentials) || errors.Is(err, identity.ErrDisabled) {
 			s.limiter.fail(s.now(), pair, addr)
 			s.audit(ctx, nil, "auth.login_failed", "", map[string]any{"username": b.Username, "ip": ip})
 		}
@@ -284,20 +285,20 @@ func (s *Server) login(c echo.Context, _ *principal) error {
 	now := s.now()
 	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
 		// A fresh token on every login: a planted cookie is worth nothing.
-		_ = s.sessions.DeleteSession(ctx, ck.Value)
+		_ = s.webSessions.DeleteWebSession(ctx, ck.Value)
 	}
-	if _, err := s.sessions.DeleteExpiredSessions(ctx, now); err != nil {
-		s.log.Warn("could not delete expired sessions", "err", err)
+	if _, err := s.webSessions.DeleteExpiredWebSessions(ctx, now); err != nil {
+		s.log.Warn("could not delete expired web sessions", "err", err)
 	}
-	sess, token, err := s.sessions.CreateSession(ctx, dialer.NewSession{
-		User: u.ID, At: now, Idle: s.opts.SessionIdle, MaxAge: s.opts.SessionMaxAge,
+	sess, token, err := s.webSessions.CreateWebSession(ctx, identity.NewWebSession{
+		User: u.ID, At: now, Idle: s.opts.WebSessionIdle, MaxAge: s.opts.WebSessionMaxAge,
 		UserAgent: c.Request().UserAgent(), RemoteAddr: ip,
 	})
 	if err != nil {
 		return err
 	}
 	s.setCookie(c, token, sess.MaxExpiresAt)
-	p, err := s.principalForSession(ctx, token)
+	p, err := s.principalForWebSession(ctx, token)
 	if err != nil {
 		return err
 	}
@@ -308,10 +309,10 @@ func (s *Server) login(c echo.Context, _ *principal) error {
 func (s *Server) logout(c echo.Context, _ *principal) error {
 	ctx := c.Request().Context()
 	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
-		if p, err := s.principalForSession(ctx, ck.Value); err == nil {
+		if p, err := s.principalForWebSession(ctx, ck.Value); err == nil {
 			s.audit(ctx, p, "auth.logout", "user:"+p.User.ID.String(), nil)
 		}
-		if err := s.sessions.DeleteSession(ctx, ck.Value); err != nil {
+		if err := s.webSessions.DeleteWebSession(ctx, ck.Value); err != nil {
 			return err
 		}
 		// Its event streams end now, not at their next check.
@@ -420,16 +421,16 @@ func (l *loginLimiter) reset(key string) {
 
 // EnsureAdmin creates the first user when there is none: "admin" with a
 // random password, printed once to out. The service calls it on start.
-func EnsureAdmin(ctx context.Context, dir dialer.Directory, log *slog.Logger, out io.Writer) error {
-	users, err := dir.ListUsers(ctx)
+func EnsureAdmin(ctx context.Context, users UserStore, log *slog.Logger, out io.Writer) error {
+	existing, err := users.ListUsers(ctx)
 	if err != nil {
 		return fmt.Errorf("list users: %w", err)
 	}
-	if len(users) > 0 {
+	if len(existing) > 0 {
 		return nil
 	}
 	pw := randomPassword()
-	u, err := dir.CreateUser(ctx, dialer.User{Username: "admin", DisplayName: "Administrator", Role: dialer.RoleAdmin}, pw)
+	u, err := users.CreateUser(ctx, identity.User{Username: "admin", DisplayName: "Administrator", Role: identity.RoleAdmin}, pw)
 	if errors.Is(err, dialer.ErrConflict) {
 		// Another instance won the race; its password was printed there.
 		return nil

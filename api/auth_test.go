@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
@@ -28,7 +28,7 @@ func sessionCookieOf(t *testing.T, rec *httptest.ResponseRecorder) *http.Cookie 
 	return nil
 }
 
-func TestLoginSessionCookie(t *testing.T) {
+func TestLoginWebSessionCookie(t *testing.T) {
 	e := newEnv(t)
 	rec := e.do(e.anon, "POST", "/api/v1/auth/login", `{"username":"ANN","password":"`+testPassword+`"}`)
 	if rec.Code != 200 {
@@ -44,7 +44,7 @@ func TestLoginSessionCookie(t *testing.T) {
 		t.Fatalf("cookie MaxAge %d, want %d", ck.MaxAge, want)
 	}
 	me := decodeBody[meView](t, rec)
-	if me.Role != dialer.RoleAgent || me.Agent == nil || me.Agent.ID != 1 || me.User == nil || me.User.Username != "ann" || me.Auth != "session" {
+	if me.Role != identity.RoleAgent || me.Agent == nil || me.Agent.ID != 1 || me.User == nil || me.User.Username != "ann" || me.Auth != "session" {
 		t.Fatalf("login answer %+v", me)
 	}
 	// The token is stored hashed only.
@@ -72,7 +72,8 @@ func TestLoginSessionCookie(t *testing.T) {
 	// A restart: a new server (and store) on the same database file.
 	st2 := openTestStore(t, e.dbPath, e.clock)
 	opts := e.opts
-	opts.Directory, opts.Campaigns, opts.Calls, opts.Audit, opts.Sessions = st2, st2, st2, st2, st2
+	opts.Directory, opts.Campaigns, opts.Calls, opts.Audit = st2, st2, st2, st2
+	opts.Users, opts.APIKeys, opts.WebSessions = st2, st2, st2
 	srv2 := New(opts)
 	rec = httptest.NewRecorder()
 	srv2.Echo().ServeHTTP(rec, e.request(w, "GET", "/api/v1/me", ""))
@@ -265,8 +266,8 @@ func TestForwardedHeaders(t *testing.T) {
 	}
 }
 
-func TestSessionExpiry(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.SessionIdle = time.Hour; o.SessionMaxAge = 3 * time.Hour })
+func TestWebSessionExpiry(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.WebSessionIdle = time.Hour; o.WebSessionMaxAge = 3 * time.Hour })
 	w := who{cookie: e.login("ann")}
 	// Used every 50 minutes, the session slides...
 	for range 3 {
@@ -305,7 +306,7 @@ func TestAPIKeys(t *testing.T) {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
 	created := decodeBody[createdKey](t, rec)
-	if !regexp.MustCompile(`^ask_[a-z0-9]{8}_[a-z0-9]{52}$`).MatchString(created.Secret) || created.APIKey.Role != dialer.RoleSupervisor {
+	if !regexp.MustCompile(`^ask_[a-z0-9]{8}_[a-z0-9]{52}$`).MatchString(created.Secret) || created.APIKey.Role != identity.RoleSupervisor {
 		t.Fatalf("created %+v", created)
 	}
 	// The secret is shown once: the list does not have it.
@@ -327,7 +328,7 @@ func TestAPIKeys(t *testing.T) {
 			t.Fatalf("%s: %d %s", h, rec.Code, rec.Body)
 		}
 	}
-	key := who{name: "crm", role: dialer.RoleSupervisor, key: created.Secret}
+	key := who{name: "crm", role: identity.RoleSupervisor, key: created.Secret}
 	if rec := e.do(key, "GET", "/api/v1/me", ""); rec.Code != 200 || decodeBody[meView](t, rec).Auth != "api_key" {
 		t.Fatalf("me by key: %d %s", rec.Code, rec.Body)
 	}
@@ -364,13 +365,13 @@ func TestAPIKeys(t *testing.T) {
 func TestAPIKeysFollowTheirUser(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
-	root := must[dialer.User](t)(e.store.CreateUser(ctx, dialer.User{Username: "root2", Role: dialer.RoleAdmin}, testPassword))
-	rootW := who{name: "root2", role: dialer.RoleAdmin, cookie: e.login("root2")}
+	root := must[identity.User](t)(e.store.CreateUser(ctx, identity.User{Username: "root2", Role: identity.RoleAdmin}, testPassword))
+	rootW := who{name: "root2", role: identity.RoleAdmin, cookie: e.login("root2")}
 	rec := e.do(rootW, "POST", "/api/v1/api-keys", `{"name":"ops","role":"admin"}`)
 	if rec.Code != 201 {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
-	key := who{name: "ops", role: dialer.RoleAdmin, key: decodeBody[createdKey](t, rec).Secret}
+	key := who{name: "ops", role: identity.RoleAdmin, key: decodeBody[createdKey](t, rec).Secret}
 	rec = e.do(key, "POST", "/api/v1/api-keys", `{"name":"ops2","role":"admin"}`)
 	if rec.Code != 201 {
 		t.Fatalf("create by key: %d %s", rec.Code, rec.Body)
@@ -379,7 +380,7 @@ func TestAPIKeysFollowTheirUser(t *testing.T) {
 	if made.APIKey.CreatedBy != root.ID {
 		t.Fatalf("key made by a key belongs to %d, want %d", made.APIKey.CreatedBy, root.ID)
 	}
-	key2 := who{name: "ops2", role: dialer.RoleAdmin, key: made.Secret}
+	key2 := who{name: "ops2", role: identity.RoleAdmin, key: made.Secret}
 
 	if rec := e.do(e.admin, "PATCH", fmt.Sprintf("/api/v1/users/%d", root.ID), `{"disabled":true}`); rec.Code != 200 {
 		t.Fatalf("disable: %d %s", rec.Code, rec.Body)
@@ -403,7 +404,7 @@ func TestAPIKeysFollowTheirUser(t *testing.T) {
 	if rec.Code != 201 {
 		t.Fatalf("create expiring: %d %s", rec.Code, rec.Body)
 	}
-	day := who{name: "day", role: dialer.RoleAgent, key: decodeBody[createdKey](t, rec).Secret}
+	day := who{name: "day", role: identity.RoleAgent, key: decodeBody[createdKey](t, rec).Secret}
 	if rec := e.do(day, "GET", "/api/v1/me", ""); rec.Code != 200 {
 		t.Fatalf("before expiry: %d", rec.Code)
 	}
@@ -453,7 +454,7 @@ func TestUserAdmin(t *testing.T) {
 	if rec.Code != 201 {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}
-	carol := decodeBody[dialer.User](t, rec)
+	carol := decodeBody[identity.User](t, rec)
 	if rec := e.do(e.admin, "POST", "/api/v1/users", `{"username":"carol","role":"agent","password":"carol-pass-1"}`); rec.Code != 409 || errorOf(t, rec).Field != "username" {
 		t.Fatalf("duplicate: %d %s", rec.Code, rec.Body)
 	}
@@ -505,7 +506,7 @@ func TestEnsureAdmin(t *testing.T) {
 	if m == nil {
 		t.Fatalf("printed %q", out.String())
 	}
-	if u, err := st.Authenticate(t.Context(), "admin", m[1]); err != nil || u.Role != dialer.RoleAdmin {
+	if u, err := st.Authenticate(t.Context(), "admin", m[1]); err != nil || u.Role != identity.RoleAdmin {
 		t.Fatalf("printed password does not log in: %v", err)
 	}
 	out.Reset()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // mcase is one route as the 403 matrix calls it. Paths name agent 1's
@@ -110,7 +111,7 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "GET", tmpl: "/api-keys", access: admin, req: fixed("/api/v1/api-keys", "")},
 		{method: "POST", tmpl: "/api-keys", access: admin, ok: http.StatusCreated, req: fixed("/api/v1/api-keys", `{"name":"crm","role":"supervisor"}`)},
 		{method: "DELETE", tmpl: "/api-keys/:id", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
-			k, _, err := e.store.CreateAPIKey(e.t.Context(), fmt.Sprintf("spare %d", n), dialer.RoleAgent, 0, time.Time{})
+			k, _, err := e.store.CreateAPIKey(e.t.Context(), fmt.Sprintf("spare %d", n), identity.RoleAgent, 0, time.Time{})
 			if err != nil {
 				e.t.Fatal(err)
 			}
@@ -151,14 +152,14 @@ func matrixCases(e *testEnv) []mcase {
 func expectation(c mcase, w who) int {
 	p := &principal{Actor: dialer.Actor{Role: w.role, Agent: w.agent}}
 	if w.viaKey() {
-		p.Key = &dialer.APIKey{}
+		p.Key = &identity.APIKey{}
 	}
 	switch {
 	case w.role == "":
 		return http.StatusUnauthorized
 	case !c.access.allows(p):
 		return http.StatusForbidden
-	case w.role.AtLeast(dialer.RoleSupervisor):
+	case w.role.AtLeast(identity.RoleSupervisor):
 		return 0
 	case c.owned && w.agent != 1, c.seat && w.agent == 0:
 		return http.StatusForbidden

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // callbackLead is the part of a lead the Callbacks page shows.
@@ -39,7 +40,7 @@ func (s *Server) listCallbacks(c echo.Context, p *principal) error {
 	case "", "mine":
 		scope = "mine"
 	case "all":
-		if !p.Actor.Role.AtLeast(dialer.RoleSupervisor) {
+		if !p.Actor.Role.AtLeast(identity.RoleSupervisor) {
 			return dialer.ErrForbidden
 		}
 	default:
@@ -115,7 +116,7 @@ func (s *Server) callbackParam(c echo.Context, p *principal) (dialer.Callback, e
 	if err != nil {
 		return dialer.Callback{}, err
 	}
-	if !p.Actor.Role.AtLeast(dialer.RoleSupervisor) && (p.Actor.Agent == 0 || cb.Agent != 0 && cb.Agent != p.Actor.Agent) {
+	if !p.Actor.Role.AtLeast(identity.RoleSupervisor) && (p.Actor.Agent == 0 || cb.Agent != 0 && cb.Agent != p.Actor.Agent) {
 		return dialer.Callback{}, dialer.ErrForbidden
 	}
 	return cb, nil

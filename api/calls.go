@@ -13,6 +13,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // ---- starting calls
@@ -134,7 +135,7 @@ func (s *Server) callFilter(c echo.Context, p *principal, defLimit, maxLimit int
 	if f.Limit, err = queryLimit(c, defLimit, maxLimit); err != nil {
 		return f, false, err
 	}
-	if !p.Actor.Role.AtLeast(dialer.RoleSupervisor) {
+	if !p.Actor.Role.AtLeast(identity.RoleSupervisor) {
 		if f.Agent != 0 && f.Agent != p.Actor.Agent {
 			return f, false, dialer.ErrForbidden
 		}
@@ -287,7 +288,7 @@ func (s *Server) callAccess(ctx context.Context, p *principal, id dialer.CallID)
 	v, err := s.engine.CallView(ctx, id)
 	switch {
 	case err == nil:
-		if !p.Actor.Role.AtLeast(dialer.RoleSupervisor) && !involves(v, p.Actor.Agent) {
+		if !p.Actor.Role.AtLeast(identity.RoleSupervisor) && !involves(v, p.Actor.Agent) {
 			return nil, nil, dialer.ErrForbidden
 		}
 		return &v, nil, nil
@@ -298,7 +299,7 @@ func (s *Server) callAccess(ctx context.Context, p *principal, id dialer.CallID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.Actor.Role.AtLeast(dialer.RoleSupervisor) {
+	if p.Actor.Role.AtLeast(identity.RoleSupervisor) {
 		return nil, &rec, nil
 	}
 	if p.Actor.Agent == 0 {
@@ -657,7 +658,7 @@ func (s *Server) callDispose(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	if !d.Selectable && !p.Actor.Role.AtLeast(dialer.RoleSupervisor) {
+	if !d.Selectable && !p.Actor.Role.AtLeast(identity.RoleSupervisor) {
 		return fieldErr("code", b.Code+" is set by the system, not by agents")
 	}
 	req := dialer.DispositionRequest{Code: b.Code, Notes: b.Notes}

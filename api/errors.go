@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // errorBody is the JSON every error answers with.
@@ -63,10 +64,10 @@ func statusOf(err error) errorDetail {
 		return errorDetail{Code: http.StatusBadRequest, Message: pfe.Error(), Field: pfe.Field}
 	case errors.Is(err, dialer.ErrInvalid):
 		return errorDetail{Code: http.StatusBadRequest, Message: err.Error()}
-	case errors.Is(err, dialer.ErrBadCredentials):
+	case errors.Is(err, identity.ErrBadCredentials):
 		// Which part was wrong is not said.
 		return errorDetail{Code: http.StatusUnauthorized, Message: "bad credentials"}
-	case errors.Is(err, dialer.ErrDisabled):
+	case errors.Is(err, identity.ErrDisabled): // dialer.ErrDisabled too: a disabled seat
 		return errorDetail{Code: http.StatusForbidden, Message: "account or key disabled"}
 	case errors.Is(err, dialer.ErrForbidden):
 		return errorDetail{Code: http.StatusForbidden, Message: "forbidden"}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 func TestStatusOf(t *testing.T) {
@@ -43,9 +44,14 @@ func TestStatusOf(t *testing.T) {
 		{wrap(dialer.ErrUnavailable), 503, ""},
 		{dialer.ErrSwitchDown, 503, ""},
 		{wrap(dialer.ErrSwitchDown), 503, ""},
-		{dialer.ErrBadCredentials, 401, ""},
-		{wrap(dialer.ErrBadCredentials), 401, ""},
-		{dialer.ErrDisabled, 403, ""},
+		{identity.ErrBadCredentials, 401, ""},
+		{wrap(identity.ErrBadCredentials), 401, ""},
+		{identity.ErrDisabled, 403, ""},
+		{wrap(identity.ErrDisabled), 403, ""},
+		// identity returns the same field error type and the engine the
+		// same disabled sentinel (a disabled agent seat).
+		{func() error { _, err := identity.ParseRole("root"); return err }(), 400, "role"},
+		{identity.NewWebSession{}.Validate(), 400, "user_id"},
 		{wrap(dialer.ErrDisabled), 403, ""},
 		{context.DeadlineExceeded, 504, ""},
 		{errNoCredentials, 401, ""},

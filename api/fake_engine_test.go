@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // engineCall is one call the fake engine received.
@@ -104,7 +105,7 @@ func (f *fakeEngine) setCall(v dialer.CallView) {
 
 // mayControlCall is the engine's own ownership rule.
 func mayControlCall(a dialer.Actor, v dialer.CallView) bool {
-	return a.Role.AtLeast(dialer.RoleSupervisor) || involves(v, a.Agent)
+	return a.Role.AtLeast(identity.RoleSupervisor) || involves(v, a.Agent)
 }
 
 func (f *fakeEngine) callAction(method string, a dialer.Actor, id dialer.CallID, arg any) error {
@@ -287,7 +288,7 @@ func (f *fakeEngine) Monitor(_ context.Context, a dialer.Actor, id dialer.CallID
 	if err := f.callAction("Monitor", a, id, r); err != nil {
 		return dialer.PartyView{}, err
 	}
-	if !a.Role.AtLeast(dialer.RoleSupervisor) {
+	if !a.Role.AtLeast(identity.RoleSupervisor) {
 		return dialer.PartyView{}, dialer.ErrForbidden
 	}
 	return dialer.PartyView{Leg: dialer.NewLegID(), Role: dialer.LegSupervisor, Number: r.Endpoint.Phone, State: "dialing"}, nil
@@ -297,7 +298,7 @@ func (f *fakeEngine) MonitorMode(_ context.Context, a dialer.Actor, id dialer.Ca
 	if err := f.callAction("MonitorMode", a, id, monitorArg{leg, mode}); err != nil {
 		return err
 	}
-	if !a.Role.AtLeast(dialer.RoleSupervisor) {
+	if !a.Role.AtLeast(identity.RoleSupervisor) {
 		return dialer.ErrForbidden
 	}
 	return nil
@@ -307,7 +308,7 @@ func (f *fakeEngine) StopMonitor(_ context.Context, a dialer.Actor, id dialer.Ca
 	if err := f.callAction("StopMonitor", a, id, leg); err != nil {
 		return err
 	}
-	if !a.Role.AtLeast(dialer.RoleSupervisor) {
+	if !a.Role.AtLeast(identity.RoleSupervisor) {
 		return dialer.ErrForbidden
 	}
 	return nil

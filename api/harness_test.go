@@ -17,6 +17,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
+	"github.com/agentswitch/agentswitch/identity"
 	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/pbx"
 )
@@ -29,7 +30,7 @@ const testPassword = "password-123"
 // who is a principal making test requests.
 type who struct {
 	name   string
-	role   dialer.Role
+	role   identity.Role
 	cookie string
 	key    string
 	agent  dialer.AgentID
@@ -52,7 +53,7 @@ type testEnv struct {
 	srv    *Server
 
 	anon, admin, sup, agent1, agent2, keyAgent, keySup, keyAdmin who
-	users                                                        map[string]dialer.User
+	users                                                        map[string]identity.User
 	campaign                                                     dialer.Campaign
 	lead1, lead2                                                 dialer.Lead
 	live1, live2                                                 dialer.CallID
@@ -93,7 +94,7 @@ func withSwitch(sw pbx.Switch) func(*Options) {
 
 func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, dbPath: filepath.Join(t.TempDir(), "agentswitch.db"), eng: newFakeEngine(), clock: clock.NewManual(t0), users: map[string]dialer.User{}}
+	e := &testEnv{t: t, dbPath: filepath.Join(t.TempDir(), "agentswitch.db"), eng: newFakeEngine(), clock: clock.NewManual(t0), users: map[string]identity.User{}}
 	e.store = openTestStore(t, e.dbPath, e.clock)
 	ro, err := sql.Open("sqlite3", (&url.URL{Scheme: "file", Path: e.dbPath}).String()+"?mode=ro")
 	if err != nil {
@@ -105,9 +106,9 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	st := e.store
 	for _, u := range []struct {
 		name string
-		role dialer.Role
-	}{{"admin", dialer.RoleAdmin}, {"sup", dialer.RoleSupervisor}, {"ann", dialer.RoleAgent}, {"bob", dialer.RoleAgent}} {
-		e.users[u.name] = must[dialer.User](t)(st.CreateUser(ctx, dialer.User{Username: u.name, Role: u.role}, testPassword))
+		role identity.Role
+	}{{"admin", identity.RoleAdmin}, {"sup", identity.RoleSupervisor}, {"ann", identity.RoleAgent}, {"bob", identity.RoleAgent}} {
+		e.users[u.name] = must[identity.User](t)(st.CreateUser(ctx, identity.User{Username: u.name, Role: u.role}, testPassword))
 	}
 	e.campaign = must[dialer.Campaign](t)(st.CreateCampaign(ctx, dialer.Campaign{Name: "Autumn", DialMode: dialer.DialPreview, MaxAttempts: 3, Script: "Hello {first_name}"}))
 	a1 := must[dialer.Agent](t)(st.CreateAgent(ctx, dialer.Agent{User: e.users["ann"].ID, Name: "Ann", Extension: "1001", Realm: "agentswitch", Mode: dialer.ModeRing}, "sip-secret-1"))
@@ -128,7 +129,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	e.eng.setCall(dialer.CallView{ID: e.live2, Agent: 2, Lead: e.lead2.ID, Campaign: e.campaign.ID, State: dialer.LiveConnected, Number: e.lead2.Phone, CreatedAt: t0.Add(time.Second)})
 
 	e.opts = Options{
-		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Sessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
+		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Users: st, APIKeys: st, WebSessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
 	}
 	for _, m := range mods {
@@ -137,20 +138,20 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	e.srv = New(e.opts)
 
 	e.anon = who{name: "anonymous"}
-	e.admin = who{name: "admin", role: dialer.RoleAdmin, cookie: e.login("admin")}
-	e.sup = who{name: "supervisor", role: dialer.RoleSupervisor, cookie: e.login("sup")}
-	e.agent1 = who{name: "agent", role: dialer.RoleAgent, cookie: e.login("ann"), agent: 1}
-	e.agent2 = who{name: "other agent", role: dialer.RoleAgent, cookie: e.login("bob"), agent: 2}
-	for _, r := range []dialer.Role{dialer.RoleAgent, dialer.RoleSupervisor, dialer.RoleAdmin} {
+	e.admin = who{name: "admin", role: identity.RoleAdmin, cookie: e.login("admin")}
+	e.sup = who{name: "supervisor", role: identity.RoleSupervisor, cookie: e.login("sup")}
+	e.agent1 = who{name: "agent", role: identity.RoleAgent, cookie: e.login("ann"), agent: 1}
+	e.agent2 = who{name: "other agent", role: identity.RoleAgent, cookie: e.login("bob"), agent: 2}
+	for _, r := range []identity.Role{identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin} {
 		_, secret, err := st.CreateAPIKey(ctx, "key-"+string(r), r, e.users["admin"].ID, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w := who{name: string(r) + " API key", role: r, key: secret}
 		switch r {
-		case dialer.RoleAgent:
+		case identity.RoleAgent:
 			e.keyAgent = w
-		case dialer.RoleSupervisor:
+		case identity.RoleSupervisor:
 			e.keySup = w
 		default:
 			e.keyAdmin = w

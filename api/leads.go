@@ -13,6 +13,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // recentCall is how long after a call its agent may still read and edit
@@ -22,7 +23,7 @@ const recentCall = 24 * time.Hour
 // leadAccess lets supervisors reach any lead, and an agent the lead of
 // one of its live or recent calls.
 func (s *Server) leadAccess(ctx context.Context, p *principal, id dialer.LeadID) error {
-	if p.Actor.Role.AtLeast(dialer.RoleSupervisor) {
+	if p.Actor.Role.AtLeast(identity.RoleSupervisor) {
 		return nil
 	}
 	if p.Actor.Agent == 0 {
@@ -304,7 +305,7 @@ func (s *Server) listDispositions(c echo.Context, p *principal) error {
 	}
 	out := make([]dialer.Disposition, 0, len(all))
 	for _, d := range all {
-		if d.Selectable || p.Actor.Role.AtLeast(dialer.RoleAdmin) {
+		if d.Selectable || p.Actor.Role.AtLeast(identity.RoleAdmin) {
 			out = append(out, d)
 		}
 	}

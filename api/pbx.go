@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // Provisioning: agents' SIP accounts, carrier gateways and inbound numbers.
@@ -102,7 +103,7 @@ func (s *Server) patchAgent(c echo.Context, p *principal) error {
 	}
 	password := ""
 	if b.SIPPassword != nil {
-		if err := dialer.ValidatePassword("sip_password", *b.SIPPassword); err != nil {
+		if err := identity.ValidatePassword("sip_password", *b.SIPPassword); err != nil {
 			return err
 		}
 		password = *b.SIPPassword

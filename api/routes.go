@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // access is who may call a route. The gate runs before the handler; the
@@ -37,13 +37,13 @@ func (a access) allows(p *principal) bool {
 	case public:
 		return true
 	case anyone:
-		return p.Actor.Role.AtLeast(dialer.RoleAgent)
+		return p.Actor.Role.AtLeast(identity.RoleAgent)
 	case supervisor:
-		return p.Actor.Role.AtLeast(dialer.RoleSupervisor)
+		return p.Actor.Role.AtLeast(identity.RoleSupervisor)
 	case admin:
-		return p.Actor.Role.AtLeast(dialer.RoleAdmin)
+		return p.Actor.Role.AtLeast(identity.RoleAdmin)
 	case supervisorOrKey:
-		return p.Actor.Role.AtLeast(dialer.RoleSupervisor) || p.viaKey() && p.Actor.Role.Valid()
+		return p.Actor.Role.AtLeast(identity.RoleSupervisor) || p.viaKey() && p.Actor.Role.Valid()
 	}
 	return false
 }

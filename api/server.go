@@ -22,6 +22,7 @@ import (
 	"github.com/agentswitch/agentswitch/agentui"
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
+	"github.com/agentswitch/agentswitch/identity"
 	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
@@ -42,11 +43,13 @@ type Options struct {
 	// Engine runs calls and agents; nil answers 503 where it is needed.
 	Engine Engine
 	// The stores; while any is missing the /api/v1 routes answer 503.
-	Directory dialer.Directory
-	Campaigns dialer.CampaignStore
-	Calls     dialer.CallLog
-	Audit     dialer.AuditLog
-	Sessions  dialer.SessionStore
+	Directory   dialer.Directory
+	Campaigns   dialer.CampaignStore
+	Calls       dialer.CallLog
+	Audit       dialer.AuditLog
+	Users       UserStore
+	APIKeys     APIKeyStore
+	WebSessions WebSessionStore
 	// PBX provisions gateways and DIDs and tells FreeSWITCH of changes
 	// (agents' too); without it the gateway and DID routes answer 503 and
 	// agent changes answer reload "skipped".
@@ -61,9 +64,9 @@ type Options struct {
 	// SIPRealm is the digest realm of new agent seats (default
 	// "agentswitch").
 	SIPRealm string
-	// SessionIdle ends a session unused this long (default 12h);
-	// SessionMaxAge ends it whatever the use (default 7 days).
-	SessionIdle, SessionMaxAge time.Duration
+	// WebSessionIdle ends a web session unused this long (default 12h);
+	// WebSessionMaxAge ends it whatever the use (default 7 days).
+	WebSessionIdle, WebSessionMaxAge time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed (ParseTrustedProxies reads them);
 	// empty believes none: the peer's own address is the client's.
@@ -102,14 +105,16 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 
-	engine    Engine
-	dir       dialer.Directory
-	campaigns dialer.CampaignStore
-	calls     dialer.CallLog
-	auditLog  dialer.AuditLog
-	sessions  dialer.SessionStore
-	now       func() time.Time
-	limiter   *loginLimiter
+	engine      Engine
+	dir         dialer.Directory
+	campaigns   dialer.CampaignStore
+	calls       dialer.CallLog
+	auditLog    dialer.AuditLog
+	users       UserStore
+	apiKeys     APIKeyStore
+	webSessions WebSessionStore
+	now         func() time.Time
+	limiter     *loginLimiter
 	// missing names the stores not given; the API answers 503 without
 	// them.
 	missing []string
@@ -162,13 +167,13 @@ func New(opts Options) *Server {
 	if opts.SIPRealm == "" {
 		opts.SIPRealm = "agentswitch"
 	}
-	if opts.SessionIdle <= 0 {
-		opts.SessionIdle = 12 * time.Hour
+	if opts.WebSessionIdle <= 0 {
+		opts.WebSessionIdle = 12 * time.Hour
 	}
-	if opts.SessionMaxAge <= 0 {
-		opts.SessionMaxAge = 7 * 24 * time.Hour
+	if opts.WebSessionMaxAge <= 0 {
+		opts.WebSessionMaxAge = 7 * 24 * time.Hour
 	}
-	opts.SessionIdle = min(opts.SessionIdle, opts.SessionMaxAge)
+	opts.WebSessionIdle = min(opts.WebSessionIdle, opts.WebSessionMaxAge)
 	if opts.BodyTimeout <= 0 {
 		opts.BodyTimeout = 30 * time.Second
 	}
@@ -193,14 +198,16 @@ func New(opts Options) *Server {
 	s := &Server{
 		e: e, opts: opts, log: opts.Logger,
 		engine: opts.Engine, dir: opts.Directory, campaigns: opts.Campaigns, calls: opts.Calls,
-		auditLog: opts.Audit, sessions: opts.Sessions, now: opts.Now, limiter: newLoginLimiter(),
+		auditLog: opts.Audit, users: opts.Users, apiKeys: opts.APIKeys, webSessions: opts.WebSessions,
+		now: opts.Now, limiter: newLoginLimiter(),
 	}
 	if s.engine == nil {
 		s.engine = noEngine{}
 	}
 	for name, missing := range map[string]bool{
 		"Directory": opts.Directory == nil, "Campaigns": opts.Campaigns == nil, "Calls": opts.Calls == nil,
-		"Audit": opts.Audit == nil, "Sessions": opts.Sessions == nil,
+		"Audit": opts.Audit == nil, "Users": opts.Users == nil, "APIKeys": opts.APIKeys == nil,
+		"WebSessions": opts.WebSessions == nil,
 	} {
 		if missing {
 			s.missing = append(s.missing, name)
@@ -335,7 +342,7 @@ func (s *Server) healthz(c echo.Context) error {
 	switch {
 	case p == nil:
 		body = map[string]any{"status": status}
-	case !p.Actor.Role.AtLeast(dialer.RoleAdmin):
+	case !p.Actor.Role.AtLeast(identity.RoleAdmin):
 		for name := range s.opts.Checks {
 			d := body[name].(map[string]any)
 			pub := map[string]any{"status": d["status"]}

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // Close codes of the event stream (4000-4999 are the application's). On
@@ -44,7 +45,7 @@ type snapshotMessage struct {
 // streamFilter is what p may receive: an agent its own events, a
 // supervisor or admin everything (or one agent's, with ?agent=).
 func streamFilter(c echo.Context, p *principal) (dialer.LiveFilter, error) {
-	if !p.Actor.Role.AtLeast(dialer.RoleSupervisor) {
+	if !p.Actor.Role.AtLeast(identity.RoleSupervisor) {
 		if p.Actor.Agent == 0 {
 			return dialer.LiveFilter{}, dialer.ErrForbidden
 		}
@@ -285,7 +286,7 @@ func (s *Server) stillValid(ctx context.Context, p *principal) bool {
 	if p.viaKey() {
 		_, err = s.principalForKey(ctx, p.secret)
 	} else {
-		_, err = s.principalForSession(ctx, p.Token)
+		_, err = s.principalForWebSession(ctx, p.Token)
 	}
-	return !errors.Is(err, dialer.ErrBadCredentials) && !errors.Is(err, dialer.ErrDisabled)
+	return !errors.Is(err, identity.ErrBadCredentials) && !errors.Is(err, identity.ErrDisabled)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // waitFor polls cond until it holds or the test times out.
@@ -280,7 +281,7 @@ func TestStreamHeartbeat(t *testing.T) {
 	}
 	waitFor(t, "a heartbeat", func() bool { return len(e.eng.called("Heartbeat")) == 1 })
 	hb := e.eng.called("Heartbeat")[0]
-	if hb.Agent != 1 || hb.Actor.Agent != 1 || hb.Actor.Role != dialer.RoleAgent {
+	if hb.Agent != 1 || hb.Actor.Agent != 1 || hb.Actor.Role != identity.RoleAgent {
 		t.Fatalf("heartbeat %+v", hb)
 	}
 	// More messages and pongs within 5 s: no more heartbeats.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // StartCall dials a lead and connects it to an agent when it answers (the
@@ -238,7 +239,7 @@ func (e *Engine) phoneDial(node string, ev switchEvent) {
 			if err != nil {
 				return err
 			}
-			actor := Actor{Role: RoleAgent, Agent: agent, User: a.User, Name: a.Name}
+			actor := Actor{Role: identity.RoleAgent, Agent: agent, User: a.User, Name: a.Name}
 			v, err := e.ManualDial(ctx, actor, agent, ManualDialRequest{Number: number, fromPhone: fromPhone{leg: leg, node: node}})
 			if err == nil {
 				e.log.Info("agent dialed from its phone", "agent", agent, "number", number, "call", v.ID)

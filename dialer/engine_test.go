@@ -19,6 +19,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/identity"
 	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/redistest"
 )
@@ -192,7 +193,7 @@ func newWorldWith(t testing.TB, o worldOpts) *world {
 		n := client.Nodes()
 		return len(n) == len(nodes) && !slices.ContainsFunc(n, func(st esl.NodeStatus) bool { return !st.Up })
 	})
-	w.admin = dialer.Actor{User: 1, Role: dialer.RoleAdmin, Name: "admin"}
+	w.admin = dialer.Actor{User: 1, Role: identity.RoleAdmin, Name: "admin"}
 	w.events = newEventLog(t, eng, o.discardEvents)
 	return w
 }
@@ -234,7 +235,7 @@ func (w *world) ctx() context.Context {
 
 func (w *world) actor(ext string) dialer.Actor {
 	a := w.agents[ext]
-	return dialer.Actor{User: dialer.UserID(100 + a.ID), Role: dialer.RoleAgent, Agent: a.ID, Name: a.Name}
+	return dialer.Actor{User: identity.UserID(100 + a.ID), Role: identity.RoleAgent, Agent: a.ID, Name: a.Name}
 }
 
 func (w *world) state(ext string) dialer.AgentState {
@@ -639,7 +640,7 @@ func TestAgentChangedWhileLoggedIn(t *testing.T) {
 	if a, err = w.db.UpdateAgent(w.ctx(), a, "new-sip-secret-1"); err != nil {
 		t.Fatal(err)
 	}
-	admin := dialer.Actor{User: 1, Role: dialer.RoleAdmin, Name: "admin"}
+	admin := dialer.Actor{User: 1, Role: identity.RoleAdmin, Name: "admin"}
 	if err := w.eng.AgentChanged(w.ctx(), admin, a); err != nil {
 		t.Fatal(err)
 	}
@@ -955,7 +956,7 @@ func TestSupervisorMonitor(t *testing.T) {
 	v := w.start("+15550007777", 0)
 	v = w.waitCall(v.ID, dialer.LiveConnected)
 	ag := w.party(v, dialer.LegAgent)
-	sup := dialer.Actor{User: 50, Role: dialer.RoleSupervisor, Name: "sup"}
+	sup := dialer.Actor{User: 50, Role: identity.RoleSupervisor, Name: "sup"}
 	if _, err := w.eng.Monitor(w.ctx(), w.actor("1002"), v.ID, dialer.MonitorRequest{Endpoint: dialer.AgentEndpoint{Extension: "1003"}}); !errors.Is(err, dialer.ErrForbidden) {
 		t.Fatalf("an agent monitored: %v", err)
 	}

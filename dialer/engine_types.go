@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // ErrForbidden means the actor may not do this: wrong role, or an agent
@@ -19,15 +21,20 @@ var ErrUnavailable = errors.New("unavailable")
 var ErrSwitchDown = fmt.Errorf("%w: the switch is not connected", ErrUnavailable)
 
 // Actor is who asks the engine for something, as the API authenticated
-// them (a session or an API key).
+// them (a web session or an API key).
 type Actor struct {
-	User UserID `json:"user_id"`
-	Role Role   `json:"role"`
+	User identity.UserID `json:"user_id"`
+	Role identity.Role   `json:"role"`
 	// Agent is the actor's own agent seat, 0 if the user has none.
-	Agent  AgentID  `json:"agent_id,omitempty"`
-	Name   string   `json:"name"`
-	APIKey APIKeyID `json:"api_key_id,omitempty"`
+	Agent  AgentID           `json:"agent_id,omitempty"`
+	Name   string            `json:"name"`
+	APIKey identity.APIKeyID `json:"api_key_id,omitempty"`
 }
+
+// RoleSupervisor is the least role that may act on any agent and see every
+// call (MayControl): the one threshold the engine's checks compare an
+// actor's role with. It is identity.RoleSupervisor.
+const RoleSupervisor = identity.RoleSupervisor
 
 // Label names the actor in reasons and audit entries ("agent:7",
 // "supervisor:3", "apikey:2").

@@ -3,6 +3,9 @@ package dialer
 import (
 	"errors"
 	"fmt"
+
+	"github.com/agentswitch/agentswitch/identity"
+	"github.com/agentswitch/agentswitch/internal/inputerr"
 )
 
 // ErrNotFound means the agent, call or record does not exist.
@@ -35,31 +38,21 @@ var ErrNoAgent = errors.New("no agent available")
 var ErrOtherNode = errors.New("the agent's line is on another switch node")
 
 // ErrInvalid means an input failed validation; the error is a *FieldError
-// naming the field.
-var ErrInvalid = errors.New("invalid input")
+// naming the field. It is inputerr's, the one identity's errors match too.
+var ErrInvalid = inputerr.ErrInvalid
 
 // ErrInUse means a record cannot be deleted because other records refer to
 // it, or because the system relies on it (system dispositions).
 var ErrInUse = errors.New("in use")
 
-// ErrBadCredentials means a username/password pair or an API key did not
-// verify. It deliberately does not say which part was wrong.
-var ErrBadCredentials = errors.New("bad credentials")
-
-// ErrDisabled means the user is disabled or the API key is revoked or expired.
-var ErrDisabled = errors.New("disabled")
+// ErrDisabled means the agent seat is disabled. It is identity's value (a
+// disabled user, a revoked or expired key), so that one mapping answers all.
+var ErrDisabled = identity.ErrDisabled
 
 // FieldError is a validation failure of one named input field. It matches
-// ErrInvalid with errors.Is.
-type FieldError struct {
-	Field  string
-	Reason string
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason) }
-
-// Unwrap makes errors.Is(err, ErrInvalid) true.
-func (e *FieldError) Unwrap() error { return ErrInvalid }
+// ErrInvalid with errors.Is. It is inputerr's type, which identity returns
+// too.
+type FieldError = inputerr.FieldError
 
 // StateMismatchError reports what the agent actually was when a
 // compare-and-set failed. It matches ErrStateMismatch with errors.Is.

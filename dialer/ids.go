@@ -12,21 +12,18 @@ import (
 
 // Durable entities are numbered by the database that owns them. Distinct
 // types keep an agent id from being passed where a lead id is expected.
+// Users and API keys are identity's (identity.UserID, identity.APIKeyID).
 type (
-	UserID     int64
 	AgentID    int64
 	CampaignID int64
 	LeadID     int64
 	CallbackID int64
-	APIKeyID   int64
 )
 
-func (id UserID) String() string     { return strconv.FormatInt(int64(id), 10) }
 func (id AgentID) String() string    { return strconv.FormatInt(int64(id), 10) }
 func (id CampaignID) String() string { return strconv.FormatInt(int64(id), 10) }
 func (id LeadID) String() string     { return strconv.FormatInt(int64(id), 10) }
 func (id CallbackID) String() string { return strconv.FormatInt(int64(id), 10) }
-func (id APIKeyID) String() string   { return strconv.FormatInt(int64(id), 10) }
 
 // ParseAgentID parses the decimal form produced by AgentID.String.
 func ParseAgentID(s string) (AgentID, error) {

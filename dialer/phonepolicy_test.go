@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // TestAgentPhoneLogin: an agent's session rings its seat's external phone
@@ -21,7 +22,7 @@ func TestAgentPhoneLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	agent := w.actor("1001")
-	sup := dialer.Actor{User: 2, Role: dialer.RoleSupervisor, Name: "sup"}
+	sup := dialer.Actor{User: 2, Role: identity.RoleSupervisor, Name: "sup"}
 	phone := func(n string) dialer.LoginRequest {
 		return dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointPhone, Phone: n}, Mode: dialer.ModeRing}
 	}

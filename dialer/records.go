@@ -7,46 +7,17 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/agentswitch/agentswitch/identity"
 )
-
-// User is a person who logs in to the web UI.
-type User struct {
-	ID          UserID    `json:"id"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"display_name"`
-	Role        Role      `json:"role"`
-	Disabled    bool      `json:"disabled"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
-
-// Validate checks the fields a store writes.
-func (u User) Validate() error {
-	if !validToken(strings.ToLower(u.Username), 64, false) || strings.ContainsAny(u.Username, ":") {
-		return &FieldError{Field: "username", Reason: "1-64 of [A-Za-z0-9_.-]"}
-	}
-	if !u.Role.Valid() {
-		return &FieldError{Field: "role", Reason: fmt.Sprintf("unknown role %q", u.Role)}
-	}
-	return checkText("display_name", u.DisplayName, 128, false)
-}
-
-// ValidatePassword enforces the rules for user and SIP passwords: 8 to 72
-// bytes (bcrypt reads no further, so a longer one would be silently cut).
-func ValidatePassword(field, pw string) error {
-	if len(pw) < 8 || len(pw) > 72 {
-		return &FieldError{Field: field, Reason: "must be 8-72 bytes"}
-	}
-	return nil
-}
 
 // Agent is a user's seat: a SIP account plus routing attributes.
 type Agent struct {
 	ID AgentID `json:"id"`
 	// User links the login; 0 means none yet.
-	User      UserID `json:"user_id,omitempty"`
-	Name      string `json:"name"`
-	Extension string `json:"extension"`
+	User      identity.UserID `json:"user_id,omitempty"`
+	Name      string          `json:"name"`
+	Extension string          `json:"extension"`
 	// Realm is the SIP digest realm (the agents' SIP domain).
 	Realm string `json:"realm"`
 	// SIPA1Hash is md5(extension:realm:password) in hex, what FreeSWITCH
@@ -654,13 +625,13 @@ type Callback struct {
 	// Agent owns the callback; 0 means anyone's.
 	Agent AgentID `json:"agent_id,omitempty"`
 	// DueAt is UTC; TimeZone is the lead's, to show local time.
-	DueAt     time.Time      `json:"due_at"`
-	TimeZone  string         `json:"time_zone,omitempty"`
-	Status    CallbackStatus `json:"status"`
-	Notes     string         `json:"notes,omitempty"`
-	CreatedBy UserID         `json:"created_by,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
+	DueAt     time.Time       `json:"due_at"`
+	TimeZone  string          `json:"time_zone,omitempty"`
+	Status    CallbackStatus  `json:"status"`
+	Notes     string          `json:"notes,omitempty"`
+	CreatedBy identity.UserID `json:"created_by,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 // Validate checks a new callback.
@@ -676,20 +647,6 @@ func (c Callback) Validate() error {
 		return &FieldError{Field: "time_zone", Reason: "an IANA zone such as Europe/Paris"}
 	}
 	return checkText("notes", c.Notes, 8192, false)
-}
-
-// APIKey is a credential for integrators; only a hash of the secret is kept.
-type APIKey struct {
-	ID   APIKeyID `json:"id"`
-	Name string   `json:"name"`
-	// Prefix is the public part of the key, shown to tell keys apart.
-	Prefix     string    `json:"prefix"`
-	Role       Role      `json:"role"`
-	CreatedBy  UserID    `json:"created_by,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	ExpiresAt  time.Time `json:"expires_at,omitzero"`
-	LastUsedAt time.Time `json:"last_used_at,omitzero"`
-	RevokedAt  time.Time `json:"revoked_at,omitzero"`
 }
 
 // AuditEntry records who did what.

@@ -5,47 +5,28 @@ import (
 	"errors"
 	"maps"
 	"time"
+
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // The durable stores (SQLite in production). They validate at their
 // boundary and report constraint violations as ErrConflict (duplicate),
 // ErrInvalid (*FieldError), ErrNotFound or ErrInUse.
 
-// Directory holds who may log in and who takes calls.
+// Directory holds who takes calls: the agent seats. Users, API keys and
+// web sessions are identity's; the API declares the stores it needs of them.
 type Directory interface {
-	// CreateUser stores u with a hash of password.
-	CreateUser(ctx context.Context, u User, password string) (User, error)
-	User(ctx context.Context, id UserID) (User, error)
-	UserByUsername(ctx context.Context, username string) (User, error)
-	ListUsers(ctx context.Context) ([]User, error)
-	// UpdateUser replaces display name, role and disabled.
-	UpdateUser(ctx context.Context, u User) (User, error)
-	SetPassword(ctx context.Context, id UserID, password string) error
-	DeleteUser(ctx context.Context, id UserID) error
-	// Authenticate returns the user if the password matches:
-	// ErrBadCredentials otherwise, ErrDisabled for a disabled user.
-	Authenticate(ctx context.Context, username, password string) (User, error)
-
 	// CreateAgent stores a with the A1 hash of sipPassword.
 	CreateAgent(ctx context.Context, a Agent, sipPassword string) (Agent, error)
 	Agent(ctx context.Context, id AgentID) (Agent, error)
 	AgentByExtension(ctx context.Context, ext string) (Agent, error)
-	AgentByUser(ctx context.Context, id UserID) (Agent, error)
+	AgentByUser(ctx context.Context, id identity.UserID) (Agent, error)
 	ListAgents(ctx context.Context) ([]Agent, error)
 	// UpdateAgent replaces the agent's fields; sipPassword "" keeps the
 	// current one, but is required when extension or realm change (the A1
 	// hash covers them).
 	UpdateAgent(ctx context.Context, a Agent, sipPassword string) (Agent, error)
 	DeleteAgent(ctx context.Context, id AgentID) error
-
-	// CreateAPIKey returns the key and its secret; the secret is shown
-	// once and only its hash is kept.
-	CreateAPIKey(ctx context.Context, name string, role Role, createdBy UserID, expiresAt time.Time) (APIKey, string, error)
-	// VerifyAPIKey returns the key the secret belongs to: ErrBadCredentials
-	// if none, ErrDisabled if revoked, expired or its user is disabled.
-	VerifyAPIKey(ctx context.Context, secret string, now time.Time) (APIKey, error)
-	RevokeAPIKey(ctx context.Context, id APIKeyID, at time.Time) error
-	ListAPIKeys(ctx context.Context) ([]APIKey, error)
 }
 
 // CampaignStore holds campaigns, leads, dispositions, callbacks and DNC.

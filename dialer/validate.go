@@ -1,12 +1,11 @@
 package dialer
 
 import (
-	"fmt"
 	"time"
 	_ "time/tzdata" // lead time zones must resolve on hosts without zoneinfo
-	"unicode/utf8"
 
 	"github.com/agentswitch/agentswitch/dialer/phone"
+	"github.com/agentswitch/agentswitch/internal/inputerr"
 )
 
 // ValidPhone reports whether s is an E.164 number (phone.Valid, the one
@@ -114,13 +113,5 @@ func ValidDispositionCode(s string) bool {
 // checkText returns a FieldError when s is not valid UTF-8, longer than max
 // bytes, or (when required) empty.
 func checkText(field, s string, max int, required bool) error {
-	switch {
-	case required && s == "":
-		return &FieldError{Field: field, Reason: "required"}
-	case len(s) > max:
-		return &FieldError{Field: field, Reason: fmt.Sprintf("longer than %d bytes", max)}
-	case !utf8.ValidString(s):
-		return &FieldError{Field: field, Reason: "not valid UTF-8"}
-	}
-	return nil
+	return inputerr.CheckText(field, s, max, required)
 }

@@ -57,19 +57,6 @@ func TestIDs(t *testing.T) {
 	}
 }
 
-func TestRoles(t *testing.T) {
-	if !RoleAdmin.AtLeast(RoleSupervisor) || !RoleSupervisor.AtLeast(RoleAgent) || RoleAgent.AtLeast(RoleSupervisor) || Role("root").AtLeast(RoleAgent) {
-		t.Fatal("role order")
-	}
-	var r Role
-	if err := r.UnmarshalText([]byte("root")); !errors.Is(err, ErrInvalid) {
-		t.Fatal(err)
-	}
-	if err := r.UnmarshalText([]byte("supervisor")); err != nil || r != RoleSupervisor {
-		t.Fatal(r, err)
-	}
-}
-
 func TestTransitionValidate(t *testing.T) {
 	call := NewCallID()
 	cases := []struct {

@@ -329,7 +329,7 @@ func (n *node) run(ctx context.Context) {
 	bo := backoff{min: n.c.cfg.BackoffMin, max: n.c.cfg.BackoffMax}
 	prevCore := ""
 	for ctx.Err() == nil {
-		err := n.session(ctx, &bo, &prevCore)
+		err := n.runConn(ctx, &bo, &prevCore)
 		if ctx.Err() != nil {
 			return
 		}
@@ -349,8 +349,8 @@ func (n *node) run(ctx context.Context) {
 	}
 }
 
-// session runs one connection from dial to loss.
-func (n *node) session(ctx context.Context, bo *backoff, prevCore *string) error {
+// runConn runs one connection to the node, from dial to loss.
+func (n *node) runConn(ctx context.Context, bo *backoff, prevCore *string) error {
 	ec, err := dialEvents(ctx, n.c.cfg.Dial, n.cfg.Addr, n.cfg.Password, n.c.subs, n.c.cfg.DialTimeout)
 	if err != nil {
 		return err

@@ -130,7 +130,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Version: version,
 		Now:     now,
 		Logger:  log.With("component", "http"),
-		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Sessions: db,
+		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Users: db, APIKeys: db, WebSessions: db,
 		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: provisioned, Country: cfg.Country,
 			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,

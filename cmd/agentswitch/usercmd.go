@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 const userUsage = `usage: agentswitch user add -username NAME -role admin|supervisor|agent [flags]
@@ -71,7 +72,7 @@ func newPassword(cmd string, getenv func(string) string, stdin io.Reader) (strin
 		}
 		password = strings.TrimRight(line, "\r\n")
 	}
-	if err := dialer.ValidatePassword("password", password); err != nil {
+	if err := identity.ValidatePassword("password", password); err != nil {
 		return "", fmt.Errorf("%s: the password (AGENTSWITCH_NEW_PASSWORD or standard input) must be 8-72 bytes", cmd)
 	}
 	return password, nil
@@ -96,11 +97,11 @@ func userAdd(args []string, getenv func(string) string, stdin io.Reader, stdout,
 	}
 
 	// Check everything before touching the database.
-	role, err := dialer.ParseRole(*roleFlag)
+	role, err := identity.ParseRole(*roleFlag)
 	if err != nil {
 		return fmt.Errorf("user add: -role: %w", err)
 	}
-	u := dialer.User{Username: *username, DisplayName: *display, Role: role}
+	u := identity.User{Username: *username, DisplayName: *display, Role: role}
 	if err := u.Validate(); err != nil {
 		return fmt.Errorf("user add: -%s", strings.Replace(err.Error(), "invalid ", "", 1))
 	}
@@ -127,7 +128,7 @@ func userAdd(args []string, getenv func(string) string, stdin io.Reader, stdout,
 		if sipPassword == "" {
 			sipPassword, sipGenerated = randomSecret(), true
 		}
-		if err := dialer.ValidatePassword("sip_password", sipPassword); err != nil {
+		if err := identity.ValidatePassword("sip_password", sipPassword); err != nil {
 			return fmt.Errorf("user add: AGENTSWITCH_NEW_SIP_PASSWORD must be 8-72 bytes")
 		}
 	} else if *phone != "" || *agentName != "" {
@@ -222,10 +223,11 @@ func userPasswd(args []string, getenv func(string) string, stdin io.Reader, stdo
 	if err := st.SetPassword(ctx, u.ID, password); err != nil {
 		return fmt.Errorf("user passwd: %w", err)
 	}
-	// The old password may be known to someone else: their sessions go too.
-	ended, err := st.DeleteUserSessions(ctx, u.ID)
+	// The old password may be known to someone else: their web sessions go
+	// too.
+	ended, err := st.DeleteUserWebSessions(ctx, u.ID)
 	if err != nil {
-		return fmt.Errorf("user passwd: password changed, but the sessions were not ended: %w", err)
+		return fmt.Errorf("user passwd: password changed, but the web sessions were not ended: %w", err)
 	}
 	fmt.Fprintf(stdout, "password of user %s (%s) changed; %d web session(s) ended\n", u.Username, u.Role, ended)
 	if u.Disabled {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
+	"github.com/agentswitch/agentswitch/identity"
 	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
@@ -137,7 +138,7 @@ func TestUserPasswd(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := clock.System()() // the store's clock
-	_, token, err := st.CreateSession(ctx, dialer.NewSession{User: u.ID, At: now, Idle: time.Hour, MaxAge: time.Hour})
+	_, token, err := st.CreateWebSession(ctx, identity.NewWebSession{User: u.ID, At: now, Idle: time.Hour, MaxAge: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,13 +169,13 @@ func TestUserPasswd(t *testing.T) {
 	if err != nil || !strings.Contains(out, "password of user admin (admin) changed; 1 web session(s) ended") {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if _, err := st.Authenticate(ctx, "admin", "old-pass-12"); !errors.Is(err, dialer.ErrBadCredentials) {
+	if _, err := st.Authenticate(ctx, "admin", "old-pass-12"); !errors.Is(err, identity.ErrBadCredentials) {
 		t.Fatalf("the old password still works: %v", err)
 	}
 	if _, err := st.Authenticate(ctx, "admin", "new-pass-12"); err != nil {
 		t.Fatalf("the new password: %v", err)
 	}
-	if _, err := st.LookupSession(ctx, token, now); err == nil {
+	if _, err := st.LookupWebSession(ctx, token, now); err == nil {
 		t.Fatal("the session of the old password lives on")
 	}
 

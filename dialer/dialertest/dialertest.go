@@ -46,6 +46,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // AbandonFile is the abandon message the engine is configured with.
@@ -146,7 +147,7 @@ func New(t testing.TB, o Options) *World {
 		n := w.ESL.Nodes()
 		return len(n) == 1 && n[0].Up
 	})
-	w.Admin = dialer.Actor{User: 1, Role: dialer.RoleAdmin, Name: "admin"}
+	w.Admin = dialer.Actor{User: 1, Role: identity.RoleAdmin, Name: "admin"}
 	w.Events = NewEventLog(t, w.Eng)
 	return w
 }
@@ -196,7 +197,7 @@ func (w *World) reqCtx() (context.Context, context.CancelFunc) {
 // Actor is the agent of extension ext acting for itself.
 func (w *World) Actor(ext string) dialer.Actor {
 	a := w.Agents[ext]
-	return dialer.Actor{User: dialer.UserID(100 + a.ID), Role: dialer.RoleAgent, Agent: a.ID, Name: a.Name}
+	return dialer.Actor{User: identity.UserID(100 + a.ID), Role: identity.RoleAgent, Agent: a.ID, Name: a.Name}
 }
 
 // View is the engine's view of the agent of extension ext.

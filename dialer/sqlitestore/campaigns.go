@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // ---- campaigns
@@ -283,7 +284,7 @@ func scanCallback(row interface{ Scan(...any) error }) (dialer.Callback, error) 
 	var call sql.NullString
 	var agent, by, due, created, updated sql.NullInt64
 	err := row.Scan(&c.ID, &c.Lead, &c.Campaign, &call, &agent, &due, &c.TimeZone, &c.Status, &c.Notes, &by, &created, &updated)
-	c.Call, c.Agent, c.CreatedBy = dialer.CallID(call.String), dialer.AgentID(agent.Int64), dialer.UserID(by.Int64)
+	c.Call, c.Agent, c.CreatedBy = dialer.CallID(call.String), dialer.AgentID(agent.Int64), identity.UserID(by.Int64)
 	c.DueAt, c.CreatedAt, c.UpdatedAt = fromMS(due), fromMS(created), fromMS(updated)
 	return c, err
 }

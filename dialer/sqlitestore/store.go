@@ -42,7 +42,9 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is the SQLite implementation of the durable dialer stores.
+// Store is the SQLite implementation of the durable stores: dialer's
+// (Directory, CampaignStore, CallLog, AuditLog, PBXStore) and the stores of
+// identity's records the API declares (users, API keys, web sessions).
 type Store struct {
 	w, r *sql.DB
 	file string

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 var t0 = time.UnixMilli(1_700_000_000_000).UTC()
@@ -182,22 +183,22 @@ func TestCheckConstraintsNameTheField(t *testing.T) {
 func TestUsers(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
-	u := must[dialer.User](t)(s.CreateUser(ctx, dialer.User{Username: "Alice", DisplayName: "Alice A", Role: dialer.RoleSupervisor}, "correct horse"))
-	if u.ID == 0 || !u.CreatedAt.Equal(t0) || u.Role != dialer.RoleSupervisor {
+	u := must[identity.User](t)(s.CreateUser(ctx, identity.User{Username: "Alice", DisplayName: "Alice A", Role: identity.RoleSupervisor}, "correct horse"))
+	if u.ID == 0 || !u.CreatedAt.Equal(t0) || u.Role != identity.RoleSupervisor {
 		t.Fatalf("%+v", u)
 	}
-	_, err := s.CreateUser(ctx, dialer.User{Username: "alice", Role: dialer.RoleAgent}, "another pw")
+	_, err := s.CreateUser(ctx, identity.User{Username: "alice", Role: identity.RoleAgent}, "another pw")
 	wantErr(t, err, dialer.ErrConflict)
-	_, err = s.CreateUser(ctx, dialer.User{Username: "bob", Role: "root"}, "another pw")
+	_, err = s.CreateUser(ctx, identity.User{Username: "bob", Role: "root"}, "another pw")
 	wantField(t, err, "role")
-	_, err = s.CreateUser(ctx, dialer.User{Username: "bob", Role: dialer.RoleAgent}, "short")
+	_, err = s.CreateUser(ctx, identity.User{Username: "bob", Role: identity.RoleAgent}, "short")
 	wantField(t, err, "password")
-	_, err = s.CreateUser(ctx, dialer.User{Username: "bob", Role: dialer.RoleAgent}, string(make([]byte, 73)))
+	_, err = s.CreateUser(ctx, identity.User{Username: "bob", Role: identity.RoleAgent}, string(make([]byte, 73)))
 	wantField(t, err, "password")
-	_, err = s.CreateUser(ctx, dialer.User{Username: "bad name", Role: dialer.RoleAgent}, "long enough")
+	_, err = s.CreateUser(ctx, identity.User{Username: "bad name", Role: identity.RoleAgent}, "long enough")
 	wantField(t, err, "username")
 
-	got := must[dialer.User](t)(s.UserByUsername(ctx, "ALICE"))
+	got := must[identity.User](t)(s.UserByUsername(ctx, "ALICE"))
 	if got.ID != u.ID {
 		t.Fatalf("by username: %+v", got)
 	}
@@ -205,9 +206,9 @@ func TestUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Authenticate(ctx, "alice", "wrong")
-	wantErr(t, err, dialer.ErrBadCredentials)
+	wantErr(t, err, identity.ErrBadCredentials)
 	_, err = s.Authenticate(ctx, "nobody", "wrong")
-	wantErr(t, err, dialer.ErrBadCredentials)
+	wantErr(t, err, identity.ErrBadCredentials)
 
 	var hash string
 	s.r.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash)
@@ -215,21 +216,21 @@ func TestUsers(t *testing.T) {
 		t.Fatal("stored hash does not verify")
 	}
 
-	u.Disabled, u.Role, u.DisplayName = true, dialer.RoleAdmin, "A."
-	u = must[dialer.User](t)(s.UpdateUser(ctx, u))
-	if !u.Disabled || u.Role != dialer.RoleAdmin || u.DisplayName != "A." {
+	u.Disabled, u.Role, u.DisplayName = true, identity.RoleAdmin, "A."
+	u = must[identity.User](t)(s.UpdateUser(ctx, u))
+	if !u.Disabled || u.Role != identity.RoleAdmin || u.DisplayName != "A." {
 		t.Fatalf("update: %+v", u)
 	}
 	_, err = s.Authenticate(ctx, "alice", "correct horse")
-	wantErr(t, err, dialer.ErrDisabled)
+	wantErr(t, err, identity.ErrDisabled)
 	_, err = s.Authenticate(ctx, "alice", "wrong")
-	wantErr(t, err, dialer.ErrBadCredentials)
+	wantErr(t, err, identity.ErrBadCredentials)
 
 	if err := s.SetPassword(ctx, u.ID, "new password"); err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, s.SetPassword(ctx, 999, "new password"), dialer.ErrNotFound)
-	if l := must[[]dialer.User](t)(s.ListUsers(ctx)); len(l) != 1 {
+	if l := must[[]identity.User](t)(s.ListUsers(ctx)); len(l) != 1 {
 		t.Fatalf("list: %+v", l)
 	}
 	if err := s.DeleteUser(ctx, u.ID); err != nil {
@@ -254,7 +255,7 @@ func TestAuthenticateSameCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	must[dialer.User](t)(s.CreateUser(ctx, dialer.User{Username: "alice", Role: dialer.RoleAgent}, "correct horse"))
+	must[identity.User](t)(s.CreateUser(ctx, identity.User{Username: "alice", Role: identity.RoleAgent}, "correct horse"))
 	var costs []int
 	s.compareHash = func(hash, pw []byte) error {
 		c, err := bcrypt.Cost(hash)
@@ -267,7 +268,7 @@ func TestAuthenticateSameCost(t *testing.T) {
 	for _, name := range []string{"alice", "nobody", "nobody2"} {
 		costs = nil
 		_, err := s.Authenticate(ctx, name, "wrong")
-		wantErr(t, err, dialer.ErrBadCredentials)
+		wantErr(t, err, identity.ErrBadCredentials)
 		if len(costs) != 1 || costs[0] != cost {
 			t.Errorf("%s: bcrypt comparisons at costs %v, want [%d]", name, costs, cost)
 		}
@@ -277,7 +278,7 @@ func TestAuthenticateSameCost(t *testing.T) {
 func TestAgents(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
-	u := must[dialer.User](t)(s.CreateUser(ctx, dialer.User{Username: "ann", Role: dialer.RoleAgent}, "ann's login pw"))
+	u := must[identity.User](t)(s.CreateUser(ctx, identity.User{Username: "ann", Role: identity.RoleAgent}, "ann's login pw"))
 	c1 := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "one", DialMode: dialer.DialPredictive, MaxAttempts: 3}))
 	c2 := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "two", DialMode: dialer.DialPreview, MaxAttempts: 3}))
 	const sipPW = "sip-Secret-9271"
@@ -373,11 +374,11 @@ func assertNotInFiles(t *testing.T, s *Store, secret string) {
 func TestAPIKeys(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
-	k, secret, err := s.CreateAPIKey(ctx, "crm", dialer.RoleSupervisor, 0, time.Time{})
+	k, secret, err := s.CreateAPIKey(ctx, "crm", identity.RoleSupervisor, 0, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(secret) != keyLen || secret[:keyPrefixLen] != k.Prefix || k.Role != dialer.RoleSupervisor {
+	if len(secret) != keyLen || secret[:keyPrefixLen] != k.Prefix || k.Role != identity.RoleSupervisor {
 		t.Fatalf("key %+v secret %q", k, secret)
 	}
 	var stored string
@@ -391,19 +392,19 @@ func TestAPIKeys(t *testing.T) {
 	}
 	for _, bad := range []string{"", "ask_", secret[:len(secret)-1] + "x", "xxx" + secret[3:], secret + "a"} {
 		_, err := s.VerifyAPIKey(ctx, bad, t0)
-		wantErr(t, err, dialer.ErrBadCredentials)
+		wantErr(t, err, identity.ErrBadCredentials)
 	}
 	wantErr(t, s.RevokeAPIKey(ctx, k.ID, t0.Add(time.Hour)), nil)
 	_, err = s.VerifyAPIKey(ctx, secret, t0.Add(2*time.Hour))
-	wantErr(t, err, dialer.ErrDisabled)
+	wantErr(t, err, identity.ErrDisabled)
 	wantErr(t, s.RevokeAPIKey(ctx, k.ID, t0.Add(3*time.Hour)), nil)
-	l := must[[]dialer.APIKey](t)(s.ListAPIKeys(ctx))
+	l := must[[]identity.APIKey](t)(s.ListAPIKeys(ctx))
 	if len(l) != 1 || !l[0].RevokedAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("list: %+v", l)
 	}
 	wantErr(t, s.RevokeAPIKey(ctx, 999, t0), dialer.ErrNotFound)
 
-	_, secret2, err := s.CreateAPIKey(ctx, "short-lived", dialer.RoleAgent, 0, t0.Add(time.Minute))
+	_, secret2, err := s.CreateAPIKey(ctx, "short-lived", identity.RoleAgent, 0, t0.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,8 +412,8 @@ func TestAPIKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.VerifyAPIKey(ctx, secret2, t0.Add(time.Minute))
-	wantErr(t, err, dialer.ErrDisabled)
-	_, _, err = s.CreateAPIKey(ctx, "", dialer.RoleAgent, 0, time.Time{})
+	wantErr(t, err, identity.ErrDisabled)
+	_, _, err = s.CreateAPIKey(ctx, "", identity.RoleAgent, 0, time.Time{})
 	wantField(t, err, "name")
 	_, _, err = s.CreateAPIKey(ctx, "x", "god", 0, time.Time{})
 	wantField(t, err, "role")
@@ -424,46 +425,46 @@ func TestAPIKeys(t *testing.T) {
 func TestAPIKeysOfUser(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
-	u := must[dialer.User](t)(s.CreateUser(ctx, dialer.User{Username: "ops", Role: dialer.RoleAdmin}, "password-123"))
-	k, secret, err := s.CreateAPIKey(ctx, "ops", dialer.RoleAdmin, u.ID, time.Time{})
+	u := must[identity.User](t)(s.CreateUser(ctx, identity.User{Username: "ops", Role: identity.RoleAdmin}, "password-123"))
+	k, secret, err := s.CreateAPIKey(ctx, "ops", identity.RoleAdmin, u.ID, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	u.Disabled = true
-	u = must[dialer.User](t)(s.UpdateUser(ctx, u))
+	u = must[identity.User](t)(s.UpdateUser(ctx, u))
 	_, err = s.VerifyAPIKey(ctx, secret, t0)
-	wantErr(t, err, dialer.ErrDisabled)
+	wantErr(t, err, identity.ErrDisabled)
 	u.Disabled = false
-	u = must[dialer.User](t)(s.UpdateUser(ctx, u))
+	u = must[identity.User](t)(s.UpdateUser(ctx, u))
 	if _, err := s.VerifyAPIKey(ctx, secret, t0); err != nil {
 		t.Fatal(err)
 	}
 	// Demoted: the key acts with the owner's new role, and gets its own
 	// back when the owner does.
-	for _, c := range []struct{ owner, want dialer.Role }{
-		{dialer.RoleSupervisor, dialer.RoleSupervisor},
-		{dialer.RoleAgent, dialer.RoleAgent},
-		{dialer.RoleAdmin, dialer.RoleAdmin},
+	for _, c := range []struct{ owner, want identity.Role }{
+		{identity.RoleSupervisor, identity.RoleSupervisor},
+		{identity.RoleAgent, identity.RoleAgent},
+		{identity.RoleAdmin, identity.RoleAdmin},
 	} {
 		u.Role = c.owner
-		u = must[dialer.User](t)(s.UpdateUser(ctx, u))
-		got := must[dialer.APIKey](t)(s.VerifyAPIKey(ctx, secret, t0))
+		u = must[identity.User](t)(s.UpdateUser(ctx, u))
+		got := must[identity.APIKey](t)(s.VerifyAPIKey(ctx, secret, t0))
 		if got.Role != c.want {
 			t.Fatalf("owner %s: key acts as %s, want %s", c.owner, got.Role, c.want)
 		}
 	}
-	sup, supSecret, err := s.CreateAPIKey(ctx, "ops-read", dialer.RoleSupervisor, u.ID, time.Time{})
+	sup, supSecret, err := s.CreateAPIKey(ctx, "ops-read", identity.RoleSupervisor, u.ID, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := must[dialer.APIKey](t)(s.VerifyAPIKey(ctx, supSecret, t0)); got.Role != dialer.RoleSupervisor {
+	if got := must[identity.APIKey](t)(s.VerifyAPIKey(ctx, supSecret, t0)); got.Role != identity.RoleSupervisor {
 		t.Fatalf("a supervisor key of an admin acts as %s", got.Role)
 	}
 	wantErr(t, s.RevokeAPIKey(ctx, sup.ID, t0), nil)
 	wantErr(t, s.DeleteUser(ctx, u.ID), nil)
 	_, err = s.VerifyAPIKey(ctx, secret, t0)
-	wantErr(t, err, dialer.ErrDisabled)
-	l := must[[]dialer.APIKey](t)(s.ListAPIKeys(ctx))
+	wantErr(t, err, identity.ErrDisabled)
+	l := must[[]identity.APIKey](t)(s.ListAPIKeys(ctx))
 	if len(l) != 2 || l[0].ID != k.ID || l[0].RevokedAt.IsZero() {
 		t.Fatalf("list: %+v", l)
 	}

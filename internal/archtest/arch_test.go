@@ -1,9 +1,12 @@
 // Package archtest keeps the package graph pointing one way:
-// cmd -> api -> dialer <- stores, cmd -> pbx -> dialer, cmd -> esl.
+// cmd -> api -> dialer <- stores, cmd -> pbx -> dialer, cmd -> esl, and
+// identity a leaf under api, dialer and the stores. Every package of the
+// module is under some rule (TestEveryPackageHasARule).
 package archtest
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -20,6 +23,10 @@ var forbidden = map[string][]string{
 	mod + "dialer": {"net/http", "github.com/labstack/echo", "github.com/redis/go-redis", "database/sql", "github.com/mattn/go-sqlite3", "github.com/emiago/sipgo", mod + "api", mod + "pbx", mod + "dialer/redisstore", mod + "dialer/sqlitestore", mod + "esl/sim"},
 	// The phone-number rule is a leaf every layer may use.
 	mod + "dialer/phone": {module},
+	// Users, roles, API keys and web sessions: a leaf beside dialer/phone
+	// (see also onlyStdlibAnd). The engine, the stores and the API import
+	// it, never the other way.
+	mod + "identity": {mod + "dialer", mod + "api", mod + "esl", mod + "pbx", "net/http", "database/sql", "github.com/labstack/echo", "github.com/redis/go-redis"},
 	// The switch client knows nothing of agents, campaigns or storage.
 	mod + "esl": {mod + "dialer", mod + "api", "github.com/redis/go-redis", "database/sql", "github.com/labstack/echo"},
 	// Stores implement the domain's interfaces; they never reach up or across.
@@ -41,6 +48,40 @@ var forbidden = map[string][]string{
 	mod + "pbx": {mod + "api", mod + "dialer/redisstore", mod + "dialer/sqlitestore", "github.com/labstack/echo", "github.com/redis/go-redis"},
 	// The agent workspace is embedded static files.
 	mod + "agentui": {module},
+	// The binary wires everything but links no test harness.
+	mod + "cmd/agentswitch": {"testing", mod + "internal/svctest", mod + "internal/redistest"},
+	// The ESL load generator drives the client's wire code, nothing above.
+	mod + "esl/internal/blaster": {mod + "dialer", mod + "api", mod + "esl/sim", "github.com/redis/go-redis"},
+	// The private redis-server and the SIP test phones know nothing of the
+	// service; the redis test helper only starts a redis-server.
+	mod + "internal/redisproc": {module},
+	mod + "internal/sipphone":  {module},
+	mod + "internal/redistest": {mod + "dialer", mod + "api", mod + "esl", mod + "pbx"},
+}
+
+// onlyStdlibAnd: the only things beyond the standard library a package may
+// depend on, directly or not; an empty list is the standard library alone.
+// For the small leaves, which must stay small.
+var onlyStdlibAnd = map[string][]string{
+	mod + "identity":          {mod + "internal/inputerr", mod + "internal/clock"},
+	mod + "internal/inputerr": {},
+	mod + "internal/clock":    {},
+	mod + "internal/mailbox":  {},
+	mod + "internal/pbxnames": {},
+	// The whole-service tiers' client talks to the built binary over HTTP.
+	mod + "internal/svctest":        {},
+	mod + "esl/internal/transcript": {},
+}
+
+// forbiddenInTests: what a package made only of tests may not depend on,
+// its tests included (with the e2e build tag, so that tier is read too).
+var forbiddenInTests = map[string][]string{
+	// The architecture test reads the graph with go list, nothing more.
+	mod + "internal/archtest": {module},
+	// The whole-service tiers drive the built binary (svctest), the real
+	// switch and a browser; they never link the API or the SQL store.
+	mod + "internal/e2e":  {mod + "api", mod + "dialer", mod + "dialer/sqlitestore", mod + "pbx"},
+	mod + "tests/browser": {mod + "api", mod + "dialer/sqlitestore", mod + "pbx"},
 }
 
 // forbiddenImports: what a package may not import itself, though
@@ -66,6 +107,13 @@ func goList(t *testing.T, args ...string) []string {
 	return strings.Fields(string(out))
 }
 
+// self reports whether go list's entry d is pkg itself: with -test it
+// also lists "pkg [pkg.test]" and "pkg.test".
+func self(d, pkg string) bool {
+	d, _, _ = strings.Cut(d, " ")
+	return strings.TrimSuffix(d, ".test") == pkg
+}
+
 func check(t *testing.T, rules map[string][]string, args ...string) {
 	for pkg, bad := range rules {
 		deps := goList(t, append(args, pkg)...)
@@ -73,7 +121,7 @@ func check(t *testing.T, rules map[string][]string, args ...string) {
 			t.Fatalf("go list %s %s listed %q: the check could not fail", strings.Join(args, " "), pkg, deps)
 		}
 		for _, d := range deps {
-			if d == pkg {
+			if self(d, pkg) {
 				continue
 			}
 			for _, b := range bad {
@@ -88,13 +136,46 @@ func check(t *testing.T, rules map[string][]string, args ...string) {
 func TestImportDirection(t *testing.T) {
 	check(t, forbidden, "-deps")
 	check(t, forbiddenImports, "-f", `{{join .Imports " "}}`)
+	check(t, forbiddenInTests, "-tags", "e2e", "-deps", "-test")
+}
+
+// TestOnlyStdlibAnd: the leaves depend on the standard library and what
+// their entry names, nothing else. (A package with no imports at all
+// passes: the rule bites at its first import.)
+func TestOnlyStdlibAnd(t *testing.T) {
+	for pkg, ok := range onlyStdlibAnd {
+		deps := goList(t, "-deps", "-f", `{{if not .Standard}}{{.ImportPath}}{{end}}`, pkg)
+		if !slices.Contains(deps, pkg) {
+			t.Fatalf("go list -deps %s listed %q, not the package itself", pkg, deps)
+		}
+		for _, d := range deps {
+			if d != pkg && !slices.ContainsFunc(ok, func(b string) bool { return violates(d, b) }) {
+				t.Errorf("%s depends on %s", pkg, d)
+			}
+		}
+	}
+}
+
+// TestEveryPackageHasARule: a new package must say where it stands.
+func TestEveryPackageHasARule(t *testing.T) {
+	for _, pkg := range goList(t, "-tags", "e2e", mod+"...") {
+		covered := false
+		for _, rules := range []map[string][]string{forbidden, forbiddenImports, onlyStdlibAnd, forbiddenInTests} {
+			if _, ok := rules[pkg]; ok {
+				covered = true
+			}
+		}
+		if !covered {
+			t.Errorf("package %s is under no rule: add it to forbidden, onlyStdlibAnd or forbiddenInTests", pkg)
+		}
+	}
 }
 
 // TestRulesCanFail: every forbidden entry names something the binary does
 // depend on, so a misspelt rule cannot pass for ever.
 func TestRulesCanFail(t *testing.T) {
 	all := goList(t, "-deps", "-test", mod+"cmd/agentswitch")
-	for _, rules := range []map[string][]string{forbidden, forbiddenImports} {
+	for _, rules := range []map[string][]string{forbidden, forbiddenImports, forbiddenInTests} {
 		for pkg, bad := range rules {
 			for _, b := range bad {
 				found := false
@@ -107,6 +188,14 @@ func TestRulesCanFail(t *testing.T) {
 				if !found {
 					t.Errorf("rule %s: nothing is %s", pkg, b)
 				}
+			}
+		}
+	}
+	// An allowance must name something that exists, or it is stale.
+	for pkg, ok := range onlyStdlibAnd {
+		for _, b := range ok {
+			if !slices.ContainsFunc(all, func(d string) bool { return violates(d, b) }) {
+				t.Errorf("rule %s: nothing is %s", pkg, b)
 			}
 		}
 	}
@@ -124,6 +213,20 @@ func TestRulesCanFail(t *testing.T) {
 	} {
 		if got := violates(c.dep, c.rule); got != c.want {
 			t.Errorf("violates(%s, %s) = %v", c.dep, c.rule, got)
+		}
+	}
+	for _, c := range []struct {
+		d    string
+		want bool
+	}{
+		{mod + "tests/browser", true},
+		{mod + "tests/browser [" + mod + "tests/browser.test]", true},
+		{mod + "tests/browser.test", true},
+		{mod + "tests/browserx", false},
+		{mod + "internal/svctest [" + mod + "tests/browser.test]", false},
+	} {
+		if got := self(c.d, mod+"tests/browser"); got != c.want {
+			t.Errorf("self(%s) = %v", c.d, got)
 		}
 	}
 }

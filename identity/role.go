@@ -1,6 +1,10 @@
-package dialer
+package identity
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/agentswitch/agentswitch/internal/inputerr"
+)
 
 // Role is what a user or API key may do. Roles are ordered: an admin may do
 // what a supervisor may, a supervisor what an agent may.
@@ -46,9 +50,13 @@ func (r Role) Min(o Role) Role {
 func ParseRole(s string) (Role, error) {
 	r := Role(s)
 	if !r.Valid() {
-		return "", &FieldError{Field: "role", Reason: fmt.Sprintf("unknown role %q", s)}
+		return "", roleError(s)
 	}
 	return r, nil
+}
+
+func roleError(s string) error {
+	return &inputerr.FieldError{Field: "role", Reason: fmt.Sprintf("unknown role %q", s)}
 }
 
 // UnmarshalText rejects unknown roles at the JSON boundary.
