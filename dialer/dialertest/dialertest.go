@@ -21,12 +21,23 @@
 //   - The clock is the time package: inside a bubble time.Now is virtual,
 //     so the engine, the stores and the simulator all use their default
 //     clocks (clock.System), and their timers fire on virtual time.
+//   - The switch outlives the engine, as FreeSWITCH outlives the service:
+//     Restart stops the engine and starts another on the same stores and
+//     switch connection, which finds the calls still up (adoption).
+//     Options.Nodes connects the engine to more than one simulator.
 //
 // The engine itself needed no change: its goroutines all start from New,
 // inside the bubble, and it reads no clock but the time package's.
 //
-// The full-stack tier (dialer/engine_test.go's world: TCP, redis-server)
-// stays; this package is for the engine's own behaviour.
+// What runs where: most of the engine's tests run on this package, in a
+// bubble. Those of dialer/engine_synctest_test.go use a World directly,
+// with the service's real durations; those of engine_test.go,
+// adopt_test.go, affinity_test.go, lifecycle_test.go and
+// phonepolicy_test.go build their world (dialer/world_test.go) on it. A
+// representative set of those also runs on the full stack: the real esl
+// client over TCP, a real redis-server, a SQLite file, on wall time; a
+// Redis outage and the benchmarks run only there. The comment at the top
+// of dialer/world_test.go names them and says why.
 //
 // Call New from inside synctest.Test. Everything it starts is stopped by
 // t.Cleanup, inside the bubble, so the bubble ends with no goroutine left.
@@ -34,6 +45,7 @@ package dialertest
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -53,35 +65,59 @@ import (
 const AbandonFile = "/usr/share/agentswitch/sounds/abandon.wav"
 
 // Options change how a World is built. The zero value is the service's
-// default configuration with three agents, 1001 to 1003.
+// default configuration with three agents, 1001 to 1003, and one switch
+// node.
 type Options struct {
 	// Engine changes the engine's configuration; the durations left zero
 	// are the service's defaults (AbandonAfter 2s, HeartbeatGrace 30s...).
 	Engine func(*dialer.EngineConfig)
-	// Sim changes the simulator's configuration.
+	// Sim changes the simulator's configuration (of every node).
 	Sim func(*sim.Config)
 	// Extensions are the agents created (1001, 1002, 1003 if empty).
 	Extensions []string
+	// Nodes is how many switch nodes the engine is connected to (1 if
+	// 0), each a simulator named "sim", "sim2", "sim3"...: the engine
+	// keeps a call on the node of a persistent agent's line, which takes
+	// two to test.
+	Nodes int
+	// Now is the engine's clock (the bubble's time.Now if nil), for a test
+	// that moves the engine's clock apart from the switch's: a switch
+	// outage the simulator does not live through, a restart after which
+	// the switch's talk time must win over the engine's.
+	Now func() time.Time
+	// Tap wraps the engine as the switch client's handler, to see or
+	// change what the switch delivers (it wraps each engine of Restart).
+	Tap func(esl.Handler) esl.Handler
+	// Wrap wraps the switch client as the engine's Switch, to see or
+	// change what the engine sends.
+	Wrap func(dialer.Switch) dialer.Switch
 }
 
 // World is a running engine with its switch and stores.
 type World struct {
-	T      testing.TB
-	Eng    *dialer.Engine
-	Sim    *sim.Server
-	ESL    *esl.Client
-	DB     *sqlitestore.Store
-	Live   *memlive.Store
+	T testing.TB
+	// Eng is the running engine; Restart replaces it.
+	Eng *dialer.Engine
+	// Sim is the first switch node ("sim"), Sims all of them in order.
+	Sim  *sim.Server
+	Sims []*sim.Server
+	ESL  *esl.Client
+	DB   *sqlitestore.Store
+	Live *memlive.Store
+	// Events are the events Eng pushed; Restart starts a new log.
 	Events *EventLog
 	Admin  dialer.Actor
 	// Agents are the agents created, by extension.
 	Agents map[string]dialer.Agent
 	// RecDir is where the simulator writes recordings.
 	RecDir string
+
+	// startEngine builds and runs an engine; stopEngine stops it.
+	startEngine, stopEngine func()
 }
 
 // New builds and starts a World; call it inside synctest.Test. It returns
-// once the switch is connected.
+// once every switch node is connected.
 func New(t testing.TB, o Options) *World {
 	t.Helper()
 	w := &World{T: t, RecDir: t.TempDir(), Agents: map[string]dialer.Agent{}}
@@ -92,10 +128,22 @@ func New(t testing.TB, o Options) *World {
 	if o.Sim != nil {
 		o.Sim(&scfg)
 	}
-	w.Sim = sim.New(scfg)
-	ln := newPipeListener()
-	w.Sim.UseListener(ln)
-	wg.Go(func() { w.Sim.Serve(ctx) })
+	pipes := pipeNet{}
+	var nodes []esl.Node
+	for i := range max(o.Nodes, 1) {
+		name := "sim"
+		if i > 0 {
+			name = fmt.Sprintf("sim%d", i+1)
+		}
+		s := sim.New(scfg)
+		ln := newPipeListener(name)
+		pipes[name] = ln
+		s.UseListener(ln)
+		wg.Go(func() { s.Serve(ctx) })
+		w.Sims = append(w.Sims, s)
+		nodes = append(nodes, esl.Node{Name: name, Addr: name, Password: "s3cret"})
+	}
+	w.Sim = w.Sims[0]
 
 	w.Live = memlive.New(nil)
 	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
@@ -126,30 +174,65 @@ func New(t testing.TB, o Options) *World {
 		o.Engine(&cfg)
 	}
 	h := &esl.Deferred{}
-	w.ESL, err = esl.New(esl.Config{Nodes: []esl.Node{{Name: "sim", Addr: "sim", Password: "s3cret"}}, Dial: ln.Dial}, h)
+	w.ESL, err = esl.New(esl.Config{Nodes: nodes, Dial: pipes.Dial}, h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Eng, err = dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: w.ESL})
-	if err != nil {
-		t.Fatal(err)
+	var sw dialer.Switch = w.ESL
+	if o.Wrap != nil {
+		sw = o.Wrap(w.ESL)
 	}
-	h.Set(w.Eng)
+	// The switch client and the simulators outlive the engine: Restart
+	// stops one engine and starts another on the same connection, as a
+	// restart of the service finds the switch and its calls as they were.
+	w.startEngine = func() {
+		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: sw, Now: o.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Tap != nil {
+			h.Set(o.Tap(eng))
+		} else {
+			h.Set(eng)
+		}
+		w.Eng = eng
+		ectx, ecancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); eng.Run(ectx) }()
+		w.stopEngine = func() { ecancel(); <-done }
+	}
 	wg.Go(func() { w.ESL.Run(ctx) })
-	wg.Go(func() { w.Eng.Run(ctx) })
+	w.startEngine()
 	t.Cleanup(func() {
 		cancel()
+		w.stopEngine()
 		wg.Wait()
-		ln.Close()
+		for _, ln := range pipes {
+			ln.Close()
+		}
 		db.Close()
 	})
 	w.WaitFor(5*time.Second, "switch up", func() bool {
 		n := w.ESL.Nodes()
-		return len(n) == 1 && n[0].Up
+		return len(n) == len(nodes) && !slices.ContainsFunc(n, func(st esl.NodeStatus) bool { return !st.Up })
 	})
 	w.Admin = dialer.Actor{User: 1, Role: identity.RoleAdmin, Name: "admin"}
 	w.Events = NewEventLog(t, w.Eng)
 	return w
+}
+
+// Restart stops the engine and starts a new one on the same stores and
+// switch connection, as a restart of the service would; between runs
+// while no engine runs. It returns without waiting for the new engine's
+// start-up: its requests answer once that is done.
+func (w *World) Restart(between ...func()) {
+	w.T.Helper()
+	w.stopEngine()
+	for _, f := range between {
+		f()
+	}
+	w.startEngine()
+	w.Events = NewEventLog(w.T, w.Eng)
 }
 
 // WaitFor waits, on the bubble's clock, until cond holds, and fails the
