@@ -15,6 +15,8 @@ import (
 //   - a call whose lead and agent were bridged and are both still up is
 //     adopted: it runs again as a connected call, its agent stays INCALL
 //     with it, and its end is recorded from the switch's own times;
+//   - a call that was in its conference room is adopted with the room's
+//     members (adoptConference);
 //   - any other call (ringing, waiting, half hung up, in a transfer) is
 //     closed: what is left of it is hung up, its record gets an end, and
 //     its agent is paused with CALL_LOST;
@@ -80,6 +82,23 @@ func (o *openCall) talking(agent AgentStatus) bool {
 	return bridged && o.rec.Agent != 0
 }
 
+// inConference reports whether the call was in its conference room when
+// the previous process stopped (a warm transfer or a three-way call), and
+// whether its agent had left it to the lead and the third party.
+func (o *openCall) inConference() (conf, agentLeft bool) {
+	for _, ev := range o.events {
+		switch ev.Kind {
+		case "conference":
+			conf, agentLeft = true, false
+		case "agent_left":
+			agentLeft = conf
+		case "bridged", "transfer", "abandon", "hangup_requested":
+			conf, agentLeft = false, false
+		}
+	}
+	return conf, agentLeft
+}
+
 // adoptCalls settles every call left open: adopted or closed. It returns
 // once each is settled, or when ctx ends.
 func (e *Engine) adoptCalls(ctx context.Context, open map[CallID]*openCall, statuses map[AgentID]AgentStatus) {
@@ -96,7 +115,7 @@ func (e *Engine) adoptCalls(ctx context.Context, open map[CallID]*openCall, stat
 		var took bool // written on the call's goroutine before the reply
 		// Queued before the legs are registered, so it runs before any
 		// event of theirs.
-		c.post(cmdMsg{fn: func(c *call) error { took = c.settle(o, statuses[o.rec.Agent]); return nil }, reply: reply})
+		c.post(cmdMsg{fn: func(c *call) error { took = c.settle(o, statuses); return nil }, reply: reply})
 		e.start(c, legs...)
 		wg.Go(func() {
 			select {
@@ -201,8 +220,9 @@ func (e *Engine) rebuild(o *openCall, statuses map[AgentID]AgentStatus) (*call, 
 
 // settle runs on the call's goroutine: it adopts the call if its lead and
 // agent still talk on the switch (true), else closes it.
-func (c *call) settle(o *openCall, agentSt AgentStatus) bool {
+func (c *call) settle(o *openCall, statuses map[AgentID]AgentStatus) bool {
 	ctx := c.ctx
+	agentSt := statuses[o.rec.Agent]
 	up := func(l *leg) bool {
 		if l == nil || l.state == LegGone {
 			return false
@@ -232,7 +252,10 @@ func (c *call) settle(o *openCall, agentSt AgentStatus) bool {
 		c.adopt(ctx, live)
 		return true
 	}
-	c.closeOpen(ctx, live, agentSt)
+	if conf, agentLeft := o.inConference(); conf && live[c.leadLeg] && c.adoptConference(ctx, live, agentLeft, statuses) {
+		return true
+	}
+	c.closeOpen(ctx, live, statuses)
 	return false
 }
 
@@ -290,12 +313,10 @@ func (c *call) adopt(ctx context.Context, live map[*leg]bool) {
 // closeOpen ends a call that cannot go on: its live legs are hung up,
 // the lead's hangup (or the engine's clock, when no lead is left) ends
 // its record, and its agent is paused.
-func (c *call) closeOpen(ctx context.Context, live map[*leg]bool, agentSt AgentStatus) {
+func (c *call) closeOpen(ctx context.Context, live map[*leg]bool, statuses map[AgentID]AgentStatus) {
 	e := c.e
-	if c.agent != 0 {
-		e.callLost(ctx, agentSt, "the service restarted; the call could not be taken back")
-		c.agent, c.agentState = 0, 0
-	}
+	c.letGoAgents(ctx, statuses, nil, "the service restarted; the call could not be taken back")
+	c.agent, c.agentState = 0, 0
 	for _, l := range c.legs {
 		if l != c.leadLeg && !l.persistent && live[l] {
 			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
@@ -308,6 +329,142 @@ func (c *call) closeOpen(ctx context.Context, live map[*leg]bool, agentSt AgentS
 		return
 	}
 	c.handle(switchLost{cause: "NORMAL_TEMPORARY_FAILURE", at: e.now()})
+}
+
+// roomName is the call's conference room: made from its id, so that a
+// restarted service finds it again.
+func (c *call) roomName() string { return "call-" + string(c.id)[:8] + string(c.id)[9:13] }
+
+// conferenceLister lists a conference room's members (*esl.Client does).
+type conferenceLister interface {
+	ConferenceList(ctx context.Context, room string) ([]esl.ConferenceMember, error)
+}
+
+// adoptConference takes back a call that was in its conference room: the
+// room's members are its live parties again, with their member ids (so
+// kick, leave and hangup work), the agents in it stay INCALL, and the lead
+// must have someone with it. False if the room cannot be read or the lead
+// would be alone (the call is then closed).
+func (c *call) adoptConference(ctx context.Context, live map[*leg]bool, agentLeft bool, statuses map[AgentID]AgentStatus) bool {
+	e := c.e
+	lister, ok := e.sw.(conferenceLister)
+	vars, ok2 := e.sw.(varReader)
+	if !ok || !ok2 {
+		return false
+	}
+	room := c.roomName()
+	members, err := lister.ConferenceList(ctx, room)
+	if err != nil {
+		c.log.Warn("the call's conference room could not be read after the restart", "room", room, "err", err)
+		return false
+	}
+	in := map[*leg]int{}
+	for _, m := range members {
+		l := c.legByID(LegID(m.UUID))
+		if l == nil {
+			// An agent's persistent line, recorded with an earlier call.
+			role, _, _ := vars.GetVar(ctx, m.UUID, VarLegRole)
+			a, _, _ := vars.GetVar(ctx, m.UUID, VarAgentID)
+			id, err := ParseAgentID(a)
+			if role != string(LegAgent) || err != nil || !LegID(m.UUID).Valid() {
+				continue
+			}
+			l = &leg{id: LegID(m.UUID), role: LegThird, agent: id, persistent: true, node: c.leadLeg.node}
+			if id == c.agent && !agentLeft {
+				l.role = LegAgent
+			}
+			c.legs = append(c.legs, l)
+		} else if l.agent != 0 && l != c.agentLeg && !l.persistent {
+			// An agent's line carries no call id (a leg rung for the call
+			// does): a line is parked when the call ends, not hung up.
+			_, has, err := vars.GetVar(ctx, m.UUID, VarCallID)
+			l.persistent = err == nil && !has
+		}
+		in[l] = m.ID
+	}
+	if _, ok := in[c.leadLeg]; !ok {
+		return false
+	}
+	if !agentLeft && c.agentLeg == nil {
+		for l := range in {
+			if l.role == LegAgent && l.agent == c.agent {
+				c.agentLeg = l
+			}
+		}
+	}
+	thirds := 0
+	for l := range in {
+		if l.role == LegThird {
+			thirds++
+		}
+	}
+	agentIn := !agentLeft && c.agentLeg != nil && in[c.agentLeg] != 0
+	if thirds == 0 && !agentIn {
+		return false // the lead alone in the room
+	}
+	c.room = room
+	for _, l := range c.legs {
+		if id, ok := in[l]; ok {
+			l.state, l.member = LegUp, id
+			if !l.persistent {
+				e.mu.Lock()
+				e.byLeg[l.id] = c
+				e.mu.Unlock()
+			}
+			continue
+		}
+		if l.state != LegGone && live[l] && !l.persistent {
+			// Not in the room (a supervisor listening): not followed again.
+			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
+		}
+		if l.state != LegGone && !l.persistent {
+			l.state = LegGone
+		}
+	}
+	// Every agent in the room keeps it: its line, and INCALL.
+	for l := range in {
+		if l.agent == 0 {
+			continue
+		}
+		if l.persistent {
+			if ln := e.line(l.agent); ln != nil {
+				ln.adoptLeg(ctx, foundLine{leg: l.id, node: l.node})
+				ln.claim(ctx, c)
+			}
+		}
+		if st := statuses[l.agent]; st.State == AgentInCall && st.Call == c.id {
+			e.refreshAgent(ctx, l.agent)
+		} else {
+			e.callLost(ctx, st, "the service restarted while the agent joined the call")
+		}
+	}
+	// Agents bound to the call but gone from the room are let go.
+	inRoom := map[AgentID]bool{}
+	for l := range in {
+		inRoom[l.agent] = l.agent != 0
+	}
+	c.letGoAgents(ctx, statuses, inRoom, "the service restarted; the agent was no longer on the call")
+	if agentLeft || !agentIn {
+		c.agent, c.agentState, c.agentLeg = 0, 0, nil
+	} else {
+		c.agentState = AgentInCall
+	}
+	c.feed(ctx, callInput{kind: inAdopted, conference: true, agentLeft: !agentIn, thirds: thirds,
+		persistent: agentIn && c.agentLeg.persistent})
+	c.progress(CallProgress{Kind: "adopted", Agent: c.agent, Data: jsonData(map[string]any{"room": room, "parties": len(in)})})
+	c.emit(EvCallConnected)
+	c.log.Info("conference call adopted after a restart", "room", room, "parties", len(in))
+	return true
+}
+
+// letGoAgents pauses (CALL_LOST) every agent the live store binds to the
+// call, but those kept; one in wrap-up keeps it.
+func (c *call) letGoAgents(ctx context.Context, statuses map[AgentID]AgentStatus, keep map[AgentID]bool, why string) {
+	for id, st := range statuses {
+		if st.Call == c.id && !keep[id] {
+			c.e.callLost(ctx, st, why)
+		}
+	}
 }
 
 // callLost pauses an agent bound to a call the service does not hold.

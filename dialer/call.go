@@ -441,6 +441,9 @@ func (c *call) onConference(ctx context.Context, l *leg, ev switchEvent) {
 			return
 		}
 		c.feed(ctx, callInput{kind: inLeft, role: LegThird})
+		// Counted out once: its hangup, which follows a kick, is not a
+		// second party leaving.
+		l.retired = true
 		c.thirdGone(ctx, l, true)
 	}
 }
@@ -681,7 +684,7 @@ func (c *call) reserve(ctx context.Context) {
 	var plegID LegID
 	ok, lineDown := ln != nil, false
 	if ok && persistent {
-		s := ln.state()
+		s := ln.fresh(ctx)
 		lineDown = !s.legUp
 		ok = !lineDown && !s.busyFor(c)
 		plegID = s.leg
@@ -696,7 +699,7 @@ func (c *call) reserve(ctx context.Context) {
 			// A line rung again after the switch dropped it may have come
 			// back meanwhile, its restorer finding the agent not paused
 			// yet: then it is READY again here.
-			if ln.state().legUp {
+			if ln.fresh(ctx).legUp {
 				if st, err := e.live.Agent(ctx, r.Agent); err == nil && st.State == AgentPaused && st.PauseCode == PausePhoneDown {
 					_, _ = e.transition(ctx, r.Agent, AgentPaused, TriggerReady, "", "line restored", "")
 				}

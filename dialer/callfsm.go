@@ -119,6 +119,11 @@ type callInput struct {
 	// answered, talked (inReopened): the record says the lead answered,
 	// and talked to an agent.
 	answered, talked bool
+	// conference, agentLeft, thirds (inAdopted): the call is taken back in
+	// its conference room, without its agent (it left), with that many
+	// third parties.
+	conference, agentLeft bool
+	thirds                int
 }
 
 // xferTarget is what a blind transfer in progress dials.
@@ -523,12 +528,19 @@ func step(s callState, in callInput) (callState, []effect) {
 		// Only the lead's hangup (handled above) ends it.
 
 	case phaseReopened:
-		switch in.kind {
-		case inAdopted:
+		switch {
+		case in.kind == inAdopted && in.conference:
+			s.leadAnswered, s.connected = true, true
+			s.agentLeft = in.agentLeft
+			s.agentHeld, s.agentLeg = !in.agentLeft, !in.agentLeft
+			s.persistent = !in.agentLeft && in.persistent
+			s.thirds = in.thirds
+			s.phase = phaseConference
+		case in.kind == inAdopted:
 			s.leadAnswered, s.connected, s.agentHeld, s.agentLeg = true, true, true, true
 			s.persistent = s.persistent || in.persistent
 			s.phase = phaseConnected
-		case inClose:
+		case in.kind == inClose:
 			// Its agent was let go already; the lead's hangup (or the
 			// timer) closes the record.
 			s.agentHeld = false

@@ -140,7 +140,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	default:
 		return CallView{}, fmt.Errorf("agent %d is %s: %w", agent, st.State, ErrConflict)
 	}
-	s := ln.state()
+	s := ln.fresh(ctx)
 	persistent := s.mode == ModePersistent
 	pleg, legUp, ext, ep, pnode := s.leg, s.legUp, s.agent.Extension, s.endpoint, s.legNode
 	own := r.fromPhone.leg != ""
@@ -555,7 +555,7 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 			}
 		}
 		if c.room == "" {
-			c.room = "call-" + string(c.id)[:8] + string(c.id)[9:13]
+			c.room = c.roomName()
 		}
 		if c.st.phase == phaseConnected {
 			if c.held {
@@ -579,7 +579,7 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 				CallerIDNumber: c.callerNum, App: esl.ConferenceApp{Room: c.room, Profile: e.cfg.ConferenceProfile}, Vars: c.legVars(LegThird, 0)})
 		} else {
 			third.agent = t.Agent
-			s := ln.state()
+			s := ln.fresh(ctx)
 			ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
 			if r.Mode == ModePersistent && legUp {
 				third.id, third.persistent, third.state = pleg, true, LegUp

@@ -280,7 +280,7 @@ func (e *Engine) load(ctx context.Context) error {
 		e.mu.Lock()
 		e.lines[a.ID] = l
 		e.mu.Unlock()
-		if o := open[st.Call]; o != nil && o.rec.Agent == a.ID {
+		if open[st.Call] != nil {
 			continue // the call may still be up: adoptCalls decides
 		}
 		e.callLost(ctx, st, "the service restarted; the call is no longer held")

@@ -99,6 +99,18 @@ func (l *line) do(ctx context.Context, f func(*line)) error {
 	}
 }
 
+// fresh is the line's state once everything posted to it so far is
+// handled. HandleEvent posts an event on the line's leg to the line before
+// the call, so a call's turn that reads the line through fresh never acts
+// on a leg the switch already ended (the snapshot may not say so yet).
+func (l *line) fresh(ctx context.Context) lineState {
+	if l == nil {
+		return lineState{}
+	}
+	_ = l.do(ctx, func(*line) {})
+	return l.state()
+}
+
 // claim makes c the call the persistent leg is in; it waits for the
 // line's turn, so that the leg's next events are routed to c.
 func (l *line) claim(ctx context.Context, c *call) {

@@ -37,7 +37,7 @@ func (c *call) reserveTarget(ctx context.Context, x *transfer) error {
 	if err != nil {
 		return err
 	}
-	s := ln.state()
+	s := ln.fresh(ctx)
 	ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
 	x.endpoint = e.agentEndpoint(ep)
 	if r.Mode == ModePersistent && legUp {
@@ -177,7 +177,7 @@ func (c *call) takeBack(ctx context.Context, agent AgentID) bool {
 	if ln == nil {
 		return false
 	}
-	s := ln.state()
+	s := ln.fresh(ctx)
 	persistent := s.mode == ModePersistent
 	pleg, legUp, ext := s.leg, s.legUp, s.agent.Extension
 	if s.busyFor(c) || persistent && !legUp {

@@ -151,47 +151,77 @@ type cmdPool struct {
 	conns []*cmdConn
 	next  int
 	gen   uint64 // bumped by closeAll so a dial from an old connection is dropped
+	// dialing is closed when the dial in flight ends (nil: none). One
+	// dial at a time: a burst of commands must not open a connection
+	// each (and time out dialing on a loaded switch).
+	dialing chan struct{}
 }
 
+// get returns a connection for one command: a live one (an idle one
+// first) once the pool is full or while another is being dialed, else a
+// new one. Only one dial is in flight; with no live connection, the
+// others wait for it.
 func (p *cmdPool) get(ctx context.Context) (*cmdConn, error) {
-	p.mu.Lock()
-	live := p.conns[:0]
-	for _, c := range p.conns {
-		if !c.broken.Load() {
-			live = append(live, c)
-		}
-	}
-	p.conns = live
-	if len(p.conns) >= p.size {
-		// Round-robin, but prefer an idle connection.
-		for i := range p.conns {
-			c := p.conns[(p.next+i)%len(p.conns)]
-			if c.busy.Load() == 0 {
-				p.next = (p.next + i + 1) % len(p.conns)
-				p.mu.Unlock()
-				return c, nil
+	for {
+		p.mu.Lock()
+		live := p.conns[:0]
+		for _, c := range p.conns {
+			if !c.broken.Load() {
+				live = append(live, c)
 			}
 		}
-		c := p.conns[p.next%len(p.conns)]
-		p.next = (p.next + 1) % len(p.conns)
+		p.conns = live
+		if len(p.conns) >= p.size || len(p.conns) > 0 && p.dialing != nil {
+			c := p.pick()
+			p.mu.Unlock()
+			return c, nil
+		}
+		if wait := p.dialing; wait != nil {
+			p.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		p.dialing = done
+		gen := p.gen
+		p.mu.Unlock()
+
+		c, err := dialCmdConn(ctx, p.dial, p.addr, p.password, p.dialTimeout, p.log, nil)
+		p.mu.Lock()
+		p.dialing = nil
+		close(done)
+		switch {
+		case err != nil:
+			p.mu.Unlock()
+			return nil, err
+		case gen != p.gen:
+			p.mu.Unlock()
+			c.close()
+			return nil, ErrNotConnected
+		}
+		p.conns = append(p.conns, c)
 		p.mu.Unlock()
 		return c, nil
 	}
-	gen := p.gen
-	p.mu.Unlock()
+}
 
-	c, err := dialCmdConn(ctx, p.dial, p.addr, p.password, p.dialTimeout, p.log, nil)
-	if err != nil {
-		return nil, err
+// pick takes a live connection round-robin, an idle one first; p.mu held,
+// p.conns not empty.
+func (p *cmdPool) pick() *cmdConn {
+	for i := range p.conns {
+		c := p.conns[(p.next+i)%len(p.conns)]
+		if c.busy.Load() == 0 {
+			p.next = (p.next + i + 1) % len(p.conns)
+			return c
+		}
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if gen != p.gen {
-		c.close()
-		return nil, ErrNotConnected
-	}
-	p.conns = append(p.conns, c)
-	return c, nil
+	c := p.conns[p.next%len(p.conns)]
+	p.next = (p.next + 1) % len(p.conns)
+	return c
 }
 
 func (p *cmdPool) closeAll() {
