@@ -135,3 +135,46 @@ func TestServiceKilledWithIdleLine(t *testing.T) {
 		t.Fatalf("the adopted line ended with the call: %s", line.EndReason())
 	}
 }
+
+// SIGKILL of the service during a three-way call (the lead, an agent, a
+// number): started again, the service takes the call back in its room
+// within 2 s; all three still hear one another, the number can be
+// removed (its member id is known again), and the lead and the agent talk
+// on to a recorded end.
+func TestServiceKilledMidConference(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 3*time.Minute)
+	alice, c, tc, partyLeg := e.threeWay(t, ctx, "2418")
+	since := time.Now()
+	hearEachOther(t, ctx, since, tc, toneAgent, tc, toneLead)
+	// Redis writes its log to disk every second: what is older survives.
+	svctest.Eventually(t, "the agent's state on disk", func() bool { return time.Since(since) > 1500*time.Millisecond })
+
+	e.killService(t)
+	up := time.Now()
+	svctest.Eventually(t, "the conference taken back", func() bool {
+		st, _, err := e.svc.admin.Do(http.MethodGet, "/calls/"+c.id, nil, nil)
+		return err == nil && st == http.StatusOK && e.svc.admin.View(t, c.id).State == "conference" && alice.AgentState(t, alice.Seat) == "INCALL"
+	})
+	if d := time.Since(up); d > 2*time.Second {
+		t.Errorf("state rebuilt %s after the service was up, want <= 2s", d)
+	}
+	since = time.Now()
+	hearEachOther(t, ctx, since, tc, toneAgent, tc, toneLead)
+	if _, err := c.leadCall.WaitTone(ctx, toneAgent, since); err != nil {
+		t.Fatalf("the lead does not hear the agent after the restart: %v", err)
+	}
+	alice.Must(t, http.MethodDelete, "/calls/"+c.id+"/parties/"+partyLeg, nil, 204, nil)
+	if err := tc.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.talking(t, ctx, toneAgent)
+	if err := c.leadCall.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := e.dispose(t, alice, c.id, "SALE")
+	if r.Call.Outcome != "answered" || r.Call.BillsecEstimated || r.Call.SwitchLost {
+		t.Fatalf("record %+v", r.Call)
+	}
+	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "conference", "party_added", "adopted", "party_removed", "ended", "disposition")
+}

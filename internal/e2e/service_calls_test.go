@@ -468,16 +468,15 @@ func TestServiceWarmTransfer(t *testing.T) {
 	svctest.Subsequence(t, "timeline", r.Kinds(), "bridged", "conference", "party_added", "agent_left", "ended")
 }
 
-// Three-way: the agent adds a third party by number; lead, agent and
-// third hear one another; the third is removed and the two talk on.
-func TestServiceThreeWay(t *testing.T) {
-	e := env(t)
-	ctx := ctxFor(t, 2*time.Minute)
-	alice, ph := e.seat(t, "2407", "agent", "ring", toneAgent)
+// threeWay has a ring-mode agent on ext talk to a lead, then add a third
+// party by number, and waits until the three are up. It returns the
+// agent, the call, the third party's phone call and its leg.
+func (e *switchEnv) threeWay(t *testing.T, ctx context.Context, ext string) (*svctest.Client, *svcCall, *sipphone.Call, string) {
+	t.Helper()
+	alice, ph := e.seat(t, ext, "agent", "ring", toneAgent)
 	ready(t, alice, "ring")
 	c := e.leadCallTo(t, ctx, alice.Seat, ph, nil)
 	c.talking(t, ctx, toneAgent)
-
 	third := "+" + newNumber()
 	leads := e.leadPhone(t)
 	var party struct {
@@ -488,17 +487,24 @@ func TestServiceThreeWay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	members := func() int {
-		v := alice.View(t, c.id)
+	svctest.Eventually(t, "three parties up", func() bool {
 		n := 0
-		for _, p := range v.Parties {
+		for _, p := range alice.View(t, c.id).Parties {
 			if p.State == "up" {
 				n++
 			}
 		}
-		return n
-	}
-	svctest.Eventually(t, "three parties up", func() bool { return members() == 3 })
+		return n == 3
+	})
+	return alice, c, tc, party.Leg
+}
+
+// Three-way: the agent adds a third party by number; lead, agent and
+// third hear one another; the third is removed and the two talk on.
+func TestServiceThreeWay(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	alice, c, tc, partyLeg := e.threeWay(t, ctx, "2407")
 	since := time.Now()
 	// The lead phone sends the same tone on every call, so the third
 	// party is told apart by what it hears: the lead and the agent.
@@ -506,7 +512,7 @@ func TestServiceThreeWay(t *testing.T) {
 	if _, err := c.leadCall.WaitTone(ctx, toneAgent, since); err != nil {
 		t.Fatalf("the lead does not hear the agent: %v", err)
 	}
-	alice.Must(t, http.MethodDelete, "/calls/"+c.id+"/parties/"+party.Leg, nil, 204, nil)
+	alice.Must(t, http.MethodDelete, "/calls/"+c.id+"/parties/"+partyLeg, nil, 204, nil)
 	if err := tc.WaitEnded(ctx); err != nil {
 		t.Fatal(err)
 	}
