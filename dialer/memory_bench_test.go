@@ -2,15 +2,19 @@ package dialer_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,6 +42,23 @@ func p6Behaviors(s *sim.Server) {
 	}
 }
 
+// request runs fn with a context that ends when fn returns, as an API
+// request's does. (w.ctx's contexts live until the benchmark ends: one
+// per call started, agent logged in and sample taken held ~12 MB of this
+// process's live heap, memory the service does not keep.)
+func request[T any](fn func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return fn(ctx)
+}
+
+// cpuTime is the user and system CPU this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
 		return v
@@ -62,6 +83,54 @@ func rssMB() float64 {
 	return 0
 }
 
+// memSample is where this process's memory goes, from runtime/metrics
+// (which, unlike runtime.ReadMemStats, does not stop the world).
+type memSample struct {
+	rss float64 // resident set, from /proc (MB, as all below)
+	// liveHeap is the heap the last GC found reachable; objects the heap
+	// objects now (live and not yet collected).
+	liveHeap, objects float64
+	// unused is free room inside spans holding objects; free is heap
+	// memory with no objects that the runtime has not returned to the
+	// OS (still resident); released was returned (not resident).
+	unused, free, released float64
+	stacks                 float64 // goroutine stacks (StackInuse)
+	other                  float64 // the runtime's own: span and GC metadata, caches, profiling, OS thread stacks
+	goal                   float64 // the heap size at which the next GC starts
+	limit                  float64 // the soft memory limit (debug.SetMemoryLimit; math.MaxInt64 when unset)
+	gcs                    uint64  // GC cycles so far
+	goroutines             int
+}
+
+var memMetrics = []string{
+	"/gc/heap/live:bytes", "/memory/classes/heap/objects:bytes", "/memory/classes/heap/unused:bytes",
+	"/memory/classes/heap/free:bytes", "/memory/classes/heap/released:bytes", "/memory/classes/heap/stacks:bytes",
+	"/memory/classes/total:bytes", "/gc/heap/goal:bytes", "/gc/gomemlimit:bytes", "/gc/cycles/total:gc-cycles",
+	"/sched/goroutines:goroutines",
+}
+
+func readMem() memSample {
+	ms := make([]metrics.Sample, len(memMetrics))
+	for i, n := range memMetrics {
+		ms[i].Name = n
+	}
+	metrics.Read(ms)
+	mb := func(i int) float64 { return float64(ms[i].Value.Uint64()) / (1 << 20) }
+	s := memSample{rss: rssMB(), liveHeap: mb(0), objects: mb(1), unused: mb(2), free: mb(3), released: mb(4), stacks: mb(5),
+		goal: mb(7), limit: mb(8), gcs: ms[9].Value.Uint64(), goroutines: int(ms[10].Value.Uint64())}
+	s.other = mb(6) - s.objects - s.unused - s.free - s.released - s.stacks
+	return s
+}
+
+func (s memSample) String() string {
+	out := fmt.Sprintf("rss=%.0fMB heap_live=%.0f objects=%.0f unused=%.0f free_unreleased=%.0f stacks=%.0f runtime_other=%.0f gc_goal=%.0f gcs=%d goroutines=%d",
+		s.rss, s.liveHeap, s.objects, s.unused, s.free, s.stacks, s.other, s.goal, s.gcs, s.goroutines)
+	if s.limit < math.MaxInt64/(1<<20) {
+		out += fmt.Sprintf(" memory_limit=%.0f", s.limit)
+	}
+	return out
+}
+
 // BenchmarkMemoryChurn is P6: P6_AGENTS persistent agents (2,000) logged
 // in and P6_CALLS live calls (10,000) kept up for P6_SECONDS (200) with
 // calls starting and ending all the time: each lead rings for
@@ -69,7 +138,10 @@ func rssMB() float64 {
 // answers after 2 s and talks to an agent for 15 s, ended calls linger 30 s
 // (the default). The simulator runs in its own process. It samples
 // this process's RSS and goroutines every second and reports the peak and
-// the last sample. One op is the whole run.
+// the last sample. Every ten seconds it logs where the memory goes
+// (memSample): the heap the last GC found live, what the heap holds
+// beyond it, goroutine stacks, and what the runtime keeps unreturned;
+// the end's breakdown is reported too. One op is the whole run.
 func BenchmarkMemoryChurn(b *testing.B) {
 	agents := envInt("P6_AGENTS", 2000)
 	target := envInt("P6_CALLS", 10000)
@@ -103,17 +175,22 @@ func BenchmarkMemoryChurn(b *testing.B) {
 		loginAll(b, w, exts)
 		var peakRSS, lastRSS float64
 		var peakG, peakCalls int
+		var last memSample
 		var series []string
 		stop := make(chan struct{})
 		var sampler sync.WaitGroup
 		sample := func(at time.Duration) {
-			r, g, n := rssMB(), runtime.NumGoroutine(), len(w.eng.LiveCalls(w.ctx()))
-			peakRSS, lastRSS, peakG, peakCalls = max(peakRSS, r), r, max(peakG, g), max(peakCalls, n)
+			live, _ := request(func(ctx context.Context) ([]dialer.CallView, error) { return w.eng.LiveCalls(ctx), nil })
+			n := len(live)
+			m := readMem()
+			r, g := m.rss, m.goroutines
+			peakRSS, lastRSS, peakG, peakCalls, last = max(peakRSS, r), r, max(peakG, g), max(peakCalls, n), m
 			if int(at.Seconds())%10 == 0 {
-				series = append(series, fmt.Sprintf("%3.0fs rss=%.0fMB goroutines=%d live_calls=%d", at.Seconds(), r, g, n))
+				series = append(series, fmt.Sprintf("%3.0fs live_calls=%d %s", at.Seconds(), n, m))
 			}
 		}
 		start := time.Now()
+		cpu0 := cpuTime()
 		sampler.Go(func() {
 			t := time.NewTicker(time.Second)
 			defer t.Stop()
@@ -139,7 +216,9 @@ func BenchmarkMemoryChurn(b *testing.B) {
 			for ; due > 0; due-- {
 				i := int(started.Add(1) - 1)
 				inflight.Go(func() {
-					if _, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: p6Number(i)}); err != nil {
+					if _, err := request(func(ctx context.Context) (dialer.CallView, error) {
+						return w.eng.StartCall(ctx, w.admin, dialer.OutboundRequest{Number: p6Number(i)})
+					}); err != nil {
 						if failed.Add(1) == 1 {
 							firstErr.Store(err.Error())
 						}
@@ -167,9 +246,17 @@ func BenchmarkMemoryChurn(b *testing.B) {
 		}
 		b.ReportMetric(peakRSS, "peak-rss-MB")
 		b.ReportMetric(lastRSS, "end-rss-MB")
+		b.ReportMetric(last.liveHeap, "end-heap-live-MB")
+		b.ReportMetric(last.stacks, "end-stacks-MB")
+		b.ReportMetric(last.free+last.unused, "end-heap-idle-MB")
+		b.ReportMetric(last.goal, "end-gc-goal-MB")
 		b.ReportMetric(float64(peakG), "peak-goroutines")
 		b.ReportMetric(float64(peakCalls), "peak-live-calls")
 		b.ReportMetric(float64(started.Load()), "calls")
+		// This process's CPU over the churn (the simulator's is its own):
+		// what the GC's pace costs shows here.
+		b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
+		b.ReportMetric(float64(last.gcs), "gc-cycles")
 		if f := failed.Load(); f > 0 {
 			b.Fatalf("%d of %d calls refused, the first: %v", f, started.Load(), firstErr.Load())
 		}
@@ -187,11 +274,13 @@ func loginAll(b *testing.B, w *world, exts []string) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModePersistent}); err != nil {
+			if _, err := request(func(ctx context.Context) (dialer.AgentView, error) {
+				return w.eng.Login(ctx, a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModePersistent})
+			}); err != nil {
 				errs.Add(1)
 				return
 			}
-			if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
+			if _, err := request(func(ctx context.Context) (dialer.AgentView, error) { return w.eng.SetReady(ctx, a, a.Agent) }); err != nil {
 				errs.Add(1)
 			}
 		})
@@ -201,7 +290,7 @@ func loginAll(b *testing.B, w *world, exts []string) {
 		b.Fatalf("%d of %d agents could not log in", n, len(exts))
 	}
 	waitFor(b, 2*time.Minute, "every agent READY", func() bool {
-		vs, err := w.eng.AgentViews(w.ctx())
+		vs, err := request(w.eng.AgentViews)
 		if err != nil {
 			return false
 		}

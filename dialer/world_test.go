@@ -308,7 +308,9 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	}
 	engineConfig(o.engine)(&cfg)
 	h := &esl.Deferred{}
-	client, err := esl.New(esl.Config{Nodes: nodes, BackoffMin: 10 * time.Millisecond}, h)
+	// The engine's decoder copies what it keeps, so the client recycles
+	// events' memory as the service's does; a tap may keep events.
+	client, err := esl.New(esl.Config{Nodes: nodes, BackoffMin: 10 * time.Millisecond, RecycleEvents: o.tap == nil}, h)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,14 @@ type Config struct {
 	// Dial opens every connection to a node's Addr (TCP with DialTimeout
 	// if nil); tests give one that returns in-memory connections.
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// RecycleEvents promises that the handler keeps neither an event nor
+	// anything read from it (a header's string, the body) once
+	// HandleEvent returns: it copies what it keeps, as the engine's
+	// decoder does. The client then reads the socket into the memory of
+	// events already handled instead of a fresh megabyte every ~250 events
+	// (see BENCHMARKS.md, P4). Leave it off for a handler that keeps
+	// events: what it kept would be overwritten.
+	RecycleEvents bool
 }
 
 func (c *Config) setDefaults() {
@@ -377,6 +385,9 @@ func (n *node) runConn(ctx context.Context, bo *backoff, prevCore *string) error
 	n.log.Info("switch connected", "addr", n.cfg.Addr, "core_uuid", ec.core, "channels", len(chans), "restarted", restarted)
 	n.c.q.Post(item{n: n, state: &NodeState{Node: n.cfg.Name, Up: true, CoreUUID: ec.core, Restarted: restarted, Channels: chans}})
 
+	if n.c.cfg.RecycleEvents {
+		ec.rd.recycleSlabs()
+	}
 	silent, err := n.read(ctx, ec)
 
 	n.up.Store(false)
@@ -421,8 +432,9 @@ func (n *node) read(ctx context.Context, ec *eventConn) (time.Duration, error) {
 			}
 		}
 	})
+	var f Frame
 	for {
-		f, err := ec.rd.ReadFrame()
+		err := ec.rd.readFrame(&f)
 		if err != nil {
 			if r, ok := reason.Load().(error); ok {
 				return time.Since(time.Unix(0, lastRx.Load())), r
@@ -443,6 +455,11 @@ func (n *node) read(ctx context.Context, ec *eventConn) (time.Duration, error) {
 				continue
 			}
 			ev.received = now
+			ev.slab = ec.rd.retain()
+			// Read the sequence here, where the parse has just brought the
+			// text into this core's cache, rather than on the delivery
+			// goroutine, where it would be the first touch.
+			ev.Sequence()
 			n.c.q.Post(item{n: n, ev: ev, drained: ec.rd.Buffered() == 0})
 		case TypeDisconnect:
 			return 0, fmt.Errorf("%w: %s", ErrDisconnected, strings.TrimSpace(string(f.Body)))
@@ -482,6 +499,7 @@ func (c *Client) deliver(ctx context.Context) {
 			}
 			if !it.n.ro.push(it.ev, now) {
 				c.stats.Duplicates.Add(1)
+				it.ev.release()
 			}
 			it.n.drained = it.drained
 		}
@@ -511,6 +529,7 @@ func (c *Client) flush(n *node, now time.Time, all bool) {
 			break
 		}
 		c.dispatch(n, ev)
+		ev.release()
 	}
 	c.stats.Late.Store(c.totalLate())
 }
@@ -552,7 +571,10 @@ func (c *Client) dispatch(n *node, ev *Event) {
 			if ev.Get("Action") == "conference-destroy" {
 				delete(c.rooms, room)
 			} else if room != "" {
-				c.rooms[room] = n
+				// A copy (even for a room already known: assigning to a
+				// string key replaces the key): the event's text is the
+				// read buffer's.
+				c.rooms[strings.Clone(room)] = n
 			}
 			c.mu.Unlock()
 		}
@@ -560,7 +582,9 @@ func (c *Client) dispatch(n *node, ev *Event) {
 		if id := ev.UniqueID(); id != "" && ev.Name() != EventChannelHangupComplete {
 			c.mu.Lock()
 			if _, ok := c.owners[id]; !ok {
-				c.owners[id] = n
+				// A copy: a key pointing into the event's text would keep
+				// its whole read buffer (a megabyte) for the channel's life.
+				c.owners[strings.Clone(id)] = n
 			}
 			c.mu.Unlock()
 		}
@@ -771,7 +795,10 @@ func (n *node) bgapi(ctx context.Context, cmd Command) (*Job, error) {
 	if !n.up.Load() {
 		return nil, fmt.Errorf("%w: node %s", ErrNotConnected, n.cfg.Name)
 	}
-	j := &Job{ID: uuid.NewString(), Node: n.cfg.Name, cmd: cmd, n: n, done: make(chan struct{})}
+	// The job keeps the command's name for its result's error, not its
+	// arguments: an originate's run to hundreds of bytes, and thousands of
+	// leads can ring at once.
+	j := &Job{ID: uuid.NewString(), Node: n.cfg.Name, cmd: Command{Name: cmd.Name}, n: n, done: make(chan struct{})}
 	c := n.c
 	c.mu.Lock()
 	c.jobs[j.ID] = j

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -97,12 +99,16 @@ func asciiEqualFold(a, b string) bool {
 // It reads the socket into large slabs and hands out frames that point into
 // them: no per-frame allocation, no second copy. A frame's memory is never
 // written again once returned, so events can be kept as long as needed (a
-// kept event keeps its slab alive).
+// kept event keeps its slab alive) unless the reader recycles its slabs
+// (see recycleSlabs), which only the client's event path asks for.
 type Reader struct {
 	src  io.Reader
 	buf  []byte // current slab
 	r, w int    // unread bytes are buf[r:w]
 	err  error
+	// cur is buf's slab while recycling; nil otherwise.
+	cur  *slab
+	pool *slabPool
 }
 
 // slabSize is the size of every slab but the first, which is small so that
@@ -117,6 +123,98 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{src: r, buf: make([]byte, firstSlabSize)}
 }
 
+// slab is one read buffer of a recycling Reader, shared by the events
+// framed from it. The reader holds a reference while it reads into the
+// slab and each event handed out holds one; whoever lets go last returns
+// the slab to its pool, to be read into again. An event that is never
+// released (dropped at a disconnect, say) only keeps its slab from being
+// reused: the garbage collector takes it as before.
+type slab struct {
+	buf  []byte
+	refs atomic.Int32
+	pool *slabPool
+}
+
+// release drops one reference.
+func (s *slab) release() {
+	if n := s.refs.Add(-1); n == 0 {
+		s.pool.put(s)
+	} else if n < 0 {
+		panic("esl: slab released more often than retained")
+	}
+}
+
+// slabPool keeps idle slabs of slabSize. Reusing them spares the
+// allocation, the zeroing and the page faults of a fresh megabyte every
+// ~250 events, and the garbage collections that churn causes. It is a
+// sync.Pool, so it holds as many slabs as the delivery lag of the moment
+// needs (a reader can run several megabytes ahead of a handler that was
+// descheduled) and lets the garbage collector have them back when they
+// have been idle for a collection or two. (Smaller slabs, 256 KB or
+// 64 KB, that a core's cache could hold measured no better: the socket
+// is then read in more, smaller reads.)
+type slabPool struct{ p sync.Pool }
+
+func (p *slabPool) get() *slab {
+	s, _ := p.p.Get().(*slab)
+	return s
+}
+
+func (p *slabPool) put(s *slab) {
+	if len(s.buf) != slabSize {
+		return // a one-off slab sized for a large frame
+	}
+	p.p.Put(s)
+}
+
+// recycleSlabs makes the reader read into pooled slabs from now on. Every
+// frame it returns afterwards lives in a slab that is written again once
+// nothing holds it: the caller must take a reference with retain for each
+// frame whose memory it keeps, and release it when done. The bytes
+// already buffered move to the first pooled slab.
+func (r *Reader) recycleSlabs() {
+	if r.pool != nil {
+		return
+	}
+	r.pool = &slabPool{}
+	r.newSlab(slabSize)
+}
+
+// retain takes a reference on the slab the last frame returned lives in
+// (nil when the reader does not recycle).
+func (r *Reader) retain() *slab {
+	if r.cur == nil {
+		return nil
+	}
+	r.cur.refs.Add(1)
+	return r.cur
+}
+
+// newSlab moves the unread bytes to a fresh slab of at least size bytes.
+func (r *Reader) newSlab(size int) {
+	if r.pool == nil {
+		nb := make([]byte, size)
+		r.w = copy(nb, r.buf[r.r:r.w])
+		r.r, r.buf = 0, nb
+		return
+	}
+	var s *slab
+	if size == slabSize {
+		s = r.pool.get()
+	}
+	if s == nil {
+		s = &slab{buf: make([]byte, size), pool: r.pool}
+	}
+	s.refs.Store(1) // the reader's own
+	r.w = copy(s.buf, r.buf[r.r:r.w])
+	r.r, r.buf = 0, s.buf
+	// Only now that the unread bytes are out of it may the old slab go.
+	if old := r.cur; old != nil {
+		old.release()
+	}
+	r.cur = s
+}
+
 // Buffered reports bytes already read from the socket but not yet framed.
 func (r *Reader) Buffered() int { return r.w - r.r }
 
@@ -129,16 +227,11 @@ func (r *Reader) fill(need int) error {
 	if len(r.buf)-r.r < need {
 		// Grow towards need as bytes arrive, never to a Content-Length the
 		// peer merely announced.
-		size := max(slabSize, min(need, 2*(r.w-r.r)+slabSize))
-		nb := make([]byte, size)
-		r.w = copy(nb, r.buf[r.r:r.w])
-		r.r, r.buf = 0, nb
+		r.newSlab(max(slabSize, min(need, 2*(r.w-r.r)+slabSize)))
 	} else if r.w == len(r.buf) {
 		// Room exists only before r: start a new slab rather than move
 		// bytes under frames already handed out.
-		nb := make([]byte, slabSize)
-		r.w = copy(nb, r.buf[r.r:r.w])
-		r.r, r.buf = 0, nb
+		r.newSlab(slabSize)
 	}
 	n, err := r.src.Read(r.buf[r.w:])
 	r.w += n
@@ -151,6 +244,17 @@ func (r *Reader) fill(need int) error {
 
 // ReadFrame reads the next frame. The returned frame owns its memory.
 func (r *Reader) ReadFrame() (*Frame, error) {
+	f := new(Frame)
+	if err := r.readFrame(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// readFrame reads the next frame into f, reusing f.Header's array: the
+// event path reads every frame into the same Frame.
+func (r *Reader) readFrame(f *Frame) error {
+	f.Header, f.Body = f.Header[:0], nil
 	// FreeSWITCH skips empty lines before a message; so do we.
 	for {
 		for r.r < r.w && (r.buf[r.r] == '\n' || r.buf[r.r] == '\r' && r.r+1 < r.w && r.buf[r.r+1] == '\n') {
@@ -160,7 +264,7 @@ func (r *Reader) ReadFrame() (*Frame, error) {
 			break
 		}
 		if err := r.fill(1); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	// The header block ends at the first blank line.
@@ -176,27 +280,27 @@ func (r *Reader) ReadFrame() (*Frame, error) {
 			break
 		}
 		if r.w-r.r > maxHeaderBlock {
-			return nil, fmt.Errorf("%w: header block over %d bytes", ErrFrame, maxHeaderBlock)
+			return fmt.Errorf("%w: header block over %d bytes", ErrFrame, maxHeaderBlock)
 		}
 		scanned = max(0, r.w-r.r-2)
 		if err := r.fill(r.w - r.r + 4096); err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, err
+			return err
 		}
 	}
 	text := unsafe.String(&r.buf[r.r], end-r.r)
-	hdr, err := parseHeaderBlock(text)
+	hdr, err := appendHeaderBlock(f.Header, text)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	f := &Frame{Header: hdr}
+	f.Header = hdr
 	n := 0
 	if cl, ok := hdr.Lookup("Content-Length"); ok {
 		n, err = strconv.Atoi(cl)
 		if err != nil || n < 0 || n > maxBody {
-			return nil, fmt.Errorf("%w: Content-Length %q", ErrFrame, cl)
+			return fmt.Errorf("%w: Content-Length %q", ErrFrame, cl)
 		}
 	}
 	for r.w-end < n {
@@ -205,14 +309,15 @@ func (r *Reader) ReadFrame() (*Frame, error) {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, err
+			return err
 		}
-		// fill may have moved the frame to a new slab.
+		// fill may have moved the frame to a new slab: point the header at
+		// the copy (a recycled slab is written again).
 		end = r.r + hlen
-		if text != unsafe.String(&r.buf[r.r], hlen) {
+		if unsafe.StringData(text) != &r.buf[r.r] {
 			text = unsafe.String(&r.buf[r.r], hlen)
-			if f.Header, err = parseHeaderBlock(text); err != nil {
-				return nil, err
+			if f.Header, err = appendHeaderBlock(f.Header[:0], text); err != nil {
+				return err
 			}
 		}
 	}
@@ -220,12 +325,16 @@ func (r *Reader) ReadFrame() (*Frame, error) {
 		f.Body = r.buf[end : end+n : end+n]
 	}
 	r.r = end + n
-	return f, nil
+	return nil
 }
 
 // parseHeaderBlock splits `Name: value\n` lines up to the first blank line.
 func parseHeaderBlock(text string) (Header, error) {
-	hdr := make(Header, 0, strings.Count(text, "\n"))
+	return appendHeaderBlock(make(Header, 0, strings.Count(text, "\n")), text)
+}
+
+// appendHeaderBlock is parseHeaderBlock appending to hdr.
+func appendHeaderBlock(hdr Header, text string) (Header, error) {
 	for len(text) > 0 {
 		i := strings.IndexByte(text, '\n')
 		var line string

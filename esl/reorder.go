@@ -1,9 +1,6 @@
 package esl
 
-import (
-	"container/heap"
-	"time"
-)
+import "time"
 
 // reorderer puts one connection's events back in Event-Sequence order and
 // drops duplicates.
@@ -33,17 +30,49 @@ type heldEvent struct {
 	arrived time.Time
 }
 
+// seqHeap is a min-heap on seq. It is written out rather than built on
+// container/heap, whose Push and Pop box each heldEvent in an interface:
+// two allocations per event on the delivery path.
 type seqHeap []heldEvent
 
-func (h seqHeap) Len() int           { return len(h) }
-func (h seqHeap) Less(i, j int) bool { return h[i].seq < h[j].seq }
-func (h seqHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *seqHeap) Push(x any)        { *h = append(*h, x.(heldEvent)) }
-func (h *seqHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = heldEvent{}
-	*h = old[:len(old)-1]
+func (h seqHeap) Len() int { return len(h) }
+
+func (h *seqHeap) push(x heldEvent) {
+	*h = append(*h, x)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if s[p].seq <= s[i].seq {
+			break
+		}
+		s[p], s[i] = s[i], s[p]
+		i = p
+	}
+}
+
+func (h *seqHeap) pop() heldEvent {
+	s := *h
+	x := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = heldEvent{}
+	s = s[:n]
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && s[r].seq < s[l].seq {
+			m = r
+		}
+		if s[i].seq <= s[m].seq {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	*h = s
 	return x
 }
 
@@ -68,7 +97,7 @@ func (r *reorderer) push(ev *Event, now time.Time) bool {
 		}
 		*slot = seq
 	}
-	heap.Push(&r.pending, heldEvent{ev: ev, seq: seq, arrived: now})
+	r.pending.push(heldEvent{ev: ev, seq: seq, arrived: now})
 	return true
 }
 
@@ -85,7 +114,7 @@ func (r *reorderer) pop(now time.Time, drained bool) *Event {
 	if !ok {
 		return nil
 	}
-	heap.Pop(&r.pending)
+	r.pending.pop()
 	if head.seq != 0 {
 		if head.seq < r.last {
 			r.late++

@@ -91,6 +91,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		CommandTimeout:    cfg.CmdTimeout,
 		Logger:            log.With("component", "esl"),
 		Now:               now,
+		// The engine's decoder copies what it keeps of an event and the
+		// switch watch reads none, so the client may read into handled
+		// events' memory.
+		RecycleEvents: true,
 	}, handler)
 	if err != nil {
 		return err

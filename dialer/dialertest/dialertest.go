@@ -174,7 +174,9 @@ func New(t testing.TB, o Options) *World {
 		o.Engine(&cfg)
 	}
 	h := &esl.Deferred{}
-	w.ESL, err = esl.New(esl.Config{Nodes: nodes, Dial: pipes.Dial}, h)
+	// The engine's decoder copies what it keeps, so the client recycles
+	// events' memory as the service's does; a tap may keep events.
+	w.ESL, err = esl.New(esl.Config{Nodes: nodes, Dial: pipes.Dial, RecycleEvents: o.Tap == nil}, h)
 	if err != nil {
 		t.Fatal(err)
 	}
