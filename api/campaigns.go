@@ -81,20 +81,22 @@ func (s *Server) patchCampaign(c echo.Context, p *principal) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	cp, err := s.campaigns.Campaign(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := s.applyColumns(&cp, colPatch); err != nil {
-		return err
-	}
-	set, err := dialer.ParseCampaignSettings(cp.Settings)
-	if err != nil {
-		// Stored before settings were checked: start again from the defaults.
-		set = dialer.DefaultCampaignSettings()
-	}
-	if len(settings) > 0 {
-		raw, _ := json.Marshal(settings)
+	out, err := s.campaigns.UpdateCampaignWith(ctx, id, func(cp *dialer.Campaign) error {
+		if err := s.applyColumns(cp, colPatch); err != nil {
+			return err
+		}
+		if len(settings) == 0 {
+			return nil
+		}
+		set, err := dialer.ParseCampaignSettings(cp.Settings)
+		if err != nil {
+			// Stored before settings were checked: start from the defaults.
+			set = dialer.DefaultCampaignSettings()
+		}
+		raw, err := json.Marshal(settings)
+		if err != nil {
+			return err
+		}
 		if err := dialer.ApplySettings(&set, raw); err != nil {
 			return err
 		}
@@ -104,14 +106,9 @@ func (s *Server) patchCampaign(c echo.Context, p *principal) error {
 		if err := set.Validate(); err != nil {
 			return err
 		}
-		if cp.Settings, err = dialer.MergeSettings(cp.Settings, set); err != nil {
-			return err
-		}
-	}
-	if err := cp.Validate(); err != nil {
+		cp.Settings, err = dialer.MergeSettings(cp.Settings, set)
 		return err
-	}
-	out, err := s.campaigns.UpdateCampaign(ctx, cp)
+	})
 	if err != nil {
 		return err
 	}
@@ -205,27 +202,25 @@ func (s *Server) setCampaignState(action string) handler {
 			return err
 		}
 		ctx := c.Request().Context()
-		cp, err := s.campaigns.Campaign(ctx, id)
-		if err != nil {
-			return err
-		}
-		switch action {
-		case "archive":
-			if cp.ArchivedAt.IsZero() {
-				cp.ArchivedAt = s.now()
+		out, err := s.campaigns.UpdateCampaignWith(ctx, id, func(cp *dialer.Campaign) error {
+			switch action {
+			case "archive":
+				if cp.ArchivedAt.IsZero() {
+					cp.ArchivedAt = s.now()
+				}
+				cp.Active = false
+			case "unarchive":
+				cp.ArchivedAt = time.Time{}
+			case "pause":
+				cp.Active = false
+			case "resume":
+				if !cp.ArchivedAt.IsZero() {
+					return fmt.Errorf("campaign %d is archived; unarchive it first: %w", id, dialer.ErrConflict)
+				}
+				cp.Active = true
 			}
-			cp.Active = false
-		case "unarchive":
-			cp.ArchivedAt = time.Time{}
-		case "pause":
-			cp.Active = false
-		case "resume":
-			if !cp.ArchivedAt.IsZero() {
-				return fmt.Errorf("campaign %d is archived; unarchive it first: %w", id, dialer.ErrConflict)
-			}
-			cp.Active = true
-		}
-		out, err := s.campaigns.UpdateCampaign(ctx, cp)
+			return nil
+		})
 		if err != nil {
 			return err
 		}

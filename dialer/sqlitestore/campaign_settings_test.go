@@ -2,7 +2,9 @@ package sqlitestore
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,4 +191,47 @@ func TestLeadFollowsOutcome(t *testing.T) {
 	if elsewhere, _ := s.IsDNC(ctx, l3.Phone, c.ID+1); elsewhere {
 		t.Fatal("blocked in every campaign")
 	}
+}
+
+// TestUpdateCampaignWith: changes made at once to different fields all
+// stay; a refused change writes nothing.
+func TestUpdateCampaignWith(t *testing.T) {
+	w := newWorld(t)
+	s, ctx := w.s, t.Context()
+	id := w.campaign.ID
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.UpdateCampaignWith(ctx, id, func(c *dialer.Campaign) error {
+				var m map[string]int
+				if err := json.Unmarshal(c.Settings, &m); err != nil {
+					m = map[string]int{}
+				}
+				m[fmt.Sprintf("k%d", i)] = i
+				b, err := json.Marshal(m)
+				c.Settings = b
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	var m map[string]json.RawMessage
+	got := must[dialer.Campaign](t)(s.Campaign(ctx, id))
+	if err := json.Unmarshal(got.Settings, &m); err != nil || len(m) != 10 {
+		t.Fatalf("settings after 10 changes at once: %s (%v)", got.Settings, err)
+	}
+	_, err := s.UpdateCampaignWith(ctx, id, func(c *dialer.Campaign) error { c.Active = true; c.MaxAttempts = 0; return nil })
+	wantField(t, err, "max_attempts")
+	_, err = s.UpdateCampaignWith(ctx, id, func(c *dialer.Campaign) error { c.Active = true; return dialer.ErrConflict })
+	wantErr(t, err, dialer.ErrConflict)
+	if c := must[dialer.Campaign](t)(s.Campaign(ctx, id)); c.Active || !c.UpdatedAt.Equal(got.UpdatedAt) {
+		t.Fatalf("a refused change was written: %+v", c)
+	}
+	_, err = s.UpdateCampaignWith(ctx, 999, func(*dialer.Campaign) error { return nil })
+	wantErr(t, err, dialer.ErrNotFound)
 }

@@ -84,12 +84,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c dialer.Campaign) (dialer.C
 	if err := c.Validate(); err != nil {
 		return dialer.Campaign{}, err
 	}
-	out, err := scanCampaign(s.wq(ctx).QueryRowContext(ctx, `UPDATE campaigns SET name = ?, dial_mode = ?, caller_id = ?,
-		abandon_message = ?, script = ?, wrapup_seconds = ?, max_attempts = ?, active = ?, settings = ?, archived_at = ?,
-		updated_at = ? WHERE id = ? RETURNING `+campaignCols,
-		c.Name, string(c.DialMode), c.CallerID, c.AbandonMessage, c.Script, c.WrapUpSeconds, c.MaxAttempts,
-		boolInt(c.Active), jsonOr(c.Settings, "{}"), ms(c.ArchivedAt), s.now().UnixMilli(), c.ID))
-	return out, mapErr(err, fmt.Sprintf("update campaign %d", c.ID), false)
+	return writeCampaign(ctx, s.wq(ctx), c, s.now())
 }
 
 // DeleteCampaign implements dialer.CampaignStore. Its leads, callbacks and
