@@ -173,6 +173,11 @@ func TestLeadFollowsOutcome(t *testing.T) {
 	if l := must[dialer.Lead](t)(s.Lead(ctx, l2.ID)); l.Status != dialer.LeadInvalid || !l.NextCallAt.IsZero() {
 		t.Fatalf("unallocated number %+v", l)
 	}
+	// The wrap-up of that call (no code chosen) does not retry it.
+	must[dialer.Call](t)(s.DisposeCall(ctx, dialer.Disposal{Call: cl.ID, Code: "NODISPO", At: t0}))
+	if l := must[dialer.Lead](t)(s.Lead(ctx, l2.ID)); l.Status != dialer.LeadInvalid || l.LastDisposition != "NODISPO" {
+		t.Fatalf("unallocated number after its wrap-up %+v", l)
+	}
 
 	// A campaign that makes a code mean DNC blocks the number there only.
 	c.Settings = json.RawMessage(`{"disposition_actions":{"WN":"dnc"}}`)

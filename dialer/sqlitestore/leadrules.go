@@ -37,10 +37,12 @@ func readLeadRules(ctx context.Context, tx *sql.Tx, lead dialer.LeadID) (leadRul
 	return r, nil
 }
 
-// setLeadNext writes a lead's status and due time; a lead on the DNC list
-// stays there whatever the call did.
+// setLeadNext writes a lead's status and due time. A lead on the DNC list
+// stays there whatever the call did, and a number found not to exist is
+// not retried (the wrap-up of its call would otherwise say retry).
 func setLeadNext(ctx context.Context, tx *sql.Tx, lead dialer.LeadID, next dialer.LeadNext, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE leads SET status = ?, next_call_at = ?, updated_at = ?, version = version + 1
-		WHERE id = ? AND status <> 'dnc'`, string(next.Status), ms(next.NextCallAt), now.UnixMilli(), lead)
+	_, err := tx.ExecContext(ctx, `UPDATE leads SET status = ?1, next_call_at = ?2, updated_at = ?3, version = version + 1
+		WHERE id = ?4 AND status <> 'dnc' AND NOT (status = 'invalid' AND ?1 = 'retry')`,
+		string(next.Status), ms(next.NextCallAt), now.UnixMilli(), lead)
 	return mapErr(err, fmt.Sprintf("lead %d next call", lead), false)
 }

@@ -64,8 +64,8 @@ func migrations() ([]migration, error) {
 			noForeignKeys: strings.HasPrefix(string(b), foreignKeysOff)})
 	}
 	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
-	// Numbers are handed out ahead of time to work done side by side, so
-	// a number may be missing; two files with one number never are.
+	// Only the order matters to applying them, so a number may be
+	// missing; two files with one number would be applied in no set order.
 	for i, m := range out {
 		if m.version < 1 || (i > 0 && m.version == out[i-1].version) {
 			return nil, fmt.Errorf("sqlitestore: migration %s: versions must be 1, 2, 3... each used once", m.name)
