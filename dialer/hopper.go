@@ -65,3 +65,26 @@ func ValidateHopperClaim(campaign CampaignID, lease time.Duration) error {
 	}
 	return nil
 }
+
+// DialableLead is a lead the store found ready to dial, in the campaign's
+// lead order (Rank).
+type DialableLead struct {
+	Lead     LeadID
+	Phone    string
+	TimeZone string
+	Rank     float64
+}
+
+// LeadSource is what the hopper filler reads (sqlitestore does).
+type LeadSource interface {
+	ListCampaigns(ctx context.Context) ([]Campaign, error)
+	// DialableLeads lists up to limit of the campaign's leads that may be
+	// dialed at now (new or due for a retry, attempts left, not on a
+	// do-not-call list), in order, from the offset-th on; Rank is the
+	// place in that order.
+	DialableLeads(ctx context.Context, campaign CampaignID, now time.Time, order LeadOrder, offset, limit int) ([]DialableLead, error)
+}
+
+// Dials reports whether the campaign's calls are placed by the dialer
+// (its hopper is kept full): preview, progressive, predictive.
+func (m DialMode) Dials() bool { return m != DialManual && m.Valid() }

@@ -128,6 +128,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 			log.Error("engine stopped", "err", err)
 		}
 	})
+	// Every active dialer campaign's hopper is kept full from the database;
+	// the hopper's claims make this safe in several processes at once.
+	filler := dialer.NewHopperFiller(dialer.HopperFillConfig{}, db, live.Hopper(), now, log.With("component", "hopper"))
+	wg.Go(func() { filler.Run(runCtx) })
 	st.onClose(func() { stopRun(); wg.Wait() })
 
 	srv := api.New(api.Options{

@@ -1,0 +1,91 @@
+package sqlitestore
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+// TestDialableLeads: only leads that may be dialed now come back (new,
+// retries due, attempts left, no do-not-call entry for them), in the
+// campaign's lead order.
+func TestDialableLeads(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	now := time.UnixMilli(1_800_000_000_000)
+	c := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "Hopper", DialMode: dialer.DialProgressive, MaxAttempts: 3}))
+	other := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "Other", DialMode: dialer.DialProgressive, MaxAttempts: 3}))
+	add := func(phone string, change func(*dialer.Lead)) dialer.LeadID {
+		t.Helper()
+		l := must[dialer.Lead](t)(s.CreateLead(ctx, dialer.Lead{Campaign: c.ID, Phone: phone}))
+		if change != nil {
+			change(&l)
+			l = must[dialer.Lead](t)(s.UpdateLead(ctx, l))
+		}
+		return l.ID
+	}
+	retryDue := add("+15550100001", func(l *dialer.Lead) {
+		l.Status, l.Attempts, l.NextCallAt = dialer.LeadRetry, 1, now.Add(-time.Minute)
+	})
+	fresh := add("+15550100002", func(l *dialer.Lead) { l.Custom = map[string]string{"priority": "1"} })
+	add("+15550100003", func(l *dialer.Lead) { // retry not yet due
+		l.Status, l.Attempts, l.NextCallAt = dialer.LeadRetry, 1, now.Add(time.Minute)
+	})
+	add("+15550100004", func(l *dialer.Lead) { // no attempts left
+		l.Status, l.Attempts = dialer.LeadRetry, 3
+	})
+	add("+15550100005", func(l *dialer.Lead) { l.Status = dialer.LeadDone })
+	add("+15550100006", nil) // on the global DNC list
+	add("+15550100007", nil) // on this campaign's DNC list
+	otherDNC := add("+15550100008", func(l *dialer.Lead) { l.Custom = map[string]string{"priority": "9"} })
+	for _, d := range []struct {
+		phone string
+		camp  dialer.CampaignID
+	}{{"+15550100006", 0}, {"+15550100007", c.ID}, {"+15550100008", other.ID}} {
+		if err := s.AddDNC(ctx, d.phone, d.camp, "test", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(order dialer.LeadOrder, limit int) []dialer.LeadID {
+		t.Helper()
+		ls, err := s.DialableLeads(ctx, c.ID, now, order, 0, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []dialer.LeadID
+		for i, l := range ls {
+			if l.Rank != float64(i) || l.Phone == "" {
+				t.Fatalf("lead %+v at %d", l, i)
+			}
+			out = append(out, l.Lead)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		order dialer.LeadOrder
+		limit int
+		want  []dialer.LeadID
+	}{
+		{dialer.OrderNewFirst, 10, []dialer.LeadID{fresh, otherDNC, retryDue}},
+		{dialer.OrderOldestFirst, 10, []dialer.LeadID{retryDue, fresh, otherDNC}},
+		{dialer.OrderPriority, 10, []dialer.LeadID{otherDNC, fresh, retryDue}},
+		{dialer.OrderNewFirst, 2, []dialer.LeadID{fresh, otherDNC}},
+		{dialer.OrderNewFirst, 0, nil},
+	} {
+		if got := ids(tc.order, tc.limit); !slices.Equal(got, tc.want) {
+			t.Errorf("%s, limit %d: %v, want %v", tc.order, tc.limit, got, tc.want)
+		}
+	}
+	// Paging: the second page goes on where the first stopped.
+	page, err := s.DialableLeads(ctx, c.ID, now, dialer.OrderNewFirst, 2, 5)
+	if err != nil || len(page) != 1 || page[0].Lead != retryDue || page[0].Rank != 2 {
+		t.Errorf("page from offset 2: %+v, %v; want lead %d at rank 2", page, err, retryDue)
+	}
+	got := ids(dialer.OrderRandom, 10)
+	slices.Sort(got)
+	if want := []dialer.LeadID{retryDue, fresh, otherDNC}; !slices.Equal(got, want) {
+		t.Errorf("random: %v, want the same three leads %v", got, want)
+	}
+}
