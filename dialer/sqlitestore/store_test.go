@@ -547,7 +547,7 @@ func TestMigrateRebuildsCallsKeepingReferences(t *testing.T) {
 	legsBefore := count(t, s, "call_legs")
 	eventsBefore := count(t, s, "call_events")
 
-	applied, err := s.Migrate(ctx)
+	applied, err := s.migrate(ctx, 7)
 	if err != nil || len(applied) != 1 || applied[0] != "0007_transfer_failed_outcome.sql" {
 		t.Fatalf("migrate to 0007: %v, %v", applied, err)
 	}
