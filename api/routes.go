@@ -133,6 +133,12 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/dids/:id", admin, s.deleteDID},
 
 		{http.MethodGet, "/stream", anyone, s.stream},
+
+		{http.MethodPost, "/campaigns/:id/lists", supervisor, s.createLeadList},
+		{http.MethodGet, "/campaigns/:id/lists", supervisor, s.listLeadLists},
+		{http.MethodPost, "/lists/:id/import", supervisor, s.importList},
+		{http.MethodGet, "/imports/:id", supervisor, s.getImport},
+		{http.MethodGet, "/imports/:id/errors.csv", supervisor, s.importErrors},
 	}
 }
 
