@@ -62,6 +62,7 @@ fuzz:
 ## bench: the benchmarks behind BENCHMARKS.md
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./esl/ ./dialer/redisstore/
+	$(GO) test -run='^$$' -bench=BenchmarkImport1M -benchtime=1x -count=1 ./dialer/sqlitestore/
 
 ## e2e: the real-FreeSWITCH tier (AGENTSWITCH_E2E_FREESWITCH=<binary or host:port>)
 e2e: deps-run

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -164,10 +165,10 @@ func importBody(c echo.Context, body io.Reader) (io.Reader, string, error) {
 	case "text/csv", "text/plain", "application/octet-stream":
 		return body, c.QueryParam("file_name"), nil
 	case "multipart/form-data":
-		mr, err := (&http.Request{Header: http.Header{echo.HeaderContentType: {r.Header.Get(echo.HeaderContentType)}}, Body: io.NopCloser(body)}).MultipartReader()
-		if err != nil || params["boundary"] == "" {
+		if params["boundary"] == "" {
 			return nil, "", fieldErr("body", "a multipart form with a file part")
 		}
+		mr := multipart.NewReader(body, params["boundary"])
 		for {
 			part, err := mr.NextPart()
 			if err != nil {

@@ -242,11 +242,9 @@ func (p plan) lead(fields []string, cfg Config) (dialer.Lead, Reason, string) {
 // zoneOf is the first zone libphonenumber places the number in, "" when
 // it does not know.
 func zoneOf(e164 string) string {
-	n, err := phonenumbers.Parse(e164, "")
-	if err != nil {
-		return ""
-	}
-	zones, err := phonenumbers.GetTimezonesForNumber(n)
+	// GetTimezonesForNumber formats the number as E.164 and looks up this
+	// prefix: given the E.164 form, a second parse is saved.
+	zones, err := phonenumbers.GetTimezonesForPrefix(e164)
 	if err != nil || len(zones) == 0 || zones[0] == phonenumbers.UNKNOWN_TIMEZONE || !dialer.ValidTimeZone(zones[0]) {
 		return ""
 	}
