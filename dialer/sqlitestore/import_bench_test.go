@@ -1,19 +1,18 @@
 package sqlitestore
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/leadimport"
+	"github.com/agentswitch/agentswitch/internal/procmem"
 )
 
 // rowGen writes n CSV rows as they are read, never the whole file: US
@@ -45,23 +44,6 @@ func (g *rowGen) Read(p []byte) (int, error) {
 	return g.buf.Read(p)
 }
 
-// rss is the process's resident set in bytes, from /proc.
-func rss() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := bytes.CutPrefix(sc.Bytes(), []byte("VmRSS:")); ok {
-			kb, _ := strconv.ParseInt(string(bytes.TrimSuffix(bytes.TrimSpace(v), []byte(" kB"))), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
 // BenchmarkImport1M imports 1,000,000 generated rows into a real SQLite
 // file in one transaction, sampling RSS every 100 ms and logging it at
 // each tenth of the rows, to show memory does not grow with the file.
@@ -90,7 +72,7 @@ func BenchmarkImport1M(b *testing.B) {
 		}
 		prog := &leadimport.Progress{}
 		var mu sync.Mutex
-		var peak, start int64 = 0, rss()
+		var peak, start int64 = 0, procmem.RSS()
 		var marks []string
 		ctx, stop := context.WithCancel(b.Context())
 		done := make(chan struct{})
@@ -105,7 +87,7 @@ func BenchmarkImport1M(b *testing.B) {
 					return
 				case <-tick.C:
 				}
-				r, read := rss(), prog.Snapshot().Read
+				r, read := procmem.RSS(), prog.Snapshot().Read
 				mu.Lock()
 				peak = max(peak, r)
 				if read >= next {

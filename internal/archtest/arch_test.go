@@ -71,6 +71,7 @@ var onlyStdlibAnd = map[string][]string{
 	mod + "internal/clock":    {},
 	mod + "internal/mailbox":  {},
 	mod + "internal/pbxnames": {},
+	mod + "internal/procmem":  {},
 	// The whole-service tiers' client talks to the built binary over HTTP.
 	mod + "internal/svctest":        {},
 	mod + "esl/internal/transcript": {},
