@@ -2,8 +2,10 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/leadimport"
@@ -216,4 +219,63 @@ func (e *testEnv) addImport(n int) leadimport.ID {
 	im.Status = leadimport.Committed
 	must[leadimport.Import](e.t)(e.store.FinishImport(ctx, im))
 	return im.ID
+}
+
+// TestImportAPIWhileRunning: while an import streams, its progress can be
+// read and the API answers reads; a client that goes away rolls it back.
+func TestImportAPIWhileRunning(t *testing.T) {
+	e := newEnv(t)
+	list := e.addList(1)
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	req := e.request(e.keySup, http.MethodPost, fmt.Sprintf("/api/v1/lists/%d/import?mapping=%s", list.ID, url.QueryEscape(`{"Phone":"phone"}`)), "")
+	req = req.WithContext(ctx)
+	req.Body = pr
+	req.Header.Set("Content-Type", "text/csv")
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.srv.Echo().ServeHTTP(rec, req)
+	}()
+	fmt.Fprint(pw, "Phone\n")
+	for i := range 50 {
+		fmt.Fprintf(pw, "212 555 %04d\n", 3000+i)
+	}
+	fmt.Fprint(pw, "bad\n")
+	// The import is running and has read the 51 rows written so far.
+	var im leadimport.Import
+	deadline := time.Now().Add(10 * time.Second)
+	for im.Read < 51 {
+		if time.Now().After(deadline) {
+			t.Fatalf("progress never reached 51 rows: %+v", im)
+		}
+		var id int64
+		if err := e.ro.QueryRow(`SELECT coalesce(max(id), 0) FROM imports`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if id != 0 {
+			r := e.do(e.keySup, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d", id), "")
+			im = decodeBody[leadimport.Import](t, r)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if im.Status != leadimport.Running || im.Imported != 50 || im.Reasons[leadimport.BadNumber] != 1 {
+		t.Fatalf("progress %+v", im)
+	}
+	if r := e.do(e.keySup, http.MethodGet, fmt.Sprintf("/api/v1/leads/%d", e.lead1.ID), ""); r.Code != http.StatusOK {
+		t.Fatalf("a read during the import: %d %s", r.Code, r.Body)
+	}
+	cancel()
+	pw.CloseWithError(context.Canceled)
+	<-done
+	got := must[leadimport.Import](t)(e.store.Import(t.Context(), im.ID))
+	if got.Status != leadimport.RolledBack || got.FinishedAt.IsZero() {
+		t.Fatalf("after the client left: %+v", got)
+	}
+	var n int
+	if err := e.ro.QueryRow(`SELECT count(*) FROM leads WHERE list_id = ?`, list.ID).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d leads left by a cancelled import, %v", n, err)
+	}
 }
