@@ -48,7 +48,7 @@ FUZZ_SHORT ?= 50000x
 # A package with its own go.mod (the patched eslgo) is tested from its directory.
 FUZZ_TARGETS := ./esl:FuzzParseEvent ./third_party/eslgo:FuzzReadResponse \
   ./api:FuzzDecode ./dialer/phone:FuzzNormalizeNumber ./pbx:FuzzXMLCurl \
-  ./dialer:FuzzParseCampaignSettings
+  ./dialer:FuzzParseCampaignSettings ./dialer/leadimport:FuzzImport
 FUZZ_RUN = for t in $(FUZZ_TARGETS); do IFS=: read -r pkg fn <<< "$$t"; dir=.; \
 	  if [ -f $$pkg/go.mod ]; then dir=$$pkg; pkg=.; fi; \
 	  echo "fuzz $$t ($(1))"; \
@@ -62,6 +62,7 @@ fuzz:
 ## bench: the benchmarks behind BENCHMARKS.md
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./esl/ ./dialer/redisstore/
+	$(GO) test -run='^$$' -bench=BenchmarkImport1M -benchtime=1x -count=1 ./dialer/sqlitestore/
 
 ## e2e: the real-FreeSWITCH tier (AGENTSWITCH_E2E_FREESWITCH=<binary or host:port>)
 e2e: deps-run

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -29,6 +30,8 @@ type mcase struct {
 	ok int
 	// req builds the path and body; n is unique per request.
 	req func(e *testEnv, n int) (string, string)
+	// ctype is the body's Content-Type when not JSON.
+	ctype string
 }
 
 func fixed(path, body string) func(*testEnv, int) (string, string) {
@@ -112,6 +115,20 @@ func matrixCases(e *testEnv) []mcase {
 			c.ArchivedAt = time.Time{}
 			must[dialer.Campaign](e.t)(e.store.UpdateCampaign(e.t.Context(), c))
 			return fmt.Sprintf("/api/v1/campaigns/%d/resume", e.campaign.ID), ""
+		}},
+
+		{method: "POST", tmpl: "/campaigns/:id/lists", access: supervisor, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/campaigns/%d/lists", e.campaign.ID), fmt.Sprintf(`{"name":"List %d"}`, n)
+		}},
+		{method: "GET", tmpl: "/campaigns/:id/lists", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/campaigns/%d/lists", e.campaign.ID), "")},
+		{method: "POST", tmpl: "/lists/:id/import", access: supervisor, ctype: "text/csv", req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/lists/%d/import?mapping=%%7B%%22Phone%%22:%%22phone%%22%%7D", e.addList(n).ID), fmt.Sprintf("Phone\n212 555 %04d\n", 4000+n)
+		}},
+		{method: "GET", tmpl: "/imports/:id", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/imports/%d", e.addImport(n)), ""
+		}},
+		{method: "GET", tmpl: "/imports/:id/errors.csv", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/imports/%d/errors.csv", e.addImport(n)), ""
 		}},
 
 		{method: "GET", tmpl: "/users", access: admin, req: fixed("/api/v1/users", "")},
@@ -207,6 +224,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			e.eng.reset()
 			before := e.fingerprint()
 			rec := e.do(w, c.method, path, body)
+			if c.ctype != "" {
+				req := e.request(w, c.method, path, body)
+				req.Header.Set("Content-Type", c.ctype)
+				rec = httptest.NewRecorder()
+				e.srv.Echo().ServeHTTP(rec, req)
+			}
 			switch want {
 			case 0:
 				ok := c.ok

@@ -139,6 +139,11 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/campaigns/:id/unarchive", supervisor, s.setCampaignState("unarchive")},
 		{http.MethodPost, "/campaigns/:id/pause", supervisor, s.setCampaignState("pause")},
 		{http.MethodPost, "/campaigns/:id/resume", supervisor, s.setCampaignState("resume")},
+		{http.MethodPost, "/campaigns/:id/lists", supervisor, s.createLeadList},
+		{http.MethodGet, "/campaigns/:id/lists", supervisor, s.listLeadLists},
+		{http.MethodPost, "/lists/:id/import", supervisor, s.importList},
+		{http.MethodGet, "/imports/:id", supervisor, s.getImport},
+		{http.MethodGet, "/imports/:id/errors.csv", supervisor, s.importErrors},
 	}
 }
 

@@ -54,6 +54,12 @@ type Options struct {
 	// (agents' too); without it the gateway and DID routes answer 503 and
 	// agent changes answer reload "skipped".
 	PBX Provisioner
+	// Imports keeps lead lists and runs CSV imports; without it those
+	// routes answer 503.
+	Imports ImportStore
+	// ImportDir keeps each import's rejected rows as CSV (default a
+	// directory under os.TempDir).
+	ImportDir string
 
 	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
 	// a country code; "" requires +<country code>.
@@ -126,6 +132,8 @@ type Server struct {
 	streamWG   sync.WaitGroup
 	// open counts each login's streams and ends them at logout.
 	open *openStreams
+	// importing: the progress of the imports under way.
+	importing runningImports
 
 	mu  sync.Mutex
 	srv *http.Server

@@ -1,7 +1,6 @@
 package dialer_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math"
@@ -11,7 +10,6 @@ import (
 	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/procmem"
 )
 
 // P6's lead numbers: most ring until the lead timeout, one in answerEvery
@@ -67,21 +66,7 @@ func envInt(name string, def int) int {
 }
 
 // rssMB is this process's resident set, from /proc.
-func rssMB() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return float64(kb) / 1024
-		}
-	}
-	return 0
-}
+func rssMB() float64 { return float64(procmem.RSS()) / (1 << 20) }
 
 // memSample is where this process's memory goes, from runtime/metrics
 // (which, unlike runtime.ReadMemStats, does not stop the world).

@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"sync"
 	"time"
 	_ "time/tzdata" // lead time zones must resolve on hosts without zoneinfo
 
@@ -35,9 +36,20 @@ func ValidTimeZone(tz string) bool {
 	if tz == "Local" {
 		return false
 	}
-	_, err := time.LoadLocation(tz)
-	return err == nil
+	if _, ok := knownZones.Load(tz); ok {
+		return true
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return false
+	}
+	knownZones.Store(tz, struct{}{})
+	return true
 }
+
+// knownZones holds the names that loaded: LoadLocation reads the zone
+// file each time, and a lead import checks a zone on every row. Only
+// real zones are kept, so the set is bounded by the zone database.
+var knownZones sync.Map
 
 // validToken reports whether s is 1-max characters of [a-z0-9_:.-]; used
 // for routing tags and custom field names, which end up in Redis keys and
