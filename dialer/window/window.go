@@ -283,10 +283,12 @@ func loadZone(name string) (*time.Location, error) {
 	return time.LoadLocation(name)
 }
 
-// Zones is where the lead is: its own zone; else the zones of its number
-// (phonenumbers), all of them when the number spans several, since the
-// call must be allowed in each; else the campaign's; else UTC. Source
-// says which: "lead", "number", "campaign" or "default".
+// Zones is where the lead is: its own zone; else its number's zone
+// (phonenumbers); else the campaign's; else UTC. A number in several
+// zones (a mobile range, a NANP number without a known area code) takes
+// the campaign's zone when there is one, else all of its zones: the call
+// must then be allowed in each. Source says which: "lead", "number",
+// "campaign" or "default".
 func Zones(r Rules, zone, number string) ([]*time.Location, string) {
 	if loc, err := loadZone(zone); err == nil {
 		return []*time.Location{loc}, "lead"
@@ -299,7 +301,13 @@ func Zones(r Rules, zone, number string) ([]*time.Location, string) {
 					locs = append(locs, loc)
 				}
 			}
-			if len(locs) > 0 {
+			if len(locs) == 1 {
+				return locs, "number"
+			}
+			if camp, err := loadZone(r.TimeZone); err == nil && len(locs) > 1 {
+				return []*time.Location{camp}, "campaign"
+			}
+			if len(locs) > 1 {
 				return locs, "number"
 			}
 		}

@@ -152,6 +152,8 @@ func TestZones(t *testing.T) {
 		{"../etc/passwd", london, "Europe/London", "number"},
 		{"", "+80012345678", "Europe/Paris", "campaign"},
 		{"", "not a number", "Europe/Paris", "campaign"},
+		// 555 is no area code: the number is in every NANP zone.
+		{"", "+15550100000", "Europe/Paris", "campaign"},
 	} {
 		locs, src := Zones(r, tc.zone, tc.number)
 		if locs[0].String() != tc.want || src != tc.source {
@@ -160,6 +162,17 @@ func TestZones(t *testing.T) {
 	}
 	if locs, src := Zones(Default(), "", "+80012345678"); locs[0] != time.UTC || src != "default" {
 		t.Errorf("no zone anywhere: %v %s", locs, src)
+	}
+	if locs, src := Zones(Default(), "", "+15550100000"); len(locs) < 2 || src != "number" {
+		t.Errorf("several zones, no campaign zone: %v %s", locs, src)
+	}
+	// Allowed in all of them: 23:00 UTC is 09:00 in Guam and 20:30 in St John's...
+	if !Allowed(Default(), "", "+15550100000", time.Date(2026, 1, 5, 23, 0, 0, 0, time.UTC)) {
+		t.Error("refused where every NANP zone is within 08:00-21:00")
+	}
+	// ...and 02:00 UTC is 22:30 there.
+	if Allowed(Default(), "", "+15550100000", time.Date(2026, 1, 5, 2, 0, 0, 0, time.UTC)) {
+		t.Error("allowed where St John's is past 21:00")
 	}
 }
 
