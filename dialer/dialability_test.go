@@ -80,7 +80,9 @@ func TestExplain(t *testing.T) {
 		!d.Window.NextOpen.Equal(tomorrow8) {
 		t.Errorf("window seen from the lead: %+v", d.Window)
 	}
-	l, c := with(func(_ *dialer.Lead, c *dialer.Campaign) { c.Settings = json.RawMessage(`{"calling_window":{"hours":7}}`) })
+	l, c := with(func(_ *dialer.Lead, c *dialer.Campaign) {
+		c.Settings = json.RawMessage(`{"calling_window":{"hours":7}}`)
+	})
 	if d := dialer.Explain(l, c, nil, noon); !strings.Contains(d.Window.RulesError, "calling_window.hours") || !d.Dialable {
 		t.Errorf("unreadable rules: %+v", d)
 	}
