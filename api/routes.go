@@ -133,6 +133,13 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/dids/:id", admin, s.deleteDID},
 
 		{http.MethodGet, "/stream", anyone, s.stream},
+
+		{http.MethodGet, "/leads/:id/dialability", anyone, s.leadDialability},
+		{http.MethodGet, "/dnc", supervisor, s.listDNC},
+		{http.MethodPost, "/dnc", supervisor, s.addDNCEntry},
+		{http.MethodPost, "/dnc/import", supervisor, s.importDNC},
+		{http.MethodGet, "/dnc/:phone", supervisor, s.lookupDNC},
+		{http.MethodDelete, "/dnc/:phone", supervisor, s.removeDNC},
 	}
 }
 
