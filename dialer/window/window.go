@@ -390,10 +390,22 @@ func Next(r Rules, zone, number string, now time.Time) (time.Time, string) {
 			}
 		}
 	}
+	// Most windows open within a week; a year of holidays is the rare case.
+	for _, days := range []int{8, horizon} {
+		if t := r.firstOpen(locs, starts, number, now, days); !t.IsZero() {
+			return t, why
+		}
+	}
+	return time.Time{}, why
+}
+
+// firstOpen tries the span starts of the coming days in every zone, in
+// time order, and returns the first allowed one after now.
+func (r Rules) firstOpen(locs []*time.Location, starts []int, number string, now time.Time, days int) time.Time {
 	var cands []time.Time
 	for _, loc := range locs {
 		y, m, d := now.In(loc).Date()
-		for off := -1; off <= horizon; off++ {
+		for off := -1; off <= days; off++ {
 			for _, s := range starts {
 				t := time.Date(y, m, d+off, s/60, s%60, 0, 0, loc)
 				cands = append(cands, t)
@@ -408,8 +420,8 @@ func Next(r Rules, zone, number string, now time.Time) (time.Time, string) {
 	sort.Slice(cands, func(i, j int) bool { return cands[i].Before(cands[j]) })
 	for _, t := range cands {
 		if t.After(now) && r.why(locs, number, t) == "" {
-			return t, why
+			return t
 		}
 	}
-	return time.Time{}, why
+	return time.Time{}
 }
