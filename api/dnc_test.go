@@ -209,3 +209,29 @@ func TestLeadDialability(t *testing.T) {
 		t.Fatalf("after DNC: %+v", d)
 	}
 }
+
+// TestCampaignCallingWindowValidated: a campaign's calling_window is
+// checked when it is written, naming the field.
+func TestCampaignCallingWindowValidated(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		window string
+		code   int
+		field  string
+	}{
+		{`{"days":["mon","fri"],"hours":[{"start":"09:00","end":"17:00"}],"holidays":["2026-12-25"]}`, 201, ""},
+		{`{"hours":[{"start":"9:00","end":"17:00"}]}`, 400, "calling_window.hours[0].start"},
+		{`{"hours":[{"start":"09:00","end":"08:00"}]}`, 400, "calling_window.hours[0].end"},
+		{`{"regions":[{"name":"CA","prefixes":["+1415"],"days":["someday"]}]}`, 400, "calling_window.regions[0].days[0]"},
+		{`{"time_zone":"Nowhere/City"}`, 400, "calling_window.time_zone"},
+	} {
+		body := fmt.Sprintf(`{"name":"W %d","dial_mode":"preview","settings":{"calling_window":%s}}`, len(tc.window), tc.window)
+		rec := e.do(e.admin, http.MethodPost, "/api/v1/campaigns", body)
+		if rec.Code != tc.code {
+			t.Fatalf("%s: %d %s", tc.window, rec.Code, rec.Body)
+		}
+		if tc.field != "" && errorOf(t, rec).Field != tc.field {
+			t.Errorf("%s: field %q, want %q", tc.window, errorOf(t, rec).Field, tc.field)
+		}
+	}
+}

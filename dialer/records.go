@@ -148,6 +148,9 @@ func (c Campaign) Validate() error {
 	if len(c.Settings) > 0 && !isJSONObject(c.Settings) {
 		return &FieldError{Field: "settings", Reason: "must be a JSON object"}
 	}
+	if _, err := CallingWindow(c); err != nil {
+		return err
+	}
 	return nil
 }
 
