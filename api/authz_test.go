@@ -115,6 +115,19 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "POST", tmpl: "/campaigns", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
 			return "/api/v1/campaigns", fmt.Sprintf(`{"name":"Campaign %d","dial_mode":"progressive"}`, n)
 		}},
+		{method: "PATCH", tmpl: "/campaigns/:id", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/campaigns/%d", e.campaign.ID), fmt.Sprintf(`{"lines_per_agent":%d}`, n%10+1)
+		}},
+		{method: "POST", tmpl: "/campaigns/:id/archive", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/campaigns/%d/archive", e.campaign.ID), "")},
+		{method: "POST", tmpl: "/campaigns/:id/unarchive", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/campaigns/%d/unarchive", e.campaign.ID), "")},
+		{method: "POST", tmpl: "/campaigns/:id/pause", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/campaigns/%d/pause", e.campaign.ID), "")},
+		{method: "POST", tmpl: "/campaigns/:id/resume", access: supervisor, req: func(e *testEnv, _ int) (string, string) {
+			// Whatever an earlier case left, resume needs it unarchived.
+			c := must[dialer.Campaign](e.t)(e.store.Campaign(e.t.Context(), e.campaign.ID))
+			c.ArchivedAt = time.Time{}
+			must[dialer.Campaign](e.t)(e.store.UpdateCampaign(e.t.Context(), c))
+			return fmt.Sprintf("/api/v1/campaigns/%d/resume", e.campaign.ID), ""
+		}},
 
 		{method: "GET", tmpl: "/users", access: admin, req: fixed("/api/v1/users", "")},
 		{method: "POST", tmpl: "/users", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {

@@ -235,3 +235,24 @@ func TestCampaignCallingWindowValidated(t *testing.T) {
 		}
 	}
 }
+
+func TestPatchCallingWindow(t *testing.T) {
+	e := newEnv(t)
+	path := fmt.Sprintf("/api/v1/campaigns/%d", e.campaign.ID)
+	rules := `{"days":["mon","tue"],"hours":[{"start":"09:00","end":"17:00"}]}`
+	if rec := e.do(e.sup, http.MethodPatch, path, `{"lines_per_agent":2,"calling_window":`+rules+`}`); rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	c := must[dialer.Campaign](t)(e.store.Campaign(t.Context(), e.campaign.ID))
+	r, err := dialer.CallingWindow(c)
+	if err != nil || len(r.Hours) != 1 || r.Hours[0].Start != 9*60 || !strings.Contains(string(c.Settings), `"lines_per_agent":2`) {
+		t.Fatalf("stored %s: %+v %v", c.Settings, r, err)
+	}
+	if rec := e.do(e.sup, http.MethodPatch, path, `{"calling_window":null}`); rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	c = must[dialer.Campaign](t)(e.store.Campaign(t.Context(), e.campaign.ID))
+	if strings.Contains(string(c.Settings), "calling_window") || !strings.Contains(string(c.Settings), `"lines_per_agent":2`) {
+		t.Fatalf("after null: %s", c.Settings)
+	}
+}

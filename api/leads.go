@@ -219,15 +219,24 @@ func (s *Server) createLead(c echo.Context, p *principal) error {
 
 // ---- campaigns
 
+// listCampaigns lists the campaigns not archived; ?archived=true the
+// archived ones, ?archived=all both.
 func (s *Server) listCampaigns(c echo.Context, _ *principal) error {
+	want := c.QueryParam("archived")
+	if want != "" && want != "true" && want != "false" && want != "all" {
+		return fieldErr("archived", "true, false or all")
+	}
 	l, err := s.campaigns.ListCampaigns(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	if l == nil {
-		l = []dialer.Campaign{}
+	out := []campaignView{}
+	for _, cp := range l {
+		if want == "all" || (want == "true") == !cp.ArchivedAt.IsZero() {
+			out = append(out, viewCampaign(cp))
+		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"campaigns": l})
+	return c.JSON(http.StatusOK, map[string]any{"campaigns": out})
 }
 
 func (s *Server) getCampaign(c echo.Context, _ *principal) error {
@@ -239,7 +248,7 @@ func (s *Server) getCampaign(c echo.Context, _ *principal) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, cp)
+	return c.JSON(http.StatusOK, viewCampaign(cp))
 }
 
 type createCampaignBody struct {
@@ -272,8 +281,8 @@ func (s *Server) createCampaign(c echo.Context, p *principal) error {
 	if cp.CallerID, err = phone.NormalizeOptional("caller_id", b.CallerID, s.opts.DefaultCountry); err != nil {
 		return err
 	}
-	if b.AbandonMessage != "" && (!soundPath.MatchString(b.AbandonMessage) || containsDotDot(b.AbandonMessage)) {
-		return fieldErr("abandon_message", "a sound name or relative path: letters, digits, _ . / -")
+	if err := checkSound("abandon_message", b.AbandonMessage); err != nil {
+		return err
 	}
 	if err := cp.Validate(); err != nil {
 		return err
@@ -284,7 +293,7 @@ func (s *Server) createCampaign(c echo.Context, p *principal) error {
 		return err
 	}
 	s.audit(ctx, p, "campaign.create", "campaign:"+out.ID.String(), map[string]any{"name": out.Name})
-	return c.JSON(http.StatusCreated, out)
+	return c.JSON(http.StatusCreated, viewCampaign(out))
 }
 
 func containsDotDot(s string) bool {

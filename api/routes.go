@@ -134,6 +134,12 @@ func (s *Server) routes() []route {
 
 		{http.MethodGet, "/stream", anyone, s.stream},
 
+		{http.MethodPatch, "/campaigns/:id", supervisor, s.patchCampaign},
+		{http.MethodPost, "/campaigns/:id/archive", supervisor, s.setCampaignState("archive")},
+		{http.MethodPost, "/campaigns/:id/unarchive", supervisor, s.setCampaignState("unarchive")},
+		{http.MethodPost, "/campaigns/:id/pause", supervisor, s.setCampaignState("pause")},
+		{http.MethodPost, "/campaigns/:id/resume", supervisor, s.setCampaignState("resume")},
+
 		{http.MethodGet, "/leads/:id/dialability", anyone, s.leadDialability},
 		{http.MethodGet, "/dnc", supervisor, s.listDNC},
 		{http.MethodPost, "/dnc", supervisor, s.addDNCEntry},

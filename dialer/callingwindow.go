@@ -90,3 +90,24 @@ func (e *Engine) callbackOpen(ctx context.Context, cb Callback, now time.Time) b
 	e.heldCallbacks[cb.ID] = next
 	return false
 }
+
+// SetCallingWindow writes raw as the calling_window of a settings object
+// once it reads as rules; null removes it (the default applies). The
+// other keys are kept.
+func SetCallingWindow(settings, raw json.RawMessage) (json.RawMessage, error) {
+	m := map[string]json.RawMessage{}
+	if len(settings) > 0 {
+		if err := json.Unmarshal(settings, &m); err != nil || m == nil {
+			return nil, &FieldError{Field: "settings", Reason: "must be a JSON object"}
+		}
+	}
+	if _, err := window.Parse(raw); err != nil {
+		return nil, err
+	}
+	if string(raw) == "null" {
+		delete(m, window.Key)
+	} else {
+		m[window.Key] = raw
+	}
+	return json.Marshal(m)
+}

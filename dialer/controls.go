@@ -58,7 +58,7 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	}
 	c := e.newCall(NewCallID(), Outbound, origin)
 	c.number, c.campaign, c.lead, c.campaignWrap, c.named = r.Number, camp.ID, lead.ID, wrap, r.Agent
-	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp)
+	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp, r.Number)
 	c.feed(e.ctx, callInput{kind: inDialStart})
 	// A call for a persistent agent is placed on its line's node ("": the
 	// switch client picks the least loaded).
@@ -158,7 +158,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	}
 	c := e.newCall(NewCallID(), Outbound, origin)
 	c.number, c.campaign, c.lead, c.campaignWrap, c.callback = r.Number, camp.ID, lead.ID, wrap, r.Callback
-	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp)
+	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp, r.Number)
 	c.agent = agent
 	c.feed(e.ctx, callInput{kind: inDialStart, manual: true, persistent: persistent, agentUp: own || persistent})
 	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: LegDialing, endpoint: endpointLabel(e.numberEndpoint(r.Number))}
@@ -289,11 +289,13 @@ func (e *Engine) checkCallerID(num, name string) error {
 	return nil
 }
 
-// callerID picks what the lead sees: the request's, the campaign's, the
-// configured default.
-func (e *Engine) callerID(num, name string, camp Campaign) (string, string) {
+// callerID picks what the lead sees: the request's, the campaign's (its
+// pool's number in the lead's area code first), the configured default.
+func (e *Engine) callerID(num, name string, camp Campaign, lead string) (string, string) {
 	if num == "" {
-		num = camp.CallerID
+		// Settings are checked when written; unreadable ones have no pool.
+		set, _ := ParseCampaignSettings(camp.Settings)
+		num = CallerIDFor(lead, camp.CallerID, set.CallerIDPool)
 	}
 	if num == "" {
 		num = e.cfg.CallerIDNumber

@@ -76,7 +76,10 @@ func Explain(lead Lead, camp Campaign, dnc []DNCEntry, now time.Time) Dialabilit
 	if camp.MaxAttempts > 0 && lead.Attempts >= camp.MaxAttempts {
 		block(true, "all %d attempts used (%d made)", camp.MaxAttempts, lead.Attempts)
 	}
-	if !camp.Active {
+	switch {
+	case !camp.ArchivedAt.IsZero():
+		block(true, "campaign %q is archived", camp.Name)
+	case !camp.Active:
 		block(true, "campaign %q is not active", camp.Name)
 	}
 	from := now

@@ -45,6 +45,7 @@ func TestExplain(t *testing.T) {
 		{"invalid", func(l *dialer.Lead, _ *dialer.Campaign) { l.Status = dialer.LeadInvalid }, nil, noon, false, time.Time{}, []string{"invalid"}},
 		{"being dialed", func(l *dialer.Lead, _ *dialer.Campaign) { l.Status = dialer.LeadDialing }, nil, noon, false, time.Time{}, []string{"being dialed"}},
 		{"campaign inactive", func(_ *dialer.Lead, c *dialer.Campaign) { c.Active = false }, nil, noon, false, time.Time{}, []string{`campaign "Renewals" is not active`}},
+		{"campaign archived", func(_ *dialer.Lead, c *dialer.Campaign) { c.ArchivedAt = noon.Add(-time.Hour) }, nil, noon, false, time.Time{}, []string{`campaign "Renewals" is archived`}},
 		{"lead zone: 21:30 in LA is 12:30 in Honolulu", func(l *dialer.Lead, _ *dialer.Campaign) { l.TimeZone = "Pacific/Honolulu" }, nil, late, true, late, nil},
 		{"campaign window rules", func(_ *dialer.Lead, c *dialer.Campaign) {
 			c.Settings = json.RawMessage(`{"calling_window":{"hours":[{"start":"13:00","end":"17:00"}]}}`)

@@ -97,7 +97,7 @@ const (
 
 // Valid reports whether m is a defined dial mode.
 func (m DialMode) Valid() bool {
-	return m == DialPreview || m == DialProgressive || m == DialPredictive
+	return m == DialManual || m == DialPreview || m == DialProgressive || m == DialPredictive
 }
 
 // Campaign is an outbound calling campaign.
@@ -117,9 +117,12 @@ type Campaign struct {
 	Active        bool `json:"active"`
 	// Settings holds the rest (calling window, retry delays, pacing knobs)
 	// as a JSON object.
-	Settings  json.RawMessage `json:"settings,omitempty"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	Settings json.RawMessage `json:"settings,omitempty"`
+	// ArchivedAt is when the campaign was archived: it is kept, with its
+	// leads and calls, but listed only on request.
+	ArchivedAt time.Time `json:"archived_at,omitzero"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // Validate checks the fields a store writes.
@@ -128,7 +131,7 @@ func (c Campaign) Validate() error {
 		return err
 	}
 	if !c.DialMode.Valid() {
-		return &FieldError{Field: "dial_mode", Reason: "preview, progressive or predictive"}
+		return &FieldError{Field: "dial_mode", Reason: "manual, preview, progressive or predictive"}
 	}
 	if c.CallerID != "" && !ValidPhone(c.CallerID) {
 		return &FieldError{Field: "caller_id", Reason: "E.164 (+ and digits)"}
@@ -148,10 +151,11 @@ func (c Campaign) Validate() error {
 	if len(c.Settings) > 0 && !isJSONObject(c.Settings) {
 		return &FieldError{Field: "settings", Reason: "must be a JSON object"}
 	}
-	if _, err := CallingWindow(c); err != nil {
+	if _, err := ParseCampaignSettings(c.Settings); err != nil {
 		return err
 	}
-	return nil
+	_, err := CallingWindow(c)
+	return err
 }
 
 func isJSONObject(b json.RawMessage) bool {

@@ -38,6 +38,9 @@ type CampaignStore interface {
 	Campaign(ctx context.Context, id CampaignID) (Campaign, error)
 	ListCampaigns(ctx context.Context) ([]Campaign, error)
 	UpdateCampaign(ctx context.Context, c Campaign) (Campaign, error)
+	// UpdateCampaignWith applies fn to the stored campaign and writes it,
+	// atomically: no change made meanwhile is lost.
+	UpdateCampaignWith(ctx context.Context, id CampaignID, fn func(*Campaign) error) (Campaign, error)
 	DeleteCampaign(ctx context.Context, id CampaignID) error
 
 	CreateLead(ctx context.Context, l Lead) (Lead, error)

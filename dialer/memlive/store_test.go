@@ -24,3 +24,12 @@ func TestContract(t *testing.T) {
 		}
 	})
 }
+
+// TestHopperContract runs the hopper suite that dialer/redisstore runs on
+// Redis; both "processes" share the one in-memory hopper.
+func TestHopperContract(t *testing.T) {
+	livestoretest.RunHopper(t, func(*testing.T) (dialer.Hopper, dialer.Hopper) {
+		h := memlive.NewHopper()
+		return h, h
+	})
+}

@@ -22,6 +22,8 @@ import "github.com/agentswitch/agentswitch/dialer"
 //	P heartbeats          ZSET    agents, score = heartbeat deadline (ms)
 //	P events              CHANNEL JSON agent events, published by the same script that changes state
 //	P marker              STRING  set by the service; missing means Redis lost its data
+//	P hopper:<campaign>   ZSET    leads ready to dial, score = rank (lowest claimed first)
+//	P hopper:<campaign>:claimed ZSET leads claimed by a caller, score = claim deadline (ms)
 //
 // Invariants kept by every script: an agent is in P ready (and in P ready:<t>
 // for each of its tags, and in P readynode:<its node> or, without one, P
@@ -35,6 +37,9 @@ const (
 	keyHeartbeats = "heartbeats" //
 	chanEvents    = "events"     //
 	keyMarker     = "marker"     //
+	keyHopper     = "hopper:"    // + campaign id
+	// P hopper:<campaign>:claimed
+	keyClaimsSuffix = ":claimed"
 )
 
 // Fields of the P agent:<id> hash.

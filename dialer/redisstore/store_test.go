@@ -204,3 +204,14 @@ func TestSubscribeSurvivesRedisRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestHopperContract runs the hopper suite on a real redis-server, the
+// two hoppers on separate clients as two service processes would be.
+func TestHopperContract(t *testing.T) {
+	livestoretest.RunHopper(t, func(t *testing.T) (dialer.Hopper, dialer.Hopper) {
+		f := newFixture(t)
+		c := f.srv.NewClient()
+		t.Cleanup(func() { c.Close() })
+		return f.s.Hopper(), New(c, Options{Prefix: f.s.k.p}).Hopper()
+	})
+}

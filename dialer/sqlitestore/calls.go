@@ -226,7 +226,22 @@ func (s *Store) FinishCall(ctx context.Context, e dialer.CallEnd) (dialer.Call, 
 			WHERE call_id = ? AND ended_at IS NULL`, at, e.HangupCause, e.Call); err != nil {
 			return mapErr(err, "finish call legs", false)
 		}
-		if c.Lead != 0 {
+		if c.Lead != 0 && c.Direction == dialer.Outbound {
+			// last_call_at was set when the attempt was placed.
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET last_outcome = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+				string(e.Outcome), s.now().UnixMilli(), c.Lead); err != nil {
+				return mapErr(err, "finish call lead", false)
+			}
+			r, err := readLeadRules(ctx, tx, c.Lead)
+			if err != nil {
+				return err
+			}
+			if next, ok := dialer.LeadAfterCall(e.Outcome, e.HangupCause, r.attempts, r.maxAttempts, r.settings.RetryDelays, e.At); ok {
+				if err := setLeadNext(ctx, tx, c.Lead, next, s.now()); err != nil {
+					return err
+				}
+			}
+		} else if c.Lead != 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE leads SET last_call_at = ?, last_outcome = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
 				at, string(e.Outcome), s.now().UnixMilli(), c.Lead); err != nil {
 				return mapErr(err, "finish call lead", false)
@@ -278,27 +293,27 @@ func (s *Store) DisposeCall(ctx context.Context, d dialer.Disposal) (dialer.Call
 			return mapErr(err, "dispose call "+string(d.Call), false)
 		}
 		now := s.now()
+		action := dialer.ActionFor(code)
 		if c.Lead != 0 {
-			status := dialer.LeadRetry
-			switch {
-			case code.MarksDNC:
-				status = dialer.LeadDNC
-			case code.SchedulesCallback:
-				status = dialer.LeadCallback
-			case code.Final:
-				status = dialer.LeadDone
+			r, err := readLeadRules(ctx, tx, c.Lead)
+			if err != nil {
+				return err
 			}
-			// A lead left for a retry that has had its campaign's
-			// max_attempts is done.
-			if _, err := tx.ExecContext(ctx, `UPDATE leads SET
-				status = CASE WHEN ?1 = 'retry' AND attempts >= (SELECT max_attempts FROM campaigns WHERE id = leads.campaign_id)
-					THEN 'done' ELSE ?1 END,
-				last_disposition = ?2, updated_at = ?3, version = version + 1 WHERE id = ?4`,
-				string(status), d.Code, now.UnixMilli(), c.Lead); err != nil {
+			action = r.settings.ActionFor(code)
+			var due time.Time
+			if d.Callback != nil {
+				due = d.Callback.DueAt
+			}
+			next := dialer.LeadAfterDisposition(action, r.attempts, r.maxAttempts, r.settings.RetryDelays.Delay(c.Outcome), due, d.At)
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET last_disposition = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+				d.Code, now.UnixMilli(), c.Lead); err != nil {
 				return mapErr(err, "dispose lead", false)
 			}
+			if err := setLeadNext(ctx, tx, c.Lead, next, now); err != nil {
+				return err
+			}
 		}
-		if code.MarksDNC {
+		if action == dialer.ActionDNC {
 			phone := c.ToNumber
 			if c.Direction == dialer.Inbound {
 				phone = c.FromNumber
@@ -309,7 +324,13 @@ func (s *Store) DisposeCall(ctx context.Context, d dialer.Disposal) (dialer.Call
 				}
 			}
 			if dialer.ValidPhone(phone) {
-				if err := addDNC(ctx, tx, phone, 0, "disposition "+d.Code+" on call "+string(c.ID), d.At); err != nil {
+				// A code that marks DNC blocks everywhere; a campaign that
+				// made another code do so blocks only itself.
+				scope := c.Campaign
+				if code.MarksDNC {
+					scope = 0
+				}
+				if err := addDNC(ctx, tx, phone, scope, "disposition "+d.Code+" on call "+string(c.ID), d.At); err != nil {
 					return err
 				}
 			}

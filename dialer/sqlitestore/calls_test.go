@@ -276,7 +276,8 @@ func TestCallLifecycle(t *testing.T) {
 		t.Fatalf("hold data %s", evs[6].Data)
 	}
 	l := must[dialer.Lead](t)(s.Lead(ctx, w.lead.ID))
-	if l.LastOutcome != dialer.OutcomeAnswered || !l.LastCallAt.Equal(t0.Add(70*sec)) {
+	// last_call_at is when the attempt was placed, not when it ended.
+	if l.LastOutcome != dialer.OutcomeAnswered || !l.LastCallAt.Equal(c.CreatedAt) {
 		t.Fatalf("lead %+v", l)
 	}
 	_, err = s.FinishCall(ctx, dialer.CallEnd{Call: c.ID, At: t0.Add(80 * sec), Outcome: dialer.OutcomeAnswered})

@@ -15,16 +15,17 @@ import (
 
 // ---- campaigns
 
-const campaignCols = `id, name, dial_mode, caller_id, abandon_message, script, wrapup_seconds, max_attempts, active, settings, created_at, updated_at`
+const campaignCols = `id, name, dial_mode, caller_id, abandon_message, script, wrapup_seconds, max_attempts, active, settings,
+	archived_at, created_at, updated_at`
 
 func scanCampaign(row interface{ Scan(...any) error }) (dialer.Campaign, error) {
 	var c dialer.Campaign
 	var settings string
-	var created, updated sql.NullInt64
+	var archived, created, updated sql.NullInt64
 	err := row.Scan(&c.ID, &c.Name, &c.DialMode, &c.CallerID, &c.AbandonMessage, &c.Script, &c.WrapUpSeconds,
-		&c.MaxAttempts, &c.Active, &settings, &created, &updated)
+		&c.MaxAttempts, &c.Active, &settings, &archived, &created, &updated)
 	c.Settings = json.RawMessage(settings)
-	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	c.ArchivedAt, c.CreatedAt, c.UpdatedAt = fromMS(archived), fromMS(created), fromMS(updated)
 	return c, err
 }
 
@@ -35,10 +36,10 @@ func (s *Store) CreateCampaign(ctx context.Context, c dialer.Campaign) (dialer.C
 	}
 	now := s.now().UnixMilli()
 	out, err := scanCampaign(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO campaigns (name, dial_mode, caller_id, abandon_message, script,
-		wrapup_seconds, max_attempts, active, settings, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+campaignCols,
+		wrapup_seconds, max_attempts, active, settings, archived_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+campaignCols,
 		c.Name, string(c.DialMode), c.CallerID, c.AbandonMessage, c.Script, c.WrapUpSeconds, c.MaxAttempts,
-		boolInt(c.Active), jsonOr(c.Settings, "{}"), now, now))
+		boolInt(c.Active), jsonOr(c.Settings, "{}"), ms(c.ArchivedAt), now, now))
 	return out, mapErr(err, "create campaign "+c.Name, false)
 }
 
@@ -83,12 +84,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c dialer.Campaign) (dialer.C
 	if err := c.Validate(); err != nil {
 		return dialer.Campaign{}, err
 	}
-	out, err := scanCampaign(s.wq(ctx).QueryRowContext(ctx, `UPDATE campaigns SET name = ?, dial_mode = ?, caller_id = ?,
-		abandon_message = ?, script = ?, wrapup_seconds = ?, max_attempts = ?, active = ?, settings = ?, updated_at = ?
-		WHERE id = ? RETURNING `+campaignCols,
-		c.Name, string(c.DialMode), c.CallerID, c.AbandonMessage, c.Script, c.WrapUpSeconds, c.MaxAttempts,
-		boolInt(c.Active), jsonOr(c.Settings, "{}"), s.now().UnixMilli(), c.ID))
-	return out, mapErr(err, fmt.Sprintf("update campaign %d", c.ID), false)
+	return writeCampaign(ctx, s.wq(ctx), c, s.now())
 }
 
 // DeleteCampaign implements dialer.CampaignStore. Its leads, callbacks and

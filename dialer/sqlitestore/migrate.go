@@ -64,12 +64,22 @@ func migrations() ([]migration, error) {
 			noForeignKeys: strings.HasPrefix(string(b), foreignKeysOff)})
 	}
 	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
+	// Only the order matters to applying them, so a number may be
+	// missing; two files with one number would be applied in no set order.
 	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("sqlitestore: migration %s: versions must run 1, 2, 3... without gaps", m.name)
+		if m.version < 1 || (i > 0 && m.version == out[i-1].version) {
+			return nil, fmt.Errorf("sqlitestore: migration %s: versions must be 1, 2, 3... each used once", m.name)
 		}
 	}
 	return out, nil
+}
+
+// latest is the highest version in ms (0 for none).
+func latest(ms []migration) int {
+	if len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -99,7 +109,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (SchemaStatus, error) {
 	if err != nil {
 		return SchemaStatus{}, err
 	}
-	st := SchemaStatus{Latest: len(all)}
+	st := SchemaStatus{Latest: latest(all)}
 	for v := range applied {
 		st.Current = max(st.Current, v)
 	}
@@ -154,9 +164,9 @@ func (s *Store) migrate(ctx context.Context, upTo int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := len(all)
-	if upTo > 0 && upTo < len(all) {
-		all = all[:upTo]
+	known := latest(all)
+	if upTo > 0 {
+		all = slices.DeleteFunc(all, func(m migration) bool { return m.version > upTo })
 	}
 	if _, err := s.w.ExecContext(ctx, createMigrationsTable); err != nil {
 		return nil, fmt.Errorf("sqlitestore: migrate: %w", err)
