@@ -48,7 +48,8 @@ FUZZ_SHORT ?= 50000x
 # A package with its own go.mod (the patched eslgo) is tested from its directory.
 FUZZ_TARGETS := ./esl:FuzzParseEvent ./third_party/eslgo:FuzzReadResponse \
   ./api:FuzzDecode ./dialer/phone:FuzzNormalizeNumber ./pbx:FuzzXMLCurl \
-  ./dialer:FuzzParseCampaignSettings ./dialer/leadimport:FuzzImport
+  ./dialer:FuzzParseCampaignSettings ./dialer/leadimport:FuzzImport \
+  ./dialer/window:FuzzWindowRules
 FUZZ_RUN = for t in $(FUZZ_TARGETS); do IFS=: read -r pkg fn <<< "$$t"; dir=.; \
 	  if [ -f $$pkg/go.mod ]; then dir=$$pkg; pkg=.; fi; \
 	  echo "fuzz $$t ($(1))"; \

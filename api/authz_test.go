@@ -98,6 +98,21 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "POST", tmpl: "/leads", access: admin, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
 			return "/api/v1/leads", fmt.Sprintf(`{"campaign_id":%d,"phone":"212 555 %04d"}`, e.campaign.ID, 2000+n)
 		}},
+		{method: "GET", tmpl: "/leads/:id/dialability", access: anyone, owned: true, req: fixed(fmt.Sprintf("/api/v1/leads/%d/dialability", e.lead1.ID), "")},
+		{method: "GET", tmpl: "/dnc", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/dnc?campaign_id=%d", e.campaign.ID), "")},
+		{method: "POST", tmpl: "/dnc", access: supervisor, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/dnc", fmt.Sprintf(`{"campaign_id":%d,"phone":"212 555 %04d"}`, e.campaign.ID, 4000+n)
+		}},
+		// An empty CSV: a JSON content type would be refused with 415.
+		{method: "POST", tmpl: "/dnc/import", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/dnc/import?campaign_id=%d", e.campaign.ID), "")},
+		{method: "GET", tmpl: "/dnc/:phone", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/dnc/%%2B12125550100?campaign_id=%d", e.campaign.ID), "")},
+		{method: "DELETE", tmpl: "/dnc/:phone", access: supervisor, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			number := fmt.Sprintf("+1212555%04d", 5000+n)
+			if err := e.store.AddDNC(e.t.Context(), number, e.campaign.ID, "", t0); err != nil {
+				e.t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/dnc/%%2B%s?campaign_id=%d", number[1:], e.campaign.ID), ""
+		}},
 		{method: "GET", tmpl: "/campaigns", access: anyone, req: fixed("/api/v1/campaigns", "")},
 		{method: "GET", tmpl: "/campaigns/:id", access: anyone, req: fixed(fmt.Sprintf("/api/v1/campaigns/%d", e.campaign.ID), "")},
 		{method: "POST", tmpl: "/campaigns", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {

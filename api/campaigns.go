@@ -13,6 +13,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
+	"github.com/agentswitch/agentswitch/dialer/window"
 )
 
 // campaignView is a campaign as the API shows it: its settings with every
@@ -62,12 +63,15 @@ func (s *Server) patchCampaign(c echo.Context, p *principal) error {
 		return err
 	}
 	cols, settings := map[string]json.RawMessage{}, map[string]json.RawMessage{}
+	var callingWindow json.RawMessage
 	for k, v := range body {
 		switch {
 		case slices.Contains(campaignColumnKeys, k):
 			cols[k] = v
 		case slices.Contains(dialer.SettingsKeys, k):
 			settings[k] = v
+		case k == window.Key:
+			callingWindow = v
 		default:
 			return fieldErr(k, "unknown field")
 		}
@@ -84,6 +88,11 @@ func (s *Server) patchCampaign(c echo.Context, p *principal) error {
 	out, err := s.campaigns.UpdateCampaignWith(ctx, id, func(cp *dialer.Campaign) error {
 		if err := s.applyColumns(cp, colPatch); err != nil {
 			return err
+		}
+		if callingWindow != nil {
+			if cp.Settings, err = dialer.SetCallingWindow(cp.Settings, callingWindow); err != nil {
+				return err
+			}
 		}
 		if len(settings) == 0 {
 			return nil

@@ -20,7 +20,7 @@ func TestPatchCampaign(t *testing.T) {
 	ctx := t.Context()
 	// Another rule's key in the settings, which a PATCH must keep.
 	c := e.campaign
-	c.Settings = json.RawMessage(`{"calling_window":{"start":"09:00","end":"20:00"}}`)
+	c.Settings = json.RawMessage(`{"calling_window":{"hours":[{"start":"09:00","end":"20:00"}]}}`)
 	must[dialer.Campaign](t)(e.store.UpdateCampaign(ctx, c))
 	path := fmt.Sprintf("/api/v1/campaigns/%d", c.ID)
 
@@ -58,7 +58,7 @@ func TestPatchCampaign(t *testing.T) {
 	}
 	stored := must[dialer.Campaign](t)(e.store.Campaign(ctx, c.ID))
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(stored.Settings, &m); err != nil || string(m["calling_window"]) != `{"start":"09:00","end":"20:00"}` {
+	if err := json.Unmarshal(stored.Settings, &m); err != nil || string(m["calling_window"]) != `{"hours":[{"start":"09:00","end":"20:00"}]}` {
 		t.Fatalf("calling_window lost: %s", stored.Settings)
 	}
 	if a := e.auditActions(); len(a) < 2 || a[len(a)-1] != "campaign.update" || a[len(a)-2] != "campaign.update" {
@@ -83,7 +83,8 @@ func TestPatchCampaign(t *testing.T) {
 		{`{"allowed_agents":[0]}`, "allowed_agents[0]"},
 		{`{"lead_order":"alphabetical"}`, "lead_order"},
 		{`{"preview_timeout_seconds":-1}`, "preview_timeout_seconds"},
-		{`{"calling_window":{}}`, "calling_window"},
+		{`{"calling_window":{"hours":[]}}`, "calling_window.hours"},
+		{`{"calling_window":{"start":"09:00"}}`, "calling_window"},
 		{`{"active":true}`, "active"},
 		{`[]`, "body"},
 	} {
@@ -169,7 +170,7 @@ func TestCampaignArchivePauseResume(t *testing.T) {
 
 func TestCreateCampaignWithSettings(t *testing.T) {
 	e := newEnv(t)
-	rec := e.do(e.admin, "POST", "/api/v1/campaigns", `{"name":"Winter","dial_mode":"manual","settings":{"lines_per_agent":2,"calling_window":{"start":"10:00"}}}`)
+	rec := e.do(e.admin, "POST", "/api/v1/campaigns", `{"name":"Winter","dial_mode":"manual","settings":{"lines_per_agent":2,"calling_window":{"hours":[{"start":"10:00","end":"18:00"}]}}}`)
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
 	}

@@ -144,6 +144,12 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/lists/:id/import", supervisor, s.importList},
 		{http.MethodGet, "/imports/:id", supervisor, s.getImport},
 		{http.MethodGet, "/imports/:id/errors.csv", supervisor, s.importErrors},
+		{http.MethodGet, "/leads/:id/dialability", anyone, s.leadDialability},
+		{http.MethodGet, "/dnc", supervisor, s.listDNC},
+		{http.MethodPost, "/dnc", supervisor, s.addDNCEntry},
+		{http.MethodPost, "/dnc/import", supervisor, s.importDNC},
+		{http.MethodGet, "/dnc/:phone", supervisor, s.lookupDNC},
+		{http.MethodDelete, "/dnc/:phone", supervisor, s.removeDNC},
 	}
 }
 

@@ -745,6 +745,11 @@ func (e *Engine) DialCallback(ctx context.Context, a Actor, id CallbackID) (Call
 	if err != nil {
 		return CallView{}, err
 	}
+	if next, why, err := e.callbackWindow(ctx, cb, lead, e.now()); err != nil {
+		return CallView{}, err
+	} else if why != "" {
+		return CallView{}, windowClosed(next, why)
+	}
 	if err := e.camp.SetCallbackStatus(ctx, id, CallbackScheduled, CallbackDialing, e.now()); err != nil {
 		return CallView{}, err
 	}
@@ -768,6 +773,11 @@ func (e *Engine) offerCallbacks(ctx context.Context, now time.Time) {
 			delete(e.offered, cb)
 		}
 	}
+	for cb, at := range e.heldCallbacks {
+		if now.Sub(at) > time.Hour {
+			delete(e.heldCallbacks, cb)
+		}
+	}
 	e.mu.Unlock()
 	for _, id := range ids {
 		v, ok := e.hub.agent(id)
@@ -781,6 +791,9 @@ func (e *Engine) offerCallbacks(ctx context.Context, now time.Time) {
 		}
 		for _, cb := range due {
 			if cb.Agent != id {
+				continue
+			}
+			if !e.callbackOpen(ctx, cb, now) {
 				continue
 			}
 			e.mu.Lock()

@@ -170,6 +170,9 @@ type Engine struct {
 	lineByLeg map[LegID]*line    // persistent agent legs
 	waiting   map[*call]struct{} // answered leads looking for an agent
 	offered   map[CallbackID]time.Time
+	// heldCallbacks: due callbacks outside their calling window, and when
+	// it opens; not offered, nor looked up again, before then.
+	heldCallbacks map[CallbackID]time.Time
 	// lostAt is, per node whose connection is down, the last moment it
 	// was known alive; a call it held that is gone when it returns ends
 	// then.

@@ -151,7 +151,10 @@ func (c Campaign) Validate() error {
 	if len(c.Settings) > 0 && !isJSONObject(c.Settings) {
 		return &FieldError{Field: "settings", Reason: "must be a JSON object"}
 	}
-	_, err := ParseCampaignSettings(c.Settings)
+	if _, err := ParseCampaignSettings(c.Settings); err != nil {
+		return err
+	}
+	_, err := CallingWindow(c)
 	return err
 }
 

@@ -637,6 +637,10 @@ func TestDNCCancelsCallbacks(t *testing.T) {
 		{"campaign entry", func(t *testing.T, st setup) error {
 			return st.w.s.AddDNC(t.Context(), st.w.lead.Phone, st.w.campaign.ID, "asked", at)
 		}, false},
+		{"campaign list import", func(t *testing.T, st setup) error {
+			_, err := st.w.s.AddDNCNumbers(t.Context(), []string{"+15550000001", st.w.lead.Phone}, st.w.campaign.ID, "import", at)
+			return err
+		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := build(t)

@@ -394,21 +394,10 @@ func (s *Store) AddDNC(ctx context.Context, phone string, campaign dialer.Campai
 }
 
 // addDNC blocks the number and cancels the scheduled callbacks of its
-// leads in that scope: they could no longer be dialed, yet would be
-// offered for ever. A callback being dialed ends with its call.
+// leads in that scope (insertDNC).
 func addDNC(ctx context.Context, tx *sql.Tx, phone string, campaign dialer.CampaignID, reason string, at time.Time) error {
-	if !dialer.ValidPhone(phone) {
-		return &dialer.FieldError{Field: "phone", Reason: "E.164 (+ and digits)"}
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO dnc (phone, campaign_id, reason, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, phone, nullID(campaign), reason, at.UnixMilli())
-	if err != nil {
-		return mapErr(err, "add "+phone+" to DNC", false)
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE callbacks SET status = 'cancelled', updated_at = ?1 WHERE status = 'scheduled'
-		AND lead_id IN (SELECT id FROM leads WHERE phone = ?2 AND (?3 IS NULL OR campaign_id = ?3))`,
-		at.UnixMilli(), phone, nullID(campaign))
-	return mapErr(err, "cancel the callbacks of "+phone, false)
+	_, err := insertDNC(ctx, tx, phone, campaign, reason, at)
+	return err
 }
 
 // IsDNC implements dialer.CampaignStore.

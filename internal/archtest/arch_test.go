@@ -23,6 +23,9 @@ var forbidden = map[string][]string{
 	mod + "dialer": {"net/http", "github.com/labstack/echo", "github.com/redis/go-redis", "database/sql", "github.com/mattn/go-sqlite3", "github.com/emiago/sipgo", mod + "api", mod + "pbx", mod + "dialer/redisstore", mod + "dialer/sqlitestore", mod + "esl/sim"},
 	// The phone-number rule is a leaf every layer may use.
 	mod + "dialer/phone": {module},
+	// Calling windows are pure rules over an injected time: no I/O.
+	// (Forbidding esl and identity keeps the engine out too.)
+	mod + "dialer/window": {mod + "api", mod + "esl", mod + "identity", mod + "pbx", "net/http", "database/sql", "github.com/redis/go-redis"},
 	// Users, roles, API keys and web sessions: a leaf beside dialer/phone
 	// (see also onlyStdlibAnd). The engine, the stores and the API import
 	// it, never the other way.

@@ -96,6 +96,8 @@ func TestAgentDay(t *testing.T) {
 	agent := adm.post(t, "/agents", map[string]any{"name": "Maria Lopez", "extension": agentExt, "sip_password": "sip-secret-1001", "user_id": user["id"]})
 	camp := adm.post(t, "/campaigns", map[string]any{
 		"name": "Spring renewals", "dial_mode": "progressive",
+		// The tier runs at any hour and dials the callback at once.
+		"settings": map[string]any{"calling_window": map[string]any{"hours": []map[string]string{{"start": "00:00", "end": "24:00"}}}},
 		"script": "Hello {{first_name}}, this is {{agent_name}} from ACME Energy.\n\n" +
 			"I am calling about your {{custom.plan}} plan, renewing on {{custom.renewal}}.\n" +
 			"Account note: {{custom.note}}",
