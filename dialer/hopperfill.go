@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/agentswitch/agentswitch/dialer/window"
 	"github.com/agentswitch/agentswitch/internal/clock"
 )
 
@@ -14,14 +15,12 @@ type HopperFillConfig struct {
 	Size int // 200
 	// Every is how often hoppers are refilled.
 	Every time.Duration // 2s
-	// Allowed, when set, is asked about each lead before it enters the
-	// hopper (the calling window); nil lets every lead in.
-	Allowed func(c Campaign, l DialableLead, now time.Time) bool
 }
 
 // HopperFiller keeps the hopper of every active dialer campaign full from
 // the durable store, in the campaign's lead order: leads new or due for a
-// retry, with attempts left, not on a do-not-call list. It owns nothing
+// retry, with attempts left, not on a do-not-call list, inside the
+// campaign's calling window in their local time. It owns nothing
 // but its loop: the hopper's claims make it safe to run in every service
 // process at once.
 type HopperFiller struct {
@@ -105,6 +104,12 @@ func (f *HopperFiller) Fill(ctx context.Context, c Campaign) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	rules, err := CallingWindow(c)
+	if err != nil {
+		// Unreadable rules: the legal limits, never none.
+		f.log.Warn("campaign calling window unreadable; using 08:00-21:00", "campaign_id", c.ID, "err", err)
+		rules = window.Default()
+	}
 	// Page through the order from its top: leads already waiting keep
 	// their place and claimed ones are skipped (Push), so pages go on
 	// until the gap is filled, or a bounded number of them (a campaign
@@ -119,7 +124,7 @@ func (f *HopperFiller) Fill(ctx context.Context, c Campaign) (int, error) {
 		}
 		entries := make([]HopperEntry, 0, len(leads))
 		for _, l := range leads {
-			if f.cfg.Allowed != nil && !f.cfg.Allowed(c, l, now) {
+			if !window.Allowed(rules, l.TimeZone, l.Phone, now) {
 				continue
 			}
 			entries = append(entries, HopperEntry{Lead: l.Lead, Rank: l.Rank})

@@ -14,12 +14,12 @@ import (
 )
 
 // TestHopperFiller: an active dialer campaign's hopper is topped up to its
-// size from the store, in lead order, leaving out leads the window hook
-// refuses; a lead claimed is not pushed again until its claim lapses; a
+// size from the store, in lead order, leaving out a lead outside its
+// calling window (03:00 in New York while the others' Tokyo is at 17:00); a lead claimed is not pushed again until its claim lapses; a
 // manual campaign has no hopper; a paused one's hopper is emptied.
 func TestHopperFiller(t *testing.T) {
 	ctx := context.Background()
-	now := time.UnixMilli(1_800_000_000_000)
+	now := time.Date(2027, 1, 15, 8, 0, 0, 0, time.UTC)
 	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"), sqlitestore.Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
@@ -28,14 +28,23 @@ func TestHopperFiller(t *testing.T) {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	var outside dialer.LeadID // the progressive campaign's New York lead
 	camp := func(name string, mode dialer.DialMode) dialer.Campaign {
 		c, err := db.CreateCampaign(ctx, dialer.Campaign{Name: name, DialMode: mode, MaxAttempts: 3, Active: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i := range 10 {
-			if _, err := db.CreateLead(ctx, dialer.Lead{Campaign: c.ID, Phone: fmt.Sprintf("+1555%03d%04d", c.ID, i)}); err != nil {
+			zone := "Asia/Tokyo"
+			if i == 0 {
+				zone = "America/New_York"
+			}
+			l, err := db.CreateLead(ctx, dialer.Lead{Campaign: c.ID, Phone: fmt.Sprintf("+1555%03d%04d", c.ID, i), TimeZone: zone})
+			if err != nil {
 				t.Fatal(err)
+			}
+			if i == 0 && outside == 0 {
+				outside = l.ID
 			}
 		}
 		return c
@@ -43,14 +52,14 @@ func TestHopperFiller(t *testing.T) {
 	prog := camp("Progressive", dialer.DialProgressive)
 	manual := camp("Manual", dialer.DialManual)
 	h := memlive.NewHopper()
-	refused := fmt.Sprintf("+1555%03d%04d", prog.ID, 0) // outside its window, say
-	f := dialer.NewHopperFiller(dialer.HopperFillConfig{Size: 6, Allowed: func(_ dialer.Campaign, l dialer.DialableLead, _ time.Time) bool {
-		return l.Phone != refused
-	}}, db, h, func() time.Time { return now }, nil)
+	f := dialer.NewHopperFiller(dialer.HopperFillConfig{Size: 6}, db, h, func() time.Time { return now }, nil)
 
 	f.FillAll(ctx)
 	if n, _ := h.Len(ctx, prog.ID); n != 6 {
 		t.Fatalf("progressive hopper holds %d, want 6 (the refused lead's place taken by the next)", n)
+	}
+	if in, _ := h.Remove(ctx, prog.ID, outside); in {
+		t.Fatal("a lead outside its calling window went into the hopper")
 	}
 	if n, _ := h.Len(ctx, manual.ID); n != 0 {
 		t.Fatalf("manual campaign's hopper holds %d", n)
