@@ -91,6 +91,8 @@ func matrixCases(e *testEnv) []mcase {
 			return fmt.Sprintf("/api/v1/callbacks/%d/done", e.addCallback(1, e.lead1.ID)), ""
 		}},
 
+		{method: "GET", tmpl: "/leads", access: supervisor, req: fixed("/api/v1/leads?status=new", "")},
+		{method: "GET", tmpl: "/leads.csv", access: supervisor, req: fixed("/api/v1/leads.csv?q=a", "")},
 		{method: "GET", tmpl: "/leads/:id", access: anyone, owned: true, req: fixed(fmt.Sprintf("/api/v1/leads/%d", e.lead1.ID), "")},
 		{method: "PATCH", tmpl: "/leads/:id", access: anyone, owned: true, req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/leads/%d", e.lead1.ID), fmt.Sprintf(`{"last_name":"Lane %d"}`, n)

@@ -216,43 +216,57 @@ func (s *Server) exportCalls(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	total := f.Limit
-	ctx := c.Request().Context()
-	// Read the first page before answering so that a store error is
-	// still a proper error response.
-	var page []dialer.Call
-	if ok {
-		f.Limit = min(total, csvPage)
-		if page, err = s.calls.ListCalls(ctx, f); err != nil {
+	if !ok {
+		f.Limit = 0 // an agent asking for another's calls: an empty file
+	}
+	return streamCSV(s, c, "calls.csv", csvColumns, f.Limit, func(limit int, last *dialer.Call) ([]dialer.Call, error) {
+		g := f
+		g.Limit = limit
+		if last != nil {
+			g.Before = last.ID
+		}
+		return s.calls.ListCalls(c.Request().Context(), g)
+	}, csvRecord)
+}
+
+// streamCSV answers a CSV file: the header, then up to total records read
+// a page (csvPage) at a time, each page after the last record of the one
+// before. The first page is read before answering, so a store error is
+// still an error response; after that, a cut-off file is all that can
+// say so.
+func streamCSV[T any](s *Server, c echo.Context, file string, header []string, total int,
+	read func(limit int, last *T) ([]T, error), record func(T) []string) error {
+	var page []T
+	var err error
+	if total > 0 {
+		if page, err = read(min(total, csvPage), nil); err != nil {
 			return err
 		}
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="calls.csv"`)
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+file+`"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	if err := w.Write(csvColumns); err != nil {
+	if err := w.Write(header); err != nil {
 		return nil
 	}
 	written := 0
 	for {
-		for _, call := range page {
-			if err := w.Write(csvRecord(call)); err != nil {
+		for _, r := range page {
+			if err := w.Write(record(r)); err != nil {
 				return nil
 			}
 		}
+		asked := min(total-written, csvPage)
 		written += len(page)
 		w.Flush()
 		c.Response().Flush()
-		if len(page) < f.Limit || written >= total {
+		if len(page) < asked || written >= total {
 			return nil
 		}
-		f.Before = page[len(page)-1].ID
-		f.Limit = min(total-written, csvPage)
-		if page, err = s.calls.ListCalls(ctx, f); err != nil {
-			// The status is sent; a cut-off file is all that can say so.
-			s.log.Error("calls export cut short", "err", err)
+		if page, err = read(min(total-written, csvPage), &page[len(page)-1]); err != nil {
+			s.log.Error("export cut short", "file", file, "err", err)
 			return nil
 		}
 	}

@@ -108,6 +108,8 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/callbacks/:id/dial", anyone, s.dialCallback},
 		{http.MethodPost, "/callbacks/:id/done", anyone, s.doneCallback},
 
+		{http.MethodGet, "/leads", supervisor, s.listLeads},
+		{http.MethodGet, "/leads.csv", supervisor, s.exportLeads},
 		{http.MethodGet, "/leads/:id", anyone, s.getLead},
 		{http.MethodPatch, "/leads/:id", anyone, s.patchLead},
 		{http.MethodPost, "/leads", admin, s.createLead},

@@ -115,6 +115,14 @@ type LeadFilter struct {
 	Campaign CampaignID
 	Status   LeadStatus
 	Phone    string
+	// List is the lead list the leads were imported into.
+	List int64
+	// LastOutcome is the outcome of the lead's last call.
+	LastOutcome CallOutcome
+	// MinAttempts keeps leads called at least that often.
+	MinAttempts int
+	// Text matches the start of a name, e-mail or number (case-blind).
+	Text string
 	// AfterID pages by id ascending.
 	AfterID LeadID
 	Limit   int

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -184,6 +185,24 @@ func (s *Store) ListLeads(ctx context.Context, f dialer.LeadFilter) ([]dialer.Le
 	if f.Phone != "" {
 		q += ` AND phone = ?`
 		args = append(args, f.Phone)
+	}
+	if f.List != 0 {
+		q += ` AND list_id = ?`
+		args = append(args, f.List)
+	}
+	if f.LastOutcome != "" {
+		q += ` AND last_outcome = ?`
+		args = append(args, string(f.LastOutcome))
+	}
+	if f.MinAttempts > 0 {
+		q += ` AND attempts >= ?`
+		args = append(args, f.MinAttempts)
+	}
+	if f.Text != "" {
+		// A prefix, its LIKE wildcards escaped.
+		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Text) + "%"
+		q += ` AND (first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\')`
+		args = append(args, p, p, p, p)
 	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, limit(f.Limit))
