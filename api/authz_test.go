@@ -93,6 +93,9 @@ func matrixCases(e *testEnv) []mcase {
 
 		{method: "GET", tmpl: "/leads", access: supervisor, req: fixed("/api/v1/leads?status=new", "")},
 		{method: "GET", tmpl: "/leads.csv", access: supervisor, req: fixed("/api/v1/leads.csv?q=a", "")},
+		{method: "POST", tmpl: "/leads/bulk", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/leads/bulk", fmt.Sprintf(`{"action":"reset","filter":{"campaign":%d,"q":"nobody%d"}}`, e.campaign.ID, n)
+		}},
 		{method: "GET", tmpl: "/leads/:id", access: anyone, owned: true, req: fixed(fmt.Sprintf("/api/v1/leads/%d", e.lead1.ID), "")},
 		{method: "PATCH", tmpl: "/leads/:id", access: anyone, owned: true, req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/leads/%d", e.lead1.ID), fmt.Sprintf(`{"last_name":"Lane %d"}`, n)

@@ -32,6 +32,8 @@ type ImportStore interface {
 	FinishImport(ctx context.Context, im leadimport.Import) (leadimport.Import, error)
 	Import(ctx context.Context, id leadimport.ID) (leadimport.Import, error)
 	ImportLeads(ctx context.Context, list leadimport.List, fn func(leadimport.Sink) error) error
+	// BulkLeads resets, moves or deletes the leads a filter selects.
+	BulkLeads(ctx context.Context, b dialer.LeadBulk) (int, error)
 }
 
 // maxImportBody bounds an uploaded lead file, instead of the 1 MiB of

@@ -96,3 +96,53 @@ func leadCSVRecord(l dialer.Lead) []string {
 		csvTime(l.NextCallAt), string(l.LastOutcome), csvText(l.LastDisposition), csvTime(l.CreatedAt),
 	}
 }
+
+// bulkBody is POST /leads/bulk: an action on the leads a filter selects.
+type bulkBody struct {
+	Action string `json:"action"`
+	ListID int64  `json:"list_id"`
+	Filter struct {
+		Campaign    int64  `json:"campaign"`
+		List        int64  `json:"list"`
+		Status      string `json:"status"`
+		LastOutcome string `json:"last_outcome"`
+		MinAttempts int    `json:"min_attempts"`
+		Q           string `json:"q"`
+	} `json:"filter"`
+}
+
+// bulkLeads resets, moves or deletes every lead of one campaign that the
+// filter selects (never one being dialed), at once, and audits it.
+func (s *Server) bulkLeads(c echo.Context, p *principal) error {
+	st, err := s.importStore()
+	if err != nil {
+		return err
+	}
+	var body bulkBody
+	if err := decode(c, &body); err != nil {
+		return err
+	}
+	f := body.Filter
+	b := dialer.LeadBulk{Action: dialer.LeadBulkAction(body.Action), List: body.ListID, Filter: dialer.LeadFilter{
+		Campaign: dialer.CampaignID(f.Campaign), List: f.List, Status: dialer.LeadStatus(f.Status),
+		LastOutcome: dialer.CallOutcome(f.LastOutcome), MinAttempts: f.MinAttempts, Text: f.Q,
+	}}
+	switch {
+	case f.Status != "" && !b.Filter.Status.Valid():
+		return fieldErr("filter.status", "new, dialing, retry, callback, done, dnc or invalid")
+	case f.LastOutcome != "" && !b.Filter.LastOutcome.Valid():
+		return fieldErr("filter.last_outcome", "not a call outcome")
+	case f.MinAttempts < 0 || f.MinAttempts > 1000:
+		return fieldErr("filter.min_attempts", "an integer from 0 to 1000")
+	}
+	if err := checkText("filter.q", f.Q, 128); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	n, err := st.BulkLeads(ctx, b)
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, p, "lead.bulk_"+body.Action, "campaign:"+b.Filter.Campaign.String(), map[string]any{"leads": n, "filter": f, "list_id": body.ListID})
+	return c.JSON(http.StatusOK, map[string]any{"action": body.Action, "leads": n})
+}

@@ -83,3 +83,45 @@ func TestLeadSearchAndExport(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkLeadsAPI: a supervisor resets a campaign's leads found by a
+// search, the change is audited; a bad request names its field and
+// changes nothing.
+func TestBulkLeadsAPI(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	if _, err := dialer.UpdateLeadWith(ctx, e.store, e.lead1, func(l *dialer.Lead) error {
+		l.Status, l.Attempts = dialer.LeadDone, 4
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"action":"reset","filter":{"campaign":` + e.campaign.ID.String() + `,"status":"done","q":"Le"}}`
+	rec := e.do(e.sup, "POST", "/api/v1/leads/bulk", body)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"leads":1`) {
+		t.Fatalf("bulk reset: %d %s", rec.Code, rec.Body)
+	}
+	l, err := e.store.Lead(ctx, e.lead1.ID)
+	if err != nil || l.Status != dialer.LeadNew || l.Attempts != 0 {
+		t.Fatalf("lead after reset %+v, %v", l, err)
+	}
+	entries, err := e.store.ListAudit(ctx, 0, 10)
+	if err != nil || len(entries) == 0 || entries[0].Action != "lead.bulk_reset" || entries[0].Actor == "" {
+		t.Fatalf("audit %v, %v; want lead.bulk_reset last", entries, err)
+	}
+	for _, c := range []struct{ body, field string }{
+		{`{"action":"wipe","filter":{"campaign":1}}`, "action"},
+		{`{"action":"delete","filter":{}}`, "filter.campaign"},
+		{`{"action":"move","filter":{"campaign":1}}`, "list_id"},
+		{`{"action":"reset","filter":{"campaign":1,"status":"bogus"}}`, "filter.status"},
+		{`{"action":"reset","filter":{"campaign":1,"min_attempts":-1}}`, "filter.min_attempts"},
+	} {
+		rec := e.do(e.sup, "POST", "/api/v1/leads/bulk", c.body)
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"field":"`+c.field+`"`) {
+			t.Errorf("%s: %d %s, want 400 naming %s", c.body, rec.Code, rec.Body, c.field)
+		}
+	}
+	if l, _ := e.store.Lead(ctx, e.lead2.ID); l.Status != e.lead2.Status {
+		t.Fatal("a refused bulk change changed a lead")
+	}
+}

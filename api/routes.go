@@ -110,6 +110,7 @@ func (s *Server) routes() []route {
 
 		{http.MethodGet, "/leads", supervisor, s.listLeads},
 		{http.MethodGet, "/leads.csv", supervisor, s.exportLeads},
+		{http.MethodPost, "/leads/bulk", supervisor, s.bulkLeads},
 		{http.MethodGet, "/leads/:id", anyone, s.getLead},
 		{http.MethodPatch, "/leads/:id", anyone, s.patchLead},
 		{http.MethodPost, "/leads", admin, s.createLead},

@@ -172,42 +172,46 @@ func (s *Store) Lead(ctx context.Context, id dialer.LeadID) (dialer.Lead, error)
 
 // ListLeads implements dialer.CampaignStore, by id ascending.
 func (s *Store) ListLeads(ctx context.Context, f dialer.LeadFilter) ([]dialer.Lead, error) {
-	q := `SELECT ` + leadCols + ` FROM leads WHERE id > ?`
-	args := []any{f.AfterID}
+	where, args := leadWhere(f)
+	q := `SELECT ` + leadCols + ` FROM leads WHERE id > ?` + where + ` ORDER BY id LIMIT ?`
+	args = append(append([]any{f.AfterID}, args...), limit(f.Limit))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	return collect(rows, err, scanLead)
+}
+
+// leadWhere is a lead filter's conditions (each " AND ..."), paging
+// aside.
+func leadWhere(f dialer.LeadFilter) (string, []any) {
+	var q strings.Builder
+	var args []any
+	cond := func(sql string, a ...any) {
+		q.WriteString(" AND " + sql)
+		args = append(args, a...)
+	}
 	if f.Campaign != 0 {
-		q += ` AND campaign_id = ?`
-		args = append(args, f.Campaign)
+		cond(`campaign_id = ?`, f.Campaign)
 	}
 	if f.Status != "" {
-		q += ` AND status = ?`
-		args = append(args, string(f.Status))
+		cond(`status = ?`, string(f.Status))
 	}
 	if f.Phone != "" {
-		q += ` AND phone = ?`
-		args = append(args, f.Phone)
+		cond(`phone = ?`, f.Phone)
 	}
 	if f.List != 0 {
-		q += ` AND list_id = ?`
-		args = append(args, f.List)
+		cond(`list_id = ?`, f.List)
 	}
 	if f.LastOutcome != "" {
-		q += ` AND last_outcome = ?`
-		args = append(args, string(f.LastOutcome))
+		cond(`last_outcome = ?`, string(f.LastOutcome))
 	}
 	if f.MinAttempts > 0 {
-		q += ` AND attempts >= ?`
-		args = append(args, f.MinAttempts)
+		cond(`attempts >= ?`, f.MinAttempts)
 	}
 	if f.Text != "" {
 		// A prefix, its LIKE wildcards escaped.
 		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Text) + "%"
-		q += ` AND (first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\')`
-		args = append(args, p, p, p, p)
+		cond(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\')`, p, p, p, p)
 	}
-	q += ` ORDER BY id LIMIT ?`
-	args = append(args, limit(f.Limit))
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	return collect(rows, err, scanLead)
+	return q.String(), args
 }
 
 // limit bounds list sizes: default 100, at most 1000.
