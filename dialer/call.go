@@ -70,6 +70,17 @@ type (
 	// the switch whether the lead still exists. lostAt is when the
 	// connection was lost.
 	switchCheck struct{ lostAt time.Time }
+	// forgetMsg: an ended call's linger is over.
+	forgetMsg struct{ cause error }
+	// nodeBack: a switch node is connected again (restarted: with new
+	// channels); live are its channels then. A call on it ends, or
+	// checks its lead, on its own turn.
+	nodeBack struct {
+		node      string
+		restarted bool
+		live      map[LegID]bool // shared, read only
+		lostAt    time.Time
+	}
 )
 
 // call is one live call, an actor: everything that happens to it (switch
@@ -172,11 +183,8 @@ func (c *call) serve(batch []any) {
 			cause = c.endedBy
 		}
 		// An ended call lingers for late events and views, then is
-		// forgotten.
-		time.AfterFunc(c.e.cfg.Linger, func() {
-			c.e.forget(c)
-			c.cancel(cause)
-		})
+		// forgotten, on its own turn (forget reads its legs).
+		time.AfterFunc(c.e.cfg.Linger, func() { c.post(forgetMsg{cause: cause}) })
 	}
 }
 
@@ -266,6 +274,21 @@ func (c *call) handle(m any) {
 		case timerHangup:
 			c.feed(ctx, callInput{kind: inHangupTimeout})
 		}
+	case forgetMsg:
+		c.e.forget(c)
+		c.cancel(m.cause)
+	case nodeBack:
+		if c.node != m.node || !m.restarted && c.anyLegIn(m.live) {
+			return
+		}
+		if m.restarted {
+			c.handle(switchLost{cause: "SYSTEM_SHUTDOWN", at: m.lostAt})
+			return
+		}
+		// Same switch, new connection: `show channels` lags behind the
+		// switch, so a leg missing from it is asked about before the
+		// call is given up.
+		c.handle(switchCheck{lostAt: m.lostAt})
 	case switchCheck:
 		if c.done || c.leadLeg == nil || c.leadLeg.state == LegGone {
 			return

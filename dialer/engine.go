@@ -386,12 +386,9 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 	if !ok {
 		lostAt = e.now()
 	}
-	var lost []*call
-	for _, c := range e.byID {
-		if c.node == st.Node && (st.Restarted || !c.anyLegIn(live)) {
-			lost = append(lost, c)
-		}
-	}
+	// Each call decides on its own turn whether the node held it (its
+	// node and legs are its own state).
+	calls := slices.Collect(maps.Values(e.byID))
 	var lostLines []*line
 	for leg, l := range e.lineByLeg {
 		if l.state().legNode == st.Node && !live[leg] {
@@ -399,21 +396,16 @@ func (e *Engine) HandleNode(st esl.NodeState) {
 		}
 	}
 	e.mu.Unlock()
+	back := nodeBack{node: st.Node, restarted: st.Restarted, live: live, lostAt: lostAt}
+	for _, c := range calls {
+		c.post(back)
+	}
 	if st.Restarted {
-		e.log.Warn("switch restarted: ending its calls", "node", st.Node, "calls", len(lost))
-		for _, c := range lost {
-			c.post(switchLost{cause: "SYSTEM_SHUTDOWN", at: lostAt})
-		}
+		e.log.Warn("switch restarted: ending its calls", "node", st.Node)
 		for _, l := range lostLines {
 			l.post(func(l *line) { l.legGone("SYSTEM_SHUTDOWN") })
 		}
 		return
-	}
-	// Same switch, new connection: `show channels` lags behind the
-	// switch, so a leg missing from it is asked about before its call is
-	// given up.
-	for _, c := range lost {
-		c.post(switchCheck{lostAt: lostAt})
 	}
 	for _, l := range lostLines {
 		leg := l.state().leg
