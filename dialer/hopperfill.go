@@ -75,8 +75,9 @@ func (f *HopperFiller) FillAll(ctx context.Context) {
 			continue
 		}
 		if !c.Active || !c.ArchivedAt.IsZero() {
-			if n, err := f.h.Len(ctx, c.ID); err == nil && n > 0 {
-				_ = f.h.Clear(ctx, c.ID)
+			// Idempotent: one round trip, whether or not it holds leads.
+			if err := f.h.Clear(ctx, c.ID); err != nil {
+				f.log.Warn("hopper of a paused campaign not emptied", "campaign_id", c.ID, "err", err)
 			}
 			continue
 		}

@@ -167,6 +167,18 @@ func ReleaseTransition(id AgentID, call CallID, reason string, at time.Time) (Tr
 	return Transition{Agent: id, From: AgentReserved, To: to, Call: call, Reason: reason, At: at}, nil
 }
 
+// ValidateLineNode checks SetLineNode's arguments before they reach a
+// store.
+func ValidateLineNode(id AgentID, node string) error {
+	if id <= 0 {
+		return &FieldError{Field: "agent_id", Reason: "must be positive"}
+	}
+	if len(node) > 64 {
+		return &FieldError{Field: "node", Reason: "up to 64 characters"}
+	}
+	return nil
+}
+
 // ValidateRenewal checks a LiveStore.RenewLease request.
 func ValidateRenewal(call CallID, ttl time.Duration) error {
 	if !call.Valid() {

@@ -328,11 +328,8 @@ func hasAll(have, want []string) bool {
 
 // SetLineNode implements dialer.LiveStore.
 func (s *Store) SetLineNode(ctx context.Context, id dialer.AgentID, node string) error {
-	if id <= 0 {
-		return &dialer.FieldError{Field: "agent_id", Reason: "must be positive"}
-	}
-	if len(node) > 64 {
-		return &dialer.FieldError{Field: "node", Reason: "up to 64 characters"}
+	if err := dialer.ValidateLineNode(id, node); err != nil {
+		return err
 	}
 	a, err := s.lockAgent(id)
 	if err != nil {

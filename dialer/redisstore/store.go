@@ -166,11 +166,8 @@ func (s *Store) reserve(ctx context.Context, id dialer.AgentID, r dialer.Reserve
 
 // SetLineNode implements dialer.LiveStore.
 func (s *Store) SetLineNode(ctx context.Context, id dialer.AgentID, node string) error {
-	if id <= 0 {
-		return &dialer.FieldError{Field: "agent_id", Reason: "must be positive"}
-	}
-	if len(node) > 64 {
-		return &dialer.FieldError{Field: "node", Reason: "up to 64 characters"}
+	if err := dialer.ValidateLineNode(id, node); err != nil {
+		return err
 	}
 	_, err := s.run(ctx, setNodeScript, id, 0, []any{s.k.p, id.String(), node})
 	return err
