@@ -82,59 +82,42 @@ func TestActorIdleCostsNoGoroutine(t *testing.T) {
 	})
 }
 
-// TestClosedGroupServesNothing: after Close nothing posted is handled and
-// Go refuses; Close waited for the batch in progress.
+// TestClosedGroupServesNothing: Close waits for the batch in progress;
+// after it nothing posted is handled and Go refuses.
 func TestClosedGroupServesNothing(t *testing.T) {
-	var g Group
-	release := make(chan struct{})
-	var handled atomic.Int32
-	a := NewActor(&g, func(b []int) {
-		if b[0] == 1 {
-			<-release
-		}
-		handled.Add(int32(len(b)))
-	})
-	a.Post(1)
-	closed := make(chan struct{})
-	go func() { g.Close(); close(closed) }()
-	// Close cannot return while the first batch runs.
-	select {
-	case <-closed:
-		t.Fatal("Close returned while a handler was running")
-	default:
-	}
-	close(release)
-	<-closed
-	if handled.Load() != 1 {
-		t.Fatalf("handled %d, want 1", handled.Load())
-	}
-	a.Post(2)
-	if g.Go(func() { t.Error("ran after Close") }) {
-		t.Fatal("Go accepted work after Close")
-	}
-	if handled.Load() != 1 {
-		t.Fatalf("handled %d after Close, want 1", handled.Load())
-	}
-}
-
-// TestHeldActorWaitsForStart: what a held actor is sent is handled only
-// after Start, in order, before what comes later.
-func TestHeldActorWaitsForStart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var g Group
-		var got []int
-		a := NewHeldActor(&g, func(b []int) { got = append(got, b...) })
+		release := make(chan struct{})
+		var handled atomic.Int32
+		a := NewActor(&g, func(b []int) {
+			if b[0] == 1 {
+				<-release
+			}
+			handled.Add(int32(len(b)))
+		})
 		a.Post(1)
-		a.Post(2)
+		closed := make(chan struct{})
+		go func() { g.Close(); close(closed) }()
+		// Every goroutine is now blocked: the handler on release, Close
+		// on the running batch.
 		synctest.Wait()
-		if len(got) != 0 {
-			t.Fatalf("handled %v before Start", got)
+		select {
+		case <-closed:
+			t.Fatal("Close returned while a handler was running")
+		default:
 		}
-		a.Start()
-		a.Post(3)
-		g.Close()
-		if len(got) != 3 || got[0] != 1 || got[1] != 2 || got[2] != 3 {
-			t.Fatalf("handled %v, want [1 2 3]", got)
+		close(release)
+		<-closed
+		if handled.Load() != 1 {
+			t.Fatalf("handled %d, want 1", handled.Load())
+		}
+		a.Post(2)
+		if g.Go(func() { t.Error("ran after Close") }) {
+			t.Fatal("Go accepted work after Close")
+		}
+		synctest.Wait()
+		if handled.Load() != 1 {
+			t.Fatalf("handled %d after Close, want 1", handled.Load())
 		}
 	})
 }
