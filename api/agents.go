@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -92,15 +93,20 @@ func (s *Server) endpoint(b *endpointBody, phoneRequired bool) (dialer.AgentEndp
 type agentLoginBody struct {
 	Endpoint *endpointBody `json:"endpoint"`
 	Mode     string        `json:"mode"`
+	Campaign int64         `json:"campaign_id"`
 }
 
 // loginRequest checks the body. An agent may use only its own SIP
 // extension: leads must not be put through to a colleague's phone;
 // supervisors may seat an agent anywhere.
 func (s *Server) loginRequest(p *principal, b agentLoginBody) (dialer.LoginRequest, error) {
-	r := dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.AgentMode(b.Mode)}
+	r := dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.AgentMode(b.Mode),
+		Campaign: dialer.CampaignID(b.Campaign)}
 	if b.Mode != "" && !r.Mode.Valid() {
 		return r, fieldErr("mode", "ring or persistent")
+	}
+	if b.Campaign < 0 {
+		return r, fieldErr("campaign_id", "must be positive")
 	}
 	if b.Endpoint == nil {
 		return r, nil
@@ -317,4 +323,77 @@ func (s *Server) agentHistory(c echo.Context, p *principal) error {
 		resp["next_before"] = calls[len(calls)-1].ID
 	}
 	return c.JSON(http.StatusOK, resp)
+}
+
+// agentCampaigns lists the campaigns the agent may choose.
+func (s *Server) agentCampaigns(c echo.Context, p *principal) error {
+	id, err := agentParam(c, p)
+	if err != nil {
+		return err
+	}
+	list, err := s.engine.AgentCampaigns(c.Request().Context(), p.Actor, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"campaigns": list})
+}
+
+// agentCampaign moves the agent to another campaign between calls.
+func (s *Server) agentCampaign(c echo.Context, p *principal) error {
+	id, err := agentParam(c, p)
+	if err != nil {
+		return err
+	}
+	var b struct {
+		Campaign int64 `json:"campaign_id"`
+	}
+	if err := decode(c, &b); err != nil {
+		return err
+	}
+	if b.Campaign <= 0 {
+		return fieldErr("campaign_id", "required, a campaign's id")
+	}
+	v, err := s.engine.SetCampaign(c.Request().Context(), p.Actor, id, dialer.CampaignID(b.Campaign))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// previewDial dials the lead the agent previews.
+func (s *Server) previewDial(c echo.Context, p *principal) error {
+	id, err := agentParam(c, p)
+	if err != nil {
+		return err
+	}
+	v, err := s.engine.PreviewDial(c.Request().Context(), p.Actor, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, v)
+}
+
+// previewSkip passes over the previewed lead, with the agent's reason.
+func (s *Server) previewSkip(c echo.Context, p *principal) error {
+	id, err := agentParam(c, p)
+	if err != nil {
+		return err
+	}
+	var b struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(c, &b); err != nil {
+		return err
+	}
+	if err := checkText("reason", b.Reason, 200); err != nil {
+		return err
+	}
+	if strings.TrimSpace(b.Reason) == "" {
+		return fieldErr("reason", "required: say why the lead is skipped")
+	}
+	v, err := s.engine.PreviewSkip(c.Request().Context(), p.Actor, id, b.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
 }

@@ -58,6 +58,10 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "POST", tmpl: "/agents/:id/heartbeat", access: anyone, owned: true, want: "Heartbeat", ok: http.StatusNoContent, req: fixed("/api/v1/agents/1/heartbeat", "")},
 		{method: "POST", tmpl: "/agents/:id/dial", access: anyone, owned: true, want: "ManualDial", ok: http.StatusCreated, req: fixed("/api/v1/agents/1/dial", `{"number":"(212) 555-0100"}`)},
 		{method: "GET", tmpl: "/agents/:id/history", access: anyone, owned: true, req: fixed("/api/v1/agents/1/history", "")},
+		{method: "GET", tmpl: "/agents/:id/campaigns", access: anyone, owned: true, want: "AgentCampaigns", req: fixed("/api/v1/agents/1/campaigns", "")},
+		{method: "POST", tmpl: "/agents/:id/campaign", access: anyone, owned: true, want: "SetCampaign", req: fixed("/api/v1/agents/1/campaign", `{"campaign_id":1}`)},
+		{method: "POST", tmpl: "/agents/:id/preview/dial", access: anyone, owned: true, want: "PreviewDial", ok: http.StatusCreated, req: fixed("/api/v1/agents/1/preview/dial", "")},
+		{method: "POST", tmpl: "/agents/:id/preview/skip", access: anyone, owned: true, want: "PreviewSkip", req: fixed("/api/v1/agents/1/preview/skip", `{"reason":"wrong time zone"}`)},
 
 		{method: "POST", tmpl: "/calls", access: supervisorOrKey, want: "StartCall", ok: http.StatusCreated, req: fixed("/api/v1/calls", `{"number":"+1 212 555 0100","fields":{"source":"web"}}`)},
 		{method: "GET", tmpl: "/calls", access: anyone, owned: true, req: fixed("/api/v1/calls?agent=1", "")},

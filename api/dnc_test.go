@@ -186,6 +186,11 @@ func TestDNCCancelsCallbackThroughAPI(t *testing.T) {
 func TestLeadDialability(t *testing.T) {
 	e := newEnv(t)
 	path := fmt.Sprintf("/api/v1/leads/%d/dialability", e.lead1.ID)
+	// The fixture's answered call keeps its lead "dialing" until it is
+	// disposed; say it was, to be tried again.
+	if _, err := dialer.UpdateLeadWith(t.Context(), e.store, e.lead1, func(l *dialer.Lead) error { l.Status = dialer.LeadRetry; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	// t0 is 09:00 in Chicago (the lead's zone); the campaign is not active.
 	rec := e.do(e.sup, http.MethodGet, path, "")
 	d := decodeBody[dialer.Dialability](t, rec)

@@ -48,6 +48,14 @@ type Engine interface {
 	// f; the channel closes when ctx ends.
 	Subscribe(ctx context.Context, f dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error)
 	PauseCodes() []string
+	// AgentCampaigns lists the campaigns an agent may work on;
+	// SetCampaign moves it to one between calls.
+	AgentCampaigns(ctx context.Context, a dialer.Actor, id dialer.AgentID) ([]dialer.Campaign, error)
+	SetCampaign(ctx context.Context, a dialer.Actor, id dialer.AgentID, campaign dialer.CampaignID) (dialer.AgentView, error)
+	// PreviewDial dials the lead the agent previews; PreviewSkip passes
+	// over it with a reason.
+	PreviewDial(ctx context.Context, a dialer.Actor, id dialer.AgentID) (dialer.CallView, error)
+	PreviewSkip(ctx context.Context, a dialer.Actor, id dialer.AgentID, reason string) (dialer.AgentView, error)
 }
 
 // noEngine stands in until the call engine is wired: everything that
@@ -133,5 +141,17 @@ func (noEngine) Subscribe(context.Context, dialer.LiveFilter) (dialer.LiveSnapsh
 	return dialer.LiveSnapshot{}, nil, dialer.ErrUnavailable
 }
 func (noEngine) PauseCodes() []string { return dialer.PauseCodes }
+func (noEngine) AgentCampaigns(context.Context, dialer.Actor, dialer.AgentID) ([]dialer.Campaign, error) {
+	return nil, dialer.ErrUnavailable
+}
+func (noEngine) SetCampaign(context.Context, dialer.Actor, dialer.AgentID, dialer.CampaignID) (dialer.AgentView, error) {
+	return dialer.AgentView{}, dialer.ErrUnavailable
+}
+func (noEngine) PreviewDial(context.Context, dialer.Actor, dialer.AgentID) (dialer.CallView, error) {
+	return dialer.CallView{}, dialer.ErrUnavailable
+}
+func (noEngine) PreviewSkip(context.Context, dialer.Actor, dialer.AgentID, string) (dialer.AgentView, error) {
+	return dialer.AgentView{}, dialer.ErrUnavailable
+}
 
 var _ Engine = (*dialer.Engine)(nil)

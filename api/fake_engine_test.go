@@ -371,3 +371,25 @@ func (f *fakeEngine) PauseCodes() []string {
 	f.record(engineCall{Method: "PauseCodes"})
 	return []string{"BREAK", "LUNCH"}
 }
+
+func (f *fakeEngine) AgentCampaigns(_ context.Context, a dialer.Actor, id dialer.AgentID) ([]dialer.Campaign, error) {
+	if _, err := f.agentAction("AgentCampaigns", a, id, nil); err != nil {
+		return nil, err
+	}
+	return []dialer.Campaign{{ID: 1, Name: "Renewals", DialMode: dialer.DialPreview}}, nil
+}
+
+func (f *fakeEngine) SetCampaign(_ context.Context, a dialer.Actor, id dialer.AgentID, c dialer.CampaignID) (dialer.AgentView, error) {
+	return f.agentAction("SetCampaign", a, id, c)
+}
+
+func (f *fakeEngine) PreviewDial(_ context.Context, a dialer.Actor, id dialer.AgentID) (dialer.CallView, error) {
+	if _, err := f.agentAction("PreviewDial", a, id, nil); err != nil {
+		return dialer.CallView{}, err
+	}
+	return dialer.CallView{ID: dialer.NewCallID(), State: dialer.LiveDialing, Agent: id, Origin: dialer.OriginDialer}, nil
+}
+
+func (f *fakeEngine) PreviewSkip(_ context.Context, a dialer.Actor, id dialer.AgentID, reason string) (dialer.AgentView, error) {
+	return f.agentAction("PreviewSkip", a, id, reason)
+}

@@ -166,7 +166,7 @@ func (e *testEnv) addRecord(agent dialer.AgentID, lead dialer.LeadID, at time.Ti
 	e.t.Helper()
 	ctx := e.t.Context()
 	id := dialer.NewCallID()
-	must[dialer.Call](e.t)(e.store.CreateCall(ctx, dialer.Call{ID: id, Direction: dialer.Outbound, Origin: dialer.OriginDialer,
+	must[dialer.Call](e.t)(e.store.CreateCall(ctx, dialer.Call{ID: id, Direction: dialer.Outbound, Origin: dialer.OriginAPI,
 		Campaign: e.campaign.ID, Lead: lead, Agent: agent, ToNumber: "+12125550101", CreatedAt: at},
 		dialer.CallLeg{ID: dialer.NewLegID(), Role: dialer.LegLead, Endpoint: "sofia/gateway/gw/+12125550101", CreatedAt: at}))
 	must[dialer.Call](e.t)(e.store.FinishCall(ctx, dialer.CallEnd{Call: id, At: at.Add(time.Minute), HangupCause: "NORMAL_CLEARING", Outcome: outcome, Billsec: billsec}))

@@ -109,6 +109,10 @@ func TestBulkLeadsAPI(t *testing.T) {
 	if err != nil || len(entries) == 0 || entries[0].Action != "lead.bulk_reset" || entries[0].Actor == "" {
 		t.Fatalf("audit %v, %v; want lead.bulk_reset last", entries, err)
 	}
+	before, err := e.store.Lead(ctx, e.lead2.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct{ body, field string }{
 		{`{"action":"wipe","filter":{"campaign":1}}`, "action"},
 		{`{"action":"delete","filter":{}}`, "filter.campaign"},
@@ -121,7 +125,7 @@ func TestBulkLeadsAPI(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400 naming %s", c.body, rec.Code, rec.Body, c.field)
 		}
 	}
-	if l, _ := e.store.Lead(ctx, e.lead2.ID); l.Status != e.lead2.Status {
+	if l, _ := e.store.Lead(ctx, e.lead2.ID); l.Status != before.Status || l.Version != before.Version {
 		t.Fatal("a refused bulk change changed a lead")
 	}
 }

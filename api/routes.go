@@ -79,6 +79,10 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/agents/:id/heartbeat", anyone, s.agentHeartbeat},
 		{http.MethodPost, "/agents/:id/dial", anyone, s.agentDial},
 		{http.MethodGet, "/agents/:id/history", anyone, s.agentHistory},
+		{http.MethodGet, "/agents/:id/campaigns", anyone, s.agentCampaigns},
+		{http.MethodPost, "/agents/:id/campaign", anyone, s.agentCampaign},
+		{http.MethodPost, "/agents/:id/preview/dial", anyone, s.previewDial},
+		{http.MethodPost, "/agents/:id/preview/skip", anyone, s.previewSkip},
 
 		{http.MethodPost, "/calls", supervisorOrKey, s.startCall},
 		{http.MethodGet, "/calls", anyone, s.listCalls},

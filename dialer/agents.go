@@ -36,6 +36,7 @@ func (e *Engine) publishAgent(ctx context.Context, id AgentID, st AgentStatus) {
 	e.publish(LiveEvent{Type: EvAgentState, Agent: id, AgentView: &v})
 	if st.State == AgentReady {
 		e.nudgeWaiting()
+		e.nudgePacer()
 	}
 }
 
@@ -56,6 +57,10 @@ func (e *Engine) view(ctx context.Context, id AgentID, st AgentStatus) AgentView
 		s := l.state()
 		v.Name, v.Extension, v.Endpoint = s.agent.Name, s.agent.Extension, s.endpoint
 		v.PhoneConnected = s.legUp
+		if s.campaign.ID != 0 {
+			v.Campaign = &s.campaign
+		}
+		v.Preview = s.preview
 		if s.mode != "" {
 			v.Mode = s.mode
 		}
@@ -126,9 +131,11 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 	default:
 		return AgentView{}, &FieldError{Field: "endpoint.kind", Reason: "sip or phone"}
 	}
-	prof := ag.Profile()
-	prof.Mode = mode
-	if err := e.live.UpsertAgent(ctx, prof); err != nil {
+	ref, err := e.chooseCampaign(ctx, ag, r.Campaign)
+	if err != nil {
+		return AgentView{}, err
+	}
+	if err := e.live.UpsertAgent(ctx, profileOn(ag, mode, ref.ID)); err != nil {
 		return AgentView{}, err
 	}
 	st, err := e.live.Agent(ctx, id)
@@ -150,7 +157,13 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 			return
 		}
 		changed := s.endpoint != ep || s.mode != mode
-		l.set(func(s *lineState) { s.agent, s.mode, s.endpoint = ag, mode, ep })
+		if p := s.preview; p != nil && p.Campaign != ref.ID {
+			e.returnLead(ctx, p.Campaign, p.Lead.ID)
+			s.preview = nil
+		}
+		l.set(func(st *lineState) {
+			st.agent, st.mode, st.endpoint, st.campaign, st.preview = ag, mode, ep, ref, s.preview
+		})
 		if changed {
 			l.hangUpLine(ctx, "RELOGIN")
 		}
@@ -199,6 +212,7 @@ func (e *Engine) Logout(ctx context.Context, a Actor, id AgentID) error {
 		return err
 	}
 	if l := e.line(id); l != nil {
+		e.dropPreview(ctx, l)
 		if err := l.do(ctx, func(l *line) {
 			l.stopWrap()
 			l.hangUpLine(ctx, "LOGOUT")
@@ -268,6 +282,8 @@ func (e *Engine) SetReady(ctx context.Context, a Actor, id AgentID) (AgentView, 
 	// Asking for calls is a sign of life: the workspace's heartbeat is
 	// watched again from now (a pause may have let it lapse).
 	_ = e.live.Heartbeat(ctx, id, e.now().Add(e.cfg.HeartbeatGrace))
+	// Ready again while previewing: the lead is offered again, first.
+	e.dropPreview(ctx, l)
 	st, err = e.transition(ctx, id, st.State, TriggerReady, st.Call, "ready by "+a.Label(), "")
 	if err != nil {
 		return AgentView{}, err
@@ -301,6 +317,8 @@ func (e *Engine) Pause(ctx context.Context, a Actor, id AgentID, code string) (A
 	if st.State == AgentDispo {
 		call = st.Call
 	}
+	// A lead being previewed goes back first in line for someone else.
+	e.dropPreview(ctx, e.line(id))
 	st, err = e.transition(ctx, id, st.State, TriggerPause, call, "pause by "+a.Label(), code)
 	if err != nil {
 		return AgentView{}, err

@@ -145,6 +145,9 @@ type call struct {
 	bridgingOut      *leg      // the leg a bridge application is dialing
 	xfer             *transfer // the blind transfer in progress, or the last one
 	abandon          *time.Timer
+	abandonMsg       string   // the campaign's, else the engine's
+	tags             []string // routing tags the agent must have
+	paced            bool     // counted in flight by the pacer (see unpace)
 	callback         CallbackID
 	leadCause        string
 	// lostAt is set when the switch died under the call: the call ends
@@ -528,6 +531,13 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		c.connectedAt = e.now()
 		c.progress(CallProgress{Kind: "bridged", State: CallBridged, Agent: c.agent})
 		c.emit(EvCallConnected)
+		if c.origin == OriginDialer && c.dir == Outbound && c.agentLeg != nil && !c.st.manual {
+			// The agent hears the tone, then the lead (seed: "you hear a
+			// tone and the lead's information appears").
+			if err := e.sw.Broadcast(ctx, string(c.agentLeg.id), deliveryTone, esl.BroadcastALeg); err != nil {
+				c.log.Warn("delivery tone not played", "err", err)
+			}
+		}
 	case effAbandonTimer:
 		if c.dir == Inbound {
 			return // an inbound caller waits up to InboundMaxWait, set on arrival
@@ -586,8 +596,12 @@ func (c *call) apply(ctx context.Context, fx effect) {
 	case effPlayAbandon:
 		c.music(false)
 		c.progress(CallProgress{Kind: "abandon"})
-		if e.cfg.AbandonMessage != "" {
-			if err := e.sw.PlayAndHangup(ctx, string(c.leadLeg.id), e.cfg.AbandonMessage); err == nil {
+		msg := c.abandonMsg
+		if msg == "" {
+			msg = e.cfg.AbandonMessage
+		}
+		if msg != "" {
+			if err := e.sw.PlayAndHangup(ctx, string(c.leadLeg.id), msg); err == nil {
 				return
 			}
 		}
@@ -687,7 +701,7 @@ func (c *call) stopAbandon() {
 // longest idle. A persistent agent's line must be up.
 func (c *call) reserve(ctx context.Context) {
 	e := c.e
-	req := ReserveRequest{Call: c.id, Node: c.node, Lease: e.cfg.Lease, Reason: "lead answered", At: e.now()}
+	req := ReserveRequest{Call: c.id, Tags: c.tags, Node: c.node, Lease: e.cfg.Lease, Reason: "lead answered", At: e.now()}
 	var r Reservation
 	var err error
 	if c.named != 0 {
@@ -736,6 +750,7 @@ func (c *call) reserve(ctx context.Context) {
 		return
 	}
 	c.agent, c.agentState = r.Agent, AgentReserved
+	c.unpace()
 	e.publishAgent(ctx, r.Agent, AgentStatus{Agent: r.Agent, State: AgentReserved, Since: req.At, Call: c.id, Mode: r.Mode, Seq: r.Seq})
 	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent})
 	if persistent {
@@ -894,6 +909,7 @@ func (c *call) finish(ctx context.Context) {
 		c.endedAt = c.lostAt
 	}
 	c.stopAbandon()
+	c.unpace()
 	cause := c.leadCause
 	if cause == "" && c.leadLeg != nil {
 		cause = c.leadLeg.cause

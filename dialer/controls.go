@@ -48,29 +48,58 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	if err := e.live.Unreachable(); err != nil {
 		return CallView{}, err
 	}
-	camp, wrap, lead, err := e.dialTarget(ctx, r.Campaign, r.Lead, r.Number, r.Fields)
-	if err != nil {
-		return CallView{}, err
-	}
 	origin := r.Origin
 	if origin == "" {
 		origin = OriginAPI
 	}
-	c := e.newCall(NewCallID(), Outbound, origin)
-	c.number, c.campaign, c.lead, c.campaignWrap, c.named = r.Number, camp.ID, lead.ID, wrap, r.Agent
-	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp, r.Number)
+	v, err := e.placeLeadCall(ctx, leadCall{origin: origin, number: r.Number, campaign: r.Campaign, lead: r.Lead, fields: r.Fields,
+		named: r.Agent, callerNum: r.CallerIDNumber, callerName: r.CallerIDName})
+	if err != nil {
+		return CallView{}, err
+	}
+	e.auditf(ctx, a, "call.start", string(v.ID), map[string]any{"number": r.Number, "agent_id": r.Agent})
+	return v, nil
+}
+
+// leadCall is a call that dials the lead first and finds it an agent
+// once it answers.
+type leadCall struct {
+	origin                CallOrigin
+	number                string
+	campaign              CampaignID
+	lead                  LeadID
+	fields                map[string]string
+	named                 AgentID // only this agent takes it
+	callerNum, callerName string
+	tags                  []string // the agent must have them all
+	paced                 bool     // counted by the pacer while in flight
+}
+
+// placeLeadCall records the call and originates the lead; the caller has
+// checked its input.
+func (e *Engine) placeLeadCall(ctx context.Context, r leadCall) (CallView, error) {
+	camp, wrap, lead, err := e.dialTarget(ctx, r.campaign, r.lead, r.number, r.fields)
+	if err != nil {
+		return CallView{}, err
+	}
+	c := e.newCall(NewCallID(), Outbound, r.origin)
+	c.number, c.campaign, c.lead, c.campaignWrap, c.named = r.number, camp.ID, lead.ID, wrap, r.named
+	c.tags, c.abandonMsg = r.tags, camp.AbandonMessage
+	c.callerNum, c.callerName = e.callerID(r.callerNum, r.callerName, camp, r.number)
 	c.feed(e.ctx, callInput{kind: inDialStart})
 	// A call for a persistent agent is placed on its line's node ("": the
 	// switch client picks the least loaded).
-	c.node = e.line(r.Agent).lineNode()
-	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.Number, state: LegDialing}
-	endpoint := e.numberEndpoint(r.Number)
+	c.node = e.line(r.named).lineNode()
+	c.leadLeg = &leg{id: NewLegID(), role: LegLead, number: r.number, state: LegDialing}
+	endpoint := e.numberEndpoint(r.number)
 	c.leadLeg.endpoint = endpointLabel(endpoint)
-	if _, err := e.calls.CreateCall(ctx, Call{ID: c.id, Direction: Outbound, Origin: origin, Campaign: camp.ID, Lead: lead.ID,
-		Agent: r.Agent, FromNumber: c.callerNum, ToNumber: r.Number, CreatedAt: c.createdAt},
+	if _, err := e.calls.CreateCall(ctx, Call{ID: c.id, Direction: Outbound, Origin: r.origin, Campaign: camp.ID, Lead: lead.ID,
+		Agent: r.named, FromNumber: c.callerNum, ToNumber: r.number, CreatedAt: c.createdAt},
 		CallLeg{ID: c.leadLeg.id, Call: c.id, Role: LegLead, Endpoint: c.leadLeg.endpoint, CreatedAt: c.createdAt}); err != nil {
 		return CallView{}, err
 	}
+	// From here the call itself ends its count as in flight.
+	c.paced = r.paced
 	e.start(c, c.leadLeg)
 	o := esl.Originate{
 		UUID: string(c.leadLeg.id), Endpoint: endpoint, Timeout: e.cfg.LeadTimeout, IgnoreEarlyMedia: true,
@@ -84,7 +113,6 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	if err != nil {
 		return CallView{}, err
 	}
-	e.auditf(ctx, a, "call.start", string(c.id), map[string]any{"number": r.Number, "agent_id": r.Agent})
 	return *c.view.Load(), nil
 }
 
@@ -153,11 +181,15 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 		return CallView{}, fmt.Errorf("%w: the agent's line is not connected", ErrUnavailable)
 	}
 	origin := OriginManual
-	if r.Callback != 0 {
+	switch {
+	case r.origin != "":
+		origin = r.origin
+	case r.Callback != 0:
 		origin = OriginCallback
 	}
 	c := e.newCall(NewCallID(), Outbound, origin)
 	c.number, c.campaign, c.lead, c.campaignWrap, c.callback = r.Number, camp.ID, lead.ID, wrap, r.Callback
+	c.abandonMsg = camp.AbandonMessage
 	c.callerNum, c.callerName = e.callerID(r.CallerIDNumber, r.CallerIDName, camp, r.Number)
 	c.agent = agent
 	c.feed(e.ctx, callInput{kind: inDialStart, manual: true, persistent: persistent, agentUp: own || persistent})

@@ -94,6 +94,9 @@ type EngineConfig struct {
 	// MaxCallDuration is how long a call may last: past it the service
 	// hangs it up and records it ended (cause ALLOTTED_TIMEOUT).
 	MaxCallDuration time.Duration // 4h
+	// PaceEvery is how often the dialer looks for leads to dial besides
+	// the agent and call changes that ask at once.
+	PaceEvery time.Duration // 1s
 	// AgentPhoneAllow are E.164 prefixes a supervisor may point an agent's
 	// session at besides the seat's own external phone (empty: only that).
 	AgentPhoneAllow []string
@@ -118,6 +121,7 @@ func (c *EngineConfig) setDefaults() {
 	def(&c.Linger, 30*time.Second)
 	def(&c.InboundMaxWait, 2*time.Minute)
 	def(&c.MaxCallDuration, 4*time.Hour)
+	def(&c.PaceEvery, time.Second)
 	if c.ConferenceProfile == "" {
 		c.ConferenceProfile = "agentswitch"
 	}
@@ -134,8 +138,11 @@ type EngineDeps struct {
 	Campaigns CampaignStore
 	Calls     CallLog
 	Audit     AuditLog
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Hopper holds the dialer campaigns' leads ready to dial; without one
+	// the engine places no dialer calls.
+	Hopper Hopper
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Engine runs calls and agents: it turns switch events, API requests and
@@ -154,6 +161,13 @@ type Engine struct {
 	hub   *hub
 	cdr   *cdrWriter
 
+	hopper Hopper
+	// kick asks the pacer for a pass; camps and campsAt are the pacer's
+	// own (its goroutine only).
+	kick    chan struct{}
+	camps   map[CampaignID]Campaign
+	campsAt time.Time
+
 	// ctx is the engine's life, made once in NewEngine and ended when
 	// Run's context ends: each call's own context is derived from it (a
 	// call is detached from the request that started it), and events may
@@ -169,7 +183,10 @@ type Engine struct {
 	lines     map[AgentID]*line  // logged-in agents
 	lineByLeg map[LegID]*line    // persistent agent legs
 	waiting   map[*call]struct{} // answered leads looking for an agent
-	offered   map[CallbackID]time.Time
+	// paced counts, per campaign, the dialer's calls ringing or answered
+	// and waiting for an agent.
+	paced   map[CampaignID]int
+	offered map[CallbackID]time.Time
 	// heldCallbacks: due callbacks outside their calling window, and when
 	// it opens; not offered, nor looked up again, before then.
 	heldCallbacks map[CallbackID]time.Time
@@ -207,7 +224,8 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, sw: d.Switch, live: d.Live, dir: d.Directory, camp: d.Campaigns, calls: d.Calls, audit: d.Audit,
-		now: d.Now, log: d.Logger, hub: newHub(512),
+		now: d.Now, log: d.Logger, hub: newHub(512), hopper: d.Hopper, kick: make(chan struct{}, 1),
+		paced:     map[CampaignID]int{},
 		byID:      map[CallID]*call{},
 		byLeg:     map[LegID]*call{},
 		lines:     map[AgentID]*line{},
@@ -236,6 +254,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Go(func() { e.cdr.run(ctx) })
 	wg.Go(func() { e.sweep(ctx) })
 	wg.Go(func() { e.followAgents(ctx) })
+	if e.hopper != nil {
+		wg.Go(func() { e.paceLoop(ctx) })
+	}
 	<-ctx.Done()
 	wg.Wait()
 	e.group.Close()

@@ -86,6 +86,8 @@ type AgentEndpoint struct {
 // LoginRequest starts an agent's session.
 type LoginRequest struct {
 	Endpoint AgentEndpoint `json:"endpoint"`
+	// Campaign is the campaign the agent works on (0: its only one).
+	Campaign CampaignID `json:"campaign_id,omitempty"`
 	// Mode overrides the agent's configured mode for this session.
 	Mode AgentMode `json:"mode,omitempty"`
 }
@@ -104,6 +106,10 @@ type AgentView struct {
 	Endpoint  AgentEndpoint `json:"endpoint"`
 	// PhoneConnected: a persistent agent's leg is up.
 	PhoneConnected bool `json:"phone_connected"`
+	// Campaign is the one the agent works on in this session.
+	Campaign *CampaignRef `json:"campaign,omitempty"`
+	// Preview is the lead offered to read before dialing (preview mode).
+	Preview *Preview `json:"preview,omitempty"`
 	// Stats of the session, up to the moment of the view.
 	Stats SessionStats `json:"stats"`
 	// seq is the live store's transition count the view reflects.
@@ -149,6 +155,8 @@ type ManualDialRequest struct {
 	// fromPhone is the agent's own answered leg when the agent dialed
 	// from its SIP phone; the lead is dialed from it.
 	fromPhone fromPhone
+	// origin is the call's, when not manual (a previewed lead).
+	origin CallOrigin
 }
 
 type fromPhone struct {
@@ -320,6 +328,7 @@ const (
 	PauseNoHeartbeat = "NO_HEARTBEAT" // the workspace went silent
 	PausePhoneDown   = "PHONE_DOWN"   // a persistent line dropped
 	PauseCallLost    = "CALL_LOST"    // the service no longer holds the agent's call
+	PausePreview     = "PREVIEW"      // reading a lead offered by a preview campaign
 )
 
 // PauseCodes are the codes an agent may pause with when the configuration

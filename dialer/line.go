@@ -31,6 +31,8 @@ type line struct {
 	legWait chan struct{} // the current leg's: closed once it answered or failed
 	settled bool          // legWait is closed
 	wrap    *time.Timer
+	// previewTimer dials the previewed lead at its timeout.
+	previewTimer *time.Timer
 }
 
 // lineState is what a line publishes; a value never changed once stored.
@@ -45,6 +47,8 @@ type lineState struct {
 	holdSec  int64
 	// disposed is the last call the agent disposed; leaving DISPO needs it.
 	disposed CallID
+	campaign CampaignRef // worked on in this session
+	preview  *Preview    // the lead offered to read (preview mode)
 }
 
 func (e *Engine) newLine(a Agent, mode AgentMode, ep AgentEndpoint) *line {

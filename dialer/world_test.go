@@ -87,6 +87,9 @@ type world struct {
 	// bubble); mem is live in a bubble (nil on the full stack).
 	redis *redistest.Server
 	mem   *memlive.Store
+	// hopper is the engine's: memlive's in a bubble, Redis's on the full
+	// stack.
+	hopper dialer.Hopper
 }
 
 const abandonFile = dialertest.AbandonFile
@@ -231,7 +234,7 @@ func newBubbleWorld(t testing.TB, o worldOpts) *world {
 	})
 	w := &world{
 		t: t, sim: d.Sim, eng: d.Eng, esl: d.ESL, db: d.DB, live: d.Live, mem: d.Live,
-		recDir: d.RecDir, events: d.Events, admin: d.Admin, agents: d.Agents, now: o.now,
+		recDir: d.RecDir, events: d.Events, admin: d.Admin, agents: d.Agents, now: o.now, hopper: d.Hopper,
 	}
 	if o.twoNodes {
 		w.sim2 = d.Sims[1]
@@ -282,7 +285,8 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 		rs = redistest.StartPersistent
 	}
 	w.redis = rs(t)
-	w.live = redisstore.New(w.redis.Client(), redisstore.Options{})
+	rstore := redisstore.New(w.redis.Client(), redisstore.Options{})
+	w.live, w.hopper = rstore, rstore.Hopper()
 	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -322,7 +326,7 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	wg.Go(func() { client.Run(ctx) })
 	var stopEngine func()
 	startEngine := func() {
-		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: sw, Now: o.now})
+		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.hopper, Switch: sw, Now: o.now})
 		if err != nil {
 			t.Fatal(err)
 		}

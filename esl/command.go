@@ -582,7 +582,7 @@ const (
 
 // BroadcastCmd plays a file to a leg (or both) of a call.
 func BroadcastCmd(uuid, path string, leg BroadcastLeg) (Command, error) {
-	if err := ValidatePath("path", path); err != nil {
+	if err := ValidateSound("path", path); err != nil {
 		return Command{}, err
 	}
 	switch leg {

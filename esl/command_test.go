@@ -226,6 +226,22 @@ func TestPathValidation(t *testing.T) {
 	}
 }
 
+func TestSoundValidation(t *testing.T) {
+	for _, p := range []string{"/var/rec/a.wav", "tone_stream://%(250,0,880)", "tone_stream://v=-7;%(100,0,941.0)"} {
+		if err := ValidateSound("path", p); err != nil {
+			t.Errorf("%q: %v", p, err)
+		}
+	}
+	for _, p := range []string{"tone_stream://", "tone_stream://%(1,0,2) x", "tone_stream://a\nb", "tone_stream://$${x}", "a,b.wav", "system::x"} {
+		if err := ValidateSound("path", p); err == nil {
+			t.Errorf("%q accepted", p)
+		}
+	}
+	if _, err := BroadcastCmd("4c2b86e2-8e6f-4c83-9c3c-6a0f3e6c1a10", "tone_stream://%(250,0,880)", BroadcastALeg); err != nil {
+		t.Errorf("a tone refused: %v", err)
+	}
+}
+
 func TestReplyErrors(t *testing.T) {
 	for _, tc := range []struct {
 		body string

@@ -217,6 +217,34 @@ func ValidatePath(field, v string) error {
 	return nil
 }
 
+// ValidateSound accepts what ValidatePath does, or a tone_stream:// tone
+// such as tone_stream://%(250,0,880), whose commas and parentheses only
+// uuid_broadcast may carry (an inline dialplan would split on them).
+func ValidateSound(field, v string) error {
+	tone, ok := strings.CutPrefix(v, "tone_stream://")
+	if !ok {
+		// uuid_broadcast reads "app::args" as an application to run.
+		if strings.Contains(v, "::") {
+			return invalid(field, "must not contain ::")
+		}
+		return ValidatePath(field, v)
+	}
+	if err := checkLen(field, v, 512); err != nil {
+		return err
+	}
+	if tone == "" {
+		return invalid(field, "names no tone")
+	}
+	for i := 0; i < len(tone); i++ {
+		c := tone[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("%(),;.=+-", c) >= 0 {
+			continue
+		}
+		return invalid(field, "contains %q, which is not allowed in a tone", string(c))
+	}
+	return nil
+}
+
 // ValidateCause accepts a hangup cause name such as NORMAL_CLEARING.
 func ValidateCause(field, v string) error {
 	if err := checkLen(field, v, 64); err != nil {

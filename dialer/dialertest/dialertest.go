@@ -104,6 +104,8 @@ type World struct {
 	ESL  *esl.Client
 	DB   *sqlitestore.Store
 	Live *memlive.Store
+	// Hopper holds the dialer campaigns' leads (kept across Restart).
+	Hopper *memlive.Hopper
 	// Events are the events Eng pushed; Restart starts a new log.
 	Events *EventLog
 	Admin  dialer.Actor
@@ -146,6 +148,7 @@ func New(t testing.TB, o Options) *World {
 	w.Sim = w.Sims[0]
 
 	w.Live = memlive.New(nil)
+	w.Hopper = memlive.NewHopper()
 	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +191,7 @@ func New(t testing.TB, o Options) *World {
 	// stops one engine and starts another on the same connection, as a
 	// restart of the service finds the switch and its calls as they were.
 	w.startEngine = func() {
-		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Switch: sw, Now: o.Now})
+		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.Hopper, Switch: sw, Now: o.Now})
 		if err != nil {
 			t.Fatal(err)
 		}

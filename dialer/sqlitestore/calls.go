@@ -100,11 +100,24 @@ func (s *Store) CreateCall(ctx context.Context, c dialer.Call, legs ...dialer.Ca
 		}
 		// A call placed to a lead is one of its attempts (a call from the
 		// lead is not); counted here so that no lead edit can lose it.
+		// A lead new or due for a retry is "dialing" until the call's
+		// outcome or disposition says what next, so no refill takes it
+		// meanwhile. The dialer's own call takes only such a lead: two
+		// processes never both dial it.
 		if c.Lead != 0 && c.Direction == dialer.Outbound {
-			if _, err := tx.ExecContext(ctx, `UPDATE leads SET attempts = attempts + 1,
-				last_call_at = max(coalesce(last_call_at, 0), ?), updated_at = ?, version = version + 1 WHERE id = ?`,
-				c.CreatedAt.UnixMilli(), s.now().UnixMilli(), c.Lead); err != nil {
+			only := ""
+			if c.Origin == dialer.OriginDialer {
+				only = ` AND status IN ('new', 'retry')`
+			}
+			r, err := tx.ExecContext(ctx, `UPDATE leads SET attempts = attempts + 1,
+				status = CASE WHEN status IN ('new', 'retry') THEN 'dialing' ELSE status END,
+				last_call_at = max(coalesce(last_call_at, 0), ?), updated_at = ?, version = version + 1 WHERE id = ?`+only,
+				c.CreatedAt.UnixMilli(), s.now().UnixMilli(), c.Lead)
+			if err != nil {
 				return mapErr(err, fmt.Sprintf("count an attempt on lead %d", c.Lead), false)
+			}
+			if n, err := r.RowsAffected(); err == nil && n == 0 && only != "" {
+				return fmt.Errorf("lead %d is not waiting to be dialed: %w", c.Lead, dialer.ErrStateMismatch)
 			}
 		}
 		if _, err := appendEvent(ctx, tx, dialer.CallEvent{Call: c.ID, At: c.CreatedAt, Kind: dialer.EventCallCreated,

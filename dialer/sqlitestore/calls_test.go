@@ -211,7 +211,7 @@ func (w world) call(t *testing.T) (dialer.Call, dialer.LegID) {
 	t.Helper()
 	leg := dialer.NewLegID()
 	c := must[dialer.Call](t)(w.s.CreateCall(t.Context(), dialer.Call{
-		ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginDialer, Campaign: w.campaign.ID,
+		ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginAPI, Campaign: w.campaign.ID,
 		Lead: w.lead.ID, FromNumber: "+33100000000", ToNumber: w.lead.Phone, CreatedAt: t0,
 	}, dialer.CallLeg{ID: leg, Role: dialer.LegLead, Endpoint: "sofia/gateway/carrier/+33612345678", Node: "fs1", CreatedAt: t0}))
 	return c, leg
@@ -306,11 +306,11 @@ func TestLeadAttempts(t *testing.T) {
 		origin dialer.CallOrigin
 		want   int
 	}{
-		{dialer.Outbound, dialer.OriginAPI, 1},
-		{dialer.Outbound, dialer.OriginManual, 2},
-		{dialer.Inbound, dialer.OriginInbound, 2},
-		{dialer.Outbound, dialer.OriginCallback, 3},
-		{dialer.Outbound, dialer.OriginDialer, 4},
+		{dialer.Outbound, dialer.OriginDialer, 1},
+		{dialer.Outbound, dialer.OriginAPI, 2},
+		{dialer.Outbound, dialer.OriginManual, 3},
+		{dialer.Inbound, dialer.OriginInbound, 3},
+		{dialer.Outbound, dialer.OriginCallback, 4},
 	}
 	lastAttempt := time.Time{}
 	for i, st := range steps {
@@ -336,6 +336,16 @@ func TestLeadAttempts(t *testing.T) {
 	wantErr(t, err, dialer.ErrConflict)
 	if l := lead(); l.Attempts != 5 {
 		t.Fatalf("attempts %d after a failed create, want 5", l.Attempts)
+	}
+	// The dialer takes only a lead waiting to be dialed: this one is
+	// being dialed, so a second dialer call is refused and counts nothing.
+	if l := lead(); l.Status != dialer.LeadDialing {
+		t.Fatalf("status %s while dialed, want dialing", l.Status)
+	}
+	_, err = s.CreateCall(ctx, dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginDialer, Lead: w.lead.ID, CreatedAt: t0})
+	wantErr(t, err, dialer.ErrStateMismatch)
+	if l := lead(); l.Attempts != 5 {
+		t.Fatalf("attempts %d after a refused dialer call, want 5", l.Attempts)
 	}
 	// Attempts placed at once all count.
 	var wg sync.WaitGroup
@@ -432,7 +442,7 @@ func TestCallWritesAreAllOrNothing(t *testing.T) {
 	if got := must[dialer.Call](t)(s.Call(ctx, c.ID)); got.Disposition != "" {
 		t.Fatal("disposition written by a failed dispose")
 	}
-	if l := must[dialer.Lead](t)(s.Lead(ctx, w.lead.ID)); l.Status != dialer.LeadNew {
+	if l := must[dialer.Lead](t)(s.Lead(ctx, w.lead.ID)); l.Status != dialer.LeadDialing {
 		t.Fatal("lead status written by a failed dispose")
 	}
 	if count(t, s, "callbacks") != 0 {

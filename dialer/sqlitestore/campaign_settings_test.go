@@ -151,7 +151,7 @@ func TestLeadFollowsOutcome(t *testing.T) {
 	// after the no-answer delay (the default 2 h).
 	t1 := t0.Add(time.Hour)
 	ans := call(t1, "NORMAL_CLEARING", dialer.OutcomeAnswered)
-	if l := lead(); l.Status != dialer.LeadRetry || l.Attempts != 2 || l.LastOutcome != dialer.OutcomeAnswered {
+	if l := lead(); l.Status != dialer.LeadDialing || l.Attempts != 2 || l.LastOutcome != dialer.OutcomeAnswered {
 		t.Fatalf("after an answer %+v", l)
 	}
 	t2 := t1.Add(time.Minute)

@@ -1,0 +1,488 @@
+package dialer_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/redisstore"
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/esl/sim"
+)
+
+// allDay is a calling window open at every hour, in UTC (a bubble's
+// clock starts at midnight).
+const allDay = `"calling_window":{"hours":[{"start":"00:00","end":"23:59"}]}`
+
+// dialerCampaign makes a campaign of mode with the settings given (a JSON
+// object's members) and n leads in UTC, each scripted on the switch to
+// behave as b; its hopper is filled.
+func (w *world) dialerCampaign(mode dialer.DialMode, settings string, n int, b sim.Behavior) (dialer.Campaign, []dialer.Lead) {
+	w.t.Helper()
+	ctx := w.ctx()
+	campaignSeq++
+	c, err := w.db.CreateCampaign(ctx, dialer.Campaign{Name: fmt.Sprintf("%s %d", mode, campaignSeq), DialMode: mode,
+		MaxAttempts: 3, Active: true, AbandonMessage: "ivr/campaign-abandon.wav", Settings: json.RawMessage("{" + settings + "}")})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	leads := make([]dialer.Lead, n)
+	for i := range leads {
+		phone := fmt.Sprintf("+1555%03d%04d", c.ID%1000, i)
+		if leads[i], err = w.db.CreateLead(ctx, dialer.Lead{Campaign: c.ID, Phone: phone, FirstName: fmt.Sprintf("Lead %d", i), TimeZone: "UTC"}); err != nil {
+			w.t.Fatal(err)
+		}
+		w.sim.SetEndpoint(phone, b)
+	}
+	w.fill()
+	return c, leads
+}
+
+var campaignSeq int
+
+// fill refills every dialer campaign's hopper once, as the service's
+// filler does every two seconds.
+func (w *world) fill() {
+	dialer.NewHopperFiller(dialer.HopperFillConfig{}, w.db, w.hopper, w.now, nil).FillAll(w.ctx())
+}
+
+// work logs the agent in on campaign and makes it READY.
+func (w *world) work(ext string, campaign dialer.CampaignID) {
+	w.t.Helper()
+	a := w.actor(ext)
+	v, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing, Campaign: campaign})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if v.Campaign == nil || v.Campaign.ID != campaign {
+		w.t.Fatalf("agent %s works on %+v, want campaign %d", ext, v.Campaign, campaign)
+	}
+	if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// dialing counts the dialer's calls not ended.
+func (w *world) dialing() int {
+	n := 0
+	for _, c := range w.eng.LiveCalls(w.ctx()) {
+		if c.Origin == dialer.OriginDialer && c.State != dialer.LiveEnded {
+			n++
+		}
+	}
+	return n
+}
+
+// campaignCalls are the campaign's call records, oldest first.
+func (w *world) campaignCalls(id dialer.CampaignID) []dialer.Call {
+	w.t.Helper()
+	calls, err := w.db.ListCalls(w.ctx(), dialer.CallFilter{Campaign: id, Limit: 1000})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	slices.Reverse(calls)
+	return calls
+}
+
+// onceEach checks no lead was called twice and returns the leads called.
+func onceEach(t *testing.T, calls []dialer.Call) map[dialer.LeadID]bool {
+	t.Helper()
+	seen := map[dialer.LeadID]bool{}
+	for _, c := range calls {
+		if seen[c.Lead] {
+			t.Fatalf("lead %d dialed twice", c.Lead)
+		}
+		seen[c.Lead] = true
+	}
+	return seen
+}
+
+// TestProgressiveKeepsLinesPerReadyAgent: progressive dialing keeps
+// lines-per-agent leads ringing per READY agent, no more; fewer when an
+// agent pauses; none once the calling window closes. Every attempt is
+// counted on its lead and no lead is dialed twice.
+func TestProgressiveKeepsLinesPerReadyAgent(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		start := w.now().UTC()
+		// The window closes at the second minute boundary from now.
+		closes := start.Truncate(time.Minute).Add(2 * time.Minute)
+		settings := fmt.Sprintf(`"lines_per_agent":2,"calling_window":{"time_zone":"UTC","hours":[{"start":"00:00","end":%q}]}`, closes.Format("15:04"))
+		camp, leads := w.dialerCampaign(dialer.DialProgressive, settings, 100, sim.Behavior{Outcome: sim.NoAnswer})
+		w.work("1001", camp.ID)
+		w.work("1002", camp.ID)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if n := w.dialing(); n != 4 {
+			t.Fatalf("%d leads ringing for 2 READY agents at 2 lines each, want 4", n)
+		}
+		paused := false
+		for w.now().Before(closes.Add(10 * time.Second)) {
+			time.Sleep(time.Second)
+			synctest.Wait()
+			limit := 4
+			if paused {
+				// Calls placed before the pause ring out (lead timeout 5s).
+				if w.now().Sub(closes) > -time.Minute {
+					limit = 2
+				}
+			}
+			if n := w.dialing(); n > limit {
+				t.Fatalf("%d leads ringing at %s, want at most %d", n, w.now().Format(time.TimeOnly), limit)
+			}
+			if !paused && w.now().After(closes.Add(-90*time.Second)) {
+				a := w.actor("1002")
+				if _, err := w.eng.Pause(w.ctx(), a, a.Agent, "BREAK"); err != nil {
+					t.Fatal(err)
+				}
+				paused = true
+			}
+			if w.now().Second()%2 == 0 {
+				w.fill()
+			}
+		}
+		if n := w.dialing(); n != 0 {
+			t.Fatalf("%d leads still ringing after the window closed", n)
+		}
+		calls := w.campaignCalls(camp.ID)
+		called := onceEach(t, calls)
+		if len(calls) < 8 || len(calls) >= len(leads) {
+			t.Fatalf("%d calls placed, want several and fewer than the %d leads", len(calls), len(leads))
+		}
+		for _, c := range calls {
+			if !c.CreatedAt.Before(closes) {
+				t.Fatalf("call %s placed at %s, after the window closed at %s", c.ID, c.CreatedAt, closes)
+			}
+			if c.Origin != dialer.OriginDialer || c.Outcome != dialer.OutcomeNoAnswer {
+				t.Fatalf("call %+v: want a dialer call, no answer", c)
+			}
+		}
+		for _, l := range leads {
+			got, err := w.db.Lead(w.ctx(), l.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, status := 0, dialer.LeadNew
+			if called[l.ID] {
+				want, status = 1, dialer.LeadRetry
+			}
+			if got.Attempts != want || got.Status != status {
+				t.Fatalf("lead %d: %d attempts, %s; want %d, %s", l.ID, got.Attempts, got.Status, want, status)
+			}
+		}
+	})
+}
+
+// TestProgressiveAbandonWithinTwoSeconds: three leads answer for one
+// agent; the first is connected (the agent hears the delivery tone), the
+// two others hear the campaign's abandon message within 2 s of answering
+// and are recorded abandoned.
+func TestProgressiveAbandonWithinTwoSeconds(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t, func(c *dialer.EngineConfig) { c.AbandonAfter = 2 * time.Second })
+		camp, _ := w.dialerCampaign(dialer.DialProgressive, `"lines_per_agent":3,`+allDay, 3, sim.Behavior{AnswerAfter: 200 * time.Millisecond})
+		w.work("1001", camp.ID)
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		calls := w.campaignCalls(camp.ID)
+		if len(calls) != 3 {
+			t.Fatalf("%d calls, want 3", len(calls))
+		}
+		abandoned := 0
+		for _, c := range calls {
+			evs, err := w.db.CallEvents(w.ctx(), c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var answered, abandon time.Time
+			for _, ev := range evs {
+				switch ev.Kind {
+				case "answered":
+					answered = ev.At
+				case "abandon":
+					abandon = ev.At
+				}
+			}
+			if c.Outcome != dialer.OutcomeAbandoned {
+				continue
+			}
+			abandoned++
+			if answered.IsZero() || abandon.IsZero() || abandon.Sub(answered) > 2*time.Second {
+				t.Fatalf("call %s: answered %s, abandon message %s: want within 2s", c.ID, answered, abandon)
+			}
+		}
+		if abandoned != 2 {
+			t.Fatalf("%d calls abandoned, want 2", abandoned)
+		}
+		if n := strings.Count(strings.Join(w.commands(), "\n"), "playback:ivr/campaign-abandon.wav,hangup"); n != 2 {
+			t.Fatalf("the campaign's abandon message was not played: %v", w.commands())
+		}
+		if !strings.Contains(w.sentPrefix("api uuid_broadcast"), "tone_stream://%(250,0,880) aleg") {
+			t.Fatalf("no delivery tone to the agent: %v", w.commands())
+		}
+	})
+}
+
+// TestDialerHonoursDNCAtHopperAndAtDial: a number on the do-not-call list
+// never enters the hopper; one added while its lead waits in the hopper
+// is not dialed either.
+func TestDialerHonoursDNCAtHopperAndAtDial(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		ctx := w.ctx()
+		camp, leads := w.dialerCampaign(dialer.DialProgressive, `"lines_per_agent":3,`+allDay, 0, sim.Behavior{})
+		for i := range 3 {
+			phone := fmt.Sprintf("+1555777%04d", i)
+			l, err := w.db.CreateLead(ctx, dialer.Lead{Campaign: camp.ID, Phone: phone, TimeZone: "UTC"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.sim.SetEndpoint(phone, sim.Behavior{Outcome: sim.NoAnswer})
+			leads = append(leads, l)
+		}
+		if err := w.db.AddDNC(ctx, leads[0].Phone, 0, "asked not to be called", w.now()); err != nil {
+			t.Fatal(err)
+		}
+		w.fill()
+		if n, err := w.hopper.Len(ctx, camp.ID); err != nil || n != 2 {
+			t.Fatalf("hopper holds %d (%v), want 2: the DNC number is left out", n, err)
+		}
+		if err := w.db.AddDNC(ctx, leads[1].Phone, camp.ID, "complaint", w.now()); err != nil {
+			t.Fatal(err)
+		}
+		w.work("1001", camp.ID)
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		calls := w.campaignCalls(camp.ID)
+		if len(calls) != 1 || calls[0].Lead != leads[2].ID {
+			t.Fatalf("calls %+v, want one, to lead %d", calls, leads[2].ID)
+		}
+		for _, l := range leads[:2] {
+			if got, _ := w.db.Lead(ctx, l.ID); got.Attempts != 0 {
+				t.Fatalf("lead %d on the DNC list was attempted", l.ID)
+			}
+		}
+	})
+}
+
+// TestPreviewDialAndSkip: a READY agent on a preview campaign is shown a
+// lead (PAUSED, PREVIEW); a skip counts no attempt, puts the lead off and
+// shows the next; Dial calls it (origin dialer) and counts the attempt;
+// after the call's disposition the next lead is shown. A preview timeout
+// dials by itself.
+func TestPreviewDialAndSkip(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		ctx := w.ctx()
+		camp, leads := w.dialerCampaign(dialer.DialPreview, allDay, 3, sim.Behavior{})
+		a := w.actor("1001")
+		w.work("1001", camp.ID)
+		synctest.Wait()
+		v := w.agentView(a.Agent)
+		if v.State != dialer.AgentPaused || v.PauseCode != dialer.PausePreview || v.Preview == nil || v.Preview.Lead.ID != leads[0].ID {
+			t.Fatalf("agent %+v, want PAUSED previewing lead %d", v, leads[0].ID)
+		}
+		if _, err := w.eng.PreviewSkip(ctx, a, a.Agent, ""); err == nil {
+			t.Fatal("a skip without a reason was taken")
+		}
+		if _, err := w.eng.PreviewSkip(ctx, a, a.Agent, "Wrong time zone"); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if got, _ := w.db.Lead(ctx, leads[0].ID); got.Attempts != 0 || !got.NextCallAt.After(w.now()) {
+			t.Fatalf("skipped lead %+v: want no attempt and a later next call", got)
+		}
+		if audit, _ := w.db.ListAudit(ctx, 0, 5); len(audit) == 0 || audit[0].Action != "lead.skip" {
+			t.Fatalf("audit %+v, want lead.skip first", audit)
+		}
+		v = w.agentView(a.Agent)
+		if v.Preview == nil || v.Preview.Lead.ID != leads[1].ID {
+			t.Fatalf("after the skip %+v, want lead %d", v.Preview, leads[1].ID)
+		}
+		cv, err := w.eng.PreviewDial(ctx, a, a.Agent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cv.Origin != dialer.OriginDialer || cv.Lead != leads[1].ID {
+			t.Fatalf("call %+v", cv)
+		}
+		w.waitCall(cv.ID, dialer.LiveConnected)
+		if err := w.eng.Hangup(ctx, a, cv.ID); err != nil {
+			t.Fatal(err)
+		}
+		w.waitState("1001", dialer.AgentDispo)
+		if _, err := w.eng.Dispose(ctx, a, cv.ID, dialer.DispositionRequest{Code: "NI"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.eng.SetReady(ctx, a, a.Agent); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if got, _ := w.db.Lead(ctx, leads[1].ID); got.Attempts != 1 || got.LastDisposition != "NI" {
+			t.Fatalf("dialed lead %+v", got)
+		}
+		if v = w.agentView(a.Agent); v.Preview == nil || v.Preview.Lead.ID != leads[2].ID {
+			t.Fatalf("after the call %+v, want lead %d", v.Preview, leads[2].ID)
+		}
+	})
+}
+
+func TestPreviewTimeoutDials(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		camp, leads := w.dialerCampaign(dialer.DialPreview, `"preview_timeout_seconds":5,`+allDay, 1, sim.Behavior{})
+		a := w.actor("1001")
+		w.work("1001", camp.ID)
+		synctest.Wait()
+		v := w.agentView(a.Agent)
+		if v.Preview == nil || !v.Preview.DialAt.Equal(v.Preview.OfferedAt.Add(5*time.Second)) {
+			t.Fatalf("preview %+v, want dial_at 5s after the offer", v.Preview)
+		}
+		time.Sleep(4 * time.Second)
+		synctest.Wait()
+		if calls := w.campaignCalls(camp.ID); len(calls) != 0 {
+			t.Fatal("dialed before the timeout")
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		calls := w.campaignCalls(camp.ID)
+		if len(calls) != 1 || calls[0].Lead != leads[0].ID || calls[0].Agent != a.Agent {
+			t.Fatalf("calls %+v, want the previewed lead dialed for the agent", calls)
+		}
+	})
+}
+
+func (w *world) agentView(id dialer.AgentID) dialer.AgentView {
+	w.t.Helper()
+	v, err := w.eng.AgentView(w.ctx(), id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return v
+}
+
+// TestAgentCampaignChoice: an agent may work only on the campaigns it is
+// allowed on; the choice decides which dialer calls reach it.
+func TestAgentCampaignChoice(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		ctx := w.ctx()
+		a := w.actor("1001")
+		open, _ := w.dialerCampaign(dialer.DialManual, allDay, 0, sim.Behavior{})
+		closed, _ := w.dialerCampaign(dialer.DialManual, fmt.Sprintf(`"allowed_agents":[%d],`, w.agents["1002"].ID)+allDay, 0, sim.Behavior{})
+		list, err := w.eng.AgentCampaigns(ctx, a, a.Agent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(list, func(c dialer.Campaign) bool { return c.ID == open.ID }) ||
+			slices.ContainsFunc(list, func(c dialer.Campaign) bool { return c.ID == closed.ID }) {
+			t.Fatalf("agent 1001 may work on %+v", list)
+		}
+		_, err = w.eng.Login(ctx, a, a.Agent, dialer.LoginRequest{Campaign: closed.ID})
+		if fe := (*dialer.FieldError)(nil); !asField(err, &fe) || fe.Field != "campaign_id" {
+			t.Fatalf("login on a campaign not allowed: %v", err)
+		}
+		if _, err := w.eng.Login(ctx, a, a.Agent, dialer.LoginRequest{Campaign: open.ID}); err != nil {
+			t.Fatal(err)
+		}
+		b := w.actor("1002")
+		if _, err := w.eng.Login(ctx, b, b.Agent, dialer.LoginRequest{Campaign: open.ID}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := w.eng.SetCampaign(ctx, b, b.Agent, closed.ID)
+		if err != nil || v.Campaign == nil || v.Campaign.ID != closed.ID {
+			t.Fatalf("switch: %+v, %v", v.Campaign, err)
+		}
+		st, err := w.live.Agent(ctx, b.Agent)
+		if err != nil || !slices.Contains(st.Tags, dialer.CampaignTag(closed.ID)) || slices.Contains(st.Tags, dialer.CampaignTag(open.ID)) {
+			t.Fatalf("routing tags %v after the switch, %v", st.Tags, err)
+		}
+	})
+}
+
+func asField(err error, fe **dialer.FieldError) bool {
+	for err != nil {
+		if f, ok := err.(*dialer.FieldError); ok {
+			*fe = f
+			return true
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		err = u.Unwrap()
+	}
+	return false
+}
+
+// TestTwoEnginesShareOneHopper: two service processes on one Redis and
+// one database dial the same campaign at once; each lead is dialed once.
+func TestTwoEnginesShareOneHopper(t *testing.T) {
+	onFullStack(t, func(t *testing.T) {
+		w := newWorld(t, func(c *dialer.EngineConfig) { c.PaceEvery = 50 * time.Millisecond })
+		camp, leads := w.dialerCampaign(dialer.DialProgressive, `"lines_per_agent":5,`+allDay, 80, sim.Behavior{Outcome: sim.Busy, AnswerAfter: 30 * time.Millisecond})
+		second := w.secondEngine()
+		w.work("1001", camp.ID)
+		a := w.actor("1002")
+		if _, err := second.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{Campaign: camp.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := second.SetReady(w.ctx(), a, a.Agent); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 20*time.Second, "every lead dialed", func() bool {
+			w.fill()
+			return len(w.campaignCalls(camp.ID)) >= len(leads)
+		})
+		time.Sleep(300 * time.Millisecond) // a second dial of a lead would show by now
+		calls := w.campaignCalls(camp.ID)
+		onceEach(t, calls)
+		if len(calls) != len(leads) {
+			t.Fatalf("%d calls for %d leads", len(calls), len(leads))
+		}
+		byEngine := map[bool]int{}
+		for _, c := range calls {
+			_, err := second.CallView(w.ctx(), c.ID)
+			byEngine[err == nil]++
+		}
+		if byEngine[true] == 0 || byEngine[false] == 0 {
+			t.Fatalf("calls per engine %v: both should have dialed", byEngine)
+		}
+	})
+}
+
+// secondEngine starts another engine, as another service process would,
+// on the world's switch, Redis and database.
+func (w *world) secondEngine() *dialer.Engine {
+	w.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &esl.Deferred{}
+	client, err := esl.New(esl.Config{Nodes: []esl.Node{{Name: "sim", Addr: w.sim.Addr(), Password: "s3cret"}}, BackoffMin: 10 * time.Millisecond}, h)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	live := redisstore.New(w.redis.Client(), redisstore.Options{})
+	cfg := dialer.EngineConfig{AbandonMessage: abandonFile, RecordingsDir: w.recDir}
+	engineConfig(func(c *dialer.EngineConfig) { c.PaceEvery = 50 * time.Millisecond })(&cfg)
+	eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: live, Directory: w.db, Campaigns: w.db, Calls: w.db, Audit: w.db,
+		Hopper: live.Hopper(), Switch: client})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	h.Set(eng)
+	done := make(chan struct{})
+	go client.Run(ctx)
+	go func() { defer close(done); _ = eng.Run(ctx) }()
+	w.t.Cleanup(func() { cancel(); <-done })
+	waitFor(w.t, 5*time.Second, "second engine's switch up", func() bool {
+		n := client.Nodes()
+		return len(n) == 1 && n[0].Up
+	})
+	return eng
+}
