@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/agentswitch/agentswitch/identity"
@@ -34,9 +36,9 @@ type Preview struct {
 const deliveryTone = "tone_stream://%(250,0,880)"
 
 // previewLease bounds how long a previewed lead stays claimed if this
-// process dies before the agent decides; a live preview renews nothing,
-// so it is long.
-const previewLease = 4 * time.Hour
+// process dies before the agent decides (a live preview is not renewed:
+// an agent reading a lead for longer may see it offered elsewhere).
+const previewLease = time.Hour
 
 // mayWork reports whether agent a may work campaign c: the campaign's
 // allowed agents when it names some, else the agent's assigned campaigns
@@ -122,6 +124,24 @@ func (e *Engine) chooseCampaign(ctx context.Context, ag Agent, want CampaignID) 
 	return refOf(c), nil
 }
 
+// sessionCampaign is the campaign of a session's routing tags: its only
+// campaign tag (0 when it has none or several).
+func sessionCampaign(tags []string) CampaignID {
+	var id CampaignID
+	for _, t := range tags {
+		n, ok := strings.CutPrefix(t, "campaign:")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseInt(n, 10, 64)
+		if err != nil || id != 0 {
+			return 0
+		}
+		id = CampaignID(v)
+	}
+	return id
+}
+
 func refOf(c Campaign) CampaignRef { return CampaignRef{ID: c.ID, Name: c.Name, DialMode: c.DialMode} }
 
 // profileOn is what routing knows of an agent working on campaign (0:
@@ -131,7 +151,7 @@ func profileOn(a Agent, mode AgentMode, campaign CampaignID) AgentProfile {
 	p := a.Profile()
 	p.Mode = mode
 	if campaign != 0 {
-		p.Tags = slices.DeleteFunc(p.Tags, func(t string) bool { return len(t) > 9 && t[:9] == "campaign:" })
+		p.Tags = slices.DeleteFunc(p.Tags, func(t string) bool { return strings.HasPrefix(t, "campaign:") })
 		p.Tags = append(p.Tags, CampaignTag(campaign))
 	}
 	return p

@@ -486,3 +486,33 @@ func (w *world) secondEngine() *dialer.Engine {
 	})
 	return eng
 }
+
+// TestRestartKeepsSessionCampaign: after a restart of the service an agent
+// still works on the campaign it chose; one that was reading a lead is
+// offered one again.
+func TestRestartKeepsSessionCampaign(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		camp, _ := w.dialerCampaign(dialer.DialPreview, allDay, 2, sim.Behavior{})
+		other, _ := w.dialerCampaign(dialer.DialManual, allDay, 0, sim.Behavior{})
+		a := w.actor("1001")
+		w.work("1001", camp.ID)
+		synctest.Wait()
+		if v := w.agentView(a.Agent); v.Preview == nil {
+			t.Fatal("no lead offered before the restart")
+		}
+		w.restartEngine()
+		synctest.Wait()
+		v := w.agentView(a.Agent)
+		if v.Campaign == nil || v.Campaign.ID != camp.ID {
+			t.Fatalf("after the restart the agent works on %+v, want campaign %d", v.Campaign, camp.ID)
+		}
+		if v.State != dialer.AgentPaused || v.PauseCode != dialer.PausePreview || v.Preview == nil {
+			t.Fatalf("after the restart %+v: want a lead offered again", v)
+		}
+		st, err := w.live.Agent(w.ctx(), a.Agent)
+		if err != nil || slices.Contains(st.Tags, dialer.CampaignTag(other.ID)) || !slices.Contains(st.Tags, dialer.CampaignTag(camp.ID)) {
+			t.Fatalf("routing tags %v after the restart, %v", st.Tags, err)
+		}
+	})
+}

@@ -286,8 +286,18 @@ func (e *Engine) load(ctx context.Context) error {
 		}
 		p := a.Profile()
 		st, ok := statuses[a.ID]
-		if ok && st.State != AgentLoggedOut && st.Mode != "" {
-			p.Mode = st.Mode // the mode it logged in with, not the seat's default
+		var ref CampaignRef
+		if ok && st.State != AgentLoggedOut {
+			if st.Mode != "" {
+				p.Mode = st.Mode // the mode it logged in with, not the seat's default
+			}
+			// The campaign the session works on, from its routing tags.
+			if id := sessionCampaign(st.Tags); id != 0 {
+				if c, err := e.camp.Campaign(ctx, id); err == nil && mayWork(a, c) {
+					ref = refOf(c)
+					p = profileOn(a, p.Mode, id)
+				}
+			}
 		}
 		if err := e.live.UpsertAgent(ctx, p); err != nil {
 			return fmt.Errorf("dialer: register agent %d: %w", a.ID, err)
@@ -301,9 +311,18 @@ func (e *Engine) load(ctx context.Context) error {
 		// workspace shows, unless the call's record is open (adoptCalls
 		// takes it back or closes it); a wrap-up (DISPO) stays.
 		l := e.newLine(a, st.Mode, AgentEndpoint{Kind: EndpointSIP, Extension: a.Extension})
+		l.set(func(s *lineState) { s.campaign = ref })
 		e.mu.Lock()
 		e.lines[a.ID] = l
 		e.mu.Unlock()
+		if st.State == AgentPaused && st.PauseCode == PausePreview {
+			// The lead it read went with the previous process (its claim
+			// lapses); ready for the next one.
+			if _, err := e.transition(ctx, a.ID, AgentPaused, TriggerReady, "", "the service restarted", ""); err != nil {
+				e.log.Warn("previewing agent not made READY after the restart", "agent_id", a.ID, "err", err)
+			}
+			continue
+		}
 		if open[st.Call] != nil {
 			continue // the call may still be up: adoptCalls decides
 		}
