@@ -516,3 +516,23 @@ func TestRestartKeepsSessionCampaign(t *testing.T) {
 		}
 	})
 }
+
+// TestManualDialOnSessionCampaign: a manual dial with no campaign goes to
+// the campaign the agent works on.
+func TestManualDialOnSessionCampaign(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		camp, _ := w.dialerCampaign(dialer.DialManual, allDay, 0, sim.Behavior{})
+		a := w.actor("1001")
+		if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{Campaign: camp.ID}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := w.eng.ManualDial(w.ctx(), a, a.Agent, dialer.ManualDialRequest{Number: "+15550001234"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Campaign != camp.ID || v.Origin != dialer.OriginManual {
+			t.Fatalf("manual dial %+v, want campaign %d", v, camp.ID)
+		}
+	})
+}

@@ -143,6 +143,10 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	if !e.sw.Up() {
 		return CallView{}, ErrSwitchDown
 	}
+	if r.Campaign == 0 {
+		// The campaign the agent works on in this session, if any.
+		r.Campaign = ln.state().campaign.ID
+	}
 	camp, wrap, lead, err := e.dialTarget(ctx, r.Campaign, r.Lead, r.Number, nil)
 	if err != nil {
 		return CallView{}, err
