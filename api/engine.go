@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/agentswitch/agentswitch/dialer"
 )
@@ -56,6 +57,8 @@ type Engine interface {
 	// over it with a reason.
 	PreviewDial(ctx context.Context, a dialer.Actor, id dialer.AgentID) (dialer.CallView, error)
 	PreviewSkip(ctx context.Context, a dialer.Actor, id dialer.AgentID, reason string) (dialer.AgentView, error)
+	// PublishImport pushes a lead import's record to supervisors' streams.
+	PublishImport(record json.RawMessage)
 }
 
 // noEngine stands in until the call engine is wired: everything that
@@ -150,6 +153,7 @@ func (noEngine) SetCampaign(context.Context, dialer.Actor, dialer.AgentID, diale
 func (noEngine) PreviewDial(context.Context, dialer.Actor, dialer.AgentID) (dialer.CallView, error) {
 	return dialer.CallView{}, dialer.ErrUnavailable
 }
+func (noEngine) PublishImport(json.RawMessage) {}
 func (noEngine) PreviewSkip(context.Context, dialer.Actor, dialer.AgentID, string) (dialer.AgentView, error) {
 	return dialer.AgentView{}, dialer.ErrUnavailable
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"sync"
 
@@ -38,6 +39,8 @@ type fakeEngine struct {
 	filterEvents bool
 	// ready lists the READY agents ReadyAgents counts.
 	ready []dialer.AgentID
+	// imports are the import records published.
+	imports []json.RawMessage
 }
 
 type fakeSub struct {
@@ -392,4 +395,10 @@ func (f *fakeEngine) PreviewDial(_ context.Context, a dialer.Actor, id dialer.Ag
 
 func (f *fakeEngine) PreviewSkip(_ context.Context, a dialer.Actor, id dialer.AgentID, reason string) (dialer.AgentView, error) {
 	return f.agentAction("PreviewSkip", a, id, reason)
+}
+
+func (f *fakeEngine) PublishImport(record json.RawMessage) {
+	f.mu.Lock()
+	f.imports = append(f.imports, record)
+	f.mu.Unlock()
 }

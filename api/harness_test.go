@@ -226,9 +226,14 @@ func (e *testEnv) do(w who, method, path, body string) *httptest.ResponseRecorde
 // decodeBody reads a JSON answer.
 func decodeBody[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
 	t.Helper()
+	return decodeJSON[T](t, rec.Body.Bytes())
+}
+
+func decodeJSON[T any](t *testing.T, b []byte) T {
+	t.Helper()
 	var v T
-	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
-		t.Fatalf("decode %q: %v", rec.Body.String(), err)
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("decode %q: %v", b, err)
 	}
 	return v
 }

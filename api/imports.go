@@ -241,6 +241,7 @@ func (s *Server) importList(c echo.Context, _ *principal) error {
 	prog := &leadimport.Progress{}
 	s.importing.add(im.ID, prog)
 	defer s.importing.remove(im.ID)
+	stopProgress := s.publishProgress(im, prog)
 	var rep leadimport.Report
 	err = st.ImportLeads(ctx, list, func(sink leadimport.Sink) error {
 		var err error
@@ -250,11 +251,48 @@ func (s *Server) importList(c echo.Context, _ *principal) error {
 	if cerr := rejects.Close(); err == nil {
 		err = cerr
 	}
+	stopProgress()
 	out, err := s.endImport(ctx, st, im, rep, err)
+	s.publishImport(out)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// importProgressEvery paces an import's progress on the event stream.
+const importProgressEvery = 500 * time.Millisecond
+
+// publishProgress pushes the import's counts to supervisors' streams
+// every importProgressEvery while it runs; the returned func stops it.
+func (s *Server) publishProgress(im leadimport.Import, prog *leadimport.Progress) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		// A socket-paced ticker, like the stream's pings: the import's
+		// progress is reported in wall time.
+		t := time.NewTicker(importProgressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				cur := im
+				cur.Report = prog.Snapshot()
+				s.publishImport(cur)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+func (s *Server) publishImport(im leadimport.Import) {
+	b, err := json.Marshal(im)
+	if err != nil {
+		return
+	}
+	s.engine.PublishImport(b)
 }
 
 // endImport records how the import ended; it returns the record, or the

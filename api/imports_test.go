@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,17 @@ func TestImportAPI(t *testing.T) {
 		if im.Reasons[r] != n {
 			t.Errorf("%s: %d, want %d", r, im.Reasons[r], n)
 		}
+	}
+	// Supervisors' streams got the import's end (and its progress while
+	// it ran, for a file that takes longer than this one).
+	e.eng.mu.Lock()
+	published := slices.Clone(e.eng.imports)
+	e.eng.mu.Unlock()
+	if len(published) == 0 {
+		t.Fatal("the import's end was not published")
+	}
+	if last := decodeJSON[leadimport.Import](t, published[len(published)-1]); last.ID != im.ID || last.Status != leadimport.Committed || last.Imported != 2 {
+		t.Fatalf("last published %s", published[len(published)-1])
 	}
 	if n := e.count("leads"); n != before+2 {
 		t.Fatalf("%d leads, want %d", n, before+2)

@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -647,6 +648,12 @@ func (e *Engine) ReadyAgents(named AgentID) int { return e.hub.readyAgents(named
 
 // PauseCodes lists the codes an agent may pause with.
 func (e *Engine) PauseCodes() []string { return slices.Clone(e.cfg.PauseCodes) }
+
+// PublishImport pushes a lead import's progress (its record as JSON) to
+// the supervisors' streams.
+func (e *Engine) PublishImport(record json.RawMessage) {
+	e.publish(LiveEvent{Type: EvImportProgress, Import: record})
+}
 
 func (e *Engine) publish(ev LiveEvent) {
 	if ev.At.IsZero() {

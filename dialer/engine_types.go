@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -276,6 +277,9 @@ const (
 	EvCallEnded         LiveEventType = "call.ended"
 	EvCallDisposed      LiveEventType = "call.disposed"
 	EvCallbackOffered   LiveEventType = "callback.offered"
+	// EvImportProgress: a lead import's counts so far, and its end (for
+	// supervisors: it concerns no agent).
+	EvImportProgress LiveEventType = "import.progress"
 
 	// EvCallTransferFailed: a blind transfer's target rejected, did not
 	// answer or could not be reached; the lead hears hold music and goes
@@ -297,6 +301,8 @@ type LiveEvent struct {
 	Callback  *Callback  `json:"callback,omitempty"`
 	// Digits for call.dtmf.
 	Digits string `json:"digits,omitempty"`
+	// Import is the import's record for import.progress.
+	Import json.RawMessage `json:"import,omitempty"`
 }
 
 // LiveFilter selects what a subscriber receives.
