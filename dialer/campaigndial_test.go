@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -533,6 +534,63 @@ func TestManualDialOnSessionCampaign(t *testing.T) {
 		}
 		if v.Campaign != camp.ID || v.Origin != dialer.OriginManual {
 			t.Fatalf("manual dial %+v, want campaign %d", v, camp.ID)
+		}
+	})
+}
+
+// TestDialerWindowEdgeOnFullStack: on Redis and SQLite, with the engine's
+// clock at 20:59 in the leads' zone a lead is dialed; at 21:00 the next
+// one is not, though it sits in the hopper.
+func TestDialerWindowEdgeOnFullStack(t *testing.T) {
+	onFullStack(t, func(t *testing.T) {
+		ny, err := time.LoadLocation("America/New_York")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var clock atomic.Pointer[time.Time]
+		set := func(s string) {
+			at, err := time.ParseInLocation("2006-01-02 15:04:05", s, ny)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock.Store(&at)
+		}
+		// 30 s before the window closes: less than the heartbeat grace, so
+		// the jump pauses nobody.
+		set("2026-07-01 20:59:30")
+		w := newWorldWith(t, worldOpts{now: func() time.Time { return *clock.Load() },
+			engine: func(c *dialer.EngineConfig) { c.PaceEvery = 50 * time.Millisecond }})
+		camp, _ := w.dialerCampaign(dialer.DialProgressive, `"lines_per_agent":1`, 0, sim.Behavior{})
+		var leads []dialer.Lead
+		for i := range 3 {
+			phone := fmt.Sprintf("+1212555%04d", 7000+i)
+			l, err := w.db.CreateLead(w.ctx(), dialer.Lead{Campaign: camp.ID, Phone: phone, TimeZone: "America/New_York"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.sim.SetEndpoint(phone, sim.Behavior{Outcome: sim.NoAnswer})
+			leads = append(leads, l)
+		}
+		w.fill()
+		if n, _ := w.hopper.Len(w.ctx(), camp.ID); n != 3 {
+			t.Fatalf("hopper holds %d at 20:59, want 3", n)
+		}
+		w.work("1001", camp.ID)
+		waitFor(t, 5*time.Second, "a lead dialed at 20:59", func() bool { return len(w.campaignCalls(camp.ID)) == 1 })
+		set("2026-07-01 21:00:00")
+		// The first lead rings out (lead timeout 5 s); the line is free
+		// again, and the next leads are claimed and let go, not dialed.
+		waitFor(t, 15*time.Second, "the first call ended", func() bool { return w.dialing() == 0 })
+		waitFor(t, 5*time.Second, "the hopper drained", func() bool {
+			n, err := w.hopper.Len(w.ctx(), camp.ID)
+			return err == nil && n == 0
+		})
+		if calls := w.campaignCalls(camp.ID); len(calls) != 1 || calls[0].Lead != leads[0].ID {
+			t.Fatalf("calls %+v: want only the lead dialed at 20:59", calls)
+		}
+		w.fill()
+		if n, _ := w.hopper.Len(w.ctx(), camp.ID); n != 0 {
+			t.Fatalf("hopper refilled with %d at 21:00", n)
 		}
 	})
 }
