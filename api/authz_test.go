@@ -137,6 +137,7 @@ func matrixCases(e *testEnv) []mcase {
 			return fmt.Sprintf("/api/v1/campaigns/%d/resume", e.campaign.ID), ""
 		}},
 
+		{method: "GET", tmpl: "/campaigns/:id/stats", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/campaigns/%d/stats", e.campaign.ID), "")},
 		{method: "POST", tmpl: "/campaigns/:id/lists", access: supervisor, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/campaigns/%d/lists", e.campaign.ID), fmt.Sprintf(`{"name":"List %d"}`, n)
 		}},
