@@ -133,3 +133,32 @@ func TestDeleteLeadListAPI(t *testing.T) {
 		t.Fatalf("audit %v has no list.delete", a)
 	}
 }
+
+// TestDialabilityOfListOff: a lead of a list switched off is not
+// dialable, and says why, until the list is on again.
+func TestDialabilityOfListOff(t *testing.T) {
+	e := newEnv(t)
+	list := e.addList(1)
+	e.importInto(list.ID, "212 555 0301")
+	lead := must[[]dialer.Lead](t)(e.store.ListLeads(t.Context(), dialer.LeadFilter{Phone: "+12125550301"}))[0]
+	if rec := e.do(e.sup, http.MethodPost, fmt.Sprintf("/api/v1/campaigns/%d/resume", e.campaign.ID), ""); rec.Code != http.StatusOK {
+		t.Fatalf("resume: %d %s", rec.Code, rec.Body)
+	}
+	for _, tc := range []struct {
+		body     string
+		dialable bool
+		reasons  []string
+	}{
+		{`{"active":false}`, false, []string{`list "Spare 1" is switched off`}},
+		{`{"active":true}`, true, []string{}},
+	} {
+		if rec := e.do(e.sup, http.MethodPatch, fmt.Sprintf("/api/v1/lists/%d", list.ID), tc.body); rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.body, rec.Code, rec.Body)
+		}
+		rec := e.do(e.sup, http.MethodGet, fmt.Sprintf("/api/v1/leads/%d/dialability", lead.ID), "")
+		d := decodeBody[dialer.Dialability](t, rec)
+		if rec.Code != http.StatusOK || d.Dialable != tc.dialable || !slices.Equal(d.Reasons, tc.reasons) {
+			t.Errorf("after %s: %d %s", tc.body, rec.Code, rec.Body)
+		}
+	}
+}

@@ -61,6 +61,13 @@ func (s *Store) LeadList(ctx context.Context, id leadimport.ListID) (leadimport.
 	return l, mapErr(err, fmt.Sprintf("lead list %d", id), false)
 }
 
+// LeadListOf reads the lead's list; ErrNotFound when it has none.
+func (s *Store) LeadListOf(ctx context.Context, lead dialer.LeadID) (leadimport.List, error) {
+	l, err := scanList(s.r.QueryRowContext(ctx, `SELECT `+listCols+` FROM lead_lists
+		WHERE id = (SELECT list_id FROM leads WHERE id = ?)`, lead))
+	return l, mapErr(err, fmt.Sprintf("list of lead %d", lead), false)
+}
+
 // LeadLists lists a campaign's lists, oldest first.
 func (s *Store) LeadLists(ctx context.Context, campaign dialer.CampaignID) ([]leadimport.List, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+listCols+` FROM lead_lists WHERE campaign_id = ? ORDER BY id`, campaign)
