@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/leadimport"
 )
 
 // TestCampaignStatsWindows: each window counts the calls created from its
@@ -49,7 +50,7 @@ func TestCampaignStatsWindows(t *testing.T) {
 			} {
 				e.addRecord(1, e.lead2.ID, r.at, r.outcome, r.billsec)
 			}
-			got := e.stats(t)
+			got := e.stats(t, e.campaign.ID)
 			if !got.Today.From.Equal(tc.today) || !got.Last24h.From.Equal(t0.Add(-24*time.Hour)) ||
 				!got.Last30d.From.Equal(t0.Add(-30*24*time.Hour)) || !got.At.Equal(t0) || !got.Today.To.Equal(t0) {
 				t.Fatalf("windows today %s, 24h %s, 30d %s, at %s", got.Today.From, got.Last24h.From, got.Last30d.From, got.At)
@@ -78,18 +79,18 @@ func TestCampaignStatsWindows(t *testing.T) {
 			// At the next midnight today starts again, empty.
 			next := tc.today.AddDate(0, 0, 1)
 			e.clock.Advance(next.Sub(t0))
-			if got := e.stats(t); !got.Today.From.Equal(next) || got.Today.Attempts != 0 || got.Last24h.Attempts != tc.next24h {
+			if got := e.stats(t, e.campaign.ID); !got.Today.From.Equal(next) || got.Today.Attempts != 0 || got.Last24h.Attempts != tc.next24h {
 				t.Errorf("at the next midnight: today %+v, last 24 h %+v", got.Today, got.Last24h)
 			}
 		})
 	}
 }
 
-// stats reads the campaign's figures with a supervisor's key (a web
+// stats reads a campaign's figures with a supervisor's key (a web
 // session would expire as the clock moves on a day).
-func (e *testEnv) stats(t *testing.T) campaignStats {
+func (e *testEnv) stats(t *testing.T, campaign dialer.CampaignID) campaignStats {
 	t.Helper()
-	rec := e.do(e.keySup, http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/stats", e.campaign.ID), "")
+	rec := e.do(e.keySup, http.MethodGet, fmt.Sprintf("/api/v1/campaigns/%d/stats", campaign), "")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("stats: %d %s", rec.Code, rec.Body)
 	}
@@ -100,25 +101,26 @@ func (e *testEnv) stats(t *testing.T) campaignStats {
 // campaign's own, and a list switched off leaves the dialable count.
 func TestCampaignStatsLeads(t *testing.T) {
 	e := newEnv(t)
-	list := e.addList(1)
+	ctx := t.Context()
+	camp := must[dialer.Campaign](t)(e.store.CreateCampaign(ctx, dialer.Campaign{Name: "Winter", DialMode: dialer.DialPreview, MaxAttempts: 3}))
+	list := must[leadimport.List](t)(e.store.CreateLeadList(ctx, leadimport.List{Campaign: camp.ID, Name: "March"}))
 	e.importInto(list.ID, "212 555 0301", "212 555 0302", "212 555 0303")
-	done := must[dialer.Lead](t)(e.store.CreateLead(t.Context(), dialer.Lead{Campaign: e.campaign.ID, Phone: "+12125550304", Status: dialer.LeadDone}))
-	other := must[dialer.Campaign](t)(e.store.CreateCampaign(t.Context(), dialer.Campaign{Name: "Other", DialMode: dialer.DialPreview, MaxAttempts: 1}))
-	must[dialer.Lead](t)(e.store.CreateLead(t.Context(), dialer.Lead{Campaign: other.ID, Phone: done.Phone}))
+	done := must[dialer.Lead](t)(e.store.CreateLead(ctx, dialer.Lead{Campaign: camp.ID, Phone: "+12125550304", Status: dialer.LeadDone}))
+	// The same number in the harness's campaign counts there only.
+	must[dialer.Lead](t)(e.store.CreateLead(ctx, dialer.Lead{Campaign: e.campaign.ID, Phone: done.Phone}))
 
-	// lead1 and lead2, three imported, one done.
-	got := e.stats(t)
-	if got.LeadsTotal != 6 || got.Leads[dialer.LeadNew] != 5 || got.Leads[dialer.LeadDone] != 1 || len(got.Leads) != len(dialer.LeadStatuses) {
+	got := e.stats(t, camp.ID)
+	if got.LeadsTotal != 4 || got.Leads[dialer.LeadNew] != 3 || got.Leads[dialer.LeadDone] != 1 || len(got.Leads) != len(dialer.LeadStatuses) {
 		t.Fatalf("leads %v, total %d", got.Leads, got.LeadsTotal)
 	}
-	if got.DialableNow != 5 {
-		t.Fatalf("dialable %d, want 5", got.DialableNow)
+	if got.DialableNow != 3 {
+		t.Fatalf("dialable %d, want 3", got.DialableNow)
 	}
 	if rec := e.do(e.sup, http.MethodPatch, fmt.Sprintf("/api/v1/lists/%d", list.ID), `{"active":false}`); rec.Code != http.StatusOK {
 		t.Fatalf("switch the list off: %d %s", rec.Code, rec.Body)
 	}
-	if got := e.stats(t); got.DialableNow != 2 || got.LeadsTotal != 6 {
-		t.Fatalf("with the list off: dialable %d, total %d; want 2 and 6", got.DialableNow, got.LeadsTotal)
+	if got := e.stats(t, camp.ID); got.DialableNow != 0 || got.LeadsTotal != 4 {
+		t.Fatalf("with the list off: dialable %d, total %d; want 0 and 4", got.DialableNow, got.LeadsTotal)
 	}
 }
 
