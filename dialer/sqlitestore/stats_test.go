@@ -1,7 +1,6 @@
 package sqlitestore
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -81,12 +80,19 @@ func TestLeadStatusCounts(t *testing.T) {
 	}
 }
 
-// TestCallStatsPlan: the figures read the covering index alone, never the
-// calls table (BenchmarkCampaignCallStats1M measures what that saves).
+// TestCallStatsPlan: the figures of ended calls read the covering index
+// alone, never the calls table (BenchmarkCampaignCallStats1M measures
+// what that saves), and those of live calls the partial index of live
+// calls.
 func TestCallStatsPlan(t *testing.T) {
 	w := newWorld(t)
-	plan := must[[]string](t)(w.s.callStatsPlan(t.Context(), t.Name(), w.campaign.ID, t0.Add(-time.Hour), t0))
-	if len(plan) != 1 || !strings.Contains(plan[0], "USING COVERING INDEX calls_campaign_stats (campaign_id=? AND created_at>? AND created_at<?)") {
-		t.Fatalf("plan %q", plan)
+	for _, tc := range []struct{ query, want string }{
+		{callStatsSQL, "SEARCH calls USING COVERING INDEX calls_campaign_stats (campaign_id=? AND created_at>? AND created_at<?)"},
+		{liveStatsSQL, "SEARCH calls USING INDEX calls_live (created_at>? AND created_at<?)"},
+	} {
+		plan := must[[]string](t)(w.s.queryPlan(t.Context(), tc.query, t.Name(), w.campaign.ID, t0.Add(-time.Hour), t0))
+		if len(plan) != 1 || plan[0] != tc.want {
+			t.Errorf("plan %q, want %q", plan, tc.want)
+		}
 	}
 }
