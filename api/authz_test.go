@@ -141,10 +141,20 @@ func matrixCases(e *testEnv) []mcase {
 			return fmt.Sprintf("/api/v1/campaigns/%d/resume", e.campaign.ID), ""
 		}},
 
+		{method: "GET", tmpl: "/campaigns/:id/stats", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/campaigns/%d/stats", e.campaign.ID), "")},
 		{method: "POST", tmpl: "/campaigns/:id/lists", access: supervisor, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/campaigns/%d/lists", e.campaign.ID), fmt.Sprintf(`{"name":"List %d"}`, n)
 		}},
 		{method: "GET", tmpl: "/campaigns/:id/lists", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/campaigns/%d/lists", e.campaign.ID), "")},
+		{method: "GET", tmpl: "/lists/:id", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/lists/%d", e.addList(n).ID), ""
+		}},
+		{method: "PATCH", tmpl: "/lists/:id", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/lists/%d", e.addList(n).ID), fmt.Sprintf(`{"name":"Renamed %d","active":false}`, n)
+		}},
+		{method: "DELETE", tmpl: "/lists/:id", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/lists/%d", e.addList(n).ID), ""
+		}},
 		{method: "POST", tmpl: "/lists/:id/import", access: supervisor, ctype: "text/csv", req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/lists/%d/import?mapping=%%7B%%22Phone%%22:%%22phone%%22%%7D", e.addList(n).ID), fmt.Sprintf("Phone\n212 555 %04d\n", 4000+n)
 		}},

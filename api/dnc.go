@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -360,5 +361,15 @@ func (s *Server) leadDialability(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, dialer.Explain(l, camp, hits, s.now()))
+	var held []string
+	if ist, err := s.importStore(); err == nil {
+		list, err := ist.LeadListOf(ctx, l.ID)
+		switch {
+		case err == nil && !list.Active:
+			held = append(held, fmt.Sprintf("list %q is switched off", list.Name))
+		case err != nil && !errors.Is(err, dialer.ErrNotFound):
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, dialer.Explain(l, camp, hits, s.now(), held...))
 }

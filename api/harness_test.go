@@ -131,7 +131,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	e.opts = Options{
 		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Users: st, APIKeys: st, WebSessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
-		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"),
+		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st,
 	}
 	for _, m := range mods {
 		m(&e.opts)

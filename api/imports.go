@@ -28,6 +28,13 @@ type ImportStore interface {
 	CreateLeadList(ctx context.Context, l leadimport.List) (leadimport.List, error)
 	LeadList(ctx context.Context, id leadimport.ListID) (leadimport.List, error)
 	LeadLists(ctx context.Context, campaign dialer.CampaignID) ([]leadimport.List, error)
+	LeadListSummary(ctx context.Context, id leadimport.ListID) (leadimport.ListSummary, error)
+	// LeadListOf is the lead's list; ErrNotFound when it has none.
+	LeadListOf(ctx context.Context, lead dialer.LeadID) (leadimport.List, error)
+	UpdateLeadList(ctx context.Context, id leadimport.ListID, p leadimport.ListPatch) (leadimport.List, error)
+	// DeleteLeadList deletes the list's leads never called and keeps the
+	// others without a list; ErrConflict while an import into it runs.
+	DeleteLeadList(ctx context.Context, id leadimport.ListID) (leadimport.Removal, error)
 	StartImport(ctx context.Context, list leadimport.ListID, fileName string) (leadimport.Import, error)
 	FinishImport(ctx context.Context, im leadimport.Import) (leadimport.Import, error)
 	Import(ctx context.Context, id leadimport.ID) (leadimport.Import, error)

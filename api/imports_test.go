@@ -238,19 +238,9 @@ func (e *testEnv) addImport(n int) leadimport.ID {
 func TestImportAPIWhileRunning(t *testing.T) {
 	e := newEnv(t)
 	list := e.addList(1)
-	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	req := e.request(e.keySup, http.MethodPost, fmt.Sprintf("/api/v1/lists/%d/import?mapping=%s", list.ID, url.QueryEscape(`{"Phone":"phone"}`)), "")
-	req = req.WithContext(ctx)
-	req.Body = pr
-	req.Header.Set("Content-Type", "text/csv")
-	rec := httptest.NewRecorder()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.srv.Echo().ServeHTTP(rec, req)
-	}()
+	pw, _, done := e.streamImport(ctx, e.keySup, list.ID)
 	fmt.Fprint(pw, "Phone\n")
 	for i := range 50 {
 		fmt.Fprintf(pw, "212 555 %04d\n", 3000+i)
@@ -290,4 +280,21 @@ func TestImportAPIWhileRunning(t *testing.T) {
 	if err := e.ro.QueryRow(`SELECT count(*) FROM leads WHERE list_id = ?`, list.ID).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d leads left by a cancelled import, %v", n, err)
 	}
+}
+
+// streamImport starts an import into the list whose file is written to
+// pw; done closes when the request has been answered in rec.
+func (e *testEnv) streamImport(ctx context.Context, w who, list leadimport.ListID) (pw *io.PipeWriter, rec *httptest.ResponseRecorder, done chan struct{}) {
+	pr, pw := io.Pipe()
+	req := e.request(w, http.MethodPost, fmt.Sprintf("/api/v1/lists/%d/import?mapping=%s", list, url.QueryEscape(`{"Phone":"phone"}`)), "")
+	req = req.WithContext(ctx)
+	req.Body = pr
+	req.Header.Set("Content-Type", "text/csv")
+	rec = httptest.NewRecorder()
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		e.srv.Echo().ServeHTTP(rec, req)
+	}()
+	return pw, rec, done
 }

@@ -60,6 +60,9 @@ type Options struct {
 	// ImportDir keeps each import's rejected rows as CSV (default a
 	// directory under os.TempDir).
 	ImportDir string
+	// Stats computes campaign figures; without it GET
+	// /campaigns/{id}/stats answers 503.
+	Stats StatsStore
 
 	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
 	// a country code; "" requires +<country code>.

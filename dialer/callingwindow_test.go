@@ -100,3 +100,63 @@ func TestCallbackHeldOutsideWindow(t *testing.T) {
 		}
 	})
 }
+
+// TestCallbackBehindHeldOnesOffered: due callbacks held outside their
+// window, however many, do not keep the ones behind them from being
+// offered (a sweep reads a bounded page and the next goes on from there).
+func TestCallbackBehindHeldOnesOffered(t *testing.T) {
+	for _, held := range []int{5, 120} {
+		t.Run(fmt.Sprint(held), func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				w := newWorld(t)
+				log := newEventLog(t, w.eng, false)
+				now := w.now().UTC()
+				shut := fmt.Sprintf(`{"calling_window":{"hours":[{"start":%q,"end":%q}]}}`,
+					now.Add(6*time.Hour).Format("15:04"), now.Add(7*time.Hour).Format("15:04"))
+				closed, err := w.db.CreateCampaign(w.ctx(), dialer.Campaign{Name: "Closed", DialMode: dialer.DialPreview,
+					MaxAttempts: 3, Settings: json.RawMessage(shut)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				open, err := w.db.CreateCampaign(w.ctx(), dialer.Campaign{Name: "Open", DialMode: dialer.DialPreview, MaxAttempts: 3,
+					Settings: json.RawMessage(`{"calling_window":{"hours":[{"start":"00:00","end":"23:59"}]}}`)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				a := w.actor("1001")
+				schedule := func(camp dialer.CampaignID, i int, due time.Time) dialer.Callback {
+					lead, err := w.db.CreateLead(w.ctx(), dialer.Lead{Campaign: camp, Phone: fmt.Sprintf("+1555100%04d", i), TimeZone: "UTC"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					cb, err := w.db.CreateCallback(w.ctx(), dialer.Callback{Lead: lead.ID, Agent: a.Agent, DueAt: due})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return cb
+				}
+				for i := range held {
+					schedule(closed.ID, i, now.Add(-time.Hour+time.Duration(i)*time.Second))
+				}
+				behind := schedule(open.ID, held, now.Add(-time.Minute))
+				w.ready("1001", dialer.ModeRing)
+				var offered []dialer.CallbackID
+				for range 10 {
+					time.Sleep(time.Second)
+					offered = offered[:0]
+					for _, ev := range log.All() {
+						if ev.Type == dialer.EvCallbackOffered && ev.Callback != nil {
+							offered = append(offered, ev.Callback.ID)
+						}
+					}
+					if len(offered) > 0 {
+						break
+					}
+				}
+				if len(offered) != 1 || offered[0] != behind.ID {
+					t.Fatalf("offered %v, want only the callback behind the %d held ones (%d)", offered, held, behind.ID)
+				}
+			})
+		})
+	}
+}

@@ -797,6 +797,15 @@ func (e *Engine) DialCallback(ctx context.Context, a Actor, id CallbackID) (Call
 	return v, nil
 }
 
+// A sweep reads an agent's due callbacks callbackPage at a time, at most
+// callbackPages pages, and the next sweep goes on from where it stopped:
+// callbacks held outside their window never hide the ones behind them,
+// and no sweep reads an unbounded list.
+const (
+	callbackPage  = 20
+	callbackPages = 5
+)
+
 // offerCallbacks tells READY agents about their callbacks that are due.
 func (e *Engine) offerCallbacks(ctx context.Context, now time.Time) {
 	e.mu.Lock()
@@ -814,21 +823,37 @@ func (e *Engine) offerCallbacks(ctx context.Context, now time.Time) {
 			delete(e.heldCallbacks, cb)
 		}
 	}
+	for id := range e.callbackScan {
+		if _, in := e.lines[id]; !in {
+			delete(e.callbackScan, id)
+		}
+	}
 	e.mu.Unlock()
 	for _, id := range ids {
 		v, ok := e.hub.agent(id)
 		if !ok || v.State != AgentReady {
 			continue
 		}
-		due, err := e.camp.DueCallbacks(ctx, now, id, 5)
-		if err != nil {
+		if err := e.offerAgentCallbacks(ctx, id, now); err != nil {
 			e.log.Warn("due callbacks", "err", err)
 			return
 		}
+	}
+}
+
+// offerAgentCallbacks offers the agent's own due callbacks that are in
+// their calling window, in due order, each once.
+func (e *Engine) offerAgentCallbacks(ctx context.Context, id AgentID, now time.Time) error {
+	e.mu.Lock()
+	after := e.callbackScan[id]
+	e.mu.Unlock()
+	for range callbackPages {
+		due, err := e.camp.AgentDueCallbacks(ctx, now, id, after, callbackPage)
+		if err != nil {
+			return err
+		}
 		for _, cb := range due {
-			if cb.Agent != id {
-				continue
-			}
+			after = CallbackCursor{DueAt: cb.DueAt, ID: cb.ID}
 			if !e.callbackOpen(ctx, cb, now) {
 				continue
 			}
@@ -843,7 +868,23 @@ func (e *Engine) offerCallbacks(ctx context.Context, now time.Time) {
 				e.publish(LiveEvent{Type: EvCallbackOffered, Agent: id, Callback: &cb})
 			}
 		}
+		if len(due) < callbackPage {
+			// Read to the end: the next sweep starts from the oldest.
+			after = CallbackCursor{}
+			break
+		}
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if after == (CallbackCursor{}) {
+		delete(e.callbackScan, id)
+		return nil
+	}
+	if e.callbackScan == nil {
+		e.callbackScan = map[AgentID]CallbackCursor{}
+	}
+	e.callbackScan[id] = after
+	return nil
 }
 
 func (m MonitorMode) esl() esl.EavesdropMode {

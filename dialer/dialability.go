@@ -42,8 +42,9 @@ type WindowStatus struct {
 }
 
 // Explain computes the dialability of lead in camp at now, given the
-// do-not-call entries blocking its number.
-func Explain(lead Lead, camp Campaign, dnc []DNCEntry, now time.Time) Dialability {
+// do-not-call entries blocking its number; held are other lasting
+// reasons, from outside the lead and its campaign (its list switched off).
+func Explain(lead Lead, camp Campaign, dnc []DNCEntry, now time.Time, held ...string) Dialability {
 	d := Dialability{Now: now, Status: lead.Status, Attempts: lead.Attempts, MaxAttempts: camp.MaxAttempts,
 		NextCallAt: lead.NextCallAt, CampaignActive: camp.Active, DNC: dnc, Reasons: []string{}}
 	if d.DNC == nil {
@@ -81,6 +82,9 @@ func Explain(lead Lead, camp Campaign, dnc []DNCEntry, now time.Time) Dialabilit
 		block(true, "campaign %q is archived", camp.Name)
 	case !camp.Active:
 		block(true, "campaign %q is not active", camp.Name)
+	}
+	for _, h := range held {
+		block(true, "%s", h)
 	}
 	from := now
 	if lead.NextCallAt.After(now) {

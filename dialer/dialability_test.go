@@ -88,3 +88,18 @@ func TestExplain(t *testing.T) {
 		t.Errorf("unreadable rules: %+v", d)
 	}
 }
+
+// TestExplainHeld: a lasting reason from outside the lead and campaign
+// (its list switched off) blocks the lead with no time to give, and is
+// said before the passing ones.
+func TestExplainHeld(t *testing.T) {
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	late := time.Date(2026, 7, 1, 21, 30, 0, 0, la)
+	camp := dialer.Campaign{ID: 7, Name: "Renewals", MaxAttempts: 3, Active: true}
+	lead := dialer.Lead{ID: 1, Campaign: 7, Phone: "+14155550100", Status: dialer.LeadNew}
+	d := dialer.Explain(lead, camp, nil, late, `list "March" is switched off`)
+	if d.Dialable || !d.NextAt.IsZero() || len(d.Reasons) != 2 || d.Reasons[0] != `list "March" is switched off` ||
+		!strings.HasPrefix(d.Reasons[1], "calling window closed") {
+		t.Fatalf("dialable %v, next %v, reasons %q", d.Dialable, d.NextAt, d.Reasons)
+	}
+}

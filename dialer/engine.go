@@ -191,6 +191,8 @@ type Engine struct {
 	// heldCallbacks: due callbacks outside their calling window, and when
 	// it opens; not offered, nor looked up again, before then.
 	heldCallbacks map[CallbackID]time.Time
+	// callbackScan: where each agent's next callback sweep goes on.
+	callbackScan map[AgentID]CallbackCursor
 	// lostAt is, per node whose connection is down, the last moment it
 	// was known alive; a call it held that is gone when it returns ends
 	// then.

@@ -176,6 +176,9 @@ const (
 	LeadInvalid  LeadStatus = "invalid"
 )
 
+// LeadStatuses is every lead status, in a lead's usual order.
+var LeadStatuses = []LeadStatus{LeadNew, LeadDialing, LeadRetry, LeadCallback, LeadDone, LeadDNC, LeadInvalid}
+
 // Valid reports whether s is a defined lead status.
 func (s LeadStatus) Valid() bool {
 	switch s {

@@ -60,6 +60,10 @@ type CampaignStore interface {
 	// DueCallbacks lists scheduled callbacks due at or before now, oldest
 	// first; agent 0 lists everyone's.
 	DueCallbacks(ctx context.Context, now time.Time, agent AgentID, limit int) ([]Callback, error)
+	// AgentDueCallbacks lists the agent's own scheduled callbacks due at
+	// or before now that come after the cursor in due order (the zero
+	// cursor starts at the oldest), so they can be read a page at a time.
+	AgentDueCallbacks(ctx context.Context, now time.Time, agent AgentID, after CallbackCursor, limit int) ([]Callback, error)
 	// SetCallbackStatus moves a callback from one status to another
 	// (ErrStateMismatch if it is not in from), so two dialers never take
 	// the same callback.
@@ -74,6 +78,13 @@ type CampaignStore interface {
 	AddDNC(ctx context.Context, phone string, campaign CampaignID, reason string, at time.Time) error
 	// IsDNC reports whether phone is blocked globally or for campaign.
 	IsDNC(ctx context.Context, phone string, campaign CampaignID) (bool, error)
+}
+
+// CallbackCursor is a place in due order: the due time and id of the last
+// callback read.
+type CallbackCursor struct {
+	DueAt time.Time
+	ID    CallbackID
 }
 
 // CallLog holds call records (CDRs): legs, timeline, outcome, disposition.

@@ -364,6 +364,15 @@ func (s *Store) DueCallbacks(ctx context.Context, now time.Time, agent dialer.Ag
 	return collect(rows, err, scanCallback)
 }
 
+// AgentDueCallbacks implements dialer.CampaignStore; the partial index
+// callbacks_agent_due serves it.
+func (s *Store) AgentDueCallbacks(ctx context.Context, now time.Time, agent dialer.AgentID, after dialer.CallbackCursor, max int) ([]dialer.Callback, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+callbackCols+` FROM callbacks WHERE status = 'scheduled' AND agent_id = ?
+		AND due_at <= ? AND (due_at, id) > (?, ?) ORDER BY due_at, id LIMIT ?`,
+		int64(agent), now.UnixMilli(), after.DueAt.UnixMilli(), int64(after.ID), limit(max))
+	return collect(rows, err, scanCallback)
+}
+
 // SetCallbackStatus implements dialer.CampaignStore.
 func (s *Store) SetCallbackStatus(ctx context.Context, id dialer.CallbackID, from, to dialer.CallbackStatus, at time.Time) error {
 	if !to.Valid() {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/leadimport"
 )
 
 // TestDialableLeads: only leads that may be dialed now come back (new,
@@ -87,5 +88,40 @@ func TestDialableLeads(t *testing.T) {
 	slices.Sort(got)
 	if want := []dialer.LeadID{retryDue, fresh, otherDNC}; !slices.Equal(got, want) {
 		t.Errorf("random: %v, want the same three leads %v", got, want)
+	}
+}
+
+// TestDialableLeadsSkipInactiveLists: a list switched off keeps its leads
+// out of dialing (and out of the count) until it is switched on again.
+func TestDialableLeadsSkipInactiveLists(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	l := must[leadimport.List](t)(w.s.CreateLeadList(ctx, leadimport.List{Campaign: w.campaign.ID, Name: "March"}))
+	inList := listLead(t, w, l.ID, "+33600000001", dialer.LeadNew)
+	dialable := func() []dialer.LeadID {
+		t.Helper()
+		ls := must[[]dialer.DialableLead](t)(w.s.DialableLeads(ctx, w.campaign.ID, t0, dialer.OrderOldestFirst, 0, 10))
+		n := must[int](t)(w.s.CountDialable(ctx, w.campaign.ID, t0))
+		if n != len(ls) {
+			t.Fatalf("count %d, but %d leads listed", n, len(ls))
+		}
+		var out []dialer.LeadID
+		for _, d := range ls {
+			out = append(out, d.Lead)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		active bool
+		want   []dialer.LeadID
+	}{
+		{true, []dialer.LeadID{w.lead.ID, inList.ID}},
+		{false, []dialer.LeadID{w.lead.ID}},
+		{true, []dialer.LeadID{w.lead.ID, inList.ID}},
+	} {
+		must[leadimport.List](t)(w.s.UpdateLeadList(ctx, l.ID, leadimport.ListPatch{Active: &tc.active}))
+		if got := dialable(); !slices.Equal(got, tc.want) {
+			t.Errorf("list active %v: %v, want %v", tc.active, got, tc.want)
+		}
 	}
 }

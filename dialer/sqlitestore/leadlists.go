@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,40 +15,62 @@ import (
 
 // ---- lead lists
 
-// CreateLeadList adds a list to a campaign; names are unique in the
-// campaign, in any case.
+// CreateLeadList adds a list to a campaign, active; names are unique in
+// the campaign, in any case.
 func (s *Store) CreateLeadList(ctx context.Context, l leadimport.List) (leadimport.List, error) {
-	l.Name = strings.TrimSpace(l.Name)
-	if l.Name == "" || len(l.Name) > 128 {
-		return leadimport.List{}, &dialer.FieldError{Field: "name", Reason: "1-128 characters"}
-	}
-	var created int64
-	err := s.wq(ctx).QueryRowContext(ctx, `INSERT INTO lead_lists (campaign_id, name, created_at) VALUES (?, ?, ?)
-		RETURNING id, created_at`, l.Campaign, l.Name, s.now().UnixMilli()).Scan(&l.ID, &created)
+	name, err := listName(l.Name)
 	if err != nil {
-		return leadimport.List{}, mapErr(err, "create lead list "+l.Name, false)
+		return leadimport.List{}, err
 	}
-	l.CreatedAt = time.UnixMilli(created).UTC()
-	return l, nil
+	l, err = scanList(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO lead_lists (campaign_id, name, created_at) VALUES (?, ?, ?)
+		RETURNING `+listCols, l.Campaign, name, s.now().UnixMilli()))
+	return l, listErr(err, l.Campaign, name, "create lead list "+name)
 }
+
+// listName is a list's name as kept: trimmed, 1-128 characters.
+func listName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 128 {
+		return "", &dialer.FieldError{Field: "name", Reason: "1-128 characters"}
+	}
+	return name, nil
+}
+
+// listErr says which name is taken when a write hits the unique index.
+func listErr(err error, campaign dialer.CampaignID, name, what string) error {
+	err = mapErr(err, what, false)
+	if errors.Is(err, dialer.ErrConflict) {
+		return fmt.Errorf("campaign %d already has a list named %q: %w", campaign, name, dialer.ErrConflict)
+	}
+	return err
+}
+
+const listCols = `id, campaign_id, name, active, created_at`
 
 func scanList(row interface{ Scan(...any) error }) (leadimport.List, error) {
 	var l leadimport.List
 	var created int64
-	err := row.Scan(&l.ID, &l.Campaign, &l.Name, &created)
+	err := row.Scan(&l.ID, &l.Campaign, &l.Name, &l.Active, &created)
 	l.CreatedAt = time.UnixMilli(created).UTC()
 	return l, err
 }
 
 // LeadList reads one list.
 func (s *Store) LeadList(ctx context.Context, id leadimport.ListID) (leadimport.List, error) {
-	l, err := scanList(s.r.QueryRowContext(ctx, `SELECT id, campaign_id, name, created_at FROM lead_lists WHERE id = ?`, id))
+	l, err := scanList(s.r.QueryRowContext(ctx, `SELECT `+listCols+` FROM lead_lists WHERE id = ?`, id))
 	return l, mapErr(err, fmt.Sprintf("lead list %d", id), false)
+}
+
+// LeadListOf reads the lead's list; ErrNotFound when it has none.
+func (s *Store) LeadListOf(ctx context.Context, lead dialer.LeadID) (leadimport.List, error) {
+	l, err := scanList(s.r.QueryRowContext(ctx, `SELECT `+listCols+` FROM lead_lists
+		WHERE id = (SELECT list_id FROM leads WHERE id = ?)`, lead))
+	return l, mapErr(err, fmt.Sprintf("list of lead %d", lead), false)
 }
 
 // LeadLists lists a campaign's lists, oldest first.
 func (s *Store) LeadLists(ctx context.Context, campaign dialer.CampaignID) ([]leadimport.List, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, campaign_id, name, created_at FROM lead_lists WHERE campaign_id = ? ORDER BY id`, campaign)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+listCols+` FROM lead_lists WHERE campaign_id = ? ORDER BY id`, campaign)
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +84,123 @@ func (s *Store) LeadLists(ctx context.Context, campaign dialer.CampaignID) ([]le
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+// LeadListSummary reads a list with its leads counted by status.
+func (s *Store) LeadListSummary(ctx context.Context, id leadimport.ListID) (leadimport.ListSummary, error) {
+	l, err := s.LeadList(ctx, id)
+	if err != nil {
+		return leadimport.ListSummary{}, err
+	}
+	out := leadimport.ListSummary{List: l}
+	out.Leads, out.Total, err = s.leadCounts(ctx, `list_id = ?`, id)
+	return out, err
+}
+
+// leadCounts counts the leads where cond holds by status, every status
+// present.
+func (s *Store) leadCounts(ctx context.Context, cond string, args ...any) (map[dialer.LeadStatus]int, int, error) {
+	out := make(map[dialer.LeadStatus]int, len(dialer.LeadStatuses))
+	for _, st := range dialer.LeadStatuses {
+		out[st] = 0
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT status, count(*) FROM leads WHERE `+cond+` GROUP BY status`, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	total := 0
+	for rows.Next() {
+		var st dialer.LeadStatus
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, 0, err
+		}
+		out[st], total = n, total+n
+	}
+	return out, total, rows.Err()
+}
+
+// UpdateLeadList renames a list or switches it on or off.
+func (s *Store) UpdateLeadList(ctx context.Context, id leadimport.ListID, p leadimport.ListPatch) (leadimport.List, error) {
+	name := sql.NullString{}
+	if p.Name != nil {
+		n, err := listName(*p.Name)
+		if err != nil {
+			return leadimport.List{}, err
+		}
+		name = sql.NullString{String: n, Valid: true}
+	}
+	active := sql.NullBool{}
+	if p.Active != nil {
+		active = sql.NullBool{Bool: *p.Active, Valid: true}
+	}
+	l, err := scanList(s.wq(ctx).QueryRowContext(ctx, `UPDATE lead_lists SET name = coalesce(?, name), active = coalesce(?, active)
+		WHERE id = ? RETURNING `+listCols, name, active, id))
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		// The campaign only names where the name is taken.
+		var camp dialer.CampaignID
+		_ = s.r.QueryRowContext(ctx, `SELECT campaign_id FROM lead_lists WHERE id = ?`, id).Scan(&camp)
+		return leadimport.List{}, listErr(err, camp, name.String, fmt.Sprintf("update lead list %d", id))
+	}
+	return l, mapErr(err, fmt.Sprintf("lead list %d", id), false)
+}
+
+// DeleteLeadList removes a list in one transaction: its leads never
+// called are deleted, the others (with call records or callbacks, or
+// being dialed) are kept without a list. It is refused while an import
+// into the list is running.
+func (s *Store) DeleteLeadList(ctx context.Context, id leadimport.ListID) (leadimport.Removal, error) {
+	// A running import holds the writer for its whole length; the read
+	// answers at once instead of queueing behind it.
+	if err := importRunning(ctx, s.r, id); err != nil {
+		return leadimport.Removal{}, err
+	}
+	var out leadimport.Removal
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := importRunning(ctx, tx, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM leads WHERE list_id = ?1 AND status <> 'dialing'
+			AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.lead_id = leads.id)
+			AND NOT EXISTS (SELECT 1 FROM callbacks b WHERE b.lead_id = leads.id)`, id)
+		if err != nil {
+			return mapErr(err, fmt.Sprintf("delete the leads of list %d", id), true)
+		}
+		n, _ := res.RowsAffected()
+		out.Deleted = int(n)
+		res, err = tx.ExecContext(ctx, `UPDATE leads SET list_id = NULL, updated_at = ?, version = version + 1 WHERE list_id = ?`,
+			s.now().UnixMilli(), id)
+		if err != nil {
+			return mapErr(err, fmt.Sprintf("detach the leads of list %d", id), false)
+		}
+		n, _ = res.RowsAffected()
+		out.Detached = int(n)
+		res, err = tx.ExecContext(ctx, `DELETE FROM lead_lists WHERE id = ?`, id)
+		return affected(res, err, fmt.Sprintf("delete lead list %d", id))
+	})
+	if err != nil {
+		return leadimport.Removal{}, err
+	}
+	return out, nil
+}
+
+// importRunning is ErrConflict while an import into the list runs, and
+// ErrNotFound when there is no such list.
+func importRunning(ctx context.Context, q dbtx, id leadimport.ListID) error {
+	var exists bool
+	var running sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM lead_lists WHERE id = ?1),
+		(SELECT min(id) FROM imports WHERE list_id = ?1 AND status = 'running')`, id).Scan(&exists, &running)
+	switch {
+	case err != nil:
+		return mapErr(err, fmt.Sprintf("lead list %d", id), false)
+	case !exists:
+		return fmt.Errorf("lead list %d: %w", id, dialer.ErrNotFound)
+	case running.Valid:
+		return fmt.Errorf("import %d into list %d is running; delete the list once it has finished: %w", running.Int64, id, dialer.ErrConflict)
+	}
+	return nil
 }
 
 // ---- imports

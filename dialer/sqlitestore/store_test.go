@@ -17,7 +17,7 @@ import (
 
 var t0 = time.UnixMilli(1_700_000_000_000).UTC()
 
-func openStore(t *testing.T, path string) *Store {
+func openStore(t testing.TB, path string) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), path, Options{BcryptCost: bcrypt.MinCost, Now: func() time.Time { return t0 }})
 	if err != nil {
@@ -27,7 +27,7 @@ func openStore(t *testing.T, path string) *Store {
 	return s
 }
 
-func newStore(t *testing.T) *Store {
+func newStore(t testing.TB) *Store {
 	t.Helper()
 	s := openStore(t, filepath.Join(t.TempDir(), "agentswitch.db"))
 	if _, err := s.Migrate(t.Context()); err != nil {
@@ -36,7 +36,7 @@ func newStore(t *testing.T) *Store {
 	return s
 }
 
-func must[T any](t *testing.T) func(T, error) T {
+func must[T any](t testing.TB) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {
