@@ -55,17 +55,11 @@ func (w *world) fill() {
 // work logs the agent in on campaign and makes it READY.
 func (w *world) work(ext string, campaign dialer.CampaignID) {
 	w.t.Helper()
-	a := w.actor(ext)
-	v, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing, Campaign: campaign})
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	v := w.loginWith(ext, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing, Campaign: campaign})
 	if v.Campaign == nil || v.Campaign.ID != campaign {
 		w.t.Fatalf("agent %s works on %+v, want campaign %d", ext, v.Campaign, campaign)
 	}
-	if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
-		w.t.Fatal(err)
-	}
+	w.setReady(ext)
 }
 
 // dialing counts the dialer's calls not ended.
@@ -284,7 +278,7 @@ func TestPreviewDialAndSkip(t *testing.T) {
 		a := w.actor("1001")
 		w.work("1001", camp.ID)
 		synctest.Wait()
-		v := w.agentView(a.Agent)
+		v := w.view("1001")
 		if v.State != dialer.AgentPaused || v.PauseCode != dialer.PausePreview || v.Preview == nil || v.Preview.Lead.ID != leads[0].ID {
 			t.Fatalf("agent %+v, want PAUSED previewing lead %d", v, leads[0].ID)
 		}
@@ -301,7 +295,7 @@ func TestPreviewDialAndSkip(t *testing.T) {
 		if audit, _ := w.db.ListAudit(ctx, 0, 5); len(audit) == 0 || audit[0].Action != "lead.skip" {
 			t.Fatalf("audit %+v, want lead.skip first", audit)
 		}
-		v = w.agentView(a.Agent)
+		v = w.view("1001")
 		if v.Preview == nil || v.Preview.Lead.ID != leads[1].ID {
 			t.Fatalf("after the skip %+v, want lead %d", v.Preview, leads[1].ID)
 		}
@@ -327,7 +321,7 @@ func TestPreviewDialAndSkip(t *testing.T) {
 		if got, _ := w.db.Lead(ctx, leads[1].ID); got.Attempts != 1 || got.LastDisposition != "NI" {
 			t.Fatalf("dialed lead %+v", got)
 		}
-		if v = w.agentView(a.Agent); v.Preview == nil || v.Preview.Lead.ID != leads[2].ID {
+		if v = w.view("1001"); v.Preview == nil || v.Preview.Lead.ID != leads[2].ID {
 			t.Fatalf("after the call %+v, want lead %d", v.Preview, leads[2].ID)
 		}
 	})
@@ -340,7 +334,7 @@ func TestPreviewTimeoutDials(t *testing.T) {
 		a := w.actor("1001")
 		w.work("1001", camp.ID)
 		synctest.Wait()
-		v := w.agentView(a.Agent)
+		v := w.view("1001")
 		if v.Preview == nil || !v.Preview.DialAt.Equal(v.Preview.OfferedAt.Add(5*time.Second)) {
 			t.Fatalf("preview %+v, want dial_at 5s after the offer", v.Preview)
 		}
@@ -356,15 +350,6 @@ func TestPreviewTimeoutDials(t *testing.T) {
 			t.Fatalf("calls %+v, want the previewed lead dialed for the agent", calls)
 		}
 	})
-}
-
-func (w *world) agentView(id dialer.AgentID) dialer.AgentView {
-	w.t.Helper()
-	v, err := w.eng.AgentView(w.ctx(), id)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return v
 }
 
 // TestAgentCampaignChoice: an agent may work only on the campaigns it is
@@ -498,12 +483,12 @@ func TestRestartKeepsSessionCampaign(t *testing.T) {
 		a := w.actor("1001")
 		w.work("1001", camp.ID)
 		synctest.Wait()
-		if v := w.agentView(a.Agent); v.Preview == nil {
+		if v := w.view("1001"); v.Preview == nil {
 			t.Fatal("no lead offered before the restart")
 		}
 		w.restartEngine()
 		synctest.Wait()
-		v := w.agentView(a.Agent)
+		v := w.view("1001")
 		if v.Campaign == nil || v.Campaign.ID != camp.ID {
 			t.Fatalf("after the restart the agent works on %+v, want campaign %d", v.Campaign, camp.ID)
 		}
