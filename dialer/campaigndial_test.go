@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/dialertest"
 	"github.com/agentswitch/agentswitch/dialer/redisstore"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/sim"
@@ -455,20 +456,11 @@ func (w *world) secondEngine() *dialer.Engine {
 	live := redisstore.New(w.redis.Client(), redisstore.Options{})
 	cfg := dialer.EngineConfig{AbandonMessage: abandonFile, RecordingsDir: w.recDir}
 	engineConfig(func(c *dialer.EngineConfig) { c.PaceEvery = 50 * time.Millisecond })(&cfg)
-	eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: live, Directory: w.db, Campaigns: w.db, Calls: w.db, Audit: w.db,
-		Hopper: live.Hopper(), Switch: client})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	h.Set(eng)
-	done := make(chan struct{})
+	eng, stop := dialertest.RunEngine(w.t, ctx, cfg, dialer.EngineDeps{Live: live, Directory: w.db, Campaigns: w.db, Calls: w.db, Audit: w.db,
+		Hopper: live.Hopper(), Switch: client}, h, nil)
 	go client.Run(ctx)
-	go func() { defer close(done); _ = eng.Run(ctx) }()
-	w.t.Cleanup(func() { cancel(); <-done })
-	waitFor(w.t, 5*time.Second, "second engine's switch up", func() bool {
-		n := client.Nodes()
-		return len(n) == 1 && n[0].Up
-	})
+	w.t.Cleanup(func() { cancel(); stop() })
+	dialertest.WaitSwitchUp(w.t, client, 1)
 	return eng
 }
 

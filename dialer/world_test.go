@@ -2,7 +2,6 @@ package dialer_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -304,29 +303,9 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	w.redis = rs(t)
 	rstore := redisstore.New(w.redis.Client(), redisstore.Options{})
 	w.live, w.hopper = rstore, rstore.Hopper()
-	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	w.db = db
-	exts := o.extensions
-	if len(exts) == 0 {
-		exts = []string{"1001", "1002", "1003"}
-	}
-	for _, ext := range exts {
-		a, err := db.CreateAgent(ctx, dialer.Agent{Name: "Agent " + ext, Extension: ext, Realm: "pbx.test", Mode: dialer.ModeRing}, "sip-pass-"+ext)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.agents[ext] = a
-	}
-	cfg := dialer.EngineConfig{
-		AbandonMessage: abandonFile, RecordingsDir: w.recDir,
-		CallerIDNumber: "+15551230000", CallerIDName: "ACME Sales",
-	}
+	db, agents := dialertest.Directory(t, ctx, o.extensions)
+	w.db, w.agents = db, agents
+	cfg := dialertest.Config(w.recDir)
 	engineConfig(o.engine)(&cfg)
 	h := &esl.Deferred{}
 	// The engine's decoder copies what it keeps, so the client recycles
@@ -343,20 +322,7 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	wg.Go(func() { client.Run(ctx) })
 	var stopEngine func()
 	startEngine := func() {
-		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.hopper, Switch: sw, Now: o.now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if o.tap != nil {
-			h.Set(o.tap(eng))
-		} else {
-			h.Set(eng)
-		}
-		w.eng = eng
-		ectx, ecancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); eng.Run(ectx) }()
-		stopEngine = func() { ecancel(); <-done }
+		w.eng, stopEngine = dialertest.RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.hopper, Switch: sw, Now: o.now}, h, o.tap)
 	}
 	startEngine()
 	w.restartEngine = func(between ...func()) {
@@ -368,11 +334,8 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 		startEngine()
 		w.events = newEventLog(t, w.eng, o.discardEvents)
 	}
-	t.Cleanup(func() { cancel(); stopEngine(); wg.Wait(); db.Close() })
-	waitFor(t, 5*time.Second, "switch up", func() bool {
-		n := client.Nodes()
-		return len(n) == len(nodes) && !slices.ContainsFunc(n, func(st esl.NodeStatus) bool { return !st.Up })
-	})
+	t.Cleanup(func() { cancel(); stopEngine(); wg.Wait() })
+	dialertest.WaitSwitchUp(t, client, len(nodes))
 	w.admin = dialer.Actor{User: 1, Role: identity.RoleAdmin, Name: "admin"}
 	w.events = newEventLog(t, w.eng, o.discardEvents)
 	return w

@@ -35,8 +35,10 @@
 // (engine_synctest_test.go), on the service's own. A representative set
 // of those also runs on the full stack: the real esl client over TCP, a
 // real redis-server, a SQLite file, on wall time; a Redis outage and the
-// benchmarks run only there. The comment at the top of
-// dialer/world_test.go names them and says why.
+// benchmarks run only there; that world is built from this package's
+// parts too (Directory, Config, RunEngine, WaitSwitchUp, WaitFor). The
+// comment at the top of dialer/world_test.go names those tests and says
+// why.
 //
 // Call New from inside synctest.Test. Everything it starts is stopped by
 // t.Cleanup, inside the bubble, so the bubble ends with no goroutine left.
@@ -147,36 +149,16 @@ func New(t testing.TB, o Options) *World {
 
 	w.Live = memlive.New(nil)
 	w.Hopper = memlive.NewHopper()
-	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.DB = db
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	exts := o.Extensions
-	if len(exts) == 0 {
-		exts = []string{"1001", "1002", "1003"}
-	}
-	for _, ext := range exts {
-		a, err := db.CreateAgent(ctx, dialer.Agent{Name: "Agent " + ext, Extension: ext, Realm: "pbx.test", Mode: dialer.ModeRing}, "sip-pass-"+ext)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Agents[ext] = a
-	}
+	w.DB, w.Agents = Directory(t, ctx, o.Extensions)
 
-	cfg := dialer.EngineConfig{
-		AbandonMessage: AbandonFile, RecordingsDir: w.RecDir,
-		CallerIDNumber: "+15551230000", CallerIDName: "ACME Sales",
-	}
+	cfg := Config(w.RecDir)
 	if o.Engine != nil {
 		o.Engine(&cfg)
 	}
 	h := &esl.Deferred{}
 	// The engine's decoder copies what it keeps, so the client recycles
 	// events' memory as the service's does; a tap may keep events.
+	var err error
 	w.ESL, err = esl.New(esl.Config{Nodes: nodes, Dial: pipes.Dial, RecycleEvents: o.Tap == nil}, h)
 	if err != nil {
 		t.Fatal(err)
@@ -188,21 +170,9 @@ func New(t testing.TB, o Options) *World {
 	// The switch client and the simulators outlive the engine: Restart
 	// stops one engine and starts another on the same connection, as a
 	// restart of the service finds the switch and its calls as they were.
+	db := w.DB
 	w.startEngine = func() {
-		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.Hopper, Switch: sw, Now: o.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if o.Tap != nil {
-			h.Set(o.Tap(eng))
-		} else {
-			h.Set(eng)
-		}
-		w.Eng = eng
-		ectx, ecancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); eng.Run(ectx) }()
-		w.stopEngine = func() { ecancel(); <-done }
+		w.Eng, w.stopEngine = RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.Hopper, Switch: sw, Now: o.Now}, h, o.Tap)
 	}
 	wg.Go(func() { w.ESL.Run(ctx) })
 	w.startEngine()
@@ -213,15 +183,78 @@ func New(t testing.TB, o Options) *World {
 		for _, ln := range pipes {
 			ln.Close()
 		}
-		db.Close()
 	})
-	WaitFor(t, 5*time.Second, "switch up", func() bool {
-		n := w.ESL.Nodes()
-		return len(n) == len(nodes) && !slices.ContainsFunc(n, func(st esl.NodeStatus) bool { return !st.Up })
-	})
+	WaitSwitchUp(t, w.ESL, len(nodes))
 	w.Admin = dialer.Actor{User: 1, Role: identity.RoleAdmin, Name: "admin"}
 	w.Events = NewEventLog(t, w.Eng)
 	return w
+}
+
+// Directory is the SQLite store on a file in t.TempDir(), migrated, with a
+// ring-mode agent per extension (1001, 1002, 1003 if exts is empty), by
+// extension. It is closed when the test ends, after the cleanups
+// registered later (the engine's).
+func Directory(t testing.TB, ctx context.Context, exts []string) (*sqlitestore.Store, map[string]dialer.Agent) {
+	t.Helper()
+	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(exts) == 0 {
+		exts = []string{"1001", "1002", "1003"}
+	}
+	agents := map[string]dialer.Agent{}
+	for _, ext := range exts {
+		a, err := db.CreateAgent(ctx, dialer.Agent{Name: "Agent " + ext, Extension: ext, Realm: "pbx.test", Mode: dialer.ModeRing}, "sip-pass-"+ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		agents[ext] = a
+	}
+	return db, agents
+}
+
+// Config is a world's engine configuration before the test changes it:
+// the service's defaults, with recordings in recDir.
+func Config(recDir string) dialer.EngineConfig {
+	return dialer.EngineConfig{
+		AbandonMessage: AbandonFile, RecordingsDir: recDir,
+		CallerIDNumber: "+15551230000", CallerIDName: "ACME Sales",
+	}
+}
+
+// RunEngine builds an engine on deps, makes it the switch client's
+// handler h (wrapped by tap when not nil) and runs it until stop, which
+// waits for it to return.
+func RunEngine(t testing.TB, ctx context.Context, cfg dialer.EngineConfig, deps dialer.EngineDeps, h *esl.Deferred, tap func(esl.Handler) esl.Handler) (eng *dialer.Engine, stop func()) {
+	t.Helper()
+	eng, err := dialer.NewEngine(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tap != nil {
+		h.Set(tap(eng))
+	} else {
+		h.Set(eng)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); eng.Run(ctx) }()
+	return eng, func() { cancel(); <-done }
+}
+
+// WaitSwitchUp waits until the client is connected to all of its n
+// switch nodes.
+func WaitSwitchUp(t testing.TB, c *esl.Client, n int) {
+	t.Helper()
+	WaitFor(t, 5*time.Second, "switch up", func() bool {
+		st := c.Nodes()
+		return len(st) == n && !slices.ContainsFunc(st, func(s esl.NodeStatus) bool { return !s.Up })
+	})
 }
 
 // Restart stops the engine and starts a new one on the same stores and
