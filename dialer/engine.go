@@ -263,8 +263,6 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
-// load registers every agent with the live store and adopts the agents
-// already logged in (a restart of the service).
 // sessionEndpoint is where a session found in the live store takes calls
 // after a restart: the endpoint its login settled, or the agent's own SIP
 // extension when the store holds none (a status written by a version that
@@ -277,6 +275,8 @@ func sessionEndpoint(a Agent, st AgentStatus) AgentEndpoint {
 	return ep
 }
 
+// load registers every agent with the live store and adopts the agents
+// already logged in (a restart of the service).
 func (e *Engine) load(ctx context.Context) error {
 	agents, err := e.dir.ListAgents(ctx)
 	if err != nil {
