@@ -135,7 +135,7 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 	if err != nil {
 		return AgentView{}, err
 	}
-	if err := e.live.UpsertAgent(ctx, profileOn(ag, mode, ref.ID)); err != nil {
+	if err := e.live.UpsertAgent(ctx, profileOn(ag, mode, ep, ref.ID)); err != nil {
 		return AgentView{}, err
 	}
 	st, err := e.live.Agent(ctx, id)
@@ -150,10 +150,11 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 	}
 	e.mu.Unlock()
 	var busy bool
+	var kept lineState
 	if err := l.do(ctx, func(l *line) {
 		s := l.state()
 		if st.State.HoldsCall() && (s.endpoint != ep || s.mode != mode) && s.mode != "" {
-			busy = true
+			busy, kept = true, s
 			return
 		}
 		changed := s.endpoint != ep || s.mode != mode
@@ -171,6 +172,10 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 		return AgentView{}, err
 	}
 	if busy {
+		// The session goes on as it was: so does what a restart reads.
+		if err := e.live.UpsertAgent(ctx, profileOn(ag, kept.mode, kept.endpoint, kept.campaign.ID)); err != nil {
+			e.log.Warn("refused login: the session's profile not written back", "agent_id", id, "err", err)
+		}
 		return AgentView{}, fmt.Errorf("agent %d is on a call; log in again after it: %w", id, ErrConflict)
 	}
 	if st.State == AgentLoggedOut {

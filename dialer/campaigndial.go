@@ -147,9 +147,9 @@ func refOf(c Campaign) CampaignRef { return CampaignRef{ID: c.ID, Name: c.Name, 
 // profileOn is what routing knows of an agent working on campaign (0:
 // every campaign it is assigned to): dialer calls of a campaign go only
 // to agents working on it.
-func profileOn(a Agent, mode AgentMode, campaign CampaignID) AgentProfile {
+func profileOn(a Agent, mode AgentMode, ep AgentEndpoint, campaign CampaignID) AgentProfile {
 	p := a.Profile()
-	p.Mode = mode
+	p.Mode, p.Endpoint = mode, ep
 	if campaign != 0 {
 		p.Tags = slices.DeleteFunc(p.Tags, func(t string) bool { return strings.HasPrefix(t, "campaign:") })
 		p.Tags = append(p.Tags, CampaignTag(campaign))
@@ -188,7 +188,7 @@ func (e *Engine) SetCampaign(ctx context.Context, a Actor, id AgentID, campaign 
 		return AgentView{}, fmt.Errorf("agent %d is %s: switch campaigns between calls: %w", id, st.State, ErrConflict)
 	}
 	e.dropPreview(ctx, l)
-	if err := e.live.UpsertAgent(ctx, profileOn(ag, l.state().mode, ref.ID)); err != nil {
+	if err := e.live.UpsertAgent(ctx, profileOn(ag, l.state().mode, l.state().endpoint, ref.ID)); err != nil {
 		return AgentView{}, err
 	}
 	if err := l.do(ctx, func(l *line) { l.set(func(s *lineState) { s.campaign = ref }) }); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/dialertest"
 	"github.com/agentswitch/agentswitch/dialer/redisstore"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/sim"
@@ -56,17 +57,11 @@ func (w *world) fill() {
 // work logs the agent in on campaign and makes it READY.
 func (w *world) work(ext string, campaign dialer.CampaignID) {
 	w.t.Helper()
-	a := w.actor(ext)
-	v, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing, Campaign: campaign})
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	v := w.loginWith(ext, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing, Campaign: campaign})
 	if v.Campaign == nil || v.Campaign.ID != campaign {
 		w.t.Fatalf("agent %s works on %+v, want campaign %d", ext, v.Campaign, campaign)
 	}
-	if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
-		w.t.Fatal(err)
-	}
+	w.setReady(ext)
 }
 
 // dialing counts the dialer's calls not ended.
@@ -285,7 +280,7 @@ func TestPreviewDialAndSkip(t *testing.T) {
 		a := w.actor("1001")
 		w.work("1001", camp.ID)
 		synctest.Wait()
-		v := w.agentView(a.Agent)
+		v := w.view("1001")
 		if v.State != dialer.AgentPaused || v.PauseCode != dialer.PausePreview || v.Preview == nil || v.Preview.Lead.ID != leads[0].ID {
 			t.Fatalf("agent %+v, want PAUSED previewing lead %d", v, leads[0].ID)
 		}
@@ -302,7 +297,7 @@ func TestPreviewDialAndSkip(t *testing.T) {
 		if audit, _ := w.db.ListAudit(ctx, 0, 5); len(audit) == 0 || audit[0].Action != "lead.skip" {
 			t.Fatalf("audit %+v, want lead.skip first", audit)
 		}
-		v = w.agentView(a.Agent)
+		v = w.view("1001")
 		if v.Preview == nil || v.Preview.Lead.ID != leads[1].ID {
 			t.Fatalf("after the skip %+v, want lead %d", v.Preview, leads[1].ID)
 		}
@@ -328,7 +323,7 @@ func TestPreviewDialAndSkip(t *testing.T) {
 		if got, _ := w.db.Lead(ctx, leads[1].ID); got.Attempts != 1 || got.LastDisposition != "NI" {
 			t.Fatalf("dialed lead %+v", got)
 		}
-		if v = w.agentView(a.Agent); v.Preview == nil || v.Preview.Lead.ID != leads[2].ID {
+		if v = w.view("1001"); v.Preview == nil || v.Preview.Lead.ID != leads[2].ID {
 			t.Fatalf("after the call %+v, want lead %d", v.Preview, leads[2].ID)
 		}
 	})
@@ -341,7 +336,7 @@ func TestPreviewTimeoutDials(t *testing.T) {
 		a := w.actor("1001")
 		w.work("1001", camp.ID)
 		synctest.Wait()
-		v := w.agentView(a.Agent)
+		v := w.view("1001")
 		if v.Preview == nil || !v.Preview.DialAt.Equal(v.Preview.OfferedAt.Add(5*time.Second)) {
 			t.Fatalf("preview %+v, want dial_at 5s after the offer", v.Preview)
 		}
@@ -357,15 +352,6 @@ func TestPreviewTimeoutDials(t *testing.T) {
 			t.Fatalf("calls %+v, want the previewed lead dialed for the agent", calls)
 		}
 	})
-}
-
-func (w *world) agentView(id dialer.AgentID) dialer.AgentView {
-	w.t.Helper()
-	v, err := w.eng.AgentView(w.ctx(), id)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return v
 }
 
 // TestAgentCampaignChoice: an agent may work only on the campaigns it is
@@ -471,20 +457,11 @@ func (w *world) secondEngine() *dialer.Engine {
 	live := redisstore.New(w.redis.Client(), redisstore.Options{})
 	cfg := dialer.EngineConfig{AbandonMessage: abandonFile, RecordingsDir: w.recDir}
 	engineConfig(func(c *dialer.EngineConfig) { c.PaceEvery = 50 * time.Millisecond })(&cfg)
-	eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: live, Directory: w.db, Campaigns: w.db, Calls: w.db, Audit: w.db,
-		Hopper: live.Hopper(), Switch: client})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	h.Set(eng)
-	done := make(chan struct{})
+	eng, stop := dialertest.RunEngine(w.t, ctx, cfg, dialer.EngineDeps{Live: live, Directory: w.db, Campaigns: w.db, Calls: w.db, Audit: w.db,
+		Hopper: live.Hopper(), Switch: client}, h, nil)
 	go client.Run(ctx)
-	go func() { defer close(done); _ = eng.Run(ctx) }()
-	w.t.Cleanup(func() { cancel(); <-done })
-	waitFor(w.t, 5*time.Second, "second engine's switch up", func() bool {
-		n := client.Nodes()
-		return len(n) == 1 && n[0].Up
-	})
+	w.t.Cleanup(func() { cancel(); stop() })
+	dialertest.WaitSwitchUp(w.t, client, 1)
 	return eng
 }
 
@@ -499,12 +476,12 @@ func TestRestartKeepsSessionCampaign(t *testing.T) {
 		a := w.actor("1001")
 		w.work("1001", camp.ID)
 		synctest.Wait()
-		if v := w.agentView(a.Agent); v.Preview == nil {
+		if v := w.view("1001"); v.Preview == nil {
 			t.Fatal("no lead offered before the restart")
 		}
 		w.restartEngine()
 		synctest.Wait()
-		v := w.agentView(a.Agent)
+		v := w.view("1001")
 		if v.Campaign == nil || v.Campaign.ID != camp.ID {
 			t.Fatalf("after the restart the agent works on %+v, want campaign %d", v.Campaign, camp.ID)
 		}

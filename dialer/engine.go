@@ -266,6 +266,18 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
+// sessionEndpoint is where a session found in the live store takes calls
+// after a restart: the endpoint its login settled, or the agent's own SIP
+// extension when the store holds none (a status written by a version that
+// did not keep it) or one no login accepts.
+func sessionEndpoint(a Agent, st AgentStatus) AgentEndpoint {
+	ep := st.Endpoint
+	if ep.Kind == "" || validateSessionEndpoint(ep) != nil || (ep.Kind == EndpointPhone && PremiumRate(ep.Phone)) {
+		return AgentEndpoint{Kind: EndpointSIP, Extension: a.Extension}
+	}
+	return ep
+}
+
 // load registers every agent with the live store and adopts the agents
 // already logged in (a restart of the service).
 func (e *Engine) load(ctx context.Context) error {
@@ -294,11 +306,12 @@ func (e *Engine) load(ctx context.Context) error {
 			if st.Mode != "" {
 				p.Mode = st.Mode // the mode it logged in with, not the seat's default
 			}
+			p.Endpoint = sessionEndpoint(a, st)
 			// The campaign the session works on, from its routing tags.
 			if id := sessionCampaign(st.Tags); id != 0 {
 				if c, err := e.camp.Campaign(ctx, id); err == nil && mayWork(a, c) {
 					ref = refOf(c)
-					p = profileOn(a, p.Mode, id)
+					p = profileOn(a, p.Mode, p.Endpoint, id)
 				}
 			}
 		}
@@ -313,7 +326,7 @@ func (e *Engine) load(ctx context.Context) error {
 		// process, so the agent is paused at once with a reason the
 		// workspace shows, unless the call's record is open (adoptCalls
 		// takes it back or closes it); a wrap-up (DISPO) stays.
-		l := e.newLine(a, st.Mode, AgentEndpoint{Kind: EndpointSIP, Extension: a.Extension})
+		l := e.newLine(a, st.Mode, p.Endpoint)
 		l.set(func(s *lineState) { s.campaign = ref })
 		e.mu.Lock()
 		e.lines[a.ID] = l
@@ -589,7 +602,7 @@ func (e *Engine) rebuildLive(ctx context.Context) error {
 			continue
 		}
 		st := AgentStatus{Agent: a.ID, State: v.State, Since: v.Since, Reason: v.Reason, Call: v.Call, PauseCode: v.PauseCode,
-			Mode: a.Mode, Tags: a.Profile().Tags, LoginAt: now}
+			Mode: a.Mode, Endpoint: v.Endpoint, Tags: a.Profile().Tags, LoginAt: now}
 		if v.Mode != "" {
 			st.Mode = v.Mode
 		}

@@ -504,22 +504,6 @@ func TestOwnershipAndBadInput(t *testing.T) {
 	})
 }
 
-// liveCall waits for a live call that matches.
-func (w *world) liveCall(what string, match func(dialer.CallView) bool) dialer.CallView {
-	w.t.Helper()
-	var v dialer.CallView
-	waitFor(w.t, 3*time.Second, what, func() bool {
-		for _, c := range w.eng.LiveCalls(w.ctx()) {
-			if match(c) {
-				v = c
-				return true
-			}
-		}
-		return false
-	})
-	return v
-}
-
 // gone reports whether the simulator's channel has hung up (or is gone).
 func (w *world) gone(leg dialer.LegID) bool {
 	ci, ok := w.sim.Channel(string(leg))

@@ -15,7 +15,8 @@ import (
 // tests control time.
 type LiveStore interface {
 	// UpsertAgent registers an agent (LOGGED_OUT when new) or updates its
-	// mode and routing tags; a READY agent's index entries follow at once.
+	// mode, endpoint and routing tags; a READY agent's index entries follow
+	// at once.
 	UpsertAgent(ctx context.Context, p AgentProfile) error
 	// RemoveAgent forgets a LOGGED_OUT agent (ErrStateMismatch otherwise).
 	RemoveAgent(ctx context.Context, id AgentID) error
@@ -82,6 +83,10 @@ type LiveStore interface {
 type AgentProfile struct {
 	ID   AgentID
 	Mode AgentMode
+	// Endpoint is where the session takes calls, as login settled it
+	// (zero outside a session): a restart of the service rings the same
+	// phone.
+	Endpoint AgentEndpoint
 	// Tags are routing tags (SkillTag, CampaignTag); a
 	// reservation can require several.
 	Tags []string
@@ -95,7 +100,38 @@ func (p AgentProfile) Validate() error {
 	if !p.Mode.Valid() {
 		return &FieldError{Field: "mode", Reason: fmt.Sprintf("unknown agent mode %q", p.Mode)}
 	}
+	if err := validateSessionEndpoint(p.Endpoint); err != nil {
+		return err
+	}
 	return validateTags(p.Tags)
+}
+
+// validateSessionEndpoint checks an endpoint as Login leaves it: a SIP
+// extension or an E.164 number, never both, or nothing at all.
+func validateSessionEndpoint(ep AgentEndpoint) error {
+	switch ep.Kind {
+	case "":
+		if ep.Extension != "" || ep.Phone != "" {
+			return &FieldError{Field: "endpoint.kind", Reason: "required with an extension or a phone"}
+		}
+	case EndpointSIP:
+		if !ValidExtension(ep.Extension) {
+			return &FieldError{Field: "endpoint.extension", Reason: "2-10 digits"}
+		}
+		if ep.Phone != "" {
+			return &FieldError{Field: "endpoint.phone", Reason: "none on a SIP endpoint"}
+		}
+	case EndpointPhone:
+		if !ValidPhone(ep.Phone) {
+			return &FieldError{Field: "endpoint.phone", Reason: "E.164 (+ and digits)"}
+		}
+		if ep.Extension != "" {
+			return &FieldError{Field: "endpoint.extension", Reason: "none on a phone endpoint"}
+		}
+	default:
+		return &FieldError{Field: "endpoint.kind", Reason: "sip or phone"}
+	}
+	return nil
 }
 
 func validateTags(tags []string) error {
@@ -255,7 +291,9 @@ type AgentStatus struct {
 	Call      CallID     `json:"call_id,omitempty"`
 	PauseCode string     `json:"pause_code,omitempty"`
 	Mode      AgentMode  `json:"mode"`
-	Tags      []string   `json:"tags"`
+	// Endpoint is where the session takes calls (zero outside one).
+	Endpoint AgentEndpoint `json:"endpoint"`
+	Tags     []string      `json:"tags"`
 	// IdleSince orders READY agents (longest idle first). It is kept
 	// while RESERVED or RINGING, so a released or lapsed reservation
 	// returns the agent to its place.
@@ -271,6 +309,11 @@ type AgentStatus struct {
 	Totals StateTotals `json:"totals"`
 	// Seq counts the agent's transitions; events carry the same number.
 	Seq int64 `json:"seq"`
+}
+
+// Profile is the part of the status UpsertAgent writes.
+func (s AgentStatus) Profile() AgentProfile {
+	return AgentProfile{ID: s.Agent, Mode: s.Mode, Endpoint: s.Endpoint, Tags: s.Tags}
 }
 
 // TotalsAt adds the running interval of the current state up to now.

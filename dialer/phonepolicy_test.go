@@ -86,3 +86,51 @@ func TestAgentPhoneLogin(t *testing.T) {
 		}
 	})
 }
+
+// TestRestartKeepsPhoneEndpoint: an agent logged in on its external phone
+// is still on it after a restart of the service: the next lead call rings
+// that phone through the gateway, not the agent's SIP extension.
+func TestRestartKeepsPhoneEndpoint(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		ag := w.agents["1001"]
+		ag.ExternalPhone = "+12125550142"
+		if _, err := w.db.UpdateAgent(w.ctx(), ag, ""); err != nil {
+			t.Fatal(err)
+		}
+		onPhone := dialer.AgentEndpoint{Kind: dialer.EndpointPhone, Phone: ag.ExternalPhone}
+		w.loginWith("1001", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointPhone}, Mode: dialer.ModeRing})
+		w.setReady("1001")
+		w.waitState("1001", dialer.AgentReady)
+
+		w.restartEngine()
+		if v := w.view("1001"); v.State != dialer.AgentReady || v.Endpoint != onPhone {
+			t.Fatalf("after the restart the agent is %s on %+v, want READY on %+v", v.State, v.Endpoint, onPhone)
+		}
+		v := w.start("+15557654321", 0)
+		v = w.waitCall(v.ID, dialer.LiveConnected)
+		if p := w.party(v, dialer.LegAgent); p.Agent != ag.ID {
+			t.Fatalf("agent party %+v, want agent %d", p, ag.ID)
+		}
+		if w.count("bgapi originate") != 2 || !slices.ContainsFunc(w.commands(), func(c string) bool {
+			return strings.HasPrefix(c, "bgapi originate") && strings.Contains(c, "sofia/gateway/carrier/"+ag.ExternalPhone)
+		}) {
+			t.Fatalf("the agent's phone was not dialed through the gateway: %q", w.commands())
+		}
+		for _, c := range w.commands() {
+			if strings.Contains(c, "user/1001") {
+				t.Fatalf("the agent's SIP extension was rung: %s", c)
+			}
+		}
+
+		// A login on the SIP phone during the call is refused, and the
+		// live store still holds the phone the session is on.
+		a := w.actor("1001")
+		if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}}); !errors.Is(err, dialer.ErrConflict) {
+			t.Fatalf("login on another phone during a call: %v", err)
+		}
+		if st, err := w.live.Agent(w.ctx(), a.Agent); err != nil || st.Endpoint != onPhone {
+			t.Fatalf("live store endpoint %+v, %v after the refused login, want %+v", st.Endpoint, err, onPhone)
+		}
+	})
+}

@@ -79,3 +79,28 @@ func TestTransitionValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionEndpoint: a restart rings the endpoint the session's login
+// settled, and the agent's own extension when the live store holds none
+// or one no login accepts.
+func TestSessionEndpoint(t *testing.T) {
+	a := Agent{ID: 7, Extension: "1001", ExternalPhone: "+12125550142"}
+	own := AgentEndpoint{Kind: EndpointSIP, Extension: "1001"}
+	for _, tc := range []struct {
+		name string
+		kept AgentEndpoint
+		want AgentEndpoint
+	}{
+		{"none kept", AgentEndpoint{}, own},
+		{"own extension", own, own},
+		{"another extension", AgentEndpoint{Kind: EndpointSIP, Extension: "2001"}, AgentEndpoint{Kind: EndpointSIP, Extension: "2001"}},
+		{"external phone", AgentEndpoint{Kind: EndpointPhone, Phone: "+12125550142"}, AgentEndpoint{Kind: EndpointPhone, Phone: "+12125550142"}},
+		{"premium phone", AgentEndpoint{Kind: EndpointPhone, Phone: "+19005550199"}, own},
+		{"phone not E.164", AgentEndpoint{Kind: EndpointPhone, Phone: "12125550142"}, own},
+		{"unknown kind", AgentEndpoint{Kind: "fax", Phone: "+12125550142"}, own},
+	} {
+		if got := sessionEndpoint(a, AgentStatus{Agent: a.ID, State: AgentReady, Endpoint: tc.kept}); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}

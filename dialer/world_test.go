@@ -2,7 +2,6 @@ package dialer_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -90,6 +89,9 @@ type world struct {
 	// hopper is the engine's: memlive's in a bubble, Redis's on the full
 	// stack.
 	hopper dialer.Hopper
+	// serviceDurations: the engine and the simulator run on the service's
+	// own durations (worldOpts.serviceDurations).
+	serviceDurations bool
 }
 
 const abandonFile = dialertest.AbandonFile
@@ -115,6 +117,12 @@ type worldOpts struct {
 	discardEvents bool
 	// twoNodes runs a second simulator as a second switch node.
 	twoNodes bool
+	// serviceDurations leaves the engine and the simulator on the
+	// service's own durations (a 2 s abandon, a 15 s ring timeout, a 30 s
+	// heartbeat grace...) instead of engineConfig's and simConfig's short
+	// ones, and lets the waits run a minute: tests of the engine's timers.
+	// Bubble only: there a minute is virtual.
+	serviceDurations bool
 }
 
 // tier is where a world is built.
@@ -228,13 +236,18 @@ func newBubbleWorld(t testing.TB, o worldOpts) *world {
 	if o.twoNodes {
 		nodes = 2
 	}
+	ecfg, scfg := engineConfig(o.engine), simConfig(o.sim)
+	if o.serviceDurations {
+		ecfg, scfg = o.engine, o.sim
+	}
 	d := dialertest.New(t, dialertest.Options{
-		Engine: engineConfig(o.engine), Sim: simConfig(o.sim), Extensions: o.extensions,
+		Engine: ecfg, Sim: scfg, Extensions: o.extensions,
 		Nodes: nodes, Now: o.now, Tap: o.tap, Wrap: o.wrap,
 	})
 	w := &world{
 		t: t, sim: d.Sim, eng: d.Eng, esl: d.ESL, db: d.DB, live: d.Live, mem: d.Live,
 		recDir: d.RecDir, events: d.Events, admin: d.Admin, agents: d.Agents, now: o.now, hopper: d.Hopper,
+		serviceDurations: o.serviceDurations,
 	}
 	if o.twoNodes {
 		w.sim2 = d.Sims[1]
@@ -253,6 +266,9 @@ func newBubbleWorld(t testing.TB, o worldOpts) *world {
 // newFullStackWorld is a world over TCP with a redis-server, on wall time.
 func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	t.Helper()
+	if o.serviceDurations {
+		t.Fatal("newWorld: serviceDurations is for a bubble")
+	}
 	w := &world{t: t, recDir: t.TempDir(), agents: map[string]dialer.Agent{}, now: o.now}
 	if w.now == nil {
 		w.now = clock.System()
@@ -287,29 +303,9 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	w.redis = rs(t)
 	rstore := redisstore.New(w.redis.Client(), redisstore.Options{})
 	w.live, w.hopper = rstore, rstore.Hopper()
-	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	w.db = db
-	exts := o.extensions
-	if len(exts) == 0 {
-		exts = []string{"1001", "1002", "1003"}
-	}
-	for _, ext := range exts {
-		a, err := db.CreateAgent(ctx, dialer.Agent{Name: "Agent " + ext, Extension: ext, Realm: "pbx.test", Mode: dialer.ModeRing}, "sip-pass-"+ext)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.agents[ext] = a
-	}
-	cfg := dialer.EngineConfig{
-		AbandonMessage: abandonFile, RecordingsDir: w.recDir,
-		CallerIDNumber: "+15551230000", CallerIDName: "ACME Sales",
-	}
+	db, agents := dialertest.Directory(t, ctx, o.extensions)
+	w.db, w.agents = db, agents
+	cfg := dialertest.Config(w.recDir)
 	engineConfig(o.engine)(&cfg)
 	h := &esl.Deferred{}
 	// The engine's decoder copies what it keeps, so the client recycles
@@ -326,20 +322,7 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	wg.Go(func() { client.Run(ctx) })
 	var stopEngine func()
 	startEngine := func() {
-		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.hopper, Switch: sw, Now: o.now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if o.tap != nil {
-			h.Set(o.tap(eng))
-		} else {
-			h.Set(eng)
-		}
-		w.eng = eng
-		ectx, ecancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); eng.Run(ectx) }()
-		stopEngine = func() { ecancel(); <-done }
+		w.eng, stopEngine = dialertest.RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.hopper, Switch: sw, Now: o.now}, h, o.tap)
 	}
 	startEngine()
 	w.restartEngine = func(between ...func()) {
@@ -351,11 +334,8 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 		startEngine()
 		w.events = newEventLog(t, w.eng, o.discardEvents)
 	}
-	t.Cleanup(func() { cancel(); stopEngine(); wg.Wait(); db.Close() })
-	waitFor(t, 5*time.Second, "switch up", func() bool {
-		n := client.Nodes()
-		return len(n) == len(nodes) && !slices.ContainsFunc(n, func(st esl.NodeStatus) bool { return !st.Up })
-	})
+	t.Cleanup(func() { cancel(); stopEngine(); wg.Wait() })
+	dialertest.WaitSwitchUp(t, client, len(nodes))
 	w.admin = dialer.Actor{User: 1, Role: identity.RoleAdmin, Name: "admin"}
 	w.events = newEventLog(t, w.eng, o.discardEvents)
 	return w
@@ -382,47 +362,61 @@ func newEventLog(t testing.TB, eng *dialer.Engine, discard bool) *dialertest.Eve
 	return dialertest.NewEventLog(t, eng)
 }
 
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	if !poll(timeout, cond) {
-		t.Fatalf("timed out after %s waiting for %s", timeout, what)
-	}
-}
+// waitFor and poll wait on the time package's clock: virtual in a
+// bubble, wall time on the full stack.
+var (
+	waitFor = dialertest.WaitFor
+	poll    = dialertest.Poll
+)
 
-// poll reports whether cond held within timeout.
-func poll(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(3 * time.Millisecond)
-	}
-	return true
-}
-
+// ctx is a context for one request, ended with the test.
 func (w *world) ctx() context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := w.reqCtx()
 	w.t.Cleanup(cancel)
 	return ctx
 }
 
+// reqCtx bounds one request of a helper that polls: it makes many, so
+// none of them leaves a cleanup behind.
+func (w *world) reqCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 15*time.Second)
+}
+
+// within is how long a wait helper waits: d, or a minute on the
+// service's own durations, where a phone rings 15 s before it times out.
+func (w *world) within(d time.Duration) time.Duration {
+	if w.serviceDurations {
+		return time.Minute
+	}
+	return d
+}
+
+// actor is the agent of extension ext acting for itself.
 func (w *world) actor(ext string) dialer.Actor {
 	a := w.agents[ext]
 	return dialer.Actor{User: identity.UserID(100 + a.ID), Role: identity.RoleAgent, Agent: a.ID, Name: a.Name}
 }
 
-func (w *world) state(ext string) dialer.AgentState {
-	v, err := w.eng.AgentView(w.ctx(), w.agents[ext].ID)
+// view is the engine's view of the agent of extension ext.
+func (w *world) view(ext string) dialer.AgentView {
+	w.t.Helper()
+	ctx, cancel := w.reqCtx()
+	defer cancel()
+	v, err := w.eng.AgentView(ctx, w.agents[ext].ID)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return v.State
+	return v
+}
+
+func (w *world) state(ext string) dialer.AgentState {
+	w.t.Helper()
+	return w.view(ext).State
 }
 
 func (w *world) waitState(ext string, s dialer.AgentState) {
 	w.t.Helper()
-	waitFor(w.t, 5*time.Second, "agent "+ext+" "+s.String(), func() bool { return w.state(ext) == s })
+	waitFor(w.t, w.within(5*time.Second), "agent "+ext+" "+s.String(), func() bool { return w.state(ext) == s })
 }
 
 // login logs an agent in on its seat's defaults (it starts PAUSED).
@@ -433,35 +427,75 @@ func (w *world) login(a dialer.Actor) {
 	}
 }
 
-// ready logs an agent in and makes it READY.
-func (w *world) ready(ext string, mode dialer.AgentMode) {
+// loginWith logs the agent of extension ext in with r.
+func (w *world) loginWith(ext string, r dialer.LoginRequest) dialer.AgentView {
 	w.t.Helper()
 	a := w.actor(ext)
-	if _, err := w.eng.Login(w.ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: mode}); err != nil {
-		w.t.Fatal(err)
-	}
-	if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
-		w.t.Fatal(err)
-	}
-	w.waitState(ext, dialer.AgentReady)
-}
-
-func (w *world) call(id dialer.CallID) dialer.CallView {
-	v, err := w.eng.CallView(w.ctx(), id)
+	v, err := w.eng.Login(w.ctx(), a, a.Agent, r)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	return v
 }
 
-func (w *world) waitCall(id dialer.CallID, st dialer.LiveCallState) dialer.CallView {
+// setReady asks for calls for the agent of extension ext.
+func (w *world) setReady(ext string) {
 	w.t.Helper()
-	var v dialer.CallView
-	waitFor(w.t, 5*time.Second, "call "+string(st), func() bool { v = w.call(id); return v.State == st })
+	a := w.actor(ext)
+	if _, err := w.eng.SetReady(w.ctx(), a, a.Agent); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// ready logs an agent in on its SIP phone in mode and makes it READY.
+func (w *world) ready(ext string, mode dialer.AgentMode) {
+	w.t.Helper()
+	w.loginWith(ext, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: mode})
+	w.setReady(ext)
+	w.waitState(ext, dialer.AgentReady)
+}
+
+// call is the engine's view of a call.
+func (w *world) call(id dialer.CallID) dialer.CallView {
+	w.t.Helper()
+	ctx, cancel := w.reqCtx()
+	defer cancel()
+	v, err := w.eng.CallView(ctx, id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
 	return v
 }
 
+// waitCall waits until the call is in state st.
+func (w *world) waitCall(id dialer.CallID, st dialer.LiveCallState) dialer.CallView {
+	w.t.Helper()
+	var v dialer.CallView
+	waitFor(w.t, w.within(5*time.Second), "call "+string(st), func() bool { v = w.call(id); return v.State == st })
+	return v
+}
+
+// liveCall waits for a live call that matches.
+func (w *world) liveCall(what string, match func(dialer.CallView) bool) dialer.CallView {
+	w.t.Helper()
+	var v dialer.CallView
+	waitFor(w.t, w.within(3*time.Second), what, func() bool {
+		ctx, cancel := w.reqCtx()
+		defer cancel()
+		for _, c := range w.eng.LiveCalls(ctx) {
+			if match(c) {
+				v = c
+				return true
+			}
+		}
+		return false
+	})
+	return v
+}
+
+// party is the call's live party in role.
 func (w *world) party(v dialer.CallView, role dialer.LegRole) dialer.PartyView {
+	w.t.Helper()
 	for _, p := range v.Parties {
 		if p.Role == role && p.State != "gone" {
 			return p
@@ -487,6 +521,7 @@ func (w *world) sent(cmd string) bool {
 	return slices.Contains(w.commands(), cmd)
 }
 
+// mustSend waits for the command to reach the simulator.
 func (w *world) mustSend(cmd string) {
 	w.t.Helper()
 	waitFor(w.t, 3*time.Second, "command "+cmd, func() bool { return w.sent(cmd) })
@@ -503,6 +538,7 @@ func (w *world) count(prefix string) int {
 	return n
 }
 
+// sentPrefix is the first command that starts with prefix ("" if none).
 func (w *world) sentPrefix(prefix string) string {
 	for _, c := range w.commands() {
 		if strings.HasPrefix(c, prefix) {
@@ -512,17 +548,21 @@ func (w *world) sentPrefix(prefix string) string {
 	return ""
 }
 
+// record waits for the call's record to be ended and returns it with the
+// kinds of its timeline events.
 func (w *world) record(id dialer.CallID) (dialer.Call, []string) {
 	w.t.Helper()
 	var c dialer.Call
 	var kinds []string
-	waitFor(w.t, 5*time.Second, "call record written", func() bool {
+	waitFor(w.t, w.within(5*time.Second), "call record written", func() bool {
+		ctx, cancel := w.reqCtx()
+		defer cancel()
 		var err error
-		c, err = w.db.Call(w.ctx(), id)
+		c, err = w.db.Call(ctx, id)
 		if err != nil || c.State != dialer.CallEnded {
 			return false
 		}
-		evs, err := w.db.CallEvents(w.ctx(), id)
+		evs, err := w.db.CallEvents(ctx, id)
 		if err != nil {
 			return false
 		}
@@ -535,6 +575,8 @@ func (w *world) record(id dialer.CallID) (dialer.Call, []string) {
 	return c, kinds
 }
 
+// start starts an outbound call to number (for agent, or the longest
+// idle if 0).
 func (w *world) start(number string, agent dialer.AgentID) dialer.CallView {
 	w.t.Helper()
 	v, err := w.eng.StartCall(w.ctx(), w.admin, dialer.OutboundRequest{Number: number, Agent: agent, Fields: map[string]string{"plan": "gold"}})

@@ -10,7 +10,7 @@
 //     (esl.Config.Dial, sim.Server.UseListener), because a goroutine
 //     reading a TCP socket is never durably blocked and a bubble's clock
 //     would not move. The simulator records every command it receives
-//     (Commands, Sent, Count), so a test can assert what was, or was not,
+//     (sim.Server.Commands), so a test can assert what was, or was not,
 //     sent.
 //   - Live state is dialer/memlive, which the LiveStore contract suite
 //     (dialer/livestoretest) holds to redisstore's behaviour; SetDown
@@ -29,15 +29,16 @@
 // The engine itself needed no change: its goroutines all start from New,
 // inside the bubble, and it reads no clock but the time package's.
 //
-// What runs where: most of the engine's tests run on this package, in a
-// bubble. Those of dialer/engine_synctest_test.go use a World directly,
-// with the service's real durations; those of engine_test.go,
-// adopt_test.go, affinity_test.go, lifecycle_test.go and
-// phonepolicy_test.go build their world (dialer/world_test.go) on it. A
-// representative set of those also runs on the full stack: the real esl
-// client over TCP, a real redis-server, a SQLite file, on wall time; a
-// Redis outage and the benchmarks run only there. The comment at the top
-// of dialer/world_test.go names them and says why.
+// What runs where: the engine's tests build their world on this package
+// (dialer/world_test.go, bubble(t, ...)) and use that world's helpers, on
+// the test durations or, for the tests of the engine's timers
+// (engine_synctest_test.go), on the service's own. A representative set
+// of those also runs on the full stack: the real esl client over TCP, a
+// real redis-server, a SQLite file, on wall time; a Redis outage and the
+// benchmarks run only there; that world is built from this package's
+// parts too (Directory, Config, RunEngine, WaitSwitchUp, WaitFor). The
+// comment at the top of dialer/world_test.go names those tests and says
+// why.
 //
 // Call New from inside synctest.Test. Everything it starts is stopped by
 // t.Cleanup, inside the bubble, so the bubble ends with no goroutine left.
@@ -48,7 +49,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,7 +95,7 @@ type Options struct {
 
 // World is a running engine with its switch and stores.
 type World struct {
-	T testing.TB
+	t testing.TB
 	// Eng is the running engine; Restart replaces it.
 	Eng *dialer.Engine
 	// Sim is the first switch node ("sim"), Sims all of them in order.
@@ -122,7 +122,7 @@ type World struct {
 // once every switch node is connected.
 func New(t testing.TB, o Options) *World {
 	t.Helper()
-	w := &World{T: t, RecDir: t.TempDir(), Agents: map[string]dialer.Agent{}}
+	w := &World{t: t, RecDir: t.TempDir(), Agents: map[string]dialer.Agent{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 
@@ -149,36 +149,16 @@ func New(t testing.TB, o Options) *World {
 
 	w.Live = memlive.New(nil)
 	w.Hopper = memlive.NewHopper()
-	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.DB = db
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	exts := o.Extensions
-	if len(exts) == 0 {
-		exts = []string{"1001", "1002", "1003"}
-	}
-	for _, ext := range exts {
-		a, err := db.CreateAgent(ctx, dialer.Agent{Name: "Agent " + ext, Extension: ext, Realm: "pbx.test", Mode: dialer.ModeRing}, "sip-pass-"+ext)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Agents[ext] = a
-	}
+	w.DB, w.Agents = Directory(t, ctx, o.Extensions)
 
-	cfg := dialer.EngineConfig{
-		AbandonMessage: AbandonFile, RecordingsDir: w.RecDir,
-		CallerIDNumber: "+15551230000", CallerIDName: "ACME Sales",
-	}
+	cfg := Config(w.RecDir)
 	if o.Engine != nil {
 		o.Engine(&cfg)
 	}
 	h := &esl.Deferred{}
 	// The engine's decoder copies what it keeps, so the client recycles
 	// events' memory as the service's does; a tap may keep events.
+	var err error
 	w.ESL, err = esl.New(esl.Config{Nodes: nodes, Dial: pipes.Dial, RecycleEvents: o.Tap == nil}, h)
 	if err != nil {
 		t.Fatal(err)
@@ -190,21 +170,9 @@ func New(t testing.TB, o Options) *World {
 	// The switch client and the simulators outlive the engine: Restart
 	// stops one engine and starts another on the same connection, as a
 	// restart of the service finds the switch and its calls as they were.
+	db := w.DB
 	w.startEngine = func() {
-		eng, err := dialer.NewEngine(cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.Hopper, Switch: sw, Now: o.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if o.Tap != nil {
-			h.Set(o.Tap(eng))
-		} else {
-			h.Set(eng)
-		}
-		w.Eng = eng
-		ectx, ecancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); eng.Run(ectx) }()
-		w.stopEngine = func() { ecancel(); <-done }
+		w.Eng, w.stopEngine = RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.Hopper, Switch: sw, Now: o.Now}, h, o.Tap)
 	}
 	wg.Go(func() { w.ESL.Run(ctx) })
 	w.startEngine()
@@ -215,15 +183,78 @@ func New(t testing.TB, o Options) *World {
 		for _, ln := range pipes {
 			ln.Close()
 		}
-		db.Close()
 	})
-	w.WaitFor(5*time.Second, "switch up", func() bool {
-		n := w.ESL.Nodes()
-		return len(n) == len(nodes) && !slices.ContainsFunc(n, func(st esl.NodeStatus) bool { return !st.Up })
-	})
+	WaitSwitchUp(t, w.ESL, len(nodes))
 	w.Admin = dialer.Actor{User: 1, Role: identity.RoleAdmin, Name: "admin"}
 	w.Events = NewEventLog(t, w.Eng)
 	return w
+}
+
+// Directory is the SQLite store on a file in t.TempDir(), migrated, with a
+// ring-mode agent per extension (1001, 1002, 1003 if exts is empty), by
+// extension. It is closed when the test ends, after the cleanups
+// registered later (the engine's).
+func Directory(t testing.TB, ctx context.Context, exts []string) (*sqlitestore.Store, map[string]dialer.Agent) {
+	t.Helper()
+	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(exts) == 0 {
+		exts = []string{"1001", "1002", "1003"}
+	}
+	agents := map[string]dialer.Agent{}
+	for _, ext := range exts {
+		a, err := db.CreateAgent(ctx, dialer.Agent{Name: "Agent " + ext, Extension: ext, Realm: "pbx.test", Mode: dialer.ModeRing}, "sip-pass-"+ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		agents[ext] = a
+	}
+	return db, agents
+}
+
+// Config is a world's engine configuration before the test changes it:
+// the service's defaults, with recordings in recDir.
+func Config(recDir string) dialer.EngineConfig {
+	return dialer.EngineConfig{
+		AbandonMessage: AbandonFile, RecordingsDir: recDir,
+		CallerIDNumber: "+15551230000", CallerIDName: "ACME Sales",
+	}
+}
+
+// RunEngine builds an engine on deps, makes it the switch client's
+// handler h (wrapped by tap when not nil) and runs it until stop, which
+// waits for it to return.
+func RunEngine(t testing.TB, ctx context.Context, cfg dialer.EngineConfig, deps dialer.EngineDeps, h *esl.Deferred, tap func(esl.Handler) esl.Handler) (eng *dialer.Engine, stop func()) {
+	t.Helper()
+	eng, err := dialer.NewEngine(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tap != nil {
+		h.Set(tap(eng))
+	} else {
+		h.Set(eng)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); eng.Run(ctx) }()
+	return eng, func() { cancel(); <-done }
+}
+
+// WaitSwitchUp waits until the client is connected to all of its n
+// switch nodes.
+func WaitSwitchUp(t testing.TB, c *esl.Client, n int) {
+	t.Helper()
+	WaitFor(t, 5*time.Second, "switch up", func() bool {
+		st := c.Nodes()
+		return len(st) == n && !slices.ContainsFunc(st, func(s esl.NodeStatus) bool { return !s.Up })
+	})
 }
 
 // Restart stops the engine and starts a new one on the same stores and
@@ -231,235 +262,44 @@ func New(t testing.TB, o Options) *World {
 // while no engine runs. It returns without waiting for the new engine's
 // start-up: its requests answer once that is done.
 func (w *World) Restart(between ...func()) {
-	w.T.Helper()
+	w.t.Helper()
 	w.stopEngine()
 	for _, f := range between {
 		f()
 	}
 	w.startEngine()
-	w.Events = NewEventLog(w.T, w.Eng)
+	w.Events = NewEventLog(w.t, w.Eng)
 }
 
-// WaitFor waits, on the bubble's clock, until cond holds, and fails the
-// test after timeout. In a bubble a sleep returns only once every other
-// goroutine is blocked, so cond is never read mid-flight.
-func (w *World) WaitFor(timeout time.Duration, what string, cond func() bool) {
-	w.T.Helper()
+// WaitFor waits until cond holds and fails the test after timeout. In a
+// bubble a sleep returns only once every other goroutine is blocked, so
+// cond is never read mid-flight.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
 	if !Poll(timeout, cond) {
-		w.T.Fatalf("timed out after %s waiting for %s", timeout, what)
+		t.Fatalf("timed out after %s waiting for %s", timeout, what)
 	}
 }
 
-// Poll reports whether cond held within timeout. It looks 1 ms of
-// virtual time after the last look, then less and less often (up to every
-// 50 ms), so a long wait costs few looks: assert on the times the engine
-// stamped, not on when Poll noticed.
+// Poll reports whether cond held within timeout, on the time package's
+// clock (a bubble's virtual one inside synctest.Test). It looks every
+// 3 ms for a second, so a state that lasts one answer delay is seen, then
+// less and less often (up to every 50 ms), so a wait for a 15 s timer
+// costs few looks: assert on the times the engine stamped, not on when
+// Poll noticed.
 func Poll(timeout time.Duration, cond func() bool) bool {
-	// time.Now is the bubble's virtual clock, the one the engine runs on
-	// here (its default clock).
-	deadline := time.Now().Add(timeout)
-	step := time.Millisecond
+	start := time.Now()
+	step := 3 * time.Millisecond
 	for !cond() {
-		if time.Now().After(deadline) {
+		if time.Since(start) > timeout {
 			return false
 		}
 		time.Sleep(step)
-		step = min(2*step, 50*time.Millisecond)
+		if time.Since(start) > time.Second {
+			step = min(2*step, 50*time.Millisecond)
+		}
 	}
 	return true
-}
-
-// Ctx is a context for one request, ended with the test.
-func (w *World) Ctx() context.Context {
-	ctx, cancel := w.reqCtx()
-	w.T.Cleanup(cancel)
-	return ctx
-}
-
-// reqCtx bounds one request of a helper: polls make many, so none of
-// them leaves a cleanup behind.
-func (w *World) reqCtx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), 15*time.Second)
-}
-
-// Actor is the agent of extension ext acting for itself.
-func (w *World) Actor(ext string) dialer.Actor {
-	a := w.Agents[ext]
-	return dialer.Actor{User: identity.UserID(100 + a.ID), Role: identity.RoleAgent, Agent: a.ID, Name: a.Name}
-}
-
-// View is the engine's view of the agent of extension ext.
-func (w *World) View(ext string) dialer.AgentView {
-	w.T.Helper()
-	ctx, cancel := w.reqCtx()
-	defer cancel()
-	v, err := w.Eng.AgentView(ctx, w.Agents[ext].ID)
-	if err != nil {
-		w.T.Fatal(err)
-	}
-	return v
-}
-
-// State is the agent's state as the engine shows it.
-func (w *World) State(ext string) dialer.AgentState {
-	w.T.Helper()
-	return w.View(ext).State
-}
-
-// WaitState waits until the agent is in state s.
-func (w *World) WaitState(ext string, s dialer.AgentState) {
-	w.T.Helper()
-	w.WaitFor(5*time.Minute, "agent "+ext+" "+s.String(), func() bool { return w.State(ext) == s })
-}
-
-// Login logs an agent in on its seat's defaults (it starts PAUSED).
-func (w *World) Login(a dialer.Actor) {
-	w.T.Helper()
-	if _, err := w.Eng.Login(w.Ctx(), a, a.Agent, dialer.LoginRequest{}); err != nil {
-		w.T.Fatal(err)
-	}
-}
-
-// Ready logs an agent in on its SIP phone in mode and makes it READY.
-func (w *World) Ready(ext string, mode dialer.AgentMode) {
-	w.T.Helper()
-	a := w.Actor(ext)
-	if _, err := w.Eng.Login(w.Ctx(), a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: mode}); err != nil {
-		w.T.Fatal(err)
-	}
-	if _, err := w.Eng.SetReady(w.Ctx(), a, a.Agent); err != nil {
-		w.T.Fatal(err)
-	}
-	w.WaitState(ext, dialer.AgentReady)
-}
-
-// Call is the engine's view of a call.
-func (w *World) Call(id dialer.CallID) dialer.CallView {
-	w.T.Helper()
-	ctx, cancel := w.reqCtx()
-	defer cancel()
-	v, err := w.Eng.CallView(ctx, id)
-	if err != nil {
-		w.T.Fatal(err)
-	}
-	return v
-}
-
-// WaitCall waits until the call is in state st.
-func (w *World) WaitCall(id dialer.CallID, st dialer.LiveCallState) dialer.CallView {
-	w.T.Helper()
-	var v dialer.CallView
-	w.WaitFor(5*time.Minute, "call "+string(st), func() bool { v = w.Call(id); return v.State == st })
-	return v
-}
-
-// LiveCall waits for a live call that matches.
-func (w *World) LiveCall(what string, match func(dialer.CallView) bool) dialer.CallView {
-	w.T.Helper()
-	var v dialer.CallView
-	w.WaitFor(time.Minute, what, func() bool {
-		ctx, cancel := w.reqCtx()
-		defer cancel()
-		for _, c := range w.Eng.LiveCalls(ctx) {
-			if match(c) {
-				v = c
-				return true
-			}
-		}
-		return false
-	})
-	return v
-}
-
-// Party is the call's live party in role.
-func (w *World) Party(v dialer.CallView, role dialer.LegRole) dialer.PartyView {
-	w.T.Helper()
-	for _, p := range v.Parties {
-		if p.Role == role && p.State != "gone" {
-			return p
-		}
-	}
-	w.T.Fatalf("no live %s party in %+v", role, v.Parties)
-	return dialer.PartyView{}
-}
-
-// Start starts an outbound call to number (for agent, or the longest
-// idle if 0).
-func (w *World) Start(number string, agent dialer.AgentID) dialer.CallView {
-	w.T.Helper()
-	v, err := w.Eng.StartCall(w.Ctx(), w.Admin, dialer.OutboundRequest{Number: number, Agent: agent})
-	if err != nil {
-		w.T.Fatal(err)
-	}
-	return v
-}
-
-// Record waits for the call's record to be ended and returns it with the
-// kinds of its timeline events.
-func (w *World) Record(id dialer.CallID) (dialer.Call, []string) {
-	w.T.Helper()
-	var c dialer.Call
-	var kinds []string
-	w.WaitFor(time.Minute, "call record written", func() bool {
-		ctx, cancel := w.reqCtx()
-		defer cancel()
-		var err error
-		c, err = w.DB.Call(ctx, id)
-		if err != nil || c.State != dialer.CallEnded {
-			return false
-		}
-		evs, err := w.DB.CallEvents(ctx, id)
-		if err != nil {
-			return false
-		}
-		kinds = kinds[:0]
-		for _, e := range evs {
-			kinds = append(kinds, e.Kind)
-		}
-		return true
-	})
-	return c, kinds
-}
-
-// Commands are the command lines the simulator received (a bgapi's
-// Job-UUID header line cut off).
-func (w *World) Commands() []string {
-	var out []string
-	for _, c := range w.Sim.Commands() {
-		line, _, _ := strings.Cut(c, "\n")
-		out = append(out, strings.TrimSuffix(line, "\r"))
-	}
-	return out
-}
-
-// Sent reports whether the simulator received exactly this command.
-func (w *World) Sent(cmd string) bool { return slices.Contains(w.Commands(), cmd) }
-
-// MustSend waits for the command to reach the simulator.
-func (w *World) MustSend(cmd string) {
-	w.T.Helper()
-	w.WaitFor(3*time.Second, "command "+cmd, func() bool { return w.Sent(cmd) })
-}
-
-// Count is how many commands start with prefix.
-func (w *World) Count(prefix string) int {
-	n := 0
-	for _, c := range w.Commands() {
-		if strings.HasPrefix(c, prefix) {
-			n++
-		}
-	}
-	return n
-}
-
-// SentPrefix is the first command that starts with prefix ("" if none).
-func (w *World) SentPrefix(prefix string) string {
-	for _, c := range w.Commands() {
-		if strings.HasPrefix(c, prefix) {
-			return c
-		}
-	}
-	return ""
 }
 
 // EventLog records every event the engine pushes, as a supervisor's

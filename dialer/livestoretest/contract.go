@@ -67,6 +67,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) Backend) {
 		{"ValidationBeforeStore", testValidationBeforeStore},
 		{"UnreachableIsUnavailable", testUnreachableIsUnavailable},
 		{"NodeFilteredReservation", testNodeFilteredReservation},
+		{"SessionEndpoint", testSessionEndpoint},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -623,7 +624,10 @@ func testSnapshotAndRestore(t *testing.T, f *fixture) {
 	ctx := t.Context()
 	s := time.Second
 	f.register(1, dialer.ModeRing, dialer.SkillTag("es"))
-	f.register(2, dialer.ModePersistent, dialer.CampaignTag(3))
+	if err := f.s.UpsertAgent(ctx, dialer.AgentProfile{ID: 2, Mode: dialer.ModePersistent, Tags: []string{dialer.CampaignTag(3)},
+		Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointPhone, Phone: "+12125550142"}}); err != nil {
+		t.Fatal(err)
+	}
 	f.register(3, dialer.ModeRing)
 	f.register(4, dialer.ModeRing)
 	f.ready(1, at(s))
@@ -637,7 +641,7 @@ func testSnapshotAndRestore(t *testing.T, f *fixture) {
 		t.Fatalf("snapshot: %d agents, %v", len(before), err)
 	}
 	if before[0].Agent != 1 || before[0].State != dialer.AgentReady || before[1].State != dialer.AgentInCall ||
-		before[1].Call != c || before[1].Mode != dialer.ModePersistent || before[2].State != dialer.AgentPaused ||
+		before[1].Call != c || before[1].Mode != dialer.ModePersistent || before[1].Endpoint.Phone != "+12125550142" || before[2].State != dialer.AgentPaused ||
 		before[3].State != dialer.AgentLoggedOut || !slices.Equal(before[0].Tags, []string{"skill:es"}) {
 		t.Fatalf("snapshot %+v", before)
 	}
@@ -883,5 +887,69 @@ func testNodeFilteredReservation(t *testing.T, f *fixture) {
 	}
 	if err := f.s.SetLineNode(ctx, 99, "fs1"); !errors.Is(err, dialer.ErrNotFound) {
 		t.Fatalf("unknown agent: %v", err)
+	}
+}
+
+// testSessionEndpoint: UpsertAgent keeps the session's endpoint with the
+// agent's status, through transitions, replaced by the next upsert and
+// cleared by one without; an endpoint no login would settle is refused,
+// naming the field, before it reaches the store.
+func testSessionEndpoint(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	phone := dialer.AgentEndpoint{Kind: dialer.EndpointPhone, Phone: "+12125550142"}
+	sip := dialer.AgentEndpoint{Kind: dialer.EndpointSIP, Extension: "1001"}
+	upsert := func(ep dialer.AgentEndpoint) error {
+		return f.s.UpsertAgent(ctx, dialer.AgentProfile{ID: 1, Mode: dialer.ModeRing, Endpoint: ep, Tags: []string{"skill:es"}})
+	}
+	endpoint := func() dialer.AgentEndpoint {
+		t.Helper()
+		st, err := f.s.Agent(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Endpoint
+	}
+	if err := upsert(phone); err != nil {
+		t.Fatal(err)
+	}
+	f.ready(1, at(time.Second))
+	if got := endpoint(); got != phone {
+		t.Fatalf("endpoint %+v after login, want %+v", got, phone)
+	}
+	if all, err := f.s.Agents(ctx); err != nil || len(all) != 1 || all[0].Endpoint != phone {
+		t.Fatalf("snapshot %+v, %v: want the phone endpoint", all, err)
+	}
+	if err := upsert(sip); err != nil {
+		t.Fatal(err)
+	}
+	if got := endpoint(); got != sip {
+		t.Fatalf("endpoint %+v after a second login, want %+v", got, sip)
+	}
+	if err := upsert(dialer.AgentEndpoint{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := endpoint(); got != (dialer.AgentEndpoint{}) {
+		t.Fatalf("endpoint %+v after an upsert without one, want none", got)
+	}
+	f.checkIndices()
+	raw := f.b.Raw(1)
+	for _, tc := range []struct {
+		ep    dialer.AgentEndpoint
+		field string
+	}{
+		{dialer.AgentEndpoint{Kind: "fax", Phone: "+12125550142"}, "endpoint.kind"},
+		{dialer.AgentEndpoint{Extension: "1001"}, "endpoint.kind"},
+		{dialer.AgentEndpoint{Kind: dialer.EndpointSIP, Extension: "x1"}, "endpoint.extension"},
+		{dialer.AgentEndpoint{Kind: dialer.EndpointSIP, Extension: "1001", Phone: "+12125550142"}, "endpoint.phone"},
+		{dialer.AgentEndpoint{Kind: dialer.EndpointPhone, Phone: "12125550142"}, "endpoint.phone"},
+		{dialer.AgentEndpoint{Kind: dialer.EndpointPhone, Phone: "+12125550142", Extension: "1001"}, "endpoint.extension"},
+	} {
+		var fe *dialer.FieldError
+		if err := upsert(tc.ep); !errors.As(err, &fe) || fe.Field != tc.field || !errors.Is(err, dialer.ErrInvalid) {
+			t.Errorf("upsert %+v: %v, want an invalid %s", tc.ep, err, tc.field)
+		}
+	}
+	if got := f.b.Raw(1); got != raw {
+		t.Errorf("refused upserts changed the store:\n%s\nwant\n%s", got, raw)
 	}
 }

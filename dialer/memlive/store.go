@@ -49,7 +49,8 @@ type agent struct {
 	call        dialer.CallID
 	pause       string
 	mode        dialer.AgentMode
-	node        string // switch node of a persistent agent's line
+	endpoint    dialer.AgentEndpoint // where the session takes calls
+	node        string               // switch node of a persistent agent's line
 	idle, lease int64
 	login       int64
 	calls, seq  int64
@@ -166,7 +167,7 @@ func (s *Store) UpsertAgent(ctx context.Context, p dialer.AgentProfile) error {
 		a = &agent{state: dialer.AgentLoggedOut, since: s.ms(time.Time{}), reason: "registered", totals: map[dialer.AgentState]int64{}}
 		s.agents[p.ID] = a
 	}
-	a.mode = p.Mode
+	a.mode, a.endpoint = p.Mode, p.Endpoint
 	if p.Mode != dialer.ModePersistent {
 		a.node = "" // only a persistent agent has a line
 	}
@@ -432,7 +433,7 @@ func (s *Store) LostHeartbeats(ctx context.Context, now time.Time) ([]dialer.Age
 func status(id dialer.AgentID, a *agent) dialer.AgentStatus {
 	st := dialer.AgentStatus{
 		Agent: id, State: a.state, Since: msTime(a.since), Reason: a.reason, Call: a.call, PauseCode: a.pause,
-		Mode: a.mode, Tags: append([]string{}, a.tags...), LeaseUntil: msTime(a.lease), LoginAt: msTime(a.login),
+		Mode: a.mode, Endpoint: a.endpoint, Tags: append([]string{}, a.tags...), LeaseUntil: msTime(a.lease), LoginAt: msTime(a.login),
 		Calls: a.calls, Seq: a.seq,
 	}
 	if a.state == dialer.AgentReady || a.state == dialer.AgentReserved || a.state == dialer.AgentRinging {
@@ -471,7 +472,7 @@ func (s *Store) Agents(ctx context.Context) ([]dialer.AgentStatus, error) {
 // Restore implements dialer.LiveStore.
 func (s *Store) Restore(ctx context.Context, agents []dialer.AgentStatus) error {
 	for _, a := range agents {
-		if err := (dialer.AgentProfile{ID: a.Agent, Mode: a.Mode, Tags: a.Tags}).Validate(); err != nil {
+		if err := a.Profile().Validate(); err != nil {
 			return err
 		}
 		if !a.State.Valid() {
@@ -498,7 +499,7 @@ func (s *Store) Restore(ctx context.Context, agents []dialer.AgentStatus) error 
 			node = ""
 		}
 		a := &agent{
-			state: in.State, since: ms(in.Since), reason: in.Reason, pause: in.PauseCode, mode: in.Mode, node: node,
+			state: in.State, since: ms(in.Since), reason: in.Reason, pause: in.PauseCode, mode: in.Mode, endpoint: in.Endpoint, node: node,
 			login: ms(in.LoginAt), calls: in.Calls, seq: in.Seq + 1, totals: map[dialer.AgentState]int64{},
 			tags: slices.Compact(slices.Sorted(slices.Values(in.Tags))),
 		}

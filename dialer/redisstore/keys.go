@@ -57,6 +57,11 @@ const (
 	fCalls  = "calls"  // INCALL entries this session
 	fSeq    = "seq"    // transitions so far; events carry it
 	fTotal  = "t:"     // + state name: ms spent in that state this session
+	// The session's endpoint: kind sip | phone ("" outside a session),
+	// then its SIP extension or its E.164 number.
+	fEndpoint      = "endpoint"
+	fEndpointExt   = "endpoint_ext"
+	fEndpointPhone = "endpoint_phone"
 )
 
 // Event JSON, published on P events:

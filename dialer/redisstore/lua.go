@@ -278,9 +278,10 @@ redis.call('ZADD', P .. 'leases', ARGV[4], id)
 return {'OK'}
 `)
 
-// upsertScript: ARGV = P, id, mode, now, tags... Registers the agent
-// LOGGED_OUT if new, sets mode, replaces tags and, for a READY agent, its
-// tag index entries. Only a persistent agent has a line on a node.
+// upsertScript: ARGV = P, id, mode, now, endpoint kind, extension, phone,
+// tags... Registers the agent LOGGED_OUT if new, sets mode and endpoint,
+// replaces tags and, for a READY agent, its tag index entries. Only a
+// persistent agent has a line on a node.
 var upsertScript = redis.NewScript(luaPrelude + `
 local id = ARGV[2]
 local h = akey(id)
@@ -290,9 +291,9 @@ if redis.call('EXISTS', h) == 0 then
     'call', '', 'pause', '', 'idle', '', 'lease', '', 'seq', 0, 'calls', 0)
   redis.call('SADD', P .. 'agents', id)
 end
-redis.call('HSET', h, 'mode', ARGV[3])
+redis.call('HSET', h, 'mode', ARGV[3], 'endpoint', ARGV[5], 'endpoint_ext', ARGV[6], 'endpoint_phone', ARGV[7])
 local want = {}
-for i = 5, #ARGV do want[ARGV[i]] = true end
+for i = 8, #ARGV do want[ARGV[i]] = true end
 local cur = redis.call('HMGET', h, 'state', 'idle', 'node')
 local ready = cur[1] == 'READY'
 if ARGV[3] ~= 'persistent' then setNode(id, cur[1], cur[2], cur[3], '') end
@@ -334,7 +335,8 @@ return ids
 `)
 
 // restoreScript: ARGV = P, id, state, since, reason, call, pause, idle,
-// lease, login, calls, seq, now, mode, t:READY..t:PAUSED (6), tags...
+// lease, login, calls, seq, now, mode, t:READY..t:PAUSED (6), endpoint
+// kind, extension, phone, tags...
 // Writes the state as given and rebuilds the agent's index entries.
 var restoreScript = redis.NewScript(luaPrelude + `
 local id = ARGV[2]
@@ -349,7 +351,7 @@ end
 redis.call('ZREM', P .. 'leases', id)
 redis.call('DEL', h .. ':tags')
 local tags = {}
-for i = 21, #ARGV do
+for i = 24, #ARGV do
   tags[#tags + 1] = ARGV[i]
   redis.call('SADD', h .. ':tags', ARGV[i])
 end
@@ -357,7 +359,8 @@ local st = ARGV[3]
 redis.call('HSET', h, 'state', st, 'since', ARGV[4], 'reason', ARGV[5], 'call', ARGV[6],
   'pause', ARGV[7], 'idle', ARGV[8], 'lease', ARGV[9], 'login', ARGV[10], 'calls', ARGV[11],
   'seq', ARGV[12], 'mode', ARGV[14], 't:READY', ARGV[15], 't:RESERVED', ARGV[16],
-  't:RINGING', ARGV[17], 't:INCALL', ARGV[18], 't:DISPO', ARGV[19], 't:PAUSED', ARGV[20])
+  't:RINGING', ARGV[17], 't:INCALL', ARGV[18], 't:DISPO', ARGV[19], 't:PAUSED', ARGV[20],
+  'endpoint', ARGV[21], 'endpoint_ext', ARGV[22], 'endpoint_phone', ARGV[23])
 redis.call('SADD', P .. 'agents', id)
 if st == 'READY' then index(id, tags, ARGV[8], node) end
 if st == 'RESERVED' then redis.call('ZADD', P .. 'leases', ARGV[9], id) end

@@ -83,7 +83,8 @@ func (s *Store) UpsertAgent(ctx context.Context, p dialer.AgentProfile) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	args := []any{s.k.p, p.ID.String(), string(p.Mode), s.ms(time.Time{})}
+	args := []any{s.k.p, p.ID.String(), string(p.Mode), s.ms(time.Time{}),
+		string(p.Endpoint.Kind), p.Endpoint.Extension, p.Endpoint.Phone}
 	for _, t := range p.Tags {
 		args = append(args, t)
 	}
@@ -319,7 +320,7 @@ func (s *Store) Mark(ctx context.Context) (bool, error) {
 func (s *Store) Restore(ctx context.Context, agents []dialer.AgentStatus) error {
 	now := s.ms(time.Time{})
 	for _, a := range agents {
-		if err := (dialer.AgentProfile{ID: a.Agent, Mode: a.Mode, Tags: a.Tags}).Validate(); err != nil {
+		if err := a.Profile().Validate(); err != nil {
 			return err
 		}
 		if !a.State.Valid() {
@@ -349,6 +350,7 @@ func (s *Store) Restore(ctx context.Context, agents []dialer.AgentStatus) error 
 		for _, st := range stateOrder {
 			args = append(args, a.Totals.Get(st).Milliseconds())
 		}
+		args = append(args, string(a.Endpoint.Kind), a.Endpoint.Extension, a.Endpoint.Phone)
 		for _, t := range a.Tags {
 			args = append(args, t)
 		}
@@ -524,6 +526,7 @@ func parseStatus(id dialer.AgentID, h map[string]string, tags []string) (dialer.
 		Call:       dialer.CallID(h[fCall]),
 		PauseCode:  h[fPause],
 		Mode:       dialer.AgentMode(h[fMode]),
+		Endpoint:   dialer.AgentEndpoint{Kind: dialer.EndpointKind(h[fEndpoint]), Extension: h[fEndpointExt], Phone: h[fEndpointPhone]},
 		Tags:       tags,
 		IdleSince:  msTime(h[fIdle]),
 		LeaseUntil: msTime(h[fLease]),

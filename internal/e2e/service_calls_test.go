@@ -76,6 +76,35 @@ func (e *switchEnv) dispose(t *testing.T, u *svctest.Client, id, code string) sv
 	return e.svc.admin.Record(t, id)
 }
 
+// talkingSeat seats a ring-mode agent on ext (its phone sends toneAgent),
+// makes it READY and has it talk to a lead.
+func (e *switchEnv) talkingSeat(t *testing.T, ctx context.Context, ext string) (*svctest.Client, *sipphone.Phone, *svcCall) {
+	t.Helper()
+	u, ph := e.seat(t, ext, "agent", "ring", toneAgent)
+	ready(t, u, "ring")
+	c := e.leadCallTo(t, ctx, u.Seat, ph, nil)
+	c.talking(t, ctx, toneAgent)
+	return u, ph, c
+}
+
+// handover is where every transfer starts: an agent (from, on fromExt)
+// talks to a lead, and a second ring-mode agent (to, on toExt, its phone
+// sending toneAgent2) is READY to take the call.
+type handover struct {
+	from, to           *svctest.Client
+	fromPhone, toPhone *sipphone.Phone
+	call               *svcCall
+}
+
+func (e *switchEnv) handover(t *testing.T, ctx context.Context, fromExt, toExt string) handover {
+	t.Helper()
+	var h handover
+	h.to, h.toPhone = e.seat(t, toExt, "agent", "ring", toneAgent2)
+	h.from, h.fromPhone, h.call = e.talkingSeat(t, ctx, fromExt)
+	ready(t, h.to, "ring")
+	return h
+}
+
 // Ring mode, end to end through the service: the lead-call API rings the
 // lead, the READY agent's phone rings when the lead answers, the two are
 // bridged; then every in-call control the workspace has, each checked on
@@ -259,12 +288,8 @@ func TestServicePersistentMode(t *testing.T) {
 func TestServiceBlindTransfer(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 2*time.Minute)
-	alice, ph1 := e.seat(t, "2403", "agent", "ring", toneAgent)
-	bob, ph2 := e.seat(t, "2404", "agent", "ring", toneAgent2)
-	ready(t, alice, "ring")
-	c := e.leadCallTo(t, ctx, alice.Seat, ph1, nil)
-	c.talking(t, ctx, toneAgent)
-	ready(t, bob, "ring")
+	h := e.handover(t, ctx, "2403", "2404")
+	alice, bob, ph2, c := h.from, h.to, h.toPhone, h.call
 
 	alice.Must(t, http.MethodPost, "/calls/"+c.id+"/transfer", map[string]any{"agent_id": bob.Seat}, 204, nil)
 	if err := c.agentCall.WaitEnded(ctx); err != nil {
@@ -298,13 +323,9 @@ func TestServiceBlindTransfer(t *testing.T) {
 func TestServiceBlindTransferRejected(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 2*time.Minute)
-	alice, ph1 := e.seat(t, "2413", "agent", "ring", toneAgent)
-	bob, ph2 := e.seat(t, "2414", "agent", "ring", toneAgent2)
+	h := e.handover(t, ctx, "2413", "2414")
+	alice, bob, ph1, ph2, c := h.from, h.to, h.fromPhone, h.toPhone, h.call
 	ph2.SetBehavior("", sipphone.Behavior{Outcome: sipphone.Busy, Ring: 2 * time.Second})
-	ready(t, alice, "ring")
-	c := e.leadCallTo(t, ctx, alice.Seat, ph1, nil)
-	c.talking(t, ctx, toneAgent)
-	ready(t, bob, "ring")
 
 	mark := e.rec.mark()
 	// When it is rung again, the first agent takes a moment to answer: the
@@ -422,12 +443,8 @@ func TestServicePersistentManualDialBusy(t *testing.T) {
 func TestServiceWarmTransfer(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 2*time.Minute)
-	alice, ph1 := e.seat(t, "2405", "agent", "ring", toneAgent)
-	bob, ph2 := e.seat(t, "2406", "agent", "ring", toneAgent2)
-	ready(t, alice, "ring")
-	c := e.leadCallTo(t, ctx, alice.Seat, ph1, nil)
-	c.talking(t, ctx, toneAgent)
-	ready(t, bob, "ring")
+	h := e.handover(t, ctx, "2405", "2406")
+	alice, bob, ph2, c := h.from, h.to, h.toPhone, h.call
 
 	mark := e.rec.mark()
 	var party struct {
@@ -473,10 +490,7 @@ func TestServiceWarmTransfer(t *testing.T) {
 // agent, the call, the third party's phone call and its leg.
 func (e *switchEnv) threeWay(t *testing.T, ctx context.Context, ext string) (*svctest.Client, *svcCall, *sipphone.Call, string) {
 	t.Helper()
-	alice, ph := e.seat(t, ext, "agent", "ring", toneAgent)
-	ready(t, alice, "ring")
-	c := e.leadCallTo(t, ctx, alice.Seat, ph, nil)
-	c.talking(t, ctx, toneAgent)
+	alice, _, c := e.talkingSeat(t, ctx, ext)
 	third := "+" + newNumber()
 	leads := e.leadPhone(t)
 	var party struct {
