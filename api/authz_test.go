@@ -108,6 +108,7 @@ func matrixCases(e *testEnv) []mcase {
 			return "/api/v1/leads", fmt.Sprintf(`{"campaign_id":%d,"phone":"212 555 %04d"}`, e.campaign.ID, 2000+n)
 		}},
 		{method: "GET", tmpl: "/leads/:id/dialability", access: anyone, owned: true, req: fixed(fmt.Sprintf("/api/v1/leads/%d/dialability", e.lead1.ID), "")},
+		{method: "GET", tmpl: "/leads/:id/history", access: anyone, owned: true, req: fixed(fmt.Sprintf("/api/v1/leads/%d/history", e.lead1.ID), "")},
 		{method: "GET", tmpl: "/dnc", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/dnc?campaign_id=%d", e.campaign.ID), "")},
 		{method: "POST", tmpl: "/dnc", access: supervisor, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
 			return "/api/v1/dnc", fmt.Sprintf(`{"campaign_id":%d,"phone":"212 555 %04d"}`, e.campaign.ID, 4000+n)

@@ -30,6 +30,14 @@ type callbackItem struct {
 	Lead     *callbackLead `json:"lead"`
 }
 
+// dueLocal is a callback's due time on its (the lead's) wall clock.
+func dueLocal(cb dialer.Callback) string {
+	if loc, err := time.LoadLocation(cb.TimeZone); err == nil && cb.TimeZone != "" {
+		return cb.DueAt.In(loc).Format(time.RFC3339)
+	}
+	return cb.DueAt.Format(time.RFC3339)
+}
+
 // callbackHorizon is how far ahead the list looks when due_before is not
 // given: every scheduled callback, in practice.
 const callbackHorizon = 2 * 366 * 24 * time.Hour
@@ -83,10 +91,7 @@ func (s *Server) listCallbacks(c echo.Context, p *principal) error {
 	out := make([]callbackItem, 0, len(cbs))
 	leads := map[dialer.LeadID]*callbackLead{}
 	for _, cb := range cbs {
-		item := callbackItem{Callback: cb, DueLocal: cb.DueAt.Format(time.RFC3339)}
-		if loc, err := time.LoadLocation(cb.TimeZone); err == nil && cb.TimeZone != "" {
-			item.DueLocal = cb.DueAt.In(loc).Format(time.RFC3339)
-		}
+		item := callbackItem{Callback: cb, DueLocal: dueLocal(cb)}
 		l, ok := leads[cb.Lead]
 		if !ok {
 			lead, err := s.campaigns.Lead(ctx, cb.Lead)

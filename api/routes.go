@@ -156,6 +156,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/imports/:id", supervisor, s.getImport},
 		{http.MethodGet, "/imports/:id/errors.csv", supervisor, s.importErrors},
 		{http.MethodGet, "/leads/:id/dialability", anyone, s.leadDialability},
+		{http.MethodGet, "/leads/:id/history", anyone, s.leadHistory},
 		{http.MethodGet, "/dnc", supervisor, s.listDNC},
 		{http.MethodPost, "/dnc", supervisor, s.addDNCEntry},
 		{http.MethodPost, "/dnc/import", supervisor, s.importDNC},

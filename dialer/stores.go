@@ -64,6 +64,9 @@ type CampaignStore interface {
 	// or before now that come after the cursor in due order (the zero
 	// cursor starts at the oldest), so they can be read a page at a time.
 	AgentDueCallbacks(ctx context.Context, now time.Time, agent AgentID, after CallbackCursor, limit int) ([]Callback, error)
+	// LeadCallbacks lists a lead's callbacks of every status, latest due
+	// first: the lead's history.
+	LeadCallbacks(ctx context.Context, lead LeadID, limit int) ([]Callback, error)
 	// SetCallbackStatus moves a callback from one status to another
 	// (ErrStateMismatch if it is not in from), so two dialers never take
 	// the same callback.

@@ -556,6 +556,13 @@ func TestCallbacks(t *testing.T) {
 	if got := ids(must[[]dialer.Callback](t)(s.DueCallbacks(ctx, t0.Add(3*h), w.agent.ID, 0))); fmt.Sprint(got) != fmt.Sprint([]dialer.CallbackID{mine.ID, anyone.ID}) {
 		t.Fatalf("mine and anyone's: %v", got)
 	}
+	// The lead's history: every callback of the lead, latest due first.
+	if got := ids(must[[]dialer.Callback](t)(s.LeadCallbacks(ctx, w.lead.ID, 3))); len(got) != 3 || got[1] != theirs.ID || got[2] != anyone.ID {
+		t.Fatalf("the lead's callbacks, latest 3: %v", got)
+	}
+	if got := must[[]dialer.Callback](t)(s.LeadCallbacks(ctx, 999, 0)); len(got) != 0 {
+		t.Fatalf("callbacks of no lead: %v", ids(got))
+	}
 	if err := s.SetCallbackStatus(ctx, mine.ID, dialer.CallbackScheduled, dialer.CallbackDialing, t0.Add(h)); err != nil {
 		t.Fatal(err)
 	}

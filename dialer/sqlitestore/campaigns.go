@@ -373,6 +373,14 @@ func (s *Store) AgentDueCallbacks(ctx context.Context, now time.Time, agent dial
 	return collect(rows, err, scanCallback)
 }
 
+// LeadCallbacks implements dialer.CampaignStore: every status, newest
+// due first (callbacks_lead keeps it to the lead's rows).
+func (s *Store) LeadCallbacks(ctx context.Context, lead dialer.LeadID, max int) ([]dialer.Callback, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+callbackCols+` FROM callbacks WHERE lead_id = ?
+		ORDER BY due_at DESC, id DESC LIMIT ?`, lead, limit(max))
+	return collect(rows, err, scanCallback)
+}
+
 // SetCallbackStatus implements dialer.CampaignStore.
 func (s *Store) SetCallbackStatus(ctx context.Context, id dialer.CallbackID, from, to dialer.CallbackStatus, at time.Time) error {
 	if !to.Valid() {

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+type leadHistoryBody struct {
+	Calls     []leadHistoryCall     `json:"calls"`
+	Callbacks []leadHistoryCallback `json:"callbacks"`
+}
+
+// TestLeadHistory: the lead's ended calls (agent, outcome, disposition
+// and note) and its callbacks, newest first, to whoever may read the lead;
+// a live call is left out.
+func TestLeadHistory(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	later := e.addRecord(2, e.lead1.ID, t0.Add(-30*time.Minute), dialer.OutcomeNoAnswer, 0)
+	if _, err := e.store.DisposeCall(ctx, dialer.Disposal{Call: e.rec1, Code: "NI", Notes: "Asked for the invoice", Agent: 1, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	// A call still live on the lead.
+	if _, err := e.store.CreateCall(ctx, dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginManual,
+		Campaign: e.campaign.ID, Lead: e.lead1.ID, Agent: 1, ToNumber: e.lead1.Phone, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, w := range []who{e.sup, e.agent1} {
+		rec := e.do(w, http.MethodGet, fmt.Sprintf("/api/v1/leads/%d/history", e.lead1.ID), "")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", w.name, rec.Code, rec.Body)
+		}
+		h := decodeBody[leadHistoryBody](t, rec)
+		if len(h.Calls) != 2 || h.Calls[0].ID != later || h.Calls[1].ID != e.rec1 {
+			t.Fatalf("%s: calls %+v, want the two ended ones newest first", w.name, h.Calls)
+		}
+		c := h.Calls[1]
+		if c.AgentName != "Ann" || c.Agent != 1 || c.Outcome != dialer.OutcomeAnswered || c.Billsec != 42 ||
+			c.Disposition != "NI" || c.Note != "Asked for the invoice" || c.Origin != dialer.OriginDialer || c.Direction != dialer.Outbound {
+			t.Fatalf("%s: first call %+v", w.name, c)
+		}
+		if h.Calls[0].AgentName != "Bob" || h.Calls[0].Outcome != dialer.OutcomeNoAnswer {
+			t.Fatalf("%s: later call %+v", w.name, h.Calls[0])
+		}
+		if len(h.Callbacks) != 2 {
+			t.Fatalf("%s: callbacks %+v", w.name, h.Callbacks)
+		}
+		for _, cb := range h.Callbacks {
+			if cb.Lead != e.lead1.ID || cb.Status != dialer.CallbackScheduled || cb.DueLocal != "2026-11-21T09:00:00-06:00" {
+				t.Fatalf("%s: callback %+v", w.name, cb)
+			}
+			if want := map[dialer.AgentID]string{1: "Ann", 0: ""}[cb.Agent]; cb.AgentName != want {
+				t.Fatalf("%s: callback %d of agent %d named %q", w.name, cb.ID, cb.Agent, cb.AgentName)
+			}
+		}
+	}
+}
+
+// TestLeadHistoryRefusals: bad ids name the field, another agent's lead
+// is forbidden, an unknown lead is not found, a lead never called has an
+// empty history.
+func TestLeadHistoryRefusals(t *testing.T) {
+	e := newEnv(t)
+	fresh := must[dialer.Lead](t)(e.store.CreateLead(t.Context(), dialer.Lead{Campaign: e.campaign.ID, Phone: "+12125550177"}))
+	path := func(id any) string { return fmt.Sprintf("/api/v1/leads/%v/history", id) }
+	for _, tc := range []struct {
+		name  string
+		w     who
+		path  string
+		code  int
+		field string
+	}{
+		{"not a number", e.sup, path("x"), 400, "id"},
+		{"zero", e.sup, path(0), 400, "id"},
+		{"negative", e.sup, path(-3), 400, "id"},
+		{"another agent's lead", e.agent2, path(e.lead1.ID), 403, ""},
+		{"a lead the agent never called", e.agent1, path(fresh.ID), 403, ""},
+		{"signed out", e.anon, path(e.lead1.ID), 401, ""},
+		{"unknown lead", e.sup, path(999), 404, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := e.do(tc.w, http.MethodGet, tc.path, "")
+			if rec.Code != tc.code {
+				t.Fatalf("%d %s, want %d", rec.Code, rec.Body, tc.code)
+			}
+			if tc.field != "" {
+				if f := errorOf(t, rec).Field; f != tc.field {
+					t.Fatalf("field %q, want %q", f, tc.field)
+				}
+			}
+		})
+	}
+
+	rec := e.do(e.sup, http.MethodGet, path(fresh.ID), "")
+	if rec.Code != http.StatusOK || rec.Body.String() != `{"callbacks":[],"calls":[]}`+"\n" {
+		t.Fatalf("empty history: %d %q", rec.Code, rec.Body)
+	}
+}
