@@ -67,6 +67,10 @@ export const api = {
   pause: (id, code) => post(`/agents/${id}/pause`, { code }),
   dial: (id, body) => post(`/agents/${id}/dial`, body),
   history: (id, limit = 50) => get(`/agents/${id}/history?limit=${limit}`),
+  agentCampaigns: (id) => get(`/agents/${id}/campaigns`),
+  setCampaign: (id, campaignId) => post(`/agents/${id}/campaign`, { campaign_id: campaignId }),
+  previewDial: (id) => post(`/agents/${id}/preview/dial`),
+  previewSkip: (id, reason) => post(`/agents/${id}/preview/skip`, { reason }),
 
   call: (id) => get(`/calls/${q(id)}`),
   hangup: (id) => post(`/calls/${q(id)}/hangup`),
@@ -87,6 +91,7 @@ export const api = {
 
   lead: (id) => get(`/leads/${id}`),
   patchLead: (id, body) => request('PATCH', `/leads/${id}`, body),
+  leadHistory: (id) => get(`/leads/${id}/history`),
   campaign: (id) => get(`/campaigns/${id}`),
   campaigns: () => get('/campaigns'),
 

@@ -94,7 +94,9 @@ function LiveCall({ s, call, lead, campaign }) {
         <span class=${'tag ' + (inbound ? 'tag-in' : 'tag-out')} data-testid="call-direction">
           <${Icon} name=${inbound ? 'inbound' : 'outbound'} size=${13} /> ${inbound ? 'Inbound' : 'Outbound'}
         </span>
-        ${call.origin !== 'inbound' && html`<span class="tag">${ORIGIN[call.origin] || call.origin}</span>`}
+        ${call.origin === 'dialer'
+          ? html`<span class="tag tag-dialer" data-testid="dialer-badge" title="The campaign's dialer placed this call and put it through to you">Dialer call</span>`
+          : call.origin !== 'inbound' && html`<span class="tag">${ORIGIN[call.origin] || call.origin}</span>`}
         ${call.recording && html`<span class="tag tag-rec" data-testid="rec-indicator"><span class="rec-dot" aria-hidden="true"></span> REC</span>`}
       </div>
       <h2 id="call-title" class="call-name" data-testid="call-name">${name || phone(call.number) || 'Unknown caller'}</h2>

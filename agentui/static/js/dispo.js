@@ -9,13 +9,28 @@ import { Timer, useAction, useNow, Kbd, notify, currentScreen } from './common.j
 import { duration, fullName, phone, inZone, zoneParts, zones, localZone } from './format.js';
 import { Icon } from './icons.js';
 
+// loadDispositions reads every code once (a failure is read again).
+let all = null;
+export function loadDispositions() {
+  if (!all) {
+    all = api.dispositions().then(
+      (r) => r.dispositions || [],
+      (e) => {
+        all = null;
+        throw e;
+      },
+    );
+  }
+  return all;
+}
+
 let codes = null;
 function useDispositions() {
   const [list, setList] = useState(codes);
   useEffect(() => {
     if (codes) return;
-    api.dispositions().then(
-      (r) => setList((codes = (r.dispositions || []).filter((d) => d.selectable))),
+    loadDispositions().then(
+      (d) => setList((codes = d.filter((x) => x.selectable))),
       (e) => notify(e.message, 'error'),
     );
   }, []);

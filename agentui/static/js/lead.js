@@ -7,6 +7,7 @@ import { useAction, useNow, notify } from './common.js';
 import { fullName, phone, inZone, zones } from './format.js';
 import { fillScript } from './script.js';
 import { Icon } from './icons.js';
+import { LeadHistory } from './history.js';
 
 const FIELDS = [
   ['first_name', 'First name', 'text', 'given-name'],
@@ -26,7 +27,7 @@ class ZoneList extends Component {
   }
 }
 
-export function LeadPanel({ call, lead, state, draft, setDraft, onSaved }) {
+export function LeadPanel({ call, lead, state, draft, setDraft, onSaved, historyRev }) {
   const [run, busy] = useAction();
   const [error, setError] = useState(null);
   const [newKey, setNewKey] = useState('');
@@ -89,6 +90,10 @@ export function LeadPanel({ call, lead, state, draft, setDraft, onSaved }) {
         ${lead.last_disposition && html`<span class="tag">Last: ${lead.last_disposition}</span>`}
       </p>
     </div>
+    <div class="pad-x lead-history-panel">
+      <h3 class="section-title">History</h3>
+      <${LeadHistory} leadId=${lead.id} exclude=${call && call.id} rev=${historyRev} zone=${lead.time_zone} few=${2} />
+    </div>
     <form class="lead-form" onSubmit=${save}>
       <div class="grid2">
         ${FIELDS.map(
@@ -135,7 +140,7 @@ export function LeadPanel({ call, lead, state, draft, setDraft, onSaved }) {
 
 // ZoneClock is the lead's wall clock, so the agent knows what time it is
 // for the caller.
-function ZoneClock({ zone }) {
+export function ZoneClock({ zone }) {
   const now = useNow();
   return html`<span title="The lead's local time">${inZone(now, zone)}</span>`;
 }

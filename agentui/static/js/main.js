@@ -12,7 +12,7 @@ import { StatusBar, STATE_LABEL } from './statusbar.js';
 import { Workspace } from './workspace.js';
 import { CallbacksPage } from './callbacks.js';
 import { ShortcutHelp } from './help.js';
-import { phone } from './format.js';
+import { fullName, phone } from './format.js';
 
 // Cues and announcements on the moments an agent must not miss; a
 // snapshot (page load, reconnect) restores the screen silently.
@@ -34,6 +34,12 @@ subscribe((s) => {
     } else if (is === 'READY') {
       announce('Ready for calls');
     }
+  }
+  const lead = s.agent && s.agent.preview && s.agent.preview.lead;
+  const had = prev.agent && prev.agent.preview && prev.agent.preview.lead;
+  if (lead && (!had || had.id !== lead.id) && s.conn === 'live') {
+    cue('offer');
+    announce(`Lead to preview: ${fullName(lead) || phone(lead.phone)}`);
   }
   if (s.offers.length > prev.offers.length) {
     cue('offer');

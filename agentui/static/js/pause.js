@@ -15,6 +15,7 @@ const SYSTEM = {
   PHONE_DOWN: ['Phone disconnected', 'Your persistent line dropped. You go ready again when it reconnects.'],
   LOGIN: ['Session started', 'You start each session paused.'],
   MANUAL: ['Manual dial', 'You dialed by hand, so calls stopped coming to you.'],
+  PREVIEW: ['Previewing', 'Read the lead, then dial it or skip it. No other calls come to you meanwhile.'],
 };
 
 // words turns an admin's code into a label: COACHING_1_ON_1 -> "Coaching 1 on 1".

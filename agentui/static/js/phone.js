@@ -24,7 +24,10 @@ export function PhoneWidget({ s }) {
   const dial = async (n) => {
     const num = (n ?? number).trim();
     if (!num || !canDial || busy) return;
-    const r = await run(() => api.dial(id, { number: num }));
+    // A manual dial counts on the campaign the agent works.
+    const body = { number: num };
+    if (s.agent.campaign) body.campaign_id = s.agent.campaign.id;
+    const r = await run(() => api.dial(id, body));
     if (r.ok) setNumber('');
   };
   const tabs = [

@@ -1,7 +1,7 @@
 // The status bar: the agent's state with its timer, the call timer,
 // Ready / Pause, the session's figures, navigation and the user menu.
 
-import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
+import { html, useEffect, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
 import { currentCall, liveStats, ms } from './store.js';
 import { Timer, useAction, useNow } from './common.js';
@@ -12,6 +12,8 @@ import { bind } from './shortcuts.js';
 import { signOut } from './session.js';
 import { describeDevice } from './audio.js';
 import { pauseReason } from './pause.js';
+import { Menu } from './menu.js';
+import { CampaignSwitch } from './campaign.js';
 
 export const STATE_LABEL = {
   LOGGED_OUT: 'Logged out',
@@ -68,54 +70,6 @@ function Stats({ s }) {
   </dl>`;
 }
 
-// Menu is a button with a list of actions below it.
-function Menu({ label, buttonClass = 'btn', icon, children, testid, title }) {
-  const [open, setOpen] = useState(false);
-  const root = useRef(null);
-  // Open as rendered. The listeners are there from the start and ask
-  // this, so a key pressed right after the menu opens or closes, before
-  // effects run, goes to the menu it sees.
-  const shown = useRef(open);
-  shown.current = open;
-  useEffect(() => {
-    if (!open) return;
-    const first = root.current && root.current.querySelector('[role=menuitem]');
-    if (first) first.focus();
-  }, [open]);
-  useEffect(() => {
-    const away = (e) => shown.current && root.current && !root.current.contains(e.target) && setOpen(false);
-    const key = (e) => {
-      if (!shown.current) return;
-      if (e.key === 'Escape') {
-        // One Escape closes the menu alone, not a call's panel too.
-        e.preventDefault();
-        setOpen(false);
-        root.current && root.current.querySelector('button').focus();
-      }
-      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        const items = [...root.current.querySelectorAll('[role=menuitem]:not([disabled])')];
-        const i = items.indexOf(document.activeElement);
-        const n = items[(i + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length];
-        if (n) n.focus();
-        e.preventDefault();
-      }
-    };
-    addEventListener('pointerdown', away);
-    addEventListener('keydown', key, true);
-    return () => {
-      removeEventListener('pointerdown', away);
-      removeEventListener('keydown', key, true);
-    };
-  }, []);
-  return html`<div class="menu" ref=${root}>
-    <button class=${buttonClass} aria-haspopup="menu" aria-expanded=${open} data-testid=${testid} title=${title}
-      onClick=${() => setOpen(!open)}>
-      ${icon && html`<${Icon} name=${icon} size=${16} />`} ${label} <${Icon} name="chevron" size=${14} />
-    </button>
-    ${open && html`<div class="menu-list" role="menu" onClick=${() => setOpen(false)}>${children}</div>`}
-  </div>`;
-}
-
 function ReadyPause({ s }) {
   const [run, busy] = useAction();
   const [codes, setCodes] = useState(pauseCodes || []);
@@ -127,7 +81,8 @@ function ReadyPause({ s }) {
   const st = agent && agent.state;
   // Outside READY and PAUSED the call decides: the wrap-up's submit
   // makes the agent ready.
-  const canReady = st === 'PAUSED';
+  // A previewed lead is left with Dial or Skip, not by going ready.
+  const canReady = st === 'PAUSED' && !agent.preview;
   const canPause = st === 'READY' || st === 'PAUSED';
   const ready = () => canReady && !busy && run(() => api.ready(id));
   useEffect(() => bind(canReady ? { 'alt+r': { run: ready, label: 'Go ready' } } : {}), [canReady, busy]);
@@ -180,6 +135,7 @@ export function StatusBar({ s }) {
       <${StatePill} agent=${s.agent} withTimer=${!onCall} />
       ${onCall && html`<${CallClock} call=${call} />`}
       <${ReadyPause} s=${s} />
+      <${CampaignSwitch} s=${s} />
     </div>`}
     <${Stats} s=${s} />
     <nav class="nav" aria-label="Screens">

@@ -15,6 +15,8 @@ import { DispoPanel } from './dispo.js';
 import { LeadPanel, ScriptPanel } from './lead.js';
 import { NextCallbacks, Offers } from './callbacks.js';
 import { pauseReason } from './pause.js';
+import { PreviewCard } from './preview.js';
+import { CampaignChoice, preselect, rememberCampaign, useAgentCampaigns } from './campaign.js';
 
 export function Workspace() {
   const s = useStore();
@@ -37,7 +39,7 @@ export function Workspace() {
     <${PhoneWidget} s=${s} />
     <div class="idle-side">
       <${Offers} s=${s} />
-      <${IdleCard} s=${s} />
+      ${s.agent.preview ? html`<${PreviewCard} s=${s} />` : html`<${IdleCard} s=${s} />`}
       <div class="idle-row">
         <${SessionCard} s=${s} />
         <${NextCallbacks} />
@@ -76,17 +78,31 @@ function PhoneLogin({ me }) {
   const [mode, setMode] = useState(seat.mode || 'ring');
   const [error, setError] = useState(null);
   const [run, busy] = useAction();
+  const campaigns = useAgentCampaigns(seat.id);
+  const [campaign, setCampaign] = useState(0);
+  useEffect(() => {
+    if (campaigns.list && !campaign) setCampaign(preselect(campaigns.list));
+  }, [campaigns.list]);
+  const choosing = campaigns.list && campaigns.list.length > 0;
   const submit = async (e) => {
     e.preventDefault();
     setError(null);
+    if (choosing && !campaign) {
+      setError({ field: 'campaign_id', message: 'Choose the campaign you work in this session.' });
+      return;
+    }
     const endpoint = kind === 'sip' ? { kind: 'sip' } : { kind: 'phone', phone: number };
-    const r = await run(() => api.agentLogin(seat.id, { endpoint, mode }), { quiet: true });
+    const body = { endpoint, mode };
+    if (campaign) body.campaign_id = campaign;
+    const r = await run(() => api.agentLogin(seat.id, body), { quiet: true });
+    if (r.ok && campaign) rememberCampaign(campaign);
     if (!r.ok) setError(r.error);
   };
   return html`<section class="card phone-login" aria-labelledby="pl-title">
     <h1 id="pl-title"><${Icon} name="headset" size=${22} /> Start your session</h1>
-    <p class="muted">Choose where your calls ring. You start paused; go ready when you are.</p>
+    <p class="muted">Choose your campaign and where your calls ring. You start paused; go ready when you are.</p>
     <form onSubmit=${submit}>
+      <${CampaignChoice} state=${campaigns} value=${campaign} onChange=${setCampaign} error=${error} />
       <fieldset class="choice">
         <legend>Phone</legend>
         <label class="option">
@@ -116,7 +132,7 @@ function PhoneLogin({ me }) {
           <span><strong>Persistent line</strong><small>Stay connected; calls arrive without ringing</small></span>
         </label>
       </fieldset>
-      ${error && html`<p class="form-error" role="alert">${error.message}</p>`}
+      ${error && error.field !== 'campaign_id' && html`<p class="form-error" role="alert">${error.message}</p>`}
       <button class="btn btn-primary btn-block" type="submit" disabled=${busy}>${busy ? 'Connecting…' : 'Log in to phone'}</button>
     </form>
   </section>`;
@@ -211,7 +227,7 @@ function CallWorkspace({ s }) {
     ${dispo
       ? html`<${DispoPanel} s=${s} call=${call} lead=${lead} />`
       : html`<${CallPanel} s=${s} call=${call} lead=${shown} campaign=${campaign} />`}
-    <${LeadPanel} call=${call} lead=${lead} state=${leadState} draft=${draft} setDraft=${setDraft}
+    <${LeadPanel} call=${call} lead=${lead} state=${leadState} draft=${draft} setDraft=${setDraft} historyRev=${s.historyRev}
       onSaved=${(l) => (setLead(l), setDraft({}))} />
     <${ScriptPanel} campaign=${campaign} lead=${shown} agent=${s.agent} />
   </div>`;
