@@ -9,89 +9,16 @@
 // side).
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import { chromium } from 'playwright-core';
+import { env, URL, ARTIFACTS, ask, admin, step, openPage, helpers, run } from './harness.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set: run this through browser_test.go (make test)`);
-  return v;
-};
-const URL = env('AS_URL').replace(/\/$/, '');
-const ARTIFACTS = env('AS_ARTIFACTS');
 const AGENT_ID = Number(env('AS_AGENT_ID'));
 const LEAD_NUMBER = env('AS_LEAD_NUMBER');
 const LONG_PAUSE = env('AS_LONG_PAUSE');
 const result = { calls: {} };
-fs.mkdirSync(ARTIFACTS, { recursive: true });
-for (const f of ['failure.png', 'failure.html']) fs.rmSync(path.join(ARTIFACTS, f), { force: true });
-
-// ask has browser_test.go act on the simulated switch (a caller dials in,
-// a far end hangs up): one JSON line out, one JSON line back.
-const replies = [];
-const input = readline.createInterface({ input: process.stdin });
-input.on('line', (l) => {
-  const r = replies.shift();
-  if (r) r(JSON.parse(l));
-});
-function ask(req) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no answer to ' + JSON.stringify(req))), 10000);
-    replies.push((a) => (clearTimeout(timer), a.error ? reject(new Error(a.error)) : resolve(a)));
-    process.stdout.write('@@ask ' + JSON.stringify(req) + '\n');
-  });
-}
-
-// admin calls the API with the admin key, as an integrator would.
-async function admin(method, p, body) {
-  const res = await fetch(URL + '/api/v1' + p, {
-    method,
-    headers: { Authorization: 'Bearer ' + env('AS_ADMIN_KEY'), 'Content-Type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-const startedAt = Date.now();
-const steps = [];
-async function step(name, fn) {
-  const t0 = Date.now();
-  process.stdout.write(`- ${name} ... `);
-  await fn();
-  const ms = Date.now() - t0;
-  steps.push({ name, ms });
-  process.stdout.write(`${ms} ms\n`);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.AS_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--disable-quic',
-  ],
-});
-// Reduced motion: screenshots show the screen at rest, not mid-animation.
-const context = await browser.newContext({
-  viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Paris', locale: 'en-US', reducedMotion: 'reduce',
-});
-context.setDefaultTimeout(10000);
-const page = await context.newPage();
-const problems = [];
-// expectedError is a console error a step provokes on purpose.
-let expectedError = null;
-page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-page.on('console', (m) => {
-  // 401 before sign-in, 403 on the supervisor-only agent list and 404 for
-  // an agent not yet on the phone are answers the page expects.
-  if (m.type() !== 'error' || /status of (401|403|404)/.test(m.text())) return;
-  if (expectedError && expectedError.test(m.text())) return;
-  problems.push('console: ' + m.text());
-});
+const session = await openPage();
+const { page, expectError } = session;
+const { shot, waitState, notice, callPanel, waitConnected, dispose } = helpers(page);
 
 // The event stream goes through a route the test can cut.
 let stream = null;
@@ -107,19 +34,8 @@ await page.routeWebSocket(/\/api\/v1\/stream$/, (ws) => {
   stream = ws;
 });
 
-// shot saves a screen, without the passing notices.
-async function shot(name) {
-  for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click().catch(() => {});
-  await page.screenshot({ path: path.join(ARTIFACTS, name + '.png') });
-}
-const state = () => page.getByTestId('agent-state');
-const waitState = (st, timeout = 10000) => page.locator(`[data-testid=agent-state][data-state=${st}]`).waitFor({ timeout });
-const callPanel = (id) => page.locator(`[data-testid=call-panel][data-call-id="${id}"]`);
 const seconds = async (loc) => Number(await loc.getAttribute('data-seconds'));
 const callTimer = () => page.getByTestId('call-panel').getByRole('timer', { name: 'Call duration' });
-
-// notice is a passing message (a toast) with the text.
-const notice = (text) => page.locator('.notice').filter({ hasText: text });
 
 // inView asserts that a locator's box lies inside the viewport.
 async function inView(loc, what) {
@@ -137,24 +53,7 @@ const waitFocus = async (target) =>
     ? page.waitForFunction((sel) => document.activeElement && document.activeElement.matches(sel), target)
     : page.waitForFunction((el) => document.activeElement === el, await target.elementHandle());
 
-// waitConnected waits for the agent to be talking on call id.
-async function waitConnected(id) {
-  await callPanel(id).waitFor();
-  await waitState('INCALL');
-  await page.locator('[data-testid=call-state].cs-connected').waitFor();
-}
-
-// dispose picks a code (and a callback time) and submits.
-async function dispose(label, { notes, callbackTime } = {}) {
-  const panel = page.getByTestId('dispo-panel');
-  await panel.waitFor();
-  await panel.getByText(label, { exact: true }).click();
-  if (callbackTime) await panel.getByLabel('Time', { exact: true }).fill(callbackTime);
-  if (notes) await panel.getByLabel('Notes').fill(notes);
-  return panel;
-}
-
-try {
+await run(session, 'failure', result, async () => {
   await step('sign-in page', async () => {
     await page.goto(URL + '/');
     await page.waitForURL(/\/login$/);
@@ -477,14 +376,14 @@ try {
     await page.getByRole('tab', { name: 'Dialpad' }).click();
     const box = page.getByLabel('Phone number');
     // A wrong number: the error waits to be read, and × closes it.
-    expectedError = /status of 400/;
+    expectError(/status of 400/);
     await box.fill('12');
     await box.press('Enter');
     const error = page.locator('.notice-error').filter({ hasText: /number/i });
     await error.waitFor();
     await error.getByRole('button', { name: 'Dismiss' }).click();
     await error.waitFor({ state: 'detached' });
-    expectedError = null;
+    expectError(null);
     await box.fill('(212) 555-01');
     await page.getByRole('button', { name: '5', exact: true }).click();
     await page.getByRole('button', { name: '5', exact: true }).click();
@@ -545,24 +444,4 @@ try {
     await panel.getByRole('button', { name: /Submit and go ready/ }).click();
     await waitState('READY');
   });
-
-  assert.deepEqual(problems, [], 'the page reported errors');
-  result.steps = steps;
-  result.ms = Date.now() - startedAt;
-  fs.writeFileSync(env('AS_RESULT'), JSON.stringify(result, null, 2));
-  console.log(`agent day done in ${result.ms} ms`);
-} catch (e) {
-  console.error('FAILED:', e.message);
-  if (problems.length) console.error(problems.join('\n'));
-  try {
-    await shot('failure');
-    fs.writeFileSync(path.join(ARTIFACTS, 'failure.html'), await page.content());
-    console.error('state on failure:', await state().getAttribute('data-state'));
-  } catch {
-    // The page may be gone.
-  }
-  process.exitCode = 1;
-} finally {
-  input.close();
-  await browser.close();
-}
+});

@@ -65,22 +65,23 @@ func missing(t *testing.T) {
 	}
 }
 
-func TestAgentDay(t *testing.T) {
+// tier skips in -short mode, fails when Chromium or playwright-core is
+// missing, and bounds the test.
+func tier(t *testing.T) context.Context {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("browser tier skipped in -short mode: it drives Chromium for ~30 s")
 	}
 	missing(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
+	return ctx
+}
 
-	sw := sim.New(sim.Config{Password: eslPassword, AnswerDelay: 80 * time.Millisecond, RecordingsDir: t.TempDir()})
-	if err := sw.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	simDone := make(chan struct{})
-	simCtx, stopSim := context.WithCancel(context.Background())
-	go func() { sw.Serve(simCtx); close(simDone) }()
-	t.Cleanup(func() { stopSim(); <-simDone })
+func TestAgentDay(t *testing.T) {
+	ctx := tier(t)
+
+	sw := startSim(t)
 	sw.SetEndpoint(leadNumber, sim.Behavior{AnswerAfter: 120 * time.Millisecond})
 	sw.SetEndpoint(secondNumber, sim.Behavior{AnswerAfter: 120 * time.Millisecond})
 	// Callers to our number are parked into the service, as the dialplan does.
@@ -108,21 +109,18 @@ func TestAgentDay(t *testing.T) {
 		"custom": map[string]string{"plan": "Gold", "renewal": "1 December", "note": xss},
 	})
 
-	artifacts, err := filepath.Abs("artifacts")
-	if err != nil {
-		t.Fatal(err)
+	var res struct {
+		Calls        map[string]string `json:"calls"`
+		CallbackDate string            `json:"callbackDate"`
+		// Callback is the API's view of it, read before it was dialed.
+		Callback callbackView `json:"callback"`
 	}
-	resultFile := filepath.Join(t.TempDir(), "result.json")
-	started := time.Now()
-	cmd := exec.CommandContext(ctx, "node", "agent_day.mjs")
-	cmd.Env = append(os.Environ(),
-		"AS_URL="+svc.URL, "AS_USER="+agentUser, "AS_PASSWORD="+agentPass, "AS_ADMIN_KEY="+keySecret,
+	scenario(t, ctx, svc, "agent_day.mjs", []string{
+		"AS_USER=" + agentUser, "AS_PASSWORD=" + agentPass, "AS_ADMIN_KEY=" + keySecret,
 		fmt.Sprintf("AS_AGENT_ID=%v", agent["id"]), fmt.Sprintf("AS_CAMPAIGN_ID=%v", camp["id"]),
-		fmt.Sprintf("AS_LEAD_ID=%v", lead["id"]), "AS_LEAD_NUMBER="+leadNumber, "AS_SECOND_NUMBER="+secondNumber,
-		"AS_WARM_NUMBER="+warmNumber, "AS_BLIND_NUMBER="+blindNumber, "AS_LONG_PAUSE="+longPause,
-		"AS_ARTIFACTS="+artifacts, "AS_RESULT="+resultFile, "AS_CHROMIUM="+chromium,
-	)
-	out, err := runScenario(cmd, func(req map[string]string) (map[string]string, error) {
+		fmt.Sprintf("AS_LEAD_ID=%v", lead["id"]), "AS_LEAD_NUMBER=" + leadNumber, "AS_SECOND_NUMBER=" + secondNumber,
+		"AS_WARM_NUMBER=" + warmNumber, "AS_BLIND_NUMBER=" + blindNumber, "AS_LONG_PAUSE=" + longPause,
+	}, func(req map[string]string) (map[string]string, error) {
 		switch req["do"] {
 		case "inbound":
 			return map[string]string{"leg": sw.Inbound(sim.InboundCall{From: req["from"], FromName: "Jane Cooper", To: did})}, nil
@@ -135,24 +133,7 @@ func TestAgentDay(t *testing.T) {
 			return map[string]string{}, loseHeartbeat(ctx, svc.URL, adm, fmt.Sprint(agent["id"]))
 		}
 		return nil, fmt.Errorf("unknown request %q", req["do"])
-	})
-	t.Logf("agent_day.mjs (%s):\n%s", time.Since(started).Round(time.Millisecond), out)
-	if err != nil {
-		t.Fatalf("agent_day.mjs: %v (screenshots in %s)\nservice log:\n%s", err, artifacts, svc.LogTail(200))
-	}
-	var res struct {
-		Calls        map[string]string `json:"calls"`
-		CallbackDate string            `json:"callbackDate"`
-		// Callback is the API's view of it, read before it was dialed.
-		Callback callbackView `json:"callback"`
-	}
-	b, err := os.ReadFile(resultFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
+	}, &res)
 
 	cmds := commandLines(sw.Commands())
 	sent := func(c string) bool { return slices.Contains(cmds, c) }
@@ -261,6 +242,49 @@ func checkMounts(t *testing.T, base string) {
 		if resp.StatusCode != code || !strings.HasPrefix(resp.Header.Get("Content-Type"), want) {
 			t.Errorf("GET %s: %d %s, want %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), code, want)
 		}
+	}
+}
+
+// startSim runs the simulated switch for one test.
+func startSim(t *testing.T) *sim.Server {
+	t.Helper()
+	sw := sim.New(sim.Config{Password: eslPassword, AnswerDelay: 80 * time.Millisecond, RecordingsDir: t.TempDir()})
+	if err := sw.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	simDone := make(chan struct{})
+	simCtx, stopSim := context.WithCancel(context.Background())
+	go func() { sw.Serve(simCtx); close(simDone) }()
+	t.Cleanup(func() { stopSim(); <-simDone })
+	return sw
+}
+
+// scenario runs a node script against svc with env added to what every
+// script gets, answers its requests with act, and reads the result it
+// writes at the end into res.
+func scenario(t *testing.T, ctx context.Context, svc *svctest.Process, script string, env []string,
+	act func(map[string]string) (map[string]string, error), res any) {
+	t.Helper()
+	artifacts, err := filepath.Abs("artifacts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resultFile := filepath.Join(t.TempDir(), "result.json")
+	started := time.Now()
+	cmd := exec.CommandContext(ctx, "node", script)
+	cmd.Env = append(append(os.Environ(), env...),
+		"AS_URL="+svc.URL, "AS_ARTIFACTS="+artifacts, "AS_RESULT="+resultFile, "AS_CHROMIUM="+chromium)
+	out, err := runScenario(cmd, act)
+	t.Logf("%s (%s):\n%s", script, time.Since(started).Round(time.Millisecond), out)
+	if err != nil {
+		t.Fatalf("%s: %v (screenshots in %s)\nservice log:\n%s", script, err, artifacts, svc.LogTail(200))
+	}
+	b, err := os.ReadFile(resultFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, res); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -442,6 +466,7 @@ type callDetail struct {
 		Origin      string  `json:"origin"`
 		ToNumber    string  `json:"to_number"`
 		FromNumber  string  `json:"from_number"`
+		Campaign    float64 `json:"campaign_id"`
 		Lead        float64 `json:"lead_id"`
 		Outcome     string  `json:"outcome"`
 		Disposition string  `json:"disposition"`
