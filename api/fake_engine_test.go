@@ -21,7 +21,7 @@ type engineCall struct {
 
 // readMethods are the engine calls the API may make while checking a
 // request it then refuses.
-var readMethods = map[string]bool{"CallView": true, "LiveCalls": true, "PauseCodes": true, "ReadyAgents": true}
+var readMethods = map[string]bool{"CallView": true, "LiveCalls": true, "PauseCodes": true, "ReadyAgents": true, "AgentView": true}
 
 // fakeEngine records every call; it checks ownership as the real engine
 // does, and publishes events to subscribers with blocking sends (as an
@@ -100,6 +100,13 @@ func (f *fakeEngine) called(method string) []engineCall {
 	return out
 }
 
+// setAgent makes AgentView answer v for its agent.
+func (f *fakeEngine) setAgent(v dialer.AgentView) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.agents[v.ID] = v
+}
+
 func (f *fakeEngine) setCall(v dialer.CallView) {
 	f.mu.Lock()
 	f.views[v.ID] = v
@@ -166,6 +173,11 @@ func (f *fakeEngine) Heartbeat(_ context.Context, a dialer.Actor, id dialer.Agen
 func (f *fakeEngine) AgentView(_ context.Context, id dialer.AgentID) (dialer.AgentView, error) {
 	if err := f.record(engineCall{Method: "AgentView", Agent: id}); err != nil {
 		return dialer.AgentView{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if v, ok := f.agents[id]; ok {
+		return v, nil
 	}
 	return dialer.AgentView{ID: id, State: dialer.AgentReady}, nil
 }

@@ -41,7 +41,7 @@ func TestLeadHistory(t *testing.T) {
 		}
 		c := h.Calls[1]
 		if c.AgentName != "Ann" || c.Agent != 1 || c.Outcome != dialer.OutcomeAnswered || c.Billsec != 42 ||
-			c.Disposition != "NI" || c.Note != "Asked for the invoice" || c.Origin != dialer.OriginDialer || c.Direction != dialer.Outbound {
+			c.Disposition != "NI" || c.Note != "Asked for the invoice" || c.Origin != dialer.OriginAPI || c.Direction != dialer.Outbound {
 			t.Fatalf("%s: first call %+v", w.name, c)
 		}
 		if h.Calls[0].AgentName != "Bob" || h.Calls[0].Outcome != dialer.OutcomeNoAnswer {
@@ -63,7 +63,7 @@ func TestLeadHistory(t *testing.T) {
 
 // TestLeadHistoryRefusals: bad ids name the field, another agent's lead
 // is forbidden, an unknown lead is not found, a lead never called has an
-// empty history.
+// empty history; the lead an agent previews is open to it.
 func TestLeadHistoryRefusals(t *testing.T) {
 	e := newEnv(t)
 	fresh := must[dialer.Lead](t)(e.store.CreateLead(t.Context(), dialer.Lead{Campaign: e.campaign.ID, Phone: "+12125550177"}))
@@ -99,5 +99,18 @@ func TestLeadHistoryRefusals(t *testing.T) {
 	rec := e.do(e.sup, http.MethodGet, path(fresh.ID), "")
 	if rec.Code != http.StatusOK || rec.Body.String() != `{"callbacks":[],"calls":[]}`+"\n" {
 		t.Fatalf("empty history: %d %q", rec.Code, rec.Body)
+	}
+
+	// The lead an agent previews is open to it before any call: it reads
+	// the lead and its history to decide whether to dial.
+	e.eng.setAgent(dialer.AgentView{ID: 1, State: dialer.AgentPaused, PauseCode: dialer.PausePreview,
+		Preview: &dialer.Preview{Lead: fresh, Campaign: e.campaign.ID, OfferedAt: t0}})
+	for _, p := range []string{path(fresh.ID), fmt.Sprintf("/api/v1/leads/%d", fresh.ID)} {
+		if rec := e.do(e.agent1, http.MethodGet, p, ""); rec.Code != http.StatusOK {
+			t.Errorf("%s, previewed by the agent: %d %s", p, rec.Code, rec.Body)
+		}
+		if rec := e.do(e.agent2, http.MethodGet, p, ""); rec.Code != http.StatusForbidden {
+			t.Errorf("%s, previewed by another agent: %d %s", p, rec.Code, rec.Body)
+		}
 	}
 }

@@ -21,7 +21,8 @@ import (
 const recentCall = 24 * time.Hour
 
 // leadAccess lets supervisors reach any lead, and an agent the lead of
-// one of its live or recent calls.
+// one of its live or recent calls, or the lead it previews: it reads it
+// before deciding to dial.
 func (s *Server) leadAccess(ctx context.Context, p *principal, id dialer.LeadID) error {
 	if p.Actor.Role.AtLeast(identity.RoleSupervisor) {
 		return nil
@@ -38,10 +39,13 @@ func (s *Server) leadAccess(ctx context.Context, p *principal, id dialer.LeadID)
 	if err != nil {
 		return err
 	}
-	if len(calls) == 0 {
-		return dialer.ErrForbidden
+	if len(calls) > 0 {
+		return nil
 	}
-	return nil
+	if v, err := s.engine.AgentView(ctx, p.Actor.Agent); err == nil && v.Preview != nil && v.Preview.Lead.ID == id {
+		return nil
+	}
+	return dialer.ErrForbidden
 }
 
 func (s *Server) leadParam(c echo.Context, p *principal) (dialer.Lead, error) {

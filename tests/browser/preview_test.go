@@ -43,11 +43,11 @@ func TestPreviewDay(t *testing.T) {
 		"retry_delays":   map[string]int{"busy": 0},
 	}
 	preview := adm.post(t, "/campaigns", map[string]any{
-		"name": "Winter preview", "dial_mode": "preview", "max_attempts": 5, "settings": settings,
+		"name": "Winter preview", "dial_mode": "preview", "active": true, "max_attempts": 5, "settings": settings,
 		"script": "Hello {{first_name}}, this is {{agent_name}} about your {{custom.plan}} plan.",
 	})
 	progressive := adm.post(t, "/campaigns", map[string]any{
-		"name": "Spring progressive", "dial_mode": "progressive", "max_attempts": 5, "settings": settings,
+		"name": "Spring progressive", "dial_mode": "progressive", "active": true, "max_attempts": 5, "settings": settings,
 	})
 	leadA := adm.post(t, "/leads", map[string]any{
 		"campaign_id": preview["id"], "phone": previewNumberA, "first_name": "Ada", "last_name": "Moreno",
@@ -94,18 +94,20 @@ func TestPreviewDay(t *testing.T) {
 	if !slices.Contains(ids, res.Skipped) || !slices.Contains(ids, res.Dialed) || res.Skipped == res.Dialed {
 		t.Fatalf("skipped lead %v and dialed lead %v, want one each of %v", res.Skipped, res.Dialed, ids)
 	}
-	// The dialed lead: a call on the preview campaign, placed by the agent.
+	// The dialed lead: a dialer call on the preview campaign.
 	dialed := adm.call(t, sw, res.Calls["preview"]).Record
-	if dialed.Campaign != preview["id"] || dialed.Lead != res.Dialed || dialed.Origin != "manual" || dialed.Direction != "outbound" ||
+	if dialed.Campaign != preview["id"] || dialed.Lead != res.Dialed || dialed.Origin != "dialer" || dialed.Direction != "outbound" ||
 		dialed.Outcome != "answered" || dialed.Disposition != "NI" || dialed.Notes != "Renewed with another supplier" {
 		t.Errorf("the previewed lead's call %+v", dialed)
 	}
 	if l := adm.lead(t, res.Dialed); l.Attempts != 2 || l.LastDisposition != "NI" {
 		t.Errorf("dialed lead %+v, want 2 attempts (the earlier one and this), last NI", l)
 	}
-	// The skipped lead went back to its campaign, not dialed, for later.
-	if l := adm.lead(t, res.Skipped); l.Attempts != 1 || l.Campaign != preview["id"] || (l.Status != "new" && l.Status != "retry") {
-		t.Errorf("skipped lead %+v, want it back in campaign %v with its 1 attempt", l, preview["id"])
+	// The skipped lead went back to its campaign, not dialed, for later:
+	// after the campaign's no-answer delay (2 h by default).
+	if l := adm.lead(t, res.Skipped); l.Attempts != 1 || l.Campaign != preview["id"] || (l.Status != "new" && l.Status != "retry") ||
+		time.Until(l.NextCallAt) < time.Hour {
+		t.Errorf("skipped lead %+v, want it back in campaign %v with its 1 attempt, for later", l, preview["id"])
 	}
 	// The progressive campaign's dialer call, put through to the agent.
 	dc := adm.call(t, sw, res.Calls["dialer"]).Record
@@ -115,10 +117,11 @@ func TestPreviewDay(t *testing.T) {
 }
 
 type leadView struct {
-	Campaign        float64 `json:"campaign_id"`
-	Status          string  `json:"status"`
-	Attempts        int     `json:"attempts"`
-	LastDisposition string  `json:"last_disposition"`
+	Campaign        float64   `json:"campaign_id"`
+	Status          string    `json:"status"`
+	Attempts        int       `json:"attempts"`
+	LastDisposition string    `json:"last_disposition"`
+	NextCallAt      time.Time `json:"next_call_at"`
 }
 
 func (c *client) lead(t *testing.T, id float64) leadView {
