@@ -43,7 +43,10 @@ func TestPreviewDay(t *testing.T) {
 		"retry_delays":   map[string]int{"busy": 0},
 	}
 	preview := adm.post(t, "/campaigns", map[string]any{
-		"name": "Winter preview", "dial_mode": "preview", "active": true, "max_attempts": 5, "settings": settings,
+		"name": "Winter preview", "dial_mode": "preview", "active": true, "max_attempts": 5,
+		"settings": map[string]any{"calling_window": settings["calling_window"], "retry_delays": settings["retry_delays"],
+			// Dialed by itself after 10 min: long enough to read, then skip or dial.
+			"preview_timeout_seconds": 600},
 		"script": "Hello {{first_name}}, this is {{agent_name}} about your {{custom.plan}} plan.",
 	})
 	progressive := adm.post(t, "/campaigns", map[string]any{

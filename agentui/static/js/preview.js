@@ -7,7 +7,7 @@ import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
 import { ms } from './store.js';
 import { useAction, useNow, Kbd, notify } from './common.js';
-import { fullName, phone } from './format.js';
+import { duration, fullName, phone } from './format.js';
 import { Icon } from './icons.js';
 import { bind } from './shortcuts.js';
 import { ZoneClock } from './lead.js';
@@ -106,7 +106,7 @@ function Countdown({ at }) {
   const left = Math.max(0, Math.ceil((at - now) / 1000));
   return html`<div class=${'countdown' + (left <= 5 ? ' soon' : '')} role="timer" aria-live=${left <= 5 ? 'polite' : 'off'}
     data-testid="preview-countdown" data-seconds=${left}>
-    ${left > 0 ? html`Dialing in <strong>${left} s</strong>` : 'Dialing…'}
+    ${left > 0 ? html`Dialing in <strong>${left < 60 ? left + ' s' : duration(left)}</strong>` : 'Dialing…'}
   </div>`;
 }
 
