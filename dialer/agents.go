@@ -60,7 +60,11 @@ func (e *Engine) view(ctx context.Context, id AgentID, st AgentStatus) AgentView
 		if s.campaign.ID != 0 {
 			v.Campaign = &s.campaign
 		}
-		v.Preview = s.preview
+		if st.State == AgentPaused && st.PauseCode == PausePreview {
+			// Only with the state it belongs to: a view of the READY that
+			// came before the offer must not show the lead.
+			v.Preview = s.preview
+		}
 		if s.mode != "" {
 			v.Mode = s.mode
 		}
