@@ -29,7 +29,7 @@ func (s *Store) DialableLeads(ctx context.Context, campaign dialer.CampaignID, n
 		return nil, nil
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT l.id, l.phone, l.time_zone FROM leads l JOIN campaigns c ON c.id = l.campaign_id
-		WHERE l.campaign_id = ?1 AND l.status IN ('new', 'retry') AND (l.next_call_at IS NULL OR l.next_call_at <= ?2)
+		WHERE l.campaign_id = ?1 AND `+visibleLead("l.import_id")+` AND l.status IN ('new', 'retry') AND (l.next_call_at IS NULL OR l.next_call_at <= ?2)
 		  AND l.attempts < c.max_attempts
 		  AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.phone = l.phone AND coalesce(d.campaign_id, l.campaign_id) = l.campaign_id)
 		ORDER BY `+by+` LIMIT ?3 OFFSET ?4`, campaign, ms(now), limit, max(offset, 0))

@@ -57,6 +57,8 @@ type Store struct {
 	// tens of milliseconds).
 	dummyOnce sync.Once
 	dummy     []byte
+	// importing holds a token while an import (or its recovery) runs.
+	importing chan struct{}
 }
 
 var (
@@ -123,7 +125,8 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		r.Close()
 		return nil, err
 	}
-	return &Store{w: w, r: r, file: path, cost: o.BcryptCost, now: o.Now, compareHash: bcrypt.CompareHashAndPassword}, nil
+	return &Store{w: w, r: r, file: path, cost: o.BcryptCost, now: o.Now, compareHash: bcrypt.CompareHashAndPassword,
+		importing: make(chan struct{}, 1)}, nil
 }
 
 // Close closes both pools.
