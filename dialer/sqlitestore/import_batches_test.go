@@ -283,3 +283,32 @@ func TestImportHidesFromEveryReader(t *testing.T) {
 		t.Fatalf("leads after the commit %+v", found)
 	}
 }
+
+// TestImportListDeletedMidway: deleting the list of a running import takes
+// the import's record and its unseen leads with it; the import then fails
+// instead of publishing anything.
+func TestImportListDeletedMidway(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	list := must[leadimport.List](t)(w.s.CreateLeadList(ctx, leadimport.List{Campaign: w.campaign.ID, Name: "L"}))
+	im := must[leadimport.Import](t)(w.s.StartImport(ctx, list.ID, ""))
+	_, err := w.s.ImportLeads(ctx, im, func(sink leadimport.Sink) (leadimport.Report, error) {
+		if _, err := sink.Insert(ctx, dialer.Lead{Phone: "+33600000001"}); err != nil {
+			return leadimport.Report{}, err
+		}
+		if err := sink.(*importSink).Flush(ctx); err != nil {
+			return leadimport.Report{}, err
+		}
+		if _, err := w.s.w.ExecContext(ctx, `DELETE FROM lead_lists WHERE id = ?`, list.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, w.s, "leads"); n != 1 {
+			t.Errorf("%d leads after deleting the list, want the 1 from before", n)
+		}
+		return leadimport.Report{Read: 1, Imported: 1}, nil
+	})
+	wantErr(t, err, dialer.ErrConflict)
+	if n := count(t, w.s, "leads"); n != 1 {
+		t.Fatalf("%d leads after the import, want the 1 from before", n)
+	}
+}
