@@ -236,21 +236,32 @@ func TestImportLeftRunningRolledBackAtStart(t *testing.T) {
 	}
 }
 
+// startImport starts an import into a new list of the world's campaign.
+func startImport(t *testing.T, w world) leadimport.Import {
+	t.Helper()
+	list := must[leadimport.List](t)(w.s.CreateLeadList(t.Context(), leadimport.List{Campaign: w.campaign.ID, Name: "L"}))
+	return must[leadimport.Import](t)(w.s.StartImport(t.Context(), list.ID, ""))
+}
+
+// writeBatch inserts the numbers and writes them as one batch.
+func writeBatch(ctx context.Context, sink leadimport.Sink, phones ...string) error {
+	for _, p := range phones {
+		if _, err := sink.Insert(ctx, dialer.Lead{Phone: p}); err != nil {
+			return err
+		}
+	}
+	return sink.(*importSink).Flush(ctx)
+}
+
 // TestImportHidesFromEveryReader: a lead of an import not committed is
 // found by no reader nor writer by id, and a lead made for its number
 // (a live call's) takes the number.
 func TestImportHidesFromEveryReader(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
-	list := must[leadimport.List](t)(w.s.CreateLeadList(ctx, leadimport.List{Campaign: w.campaign.ID, Name: "L"}))
-	im := must[leadimport.Import](t)(w.s.StartImport(ctx, list.ID, ""))
+	im := startImport(t, w)
 	out, err := w.s.ImportLeads(ctx, im, func(sink leadimport.Sink) (leadimport.Report, error) {
-		for _, p := range []string{"+33600000001", "+33600000002"} {
-			if _, err := sink.Insert(ctx, dialer.Lead{Phone: p}); err != nil {
-				return leadimport.Report{}, err
-			}
-		}
-		if err := sink.(*importSink).Flush(ctx); err != nil {
+		if err := writeBatch(ctx, sink, "+33600000001", "+33600000002"); err != nil {
 			return leadimport.Report{}, err
 		}
 		var id dialer.LeadID
@@ -290,16 +301,12 @@ func TestImportHidesFromEveryReader(t *testing.T) {
 func TestImportListDeletedMidway(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
-	list := must[leadimport.List](t)(w.s.CreateLeadList(ctx, leadimport.List{Campaign: w.campaign.ID, Name: "L"}))
-	im := must[leadimport.Import](t)(w.s.StartImport(ctx, list.ID, ""))
+	im := startImport(t, w)
 	_, err := w.s.ImportLeads(ctx, im, func(sink leadimport.Sink) (leadimport.Report, error) {
-		if _, err := sink.Insert(ctx, dialer.Lead{Phone: "+33600000001"}); err != nil {
+		if err := writeBatch(ctx, sink, "+33600000001"); err != nil {
 			return leadimport.Report{}, err
 		}
-		if err := sink.(*importSink).Flush(ctx); err != nil {
-			return leadimport.Report{}, err
-		}
-		if _, err := w.s.w.ExecContext(ctx, `DELETE FROM lead_lists WHERE id = ?`, list.ID); err != nil {
+		if _, err := w.s.w.ExecContext(ctx, `DELETE FROM lead_lists WHERE id = ?`, im.List); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(t, w.s, "leads"); n != 1 {
