@@ -126,7 +126,8 @@ func (s *Store) Import(ctx context.Context, id leadimport.ID) (leadimport.Import
 }
 
 // importBatch is how many leads one transaction of an import writes: the
-// writer is held a few milliseconds, then the service's other writes go.
+// writer is held for their inserts only, then the service's other writes
+// go.
 const importBatch = 2000
 
 // purgeBatch is how many leads of an import that did not commit one
