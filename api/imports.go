@@ -38,7 +38,9 @@ type ImportStore interface {
 	StartImport(ctx context.Context, list leadimport.ListID, fileName string) (leadimport.Import, error)
 	FinishImport(ctx context.Context, im leadimport.Import) (leadimport.Import, error)
 	Import(ctx context.Context, id leadimport.ID) (leadimport.Import, error)
-	ImportLeads(ctx context.Context, list leadimport.List, fn func(leadimport.Sink) error) error
+	// ImportLeads writes an import's leads, commits the import when fn
+	// returns nil and otherwise deletes its leads and returns the error.
+	ImportLeads(ctx context.Context, im leadimport.Import, fn func(leadimport.Sink) (leadimport.Report, error)) (leadimport.Import, error)
 	// BulkLeads resets, moves or deletes the leads a filter selects.
 	BulkLeads(ctx context.Context, b dialer.LeadBulk) (int, error)
 }
@@ -200,8 +202,8 @@ func (s *Server) errorsPath(id leadimport.ID) string {
 	return filepath.Join(dir, fmt.Sprintf("import-%d-errors.csv", id))
 }
 
-// importList streams the request body into one import transaction and
-// answers with the import's record when it has committed or rolled back.
+// importList streams the request body into an import and answers with
+// the import's record when it has committed or rolled back.
 // A client that goes away cancels the import: nothing of it stays.
 func (s *Server) importList(c echo.Context, _ *principal) error {
 	st, err := s.importStore()
@@ -245,25 +247,26 @@ func (s *Server) importList(c echo.Context, _ *principal) error {
 		_, err = s.endImport(ctx, st, im, leadimport.Report{}, err)
 		return err
 	}
+	defer rejects.Close() // closed already unless the import stopped before its first row
 	prog := &leadimport.Progress{}
 	s.importing.add(im.ID, prog)
 	defer s.importing.remove(im.ID)
 	stopProgress := s.publishProgress(im, prog)
-	var rep leadimport.Report
-	err = st.ImportLeads(ctx, list, func(sink leadimport.Sink) error {
-		var err error
-		rep, err = leadimport.Run(ctx, file, leadimport.Config{Campaign: list.Campaign, Mapping: mapping, Country: country}, sink, prog, rejects)
-		return err
+	out, err := st.ImportLeads(ctx, im, func(sink leadimport.Sink) (leadimport.Report, error) {
+		rep, err := leadimport.Run(ctx, file, leadimport.Config{Campaign: list.Campaign, Mapping: mapping, Country: country}, sink, prog, rejects)
+		// The error report is whole before the import commits.
+		if cerr := rejects.Close(); err == nil {
+			err = cerr
+		}
+		return rep, err
 	})
-	if cerr := rejects.Close(); err == nil {
-		err = cerr
-	}
 	stopProgress()
-	out, err := s.endImport(ctx, st, im, rep, err)
-	s.publishImport(out)
 	if err != nil {
+		out, err = s.endImport(ctx, st, out, out.Report, err)
+		s.publishImport(out)
 		return err
 	}
+	s.publishImport(out)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -302,14 +305,12 @@ func (s *Server) publishImport(im leadimport.Import) {
 	s.engine.PublishImport(b)
 }
 
-// endImport records how the import ended; it returns the record, or the
-// error that ended the import.
+// endImport records how an import that did not commit ended; it returns
+// the record, or the error that ended the import.
 func (s *Server) endImport(ctx context.Context, st ImportStore, im leadimport.Import, rep leadimport.Report, err error) (leadimport.Import, error) {
 	im.Report = rep
 	var mbe *http.MaxBytesError
 	switch {
-	case err == nil:
-		im.Status = leadimport.Committed
 	case errors.Is(err, context.Canceled):
 		im.Status, im.Error = leadimport.RolledBack, "cancelled"
 	case errors.As(err, &mbe):

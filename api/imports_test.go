@@ -219,17 +219,13 @@ func (e *testEnv) addImport(n int) leadimport.ID {
 	im := must[leadimport.Import](e.t)(e.store.StartImport(ctx, l.ID, ""))
 	f := must[*os.File](e.t)(createFile(e.srv.errorsPath(im.ID)))
 	defer f.Close()
-	err := e.store.ImportLeads(ctx, l, func(sink leadimport.Sink) error {
-		var err error
-		im.Report, err = leadimport.Run(ctx, strings.NewReader("Phone\nbad\n"), leadimport.Config{Campaign: l.Campaign,
+	im, err := e.store.ImportLeads(ctx, im, func(sink leadimport.Sink) (leadimport.Report, error) {
+		return leadimport.Run(ctx, strings.NewReader("Phone\nbad\n"), leadimport.Config{Campaign: l.Campaign,
 			Mapping: leadimport.Mapping{"Phone": "phone"}}, sink, nil, f)
-		return err
 	})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	im.Status = leadimport.Committed
-	must[leadimport.Import](e.t)(e.store.FinishImport(ctx, im))
 	return im.ID
 }
 

@@ -261,6 +261,15 @@ func openDB(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	if len(applied) > 0 {
 		log.Info("database migrated", "path", cfg.DBPath, "applied", applied)
 	}
+	// Before the API takes a new import: one left running is not finished.
+	n, err := db.RecoverImports(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("roll back unfinished imports in %s: %w", cfg.DBPath, err)
+	}
+	if n > 0 {
+		log.Warn("imports left running rolled back", "imports", n)
+	}
 	return db, nil
 }
 

@@ -1,7 +1,8 @@
 // Package leadimport reads a CSV file of leads as a stream, row by row,
 // maps its columns onto lead fields, normalizes the numbers and hands
-// each good row to a Sink (the store's import transaction); every other
-// row is rejected with a reason and written to an error report.
+// each good row to a Sink (the store, which writes the import in batches
+// kept out of sight until it commits); every other row is rejected with a
+// reason and written to an error report.
 package leadimport
 
 import (
@@ -70,7 +71,8 @@ const (
 	DupInCampaign
 )
 
-// Sink receives the import's good rows, all inside one transaction.
+// Sink receives the import's good rows; they are committed, or rolled
+// back, together.
 type Sink interface {
 	// Blocked reports whether the number is on the do-not-call list,
 	// everywhere or for the campaign.
@@ -254,7 +256,7 @@ func zoneOf(e164 string) string {
 // Run imports r: a header row, then leads. It returns a *dialer.FieldError
 // before any row when the header does not fit the mapping, ctx's error when
 // cancelled, and the sink's or the input's error as it comes; the caller
-// then rolls the transaction back. Rejected rows go to rejects as CSV
+// then rolls the import back. Rejected rows go to rejects as CSV
 // (line, reason, detail, then the row's fields) when it is not nil.
 func Run(ctx context.Context, r io.Reader, cfg Config, sink Sink, prog *Progress, rejects io.Writer) (Report, error) {
 	if prog == nil {

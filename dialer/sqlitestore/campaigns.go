@@ -158,15 +158,27 @@ func (s *Store) CreateLead(ctx context.Context, l dialer.Lead) (dialer.Lead, err
 		return dialer.Lead{}, err
 	}
 	now := s.now().UnixMilli()
-	out, err := scanLead(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO leads (campaign_id, phone, phone2, first_name, last_name, email,
-		time_zone, custom, status, attempts, last_call_at, next_call_at, last_outcome, last_disposition, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+leadCols, append(a[:], now, now)...))
+	var out dialer.Lead
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// A lead of an import not committed holds the number unseen; the
+		// one made now (a live call's) takes it, and that import brings
+		// one lead fewer than its report counts.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM leads WHERE campaign_id = ? AND phone = ? AND NOT `+visibleLead("import_id"),
+			l.Campaign, l.Phone); err != nil {
+			return err
+		}
+		var err error
+		out, err = scanLead(tx.QueryRowContext(ctx, `INSERT INTO leads (campaign_id, phone, phone2, first_name, last_name, email,
+			time_zone, custom, status, attempts, last_call_at, next_call_at, last_outcome, last_disposition, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+leadCols, append(a[:], now, now)...))
+		return err
+	})
 	return out, mapErr(err, "create lead "+l.Phone, false)
 }
 
 // Lead implements dialer.CampaignStore.
 func (s *Store) Lead(ctx context.Context, id dialer.LeadID) (dialer.Lead, error) {
-	l, err := scanLead(s.r.QueryRowContext(ctx, `SELECT `+leadCols+` FROM leads WHERE id = ?`, id))
+	l, err := scanLead(s.r.QueryRowContext(ctx, `SELECT `+leadCols+` FROM leads WHERE id = ? AND `+visibleLead("import_id"), id))
 	return l, mapErr(err, fmt.Sprintf("lead %d", id), false)
 }
 
@@ -180,10 +192,11 @@ func (s *Store) ListLeads(ctx context.Context, f dialer.LeadFilter) ([]dialer.Le
 }
 
 // leadWhere is a lead filter's conditions (each " AND ..."), paging
-// aside.
+// aside; the leads of an import not committed are always left out.
 func leadWhere(f dialer.LeadFilter) (string, []any) {
 	var q strings.Builder
 	var args []any
+	q.WriteString(" AND " + visibleLead("import_id"))
 	cond := func(sql string, a ...any) {
 		q.WriteString(" AND " + sql)
 		args = append(args, a...)
@@ -244,7 +257,7 @@ func (s *Store) UpdateLead(ctx context.Context, l dialer.Lead) (dialer.Lead, err
 
 // DeleteLead implements dialer.CampaignStore.
 func (s *Store) DeleteLead(ctx context.Context, id dialer.LeadID) error {
-	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM leads WHERE id = ?`, id)
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM leads WHERE id = ? AND `+visibleLead("import_id"), id)
 	return affected(res, err, fmt.Sprintf("delete lead %d", id))
 }
 
@@ -333,7 +346,7 @@ func createCallback(ctx context.Context, tx *sql.Tx, c dialer.Callback, now time
 	n := now.UnixMilli()
 	out, err := scanCallback(tx.QueryRowContext(ctx, `INSERT INTO callbacks (lead_id, campaign_id, call_id, agent_id, due_at,
 		time_zone, status, notes, created_by, created_at, updated_at)
-		SELECT id, campaign_id, ?, ?, ?, CASE WHEN ? = '' THEN time_zone ELSE ? END, ?, ?, ?, ?, ? FROM leads WHERE id = ?
+		SELECT id, campaign_id, ?, ?, ?, CASE WHEN ? = '' THEN time_zone ELSE ? END, ?, ?, ?, ?, ? FROM leads WHERE id = ? AND `+visibleLead("import_id")+`
 		RETURNING `+callbackCols,
 		nullText(string(c.Call)), nullID(c.Agent), c.DueAt.UnixMilli(), c.TimeZone, c.TimeZone, string(c.Status), c.Notes,
 		nullID(c.CreatedBy), n, n, c.Lead))

@@ -19,10 +19,11 @@ var leadOrderSQL = map[dialer.LeadOrder]string{
 
 // dialableSQL is the FROM and WHERE of a campaign's (?1) leads dialable at
 // ?2: new leads and retries that are due, with attempts left under the
-// campaign's maximum, in no list switched off, whose number is on neither
-// the global nor the campaign's do-not-call list.
-const dialableSQL = ` FROM leads l JOIN campaigns c ON c.id = l.campaign_id
-		WHERE l.campaign_id = ?1 AND l.status IN ('new', 'retry') AND (l.next_call_at IS NULL OR l.next_call_at <= ?2)
+// campaign's maximum, committed (not of an import still running), in no
+// list switched off, whose number is on neither the global nor the
+// campaign's do-not-call list.
+var dialableSQL = ` FROM leads l JOIN campaigns c ON c.id = l.campaign_id
+		WHERE l.campaign_id = ?1 AND ` + visibleLead("l.import_id") + ` AND l.status IN ('new', 'retry') AND (l.next_call_at IS NULL OR l.next_call_at <= ?2)
 		  AND l.attempts < c.max_attempts
 		  AND NOT EXISTS (SELECT 1 FROM lead_lists ll WHERE ll.id = l.list_id AND ll.active = 0)
 		  AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.phone = l.phone AND coalesce(d.campaign_id, l.campaign_id) = l.campaign_id)`

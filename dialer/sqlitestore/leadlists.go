@@ -264,43 +264,163 @@ func (s *Store) Import(ctx context.Context, id leadimport.ID) (leadimport.Import
 	return im, nil
 }
 
-// ImportLeads runs fn in one write transaction with a Sink that inserts
-// into list's campaign: everything fn inserted is committed when it
-// returns nil and rolled back otherwise. The transaction holds SQLite's
-// one writer for its length (the service's other writes queue behind
-// it); readers go on beside it under WAL.
-func (s *Store) ImportLeads(ctx context.Context, list leadimport.List, fn func(leadimport.Sink) error) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		var before int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM leads`).Scan(&before); err != nil {
-			return err
-		}
-		k := &importSink{s: s, list: list, before: before}
-		var err error
-		if k.insert, err = tx.PrepareContext(ctx, `INSERT INTO leads (campaign_id, phone, phone2, first_name, last_name, email,
-			time_zone, custom, status, attempts, last_call_at, next_call_at, last_outcome, last_disposition, created_at, updated_at, list_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, phone) DO NOTHING`); err != nil {
-			return err
-		}
-		defer k.insert.Close()
-		if k.existing, err = tx.PrepareContext(ctx, `SELECT id FROM leads WHERE campaign_id = ? AND phone = ?`); err != nil {
-			return err
-		}
-		defer k.existing.Close()
-		if k.dnc, err = tx.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM dnc WHERE phone = ?1
-			AND (campaign_id IS NULL OR campaign_id = ?2))`); err != nil {
-			return err
-		}
-		defer k.dnc.Close()
-		return fn(k)
-	})
+// importBatch is how many leads one transaction of an import writes: the
+// writer is held for their inserts only, then the service's other writes
+// go.
+const importBatch = 2000
+
+// purgeBatch is how many leads of an import that did not commit one
+// transaction deletes.
+const purgeBatch = 5000
+
+// visibleLead is the condition every reader of leads adds: the leads of an
+// import that has not committed (running, or ended and awaiting their
+// deletion) are left out. col is the lead's import_id column.
+func visibleLead(col string) string {
+	return `(` + col + ` IS NULL OR ` + col + ` NOT IN (SELECT id FROM imports WHERE status <> 'committed'))`
 }
 
+// ImportLeads runs fn with a Sink that inserts into the import's list, in
+// batches that are each their own transaction. Until fn returns nil the
+// import's leads are left out by every reader; then one update of the
+// import's record (status committed, with fn's report) publishes them all.
+// When fn or that update fails, the leads are deleted, in batches too, and
+// the error returned: the caller records the import's end (FinishImport).
+//
+// One import runs at a time, so the duplicate checks see every committed
+// lead and never the rows of another import.
+func (s *Store) ImportLeads(ctx context.Context, im leadimport.Import, fn func(leadimport.Sink) (leadimport.Report, error)) (leadimport.Import, error) {
+	select {
+	case s.importing <- struct{}{}:
+	case <-ctx.Done():
+		return im, ctx.Err()
+	}
+	defer func() { <-s.importing }()
+	cur, err := s.Import(ctx, im.ID)
+	if err != nil {
+		return im, err
+	}
+	if cur.Status != leadimport.Running || cur.List != im.List {
+		return im, fmt.Errorf("import %d of list %d is not running: %w", im.ID, im.List, dialer.ErrConflict)
+	}
+	list, err := s.LeadList(ctx, im.List)
+	if err != nil {
+		return im, err
+	}
+	// Rows an earlier import left when the service stopped during their
+	// deletion would count as duplicates.
+	if err := s.purgeEnded(ctx); err != nil {
+		return im, err
+	}
+	k, err := newImportSink(ctx, s, im.ID, list)
+	if err != nil {
+		return im, err
+	}
+	im.Report, err = fn(k)
+	if err == nil {
+		err = k.Flush(ctx)
+	}
+	k.close()
+	if err == nil {
+		im.Status = leadimport.Committed
+		var out leadimport.Import
+		if out, err = s.FinishImport(ctx, im); err == nil {
+			return out, nil
+		}
+		im.Status = leadimport.Running
+	}
+	// The client may have gone: the deletion still runs.
+	if perr := s.purgeImport(context.WithoutCancel(ctx), im.ID); perr != nil {
+		err = errors.Join(err, perr)
+	}
+	return im, err
+}
+
+// RecoverImports rolls back the imports a stopped service left running and
+// deletes their leads; it runs at start-up, before any import begins.
+func (s *Store) RecoverImports(ctx context.Context) (int, error) {
+	select {
+	case s.importing <- struct{}{}:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	defer func() { <-s.importing }()
+	res, err := s.w.ExecContext(ctx, `UPDATE imports SET status = 'rolled_back', error = 'the service stopped during the import',
+		finished_at = ? WHERE status = 'running'`, s.now().UnixMilli())
+	if err != nil {
+		return 0, mapErr(err, "roll back running imports", false)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return int(n), s.purgeEnded(ctx)
+}
+
+// purgeEnded deletes the leads left by imports that ended without
+// committing.
+func (s *Store) purgeEnded(ctx context.Context) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM imports i WHERE status IN ('rolled_back', 'failed')
+		AND EXISTS (SELECT 1 FROM leads WHERE import_id = i.id)`)
+	ids, err := collect(rows, err, func(r interface{ Scan(...any) error }) (leadimport.ID, error) {
+		var id leadimport.ID
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.purgeImport(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// purgeImport deletes an import's leads, purgeBatch to a transaction.
+func (s *Store) purgeImport(ctx context.Context, id leadimport.ID) error {
+	for {
+		res, err := s.w.ExecContext(ctx, `DELETE FROM leads WHERE id IN (SELECT id FROM leads WHERE import_id = ? LIMIT ?)`, id, purgeBatch)
+		if err != nil {
+			return mapErr(err, fmt.Sprintf("delete the leads of import %d", id), false)
+		}
+		if n, err := res.RowsAffected(); err != nil || n < purgeBatch {
+			return err
+		}
+	}
+}
+
+// importSink checks each lead beside the writer (the read pool) and keeps
+// it for the next batch: the writer is held only while a batch is
+// inserted, never while the file is read and parsed.
 type importSink struct {
-	s                     *Store
-	list                  leadimport.List
-	before                int64 // leads above this id came from this import
-	insert, existing, dnc *sql.Stmt
+	s             *Store
+	im            leadimport.ID
+	list          leadimport.List
+	dnc, existing *sql.Stmt // on the read pool
+	batch         []leadArgs
+	inBatch       map[string]bool // the batch's numbers
+}
+
+func newImportSink(ctx context.Context, s *Store, im leadimport.ID, list leadimport.List) (*importSink, error) {
+	k := &importSink{s: s, im: im, list: list, inBatch: make(map[string]bool, importBatch)}
+	var err error
+	if k.dnc, err = s.r.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM dnc WHERE phone = ?1
+		AND (campaign_id IS NULL OR campaign_id = ?2))`); err != nil {
+		return nil, err
+	}
+	// Committed batches of this import are seen here, unlike by the
+	// readers of leads: they are the import's duplicates in the file.
+	if k.existing, err = s.r.PrepareContext(ctx, `SELECT coalesce(import_id, 0) FROM leads WHERE campaign_id = ? AND phone = ?`); err != nil {
+		k.dnc.Close()
+		return nil, err
+	}
+	return k, nil
+}
+
+func (k *importSink) close() {
+	k.dnc.Close()
+	k.existing.Close()
 }
 
 func (k *importSink) Blocked(ctx context.Context, phone string) (bool, error) {
@@ -315,20 +435,51 @@ func (k *importSink) Insert(ctx context.Context, l dialer.Lead) (leadimport.Dup,
 	if err := a.fill(l); err != nil {
 		return leadimport.NoDup, err
 	}
-	now := k.s.now().UnixMilli()
-	res, err := k.insert.ExecContext(ctx, append(a[:], now, now, k.list.ID)...)
-	if err != nil {
-		return leadimport.NoDup, mapErr(err, "import lead "+l.Phone, false)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return leadimport.NoDup, err
-	}
-	var id int64
-	if err := k.existing.QueryRowContext(ctx, k.list.Campaign, l.Phone).Scan(&id); err != nil {
-		return leadimport.NoDup, err
-	}
-	if id > k.before {
+	if k.inBatch[l.Phone] {
 		return leadimport.DupInFile, nil
 	}
-	return leadimport.DupInCampaign, nil
+	var from leadimport.ID
+	switch err := k.existing.QueryRowContext(ctx, k.list.Campaign, l.Phone).Scan(&from); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return leadimport.NoDup, err
+	case from == k.im:
+		return leadimport.DupInFile, nil
+	default:
+		return leadimport.DupInCampaign, nil
+	}
+	k.batch = append(k.batch, a)
+	k.inBatch[l.Phone] = true
+	if len(k.batch) >= importBatch {
+		return leadimport.NoDup, k.Flush(ctx)
+	}
+	return leadimport.NoDup, nil
+}
+
+// Flush writes the batch in one transaction. A number a live call's lead
+// took since its check stays that lead's (the row is skipped, though the
+// report counts it imported).
+func (k *importSink) Flush(ctx context.Context) error {
+	if len(k.batch) == 0 {
+		return nil
+	}
+	now := k.s.now().UnixMilli()
+	err := k.s.tx(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO leads (campaign_id, phone, phone2, first_name, last_name, email,
+			time_zone, custom, status, attempts, last_call_at, next_call_at, last_outcome, last_disposition, created_at, updated_at,
+			list_id, import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (campaign_id, phone) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, a := range k.batch {
+			if _, err := ins.ExecContext(ctx, append(a[:], now, now, k.list.ID, k.im)...); err != nil {
+				return mapErr(err, fmt.Sprintf("import lead %v", a[1]), false)
+			}
+		}
+		return nil
+	})
+	k.batch = k.batch[:0]
+	clear(k.inBatch)
+	return err
 }

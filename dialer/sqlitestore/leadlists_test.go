@@ -35,20 +35,18 @@ func TestLeadLists(t *testing.T) {
 	wantErr(t, err, dialer.ErrNotFound)
 }
 
-// importCSV runs one import of in into a new list, as the API does.
+// importCSV runs one import of in into list, as the API does.
 func importCSV(t *testing.T, ctx context.Context, s *Store, list leadimport.List, in string, during func()) (leadimport.Report, error) {
 	t.Helper()
-	var rep leadimport.Report
-	err := s.ImportLeads(ctx, list, func(sink leadimport.Sink) error {
+	im := must[leadimport.Import](t)(s.StartImport(ctx, list.ID, ""))
+	im, err := s.ImportLeads(ctx, im, func(sink leadimport.Sink) (leadimport.Report, error) {
 		if during != nil {
 			during()
 		}
-		var err error
-		rep, err = leadimport.Run(ctx, strings.NewReader(in), leadimport.Config{Campaign: list.Campaign,
+		return leadimport.Run(ctx, strings.NewReader(in), leadimport.Config{Campaign: list.Campaign,
 			Mapping: leadimport.Mapping{"phone": "phone", "name": "first_name"}, Country: "FR"}, sink, nil, nil)
-		return err
 	})
-	return rep, err
+	return im.Report, err
 }
 
 func TestImportLeads(t *testing.T) {
@@ -115,18 +113,18 @@ func TestImportRollsBack(t *testing.T) {
 			list := must[leadimport.List](t)(w.s.CreateLeadList(t.Context(), leadimport.List{Campaign: w.campaign.ID, Name: "L"}))
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			err := w.s.ImportLeads(ctx, list, func(sink leadimport.Sink) error {
+			im := must[leadimport.Import](t)(w.s.StartImport(ctx, list.ID, ""))
+			_, err := w.s.ImportLeads(ctx, im, func(sink leadimport.Sink) (leadimport.Report, error) {
 				for _, p := range []string{"+33600000001", "+33600000002"} {
 					if _, err := sink.Insert(ctx, dialer.Lead{Campaign: list.Campaign, Phone: p}); err != nil {
-						return err
+						return leadimport.Report{}, err
 					}
 				}
 				if err := tc.stop(cancel); err != nil {
-					return err
+					return leadimport.Report{}, err
 				}
-				_, err := leadimport.Run(ctx, strings.NewReader("phone\n+33600000003\n"), leadimport.Config{Campaign: list.Campaign,
+				return leadimport.Run(ctx, strings.NewReader("phone\n+33600000003\n"), leadimport.Config{Campaign: list.Campaign,
 					Mapping: leadimport.Mapping{"phone": "phone"}}, sink, nil, nil)
-				return err
 			})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err %v, want %v", err, tc.want)

@@ -5,6 +5,14 @@
 // One connection writes (SQLite allows one writer; a single connection
 // turns contention into queueing in Go instead of SQLITE_BUSY), a small pool
 // reads, and WAL lets the readers run beside the writer.
+//
+// A lead import therefore never holds the writer for its length: it checks
+// its rows on the read pool and writes them in batches of their own
+// transactions, each lead marked with its import; every reader of leads
+// leaves out those of an import not committed, and committing is one update
+// of the import's record. A staging table would have needed a copy into
+// leads at the end, as long as the import's writes; a rolled-back import's
+// leads are deleted in batches instead.
 package sqlitestore
 
 import (
@@ -57,6 +65,8 @@ type Store struct {
 	// tens of milliseconds).
 	dummyOnce sync.Once
 	dummy     []byte
+	// importing holds a token while an import (or its recovery) runs.
+	importing chan struct{}
 }
 
 var (
@@ -123,7 +133,8 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		r.Close()
 		return nil, err
 	}
-	return &Store{w: w, r: r, file: path, cost: o.BcryptCost, now: o.Now, compareHash: bcrypt.CompareHashAndPassword}, nil
+	return &Store{w: w, r: r, file: path, cost: o.BcryptCost, now: o.Now, compareHash: bcrypt.CompareHashAndPassword,
+		importing: make(chan struct{}, 1)}, nil
 }
 
 // Close closes both pools.

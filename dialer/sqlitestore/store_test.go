@@ -533,12 +533,14 @@ func TestMigrateRebuildsCallsKeepingReferences(t *testing.T) {
 	if _, err := s.migrate(ctx, 6); err != nil {
 		t.Fatal(err)
 	}
-	// Raw SQL: the store's campaign columns are those of the latest schema.
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO campaigns (id, name, dial_mode, created_at, updated_at) VALUES (1, 'Old', 'preview', 0, 0)`); err != nil {
+	// Raw SQL: the store's campaign and lead columns are those of the
+	// latest schema.
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO campaigns (id, name, dial_mode, created_at, updated_at) VALUES (1, 'Old', 'preview', 0, 0);
+		INSERT INTO leads (id, campaign_id, phone, created_at, updated_at) VALUES (1, 1, '+33612345678', 0, 0)`); err != nil {
 		t.Fatal(err)
 	}
 	camp := dialer.Campaign{ID: 1}
-	lead := must[dialer.Lead](t)(s.CreateLead(ctx, dialer.Lead{Campaign: camp.ID, Phone: "+33612345678"}))
+	lead := dialer.Lead{ID: 1, Campaign: camp.ID, Phone: "+33612345678"}
 	leg := dialer.NewLegID()
 	c := must[dialer.Call](t)(s.CreateCall(ctx, dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginDialer,
 		Campaign: camp.ID, Lead: lead.ID, ToNumber: lead.Phone, CreatedAt: t0},
@@ -547,7 +549,11 @@ func TestMigrateRebuildsCallsKeepingReferences(t *testing.T) {
 		State: dialer.CallAnswered, LegAnswered: true}))
 	must[dialer.Call](t)(s.FinishCall(ctx, dialer.CallEnd{Call: c.ID, At: t0.Add(time.Minute), HangupCause: "NORMAL_CLEARING",
 		Outcome: dialer.OutcomeAbandoned, SwitchLost: true}))
-	cb := must[dialer.Callback](t)(s.CreateCallback(ctx, dialer.Callback{Lead: lead.ID, Campaign: camp.ID, Call: c.ID, DueAt: t0.Add(time.Hour)}))
+	var cb dialer.Callback
+	if err := s.w.QueryRowContext(ctx, `INSERT INTO callbacks (lead_id, campaign_id, call_id, due_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 0, 0) RETURNING id`, lead.ID, camp.ID, string(c.ID), t0.Add(time.Hour).UnixMilli()).Scan(&cb.ID); err != nil {
+		t.Fatal(err)
+	}
 	legsBefore := count(t, s, "call_legs")
 	eventsBefore := count(t, s, "call_events")
 
