@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"log"
+	"math"
 	"net/url"
 	"os"
 	"runtime/pprof"
@@ -53,6 +55,8 @@ func p3Behaviors(s *sim.Server, n int) {
 type originateCounter struct {
 	dialer.Switch
 	sent, results, refused atomic.Int64
+	bridgeFailed           atomic.Int64
+	log                    *log.Logger
 }
 
 func (o *originateCounter) Originate(ctx context.Context, req esl.Originate, node string) (*esl.Call, error) {
@@ -67,6 +71,17 @@ func (o *originateCounter) Originate(ctx context.Context, req esl.Originate, nod
 	o.sent.Add(1)
 	c.OnDone(func(error) { o.results.Add(1) })
 	return c, err
+}
+
+// Bridge counts the bridges the switch refused, and logs the first few
+// with whether the lead's channel was still there.
+func (o *originateCounter) Bridge(ctx context.Context, a, b string) error {
+	err := o.Switch.Bridge(ctx, a, b)
+	if err != nil && o.bridgeFailed.Add(1) <= 5 {
+		exists, xerr := o.Switch.Exists(ctx, a)
+		o.log.Printf("bridge %s to %s refused: %v (lead's channel exists: %v %v)", a, b, err, exists, xerr)
+	}
+	return err
 }
 
 // BenchmarkProgressiveDialing is P3: one progressive campaign dialed by
@@ -84,7 +99,8 @@ func (o *originateCounter) Originate(ctx context.Context, req esl.Originate, nod
 //
 // It reports the leads' originates a second in each 10 s window (the
 // first, the ramp, apart), the CPU this process used over the run in
-// cores (the simulator and redis-server are other processes), RSS; and,
+// cores (the simulator and redis-server are other processes), RSS, the
+// seconds the campaign's hopper was found empty (the filler behind); and,
 // after the campaign is paused and its calls drained: calls created
 // without an end (lost), leads dialed twice, leads whose attempts differ
 // from their calls, and originates whose result never came. It fails if
@@ -98,7 +114,7 @@ func BenchmarkProgressiveDialing(b *testing.B) {
 	for i := range exts {
 		exts[i] = strconv.Itoa(10000 + i)
 	}
-	oc := &originateCounter{}
+	oc := &originateCounter{log: log.New(os.Stderr, "P3 ", log.Ltime|log.Lmicroseconds)}
 	o := worldOpts{
 		extensions:    exts,
 		simAddr:       startSimChild(b, "DIALER_SIM_P3="+strconv.Itoa(leads)),
@@ -141,6 +157,7 @@ func BenchmarkProgressiveDialing(b *testing.B) {
 		var windows []float64
 		var states []string
 		var peakRSS float64
+		minHopper, emptyHopper := math.MaxInt, 0
 		stop := make(chan struct{})
 		bg.Go(func() {
 			t := time.NewTicker(time.Second)
@@ -152,6 +169,14 @@ func BenchmarkProgressiveDialing(b *testing.B) {
 					return
 				case now := <-t.C:
 					peakRSS = max(peakRSS, rssMB())
+					// An empty hopper means the filler fell behind the
+					// pacer (the first seconds fill it).
+					if n, err := w.hopper.Len(ctx, camp.ID); err == nil && i > 5 {
+						minHopper = min(minHopper, n)
+						if n == 0 {
+							emptyHopper++
+						}
+					}
 					if i%10 != 0 {
 						continue
 					}
@@ -209,9 +234,12 @@ func BenchmarkProgressiveDialing(b *testing.B) {
 		b.ReportMetric(float64(q.lost), "lost")
 		b.ReportMetric(float64(q.twice+q.mismatched+int(q.noResult)), "mismatched")
 		b.ReportMetric(float64(oc.refused.Load()), "refused")
-		b.Logf("%d originates in %s (%.1f/s), %.2f cores (%.2f ms of CPU per originate), peak RSS %.0f MB",
+		b.ReportMetric(float64(emptyHopper), "hopper-empty-s")
+		b.ReportMetric(float64(oc.bridgeFailed.Load()), "bridges-refused")
+		b.Logf("%d originates in %s (%.1f/s), %.2f cores (%.2f ms of CPU per originate), peak RSS %.0f MB; "+
+			"hopper after the first 5 s: at least %d leads, empty at %d of the 1 s samples",
 			sent, elapsed.Round(time.Millisecond), float64(sent)/elapsed.Seconds(), cpu.Seconds()/elapsed.Seconds(),
-			float64(cpu.Milliseconds())/float64(max(sent, 1)), peakRSS)
+			float64(cpu.Milliseconds())/float64(max(sent, 1)), peakRSS, minHopper, emptyHopper)
 		if q.lost > 0 {
 			p3LogOpen(b, db)
 		}
@@ -289,6 +317,9 @@ func p3LogOpen(b *testing.B, db *sql.DB) {
 		var created int64
 		if err := rows.Scan(&id, &state, &outcome, &created, &events); err != nil {
 			b.Fatal(err)
+		}
+		if len(events) > 300 {
+			events = events[:300] + "..."
 		}
 		b.Logf("not ended: call %s %s %q created %s, events %s", id, state, outcome, time.UnixMilli(created).UTC().Format(time.StampMilli), events)
 	}
