@@ -29,9 +29,9 @@ func (h *hangupDropper) HandleEvent(node string, ev *esl.Event) {
 func (h *hangupDropper) HandleNode(st esl.NodeState) { h.next.HandleNode(st) }
 
 // TestBridgeToALeadGoneEndsTheCall: a lead that hung up while it waited
-// for an agent, its hangup lost, is found gone when the agent's bridge is
-// refused: the call ends and the agent is READY again, instead of the
-// lead being offered to agent after agent.
+// for an agent, its hangup not read yet (here: never), is found gone when
+// the agent's bridge is refused: the call ends and the agent is READY
+// again, instead of the lead being offered to agent after agent.
 func TestBridgeToALeadGoneEndsTheCall(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		tap := &hangupDropper{}
