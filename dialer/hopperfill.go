@@ -116,9 +116,12 @@ func (f *HopperFiller) each(ctx context.Context, lowWater bool) {
 	}
 	for _, c := range camps {
 		if !c.DialMode.Dials() {
+			f.forget(c.ID)
 			continue
 		}
 		if !c.Active || !c.ArchivedAt.IsZero() {
+			// Its rate starts again when it resumes, from an empty hopper.
+			f.forget(c.ID)
 			// Idempotent: one round trip, whether or not it holds leads.
 			if err := f.h.Clear(ctx, c.ID); err != nil {
 				f.log.Warn("hopper of a paused campaign not emptied", "campaign_id", c.ID, "err", err)
@@ -223,6 +226,12 @@ func (f *HopperFiller) size(id CampaignID, n int, now time.Time) int {
 	}
 	r.left, r.at, r.checked = n, now, true
 	return min(max(f.cfg.Size, int(math.Ceil(r.perSec*f.cfg.Ahead.Seconds()))), f.cfg.MaxSize)
+}
+
+func (f *HopperFiller) forget(id CampaignID) {
+	f.mu.Lock()
+	delete(f.rates, id)
+	f.mu.Unlock()
 }
 
 // refilled notes how many leads the campaign's hopper holds after a
