@@ -76,6 +76,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("DIALER_SIM_P6") != "" {
 		p6Behaviors(s)
 	}
+	if n, err := strconv.Atoi(os.Getenv("DIALER_SIM_P3")); err == nil {
+		p3Behaviors(s, n)
+	}
 	if err := s.Listen("127.0.0.1:0"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -861,9 +861,25 @@ func (c *call) dialLead(ctx context.Context) {
 func (c *call) bridge(ctx context.Context) {
 	if err := c.e.sw.Bridge(ctx, string(c.leadLeg.id), string(c.agentLeg.id)); err != nil {
 		c.log.Warn("bridge failed", "err", err)
+		// The lead hung up and its hangup waits behind this turn (the
+		// engine is behind on events): the call ends now. Blaming the
+		// agent would reserve agent after agent within this same turn,
+		// each bridge refused at once, and the hangup would never be read.
+		if ok, xerr := c.e.sw.Exists(ctx, string(c.leadLeg.id)); xerr == nil && !ok {
+			c.log.Warn("the lead's channel is gone: ending the call")
+			c.leadLeg.state, c.leadLeg.cause, c.leadLeg.endedAt = LegGone, leadGoneCause, c.e.now()
+			c.leadCause = leadGoneCause
+			c.legEnded(ctx, c.leadLeg)
+			c.feed(ctx, callInput{kind: inHangup, role: LegLead})
+			return
+		}
 		c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
 	}
 }
+
+// leadGoneCause is the cause recorded for a lead found gone before its
+// hangup was read (the switch's own cause is not known yet).
+const leadGoneCause = "NORMAL_TEMPORARY_FAILURE"
 
 // legVars tie a leg to its call in the switch (and keep a lead leg alive
 // when its agent leaves, so it can be bridged again).

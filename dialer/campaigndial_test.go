@@ -48,8 +48,8 @@ func (w *world) dialerCampaign(mode dialer.DialMode, settings string, n int, b s
 
 var campaignSeq int
 
-// fill refills every dialer campaign's hopper once, as the service's
-// filler does every two seconds.
+// fill tops up every dialer campaign's hopper once, as the service's
+// filler does when one falls under half its size.
 func (w *world) fill() {
 	dialer.NewHopperFiller(dialer.HopperFillConfig{}, w.db, w.hopper, w.now, nil).FillAll(w.ctx())
 }

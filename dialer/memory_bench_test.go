@@ -157,7 +157,7 @@ func BenchmarkMemoryChurn(b *testing.B) {
 	}
 	for b.Loop() {
 		w := newWorldWith(b, o)
-		loginAll(b, w, exts)
+		loginAll(b, w, exts, 0)
 		var peakRSS, lastRSS float64
 		var peakG, peakCalls int
 		var last memSample
@@ -248,9 +248,9 @@ func BenchmarkMemoryChurn(b *testing.B) {
 	}
 }
 
-// loginAll logs the agents in, persistent, and makes them READY, a few
-// dozen at a time.
-func loginAll(b *testing.B, w *world, exts []string) {
+// loginAll logs the agents in, persistent, working on campaign (0: none
+// chosen), and makes them READY, a few dozen at a time.
+func loginAll(b *testing.B, w *world, exts []string, campaign dialer.CampaignID) {
 	sem := make(chan struct{}, 32)
 	var wg sync.WaitGroup
 	var errs atomic.Int64
@@ -260,7 +260,7 @@ func loginAll(b *testing.B, w *world, exts []string) {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			if _, err := request(func(ctx context.Context) (dialer.AgentView, error) {
-				return w.eng.Login(ctx, a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModePersistent})
+				return w.eng.Login(ctx, a, a.Agent, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModePersistent, Campaign: campaign})
 			}); err != nil {
 				errs.Add(1)
 				return

@@ -2,6 +2,7 @@ package dialer_test
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -62,11 +63,14 @@ import (
 //   - The benchmarks (bench_test.go, memory_bench_test.go): they measure
 //     wall time, and some run the simulator in another process.
 type world struct {
-	t      testing.TB
-	sim    *sim.Server
-	eng    *dialer.Engine
-	esl    *esl.Client
-	db     *sqlitestore.Store
+	t   testing.TB
+	sim *sim.Server
+	eng *dialer.Engine
+	esl *esl.Client
+	db  *sqlitestore.Store
+	// dbPath is db's file on the full stack (a benchmark counts its
+	// records with SQL); "" in a bubble.
+	dbPath string
 	live   dialer.LiveStore
 	recDir string
 	events *dialertest.EventLog
@@ -303,7 +307,8 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	w.redis = rs(t)
 	rstore := redisstore.New(w.redis.Client(), redisstore.Options{})
 	w.live, w.hopper = rstore, rstore.Hopper()
-	db, agents := dialertest.Directory(t, ctx, o.extensions)
+	w.dbPath = filepath.Join(t.TempDir(), "as.db")
+	db, agents := dialertest.DirectoryAt(t, ctx, w.dbPath, o.extensions)
 	w.db, w.agents = db, agents
 	cfg := dialertest.Config(w.recDir)
 	engineConfig(o.engine)(&cfg)

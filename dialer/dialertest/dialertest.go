@@ -196,7 +196,14 @@ func New(t testing.TB, o Options) *World {
 // registered later (the engine's).
 func Directory(t testing.TB, ctx context.Context, exts []string) (*sqlitestore.Store, map[string]dialer.Agent) {
 	t.Helper()
-	db, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "as.db"), sqlitestore.Options{BcryptCost: 4})
+	return DirectoryAt(t, ctx, filepath.Join(t.TempDir(), "as.db"), exts)
+}
+
+// DirectoryAt is Directory in the database file at path (a benchmark
+// reads it again after the run).
+func DirectoryAt(t testing.TB, ctx context.Context, path string, exts []string) (*sqlitestore.Store, map[string]dialer.Agent) {
+	t.Helper()
+	db, err := sqlitestore.Open(ctx, path, sqlitestore.Options{BcryptCost: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
