@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,24 +65,18 @@ func (e *Engine) AgentCampaigns(ctx context.Context, a Actor, id AgentID) ([]Cam
 	if err != nil {
 		return nil, err
 	}
+	return e.workable(ctx, ag)
+}
+
+// workable lists the campaigns agent ag may work on, by name.
+func (e *Engine) workable(ctx context.Context, ag Agent) ([]Campaign, error) {
 	all, err := e.camp.ListCampaigns(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Campaign, 0, len(all))
-	for _, c := range all {
-		if mayWork(ag, c) {
-			out = append(out, c)
-		}
-	}
+	out := slices.DeleteFunc(all, func(c Campaign) bool { return !mayWork(ag, c) })
 	slices.SortFunc(out, func(x, y Campaign) int {
-		if x.Name < y.Name {
-			return -1
-		}
-		if x.Name > y.Name {
-			return 1
-		}
-		return int(x.ID - y.ID)
+		return cmp.Or(strings.Compare(x.Name, y.Name), cmp.Compare(x.ID, y.ID))
 	})
 	return out, nil
 }
@@ -93,15 +88,9 @@ func (e *Engine) chooseCampaign(ctx context.Context, ag Agent, want CampaignID) 
 		return CampaignRef{}, &FieldError{Field: "campaign_id", Reason: "must be positive"}
 	}
 	if want == 0 {
-		all, err := e.camp.ListCampaigns(ctx)
+		only, err := e.workable(ctx, ag)
 		if err != nil {
 			return CampaignRef{}, err
-		}
-		var only []Campaign
-		for _, c := range all {
-			if mayWork(ag, c) {
-				only = append(only, c)
-			}
 		}
 		if len(only) != 1 {
 			return CampaignRef{}, nil
@@ -129,7 +118,7 @@ func (e *Engine) chooseCampaign(ctx context.Context, ag Agent, want CampaignID) 
 func sessionCampaign(tags []string) CampaignID {
 	var id CampaignID
 	for _, t := range tags {
-		n, ok := strings.CutPrefix(t, "campaign:")
+		n, ok := strings.CutPrefix(t, campaignTagPrefix)
 		if !ok {
 			continue
 		}
@@ -151,7 +140,7 @@ func profileOn(a Agent, mode AgentMode, ep AgentEndpoint, campaign CampaignID) A
 	p := a.Profile()
 	p.Mode, p.Endpoint = mode, ep
 	if campaign != 0 {
-		p.Tags = slices.DeleteFunc(p.Tags, func(t string) bool { return strings.HasPrefix(t, "campaign:") })
+		p.Tags = slices.DeleteFunc(p.Tags, func(t string) bool { return strings.HasPrefix(t, campaignTagPrefix) })
 		p.Tags = append(p.Tags, CampaignTag(campaign))
 	}
 	return p
@@ -374,9 +363,16 @@ func (e *Engine) paceLoop(ctx context.Context) {
 	}
 }
 
+// pacedCampaign is a campaign as the pacer reads it, its settings parsed
+// once per read rather than at every pass.
+type pacedCampaign struct {
+	Campaign
+	set CampaignSettings
+}
+
 // campaigns are every campaign, read from the store at most once per
 // PaceEvery, or at once when an agent works on one not read yet.
-func (e *Engine) campaigns(ctx context.Context, lines []*line) map[CampaignID]Campaign {
+func (e *Engine) campaigns(ctx context.Context, lines []*line) map[CampaignID]pacedCampaign {
 	now := e.now()
 	stale := e.campsAt.IsZero() || now.Sub(e.campsAt) >= e.cfg.PaceEvery || now.Before(e.campsAt)
 	for _, l := range lines {
@@ -391,9 +387,12 @@ func (e *Engine) campaigns(ctx context.Context, lines []*line) map[CampaignID]Ca
 			e.log.Warn("pacing: campaigns not read", "err", err)
 			return e.camps
 		}
-		m := make(map[CampaignID]Campaign, len(all))
+		m := make(map[CampaignID]pacedCampaign, len(all))
 		for _, c := range all {
-			m[c.ID] = c
+			// Settings are checked when written; unreadable ones dial
+			// with the defaults.
+			set, _ := ParseCampaignSettings(c.Settings)
+			m[c.ID] = pacedCampaign{Campaign: c, set: set}
 		}
 		e.camps, e.campsAt = m, now
 	}
@@ -420,7 +419,7 @@ func (e *Engine) pace(ctx context.Context) {
 	ready := map[CampaignID][]*line{}
 	for _, l := range lines {
 		s := l.state()
-		if c, ok := camps[s.campaign.ID]; !ok || !dials(c) || s.preview != nil {
+		if c, ok := camps[s.campaign.ID]; !ok || !dials(c.Campaign) || s.preview != nil {
 			continue
 		}
 		if v, ok := e.hub.agent(l.id); ok && v.State == AgentReady {
@@ -429,19 +428,18 @@ func (e *Engine) pace(ctx context.Context) {
 	}
 	for id, ls := range ready {
 		c := camps[id]
-		set, _ := ParseCampaignSettings(c.Settings)
 		switch c.DialMode {
 		case DialPreview:
 			for _, l := range ls {
-				for e.offerPreview(ctx, c, set, l) == offerNext {
+				for e.offerPreview(ctx, c.Campaign, c.set, l) == offerNext {
 				}
 			}
 		case DialProgressive, DialPredictive:
 			e.mu.Lock()
-			want := set.LinesPerAgent*len(ls) - e.paced[id]
+			want := c.set.LinesPerAgent*len(ls) - e.paced[id]
 			e.mu.Unlock()
 			for range want {
-				if !e.dialNext(ctx, c) {
+				if !e.dialNext(ctx, c.Campaign) {
 					break
 				}
 			}
@@ -556,7 +554,7 @@ func (e *Engine) dialClaimed(ctx context.Context, c Campaign, id LeadID) bool {
 		return false
 	}
 	_, err := e.placeLeadCall(ctx, leadCall{origin: OriginDialer, number: lead.Phone, campaign: c.ID, lead: lead.ID,
-		tags: []string{CampaignTag(c.ID)}, paced: true})
+		tags: []string{CampaignTag(c.ID)}, paced: true, read: &claimedLead{camp: c, lead: lead}})
 	e.hopperDone(ctx, c.ID, id)
 	if err != nil {
 		e.log.Info("dialer call not placed", "campaign_id", c.ID, "lead_id", id, "err", err)

@@ -3,6 +3,7 @@ package dialer_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -372,7 +373,7 @@ func TestAgentCampaignChoice(t *testing.T) {
 			t.Fatalf("agent 1001 may work on %+v", list)
 		}
 		_, err = w.eng.Login(ctx, a, a.Agent, dialer.LoginRequest{Campaign: closed.ID})
-		if fe := (*dialer.FieldError)(nil); !asField(err, &fe) || fe.Field != "campaign_id" {
+		if fe := (*dialer.FieldError)(nil); !errors.As(err, &fe) || fe.Field != "campaign_id" {
 			t.Fatalf("login on a campaign not allowed: %v", err)
 		}
 		if _, err := w.eng.Login(ctx, a, a.Agent, dialer.LoginRequest{Campaign: open.ID}); err != nil {
@@ -391,21 +392,6 @@ func TestAgentCampaignChoice(t *testing.T) {
 			t.Fatalf("routing tags %v after the switch, %v", st.Tags, err)
 		}
 	})
-}
-
-func asField(err error, fe **dialer.FieldError) bool {
-	for err != nil {
-		if f, ok := err.(*dialer.FieldError); ok {
-			*fe = f
-			return true
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		err = u.Unwrap()
-	}
-	return false
 }
 
 // TestTwoEnginesShareOneHopper: two service processes on one Redis and

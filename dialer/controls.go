@@ -73,12 +73,34 @@ type leadCall struct {
 	callerNum, callerName string
 	tags                  []string // the agent must have them all
 	paced                 bool     // counted by the pacer while in flight
+	// read is the campaign and lead the dialer has just read and checked
+	// (nil: found from campaign, lead and number).
+	read *claimedLead
+}
+
+// claimedLead is a lead the dialer claimed, with its campaign.
+type claimedLead struct {
+	camp Campaign
+	lead Lead
 }
 
 // placeLeadCall records the call and originates the lead; the caller has
 // checked its input.
 func (e *Engine) placeLeadCall(ctx context.Context, r leadCall) (CallView, error) {
-	camp, wrap, lead, err := e.dialTarget(ctx, r.campaign, r.lead, r.number, r.fields)
+	var (
+		camp Campaign
+		wrap time.Duration
+		lead Lead
+		err  error
+	)
+	if r.read != nil {
+		// Read just now: only the do-not-call list is looked at again.
+		camp, lead = r.read.camp, r.read.lead
+		wrap = time.Duration(camp.WrapUpSeconds) * time.Second
+		err = e.checkDNC(ctx, r.number, camp.ID)
+	} else {
+		camp, wrap, lead, err = e.dialTarget(ctx, r.campaign, r.lead, r.number, r.fields)
+	}
 	if err != nil {
 		return CallView{}, err
 	}
@@ -298,13 +320,24 @@ func (e *Engine) dialTarget(ctx context.Context, campaign CampaignID, lead LeadI
 	if err != nil {
 		return Campaign{}, 0, Lead{}, err
 	}
-	if blocked, err := e.camp.IsDNC(ctx, number, camp.ID); err != nil {
+	if err := e.checkDNC(ctx, number, camp.ID); err != nil {
 		return Campaign{}, 0, Lead{}, err
-	} else if blocked {
-		return Campaign{}, 0, Lead{}, &FieldError{Field: "number", Reason: "on the do-not-call list"}
 	}
 	l, err := e.lead(ctx, camp.ID, lead, number, fields)
 	return camp, wrap, l, err
+}
+
+// checkDNC refuses a number on the campaign's or the global do-not-call
+// list.
+func (e *Engine) checkDNC(ctx context.Context, number string, campaign CampaignID) error {
+	blocked, err := e.camp.IsDNC(ctx, number, campaign)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return &FieldError{Field: "number", Reason: "on the do-not-call list"}
+	}
+	return nil
 }
 
 func (e *Engine) checkCallerID(num, name string) error {

@@ -166,7 +166,7 @@ type Engine struct {
 	// kick asks the pacer for a pass; camps and campsAt are the pacer's
 	// own (its goroutine only).
 	kick    chan struct{}
-	camps   map[CampaignID]Campaign
+	camps   map[CampaignID]pacedCampaign
 	campsAt time.Time
 
 	// ctx is the engine's life, made once in NewEngine and ended when

@@ -75,7 +75,9 @@ func validToken(s string, max int, upper bool) bool {
 func ValidTag(s string) bool { return validToken(s, 64, false) }
 
 // CampaignTag is the routing tag of agents assigned to a campaign.
-func CampaignTag(id CampaignID) string { return "campaign:" + id.String() }
+func CampaignTag(id CampaignID) string { return campaignTagPrefix + id.String() }
+
+const campaignTagPrefix = "campaign:"
 
 // SkillTag is the routing tag of agents having a skill.
 func SkillTag(skill string) string { return "skill:" + skill }
