@@ -55,7 +55,16 @@ type fillRate struct {
 	at      time.Time // when
 	perSec  float64   // the fastest recent rate, fading by rateHalfLife
 	checked bool
+	// dryUntil: the last refill found too few leads to reach half the
+	// size; checks read the store again only after it.
+	dryUntil time.Time
 }
+
+// dryWait is how long a campaign whose leads ran short (all dialed, or
+// outside their window) waits before the store is read again: a lead
+// due for a retry or a window opening is seen within it, and the store
+// is not read at every check for nothing.
+const dryWait = 2 * time.Second
 
 // NewHopperFiller returns a filler; Run starts it.
 func NewHopperFiller(cfg HopperFillConfig, src LeadSource, h Hopper, now func() time.Time, log *slog.Logger) *HopperFiller {
@@ -153,7 +162,7 @@ func (f *HopperFiller) fill(ctx context.Context, c Campaign, lowWater bool) (int
 		return 0, err
 	}
 	size := f.size(c.ID, n, now)
-	if n >= size || lowWater && n >= size/2 {
+	if n >= size || lowWater && (n >= size/2 || f.dry(c.ID, now)) {
 		return 0, nil
 	}
 	set, err := ParseCampaignSettings(c.Settings)
@@ -173,7 +182,7 @@ func (f *HopperFiller) fill(ctx context.Context, c Campaign, lowWater bool) (int
 	// time).
 	want := size - n
 	added := 0
-	defer func() { f.refilled(c.ID, n+added) }()
+	defer func() { f.refilled(c.ID, n+added, n+added < size/2, now) }()
 	for page := 0; page < maxFillPages && added < want; page++ {
 		leads, err := f.src.DialableLeads(ctx, c.ID, now, set.LeadOrder, page*size, size)
 		if err != nil {
@@ -235,11 +244,25 @@ func (f *HopperFiller) forget(id CampaignID) {
 }
 
 // refilled notes how many leads the campaign's hopper holds after a
-// refill, so the next look counts only what was taken since.
-func (f *HopperFiller) refilled(id CampaignID, n int) {
+// refill, so the next look counts only what was taken since, and
+// whether the store ran short of leads.
+func (f *HopperFiller) refilled(id CampaignID, n int, short bool, now time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if r := f.rates[id]; r != nil {
 		r.left = n
+		r.dryUntil = time.Time{}
+		if short {
+			r.dryUntil = now.Add(dryWait)
+		}
 	}
+}
+
+// dry reports whether the campaign's last refill ran short less than
+// dryWait ago.
+func (f *HopperFiller) dry(id CampaignID, now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r := f.rates[id]
+	return r != nil && now.Before(r.dryUntil)
 }

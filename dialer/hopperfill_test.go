@@ -225,3 +225,29 @@ func TestHopperFillerKeepsUpWithDialing(t *testing.T) {
 		t.Fatalf("hopper holds %d at 500 a second, want about 10 s of dialing", n)
 	}
 }
+
+// TestHopperFillerWaitsOnADryCampaign: a campaign with fewer dialable
+// leads than half its hopper is read from the store once per dryWait
+// (2 s), not at every check (250 ms); a lead that becomes dialable is in
+// the hopper within it.
+func TestHopperFillerWaitsOnADryCampaign(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2027, 1, 15, 8, 0, 0, 0, time.UTC)
+	src, h := newLeadList(5), memlive.NewHopper()
+	f := dialer.NewHopperFiller(dialer.HopperFillConfig{}, src, h, func() time.Time { return now }, nil)
+	for range 16 { // 4 s of checks
+		f.CheckAll(ctx)
+		now = now.Add(250 * time.Millisecond)
+	}
+	if src.reads < 2 || src.reads > 3 {
+		t.Fatalf("the store was read %d times in 4 s of checks of a dry campaign, want 2 or 3", src.reads)
+	}
+	src.n = 6 // a lead becomes dialable
+	for range 8 {
+		f.CheckAll(ctx)
+		now = now.Add(250 * time.Millisecond)
+	}
+	if n, _ := h.Len(ctx, src.camp.ID); n != 6 {
+		t.Fatalf("hopper holds %d leads 2 s after a sixth became dialable, want 6", n)
+	}
+}
