@@ -64,6 +64,7 @@ fuzz:
 bench: deps-test
 	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./esl/ ./dialer/redisstore/
 	$(GO) test -run='^$$' -bench=BenchmarkImport1M -benchtime=1x -count=1 ./dialer/sqlitestore/
+	$(GO) test -run='^$$' -bench=BenchmarkDialerCallRecords -benchtime=20000x -count=3 ./dialer/sqlitestore/
 	$(GO) test -run='^$$' -bench=BenchmarkProgressiveDialing -benchtime=1x -count=1 ./dialer/
 
 ## e2e: the real-FreeSWITCH tier (AGENTSWITCH_E2E_FREESWITCH=<binary or host:port>)

@@ -457,11 +457,14 @@ func (l *line) wrapOver(call CallID) {
 }
 
 // disposeSystem records a disposition the agent did not choose.
+// It is written behind the call's records, in the record writer's next
+// batch, and waited for: the agent is not given another call until it is.
 func (e *Engine) disposeSystem(ctx context.Context, id CallID, agent AgentID, code, note string) error {
-	if err := e.cdr.flush(ctx); err != nil {
+	d := Disposal{Call: id, Code: code, Notes: note, Agent: agent, At: e.now()}
+	if err := e.cdr.do(ctx, func(ctx context.Context) error {
+		_, err := e.calls.DisposeCall(ctx, d)
 		return err
-	}
-	if _, err := e.calls.DisposeCall(ctx, Disposal{Call: id, Code: code, Notes: note, Agent: agent, At: e.now()}); err != nil {
+	}); err != nil {
 		return err
 	}
 	e.line(agent).post(func(l *line) { l.markDisposed(id) })

@@ -771,6 +771,9 @@ func (c *call) addLeg(l *leg, endpoint string) {
 		c.e.byLeg[l.id] = c
 	}
 	c.e.mu.Unlock()
+	if l.persistent && !c.e.line(l.agent).firstRecord(l.id) {
+		return
+	}
 	cl := CallLeg{ID: l.id, Call: c.id, Role: l.role, Endpoint: endpoint, Node: l.node, Agent: l.agent, CreatedAt: c.e.now()}
 	c.e.cdr.add(func(ctx context.Context) error {
 		err := c.e.calls.AddCallLeg(ctx, cl)
@@ -998,8 +1001,7 @@ func (c *call) progress(p CallProgress) {
 		p.At = c.e.now()
 	}
 	c.e.cdr.add(func(ctx context.Context) error {
-		_, err := c.e.calls.RecordCallProgress(ctx, p)
-		return err
+		return c.e.calls.RecordCallProgress(ctx, p)
 	})
 }
 

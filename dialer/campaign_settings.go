@@ -315,6 +315,10 @@ func ActionFor(d Disposition) DispositionAction {
 // lead's area code (local presence), else the campaign's caller ID, else
 // the pool's first, else "" (the gateway's).
 func CallerIDFor(lead, callerID string, pool []string) string {
+	if len(pool) == 0 {
+		// Nothing to match: spare the number's parse, on every dial.
+		return callerID
+	}
 	if area := phone.AreaCode(lead); area != "" {
 		for _, n := range pool {
 			if phone.AreaCode(n) == area {

@@ -372,13 +372,12 @@ type pacedCampaign struct {
 
 // campaigns are every campaign, read from the store at most once per
 // PaceEvery, or at once when an agent works on one not read yet.
-func (e *Engine) campaigns(ctx context.Context, lines []*line) map[CampaignID]pacedCampaign {
+func (e *Engine) campaigns(ctx context.Context, ready map[CampaignID]int) map[CampaignID]pacedCampaign {
 	now := e.now()
 	stale := e.campsAt.IsZero() || now.Sub(e.campsAt) >= e.cfg.PaceEvery || now.Before(e.campsAt)
-	for _, l := range lines {
-		if id := l.state().campaign.ID; id != 0 && !stale {
-			_, known := e.camps[id]
-			stale = !known
+	for id := range ready {
+		if _, known := e.camps[id]; !known {
+			stale = true
 		}
 	}
 	if stale {
@@ -409,34 +408,26 @@ func (e *Engine) pace(ctx context.Context) {
 	if !e.sw.Up() || e.live.Unreachable() != nil || e.draining.Load() {
 		return
 	}
-	e.mu.Lock()
-	lines := make([]*line, 0, len(e.lines))
-	for _, l := range e.lines {
-		lines = append(lines, l)
-	}
-	e.mu.Unlock()
-	camps := e.campaigns(ctx, lines)
-	ready := map[CampaignID][]*line{}
-	for _, l := range lines {
-		s := l.state()
-		if c, ok := camps[s.campaign.ID]; !ok || !dials(c.Campaign) || s.preview != nil {
+	ready := e.hub.readyByCampaign()
+	camps := e.campaigns(ctx, ready)
+	for id, n := range ready {
+		c, ok := camps[id]
+		if !ok || !dials(c.Campaign) {
 			continue
 		}
-		if v, ok := e.hub.agent(l.id); ok && v.State == AgentReady {
-			ready[s.campaign.ID] = append(ready[s.campaign.ID], l)
-		}
-	}
-	for id, ls := range ready {
-		c := camps[id]
 		switch c.DialMode {
 		case DialPreview:
-			for _, l := range ls {
+			for _, a := range e.hub.readyOn(id) {
+				l := e.line(a)
+				if l == nil || l.st.Load().preview != nil {
+					continue
+				}
 				for e.offerPreview(ctx, c.Campaign, c.set, l) == offerNext {
 				}
 			}
 		case DialProgressive, DialPredictive:
 			e.mu.Lock()
-			want := c.set.LinesPerAgent*len(ls) - e.paced[id]
+			want := c.set.LinesPerAgent*n - e.paced[id]
 			e.mu.Unlock()
 			for range want {
 				if !e.dialNext(ctx, c.Campaign) {

@@ -21,9 +21,11 @@ type cdrWriter struct {
 }
 
 // cdrItem is a write, or (with flushed set) a marker closed once everything
-// before it is committed.
+// before it is committed. A write with result set gets its error there
+// once its batch is committed.
 type cdrItem struct {
 	write   func(context.Context) error
+	result  chan error
 	flushed chan struct{}
 }
 
@@ -71,27 +73,34 @@ func (w *cdrWriter) drain(ctx context.Context) {
 		if len(items) == 0 {
 			return
 		}
+		errs := make([]error, len(items))
 		if b, ok := w.log.(batcher); ok && len(items) > 1 {
 			err := b.Batch(ctx, func(ctx context.Context) error {
-				w.writeAll(ctx, items)
+				w.writeAll(ctx, items, errs)
 				return nil
 			})
 			if err != nil {
 				w.l.Error("call record batch failed", "err", err, "writes", len(items))
+				for i := range errs {
+					errs[i] = err
+				}
 			}
 		} else {
-			w.writeAll(ctx, items)
+			w.writeAll(ctx, items, errs)
 		}
-		for _, it := range items {
+		for i, it := range items {
 			if it.flushed != nil {
 				close(it.flushed)
+			}
+			if it.result != nil {
+				it.result <- errs[i]
 			}
 		}
 	}
 }
 
-func (w *cdrWriter) writeAll(ctx context.Context, items []cdrItem) {
-	for _, it := range items {
+func (w *cdrWriter) writeAll(ctx context.Context, items []cdrItem, errs []error) {
+	for i, it := range items {
 		if it.write == nil {
 			continue
 		}
@@ -106,9 +115,31 @@ func (w *cdrWriter) writeAll(ctx context.Context, items []cdrItem) {
 				break
 			}
 		}
-		if err != nil {
+		errs[i] = err
+		if err != nil && it.result == nil {
 			w.l.Error("call record write failed", "err", err)
 		}
+	}
+}
+
+// do queues f behind the writes already queued and waits until its batch
+// is committed; its error is f's own, or the commit's.
+func (w *cdrWriter) do(ctx context.Context, f func(context.Context) error) error {
+	res := make(chan error, 1)
+	w.put(cdrItem{write: f, result: res})
+	select {
+	case err := <-res:
+		return err
+	case <-w.done:
+		// The writer stopped: it wrote what was queued before it did.
+		select {
+		case err := <-res:
+			return err
+		default:
+			return context.Canceled
+		}
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -21,6 +21,11 @@ type hub struct {
 	calls  map[CallID]*CallView
 	subs   map[*subscriber]struct{}
 	buffer int
+	// ready indexes the READY agents by the campaign their view shows
+	// (only this engine's agents carry one), so a pacing pass reads
+	// them without walking every agent.
+	ready   map[CampaignID]map[AgentID]struct{}
+	readyIn map[AgentID]CampaignID
 }
 
 type subscriber struct {
@@ -32,7 +37,8 @@ func newHub(buffer int) *hub {
 	if buffer <= 0 {
 		buffer = 256
 	}
-	return &hub{agents: map[AgentID]AgentView{}, calls: map[CallID]*CallView{}, subs: map[*subscriber]struct{}{}, buffer: buffer}
+	return &hub{agents: map[AgentID]AgentView{}, calls: map[CallID]*CallView{}, subs: map[*subscriber]struct{}{}, buffer: buffer,
+		ready: map[CampaignID]map[AgentID]struct{}{}, readyIn: map[AgentID]CampaignID{}}
 }
 
 // publish stamps ev with the next sequence number, records the views it
@@ -44,12 +50,13 @@ func (h *hub) publish(ev LiveEvent) LiveEvent {
 	defer h.mu.Unlock()
 	h.seq++
 	ev.Seq = h.seq
-	if ev.AgentView != nil {
-		if ev.AgentView.State == AgentLoggedOut {
-			delete(h.agents, ev.AgentView.ID)
+	if v := ev.AgentView; v != nil {
+		if v.State == AgentLoggedOut {
+			delete(h.agents, v.ID)
 		} else {
-			h.agents[ev.AgentView.ID] = *ev.AgentView
+			h.agents[v.ID] = *v
 		}
+		h.index(v)
 	}
 	if ev.CallView != nil {
 		// Only a call with a live state is kept: an ended one leaves, and
@@ -103,6 +110,50 @@ func (h *hub) subscribe(ctx context.Context, f LiveFilter, now time.Time) (LiveS
 		}
 	})
 	return snap, s.ch
+}
+
+// index keeps ready in step with an agent's new view.
+func (h *hub) index(v *AgentView) {
+	if old, ok := h.readyIn[v.ID]; ok {
+		delete(h.readyIn, v.ID)
+		if m := h.ready[old]; m != nil {
+			if delete(m, v.ID); len(m) == 0 {
+				delete(h.ready, old)
+			}
+		}
+	}
+	if v.State != AgentReady || v.Campaign == nil || v.Campaign.ID == 0 {
+		return
+	}
+	m := h.ready[v.Campaign.ID]
+	if m == nil {
+		m = map[AgentID]struct{}{}
+		h.ready[v.Campaign.ID] = m
+	}
+	m[v.ID] = struct{}{}
+	h.readyIn[v.ID] = v.Campaign.ID
+}
+
+// readyByCampaign counts the READY agents of each campaign.
+func (h *hub) readyByCampaign() map[CampaignID]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[CampaignID]int, len(h.ready))
+	for id, m := range h.ready {
+		out[id] = len(m)
+	}
+	return out
+}
+
+// readyOn lists the READY agents of a campaign.
+func (h *hub) readyOn(campaign CampaignID) []AgentID {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]AgentID, 0, len(h.ready[campaign]))
+	for id := range h.ready[campaign] {
+		out = append(out, id)
+	}
+	return out
 }
 
 // agent returns the last published view of an agent.

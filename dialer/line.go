@@ -26,6 +26,9 @@ type line struct {
 	id  AgentID
 	box *mailbox.Actor[func(*line)]
 	st  atomic.Pointer[lineState]
+	// recorded is the persistent leg last written to the call records:
+	// it is recorded with the first call it joins, not again with each.
+	recorded atomic.Pointer[LegID]
 
 	// Owned by the line's turn.
 	legWait chan struct{} // the current leg's: closed once it answered or failed
@@ -60,6 +63,16 @@ func (e *Engine) newLine(a Agent, mode AgentMode, ep AgentEndpoint) *line {
 	})
 	l.st.Store(&lineState{agent: a, mode: mode, endpoint: ep})
 	return l
+}
+
+// firstRecord reports whether leg, the line's persistent leg, is not yet
+// in the call records, and counts it as recorded from now.
+func (l *line) firstRecord(leg LegID) bool {
+	if l == nil {
+		return true
+	}
+	old := l.recorded.Swap(&leg)
+	return old == nil || *old != leg
 }
 
 // state is the line's latest snapshot; the zero state for a nil line (an

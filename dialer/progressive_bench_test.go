@@ -224,7 +224,7 @@ func BenchmarkProgressiveDialing(b *testing.B) {
 			minute = append(minute, fmt.Sprintf("%ds %s", i*10+10, states[i]))
 		}
 		b.Logf("agents by state each minute: %s", strings.Join(minute, "; "))
-		b.Logf("calls by outcome: %v", q.outcomes)
+		b.Logf("calls by outcome: %v; timeline entries by kind: %s", q.outcomes, q.events)
 		steady := windows
 		if len(steady) > 1 {
 			steady = steady[1:]
@@ -357,6 +357,7 @@ type p3Counts struct {
 	calls, lost, twice, mismatched int
 	noResult                       int64
 	outcomes                       map[string]int
+	events                         string
 }
 
 // p3Check counts the campaign's records: leads with more than one call
@@ -370,6 +371,7 @@ func p3Check(b *testing.B, db *sql.DB) p3Counts {
 		}
 	}
 	scan(`SELECT count(*) FROM calls WHERE origin = 'dialer'`, &q.calls)
+	scan(`SELECT coalesce(group_concat(kind || '=' || n, ' '), '') FROM (SELECT kind, count(*) n FROM call_events GROUP BY kind ORDER BY n DESC)`, &q.events)
 	scan(`SELECT count(*) FROM (SELECT lead_id FROM calls WHERE lead_id IS NOT NULL GROUP BY lead_id HAVING count(*) > 1)`, &q.twice)
 	scan(`SELECT count(*) FROM leads l LEFT JOIN (SELECT lead_id, count(*) n FROM calls GROUP BY lead_id) c ON c.lead_id = l.id
 		WHERE l.attempts != coalesce(c.n, 0)`, &q.mismatched)

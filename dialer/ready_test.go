@@ -15,3 +15,40 @@ func TestReadyAgents(t *testing.T) {
 		}
 	}
 }
+
+// TestReadyByCampaign: the pacer's index of READY agents follows each
+// agent's views: its state, the campaign it works on, a view without one
+// (an agent of another engine), and its logout.
+func TestReadyByCampaign(t *testing.T) {
+	on := func(c CampaignID) *CampaignRef { return &CampaignRef{ID: c} }
+	steps := []struct {
+		name string
+		view AgentView
+		want map[CampaignID]int
+	}{
+		{"ready on 1", AgentView{ID: 1, State: AgentReady, Campaign: on(1)}, map[CampaignID]int{1: 1}},
+		{"another ready on 1", AgentView{ID: 2, State: AgentReady, Campaign: on(1)}, map[CampaignID]int{1: 2}},
+		{"ready on 2", AgentView{ID: 3, State: AgentReady, Campaign: on(2)}, map[CampaignID]int{1: 2, 2: 1}},
+		{"reserved", AgentView{ID: 1, State: AgentReserved, Campaign: on(1)}, map[CampaignID]int{1: 1, 2: 1}},
+		{"switched campaign", AgentView{ID: 2, State: AgentReady, Campaign: on(2)}, map[CampaignID]int{2: 2}},
+		{"ready with no campaign", AgentView{ID: 4, State: AgentReady}, map[CampaignID]int{2: 2}},
+		{"seen from elsewhere, no campaign", AgentView{ID: 3, State: AgentReady}, map[CampaignID]int{2: 1}},
+		{"paused", AgentView{ID: 2, State: AgentPaused, Campaign: on(2)}, map[CampaignID]int{}},
+		{"ready again", AgentView{ID: 1, State: AgentReady, Campaign: on(1)}, map[CampaignID]int{1: 1}},
+		{"logged out", AgentView{ID: 1, State: AgentLoggedOut}, map[CampaignID]int{}},
+	}
+	h := newHub(0)
+	for _, s := range steps {
+		v := s.view
+		h.publish(LiveEvent{Type: EvAgentState, Agent: v.ID, AgentView: &v})
+		got := h.readyByCampaign()
+		if len(got) != len(s.want) {
+			t.Fatalf("%s: ready by campaign = %v, want %v", s.name, got, s.want)
+		}
+		for c, n := range s.want {
+			if got[c] != n || len(h.readyOn(c)) != n {
+				t.Fatalf("%s: ready by campaign = %v (on %d: %v), want %v", s.name, got, c, h.readyOn(c), s.want)
+			}
+		}
+	}
+}

@@ -98,9 +98,8 @@ type CallLog interface {
 	CreateCall(ctx context.Context, c Call, legs ...CallLeg) (Call, error)
 	// AddCallLeg adds a leg and a "leg_added" event.
 	AddCallLeg(ctx context.Context, l CallLeg) error
-	// RecordCallProgress appends a timeline event and applies its changes;
-	// it returns the event's sequence number.
-	RecordCallProgress(ctx context.Context, p CallProgress) (int64, error)
+	// RecordCallProgress appends a timeline event and applies its changes.
+	RecordCallProgress(ctx context.Context, p CallProgress) error
 	// FinishCall closes the call and its open legs (ErrConflict if already
 	// ended) and records the outcome on the lead.
 	FinishCall(ctx context.Context, e CallEnd) (Call, error)

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -225,10 +226,12 @@ func TestCallLifecycle(t *testing.T) {
 		t.Fatalf("%+v", c)
 	}
 	sec := time.Second
-	step := func(p dialer.CallProgress) int64 {
+	step := func(p dialer.CallProgress) {
 		t.Helper()
 		p.Call = c.ID
-		return must[int64](t)(s.RecordCallProgress(ctx, p))
+		if err := s.RecordCallProgress(ctx, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	step(dialer.CallProgress{At: t0.Add(2 * sec), Kind: "ringing", Leg: leadLeg, State: dialer.CallRinging})
 	step(dialer.CallProgress{At: t0.Add(8 * sec), Kind: "answered", Leg: leadLeg, State: dialer.CallAnswered, LegAnswered: true})
@@ -240,11 +243,11 @@ func TestCallLifecycle(t *testing.T) {
 	step(dialer.CallProgress{At: t0.Add(20 * sec), Kind: "hold", Data: json.RawMessage(`{"by":"agent"}`)})
 	step(dialer.CallProgress{At: t0.Add(30 * sec), Kind: "unhold"})
 	step(dialer.CallProgress{At: t0.Add(31 * sec), Kind: "recording", RecordingPath: "/var/rec/x.wav"})
-	_, err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(32 * sec), Kind: "oops", State: dialer.CallRinging})
+	err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(32 * sec), Kind: "oops", State: dialer.CallRinging})
 	wantErr(t, err, dialer.ErrConflict)
-	_, err = s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(32 * sec), Kind: "x", Leg: dialer.NewLegID(), LegEnded: true})
+	err = s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(32 * sec), Kind: "x", Leg: dialer.NewLegID(), LegEnded: true})
 	wantField(t, err, "leg_id")
-	_, err = s.RecordCallProgress(ctx, dialer.CallProgress{Call: dialer.NewCallID(), At: t0, Kind: "x"})
+	err = s.RecordCallProgress(ctx, dialer.CallProgress{Call: dialer.NewCallID(), At: t0, Kind: "x"})
 	wantErr(t, err, dialer.ErrNotFound)
 
 	before := must[dialer.Lead](t)(s.Lead(ctx, c.Lead))
@@ -783,7 +786,7 @@ func TestConcurrentWriters(t *testing.T) {
 				if _, err = s.CreateCall(ctx, c); err != nil {
 					break
 				}
-				if _, err = s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0, Kind: "answered", State: dialer.CallAnswered}); err != nil {
+				if err = s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0, Kind: "answered", State: dialer.CallAnswered}); err != nil {
 					break
 				}
 				if _, err = s.ListCalls(ctx, dialer.CallFilter{Limit: 5}); err != nil {
@@ -810,13 +813,13 @@ func TestBatch(t *testing.T) {
 	s, ctx := w.s, t.Context()
 	c, lead := w.call(t)
 	err := s.Batch(ctx, func(ctx context.Context) error {
-		if _, err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(time.Second), Kind: "ringing", State: dialer.CallRinging}); err != nil {
+		if err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(time.Second), Kind: "ringing", State: dialer.CallRinging}); err != nil {
 			return err
 		}
 		// Not a leg of this call: refused, and only this write is undone.
-		_, err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(2 * time.Second), Kind: "answered", State: dialer.CallAnswered, Leg: dialer.NewLegID(), LegAnswered: true})
+		err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(2 * time.Second), Kind: "answered", State: dialer.CallAnswered, Leg: dialer.NewLegID(), LegAnswered: true})
 		wantField(t, err, "leg_id")
-		if _, err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(3 * time.Second), Kind: "answered", State: dialer.CallAnswered, Leg: lead, LegAnswered: true}); err != nil {
+		if err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(3 * time.Second), Kind: "answered", State: dialer.CallAnswered, Leg: lead, LegAnswered: true}); err != nil {
 			return err
 		}
 		// A single-statement write inside the batch must not wait for the
@@ -841,5 +844,63 @@ func TestBatch(t *testing.T) {
 	}
 	if _, err := s.Disposition(ctx, "BATCH"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGroupedCreatesShareCommits: calls created at the same time share
+// transactions; one refused (its lead was taken) fails alone, and every
+// other call and its lead's attempt is written.
+func TestGroupedCreatesShareCommits(t *testing.T) {
+	w := newWorld(t)
+	s, ctx := w.s, t.Context()
+	const n = 40
+	leads := make([]dialer.Lead, n)
+	for i := range leads {
+		leads[i] = must[dialer.Lead](t)(s.CreateLead(ctx, dialer.Lead{Campaign: w.campaign.ID, Phone: fmt.Sprintf("+336123400%02d", i), TimeZone: "Europe/Paris"}))
+	}
+	create := func(i int) error {
+		_, err := s.CreateCall(ctx, dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginDialer,
+			Campaign: w.campaign.ID, Lead: leads[i].ID, ToNumber: leads[i].Phone, CreatedAt: t0},
+			dialer.CallLeg{ID: dialer.NewLegID(), Role: dialer.LegLead, Endpoint: "sofia/gateway/carrier/" + leads[i].Phone, CreatedAt: t0})
+		return err
+	}
+	// Lead 7 is already being dialed: a second dialer call to it is refused.
+	if err := create(7); err != nil {
+		t.Fatal(err)
+	}
+	txs := s.group.txs.Load()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = create(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	if got := s.group.txs.Load() - txs; got >= n {
+		t.Errorf("%d creates took %d transactions: none shared", n, got)
+	} else {
+		t.Logf("%d creates in %d transactions", n, got)
+	}
+	for i, err := range errs {
+		switch {
+		case i == 7 && !errors.Is(err, dialer.ErrStateMismatch):
+			t.Errorf("lead 7 dialed twice: err = %v", err)
+		case i != 7 && err != nil:
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	var calls, attempts int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM calls WHERE origin = 'dialer'`).Scan(&calls); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT sum(attempts) FROM leads WHERE campaign_id = ?`, w.campaign.ID).Scan(&attempts); err != nil {
+		t.Fatal(err)
+	}
+	if calls != n || attempts != n {
+		t.Fatalf("%d calls and %d attempts written, want %d of each", calls, attempts, n)
 	}
 }

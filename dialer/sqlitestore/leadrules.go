@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -20,7 +21,7 @@ type leadRules struct {
 	settings    dialer.CampaignSettings
 }
 
-func readLeadRules(ctx context.Context, tx *sql.Tx, lead dialer.LeadID) (leadRules, error) {
+func (s *Store) readLeadRules(ctx context.Context, tx *sql.Tx, lead dialer.LeadID) (leadRules, error) {
 	var r leadRules
 	var settings string
 	err := tx.QueryRowContext(ctx, `SELECT l.attempts, l.status, l.campaign_id, c.max_attempts, c.settings
@@ -29,20 +30,54 @@ func readLeadRules(ctx context.Context, tx *sql.Tx, lead dialer.LeadID) (leadRul
 	if err != nil {
 		return r, mapErr(err, fmt.Sprintf("lead %d", lead), false)
 	}
-	// Settings are validated when written; a row from before that rule
-	// still dials by the defaults rather than failing the call's record.
-	if r.settings, err = dialer.ParseCampaignSettings(json.RawMessage(settings)); err != nil {
-		r.settings = dialer.DefaultCampaignSettings()
-	}
+	r.settings = s.settings.parse(r.campaign, settings)
 	return r, nil
 }
 
-// setLeadNext writes a lead's status and due time. A lead on the DNC list
-// stays there whatever the call did, and a number found not to exist is
-// not retried (the wrap-up of its call would otherwise say retry).
-func setLeadNext(ctx context.Context, tx *sql.Tx, lead dialer.LeadID, next dialer.LeadNext, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE leads SET status = ?1, next_call_at = ?2, updated_at = ?3, version = version + 1
-		WHERE id = ?4 AND status <> 'dnc' AND NOT (status = 'invalid' AND ?1 = 'retry')`,
-		string(next.Status), ms(next.NextCallAt), now.UnixMilli(), lead)
-	return mapErr(err, fmt.Sprintf("lead %d next call", lead), false)
+// settingsCache keeps each campaign's parsed settings with the text they
+// came from: every call's end reads them, and they rarely change.
+type settingsCache struct {
+	mu sync.Mutex
+	m  map[dialer.CampaignID]parsedSettings
+}
+
+type parsedSettings struct {
+	raw string
+	set dialer.CampaignSettings
+}
+
+func (c *settingsCache) parse(campaign dialer.CampaignID, raw string) dialer.CampaignSettings {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.m[campaign]; ok && p.raw == raw {
+		return p.set
+	}
+	// Settings are validated when written; a row from before that rule
+	// still dials by the defaults rather than failing the call's record.
+	set, err := dialer.ParseCampaignSettings(json.RawMessage(raw))
+	if err != nil {
+		set = dialer.DefaultCampaignSettings()
+	}
+	if c.m == nil {
+		c.m = map[dialer.CampaignID]parsedSettings{}
+	}
+	c.m[campaign] = parsedSettings{raw: raw, set: set}
+	return set
+}
+
+// leadNextAllowed says, in SQL over a lead's row, whether its status may
+// become ?1: a lead on the DNC list stays there whatever the call did, and
+// a number found not to exist is not retried (the wrap-up of its call
+// would otherwise say retry).
+const leadNextAllowed = `(status <> 'dnc' AND NOT (status = 'invalid' AND ?1 = 'retry'))`
+
+// setLeadOutcome records a call's outcome on its lead and, when apply,
+// the lead's next step, in one update.
+func setLeadOutcome(ctx context.Context, tx *sql.Tx, lead dialer.LeadID, outcome dialer.CallOutcome, next dialer.LeadNext, apply bool, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE leads SET last_outcome = ?5, updated_at = ?3, version = version + 1,
+		status = CASE WHEN ?6 AND `+leadNextAllowed+` THEN ?1 ELSE status END,
+		next_call_at = CASE WHEN ?6 AND `+leadNextAllowed+` THEN ?2 ELSE next_call_at END
+		WHERE id = ?4`,
+		string(next.Status), ms(next.NextCallAt), now.UnixMilli(), lead, string(outcome), apply)
+	return mapErr(err, fmt.Sprintf("lead %d outcome", lead), false)
 }

@@ -126,7 +126,9 @@ func BenchmarkCallRecordWrites(b *testing.B) {
 		must[dialer.Call](b)(v.s.CreateCall(ctx, dialer.Call{ID: id, Direction: dialer.Outbound, Origin: dialer.OriginDialer,
 			Campaign: v.camp, ToNumber: "+12125550101", CreatedAt: at}))
 		for _, st := range []dialer.CallState{dialer.CallAnswered, dialer.CallBridged} {
-			must[int64](b)(v.s.RecordCallProgress(ctx, dialer.CallProgress{Call: id, At: at.Add(time.Second), Kind: string(st), State: st}))
+			if err := v.s.RecordCallProgress(ctx, dialer.CallProgress{Call: id, At: at.Add(time.Second), Kind: string(st), State: st}); err != nil {
+				b.Fatal(err)
+			}
 		}
 		must[dialer.Call](b)(v.s.FinishCall(ctx, dialer.CallEnd{Call: id, At: at.Add(time.Minute), HangupCause: "NORMAL_CLEARING",
 			Outcome: dialer.OutcomeAnswered, Billsec: 58}))

@@ -146,6 +146,16 @@ func TestPragmas(t *testing.T) {
 	if s.w.Stats().MaxOpenConnections != 1 {
 		t.Error("more than one writer connection")
 	}
+	// The writer's savepoint journals stay in memory, also on a
+	// connection opened again after the first was closed.
+	for range 2 {
+		var temp int
+		if err := s.w.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&temp); err != nil || temp != 2 {
+			t.Errorf("writer temp_store = %d, %v; want 2 (memory)", temp, err)
+		}
+		s.w.SetMaxIdleConns(0)
+		s.w.SetMaxIdleConns(1)
+	}
 }
 
 func TestForeignKeysEnforced(t *testing.T) {
@@ -545,8 +555,10 @@ func TestMigrateRebuildsCallsKeepingReferences(t *testing.T) {
 	c := must[dialer.Call](t)(s.CreateCall(ctx, dialer.Call{ID: dialer.NewCallID(), Direction: dialer.Outbound, Origin: dialer.OriginDialer,
 		Campaign: camp.ID, Lead: lead.ID, ToNumber: lead.Phone, CreatedAt: t0},
 		dialer.CallLeg{ID: leg, Role: dialer.LegLead, Endpoint: "sofia/gateway/carrier/+33612345678", CreatedAt: t0}))
-	must[int64](t)(s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(time.Second), Kind: "answered", Leg: leg,
-		State: dialer.CallAnswered, LegAnswered: true}))
+	if err := s.RecordCallProgress(ctx, dialer.CallProgress{Call: c.ID, At: t0.Add(time.Second), Kind: "answered", Leg: leg,
+		State: dialer.CallAnswered, LegAnswered: true}); err != nil {
+		t.Fatal(err)
+	}
 	must[dialer.Call](t)(s.FinishCall(ctx, dialer.CallEnd{Call: c.ID, At: t0.Add(time.Minute), HangupCause: "NORMAL_CLEARING",
 		Outcome: dialer.OutcomeAbandoned, SwitchLost: true}))
 	var cb dialer.Callback
