@@ -3,6 +3,7 @@ package dialer
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer/window"
@@ -14,11 +15,39 @@ func CallingWindow(c Campaign) (window.Rules, error) {
 	if len(c.Settings) == 0 {
 		return window.Default(), nil
 	}
-	var s map[string]json.RawMessage
-	if err := json.Unmarshal(c.Settings, &s); err != nil {
-		return window.Rules{}, &FieldError{Field: "settings", Reason: "a JSON object"}
+	windows.mu.Lock()
+	p, ok := windows.m[c.ID]
+	windows.mu.Unlock()
+	if ok && p.raw == string(c.Settings) {
+		return p.rules, p.err
 	}
-	return window.Parse(s[window.Key])
+	var s map[string]json.RawMessage
+	var r window.Rules
+	var err error
+	if jerr := json.Unmarshal(c.Settings, &s); jerr != nil {
+		err = &FieldError{Field: "settings", Reason: "a JSON object"}
+	} else {
+		r, err = window.Parse(s[window.Key])
+	}
+	if c.ID != 0 {
+		windows.mu.Lock()
+		windows.m[c.ID] = parsedWindow{raw: string(c.Settings), rules: r, err: err}
+		windows.mu.Unlock()
+	}
+	return r, err
+}
+
+// windows keeps each campaign's calling window with the settings it was
+// read from: the dialer checks it again before every call.
+var windows = struct {
+	mu sync.Mutex
+	m  map[CampaignID]parsedWindow
+}{m: map[CampaignID]parsedWindow{}}
+
+type parsedWindow struct {
+	raw   string
+	rules window.Rules
+	err   error
 }
 
 // callingWindow is CallingWindow for dialing: settings it cannot read

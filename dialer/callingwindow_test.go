@@ -25,13 +25,18 @@ func TestCallingWindowSetting(t *testing.T) {
 		{`{"calling_window":{"regions":[{"name":"CA","prefixes":["x"]}]}}`, "calling_window.regions[0].prefixes[0]", 0},
 		{`[]`, "settings", 0},
 	} {
-		r, err := dialer.CallingWindow(dialer.Campaign{Settings: json.RawMessage(tc.settings)})
-		var fe *dialer.FieldError
-		switch {
-		case tc.field == "" && (err != nil || len(r.Hours) != tc.hours):
-			t.Errorf("%s: %+v %v", tc.settings, r, err)
-		case tc.field != "" && (!errors.As(err, &fe) || fe.Field != tc.field):
-			t.Errorf("%s: %v, want a field error on %s", tc.settings, err, tc.field)
+		// A campaign's window is kept with the settings it was read from:
+		// campaign 7's settings changing at each case, then read again,
+		// must never give the window of the ones before.
+		for _, id := range []dialer.CampaignID{0, 7, 7} {
+			r, err := dialer.CallingWindow(dialer.Campaign{ID: id, Settings: json.RawMessage(tc.settings)})
+			var fe *dialer.FieldError
+			switch {
+			case tc.field == "" && (err != nil || len(r.Hours) != tc.hours):
+				t.Errorf("campaign %d, %s: %+v %v", id, tc.settings, r, err)
+			case tc.field != "" && (!errors.As(err, &fe) || fe.Field != tc.field):
+				t.Errorf("campaign %d, %s: %v, want a field error on %s", id, tc.settings, err, tc.field)
+			}
 		}
 	}
 }

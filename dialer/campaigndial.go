@@ -498,7 +498,7 @@ func systemActor(id AgentID) Actor {
 // hopper's copy may be stale: a retry scheduled, a window closed); a lead
 // that may not is let go.
 func (e *Engine) dialableLead(ctx context.Context, c Campaign, id LeadID, now time.Time) (Lead, bool) {
-	lead, err := e.camp.Lead(ctx, id)
+	lead, err := e.camp.LeadToDial(ctx, id)
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {
 			e.log.Warn("claimed lead not read", "lead_id", id, "err", err)

@@ -297,9 +297,9 @@ func (c *Client) Up() bool {
 func (c *Client) Nodes() []NodeStatus {
 	out := make([]NodeStatus, 0, len(c.nodes))
 	c.mu.Lock()
-	counts := map[*node]int{}
-	for _, n := range c.owners {
-		counts[n]++
+	counts := make(map[*node]int, len(c.nodes))
+	for _, n := range c.nodes {
+		counts[n] = n.channels
 	}
 	c.mu.Unlock()
 	for _, n := range c.nodes {
@@ -321,6 +321,8 @@ type node struct {
 	log  *slog.Logger
 	pool *cmdPool
 	up   atomic.Bool
+	// channels counts the channels c.owners gives this node; under c.mu.
+	channels int
 
 	mu      sync.Mutex
 	core    string
@@ -560,7 +562,7 @@ func (c *Client) dispatch(n *node, ev *Event) {
 		if id := ev.UniqueID(); id != "" {
 			c.mu.Lock()
 			if c.owners[id] == n {
-				delete(c.owners, id)
+				c.dropOwnerLocked(id)
 			}
 			c.mu.Unlock()
 		}
@@ -584,7 +586,7 @@ func (c *Client) dispatch(n *node, ev *Event) {
 			if _, ok := c.owners[id]; !ok {
 				// A copy: a key pointing into the event's text would keep
 				// its whole read buffer (a megabyte) for the channel's life.
-				c.owners[strings.Clone(id)] = n
+				c.setOwnerLocked(strings.Clone(id), n)
 			}
 			c.mu.Unlock()
 		}
@@ -598,11 +600,28 @@ func (c *Client) adoptChannels(n *node, chans []Channel) {
 	defer c.mu.Unlock()
 	for id, o := range c.owners {
 		if o == n {
-			delete(c.owners, id)
+			c.dropOwnerLocked(id)
 		}
 	}
 	for _, ch := range chans {
-		c.owners[ch.UUID] = n
+		c.setOwnerLocked(ch.UUID, n)
+	}
+}
+
+// setOwnerLocked records that channel id lives on n; c.mu is held.
+func (c *Client) setOwnerLocked(id string, n *node) {
+	if o, ok := c.owners[id]; ok {
+		o.channels--
+	}
+	c.owners[id] = n
+	n.channels++
+}
+
+// dropOwnerLocked forgets channel id; c.mu is held.
+func (c *Client) dropOwnerLocked(id string) {
+	if o, ok := c.owners[id]; ok {
+		o.channels--
+		delete(c.owners, id)
 	}
 }
 
@@ -707,14 +726,10 @@ func (c *Client) pick(prefer string) (*node, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	counts := map[*node]int{}
-	for _, n := range c.owners {
-		counts[n]++
-	}
 	var best *node
 	for i := range c.nodes {
 		n := c.nodes[(c.rr+i)%len(c.nodes)]
-		if n.up.Load() && (best == nil || counts[n] < counts[best]) {
+		if n.up.Load() && (best == nil || n.channels < best.channels) {
 			best = n
 		}
 	}
@@ -746,14 +761,14 @@ func (c *Client) route(id string, strict bool) (*node, error) {
 
 func (c *Client) own(id string, n *node) {
 	c.mu.Lock()
-	c.owners[id] = n
+	c.setOwnerLocked(id, n)
 	c.mu.Unlock()
 }
 
 func (c *Client) disown(id string, n *node) {
 	c.mu.Lock()
 	if c.owners[id] == n {
-		delete(c.owners, id)
+		c.dropOwnerLocked(id)
 	}
 	c.mu.Unlock()
 }

@@ -904,3 +904,17 @@ func TestGroupedCreatesShareCommits(t *testing.T) {
 		t.Fatalf("%d calls and %d attempts written, want %d of each", calls, attempts, n)
 	}
 }
+
+// TestLeadToDial reads the lead as Lead does (the same columns and the
+// same visibility), on the writer; an unknown lead is not found.
+func TestLeadToDial(t *testing.T) {
+	w := newWorld(t)
+	s, ctx := w.s, t.Context()
+	got := must[dialer.Lead](t)(s.LeadToDial(ctx, w.lead.ID))
+	if want := must[dialer.Lead](t)(s.Lead(ctx, w.lead.ID)); got.Phone != want.Phone || got.Version != want.Version || got.TimeZone != want.TimeZone {
+		t.Fatalf("LeadToDial = %+v, Lead = %+v", got, want)
+	}
+	if _, err := s.LeadToDial(ctx, w.lead.ID+1000); !errors.Is(err, dialer.ErrNotFound) {
+		t.Fatalf("unknown lead: err = %v", err)
+	}
+}
