@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -83,12 +84,20 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	if path := os.Getenv("DIALER_SIM_CPUPROFILE"); path != "" {
+		// The simulator's own profile, to see what it costs the machine.
+		f, err := os.Create(path)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	fmt.Println(s.Addr())
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { io.Copy(io.Discard, os.Stdin); cancel() }()
 	rate, _ := strconv.Atoi(os.Getenv("DIALER_SIM_BG_RATE"))
 	go background(ctx, s, rate, nil)
 	s.Serve(ctx)
+	pprof.StopCPUProfile()
 	os.Exit(0)
 }
 

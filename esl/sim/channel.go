@@ -2,6 +2,7 @@ package sim
 
 import (
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -44,49 +45,95 @@ func (p *profile) clone() *profile {
 }
 
 func (p *profile) addTo(b builder, prefix string) {
-	b.add(prefix+"-Direction", p.direction)
-	b.add(prefix+"-Logical-Direction", p.logicalDirection)
-	b.add(prefix+"-Username", p.username)
-	b.add(prefix+"-Dialplan", p.dialplan)
-	b.add(prefix+"-Caller-ID-Name", p.cidName)
-	b.add(prefix+"-Caller-ID-Number", p.cidNum)
+	n := prefixed(prefix)
+	b.add(n("-Direction"), p.direction)
+	b.add(n("-Logical-Direction"), p.logicalDirection)
+	b.add(n("-Username"), p.username)
+	b.add(n("-Dialplan"), p.dialplan)
+	b.add(n("-Caller-ID-Name"), p.cidName)
+	b.add(n("-Caller-ID-Number"), p.cidNum)
 	if p.cidName != "" {
-		b.add(prefix+"-Orig-Caller-ID-Name", p.origCidName)
+		b.add(n("-Orig-Caller-ID-Name"), p.origCidName)
 	}
 	if p.cidNum != "" {
-		b.add(prefix+"-Orig-Caller-ID-Number", p.origCidNum)
+		b.add(n("-Orig-Caller-ID-Number"), p.origCidNum)
 	}
-	b.add(prefix+"-Callee-ID-Name", p.calleeName)
-	b.add(prefix+"-Callee-ID-Number", p.calleeNum)
-	b.add(prefix+"-Network-Addr", p.networkAddr)
-	b.add(prefix+"-ANI", p.ani)
-	b.add(prefix+"-ANI-II", p.aniii)
-	b.add(prefix+"-Destination-Number", p.dest)
-	b.add(prefix+"-Unique-ID", p.uuid)
-	b.add(prefix+"-Source", p.source)
-	b.add(prefix+"-Transfer-Source", p.transferSource)
-	b.add(prefix+"-Context", p.context)
-	b.add(prefix+"-RDNIS", p.rdnis)
-	b.add(prefix+"-Channel-Name", p.chanName)
+	b.add(n("-Callee-ID-Name"), p.calleeName)
+	b.add(n("-Callee-ID-Number"), p.calleeNum)
+	b.add(n("-Network-Addr"), p.networkAddr)
+	b.add(n("-ANI"), p.ani)
+	b.add(n("-ANI-II"), p.aniii)
+	b.add(n("-Destination-Number"), p.dest)
+	b.add(n("-Unique-ID"), p.uuid)
+	b.add(n("-Source"), p.source)
+	b.add(n("-Transfer-Source"), p.transferSource)
+	b.add(n("-Context"), p.context)
+	b.add(n("-RDNIS"), p.rdnis)
+	b.add(n("-Channel-Name"), p.chanName)
 	if p.index > 0 {
-		b.add(prefix+"-Profile-Index", strconv.Itoa(p.index))
+		b.add(n("-Profile-Index"), strconv.Itoa(p.index))
 	}
 	t := &p.times
-	b.add(prefix+"-Profile-Created-Time", i64(t.profileCreated))
-	b.add(prefix+"-Channel-Created-Time", i64(t.created))
-	b.add(prefix+"-Channel-Answered-Time", i64(t.answered))
-	b.add(prefix+"-Channel-Progress-Time", i64(t.progress))
-	b.add(prefix+"-Channel-Progress-Media-Time", i64(t.progressMedia))
-	b.add(prefix+"-Channel-Hangup-Time", i64(t.hangup))
-	b.add(prefix+"-Channel-Transfer-Time", i64(t.transfer))
-	b.add(prefix+"-Channel-Resurrect-Time", i64(t.resurrect))
-	b.add(prefix+"-Channel-Bridged-Time", i64(t.bridged))
-	b.add(prefix+"-Channel-Last-Hold", i64(t.lastHold))
-	b.add(prefix+"-Channel-Hold-Accum", i64(t.holdAccum))
-	b.add(prefix+"-Screen-Bit", "true")
-	b.add(prefix+"-Privacy-Hide-Name", "false")
-	b.add(prefix+"-Privacy-Hide-Number", "false")
+	b.add(n("-Profile-Created-Time"), i64(t.profileCreated))
+	b.add(n("-Channel-Created-Time"), i64(t.created))
+	b.add(n("-Channel-Answered-Time"), i64(t.answered))
+	b.add(n("-Channel-Progress-Time"), i64(t.progress))
+	b.add(n("-Channel-Progress-Media-Time"), i64(t.progressMedia))
+	b.add(n("-Channel-Hangup-Time"), i64(t.hangup))
+	b.add(n("-Channel-Transfer-Time"), i64(t.transfer))
+	b.add(n("-Channel-Resurrect-Time"), i64(t.resurrect))
+	b.add(n("-Channel-Bridged-Time"), i64(t.bridged))
+	b.add(n("-Channel-Last-Hold"), i64(t.lastHold))
+	b.add(n("-Channel-Hold-Accum"), i64(t.holdAccum))
+	b.add(n("-Screen-Bit"), "true")
+	b.add(n("-Privacy-Hide-Name"), "false")
+	b.add(n("-Privacy-Hide-Number"), "false")
 }
+
+// prefixed returns the header names under prefix, each made once: an
+// event carries dozens of them, and building them per event was a large
+// share of the simulator's allocations.
+func prefixed(prefix string) func(suffix string) string {
+	names.mu.RLock()
+	m := names.m[prefix]
+	names.mu.RUnlock()
+	if m == nil {
+		m = &sync.Map{}
+		names.mu.Lock()
+		if old := names.m[prefix]; old != nil {
+			m = old
+		} else {
+			names.m[prefix] = m
+		}
+		names.mu.Unlock()
+	}
+	return func(suffix string) string {
+		if v, ok := m.Load(suffix); ok {
+			return v.(string)
+		}
+		v := prefix + suffix
+		m.Store(suffix, v)
+		return v
+	}
+}
+
+var names = struct {
+	mu sync.RWMutex
+	m  map[string]*sync.Map
+}{m: map[string]*sync.Map{}}
+
+// varHeader is a variable's header name, "variable_" and the name, made
+// once per name.
+func varHeader(name string) string {
+	if v, ok := varHeaders.Load(name); ok {
+		return v.(string)
+	}
+	v := "variable_" + name
+	varHeaders.Store(name, v)
+	return v
+}
+
+var varHeaders sync.Map
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }
 
@@ -353,7 +400,7 @@ func (ch *channel) syncProfileTimes() {
 func (ch *channel) addVars(b builder) {
 	b.e.hdr = append(b.e.hdr, make([]field, 0, len(ch.vars))...)
 	for _, v := range ch.vars {
-		b.e.hdr = append(b.e.hdr, field{Name: "variable_" + v.Name, Value: v.Value})
+		b.e.hdr = append(b.e.hdr, field{Name: varHeader(v.Name), Value: v.Value})
 	}
 }
 

@@ -57,10 +57,10 @@ func (e *event) encodePlain() []byte {
 	for _, h := range e.hdr {
 		p = append(p, h.Name...)
 		p = append(p, ": "...)
-		if v := urlEncode(h.Value); v == "" {
+		if h.Value == "" {
 			p = append(p, "_undef_"...)
 		} else {
-			p = append(p, v...)
+			p = appendURLEncoded(p, h.Value)
 		}
 		p = append(p, '\n')
 	}

@@ -67,7 +67,11 @@ func urlEncode(s string) string {
 	if n == 0 {
 		return s
 	}
-	b := make([]byte, 0, len(s)+2*n)
+	return string(appendURLEncoded(make([]byte, 0, len(s)+2*n), s))
+}
+
+// appendURLEncoded appends urlEncode(s) to b without building the string.
+func appendURLEncoded(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unsafeTable[c] && !(c == '%' && i+2 < len(s) && isUpperHex(s[i+1]) && isUpperHex(s[i+2])) {
@@ -76,7 +80,7 @@ func urlEncode(s string) string {
 		}
 		b = append(b, c)
 	}
-	return string(b)
+	return b
 }
 
 // appendJSONString quotes s the way cJSON_PrintUnformatted does: only the
