@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -17,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/leadimport"
@@ -139,6 +142,10 @@ func BenchmarkProgressiveDialing(b *testing.B) {
 		// The campaign is started once every agent is READY, so the run
 		// does not count the logins.
 		loginAll(b, w, exts, camp.ID)
+		if os.Getenv("P3_PIN") != "" {
+			restore := p3Pin(b)
+			defer restore()
+		}
 		camp.Active = true
 		camp = p3Update(b, w, camp)
 
@@ -392,4 +399,62 @@ func p3Check(b *testing.B, db *sql.DB) p3Counts {
 		b.Fatal(err)
 	}
 	return q
+}
+
+// p3Pin (P3_PIN set) gives the service one core: this process runs on CPU
+// 0 alone, with GOMAXPROCS 1 as on a one-core machine, and its children
+// (the simulator and redis-server) on CPU 1, so that neither competes with
+// the other for a core and the service's share is measured on its own.
+// It returns what puts this process back.
+func p3Pin(b *testing.B) func() {
+	var own, other unix.CPUSet
+	own.Set(0)
+	other.Set(1)
+	self := os.Getpid()
+	pin := func(pid int, set *unix.CPUSet) {
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, t := range tasks {
+			tid, _ := strconv.Atoi(t.Name())
+			if err := unix.SchedSetaffinity(tid, set); err != nil {
+				b.Fatalf("pin task %d of %d: %v", tid, pid, err)
+			}
+		}
+	}
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		b.Fatal(err)
+	}
+	children := 0
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so after ')'.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(self) {
+			pin(pid, &other)
+			children++
+		}
+	}
+	if children < 2 {
+		b.Fatalf("P3_PIN: %d child processes found, want the simulator and redis-server", children)
+	}
+	pin(self, &own)
+	prev := runtime.GOMAXPROCS(1)
+	b.Logf("pinned: this process on CPU 0 (GOMAXPROCS 1), its %d children on CPU 1", children)
+	return func() {
+		var all unix.CPUSet
+		all.Set(0)
+		all.Set(1)
+		pin(self, &all)
+		runtime.GOMAXPROCS(prev)
+	}
 }

@@ -65,6 +65,14 @@ func eventData(v any) json.RawMessage {
 }
 
 func insertLeg(ctx context.Context, tx *sql.Tx, l dialer.CallLeg) error {
+	if err := insertLegRow(ctx, tx, l); err != nil {
+		return err
+	}
+	return appendEvent(ctx, tx, legAdded(l))
+}
+
+// insertLegRow writes a leg without its timeline entry.
+func insertLegRow(ctx context.Context, tx *sql.Tx, l dialer.CallLeg) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
@@ -72,13 +80,29 @@ func insertLeg(ctx context.Context, tx *sql.Tx, l dialer.CallLeg) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.ID, l.Call, string(l.Role), l.Endpoint, l.Node, nullID(l.Agent), l.CreatedAt.UnixMilli(), ms(l.AnsweredAt),
 		ms(l.EndedAt), l.HangupCause)
-	if err != nil {
-		return mapErr(err, "call "+string(l.Call)+" leg "+string(l.ID), false)
+	return mapErr(err, "call "+string(l.Call)+" leg "+string(l.ID), false)
+}
+
+func legAdded(l dialer.CallLeg) dialer.CallEvent {
+	return dialer.CallEvent{Call: l.Call, At: l.CreatedAt, Kind: dialer.EventLegAdded, Leg: l.ID,
+		Data: eventData(map[string]any{"role": l.Role, "endpoint": l.Endpoint, "agent_id": l.Agent})}
+}
+
+// insertFirstEvents writes a new call's first timeline entries, numbered
+// from 1, in one statement: the call has none yet, so no number is read.
+func insertFirstEvents(ctx context.Context, tx *sql.Tx, evs []dialer.CallEvent) error {
+	q := make([]byte, 0, 80+len(evs)*20)
+	q = append(q, "INSERT INTO call_events (call_id, seq, at, kind, leg_id, data) VALUES "...)
+	args := make([]any, 0, len(evs)*6)
+	for i, ev := range evs {
+		if i > 0 {
+			q = append(q, ',')
+		}
+		q = append(q, "(?, ?, ?, ?, ?, ?)"...)
+		args = append(args, ev.Call, i+1, ev.At.UnixMilli(), ev.Kind, nullText(string(ev.Leg)), jsonOr(ev.Data, "{}"))
 	}
-	return appendEvent(ctx, tx, dialer.CallEvent{
-		Call: l.Call, At: l.CreatedAt, Kind: dialer.EventLegAdded, Leg: l.ID,
-		Data: eventData(map[string]any{"role": l.Role, "endpoint": l.Endpoint, "agent_id": l.Agent}),
-	})
+	_, err := tx.ExecContext(ctx, string(q), args...)
+	return mapErr(err, "call "+string(evs[0].Call)+" events", false)
 }
 
 // CreateCall implements dialer.CallLog. Legs with no call id get c.ID.
@@ -121,10 +145,8 @@ func (s *Store) CreateCall(ctx context.Context, c dialer.Call, legs ...dialer.Ca
 				return fmt.Errorf("lead %d is not waiting to be dialed: %w", c.Lead, dialer.ErrStateMismatch)
 			}
 		}
-		if err := appendEvent(ctx, tx, dialer.CallEvent{Call: c.ID, At: c.CreatedAt, Kind: dialer.EventCallCreated,
-			Data: eventData(map[string]any{"direction": c.Direction, "origin": c.Origin, "to": c.ToNumber})}); err != nil {
-			return err
-		}
+		evs := []dialer.CallEvent{{Call: c.ID, At: c.CreatedAt, Kind: dialer.EventCallCreated,
+			Data: eventData(map[string]any{"direction": c.Direction, "origin": c.Origin, "to": c.ToNumber})}}
 		for _, l := range legs {
 			if l.Call == "" {
 				l.Call = c.ID
@@ -132,11 +154,12 @@ func (s *Store) CreateCall(ctx context.Context, c dialer.Call, legs ...dialer.Ca
 			if l.Call != c.ID {
 				return &dialer.FieldError{Field: "legs.call_id", Reason: "leg belongs to another call"}
 			}
-			if err := insertLeg(ctx, tx, l); err != nil {
+			if err := insertLegRow(ctx, tx, l); err != nil {
 				return err
 			}
+			evs = append(evs, legAdded(l))
 		}
-		return nil
+		return insertFirstEvents(ctx, tx, evs)
 	})
 	if err != nil {
 		return dialer.Call{}, err
