@@ -76,7 +76,7 @@ func (w *cdrWriter) drain(ctx context.Context) {
 		errs := make([]error, len(items))
 		if b, ok := w.log.(batcher); ok && len(items) > 1 {
 			err := b.Batch(ctx, func(ctx context.Context) error {
-				w.writeAll(ctx, items, errs)
+				w.writeAll(ctx, items, errs, true)
 				return nil
 			})
 			if err != nil {
@@ -86,7 +86,7 @@ func (w *cdrWriter) drain(ctx context.Context) {
 				}
 			}
 		} else {
-			w.writeAll(ctx, items, errs)
+			w.writeAll(ctx, items, errs, false)
 		}
 		for i, it := range items {
 			if it.flushed != nil {
@@ -99,9 +99,20 @@ func (w *cdrWriter) drain(ctx context.Context) {
 	}
 }
 
-func (w *cdrWriter) writeAll(ctx context.Context, items []cdrItem, errs []error) {
+// writeAll runs the writes in order. Inside a batch (one transaction
+// already holding the store's writer) a write is neither timed out nor
+// retried: a deadline firing would abort the whole transaction, and a
+// write refused there fails the same way again.
+func (w *cdrWriter) writeAll(ctx context.Context, items []cdrItem, errs []error, batched bool) {
 	for i, it := range items {
 		if it.write == nil {
+			continue
+		}
+		if batched {
+			errs[i] = it.write(ctx)
+			if errs[i] != nil && it.result == nil {
+				w.l.Error("call record write failed", "err", errs[i])
+			}
 			continue
 		}
 		// A record write is retried briefly when the store fails (not when
