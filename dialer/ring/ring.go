@@ -50,6 +50,7 @@ import (
 // Strategy is how a call picks the agents to ring.
 type Strategy string
 
+// The strategies; the package doc gives each one's rule.
 const (
 	RingAll       Strategy = "ring-all"
 	LongestIdle   Strategy = "longest-idle"
@@ -79,6 +80,8 @@ func ParseStrategy(name string) (Strategy, error) {
 	return "", strategyError(name)
 }
 
+const maxEcho = 32
+
 // strategyError names the field and the strategies there are.
 func strategyError(name string) error {
 	names := make([]string, len(Strategies))
@@ -86,7 +89,8 @@ func strategyError(name string) error {
 		names[i] = string(k)
 	}
 	reason := "one of " + strings.Join(names, ", ")
-	if name != "" {
+	// A name too long to be a strategy is not echoed back whole.
+	if name != "" && len(name) <= maxEcho {
 		reason = fmt.Sprintf("unknown strategy %q: %s", name, reason)
 	}
 	return &inputerr.FieldError{Field: "strategy", Reason: reason}

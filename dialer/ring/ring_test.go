@@ -357,6 +357,15 @@ func TestParseStrategy(t *testing.T) {
 	}
 }
 
+// TestParseStrategyLongName: a long name is refused without being echoed.
+func TestParseStrategyLongName(t *testing.T) {
+	long := strings.Repeat("x", 1000)
+	_, err := ParseStrategy(long)
+	if err == nil || strings.Contains(err.Error(), "xxx") || !strings.Contains(err.Error(), "invalid strategy: one of ring-all,") {
+		t.Errorf("%v", err)
+	}
+}
+
 func FuzzParseStrategy(f *testing.F) {
 	for _, s := range Strategies {
 		f.Add(string(s))
