@@ -159,12 +159,11 @@ func TestOtherStrategiesKeepCursor(t *testing.T) {
 	cur := Cursor{ID: "b", Position: 2}
 	for _, s := range Strategies {
 		p := build(t, Settings{Strategy: s}, team(), cur, rand.New(rand.NewPCG(1, 2)))
-		if want := cur; s == RoundRobin {
+		want := cur
+		if s == RoundRobin {
 			want = Cursor{ID: "c", Position: 3}
-			if p.Cursor != want {
-				t.Errorf("%s: cursor %+v, want %+v", s, p.Cursor, want)
-			}
-		} else if p.Cursor != want {
+		}
+		if p.Cursor != want {
 			t.Errorf("%s: cursor %+v, want %+v", s, p.Cursor, want)
 		}
 	}
