@@ -71,6 +71,9 @@ var forbidden = map[string][]string{
 var onlyStdlibAnd = map[string][]string{
 	mod + "identity":          {mod + "internal/inputerr", mod + "internal/clock"},
 	mod + "internal/inputerr": {},
+	// Ring strategies are pure policy over injected time and randomness:
+	// a leaf the engine and the widget will both use.
+	mod + "dialer/ring":       {mod + "internal/inputerr"},
 	mod + "internal/clock":    {},
 	mod + "internal/mailbox":  {},
 	mod + "internal/pbxnames": {},
