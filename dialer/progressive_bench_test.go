@@ -108,7 +108,8 @@ func (o *originateCounter) Bridge(ctx context.Context, a, b string) error {
 // after the campaign is paused and its calls drained: calls created
 // without an end (lost), leads dialed twice, leads whose attempts differ
 // from their calls, and originates whose result never came. It fails if
-// any of those is not 0.
+// any of those is not 0. With P3_PIN set the service gets one core and
+// the simulator and redis-server the other (p3Pin).
 func BenchmarkProgressiveDialing(b *testing.B) {
 	seconds := envInt("P3_SECONDS", 60)
 	agents := envInt("P3_AGENTS", 800)

@@ -240,6 +240,7 @@ type group struct {
 }
 
 type groupWrite struct {
+	ctx  context.Context // the caller's, without its cancellation
 	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error
 }
@@ -258,21 +259,22 @@ func (s *Store) grouped(ctx context.Context, fn func(ctx context.Context, tx *sq
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	w := groupWrite{fn: fn, done: make(chan error, 1)}
+	w := groupWrite{ctx: context.WithoutCancel(ctx), fn: fn, done: make(chan error, 1)}
 	s.group.mu.Lock()
 	s.group.pending = append(s.group.pending, w)
 	start := !s.group.running
 	s.group.running = true
 	s.group.mu.Unlock()
 	if start {
-		go s.commitGroups(context.WithoutCancel(ctx))
+		go s.commitGroups()
 	}
 	return <-w.done
 }
 
 // commitGroups commits the pending writes, a transaction at a time, until
 // none is left.
-func (s *Store) commitGroups(ctx context.Context) {
+func (s *Store) commitGroups() {
+	ctx := context.Background()
 	for {
 		s.group.mu.Lock()
 		ws := s.group.pending
@@ -285,13 +287,13 @@ func (s *Store) commitGroups(ctx context.Context) {
 		s.group.mu.Unlock()
 		s.group.txs.Add(1)
 		if len(ws) == 1 {
-			ws[0].done <- s.tx(ctx, func(tx *sql.Tx) error { return ws[0].fn(ctx, tx) })
+			ws[0].done <- s.tx(ctx, func(tx *sql.Tx) error { return ws[0].fn(ws[0].ctx, tx) })
 			continue
 		}
 		errs := make([]error, len(ws))
 		err := s.Batch(ctx, func(ctx context.Context) error {
 			for i, w := range ws {
-				errs[i] = s.tx(ctx, func(tx *sql.Tx) error { return w.fn(ctx, tx) })
+				errs[i] = s.tx(ctx, func(tx *sql.Tx) error { return w.fn(w.ctx, tx) })
 			}
 			return nil
 		})
