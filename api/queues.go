@@ -136,6 +136,9 @@ func (s *Server) patchQueue(c echo.Context, p *principal) error {
 		return err
 	}
 	before := q.Name
+	if err := resetOverflowTarget(body, &q.Overflow); err != nil {
+		return err
+	}
 	if err := strictJSON(body, &q.QueueSettings); err != nil {
 		return err
 	}
@@ -149,6 +152,24 @@ func (s *Server) patchQueue(c echo.Context, p *principal) error {
 	}
 	s.audit(ctx, p, "queue.update", queueTarget(id), map[string]any{"name": out.Name, "previous_name": before, "version": out.Version})
 	return c.JSON(http.StatusOK, out)
+}
+
+// resetOverflowTarget clears the stored target when the patch names an
+// overflow kind: each kind takes its own target, so a new kind starts
+// from none rather than keeping the old kind's.
+func resetOverflowTarget(body map[string]json.RawMessage, o *dialer.QueueOverflow) error {
+	raw, ok := body["overflow"]
+	if !ok {
+		return nil
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return fieldErr("overflow", "must be an object")
+	}
+	if _, ok := keys["kind"]; ok {
+		o.Queue, o.Number, o.Agent, o.Greeting = 0, "", 0, ""
+	}
+	return nil
 }
 
 func (s *Server) deleteQueue(c echo.Context, p *principal) error {

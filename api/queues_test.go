@@ -50,6 +50,15 @@ func TestQueueLifecycle(t *testing.T) {
 		t.Fatalf("patched %+v", up)
 	}
 	wantStatus(t, e.do(e.admin, "PATCH", path, `{"version":1,"wrapup_seconds":40}`), http.StatusConflict, "")
+	// A new overflow kind drops the old kind's target.
+	rec = e.do(e.admin, "PATCH", path, `{"version":2,"overflow":{"kind":"callback"}}`)
+	if rec.Code != 200 {
+		t.Fatalf("patch kind: %d %s", rec.Code, rec.Body)
+	}
+	up = decodeJSON[dialer.Queue](t, rec.Body.Bytes())
+	if up.Version != 3 || up.Overflow.Kind != dialer.OverflowCallback || up.Overflow.Number != "" || !up.Overflow.OnMaxWait {
+		t.Fatalf("patched kind %+v", up)
+	}
 
 	// Members: the list replaces the last; positions follow the list.
 	rec = e.do(e.admin, "PUT", path+"/members", `{"members":[{"agent_id":2,"rank":5,"skills":["billing"]},{"agent_id":1,"order":1}]}`)
@@ -89,7 +98,7 @@ func TestQueueLifecycle(t *testing.T) {
 	}
 	must[dialer.DID](t)(e.store.CreateDID(t.Context(), dialer.DID{Number: "+17185550100", Queue: "sales", Enabled: true}))
 	wantStatus(t, e.do(e.admin, "DELETE", path, ""), http.StatusConflict, "")
-	wantStatus(t, e.do(e.admin, "PATCH", path, `{"version":2,"name":"renamed"}`), http.StatusConflict, "")
+	wantStatus(t, e.do(e.admin, "PATCH", path, `{"version":3,"name":"renamed"}`), http.StatusConflict, "")
 	if err := e.store.DeleteDID(t.Context(), "+17185550100"); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +109,7 @@ func TestQueueLifecycle(t *testing.T) {
 	wantStatus(t, e.do(e.admin, "DELETE", path, ""), http.StatusNotFound, "")
 	wantStatus(t, e.do(e.admin, "PUT", path+"/members", `{"members":[]}`), http.StatusNotFound, "")
 	wantStatus(t, e.do(e.sup, "GET", path+"/members", ""), http.StatusNotFound, "")
-	want := []string{"queue.create", "queue.update", "queue.members", "queue.create", "queue.delete", "queue.delete"}
+	want := []string{"queue.create", "queue.update", "queue.update", "queue.members", "queue.create", "queue.delete", "queue.delete"}
 	if got := changeAudit(e); !slices.Equal(got, want) {
 		t.Fatalf("audit %v, want %v", got, want)
 	}
@@ -136,6 +145,7 @@ func TestQueueRefusals(t *testing.T) {
 		{"PATCH", path, `{"version":1,"created_at":"2020-01-01T00:00:00Z"}`, 400, "created_at"},
 		{"PATCH", path, fmt.Sprintf(`{"version":1,"overflow":{"on_no_agents":true,"kind":"queue","queue_id":%d}}`, q.ID), 400, "overflow.queue_id"},
 		{"PATCH", path, `{"version":7,"wrapup_seconds":5}`, 409, ""},
+		{"PATCH", path, `{"version":1,"overflow":3}`, 400, "overflow"},
 		{"PATCH", "/api/v1/queues/999", `{"version":1}`, 404, ""},
 		{"PATCH", "/api/v1/queues/x", `{"version":1}`, 400, "id"},
 		{"PUT", path + "/members", `{}`, 400, "members"},
