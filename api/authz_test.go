@@ -59,6 +59,7 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "POST", tmpl: "/agents/:id/dial", access: anyone, owned: true, want: "ManualDial", ok: http.StatusCreated, req: fixed("/api/v1/agents/1/dial", `{"number":"(212) 555-0100"}`)},
 		{method: "GET", tmpl: "/agents/:id/history", access: anyone, owned: true, req: fixed("/api/v1/agents/1/history", "")},
 		{method: "GET", tmpl: "/agents/:id/campaigns", access: anyone, owned: true, want: "AgentCampaigns", req: fixed("/api/v1/agents/1/campaigns", "")},
+		{method: "GET", tmpl: "/agents/:id/queues", access: anyone, owned: true, req: fixed("/api/v1/agents/1/queues", "")},
 		{method: "POST", tmpl: "/agents/:id/campaign", access: anyone, owned: true, want: "SetCampaign", req: fixed("/api/v1/agents/1/campaign", `{"campaign_id":1}`)},
 		{method: "POST", tmpl: "/agents/:id/preview/dial", access: anyone, owned: true, want: "PreviewDial", ok: http.StatusCreated, req: fixed("/api/v1/agents/1/preview/dial", "")},
 		{method: "POST", tmpl: "/agents/:id/preview/skip", access: anyone, owned: true, want: "PreviewSkip", req: fixed("/api/v1/agents/1/preview/skip", `{"reason":"wrong time zone"}`)},
@@ -205,6 +206,26 @@ func matrixCases(e *testEnv) []mcase {
 		}},
 		{method: "DELETE", tmpl: "/dids/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
 			return "/api/v1/dids/" + e.addDID(n).Number, ""
+		}},
+
+		{method: "GET", tmpl: "/queues", access: supervisor, req: fixed("/api/v1/queues", "")},
+		{method: "POST", tmpl: "/queues", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
+			return "/api/v1/queues", fmt.Sprintf(`{"name":"made-%d","strategy":"ring-all"}`, n)
+		}},
+		{method: "GET", tmpl: "/queues/:id", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/queues/%d", e.addQueue(n).ID), ""
+		}},
+		{method: "PATCH", tmpl: "/queues/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/queues/%d", e.addQueue(n).ID), `{"version":1,"wrapup_seconds":10}`
+		}},
+		{method: "DELETE", tmpl: "/queues/:id", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/queues/%d", e.addQueue(n).ID), ""
+		}},
+		{method: "GET", tmpl: "/queues/:id/members", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/queues/%d/members", e.addQueue(n).ID), ""
+		}},
+		{method: "PUT", tmpl: "/queues/:id/members", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/queues/%d/members", e.addQueue(n).ID), `{"members":[{"agent_id":1,"rank":2}]}`
 		}},
 
 		// A plain GET is not a WebSocket handshake: a granted request

@@ -131,7 +131,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	e.opts = Options{
 		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Users: st, APIKeys: st, WebSessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
-		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st,
+		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Queues: st,
 	}
 	for _, m := range mods {
 		m(&e.opts)
@@ -256,6 +256,7 @@ func (e *testEnv) fingerprint() string {
 		"SELECT * FROM call_legs ORDER BY id", "SELECT * FROM call_events ORDER BY 1, 2", "SELECT * FROM dnc ORDER BY id",
 		"SELECT id, name, role, revoked_at FROM api_keys ORDER BY id", "SELECT * FROM audit_log ORDER BY id",
 		"SELECT * FROM gateways ORDER BY id", "SELECT * FROM dids ORDER BY number",
+		"SELECT * FROM queues ORDER BY id", "SELECT * FROM queue_members ORDER BY 1, 2",
 	} {
 		rows, err := e.ro.QueryContext(e.t.Context(), q)
 		if err != nil {

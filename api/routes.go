@@ -80,6 +80,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/agents/:id/dial", anyone, s.agentDial},
 		{http.MethodGet, "/agents/:id/history", anyone, s.agentHistory},
 		{http.MethodGet, "/agents/:id/campaigns", anyone, s.agentCampaigns},
+		{http.MethodGet, "/agents/:id/queues", anyone, s.agentQueues},
 		{http.MethodPost, "/agents/:id/campaign", anyone, s.agentCampaign},
 		{http.MethodPost, "/agents/:id/preview/dial", anyone, s.previewDial},
 		{http.MethodPost, "/agents/:id/preview/skip", anyone, s.previewSkip},
@@ -138,6 +139,14 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/dids", admin, s.createDID},
 		{http.MethodPatch, "/dids/:id", admin, s.patchDID},
 		{http.MethodDelete, "/dids/:id", admin, s.deleteDID},
+
+		{http.MethodGet, "/queues", supervisor, s.listQueues},
+		{http.MethodPost, "/queues", admin, s.createQueue},
+		{http.MethodGet, "/queues/:id", supervisor, s.getQueue},
+		{http.MethodPatch, "/queues/:id", admin, s.patchQueue},
+		{http.MethodDelete, "/queues/:id", admin, s.deleteQueue},
+		{http.MethodGet, "/queues/:id/members", supervisor, s.getQueueMembers},
+		{http.MethodPut, "/queues/:id/members", admin, s.putQueueMembers},
 
 		{http.MethodGet, "/stream", anyone, s.stream},
 

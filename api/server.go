@@ -60,6 +60,9 @@ type Options struct {
 	// ImportDir keeps each import's rejected rows as CSV (default a
 	// directory under os.TempDir).
 	ImportDir string
+	// Queues keeps inbound queues and their members; without it the
+	// queue routes answer 503.
+	Queues dialer.QueueStore
 	// Stats computes campaign figures; without it GET
 	// /campaigns/{id}/stats answers 503.
 	Stats StatsStore

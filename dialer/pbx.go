@@ -158,7 +158,7 @@ func (d DID) Validate() error {
 	if err := checkText("name", d.Name, 128, false); err != nil {
 		return err
 	}
-	if d.Queue != "" && (!validToken(d.Queue, 64, false) || strings.Contains(d.Queue, ":")) {
+	if d.Queue != "" && !ValidQueueName(d.Queue) {
 		return &FieldError{Field: "queue", Reason: "1-64 of [a-z0-9_.-]"}
 	}
 	if d.Campaign < 0 {

@@ -86,6 +86,30 @@ type CampaignStore interface {
 	IsDNC(ctx context.Context, phone string, campaign CampaignID) (bool, error)
 }
 
+// QueueStore holds inbound queues and their members.
+type QueueStore interface {
+	// CreateQueue stores q (ErrConflict when the name is taken; a
+	// *FieldError when an overflow target does not exist).
+	CreateQueue(ctx context.Context, q Queue) (Queue, error)
+	Queue(ctx context.Context, id QueueID) (Queue, error)
+	// ListQueues lists every queue by name.
+	ListQueues(ctx context.Context) ([]Queue, error)
+	// UpdateQueue writes q over the stored queue if it is still at
+	// q.Version (ErrStale otherwise). A queue a DID routes to keeps its
+	// name (ErrInUse).
+	UpdateQueue(ctx context.Context, q Queue) (Queue, error)
+	// DeleteQueue removes a queue and its members; ErrInUse while a DID
+	// routes to it or another queue overflows into it.
+	DeleteQueue(ctx context.Context, id QueueID) error
+	// SetQueueMembers replaces the queue's members (ValidateMembers) and
+	// returns them by position.
+	SetQueueMembers(ctx context.Context, id QueueID, ms []QueueMember) ([]QueueMember, error)
+	// QueueMembers lists the queue's members by position.
+	QueueMembers(ctx context.Context, id QueueID) ([]QueueMember, error)
+	// AgentQueues lists the agent's memberships, in blending order.
+	AgentQueues(ctx context.Context, agent AgentID) ([]QueueMember, error)
+}
+
 // CallbackCursor is a place in due order: the due time and id of the last
 // callback read.
 type CallbackCursor struct {

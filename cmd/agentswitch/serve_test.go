@@ -168,6 +168,18 @@ func TestServeEmbedded(t *testing.T) {
 		!h.Switch.Nodes[0].Up || len(h.Switch.Nodes[0].CoreUUID) != 36 {
 		t.Fatalf("healthz %d: %+v", resp.StatusCode, h)
 	}
+	// The queue routes reach the service's database.
+	var q struct {
+		ID      int64
+		Name    string
+		Version int64
+	}
+	admin.Must(t, "POST", "/queues", map[string]any{"name": "sales", "strategy": "ring-all"}, http.StatusCreated, &q)
+	var got struct{ Queues []struct{ ID int64 } }
+	admin.Must(t, "GET", "/queues", nil, http.StatusOK, &got)
+	if q.Name != "sales" || q.Version != 1 || len(got.Queues) != 1 || got.Queues[0].ID != q.ID {
+		t.Fatalf("queue %+v, list %+v", q, got)
+	}
 	if err := p.stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ type Options struct {
 }
 
 // Store is the SQLite implementation of the durable stores: dialer's
-// (Directory, CampaignStore, CallLog, AuditLog, PBXStore) and the stores of
+// (Directory, CampaignStore, CallLog, AuditLog, PBXStore, QueueStore) and the stores of
 // identity's records the API declares (users, API keys, web sessions).
 type Store struct {
 	w, r *sql.DB

@@ -1,0 +1,189 @@
+package sqlitestore
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/ring"
+)
+
+func newQueue(name string) dialer.Queue {
+	q := dialer.Queue{QueueSettings: dialer.DefaultQueueSettings()}
+	q.Name = name
+	return q
+}
+
+func TestQueueCRUD(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	ann := must[dialer.Agent](t)(s.CreateAgent(ctx, dialer.Agent{Name: "Ann", Extension: "1001", Realm: "pbx", Mode: dialer.ModeRing}, "sip-password"))
+
+	sales := newQueue("sales")
+	sales.Strategy, sales.Music, sales.MaxWaitSeconds = ring.RingAll, "local_stream://moh", 120
+	sales.Overflow = dialer.QueueOverflow{OnMaxWait: true, Kind: dialer.OverflowAgent, Agent: ann.ID}
+	q := must[dialer.Queue](t)(s.CreateQueue(ctx, sales))
+	if q.ID == 0 || q.Version != 1 || !q.CreatedAt.Equal(t0) || q.Strategy != ring.RingAll || q.Overflow.Agent != ann.ID ||
+		q.ServiceLevelSeconds != 20 || !q.Active {
+		t.Fatalf("created %+v", q)
+	}
+	if got := must[dialer.Queue](t)(s.Queue(ctx, q.ID)); got != q {
+		t.Fatalf("read %+v, want %+v", got, q)
+	}
+	_, err := s.CreateQueue(ctx, newQueue("sales"))
+	wantErr(t, err, dialer.ErrConflict)
+	_, err = s.Queue(ctx, 999)
+	wantErr(t, err, dialer.ErrNotFound)
+
+	// Overflow targets must exist.
+	bad := newQueue("support")
+	bad.Overflow = dialer.QueueOverflow{OnNoAgents: true, Kind: dialer.OverflowQueue, Queue: 999}
+	_, err = s.CreateQueue(ctx, bad)
+	wantField(t, err, "overflow.queue_id")
+	bad.Overflow = dialer.QueueOverflow{OnNoAgents: true, Kind: dialer.OverflowAgent, Agent: 999}
+	_, err = s.CreateQueue(ctx, bad)
+	wantField(t, err, "overflow.agent_id")
+
+	support := newQueue("support")
+	support.Overflow = dialer.QueueOverflow{OnNoAgents: true, Kind: dialer.OverflowQueue, Queue: q.ID}
+	sup := must[dialer.Queue](t)(s.CreateQueue(ctx, support))
+
+	// Optimistic update: the version read is the one written over.
+	q.WrapUpSeconds = 15
+	up := must[dialer.Queue](t)(s.UpdateQueue(ctx, q))
+	if up.Version != 2 || up.WrapUpSeconds != 15 || up.CreatedAt != q.CreatedAt {
+		t.Fatalf("updated %+v", up)
+	}
+	_, err = s.UpdateQueue(ctx, q) // still at version 1
+	wantErr(t, err, dialer.ErrStale)
+	_, err = s.UpdateQueue(ctx, dialer.Queue{ID: 999, QueueSettings: newQueue("x").QueueSettings, Version: 1})
+	wantErr(t, err, dialer.ErrNotFound)
+	self := up
+	self.Overflow = dialer.QueueOverflow{OnNoAgents: true, Kind: dialer.OverflowQueue, Queue: up.ID}
+	_, err = s.UpdateQueue(ctx, self)
+	wantField(t, err, "overflow.queue_id")
+
+	if l := must[[]dialer.Queue](t)(s.ListQueues(ctx)); len(l) != 2 || l[0].Name != "sales" || l[1].Name != "support" {
+		t.Fatalf("list %+v", l)
+	}
+
+	// sales is support's overflow target, and an agent of an overflow is in use.
+	wantErr(t, s.DeleteQueue(ctx, up.ID), dialer.ErrInUse)
+	wantErr(t, s.DeleteAgent(ctx, ann.ID), dialer.ErrInUse)
+
+	// A DID routing to support keeps it from being deleted or renamed.
+	must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: "+12125550100", Queue: "support", Enabled: true}))
+	wantErr(t, s.DeleteQueue(ctx, sup.ID), dialer.ErrInUse)
+	sup.Name = "help"
+	_, err = s.UpdateQueue(ctx, sup)
+	wantErr(t, err, dialer.ErrInUse)
+	if err := s.DeleteDID(ctx, "+12125550100"); err != nil {
+		t.Fatal(err)
+	}
+	sup = must[dialer.Queue](t)(s.UpdateQueue(ctx, sup))
+	if err := s.DeleteQueue(ctx, sup.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteQueue(ctx, up.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, s.DeleteQueue(ctx, up.ID), dialer.ErrNotFound)
+}
+
+// The CHECK constraints name the field even when a write skips Validate.
+func TestQueueChecks(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	for _, c := range []struct{ field, set string }{
+		{"name", "name = 'Bad Name'"},
+		{"strategy", "strategy = 'fastest'"},
+		{"ring_timeout_seconds", "ring_timeout_seconds = 1"},
+		{"gap_max_seconds", "gap_min_seconds = 5, gap_max_seconds = 2"},
+		{"announce_seconds", "announce_seconds = 3"},
+		{"service_level_seconds", "service_level_seconds = 0"},
+		{"max_no_answer", "max_no_answer = 101"},
+		{"overflow_kind", "overflow_kind = 'elsewhere'"},
+		{"overflow_number", "overflow_kind = 'number', overflow_number = '12'"},
+		{"overflow_queue_id", "overflow_kind = 'queue'"},
+		{"overflow_on_max_wait", "overflow_on_max_wait = 1"},
+	} {
+		t.Run(c.field, func(t *testing.T) {
+			q := must[dialer.Queue](t)(s.CreateQueue(ctx, newQueue("q-"+c.field)))
+			_, err := s.w.ExecContext(ctx, `UPDATE queues SET `+c.set+` WHERE id = ?`, q.ID)
+			wantField(t, mapErr(err, "update", false), c.field)
+		})
+	}
+}
+
+func TestQueueMembers(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	ann := must[dialer.Agent](t)(s.CreateAgent(ctx, dialer.Agent{Name: "Ann", Extension: "1001", Realm: "pbx", Mode: dialer.ModeRing}, "sip-password"))
+	bob := must[dialer.Agent](t)(s.CreateAgent(ctx, dialer.Agent{Name: "Bob", Extension: "1002", Realm: "pbx", Mode: dialer.ModeRing}, "sip-password"))
+	sales := must[dialer.Queue](t)(s.CreateQueue(ctx, newQueue("sales")))
+	support := must[dialer.Queue](t)(s.CreateQueue(ctx, newQueue("support")))
+
+	// Positions default to the list order.
+	got := must[[]dialer.QueueMember](t)(s.SetQueueMembers(ctx, sales.ID, []dialer.QueueMember{
+		{Agent: bob.ID, Rank: 5, Skills: []string{"spanish"}, Order: 2},
+		{Agent: ann.ID, Rank: 9},
+	}))
+	want := []dialer.QueueMember{
+		{Queue: sales.ID, Agent: bob.ID, Rank: 5, Position: 1, Skills: []string{"spanish"}, Order: 2},
+		{Queue: sales.ID, Agent: ann.ID, Rank: 9, Position: 2, Skills: []string{}},
+	}
+	if !equalMembers(got, want) {
+		t.Fatalf("set %+v", got)
+	}
+	if got := must[[]dialer.QueueMember](t)(s.QueueMembers(ctx, sales.ID)); !equalMembers(got, want) {
+		t.Fatalf("read %+v", got)
+	}
+	must[[]dialer.QueueMember](t)(s.SetQueueMembers(ctx, support.ID, []dialer.QueueMember{{Agent: bob.ID, Position: 3, Order: 1}}))
+	mine := must[[]dialer.QueueMember](t)(s.AgentQueues(ctx, bob.ID))
+	if len(mine) != 2 || mine[0].Queue != support.ID || mine[1].Queue != sales.ID {
+		t.Fatalf("bob's queues in blending order %+v", mine)
+	}
+
+	// Refusals leave the members as they were.
+	_, err := s.SetQueueMembers(ctx, sales.ID, []dialer.QueueMember{{Agent: ann.ID}, {Agent: 999}})
+	wantField(t, err, "members[1].agent_id")
+	_, err = s.SetQueueMembers(ctx, sales.ID, []dialer.QueueMember{{Agent: ann.ID}, {Agent: ann.ID}})
+	wantField(t, err, "members[1].agent_id")
+	_, err = s.SetQueueMembers(ctx, sales.ID, []dialer.QueueMember{{Agent: ann.ID, Position: 2}, {Agent: bob.ID}})
+	wantField(t, err, "members[1].position")
+	_, err = s.SetQueueMembers(ctx, 999, nil)
+	wantErr(t, err, dialer.ErrNotFound)
+	_, err = s.QueueMembers(ctx, 999)
+	wantErr(t, err, dialer.ErrNotFound)
+	_, err = s.AgentQueues(ctx, 999)
+	wantErr(t, err, dialer.ErrNotFound)
+	if got := must[[]dialer.QueueMember](t)(s.QueueMembers(ctx, sales.ID)); !equalMembers(got, want) {
+		t.Fatalf("after refusals %+v", got)
+	}
+
+	// A deleted agent leaves its queues; a deleted queue takes its members.
+	if err := s.DeleteAgent(ctx, ann.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := must[[]dialer.QueueMember](t)(s.QueueMembers(ctx, sales.ID)); len(got) != 1 || got[0].Agent != bob.ID {
+		t.Fatalf("after agent delete %+v", got)
+	}
+	if err := s.DeleteQueue(ctx, sales.ID); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM queue_members WHERE queue_id = ?`, sales.ID).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("members left %d %v", n, err)
+	}
+	// Emptying a queue is a list of none.
+	if got := must[[]dialer.QueueMember](t)(s.SetQueueMembers(ctx, support.ID, nil)); len(got) != 0 {
+		t.Fatalf("emptied %+v", got)
+	}
+}
+
+func equalMembers(a, b []dialer.QueueMember) bool {
+	return slices.EqualFunc(a, b, func(x, y dialer.QueueMember) bool {
+		return x.Queue == y.Queue && x.Agent == y.Agent && x.Rank == y.Rank && x.Position == y.Position &&
+			x.Order == y.Order && slices.Equal(x.Skills, y.Skills)
+	})
+}
