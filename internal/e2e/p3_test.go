@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -131,6 +132,7 @@ func TestP3CallsPerSecond(t *testing.T) {
 	st.start(time.Now())
 	admin.Must(t, http.MethodPost, fmt.Sprintf("/campaigns/%d/resume", camp.ID), nil, 200, nil)
 	load := []string{loadAverage()}
+	var states []string
 	run := time.NewTimer(time.Duration(seconds) * time.Second)
 	tick := time.NewTicker(p3Window)
 	for running := true; running; {
@@ -139,6 +141,7 @@ func TestP3CallsPerSecond(t *testing.T) {
 			running = false
 		case <-tick.C:
 			load = append(load, loadAverage())
+			states = append(states, p3States(t, admin, seats))
 		case <-ctx.Done():
 			t.Fatal(ctx.Err())
 		}
@@ -184,6 +187,7 @@ func TestP3CallsPerSecond(t *testing.T) {
 		t.Logf("window %2d (%3d-%3d s): %6.1f calls/s (lead originates), %6.1f answered/s, %6.1f bridged/s%s",
 			i+1, i*10, i*10+10, float64(w.created)/p3Window.Seconds(), float64(w.answered)/p3Window.Seconds(), float64(w.bridged)/p3Window.Seconds(), part)
 	}
+	t.Logf("the agents by state at the end of each window: %s", strings.Join(states, "; "))
 	t.Logf("totals: %d lead originates in %.1f s (%.1f/s), %d answered, %d bridged to an agent, %d results (%d +OK), hangup causes %v",
 		r.created, r.elapsed.Seconds(), float64(r.created)/r.elapsed.Seconds(), r.answered, r.bridged, r.results, r.ok, r.causes)
 	t.Logf("CPU in cores: FreeSWITCH %.2f with only the agents' lines up (5 s), %.2f during the run; the service %.2f during the run (0: not read)", idleFS, runFS, runSvc)
@@ -196,7 +200,9 @@ func TestP3CallsPerSecond(t *testing.T) {
 	if r.bridged != r.answered {
 		t.Errorf("%d leads answered, %d bridged to an agent", r.answered, r.bridged)
 	}
-	if afterChannels != lineChannels {
+	// Fewer is an agent's line gone (its agent PAUSED), not a stuck
+	// channel; the count after logout checks those lines too.
+	if afterChannels > lineChannels {
 		t.Errorf("after the drain %d channels, %d with only the agents' lines up: %d stuck", afterChannels, lineChannels, afterChannels-lineChannels)
 	}
 	// Only whole windows count: events after the stop are not counted.
@@ -441,8 +447,8 @@ func p3ImportLeads(t *testing.T, admin *svctest.Client, campaign int64, n int) {
 	}
 }
 
-// p3AgentsIn is how many of the seats are in state.
-func p3AgentsIn(t *testing.T, admin *svctest.Client, seats []int64, state string) int {
+// p3AgentStates counts the seats by state.
+func p3AgentStates(t *testing.T, admin *svctest.Client, seats []int64) map[string]int {
 	t.Helper()
 	var v struct {
 		Agents []struct {
@@ -451,13 +457,28 @@ func p3AgentsIn(t *testing.T, admin *svctest.Client, seats []int64, state string
 		} `json:"agents"`
 	}
 	admin.Must(t, http.MethodGet, "/agents", nil, 200, &v)
-	n := 0
+	n := map[string]int{}
 	for _, a := range v.Agents {
-		if a.State == state && slices.Contains(seats, a.ID) {
-			n++
+		if slices.Contains(seats, a.ID) {
+			n[a.State]++
 		}
 	}
 	return n
+}
+
+// p3AgentsIn is how many of the seats are in state.
+func p3AgentsIn(t *testing.T, admin *svctest.Client, seats []int64, state string) int {
+	return p3AgentStates(t, admin, seats)[state]
+}
+
+// p3States is p3AgentStates on one line, states in order.
+func p3States(t *testing.T, admin *svctest.Client, seats []int64) string {
+	n := p3AgentStates(t, admin, seats)
+	var out []string
+	for _, st := range slices.Sorted(maps.Keys(n)) {
+		out = append(out, fmt.Sprintf("%s %d", st, n[st]))
+	}
+	return strings.Join(out, ", ")
 }
 
 // p3Eventually polls cond every 200 ms for up to d.
