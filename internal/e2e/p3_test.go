@@ -98,8 +98,29 @@ func TestP3CallsPerSecond(t *testing.T) {
 		admin.Must(t, http.MethodPost, fmt.Sprintf("/agents/%d/login", a.ID), map[string]any{"endpoint": map[string]any{"kind": "phone",
 			"phone": fmt.Sprintf("%s%05d", p3LinePrefix, i)}, "mode": "persistent", "campaign_id": camp.ID}, 200, nil)
 	}
+	// No workspace is open for these agents: the test is their workspace,
+	// or the service pauses them (NO_HEARTBEAT) 30 s after they log in.
+	beatCtx, stopBeats := context.WithCancel(ctx)
+	beats := make(chan struct{})
+	go func() {
+		defer close(beats)
+		tick := time.NewTicker(10 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-beatCtx.Done():
+				return
+			case <-tick.C:
+			}
+			for _, id := range seats {
+				admin.Do(http.MethodPost, fmt.Sprintf("/agents/%d/heartbeat", id), nil, nil)
+			}
+		}
+	}()
 	loggedIn := true
 	logout := func() {
+		stopBeats()
+		<-beats
 		for _, id := range seats {
 			admin.Do(http.MethodPost, fmt.Sprintf("/agents/%d/logout", id), nil, nil)
 		}
