@@ -24,7 +24,9 @@
 // Other knobs: AGENTSWITCH_E2E_RACE=0 (build the service without the race
 // detector, for timings), AGENTSWITCH_E2E_FS_LOG_LEVEL (debug for the whole SIP and
 // state machine story), AGENTSWITCH_E2E_P2_CALLS and AGENTSWITCH_E2E_P2_OUT
-// (the P2 measurement), AGENTSWITCH_E2E_CAPTURE (the TestCapture* tests write
+// (the P2 measurement), AGENTSWITCH_E2E_P3_SECONDS and
+// AGENTSWITCH_E2E_P3_AGENTS (TestP3CallsPerSecond, which runs only with
+// AGENTSWITCH_E2E_RACE=0), AGENTSWITCH_E2E_CAPTURE (the TestCapture* tests write
 // their ESL transcripts there; AGENTSWITCH_E2E_CAPTURE_TRIES bounds the calls
 // TestCaptureLostBridge tries), AGENTSWITCH_E2E_XMLCURL_DUMP (write the
 // xml_curl request bodies FreeSWITCH sends there), AGENTSWITCH_E2E_PROBE

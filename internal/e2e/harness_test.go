@@ -257,6 +257,8 @@ func (e *switchEnv) startFreeSWITCH(bin, xmlURL, secret string) error {
 		"AGENTSWITCH_FS_XML_CURL_URL="+xmlURL,
 		"AGENTSWITCH_FS_XML_CURL_SECRET="+secret,
 		"AGENTSWITCH_FS_LOG_LEVEL="+envOr("AGENTSWITCH_E2E_FS_LOG_LEVEL", "info"),
+		// The test_* far ends TestP3CallsPerSecond dials.
+		"AGENTSWITCH_FS_TEST_ANSWER=true",
 	)
 	return e.runFreeSWITCH()
 }
@@ -696,6 +698,9 @@ type recorder struct {
 	changed chan struct{}
 	// hook, if set, runs in the delivery goroutine for every event.
 	hook func(ev *esl.Event, at time.Time)
+	// unkept: events go to the hook only (a load run would keep
+	// hundreds of thousands).
+	unkept bool
 }
 
 func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
@@ -704,7 +709,9 @@ func (r *recorder) HandleEvent(node string, ev *esl.Event) {
 	at := time.Now()
 	r.mu.Lock()
 	hook := r.hook
-	r.events = append(r.events, seenEvent{ev: ev, at: at})
+	if !r.unkept {
+		r.events = append(r.events, seenEvent{ev: ev, at: at})
+	}
 	close(r.changed)
 	r.changed = make(chan struct{})
 	r.mu.Unlock()
@@ -724,6 +731,13 @@ func (r *recorder) HandleNode(st esl.NodeState) {
 func (r *recorder) setHook(h func(*esl.Event, time.Time)) {
 	r.mu.Lock()
 	r.hook = h
+	r.mu.Unlock()
+}
+
+// setHookOnly is setHook that, while h is set, keeps no events.
+func (r *recorder) setHookOnly(h func(*esl.Event, time.Time)) {
+	r.mu.Lock()
+	r.hook, r.unkept = h, h != nil
 	r.mu.Unlock()
 }
 

@@ -23,11 +23,18 @@ func (e *switchEnv) killService(t *testing.T) {
 		t.Fatalf("agentswitch reported a data race:\n%s", r)
 	}
 	e.svc.Kill()
+	e.serviceAgain(t)
+}
+
+// serviceAgain starts the stopped service again on the same data and HTTP
+// address, with its first environment plus extra.
+func (e *switchEnv) serviceAgain(t *testing.T, extra ...string) {
+	t.Helper()
 	u, err := url.Parse(e.svc.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := append(append([]string(nil), e.svc.env...), "AGENTSWITCH_HTTP_ADDR="+u.Host)
+	env := append(append(append([]string(nil), e.svc.env...), extra...), "AGENTSWITCH_HTTP_ADDR="+u.Host)
 	p, err := svctest.StartAgain(e.svc.bin, e.dir, nil, env)
 	if err != nil {
 		t.Fatal(err)

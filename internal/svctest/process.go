@@ -126,6 +126,9 @@ func start(bin, dir string, args, env []string, first bool) (*Process, error) {
 
 // Stop ends it at once (SIGINT: live calls are hung up, no drain wait)
 // and waits for it.
+// Pid is the process's id (to read its CPU time).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 func (p *Process) Stop() {
 	select {
 	case <-p.exited:
