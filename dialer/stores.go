@@ -46,7 +46,8 @@ type CampaignStore interface {
 	CreateLead(ctx context.Context, l Lead) (Lead, error)
 	Lead(ctx context.Context, id LeadID) (Lead, error)
 	// LeadToDial reads a lead the dialer is about to call, as it is now
-	// (Lead may read a snapshot a moment older).
+	// (Lead may read a snapshot a moment older); ErrNotFound also when the
+	// lead's list is switched off.
 	LeadToDial(ctx context.Context, id LeadID) (Lead, error)
 	ListLeads(ctx context.Context, f LeadFilter) ([]Lead, error)
 	// UpdateLead writes l over the stored lead if it is still at

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/leadimport"
 )
 
 type world struct {
@@ -906,7 +907,8 @@ func TestGroupedCreatesShareCommits(t *testing.T) {
 }
 
 // TestLeadToDial reads the lead as Lead does (the same columns and the
-// same visibility), on the writer; an unknown lead is not found.
+// same visibility), on the writer; an unknown lead is not found, nor one
+// whose list is switched off (Lead still reads it).
 func TestLeadToDial(t *testing.T) {
 	w := newWorld(t)
 	s, ctx := w.s, t.Context()
@@ -917,4 +919,15 @@ func TestLeadToDial(t *testing.T) {
 	if _, err := s.LeadToDial(ctx, w.lead.ID+1000); !errors.Is(err, dialer.ErrNotFound) {
 		t.Fatalf("unknown lead: err = %v", err)
 	}
+	list := must[leadimport.List](t)(s.CreateLeadList(ctx, leadimport.List{Campaign: w.campaign.ID, Name: "Spring A"}))
+	if _, err := s.w.ExecContext(ctx, `UPDATE leads SET list_id = ? WHERE id = ?`, int64(list.ID), int64(w.lead.ID)); err != nil {
+		t.Fatal(err)
+	}
+	must[dialer.Lead](t)(s.LeadToDial(ctx, w.lead.ID))
+	off := false
+	must[leadimport.List](t)(s.UpdateLeadList(ctx, list.ID, leadimport.ListPatch{Active: &off}))
+	if _, err := s.LeadToDial(ctx, w.lead.ID); !errors.Is(err, dialer.ErrNotFound) {
+		t.Fatalf("lead of a list switched off: err = %v", err)
+	}
+	must[dialer.Lead](t)(s.Lead(ctx, w.lead.ID))
 }

@@ -182,17 +182,19 @@ func (s *Store) Lead(ctx context.Context, id dialer.LeadID) (dialer.Lead, error)
 	return l, mapErr(err, fmt.Sprintf("lead %d", id), false)
 }
 
-// LeadToDial implements dialer.CampaignStore. It reads on the writer's
-// connection, in the shared transaction of the calls being created
-// (grouped): a read connection drops its page cache whenever anything
-// was written since its last read, which at dialing speed is every time,
-// and re-reading the pages made this one read cost more than the call's
-// whole record.
+// LeadToDial implements dialer.CampaignStore. A lead whose list was
+// switched off is not found: it may still sit in a hopper filled before.
+// It reads on the writer's connection, in the shared transaction of the
+// calls being created (grouped): a read connection drops its page cache
+// whenever anything was written since its last read, which at dialing
+// speed is every time, and re-reading the pages made this one read cost
+// more than the call's whole record.
 func (s *Store) LeadToDial(ctx context.Context, id dialer.LeadID) (dialer.Lead, error) {
 	var l dialer.Lead
 	err := s.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		l, err = scanLead(tx.QueryRowContext(ctx, `SELECT `+leadCols+` FROM leads WHERE id = ? AND `+visibleLead("import_id"), id))
+		l, err = scanLead(tx.QueryRowContext(ctx, `SELECT `+leadCols+` FROM leads WHERE id = ? AND `+visibleLead("import_id")+`
+			AND NOT EXISTS (SELECT 1 FROM lead_lists ll WHERE ll.id = leads.list_id AND NOT ll.active)`, id))
 		return mapErr(err, fmt.Sprintf("lead %d", id), false)
 	})
 	return l, err
