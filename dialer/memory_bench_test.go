@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -49,13 +48,6 @@ func request[T any](fn func(ctx context.Context) (T, error)) (T, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return fn(ctx)
-}
-
-// cpuTime is the user and system CPU this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func envInt(name string, def int) int {
@@ -175,7 +167,7 @@ func BenchmarkMemoryChurn(b *testing.B) {
 			}
 		}
 		start := time.Now()
-		cpu0 := cpuTime()
+		cpu0 := procmem.CPU()
 		sampler.Go(func() {
 			t := time.NewTicker(time.Second)
 			defer t.Stop()
@@ -240,7 +232,7 @@ func BenchmarkMemoryChurn(b *testing.B) {
 		b.ReportMetric(float64(started.Load()), "calls")
 		// This process's CPU over the churn (the simulator's is its own):
 		// what the GC's pace costs shows here.
-		b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s")
+		b.ReportMetric((procmem.CPU() - cpu0).Seconds(), "cpu-s")
 		b.ReportMetric(float64(last.gcs), "gc-cycles")
 		if f := failed.Load(); f > 0 {
 			b.Fatalf("%d of %d calls refused, the first: %v", f, started.Load(), firstErr.Load())

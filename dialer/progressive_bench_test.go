@@ -25,6 +25,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/leadimport"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/procmem"
 )
 
 // P3's leads, by number: six in ten answer after p3Ring and talk for
@@ -162,7 +163,7 @@ func BenchmarkProgressiveDialing(b *testing.B) {
 			defer f.Close()
 		}
 		start := time.Now()
-		cpu0, sent0 := cpuTime(), oc.sent.Load()
+		cpu0, sent0 := procmem.CPU(), oc.sent.Load()
 		var windows []float64
 		var states []string
 		var peakRSS float64
@@ -199,7 +200,7 @@ func BenchmarkProgressiveDialing(b *testing.B) {
 		time.Sleep(time.Duration(seconds) * time.Second)
 		pprof.StopCPUProfile()
 		close(stop)
-		elapsed, cpu, sent := time.Since(start), cpuTime()-cpu0, oc.sent.Load()-sent0
+		elapsed, cpu, sent := time.Since(start), procmem.CPU()-cpu0, oc.sent.Load()-sent0
 		endRSS := rssMB()
 		// Wait for the sampler before reading what it wrote.
 		cancel()

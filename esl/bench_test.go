@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/internal/blaster"
+	"github.com/agentswitch/agentswitch/internal/procmem"
 )
 
 // blast serves b.N events of the captured mix, as fast as they go; it
@@ -56,7 +56,7 @@ func BenchmarkIngest(b *testing.B) {
 		opts.Password = "x"
 		opts.Logger = eslgo.NilLogger{}
 		b.ResetTimer()
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), procmem.CPU()
 		conn, err := opts.Dial(addr)
 		if err != nil {
 			b.Fatal(err)
@@ -82,7 +82,7 @@ func BenchmarkIngest(b *testing.B) {
 		el := time.Since(start)
 		b.StopTimer()
 		b.ReportMetric(float64(b.N)/el.Seconds(), "events/s")
-		b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/event")
+		b.ReportMetric(float64((procmem.CPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/event")
 	})
 }
 
@@ -96,7 +96,7 @@ func ingestESL(b *testing.B, recycle bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), procmem.CPU()
 	go func() { cl.Run(ctx); close(done) }()
 	select {
 	case <-h.done:
@@ -106,20 +106,13 @@ func ingestESL(b *testing.B, recycle bool) {
 	el := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/el.Seconds(), "events/s")
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/event")
+	b.ReportMetric(float64((procmem.CPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/event")
 	if s := cl.Stats(); s.Duplicates.Load() != 0 || s.Malformed.Load() != 0 {
 		b.Fatalf("dups=%d malformed=%d", s.Duplicates.Load(), s.Malformed.Load())
 	}
 	h.check(b)
 	cancel()
 	<-done
-}
-
-// cpuTime is the user and system CPU this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // eslgoReads reads through eslgo what engineReads reads, for the same
@@ -205,8 +198,7 @@ func BenchmarkIngestPaced20k(b *testing.B) {
 	done := make(chan struct{})
 	go func() { cl.Run(ctx); close(done) }()
 	<-h.up
-	var ru0, ru1 syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	cpu0 := procmem.CPU()
 	start := time.Now()
 	b.ResetTimer()
 	select {
@@ -216,8 +208,7 @@ func BenchmarkIngestPaced20k(b *testing.B) {
 	}
 	b.StopTimer()
 	wall := time.Since(start)
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-	cpu := time.Duration(ru1.Utime.Nano()-ru0.Utime.Nano()) + time.Duration(ru1.Stime.Nano()-ru0.Stime.Nano())
+	cpu := procmem.CPU() - cpu0
 	b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "cpu-%")
 	b.ReportMetric(float64(b.N)/wall.Seconds(), "events/s")
 	cancel()

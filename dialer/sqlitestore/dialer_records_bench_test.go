@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/leadimport"
+	"github.com/agentswitch/agentswitch/internal/procmem"
 )
 
 // BenchmarkDialerCallRecords writes the records of progressive dialer
@@ -80,9 +80,9 @@ func BenchmarkDialerCallRecords(b *testing.B) {
 	create := func(n int) []placed {
 		if calls+n > len(leads) {
 			b.StopTimer()
-			c := cpuTime()
+			c := procmem.CPU()
 			newLeads(max(n, 10_000))
-			importCPU += cpuTime() - c
+			importCPU += procmem.CPU() - c
 			b.StartTimer()
 		}
 		ps := make([]placed, n)
@@ -154,7 +154,7 @@ func BenchmarkDialerCallRecords(b *testing.B) {
 		}
 		flush()
 	}
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), procmem.CPU()
 	n := 0
 	for b.Loop() {
 		if n++; n == batch {
@@ -164,14 +164,5 @@ func BenchmarkDialerCallRecords(b *testing.B) {
 	}
 	run(n)
 	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(calls), "ms/call")
-	b.ReportMetric(float64((cpuTime()-cpu0-importCPU).Microseconds())/1000/float64(calls), "cpu-ms/call")
-}
-
-// cpuTime is the CPU this process has used, user and system.
-func cpuTime() time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+	b.ReportMetric(float64((procmem.CPU()-cpu0-importCPU).Microseconds())/1000/float64(calls), "cpu-ms/call")
 }

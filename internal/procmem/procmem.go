@@ -1,5 +1,6 @@
-// Package procmem reads this process's memory as the kernel counts it,
-// for the benchmarks that show memory staying flat.
+// Package procmem reads this process's memory and CPU as the kernel
+// counts them, for the benchmarks that show memory staying flat and what
+// the work cost.
 package procmem
 
 import (
@@ -7,7 +8,18 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"syscall"
+	"time"
 )
+
+// CPU is the user and system CPU this process has used so far.
+func CPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // RSS is this process's resident set in bytes (VmRSS in
 // /proc/self/status), 0 where there is no /proc.
