@@ -295,7 +295,7 @@ func (s *Store) FinishCall(ctx context.Context, e dialer.CallEnd) (dialer.Call, 
 				return err
 			}
 			next, ok := dialer.LeadAfterCall(e.Outcome, e.HangupCause, r.attempts, r.maxAttempts, r.settings.RetryDelays, e.At)
-			if err := setLeadOutcome(ctx, tx, c.Lead, e.Outcome, next, ok, s.now()); err != nil {
+			if err := setLeadAfter(ctx, tx, c.Lead, lastOutcome, string(e.Outcome), next, ok, s.now()); err != nil {
 				return err
 			}
 		} else if c.Lead != 0 {
@@ -368,12 +368,8 @@ func (s *Store) DisposeCall(ctx context.Context, d dialer.Disposal) (dialer.Call
 				due = d.Callback.DueAt
 			}
 			next := dialer.LeadAfterDisposition(action, r.attempts, r.maxAttempts, r.settings.RetryDelays.Delay(c.Outcome), due, d.At)
-			if _, err := tx.ExecContext(ctx, `UPDATE leads SET last_disposition = ?5, updated_at = ?3, version = version + 1,
-				status = CASE WHEN `+leadNextAllowed+` THEN ?1 ELSE status END,
-				next_call_at = CASE WHEN `+leadNextAllowed+` THEN ?2 ELSE next_call_at END
-				WHERE id = ?4`,
-				string(next.Status), ms(next.NextCallAt), now.UnixMilli(), c.Lead, d.Code); err != nil {
-				return mapErr(err, "dispose lead", false)
+			if err := setLeadAfter(ctx, tx, c.Lead, lastDisposition, d.Code, next, true, now); err != nil {
+				return err
 			}
 		}
 		if action == dialer.ActionDNC {

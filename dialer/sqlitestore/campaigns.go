@@ -178,9 +178,12 @@ func (s *Store) CreateLead(ctx context.Context, l dialer.Lead) (dialer.Lead, err
 
 // Lead implements dialer.CampaignStore.
 func (s *Store) Lead(ctx context.Context, id dialer.LeadID) (dialer.Lead, error) {
-	l, err := scanLead(s.r.QueryRowContext(ctx, `SELECT `+leadCols+` FROM leads WHERE id = ? AND `+visibleLead("import_id"), id))
+	l, err := scanLead(s.r.QueryRowContext(ctx, leadByID, id))
 	return l, mapErr(err, fmt.Sprintf("lead %d", id), false)
 }
+
+// leadByID reads a lead that is visible (not in an import still running).
+var leadByID = `SELECT ` + leadCols + ` FROM leads WHERE id = ? AND ` + visibleLead("import_id")
 
 // LeadToDial implements dialer.CampaignStore. A lead whose list was
 // switched off is not found: it may still sit in a hopper filled before.
@@ -193,7 +196,7 @@ func (s *Store) LeadToDial(ctx context.Context, id dialer.LeadID) (dialer.Lead, 
 	var l dialer.Lead
 	err := s.grouped(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		l, err = scanLead(tx.QueryRowContext(ctx, `SELECT `+leadCols+` FROM leads WHERE id = ? AND `+visibleLead("import_id")+`
+		l, err = scanLead(tx.QueryRowContext(ctx, leadByID+`
 			AND NOT EXISTS (SELECT 1 FROM lead_lists ll WHERE ll.id = leads.list_id AND NOT ll.active)`, id))
 		return mapErr(err, fmt.Sprintf("lead %d", id), false)
 	})

@@ -65,19 +65,25 @@ func (c *settingsCache) parse(campaign dialer.CampaignID, raw string) dialer.Cam
 	return set
 }
 
-// leadNextAllowed says, in SQL over a lead's row, whether its status may
-// become ?1: a lead on the DNC list stays there whatever the call did, and
-// a number found not to exist is not retried (the wrap-up of its call
-// would otherwise say retry).
-const leadNextAllowed = `(status <> 'dnc' AND NOT (status = 'invalid' AND ?1 = 'retry'))`
-
-// setLeadOutcome records a call's outcome on its lead and, when apply,
-// the lead's next step, in one update.
-func setLeadOutcome(ctx context.Context, tx *sql.Tx, lead dialer.LeadID, outcome dialer.CallOutcome, next dialer.LeadNext, apply bool, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE leads SET last_outcome = ?5, updated_at = ?3, version = version + 1,
-		status = CASE WHEN ?6 AND `+leadNextAllowed+` THEN ?1 ELSE status END,
-		next_call_at = CASE WHEN ?6 AND `+leadNextAllowed+` THEN ?2 ELSE next_call_at END
+// setLeadAfter records what a call did on its lead (column, one of
+// last_outcome or last_disposition, gets value) and, when apply, the
+// lead's next step, in one update. A lead on the DNC list stays there
+// whatever the call did, and a number found not to exist is not retried
+// (the wrap-up of its call would otherwise say retry).
+func setLeadAfter(ctx context.Context, tx *sql.Tx, lead dialer.LeadID, column leadResultColumn, value string, next dialer.LeadNext, apply bool, now time.Time) error {
+	const allowed = `?6 AND status <> 'dnc' AND NOT (status = 'invalid' AND ?1 = 'retry')`
+	_, err := tx.ExecContext(ctx, `UPDATE leads SET `+string(column)+` = ?5, updated_at = ?3, version = version + 1,
+		status = CASE WHEN `+allowed+` THEN ?1 ELSE status END,
+		next_call_at = CASE WHEN `+allowed+` THEN ?2 ELSE next_call_at END
 		WHERE id = ?4`,
-		string(next.Status), ms(next.NextCallAt), now.UnixMilli(), lead, string(outcome), apply)
-	return mapErr(err, fmt.Sprintf("lead %d outcome", lead), false)
+		string(next.Status), ms(next.NextCallAt), now.UnixMilli(), lead, value, apply)
+	return mapErr(err, fmt.Sprintf("lead %d %s", lead, column), false)
 }
+
+// leadResultColumn is where setLeadAfter records the call's result.
+type leadResultColumn string
+
+const (
+	lastOutcome     leadResultColumn = "last_outcome"
+	lastDisposition leadResultColumn = "last_disposition"
+)
