@@ -110,27 +110,28 @@ func (w *cdrWriter) writeAll(ctx context.Context, items []cdrItem, errs []error,
 		}
 		if batched {
 			errs[i] = it.write(ctx)
-			if errs[i] != nil && it.result == nil {
-				w.l.Error("call record write failed", "err", errs[i])
-			}
-			continue
+		} else {
+			errs[i] = w.retried(ctx, it.write)
 		}
-		// A record write is retried briefly when the store fails (not when
-		// it refuses): a lost CDR is worse than a late one.
-		var err error
-		for attempt := 0; attempt < 3; attempt++ {
-			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err = it.write(wctx)
-			cancel()
-			if err == nil || ctx.Err() != nil || errors.Is(err, ErrInvalid) || errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
-				break
-			}
-		}
-		errs[i] = err
-		if err != nil && it.result == nil {
-			w.l.Error("call record write failed", "err", err)
+		if errs[i] != nil && it.result == nil {
+			w.l.Error("call record write failed", "err", errs[i])
 		}
 	}
+}
+
+// retried runs a write on its own, retried briefly when the store fails
+// (not when it refuses): a lost CDR is worse than a late one.
+func (w *cdrWriter) retried(ctx context.Context, write func(context.Context) error) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = write(wctx)
+		cancel()
+		if err == nil || ctx.Err() != nil || errors.Is(err, ErrInvalid) || errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+			break
+		}
+	}
+	return err
 }
 
 // do queues f behind the writes already queued and waits until its batch
