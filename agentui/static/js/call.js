@@ -56,9 +56,9 @@ function LiveCall({ s, call, lead, campaign }) {
   };
   const act = (fn) => () => !busy && run(fn);
   const controls = {
-    hold: act(() => api.hold(call.id, !call.held)),
-    mute: act(() => api.mute(call.id, !call.muted)),
-    record: act(() => api.record(call.id, !call.recording)),
+    hold: useSwitch(call.held, (on) => api.hold(call.id, on)),
+    mute: useSwitch(call.muted, (on) => api.mute(call.id, on)),
+    record: useSwitch(call.recording, (on) => api.record(call.id, on)),
     hangup: act(() => api.hangup(call.id)),
   };
 
@@ -149,6 +149,31 @@ function callStateText(agent, call) {
   if (agent.state === 'RESERVED') return 'Connecting you…';
   if (agent.state === 'RINGING') return 'Ringing your phone…';
   return CALL_STATE[call.state] || call.state;
+}
+
+// useSwitch turns a press into "set it to the opposite of what is shown".
+// The switch's event often arrives before its request returns: a second
+// press then is not lost but sent once the first request is done, unless
+// the switch already shows what was asked for.
+function useSwitch(on, send) {
+  const [run] = useAction();
+  const st = useRef({ sending: null, next: null, on });
+  st.current.on = on;
+  const go = async (want) => {
+    const s = st.current;
+    s.sending = want;
+    await run(() => send(want));
+    s.sending = null;
+    const next = s.next;
+    s.next = null;
+    if (next !== null && next !== s.on) go(next);
+  };
+  return () => {
+    const s = st.current;
+    const want = !s.on;
+    if (s.sending === null) go(want);
+    else s.next = want === s.sending ? null : want;
+  };
 }
 
 function Control({ icon, label, k, pressed, disabled, onClick, expands, danger }) {
