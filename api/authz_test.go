@@ -209,6 +209,7 @@ func matrixCases(e *testEnv) []mcase {
 		}},
 
 		{method: "GET", tmpl: "/queues", access: supervisor, req: fixed("/api/v1/queues", "")},
+		{method: "GET", tmpl: "/queues/live", access: supervisor, want: "QueueViews", req: fixed("/api/v1/queues/live", "")},
 		{method: "POST", tmpl: "/queues", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
 			return "/api/v1/queues", fmt.Sprintf(`{"name":"made-%d","strategy":"ring-all"}`, n)
 		}},

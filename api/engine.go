@@ -49,6 +49,10 @@ type Engine interface {
 	// f; the channel closes when ctx ends.
 	Subscribe(ctx context.Context, f dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error)
 	PauseCodes() []string
+	// ReloadQueues reads the inbound queues again after a change;
+	// QueueViews lists their live figures.
+	ReloadQueues(ctx context.Context) error
+	QueueViews() []dialer.QueueView
 	// AgentCampaigns lists the campaigns an agent may work on;
 	// SetCampaign moves it to one between calls.
 	AgentCampaigns(ctx context.Context, a dialer.Actor, id dialer.AgentID) ([]dialer.Campaign, error)
@@ -143,7 +147,9 @@ func (noEngine) StopMonitor(context.Context, dialer.Actor, dialer.CallID, dialer
 func (noEngine) Subscribe(context.Context, dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error) {
 	return dialer.LiveSnapshot{}, nil, dialer.ErrUnavailable
 }
-func (noEngine) PauseCodes() []string { return dialer.PauseCodes }
+func (noEngine) PauseCodes() []string               { return dialer.PauseCodes }
+func (noEngine) ReloadQueues(context.Context) error { return nil }
+func (noEngine) QueueViews() []dialer.QueueView     { return []dialer.QueueView{} }
 func (noEngine) AgentCampaigns(context.Context, dialer.Actor, dialer.AgentID) ([]dialer.Campaign, error) {
 	return nil, dialer.ErrUnavailable
 }

@@ -38,7 +38,9 @@ type fakeEngine struct {
 	// sends everything and the API must filter.
 	filterEvents bool
 	// ready lists the READY agents ReadyAgents counts.
-	ready []dialer.AgentID
+	// queueReloads counts ReloadQueues calls.
+	queueReloads int
+	ready        []dialer.AgentID
 	// imports are the import records published.
 	imports []json.RawMessage
 }
@@ -380,6 +382,18 @@ func (f *fakeEngine) publish(ev dialer.LiveEvent) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+func (f *fakeEngine) ReloadQueues(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.queueReloads++
+	return nil
+}
+
+func (f *fakeEngine) QueueViews() []dialer.QueueView {
+	_ = f.record(engineCall{Method: "QueueViews"})
+	return []dialer.QueueView{}
 }
 
 func (f *fakeEngine) PauseCodes() []string {

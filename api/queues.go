@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,6 +107,7 @@ func (s *Server) createQueue(c echo.Context, p *principal) error {
 		return queueTaken(err)
 	}
 	s.audit(ctx, p, "queue.create", queueTarget(out.ID), map[string]any{"name": out.Name, "strategy": out.Strategy})
+	s.queuesChanged(ctx)
 	return c.JSON(http.StatusCreated, out)
 }
 
@@ -151,6 +153,7 @@ func (s *Server) patchQueue(c echo.Context, p *principal) error {
 		return queueTaken(err)
 	}
 	s.audit(ctx, p, "queue.update", queueTarget(id), map[string]any{"name": out.Name, "previous_name": before, "version": out.Version})
+	s.queuesChanged(ctx)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -182,6 +185,7 @@ func (s *Server) deleteQueue(c echo.Context, p *principal) error {
 		return err
 	}
 	s.audit(ctx, p, "queue.delete", queueTarget(id), nil)
+	s.queuesChanged(ctx)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -228,6 +232,7 @@ func (s *Server) putQueueMembers(c echo.Context, p *principal) error {
 		agents[i] = m.Agent
 	}
 	s.audit(ctx, p, "queue.members", queueTarget(id), map[string]any{"agents": agents})
+	s.queuesChanged(ctx)
 	return c.JSON(http.StatusOK, map[string]any{"members": ms})
 }
 
@@ -267,4 +272,19 @@ func (s *Server) agentQueues(c echo.Context, p *principal) error {
 		out = append(out, agentQueue{QueueMember: m, Name: q.Name, Active: q.Active})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"queues": out})
+}
+
+// queuesChanged has the engine read the queues again, so a change routes
+// the next caller. The change is stored either way: a failed reload is
+// logged, and the engine's next reload picks it up.
+func (s *Server) queuesChanged(ctx context.Context) {
+	if err := s.opts.Engine.ReloadQueues(ctx); err != nil {
+		s.log.Warn("queues not reloaded by the engine", "err", err)
+	}
+}
+
+// liveQueues lists every queue's live figures: callers waiting, longest
+// wait, agents logged in and ready, today's counts and service level.
+func (s *Server) liveQueues(c echo.Context, _ *principal) error {
+	return c.JSON(http.StatusOK, map[string]any{"queues": s.opts.Engine.QueueViews()})
 }

@@ -142,6 +142,7 @@ func (s *Server) routes() []route {
 
 		{http.MethodGet, "/queues", supervisor, s.listQueues},
 		{http.MethodPost, "/queues", admin, s.createQueue},
+		{http.MethodGet, "/queues/live", supervisor, s.liveQueues},
 		{http.MethodGet, "/queues/:id", supervisor, s.getQueue},
 		{http.MethodPatch, "/queues/:id", admin, s.patchQueue},
 		{http.MethodDelete, "/queues/:id", admin, s.deleteQueue},

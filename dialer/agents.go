@@ -34,6 +34,7 @@ func (e *Engine) transitionIn(ctx context.Context, id AgentID, from AgentState, 
 func (e *Engine) publishAgent(ctx context.Context, id AgentID, st AgentStatus) {
 	v := e.view(ctx, id, st)
 	e.publish(LiveEvent{Type: EvAgentState, Agent: id, AgentView: &v})
+	e.router.agentState(id, st)
 	if st.State == AgentReady {
 		e.nudgeWaiting()
 		e.nudgePacer()

@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,9 +39,11 @@ type leg struct {
 type callTimer uint8
 
 const (
-	timerAbandon callTimer = iota + 1 // nobody took the answered lead in time (or an inbound caller's max wait)
-	timerReserve                      // look for an agent again
-	timerHangup                       // the lead we hung up sent no hangup in time
+	timerAbandon      callTimer = iota + 1 // nobody took the answered lead in time (or an inbound caller's max wait)
+	timerReserve                           // look for an agent again
+	timerMaxWait                           // the caller waited its queue's longest
+	timerVoicemailEnd                      // a message left after an overflow reached its limit
+	timerHangup                            // the lead we hung up sent no hangup in time
 )
 
 // Messages to a call's goroutine.
@@ -147,9 +150,20 @@ type call struct {
 	abandon          *time.Timer
 	abandonMsg       string   // the campaign's, else the engine's
 	tags             []string // routing tags the agent must have
-	paced            bool     // counted in flight by the pacer (see unpace)
-	callback         CallbackID
-	leadCause        string
+	// The inbound queue: qw is the caller's place while it waits; queue
+	// and queueID name the last queue it was in.
+	qw          *waiter
+	queue       string
+	queueID     QueueID
+	queuedAt    time.Time
+	priority    int
+	ringTimeout time.Duration // the queue's, else the engine's
+	offerAt     time.Time     // no agent is offered the caller before (the pause after a miss)
+	overdue     bool          // the wait bound passed while an agent's phone rang
+	overflows   int
+	paced       bool // counted in flight by the pacer (see unpace)
+	callback    CallbackID
+	leadCause   string
 	// lostAt is set when the switch died under the call: the call ends
 	// then, and its billsec is an estimate.
 	lostAt time.Time
@@ -274,9 +288,19 @@ func (c *call) handle(m any) {
 			if c.st.phase == phaseWaiting {
 				c.reserve(ctx)
 			}
+		case timerMaxWait:
+			if c.st.phase == phaseWaiting {
+				c.maxWait(ctx)
+			}
+		case timerVoicemailEnd:
+			if c.leadLeg != nil && c.leadLeg.state != LegGone {
+				_ = c.e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING")
+			}
 		case timerHangup:
 			c.feed(ctx, callInput{kind: inHangupTimeout})
 		}
+	case offerMsg:
+		c.offerQueue(ctx, m.agent)
 	case forgetMsg:
 		c.e.forget(c)
 		c.cancel(m.cause)
@@ -546,6 +570,9 @@ func (c *call) apply(ctx context.Context, fx effect) {
 	case effReserve:
 		c.reserve(ctx)
 	case effRetryReserve:
+		if c.qw != nil {
+			return // the router offers the next READY member: no retry
+		}
 		e.mu.Lock()
 		e.waiting[c] = struct{}{}
 		e.mu.Unlock()
@@ -564,9 +591,14 @@ func (c *call) apply(ctx context.Context, fx effect) {
 	case effDialLead:
 		c.dialLead(ctx)
 	case effAgentInCall:
+		c.queueAnswered()
 		c.stopAbandon()
 		c.agentTo(ctx, TriggerConnect, "talking")
 	case effAgentNoAnswer:
+		if c.agent != 0 && c.qw != nil {
+			c.queueMissed(ctx)
+			return
+		}
 		if c.agent != 0 {
 			if c.agentState == AgentRinging {
 				_, _ = e.transition(ctx, c.agent, AgentRinging, TriggerNoAnswer, c.id, "did not answer", PauseRONA)
@@ -700,6 +732,10 @@ func (c *call) stopAbandon() {
 // reserve books an agent for the answered lead: the named one, or the
 // longest idle. A persistent agent's line must be up.
 func (c *call) reserve(ctx context.Context) {
+	if c.qw != nil && c.named == 0 {
+		c.offerQueue(ctx, 0)
+		return
+	}
 	e := c.e
 	req := ReserveRequest{Call: c.id, Tags: c.tags, Node: c.node, Lease: e.cfg.Lease, Reason: "lead answered", At: e.now()}
 	var r Reservation
@@ -716,6 +752,16 @@ func (c *call) reserve(ctx context.Context) {
 		c.feed(ctx, callInput{kind: inNoAgent})
 		return
 	}
+	if !c.take(ctx, r, req.At) {
+		c.feed(ctx, callInput{kind: inNoAgent})
+	}
+}
+
+// take puts the agent reserved by r on the call and goes on (inReserved);
+// false gives the agent back: not logged in here, its line down, on
+// another node or still on another call.
+func (c *call) take(ctx context.Context, r Reservation, at time.Time) bool {
+	e := c.e
 	ln := e.line(r.Agent)
 	persistent := r.Mode == ModePersistent
 	var plegID LegID
@@ -727,8 +773,6 @@ func (c *call) reserve(ctx context.Context) {
 		plegID = s.leg
 	}
 	if !ok {
-		// Not logged in here, line down, or still on another call: give
-		// the agent back and try another.
 		_, _ = e.live.Release(ctx, r.Agent, c.id, "no line", e.now())
 		e.refreshAgent(ctx, r.Agent)
 		if lineDown {
@@ -742,16 +786,14 @@ func (c *call) reserve(ctx context.Context) {
 				}
 			}
 		}
-		c.feed(ctx, callInput{kind: inNoAgent})
-		return
+		return false
 	}
 	if persistent && c.lineElsewhere(ctx, r.Agent, ln) {
-		c.feed(ctx, callInput{kind: inNoAgent})
-		return
+		return false
 	}
 	c.agent, c.agentState = r.Agent, AgentReserved
 	c.unpace()
-	e.publishAgent(ctx, r.Agent, AgentStatus{Agent: r.Agent, State: AgentReserved, Since: req.At, Call: c.id, Mode: r.Mode, Seq: r.Seq})
+	e.publishAgent(ctx, r.Agent, AgentStatus{Agent: r.Agent, State: AgentReserved, Since: at, Call: c.id, Mode: r.Mode, Seq: r.Seq})
 	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent})
 	if persistent {
 		c.agentLeg = &leg{id: plegID, role: LegAgent, agent: r.Agent, persistent: true, state: LegUp, answeredAt: e.now(), node: c.node}
@@ -759,6 +801,7 @@ func (c *call) reserve(ctx context.Context) {
 		ln.claim(ctx, c)
 	}
 	c.feed(ctx, callInput{kind: inReserved, persistent: persistent})
+	return true
 }
 
 func (c *call) addLeg(l *leg, endpoint string) {
@@ -798,7 +841,7 @@ func (c *call) originateAgent(ctx context.Context) {
 	endpoint := e.agentEndpoint(ep)
 	c.addLeg(l, endpointLabel(endpoint))
 	o := esl.Originate{
-		UUID: string(l.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout,
+		UUID: string(l.id), Endpoint: endpoint, Timeout: cmp.Or(c.ringTimeout, e.cfg.AgentRingTimeout),
 		CallerIDNumber: digitsOnly(c.number), CallerIDName: "Lead call",
 		Vars: c.legVars(LegAgent, c.agent),
 	}
@@ -929,6 +972,10 @@ func (c *call) finish(ctx context.Context) {
 	}
 	c.stopAbandon()
 	c.unpace()
+	if c.qw != nil {
+		e.router.leave(c.qw, leftAbandoned)
+		c.qw = nil
+	}
 	cause := c.leadCause
 	if cause == "" && c.leadLeg != nil {
 		cause = c.leadLeg.cause
@@ -1025,6 +1072,7 @@ func (c *call) snapshot() CallView {
 		CreatedAt: c.createdAt, AnsweredAt: c.answeredAt, ConnectedAt: c.connectedAt, EndedAt: c.endedAt,
 		Held: c.held, Muted: c.muted, Recording: c.recording, AgentLeft: c.st.agentLeft,
 		HangupCause: c.leadCause, Parties: []PartyView{},
+		Queue: c.queue, QueueID: c.queueID, QueuedAt: c.queuedAt,
 	}
 	if c.done {
 		v.State = LiveEnded

@@ -29,8 +29,10 @@ const (
 	VarAgentID = "agentswitch_agent_id"
 	// VarDID, VarQueue and VarCampaignID are set by the dialplan the
 	// service serves for its numbers: which number a caller dialed.
-	VarDID        = "agentswitch_did"
-	VarQueue      = "agentswitch_queue"
+	VarDID   = "agentswitch_did"
+	VarQueue = "agentswitch_queue"
+	// VarPriority ranks an inbound caller in its queue (higher first).
+	VarPriority   = "agentswitch_priority"
 	VarCampaignID = "agentswitch_campaign_id"
 	// VarDialed is set by the agents' dialplan on a call an agent dials
 	// from its own SIP phone (leg role RoleAgentDial): the number, as
@@ -142,6 +144,9 @@ type EngineDeps struct {
 	// Hopper holds the dialer campaigns' leads ready to dial; without one
 	// the engine places no dialer calls.
 	Hopper Hopper
+	// Queues holds the inbound queues; without it a DID's queue only
+	// labels the call, which any READY agent takes.
+	Queues QueueStore
 	Now    func() time.Time
 	Logger *slog.Logger
 }
@@ -161,6 +166,9 @@ type Engine struct {
 	log   *slog.Logger
 	hub   *hub
 	cdr   *cdrWriter
+	// router holds the inbound queues' callers and offers them to agents.
+	router *router
+	queues QueueStore
 
 	hopper Hopper
 	// kick asks the pacer for a pass; camps and campsAt are the pacer's
@@ -241,6 +249,8 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 	}
 	e.ctx, e.stop = context.WithCancelCause(context.Background())
 	e.cdr = newCDRWriter(d.Calls, d.Logger)
+	e.queues = d.Queues
+	e.router = newRouter(e, uint64(e.now().UnixNano()))
 	return e, nil
 }
 
@@ -281,6 +291,12 @@ func sessionEndpoint(a Agent, st AgentStatus) AgentEndpoint {
 // load registers every agent with the live store and adopts the agents
 // already logged in (a restart of the service).
 func (e *Engine) load(ctx context.Context) error {
+	// Queues first: the agents published below find their memberships.
+	if e.queues != nil {
+		if err := e.router.load(ctx, e.queues); err != nil {
+			return fmt.Errorf("dialer: queues: %w", err)
+		}
+	}
 	agents, err := e.dir.ListAgents(ctx)
 	if err != nil {
 		return fmt.Errorf("dialer: list agents: %w", err)
@@ -676,6 +692,32 @@ func (e *Engine) publish(ev LiveEvent) {
 	}
 	e.hub.publish(ev)
 }
+
+// ReloadQueues reads the inbound queues and their members again after an
+// admin changed them; callers keep their place.
+func (e *Engine) ReloadQueues(ctx context.Context) error {
+	if e.queues == nil {
+		return nil
+	}
+	if err := e.router.load(ctx, e.queues); err != nil {
+		return err
+	}
+	// Members added or changed may take callers already waiting.
+	for _, v := range e.hub.agentViews() {
+		if v.State == AgentReady {
+			if st, err := e.live.Agent(ctx, v.ID); err == nil {
+				e.router.agentState(v.ID, st)
+			}
+		}
+	}
+	for _, q := range e.router.views() {
+		e.publish(LiveEvent{Type: EvQueueStats, QueueView: &q})
+	}
+	return nil
+}
+
+// QueueViews lists the inbound queues' live figures.
+func (e *Engine) QueueViews() []QueueView { return e.router.views() }
 
 // recordingPath is where a call's recording goes: <dir>/YYYY/MM/DD/<call>.wav.
 func (e *Engine) recordingPath(id CallID, at time.Time) string {

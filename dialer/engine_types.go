@@ -247,8 +247,13 @@ type CallView struct {
 	Recording   bool          `json:"recording"`
 	// AgentLeft: the agent left a warm transfer; the lead talks on with
 	// the target.
-	AgentLeft   bool        `json:"agent_left,omitempty"`
-	Parties     []PartyView `json:"parties"`
+	AgentLeft bool        `json:"agent_left,omitempty"`
+	Parties   []PartyView `json:"parties"`
+	// Queue is the inbound queue the caller waited in (its name then),
+	// and QueuedAt when it entered its first.
+	Queue       string      `json:"queue,omitempty"`
+	QueueID     QueueID     `json:"queue_id,omitempty"`
+	QueuedAt    time.Time   `json:"queued_at,omitzero"`
 	HangupCause string      `json:"hangup_cause,omitempty"`
 	Outcome     CallOutcome `json:"outcome,omitempty"`
 }
@@ -280,6 +285,8 @@ const (
 	// EvImportProgress: a lead import's counts so far, and its end (for
 	// supervisors: it concerns no agent).
 	EvImportProgress LiveEventType = "import.progress"
+	// EvQueueStats carries an inbound queue's live figures after a change.
+	EvQueueStats LiveEventType = "queue.stats"
 
 	// EvCallTransferFailed: a blind transfer's target rejected, did not
 	// answer or could not be reached; the lead hears hold music and goes
@@ -303,6 +310,8 @@ type LiveEvent struct {
 	Digits string `json:"digits,omitempty"`
 	// Import is the import's record for import.progress.
 	Import json.RawMessage `json:"import,omitempty"`
+	// QueueView is a queue's figures for queue.stats.
+	QueueView *QueueView `json:"queue,omitempty"`
 }
 
 // LiveFilter selects what a subscriber receives.
@@ -326,6 +335,8 @@ type LiveSnapshot struct {
 	At     time.Time   `json:"at"`
 	Agents []AgentView `json:"agents"`
 	Calls  []CallView  `json:"calls"`
+	// Queues are the inbound queues' figures (supervisors' streams only).
+	Queues []QueueView `json:"queues,omitempty"`
 }
 
 // Pause codes the system sets; an agent cannot choose them.

@@ -30,6 +30,7 @@ type switchEvent struct {
 	callerNum string
 	did       string
 	queue     string
+	priority  int
 	campaign  CampaignID
 	legRole   string
 	agent     AgentID
@@ -88,6 +89,9 @@ func decodeEvent(node string, ev *esl.Event) (se switchEvent, ok bool) {
 		if se.did != "" {
 			se.callerNum = strings.Clone(ev.Get("Caller-Caller-ID-Number"))
 			se.queue = strings.Clone(ev.Var(VarQueue))
+			if p, err := strconv.Atoi(ev.Var(VarPriority)); err == nil && p >= -MaxCallerPriority && p <= MaxCallerPriority {
+				se.priority = p
+			}
 			n, _ := strconv.ParseInt(ev.Var(VarCampaignID), 10, 64)
 			se.campaign = CampaignID(n)
 		}

@@ -2,6 +2,8 @@ package dialer
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -26,6 +28,8 @@ type hub struct {
 	// them without walking every agent.
 	ready   map[CampaignID]map[AgentID]struct{}
 	readyIn map[AgentID]CampaignID
+	// queues holds each inbound queue's last published figures.
+	queues map[QueueID]QueueView
 }
 
 type subscriber struct {
@@ -38,7 +42,7 @@ func newHub(buffer int) *hub {
 		buffer = 256
 	}
 	return &hub{agents: map[AgentID]AgentView{}, calls: map[CallID]*CallView{}, subs: map[*subscriber]struct{}{}, buffer: buffer,
-		ready: map[CampaignID]map[AgentID]struct{}{}, readyIn: map[AgentID]CampaignID{}}
+		ready: map[CampaignID]map[AgentID]struct{}{}, readyIn: map[AgentID]CampaignID{}, queues: map[QueueID]QueueView{}}
 }
 
 // publish stamps ev with the next sequence number, records the views it
@@ -57,6 +61,9 @@ func (h *hub) publish(ev LiveEvent) LiveEvent {
 			h.agents[v.ID] = *v
 		}
 		h.index(v)
+	}
+	if q := ev.QueueView; q != nil {
+		h.queues[q.ID] = *q
 	}
 	if ev.CallView != nil {
 		// Only a call with a live state is kept: an ended one leaves, and
@@ -97,8 +104,14 @@ func (h *hub) subscribe(ctx context.Context, f LiveFilter, now time.Time) (LiveS
 			snap.Calls = append(snap.Calls, *c)
 		}
 	}
+	if f.Agent == 0 {
+		for _, q := range h.queues {
+			snap.Queues = append(snap.Queues, q)
+		}
+	}
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
+	slices.SortFunc(snap.Queues, func(a, b QueueView) int { return strings.Compare(a.Name, b.Name) })
 	sortAgents(snap.Agents)
 	sortCalls(snap.Calls)
 	context.AfterFunc(ctx, func() {

@@ -23,7 +23,7 @@ func (e *Engine) inboundCall(node string, ev switchEvent) *call {
 	} else if d := at.Sub(swAnswered); !at.IsZero() && d > 0 {
 		answered = answered.Add(-d)
 	}
-	c.number, c.callerNum, c.node = caller, did, node
+	c.number, c.callerNum, c.node, c.priority = caller, did, node, ev.priority
 	c.leadLeg = &leg{id: ev.leg, role: LegLead, number: caller, state: LegUp, answeredAt: answered,
 		swAnswered: swAnswered, node: node, endpoint: "inbound " + did}
 	c.answeredAt = answered
@@ -76,6 +76,10 @@ func (c *call) initInbound(campaign CampaignID, queue string) {
 	_ = e.sw.SetVar(ctx, string(c.leadLeg.id), "park_after_bridge", "true")
 	c.emit(EvCallCreated)
 	c.emit(EvCallAnswered)
+	if q, ok := e.router.queue(queue); ok {
+		c.enterQueue(ctx, q, c.priority, nil)
+		return
+	}
 	c.music(true)
 	c.abandon = c.after(e.cfg.InboundMaxWait, timerMsg{timerAbandon})
 	c.reserve(ctx)

@@ -104,6 +104,8 @@ type QueueOverflow struct {
 
 // Queue bounds.
 const (
+	// MaxCallerPriority bounds a caller's priority either way.
+	MaxCallerPriority    = 100
 	MaxQueueRingTimeout  = 300
 	MaxQueueWrapUp       = 3600
 	MaxQueueWait         = 86400

@@ -105,7 +105,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		PauseCodes: cfg.PauseCodes, ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
 		Country:         cfg.Country,
 		MaxCallDuration: cfg.MaxCall,
-	}, dialer.EngineDeps{Switch: client, Live: live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: live.Hopper(), Now: now, Logger: log.With("component", "engine")})
+	}, dialer.EngineDeps{Switch: client, Live: live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: live.Hopper(), Queues: db, Now: now, Logger: log.With("component", "engine")})
 	if err != nil {
 		return err
 	}

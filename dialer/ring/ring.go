@@ -286,6 +286,15 @@ func rotate(av []Candidate, cur Cursor) []Candidate {
 	return append(av[i:len(av):len(av)], av[:i]...)
 }
 
+// Pause draws the pause before the next one-at-a-time offer after a
+// missed one (zero for ring-all, which has no next wave).
+func (s Settings) Pause(rnd Rand) time.Duration {
+	if s.Strategy == RingAll {
+		return 0
+	}
+	return s.gap().draw(rnd)
+}
+
 // draw is a pause in [g.Min, g.Max].
 func (g Gap) draw(rnd Rand) time.Duration {
 	if g.Max <= g.Min {

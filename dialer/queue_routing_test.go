@@ -1,0 +1,265 @@
+package dialer_test
+
+import (
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/ring"
+	"github.com/agentswitch/agentswitch/esl/sim"
+)
+
+// queueWorld is a world with queue "sales" holding members by extension,
+// in position order, and DID +15551110000 routing to it.
+func queueWorld(t *testing.T, s dialer.QueueSettings, exts ...string) (*world, dialer.Queue) {
+	t.Helper()
+	w := newWorldWith(t, worldOpts{serviceDurations: true, extensions: []string{"1001", "1002", "1003", "1004"}})
+	q := w.addQueue(s, exts...)
+	w.sim.SetExtension("+15551110000", "set:agentswitch_did=+15551110000,set:agentswitch_queue="+q.Name+",answer,park")
+	return w, q
+}
+
+func (w *world) addQueue(s dialer.QueueSettings, exts ...string) dialer.Queue {
+	w.t.Helper()
+	if s.Name == "" {
+		s.Name = "sales"
+	}
+	q, err := w.db.CreateQueue(w.ctx(), dialer.Queue{QueueSettings: s})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	ms := make([]dialer.QueueMember, len(exts))
+	for i, ext := range exts {
+		ms[i] = dialer.QueueMember{Agent: w.agents[ext].ID, Position: i + 1, Rank: 10 * (len(exts) - i)}
+	}
+	if _, err := w.db.SetQueueMembers(w.ctx(), q.ID, ms); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.eng.ReloadQueues(w.ctx()); err != nil {
+		w.t.Fatal(err)
+	}
+	return q
+}
+
+func queueSettings(strategy ring.Strategy) dialer.QueueSettings {
+	s := dialer.DefaultQueueSettings()
+	s.Strategy = strategy
+	return s
+}
+
+// callIn places an inbound call from number to queue "sales", with a
+// priority its DID's dialplan sets, and returns its leg and the engine's
+// view of it.
+func (w *world) callIn(from string, prio int) (string, dialer.CallView) {
+	w.t.Helper()
+	did := "+15551110000"
+	if prio != 0 {
+		did = fmt.Sprintf("+155511190%02d", prio)
+		w.sim.SetExtension(did, fmt.Sprintf("set:agentswitch_did=%s,set:agentswitch_queue=sales,set:agentswitch_priority=%d,answer,park", did, prio))
+	}
+	leg := w.sim.Inbound(sim.InboundCall{From: from, To: did})
+	v := w.liveCall("inbound call from "+from, func(c dialer.CallView) bool { return c.Number == from })
+	return leg, v
+}
+
+// goReady logs an agent in (ring mode) and makes it READY without
+// waiting to see it READY: a waiting caller may take it at once.
+func (w *world) goReady(ext string) {
+	w.t.Helper()
+	w.loginWith(ext, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+	w.setReady(ext)
+}
+
+func (w *world) queueView(id dialer.QueueID) dialer.QueueView {
+	for _, v := range w.eng.QueueViews() {
+		if v.ID == id {
+			return v
+		}
+	}
+	w.t.Fatalf("queue %d has no view", id)
+	return dialer.QueueView{}
+}
+
+// TestQueuePriorityServedFirst: with nobody READY, callers wait; the
+// first agent to become READY is offered the caller with the highest
+// priority, not the one who came first, and the next agent the other.
+func TestQueuePriorityServedFirst(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w, q := queueWorld(t, queueSettings(ring.LongestIdle), "1001", "1002")
+		w.loginWith("1001", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+		w.loginWith("1002", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+		_, low := w.callIn("+15558880001", 0)
+		time.Sleep(time.Second)
+		_, high := w.callIn("+15558880002", 5)
+		synctest.Wait()
+		if v := w.queueView(q.ID); v.Waiting != 2 || v.AgentsLogged != 2 || v.AgentsReady != 0 {
+			t.Fatalf("queue before anyone is ready: %+v", v)
+		}
+		if cv := w.call(low.ID); cv.Queue != "sales" || cv.QueueID != q.ID || cv.QueuedAt.IsZero() {
+			t.Fatalf("call view without its queue: %+v", cv)
+		}
+		w.setReady("1001")
+		v := w.waitCall(high.ID, dialer.LiveConnected)
+		if v.Agent != w.agents["1001"].ID {
+			t.Fatalf("high-priority caller with agent %d", v.Agent)
+		}
+		if w.call(low.ID).State != dialer.LiveWaiting {
+			t.Fatal("the low-priority caller was served too")
+		}
+		w.setReady("1002")
+		if v := w.waitCall(low.ID, dialer.LiveConnected); v.Agent != w.agents["1002"].ID {
+			t.Fatalf("low-priority caller with agent %d", v.Agent)
+		}
+		synctest.Wait()
+		qv := w.queueView(q.ID)
+		if qv.Waiting != 0 || qv.Entered != 2 || qv.Answered != 2 || qv.AnsweredInSL != 2 || qv.Abandoned != 0 ||
+			qv.ServiceLevel == nil || *qv.ServiceLevel != 1 {
+			t.Fatalf("queue figures %+v", qv)
+		}
+	})
+}
+
+// TestQueueStrategyOrder: the caller rings the members in the strategy's
+// order; a member who misses is held back and the next one rings; the
+// queue's no-answer rule pauses an agent only after MaxNoAnswer misses in
+// a row.
+func TestQueueStrategyOrder(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		s := queueSettings(ring.TopDown)
+		s.RingTimeoutSeconds = 10
+		s.MaxNoAnswer = 2
+		w, _ := queueWorld(t, s, "1002", "1001", "1003")
+		for _, ext := range []string{"1001", "1002", "1003"} {
+			w.ready(ext, dialer.ModeRing)
+		}
+		// Top-down: 1002 is first on the list; it does not answer.
+		w.sim.SetEndpoint("1002", sim.Behavior{AnswerAfter: time.Hour})
+		_, v := w.callIn("+15558880003", 0)
+		w.waitState("1002", dialer.AgentRinging)
+		if st := w.state("1001"); st != dialer.AgentReady {
+			t.Fatalf("1001 is %s while 1002 rings", st)
+		}
+		v = w.waitCall(v.ID, dialer.LiveConnected)
+		if v.Agent != w.agents["1001"].ID {
+			t.Fatalf("second in order: agent %d", v.Agent)
+		}
+		// One miss of two: 1002 is READY again, not paused.
+		if st := w.state("1002"); st != dialer.AgentReady {
+			t.Fatalf("1002 after one miss: %s", st)
+		}
+		// The next caller rings 1002 first again; a second miss pauses it.
+		_, v2 := w.callIn("+15558880004", 0)
+		w.waitState("1002", dialer.AgentRinging)
+		v2 = w.waitCall(v2.ID, dialer.LiveConnected)
+		if v2.Agent != w.agents["1003"].ID {
+			t.Fatalf("third in order: agent %d", v2.Agent)
+		}
+		if av := w.view("1002"); av.State != dialer.AgentPaused || av.PauseCode != dialer.PauseRONA {
+			t.Fatalf("1002 after two misses: %s %q", av.State, av.PauseCode)
+		}
+	})
+}
+
+// TestQueueAbandonedWhileWaiting: a caller who hangs up while waiting is
+// counted abandoned in queue, and no agent is ever reserved for it.
+func TestQueueAbandonedWhileWaiting(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w, q := queueWorld(t, queueSettings(ring.LongestIdle), "1001")
+		w.loginWith("1001", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+		leg, v := w.callIn("+15558880005", 0)
+		time.Sleep(5 * time.Second)
+		w.sim.Hangup(leg, "NORMAL_CLEARING")
+		w.waitCall(v.ID, dialer.LiveEnded)
+		w.setReady("1001")
+		synctest.Wait()
+		c, kinds := w.record(v.ID)
+		if c.Outcome != dialer.OutcomeAbandoned {
+			t.Fatalf("outcome %s", c.Outcome)
+		}
+		for _, k := range kinds {
+			if k == "agent_reserved" {
+				t.Fatal("an agent was reserved for a caller who left")
+			}
+		}
+		if qv := w.queueView(q.ID); qv.Abandoned != 1 || qv.Waiting != 0 || qv.AgentsReady != 1 {
+			t.Fatalf("queue figures %+v", qv)
+		}
+		if st := w.state("1001"); st != dialer.AgentReady {
+			t.Fatalf("1001 is %s", st)
+		}
+	})
+}
+
+// TestQueueOverflowAfterMaxWait: past max wait the caller moves to the
+// overflow queue, keeping its place, and an agent there takes it.
+func TestQueueOverflowAfterMaxWait(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorldWith(t, worldOpts{serviceDurations: true})
+		backup := w.addQueue(dialer.QueueSettings{Name: "backup", Strategy: ring.LongestIdle, RingTimeoutSeconds: 20,
+			ServiceLevelSeconds: 20, Active: true, Overflow: dialer.QueueOverflow{Kind: dialer.OverflowNone}}, "1002")
+		s := queueSettings(ring.LongestIdle)
+		s.MaxWaitSeconds = 30
+		s.Overflow = dialer.QueueOverflow{OnMaxWait: true, Kind: dialer.OverflowQueue, Queue: backup.ID}
+		sales := w.addQueue(s, "1001")
+		w.sim.SetExtension("+15551110000", "set:agentswitch_did=+15551110000,set:agentswitch_queue=sales,answer,park")
+		w.loginWith("1001", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+		_, v := w.callIn("+15558880006", 0)
+		time.Sleep(29 * time.Second)
+		synctest.Wait()
+		if w.queueView(sales.ID).Waiting != 1 {
+			t.Fatal("left the queue before max wait")
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if sv, bv := w.queueView(sales.ID), w.queueView(backup.ID); sv.Waiting != 0 || sv.Overflowed != 1 || bv.Waiting != 1 {
+			t.Fatalf("after max wait: sales %+v, backup %+v", sv, bv)
+		}
+		if cv := w.call(v.ID); cv.Queue != "backup" {
+			t.Fatalf("call in queue %q", cv.Queue)
+		}
+		w.goReady("1002")
+		if cv := w.waitCall(v.ID, dialer.LiveConnected); cv.Agent != w.agents["1002"].ID {
+			t.Fatalf("agent %d", cv.Agent)
+		}
+	})
+}
+
+// TestQueueNoDoubleOffer: many callers and agents at once: every caller
+// is served by exactly one agent, none twice, and no agent is left
+// RESERVED.
+func TestQueueNoDoubleOffer(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w, q := queueWorld(t, queueSettings(ring.RoundRobin), "1001", "1002", "1003", "1004")
+		var calls []dialer.CallView
+		for i := range 8 {
+			_, v := w.callIn(fmt.Sprintf("+1555888%04d", 100+i), i%3)
+			calls = append(calls, v)
+		}
+		for _, ext := range []string{"1001", "1002", "1003", "1004"} {
+			w.goReady(ext)
+		}
+		served := map[dialer.AgentID]int{}
+		waitFor(t, time.Minute, "four callers connected", func() bool {
+			n := 0
+			for _, v := range calls {
+				if w.call(v.ID).State == dialer.LiveConnected {
+					n++
+				}
+			}
+			return n == 4
+		})
+		for _, v := range calls {
+			if cv := w.call(v.ID); cv.State == dialer.LiveConnected {
+				served[cv.Agent]++
+			}
+		}
+		if len(served) != 4 {
+			t.Fatalf("agents serving: %v", served)
+		}
+		if qv := w.queueView(q.ID); qv.Waiting != 4 || qv.Answered != 4 {
+			t.Fatalf("queue figures %+v", qv)
+		}
+	})
+}
