@@ -140,7 +140,13 @@ type call struct {
 	recording      bool
 	recPath        string
 	consentPending bool
-	musicOn        bool // an inbound caller hears waiting music
+	musicOn        bool        // an inbound caller hears waiting music
+	parked         bool        // park_after_bridge is set on the inbound caller's leg
+	leadCh         chan LeadID // an inbound caller's lead lookup, until taken
+	// holdRecords keeps progress in heldRecords until the call's record
+	// is queued (an inbound caller is offered to an agent first).
+	holdRecords bool
+	heldRecords []CallProgress
 	// musicAfterBridge: the lead is to hear hold music once its bridge
 	// application (a failed transfer's dial) has returned.
 	musicAfterBridge bool
@@ -905,6 +911,9 @@ func (c *call) dialLead(ctx context.Context) {
 
 // bridge joins the lead and the agent's leg.
 func (c *call) bridge(ctx context.Context) {
+	if c.dir == Inbound {
+		c.parkAfterBridge(ctx)
+	}
 	if err := c.e.sw.Bridge(ctx, string(c.leadLeg.id), string(c.agentLeg.id)); err != nil {
 		c.log.Warn("bridge failed", "err", err)
 		// The lead hung up and its hangup waits behind this turn (the
@@ -1047,9 +1056,23 @@ func (c *call) progress(p CallProgress) {
 	if p.At.IsZero() {
 		p.At = c.e.now()
 	}
+	if c.holdRecords {
+		c.heldRecords = append(c.heldRecords, p)
+		return
+	}
 	c.e.cdr.add(func(ctx context.Context) error {
 		return c.e.calls.RecordCallProgress(ctx, p)
 	})
+}
+
+// releaseRecords writes the progress held back until the call's record
+// was queued.
+func (c *call) releaseRecords() {
+	held := c.heldRecords
+	c.holdRecords, c.heldRecords = false, nil
+	for _, p := range held {
+		c.progress(p)
+	}
 }
 
 // emit pushes a call event with the call's current view.

@@ -8,8 +8,8 @@ import (
 
 // inboundCall registers a call for a caller parked on one of our numbers.
 // It runs on the switch client's delivery goroutine: the slow part (the
-// lead lookup and the record) runs first thing on the call's own goroutine,
-// ahead of the caller's later events.
+// record, and the lead lookup started here) runs first thing on the
+// call's own goroutine, ahead of the caller's later events.
 func (e *Engine) inboundCall(node string, ev switchEvent) *call {
 	c := e.newCall(NewCallID(), Inbound, OriginInbound)
 	caller := callerNumber(ev.callerNum)
@@ -29,6 +29,7 @@ func (e *Engine) inboundCall(node string, ev switchEvent) *call {
 	c.answeredAt = answered
 	c.feed(e.ctx, callInput{kind: inArrived})
 	campaign, queue := ev.campaign, ev.queue
+	c.leadCh = e.findLead(caller)
 	e.start(c, c.leadLeg)
 	c.post(cmdMsg{reply: make(chan error, 1), fn: func(c *call) error {
 		c.initInbound(campaign, queue)
@@ -37,23 +38,60 @@ func (e *Engine) inboundCall(node string, ev switchEvent) *call {
 	return c
 }
 
-// initInbound writes the record, finds the caller's lead, starts the hold
-// music and looks for an agent.
+// findLead looks up the lead with a caller's number, if any, while the
+// caller is offered to an agent.
+func (e *Engine) findLead(number string) chan LeadID {
+	ch := make(chan LeadID, 1)
+	if !ValidPhone(number) {
+		ch <- 0
+		return ch
+	}
+	go func() {
+		var id LeadID
+		if found, err := e.camp.ListLeads(e.ctx, LeadFilter{Phone: number, Limit: 1}); err == nil && len(found) > 0 {
+			id = found[0].ID
+		}
+		ch <- id
+	}()
+	return ch
+}
+
+// awaitLead takes the lead lookup's answer.
+func (c *call) awaitLead() {
+	if c.leadCh == nil {
+		return
+	}
+	select {
+	case id := <-c.leadCh:
+		c.lead = id
+	case <-c.ctx.Done():
+	}
+	c.leadCh = nil
+}
+
+// initInbound offers a queue's caller to an agent, then writes the
+// record with the caller's lead and starts the music; a caller of no
+// queue looks for any READY agent.
 func (c *call) initInbound(campaign CampaignID, queue string) {
 	e, ctx := c.e, c.ctx
 	if campaign == 0 {
 		campaign, _ = e.defaultCampaign(ctx)
 	}
 	c.campaign = campaign
-	if camp, err := e.camp.Campaign(ctx, campaign); err == nil {
+	answered := CallProgress{Kind: "answered", State: CallAnswered, Leg: c.leadLeg.id, LegAnswered: true,
+		Data: jsonData(map[string]any{"did": c.callerNum, "queue": queue})}
+	q, queued := e.router.queue(queue)
+	if queued {
+		// The agent's phone rings first; what the offer records waits for
+		// the call's record, written below in order.
+		c.holdRecords = true
+		c.progress(answered)
+		c.enterQueue(ctx, q, c.priority, nil)
+	}
+	if camp, err := e.camp.Campaign(ctx, campaign); err == nil && c.campaignWrap == 0 {
 		c.campaignWrap = time.Duration(camp.WrapUpSeconds) * time.Second
 	}
-	// Show the caller's data: the lead with this number, if any.
-	if ValidPhone(c.number) {
-		if found, err := e.camp.ListLeads(ctx, LeadFilter{Phone: c.number, Limit: 1}); err == nil && len(found) > 0 {
-			c.lead = found[0].ID
-		}
-	}
+	c.awaitLead()
 	from := c.number
 	if !validNumber(from) {
 		from = ""
@@ -69,20 +107,33 @@ func (c *call) initInbound(campaign CampaignID, queue string) {
 		_, err := e.calls.CreateCall(ctx, rec, leg)
 		return err
 	})
-	c.progress(CallProgress{Kind: "answered", State: CallAnswered, Leg: c.leadLeg.id, LegAnswered: true,
-		Data: jsonData(map[string]any{"did": c.callerNum, "queue": queue})})
+	if !queued {
+		c.progress(answered)
+	}
+	c.releaseRecords()
 	c.log.Info("inbound call", "from", c.number, "did", c.callerNum, "queue", queue)
-	// Keep the caller alive if an agent leaves (transfers re-bridge it).
-	_ = e.sw.SetVar(ctx, string(c.leadLeg.id), "park_after_bridge", "true")
 	c.emit(EvCallCreated)
 	c.emit(EvCallAnswered)
-	if q, ok := e.router.queue(queue); ok {
-		c.enterQueue(ctx, q, c.priority, nil)
+	c.parkAfterBridge(ctx)
+	if queued {
 		return
 	}
 	c.music(true)
 	c.abandon = c.after(e.cfg.InboundMaxWait, timerMsg{timerAbandon})
 	c.reserve(ctx)
+}
+
+// parkAfterBridge keeps the caller alive when an agent leaves (transfers
+// re-bridge it). It is set once, before the first bridge.
+func (c *call) parkAfterBridge(ctx context.Context) {
+	if c.parked {
+		return
+	}
+	if err := c.e.sw.SetVar(ctx, string(c.leadLeg.id), "park_after_bridge", "true"); err != nil {
+		c.log.Warn("park_after_bridge not set", "err", err)
+		return
+	}
+	c.parked = true
 }
 
 // music plays or stops the caller's waiting music (not a hold: the agent

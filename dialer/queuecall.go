@@ -49,19 +49,23 @@ func (c *call) enterQueue(ctx context.Context, q Queue, prio int, from *waiter) 
 		c.campaignWrap = time.Duration(q.WrapUpSeconds) * time.Second
 	}
 	c.progress(CallProgress{Kind: "queued", Data: jsonData(map[string]any{"queue": q.Name, "queue_id": q.ID, "priority": w.prio})})
+	c.stopAbandon()
+	if q.MaxWaitSeconds > 0 {
+		c.abandon = c.after(time.Duration(q.MaxWaitSeconds)*time.Second, timerMsg{timerMaxWait})
+	}
+	c.offerQueue(ctx, 0)
+	// The caller hears the queue's music while it waits and while the
+	// agent's phone rings.
 	if q.Music != "" && c.leadLeg != nil {
 		// The music the switch plays on hold is the leg's hold_music.
 		if err := e.sw.SetVar(ctx, string(c.leadLeg.id), "hold_music", q.Music); err != nil {
 			c.log.Warn("queue music not set", "err", err)
 		}
 	}
-	c.music(true)
-	c.stopAbandon()
-	if q.MaxWaitSeconds > 0 {
-		c.abandon = c.after(time.Duration(q.MaxWaitSeconds)*time.Second, timerMsg{timerMaxWait})
+	if c.st.phase == phaseWaiting || c.st.phase == phaseAgentRinging {
+		c.music(true)
 	}
 	c.publishView()
-	c.offerQueue(ctx, 0)
 }
 
 // offerQueue finds the caller an agent: the one the router offered, or
@@ -262,6 +266,7 @@ func (c *call) callbackLater(ctx context.Context, q Queue, since time.Time) {
 		c.giveUp(ctx, "callback_no_number")
 		return
 	}
+	c.awaitLead()
 	lead := c.lead
 	if lead == 0 {
 		l, err := e.camp.CreateLead(ctx, Lead{Campaign: c.campaign, Phone: c.number, Status: LeadNew})

@@ -1,0 +1,147 @@
+package dialer_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/ring"
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/procmem"
+)
+
+// parkTap notes when each inbound caller's CHANNEL_PARK was read off the
+// socket, by caller number, then passes every event on.
+type parkTap struct {
+	next   esl.Handler
+	parked sync.Map // caller number -> time.Time
+}
+
+func (p *parkTap) HandleEvent(node string, ev *esl.Event) {
+	if ev.Name() == esl.EventChannelPark && ev.Get("Call-Direction") == "inbound" {
+		p.parked.Store(ev.Get("Caller-Caller-ID-Number"), ev.Received())
+	}
+	p.next.HandleEvent(node, ev)
+}
+
+func (p *parkTap) HandleNode(st esl.NodeState) { p.next.HandleNode(st) }
+
+// originateTimer measures, for each agent leg originated, the time since
+// its caller's park was read: the agent leg carries the caller's number.
+type originateTimer struct {
+	dialer.Switch
+	tap   *parkTap
+	mu    sync.Mutex
+	lat   []time.Duration
+	count atomic.Int64
+}
+
+func (o *originateTimer) Originate(ctx context.Context, orig esl.Originate, node string) (*esl.Call, error) {
+	now := time.Now()
+	if t, ok := o.tap.parked.LoadAndDelete("+" + orig.CallerIDNumber); ok {
+		o.mu.Lock()
+		o.lat = append(o.lat, now.Sub(t.(time.Time)))
+		o.mu.Unlock()
+		o.count.Add(1)
+	}
+	return o.Switch.Originate(ctx, orig, node)
+}
+
+// BenchmarkQueueEntryToOriginate is P9: from an inbound caller's
+// CHANNEL_PARK read off the socket to its agent's leg handed to the switch
+// client, the caller entering a longest-idle queue of 40 ring-mode agents
+// with idle ones among them, at 50 callers/s (QUEUE_RATE). The simulator
+// runs in this process: it places the callers. One op is one caller.
+func BenchmarkQueueEntryToOriginate(b *testing.B) {
+	rate := 50
+	if v, err := strconv.Atoi(os.Getenv("QUEUE_RATE")); err == nil && v > 0 {
+		rate = v
+	}
+	tap := &parkTap{}
+	ot := &originateTimer{tap: tap}
+	exts := make([]string, 40)
+	for i := range exts {
+		exts[i] = strconv.Itoa(2000 + i)
+	}
+	w := newWorldWith(b, worldOpts{
+		extensions: exts,
+		engine: func(c *dialer.EngineConfig) {
+			c.WrapUp = 20 * time.Millisecond
+			c.Linger = time.Second
+		},
+		tap:  func(h esl.Handler) esl.Handler { tap.next = h; return tap },
+		wrap: func(s dialer.Switch) dialer.Switch { ot.Switch = s; return ot },
+	})
+	w.addQueue(queueSettings(ring.LongestIdle), exts...)
+	w.sim.SetExtension("+15551110000", "set:agentswitch_did=+15551110000,set:agentswitch_queue=sales,answer,park")
+	for _, ext := range exts {
+		w.sim.SetEndpoint(ext, sim.Behavior{AnswerAfter: 20 * time.Millisecond})
+		w.ready(ext, dialer.ModeRing)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	for i := 0; i < b.N; i++ {
+		<-tick.C
+		w.sim.Inbound(sim.InboundCall{From: benchNumber(i), To: "+15551110000", HangupAfter: 200 * time.Millisecond})
+	}
+	tick.Stop()
+	waitFor(b, time.Minute, "every caller's agent rung", func() bool { return ot.count.Load() >= int64(b.N) })
+	elapsed := time.Since(start)
+	b.StopTimer()
+	ot.mu.Lock()
+	lat := slices.Clone(ot.lat)
+	ot.mu.Unlock()
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "max-µs")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "callers/s")
+}
+
+// BenchmarkQueueWaitingCallers is the cost of callers waiting with no
+// agent to take them: the heap each one holds, and the CPU the whole
+// process (engine and in-process simulator) spends over an idle 10 s
+// (QUEUE_IDLE_SECONDS) with all of them waiting. One op is one caller.
+func BenchmarkQueueWaitingCallers(b *testing.B) {
+	idle := 10 * time.Second
+	if v, err := strconv.Atoi(os.Getenv("QUEUE_IDLE_SECONDS")); err == nil && v > 0 {
+		idle = time.Duration(v) * time.Second
+	}
+	w := newWorldWith(b, worldOpts{extensions: []string{"2000"}})
+	q := w.addQueue(queueSettings(ring.LongestIdle), "2000")
+	w.sim.SetExtension("+15551110000", "set:agentswitch_did=+15551110000,set:agentswitch_queue=sales,answer,park")
+	w.loginWith("2000", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	h0 := heap()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.sim.Inbound(sim.InboundCall{From: benchNumber(i), To: "+15551110000"})
+	}
+	waitFor(b, 2*time.Minute, fmt.Sprintf("%d callers waiting", b.N), func() bool { return w.queueView(q.ID).Waiting == b.N })
+	b.StopTimer()
+	// Let the callers' first records be written before measuring.
+	time.Sleep(2 * time.Second)
+	h1 := heap()
+	cpu0 := procmem.CPU()
+	time.Sleep(idle)
+	cpu := procmem.CPU() - cpu0
+	b.ReportMetric(float64(int64(h1)-int64(h0))/float64(b.N), "heap-B/caller")
+	b.ReportMetric(float64(cpu.Microseconds())/1000/idle.Seconds(), "idle-cpu-ms/s")
+	b.ReportMetric(float64(b.N), "callers")
+}
