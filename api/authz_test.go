@@ -199,10 +199,10 @@ func matrixCases(e *testEnv) []mcase {
 		}},
 		{method: "GET", tmpl: "/dids", access: admin, req: fixed("/api/v1/dids", "")},
 		{method: "POST", tmpl: "/dids", access: admin, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
-			return "/api/v1/dids", fmt.Sprintf(`{"number":"(646) 555-%04d","name":"Line %d","queue":"sales","campaign_id":%d}`, n, n, e.campaign.ID)
+			return "/api/v1/dids", fmt.Sprintf(`{"number":"(646) 555-%04d","name":"Line %d","queue":%q,"campaign_id":%d}`, n, n, e.addQueue(n).Name, e.campaign.ID)
 		}},
 		{method: "PATCH", tmpl: "/dids/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
-			return "/api/v1/dids/" + e.addDID(n).Number, `{"queue":"support","enabled":false}`
+			return "/api/v1/dids/" + e.addDID(n).Number, fmt.Sprintf(`{"queue":%q,"enabled":false}`, e.addQueue(n).Name)
 		}},
 		{method: "DELETE", tmpl: "/dids/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
 			return "/api/v1/dids/" + e.addDID(n).Number, ""

@@ -453,7 +453,15 @@ func TestDIDProvisioned(t *testing.T) {
 	if len(dialplan()["set"]) != 0 {
 		t.Fatal("an unknown DID is answered")
 	}
-	rec := e.do(e.admin, "POST", "/api/v1/dids", fmt.Sprintf(`{"number":"(212) 555-0188","name":"Main line","queue":"sales","campaign_id":%d}`, e.campaign.ID))
+	// The queue a DID names must exist.
+	body := fmt.Sprintf(`{"number":"(212) 555-0188","name":"Main line","queue":"sales","campaign_id":%d}`, e.campaign.ID)
+	rec := e.do(e.admin, "POST", "/api/v1/dids", body)
+	if got := errorOf(t, rec); rec.Code != 400 || got.Field != "queue" || !strings.Contains(got.Message, `no queue named "sales"`) {
+		t.Fatalf("unknown queue: %d %s", rec.Code, rec.Body)
+	}
+	sales := decodeBody[dialer.Queue](t, e.do(e.admin, "POST", "/api/v1/queues", `{"name":"sales"}`))
+	support := decodeBody[dialer.Queue](t, e.do(e.admin, "POST", "/api/v1/queues", `{"name":"support"}`))
+	rec = e.do(e.admin, "POST", "/api/v1/dids", body)
 	if rec.Code != 201 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
@@ -461,7 +469,7 @@ func TestDIDProvisioned(t *testing.T) {
 		dialer.DID
 		Reload dialer.ReloadResult `json:"reload"`
 	}](t, rec)
-	if d.Number != "+12125550188" || !d.Enabled || d.Reload.Status != dialer.ReloadNotNeeded {
+	if d.Number != "+12125550188" || !d.Enabled || d.Queue != "sales" || d.QueueID != sales.ID || d.Reload.Status != dialer.ReloadNotNeeded {
 		t.Fatalf("%s", rec.Body)
 	}
 	sets := dialplan()["set"]
@@ -474,9 +482,29 @@ func TestDIDProvisioned(t *testing.T) {
 	}
 	for _, path := range []string{"/api/v1/dids/+12125550188", "/api/v1/dids/%2B12125550188", "/api/v1/dids/12125550188"} {
 		rec := e.do(e.admin, "PATCH", path, `{"queue":"support"}`)
-		if rec.Code != 200 || decodeBody[dialer.DID](t, rec).Queue != "support" {
+		if d := decodeBody[dialer.DID](t, rec); rec.Code != 200 || d.Queue != "support" || d.QueueID != support.ID {
 			t.Fatalf("PATCH %s: %d %s", path, rec.Code, rec.Body)
 		}
+	}
+	rec = e.do(e.admin, "PATCH", "/api/v1/dids/+12125550188", `{"queue":"billing","enabled":false}`)
+	if got := errorOf(t, rec); rec.Code != 400 || got.Field != "queue" {
+		t.Fatalf("PATCH to an unknown queue: %d %s", rec.Code, rec.Body)
+	}
+	// The queue cannot be deleted while the DID routes to it (409 naming
+	// the DID); renamed, it keeps the DID, and the dialplan says the new name.
+	supportPath := fmt.Sprintf("/api/v1/queues/%d", support.ID)
+	rec = e.do(e.admin, "DELETE", supportPath, "")
+	if rec.Code != 409 || !strings.Contains(errorOf(t, rec).Message, "+12125550188") {
+		t.Fatalf("delete a routed queue: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(e.admin, "PATCH", supportPath, `{"version":1,"name":"help"}`); rec.Code != 200 {
+		t.Fatalf("rename: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(e.admin, "GET", "/api/v1/dids", ""); !strings.Contains(rec.Body.String(), `"queue":"help"`) {
+		t.Fatalf("list after the rename: %s", rec.Body)
+	}
+	if sets := dialplan()["set"]; !slices.Contains(sets, pbxnames.VarQueue+"=help") {
+		t.Fatalf("dialplan after the rename sets %v", sets)
 	}
 	rec = e.do(e.admin, "PATCH", "/api/v1/dids/+12125550188", `{"queue":"","campaign_id":0,"enabled":false}`)
 	if d := decodeBody[dialer.DID](t, rec); rec.Code != 200 || d.Queue != "" || d.Campaign != 0 || d.Enabled {
@@ -495,7 +523,8 @@ func TestDIDProvisioned(t *testing.T) {
 		t.Fatalf("delete again: %d %s", rec.Code, rec.Body)
 	}
 	wantSent(t, sw, "DIDs")
-	if got := changeAudit(e); !slices.Equal(got, []string{"did.create", "did.update", "did.update", "did.update", "did.update", "did.delete"}) {
+	if got := changeAudit(e); !slices.Equal(got, []string{"queue.create", "queue.create", "did.create", "did.update", "did.update",
+		"did.update", "queue.update", "did.update", "did.delete"}) {
 		t.Fatalf("audit %v", got)
 	}
 }

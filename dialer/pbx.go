@@ -141,9 +141,13 @@ type DID struct {
 	// Number is E.164.
 	Number string `json:"number"`
 	Name   string `json:"name"`
-	// Queue names where the call goes (a queue token); empty leaves the
-	// choice to the service's default.
-	Queue     string     `json:"queue,omitempty"`
+	// Queue names the queue the call waits in: an existing queue's name,
+	// or empty to leave the choice to the service's default. The store
+	// keeps the queue's id (QueueID), so a renamed queue keeps its DIDs and
+	// Queue reads its current name.
+	Queue string `json:"queue,omitempty"`
+	// QueueID is the id of the queue Queue names, set by the store.
+	QueueID   QueueID    `json:"queue_id,omitempty"`
 	Campaign  CampaignID `json:"campaign_id,omitempty"`
 	Enabled   bool       `json:"enabled"`
 	CreatedAt time.Time  `json:"created_at"`

@@ -93,11 +93,14 @@ type QueueStore interface {
 	// *FieldError when an overflow target does not exist).
 	CreateQueue(ctx context.Context, q Queue) (Queue, error)
 	Queue(ctx context.Context, id QueueID) (Queue, error)
+	// QueueByName is the queue a DID's Queue names (ErrNotFound for
+	// none): how the engine finds the queue of an inbound call.
+	QueueByName(ctx context.Context, name string) (Queue, error)
 	// ListQueues lists every queue by name.
 	ListQueues(ctx context.Context) ([]Queue, error)
 	// UpdateQueue writes q over the stored queue if it is still at
-	// q.Version (ErrStale otherwise). A queue a DID routes to keeps its
-	// name (ErrInUse).
+	// q.Version (ErrStale otherwise). A renamed queue keeps its DIDs,
+	// which refer to it by id.
 	UpdateQueue(ctx context.Context, q Queue) (Queue, error)
 	// DeleteQueue removes a queue and its members; ErrInUse while a DID
 	// routes to it or another queue overflows into it.

@@ -14,6 +14,9 @@ type Switch interface {
 	Bridge(ctx context.Context, a, b string) error
 	BridgeOut(ctx context.Context, b esl.BridgeOut) error
 	HoldMusic(ctx context.Context, uuid string, on bool) error
+	// Announce tells a waiting caller its place and/or estimated wait and
+	// resumes the music (esl.AnnounceCmds).
+	Announce(ctx context.Context, uuid string, a esl.Announcement) error
 	Mute(ctx context.Context, uuid string, mute bool) error
 	TransferToConference(ctx context.Context, uuid string, leg esl.TransferLeg, room, profile string) error
 	Park(ctx context.Context, uuid string, leg esl.TransferLeg) error

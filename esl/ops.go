@@ -339,6 +339,26 @@ func (c *Client) BridgeOut(ctx context.Context, b BridgeOut) error {
 	return nil
 }
 
+// Announce tells a waiting caller its place and/or estimated wait, then
+// plays the music again (AnnounceCmds). The commands go in order to the
+// caller's node; the first one refused stops the rest and is returned.
+func (c *Client) Announce(ctx context.Context, uuid string, a Announcement) error {
+	cmds, err := AnnounceCmds(uuid, a)
+	if err != nil {
+		return err
+	}
+	n, err := c.route(uuid, true)
+	if err != nil {
+		return err
+	}
+	for _, cmd := range cmds {
+		if _, err := n.api(ctx, cmd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // HoldMusic plays (or stops) the leg's hold music to it.
 func (c *Client) HoldMusic(ctx context.Context, uuid string, on bool) error {
 	_, err := c.onChannel(ctx, uuid, true, func() (Command, error) { return HoldMusicCmd(uuid, on) })

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -112,62 +113,87 @@ func (s *Store) DeleteGateway(ctx context.Context, id dialer.GatewayID) error {
 
 // ---- DIDs
 
-const didCols = `number, name, queue, campaign_id, enabled, created_at, updated_at`
+// didSelect reads a DID with the name of its queue: the row keeps the
+// queue's id (migration 0015), so a rename shows at once.
+const didSelect = `SELECT d.number, d.name, coalesce(q.name, ''), d.queue_id, d.campaign_id, d.enabled, d.created_at, d.updated_at
+	FROM dids d LEFT JOIN queues q ON q.id = d.queue_id`
 
 func scanDID(row interface{ Scan(...any) error }) (dialer.DID, error) {
 	var d dialer.DID
-	var campaign, created, updated sql.NullInt64
-	err := row.Scan(&d.Number, &d.Name, &d.Queue, &campaign, &d.Enabled, &created, &updated)
-	d.Campaign = dialer.CampaignID(campaign.Int64)
+	var queue, campaign, created, updated sql.NullInt64
+	err := row.Scan(&d.Number, &d.Name, &d.Queue, &queue, &campaign, &d.Enabled, &created, &updated)
+	d.QueueID, d.Campaign = dialer.QueueID(queue.Int64), dialer.CampaignID(campaign.Int64)
 	d.CreatedAt, d.UpdatedAt = fromMS(created), fromMS(updated)
 	return d, err
 }
 
-// CreateDID implements dialer.PBXStore.
-func (s *Store) CreateDID(ctx context.Context, d dialer.DID) (dialer.DID, error) {
+// didQueue resolves the queue a DID names to its id (0 for none); a name
+// no queue has is refused naming the field.
+func didQueue(ctx context.Context, tx *sql.Tx, name string) (sql.NullInt64, error) {
+	if name == "" {
+		return sql.NullInt64{}, nil
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM queues WHERE name = ?`, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sql.NullInt64{}, &dialer.FieldError{Field: "queue", Reason: fmt.Sprintf("no queue named %q", name)}
+	}
+	return sql.NullInt64{Int64: id, Valid: err == nil}, err
+}
+
+// writeDID validates d, resolves its queue and runs write (given the
+// queue id) in one transaction, then reads the DID back.
+func (s *Store) writeDID(ctx context.Context, d dialer.DID, what string, write func(*sql.Tx, sql.NullInt64) (sql.Result, error)) (dialer.DID, error) {
 	if err := d.Validate(); err != nil {
 		return dialer.DID{}, err
 	}
-	now := s.now().UnixMilli()
-	out, err := scanDID(s.w.QueryRowContext(ctx, `INSERT INTO dids (number, name, queue, campaign_id, enabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+didCols,
-		d.Number, d.Name, d.Queue, nullID(d.Campaign), boolInt(d.Enabled), now, now))
-	return out, mapErr(err, "create DID "+d.Number, false)
+	var out dialer.DID
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		queue, err := didQueue(ctx, tx, d.Queue)
+		if err != nil {
+			return err
+		}
+		res, err := write(tx, queue)
+		if err := affected(res, err, what); err != nil {
+			return err
+		}
+		out, err = scanDID(tx.QueryRowContext(ctx, didSelect+` WHERE d.number = ?`, d.Number))
+		return mapErr(err, what, false)
+	})
+	return out, err
+}
+
+// CreateDID implements dialer.PBXStore.
+func (s *Store) CreateDID(ctx context.Context, d dialer.DID) (dialer.DID, error) {
+	return s.writeDID(ctx, d, "create DID "+d.Number, func(tx *sql.Tx, queue sql.NullInt64) (sql.Result, error) {
+		now := s.now().UnixMilli()
+		return tx.ExecContext(ctx, `INSERT INTO dids (number, name, queue_id, campaign_id, enabled, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, d.Number, d.Name, queue, nullID(d.Campaign), boolInt(d.Enabled), now, now)
+	})
 }
 
 // DID implements dialer.PBXStore.
 func (s *Store) DID(ctx context.Context, number string) (dialer.DID, error) {
-	d, err := scanDID(s.r.QueryRowContext(ctx, `SELECT `+didCols+` FROM dids WHERE number = ?`, number))
+	d, err := scanDID(s.r.QueryRowContext(ctx, didSelect+` WHERE d.number = ?`, number))
 	return d, mapErr(err, "DID "+number, false)
 }
 
 // ListDIDs implements dialer.PBXStore, by number.
 func (s *Store) ListDIDs(ctx context.Context) ([]dialer.DID, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+didCols+` FROM dids ORDER BY number`)
-	if err != nil {
-		return nil, mapErr(err, "list DIDs", false)
+	rows, err := s.r.QueryContext(ctx, didSelect+` ORDER BY d.number`)
+	out, err := collect(rows, err, scanDID)
+	if out == nil && err == nil {
+		out = []dialer.DID{}
 	}
-	defer rows.Close()
-	out := []dialer.DID{}
-	for rows.Next() {
-		d, err := scanDID(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, mapErr(err, "list DIDs", false)
 }
 
 // UpdateDID implements dialer.PBXStore; the number is the key and stays.
 func (s *Store) UpdateDID(ctx context.Context, d dialer.DID) (dialer.DID, error) {
-	if err := d.Validate(); err != nil {
-		return dialer.DID{}, err
-	}
-	out, err := scanDID(s.w.QueryRowContext(ctx, `UPDATE dids SET name = ?, queue = ?, campaign_id = ?, enabled = ?, updated_at = ?
-		WHERE number = ? RETURNING `+didCols,
-		d.Name, d.Queue, nullID(d.Campaign), boolInt(d.Enabled), s.now().UnixMilli(), d.Number))
-	return out, mapErr(err, "update DID "+d.Number, false)
+	return s.writeDID(ctx, d, "update DID "+d.Number, func(tx *sql.Tx, queue sql.NullInt64) (sql.Result, error) {
+		return tx.ExecContext(ctx, `UPDATE dids SET name = ?, queue_id = ?, campaign_id = ?, enabled = ?, updated_at = ?
+			WHERE number = ?`, d.Name, queue, nullID(d.Campaign), boolInt(d.Enabled), s.now().UnixMilli(), d.Number)
+	})
 }
 
 // DeleteDID implements dialer.PBXStore.

@@ -73,8 +73,10 @@ func TestDIDs(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
 	c := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "INBOUND", DialMode: dialer.DialPreview, MaxAttempts: 1}))
+	sales := must[dialer.Queue](t)(s.CreateQueue(ctx, newQueue("sales")))
 	d := must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: "+15551230000", Name: "Sales line", Queue: "sales", Campaign: c.ID, Enabled: true}))
-	if d.Number != "+15551230000" || d.Queue != "sales" || d.Campaign != c.ID || !d.Enabled || !d.CreatedAt.Equal(t0) {
+	if d.Number != "+15551230000" || d.Queue != "sales" || d.QueueID != sales.ID || d.Campaign != c.ID || !d.Enabled ||
+		!d.CreatedAt.Equal(t0) {
 		t.Fatalf("created %+v", d)
 	}
 	if got := must[dialer.DID](t)(s.DID(ctx, "+15551230000")); got != d {
@@ -89,12 +91,24 @@ func TestDIDs(t *testing.T) {
 		_, err := s.CreateDID(ctx, bad)
 		wantField(t, err, field)
 	}
+	// The queue must exist, on create and on update; nothing is written.
+	_, err = s.CreateDID(ctx, dialer.DID{Number: "+15551230001", Queue: "support"})
+	wantField(t, err, "queue")
+	_, err = s.DID(ctx, "+15551230001")
+	wantErr(t, err, dialer.ErrNotFound)
+	bad := d
+	bad.Queue = "support"
+	_, err = s.UpdateDID(ctx, bad)
+	wantField(t, err, "queue")
+	if got := must[dialer.DID](t)(s.DID(ctx, d.Number)); got != d {
+		t.Fatalf("after a refused update %+v", got)
+	}
 	_, err = s.CreateDID(ctx, dialer.DID{Number: "+15551230002", Campaign: 999})
 	wantErr(t, err, dialer.ErrInvalid)
 
 	d.Queue, d.Enabled = "", false
 	up := must[dialer.DID](t)(s.UpdateDID(ctx, d))
-	if up.Queue != "" || up.Enabled {
+	if up.Queue != "" || up.QueueID != 0 || up.Enabled {
 		t.Fatalf("updated %+v", up)
 	}
 	_, err = s.UpdateDID(ctx, dialer.DID{Number: "+15550000000"})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/agentswitch/agentswitch/dialer"
 )
@@ -94,6 +95,12 @@ func (s *Store) Queue(ctx context.Context, id dialer.QueueID) (dialer.Queue, err
 	return q, mapErr(err, fmt.Sprintf("queue %d", id), false)
 }
 
+// QueueByName implements dialer.QueueStore.
+func (s *Store) QueueByName(ctx context.Context, name string) (dialer.Queue, error) {
+	q, err := scanQueue(s.r.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queues WHERE name = ?`, name))
+	return q, mapErr(err, fmt.Sprintf("queue %q", name), false)
+}
+
 // ListQueues implements dialer.QueueStore.
 func (s *Store) ListQueues(ctx context.Context) ([]dialer.Queue, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+queueCols+` FROM queues ORDER BY name`)
@@ -108,19 +115,14 @@ func (s *Store) UpdateQueue(ctx context.Context, q dialer.Queue) (dialer.Queue, 
 	what := fmt.Sprintf("update queue %d", q.ID)
 	var out dialer.Queue
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var name string
+		// A rename needs no check: DIDs refer to the queue by id.
 		var version int64
-		err := tx.QueryRowContext(ctx, `SELECT name, version FROM queues WHERE id = ?`, q.ID).Scan(&name, &version)
+		err := tx.QueryRowContext(ctx, `SELECT version FROM queues WHERE id = ?`, q.ID).Scan(&version)
 		if err != nil {
 			return mapErr(err, what, false)
 		}
 		if version != q.Version {
 			return fmt.Errorf("%s (version %d, stored %d): %w", what, q.Version, version, dialer.ErrStale)
-		}
-		if name != q.Name {
-			if err := refuseRouted(ctx, tx, name, "renamed"); err != nil {
-				return err
-			}
 		}
 		if err := checkOverflowTarget(ctx, tx, q.Overflow); err != nil {
 			return err
@@ -137,17 +139,25 @@ func (s *Store) UpdateQueue(ctx context.Context, q dialer.Queue) (dialer.Queue, 
 	return out, err
 }
 
-// refuseRouted returns ErrInUse when a DID routes to the queue named name.
-func refuseRouted(ctx context.Context, tx *sql.Tx, name, action string) error {
-	var did string
-	err := tx.QueryRowContext(ctx, `SELECT number FROM dids WHERE queue = ? ORDER BY number LIMIT 1`, name).Scan(&did)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
+// maxNamedDIDs bounds the DIDs an in-use refusal lists.
+const maxNamedDIDs = 5
+
+// refuseRouted returns ErrInUse naming the DIDs that route to the queue.
+func refuseRouted(ctx context.Context, tx *sql.Tx, id dialer.QueueID, name string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT number FROM dids WHERE queue_id = ? ORDER BY number`, id)
+	dids, err := collect(rows, err, func(r interface{ Scan(...any) error }) (string, error) {
+		var n string
+		return n, r.Scan(&n)
+	})
+	if err != nil || len(dids) == 0 {
 		return err
 	}
-	return fmt.Errorf("queue %q cannot be %s: DID %s routes to it: %w", name, action, did, dialer.ErrInUse)
+	list := strings.Join(dids[:min(len(dids), maxNamedDIDs)], ", ")
+	if len(dids) > maxNamedDIDs {
+		list += fmt.Sprintf(" and %d more", len(dids)-maxNamedDIDs)
+	}
+	return fmt.Errorf("queue %q cannot be deleted: DIDs route to it (%s); point them at another queue first: %w",
+		name, list, dialer.ErrInUse)
 }
 
 // DeleteQueue implements dialer.QueueStore.
@@ -158,7 +168,7 @@ func (s *Store) DeleteQueue(ctx context.Context, id dialer.QueueID) error {
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM queues WHERE id = ?`, id).Scan(&name); err != nil {
 			return mapErr(err, what, true)
 		}
-		if err := refuseRouted(ctx, tx, name, "deleted"); err != nil {
+		if err := refuseRouted(ctx, tx, id, name); err != nil {
 			return err
 		}
 		var other string

@@ -1,7 +1,10 @@
 package sqlitestore
 
 import (
+	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -71,16 +74,33 @@ func TestQueueCRUD(t *testing.T) {
 	wantErr(t, s.DeleteQueue(ctx, up.ID), dialer.ErrInUse)
 	wantErr(t, s.DeleteAgent(ctx, ann.ID), dialer.ErrInUse)
 
-	// A DID routing to support keeps it from being deleted or renamed.
-	must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: "+12125550100", Queue: "support", Enabled: true}))
-	wantErr(t, s.DeleteQueue(ctx, sup.ID), dialer.ErrInUse)
-	sup.Name = "help"
-	_, err = s.UpdateQueue(ctx, sup)
-	wantErr(t, err, dialer.ErrInUse)
-	if err := s.DeleteDID(ctx, "+12125550100"); err != nil {
-		t.Fatal(err)
+	// A DID routing to support keeps it from being deleted, naming the
+	// DIDs; a rename carries the DIDs along.
+	for _, n := range []string{"+12125550100", "+12125550101", "+12125550102", "+12125550103", "+12125550104", "+12125550105"} {
+		must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: n, Queue: "support", Enabled: true}))
 	}
+	err = s.DeleteQueue(ctx, sup.ID)
+	wantErr(t, err, dialer.ErrInUse)
+	if msg := err.Error(); !strings.Contains(msg, "+12125550100, +12125550101, +12125550102, +12125550103, +12125550104 and 1 more") {
+		t.Fatalf("in use: %s", msg)
+	}
+	sup.Name = "help"
 	sup = must[dialer.Queue](t)(s.UpdateQueue(ctx, sup))
+	if d := must[dialer.DID](t)(s.DID(ctx, "+12125550100")); d.Queue != "help" || d.QueueID != sup.ID {
+		t.Fatalf("DID after the rename %+v", d)
+	}
+	if got := must[dialer.Queue](t)(s.QueueByName(ctx, "help")); got != sup {
+		t.Fatalf("by name %+v", got)
+	}
+	_, err = s.QueueByName(ctx, "support")
+	wantErr(t, err, dialer.ErrNotFound)
+	_, err = s.CreateDID(ctx, dialer.DID{Number: "+12125550199", Queue: "support"})
+	wantField(t, err, "queue")
+	for _, d := range must[[]dialer.DID](t)(s.ListDIDs(ctx)) {
+		if err := s.DeleteDID(ctx, d.Number); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := s.DeleteQueue(ctx, sup.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -186,4 +206,67 @@ func equalMembers(a, b []dialer.QueueMember) bool {
 		return x.Queue == y.Queue && x.Agent == y.Agent && x.Rank == y.Rank && x.Position == y.Position &&
 			x.Order == y.Order && slices.Equal(x.Skills, y.Skills)
 	})
+}
+
+// TestMigrateDIDQueueLabels: 0015 turns each DID's queue label into a
+// reference to the queue of that name, creating a queue with the defaults
+// for a label no queue had, and keeps every row.
+func TestMigrateDIDQueueLabels(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t, filepath.Join(t.TempDir(), "as.db"))
+	if _, err := s.migrate(ctx, 14); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO queues (id, name, strategy, ring_timeout_seconds, created_at, updated_at) VALUES (5, 'sales', 'ring-all', 30, 1, 2)`,
+		`INSERT INTO campaigns (id, name, dial_mode, created_at, updated_at) VALUES (3, 'Back', 'preview', 0, 0)`,
+		`INSERT INTO dids (number, name, queue, campaign_id, enabled, created_at, updated_at) VALUES
+			('+12125550100', 'Main', 'sales', 3, 1, 10, 20),
+			('+12125550101', 'Bills', 'billing', NULL, 0, 30, 40),
+			('+12125550102', 'Bills too', 'billing', NULL, 1, 50, 60),
+			('+12125550103', '', '', NULL, 1, 70, 80)`,
+	} {
+		if _, err := s.w.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	applied, err := s.migrate(ctx, 15)
+	if err != nil || !slices.Equal(applied, []string{"0015_did_queue_id.sql"}) {
+		t.Fatalf("migrate to 0015: %v, %v", applied, err)
+	}
+	billing := must[dialer.Queue](t)(s.QueueByName(ctx, "billing"))
+	want := dialer.DefaultQueueSettings()
+	want.Name = "billing"
+	if billing.QueueSettings != want || billing.Version != 1 {
+		t.Fatalf("queue made for a label %+v", billing)
+	}
+	l := must[[]dialer.DID](t)(s.ListDIDs(ctx))
+	got := make([]string, len(l))
+	for i, d := range l {
+		got[i] = fmt.Sprintf("%s %q %s/%d c%d %v %d %d", d.Number, d.Name, d.Queue, d.QueueID, d.Campaign, d.Enabled,
+			d.CreatedAt.UnixMilli(), d.UpdatedAt.UnixMilli())
+	}
+	wantDIDs := []string{
+		`+12125550100 "Main" sales/5 c3 true 10 20`,
+		fmt.Sprintf(`+12125550101 "Bills" billing/%d c0 false 30 40`, billing.ID),
+		fmt.Sprintf(`+12125550102 "Bills too" billing/%d c0 true 50 60`, billing.ID),
+		`+12125550103 "" /0 c0 true 70 80`,
+	}
+	if !slices.Equal(got, wantDIDs) {
+		t.Fatalf("DIDs after the migration\n%v\nwant\n%v", got, wantDIDs)
+	}
+	var fk int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+		t.Fatalf("foreign keys %d after the migration (%v)", fk, err)
+	}
+	// The reference holds: the queue cannot go, the campaign still can.
+	wantErr(t, s.DeleteQueue(ctx, 5), dialer.ErrInUse)
+	_, err = s.w.ExecContext(ctx, `DELETE FROM queues WHERE id = 5`)
+	wantErr(t, mapErr(err, "delete", true), dialer.ErrInUse)
+	if err := s.DeleteCampaign(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if d := must[dialer.DID](t)(s.DID(ctx, "+12125550100")); d.Campaign != 0 || d.QueueID != 5 {
+		t.Fatalf("after the campaign's delete %+v", d)
+	}
 }

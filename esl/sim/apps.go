@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
 
 // appCall is one dialplan application to run.
@@ -335,6 +338,8 @@ func (s *Server) appPark(ch *channel, run *appRun) {
 // negative duration plays until something stops it.
 func (s *Server) playDuration(path string) (time.Duration, bool) {
 	switch {
+	case strings.HasPrefix(path, "phrase:"):
+		return s.cfg.PlaybackDuration, knownPhrase(strings.TrimPrefix(path, "phrase:"))
 	case strings.HasPrefix(path, "silence_stream://"):
 		n := atoiSafe(strings.TrimPrefix(path, "silence_stream://"))
 		if n <= 0 {
@@ -355,6 +360,24 @@ func (s *Server) playDuration(path string) (time.Duration, bool) {
 		}
 	}
 	return s.cfg.PlaybackDuration, true
+}
+
+// knownPhrase reports whether FreeSWITCH with pbx-config plays
+// <macro>:<number> (playback's phrase:<macro>:<data>): one of its macros,
+// with an input the macro's pattern matches.
+func knownPhrase(spec string) bool {
+	macro, data, _ := strings.Cut(spec, ":")
+	n, err := strconv.Atoi(data)
+	if err != nil || strconv.Itoa(n) != data {
+		return false
+	}
+	switch macro {
+	case pbxnames.PhraseQueuePosition:
+		return n >= 1 && n <= esl.MaxAnnouncePosition
+	case pbxnames.PhraseQueueWait:
+		return n >= 0 && n <= esl.MaxAnnounceWait
+	}
+	return false
 }
 
 // toneDuration is how long a tone_stream plays (mod_tone_stream and
@@ -417,6 +440,7 @@ func (s *Server) playFile(ch *channel, run *appRun, path string) {
 		return
 	}
 	started := time.Now()
+	ch.played = append(ch.played, path)
 	fileType := ""
 	switch {
 	case strings.HasPrefix(strings.ToLower(path), "local_stream:"):

@@ -227,6 +227,7 @@ type channel struct {
 	holdEvents []string
 	bugs       []*mediaBug
 	records    []*recording
+	played     []string   // every path a playback started, in order
 	spies      []*channel // eavesdroppers on this channel
 	spyTarget  *channel
 	member     *member

@@ -174,7 +174,12 @@
 //   - Sounds: the conference alone prompt fails as on the captured install
 //     without sound files; local_stream:// music on hold plays until stopped
 //     (Config.NoHoldMusic makes it fail at once, as captured); files not on
-//     disk play for Config.PlaybackDuration.
+//     disk play for Config.PlaybackDuration. A phrase (playback of
+//     phrase:<macro>:<data>, pbx-config's queue announcements) plays as one
+//     file for Config.PlaybackDuration, with that path in its PLAYBACK_START
+//     and PLAYBACK_STOP, where FreeSWITCH plays and reports each file of
+//     the macro; an unknown macro or an input its pattern refuses is FILE
+//     NOT FOUND. ChannelInfo.Played lists what a channel played.
 //   - loopback/ creates the -a leg only (it answers like null/); the -b leg
 //     that would run the extension is not created.
 //   - log/data frames are never sent after `log`; XML event format is

@@ -24,13 +24,16 @@ type ChannelInfo struct {
 	MutedRead   bool // uuid_audio start read mute
 	MutedWrite  bool
 	Recording   []string // paths being recorded
-	Conference  string
-	MemberID    int
-	Eavesdrop   string // target UUID of an eavesdropping leg
-	SpyMode     string // listen, whisper, talk-to-partner, barge
-	Created     time.Time
-	AnsweredAt  time.Time
-	Vars        map[string]string
+	// Played lists every path a playback started on the channel, in
+	// order: what the caller heard (a phrase as phrase:<macro>:<data>).
+	Played     []string
+	Conference string
+	MemberID   int
+	Eavesdrop  string // target UUID of an eavesdropping leg
+	SpyMode    string // listen, whisper, talk-to-partner, barge
+	Created    time.Time
+	AnsweredAt time.Time
+	Vars       map[string]string
 }
 
 func (ch *channel) info() ChannelInfo {
@@ -57,6 +60,7 @@ func (ch *channel) info() ChannelInfo {
 	if ch.partner != nil {
 		ci.BridgedTo = ch.partner.uuid
 	}
+	ci.Played = append([]string(nil), ch.played...)
 	for _, r := range ch.records {
 		ci.Recording = append(ci.Recording, r.path)
 	}

@@ -550,7 +550,9 @@ func TestServiceInboundDID(t *testing.T) {
 	var did struct {
 		Reload struct{ Status, Error string }
 	}
-	e.svc.admin.Must(t, http.MethodPost, "/dids", map[string]any{"number": "+15557770002", "name": "Sales line", "queue": "sales"}, 201, &did)
+	// A DID names an existing queue.
+	e.svc.admin.Must(t, http.MethodPost, "/queues", map[string]any{"name": "e2e-did-sales"}, 201, nil)
+	e.svc.admin.Must(t, http.MethodPost, "/dids", map[string]any{"number": "+15557770002", "name": "Sales line", "queue": "e2e-did-sales"}, 201, &did)
 	// FreeSWITCH asks for the dialplan per call: nothing to reload.
 	if did.Reload.Status != "not_needed" {
 		t.Fatalf("did: reload %+v", did.Reload)

@@ -56,6 +56,15 @@ const (
 	RoleTransfer = "transfer"
 )
 
+// Phrase macros (pbx-config/lang/en/), played to waiting callers as
+// phrase:<macro>:<number> (esl.AnnounceCmd).
+const (
+	// PhraseQueuePosition says "you are number N in line".
+	PhraseQueuePosition = "agentswitch_queue_position"
+	// PhraseQueueWait says "your estimated hold time is M minutes".
+	PhraseQueueWait = "agentswitch_queue_wait"
+)
+
 // Global variables (pbx-config/vars.xml).
 const (
 	// VarHoldMusic is FreeSWITCH's own hold_music variable: what uuid_hold

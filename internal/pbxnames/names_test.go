@@ -127,6 +127,8 @@ var where = map[string]func(value string, els []element) bool{
 	"VarTransfer":            inActionData,
 	"RoleAgentDial":          inActionData,
 	"RoleTransfer":           inActionData,
+	"PhraseQueuePosition":    elementNamed("macro"),
+	"PhraseQueueWait":        elementNamed("macro"),
 	"VarHoldMusic":           globalVar,
 	"VarDomain":              globalVar,
 	"VarCarriersDomain":      globalVar,
