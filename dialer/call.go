@@ -23,6 +23,7 @@ type leg struct {
 	node       string
 	persistent bool // an agent's nailed-up leg, owned by its session
 	retired    bool // left the call (a transferred-away agent); only its record is closed
+	extra      bool // a ring-all agent leg ringing beside the call's agent's
 	state      LegState
 	// answeredAt and endedAt are on the engine's clock, when the engine
 	// learned of them; swAnswered and swEnded are the switch's own event
@@ -42,6 +43,7 @@ const (
 	timerAbandon      callTimer = iota + 1 // nobody took the answered lead in time (or an inbound caller's max wait)
 	timerReserve                           // look for an agent again
 	timerMaxWait                           // the caller waited its queue's longest
+	timerAnnounce                          // tell a waiting caller its place and wait
 	timerVoicemailEnd                      // a message left after an overflow reached its limit
 	timerHangup                            // the lead we hung up sent no hangup in time
 )
@@ -167,7 +169,8 @@ type call struct {
 	offerAt     time.Time     // no agent is offered the caller before (the pause after a miss)
 	overdue     bool          // the wait bound passed while an agent's phone rang
 	overflows   int
-	paced       bool // counted in flight by the pacer (see unpace)
+	extras      []*leg // ring-all: other agents' legs ringing beside agentLeg
+	paced       bool   // counted in flight by the pacer (see unpace)
 	callback    CallbackID
 	leadCause   string
 	// lostAt is set when the switch died under the call: the call ends
@@ -280,9 +283,16 @@ func (c *call) handle(m any) {
 			// The node went away mid-originate; reconciliation decides.
 			return
 		}
+		if l.extra {
+			c.onExtra(ctx, l, "", l.cause)
+			return
+		}
 		l.state = LegGone
 		c.legEnded(ctx, l)
 		if l.retired {
+			return
+		}
+		if l == c.agentLeg && c.promoteExtra(ctx) {
 			return
 		}
 		c.feed(ctx, callInput{kind: inFailed, role: l.role})
@@ -298,6 +308,8 @@ func (c *call) handle(m any) {
 			if c.st.phase == phaseWaiting {
 				c.maxWait(ctx)
 			}
+		case timerAnnounce:
+			c.announce(ctx)
 		case timerVoicemailEnd:
 			if c.leadLeg != nil && c.leadLeg.state != LegGone {
 				_ = c.e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING")
@@ -380,6 +392,9 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 	if l.node == "" {
 		l.node = m.node
 	}
+	if l.extra && c.onExtra(ctx, l, m.kind, ev.hangupCause) {
+		return
+	}
 	switch m.kind {
 	case esl.EventChannelProgress, esl.EventChannelProgressMedia:
 		if l.state == LegDialing {
@@ -393,6 +408,9 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 			return
 		}
 		l.state, l.answeredAt, l.swAnswered = LegUp, c.e.now(), ev.at
+		if l == c.agentLeg {
+			c.cancelExtras(ctx)
+		}
 		c.progress(CallProgress{Kind: "leg_answered", Leg: l.id, LegAnswered: true, Data: jsonData(map[string]any{"role": l.role})})
 		if !l.retired {
 			c.feed(ctx, callInput{kind: inAnswered, role: l.role})
@@ -420,6 +438,9 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 		if l.persistent {
 			// The agent's own line ended: not part of the call any more.
 			c.e.line(l.agent).release(c)
+		}
+		if l == c.agentLeg && l.answeredAt.IsZero() && c.promoteExtra(ctx) {
+			return
 		}
 		if !l.retired {
 			c.feed(ctx, callInput{kind: inHangup, role: l.role})
@@ -616,6 +637,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 			c.dropAgent()
 		}
 	case effAgentRelease:
+		c.cancelExtras(ctx)
 		if c.agent != 0 {
 			switch c.agentState {
 			case AgentReserved:
@@ -981,6 +1003,7 @@ func (c *call) finish(ctx context.Context) {
 	}
 	c.stopAbandon()
 	c.unpace()
+	c.cancelExtras(ctx)
 	if c.qw != nil {
 		e.router.leave(c.qw, leftAbandoned)
 		c.qw = nil

@@ -2,6 +2,7 @@ package dialer_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -260,6 +261,130 @@ func TestQueueNoDoubleOffer(t *testing.T) {
 		}
 		if qv := w.queueView(q.ID); qv.Waiting != 4 || qv.Answered != 4 {
 			t.Fatalf("queue figures %+v", qv)
+		}
+	})
+}
+
+// TestQueueAnnouncements: every AnnounceSeconds a waiting caller hears
+// its place in line, then the music again; the wait is said once calls
+// were answered today.
+func TestQueueAnnouncements(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		s := queueSettings(ring.LongestIdle)
+		s.AnnounceSeconds, s.AnnouncePosition, s.AnnounceWait = 30, true, true
+		w, _ := queueWorld(t, s, "1001")
+		w.loginWith("1001", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+		first, _ := w.callIn("+15558880011", 0)
+		second, v2 := w.callIn("+15558880012", 0)
+		position := "api uuid_broadcast " + second + " phrase:agentswitch_queue_position:2 aleg"
+		time.Sleep(29 * time.Second)
+		synctest.Wait()
+		if w.sent(position) {
+			t.Fatal("announced before 30 s")
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		w.mustSend(position)
+		w.mustSend("api uuid_broadcast " + first + " phrase:agentswitch_queue_position:1 aleg")
+		if w.count("api uuid_broadcast "+second+" phrase:agentswitch_queue_wait") != 0 {
+			t.Fatal("a wait announced with no call answered today")
+		}
+		// The first caller is answered after about 40 s: the second hears
+		// its new place and a wait of a minute.
+		time.Sleep(9 * time.Second)
+		w.goReady("1001")
+		w.waitCall(w.liveCall("first caller connected", func(c dialer.CallView) bool {
+			return c.Number == "+15558880011" && c.State == dialer.LiveConnected
+		}).ID, dialer.LiveConnected)
+		time.Sleep(25 * time.Second)
+		synctest.Wait()
+		w.mustSend("api uuid_broadcast " + second + " phrase:agentswitch_queue_position:1 aleg")
+		w.mustSend("api uuid_broadcast " + second + " phrase:agentswitch_queue_wait:1 aleg")
+		// The music is queued again behind the phrases.
+		var seq []string
+		for _, c := range w.commands() {
+			if strings.HasPrefix(c, "api uuid_broadcast "+second) || strings.HasPrefix(c, "api uuid_break "+second) {
+				seq = append(seq, strings.Fields(c)[1]+" "+strings.Fields(c)[3])
+			}
+		}
+		inOrder(t, "commands to the second caller", seq, "uuid_broadcast ${hold_music}", "uuid_break all",
+			"uuid_broadcast phrase:agentswitch_queue_position:2", "uuid_broadcast ${hold_music}", "uuid_break all",
+			"uuid_broadcast phrase:agentswitch_queue_position:1", "uuid_broadcast phrase:agentswitch_queue_wait:1", "uuid_broadcast ${hold_music}")
+		w.sim.Hangup(second, "NORMAL_CLEARING")
+		_, kinds := w.record(v2.ID)
+		inOrder(t, "timeline", kinds, "answered", "queued", "queue_announcement", "queue_announcement")
+	})
+}
+
+// TestQueueRingAll: every READY member's phone rings at once; the first
+// to answer takes the caller, the other phones stop ringing and their
+// agents are READY again with no miss counted.
+func TestQueueRingAll(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		s := queueSettings(ring.RingAll)
+		s.MaxNoAnswer = 1
+		w, _ := queueWorld(t, s, "1001", "1002", "1003")
+		for _, ext := range []string{"1001", "1002", "1003"} {
+			w.ready(ext, dialer.ModeRing)
+		}
+		w.sim.SetEndpoint("1001", sim.Behavior{AnswerAfter: time.Hour})
+		w.sim.SetEndpoint("1002", sim.Behavior{AnswerAfter: 3 * time.Second})
+		w.sim.SetEndpoint("1003", sim.Behavior{AnswerAfter: time.Hour})
+		_, v := w.callIn("+15558880021", 0)
+		for _, ext := range []string{"1001", "1002", "1003"} {
+			w.waitState(ext, dialer.AgentRinging)
+		}
+		v = w.waitCall(v.ID, dialer.LiveConnected)
+		if v.Agent != w.agents["1002"].ID {
+			t.Fatalf("taken by agent %d", v.Agent)
+		}
+		// The others stop ringing and are free again: one miss would have
+		// paused them (MaxNoAnswer 1), so none was counted.
+		for _, ext := range []string{"1001", "1003"} {
+			w.waitState(ext, dialer.AgentReady)
+		}
+		if n := w.count("api uuid_kill"); n < 2 {
+			t.Fatalf("%d legs stopped, want the 2 that lost", n)
+		}
+		for _, p := range w.call(v.ID).Parties {
+			if p.Role == dialer.LegAgent && p.Agent != w.agents["1002"].ID && p.State != dialer.LegGone {
+				t.Fatalf("a losing leg is still %s: %+v", p.State, p)
+			}
+		}
+	})
+}
+
+// TestQueueRingAllNobodyAnswers: the phones ring out; each agent has
+// missed the offer, and the caller waits for the next READY member.
+func TestQueueRingAllNobodyAnswers(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		s := queueSettings(ring.RingAll)
+		s.MaxNoAnswer = 1
+		s.RingTimeoutSeconds = 10
+		w, q := queueWorld(t, s, "1001", "1002", "1003")
+		for _, ext := range []string{"1001", "1002"} {
+			w.sim.SetEndpoint(ext, sim.Behavior{AnswerAfter: time.Hour})
+			w.ready(ext, dialer.ModeRing)
+		}
+		_, v := w.callIn("+15558880022", 0)
+		w.waitState("1001", dialer.AgentRinging)
+		w.waitState("1002", dialer.AgentRinging)
+		time.Sleep(11 * time.Second)
+		synctest.Wait()
+		for _, ext := range []string{"1001", "1002"} {
+			if av := w.view(ext); av.State != dialer.AgentPaused || av.PauseCode != dialer.PauseRONA {
+				t.Fatalf("%s after ringing out: %s %q", ext, av.State, av.PauseCode)
+			}
+		}
+		if cv := w.call(v.ID); cv.State != dialer.LiveWaiting || cv.Agent != 0 {
+			t.Fatalf("caller after nobody answered: %+v", cv)
+		}
+		if qv := w.queueView(q.ID); qv.Waiting != 1 {
+			t.Fatalf("queue %+v", qv)
+		}
+		w.goReady("1003")
+		if cv := w.waitCall(v.ID, dialer.LiveConnected); cv.Agent != w.agents["1003"].ID {
+			t.Fatalf("agent %d", cv.Agent)
 		}
 	})
 }

@@ -54,6 +54,9 @@ func (c *call) enterQueue(ctx context.Context, q Queue, prio int, from *waiter) 
 		c.abandon = c.after(time.Duration(q.MaxWaitSeconds)*time.Second, timerMsg{timerMaxWait})
 	}
 	c.offerQueue(ctx, 0)
+	if q.AnnounceSeconds > 0 {
+		c.after(time.Duration(q.AnnounceSeconds)*time.Second, timerMsg{timerAnnounce})
+	}
 	// The caller hears the queue's music while it waits and while the
 	// agent's phone rings.
 	if q.Music != "" && c.leadLeg != nil {
@@ -66,6 +69,41 @@ func (c *call) enterQueue(ctx context.Context, q Queue, prio int, from *waiter) 
 		c.music(true)
 	}
 	c.publishView()
+}
+
+// announce tells a caller still waiting its place in line and the wait
+// to expect, as its queue says, then waits for the next time. The wait
+// announced is the average wait of the queue's answered calls today,
+// rounded up to a minute; with none answered yet only the place is said.
+func (c *call) announce(ctx context.Context) {
+	e, w := c.e, c.qw
+	if w == nil || c.st.phase != phaseWaiting {
+		return
+	}
+	q, ok := e.router.queueByID(c.queueID)
+	if !ok || q.AnnounceSeconds == 0 {
+		return
+	}
+	c.after(time.Duration(q.AnnounceSeconds)*time.Second, timerMsg{timerAnnounce})
+	if c.agent != 0 || !c.musicOn {
+		return // an agent's phone rings for it: no break in the music now
+	}
+	pos, wait := e.router.position(w)
+	a := esl.Announcement{Music: q.Music}
+	if q.AnnouncePosition {
+		a.Position = pos
+	}
+	if q.AnnounceWait && wait > 0 {
+		a.Wait, a.WaitMinutes = true, min(int((wait+time.Minute-1)/time.Minute), esl.MaxAnnounceWait)
+	}
+	if a.Position == 0 && !a.Wait {
+		return
+	}
+	if err := e.sw.Announce(ctx, string(c.leadLeg.id), a); err != nil {
+		c.log.Warn("queue announcement not played", "err", err)
+		return
+	}
+	c.progress(CallProgress{Kind: "queue_announcement", Data: jsonData(map[string]any{"position": a.Position, "wait_minutes": a.WaitMinutes})})
 }
 
 // offerQueue finds the caller an agent: the one the router offered, or
@@ -106,7 +144,7 @@ func (c *call) offerQueue(ctx context.Context, offered AgentID) {
 	// An agent becoming READY while the caller is claimed is not offered
 	// it: so look again after each pass until nobody new is there.
 	for pass := 0; pass < 3; pass++ {
-		order, retry := e.router.plan(w)
+		order, retry, all := e.router.plan(w)
 		fresh := false
 		for _, a := range order {
 			if tried[a] {
@@ -114,6 +152,9 @@ func (c *call) offerQueue(ctx context.Context, offered AgentID) {
 			}
 			fresh, tried[a] = true, true
 			if c.tryAgent(ctx, a) {
+				if all {
+					c.ringOthers(ctx, order, tried)
+				}
 				return
 			}
 		}
@@ -172,6 +213,9 @@ func (c *call) queueMissed(ctx context.Context) {
 	}
 	c.progress(CallProgress{Kind: "agent_no_answer", Data: jsonData(map[string]any{"agent_id": a, "paused": pause})})
 	c.dropAgent()
+	if c.agentLeg != nil && c.agentLeg.state == LegGone {
+		c.agentLeg = nil // the caller waits again with no agent of its own
+	}
 }
 
 // queueAnswered: an agent talks to the caller; it leaves the queue.

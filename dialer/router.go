@@ -293,10 +293,20 @@ func (r *router) unseat(w *waiter, missed AgentID, hold time.Duration) {
 	r.mu.Unlock()
 }
 
+// holdBack keeps agent a from being offered w again for hold.
+func (r *router) holdBack(w *waiter, a AgentID, hold time.Duration) {
+	r.mu.Lock()
+	if w.missed == nil {
+		w.missed = map[AgentID]time.Time{}
+	}
+	w.missed[a] = r.e.now().Add(hold + time.Second)
+	r.mu.Unlock()
+}
+
 // plan lists the READY members w may be offered now, in the queue's ring
 // order, and when the earliest missed agent may be offered it again (zero
 // if none is held back).
-func (r *router) plan(w *waiter) (order []AgentID, retry time.Time) {
+func (r *router) plan(w *waiter) (order []AgentID, retry time.Time, all bool) {
 	now := r.e.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -316,10 +326,11 @@ func (r *router) plan(w *waiter) (order []AgentID, retry time.Time) {
 		cands = append(cands, ring.Candidate{ID: agentKey(id), Available: true, IdleSince: st.since,
 			Calls: st.calls, Talk: st.talk, Rank: m.Rank, Position: m.Position})
 	}
+	all = rq.q.Strategy == ring.RingAll
 	p, err := ring.Build(rq.q.Ring(), cands, rq.cursor, now, r.rnd)
 	if err != nil {
 		r.e.log.Warn("queue ring plan", "queue", rq.q.Name, "err", err)
-		return nil, retry
+		return nil, retry, all
 	}
 	for _, wv := range p.Waves {
 		for _, c := range wv.Agents {
@@ -327,7 +338,7 @@ func (r *router) plan(w *waiter) (order []AgentID, retry time.Time) {
 			order = append(order, AgentID(id))
 		}
 	}
-	return order, retry
+	return order, retry, all
 }
 
 // gap is the pause before the next agent after a missed offer.
