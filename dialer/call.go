@@ -142,9 +142,9 @@ type call struct {
 	recording      bool
 	recPath        string
 	consentPending bool
-	musicOn        bool        // an inbound caller hears waiting music
-	parked         bool        // park_after_bridge is set on the inbound caller's leg
-	leadCh         chan LeadID // an inbound caller's lead lookup, until taken
+	musicOn        bool           // an inbound caller hears waiting music
+	parked         bool           // park_after_bridge is set on the inbound caller's leg
+	leadCh         chan leadMatch // an inbound caller's lead lookup, until taken
 	// holdRecords keeps progress in heldRecords until the call's record
 	// is queued (an inbound caller is offered to an agent first).
 	holdRecords bool

@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,32 +39,50 @@ func (e *Engine) inboundCall(node string, ev switchEvent) *call {
 	return c
 }
 
+// leadMatch is the lead with a caller's number and the priority its
+// custom field "priority" gives the caller (the field campaigns' lead
+// order "priority" reads).
+type leadMatch struct {
+	id       LeadID
+	priority int
+}
+
 // findLead looks up the lead with a caller's number, if any, while the
 // caller is offered to an agent.
-func (e *Engine) findLead(number string) chan LeadID {
-	ch := make(chan LeadID, 1)
+func (e *Engine) findLead(number string) chan leadMatch {
+	ch := make(chan leadMatch, 1)
 	if !ValidPhone(number) {
-		ch <- 0
+		ch <- leadMatch{}
 		return ch
 	}
 	go func() {
-		var id LeadID
+		var m leadMatch
 		if found, err := e.camp.ListLeads(e.ctx, LeadFilter{Phone: number, Limit: 1}); err == nil && len(found) > 0 {
-			id = found[0].ID
+			m.id = found[0].ID
+			if p, err := strconv.Atoi(strings.TrimSpace(found[0].Custom["priority"])); err == nil {
+				m.priority = max(-MaxCallerPriority, min(p, MaxCallerPriority))
+			}
 		}
-		ch <- id
+		ch <- m
 	}()
 	return ch
 }
 
-// awaitLead takes the lead lookup's answer.
+// awaitLead takes the lead lookup's answer. A lead's priority above the
+// caller's own moves the caller up its line.
 func (c *call) awaitLead() {
 	if c.leadCh == nil {
 		return
 	}
 	select {
-	case id := <-c.leadCh:
-		c.lead = id
+	case m := <-c.leadCh:
+		c.lead = m.id
+		if m.priority > c.priority {
+			c.priority = m.priority
+			if c.qw != nil {
+				c.e.router.reorder(c.qw, m.priority)
+			}
+		}
 	case <-c.ctx.Done():
 	}
 	c.leadCh = nil

@@ -83,39 +83,47 @@ func (w *world) queueView(id dialer.QueueID) dialer.QueueView {
 	return dialer.QueueView{}
 }
 
-// TestQueuePriorityServedFirst: with nobody READY, callers wait; the
-// first agent to become READY is offered the caller with the highest
-// priority, not the one who came first, and the next agent the other.
+// TestQueuePriorityServedFirst: with nobody READY, callers wait; each
+// agent becoming READY is offered the caller with the highest priority
+// (the lead's, else the DID's), not the one who came first.
 func TestQueuePriorityServedFirst(t *testing.T) {
 	bubble(t, func(t *testing.T) {
-		w, q := queueWorld(t, queueSettings(ring.LongestIdle), "1001", "1002")
-		w.loginWith("1001", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
-		w.loginWith("1002", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+		w, q := queueWorld(t, queueSettings(ring.LongestIdle), "1001", "1002", "1003")
+		for _, ext := range []string{"1001", "1002", "1003"} {
+			w.loginWith(ext, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+		}
+		// A known customer: its lead's priority field outranks the DID's.
+		if _, err := w.db.CreateLead(w.ctx(), dialer.Lead{Campaign: w.defaultCampaign(), Phone: "+15558880009",
+			Status: dialer.LeadNew, Custom: map[string]string{"priority": "9"}}); err != nil {
+			t.Fatal(err)
+		}
 		_, low := w.callIn("+15558880001", 0)
 		time.Sleep(time.Second)
 		_, high := w.callIn("+15558880002", 5)
+		time.Sleep(time.Second)
+		_, vip := w.callIn("+15558880009", 0)
 		synctest.Wait()
-		if v := w.queueView(q.ID); v.Waiting != 2 || v.AgentsLogged != 2 || v.AgentsReady != 0 {
+		if v := w.queueView(q.ID); v.Waiting != 3 || v.AgentsLogged != 3 || v.AgentsReady != 0 {
 			t.Fatalf("queue before anyone is ready: %+v", v)
 		}
 		if cv := w.call(low.ID); cv.Queue != "sales" || cv.QueueID != q.ID || cv.QueuedAt.IsZero() {
 			t.Fatalf("call view without its queue: %+v", cv)
 		}
-		w.setReady("1001")
-		v := w.waitCall(high.ID, dialer.LiveConnected)
-		if v.Agent != w.agents["1001"].ID {
-			t.Fatalf("high-priority caller with agent %d", v.Agent)
-		}
-		if w.call(low.ID).State != dialer.LiveWaiting {
-			t.Fatal("the low-priority caller was served too")
-		}
-		w.setReady("1002")
-		if v := w.waitCall(low.ID, dialer.LiveConnected); v.Agent != w.agents["1002"].ID {
-			t.Fatalf("low-priority caller with agent %d", v.Agent)
+		for i, want := range []dialer.CallView{vip, high, low} {
+			ext := []string{"1001", "1002", "1003"}[i]
+			w.setReady(ext)
+			if v := w.waitCall(want.ID, dialer.LiveConnected); v.Agent != w.agents[ext].ID {
+				t.Fatalf("caller %s with agent %d, want %s", want.Number, v.Agent, ext)
+			}
+			for _, later := range []dialer.CallView{vip, high, low}[i+1:] {
+				if w.call(later.ID).State != dialer.LiveWaiting {
+					t.Fatalf("%s served before %s", later.Number, want.Number)
+				}
+			}
 		}
 		synctest.Wait()
 		qv := w.queueView(q.ID)
-		if qv.Waiting != 0 || qv.Entered != 2 || qv.Answered != 2 || qv.AnsweredInSL != 2 || qv.Abandoned != 0 ||
+		if qv.Waiting != 0 || qv.Entered != 3 || qv.Answered != 3 || qv.AnsweredInSL != 3 || qv.Abandoned != 0 ||
 			qv.ServiceLevel == nil || *qv.ServiceLevel != 1 {
 			t.Fatalf("queue figures %+v", qv)
 		}

@@ -189,6 +189,23 @@ func (r *router) enter(c *call, q QueueID, prio int, from *waiter) (*waiter, err
 	return w, nil
 }
 
+// reorder gives w a new priority and moves it to its place in line.
+func (r *router) reorder(w *waiter, prio int) {
+	r.mu.Lock()
+	if w.left || w.prio == prio {
+		r.mu.Unlock()
+		return
+	}
+	rq := w.q
+	if i := slices.Index(rq.waiting, w); i >= 0 {
+		rq.waiting = slices.Delete(rq.waiting, i, i+1)
+	}
+	w.prio = prio
+	i, _ := slices.BinarySearchFunc(rq.waiting, w, waiterOrder)
+	rq.waiting = slices.Insert(rq.waiting, i, w)
+	r.mu.Unlock()
+}
+
 // waiterOrder: higher priority first, then who came first.
 func waiterOrder(a, b *waiter) int {
 	return cmp.Or(cmp.Compare(b.prio, a.prio), cmp.Compare(a.seq, b.seq))
