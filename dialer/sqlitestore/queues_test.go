@@ -210,7 +210,9 @@ func equalMembers(a, b []dialer.QueueMember) bool {
 
 // TestMigrateDIDQueueLabels: 0015 turns each DID's queue label into a
 // reference to the queue of that name, creating a queue with the defaults
-// for a label no queue had, and keeps every row.
+// for a label no queue had, and keeps every row. A labelled queue with
+// no members gets every agent, as any agent took its calls before; one
+// with members keeps them.
 func TestMigrateDIDQueueLabels(t *testing.T) {
 	ctx := t.Context()
 	s := openStore(t, filepath.Join(t.TempDir(), "as.db"))
@@ -220,11 +222,17 @@ func TestMigrateDIDQueueLabels(t *testing.T) {
 	for _, q := range []string{
 		`INSERT INTO queues (id, name, strategy, ring_timeout_seconds, created_at, updated_at) VALUES (5, 'sales', 'ring-all', 30, 1, 2)`,
 		`INSERT INTO campaigns (id, name, dial_mode, created_at, updated_at) VALUES (3, 'Back', 'preview', 0, 0)`,
+		`INSERT INTO agents (id, name, extension, realm, sip_a1_hash, created_at, updated_at) VALUES
+			(7, 'Ann', '1001', 'r', '00000000000000000000000000000000', 0, 0),
+			(9, 'Bob', '1002', 'r', '00000000000000000000000000000000', 0, 0)`,
+		`INSERT INTO queues (id, name, strategy, ring_timeout_seconds, created_at, updated_at) VALUES (6, 'vip', 'top-down', 30, 1, 2)`,
+		`INSERT INTO queue_members (queue_id, agent_id, position) VALUES (6, 9, 1)`,
 		`INSERT INTO dids (number, name, queue, campaign_id, enabled, created_at, updated_at) VALUES
 			('+12125550100', 'Main', 'sales', 3, 1, 10, 20),
 			('+12125550101', 'Bills', 'billing', NULL, 0, 30, 40),
 			('+12125550102', 'Bills too', 'billing', NULL, 1, 50, 60),
-			('+12125550103', '', '', NULL, 1, 70, 80)`,
+			('+12125550103', '', '', NULL, 1, 70, 80),
+			('+12125550104', 'VIP', 'vip', NULL, 1, 90, 100)`,
 	} {
 		if _, err := s.w.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -251,9 +259,23 @@ func TestMigrateDIDQueueLabels(t *testing.T) {
 		fmt.Sprintf(`+12125550101 "Bills" billing/%d c0 false 30 40`, billing.ID),
 		fmt.Sprintf(`+12125550102 "Bills too" billing/%d c0 true 50 60`, billing.ID),
 		`+12125550103 "" /0 c0 true 70 80`,
+		`+12125550104 "VIP" vip/6 c0 true 90 100`,
 	}
 	if !slices.Equal(got, wantDIDs) {
 		t.Fatalf("DIDs after the migration\n%v\nwant\n%v", got, wantDIDs)
+	}
+	for q, want := range map[dialer.QueueID][]dialer.AgentID{5: {7, 9}, billing.ID: {7, 9}, 6: {9}} {
+		ms := must[[]dialer.QueueMember](t)(s.QueueMembers(ctx, q))
+		var got []dialer.AgentID
+		for i, m := range ms {
+			if m.Position != i+1 {
+				t.Fatalf("queue %d member %+v", q, m)
+			}
+			got = append(got, m.Agent)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("queue %d members %v, want %v", q, got, want)
+		}
 	}
 	var fk int
 	if err := s.w.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {

@@ -415,9 +415,13 @@ func (e *switchEnv) agent(t *testing.T, ext string, tone float64) *sipphone.Phon
 }
 
 // phone registers a SIP phone for a provisioned extension.
-func (e *switchEnv) phone(t *testing.T, ext string, tone float64) *sipphone.Phone {
+func (e *switchEnv) phone(t *testing.T, ext string, tone float64, opts ...func(*sipphone.Config)) *sipphone.Phone {
 	t.Helper()
-	p, err := sipphone.Start(t.Context(), sipphone.Config{User: ext, Password: agentPass, Domain: domain, Registrar: e.agentsSIP, Tone: tone, Expires: 120 * time.Second})
+	cfg := sipphone.Config{User: ext, Password: agentPass, Domain: domain, Registrar: e.agentsSIP, Tone: tone, Expires: 120 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p, err := sipphone.Start(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("agent %s: %v\n%s", ext, err, e.logTail(20))
 	}

@@ -550,14 +550,16 @@ func TestServiceInboundDID(t *testing.T) {
 	var did struct {
 		Reload struct{ Status, Error string }
 	}
-	// A DID names an existing queue.
-	e.svc.admin.Must(t, http.MethodPost, "/queues", map[string]any{"name": "e2e-did-sales"}, 201, nil)
+	alice, ph := e.seat(t, "2408", "agent", "ring", toneAgent)
+	// A DID names an existing queue, which the agent is a member of.
+	var q struct{ ID int64 }
+	e.svc.admin.Must(t, http.MethodPost, "/queues", map[string]any{"name": "e2e-did-sales"}, 201, &q)
+	e.svc.admin.Must(t, http.MethodPut, fmt.Sprintf("/queues/%d/members", q.ID), map[string]any{"members": []map[string]any{{"agent_id": alice.Seat}}}, 200, nil)
 	e.svc.admin.Must(t, http.MethodPost, "/dids", map[string]any{"number": "+15557770002", "name": "Sales line", "queue": "e2e-did-sales"}, 201, &did)
 	// FreeSWITCH asks for the dialplan per call: nothing to reload.
 	if did.Reload.Status != "not_needed" {
 		t.Fatalf("did: reload %+v", did.Reload)
 	}
-	alice, ph := e.seat(t, "2408", "agent", "ring", toneAgent)
 	ready(t, alice, "ring")
 
 	carrier, err := sipphone.Start(ctx, sipphone.Config{User: "carrier", Tone: toneLead})
@@ -729,5 +731,76 @@ func TestServiceAgentDialsFromPhone(t *testing.T) {
 	defer stranger.Close()
 	if _, err := stranger.Dial(ctx, e.agentsURI("+15557654321"), sipphone.DialOptions{Username: "9999", Password: "whatever-pass"}); err == nil {
 		t.Fatal("a stranger dialed out")
+	}
+}
+
+// A DID's caller enters a ring-all queue with two agents' phones: both
+// ring, the first to answer talks with the caller (audio both ways) and
+// the other phone stops ringing, its agent READY again.
+func TestServiceQueueRingAll(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	alice, aph := e.seat(t, "2420", "agent", "ring", toneAgent, func(c *sipphone.Config) { c.Behavior.Ring = time.Second })
+	bob, bph := e.seat(t, "2421", "agent", "ring", toneAgent2, func(c *sipphone.Config) { c.Behavior.Ring = 10 * time.Second })
+	var q struct{ ID int64 }
+	e.svc.admin.Must(t, http.MethodPost, "/queues", map[string]any{"name": "e2e-ring-all", "strategy": "ring-all"}, 201, &q)
+	e.svc.admin.Must(t, http.MethodPut, fmt.Sprintf("/queues/%d/members", q.ID), map[string]any{"members": []map[string]any{
+		{"agent_id": alice.Seat}, {"agent_id": bob.Seat}}}, 200, nil)
+	e.svc.admin.Must(t, http.MethodPost, "/dids", map[string]any{"number": "+15557770003", "name": "Support line", "queue": "e2e-ring-all"}, 201, nil)
+	ready(t, alice, "ring")
+	ready(t, bob, "ring")
+
+	carrier, err := sipphone.Start(ctx, sipphone.Config{User: "carrier", Tone: toneLead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer carrier.Close()
+	in, err := carrier.Dial(ctx, e.carriersURI("15557770003"), sipphone.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := aph.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("alice's phone did not ring: %v\n%s", err, e.svc.LogTail(30))
+	}
+	bc, err := bph.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("bob's phone did not ring: %v\n%s", err, e.svc.LogTail(30))
+	}
+	if err := ac.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Bob's phone stops ringing long before its 10 s.
+	ended := ctxFor(t, 5*time.Second)
+	if err := bc.WaitEnded(ended); err != nil {
+		t.Fatalf("bob's phone still rings after alice answered: %v", err)
+	}
+	if bc.Answered() {
+		t.Fatal("bob's phone was answered too")
+	}
+	since := time.Now()
+	hearEachOther(t, ctx, since, ac, toneLead, in, toneAgent)
+	bob.WaitState(t, "READY")
+	var live struct {
+		Queues []struct {
+			Name              string
+			Answered, Waiting int
+		}
+	}
+	e.svc.admin.Must(t, http.MethodGet, "/queues/live", nil, 200, &live)
+	found := false
+	for _, lq := range live.Queues {
+		if lq.Name == "e2e-ring-all" {
+			found = true
+			if lq.Answered != 1 || lq.Waiting != 0 {
+				t.Fatalf("queue figures %+v", lq)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no live figures for the queue: %+v", live.Queues)
+	}
+	if err := in.Hangup(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

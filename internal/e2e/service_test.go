@@ -116,7 +116,7 @@ func reloadOK(t *testing.T, what string, r struct{ Status, Error string }) {
 // seat provisions, through the admin API, a user of the role with an
 // agent seat on extension ext, registers its phone, and logs the user in
 // over HTTP. The seat is logged out of the dialer when the test ends.
-func (e *switchEnv) seat(t *testing.T, ext, role, mode string, tone float64) (*svctest.Client, *sipphone.Phone) {
+func (e *switchEnv) seat(t *testing.T, ext, role, mode string, tone float64, opts ...func(*sipphone.Config)) (*svctest.Client, *sipphone.Phone) {
 	t.Helper()
 	admin := e.svc.admin
 	name := role + ext
@@ -126,7 +126,7 @@ func (e *switchEnv) seat(t *testing.T, ext, role, mode string, tone float64) (*s
 	// A new agent needs no reload: FreeSWITCH asks for it on REGISTER.
 	var a struct{ ID int64 }
 	admin.Must(t, http.MethodPost, "/agents", map[string]any{"name": role + " " + ext, "extension": ext, "sip_password": agentPass, "user_id": user.ID, "mode": mode}, 201, &a)
-	ph := e.phone(t, ext, tone)
+	ph := e.phone(t, ext, tone, opts...)
 	u, err := svctest.Login(e.svc.URL, name, password)
 	if err != nil {
 		t.Fatal(err)

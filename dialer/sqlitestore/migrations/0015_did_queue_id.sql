@@ -6,10 +6,20 @@
 --
 -- A label no queue has yet becomes a queue with the defaults (those of
 -- dialer.DefaultQueueSettings), so that every DID keeps routing to the
--- name it had; the admin then gives it members.
+-- name it had.
 INSERT INTO queues (name, strategy, ring_timeout_seconds, created_at, updated_at)
     SELECT DISTINCT queue, 'longest-idle', 20, unixepoch() * 1000, unixepoch() * 1000 FROM dids
     WHERE queue <> '' AND queue NOT IN (SELECT name FROM queues);
+-- A label only named the call: any agent took it. A queue is served by its
+-- members, so a labelled queue without any gets every agent (the first
+-- 1,000), and its calls keep reaching the agents they reached before.
+INSERT INTO queue_members (queue_id, agent_id, position)
+    SELECT queue_id, agent_id, position FROM (
+        SELECT q.id AS queue_id, a.id AS agent_id, row_number() OVER (PARTITION BY q.id ORDER BY a.id) AS position
+        FROM queues q JOIN agents a
+        WHERE q.name IN (SELECT queue FROM dids WHERE queue <> '')
+          AND NOT EXISTS (SELECT 1 FROM queue_members m WHERE m.queue_id = q.id))
+    WHERE position <= 1000;
 
 -- SQLite cannot add a reference in place of a column: the table is
 -- rebuilt, every row kept.
