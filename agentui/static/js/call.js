@@ -6,7 +6,7 @@ import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
 import { ms, getState } from './store.js';
 import { Timer, useAction, Kbd, notify, currentScreen } from './common.js';
-import { clock, fullName, phone } from './format.js';
+import { clock, duration, fullName, phone } from './format.js';
 import { Icon } from './icons.js';
 import { bind } from './shortcuts.js';
 import { describeDevice } from './audio.js';
@@ -18,6 +18,14 @@ const CALL_STATE = {
 };
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 const LETTERS = { 2: 'ABC', 3: 'DEF', 4: 'GHI', 5: 'JKL', 6: 'MNO', 7: 'PQRS', 8: 'TUV', 9: 'WXYZ', 0: '+' };
+
+// queueWait is how long the caller waited in queue before an agent took
+// it: " · waited 0:42", or "" while it still waits.
+function queueWait(call) {
+  const from = ms(call.queued_at);
+  const to = ms(call.connected_at);
+  return from && to ? ` · waited ${duration((to - from) / 1000)}` : '';
+}
 
 export function CallPanel({ s, call, lead, campaign }) {
   if (!call) {
@@ -97,6 +105,8 @@ function LiveCall({ s, call, lead, campaign }) {
         ${call.origin === 'dialer'
           ? html`<span class="tag tag-dialer" data-testid="dialer-badge" title="The campaign's dialer placed this call and put it through to you">Dialer call</span>`
           : call.origin !== 'inbound' && html`<span class="tag">${ORIGIN[call.origin] || call.origin}</span>`}
+        ${call.queue && html`<span class="tag tag-queue" data-testid="call-queue" title="The queue the caller waited in">
+          Queue ${call.queue}${queueWait(call)}</span>`}
         ${call.recording && html`<span class="tag tag-rec" data-testid="rec-indicator"><span class="rec-dot" aria-hidden="true"></span> REC</span>`}
       </div>
       <h2 id="call-title" class="call-name" data-testid="call-name">${name || phone(call.number) || 'Unknown caller'}</h2>
