@@ -571,5 +571,6 @@ func toReserved(s *callState, fx []effect) []effect {
 		return append(fx, effBridge)
 	}
 	s.phase = phaseAgentRinging
-	return append(fx, effAgentRinging, effOriginateAgent)
+	// The phone is rung first: the agent's state follows a round trip later.
+	return append(fx, effOriginateAgent, effAgentRinging)
 }

@@ -52,7 +52,7 @@ func TestStep(t *testing.T) {
 		{"abandon timer after connect is late", st(phaseConnected, talking), any(inAbandonTimeout), phaseConnected, nil, nil},
 
 		// Ring mode.
-		{"ring: agent reserved", st(phaseWaiting, answered), any(inReserved), phaseAgentRinging, func(f callFlags) bool { return f.agentHeld }, fx(effAgentRinging, effOriginateAgent)},
+		{"ring: agent reserved", st(phaseWaiting, answered), any(inReserved), phaseAgentRinging, func(f callFlags) bool { return f.agentHeld }, fx(effOriginateAgent, effAgentRinging)},
 		{"ring: agent answers", st(phaseAgentRinging, held), agent(inAnswered), phaseConnecting, func(f callFlags) bool { return f.agentLeg }, fx(effBridge)},
 		{"ring: agent does not answer", st(phaseAgentRinging, held), agent(inFailed), phaseWaiting, func(f callFlags) bool { return !f.agentHeld }, fx(effAgentNoAnswer, effReserve)},
 		{"ring: agent rejects", st(phaseAgentRinging, held), agent(inHangup), phaseWaiting, nil, fx(effAgentNoAnswer, effReserve)},
@@ -157,7 +157,7 @@ func TestStep(t *testing.T) {
 
 		// Back to the agent who transferred, or transfer_failed.
 		{"return: the agent is still there (ring)", st(phaseReturning, failed), any(inReserved), phaseAgentRinging,
-			func(f callFlags) bool { return f.returning && f.agentHeld && f.transferFailed }, fx(effAgentRinging, effOriginateAgent)},
+			func(f callFlags) bool { return f.returning && f.agentHeld && f.transferFailed }, fx(effOriginateAgent, effAgentRinging)},
 		{"return: the agent is still there (persistent line)", st(phaseReturning, failed), callInput{kind: inReserved, persistent: true}, phaseConnecting,
 			func(f callFlags) bool { return f.returning && f.persistent && f.agentHeld }, fx(effBridge)},
 		{"return: back with the agent", st(phaseConnecting, callFlags{leadAnswered: true, connected: true, agentHeld: true, agentLeg: true, returning: true, transferFailed: true}), any(inBridged), phaseConnected,
