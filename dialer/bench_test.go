@@ -93,12 +93,28 @@ func TestMain(m *testing.M) {
 	}
 	fmt.Println(s.Addr())
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { io.Copy(io.Discard, os.Stdin); cancel() }()
+	go func() { simCommands(s, os.Stdin); cancel() }()
 	rate, _ := strconv.Atoi(os.Getenv("DIALER_SIM_BG_RATE"))
 	go background(ctx, s, rate, nil)
 	s.Serve(ctx)
 	pprof.StopCPUProfile()
 	os.Exit(0)
+}
+
+// simCommands reads the parent's orders, one a line, until stdin closes:
+// "inbound <n> <did>" places n inbound calls to did, from benchNumber(i).
+func simCommands(s *sim.Server, r io.Reader) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var n int
+		var did string
+		if _, err := fmt.Sscanf(sc.Text(), "inbound %d %s", &n, &did); err == nil {
+			s.SetExtension(did, "set:agentswitch_did="+did+",set:agentswitch_queue=sales,answer,park")
+			for i := 0; i < n; i++ {
+				s.Inbound(sim.InboundCall{From: benchNumber(i), To: did})
+			}
+		}
+	}
 }
 
 // background emits channel events of calls the service does not know, as
@@ -143,6 +159,13 @@ func startSimProcess(b *testing.B, bgRate int) string {
 // startSimChild runs the simulator in a child process with the extra
 // environment given, and returns its address.
 func startSimChild(b *testing.B, env ...string) string {
+	addr, _ := startSimOrders(b, env...)
+	return addr
+}
+
+// startSimOrders is startSimChild that also returns where to write the
+// simulator's orders (simCommands).
+func startSimOrders(b *testing.B, env ...string) (string, io.Writer) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(append(os.Environ(), "DIALER_SIM_CHILD=1"), env...)
 	stdin, err := cmd.StdinPipe()
@@ -162,7 +185,7 @@ func startSimChild(b *testing.B, env ...string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return addr[:len(addr)-1]
+	return addr[:len(addr)-1], stdin
 }
 
 // BenchmarkAnswerToBridge is P1: from the lead's CHANNEL_ANSWER read off
