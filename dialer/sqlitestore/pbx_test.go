@@ -91,9 +91,19 @@ func TestMigrateDIDPriority(t *testing.T) {
 	if d.Priority != 0 || d.Name != "Main" || d.Enabled || d.CreatedAt.UnixMilli() != 10 || d.UpdatedAt.UnixMilli() != 20 {
 		t.Fatalf("DID after the migration %+v", d)
 	}
-	for _, p := range []int{101, -101} {
+	// The CHECK's bounds are dialer.MaxCallerPriority's.
+	for p, field := range map[int]string{
+		dialer.MaxCallerPriority: "", -dialer.MaxCallerPriority: "",
+		dialer.MaxCallerPriority + 1: "priority", -dialer.MaxCallerPriority - 1: "priority",
+	} {
 		_, err := s.w.ExecContext(ctx, `UPDATE dids SET priority = ? WHERE number = '+12125550100'`, p)
-		wantField(t, mapErr(err, "update", false), "priority")
+		if field == "" {
+			if err != nil {
+				t.Fatalf("priority %d refused: %v", p, err)
+			}
+			continue
+		}
+		wantField(t, mapErr(err, "update", false), field)
 	}
 }
 
