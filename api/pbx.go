@@ -264,12 +264,18 @@ type createDIDBody struct {
 	Name       string            `json:"name"`
 	Queue      string            `json:"queue"`
 	CampaignID dialer.CampaignID `json:"campaign_id"`
+	Priority   int               `json:"priority"`
 	Enabled    *bool             `json:"enabled"`
 }
 
 type didAnswer struct {
 	dialer.DID
 	Reload dialer.ReloadResult `json:"reload"`
+}
+
+// didAudit is what the audit log keeps of a DID written.
+func didAudit(d dialer.DID) map[string]any {
+	return map[string]any{"queue": d.Queue, "campaign_id": d.Campaign, "priority": d.Priority, "enabled": d.Enabled}
 }
 
 func (s *Server) listDIDs(c echo.Context, _ *principal) error {
@@ -295,14 +301,14 @@ func (s *Server) createDID(c echo.Context, p *principal) error {
 	}
 	ctx := c.Request().Context()
 	out, r, err := pv.CreateDID(ctx, dialer.DID{Number: b.Number, Name: b.Name, Queue: b.Queue, Campaign: b.CampaignID,
-		Enabled: b.Enabled == nil || *b.Enabled})
+		Priority: b.Priority, Enabled: b.Enabled == nil || *b.Enabled})
 	if err != nil {
 		if errors.Is(err, dialer.ErrConflict) {
 			return &httpError{code: http.StatusConflict, msg: "the number is already provisioned", field: "number"}
 		}
 		return err
 	}
-	s.audit(ctx, p, "did.create", "did:"+out.Number, map[string]any{"queue": out.Queue, "campaign_id": out.Campaign, "enabled": out.Enabled})
+	s.audit(ctx, p, "did.create", "did:"+out.Number, didAudit(out))
 	return c.JSON(http.StatusCreated, didAnswer{DID: out, Reload: r})
 }
 
@@ -340,7 +346,7 @@ func (s *Server) patchDID(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	s.audit(ctx, p, "did.update", "did:"+out.Number, map[string]any{"queue": out.Queue, "campaign_id": out.Campaign, "enabled": out.Enabled})
+	s.audit(ctx, p, "did.update", "did:"+out.Number, didAudit(out))
 	return c.JSON(http.StatusOK, didAnswer{DID: out, Reload: r})
 }
 

@@ -432,6 +432,20 @@ func TestAgentSIPAccountChange(t *testing.T) {
 	}
 }
 
+// didDialplan asks xh for the dialplan of a call to number and returns its
+// actions' data by application.
+func didDialplan(t *testing.T, xh http.Handler, secret, number string) map[string][]string {
+	t.Helper()
+	code, doc := xmlCurl(t, xh, "dialplan-agentswitch_inbound.form", secret, map[string]string{
+		"Hunt-Destination-Number": number, "Caller-Destination-Number": number})
+	if code != 200 {
+		t.Fatalf("%d %s", code, doc)
+	}
+	acts := map[string][]string{}
+	parseXML(t, doc).find("action", acts, "application", "data")
+	return acts
+}
+
 // TestDIDProvisioned: a DID created over the API is answered in the
 // dialplan; its path takes the number with or without +; no reload.
 func TestDIDProvisioned(t *testing.T) {
@@ -439,17 +453,7 @@ func TestDIDProvisioned(t *testing.T) {
 	e := newEnv(t, withSwitch(sw))
 	const secret = "xml-curl-secret-0123456789"
 	xh := pbx.NewHandler(e.store, secret)
-	dialplan := func() map[string][]string {
-		t.Helper()
-		code, doc := xmlCurl(t, xh, "dialplan-agentswitch_inbound.form", secret, map[string]string{
-			"Hunt-Destination-Number": "12125550188", "Caller-Destination-Number": "12125550188"})
-		if code != 200 {
-			t.Fatalf("%d %s", code, doc)
-		}
-		acts := map[string][]string{}
-		parseXML(t, doc).find("action", acts, "application", "data")
-		return acts
-	}
+	dialplan := func() map[string][]string { return didDialplan(t, xh, secret, "12125550188") }
 	if len(dialplan()["set"]) != 0 {
 		t.Fatal("an unknown DID is answered")
 	}
@@ -529,6 +533,68 @@ func TestDIDProvisioned(t *testing.T) {
 	}
 }
 
+// TestDIDPriority: create, patch and list carry a DID's priority, the
+// dialplan sets it for the engine, and a bad value is refused naming it
+// with nothing written.
+func TestDIDPriority(t *testing.T) {
+	e := newEnv(t, withSwitch(newRecordingSwitch("fs1")))
+	const secret = "xml-curl-secret-0123456789"
+	xh := pbx.NewHandler(e.store, secret)
+	sets := func() []string { return didDialplan(t, xh, secret, "12125550177")["set"] }
+	rec := e.do(e.admin, "POST", "/api/v1/dids", `{"number":"2125550177","priority":30}`)
+	if d := decodeBody[dialer.DID](t, rec); rec.Code != 201 || d.Priority != 30 {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	if got := sets(); !slices.Contains(got, pbxnames.VarPriority+"=30") {
+		t.Fatalf("dialplan sets %v", got)
+	}
+	const path = "/api/v1/dids/+12125550177"
+	rec = e.do(e.admin, "PATCH", path, `{"priority":-5}`)
+	if d := decodeBody[dialer.DID](t, rec); rec.Code != 200 || d.Priority != -5 {
+		t.Fatalf("patch: %d %s", rec.Code, rec.Body)
+	}
+	// A patch without it keeps it.
+	rec = e.do(e.admin, "PATCH", path, `{"name":"Gold line"}`)
+	if d := decodeBody[dialer.DID](t, rec); rec.Code != 200 || d.Priority != -5 || d.Name != "Gold line" {
+		t.Fatalf("patch the name: %d %s", rec.Code, rec.Body)
+	}
+	rec = e.do(e.admin, "GET", "/api/v1/dids", "")
+	l := decodeBody[struct {
+		DIDs []dialer.DID `json:"dids"`
+	}](t, rec)
+	if rec.Code != 200 || len(l.DIDs) != 1 || l.DIDs[0].Priority != -5 {
+		t.Fatalf("list: %d %s", rec.Code, rec.Body)
+	}
+	if got := sets(); !slices.Contains(got, pbxnames.VarPriority+"=-5") {
+		t.Fatalf("dialplan after the patch sets %v", got)
+	}
+	rec = e.do(e.admin, "PATCH", path, `{"priority":0}`)
+	if d := decodeBody[dialer.DID](t, rec); rec.Code != 200 || d.Priority != 0 {
+		t.Fatalf("patch to 0: %d %s", rec.Code, rec.Body)
+	}
+	for _, a := range sets() {
+		if strings.HasPrefix(a, pbxnames.VarPriority+"=") {
+			t.Fatalf("priority 0 sets %q", a)
+		}
+	}
+
+	before := e.fingerprint()
+	for _, bad := range []string{`101`, `-101`, `1000000`, `1.5`, `"high"`, `"5"`, `true`, `[1]`} {
+		for _, r := range []struct{ method, path, body string }{
+			{"POST", "/api/v1/dids", `{"number":"2125550178","priority":` + bad + `}`},
+			{"PATCH", path, `{"priority":` + bad + `}`},
+		} {
+			rec := e.do(e.admin, r.method, r.path, r.body)
+			if got := errorOf(t, rec); rec.Code != 400 || got.Field != "priority" {
+				t.Errorf("%s %s: %d %s", r.method, r.body, rec.Code, rec.Body)
+			}
+		}
+	}
+	if e.fingerprint() != before {
+		t.Fatal("a refused priority was written")
+	}
+}
+
 // injections are what FreeSWITCH reads as syntax: dial-string and
 // variable separators, whitespace, line breaks, ESL headers and variable
 // expansion.
@@ -570,7 +636,9 @@ func switchFields(e *testEnv) []struct {
 	rows = append(rows,
 		row{e.admin, "POST", "/api/v1/dids", "number", "2125550100", `{"number":%s}`},
 		row{e.admin, "POST", "/api/v1/dids", "queue", "sales", `{"number":"2125550100","queue":%s}`},
+		row{e.admin, "POST", "/api/v1/dids", "priority", "5", `{"number":"2125550100","priority":%s}`},
 		row{e.admin, "PATCH", "/api/v1/dids/" + e.addDID(0).Number, "queue", "sales", `{"queue":%s}`},
+		row{e.admin, "PATCH", "/api/v1/dids/" + e.addDID(1).Number, "priority", "5", `{"priority":%s}`},
 		row{e.admin, "PATCH", "/api/v1/agents/2", "extension", "2002", `{"extension":%s,"sip_password":"sip-pass-99"}`},
 		row{e.admin, "PATCH", "/api/v1/agents/2", "external_phone", "2125550100", `{"external_phone":%s}`},
 		row{e.sup, "POST", live + "/monitor", "mode", "listen", `{"mode":%s}`},

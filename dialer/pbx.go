@@ -147,11 +147,14 @@ type DID struct {
 	// Queue reads its current name.
 	Queue string `json:"queue,omitempty"`
 	// QueueID is the id of the queue Queue names, set by the store.
-	QueueID   QueueID    `json:"queue_id,omitempty"`
-	Campaign  CampaignID `json:"campaign_id,omitempty"`
-	Enabled   bool       `json:"enabled"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	QueueID  QueueID    `json:"queue_id,omitempty"`
+	Campaign CampaignID `json:"campaign_id,omitempty"`
+	// Priority ranks the DID's callers in their queue: a higher one is
+	// offered to an agent first (-MaxCallerPriority..MaxCallerPriority).
+	Priority  int       `json:"priority"`
+	Enabled   bool      `json:"enabled"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Validate checks the fields a store writes.
@@ -167,6 +170,10 @@ func (d DID) Validate() error {
 	}
 	if d.Campaign < 0 {
 		return &FieldError{Field: "campaign_id", Reason: "must be positive"}
+	}
+	if d.Priority < -MaxCallerPriority || d.Priority > MaxCallerPriority {
+		// Not inRange: "-100-100" reads badly.
+		return &FieldError{Field: "priority", Reason: fmt.Sprintf("%d to %d", -MaxCallerPriority, MaxCallerPriority)}
 	}
 	return nil
 }
@@ -284,6 +291,7 @@ type DIDPatch struct {
 	Name     *string     `json:"name"`
 	Queue    *string     `json:"queue"`
 	Campaign *CampaignID `json:"campaign_id"`
+	Priority *int        `json:"priority"`
 	Enabled  *bool       `json:"enabled"`
 }
 
@@ -297,6 +305,9 @@ func (p DIDPatch) Apply(d *DID) {
 	}
 	if p.Campaign != nil {
 		d.Campaign = *p.Campaign
+	}
+	if p.Priority != nil {
+		d.Priority = *p.Priority
 	}
 	if p.Enabled != nil {
 		d.Enabled = *p.Enabled

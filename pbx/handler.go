@@ -220,7 +220,8 @@ func (h *handler) gateways(ctx context.Context, domain string) ([]byte, error) {
 var digits = regexp.MustCompile(`^\+?[0-9]{6,15}$`)
 
 // dialplan answers the inbound context for DIDs the service knows: set
-// the DID (and its queue and campaign) on the channel, answer and park.
+// the DID (and its queue, campaign and priority) on the channel, answer
+// and park.
 func (h *handler) dialplan(ctx context.Context, f form) ([]byte, error) {
 	ctxName := f.Get("Hunt-Context")
 	if ctxName == "" {
@@ -262,6 +263,10 @@ func (h *handler) dialplan(ctx context.Context, f form) ([]byte, error) {
 	}
 	if d.Campaign != 0 {
 		set(pbxnames.VarCampaignID + "=" + d.Campaign.String())
+	}
+	// 0 is what the engine takes for a caller with none.
+	if d.Priority != 0 {
+		set(pbxnames.VarPriority + "=" + strconv.Itoa(d.Priority))
 	}
 	b.leaf("action", "application", "answer")
 	b.leaf("action", "application", "park")

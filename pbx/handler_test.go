@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func newStore() *fakeStore {
 			{Name: "off", Proxy: "10.0.0.9", Transport: "udp", ExpireSeconds: 600},
 		},
 		dids: map[string]dialer.DID{
-			"+15551230000": {Number: "+15551230000", Queue: "sales", Campaign: 7, Enabled: true},
+			"+15551230000": {Number: "+15551230000", Queue: "sales", Campaign: 7, Priority: 25, Enabled: true},
 			"+15551230001": {Number: "+15551230001"},
 		},
 	}
@@ -325,6 +326,7 @@ func TestDialplanDID(t *testing.T) {
 			"set " + pbxnames.VarDID + "=+15551230000",
 			"set " + pbxnames.VarQueue + "=sales",
 			"set " + pbxnames.VarCampaignID + "=7",
+			"set " + pbxnames.VarPriority + "=25",
 			"answer ", "park ",
 		}
 		if strings.Join(apps, "|") != strings.Join(want, "|") {
@@ -343,6 +345,45 @@ func TestDialplanDID(t *testing.T) {
 		if !isNotFound(t, post(t, h, form, pbxnames.XMLCurlUser, secret)) {
 			t.Errorf("%s answered", name)
 		}
+	}
+}
+
+// TestDialplanDIDPriority: the DID's priority is set before the park, where
+// the engine reads it; 0 is the engine's own default and is left unset.
+func TestDialplanDIDPriority(t *testing.T) {
+	for _, tc := range []struct {
+		priority int
+		want     string
+	}{
+		{0, ""},
+		{25, pbxnames.VarPriority + "=25"},
+		{-100, pbxnames.VarPriority + "=-100"},
+		{dialer.MaxCallerPriority, pbxnames.VarPriority + "=100"},
+	} {
+		t.Run(strconv.Itoa(tc.priority), func(t *testing.T) {
+			store := newStore()
+			store.dids["+15551230000"] = dialer.DID{Number: "+15551230000", Priority: tc.priority, Enabled: true}
+			form := loadForm(t, "dialplan-agentswitch_inbound.form")
+			form.Set("Hunt-Destination-Number", "15551230000")
+			w := post(t, NewHandler(store, secret), form, pbxnames.XMLCurlUser, secret)
+			var got []string
+			for _, a := range parseDoc(t, w.Body.Bytes()).find("section", "context", "extension", "condition", "action") {
+				got = append(got, a.attr("application")+" "+a.attr("data"))
+			}
+			var set []string
+			park := slices.Index(got, "park ")
+			for i, a := range got {
+				if strings.HasPrefix(a, "set "+pbxnames.VarPriority+"=") {
+					set = append(set, strings.TrimPrefix(a, "set "))
+					if i > park {
+						t.Errorf("priority set after the park: %v", got)
+					}
+				}
+			}
+			if park < 0 || strings.Join(set, ",") != tc.want {
+				t.Fatalf("actions %v, want the priority set %q", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -115,13 +115,14 @@ func (s *Store) DeleteGateway(ctx context.Context, id dialer.GatewayID) error {
 
 // didSelect reads a DID with the name of its queue: the row keeps the
 // queue's id (migration 0015), so a rename shows at once.
-const didSelect = `SELECT d.number, d.name, coalesce(q.name, ''), d.queue_id, d.campaign_id, d.enabled, d.created_at, d.updated_at
+const didSelect = `SELECT d.number, d.name, coalesce(q.name, ''), d.queue_id, d.campaign_id, d.priority, d.enabled,
+	d.created_at, d.updated_at
 	FROM dids d LEFT JOIN queues q ON q.id = d.queue_id`
 
 func scanDID(row interface{ Scan(...any) error }) (dialer.DID, error) {
 	var d dialer.DID
 	var queue, campaign, created, updated sql.NullInt64
-	err := row.Scan(&d.Number, &d.Name, &d.Queue, &queue, &campaign, &d.Enabled, &created, &updated)
+	err := row.Scan(&d.Number, &d.Name, &d.Queue, &queue, &campaign, &d.Priority, &d.Enabled, &created, &updated)
 	d.QueueID, d.Campaign = dialer.QueueID(queue.Int64), dialer.CampaignID(campaign.Int64)
 	d.CreatedAt, d.UpdatedAt = fromMS(created), fromMS(updated)
 	return d, err
@@ -167,8 +168,8 @@ func (s *Store) writeDID(ctx context.Context, d dialer.DID, what string, write f
 func (s *Store) CreateDID(ctx context.Context, d dialer.DID) (dialer.DID, error) {
 	return s.writeDID(ctx, d, "create DID "+d.Number, func(tx *sql.Tx, queue sql.NullInt64) (sql.Result, error) {
 		now := s.now().UnixMilli()
-		return tx.ExecContext(ctx, `INSERT INTO dids (number, name, queue_id, campaign_id, enabled, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, d.Number, d.Name, queue, nullID(d.Campaign), boolInt(d.Enabled), now, now)
+		return tx.ExecContext(ctx, `INSERT INTO dids (number, name, queue_id, campaign_id, priority, enabled, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, d.Number, d.Name, queue, nullID(d.Campaign), d.Priority, boolInt(d.Enabled), now, now)
 	})
 }
 
@@ -191,8 +192,8 @@ func (s *Store) ListDIDs(ctx context.Context) ([]dialer.DID, error) {
 // UpdateDID implements dialer.PBXStore; the number is the key and stays.
 func (s *Store) UpdateDID(ctx context.Context, d dialer.DID) (dialer.DID, error) {
 	return s.writeDID(ctx, d, "update DID "+d.Number, func(tx *sql.Tx, queue sql.NullInt64) (sql.Result, error) {
-		return tx.ExecContext(ctx, `UPDATE dids SET name = ?, queue_id = ?, campaign_id = ?, enabled = ?, updated_at = ?
-			WHERE number = ?`, d.Name, queue, nullID(d.Campaign), boolInt(d.Enabled), s.now().UnixMilli(), d.Number)
+		return tx.ExecContext(ctx, `UPDATE dids SET name = ?, queue_id = ?, campaign_id = ?, priority = ?, enabled = ?, updated_at = ?
+			WHERE number = ?`, d.Name, queue, nullID(d.Campaign), d.Priority, boolInt(d.Enabled), s.now().UnixMilli(), d.Number)
 	})
 }
 

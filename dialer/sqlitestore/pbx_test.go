@@ -1,6 +1,8 @@
 package sqlitestore
 
 import (
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -69,14 +71,51 @@ func TestGatewayRegisterNeedsCredentialsInSQL(t *testing.T) {
 	wantField(t, mapErr(err, "insert", false), "register")
 }
 
+// TestMigrateDIDPriority: 0016 gives every DID priority 0, keeps the rest
+// of its row, and SQL holds the bounds too.
+func TestMigrateDIDPriority(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t, filepath.Join(t.TempDir(), "as.db"))
+	if _, err := s.migrate(ctx, 15); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO dids (number, name, enabled, created_at, updated_at)
+		VALUES ('+12125550100', 'Main', 0, 10, 20)`); err != nil {
+		t.Fatal(err)
+	}
+	applied, err := s.migrate(ctx, 16)
+	if err != nil || !slices.Equal(applied, []string{"0016_did_priority.sql"}) {
+		t.Fatalf("migrate to 0016: %v, %v", applied, err)
+	}
+	d := must[dialer.DID](t)(s.DID(ctx, "+12125550100"))
+	if d.Priority != 0 || d.Name != "Main" || d.Enabled || d.CreatedAt.UnixMilli() != 10 || d.UpdatedAt.UnixMilli() != 20 {
+		t.Fatalf("DID after the migration %+v", d)
+	}
+	// The CHECK's bounds are dialer.MaxCallerPriority's.
+	for p, field := range map[int]string{
+		dialer.MaxCallerPriority: "", -dialer.MaxCallerPriority: "",
+		dialer.MaxCallerPriority + 1: "priority", -dialer.MaxCallerPriority - 1: "priority",
+	} {
+		_, err := s.w.ExecContext(ctx, `UPDATE dids SET priority = ? WHERE number = '+12125550100'`, p)
+		if field == "" {
+			if err != nil {
+				t.Fatalf("priority %d refused: %v", p, err)
+			}
+			continue
+		}
+		wantField(t, mapErr(err, "update", false), field)
+	}
+}
+
 func TestDIDs(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
 	c := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "INBOUND", DialMode: dialer.DialPreview, MaxAttempts: 1}))
 	sales := must[dialer.Queue](t)(s.CreateQueue(ctx, newQueue("sales")))
-	d := must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: "+15551230000", Name: "Sales line", Queue: "sales", Campaign: c.ID, Enabled: true}))
-	if d.Number != "+15551230000" || d.Queue != "sales" || d.QueueID != sales.ID || d.Campaign != c.ID || !d.Enabled ||
-		!d.CreatedAt.Equal(t0) {
+	d := must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: "+15551230000", Name: "Sales line", Queue: "sales", Campaign: c.ID,
+		Priority: 40, Enabled: true}))
+	if d.Number != "+15551230000" || d.Queue != "sales" || d.QueueID != sales.ID || d.Campaign != c.ID || d.Priority != 40 ||
+		!d.Enabled || !d.CreatedAt.Equal(t0) {
 		t.Fatalf("created %+v", d)
 	}
 	if got := must[dialer.DID](t)(s.DID(ctx, "+15551230000")); got != d {
@@ -85,8 +124,9 @@ func TestDIDs(t *testing.T) {
 	_, err := s.CreateDID(ctx, dialer.DID{Number: "+15551230000"})
 	wantErr(t, err, dialer.ErrConflict)
 	for field, bad := range map[string]dialer.DID{
-		"number": {Number: "15551230000"},
-		"queue":  {Number: "+15551230001", Queue: "Sales Team"},
+		"number":   {Number: "15551230000"},
+		"queue":    {Number: "+15551230001", Queue: "Sales Team"},
+		"priority": {Number: "+15551230001", Priority: 101},
 	} {
 		_, err := s.CreateDID(ctx, bad)
 		wantField(t, err, field)
@@ -106,9 +146,14 @@ func TestDIDs(t *testing.T) {
 	_, err = s.CreateDID(ctx, dialer.DID{Number: "+15551230002", Campaign: 999})
 	wantErr(t, err, dialer.ErrInvalid)
 
-	d.Queue, d.Enabled = "", false
+	bad = d
+	bad.Priority = -101
+	_, err = s.UpdateDID(ctx, bad)
+	wantField(t, err, "priority")
+
+	d.Queue, d.Priority, d.Enabled = "", -100, false
 	up := must[dialer.DID](t)(s.UpdateDID(ctx, d))
-	if up.Queue != "" || up.QueueID != 0 || up.Enabled {
+	if up.Queue != "" || up.QueueID != 0 || up.Priority != -100 || up.Enabled {
 		t.Fatalf("updated %+v", up)
 	}
 	_, err = s.UpdateDID(ctx, dialer.DID{Number: "+15550000000"})
@@ -123,7 +168,7 @@ func TestDIDs(t *testing.T) {
 	}
 	must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: "+4930123456"}))
 	l := must[[]dialer.DID](t)(s.ListDIDs(ctx))
-	if len(l) != 2 || l[0].Number != "+15551230000" {
+	if len(l) != 2 || l[0].Number != "+15551230000" || l[0].Priority != -100 || l[1].Priority != 0 {
 		t.Fatalf("list %+v", l)
 	}
 	if err := s.DeleteDID(ctx, "+4930123456"); err != nil {

@@ -242,6 +242,10 @@ func TestMigrateDIDQueueLabels(t *testing.T) {
 	if err != nil || !slices.Equal(applied, []string{"0015_did_queue_id.sql"}) {
 		t.Fatalf("migrate to 0015: %v, %v", applied, err)
 	}
+	// The store reads the columns later migrations add.
+	if _, err := s.migrate(ctx, 16); err != nil {
+		t.Fatal(err)
+	}
 	billing := must[dialer.Queue](t)(s.QueueByName(ctx, "billing"))
 	want := dialer.DefaultQueueSettings()
 	want.Name = "billing"

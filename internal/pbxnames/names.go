@@ -97,6 +97,9 @@ const (
 	VarQueue = "agentswitch_queue"
 	// VarCampaignID is the DID's campaign.
 	VarCampaignID = "agentswitch_campaign_id"
+	// VarPriority is the DID's priority: its callers rank in their queue
+	// by it, higher first.
+	VarPriority = "agentswitch_priority"
 	// RoleInbound is a caller who dialed a DID.
 	RoleInbound = "inbound"
 )
