@@ -94,6 +94,14 @@ export function helpers(page) {
   return {
     waitState,
     callPanel,
+    // signIn signs in as AS_USER, up to the start of the session.
+    signIn: async () => {
+      await page.goto(URL + '/');
+      await page.getByLabel('Username').fill(env('AS_USER'));
+      await page.getByLabel('Password').fill(env('AS_PASSWORD'));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Start your session' }).waitFor();
+    },
     // waitConnected waits for the agent to be talking on call id.
     waitConnected: async (id) => {
       await callPanel(id).waitFor();
