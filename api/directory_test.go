@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,8 +82,79 @@ func TestDirectoryWithoutQueues(t *testing.T) {
 	}
 }
 
+// TestDirectoryFollowsChanges: the records are reused for a few seconds,
+// but a change made through the API shows at once.
+func TestDirectoryFollowsChanges(t *testing.T) {
+	e := newEnv(t)
+	names := func() []string {
+		t.Helper()
+		rec := e.do(e.agent1, "GET", "/api/v1/directory", "")
+		if rec.Code != 200 {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		var out []string
+		for _, a := range decodeBody[struct {
+			Agents []colleague `json:"agents"`
+		}](t, rec).Agents {
+			out = append(out, a.Name)
+		}
+		for _, q := range decodeBody[struct {
+			Queues []directoryQueue `json:"queues"`
+		}](t, rec).Queues {
+			out = append(out, "queue "+q.Name)
+		}
+		return out
+	}
+	check := func(when string, want ...string) {
+		t.Helper()
+		if got := names(); !slices.Equal(got, want) {
+			t.Errorf("%s: %q, want %q", when, got, want)
+		}
+	}
+	check("at first", "Ann", "Bob")
+	// Written behind the server's back: seen once the records are old.
+	must[dialer.Agent](t)(e.store.CreateAgent(t.Context(), dialer.Agent{Name: "Cy", Extension: "1003", Realm: "agentswitch", Mode: dialer.ModeRing}, "sip-secret-3"))
+	check("within the TTL", "Ann", "Bob")
+	e.clock.Advance(directoryTTL)
+	check("after the TTL", "Ann", "Bob", "Cy")
+	// Through the API: at once.
+	for _, r := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/agents", `{"name":"Dee","extension":"1004","sip_password":"sip-pass-4"}`},
+		{"PATCH", "/api/v1/agents/2", `{"disabled":true}`},
+		{"POST", "/api/v1/queues", `{"name":"sales","active":true}`},
+	} {
+		if rec := e.do(e.admin, r.method, r.path, r.body); rec.Code >= 300 {
+			t.Fatalf("%s %s: %d %s", r.method, r.path, rec.Code, rec.Body)
+		}
+	}
+	check("after changes through the API", "Ann", "Cy", "Dee", "queue sales")
+	if rec := e.do(e.admin, "DELETE", "/api/v1/queues/1", ""); rec.Code != 204 {
+		t.Fatalf("delete queue: %d %s", rec.Code, rec.Body)
+	}
+	check("after the queue's deletion", "Ann", "Cy", "Dee")
+}
+
 func jsonEqual(a, b any) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && string(x) == string(y)
+}
+
+// BenchmarkDirectory1000: one workspace's read of a directory of 1,000
+// agents, half of them logged in.
+func BenchmarkDirectory1000(b *testing.B) {
+	e := newEnv(b)
+	for i := range 998 {
+		a := must[dialer.Agent](b)(e.store.CreateAgent(b.Context(), dialer.Agent{Name: fmt.Sprintf("Agent %04d", i), Extension: fmt.Sprintf("%d", 5000+i),
+			Realm: "agentswitch", Mode: dialer.ModeRing}, "sip-secret-x"))
+		if i%2 == 0 {
+			e.eng.setAgent(dialer.AgentView{ID: a.ID, Name: a.Name, Extension: a.Extension, State: dialer.AgentReady, Since: t0})
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if rec := e.do(e.agent1, "GET", "/api/v1/directory", ""); rec.Code != 200 {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
 }

@@ -2,7 +2,7 @@
 // control (hang up, hold, mute, keypad, transfer, conference and leave,
 // record).
 
-import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
+import { html, useEffect, useMemo, useRef, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
 import { ms, getState } from './store.js';
 import { Timer, useAction, Kbd, notify, currentScreen } from './common.js';
@@ -236,6 +236,10 @@ const emptyTarget = () => ({ kind: 'agent', number: '', agent: null, queue: null
 // directory, or a number typed.
 function TargetFields({ target, setTarget, error, kinds, dir, dirError }) {
   const me = getState().me;
+  const myId = me.agent && me.agent.id;
+  // The same options between reads, so the picker filters them once per keystroke.
+  const people = useMemo(() => colleagueItems(dir, myId), [dir, myId]);
+  const queues = useMemo(() => queueItems(dir), [dir]);
   const kind = target.kind;
   const field = error && error.field;
   const loading = !dir && !dirError;
@@ -254,11 +258,11 @@ function TargetFields({ target, setTarget, error, kinds, dir, dirError }) {
         onInput=${(e) => setTarget({ ...target, number: e.currentTarget.value })} /></label>`}
     ${kind === 'agent' &&
     html`<${Picker} id="target-agent" name="target-agent" label="Colleague" noun="colleague" placeholder="Name or extension"
-      items=${colleagueItems(dir, me.agent && me.agent.id)} value=${target.agent} loading=${loading} error=${failed}
+      items=${people} value=${target.agent} loading=${loading} error=${failed}
       invalid=${field === 'agent_id'} onPick=${(it) => setTarget({ ...target, agent: it.key })} />`}
     ${kind === 'queue' &&
     html`<${Picker} id="target-queue" name="target-queue" label="Inbound queue" noun="queue" placeholder="Queue name"
-      items=${queueItems(dir)} value=${target.queue} loading=${loading} error=${failed}
+      items=${queues} value=${target.queue} loading=${loading} error=${failed}
       invalid=${field === 'queue_id'} onPick=${(it) => setTarget({ ...target, queue: it.key })} />`}
     ${error && html`<p class="form-error" role="alert">${error.message}</p>`}
   </div>`;
