@@ -122,6 +122,7 @@ await run(session, 'directory-failure', result, async () => {
     assert.equal(await queues.getByRole('option').count(), 1, 'an inactive queue is listed');
     await form().getByRole('combobox', { name: 'Inbound queue' }).press('Enter');
     await form().getByTestId('target-to').filter({ hasText: 'To the sales queue' }).waitFor();
+    await form().screenshot({ path: path.join(ARTIFACTS, '11-directory-queues.png') });
     await kind('Agent');
     await waitFocusOnSearch();
   });

@@ -191,11 +191,14 @@ function CallWorkspace({ s }) {
   const [draft, setDraft] = useState({});
   const [campaign, setCampaign] = useState(null);
 
-  // A call the page has not seen (reload during wrap-up) is read once.
+  // A call the page has not seen (reload during wrap-up, or the agent
+  // reserved before the call's first event) is read once. An event that
+  // came while the read was on its way is newer: the read does not
+  // replace it.
   useEffect(() => {
     if (call) return;
     api.call(id).then(
-      (d) => setState((st) => ({ calls: { ...st.calls, [id]: viewFromRecord(d) } })),
+      (d) => setState((st) => (st.calls[id] ? {} : { calls: { ...st.calls, [id]: viewFromRecord(d) } })),
       () => {},
     );
   }, [id, !!call]);
