@@ -275,18 +275,17 @@ function targetBody(t) {
 }
 
 // targetChoice is what the target names, for the button: null until it
-// can be sent. A colleague picked who is no longer ready cannot.
+// can be sent. A colleague picked who is no longer ready cannot, nor a
+// queue no longer active.
 function targetChoice(t, dir) {
-  const find = (list, id) => (dir && id !== null ? list.find((x) => x.id === id) : null);
+  if (t.kind === 'number') return t.number.trim().length > 2 ? t.number.trim() : null;
+  if (!dir) return null;
   if (t.kind === 'agent') {
-    const a = find(dir ? dir.agents : [], t.agent);
+    const a = dir.agents.find((x) => x.id === t.agent);
     return a && a.state === 'READY' ? a.name : null;
   }
-  if (t.kind === 'queue') {
-    const q = find(dir ? dir.queues : [], t.queue);
-    return q ? 'the ' + q.name + ' queue' : null;
-  }
-  return t.number.trim().length > 2 ? t.number.trim() : null;
+  const q = dir.queues.find((x) => x.id === t.queue);
+  return q ? `the ${q.name} queue` : null;
 }
 
 // TargetSummary says who was picked from the directory, next to the
@@ -295,7 +294,13 @@ function TargetSummary({ target, to }) {
   if (target.kind === 'number') return null;
   const picked = target.kind === 'agent' ? target.agent : target.queue;
   return html`<p class="target-to" data-testid="target-to" aria-live="polite">
-    ${to ? html`To <strong>${to}</strong>` : picked !== null ? 'No longer ready: pick someone else.' : 'Pick from the list: type, then Enter.'}
+    ${to
+      ? html`To <strong>${to}</strong>`
+      : picked === null
+        ? 'Pick from the list: type, then Enter.'
+        : target.kind === 'agent'
+          ? 'No longer ready: pick someone else.'
+          : 'No longer taking calls: pick another.'}
   </p>`;
 }
 
@@ -363,6 +368,10 @@ function ConferenceForm({ call }) {
   </form>`;
 }
 
+// partyName is a colleague's name, as the directory last read it, or
+// the number dialed.
+const partyName = (p) => (p.role === 'agent' ? colleagueName(p.agent_id) || `Agent ${p.agent_id}` : phone(p.number));
+
 const PARTY_STATE = { dialing: 'Dialing', ringing: 'Ringing', up: 'On the call', gone: 'Left' };
 
 function Parties({ call, agent }) {
@@ -375,10 +384,10 @@ function Parties({ call, agent }) {
     <ul>
       ${third.map(
         (p) => html`<li class=${'party ps-' + p.state} data-testid="party">
-          <span class="party-who">${p.role === 'agent' ? colleagueName(p.agent_id) || `Agent ${p.agent_id}` : phone(p.number)}</span>
+          <span class="party-who">${partyName(p)}</span>
           <span class="party-state">${PARTY_STATE[p.state] || p.state}</span>
           ${p.state !== 'gone' &&
-          html`<button class="btn btn-small btn-ghost" disabled=${busy} aria-label=${'Remove ' + (phone(p.number) || 'party')}
+          html`<button class="btn btn-small btn-ghost" disabled=${busy} aria-label=${'Remove ' + (partyName(p) || 'party')}
             onClick=${() => run(() => api.removeParty(call.id, p.leg_id))}>Remove</button>`}
         </li>`,
       )}
