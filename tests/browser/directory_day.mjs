@@ -1,13 +1,14 @@
 // The transfer panel's directory, in Chromium against `agentswitch serve`
 // on the simulated switch: colleagues found by name with their presence,
 // READY ones first, a paused one listed but not pickable, a colleague
-// coming online while the panel is open, the queues, and a blind transfer
-// to a colleague picked with the keyboard. browser_test.go's
-// TestDirectoryTransfer provisions the colleagues and checks the call's
-// legs.
+// coming online while the panel is open, the queues, a blind transfer
+// to a colleague picked with the keyboard, then a conference with another.
+// directory_test.go (TestDirectoryTransfer) provisions the colleagues and
+// checks the calls' legs.
 //
 // Env: AS_URL, AS_USER, AS_PASSWORD, AS_ADMIN_KEY, AS_AGENT_ID,
-// AS_CAMPAIGN_ID, AS_LEAD_NUMBER, AS_BOB (READY), AS_BEA (paused),
+// AS_CAMPAIGN_ID, AS_LEAD_NUMBER, AS_SECOND_NUMBER (the conference's
+// lead), AS_BOB (READY), AS_BEA (paused),
 // AS_BILL (logged out), AS_ARTIFACTS, AS_RESULT.
 
 import assert from 'node:assert/strict';
@@ -40,6 +41,14 @@ const waitFocusOnSearch = () => page.waitForFunction(() => document.activeElemen
 const kind = (name) => form().locator('.segmented label').filter({ hasText: name }).click();
 const keys = async () => Promise.all((await list().getByRole('option').all()).map(async (o) => Number(await o.getAttribute('data-key'))));
 
+// callIn has a lead at number put through to the agent and waits for
+// the talk; it returns the call's id.
+async function callIn(number) {
+  const { id } = await admin('POST', '/calls', { number, agent_id: Number(env('AS_AGENT_ID')), campaign_id: Number(env('AS_CAMPAIGN_ID')) });
+  await waitConnected(id);
+  return id;
+}
+
 // until polls the API until ok(answer) holds.
 async function until(what, fn, ok, ms = 10000) {
   const end = Date.now() + ms;
@@ -63,10 +72,7 @@ await run(session, 'directory-failure', result, async () => {
   });
 
   await step('a call connects; T opens the transfer panel on the directory, the focus in its search', async () => {
-    result.call = (await admin('POST', '/calls', {
-      number: env('AS_LEAD_NUMBER'), agent_id: Number(env('AS_AGENT_ID')), campaign_id: Number(env('AS_CAMPAIGN_ID')),
-    })).id;
-    await waitConnected(result.call);
+    result.call = await callIn(env('AS_LEAD_NUMBER'));
     await page.locator('body').press('t');
     await form().waitFor();
     await waitFocusOnSearch();
@@ -158,6 +164,27 @@ await run(session, 'directory-failure', result, async () => {
     await until('Bob on the call', () => admin('GET', `/calls/${result.call}`), (c) => c.live && c.view.agent_id === BOB && c.view.state === 'connected');
     await until('Bob INCALL', () => admin('GET', `/agents/${BOB}`), (a) => a.state === 'INCALL' && a.call_id === result.call);
     const panel = await dispose('Sale', { notes: 'Passed to Bob' });
+    await panel.getByRole('button', { name: /Submit and go ready/ }).click();
+    await waitState('READY');
+  });
+
+  await step('another call: the conference panel adds Bill, found and picked by keyboard; the party has his name; Leave', async () => {
+    result.conference = await callIn(env('AS_SECOND_NUMBER'));
+    await page.locator('body').press('c');
+    const conf = page.getByRole('form', { name: 'Conference' });
+    const box = conf.getByRole('combobox', { name: 'Colleague' });
+    await waitFocusOnSearch();
+    await box.pressSequentially('orr');
+    await conf.locator(`[role=option][data-key="${BILL}"]`).waitFor();
+    await waitActive(BILL);
+    await box.press('Enter');
+    await conf.getByTestId('target-to').filter({ hasText: 'To Bill Orr' }).waitFor();
+    await box.press('Enter');
+    await page.getByTestId('party').filter({ hasText: 'Bill Orr' }).filter({ hasText: 'On the call' }).waitFor();
+    await page.getByRole('button', { name: 'Remove Bill Orr' }).waitFor();
+    await page.getByRole('button', { name: /Leave/ }).click();
+    await waitState('DISPO');
+    const panel = await dispose('Sale', { notes: 'Introduced to Bill' });
     await panel.getByRole('button', { name: /Submit and go ready/ }).click();
     await waitState('READY');
   });

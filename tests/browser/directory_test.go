@@ -10,21 +10,26 @@ import (
 
 const (
 	directoryLead = "+14155550123"
-	directoryUser = "dana"
-	directoryPass = "dana-pass-1234"
+	// conferenceLead is the second call's, where a colleague is added.
+	conferenceLead = "+14155550145"
+	directoryUser  = "dana"
+	directoryPass  = "dana-pass-1234"
 )
 
 // TestDirectoryTransfer: on a call, an agent opens the transfer panel,
 // finds colleagues by name with their presence (a paused one shown but
 // not pickable, a logged-out one coming online while the panel is open),
 // picks a READY colleague with the keyboard and transfers the call, which
-// the colleague then carries. Screenshots of the picker at 1440 and
+// the colleague then carries; on another call, adds a colleague picked
+// the same way to a conference. Screenshots of the picker at 1440 and
 // 1024 px go to artifacts/.
 func TestDirectoryTransfer(t *testing.T) {
 	ctx := tier(t)
 
 	sw := startSim(t)
-	sw.SetEndpoint(directoryLead, sim.Behavior{AnswerAfter: 120 * time.Millisecond})
+	for _, n := range []string{directoryLead, conferenceLead} {
+		sw.SetEndpoint(n, sim.Behavior{AnswerAfter: 120 * time.Millisecond})
+	}
 	svc := startService(t, sw.Addr())
 	adm, keySecret := signedInAdmin(t, svc)
 
@@ -47,26 +52,34 @@ func TestDirectoryTransfer(t *testing.T) {
 	adm.post(t, fmt.Sprintf("/agents/%v/pause", bea), map[string]any{"code": "BREAK"})
 
 	var res struct {
-		Call string `json:"call"`
+		Call       string `json:"call"`
+		Conference string `json:"conference"`
 	}
 	scenario(t, ctx, svc, "directory_day.mjs", []string{
 		"AS_USER=" + directoryUser, "AS_PASSWORD=" + directoryPass, "AS_ADMIN_KEY=" + keySecret,
-		fmt.Sprintf("AS_AGENT_ID=%v", me["id"]), fmt.Sprintf("AS_CAMPAIGN_ID=%v", camp["id"]), "AS_LEAD_NUMBER=" + directoryLead,
+		fmt.Sprintf("AS_AGENT_ID=%v", me["id"]), fmt.Sprintf("AS_CAMPAIGN_ID=%v", camp["id"]), "AS_LEAD_NUMBER=" + directoryLead, "AS_SECOND_NUMBER=" + conferenceLead,
 		fmt.Sprintf("AS_BOB=%v", bob), fmt.Sprintf("AS_BEA=%v", bea), fmt.Sprintf("AS_BILL=%v", bill),
 	}, func(req map[string]string) (map[string]string, error) {
 		return nil, fmt.Errorf("unknown request %q", req["do"])
 	}, &res)
 
-	// The call went to Bob's phone, and Dana wrapped up her part.
-	d := adm.call(t, sw, res.Call)
-	var rang bool
-	for _, l := range d.Legs {
-		rang = rang || l.Role == "agent" && l.Agent == bob && l.Endpoint == "user/2002"
-	}
-	if !rang {
-		t.Errorf("no agent leg to Bob (agent %v, user/2002) in %+v", bob, d.Legs)
-	}
-	if d.Record.Outcome != "answered" || d.Record.Disposition != "SALE" {
-		t.Errorf("transferred call record %+v", d.Record)
+	// The first call went to Bob's phone, the second brought Bill's in;
+	// Dana wrapped up both.
+	for _, c := range []struct {
+		what, id string
+		agent    float64
+		ext      string
+	}{{"transferred", res.Call, bob, "2002"}, {"conference", res.Conference, bill, "2004"}} {
+		d := adm.call(t, sw, c.id)
+		var rang bool
+		for _, l := range d.Legs {
+			rang = rang || l.Agent == c.agent && l.Endpoint == "user/"+c.ext
+		}
+		if !rang {
+			t.Errorf("%s call: no leg to agent %v (user/%s) in %+v", c.what, c.agent, c.ext, d.Legs)
+		}
+		if d.Record.Outcome != "answered" || d.Record.Disposition != "SALE" {
+			t.Errorf("%s call record %+v", c.what, d.Record)
+		}
 	}
 }

@@ -368,9 +368,10 @@ function ConferenceForm({ call }) {
   </form>`;
 }
 
-// partyName is a colleague's name, as the directory last read it, or
-// the number dialed.
-const partyName = (p) => (p.role === 'agent' ? colleagueName(p.agent_id) || `Agent ${p.agent_id}` : phone(p.number));
+// partyName is a colleague's name, as the directory last read it (a
+// colleague added to the call is a third party with an agent id), or the
+// number dialed.
+const partyName = (p) => (p.agent_id ? colleagueName(p.agent_id) || `Agent ${p.agent_id}` : phone(p.number));
 
 const PARTY_STATE = { dialing: 'Dialing', ringing: 'Ringing', up: 'On the call', gone: 'Left' };
 
