@@ -201,6 +201,7 @@ func (s *Server) createAgent(c echo.Context, p *principal) error {
 		}
 		return err
 	}
+	s.directoryRecords.forget()
 	s.audit(ctx, p, "agent.create", "agent:"+out.ID.String(), map[string]any{"extension": out.Extension, "user_id": out.User})
 	return c.JSON(http.StatusCreated, out)
 }

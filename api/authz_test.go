@@ -43,6 +43,7 @@ func matrixCases(e *testEnv) []mcase {
 	return []mcase{
 		{method: "GET", tmpl: "/me", access: anyone, req: fixed("/api/v1/me", "")},
 		{method: "GET", tmpl: "/pause-codes", access: anyone, req: fixed("/api/v1/pause-codes", "")},
+		{method: "GET", tmpl: "/directory", access: anyone, want: "LiveAgents", req: fixed("/api/v1/directory", "")},
 		{method: "GET", tmpl: "/agents", access: supervisor, want: "AgentViews", req: fixed("/api/v1/agents", "")},
 		{method: "POST", tmpl: "/agents", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
 			return "/api/v1/agents", fmt.Sprintf(`{"name":"Seat %d","extension":"%d","sip_password":"sip-pass-%d","skills":["sales"]}`, n, 3000+n, n)

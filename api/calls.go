@@ -491,17 +491,17 @@ func (s *Server) callRecording(c echo.Context, p *principal) error {
 type targetBody struct {
 	AgentID dialer.AgentID `json:"agent_id"`
 	Number  string         `json:"number"`
+	QueueID dialer.QueueID `json:"queue_id"`
 }
 
+// target reads the body's one target: more than one is refused before
+// the number is read, so the error names what is wrong.
 func (s *Server) target(b targetBody) (dialer.TransferTarget, error) {
-	t := dialer.TransferTarget{Agent: b.AgentID}
-	if b.AgentID < 0 {
-		return t, fieldErr("agent_id", "must be positive")
+	t := dialer.TransferTarget{Agent: b.AgentID, Number: b.Number, Queue: b.QueueID}
+	if err := t.CheckKind(); err != nil {
+		return t, err
 	}
 	if b.Number != "" {
-		if b.AgentID != 0 {
-			return t, fieldErr("target", "give agent_id or number, not both")
-		}
 		n, err := phone.Normalize("number", b.Number, s.opts.DefaultCountry)
 		if err != nil {
 			return t, err
@@ -539,6 +539,9 @@ func (s *Server) callTransfer(c echo.Context, p *principal) error {
 func (s *Server) callAddParty(c echo.Context, p *principal) error {
 	id, t, err := s.callTarget(c, p)
 	if err != nil {
+		return err
+	}
+	if err := t.ValidateParty(); err != nil {
 		return err
 	}
 	pv, err := s.engine.AddParty(c.Request().Context(), p.Actor, id, t)

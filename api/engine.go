@@ -20,6 +20,9 @@ type Engine interface {
 	Heartbeat(ctx context.Context, a dialer.Actor, id dialer.AgentID) error
 	AgentView(ctx context.Context, id dialer.AgentID) (dialer.AgentView, error)
 	AgentViews(ctx context.Context) ([]dialer.AgentView, error)
+	// LiveAgents is every logged-in agent's last published view, from
+	// memory (no live store round trip).
+	LiveAgents() []dialer.AgentView
 	StartCall(ctx context.Context, a dialer.Actor, r dialer.OutboundRequest) (dialer.CallView, error)
 	// ReadyAgents counts the READY agents a lead call could be given to
 	// now: the named agent alone when named is not zero.
@@ -91,6 +94,7 @@ func (noEngine) AgentView(context.Context, dialer.AgentID) (dialer.AgentView, er
 func (noEngine) AgentViews(context.Context) ([]dialer.AgentView, error) {
 	return nil, dialer.ErrUnavailable
 }
+func (noEngine) LiveAgents() []dialer.AgentView { return nil }
 func (noEngine) StartCall(context.Context, dialer.Actor, dialer.OutboundRequest) (dialer.CallView, error) {
 	return dialer.CallView{}, dialer.ErrUnavailable
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -21,7 +22,7 @@ type engineCall struct {
 
 // readMethods are the engine calls the API may make while checking a
 // request it then refuses.
-var readMethods = map[string]bool{"CallView": true, "LiveCalls": true, "PauseCodes": true, "ReadyAgents": true, "AgentView": true}
+var readMethods = map[string]bool{"CallView": true, "LiveCalls": true, "PauseCodes": true, "ReadyAgents": true, "AgentView": true, "LiveAgents": true}
 
 // fakeEngine records every call; it checks ownership as the real engine
 // does, and publishes events to subscribers with blocking sends (as an
@@ -189,6 +190,21 @@ func (f *fakeEngine) AgentViews(context.Context) ([]dialer.AgentView, error) {
 		return nil, err
 	}
 	return []dialer.AgentView{{ID: 1, State: dialer.AgentReady}, {ID: 2, State: dialer.AgentLoggedOut}}, nil
+}
+
+// LiveAgents answers the views setAgent gave, but for logged-out ones.
+func (f *fakeEngine) LiveAgents() []dialer.AgentView {
+	f.record(engineCall{Method: "LiveAgents"})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []dialer.AgentView
+	for _, v := range f.agents {
+		if v.State != dialer.AgentLoggedOut {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(a, b dialer.AgentView) int { return cmp.Compare(a.ID, b.ID) })
+	return out
 }
 
 func (f *fakeEngine) StartCall(_ context.Context, a dialer.Actor, r dialer.OutboundRequest) (dialer.CallView, error) {

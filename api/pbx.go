@@ -126,6 +126,7 @@ func (s *Server) patchAgent(c echo.Context, p *principal) error {
 	if err := s.engine.AgentChanged(ctx, p.Actor, out); err != nil {
 		s.log.Warn("agent changed but its session was not updated", "agent", id, "err", err)
 	}
+	s.directoryRecords.forget()
 	s.audit(ctx, p, "agent.update", "agent:"+id.String(), map[string]any{
 		"extension": out.Extension, "previous_extension": before.Extension, "disabled": out.Disabled,
 		"sip_password_changed": password != "", "external_phone_changed": out.ExternalPhone != before.ExternalPhone,

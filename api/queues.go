@@ -106,6 +106,7 @@ func (s *Server) createQueue(c echo.Context, p *principal) error {
 	if err != nil {
 		return queueTaken(err)
 	}
+	s.directoryRecords.forget()
 	s.audit(ctx, p, "queue.create", queueTarget(out.ID), map[string]any{"name": out.Name, "strategy": out.Strategy})
 	s.queuesChanged(ctx)
 	return c.JSON(http.StatusCreated, out)
@@ -152,6 +153,7 @@ func (s *Server) patchQueue(c echo.Context, p *principal) error {
 	if err != nil {
 		return queueTaken(err)
 	}
+	s.directoryRecords.forget()
 	s.audit(ctx, p, "queue.update", queueTarget(id), map[string]any{"name": out.Name, "previous_name": before, "version": out.Version})
 	s.queuesChanged(ctx)
 	return c.JSON(http.StatusOK, out)
@@ -184,6 +186,7 @@ func (s *Server) deleteQueue(c echo.Context, p *principal) error {
 	if err := st.DeleteQueue(ctx, id); err != nil {
 		return err
 	}
+	s.directoryRecords.forget()
 	s.audit(ctx, p, "queue.delete", queueTarget(id), nil)
 	s.queuesChanged(ctx)
 	return c.NoContent(http.StatusNoContent)

@@ -68,6 +68,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/me", anyone, s.getMe},
 
 		{http.MethodGet, "/pause-codes", anyone, s.pauseCodes},
+		{http.MethodGet, "/directory", anyone, s.directory},
 		{http.MethodGet, "/agents", supervisor, s.listAgents},
 		{http.MethodPost, "/agents", admin, s.createAgent},
 		{http.MethodGet, "/agents/:id", anyone, s.getAgent},

@@ -140,6 +140,8 @@ type Server struct {
 	open *openStreams
 	// importing: the progress of the imports under way.
 	importing runningImports
+	// directoryRecords: the agents and queues GET /directory lists.
+	directoryRecords directoryRecords
 
 	mu  sync.Mutex
 	srv *http.Server

@@ -568,6 +568,9 @@ func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t Transf
 	if err := t.Validate(); err != nil {
 		return err
 	}
+	if t.Queue != 0 {
+		return &FieldError{Field: "queue_id", Reason: "this service does not transfer calls to a queue yet"}
+	}
 	return e.control(ctx, a, id, func(c *call) error {
 		if c.st.phase != phaseConnected || c.agent == 0 {
 			return notNow("transfer", c)
@@ -597,7 +600,7 @@ func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t Transf
 // the lead and the agent move to a conference room, the target is dialed
 // into it. With Leave, this is the warm transfer.
 func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTarget) (PartyView, error) {
-	if err := t.Validate(); err != nil {
+	if err := t.ValidateParty(); err != nil {
 		return PartyView{}, err
 	}
 	var out PartyView

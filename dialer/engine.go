@@ -677,6 +677,11 @@ func (e *Engine) Subscribe(ctx context.Context, f LiveFilter) (LiveSnapshot, <-c
 // views in memory, for the answer to a call just started.
 func (e *Engine) ReadyAgents(named AgentID) int { return e.hub.readyAgents(named) }
 
+// LiveAgents returns the last published view of every logged-in agent,
+// from memory: the views the event stream's snapshot is made of, read
+// without a round trip to the live store.
+func (e *Engine) LiveAgents() []AgentView { return e.hub.agentViews() }
+
 // PauseCodes lists the codes an agent may pause with.
 func (e *Engine) PauseCodes() []string { return slices.Clone(e.cfg.PauseCodes) }
 

@@ -165,23 +165,57 @@ type fromPhone struct {
 	node string
 }
 
-// TransferTarget is an agent or an external number (exactly one).
+// TransferTarget is an agent, an inbound queue or an external number
+// (exactly one).
 type TransferTarget struct {
 	Agent  AgentID `json:"agent_id,omitempty"`
 	Number string  `json:"number,omitempty"`
+	// Queue: the caller waits in that queue again, as a new arrival.
+	Queue QueueID `json:"queue_id,omitempty"`
 }
 
-// Validate checks that exactly one target is given.
-func (t TransferTarget) Validate() error {
+// CheckKind checks that exactly one target is named and that an id is
+// positive; it leaves the number's form to Validate, so that the API can
+// refuse two targets before reading a number.
+func (t TransferTarget) CheckKind() error {
+	n := 0
+	for _, set := range []bool{t.Agent != 0, t.Number != "", t.Queue != 0} {
+		if set {
+			n++
+		}
+	}
 	switch {
-	case t.Agent == 0 && t.Number == "":
-		return &FieldError{Field: "target", Reason: "give agent_id or number"}
-	case t.Agent != 0 && t.Number != "":
-		return &FieldError{Field: "target", Reason: "give agent_id or number, not both"}
+	case n == 0:
+		return &FieldError{Field: "target", Reason: "give agent_id, queue_id or number"}
+	case n > 1:
+		return &FieldError{Field: "target", Reason: "give only one of agent_id, queue_id and number"}
 	case t.Agent < 0:
 		return &FieldError{Field: "agent_id", Reason: "must be positive"}
-	case t.Number != "" && !ValidPhone(t.Number):
+	case t.Queue < 0:
+		return &FieldError{Field: "queue_id", Reason: "must be positive"}
+	}
+	return nil
+}
+
+// Validate checks that exactly one target is given, in a valid form.
+func (t TransferTarget) Validate() error {
+	if err := t.CheckKind(); err != nil {
+		return err
+	}
+	if t.Number != "" && !ValidPhone(t.Number) {
 		return &FieldError{Field: "number", Reason: "E.164 (+ and digits)"}
+	}
+	return nil
+}
+
+// ValidateParty checks a target to add to a call: a conference rings a
+// person, and a queue is not one.
+func (t TransferTarget) ValidateParty() error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if t.Queue != 0 {
+		return &FieldError{Field: "queue_id", Reason: "a conference adds an agent or a number, not a queue"}
 	}
 	return nil
 }

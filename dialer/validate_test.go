@@ -104,3 +104,49 @@ func TestSessionEndpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestTransferTargetValidate(t *testing.T) {
+	cases := []struct {
+		name  string
+		t     TransferTarget
+		field string // "" when valid
+		party string // ValidateParty's field, when it differs
+	}{
+		{"agent", TransferTarget{Agent: 2}, "", ""},
+		{"number", TransferTarget{Number: "+12125550100"}, "", ""},
+		{"queue", TransferTarget{Queue: 3}, "", "queue_id"},
+		{"none", TransferTarget{}, "target", ""},
+		{"agent and number", TransferTarget{Agent: 2, Number: "+12125550100"}, "target", ""},
+		{"agent and queue", TransferTarget{Agent: 2, Queue: 3}, "target", ""},
+		{"queue and number", TransferTarget{Queue: 3, Number: "+12125550100"}, "target", ""},
+		{"all three", TransferTarget{Agent: 2, Queue: 3, Number: "+12125550100"}, "target", ""},
+		{"negative agent", TransferTarget{Agent: -2}, "agent_id", ""},
+		{"negative queue", TransferTarget{Queue: -3}, "queue_id", ""},
+		{"number not E.164", TransferTarget{Number: "2125550100"}, "number", ""},
+		{"number with a dial string", TransferTarget{Number: "+1212,user/1001"}, "number", ""},
+	}
+	fieldOf := func(err error) string {
+		if err == nil {
+			return ""
+		}
+		var fe *FieldError
+		if !errors.As(err, &fe) {
+			return "not a FieldError: " + err.Error()
+		}
+		return fe.Field
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := fieldOf(c.t.Validate()); got != c.field {
+				t.Errorf("Validate: field %q, want %q", got, c.field)
+			}
+			party := c.party
+			if party == "" {
+				party = c.field
+			}
+			if got := fieldOf(c.t.ValidateParty()); got != party {
+				t.Errorf("ValidateParty: field %q, want %q", got, party)
+			}
+		})
+	}
+}

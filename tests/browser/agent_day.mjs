@@ -217,10 +217,11 @@ await run(session, 'failure', result, async () => {
       if (name === 'Keypad') {
         await page.keyboard.press('Escape');
       } else {
-        // Typing leaves the focus in the field.
-        const field = shown.getByLabel('Number', { exact: true });
-        await field.pressSequentially('+1212');
-        await waitFocus('input[name=target-number]');
+        // The panel opens on the directory's search; typing leaves the
+        // focus in it.
+        const field = shown.getByRole('combobox', { name: 'Colleague' });
+        await field.pressSequentially('Ann');
+        await waitFocus('input[name=target-agent]');
         await field.press('Escape');
       }
       await shown.waitFor({ state: 'detached' });
@@ -339,6 +340,7 @@ await run(session, 'failure', result, async () => {
 
   await step('warm transfer: add a third party, talk, Leave', async () => {
     await page.locator('body').press('c');
+    await page.locator('.segmented label').filter({ hasText: 'Phone number' }).click();
     await page.getByLabel('Number', { exact: true }).fill(env('AS_WARM_NUMBER'));
     await page.getByRole('button', { name: 'Add to call' }).click();
     await page.getByTestId('party').filter({ hasText: 'On the call' }).waitFor();
@@ -435,6 +437,7 @@ await run(session, 'failure', result, async () => {
     result.calls.blind = last;
     await waitConnected(last);
     await page.getByRole('button', { name: 'Transfer' }).click();
+    await page.locator('.segmented label').filter({ hasText: 'Phone number' }).click();
     await page.getByLabel('Number', { exact: true }).fill(env('AS_BLIND_NUMBER'));
     await page.getByRole('button', { name: 'Transfer now' }).click();
     await waitState('DISPO');

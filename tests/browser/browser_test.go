@@ -89,9 +89,7 @@ func TestAgentDay(t *testing.T) {
 
 	svc := startService(t, sw.Addr())
 	checkMounts(t, svc.URL)
-	adm := newClient(svc)
-	adm.login(t, "admin", svc.AdminPassword)
-	keySecret := adm.createAdminKey(t)
+	adm, keySecret := signedInAdmin(t, svc)
 
 	user := adm.post(t, "/users", map[string]any{"username": agentUser, "display_name": "Maria Lopez", "role": "agent", "password": agentPass})
 	agent := adm.post(t, "/agents", map[string]any{"name": "Maria Lopez", "extension": agentExt, "sip_password": "sip-secret-1001", "user_id": user["id"]})
@@ -445,6 +443,15 @@ func (c *client) get(t *testing.T, path string) map[string]any {
 	return m
 }
 
+// signedInAdmin is the service's first admin, signed in, and an admin
+// API key for the scenario's own requests.
+func signedInAdmin(t *testing.T, svc *svctest.Process) (*client, string) {
+	t.Helper()
+	adm := newClient(svc)
+	adm.login(t, "admin", svc.AdminPassword)
+	return adm, adm.createAdminKey(t)
+}
+
 func (c *client) login(t *testing.T, user, pass string) {
 	t.Helper()
 	c.post(t, "/auth/login", map[string]string{"username": user, "password": pass})
@@ -473,8 +480,10 @@ type callDetail struct {
 		Notes       string  `json:"notes"`
 	} `json:"record"`
 	Legs []struct {
-		ID   string `json:"id"`
-		Role string `json:"role"`
+		ID       string  `json:"id"`
+		Role     string  `json:"role"`
+		Agent    float64 `json:"agent_id"`
+		Endpoint string  `json:"endpoint"`
 	} `json:"legs"`
 }
 

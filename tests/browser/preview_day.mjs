@@ -10,7 +10,7 @@
 // AS_ARTIFACTS, AS_RESULT.
 
 import assert from 'node:assert/strict';
-import { env, URL, step, openPage, helpers, run } from './harness.mjs';
+import { env, step, openPage, helpers, run } from './harness.mjs';
 
 const leads = new Map(
   env('AS_LEADS').split(',').map((x) => {
@@ -21,7 +21,7 @@ const leads = new Map(
 const result = { calls: {} };
 const session = await openPage();
 const { page } = session;
-const { shot, waitState, waitConnected, dispose } = helpers(page);
+const { shot, waitState, waitConnected, dispose, signIn } = helpers(page);
 
 const card = () => page.getByTestId('preview-card');
 const previewedLead = async () => Number(await card().getAttribute('data-lead-id'));
@@ -49,11 +49,7 @@ async function seePreview(id) {
 
 await run(session, 'preview-failure', result, async () => {
   await step('sign in', async () => {
-    await page.goto(URL + '/');
-    await page.getByLabel('Username').fill(env('AS_USER'));
-    await page.getByLabel('Password').fill(env('AS_PASSWORD'));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Start your session' }).waitFor();
+    await signIn();
   });
 
   await step('the start screen: the campaigns and their modes in words; a campaign is required', async () => {

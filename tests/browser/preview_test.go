@@ -33,9 +33,7 @@ func TestPreviewDay(t *testing.T) {
 		sw.SetEndpoint(n, sim.Behavior{Outcome: sim.Busy, AnswerAfter: 50 * time.Millisecond})
 	}
 	svc := startService(t, sw.Addr())
-	adm := newClient(svc)
-	adm.login(t, "admin", svc.AdminPassword)
-	keySecret := adm.createAdminKey(t)
+	adm, keySecret := signedInAdmin(t, svc)
 
 	settings := map[string]any{
 		// Any hour; a busy lead may be called again at once.

@@ -59,7 +59,7 @@ export const api = {
   logout: () => post('/auth/logout'),
 
   pauseCodes: () => get('/pause-codes'),
-  agents: () => get('/agents'),
+  directory: () => get('/directory'),
   agent: (id) => get(`/agents/${id}`),
   agentLogin: (id, body) => post(`/agents/${id}/login`, body),
   agentLogout: (id) => post(`/agents/${id}/logout`),

@@ -2,7 +2,7 @@
 // control (hang up, hold, mute, keypad, transfer, conference and leave,
 // record).
 
-import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
+import { html, useEffect, useMemo, useRef, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
 import { ms, getState } from './store.js';
 import { Timer, useAction, Kbd, notify, currentScreen } from './common.js';
@@ -10,6 +10,7 @@ import { clock, duration, fullName, phone } from './format.js';
 import { Icon } from './icons.js';
 import { bind } from './shortcuts.js';
 import { describeDevice } from './audio.js';
+import { Picker, useDirectory, colleagueItems, queueItems, colleagueName } from './directory.js';
 
 const ORIGIN = { dialer: 'Dialer', manual: 'Manual dial', api: 'Lead call', widget: 'Website callback', callback: 'Callback', inbound: 'Inbound' };
 const CALL_STATE = {
@@ -237,109 +238,150 @@ function Keypad({ dtmf }) {
   </div>`;
 }
 
-// Agents a transfer can go to: the full list for supervisors; agents
-// type a colleague's agent number.
-let agentList = null;
-function useAgents() {
-  const [list, setList] = useState(agentList);
-  useEffect(() => {
-    if (agentList) return;
-    api.agents().then(
-      (r) => setList((agentList = r.agents || [])),
-      () => setList((agentList = 'forbidden')),
-    );
-  }, []);
-  return list;
-}
+// The kinds of target, as the agent's guide names them.
+const KINDS = { agent: 'Agent', queue: 'Queue', number: 'Phone number' };
+const emptyTarget = () => ({ kind: 'agent', number: '', agent: null, queue: null });
 
-function TargetFields({ target, setTarget, error }) {
-  const agents = useAgents();
+// TargetFields picks where the call goes: a colleague or a queue from the
+// directory, or a number typed.
+function TargetFields({ target, setTarget, error, kinds, dir, dirError }) {
   const me = getState().me;
-  const others = Array.isArray(agents) ? agents.filter((a) => !me.agent || a.id !== me.agent.id) : [];
+  const myId = me.agent && me.agent.id;
+  // The same options between reads, so the picker filters them once per keystroke.
+  const people = useMemo(() => colleagueItems(dir, myId), [dir, myId]);
+  const queues = useMemo(() => queueItems(dir), [dir]);
   const kind = target.kind;
+  const field = error && error.field;
+  const loading = !dir && !dirError;
+  const failed = dirError && `The directory cannot be read: ${dirError.message}`;
   return html`<div class="target">
     <div class="segmented" role="radiogroup" aria-label="Destination">
-      <label class=${kind === 'number' ? 'on' : ''}><input type="radio" name="tkind" checked=${kind === 'number'}
-        onChange=${() => setTarget({ ...target, kind: 'number' })} /> Phone number</label>
-      <label class=${kind === 'agent' ? 'on' : ''}><input type="radio" name="tkind" checked=${kind === 'agent'}
-        onChange=${() => setTarget({ ...target, kind: 'agent' })} /> Agent</label>
+      ${kinds.map(
+        (k) => html`<label class=${kind === k ? 'on' : ''}><input type="radio" name="tkind" value=${k} checked=${kind === k}
+          onChange=${() => setTarget({ ...target, kind: k })} /> ${KINDS[k]}</label>`,
+      )}
     </div>
-    ${kind === 'number'
-      ? html`<label class="field"><span>Number</span>
-          <input type="tel" name="target-number" value=${target.number} autocomplete="off" placeholder="+1 555 010 0199"
-            aria-invalid=${error && error.field === 'number' ? 'true' : undefined}
-            onInput=${(e) => setTarget({ ...target, number: e.currentTarget.value })} /></label>`
-      : Array.isArray(agents) && others.length
-        ? html`<label class="field"><span>Agent</span>
-            <select name="target-agent" value=${target.agent} onChange=${(e) => setTarget({ ...target, agent: e.currentTarget.value })}>
-              <option value="">Choose an agent…</option>
-              ${others.map((a) => html`<option value=${a.id}>${a.name} · ext ${a.extension} · ${a.state.toLowerCase()}</option>`)}
-            </select></label>`
-        : html`<label class="field"><span>Agent number</span>
-            <input inputmode="numeric" name="target-agent" value=${target.agent} placeholder="e.g. 12"
-              aria-invalid=${error && error.field === 'agent_id' ? 'true' : undefined}
-              onInput=${(e) => setTarget({ ...target, agent: e.currentTarget.value.replace(/\D/g, '') })} /></label>`}
+    ${kind === 'number' &&
+    html`<label class="field"><span>Number</span>
+      <input type="tel" name="target-number" value=${target.number} autocomplete="off" placeholder="+1 555 010 0199"
+        aria-invalid=${field === 'number' ? 'true' : undefined}
+        onInput=${(e) => setTarget({ ...target, number: e.currentTarget.value })} /></label>`}
+    ${kind === 'agent' &&
+    html`<${Picker} id="target-agent" name="target-agent" label="Colleague" noun="colleague" placeholder="Name or extension"
+      items=${people} value=${target.agent} loading=${loading} error=${failed}
+      invalid=${field === 'agent_id'} onPick=${(it) => setTarget({ ...target, agent: it.key })} />`}
+    ${kind === 'queue' &&
+    html`<${Picker} id="target-queue" name="target-queue" label="Inbound queue" noun="queue" placeholder="Queue name"
+      items=${queues} value=${target.queue} loading=${loading} error=${failed}
+      invalid=${field === 'queue_id'} onPick=${(it) => setTarget({ ...target, queue: it.key })} />`}
     ${error && html`<p class="form-error" role="alert">${error.message}</p>`}
   </div>`;
 }
 
 function targetBody(t) {
-  return t.kind === 'agent' ? { agent_id: Number(t.agent) } : { number: t.number.trim() };
+  if (t.kind === 'agent') return { agent_id: t.agent };
+  if (t.kind === 'queue') return { queue_id: t.queue };
+  return { number: t.number.trim() };
 }
-const targetReady = (t) => (t.kind === 'agent' ? Number(t.agent) > 0 : t.number.trim().length > 2);
+
+// targetChoice is what the target names, for the button: null until it
+// can be sent. A colleague picked who is no longer ready cannot, nor a
+// queue no longer active.
+function targetChoice(t, dir) {
+  if (t.kind === 'number') return t.number.trim().length > 2 ? t.number.trim() : null;
+  if (!dir) return null;
+  if (t.kind === 'agent') {
+    const a = dir.agents.find((x) => x.id === t.agent);
+    return a && a.state === 'READY' ? a.name : null;
+  }
+  const q = dir.queues.find((x) => x.id === t.queue);
+  return q ? `the ${q.name} queue` : null;
+}
+
+// TargetSummary says who was picked from the directory, next to the
+// button that sends the call there.
+function TargetSummary({ target, to }) {
+  if (target.kind === 'number') return null;
+  const picked = target.kind === 'agent' ? target.agent : target.queue;
+  return html`<p class="target-to" data-testid="target-to" aria-live="polite">
+    ${to
+      ? html`To <strong>${to}</strong>`
+      : picked === null
+        ? 'Pick from the list: type, then Enter.'
+        : target.kind === 'agent'
+          ? 'No longer ready: pick someone else.'
+          : 'No longer taking calls: pick another.'}
+  </p>`;
+}
+
+// useTargetFocus puts the focus in the target's field when the panel
+// opens and when the kind changes.
+function useTargetFocus(root, kind) {
+  useEffect(() => {
+    const el = root.current && root.current.querySelector('.target input[name^=target-]');
+    if (el) el.focus();
+  }, [kind]);
+}
 
 function TransferForm({ call, onDone }) {
-  const [target, setTarget] = useState({ kind: 'number', number: '', agent: '' });
+  const [target, setTarget] = useState(emptyTarget);
   const [error, setError] = useState(null);
   const [run, busy] = useAction();
-  const first = useRef(null);
-  useEffect(() => {
-    const el = first.current && first.current.querySelector('input[type=tel],select,input[name=target-agent]');
-    if (el) el.focus();
-  }, [target.kind]);
+  const { dir, error: dirError } = useDirectory();
+  const root = useRef(null);
+  useTargetFocus(root, target.kind);
+  const to = targetChoice(target, dir);
   const submit = async (e) => {
     e.preventDefault();
+    if (!to) return;
     setError(null);
     const from = currentScreen();
     const r = await run(() => api.transfer(call.id, targetBody(target)), { quiet: true });
     if (r.ok) {
-      notify('Call transferred', 'ok', { from });
+      notify('Call transferred to ' + to, 'ok', { from });
       onDone();
     } else setError(r.error);
   };
-  return html`<form class="subpanel" ref=${first} onSubmit=${submit} aria-label="Blind transfer">
+  return html`<form class="subpanel" ref=${root} onSubmit=${submit} aria-label="Blind transfer">
     <h3 class="subpanel-title">Blind transfer</h3>
     <p class="muted small">The caller goes straight to the destination and you leave the call.</p>
-    <${TargetFields} target=${target} setTarget=${setTarget} error=${error} />
-    <button class="btn btn-primary" type="submit" disabled=${busy || !targetReady(target)}>
+    <${TargetFields} target=${target} setTarget=${setTarget} error=${error} kinds=${['agent', 'queue', 'number']} dir=${dir} dirError=${dirError} />
+    <${TargetSummary} target=${target} to=${to} />
+    <button class="btn btn-primary" type="submit" disabled=${busy || !to}>
       <${Icon} name="transfer" size=${16} /> Transfer now</button>
   </form>`;
 }
 
 function ConferenceForm({ call }) {
-  const [target, setTarget] = useState({ kind: 'number', number: '', agent: '' });
+  const [target, setTarget] = useState(emptyTarget);
   const [error, setError] = useState(null);
   const [run, busy] = useAction();
+  const { dir, error: dirError } = useDirectory();
   const root = useRef(null);
-  useEffect(() => {
-    const el = root.current && root.current.querySelector('input[type=tel],select,input[name=target-agent]');
-    if (el) el.focus();
-  }, [target.kind]);
+  useTargetFocus(root, target.kind);
+  const to = targetChoice(target, dir);
   const submit = async (e) => {
     e.preventDefault();
+    if (!to) return;
     setError(null);
     const r = await run(() => api.addParty(call.id, targetBody(target)), { quiet: true });
-    if (r.ok) setTarget({ ...target, number: '', agent: '' });
+    if (r.ok) setTarget({ ...emptyTarget(), kind: target.kind });
     else setError(r.error);
   };
   return html`<form class="subpanel" ref=${root} onSubmit=${submit} aria-label="Conference">
     <h3 class="subpanel-title">Conference / warm transfer</h3>
     <p class="muted small">Add someone, introduce the caller, then Leave to hand the call over.</p>
-    <${TargetFields} target=${target} setTarget=${setTarget} error=${error} />
-    <button class="btn btn-primary" type="submit" disabled=${busy || !targetReady(target)}>
+    <${TargetFields} target=${target} setTarget=${setTarget} error=${error} kinds=${['agent', 'number']} dir=${dir} dirError=${dirError} />
+    <${TargetSummary} target=${target} to=${to} />
+    <button class="btn btn-primary" type="submit" disabled=${busy || !to}>
       <${Icon} name="conference" size=${16} /> Add to call</button>
   </form>`;
 }
+
+// partyName is a colleague's name, as the directory last read it (a
+// colleague added to the call is a third party with an agent id), or the
+// number dialed.
+const partyName = (p) => (p.agent_id ? colleagueName(p.agent_id) || `Agent ${p.agent_id}` : phone(p.number));
 
 const PARTY_STATE = { dialing: 'Dialing', ringing: 'Ringing', up: 'On the call', gone: 'Left' };
 
@@ -353,10 +395,10 @@ function Parties({ call, agent }) {
     <ul>
       ${third.map(
         (p) => html`<li class=${'party ps-' + p.state} data-testid="party">
-          <span class="party-who">${p.role === 'agent' ? `Agent ${p.agent_id}` : phone(p.number)}</span>
+          <span class="party-who">${partyName(p)}</span>
           <span class="party-state">${PARTY_STATE[p.state] || p.state}</span>
           ${p.state !== 'gone' &&
-          html`<button class="btn btn-small btn-ghost" disabled=${busy} aria-label=${'Remove ' + (phone(p.number) || 'party')}
+          html`<button class="btn btn-small btn-ghost" disabled=${busy} aria-label=${'Remove ' + (partyName(p) || 'party')}
             onClick=${() => run(() => api.removeParty(call.id, p.leg_id))}>Remove</button>`}
         </li>`,
       )}

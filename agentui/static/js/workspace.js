@@ -191,14 +191,19 @@ function CallWorkspace({ s }) {
   const [draft, setDraft] = useState({});
   const [campaign, setCampaign] = useState(null);
 
-  // A call the page has not seen (reload during wrap-up) is read once.
+  // A call the page has not seen in wrap-up (a reload) is read once: no
+  // event will bring it. Before that the call's next event does; an agent
+  // can be reserved before the call's view names it, and a read then would
+  // be refused. An event that came while the read was on its way is
+  // newer: the read does not replace it.
+  const wrapUp = s.agent.state === 'DISPO';
   useEffect(() => {
-    if (call) return;
+    if (call || !wrapUp) return;
     api.call(id).then(
-      (d) => setState((st) => ({ calls: { ...st.calls, [id]: viewFromRecord(d) } })),
+      (d) => setState((st) => (st.calls[id] ? {} : { calls: { ...st.calls, [id]: viewFromRecord(d) } })),
       () => {},
     );
-  }, [id, !!call]);
+  }, [id, !!call, wrapUp]);
 
   useEffect(() => {
     setLead(null);
