@@ -715,6 +715,8 @@ func (c *call) apply(ctx context.Context, fx effect) {
 			}
 		}
 		_ = e.sw.Kill(ctx, string(c.leadLeg.id), "NORMAL_CLEARING")
+	case effRequeue:
+		c.requeue(ctx)
 	case effFinish:
 		c.finish(ctx)
 	}

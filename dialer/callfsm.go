@@ -82,6 +82,7 @@ const (
 	inReopened                            // a call left open by a restart of the service (answered, talked: what its record says)
 	inAdopted                             // that call's lead and agent still talk on the switch: it runs on, connected
 	inClose                               // that call cannot run on: what is left of it is hung up
+	inTransferQueue                       // a blind transfer to an inbound queue
 )
 
 var inputNames = [...]string{
@@ -89,11 +90,11 @@ var inputNames = [...]string{
 	inBridged: "bridged", inReserved: "reserved", inNoAgent: "no_agent",
 	inAbandonTimeout: "abandon_timeout", inLeft: "left", inHangupTimeout: "hangup_timeout",
 	inDialStart: "dial_start", inArrived: "arrived", inTransferAgent: "transfer_agent",
-	inTransferNumber: "transfer_number", inConference: "conference", inReopened: "reopened", inAdopted: "adopted", inClose: "close",
+	inTransferNumber: "transfer_number", inConference: "conference", inReopened: "reopened", inAdopted: "adopted", inClose: "close", inTransferQueue: "transfer_queue",
 }
 
 // lastInput is the highest inputKind.
-const lastInput = inClose
+const lastInput = inTransferQueue
 
 func (k inputKind) String() string {
 	if k >= inRinging && k <= lastInput {
@@ -192,6 +193,7 @@ const (
 	effTransferFailed     // timeline: transfer_failed; push call.transfer_failed; the lead hears hold music
 	effReclaim            // take back the agent who made the failed transfer, if it is still there: inReserved or inNoAgent follows
 	effPlayTransferFailed // play the transfer-failed message (or nothing), then hang up the lead
+	effRequeue            // transfer to a queue: the agent leaves and wraps up, the lead waits in the queue
 	effFinish             // write the call's end; the outcome follows from the flags and the lead's cause
 )
 
@@ -204,7 +206,7 @@ var effectNames = [...]string{
 	effKillLead: "kill_lead", effHangupTimer: "hangup_timer", effKillAgentLeg: "kill_agent_leg", effParkAgentLeg: "park_agent_leg",
 	effKillThirds: "kill_thirds", effRecordConference: "record_conference", effRetireAgent: "retire_agent",
 	effTransferOut: "transfer_out", effTransferFailed: "transfer_failed", effReclaim: "reclaim",
-	effPlayTransferFailed: "play_transfer_failed", effFinish: "finish",
+	effPlayTransferFailed: "play_transfer_failed", effRequeue: "requeue", effFinish: "finish",
 }
 
 func (e effect) String() string {
@@ -350,6 +352,12 @@ func step(s callState, in callInput) (callState, []effect) {
 		case inAbandonTimeout:
 			s.phase = phaseAbandoning
 			add(effPlayAbandon)
+		case inTransferNumber:
+			// A queue's overflow to a number: the caller dials it itself.
+			s.phase = phaseTransferring
+			s.xfer = xferNumber
+			s.thirds = 1
+			add(effTransferOut)
 		}
 
 	case phaseAgentRinging:
@@ -425,6 +433,11 @@ func step(s callState, in callInput) (callState, []effect) {
 			} else {
 				add(effAgentRinging, effTransferOut)
 			}
+		case in.kind == inTransferQueue:
+			// The caller waits again, for the queue's agents.
+			s.phase = phaseWaiting
+			s.manual, s.persistent, s.agentLeg, s.agentHeld = false, false, false, false
+			add(effRequeue)
 		case in.kind == inTransferNumber:
 			s.phase = phaseTransferring
 			s.xfer = xferNumber

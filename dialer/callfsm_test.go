@@ -51,6 +51,14 @@ func TestStep(t *testing.T) {
 		{"lead hangs up while waiting", st(phaseWaiting, answered), lead(inHangup), phaseEnded, nil, fx(effFinish)},
 		{"abandon timer after connect is late", st(phaseConnected, talking), any(inAbandonTimeout), phaseConnected, nil, nil},
 
+		// Inbound queues.
+		{"overflow to a number", st(phaseWaiting, answered), any(inTransferNumber), phaseTransferring,
+			func(f callFlags) bool { return f.xfer == xferNumber && f.thirds == 1 && !f.agentHeld }, fx(effTransferOut)},
+		{"transfer to a queue", st(phaseConnected, talking), any(inTransferQueue), phaseWaiting,
+			func(f callFlags) bool { return !f.agentHeld && !f.agentLeg && f.connected }, fx(effRequeue)},
+		{"transfer to a queue, persistent", st(phaseConnected, talkingP), any(inTransferQueue), phaseWaiting,
+			func(f callFlags) bool { return !f.agentHeld && !f.persistent }, fx(effRequeue)},
+
 		// Ring mode.
 		{"ring: agent reserved", st(phaseWaiting, answered), any(inReserved), phaseAgentRinging, func(f callFlags) bool { return f.agentHeld }, fx(effOriginateAgent, effAgentRinging)},
 		{"ring: agent answers", st(phaseAgentRinging, held), agent(inAnswered), phaseConnecting, func(f callFlags) bool { return f.agentLeg }, fx(effBridge)},

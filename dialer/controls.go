@@ -568,12 +568,27 @@ func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t Transf
 	if err := t.Validate(); err != nil {
 		return err
 	}
+	var q Queue
 	if t.Queue != 0 {
-		return &FieldError{Field: "queue_id", Reason: "this service does not transfer calls to a queue yet"}
+		var ok bool
+		if q, ok = e.router.queueByID(t.Queue); !ok {
+			return &FieldError{Field: "queue_id", Reason: "no such queue"}
+		}
+		if !q.Active {
+			return &FieldError{Field: "queue_id", Reason: "that queue is not active"}
+		}
 	}
 	return e.control(ctx, a, id, func(c *call) error {
 		if c.st.phase != phaseConnected || c.agent == 0 {
 			return notNow("transfer", c)
+		}
+		if t.Queue != 0 {
+			c.setHeld(false)
+			c.xfer = &transfer{from: c.agent, fromLeg: c.agentLeg, queue: q.ID}
+			c.progress(CallProgress{Kind: "transfer", Data: jsonData(map[string]any{"from_agent": c.agent, "queue_id": q.ID, "queue": q.Name, "blind": true})})
+			c.feed(c.ctx, callInput{kind: inTransferQueue})
+			c.emit(EvCallTransfer)
+			return nil
 		}
 		if t.Agent == c.agent {
 			return &FieldError{Field: "agent_id", Reason: "the call is already with that agent"}

@@ -1,6 +1,7 @@
 package dialer_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -395,4 +396,72 @@ func TestQueueRingAllNobodyAnswers(t *testing.T) {
 			t.Fatalf("agent %d", cv.Agent)
 		}
 	})
+}
+
+// TestQueueTransferToQueue: an agent blind-transfers its caller to
+// another queue: the agent wraps up at once, the caller waits in that
+// queue and its member takes it.
+func TestQueueTransferToQueue(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w, _ := queueWorld(t, queueSettings(ring.LongestIdle), "1001")
+		billing := w.addQueue(dialer.QueueSettings{Name: "billing", Strategy: ring.LongestIdle, RingTimeoutSeconds: 20,
+			ServiceLevelSeconds: 20, Active: true, Overflow: dialer.QueueOverflow{Kind: dialer.OverflowNone}}, "1002")
+		w.goReady("1001")
+		w.loginWith("1002", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+		_, v := w.callIn("+15558880031", 0)
+		v = w.waitCall(v.ID, dialer.LiveConnected)
+		first := w.party(v, dialer.LegAgent)
+		a := w.actor("1001")
+		if err := w.eng.BlindTransfer(w.ctx(), a, v.ID, dialer.TransferTarget{Queue: 999}); !isField(err, "queue_id") {
+			t.Fatalf("transfer to no queue: %v", err)
+		}
+		if err := w.eng.BlindTransfer(w.ctx(), a, v.ID, dialer.TransferTarget{Queue: billing.ID}); err != nil {
+			t.Fatal(err)
+		}
+		w.waitState("1001", dialer.AgentDispo)
+		w.mustSend("api uuid_kill " + string(first.Leg) + " NORMAL_CLEARING")
+		waitFor(t, 5*time.Second, "the caller waiting in billing", func() bool {
+			cv := w.call(v.ID)
+			return cv.State == dialer.LiveWaiting && cv.Queue == "billing" && w.queueView(billing.ID).Waiting == 1
+		})
+		w.setReady("1002")
+		cv := w.waitCall(v.ID, dialer.LiveConnected)
+		if cv.Agent != w.agents["1002"].ID {
+			t.Fatalf("taken by agent %d", cv.Agent)
+		}
+		if qv := w.queueView(billing.ID); qv.Answered != 1 || qv.Waiting != 0 {
+			t.Fatalf("billing %+v", qv)
+		}
+	})
+}
+
+// TestQueueOverflowToNumber: past max wait the caller dials the
+// overflow number itself and talks on with it.
+func TestQueueOverflowToNumber(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		s := queueSettings(ring.LongestIdle)
+		s.MaxWaitSeconds = 20
+		s.Overflow = dialer.QueueOverflow{OnMaxWait: true, Kind: dialer.OverflowNumber, Number: "+15557770001"}
+		w, q := queueWorld(t, s, "1001")
+		_, v := w.callIn("+15558880032", 0)
+		time.Sleep(21 * time.Second)
+		synctest.Wait()
+		if qv := w.queueView(q.ID); qv.Overflowed != 1 || qv.Waiting != 0 {
+			t.Fatalf("queue %+v", qv)
+		}
+		cv := w.waitCall(v.ID, dialer.LiveConference)
+		var third bool
+		for _, p := range cv.Parties {
+			third = third || p.Role == dialer.LegThird && p.Number == "+15557770001"
+		}
+		if !third {
+			t.Fatalf("no leg to the overflow number: %+v", cv.Parties)
+		}
+	})
+}
+
+// isField reports whether err is a *dialer.FieldError on field.
+func isField(err error, field string) bool {
+	var fe *dialer.FieldError
+	return errors.As(err, &fe) && fe.Field == field
 }

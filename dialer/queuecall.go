@@ -367,3 +367,28 @@ func (r *router) queueByID(id QueueID) (Queue, bool) {
 	}
 	return rq.q, true
 }
+
+// requeue ends the agent's part in a blind transfer to a queue: its phone
+// is hung up, or its line parked back for its next call, and it wraps
+// up; the caller, parked by park_after_bridge, waits in the queue.
+func (c *call) requeue(ctx context.Context) {
+	e, x := c.e, c.xfer
+	c.parkAfterBridge(ctx)
+	if l := x.fromLeg; l != nil {
+		l.retired = true
+		if l.persistent {
+			_ = e.sw.Park(ctx, string(l.id), esl.LegSelf)
+			e.line(x.from).release(c)
+		} else if l.state != LegGone {
+			_ = e.sw.Kill(ctx, string(l.id), "NORMAL_CLEARING")
+		}
+	}
+	e.wrapUp(ctx, x.from, c, "transferred the call to a queue")
+	c.agent, c.agentState, c.agentLeg = 0, 0, nil
+	q, ok := e.router.queueByID(x.queue)
+	if !ok {
+		c.giveUp(ctx, "queue_gone")
+		return
+	}
+	c.enterQueue(ctx, q, c.priority, nil)
+}

@@ -16,6 +16,7 @@ type transfer struct {
 	fromLeg *leg    // that agent's leg then (retired once the transfer starts)
 	number  string  // the target number ("" for an agent)
 	target  AgentID // the target agent (reserved), 0 for a number
+	queue   QueueID // the target queue of a transfer to a queue
 	// endpoint is the target agent's phone, dialed by the lead (ring mode).
 	endpoint esl.Endpoint
 	// line is the target agent's persistent line, bridged at once.

@@ -7,9 +7,10 @@ import (
 	"github.com/agentswitch/agentswitch/dialer"
 )
 
-// TestTransferToQueueRefused: a queue target is refused by its field,
-// and the call goes on with its agent as before.
-func TestTransferToQueueRefused(t *testing.T) {
+// TestTransferToUnknownQueueRefused: a transfer to a queue that does not
+// exist, and a conference with a queue, are refused by their field, and
+// the call goes on with its agent as before.
+func TestTransferToUnknownQueueRefused(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		w := newWorld(t)
 		w.ready("1001", dialer.ModeRing)
