@@ -145,10 +145,10 @@ type call struct {
 	musicOn        bool           // an inbound caller hears waiting music
 	parked         bool           // park_after_bridge is set on the inbound caller's leg
 	leadCh         chan leadMatch // an inbound caller's lead lookup, until taken
-	// holdRecords keeps progress in heldRecords until the call's record
+	// holdRecords keeps the record's writes in heldRecords until the record
 	// is queued (an inbound caller is offered to an agent first).
 	holdRecords bool
-	heldRecords []CallProgress
+	heldRecords []func(context.Context) error
 	// musicAfterBridge: the lead is to hear hold music once its bridge
 	// application (a failed transfer's dial) has returned.
 	musicAfterBridge bool
@@ -848,7 +848,7 @@ func (c *call) addLeg(l *leg, endpoint string) {
 		return
 	}
 	cl := CallLeg{ID: l.id, Call: c.id, Role: l.role, Endpoint: endpoint, Node: l.node, Agent: l.agent, CreatedAt: c.e.now()}
-	c.e.cdr.add(func(ctx context.Context) error {
+	c.write(func(ctx context.Context) error {
 		err := c.e.calls.AddCallLeg(ctx, cl)
 		if errors.Is(err, ErrConflict) {
 			return nil // the persistent leg of an agent, already recorded on an earlier call
@@ -1081,22 +1081,28 @@ func (c *call) progress(p CallProgress) {
 	if p.At.IsZero() {
 		p.At = c.e.now()
 	}
-	if c.holdRecords {
-		c.heldRecords = append(c.heldRecords, p)
-		return
-	}
-	c.e.cdr.add(func(ctx context.Context) error {
+	c.write(func(ctx context.Context) error {
 		return c.e.calls.RecordCallProgress(ctx, p)
 	})
 }
 
-// releaseRecords writes the progress held back until the call's record
-// was queued.
+// write queues a write of the call's record, or holds it back while the
+// record itself is not queued yet (holdRecords).
+func (c *call) write(fn func(context.Context) error) {
+	if c.holdRecords {
+		c.heldRecords = append(c.heldRecords, fn)
+		return
+	}
+	c.e.cdr.add(fn)
+}
+
+// releaseRecords queues the writes held back until the call's record was
+// queued, in their order.
 func (c *call) releaseRecords() {
 	held := c.heldRecords
 	c.holdRecords, c.heldRecords = false, nil
-	for _, p := range held {
-		c.progress(p)
+	for _, fn := range held {
+		c.e.cdr.add(fn)
 	}
 }
 

@@ -3,6 +3,7 @@ package dialer_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -432,6 +433,18 @@ func TestQueueTransferToQueue(t *testing.T) {
 		if qv := w.queueView(billing.ID); qv.Answered != 1 || qv.Waiting != 0 {
 			t.Fatalf("billing %+v", qv)
 		}
+		// Both agents' legs are on the record, the first written while
+		// the call's own record was not queued yet.
+		waitFor(t, 5*time.Second, "both agent legs recorded", func() bool {
+			legs, _ := w.db.CallLegs(w.ctx(), v.ID)
+			var agents []dialer.AgentID
+			for _, l := range legs {
+				if l.Role == dialer.LegAgent {
+					agents = append(agents, l.Agent)
+				}
+			}
+			return slices.Equal(agents, []dialer.AgentID{w.agents["1001"].ID, w.agents["1002"].ID})
+		})
 	})
 }
 
