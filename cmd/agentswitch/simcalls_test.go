@@ -20,8 +20,8 @@ type apiError struct {
 }
 
 // TestServeSimulatedCaller: on the built-in simulated switch an admin
-// places a caller on a DID, the caller waits in the DID's queue and
-// reaches its READY member; hanging the caller up ends the call.
+// places callers on a DID: one waits in the DID's queue and abandons when
+// hung up, one reaches the queue's READY member.
 func TestServeSimulatedCaller(t *testing.T) {
 	p := serveInProcess(t, "-http-addr", "127.0.0.1:0", "-var-dir", t.TempDir())
 	s := &svc{t: t, url: p.url, proc: p}
@@ -50,6 +50,29 @@ func TestServeSimulatedCaller(t *testing.T) {
 			t.Errorf("%v: %d %+v, want %d naming %s", c.body, st, e, c.status, c.field)
 		}
 	}
+
+	// With nobody READY the caller waits in the queue; hung up, it has
+	// abandoned.
+	queue := func() (v struct{ Waiting, Abandoned int }) {
+		var live struct {
+			Queues []struct {
+				Name               string
+				Waiting, Abandoned int
+			}
+		}
+		s.admin.must(http.MethodGet, "/queues/live", nil, http.StatusOK, &live)
+		for _, q := range live.Queues {
+			if q.Name == "sales" {
+				v.Waiting, v.Abandoned = q.Waiting, q.Abandoned
+			}
+		}
+		return v
+	}
+	var waiting struct{ Leg string }
+	s.admin.must(http.MethodPost, "/sim/calls", map[string]any{"to": "+15551110000", "from": "+15558880000"}, http.StatusCreated, &waiting)
+	svctest.Eventually(t, "the caller waiting", func() bool { return queue().Waiting == 1 })
+	s.admin.must(http.MethodDelete, "/sim/calls/"+waiting.Leg, nil, http.StatusNoContent, nil)
+	svctest.Eventually(t, "the caller abandoned", func() bool { q := queue(); return q.Waiting == 0 && q.Abandoned == 1 })
 
 	alice.ready("ring")
 	var placed struct{ Leg string }
