@@ -230,6 +230,13 @@ func matrixCases(e *testEnv) []mcase {
 			return fmt.Sprintf("/api/v1/queues/%d/members", e.addQueue(n).ID), `{"members":[{"agent_id":1,"rank":2}]}`
 		}},
 
+		{method: "POST", tmpl: "/sim/calls", access: admin, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/sim/calls", fmt.Sprintf(`{"to":%q,"from":"+12125550100"}`, e.addDID(n).Number)
+		}},
+		{method: "DELETE", tmpl: "/sim/calls/:leg", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/sim/calls/" + e.sim.place(), ""
+		}},
+
 		// A plain GET is not a WebSocket handshake: a granted request
 		// reaches Subscribe, then the handshake answers 426.
 		{method: "GET", tmpl: "/stream", access: anyone, seat: true, want: "Subscribe", ok: http.StatusUpgradeRequired, req: fixed("/api/v1/stream", "")},

@@ -48,6 +48,7 @@ type testEnv struct {
 	store  *sqlitestore.Store
 	ro     *sql.DB
 	eng    *fakeEngine
+	sim    *fakeSim
 	clock  *clock.Manual
 	opts   Options
 	srv    *Server
@@ -94,7 +95,7 @@ func withSwitch(sw pbx.Switch) func(*Options) {
 
 func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, dbPath: filepath.Join(t.TempDir(), "agentswitch.db"), eng: newFakeEngine(), clock: clock.NewManual(t0), users: map[string]identity.User{}}
+	e := &testEnv{t: t, dbPath: filepath.Join(t.TempDir(), "agentswitch.db"), eng: newFakeEngine(), sim: &fakeSim{}, clock: clock.NewManual(t0), users: map[string]identity.User{}}
 	e.store = openTestStore(t, e.dbPath, e.clock)
 	ro, err := sql.Open("sqlite3", (&url.URL{Scheme: "file", Path: e.dbPath}).String()+"?mode=ro")
 	if err != nil {
@@ -131,7 +132,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	e.opts = Options{
 		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Users: st, APIKeys: st, WebSessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
-		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Queues: st,
+		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Queues: st, Sim: e.sim,
 	}
 	for _, m := range mods {
 		m(&e.opts)

@@ -31,6 +31,7 @@ type Provisioner interface {
 	DeleteGateway(ctx context.Context, id dialer.GatewayID) (dialer.Gateway, dialer.ReloadResult, error)
 
 	ListDIDs(ctx context.Context) ([]dialer.DID, error)
+	DID(ctx context.Context, number string) (dialer.DID, error)
 	CreateDID(ctx context.Context, d dialer.DID) (dialer.DID, dialer.ReloadResult, error)
 	UpdateDID(ctx context.Context, number string, p dialer.DIDPatch) (dialer.DID, dialer.ReloadResult, error)
 	DeleteDID(ctx context.Context, number string) (dialer.ReloadResult, error)

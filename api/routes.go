@@ -152,6 +152,9 @@ func (s *Server) routes() []route {
 
 		{http.MethodGet, "/stream", anyone, s.stream},
 
+		{http.MethodPost, "/sim/calls", admin, s.startSimCall},
+		{http.MethodDelete, "/sim/calls/:leg", admin, s.hangupSimCall},
+
 		{http.MethodPatch, "/campaigns/:id", supervisor, s.patchCampaign},
 		{http.MethodPost, "/campaigns/:id/archive", supervisor, s.setCampaignState("archive")},
 		{http.MethodPost, "/campaigns/:id/unarchive", supervisor, s.setCampaignState("unarchive")},

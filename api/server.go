@@ -63,6 +63,9 @@ type Options struct {
 	// Queues keeps inbound queues and their members; without it the
 	// queue routes answer 503.
 	Queues dialer.QueueStore
+	// Sim places callers on the built-in simulated switch; nil (with a
+	// real FreeSWITCH) the /sim routes answer 404.
+	Sim SimSwitch
 	// Stats computes campaign figures; without it GET
 	// /campaigns/{id}/stats answers 503.
 	Stats StatsStore

@@ -255,27 +255,43 @@ func (h *handler) dialplan(ctx context.Context, f form) ([]byte, error) {
 	b.open("extension", "name", "did")
 	// dest was checked to be digits with an optional +.
 	b.open("condition", "field", "destination_number", "expression", "^"+regexp.QuoteMeta(dest)+"$")
-	set := func(v string) { b.leaf("action", "application", "set", "data", v) }
-	set(pbxnames.VarLegRole + "=" + pbxnames.RoleInbound)
-	set(pbxnames.VarDID + "=" + d.Number)
-	if d.Queue != "" {
-		set(pbxnames.VarQueue + "=" + d.Queue)
+	for _, a := range DIDActions(d) {
+		if a.Data == "" {
+			b.leaf("action", "application", a.App)
+		} else {
+			b.leaf("action", "application", a.App, "data", a.Data)
+		}
 	}
-	if d.Campaign != 0 {
-		set(pbxnames.VarCampaignID + "=" + d.Campaign.String())
-	}
-	// 0 is what the engine takes for a caller with none.
-	if d.Priority != 0 {
-		set(pbxnames.VarPriority + "=" + strconv.Itoa(d.Priority))
-	}
-	b.leaf("action", "application", "answer")
-	b.leaf("action", "application", "park")
 	b.close("condition")
 	b.close("extension")
 	b.close("context")
 	b.close("section")
 	b.close("document")
 	return b.bytes(), nil
+}
+
+// Action is one dialplan application and its argument.
+type Action struct {
+	App, Data string
+}
+
+// DIDActions is what a call to d runs: the DID (and its queue, campaign
+// and priority) set on the channel, answer and park. The xml_curl dialplan
+// and the built-in simulator's callers both run it.
+func DIDActions(d dialer.DID) []Action {
+	set := func(k, v string) Action { return Action{App: "set", Data: k + "=" + v} }
+	out := []Action{set(pbxnames.VarLegRole, pbxnames.RoleInbound), set(pbxnames.VarDID, d.Number)}
+	if d.Queue != "" {
+		out = append(out, set(pbxnames.VarQueue, d.Queue))
+	}
+	if d.Campaign != 0 {
+		out = append(out, set(pbxnames.VarCampaignID, d.Campaign.String()))
+	}
+	// 0 is what the engine takes for a caller with none.
+	if d.Priority != 0 {
+		out = append(out, set(pbxnames.VarPriority, strconv.Itoa(d.Priority)))
+	}
+	return append(out, Action{App: "answer"}, Action{App: "park"})
 }
 
 // xmlBuilder writes an indented document with every attribute escaped.

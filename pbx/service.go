@@ -219,6 +219,12 @@ func (s *Service) ListDIDs(ctx context.Context) ([]dialer.DID, error) {
 	return l, err
 }
 
+// DID returns the inbound number stored as number (E.164);
+// dialer.ErrNotFound when there is none.
+func (s *Service) DID(ctx context.Context, number string) (dialer.DID, error) {
+	return s.cfg.Store.DID(ctx, number)
+}
+
 // CreateDID stores an inbound number; its Number may be typed as people
 // do (phone.Normalize in the configured country). A number already
 // provisioned is dialer.ErrConflict.

@@ -77,9 +77,15 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	}
 	live := redisstore.New(rdb, redisstore.Options{Logger: log, Now: now})
 
-	nodes, simulated, err := switchNodes(ctx, cfg, log, st)
+	nodes, builtin, err := switchNodes(ctx, cfg, log, st)
 	if err != nil {
 		return err
+	}
+	simulated := builtin != nil
+	// Only the built-in simulator takes callers from the API.
+	var simCalls api.SimSwitch
+	if simulated {
+		simCalls = &simCallers{sim: builtin}
 	}
 	// The engine handles the switch's events and drives the switch; the
 	// client is built first and pointed at the engine before it runs.
@@ -142,7 +148,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: provisioned, Country: cfg.Country,
 			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
-		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), Stats: db, Queues: db,
+		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), Stats: db, Queues: db, Sim: simCalls,
 		TrustedProxies: cfg.TrustedProxies,
 		Draining:       engine.Draining,
 		Checks: map[string]api.Check{
@@ -319,22 +325,22 @@ func openRedis(ctx context.Context, cfg *Config, log *slog.Logger, st *stack) (r
 }
 
 // switchNodes returns the configured FreeSWITCH nodes, or starts the
-// built-in simulator and returns it as the only node.
-func switchNodes(ctx context.Context, cfg *Config, log *slog.Logger, st *stack) ([]esl.Node, bool, error) {
+// built-in simulator and returns it as the only node, and itself.
+func switchNodes(ctx context.Context, cfg *Config, log *slog.Logger, st *stack) ([]esl.Node, *sim.Server, error) {
 	if len(cfg.ESL) > 0 {
-		return cfg.ESL, false, nil
+		return cfg.ESL, nil, nil
 	}
 	pw := randomSecret()
 	s := sim.New(sim.Config{Password: pw, RecordingsDir: cfg.RecDir, Logger: log.With("component", "sim")})
 	if err := s.Listen(cfg.SimAddr); err != nil {
-		return nil, false, fmt.Errorf("AGENTSWITCH_SIM_ADDR (-sim-addr): simulated switch: %w", err)
+		return nil, nil, fmt.Errorf("AGENTSWITCH_SIM_ADDR (-sim-addr): simulated switch: %w", err)
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() { s.Serve(sctx); close(done) }()
 	st.onClose(func() { cancel(); <-done })
 	log.Warn("no AGENTSWITCH_ESL_ADDR: running the built-in SIMULATED switch; calls are not real", "esl_addr", s.Addr())
-	return []esl.Node{{Name: "sim", Addr: s.Addr(), Password: pw}}, true, nil
+	return []esl.Node{{Name: "sim", Addr: s.Addr(), Password: pw}}, s, nil
 }
 
 func randomSecret() string {
