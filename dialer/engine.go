@@ -707,13 +707,10 @@ func (e *Engine) ReloadQueues(ctx context.Context) error {
 	if err := e.router.load(ctx, e.queues); err != nil {
 		return err
 	}
-	// Members added or changed may take callers already waiting.
+	// The members logged in already are followed from now on, and the
+	// READY ones may take callers already waiting.
 	for _, v := range e.hub.agentViews() {
-		if v.State == AgentReady {
-			if st, err := e.live.Agent(ctx, v.ID); err == nil {
-				e.router.agentState(v.ID, st)
-			}
-		}
+		e.router.agentView(v)
 	}
 	for _, q := range e.router.views() {
 		e.publish(LiveEvent{Type: EvQueueStats, QueueView: &q})

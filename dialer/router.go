@@ -385,6 +385,21 @@ func (r *router) answered(a AgentID) {
 // agentState follows an agent's published state: a member that becomes
 // READY is offered the best caller waiting for it.
 func (r *router) agentState(id AgentID, st AgentStatus) {
+	t := st.TotalsAt(r.e.now())
+	r.follow(id, rstate{state: st.State, since: st.Since, calls: int(st.Calls), talk: t.InCall})
+}
+
+// agentView follows an agent's published view (a reload of the queues
+// learns the members already logged in from them).
+func (r *router) agentView(v AgentView) {
+	r.follow(v.ID, rstate{state: v.State, since: v.Since, calls: int(v.Stats.Calls), talk: time.Duration(v.Stats.TalkSec) * time.Second})
+}
+
+func (r *router) follow(id AgentID, s rstate) {
+	if r.e.line(id) == nil {
+		// Logged in on another service's engine: its callers are its own.
+		s.state = AgentLoggedOut
+	}
 	now := r.e.now()
 	r.mu.Lock()
 	ms := r.member[id]
@@ -394,20 +409,19 @@ func (r *router) agentState(id AgentID, st AgentStatus) {
 		return
 	}
 	old, had := r.agents[id]
-	if st.State == AgentLoggedOut {
+	if s.state == AgentLoggedOut {
 		delete(r.agents, id)
 		delete(r.streak, id)
 	} else {
-		t := st.TotalsAt(now)
-		r.agents[id] = rstate{state: st.State, since: st.Since, calls: int(st.Calls), talk: t.InCall}
+		r.agents[id] = s
 	}
 	var w *waiter
-	if st.State == AgentReady {
+	if s.state == AgentReady {
 		if w = r.bestFor(id, ms, now); w != nil {
 			w.offer = id
 		}
 	}
-	changed := !had || (old.state == AgentReady) != (st.State == AgentReady) || st.State == AgentLoggedOut
+	changed := !had || (old.state == AgentReady) != (s.state == AgentReady) || s.state == AgentLoggedOut
 	var qs []*rqueue
 	if changed {
 		qs = make([]*rqueue, len(ms))
