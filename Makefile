@@ -66,6 +66,8 @@ bench: deps-test
 	$(GO) test -run='^$$' -bench=BenchmarkImport1M -benchtime=1x -count=1 ./dialer/sqlitestore/
 	$(GO) test -run='^$$' -bench=BenchmarkDialerCallRecords -benchtime=20000x -count=3 ./dialer/sqlitestore/
 	$(GO) test -run='^$$' -bench=BenchmarkProgressiveDialing -benchtime=1x -count=1 ./dialer/
+	$(GO) test -run='^$$' -bench=BenchmarkQueueEntryToOriginate -benchtime=3000x -count=3 ./dialer/
+	$(GO) test -run='^$$' -bench=BenchmarkQueueWaitingCallers -benchtime=10000x -count=1 ./dialer/
 
 ## e2e: the real-FreeSWITCH tier (AGENTSWITCH_E2E_FREESWITCH=<binary or host:port>)
 e2e: deps-run

@@ -102,16 +102,18 @@ func TestMain(m *testing.M) {
 }
 
 // simCommands reads the parent's orders, one a line, until stdin closes:
-// "inbound <n> <did>" places n inbound calls to did, from benchNumber(i).
+// "inbound <n> <did> <from> <hangup ms>" places n inbound calls to did
+// (queue "sales"), from benchNumber(from+i), each hanging up that long
+// after the answer (0: never).
 func simCommands(s *sim.Server, r io.Reader) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		var n int
+		var n, from, hangup int
 		var did string
-		if _, err := fmt.Sscanf(sc.Text(), "inbound %d %s", &n, &did); err == nil {
+		if _, err := fmt.Sscanf(sc.Text(), "inbound %d %s %d %d", &n, &did, &from, &hangup); err == nil {
 			s.SetExtension(did, "set:agentswitch_did="+did+",set:agentswitch_queue=sales,answer,park")
-			for i := 0; i < n; i++ {
-				s.Inbound(sim.InboundCall{From: benchNumber(i), To: did})
+			for i := from; i < from+n; i++ {
+				s.Inbound(sim.InboundCall{From: benchNumber(i), To: did, HangupAfter: time.Duration(hangup) * time.Millisecond})
 			}
 		}
 	}
