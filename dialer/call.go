@@ -165,6 +165,7 @@ type call struct {
 	queueID     QueueID
 	queuedAt    time.Time
 	priority    int
+	skills      []string      // what a queue member needs to be offered the caller
 	ringTimeout time.Duration // the queue's, else the engine's
 	offerAt     time.Time     // no agent is offered the caller before (the pause after a miss)
 	overdue     bool          // the wait bound passed while an agent's phone rang

@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type switchEvent struct {
 	did       string
 	queue     string
 	priority  int
+	skills    []string
 	campaign  CampaignID
 	legRole   string
 	agent     AgentID
@@ -89,6 +91,7 @@ func decodeEvent(node string, ev *esl.Event) (se switchEvent, ok bool) {
 		if se.did != "" {
 			se.callerNum = strings.Clone(ev.Get("Caller-Caller-ID-Number"))
 			se.queue = strings.Clone(ev.Var(VarQueue))
+			se.skills = callerSkills(ev.Var(VarSkills))
 			if p, err := strconv.Atoi(ev.Var(VarPriority)); err == nil && p >= -MaxCallerPriority && p <= MaxCallerPriority {
 				se.priority = p
 			}
@@ -110,4 +113,19 @@ func decodeEvent(node string, ev *esl.Event) (se switchEvent, ok bool) {
 		se.member, _ = strconv.Atoi(ev.Get("Member-ID"))
 	}
 	return se, true
+}
+
+// callerSkills reads the skills a caller needs from the dialplan's list;
+// a name that cannot be a skill is left out (no member could have it).
+func callerSkills(v string) []string {
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); ValidSkill(s) && !slices.Contains(out, s) && len(out) < MaxMemberSkills {
+			out = append(out, strings.Clone(s))
+		}
+	}
+	return out
 }

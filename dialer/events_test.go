@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,16 @@ func TestDecodeEvent(t *testing.T) {
 			"variable_agentswitch_queue: sales", "variable_agentswitch_campaign_id: 7", "Event-Date-Timestamp: 1767000000123456"}, true,
 			switchEvent{kind: esl.EventChannelPark, leg: leg, node: "n1", at: at, inbound: true, callerNum: "+15551230001",
 				did: "+15557654321", queue: "sales", campaign: 7}},
+		{"inbound with a priority and skills", []string{"Event-Name: CHANNEL_PARK", "Unique-ID: " + leg, "Call-Direction: inbound",
+			"Caller-Caller-ID-Number: 15551230001", "variable_agentswitch_did: %2B15557654321", "variable_agentswitch_queue: sales",
+			"variable_agentswitch_priority: 7", "variable_agentswitch_skills: spanish,billing,BAD%20ONE,spanish", "Event-Date-Timestamp: 1767000000123456"}, true,
+			switchEvent{kind: esl.EventChannelPark, leg: leg, node: "n1", at: at, inbound: true, callerNum: "15551230001",
+				did: "+15557654321", queue: "sales", priority: 7, skills: []string{"spanish", "billing"}}},
+		{"inbound with a priority out of bounds", []string{"Event-Name: CHANNEL_PARK", "Unique-ID: " + leg, "Call-Direction: inbound",
+			"Caller-Caller-ID-Number: 15551230001", "variable_agentswitch_did: %2B15557654321", "variable_agentswitch_queue: sales",
+			"variable_agentswitch_priority: 101", "Event-Date-Timestamp: 1767000000123456"}, true,
+			switchEvent{kind: esl.EventChannelPark, leg: leg, node: "n1", at: at, inbound: true, callerNum: "15551230001",
+				did: "+15557654321", queue: "sales"}},
 		{"agent dialed on its phone", []string{"Event-Name: CHANNEL_PARK", "Unique-ID: " + leg, "Call-Direction: inbound",
 			"variable_agentswitch_leg_role: " + RoleAgentDial, "variable_agentswitch_dialed: 0612345678", "variable_agentswitch_agent_id: 12"}, true,
 			switchEvent{kind: esl.EventChannelPark, leg: leg, node: "n1", inbound: true, legRole: RoleAgentDial, dialed: "0612345678", agent: 12}},
@@ -69,7 +80,7 @@ func TestDecodeEvent(t *testing.T) {
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
-			if ok && got != tc.want {
+			if ok && !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got  %+v\nwant %+v", got, tc.want)
 			}
 		})

@@ -24,7 +24,7 @@ func (e *Engine) inboundCall(node string, ev switchEvent) *call {
 	} else if d := at.Sub(swAnswered); !at.IsZero() && d > 0 {
 		answered = answered.Add(-d)
 	}
-	c.number, c.callerNum, c.node, c.priority = caller, did, node, ev.priority
+	c.number, c.callerNum, c.node, c.priority, c.skills = caller, did, node, ev.priority, ev.skills
 	c.leadLeg = &leg{id: ev.leg, role: LegLead, number: caller, state: LegUp, answeredAt: answered,
 		swAnswered: swAnswered, node: node, endpoint: "inbound " + did}
 	c.answeredAt = answered

@@ -478,3 +478,48 @@ func isField(err error, field string) bool {
 	var fe *dialer.FieldError
 	return errors.As(err, &fe) && fe.Field == field
 }
+
+// TestQueueSkills: a caller whose number asks for a skill is offered only
+// to the members who have it; one asking for none to any member.
+func TestQueueSkills(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorldWith(t, worldOpts{serviceDurations: true})
+		s := queueSettings(ring.LongestIdle)
+		s.Name = "sales"
+		q, err := w.db.CreateQueue(w.ctx(), dialer.Queue{QueueSettings: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.db.SetQueueMembers(w.ctx(), q.ID, []dialer.QueueMember{
+			{Agent: w.agents["1001"].ID, Position: 1, Skills: []string{"billing", "spanish"}},
+			{Agent: w.agents["1002"].ID, Position: 2},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.eng.ReloadQueues(w.ctx()); err != nil {
+			t.Fatal(err)
+		}
+		w.sim.SetExtension("+15551110001", "set:agentswitch_did=+15551110001,set:agentswitch_queue=sales,set:agentswitch_skills=spanish,answer,park")
+		w.sim.SetExtension("+15551110000", "set:agentswitch_did=+15551110000,set:agentswitch_queue=sales,answer,park")
+		// 1002 is READY first, so idle longest: a caller needing Spanish
+		// still waits for 1001.
+		w.goReady("1002")
+		w.waitState("1002", dialer.AgentReady)
+		time.Sleep(time.Second)
+		w.sim.Inbound(sim.InboundCall{From: "+15558880041", To: "+15551110001"})
+		v := w.liveCall("the Spanish caller", func(c dialer.CallView) bool { return c.Number == "+15558880041" })
+		synctest.Wait()
+		if cv := w.call(v.ID); cv.State != dialer.LiveWaiting || cv.Agent != 0 {
+			t.Fatalf("offered to a member without the skill: %+v", cv)
+		}
+		w.goReady("1001")
+		if cv := w.waitCall(v.ID, dialer.LiveConnected); cv.Agent != w.agents["1001"].ID {
+			t.Fatalf("agent %d", cv.Agent)
+		}
+		// A caller asking for nothing goes to the READY member without skills.
+		_, v2 := w.callIn("+15558880042", 0)
+		if cv := w.waitCall(v2.ID, dialer.LiveConnected); cv.Agent != w.agents["1002"].ID {
+			t.Fatalf("agent %d", cv.Agent)
+		}
+	})
+}

@@ -280,7 +280,9 @@ type QueueMember struct {
 	Rank int `json:"rank"`
 	// Position orders top-down and round-robin offers: 1 is first.
 	Position int `json:"position"`
-	// Skills the member needs calls to ask for, none meaning any call.
+	// Skills the member has: a caller whose number asks for skills is
+	// offered only to the members with every one of them; a caller asking
+	// for none to any member.
 	Skills []string `json:"skills"`
 	// Order ranks the agent's queues and campaigns when it is blended:
 	// lower is served first.

@@ -75,6 +75,8 @@ type waiter struct {
 	q    *rqueue
 	prio int
 	seq  uint64
+	// skills are what a member needs to be offered the caller.
+	skills []string
 	// since is when the caller entered its first queue; entered is when
 	// it entered this one (an overflow moves it).
 	since, entered time.Time
@@ -177,7 +179,7 @@ func (r *router) enter(c *call, q QueueID, prio int, from *waiter) (*waiter, err
 		return nil, ErrNotFound
 	}
 	r.seq++
-	w := &waiter{c: c, q: rq, prio: prio, seq: r.seq, since: now, entered: now, offer: selfOffer}
+	w := &waiter{c: c, q: rq, prio: prio, seq: r.seq, since: now, entered: now, offer: selfOffer, skills: c.skills}
 	if from != nil {
 		w.since, w.prio = from.since, from.prio
 	}
@@ -204,6 +206,16 @@ func (r *router) reorder(w *waiter, prio int) {
 	i, _ := slices.BinarySearchFunc(rq.waiting, w, waiterOrder)
 	rq.waiting = slices.Insert(rq.waiting, i, w)
 	r.mu.Unlock()
+}
+
+// hasSkills reports whether a member with skills has every one needed.
+func hasSkills(skills, need []string) bool {
+	for _, n := range need {
+		if !slices.Contains(skills, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // waiterOrder: higher priority first, then who came first.
@@ -334,6 +346,9 @@ func (r *router) plan(w *waiter) (order []AgentID, retry time.Time, all bool) {
 		if !ok || st.state != AgentReady {
 			continue
 		}
+		if !hasSkills(m.Skills, w.skills) {
+			continue
+		}
 		if until, ok := w.missed[id]; ok && now.Before(until) {
 			if retry.IsZero() || until.Before(retry) {
 				retry = until
@@ -460,7 +475,7 @@ func (r *router) bestFor(id AgentID, ms []rmember, now time.Time) *waiter {
 	bestOrder := 0
 	for _, m := range ms {
 		for _, w := range m.q.waiting {
-			if w.offer != 0 || w.seated {
+			if w.offer != 0 || w.seated || !hasSkills(m.m.Skills, w.skills) {
 				continue
 			}
 			if until, ok := w.missed[id]; ok && now.Before(until) {
