@@ -82,6 +82,7 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "POST", tmpl: "/calls/:id/parties", access: anyone, owned: true, want: "AddParty", ok: http.StatusCreated, req: fixed(live+"/parties", `{"agent_id":2}`)},
 		{method: "DELETE", tmpl: "/calls/:id/parties/:leg", access: anyone, owned: true, want: "RemoveParty", ok: http.StatusNoContent, req: fixed(live+"/parties/"+string(dialer.NewLegID()), "")},
 		{method: "POST", tmpl: "/calls/:id/disposition", access: anyone, owned: true, want: "Dispose", req: fixed(live+"/disposition", `{"code":"SALE","notes":"ok"}`)},
+		{method: "POST", tmpl: "/calls/:id/priority", access: supervisor, want: "SetCallerPriority", ok: http.StatusNoContent, req: fixed(live+"/priority", `{"priority":20}`)},
 		{method: "POST", tmpl: "/calls/:id/monitor", access: supervisor, want: "Monitor", ok: http.StatusCreated, req: fixed(live+"/monitor", `{"mode":"listen","endpoint":{"kind":"sip","extension":"1003"}}`)},
 		{method: "POST", tmpl: "/calls/:id/monitor/:leg", access: supervisor, want: "MonitorMode", ok: http.StatusNoContent, req: fixed(live+"/monitor/"+string(dialer.NewLegID()), `{"mode":"whisper"}`)},
 		{method: "DELETE", tmpl: "/calls/:id/monitor/:leg", access: supervisor, want: "StopMonitor", ok: http.StatusNoContent, req: fixed(live+"/monitor/"+string(dialer.NewLegID()), "")},

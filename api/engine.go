@@ -56,6 +56,9 @@ type Engine interface {
 	// QueueViews lists their live figures.
 	ReloadQueues(ctx context.Context) error
 	QueueViews() []dialer.QueueView
+	// SetCallerPriority moves a caller waiting in a queue to the place of
+	// its new priority.
+	SetCallerPriority(ctx context.Context, a dialer.Actor, id dialer.CallID, prio int) error
 	// AgentCampaigns lists the campaigns an agent may work on;
 	// SetCampaign moves it to one between calls.
 	AgentCampaigns(ctx context.Context, a dialer.Actor, id dialer.AgentID) ([]dialer.Campaign, error)
@@ -153,7 +156,10 @@ func (noEngine) Subscribe(context.Context, dialer.LiveFilter) (dialer.LiveSnapsh
 }
 func (noEngine) PauseCodes() []string               { return dialer.PauseCodes }
 func (noEngine) ReloadQueues(context.Context) error { return nil }
-func (noEngine) QueueViews() []dialer.QueueView     { return []dialer.QueueView{} }
+func (noEngine) SetCallerPriority(context.Context, dialer.Actor, dialer.CallID, int) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) QueueViews() []dialer.QueueView { return []dialer.QueueView{} }
 func (noEngine) AgentCampaigns(context.Context, dialer.Actor, dialer.AgentID) ([]dialer.Campaign, error) {
 	return nil, dialer.ErrUnavailable
 }

@@ -407,6 +407,10 @@ func (f *fakeEngine) ReloadQueues(context.Context) error {
 	return nil
 }
 
+func (f *fakeEngine) SetCallerPriority(_ context.Context, a dialer.Actor, id dialer.CallID, prio int) error {
+	return f.record(engineCall{Method: "SetCallerPriority", Actor: a, Call: id, Arg: prio})
+}
+
 func (f *fakeEngine) QueueViews() []dialer.QueueView {
 	_ = f.record(engineCall{Method: "QueueViews"})
 	return []dialer.QueueView{}

@@ -291,3 +291,27 @@ func (s *Server) queuesChanged(ctx context.Context) {
 func (s *Server) liveQueues(c echo.Context, _ *principal) error {
 	return c.JSON(http.StatusOK, map[string]any{"queues": s.opts.Engine.QueueViews()})
 }
+
+// callPriority moves a caller waiting in a queue to the place of the
+// priority given: {"priority": -100..100}.
+func (s *Server) callPriority(c echo.Context, p *principal) error {
+	id, _, _, err := s.callParam(c, p)
+	if err != nil {
+		return err
+	}
+	var b struct {
+		Priority *int `json:"priority"`
+	}
+	if err := decode(c, &b); err != nil {
+		return err
+	}
+	if b.Priority == nil {
+		return fieldErr("priority", "required: -100 to 100, higher served first")
+	}
+	ctx := c.Request().Context()
+	if err := s.engine.SetCallerPriority(ctx, p.Actor, id, *b.Priority); err != nil {
+		return err
+	}
+	s.audit(ctx, p, "call.priority", "call:"+string(id), map[string]any{"priority": *b.Priority})
+	return c.NoContent(http.StatusNoContent)
+}

@@ -103,6 +103,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/calls/:id/parties", anyone, s.callAddParty},
 		{http.MethodDelete, "/calls/:id/parties/:leg", anyone, s.callRemoveParty},
 		{http.MethodPost, "/calls/:id/disposition", anyone, s.callDispose},
+		{http.MethodPost, "/calls/:id/priority", supervisor, s.callPriority},
 		{http.MethodPost, "/calls/:id/monitor", supervisor, s.callMonitor},
 		{http.MethodPost, "/calls/:id/monitor/:leg", supervisor, s.callMonitorMode},
 		{http.MethodDelete, "/calls/:id/monitor/:leg", supervisor, s.callStopMonitor},

@@ -12,6 +12,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/ring"
 	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // queueWorld is a world with queue "sales" holding members by extension,
@@ -520,6 +521,39 @@ func TestQueueSkills(t *testing.T) {
 		_, v2 := w.callIn("+15558880042", 0)
 		if cv := w.waitCall(v2.ID, dialer.LiveConnected); cv.Agent != w.agents["1002"].ID {
 			t.Fatalf("agent %d", cv.Agent)
+		}
+	})
+}
+
+// TestQueueSupervisorPriority: a supervisor moves a waiting caller up the
+// line; agents may not, a priority out of bounds is refused by its field,
+// and a caller no longer waiting cannot be moved.
+func TestQueueSupervisorPriority(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w, _ := queueWorld(t, queueSettings(ring.LongestIdle), "1001")
+		w.loginWith("1001", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+		_, first := w.callIn("+15558880051", 0)
+		_, second := w.callIn("+15558880052", 0)
+		synctest.Wait()
+		sup := dialer.Actor{User: 50, Role: identity.RoleSupervisor, Name: "sup"}
+		if err := w.eng.SetCallerPriority(w.ctx(), w.actor("1001"), second.ID, 10); !errors.Is(err, dialer.ErrForbidden) {
+			t.Fatalf("an agent set a priority: %v", err)
+		}
+		if err := w.eng.SetCallerPriority(w.ctx(), sup, second.ID, 101); !isField(err, "priority") {
+			t.Fatalf("priority 101: %v", err)
+		}
+		if err := w.eng.SetCallerPriority(w.ctx(), sup, second.ID, 10); err != nil {
+			t.Fatal(err)
+		}
+		w.setReady("1001")
+		if cv := w.waitCall(second.ID, dialer.LiveConnected); cv.Agent != w.agents["1001"].ID {
+			t.Fatalf("agent %d", cv.Agent)
+		}
+		if cv := w.call(first.ID); cv.State != dialer.LiveWaiting {
+			t.Fatalf("the first caller is %s", cv.State)
+		}
+		if err := w.eng.SetCallerPriority(w.ctx(), sup, second.ID, 20); !errors.Is(err, dialer.ErrConflict) {
+			t.Fatalf("moved a caller an agent has: %v", err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
@@ -391,4 +392,25 @@ func (c *call) requeue(ctx context.Context) {
 		return
 	}
 	c.enterQueue(ctx, q, c.priority, nil)
+}
+
+// SetCallerPriority gives a caller waiting in a queue a new priority
+// (-MaxCallerPriority..MaxCallerPriority), moving it to its new place in
+// line: a supervisor serving a caller sooner, or later. Supervisors only.
+func (e *Engine) SetCallerPriority(ctx context.Context, a Actor, id CallID, prio int) error {
+	if !a.Role.AtLeast(RoleSupervisor) {
+		return ErrForbidden
+	}
+	if prio < -MaxCallerPriority || prio > MaxCallerPriority {
+		return &FieldError{Field: "priority", Reason: fmt.Sprintf("%d to %d", -MaxCallerPriority, MaxCallerPriority)}
+	}
+	return e.control(ctx, a, id, func(c *call) error {
+		if c.qw == nil {
+			return fmt.Errorf("the caller is not waiting in a queue: %w", ErrConflict)
+		}
+		c.priority = prio
+		e.router.reorder(c.qw, prio)
+		c.progress(CallProgress{Kind: "priority", Data: jsonData(map[string]any{"priority": prio, "by": a.Name})})
+		return nil
+	})
 }
