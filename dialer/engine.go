@@ -706,6 +706,10 @@ func (e *Engine) ReloadQueues(ctx context.Context) error {
 	if e.queues == nil {
 		return nil
 	}
+	// The start-up's own load comes first.
+	if err := e.ready(ctx); err != nil {
+		return err
+	}
 	if err := e.router.load(ctx, e.queues); err != nil {
 		return err
 	}

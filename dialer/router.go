@@ -26,6 +26,9 @@ import (
 // call, so two callers cannot take the same agent.
 type router struct {
 	e *Engine
+	// loadMu keeps loads in order: a load that read the store first
+	// cannot swap its older snapshot in last.
+	loadMu sync.Mutex
 	// mu guards everything below. It is a leaf: held over no I/O, no
 	// other lock, and only non-blocking mailbox posts.
 	mu     sync.Mutex
@@ -112,6 +115,8 @@ func newRouter(e *Engine, seed uint64) *router {
 // Callers keep their place: a queue is matched by id, and one deleted
 // while callers wait serves them to the end.
 func (r *router) load(ctx context.Context, st QueueStore) error {
+	r.loadMu.Lock()
+	defer r.loadMu.Unlock()
 	qs, err := st.ListQueues(ctx)
 	if err != nil {
 		return err
