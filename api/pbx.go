@@ -267,6 +267,7 @@ type createDIDBody struct {
 	Queue      string            `json:"queue"`
 	CampaignID dialer.CampaignID `json:"campaign_id"`
 	Priority   int               `json:"priority"`
+	Skills     []string          `json:"skills"`
 	Enabled    *bool             `json:"enabled"`
 }
 
@@ -277,7 +278,8 @@ type didAnswer struct {
 
 // didAudit is what the audit log keeps of a DID written.
 func didAudit(d dialer.DID) map[string]any {
-	return map[string]any{"queue": d.Queue, "campaign_id": d.Campaign, "priority": d.Priority, "enabled": d.Enabled}
+	return map[string]any{"queue": d.Queue, "campaign_id": d.Campaign, "priority": d.Priority, "skills": d.Skills,
+		"enabled": d.Enabled}
 }
 
 func (s *Server) listDIDs(c echo.Context, _ *principal) error {
@@ -303,7 +305,7 @@ func (s *Server) createDID(c echo.Context, p *principal) error {
 	}
 	ctx := c.Request().Context()
 	out, r, err := pv.CreateDID(ctx, dialer.DID{Number: b.Number, Name: b.Name, Queue: b.Queue, Campaign: b.CampaignID,
-		Priority: b.Priority, Enabled: b.Enabled == nil || *b.Enabled})
+		Priority: b.Priority, Skills: b.Skills, Enabled: b.Enabled == nil || *b.Enabled})
 	if err != nil {
 		if errors.Is(err, dialer.ErrConflict) {
 			return &httpError{code: http.StatusConflict, msg: "the number is already provisioned", field: "number"}

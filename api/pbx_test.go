@@ -595,6 +595,98 @@ func TestDIDPriority(t *testing.T) {
 	}
 }
 
+// TestDIDSkills: create, patch and list carry a DID's skills, the dialplan
+// sets them sorted for the engine, and a bad value is refused naming the
+// field with nothing written.
+func TestDIDSkills(t *testing.T) {
+	e := newEnv(t, withSwitch(newRecordingSwitch("fs1")))
+	const secret = "xml-curl-secret-0123456789"
+	xh := pbx.NewHandler(e.store, secret)
+	skillsSet := func() []string {
+		var out []string
+		for _, a := range didDialplan(t, xh, secret, "12125550166")["set"] {
+			if strings.HasPrefix(a, pbxnames.VarSkills+"=") {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	rec := e.do(e.admin, "POST", "/api/v1/dids", `{"number":"2125550166","skills":["vip","billing"]}`)
+	if d := decodeBody[dialer.DID](t, rec); rec.Code != 201 || !slices.Equal(d.Skills, []string{"vip", "billing"}) {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	if got := skillsSet(); !slices.Equal(got, []string{pbxnames.VarSkills + "=billing,vip"}) {
+		t.Fatalf("dialplan sets %v", got)
+	}
+	// Without skills a DID lists [] and sets none.
+	rec = e.do(e.admin, "POST", "/api/v1/dids", `{"number":"2125550167"}`)
+	if rec.Code != 201 || !strings.Contains(rec.Body.String(), `"skills":[]`) {
+		t.Fatalf("create without skills: %d %s", rec.Code, rec.Body)
+	}
+	const path = "/api/v1/dids/+12125550166"
+	rec = e.do(e.admin, "PATCH", path, `{"skills":["spanish"]}`)
+	if d := decodeBody[dialer.DID](t, rec); rec.Code != 200 || !slices.Equal(d.Skills, []string{"spanish"}) {
+		t.Fatalf("patch: %d %s", rec.Code, rec.Body)
+	}
+	// A patch without them, or with null, keeps them.
+	for _, body := range []string{`{"name":"Spanish line"}`, `{"skills":null}`} {
+		rec = e.do(e.admin, "PATCH", path, body)
+		if d := decodeBody[dialer.DID](t, rec); rec.Code != 200 || !slices.Equal(d.Skills, []string{"spanish"}) {
+			t.Fatalf("patch %s: %d %s", body, rec.Code, rec.Body)
+		}
+	}
+	rec = e.do(e.admin, "GET", "/api/v1/dids", "")
+	l := decodeBody[struct {
+		DIDs []dialer.DID `json:"dids"`
+	}](t, rec)
+	if rec.Code != 200 || len(l.DIDs) != 2 || !slices.Equal(l.DIDs[0].Skills, []string{"spanish"}) || l.DIDs[1].Skills == nil ||
+		len(l.DIDs[1].Skills) != 0 {
+		t.Fatalf("list: %d %s", rec.Code, rec.Body)
+	}
+	if got := skillsSet(); !slices.Equal(got, []string{pbxnames.VarSkills + "=spanish"}) {
+		t.Fatalf("dialplan after the patch sets %v", got)
+	}
+	rec = e.do(e.admin, "PATCH", path, `{"skills":[]}`)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"skills":[]`) {
+		t.Fatalf("patch to none: %d %s", rec.Code, rec.Body)
+	}
+	if got := skillsSet(); len(got) != 0 {
+		t.Fatalf("no skills set %v", got)
+	}
+
+	tooMany := make([]string, dialer.MaxMemberSkills+1)
+	for i := range tooMany {
+		tooMany[i] = fmt.Sprintf("%q", fmt.Sprintf("s%d", i))
+	}
+	before := e.fingerprint()
+	for _, tc := range []struct{ value, field string }{
+		{`"spanish"`, "skills"},
+		{`{"spanish":true}`, "skills"},
+		{`[1]`, "skills"},
+		{`["ok",null,"x"]`, "skills[1]"},
+		{`[` + strings.Join(tooMany, ",") + `]`, "skills"},
+		{`["Spanish"]`, "skills[0]"},
+		{`["ok",""]`, "skills[1]"},
+		{`["a,b"]`, "skills[0]"},
+		{`["vip","vip"]`, "skills[1]"},
+		{`["${uuid}"]`, "skills[0]"},
+		{`["` + strings.Repeat("a", 33) + `"]`, "skills[0]"},
+	} {
+		for _, r := range []struct{ method, path, body string }{
+			{"POST", "/api/v1/dids", `{"number":"2125550168","skills":` + tc.value + `}`},
+			{"PATCH", path, `{"skills":` + tc.value + `}`},
+		} {
+			rec := e.do(e.admin, r.method, r.path, r.body)
+			if got := errorOf(t, rec); rec.Code != 400 || got.Field != tc.field {
+				t.Errorf("%s %s: %d %s, want field %s", r.method, r.body, rec.Code, rec.Body, tc.field)
+			}
+		}
+	}
+	if e.fingerprint() != before {
+		t.Fatal("refused skills were written")
+	}
+}
+
 // injections are what FreeSWITCH reads as syntax: dial-string and
 // variable separators, whitespace, line breaks, ESL headers and variable
 // expansion.
@@ -639,6 +731,8 @@ func switchFields(e *testEnv) []struct {
 		row{e.admin, "POST", "/api/v1/dids", "priority", "5", `{"number":"2125550100","priority":%s}`},
 		row{e.admin, "PATCH", "/api/v1/dids/" + e.addDID(0).Number, "queue", "sales", `{"queue":%s}`},
 		row{e.admin, "PATCH", "/api/v1/dids/" + e.addDID(1).Number, "priority", "5", `{"priority":%s}`},
+		row{e.admin, "POST", "/api/v1/dids", "skills[1]", "spanish", `{"number":"2125550100","skills":["vip",%s]}`},
+		row{e.admin, "PATCH", "/api/v1/dids/" + e.addDID(2).Number, "skills[0]", "spanish", `{"skills":[%s]}`},
 		row{e.admin, "PATCH", "/api/v1/agents/2", "extension", "2002", `{"extension":%s,"sip_password":"sip-pass-99"}`},
 		row{e.admin, "PATCH", "/api/v1/agents/2", "external_phone", "2125550100", `{"external_phone":%s}`},
 		row{e.sup, "POST", live + "/monitor", "mode", "listen", `{"mode":%s}`},

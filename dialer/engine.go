@@ -33,8 +33,9 @@ const (
 	VarQueue = "agentswitch_queue"
 	// VarPriority ranks an inbound caller in its queue (higher first).
 	VarPriority = pbxnames.VarPriority
-	// VarSkills lists the skills an inbound caller needs (comma-separated).
-	VarSkills     = "agentswitch_skills"
+	// VarSkills lists, sorted and comma-separated, the skills a member
+	// needs to be offered an inbound caller.
+	VarSkills     = pbxnames.VarSkills
 	VarCampaignID = "agentswitch_campaign_id"
 	// VarDialed is set by the agents' dialplan on a call an agent dials
 	// from its own SIP phone (leg role RoleAgentDial): the number, as

@@ -151,7 +151,11 @@ type DID struct {
 	Campaign CampaignID `json:"campaign_id,omitempty"`
 	// Priority ranks the DID's callers in their queue: a higher one is
 	// offered to an agent first (-MaxCallerPriority..MaxCallerPriority).
-	Priority  int       `json:"priority"`
+	Priority int `json:"priority"`
+	// Skills are what an agent needs to take the DID's callers: they are
+	// offered only to queue members with every one. At most
+	// MaxMemberSkills, as a member with fewer could never match.
+	Skills    []string  `json:"skills"`
 	Enabled   bool      `json:"enabled"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -175,7 +179,7 @@ func (d DID) Validate() error {
 		// Not inRange: "-100-100" reads badly.
 		return &FieldError{Field: "priority", Reason: fmt.Sprintf("%d to %d", -MaxCallerPriority, MaxCallerPriority)}
 	}
-	return nil
+	return validateSkills("skills", d.Skills)
 }
 
 // NormalizeDID turns what a carrier puts in the request URI (with or
@@ -292,6 +296,7 @@ type DIDPatch struct {
 	Queue    *string     `json:"queue"`
 	Campaign *CampaignID `json:"campaign_id"`
 	Priority *int        `json:"priority"`
+	Skills   *[]string   `json:"skills"`
 	Enabled  *bool       `json:"enabled"`
 }
 
@@ -308,6 +313,9 @@ func (p DIDPatch) Apply(d *DID) {
 	}
 	if p.Priority != nil {
 		d.Priority = *p.Priority
+	}
+	if p.Skills != nil {
+		d.Skills = *p.Skills
 	}
 	if p.Enabled != nil {
 		d.Enabled = *p.Enabled

@@ -1,6 +1,11 @@
 package dialer
 
-import "testing"
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestNormalizeDID(t *testing.T) {
 	for in, want := range map[string]string{"+15551230000": "+15551230000", "15551230000": "+15551230000", "004930123456": "+4930123456"} {
@@ -31,6 +36,17 @@ func TestDIDValidate(t *testing.T) {
 		{"number not E.164", func(d *DID) { d.Number = "15551230000" }, "number"},
 		{"queue name", func(d *DID) { d.Queue = "Sales Team" }, "queue"},
 		{"negative campaign", func(d *DID) { d.Campaign = -1 }, "campaign_id"},
+		{"no skills", func(d *DID) { d.Skills = []string{} }, ""},
+		{"skills", func(d *DID) { d.Skills = []string{"spanish", "billing.l2", "vip_1", "after-hours"} }, ""},
+		{"most skills", func(d *DID) { d.Skills = skillNames(MaxMemberSkills) }, ""},
+		{"too many skills", func(d *DID) { d.Skills = skillNames(MaxMemberSkills + 1) }, "skills"},
+		{"skill with a capital", func(d *DID) { d.Skills = []string{"ok", "Spanish"} }, "skills[1]"},
+		{"empty skill", func(d *DID) { d.Skills = []string{""} }, "skills[0]"},
+		{"skill with a comma", func(d *DID) { d.Skills = []string{"a,b"} }, "skills[0]"},
+		{"skill with a space", func(d *DID) { d.Skills = []string{"a b"} }, "skills[0]"},
+		{"skill expanding a variable", func(d *DID) { d.Skills = []string{"${uuid}"} }, "skills[0]"},
+		{"skill too long", func(d *DID) { d.Skills = []string{strings.Repeat("a", 33)} }, "skills[0]"},
+		{"skill twice", func(d *DID) { d.Skills = []string{"a", "b", "a"} }, "skills[2]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := ok
@@ -50,6 +66,33 @@ func TestDIDPatchPriority(t *testing.T) {
 	DIDPatch{Priority: &p}.Apply(&d)
 	if d.Priority != -20 || !d.Enabled {
 		t.Fatalf("after the patch %+v", d)
+	}
+}
+
+// skillNames is n distinct valid skills.
+func skillNames(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("skill%d", i)
+	}
+	return out
+}
+
+func TestDIDPatchSkills(t *testing.T) {
+	d := DID{Number: "+15551230000", Skills: []string{"billing"}, Priority: 3}
+	DIDPatch{}.Apply(&d)
+	if !slices.Equal(d.Skills, []string{"billing"}) {
+		t.Fatalf("an empty patch changed the skills to %v", d.Skills)
+	}
+	skills := []string{"spanish", "vip"}
+	DIDPatch{Skills: &skills}.Apply(&d)
+	if !slices.Equal(d.Skills, skills) || d.Priority != 3 {
+		t.Fatalf("after the patch %+v", d)
+	}
+	none := []string{}
+	DIDPatch{Skills: &none}.Apply(&d)
+	if d.Skills == nil || len(d.Skills) != 0 {
+		t.Fatalf("after clearing %+v", d)
 	}
 }
 

@@ -312,15 +312,21 @@ func (m QueueMember) Validate(prefix string) error {
 	if err := inRange(prefix+"order", m.Order, 0, MaxMemberOrder); err != nil {
 		return err
 	}
-	if len(m.Skills) > MaxMemberSkills {
-		return &FieldError{Field: prefix + "skills", Reason: fmt.Sprintf("at most %d", MaxMemberSkills)}
+	return validateSkills(prefix+"skills", m.Skills)
+}
+
+// validateSkills checks a skill list named field: at most MaxMemberSkills,
+// each a skill name, none twice.
+func validateSkills(field string, skills []string) error {
+	if len(skills) > MaxMemberSkills {
+		return &FieldError{Field: field, Reason: fmt.Sprintf("at most %d", MaxMemberSkills)}
 	}
-	for i, s := range m.Skills {
+	for i, s := range skills {
 		if !ValidSkill(s) {
-			return &FieldError{Field: fmt.Sprintf("%sskills[%d]", prefix, i), Reason: "1-32 of [a-z0-9_.-]"}
+			return &FieldError{Field: fmt.Sprintf("%s[%d]", field, i), Reason: "1-32 of [a-z0-9_.-]"}
 		}
-		if slices.Contains(m.Skills[:i], s) {
-			return &FieldError{Field: fmt.Sprintf("%sskills[%d]", prefix, i), Reason: "given twice"}
+		if slices.Contains(skills[:i], s) {
+			return &FieldError{Field: fmt.Sprintf("%s[%d]", field, i), Reason: "given twice"}
 		}
 	}
 	return nil

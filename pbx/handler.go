@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -220,8 +221,8 @@ func (h *handler) gateways(ctx context.Context, domain string) ([]byte, error) {
 var digits = regexp.MustCompile(`^\+?[0-9]{6,15}$`)
 
 // dialplan answers the inbound context for DIDs the service knows: set
-// the DID (and its queue, campaign and priority) on the channel, answer
-// and park.
+// the DID (and its queue, campaign, priority and skills) on the channel,
+// answer and park.
 func (h *handler) dialplan(ctx context.Context, f form) ([]byte, error) {
 	ctxName := f.Get("Hunt-Context")
 	if ctxName == "" {
@@ -275,9 +276,9 @@ type Action struct {
 	App, Data string
 }
 
-// DIDActions is what a call to d runs: the DID (and its queue, campaign
-// and priority) set on the channel, answer and park. The xml_curl dialplan
-// and the built-in simulator's callers both run it.
+// DIDActions is what a call to d runs: the DID (and its queue, campaign,
+// priority and skills) set on the channel, answer and park. The xml_curl
+// dialplan and the built-in simulator's callers both run it.
 func DIDActions(d dialer.DID) []Action {
 	set := func(k, v string) Action { return Action{App: "set", Data: k + "=" + v} }
 	out := []Action{set(pbxnames.VarLegRole, pbxnames.RoleInbound), set(pbxnames.VarDID, d.Number)}
@@ -290,6 +291,11 @@ func DIDActions(d dialer.DID) []Action {
 	// 0 is what the engine takes for a caller with none.
 	if d.Priority != 0 {
 		out = append(out, set(pbxnames.VarPriority, strconv.Itoa(d.Priority)))
+	}
+	// Sorted, so one set of skills always reads the same; skill names
+	// have no comma (dialer.ValidSkill).
+	if len(d.Skills) > 0 {
+		out = append(out, set(pbxnames.VarSkills, strings.Join(slices.Sorted(slices.Values(d.Skills)), ",")))
 	}
 	return append(out, Action{App: "answer"}, Action{App: "park"})
 }

@@ -68,7 +68,8 @@ func newStore() *fakeStore {
 			{Name: "off", Proxy: "10.0.0.9", Transport: "udp", ExpireSeconds: 600},
 		},
 		dids: map[string]dialer.DID{
-			"+15551230000": {Number: "+15551230000", Queue: "sales", Campaign: 7, Priority: 25, Enabled: true},
+			"+15551230000": {Number: "+15551230000", Queue: "sales", Campaign: 7, Priority: 25,
+				Skills: []string{"spanish", "billing"}, Enabled: true},
 			"+15551230001": {Number: "+15551230001"},
 		},
 	}
@@ -327,6 +328,7 @@ func TestDialplanDID(t *testing.T) {
 			"set " + pbxnames.VarQueue + "=sales",
 			"set " + pbxnames.VarCampaignID + "=7",
 			"set " + pbxnames.VarPriority + "=25",
+			"set " + pbxnames.VarSkills + "=billing,spanish",
 			"answer ", "park ",
 		}
 		if strings.Join(apps, "|") != strings.Join(want, "|") {
@@ -348,6 +350,22 @@ func TestDialplanDID(t *testing.T) {
 	}
 }
 
+// servedActions serves the dialplan of a call to d, the store's only DID
+// at that number, as "application data" lines.
+func servedActions(t *testing.T, d dialer.DID) []string {
+	t.Helper()
+	store := newStore()
+	store.dids[d.Number] = d
+	form := loadForm(t, "dialplan-agentswitch_inbound.form")
+	form.Set("Hunt-Destination-Number", strings.TrimPrefix(d.Number, "+"))
+	w := post(t, NewHandler(store, secret), form, pbxnames.XMLCurlUser, secret)
+	var got []string
+	for _, a := range parseDoc(t, w.Body.Bytes()).find("section", "context", "extension", "condition", "action") {
+		got = append(got, a.attr("application")+" "+a.attr("data"))
+	}
+	return got
+}
+
 // TestDialplanDIDPriority: the DID's priority is set before the park, where
 // the engine reads it; 0 is the engine's own default and is left unset.
 func TestDialplanDIDPriority(t *testing.T) {
@@ -361,15 +379,7 @@ func TestDialplanDIDPriority(t *testing.T) {
 		{dialer.MaxCallerPriority, pbxnames.VarPriority + "=100"},
 	} {
 		t.Run(strconv.Itoa(tc.priority), func(t *testing.T) {
-			store := newStore()
-			store.dids["+15551230000"] = dialer.DID{Number: "+15551230000", Priority: tc.priority, Enabled: true}
-			form := loadForm(t, "dialplan-agentswitch_inbound.form")
-			form.Set("Hunt-Destination-Number", "15551230000")
-			w := post(t, NewHandler(store, secret), form, pbxnames.XMLCurlUser, secret)
-			var got []string
-			for _, a := range parseDoc(t, w.Body.Bytes()).find("section", "context", "extension", "condition", "action") {
-				got = append(got, a.attr("application")+" "+a.attr("data"))
-			}
+			got := servedActions(t, dialer.DID{Number: "+15551230000", Priority: tc.priority, Enabled: true})
 			var set []string
 			park := slices.Index(got, "park ")
 			for i, a := range got {
@@ -382,6 +392,47 @@ func TestDialplanDIDPriority(t *testing.T) {
 			}
 			if park < 0 || strings.Join(set, ",") != tc.want {
 				t.Fatalf("actions %v, want the priority set %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDialplanDIDSkills: the DID's skills are set sorted, after its queue
+// and before the answer and the park, where the engine reads them; none
+// sets nothing.
+func TestDialplanDIDSkills(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		skills []string
+		want   string
+	}{
+		{"nil", nil, ""},
+		{"empty", []string{}, ""},
+		{"one", []string{"spanish"}, pbxnames.VarSkills + "=spanish"},
+		{"unsorted", []string{"vip", "billing.l2", "spanish", "after-hours"}, pbxnames.VarSkills + "=after-hours,billing.l2,spanish,vip"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			skills := slices.Clone(tc.skills)
+			got := servedActions(t, dialer.DID{Number: "+15551230000", Queue: "sales", Skills: skills, Enabled: true})
+			queue := slices.Index(got, "set "+pbxnames.VarQueue+"=sales")
+			answer, park := slices.Index(got, "answer "), slices.Index(got, "park ")
+			if queue < 0 || answer < 0 || park < 0 {
+				t.Fatalf("actions %v", got)
+			}
+			var set []string
+			for i, a := range got {
+				if strings.HasPrefix(a, "set "+pbxnames.VarSkills+"=") {
+					set = append(set, strings.TrimPrefix(a, "set "))
+					if i < queue || i > answer || i > park {
+						t.Errorf("skills set out of place: %v", got)
+					}
+				}
+			}
+			if strings.Join(set, "|") != tc.want {
+				t.Fatalf("actions %v, want the skills set %q", got, tc.want)
+			}
+			if !slices.Equal(skills, tc.skills) {
+				t.Fatalf("the DID's skills were reordered: %v", skills)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/agentswitch/agentswitch/api"
@@ -41,19 +42,28 @@ func (s *simCallers) Hangup(leg string) bool {
 }
 
 // inlineDialplan writes actions as the simulator's inline dialplan,
-// "app:data,app".
+// "app:data,app"; when data has a comma (a DID's skills), the separator is
+// ^ instead, declared by a leading "m:^:" as FreeSWITCH reads it.
 func inlineDialplan(actions []pbx.Action) (string, error) {
+	sep := ","
+	if slices.ContainsFunc(actions, func(a pbx.Action) bool { return strings.Contains(a.Data, ",") }) {
+		sep = "^"
+	}
 	parts := make([]string, len(actions))
 	for i, a := range actions {
-		// The DID's fields are validated when stored; a comma would split
-		// an action in two.
-		if strings.Contains(a.Data, ",") {
-			return "", fmt.Errorf("dialplan action %s: %q has a comma", a.App, a.Data)
+		// The DID's fields are validated when stored; a separator would
+		// split an action in two.
+		if strings.Contains(a.Data, sep) {
+			return "", fmt.Errorf("dialplan action %s: %q has a %s", a.App, a.Data, sep)
 		}
 		parts[i] = a.App
 		if a.Data != "" {
 			parts[i] += ":" + a.Data
 		}
 	}
-	return strings.Join(parts, ","), nil
+	out := strings.Join(parts, sep)
+	if sep != "," {
+		out = "m:" + sep + ":" + out
+	}
+	return out, nil
 }

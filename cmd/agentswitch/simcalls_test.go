@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentswitch/agentswitch/api"
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/esl/sim"
+	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/svctest"
 	"github.com/agentswitch/agentswitch/pbx"
 )
@@ -128,7 +131,31 @@ func TestInlineDialplan(t *testing.T) {
 	if err != nil || got != want {
 		t.Fatalf("%q, %v; want %q", got, err, want)
 	}
-	if _, err := inlineDialplan([]pbx.Action{{App: "set", Data: "a=b,c"}}); err == nil {
-		t.Fatal("a comma was let through")
+	// The skills' commas switch the separator.
+	got, err = inlineDialplan(pbx.DIDActions(dialer.DID{Number: "+15551110000", Skills: []string{"vip", "billing"}, Enabled: true}))
+	want = "m:^:set:agentswitch_leg_role=inbound^set:agentswitch_did=+15551110000^set:agentswitch_skills=billing,vip^answer^park"
+	if err != nil || got != want {
+		t.Fatalf("%q, %v; want %q", got, err, want)
+	}
+	if _, err := inlineDialplan([]pbx.Action{{App: "set", Data: "a=b,c^d"}}); err == nil {
+		t.Fatal("a separator was let through")
+	}
+}
+
+// TestSimCallerSkills: a simulated caller of a DID with skills runs the
+// whole dialplan (the skills' comma does not split it) and parks with them
+// set, as FreeSWITCH would.
+func TestSimCallerSkills(t *testing.T) {
+	sw := sim.New(sim.Config{})
+	t.Cleanup(func() { sw.Close() })
+	leg, err := (&simCallers{sim: sw}).Call(dialer.DID{Number: "+15551110000", Queue: "sales", Skills: []string{"vip", "billing"},
+		Enabled: true}, api.SimCall{From: "+15558889999"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svctest.Eventually(t, "the caller parked", func() bool { ch, ok := sw.Channel(leg); return ok && ch.Parked })
+	ch, _ := sw.Channel(leg)
+	if ch.Vars[pbxnames.VarSkills] != "billing,vip" || ch.Vars[pbxnames.VarQueue] != "sales" || !ch.Answered {
+		t.Fatalf("parked caller %+v", ch)
 	}
 }

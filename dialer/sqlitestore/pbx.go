@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -115,17 +116,20 @@ func (s *Store) DeleteGateway(ctx context.Context, id dialer.GatewayID) error {
 
 // didSelect reads a DID with the name of its queue: the row keeps the
 // queue's id (migration 0015), so a rename shows at once.
-const didSelect = `SELECT d.number, d.name, coalesce(q.name, ''), d.queue_id, d.campaign_id, d.priority, d.enabled,
-	d.created_at, d.updated_at
+const didSelect = `SELECT d.number, d.name, coalesce(q.name, ''), d.queue_id, d.campaign_id, d.priority, d.skills,
+	d.enabled, d.created_at, d.updated_at
 	FROM dids d LEFT JOIN queues q ON q.id = d.queue_id`
 
 func scanDID(row interface{ Scan(...any) error }) (dialer.DID, error) {
 	var d dialer.DID
 	var queue, campaign, created, updated sql.NullInt64
-	err := row.Scan(&d.Number, &d.Name, &d.Queue, &queue, &campaign, &d.Priority, &d.Enabled, &created, &updated)
+	var skills string
+	if err := row.Scan(&d.Number, &d.Name, &d.Queue, &queue, &campaign, &d.Priority, &skills, &d.Enabled, &created, &updated); err != nil {
+		return d, err
+	}
 	d.QueueID, d.Campaign = dialer.QueueID(queue.Int64), dialer.CampaignID(campaign.Int64)
 	d.CreatedAt, d.UpdatedAt = fromMS(created), fromMS(updated)
-	return d, err
+	return d, json.Unmarshal([]byte(skills), &d.Skills)
 }
 
 // didQueue resolves the queue a DID names to its id (0 for none); a name
@@ -164,12 +168,22 @@ func (s *Store) writeDID(ctx context.Context, d dialer.DID, what string, write f
 	return out, err
 }
 
+// skillsJSON is a skill list as its column keeps it: nil is [].
+func skillsJSON(skills []string) string {
+	if skills == nil {
+		return "[]"
+	}
+	b, _ := json.Marshal(skills) // a []string always encodes
+	return string(b)
+}
+
 // CreateDID implements dialer.PBXStore.
 func (s *Store) CreateDID(ctx context.Context, d dialer.DID) (dialer.DID, error) {
 	return s.writeDID(ctx, d, "create DID "+d.Number, func(tx *sql.Tx, queue sql.NullInt64) (sql.Result, error) {
 		now := s.now().UnixMilli()
-		return tx.ExecContext(ctx, `INSERT INTO dids (number, name, queue_id, campaign_id, priority, enabled, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, d.Number, d.Name, queue, nullID(d.Campaign), d.Priority, boolInt(d.Enabled), now, now)
+		return tx.ExecContext(ctx, `INSERT INTO dids (number, name, queue_id, campaign_id, priority, skills, enabled, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.Number, d.Name, queue, nullID(d.Campaign), d.Priority, skillsJSON(d.Skills),
+			boolInt(d.Enabled), now, now)
 	})
 }
 
@@ -192,8 +206,9 @@ func (s *Store) ListDIDs(ctx context.Context) ([]dialer.DID, error) {
 // UpdateDID implements dialer.PBXStore; the number is the key and stays.
 func (s *Store) UpdateDID(ctx context.Context, d dialer.DID) (dialer.DID, error) {
 	return s.writeDID(ctx, d, "update DID "+d.Number, func(tx *sql.Tx, queue sql.NullInt64) (sql.Result, error) {
-		return tx.ExecContext(ctx, `UPDATE dids SET name = ?, queue_id = ?, campaign_id = ?, priority = ?, enabled = ?, updated_at = ?
-			WHERE number = ?`, d.Name, queue, nullID(d.Campaign), d.Priority, boolInt(d.Enabled), s.now().UnixMilli(), d.Number)
+		return tx.ExecContext(ctx, `UPDATE dids SET name = ?, queue_id = ?, campaign_id = ?, priority = ?, skills = ?, enabled = ?,
+			updated_at = ? WHERE number = ?`, d.Name, queue, nullID(d.Campaign), d.Priority, skillsJSON(d.Skills), boolInt(d.Enabled),
+			s.now().UnixMilli(), d.Number)
 	})
 }
 

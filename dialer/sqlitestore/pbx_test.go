@@ -1,9 +1,12 @@
 package sqlitestore
 
 import (
+	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
 )
@@ -87,6 +90,10 @@ func TestMigrateDIDPriority(t *testing.T) {
 	if err != nil || !slices.Equal(applied, []string{"0016_did_priority.sql"}) {
 		t.Fatalf("migrate to 0016: %v, %v", applied, err)
 	}
+	// The store reads the columns later migrations add.
+	if _, err := s.migrate(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
 	d := must[dialer.DID](t)(s.DID(ctx, "+12125550100"))
 	if d.Priority != 0 || d.Name != "Main" || d.Enabled || d.CreatedAt.UnixMilli() != 10 || d.UpdatedAt.UnixMilli() != 20 {
 		t.Fatalf("DID after the migration %+v", d)
@@ -107,26 +114,86 @@ func TestMigrateDIDPriority(t *testing.T) {
 	}
 }
 
+// TestMigrateDIDSkills: 0017 gives every DID no skills ([]), keeps the rest
+// of its row, and SQL holds the column to a JSON array of at most
+// dialer.MaxMemberSkills.
+func TestMigrateDIDSkills(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t, filepath.Join(t.TempDir(), "as.db"))
+	if _, err := s.migrate(ctx, 16); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO dids (number, name, priority, enabled, created_at, updated_at)
+		VALUES ('+12125550100', 'Main', 7, 1, 10, 20), ('+12125550101', '', 0, 0, 30, 40)`); err != nil {
+		t.Fatal(err)
+	}
+	applied, err := s.migrate(ctx, 17)
+	if err != nil || !slices.Equal(applied, []string{"0017_did_skills.sql"}) {
+		t.Fatalf("migrate to 0017: %v, %v", applied, err)
+	}
+	l := must[[]dialer.DID](t)(s.ListDIDs(ctx))
+	want := []dialer.DID{
+		{Number: "+12125550100", Name: "Main", Priority: 7, Skills: []string{}, Enabled: true,
+			CreatedAt: time.UnixMilli(10), UpdatedAt: time.UnixMilli(20)},
+		{Number: "+12125550101", Skills: []string{}, CreatedAt: time.UnixMilli(30), UpdatedAt: time.UnixMilli(40)},
+	}
+	if len(l) != len(want) {
+		t.Fatalf("DIDs after the migration %+v", l)
+	}
+	for i := range want {
+		l[i].CreatedAt, l[i].UpdatedAt = l[i].CreatedAt.UTC(), l[i].UpdatedAt.UTC()
+		want[i].CreatedAt, want[i].UpdatedAt = want[i].CreatedAt.UTC(), want[i].UpdatedAt.UTC()
+		if !reflect.DeepEqual(l[i], want[i]) {
+			t.Fatalf("DID after the migration %+v, want %+v", l[i], want[i])
+		}
+	}
+	skills := func(n int) string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("s%d", i)
+		}
+		return skillsJSON(out)
+	}
+	for _, tc := range []struct{ value, field string }{
+		{`[]`, ""},
+		{skills(dialer.MaxMemberSkills), ""},
+		{skills(dialer.MaxMemberSkills + 1), "skills"},
+		{`{"a":1}`, "skills"},
+		{`"sales"`, "skills"},
+		{`[`, "skills"},
+	} {
+		_, err := s.w.ExecContext(ctx, `UPDATE dids SET skills = ? WHERE number = '+12125550100'`, tc.value)
+		if tc.field == "" {
+			if err != nil {
+				t.Fatalf("skills %s refused: %v", tc.value, err)
+			}
+			continue
+		}
+		wantField(t, mapErr(err, "update", false), tc.field)
+	}
+}
+
 func TestDIDs(t *testing.T) {
 	s := newStore(t)
 	ctx := t.Context()
 	c := must[dialer.Campaign](t)(s.CreateCampaign(ctx, dialer.Campaign{Name: "INBOUND", DialMode: dialer.DialPreview, MaxAttempts: 1}))
 	sales := must[dialer.Queue](t)(s.CreateQueue(ctx, newQueue("sales")))
 	d := must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: "+15551230000", Name: "Sales line", Queue: "sales", Campaign: c.ID,
-		Priority: 40, Enabled: true}))
+		Priority: 40, Skills: []string{"spanish", "billing"}, Enabled: true}))
 	if d.Number != "+15551230000" || d.Queue != "sales" || d.QueueID != sales.ID || d.Campaign != c.ID || d.Priority != 40 ||
-		!d.Enabled || !d.CreatedAt.Equal(t0) {
+		!slices.Equal(d.Skills, []string{"spanish", "billing"}) || !d.Enabled || !d.CreatedAt.Equal(t0) {
 		t.Fatalf("created %+v", d)
 	}
-	if got := must[dialer.DID](t)(s.DID(ctx, "+15551230000")); got != d {
+	if got := must[dialer.DID](t)(s.DID(ctx, "+15551230000")); !reflect.DeepEqual(got, d) {
 		t.Fatalf("read %+v", got)
 	}
 	_, err := s.CreateDID(ctx, dialer.DID{Number: "+15551230000"})
 	wantErr(t, err, dialer.ErrConflict)
 	for field, bad := range map[string]dialer.DID{
-		"number":   {Number: "15551230000"},
-		"queue":    {Number: "+15551230001", Queue: "Sales Team"},
-		"priority": {Number: "+15551230001", Priority: 101},
+		"number":    {Number: "15551230000"},
+		"queue":     {Number: "+15551230001", Queue: "Sales Team"},
+		"priority":  {Number: "+15551230001", Priority: 101},
+		"skills[1]": {Number: "+15551230001", Skills: []string{"sales", "Sales"}},
 	} {
 		_, err := s.CreateDID(ctx, bad)
 		wantField(t, err, field)
@@ -140,7 +207,7 @@ func TestDIDs(t *testing.T) {
 	bad.Queue = "support"
 	_, err = s.UpdateDID(ctx, bad)
 	wantField(t, err, "queue")
-	if got := must[dialer.DID](t)(s.DID(ctx, d.Number)); got != d {
+	if got := must[dialer.DID](t)(s.DID(ctx, d.Number)); !reflect.DeepEqual(got, d) {
 		t.Fatalf("after a refused update %+v", got)
 	}
 	_, err = s.CreateDID(ctx, dialer.DID{Number: "+15551230002", Campaign: 999})
@@ -150,10 +217,14 @@ func TestDIDs(t *testing.T) {
 	bad.Priority = -101
 	_, err = s.UpdateDID(ctx, bad)
 	wantField(t, err, "priority")
+	bad = d
+	bad.Skills = []string{"a", "a"}
+	_, err = s.UpdateDID(ctx, bad)
+	wantField(t, err, "skills[1]")
 
-	d.Queue, d.Priority, d.Enabled = "", -100, false
+	d.Queue, d.Priority, d.Skills, d.Enabled = "", -100, nil, false
 	up := must[dialer.DID](t)(s.UpdateDID(ctx, d))
-	if up.Queue != "" || up.QueueID != 0 || up.Priority != -100 || up.Enabled {
+	if up.Queue != "" || up.QueueID != 0 || up.Priority != -100 || up.Skills == nil || len(up.Skills) != 0 || up.Enabled {
 		t.Fatalf("updated %+v", up)
 	}
 	_, err = s.UpdateDID(ctx, dialer.DID{Number: "+15550000000"})
@@ -168,7 +239,8 @@ func TestDIDs(t *testing.T) {
 	}
 	must[dialer.DID](t)(s.CreateDID(ctx, dialer.DID{Number: "+4930123456"}))
 	l := must[[]dialer.DID](t)(s.ListDIDs(ctx))
-	if len(l) != 2 || l[0].Number != "+15551230000" || l[0].Priority != -100 || l[1].Priority != 0 {
+	if len(l) != 2 || l[0].Number != "+15551230000" || l[0].Priority != -100 || l[1].Priority != 0 ||
+		len(l[0].Skills) != 0 || l[1].Skills == nil || len(l[1].Skills) != 0 {
 		t.Fatalf("list %+v", l)
 	}
 	if err := s.DeleteDID(ctx, "+4930123456"); err != nil {

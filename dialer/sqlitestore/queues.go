@@ -224,12 +224,8 @@ func (s *Store) SetQueueMembers(ctx context.Context, id dialer.QueueID, ms []dia
 			if n == 0 {
 				return &dialer.FieldError{Field: fmt.Sprintf("members[%d].agent_id", i), Reason: fmt.Sprintf("no agent %d", m.Agent)}
 			}
-			skills, err := json.Marshal(m.Skills)
-			if err != nil {
-				return err
-			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO queue_members (`+memberCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-				id, m.Agent, m.Rank, m.Position, string(skills), m.Order); err != nil {
+				id, m.Agent, m.Rank, m.Position, skillsJSON(m.Skills), m.Order); err != nil {
 				return mapErr(err, what, false)
 			}
 		}

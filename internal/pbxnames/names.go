@@ -100,6 +100,9 @@ const (
 	// VarPriority is the DID's priority: its callers rank in their queue
 	// by it, higher first.
 	VarPriority = "agentswitch_priority"
+	// VarSkills is the DID's skills, sorted and comma-separated: its
+	// callers are offered only to members with every one.
+	VarSkills = "agentswitch_skills"
 	// RoleInbound is a caller who dialed a DID.
 	RoleInbound = "inbound"
 )
