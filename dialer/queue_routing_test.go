@@ -557,3 +557,42 @@ func TestQueueSupervisorPriority(t *testing.T) {
 		}
 	})
 }
+
+// TestQueueOverflowCallbackAndVoicemail: with nobody logged in, one
+// queue books the caller a callback due at its arrival (a lead made for
+// its number) and lets it go; another plays its greeting and records
+// the caller's message.
+func TestQueueOverflowCallbackAndVoicemail(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		s := queueSettings(ring.LongestIdle)
+		s.Overflow = dialer.QueueOverflow{OnNoAgents: true, Kind: dialer.OverflowCallback}
+		w, q := queueWorld(t, s, "1001")
+		_, v := w.callIn("+15558880061", 0)
+		w.waitCall(v.ID, dialer.LiveEnding)
+		c, kinds := w.record(v.ID)
+		inOrder(t, "timeline", kinds, "answered", "queue_overflow", "callback_booked", "abandon")
+		if c.Lead == 0 {
+			t.Fatalf("no lead made for the caller: %+v", c)
+		}
+		cbs, err := w.db.LeadCallbacks(w.ctx(), c.Lead, 10)
+		// Due when the caller arrived: first among later callbacks.
+		if err != nil || len(cbs) != 1 || cbs[0].Call != v.ID || cbs[0].DueAt.Sub(v.CreatedAt).Abs() > time.Second {
+			t.Fatalf("callbacks %+v, %v", cbs, err)
+		}
+		if qv := w.queueView(q.ID); qv.Entered != 1 || qv.Overflowed != 1 || qv.Waiting != 0 {
+			t.Fatalf("queue %+v", qv)
+		}
+
+		vs := queueSettings(ring.LongestIdle)
+		vs.Name = "after-hours"
+		vs.Overflow = dialer.QueueOverflow{OnNoAgents: true, Kind: dialer.OverflowVoicemail, Greeting: "voicemail/vm-record_message.wav"}
+		w.addQueue(vs, "1002")
+		w.sim.SetExtension("+15551110009", "set:agentswitch_did=+15551110009,set:agentswitch_queue=after-hours,answer,park")
+		leg := w.sim.Inbound(sim.InboundCall{From: "+15558880062", To: "+15551110009"})
+		w.liveCall("the after-hours caller", func(c dialer.CallView) bool { return c.Number == "+15558880062" })
+		w.mustSend("api uuid_broadcast " + leg + " voicemail/vm-record_message.wav aleg")
+		if got := w.sentPrefix("api uuid_record " + leg + " start "); got == "" {
+			t.Fatal("the caller's message is not recorded")
+		}
+	})
+}

@@ -257,9 +257,11 @@ func (c *call) maxWait(ctx context.Context) {
 func (c *call) overflow(ctx context.Context, q Queue, reason string, from *waiter) {
 	e := c.e
 	o := q.Overflow
-	if from != nil {
+	if from != nil && !from.left && from.q.q.ID == q.ID {
 		e.router.leave(from, leftOverflow)
 		c.qw = nil
+	} else {
+		e.router.turnedAway(q.ID)
 	}
 	c.stopAbandon()
 	c.overflows++
@@ -322,14 +324,18 @@ func (c *call) callbackLater(ctx context.Context, q Queue, since time.Time) {
 		}
 		lead, c.lead = l.ID, l.ID
 	}
-	cb, err := e.camp.CreateCallback(ctx, Callback{Lead: lead, Campaign: c.campaign, Call: c.id, DueAt: since.UTC(),
-		Notes: "Called in and asked to be called back (queue " + q.Name + ")"})
-	if err != nil {
-		c.log.Warn("queue callback not booked", "err", err)
-		c.giveUp(ctx, "callback_failed")
-		return
-	}
-	c.progress(CallProgress{Kind: "callback_booked", Data: jsonData(map[string]any{"callback_id": cb.ID, "due_at": cb.DueAt})})
+	// Booked in order behind the call's own record, which it refers to.
+	cb := Callback{Lead: lead, Campaign: c.campaign, Call: c.id, DueAt: since.UTC(),
+		Notes: "Called in and asked to be called back (queue " + q.Name + ")"}
+	at := e.now()
+	c.write(func(ctx context.Context) error {
+		made, err := e.camp.CreateCallback(ctx, cb)
+		if err != nil {
+			return fmt.Errorf("queue callback: %w", err)
+		}
+		return e.calls.RecordCallProgress(ctx, CallProgress{Call: cb.Call, At: at, Kind: "callback_booked",
+			Data: jsonData(map[string]any{"callback_id": made.ID, "due_at": made.DueAt})})
+	})
 	c.giveUp(ctx, "callback_booked")
 }
 

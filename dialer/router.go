@@ -249,6 +249,23 @@ const (
 	leftOther                           // taken out by a transfer or the service
 )
 
+// turnedAway counts a caller sent on by queue q's overflow before it
+// entered (the queue full, closed or with nobody logged in).
+func (r *router) turnedAway(q QueueID) {
+	now := r.e.now()
+	r.mu.Lock()
+	rq := r.byID[q]
+	if rq != nil {
+		d := rq.dayAt(now)
+		d.entered++
+		d.overfl++
+	}
+	r.mu.Unlock()
+	if rq != nil {
+		r.publish(rq)
+	}
+}
+
 // leave takes w out of its queue and counts how.
 func (r *router) leave(w *waiter, how waitResult) {
 	now := r.e.now()
