@@ -596,3 +596,24 @@ func TestQueueOverflowCallbackAndVoicemail(t *testing.T) {
 		}
 	})
 }
+
+// TestQueueOverflowToAgent: with no member logged in, the caller goes to
+// the overflow's agent, who is not a member.
+func TestQueueOverflowToAgent(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorldWith(t, worldOpts{serviceDurations: true})
+		s := queueSettings(ring.LongestIdle)
+		s.Overflow = dialer.QueueOverflow{OnNoAgents: true, Kind: dialer.OverflowAgent, Agent: w.agents["1003"].ID}
+		q := w.addQueue(s, "1001")
+		w.sim.SetExtension("+15551110000", "set:agentswitch_did=+15551110000,set:agentswitch_queue=sales,answer,park")
+		w.goReady("1002")
+		w.goReady("1003")
+		_, v := w.callIn("+15558880071", 0)
+		if cv := w.waitCall(v.ID, dialer.LiveConnected); cv.Agent != w.agents["1003"].ID {
+			t.Fatalf("agent %d", cv.Agent)
+		}
+		if qv := w.queueView(q.ID); qv.Overflowed != 1 {
+			t.Fatalf("queue %+v", qv)
+		}
+	})
+}
