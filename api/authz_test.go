@@ -70,6 +70,9 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "GET", tmpl: "/calls.csv", access: anyone, owned: true, req: fixed("/api/v1/calls.csv?agent=1", "")},
 		{method: "GET", tmpl: "/calls/live", access: supervisor, want: "LiveCalls", req: fixed("/api/v1/calls/live", "")},
 		{method: "GET", tmpl: "/calls/:id", access: anyone, owned: true, req: fixed(live, "")},
+		{method: "GET", tmpl: "/calls/:id/recording", access: anyone, owned: true, req: func(e *testEnv, _ int) (string, string) {
+			return "/api/v1/calls/" + string(e.recordedCall()) + "/recording", ""
+		}},
 		{method: "POST", tmpl: "/calls/:id/hangup", access: anyone, owned: true, want: "Hangup", ok: http.StatusNoContent, req: fixed(live+"/hangup", "")},
 		{method: "POST", tmpl: "/calls/:id/hold", access: anyone, owned: true, want: "Hold", ok: http.StatusNoContent, req: fixed(live+"/hold", "")},
 		{method: "POST", tmpl: "/calls/:id/unhold", access: anyone, owned: true, want: "Hold", ok: http.StatusNoContent, req: fixed(live+"/unhold", "")},
@@ -337,6 +340,7 @@ func TestAgentCannotReachOtherAgentsThings(t *testing.T) {
 	e := newEnv(t)
 	for _, c := range []struct{ method, path, body string }{
 		{"GET", "/api/v1/calls/" + string(e.rec2), ""},
+		{"GET", "/api/v1/calls/" + string(e.recordingOf(2, testWAV(100))) + "/recording", ""},
 		{"POST", "/api/v1/calls/" + string(e.live2) + "/hangup", ""},
 		{"POST", "/api/v1/calls/" + string(e.live2) + "/disposition", `{"code":"SALE"}`},
 		{"POST", "/api/v1/calls/" + string(e.rec2) + "/disposition", `{"code":"SALE"}`},

@@ -60,6 +60,8 @@ type testEnv struct {
 	live1, live2                                                 dialer.CallID
 	rec1, rec2                                                   dialer.CallID
 	cb1, cb2, cbAny                                              dialer.CallbackID
+	// recorded is agent 1's call with a recording (recordedCall).
+	recorded dialer.CallID
 }
 
 func must[T any](t testing.TB) func(T, error) T {
@@ -133,6 +135,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Users: st, APIKeys: st, WebSessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
 		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Queues: st, Sim: e.sim,
+		RecordingsDir: t.TempDir(),
 	}
 	for _, m := range mods {
 		m(&e.opts)

@@ -99,6 +99,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/calls/:id/leave", anyone, s.callLeave},
 		{http.MethodPost, "/calls/:id/dtmf", anyone, s.callDTMF},
 		{http.MethodPost, "/calls/:id/recording", anyone, s.callRecording},
+		{http.MethodGet, "/calls/:id/recording", anyone, s.getRecording},
 		{http.MethodPost, "/calls/:id/transfer", anyone, s.callTransfer},
 		{http.MethodPost, "/calls/:id/parties", anyone, s.callAddParty},
 		{http.MethodDelete, "/calls/:id/parties/:leg", anyone, s.callRemoveParty},

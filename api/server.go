@@ -60,6 +60,9 @@ type Options struct {
 	// ImportDir keeps each import's rejected rows as CSV (default a
 	// directory under os.TempDir).
 	ImportDir string
+	// RecordingsDir is where the switch writes call recordings; a call's
+	// recording is served only from inside it ("" serves none: 503).
+	RecordingsDir string
 	// Queues keeps inbound queues and their members; without it the
 	// queue routes answer 503.
 	Queues dialer.QueueStore
