@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/identity"
 )
 
 // leadHistoryLimit bounds each list of a lead's history: the workspace
@@ -30,6 +31,10 @@ type leadHistoryCall struct {
 	Billsec     int                  `json:"billsec"`
 	Disposition string               `json:"disposition,omitempty"`
 	Note        string               `json:"note,omitempty"`
+	// Recording: the call has a recording the caller may play (GET
+	// /calls/{id}/recording); an agent sees the lead's other agents'
+	// calls here, not their recordings.
+	Recording bool `json:"recording,omitempty"`
 }
 
 type leadHistoryCallback struct {
@@ -68,6 +73,8 @@ func (s *Server) leadHistory(c echo.Context, p *principal) error {
 		outCalls = append(outCalls, leadHistoryCall{
 			ID: r.ID, CreatedAt: r.CreatedAt, Direction: r.Direction, Origin: r.Origin, Campaign: r.Campaign,
 			Agent: r.Agent, AgentName: name, Outcome: r.Outcome, Billsec: r.Billsec, Disposition: r.Disposition, Note: r.Notes,
+			Recording: r.RecordingPath != "" && s.opts.RecordingsDir != "" &&
+				(p.Actor.Role.AtLeast(identity.RoleSupervisor) || p.Actor.Agent != 0 && r.Agent == p.Actor.Agent),
 		})
 	}
 	outCbs := make([]leadHistoryCallback, 0, len(cbs))

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -111,6 +112,38 @@ func TestLeadHistoryRefusals(t *testing.T) {
 		}
 		if rec := e.do(e.agent2, http.MethodGet, p, ""); rec.Code != http.StatusForbidden {
 			t.Errorf("%s, previewed by another agent: %d %s", p, rec.Code, rec.Body)
+		}
+	}
+}
+
+// TestLeadHistoryRecordings: a call is marked as having a recording only
+// for whoever may play it, the route's own rule.
+func TestLeadHistoryRecordings(t *testing.T) {
+	e := newEnv(t)
+	own, other := e.recordingOf(1, testWAV(10)), e.recordingOf(2, testWAV(10))
+	for _, c := range []struct {
+		w    who
+		want map[dialer.CallID]bool
+	}{
+		{e.agent1, map[dialer.CallID]bool{own: true, other: false, e.rec1: false}},
+		{e.sup, map[dialer.CallID]bool{own: true, other: true, e.rec1: false}},
+	} {
+		rec := e.do(c.w, http.MethodGet, fmt.Sprintf("/api/v1/leads/%d/history", e.lead1.ID), "")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", c.w.name, rec.Code, rec.Body)
+		}
+		got := map[dialer.CallID]bool{}
+		for _, hc := range decodeBody[leadHistoryBody](t, rec).Calls {
+			got[hc.ID] = hc.Recording
+		}
+		if !maps.Equal(got, c.want) {
+			t.Fatalf("%s: recordings %v, want %v", c.w.name, got, c.want)
+		}
+		// What the list offers, the route serves.
+		for id, ok := range got {
+			if code := e.do(c.w, http.MethodGet, "/api/v1/calls/"+string(id)+"/recording", "").Code; ok != (code == http.StatusOK) {
+				t.Fatalf("%s: call %s marked %v, served %d", c.w.name, id, ok, code)
+			}
 		}
 	}
 }

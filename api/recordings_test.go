@@ -37,7 +37,8 @@ func testWAV(n int) []byte {
 	return b.Bytes()
 }
 
-// recordedAt writes an ended call of agent whose record names path.
+// recordedAt writes an ended call of agent to lead 1 whose record names
+// path.
 func (e *testEnv) recordedAt(agent dialer.AgentID, path string) dialer.CallID {
 	e.t.Helper()
 	ctx := e.t.Context()

@@ -92,6 +92,8 @@ export const api = {
   lead: (id) => get(`/leads/${id}`),
   patchLead: (id, body) => request('PATCH', `/leads/${id}`, body),
   leadHistory: (id) => get(`/leads/${id}/history`),
+  // A URL, not a request: the audio element fetches it with Range.
+  recordingURL: (id, download) => `/api/v1/calls/${q(id)}/recording${download ? '?download=1' : ''}`,
   campaign: (id) => get(`/campaigns/${id}`),
   campaigns: () => get('/campaigns'),
 

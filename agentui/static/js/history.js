@@ -93,6 +93,12 @@ export function LeadHistory({ leadId, exclude, rev, few = 3, zone }) {
               ${c.agent_name ? ' · ' + c.agent_name : ''}${answered ? ' · ' + duration(c.billsec) : ''}
             </div>
             ${c.note && html`<p class="lh-note">${c.note}</p>`}
+            ${c.recording && html`<div class="lh-rec">
+              <audio controls preload="none" src=${api.recordingURL(c.id)} aria-label=${'Recording of the call of ' + when(c.created_at)}
+                data-testid="lead-history-audio"></audio>
+              <a class="small" href=${api.recordingURL(c.id, true)} download data-testid="lead-history-download">
+                Download<span class="sr-only"> the recording of the call of ${when(c.created_at)}</span></a>
+            </div>`}
           </div>
         </li>`;
       })}
