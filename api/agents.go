@@ -265,6 +265,8 @@ type historyItem struct {
 	Disposition string             `json:"disposition,omitempty"`
 	Campaign    dialer.CampaignID  `json:"campaign_id,omitempty"`
 	Lead        dialer.LeadID      `json:"lead_id,omitempty"`
+	// Recording: GET /calls/{id}/recording has the call's recording.
+	Recording bool `json:"recording,omitempty"`
 }
 
 // historyStatus folds outcomes into what the History tab shows.
@@ -279,8 +281,10 @@ func historyStatus(o dialer.CallOutcome) string {
 }
 
 // historyOf maps ended call records to history lines; live calls are on
-// the call panel, not in the history.
-func historyOf(calls []dialer.Call) []historyItem {
+// the call panel, not in the history. The calls are the viewer's own (or
+// a supervisor's view of an agent's), so each recording may be played
+// when recordings are served at all.
+func historyOf(calls []dialer.Call, served bool) []historyItem {
 	out := make([]historyItem, 0, len(calls))
 	for _, c := range calls {
 		if c.State != dialer.CallEnded {
@@ -293,7 +297,7 @@ func historyOf(calls []dialer.Call) []historyItem {
 		out = append(out, historyItem{
 			CallID: c.ID, Direction: c.Direction, Number: num, DurationSec: c.Billsec, Time: c.CreatedAt,
 			Status: historyStatus(c.Outcome), Outcome: c.Outcome, Disposition: c.Disposition,
-			Campaign: c.Campaign, Lead: c.Lead,
+			Campaign: c.Campaign, Lead: c.Lead, Recording: served && c.RecordingPath != "",
 		})
 	}
 	return out
@@ -318,7 +322,7 @@ func (s *Server) agentHistory(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	resp := map[string]any{"calls": historyOf(calls)}
+	resp := map[string]any{"calls": historyOf(calls, s.opts.RecordingsDir != "")}
 	if len(calls) == limit {
 		resp["next_before"] = calls[len(calls)-1].ID
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/binary"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -214,5 +215,34 @@ func TestRecordingsNotConfigured(t *testing.T) {
 	rec := e.do(e.agent1, http.MethodGet, "/api/v1/calls/"+string(id)+"/recording", "")
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(errorOf(t, rec).Message, "no recordings directory") {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestHistoryRecordings: the History tab marks the calls with a
+// recording, and none when recordings are not served.
+func TestHistoryRecordings(t *testing.T) {
+	for _, dir := range []bool{true, false} {
+		var e *testEnv
+		var id dialer.CallID
+		if dir {
+			e = newEnv(t)
+			id = e.recordingOf(1, testWAV(10))
+		} else {
+			e = newEnv(t, func(o *Options) { o.RecordingsDir = "" })
+			id = e.recordedAt(1, "/var/lib/agentswitch/recordings/x.wav")
+		}
+		for _, w := range []who{e.agent1, e.sup} {
+			rec := e.do(w, http.MethodGet, "/api/v1/agents/1/history", "")
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d %s", w.name, rec.Code, rec.Body)
+			}
+			got := map[dialer.CallID]bool{}
+			for _, h := range decodeBody[struct{ Calls []historyItem }](t, rec).Calls {
+				got[h.CallID] = h.Recording
+			}
+			if want := map[dialer.CallID]bool{id: dir, e.rec1: false}; !maps.Equal(got, want) {
+				t.Fatalf("%s, served %v: %v, want %v", w.name, dir, got, want)
+			}
+		}
 	}
 }

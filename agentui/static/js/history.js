@@ -16,6 +16,17 @@ const OUTCOME = {
 const CALLBACK = { scheduled: 'Scheduled', dialing: 'Dialing', done: 'Done', cancelled: 'Cancelled', missed: 'Missed' };
 const ORIGIN = { dialer: 'dialer', manual: 'dialed by hand', api: 'lead call', widget: 'website', callback: 'callback', inbound: 'inbound' };
 
+// Recording plays a past call's recording; nothing is fetched until
+// played (the browser then asks for ranges as it seeks).
+export function Recording({ id, at }) {
+  const name = 'the call of ' + when(at);
+  return html`<div class="rec-player" data-testid="recording">
+    <audio controls preload="none" src=${api.recordingURL(id)} aria-label=${'Recording of ' + name}></audio>
+    <a class="small" href=${api.recordingURL(id, true)} download data-testid="recording-download">
+      Download<span class="sr-only"> the recording of ${name}</span></a>
+  </div>`;
+}
+
 // useLeadHistory reads the history again when rev changes (a call ended
 // or was disposed).
 function useLeadHistory(leadId, rev) {
@@ -93,12 +104,7 @@ export function LeadHistory({ leadId, exclude, rev, few = 3, zone }) {
               ${c.agent_name ? ' · ' + c.agent_name : ''}${answered ? ' · ' + duration(c.billsec) : ''}
             </div>
             ${c.note && html`<p class="lh-note">${c.note}</p>`}
-            ${c.recording && html`<div class="lh-rec">
-              <audio controls preload="none" src=${api.recordingURL(c.id)} aria-label=${'Recording of the call of ' + when(c.created_at)}
-                data-testid="lead-history-audio"></audio>
-              <a class="small" href=${api.recordingURL(c.id, true)} download data-testid="lead-history-download">
-                Download<span class="sr-only"> the recording of the call of ${when(c.created_at)}</span></a>
-            </div>`}
+            ${c.recording && html`<${Recording} id=${c.id} at=${c.created_at} />`}
           </div>
         </li>`;
       })}

@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { useAction, Kbd } from './common.js';
 import { duration, phone, when } from './format.js';
 import { Icon } from './icons.js';
+import { Recording } from './history.js';
 
 const KEYS = [
   ['1', ''], ['2', 'ABC'], ['3', 'DEF'], ['4', 'GHI'], ['5', 'JKL'], ['6', 'MNO'],
@@ -115,6 +116,7 @@ function History({ s, id, canDial, dial }) {
               <span class="hdur">${c.status === 'answered' ? duration(c.duration_sec) : '—'}</span>
             </span>
           </button>
+          ${c.recording && html`<${Recording} id=${c.call_id} at=${c.time} />`}
         </li>`;
       })}
     </ul>`}
