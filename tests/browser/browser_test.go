@@ -478,6 +478,7 @@ type callDetail struct {
 		Outcome     string  `json:"outcome"`
 		Disposition string  `json:"disposition"`
 		Notes       string  `json:"notes"`
+		Recording   string  `json:"recording_path"`
 	} `json:"record"`
 	Legs []struct {
 		ID       string  `json:"id"`

@@ -19,7 +19,7 @@ const [BOB, BEA, BILL] = ['AS_BOB', 'AS_BEA', 'AS_BILL'].map((k) => Number(env(k
 const result = {};
 const session = await openPage();
 const { page } = session;
-const { waitState, waitConnected, dispose, signIn } = helpers(page);
+const { waitState, waitConnected, dispose, signInReady } = helpers(page);
 
 const form = () => page.getByRole('form', { name: 'Blind transfer' });
 const search = () => form().getByRole('combobox', { name: 'Colleague' });
@@ -61,15 +61,7 @@ async function until(what, fn, ok, ms = 10000) {
 }
 
 await run(session, 'directory-failure', result, async () => {
-  await step('sign in, log in to the phone, go ready', async () => {
-    await signIn();
-    await page.getByLabel(/SIP phone/).check();
-    await page.getByLabel(/Ring each call/).check();
-    await page.getByRole('button', { name: 'Log in to phone' }).click();
-    await waitState('PAUSED');
-    await page.keyboard.press('Alt+R');
-    await waitState('READY');
-  });
+  await step('sign in, log in to the phone, go ready', signInReady);
 
   await step('a call connects; T opens the transfer panel on the directory, the focus in its search', async () => {
     result.call = await callIn(env('AS_LEAD_NUMBER'));

@@ -92,16 +92,28 @@ export async function openPage() {
 export function helpers(page) {
   const waitState = (st, timeout = 10000) => page.locator(`[data-testid=agent-state][data-state=${st}]`).waitFor({ timeout });
   const callPanel = (id) => page.locator(`[data-testid=call-panel][data-call-id="${id}"]`);
+  // signIn signs in as AS_USER, up to the start of the session.
+  const signIn = async () => {
+    await page.goto(URL + '/');
+    await page.getByLabel('Username').fill(env('AS_USER'));
+    await page.getByLabel('Password').fill(env('AS_PASSWORD'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Start your session' }).waitFor();
+  };
   return {
     waitState,
     callPanel,
-    // signIn signs in as AS_USER, up to the start of the session.
-    signIn: async () => {
-      await page.goto(URL + '/');
-      await page.getByLabel('Username').fill(env('AS_USER'));
-      await page.getByLabel('Password').fill(env('AS_PASSWORD'));
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Start your session' }).waitFor();
+    signIn,
+    // signInReady signs in, logs in to the phone (SIP, each call rung)
+    // and goes READY.
+    signInReady: async () => {
+      await signIn();
+      await page.getByLabel(/SIP phone/).check();
+      await page.getByLabel(/Ring each call/).check();
+      await page.getByRole('button', { name: 'Log in to phone' }).click();
+      await waitState('PAUSED');
+      await page.keyboard.press('Alt+R');
+      await waitState('READY');
     },
     // waitConnected waits for the agent to be talking on call id.
     waitConnected: async (id) => {

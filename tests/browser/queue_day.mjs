@@ -16,7 +16,7 @@ const BOB = Number(env('AS_BOB'));
 const result = {};
 const session = await openPage();
 const { page } = session;
-const { waitState, waitConnected, dispose, signIn } = helpers(page);
+const { waitState, waitConnected, dispose, signInReady } = helpers(page);
 const form = () => page.getByRole('form', { name: 'Blind transfer' });
 
 // until polls the API until ok(answer) holds.
@@ -32,15 +32,7 @@ async function until(what, fn, ok, ms = 10000) {
 
 let leg;
 await run(session, 'queue-failure', result, async () => {
-  await step('sign in, log in to the phone, go ready', async () => {
-    await signIn();
-    await page.getByLabel(/SIP phone/).check();
-    await page.getByLabel(/Ring each call/).check();
-    await page.getByRole('button', { name: 'Log in to phone' }).click();
-    await waitState('PAUSED');
-    await page.keyboard.press('Alt+R');
-    await waitState('READY');
-  });
+  await step('sign in, log in to the phone, go ready', signInReady);
 
   await step('a caller to the support queue: inbound, the queue and its wait, the caller\'s lead', async () => {
     ({ leg } = await ask({ do: 'inbound', from: env('AS_LEAD_NUMBER') }));

@@ -22,7 +22,7 @@ export function Recording({ id, at }) {
   const name = 'the call of ' + when(at);
   return html`<div class="rec-player" data-testid="recording">
     <audio controls preload="none" src=${api.recordingURL(id)} aria-label=${'Recording of ' + name}></audio>
-    <a class="small" href=${api.recordingURL(id, true)} download data-testid="recording-download">
+    <a class="small" href=${api.recordingURL(id, true)} download=${`call-${id}.wav`} data-testid="recording-download">
       Download<span class="sr-only"> the recording of ${name}</span></a>
   </div>`;
 }
