@@ -20,9 +20,9 @@ var (
 	errRecordingsOff    = newHTTPError(http.StatusServiceUnavailable, "recordings are not served: no recordings directory is configured")
 )
 
-// getRecording is GET /calls/{id}/recording: the call's one recording
-// (a call records to a single file, started again after a stop and for
-// voicemail alike), with range requests so that a player can seek.
+// getRecording is GET /calls/{id}/recording: the call's recording, with
+// range requests so that a player can seek. A record keeps one path: the
+// engine records a call, its voicemail included, to a single file.
 func (s *Server) getRecording(c echo.Context, p *principal) error {
 	download := false
 	switch c.QueryParam("download") {
