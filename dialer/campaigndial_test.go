@@ -295,7 +295,7 @@ func TestPreviewDialAndSkip(t *testing.T) {
 		if got, _ := w.db.Lead(ctx, leads[0].ID); got.Attempts != 0 || !got.NextCallAt.After(w.now()) {
 			t.Fatalf("skipped lead %+v: want no attempt and a later next call", got)
 		}
-		if audit, _ := w.db.ListAudit(ctx, 0, 5); len(audit) == 0 || audit[0].Action != "lead.skip" {
+		if audit, _ := w.db.ListAudit(ctx, dialer.AuditFilter{Limit: 5}); len(audit) == 0 || audit[0].Action != "lead.skip" {
 			t.Fatalf("audit %+v, want lead.skip first", audit)
 		}
 		v = w.view("1001")

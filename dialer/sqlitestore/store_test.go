@@ -491,11 +491,11 @@ func TestAuditAppendOnly(t *testing.T) {
 			t.Fatalf("%+v", e)
 		}
 	}
-	l := must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, 0, 2))
+	l := must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, dialer.AuditFilter{Limit: 2}))
 	if len(l) != 2 || l[0].Action != "apikey.revoke" || string(l[0].Data) != `{"n":1}` {
 		t.Fatalf("list: %+v", l)
 	}
-	if l = must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, l[1].ID, 10)); len(l) != 1 || l[0].Action != "user.create" {
+	if l = must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, dialer.AuditFilter{BeforeID: l[1].ID, Limit: 10})); len(l) != 1 || l[0].Action != "user.create" {
 		t.Fatalf("page 2: %+v", l)
 	}
 	_, err := s.w.ExecContext(ctx, `UPDATE audit_log SET actor = 'mallory'`)
