@@ -1,7 +1,7 @@
 // The audit log screen, in Chromium against `agentswitch serve`: an admin
 // signs in, opens "Audit log", creates a queue through the API, finds the
 // entry after applying the filters, narrows them to the action, opens the
-// details; an agent signed in sees no link to the log.
+// details, pages with "Load more"; an agent signed in sees no link to the log.
 // audit_test.go (TestAuditLog) provisions the agent.
 //
 // Env: AS_URL, AS_USER, AS_PASSWORD (the admin), AS_ADMIN_KEY,
@@ -64,6 +64,19 @@ await run(session, 'audit-failure', result, async () => {
     await rows().first().locator('details').evaluate((d) => (d.open = true));
     await rows().first().locator('pre').waitFor();
     await shot('20-audit-log');
+  });
+
+  await step('"Load more" reads the next page, and stops at the end', async () => {
+    for (let i = 0; i < 55; i++) await admin('POST', '/dispositions', { code: `AUD${i}`, label: `Audit ${i}` });
+    await filters().getByLabel('Action').fill('disposition.create');
+    await filters().getByRole('button', { name: 'Apply' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-action="disposition.create"]').length === 50);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-action="disposition.create"]').length === 55);
+    await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' });
+    const targets = await rows().evaluateAll((r) => r.map((x) => x.cells[3].textContent));
+    assert.equal(targets[0], 'disposition:AUD54', 'newest first');
+    assert.equal(targets[54], 'disposition:AUD0');
   });
 
   await step('an agent sees no link to the log, and its address shows the workspace', async () => {

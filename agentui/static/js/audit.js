@@ -19,6 +19,9 @@ function query(f) {
   return p;
 }
 
+// PAGE rows a screen; "Load more" reads the next.
+const PAGE = 50;
+
 const when = (at) => new Date(at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'medium' });
 
 export function AuditPage() {
@@ -32,6 +35,7 @@ export function AuditPage() {
 
   const load = async (filters, before) => {
     const p = query(filters);
+    p.set('limit', PAGE);
     if (before) p.set('before_id', before);
     setBusy(true);
     try {
