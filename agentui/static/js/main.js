@@ -49,9 +49,9 @@ subscribe((s) => {
   prev = s;
 });
 
-// screen is the page for the path; the audit log is for admins only (the
+// pageFor is the page for the path; the audit log is for admins only (the
 // API refuses others, and the link is not shown to them).
-function screen(s) {
+function pageFor(s) {
   if (s.path === '/callbacks') return html`<${CallbacksPage} />`;
   if (s.path === '/audit' && s.me.role === 'admin') return html`<${AuditPage} />`;
   return html`<${Workspace} />`;
@@ -69,7 +69,7 @@ function App() {
     html`<div class="banner" role="status" data-testid="reconnecting">
       <span class="spinner" aria-hidden="true"></span> Reconnecting to the server… your call is not affected.
     </div>`}
-    <main id="main" tabindex="-1">${screen(s)}</main>
+    <main id="main" tabindex="-1">${pageFor(s)}</main>
     <${ShortcutHelp} />
     <${Notices} />
     <${LiveRegion} />
