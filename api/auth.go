@@ -332,7 +332,10 @@ func (s *Server) audit(ctx context.Context, p *principal, action, target string,
 	if s.auditLog == nil {
 		return
 	}
-	e := dialer.AuditEntry{At: s.now(), Actor: p.auditActor(), Action: action, Target: target}
+	e := dialer.AuditEntry{At: s.now(), Actor: p.auditActor(), Action: action, Target: target, Remote: dialer.RemoteFrom(ctx)}
+	if p != nil {
+		e.Role = p.Actor.Role
+	}
 	if data != nil {
 		e.Data = mustJSON(data)
 	}

@@ -179,6 +179,8 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "PATCH", tmpl: "/users/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/users/%d", e.users["bob"].ID), fmt.Sprintf(`{"display_name":"Bob %d"}`, n)
 		}},
+		{method: "GET", tmpl: "/audit", access: admin, req: fixed("/api/v1/audit", "")},
+		{method: "GET", tmpl: "/audit.csv", access: admin, req: fixed("/api/v1/audit.csv", "")},
 		{method: "GET", tmpl: "/api-keys", access: admin, req: fixed("/api/v1/api-keys", "")},
 		{method: "POST", tmpl: "/api-keys", access: admin, ok: http.StatusCreated, req: fixed("/api/v1/api-keys", `{"name":"crm","role":"supervisor"}`)},
 		{method: "DELETE", tmpl: "/api-keys/:id", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {

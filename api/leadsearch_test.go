@@ -105,7 +105,7 @@ func TestBulkLeadsAPI(t *testing.T) {
 	if err != nil || l.Status != dialer.LeadNew || l.Attempts != 0 {
 		t.Fatalf("lead after reset %+v, %v", l, err)
 	}
-	entries, err := e.store.ListAudit(ctx, 0, 10)
+	entries, err := e.store.ListAudit(ctx, dialer.AuditFilter{Limit: 10})
 	if err != nil || len(entries) == 0 || entries[0].Action != "lead.bulk_reset" || entries[0].Actor == "" {
 		t.Fatalf("audit %v, %v; want lead.bulk_reset last", entries, err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/identity"
 )
 
@@ -129,6 +130,11 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/users", admin, s.listUsers},
 		{http.MethodPost, "/users", admin, s.createUser},
 		{http.MethodPatch, "/users/:id", admin, s.patchUser},
+		// Admins only: entries carry login addresses, failed usernames and
+		// user and key changes. Forced pauses and logouts of agents are on
+		// the agents' state and history, which supervisors already read.
+		{http.MethodGet, "/audit", admin, s.listAudit},
+		{http.MethodGet, "/audit.csv", admin, s.exportAudit},
 		{http.MethodGet, "/api-keys", admin, s.listAPIKeys},
 		{http.MethodPost, "/api-keys", admin, s.createAPIKey},
 		{http.MethodDelete, "/api-keys/:id", admin, s.revokeAPIKey},
@@ -201,6 +207,9 @@ func (s *Server) wrap(r route) echo.HandlerFunc {
 		if len(s.missing) > 0 && r.path != "/openapi.yaml" {
 			return newHTTPError(http.StatusServiceUnavailable, "not configured: "+strings.Join(s.missing, ", "))
 		}
+		// The client address rides in the context to the audit entries the
+		// handler and the engine write.
+		c.SetRequest(c.Request().WithContext(dialer.WithRemote(c.Request().Context(), c.RealIP())))
 		var p *principal
 		if r.access != public {
 			var err error

@@ -476,7 +476,7 @@ func (e *Engine) auditf(ctx context.Context, a Actor, action, target string, dat
 	if e.audit == nil {
 		return
 	}
-	entry := AuditEntry{Actor: a.AuditName(), Action: action, Target: target, At: e.now()}
+	entry := AuditEntry{Actor: a.AuditName(), Action: action, Target: target, At: e.now(), Role: a.Role, Remote: RemoteFrom(ctx)}
 	if len(data) > 0 {
 		entry.Data, _ = json.Marshal(data)
 	}

@@ -288,15 +288,17 @@ func TestPreviewDialAndSkip(t *testing.T) {
 		if _, err := w.eng.PreviewSkip(ctx, a, a.Agent, ""); err == nil {
 			t.Fatal("a skip without a reason was taken")
 		}
-		if _, err := w.eng.PreviewSkip(ctx, a, a.Agent, "Wrong time zone"); err != nil {
+		// The entry says where the request came from, as the API passes it.
+		if _, err := w.eng.PreviewSkip(dialer.WithRemote(ctx, "198.51.100.4"), a, a.Agent, "Wrong time zone"); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
 		if got, _ := w.db.Lead(ctx, leads[0].ID); got.Attempts != 0 || !got.NextCallAt.After(w.now()) {
 			t.Fatalf("skipped lead %+v: want no attempt and a later next call", got)
 		}
-		if audit, _ := w.db.ListAudit(ctx, 0, 5); len(audit) == 0 || audit[0].Action != "lead.skip" {
-			t.Fatalf("audit %+v, want lead.skip first", audit)
+		if audit, _ := w.db.ListAudit(ctx, dialer.AuditFilter{Limit: 5}); len(audit) == 0 || audit[0].Action != "lead.skip" ||
+			audit[0].Remote != "198.51.100.4" || audit[0].Role != a.Role {
+			t.Fatalf("audit %+v, want lead.skip first, from 198.51.100.4 in the agent's role", audit)
 		}
 		v = w.view("1001")
 		if v.Preview == nil || v.Preview.Lead.ID != leads[1].ID {

@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -668,6 +669,39 @@ type AuditEntry struct {
 	Action string          `json:"action"`
 	Target string          `json:"target,omitempty"`
 	Data   json.RawMessage `json:"data,omitempty"`
+	// Role is the actor's role when acting; empty for the system.
+	Role identity.Role `json:"role,omitempty"`
+	// Remote is the client address the action came from, when it came
+	// through the API.
+	Remote string `json:"remote,omitempty"`
+}
+
+// remoteKey carries the client address in a context, so that the engine's
+// audit entries say where a request came from as the API's do.
+type remoteKey struct{}
+
+// WithRemote returns ctx carrying the client address addr.
+func WithRemote(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, remoteKey{}, addr)
+}
+
+// RemoteFrom returns the client address WithRemote put in ctx, or "".
+func RemoteFrom(ctx context.Context) string {
+	s, _ := ctx.Value(remoteKey{}).(string)
+	return s
+}
+
+// AuditFilter selects audit entries; zero fields do not filter.
+type AuditFilter struct {
+	Actor string
+	// Action matches exactly or, ending in ".", as a prefix ("queue.").
+	Action string
+	Target string
+	// Since is inclusive, Until exclusive.
+	Since, Until time.Time
+	// BeforeID pages: only entries older than this id.
+	BeforeID int64
+	Limit    int
 }
 
 // Validate checks an entry.
@@ -679,6 +713,12 @@ func (a AuditEntry) Validate() error {
 		return &FieldError{Field: "action", Reason: "1-64 of [a-z0-9_:.-]"}
 	}
 	if err := checkText("target", a.Target, 256, false); err != nil {
+		return err
+	}
+	if a.Role != "" && !a.Role.Valid() {
+		return &FieldError{Field: "role", Reason: "agent, supervisor or admin"}
+	}
+	if err := checkText("remote", a.Remote, 64, false); err != nil {
 		return err
 	}
 	if len(a.Data) > 0 && !json.Valid(a.Data) {

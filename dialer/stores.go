@@ -149,9 +149,8 @@ type CallLog interface {
 // AuditLog records administrative and security-relevant actions.
 type AuditLog interface {
 	AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
-	// ListAudit returns entries newest first, before the given id (0 = from
-	// the newest).
-	ListAudit(ctx context.Context, beforeID int64, limit int) ([]AuditEntry, error)
+	// ListAudit returns the entries f selects, newest first.
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
 // LeadFilter selects leads; zero fields do not filter.

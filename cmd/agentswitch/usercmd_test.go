@@ -108,7 +108,7 @@ func TestUserAdd(t *testing.T) {
 	if _, err := st.UserByUsername(ctx, "bob"); !errors.Is(err, dialer.ErrNotFound) {
 		t.Fatalf("bob was half-created: %v", err)
 	}
-	if entries, _ := st.ListAudit(ctx, 0, 10); len(entries) != 2 || entries[0].Action != "user.create" {
+	if entries, _ := st.ListAudit(ctx, dialer.AuditFilter{Limit: 10}); len(entries) != 2 || entries[0].Action != "user.create" {
 		t.Fatalf("audit %v", entries)
 	}
 }
@@ -187,7 +187,7 @@ func TestUserPasswd(t *testing.T) {
 	if _, err := st.Authenticate(ctx, "admin", "env-pass-123"); err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := st.ListAudit(ctx, 0, 10)
+	entries, _ := st.ListAudit(ctx, dialer.AuditFilter{Limit: 10})
 	if len(entries) != 3 || entries[0].Action != "user.update" || entries[0].Actor != "cli" {
 		t.Fatalf("audit %+v", entries)
 	}

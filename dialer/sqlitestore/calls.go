@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -519,24 +520,51 @@ func (s *Store) AppendAudit(ctx context.Context, e dialer.AuditEntry) (dialer.Au
 		e.At = s.now()
 	}
 	e.At = time.UnixMilli(e.At.UnixMilli()).UTC()
-	err := s.wq(ctx).QueryRowContext(ctx, `INSERT INTO audit_log (at, actor, action, target, data) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		e.At.UnixMilli(), e.Actor, e.Action, e.Target, jsonOr(e.Data, "{}")).Scan(&e.ID)
+	err := s.wq(ctx).QueryRowContext(ctx, `INSERT INTO audit_log (at, actor, action, target, data, role, remote) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.At.UnixMilli(), e.Actor, e.Action, e.Target, jsonOr(e.Data, "{}"), e.Role, e.Remote).Scan(&e.ID)
 	if len(e.Data) == 0 {
 		e.Data = json.RawMessage("{}")
 	}
 	return e, mapErr(err, "audit "+e.Action, false)
 }
 
-// ListAudit implements dialer.AuditLog.
-func (s *Store) ListAudit(ctx context.Context, beforeID int64, max int) ([]dialer.AuditEntry, error) {
-	q := `SELECT id, at, actor, action, target, data FROM audit_log`
+// ListAudit implements dialer.AuditLog. An action ending in "." matches
+// as a prefix, through a range so that the action index serves it.
+func (s *Store) ListAudit(ctx context.Context, f dialer.AuditFilter) ([]dialer.AuditEntry, error) {
+	var where []string
 	var args []any
-	if beforeID > 0 {
-		q += ` WHERE id < ?`
-		args = append(args, beforeID)
+	add := func(cond string, v ...any) {
+		where = append(where, cond)
+		args = append(args, v...)
+	}
+	if f.Actor != "" {
+		add(`actor = ?`, f.Actor)
+	}
+	switch {
+	case strings.HasSuffix(f.Action, "."):
+		// '.' + 1 is '/': every action with the prefix sorts in [a., a/).
+		add(`action >= ? AND action < ?`, f.Action, strings.TrimSuffix(f.Action, ".")+"/")
+	case f.Action != "":
+		add(`action = ?`, f.Action)
+	}
+	if f.Target != "" {
+		add(`target = ?`, f.Target)
+	}
+	if !f.Since.IsZero() {
+		add(`at >= ?`, f.Since.UnixMilli())
+	}
+	if !f.Until.IsZero() {
+		add(`at < ?`, f.Until.UnixMilli())
+	}
+	if f.BeforeID > 0 {
+		add(`id < ?`, f.BeforeID)
+	}
+	q := `SELECT id, at, actor, action, target, data, role, remote FROM audit_log`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit(max))
+	args = append(args, limit(f.Limit))
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -547,7 +575,7 @@ func (s *Store) ListAudit(ctx context.Context, beforeID int64, max int) ([]diale
 		var e dialer.AuditEntry
 		var at sql.NullInt64
 		var data string
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &data); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &data, &e.Role, &e.Remote); err != nil {
 			return nil, err
 		}
 		e.At, e.Data = fromMS(at), json.RawMessage(data)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -491,11 +492,11 @@ func TestAuditAppendOnly(t *testing.T) {
 			t.Fatalf("%+v", e)
 		}
 	}
-	l := must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, 0, 2))
+	l := must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, dialer.AuditFilter{Limit: 2}))
 	if len(l) != 2 || l[0].Action != "apikey.revoke" || string(l[0].Data) != `{"n":1}` {
 		t.Fatalf("list: %+v", l)
 	}
-	if l = must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, l[1].ID, 10)); len(l) != 1 || l[0].Action != "user.create" {
+	if l = must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, dialer.AuditFilter{BeforeID: l[1].ID, Limit: 10})); len(l) != 1 || l[0].Action != "user.create" {
 		t.Fatalf("page 2: %+v", l)
 	}
 	_, err := s.w.ExecContext(ctx, `UPDATE audit_log SET actor = 'mallory'`)
@@ -508,6 +509,53 @@ func TestAuditAppendOnly(t *testing.T) {
 	wantField(t, err, "action")
 	_, err = s.AppendAudit(ctx, dialer.AuditEntry{Actor: "user:1", Action: "x", Data: []byte("{")})
 	wantField(t, err, "data")
+}
+
+// TestAuditFilters: the role and address round-trip; the action prefix
+// is a range that stops at the dot; the filters are served by indexes.
+func TestAuditFilters(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	for i, a := range []string{"queue", "queue.create", "queue.members", "queue-x.y", "queuex.z", "queue0"} {
+		must[dialer.AuditEntry](t)(s.AppendAudit(ctx, dialer.AuditEntry{
+			At: t0.Add(time.Duration(i) * time.Second), Actor: "user:1", Role: identity.RoleSupervisor, Remote: "203.0.113.9", Action: a,
+		}))
+	}
+	l := must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, dialer.AuditFilter{Action: "queue."}))
+	if len(l) != 2 || l[0].Action != "queue.members" || l[1].Action != "queue.create" {
+		t.Fatalf("prefix: %+v", l)
+	}
+	if l[0].Role != identity.RoleSupervisor || l[0].Remote != "203.0.113.9" {
+		t.Fatalf("role and address: %+v", l[0])
+	}
+	if l = must[[]dialer.AuditEntry](t)(s.ListAudit(ctx, dialer.AuditFilter{Action: "queue", Since: t0, Until: t0.Add(time.Second)})); len(l) != 1 {
+		t.Fatalf("exact with times: %+v", l)
+	}
+	_, err := s.AppendAudit(ctx, dialer.AuditEntry{Actor: "user:1", Action: "x", Role: "root"})
+	wantField(t, err, "role")
+	for _, c := range []struct{ where, index string }{
+		{"actor = 'user:1'", "audit_log_actor"},
+		{"action >= 'queue.' AND action < 'queue/'", "audit_log_action"},
+		{"target = 'queue:1'", "audit_log_target"},
+	} {
+		var plan strings.Builder
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT id FROM audit_log WHERE "+c.where+" ORDER BY id DESC LIMIT 10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(detail + "; ")
+		}
+		rows.Close()
+		if !strings.Contains(plan.String(), c.index) {
+			t.Errorf("%s: plan %q does not use %s", c.where, plan.String(), c.index)
+		}
+	}
 }
 
 func TestOpenRelativePath(t *testing.T) {

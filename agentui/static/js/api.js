@@ -55,6 +55,7 @@ const q = encodeURIComponent;
 
 export const api = {
   me: () => get('/me'),
+  audit: (query) => get('/audit' + (query ? '?' + query : '')),
   login: (username, password) => post('/auth/login', { username, password }),
   logout: () => post('/auth/logout'),
 

@@ -11,6 +11,7 @@ import { LoginPage } from './login.js';
 import { StatusBar, STATE_LABEL } from './statusbar.js';
 import { Workspace } from './workspace.js';
 import { CallbacksPage } from './callbacks.js';
+import { AuditPage } from './audit.js';
 import { ShortcutHelp } from './help.js';
 import { fullName, phone } from './format.js';
 
@@ -48,6 +49,14 @@ subscribe((s) => {
   prev = s;
 });
 
+// pageFor is the page for the path; the audit log is for admins only (the
+// API refuses others, and the link is not shown to them).
+function pageFor(s) {
+  if (s.path === '/callbacks') return html`<${CallbacksPage} />`;
+  if (s.path === '/audit' && s.me.role === 'admin') return html`<${AuditPage} />`;
+  return html`<${Workspace} />`;
+}
+
 function App() {
   const s = useStore();
   if (s.auth === 'unknown') return html`<div class="boot" aria-busy="true">Loading…</div>`;
@@ -60,7 +69,7 @@ function App() {
     html`<div class="banner" role="status" data-testid="reconnecting">
       <span class="spinner" aria-hidden="true"></span> Reconnecting to the server… your call is not affected.
     </div>`}
-    <main id="main" tabindex="-1">${s.path === '/callbacks' ? html`<${CallbacksPage} />` : html`<${Workspace} />`}</main>
+    <main id="main" tabindex="-1">${pageFor(s)}</main>
     <${ShortcutHelp} />
     <${Notices} />
     <${LiveRegion} />

@@ -121,6 +121,10 @@ function UserMenu({ s }) {
   </${Menu}>`;
 }
 
+function NavLink({ href, on, children }) {
+  return html`<${Link} href=${href} class=${'nav-link' + (on ? ' active' : '')} aria-current=${on ? 'page' : undefined}>${children}</${Link}>`;
+}
+
 export function StatusBar({ s }) {
   const call = currentCall(s);
   const onCall = !!(s.agent && ['RESERVED', 'RINGING', 'INCALL'].includes(s.agent.state) && call && call.state !== 'ended');
@@ -139,8 +143,9 @@ export function StatusBar({ s }) {
     </div>`}
     <${Stats} s=${s} />
     <nav class="nav" aria-label="Screens">
-      <${Link} href="/" class=${'nav-link' + (s.path !== '/callbacks' ? ' active' : '')} aria-current=${s.path !== '/callbacks' ? 'page' : undefined}>Workspace</${Link}>
-      <${Link} href="/callbacks" class=${'nav-link' + (s.path === '/callbacks' ? ' active' : '')} aria-current=${s.path === '/callbacks' ? 'page' : undefined}>Callbacks</${Link}>
+      <${NavLink} href="/" on=${s.path !== '/callbacks' && s.path !== '/audit'}>Workspace</${NavLink}>
+      <${NavLink} href="/callbacks" on=${s.path === '/callbacks'}>Callbacks</${NavLink}>
+      ${s.me.role === 'admin' && html`<${NavLink} href="/audit" on=${s.path === '/audit'}>Audit log</${NavLink}>`}
     </nav>
     <${UserMenu} s=${s} />
   </header>`;

@@ -132,10 +132,12 @@ function pruneCalls() {
 export const BOUND = ['RESERVED', 'RINGING', 'INCALL', 'DISPO'];
 
 // screen names what the agent is looking at: a call and its wrap-up are
-// two screens, the idle workspace and the Callbacks page two more.
+// two screens, the idle workspace, the Callbacks page and the audit log
+// three more.
 export function screen(s) {
   if (s.auth !== 'in') return s.auth;
   if (s.path === '/callbacks') return 'callbacks';
+  if (s.path === '/audit' && s.me && s.me.role === 'admin') return 'audit';
   const a = s.agent;
   if (!a) return 'start';
   if (BOUND.includes(a.state) && a.call_id) return (a.state === 'DISPO' ? 'wrapup:' : 'call:') + a.call_id;
