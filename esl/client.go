@@ -801,15 +801,17 @@ func (n *node) apiAnyState(ctx context.Context, cmd Command) (string, error) {
 	}
 	start := time.Now()
 	resp, err := cc.send(ctx, apiCmd{cmd}, n.c.cfg.CommandTimeout)
-	n.observe(cmd, start, err)
 	if err != nil {
+		n.observe(cmd, start, err)
 		if errors.Is(err, ErrCommandTimeout) {
 			n.log.Warn("command timed out; its connection was dropped", "cmd", cmd.Name)
 		}
 		return "", err
 	}
 	body := string(resp.Body)
-	return body, checkReply(cmd, body)
+	err = checkReply(cmd, body)
+	n.observe(cmd, start, err)
+	return body, err
 }
 
 func (n *node) showChannels(ctx context.Context) ([]Channel, error) {
@@ -845,15 +847,13 @@ func (n *node) bgapi(ctx context.Context, cmd Command) (*Job, error) {
 	}
 	start := time.Now()
 	resp, err := cc.send(ctx, bgapiCmd{c: cmd, job: j.ID}, c.cfg.CommandTimeout)
+	if err == nil && !strings.HasPrefix(resp.GetReply(), "+OK") {
+		err = &ReplyError{Command: cmd.Name, Reply: resp.GetReply()}
+	}
 	n.observe(cmd, start, err)
 	if err != nil {
 		unregister()
 		return nil, err
-	}
-	reply := resp.GetReply()
-	if !strings.HasPrefix(reply, "+OK") {
-		unregister()
-		return nil, &ReplyError{Command: cmd.Name, Reply: reply}
 	}
 	if got := resp.GetHeader("Job-UUID"); got != "" && got != j.ID {
 		unregister()
