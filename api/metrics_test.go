@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,6 +44,12 @@ func TestMetricsEndpoint(t *testing.T) {
 			t.Fatalf("GET %s as %s: %d, want %d", r.path, r.w.name, rec.Code, r.want)
 		}
 	}
+	// A stream's handshake is not timed (its connection lives for hours).
+	up := e.request(e.sup, http.MethodGet, "/api/v1/stream", "")
+	up.Header.Set("Connection", "Upgrade")
+	up.Header.Set("Upgrade", "websocket")
+	e.srv.Echo().ServeHTTP(httptest.NewRecorder(), up)
+
 	rec := e.do(e.keySup, http.MethodGet, "/metrics", "")
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") {
 		t.Fatalf("scrape: %d %s", rec.Code, rec.Header().Get("Content-Type"))
@@ -67,6 +74,9 @@ func TestMetricsEndpoint(t *testing.T) {
 	// logged-in ones in memory.
 	if strings.Contains(body, `state="LOGGED_OUT"`) {
 		t.Error("LOGGED_OUT reported")
+	}
+	if strings.Contains(body, `route="/api/v1/stream"`) {
+		t.Error("a stream was timed as a request")
 	}
 	if strings.Contains(body, "xxxxxxxx") {
 		t.Error("an unmatched path became a label")

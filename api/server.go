@@ -432,9 +432,13 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 
 // observeRequests reports each request once its status is known: an
 // error is rendered here (as echo's own logger does) so that the status
-// observed is the one sent.
+// observed is the one sent. An event stream's lifetime is no request's
+// latency: upgrades are left out.
 func (s *Server) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if c.Request().Header.Get(echo.HeaderUpgrade) != "" {
+			return next(c)
+		}
 		start := time.Now()
 		if err := next(c); err != nil {
 			c.Error(err)
