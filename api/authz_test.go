@@ -41,6 +41,7 @@ func fixed(path, body string) func(*testEnv, int) (string, string) {
 func matrixCases(e *testEnv) []mcase {
 	live := "/api/v1/calls/" + string(e.live1)
 	return []mcase{
+		{method: "GET", tmpl: "/metrics", access: supervisor, req: fixed("/metrics", "")},
 		{method: "GET", tmpl: "/me", access: anyone, req: fixed("/api/v1/me", "")},
 		{method: "GET", tmpl: "/pause-codes", access: anyone, req: fixed("/api/v1/pause-codes", "")},
 		{method: "GET", tmpl: "/directory", access: anyone, want: "LiveAgents", req: fixed("/api/v1/directory", "")},

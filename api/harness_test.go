@@ -136,6 +136,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
 		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Queues: st, Sim: e.sim,
 		RecordingsDir: t.TempDir(),
+		Metrics:       http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "agentswitch_test 1\n") }),
 	}
 	for _, m := range mods {
 		m(&e.opts)

@@ -88,7 +88,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	open := map[string]bool{"get /healthz": true}
 	for _, r := range e.srv.routes() {
 		if r.access == public {
-			open[strings.ToLower(r.method)+" "+param.ReplaceAllString(prefix+r.path, "{$1}")] = true
+			open[strings.ToLower(r.method)+" "+param.ReplaceAllString(r.url(), "{$1}")] = true
 		}
 	}
 

@@ -57,6 +57,17 @@ type route struct {
 	h            handler
 }
 
+// metricsPath is served as is, outside /api/v1, where scrapers look.
+const metricsPath = "/metrics"
+
+// url is where the router serves r.
+func (r route) url() string {
+	if r.path == metricsPath {
+		return r.path
+	}
+	return prefix + r.path
+}
+
 const prefix = "/api/v1"
 
 // routes is every API route with its gate; the OpenAPI file lists the
@@ -64,6 +75,9 @@ const prefix = "/api/v1"
 func (s *Server) routes() []route {
 	return []route{
 		{http.MethodGet, "/openapi.yaml", public, s.openapi},
+		// Metrics count staff and calls: supervisors and admins only, by
+		// session or by a bearer API key of that role for the scraper.
+		{http.MethodGet, metricsPath, supervisor, s.metrics},
 		{http.MethodPost, "/auth/login", public, s.login},
 		{http.MethodPost, "/auth/logout", public, s.logout},
 		{http.MethodGet, "/me", anyone, s.getMe},
@@ -189,7 +203,7 @@ func (s *Server) routes() []route {
 
 func (s *Server) register() {
 	for _, r := range s.routes() {
-		s.e.Add(r.method, prefix+r.path, s.wrap(r))
+		s.e.Add(r.method, r.url(), s.wrap(r))
 	}
 }
 

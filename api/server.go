@@ -95,6 +95,14 @@ type Options struct {
 	Stream StreamOptions
 	// Now is the clock (default clock.System).
 	Now func() time.Time
+
+	// Metrics answers GET /metrics (the Prometheus text format) behind
+	// the supervisor gate; nil answers 404. The registry behind it is
+	// the caller's: the api package keeps none of its own.
+	Metrics http.Handler
+	// ObserveRequest, if set, is told of every request: its method, its
+	// route's pattern ("" when none matched), status and duration.
+	ObserveRequest func(method, route string, status int, took time.Duration)
 }
 
 // StreamOptions tune GET /api/v1/stream; zero values take the defaults.
@@ -251,6 +259,9 @@ func New(opts Options) *Server {
 	}
 	e.HTTPErrorHandler = s.errorHandler
 	e.Pre(s.bodyDeadline)
+	if opts.ObserveRequest != nil {
+		e.Use(s.observeRequests)
+	}
 	e.Use(s.recoverPanics)
 	e.GET("/healthz", s.healthz)
 	s.register()
@@ -420,6 +431,24 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 		_ = b.rc.SetReadDeadline(time.Time{})
 	}
 	return n, err
+}
+
+// observeRequests reports each request once its status is known: an
+// error is rendered here (as echo's own logger does) so that the status
+// observed is the one sent. An event stream's lifetime is no request's
+// latency: upgrades are left out.
+func (s *Server) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Header.Get(echo.HeaderUpgrade) != "" {
+			return next(c)
+		}
+		start := time.Now()
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		s.opts.ObserveRequest(c.Request().Method, c.Path(), c.Response().Status, time.Since(start))
+		return nil
+	}
 }
 
 // recoverPanics turns a handler's panic into a 500 for that request only.

@@ -168,3 +168,7 @@ func (w *cdrWriter) flush(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// CDRQueueLen is how many call-record writes wait to be committed; a
+// queue that keeps growing means the database cannot keep up.
+func (e *Engine) CDRQueueLen() int { return e.cdr.queue.Len() }

@@ -78,6 +78,10 @@ type Config struct {
 	// (see BENCHMARKS.md, P4). Leave it off for a handler that keeps
 	// events: what it kept would be overwritten.
 	RecycleEvents bool
+	// ObserveCommand, if set, is told how long each api or bgapi command
+	// took to be answered on a node (a bgapi's acceptance, not its job),
+	// and its error. It runs on the caller's goroutine: keep it cheap.
+	ObserveCommand func(node, command string, took time.Duration, err error)
 }
 
 func (c *Config) setDefaults() {
@@ -773,6 +777,15 @@ func (c *Client) disown(id string, n *node) {
 	c.mu.Unlock()
 }
 
+// observe reports a command's round trip to the configured observer.
+// Measured on the monotonic clock, not cfg.Now: a moved clock must not
+// skew latencies.
+func (n *node) observe(cmd Command, start time.Time, err error) {
+	if o := n.c.cfg.ObserveCommand; o != nil {
+		o(n.cfg.Name, cmd.Name, time.Since(start), err)
+	}
+}
+
 // api runs a command on a node and returns its output.
 func (n *node) api(ctx context.Context, cmd Command) (string, error) {
 	if !n.up.Load() {
@@ -786,15 +799,19 @@ func (n *node) apiAnyState(ctx context.Context, cmd Command) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	start := time.Now()
 	resp, err := cc.send(ctx, apiCmd{cmd}, n.c.cfg.CommandTimeout)
 	if err != nil {
+		n.observe(cmd, start, err)
 		if errors.Is(err, ErrCommandTimeout) {
 			n.log.Warn("command timed out; its connection was dropped", "cmd", cmd.Name)
 		}
 		return "", err
 	}
 	body := string(resp.Body)
-	return body, checkReply(cmd, body)
+	err = checkReply(cmd, body)
+	n.observe(cmd, start, err)
+	return body, err
 }
 
 func (n *node) showChannels(ctx context.Context) ([]Channel, error) {
@@ -828,15 +845,15 @@ func (n *node) bgapi(ctx context.Context, cmd Command) (*Job, error) {
 		unregister()
 		return nil, err
 	}
+	start := time.Now()
 	resp, err := cc.send(ctx, bgapiCmd{c: cmd, job: j.ID}, c.cfg.CommandTimeout)
+	if err == nil && !strings.HasPrefix(resp.GetReply(), "+OK") {
+		err = &ReplyError{Command: cmd.Name, Reply: resp.GetReply()}
+	}
+	n.observe(cmd, start, err)
 	if err != nil {
 		unregister()
 		return nil, err
-	}
-	reply := resp.GetReply()
-	if !strings.HasPrefix(reply, "+OK") {
-		unregister()
-		return nil, &ReplyError{Command: cmd.Name, Reply: reply}
 	}
 	if got := resp.GetHeader("Job-UUID"); got != "" && got != j.ID {
 		unregister()

@@ -26,6 +26,7 @@ import (
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/sim"
 	"github.com/agentswitch/agentswitch/internal/clock"
+	"github.com/agentswitch/agentswitch/internal/metrics"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/redisproc"
 	"github.com/agentswitch/agentswitch/pbx"
@@ -76,6 +77,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	live := redisstore.New(rdb, redisstore.Options{Logger: log, Now: now})
+	// The service's own registry (no global one): the API serves it.
+	mx := metrics.New()
 
 	nodes, builtin, err := switchNodes(ctx, cfg, log, st)
 	if err != nil {
@@ -100,7 +103,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		// The engine's decoder copies what it keeps of an event and the
 		// switch watch reads none, so the client may read into handled
 		// events' memory.
-		RecycleEvents: true,
+		RecycleEvents:  true,
+		ObserveCommand: mx.ObserveCommand,
 	}, handler)
 	if err != nil {
 		return err
@@ -111,7 +115,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		PauseCodes: cfg.PauseCodes, ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
 		Country:         cfg.Country,
 		MaxCallDuration: cfg.MaxCall,
-	}, dialer.EngineDeps{Switch: client, Live: live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: live.Hopper(), Queues: db, Now: now, Logger: log.With("component", "engine")})
+	}, dialer.EngineDeps{Switch: client, Live: mx.TimedLive(live), Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: live.Hopper(), Queues: db, Now: now, Logger: log.With("component", "engine")})
 	if err != nil {
 		return err
 	}
@@ -126,6 +130,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		sw.onUp = func(node string) { reconcileGateways(runCtx, client, db, node, log) }
 	}
 	handler.Set(both{engine, sw})
+	mx.Watch(metrics.Sources{Nodes: client.Nodes, Events: client.Stats().Events.Load, Engine: engine})
 	var wg sync.WaitGroup
 	wg.Go(func() { client.Run(runCtx) })
 	wg.Go(func() {
@@ -151,6 +156,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Queues: db, Sim: simCalls,
 		TrustedProxies: cfg.TrustedProxies,
 		Draining:       engine.Draining,
+		Metrics:        mx.Handler(),
+		ObserveRequest: mx.ObserveRequest,
 		Checks: map[string]api.Check{
 			"database": func(ctx context.Context) (map[string]any, error) {
 				v, err := db.SchemaVersion(ctx)

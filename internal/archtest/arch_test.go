@@ -48,7 +48,12 @@ var forbidden = map[string][]string{
 	mod + "esl/sim": {mod + "dialer", mod + "api", "github.com/redis/go-redis", "database/sql"},
 	// HTTP reaches storage and the switch only through the services it
 	// calls (interfaces it declares; cmd wires the implementations).
-	mod + "api": {mod + "pbx", mod + "esl/sim", mod + "dialer/redisstore", mod + "dialer/sqlitestore", "github.com/redis/go-redis", "database/sql", "github.com/mattn/go-sqlite3"},
+	// Its metrics come in as a handler and an observer: the registry is
+	// the binary's, never a global one of the API's.
+	mod + "api": {mod + "pbx", mod + "esl/sim", mod + "dialer/redisstore", mod + "dialer/sqlitestore", "github.com/redis/go-redis", "database/sql", "github.com/mattn/go-sqlite3", "github.com/prometheus/client_golang"},
+	// Metrics read the engine and the switch client in memory and time
+	// the live store through its interface: no storage, not the API.
+	mod + "internal/metrics": {mod + "api", mod + "pbx", mod + "esl/sim", mod + "dialer/redisstore", mod + "dialer/sqlitestore", "github.com/redis/go-redis", "github.com/labstack/echo"},
 	// Provisioning serves FreeSWITCH and stores through the domain's
 	// interfaces: no HTTP framework, no live state, no API.
 	mod + "pbx": {mod + "api", mod + "dialer/redisstore", mod + "dialer/sqlitestore", "github.com/labstack/echo", "github.com/redis/go-redis"},
