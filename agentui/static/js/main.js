@@ -11,6 +11,7 @@ import { LoginPage } from './login.js';
 import { StatusBar, STATE_LABEL } from './statusbar.js';
 import { Workspace } from './workspace.js';
 import { CallbacksPage } from './callbacks.js';
+import { WallPage, isSupervisor } from './wall.js';
 import { ShortcutHelp } from './help.js';
 import { fullName, phone } from './format.js';
 
@@ -48,19 +49,29 @@ subscribe((s) => {
   prev = s;
 });
 
+// pageOf names the page shown: the wall is a supervisor's home page,
+// and out of an agent's reach (its data routes refuse agents anyway).
+export function pageOf(s) {
+  const sup = isSupervisor(s.me);
+  if (s.path === '/callbacks') return 'callbacks';
+  if (sup && (s.path === '/wall' || (s.path === '/' && !s.me.agent))) return 'wall';
+  return 'workspace';
+}
+
 function App() {
   const s = useStore();
   if (s.auth === 'unknown') return html`<div class="boot" aria-busy="true">Loading…</div>`;
   if (s.auth === 'out') return html`<${LoginPage} /><${Notices} /><${LiveRegion} />`;
   const state = (s.agent && s.agent.state) || 'LOGGED_OUT';
+  const page = pageOf(s);
   return html`<div class="shell" data-state=${state}>
     <a class="skip" href="#main">Skip to the workspace</a>
-    <${StatusBar} s=${s} />
+    <${StatusBar} s=${s} page=${page} />
     ${s.conn === 'reconnecting' &&
     html`<div class="banner" role="status" data-testid="reconnecting">
       <span class="spinner" aria-hidden="true"></span> Reconnecting to the server… your call is not affected.
     </div>`}
-    <main id="main" tabindex="-1">${s.path === '/callbacks' ? html`<${CallbacksPage} />` : html`<${Workspace} />`}</main>
+    <main id="main" tabindex="-1" class=${page === 'wall' ? 'main-wide' : ''}>${page === 'callbacks' ? html`<${CallbacksPage} />` : page === 'wall' ? html`<${WallPage} />` : html`<${Workspace} />`}</main>
     <${ShortcutHelp} />
     <${Notices} />
     <${LiveRegion} />

@@ -14,6 +14,7 @@ import { describeDevice } from './audio.js';
 import { pauseReason } from './pause.js';
 import { Menu } from './menu.js';
 import { CampaignSwitch } from './campaign.js';
+import { isSupervisor } from './wall.js';
 
 export const STATE_LABEL = {
   LOGGED_OUT: 'Logged out',
@@ -121,7 +122,10 @@ function UserMenu({ s }) {
   </${Menu}>`;
 }
 
-export function StatusBar({ s }) {
+const NavLink = ({ href, on, testid, children }) =>
+  html`<${Link} href=${href} class=${'nav-link' + (on ? ' active' : '')} aria-current=${on ? 'page' : undefined} data-testid=${testid}>${children}</${Link}>`;
+
+export function StatusBar({ s, page }) {
   const call = currentCall(s);
   const onCall = !!(s.agent && ['RESERVED', 'RINGING', 'INCALL'].includes(s.agent.state) && call && call.state !== 'ended');
   return html`<header class="topbar">
@@ -139,8 +143,9 @@ export function StatusBar({ s }) {
     </div>`}
     <${Stats} s=${s} />
     <nav class="nav" aria-label="Screens">
-      <${Link} href="/" class=${'nav-link' + (s.path !== '/callbacks' ? ' active' : '')} aria-current=${s.path !== '/callbacks' ? 'page' : undefined}>Workspace</${Link}>
-      <${Link} href="/callbacks" class=${'nav-link' + (s.path === '/callbacks' ? ' active' : '')} aria-current=${s.path === '/callbacks' ? 'page' : undefined}>Callbacks</${Link}>
+      ${isSupervisor(s.me) && html`<${NavLink} href="/wall" on=${page === 'wall'} testid="nav-wall">Wall</${NavLink}>`}
+      ${(s.me.agent || !isSupervisor(s.me)) && html`<${NavLink} href="/" on=${page === 'workspace'}>Workspace</${NavLink}>`}
+      <${NavLink} href="/callbacks" on=${page === 'callbacks'}>Callbacks</${NavLink}>
     </nav>
     <${UserMenu} s=${s} />
   </header>`;
