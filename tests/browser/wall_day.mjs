@@ -2,11 +2,12 @@
 // simulated switch: the wall follows an agent (driven through the API)
 // from logged out to paused, ready and talking; a caller waits in the
 // agent's queue meanwhile; the supervisor listens in, then whispers, and
-// forces the agent into a pause. wall_test.go (TestSupervisorWall)
-// provisions the agents, the queue and its DID.
+// forces the agent into a pause; an agent cannot reach the wall.
+// wall_test.go (TestSupervisorWall) provisions the agents, the queue and
+// its DID.
 //
 // Env: AS_URL, AS_USER, AS_PASSWORD, AS_ADMIN_KEY, AS_AGENT_ID, AS_CALLER,
-// AS_ARTIFACTS, AS_RESULT.
+// AS_AGENT_USER, AS_AGENT_PASSWORD, AS_ARTIFACTS, AS_RESULT.
 
 import assert from 'node:assert/strict';
 import { env, URL, admin, ask, until, step, openPage, helpers, run } from './harness.mjs';
@@ -120,5 +121,18 @@ await run(session, 'wall-failure', result, async () => {
     assert.equal(await page.getByTestId('wall-agent').count(), 1);
     await page.getByTestId('wall-search').fill('');
     await shot('23-wall-paused-1440');
+  });
+
+  await step('an agent neither sees the wall\'s link nor reaches the wall', async () => {
+    const ctx = await session.browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const p = await ctx.newPage();
+    await p.goto(URL + '/wall');
+    await p.getByLabel('Username').fill(env('AS_AGENT_USER'));
+    await p.getByLabel('Password').fill(env('AS_AGENT_PASSWORD'));
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('heading', { name: 'Start your session' }).waitFor();
+    assert.equal(await p.getByTestId('wall').count(), 0);
+    assert.equal(await p.getByTestId('nav-wall').count(), 0);
+    await ctx.close();
   });
 });

@@ -19,6 +19,7 @@ const (
 // through the API logs in, a caller waits in the agent's queue, the agent
 // goes ready and takes the call, and the wall follows each step live; the
 // supervisor listens, then whispers, and forces the agent into a pause.
+// An agent who types the wall's address gets the workspace.
 func TestSupervisorWall(t *testing.T) {
 	ctx := tier(t)
 	sw := startSim(t)
@@ -28,7 +29,8 @@ func TestSupervisorWall(t *testing.T) {
 	camp := adm.post(t, "/campaigns", map[string]any{"name": "Support", "dial_mode": "manual"})
 	adm.post(t, "/users", map[string]any{"username": wallUser, "display_name": "Sara Lind", "role": "supervisor", "password": wallPass})
 	quinn := adm.post(t, "/agents", map[string]any{"name": "Quinn Park", "extension": "3001", "sip_password": "sip-secret-3001"})
-	adm.post(t, "/agents", map[string]any{"name": "Bob Stone", "extension": "3002", "sip_password": "sip-secret-3002"})
+	bobUser := adm.post(t, "/users", map[string]any{"username": "bob", "display_name": "Bob Stone", "role": "agent", "password": "bob-pass-1234"})
+	adm.post(t, "/agents", map[string]any{"name": "Bob Stone", "extension": "3002", "sip_password": "sip-secret-3002", "user_id": bobUser["id"]})
 	q := adm.post(t, "/queues", map[string]any{"name": "support"})
 	adm.do(t, http.MethodPut, fmt.Sprintf("/queues/%v/members", q["id"]), map[string]any{"members": []map[string]any{{"agent_id": quinn["id"]}}}, nil)
 	adm.post(t, "/dids", map[string]any{"number": wallDID, "name": "Support line", "queue": "support", "campaign_id": camp["id"]})
@@ -42,6 +44,7 @@ func TestSupervisorWall(t *testing.T) {
 	scenario(t, ctx, svc, "wall_day.mjs", []string{
 		"AS_USER=" + wallUser, "AS_PASSWORD=" + wallPass, "AS_ADMIN_KEY=" + keySecret,
 		fmt.Sprintf("AS_AGENT_ID=%v", quinn["id"]), "AS_CALLER=" + wallCaller,
+		"AS_AGENT_USER=bob", "AS_AGENT_PASSWORD=bob-pass-1234",
 	}, func(req map[string]string) (map[string]string, error) {
 		if req["do"] == "inbound" {
 			return map[string]string{"leg": sw.Inbound(sim.InboundCall{From: req["from"], FromName: "J COOPER", To: wallDID})}, nil
