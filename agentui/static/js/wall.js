@@ -3,7 +3,7 @@
 // so events are folded in once per frame, a row re-renders only when its
 // agent or call changed, and one tick rewrites every timer's text in place.
 
-import { html, Component, useEffect, useMemo, useRef, useState } from '../vendor/htm-preact.js';
+import { html, Component, useEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
 import { Stream } from './stream.js';
 import { ms } from './store.js';
@@ -318,11 +318,9 @@ export function WallPage() {
 
   const agents = [...w.agents.values()];
   const shown = visibleAgents(agents, filter);
-  const campaigns = useMemo(() => {
-    const m = new Map();
-    for (const a of agents) if (a.campaign) m.set(a.campaign.id, a.campaign.name);
-    return [...m].sort((a, b) => a[1].localeCompare(b[1]));
-  }, [agents.length, w.agents]);
+  const byCampaign = new Map();
+  for (const a of agents) if (a.campaign) byCampaign.set(a.campaign.id, a.campaign.name);
+  const campaigns = [...byCampaign].sort((a, b) => a[1].localeCompare(b[1]));
   const counts = {};
   for (const a of agents) counts[a.state] = (counts[a.state] || 0) + 1;
   const calls = [...w.calls.values()].sort((a, b) => ms(a.created_at) - ms(b.created_at));
