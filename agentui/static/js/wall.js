@@ -33,9 +33,12 @@ function seen(at, reset) {
   if (Number.isFinite(d)) skew = reset ? d : Math.max(skew, d);
 }
 
+// withSince parses the time in state once, not at every sort.
+const withSince = (a) => ((a.sinceMs = ms(a.since)), a);
+
 function applySnapshot(snap) {
   seen(snap.at, true);
-  wall.agents = new Map((snap.agents || []).map((a) => [a.id, a]));
+  wall.agents = new Map((snap.agents || []).map((a) => [a.id, withSince(a)]));
   wall.calls = new Map((snap.calls || []).filter((c) => c.state !== 'ended').map((c) => [c.id, c]));
   wall.queues = new Map((snap.queues || []).map((q) => [q.id, q]));
   changed();
@@ -44,7 +47,7 @@ function applySnapshot(snap) {
   api.directory().then(
     (d) => {
       for (const a of d.agents || []) {
-        if (!wall.agents.has(a.id)) wall.agents.set(a.id, { id: a.id, name: a.name, extension: a.extension, state: 'LOGGED_OUT' });
+        if (!wall.agents.has(a.id)) wall.agents.set(a.id, { id: a.id, name: a.name, extension: a.extension, state: 'LOGGED_OUT', sinceMs: 0 });
       }
       changed();
     },
@@ -54,7 +57,7 @@ function applySnapshot(snap) {
 
 function applyEvent(ev) {
   seen(ev.at, false);
-  if (ev.type === 'agent.state' && ev.agent) wall.agents.set(ev.agent.id, ev.agent);
+  if (ev.type === 'agent.state' && ev.agent) wall.agents.set(ev.agent.id, withSince(ev.agent));
   if (ev.call) {
     if (ev.call.state === 'ended') wall.calls.delete(ev.call.id);
     else wall.calls.set(ev.call.id, ev.call);
@@ -116,10 +119,11 @@ const T = ({ from, label, testid }) =>
 // ---- sorting and filtering
 
 const STATE_ORDER = ['INCALL', 'RINGING', 'RESERVED', 'DISPO', 'READY', 'PAUSED', 'LOGGED_OUT'];
+const RANK = Object.fromEntries(STATE_ORDER.map((s, i) => [s, i]));
 export const SORTS = {
-  state: (a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || ms(a.since) - ms(b.since) || a.name.localeCompare(b.name),
+  state: (a, b) => (RANK[a.state] ?? 9) - (RANK[b.state] ?? 9) || a.sinceMs - b.sinceMs || a.id - b.id,
   name: (a, b) => a.name.localeCompare(b.name) || a.id - b.id,
-  time: (a, b) => ms(a.since) - ms(b.since) || a.name.localeCompare(b.name),
+  time: (a, b) => a.sinceMs - b.sinceMs || a.id - b.id,
 };
 
 // visibleAgents applies the wall's filter and sort.
@@ -179,7 +183,7 @@ class AgentRow extends Component {
     return html`<tr class="wall-agent" data-state=${st} data-testid="wall-agent" data-agent-id=${a.id}>
       <td class="wa-name"><strong>${a.name}</strong><span class="wa-ext">${a.extension}</span></td>
       <td><span class="wstate" data-state=${st} data-testid="wall-agent-state">${STATE_LABEL[st] || st}${st === 'PAUSED' && a.pause_code && html`<span class="wstate-code"> · ${pauseReason(a.pause_code).label}</span>`}</span></td>
-      <td class="num">${st !== 'LOGGED_OUT' && html`<${T} from=${ms(a.since)} label="Time in state" />`}</td>
+      <td class="num">${st !== 'LOGGED_OUT' && html`<${T} from=${a.sinceMs} label="Time in state" />`}</td>
       <td class="wa-camp">${(a.campaign && a.campaign.name) || ''}</td>
       <td class="wa-call" data-testid="wall-agent-call">${call &&
       html`<span class="wa-num">${phone(call.number)}</span> ${talk ? html`<${T} from=${talk} label="Talk time" />` : ''} <${Flags} call=${call} />`}</td>
