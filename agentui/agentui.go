@@ -25,7 +25,7 @@ const AssetsPrefix = "/assets/"
 
 // Pages are the UI's own paths (client-side routes): each answers
 // index.html so that a reload or a bookmark lands on the right screen.
-var Pages = []string{"/", "/login", "/callbacks", "/audit"}
+var Pages = []string{"/", "/login", "/callbacks", "/audit", "/wall"}
 
 // csp allows nothing from outside: every script, style and connection
 // (the event stream included) is same-origin.

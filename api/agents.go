@@ -163,9 +163,13 @@ func (s *Server) agentReady(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.engine.SetReady(c.Request().Context(), p.Actor, id)
+	ctx := c.Request().Context()
+	v, err := s.engine.SetReady(ctx, p.Actor, id)
 	if err != nil {
 		return err
+	}
+	if id != p.Actor.Agent {
+		s.audit(ctx, p, "agent.force_ready", "agent:"+id.String(), nil)
 	}
 	return c.JSON(http.StatusOK, v)
 }
@@ -193,9 +197,13 @@ func (s *Server) agentPause(c echo.Context, p *principal) error {
 		}
 		return err
 	}
-	v, err := s.engine.Pause(c.Request().Context(), p.Actor, id, b.Code)
+	ctx := c.Request().Context()
+	v, err := s.engine.Pause(ctx, p.Actor, id, b.Code)
 	if err != nil {
 		return err
+	}
+	if id != p.Actor.Agent {
+		s.audit(ctx, p, "agent.force_pause", "agent:"+id.String(), map[string]any{"code": b.Code})
 	}
 	return c.JSON(http.StatusOK, v)
 }

@@ -486,12 +486,20 @@ func TestUserAdmin(t *testing.T) {
 	if !slices.Contains(acts, "user.create") || !slices.Contains(acts, "user.update") {
 		t.Fatalf("audit %v", acts)
 	}
-	// A supervisor logging another agent out is audited.
+	// A supervisor acting on another agent is audited.
+	if rec := e.do(e.sup, "POST", "/api/v1/agents/2/pause", `{"code":"BREAK"}`); rec.Code != 200 {
+		t.Fatalf("forced pause: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(e.sup, "POST", "/api/v1/agents/2/ready", ""); rec.Code != 200 {
+		t.Fatalf("forced ready: %d %s", rec.Code, rec.Body)
+	}
 	if rec := e.do(e.sup, "POST", "/api/v1/agents/2/logout", ""); rec.Code != 204 {
 		t.Fatalf("forced logout: %d", rec.Code)
 	}
-	if !slices.Contains(e.auditActions(), "agent.force_logout") {
-		t.Fatalf("forced logout not audited: %v", e.auditActions())
+	for _, act := range []string{"agent.force_pause", "agent.force_ready", "agent.force_logout"} {
+		if !slices.Contains(e.auditActions(), act) {
+			t.Fatalf("%s not audited: %v", act, e.auditActions())
+		}
 	}
 }
 

@@ -13,7 +13,7 @@
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { env, ARTIFACTS, admin, step, openPage, helpers, run } from './harness.mjs';
+import { env, ARTIFACTS, admin, until, step, openPage, helpers, run } from './harness.mjs';
 
 const [BOB, BEA, BILL] = ['AS_BOB', 'AS_BEA', 'AS_BILL'].map((k) => Number(env(k)));
 const result = {};
@@ -47,17 +47,6 @@ async function callIn(number) {
   const { id } = await admin('POST', '/calls', { number, agent_id: Number(env('AS_AGENT_ID')), campaign_id: Number(env('AS_CAMPAIGN_ID')) });
   await waitConnected(id);
   return id;
-}
-
-// until polls the API until ok(answer) holds.
-async function until(what, fn, ok, ms = 10000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`${what}: last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 await run(session, 'directory-failure', result, async () => {

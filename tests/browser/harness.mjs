@@ -46,6 +46,17 @@ export async function admin(method, p, body) {
   return text ? JSON.parse(text) : null;
 }
 
+// until polls the API until ok(answer) holds.
+export async function until(what, fn, ok, ms = 10000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`${what}: last ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const startedAt = Date.now();
 const steps = [];
 export async function step(name, fn) {

@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { env, ARTIFACTS, admin, ask, step, openPage, helpers, run } from './harness.mjs';
+import { env, ARTIFACTS, admin, ask, until, step, openPage, helpers, run } from './harness.mjs';
 
 const BOB = Number(env('AS_BOB'));
 const result = {};
@@ -18,17 +18,6 @@ const session = await openPage();
 const { page } = session;
 const { waitState, waitConnected, dispose, signInReady } = helpers(page);
 const form = () => page.getByRole('form', { name: 'Blind transfer' });
-
-// until polls the API until ok(answer) holds.
-async function until(what, fn, ok, ms = 10000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`${what}: last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 let leg;
 await run(session, 'queue-failure', result, async () => {

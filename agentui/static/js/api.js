@@ -83,6 +83,9 @@ export const api = {
   transfer: (id, target) => post(`/calls/${q(id)}/transfer`, target),
   addParty: (id, target) => post(`/calls/${q(id)}/parties`, target),
   removeParty: (id, leg) => request('DELETE', `/calls/${q(id)}/parties/${q(leg)}`),
+  monitor: (id, body) => post(`/calls/${q(id)}/monitor`, body),
+  monitorMode: (id, leg, mode) => post(`/calls/${q(id)}/monitor/${q(leg)}`, { mode }),
+  stopMonitor: (id, leg) => request('DELETE', `/calls/${q(id)}/monitor/${q(leg)}`),
   dispose: (id, body) => post(`/calls/${q(id)}/disposition`, body),
 
   dispositions: () => get('/dispositions'),

@@ -12,6 +12,7 @@ import { StatusBar, STATE_LABEL } from './statusbar.js';
 import { Workspace } from './workspace.js';
 import { CallbacksPage } from './callbacks.js';
 import { AuditPage } from './audit.js';
+import { WallPage, isSupervisor } from './wall.js';
 import { ShortcutHelp } from './help.js';
 import { fullName, phone } from './format.js';
 
@@ -49,11 +50,28 @@ subscribe((s) => {
   prev = s;
 });
 
-// pageFor is the page for the path; the audit log is for admins only (the
-// API refuses others, and the link is not shown to them).
-function pageFor(s) {
-  if (s.path === '/callbacks') return html`<${CallbacksPage} />`;
-  if (s.path === '/audit' && s.me.role === 'admin') return html`<${AuditPage} />`;
+// pageOf names the page shown: the wall is a supervisor's home page,
+// and out of an agent's reach (its data routes refuse agents anyway);
+// the audit log is for admins only (the API refuses others, and the link
+// is not shown to them).
+export function pageOf(s) {
+  const sup = isSupervisor(s.me);
+  if (s.path === '/callbacks') return 'callbacks';
+  if (s.path === '/audit' && s.me.role === 'admin') return 'audit';
+  if (sup && (s.path === '/wall' || (s.path === '/' && !s.me.agent))) return 'wall';
+  return 'workspace';
+}
+
+// pageView draws the page pageOf named.
+function pageView(page) {
+  switch (page) {
+    case 'callbacks':
+      return html`<${CallbacksPage} />`;
+    case 'audit':
+      return html`<${AuditPage} />`;
+    case 'wall':
+      return html`<${WallPage} />`;
+  }
   return html`<${Workspace} />`;
 }
 
@@ -62,14 +80,15 @@ function App() {
   if (s.auth === 'unknown') return html`<div class="boot" aria-busy="true">Loading…</div>`;
   if (s.auth === 'out') return html`<${LoginPage} /><${Notices} /><${LiveRegion} />`;
   const state = (s.agent && s.agent.state) || 'LOGGED_OUT';
+  const page = pageOf(s);
   return html`<div class="shell" data-state=${state}>
     <a class="skip" href="#main">Skip to the workspace</a>
-    <${StatusBar} s=${s} />
+    <${StatusBar} s=${s} page=${page} />
     ${s.conn === 'reconnecting' &&
     html`<div class="banner" role="status" data-testid="reconnecting">
       <span class="spinner" aria-hidden="true"></span> Reconnecting to the server… your call is not affected.
     </div>`}
-    <main id="main" tabindex="-1">${pageFor(s)}</main>
+    <main id="main" tabindex="-1" class=${page === 'wall' ? 'main-wide' : ''}>${pageView(page)}</main>
     <${ShortcutHelp} />
     <${Notices} />
     <${LiveRegion} />

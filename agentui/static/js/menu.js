@@ -3,6 +3,16 @@
 import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { Icon } from './icons.js';
 
+// arrowKeys moves the focus through a menu's items with the arrow keys.
+export function arrowKeys(root, e) {
+  if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+  const items = [...root.querySelectorAll('[role^=menuitem]:not([disabled])')];
+  const i = items.indexOf(document.activeElement);
+  const n = items[(i + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length];
+  if (n) n.focus();
+  e.preventDefault();
+}
+
 // Menu is a button with a list of actions below it.
 export function Menu({ label, buttonClass = 'btn', icon, children, testid, title, disabled, onToggle }) {
   const [open, setOpen] = useState(false);
@@ -28,13 +38,7 @@ export function Menu({ label, buttonClass = 'btn', icon, children, testid, title
         setOpen(false);
         root.current && root.current.querySelector('button').focus();
       }
-      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-        const items = [...root.current.querySelectorAll('[role^=menuitem]:not([disabled])')];
-        const i = items.indexOf(document.activeElement);
-        const n = items[(i + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length];
-        if (n) n.focus();
-        e.preventDefault();
-      }
+      arrowKeys(root.current, e);
     };
     addEventListener('pointerdown', away);
     addEventListener('keydown', key, true);

@@ -14,6 +14,7 @@ import { describeDevice } from './audio.js';
 import { pauseReason } from './pause.js';
 import { Menu } from './menu.js';
 import { CampaignSwitch } from './campaign.js';
+import { isSupervisor } from './wall.js';
 
 export const STATE_LABEL = {
   LOGGED_OUT: 'Logged out',
@@ -121,11 +122,10 @@ function UserMenu({ s }) {
   </${Menu}>`;
 }
 
-function NavLink({ href, on, children }) {
-  return html`<${Link} href=${href} class=${'nav-link' + (on ? ' active' : '')} aria-current=${on ? 'page' : undefined}>${children}</${Link}>`;
-}
+const NavLink = ({ href, on, testid, children }) =>
+  html`<${Link} href=${href} class=${'nav-link' + (on ? ' active' : '')} aria-current=${on ? 'page' : undefined} data-testid=${testid}>${children}</${Link}>`;
 
-export function StatusBar({ s }) {
+export function StatusBar({ s, page }) {
   const call = currentCall(s);
   const onCall = !!(s.agent && ['RESERVED', 'RINGING', 'INCALL'].includes(s.agent.state) && call && call.state !== 'ended');
   return html`<header class="topbar">
@@ -143,9 +143,10 @@ export function StatusBar({ s }) {
     </div>`}
     <${Stats} s=${s} />
     <nav class="nav" aria-label="Screens">
-      <${NavLink} href="/" on=${s.path !== '/callbacks' && s.path !== '/audit'}>Workspace</${NavLink}>
-      <${NavLink} href="/callbacks" on=${s.path === '/callbacks'}>Callbacks</${NavLink}>
-      ${s.me.role === 'admin' && html`<${NavLink} href="/audit" on=${s.path === '/audit'}>Audit log</${NavLink}>`}
+      ${isSupervisor(s.me) && html`<${NavLink} href="/wall" on=${page === 'wall'} testid="nav-wall">Wall</${NavLink}>`}
+      ${(s.me.agent || !isSupervisor(s.me)) && html`<${NavLink} href="/" on=${page === 'workspace'}>Workspace</${NavLink}>`}
+      <${NavLink} href="/callbacks" on=${page === 'callbacks'}>Callbacks</${NavLink}>
+      ${s.me.role === 'admin' && html`<${NavLink} href="/audit" on=${page === 'audit'}>Audit log</${NavLink}>`}
     </nav>
     <${UserMenu} s=${s} />
   </header>`;
