@@ -42,7 +42,16 @@ func matrixCases(e *testEnv) []mcase {
 	live := "/api/v1/calls/" + string(e.live1)
 	return []mcase{
 		{method: "GET", tmpl: "/me", access: anyone, req: fixed("/api/v1/me", "")},
-		{method: "GET", tmpl: "/pause-codes", access: anyone, req: fixed("/api/v1/pause-codes", "")},
+		{method: "GET", tmpl: "/pause-codes", access: anyone, want: "PauseCodes", req: fixed("/api/v1/pause-codes", "")},
+		{method: "POST", tmpl: "/pause-codes", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
+			return "/api/v1/pause-codes", fmt.Sprintf(`{"code":"MADE_%d","label":"Made %d"}`, n, n)
+		}},
+		{method: "PATCH", tmpl: "/pause-codes/:code", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/pause-codes/" + e.addPauseCode(n).Code, `{"active":false}`
+		}},
+		{method: "DELETE", tmpl: "/pause-codes/:code", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/pause-codes/" + e.addPauseCode(n).Code, ""
+		}},
 		{method: "GET", tmpl: "/directory", access: anyone, want: "LiveAgents", req: fixed("/api/v1/directory", "")},
 		{method: "GET", tmpl: "/agents", access: supervisor, want: "AgentViews", req: fixed("/api/v1/agents", "")},
 		{method: "POST", tmpl: "/agents", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {

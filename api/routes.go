@@ -68,6 +68,9 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/me", anyone, s.getMe},
 
 		{http.MethodGet, "/pause-codes", anyone, s.pauseCodes},
+		{http.MethodPost, "/pause-codes", admin, s.createPauseCode},
+		{http.MethodPatch, "/pause-codes/:code", admin, s.patchPauseCode},
+		{http.MethodDelete, "/pause-codes/:code", admin, s.deletePauseCode},
 		{http.MethodGet, "/directory", anyone, s.directory},
 		{http.MethodGet, "/agents", supervisor, s.listAgents},
 		{http.MethodPost, "/agents", admin, s.createAgent},
