@@ -66,6 +66,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/auth/login", public, s.login},
 		{http.MethodPost, "/auth/logout", public, s.logout},
 		{http.MethodGet, "/me", anyone, s.getMe},
+		{http.MethodPost, "/auth/password", anyone, s.changePassword},
 
 		{http.MethodGet, "/pause-codes", anyone, s.pauseCodes},
 		{http.MethodPost, "/pause-codes", admin, s.createPauseCode},
@@ -131,6 +132,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/users", admin, s.listUsers},
 		{http.MethodPost, "/users", admin, s.createUser},
 		{http.MethodPatch, "/users/:id", admin, s.patchUser},
+		{http.MethodPost, "/users/:id/password", admin, s.resetPassword},
 		{http.MethodGet, "/api-keys", admin, s.listAPIKeys},
 		{http.MethodPost, "/api-keys", admin, s.createAPIKey},
 		{http.MethodDelete, "/api-keys/:id", admin, s.revokeAPIKey},
