@@ -252,7 +252,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	}
 	for _, pc := range strings.Split(raw.pauseCodes, ",") {
 		if pc = strings.TrimSpace(pc); pc != "" {
-			if !validCode(pc) {
+			if !dialer.ValidPauseCode(pc) {
 				bad("PAUSE_CODES", "%q: codes are 1-32 of A-Z 0-9 _", pc)
 			} else if dialer.SystemPauseCode(pc) {
 				bad("PAUSE_CODES", "%q is reserved for the service", pc)
@@ -322,18 +322,6 @@ func validXMLCurlSecret(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._~+/=-", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
-func validCode(s string) bool {
-	if len(s) == 0 || len(s) > 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !(s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9' || s[i] == '_') {
 			return false
 		}
 	}
