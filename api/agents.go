@@ -26,10 +26,6 @@ func agentParam(c echo.Context, p *principal) (dialer.AgentID, error) {
 	return id, nil
 }
 
-func (s *Server) pauseCodes(c echo.Context, _ *principal) error {
-	return c.JSON(http.StatusOK, map[string]any{"codes": s.engine.PauseCodes()})
-}
-
 func (s *Server) listAgents(c echo.Context, _ *principal) error {
 	views, err := s.engine.AgentViews(c.Request().Context())
 	if err != nil {
@@ -190,7 +186,11 @@ func (s *Server) agentPause(c echo.Context, p *principal) error {
 	if b.Code == "" {
 		return fieldErr("code", "required")
 	}
-	if err := dialer.ValidatePauseCode(b.Code, s.engine.PauseCodes()); err != nil {
+	allowed, err := s.engine.PauseCodes(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if err := dialer.ValidatePauseCode(b.Code, allowed); err != nil {
 		var fe *dialer.FieldError
 		if errors.As(err, &fe) {
 			return fieldErr("code", fe.Reason)

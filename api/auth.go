@@ -290,20 +290,26 @@ func (s *Server) login(c echo.Context, _ *principal) error {
 	if _, err := s.webSessions.DeleteExpiredWebSessions(ctx, now); err != nil {
 		s.log.Warn("could not delete expired web sessions", "err", err)
 	}
-	sess, token, err := s.webSessions.CreateWebSession(ctx, identity.NewWebSession{
-		User: u.ID, At: now, Idle: s.opts.WebSessionIdle, MaxAge: s.opts.WebSessionMaxAge,
-		UserAgent: c.Request().UserAgent(), RemoteAddr: ip,
-	})
-	if err != nil {
-		return err
-	}
-	s.setCookie(c, token, sess.MaxExpiresAt)
-	p, err := s.principalForWebSession(ctx, token)
+	p, err := s.startWebSession(c, u.ID)
 	if err != nil {
 		return err
 	}
 	s.audit(ctx, p, "auth.login", "user:"+u.ID.String(), map[string]any{"ip": ip})
 	return c.JSON(http.StatusOK, p.me())
+}
+
+// startWebSession gives the browser a new web session of user.
+func (s *Server) startWebSession(c echo.Context, user identity.UserID) (*principal, error) {
+	ctx := c.Request().Context()
+	sess, token, err := s.webSessions.CreateWebSession(ctx, identity.NewWebSession{
+		User: user, At: s.now(), Idle: s.opts.WebSessionIdle, MaxAge: s.opts.WebSessionMaxAge,
+		UserAgent: c.Request().UserAgent(), RemoteAddr: c.RealIP(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.setCookie(c, token, sess.MaxExpiresAt)
+	return s.principalForWebSession(ctx, token)
 }
 
 func (s *Server) logout(c echo.Context, _ *principal) error {

@@ -89,10 +89,7 @@ func TestLoginWebSessionCookie(t *testing.T) {
 	if rec := e.do(w, "GET", "/api/v1/me", ""); rec.Code != 401 {
 		t.Fatalf("after logout: %d", rec.Code)
 	}
-	acts := e.auditActions()
-	if !slices.Contains(acts, "auth.login") || !slices.Contains(acts, "auth.logout") {
-		t.Fatalf("audit %v", acts)
-	}
+	wantAudited(t, e, "auth.login", "auth.logout")
 }
 
 func TestLoginFailures(t *testing.T) {

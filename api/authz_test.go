@@ -24,6 +24,8 @@ type mcase struct {
 	owned bool
 	// seat: only callers with an agent seat (or supervisors) may.
 	seat bool
+	// user: only a signed-in user may, not an API key of any role.
+	user bool
 	// want is the engine method a granted request must reach.
 	want string
 	// ok is the success status when not 2xx.
@@ -43,7 +45,20 @@ func matrixCases(e *testEnv) []mcase {
 	return []mcase{
 		{method: "GET", tmpl: "/metrics", access: supervisor, req: fixed("/metrics", "")},
 		{method: "GET", tmpl: "/me", access: anyone, req: fixed("/api/v1/me", "")},
-		{method: "GET", tmpl: "/pause-codes", access: anyone, req: fixed("/api/v1/pause-codes", "")},
+		// A granted caller reaches the check of the new password: a real
+		// change would end the sessions the matrix goes on with.
+		{method: "POST", tmpl: "/auth/password", access: anyone, user: true, ok: http.StatusBadRequest,
+			req: fixed("/api/v1/auth/password", `{"current_password":"`+testPassword+`","new_password":"short"}`)},
+		{method: "GET", tmpl: "/pause-codes", access: anyone, want: "PauseCodes", req: fixed("/api/v1/pause-codes", "")},
+		{method: "POST", tmpl: "/pause-codes", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
+			return "/api/v1/pause-codes", fmt.Sprintf(`{"code":"MADE_%d","label":"Made %d"}`, n, n)
+		}},
+		{method: "PATCH", tmpl: "/pause-codes/:code", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/pause-codes/" + e.addPauseCode(n).Code, `{"active":false}`
+		}},
+		{method: "DELETE", tmpl: "/pause-codes/:code", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/pause-codes/" + e.addPauseCode(n).Code, ""
+		}},
 		{method: "GET", tmpl: "/directory", access: anyone, want: "LiveAgents", req: fixed("/api/v1/directory", "")},
 		{method: "GET", tmpl: "/agents", access: supervisor, want: "AgentViews", req: fixed("/api/v1/agents", "")},
 		{method: "POST", tmpl: "/agents", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
@@ -182,6 +197,10 @@ func matrixCases(e *testEnv) []mcase {
 		}},
 		{method: "GET", tmpl: "/audit", access: admin, req: fixed("/api/v1/audit", "")},
 		{method: "GET", tmpl: "/audit.csv", access: admin, req: fixed("/api/v1/audit.csv", "")},
+		{method: "POST", tmpl: "/users/:id/password", access: admin, req: func(e *testEnv, n int) (string, string) {
+			u := must[identity.User](e.t)(e.store.CreateUser(e.t.Context(), identity.User{Username: fmt.Sprintf("spare%d", n), Role: identity.RoleAgent}, testPassword))
+			return fmt.Sprintf("/api/v1/users/%d/password", u.ID), ""
+		}},
 		{method: "GET", tmpl: "/api-keys", access: admin, req: fixed("/api/v1/api-keys", "")},
 		{method: "POST", tmpl: "/api-keys", access: admin, ok: http.StatusCreated, req: fixed("/api/v1/api-keys", `{"name":"crm","role":"supervisor"}`)},
 		{method: "DELETE", tmpl: "/api-keys/:id", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
@@ -260,6 +279,8 @@ func expectation(c mcase, w who) int {
 	case w.role == "":
 		return http.StatusUnauthorized
 	case !c.access.allows(p):
+		return http.StatusForbidden
+	case c.user && w.viaKey():
 		return http.StatusForbidden
 	case w.role.AtLeast(identity.RoleSupervisor):
 		return 0

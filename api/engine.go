@@ -51,7 +51,10 @@ type Engine interface {
 	// Subscribe returns the state now and every later event that passes
 	// f; the channel closes when ctx ends.
 	Subscribe(ctx context.Context, f dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error)
-	PauseCodes() []string
+	// PauseCodes lists the codes an agent may pause with now;
+	// ReloadPauseCodes has the next pause read an admin's change.
+	PauseCodes(ctx context.Context) ([]string, error)
+	ReloadPauseCodes()
 	// ReloadQueues reads the inbound queues again after a change;
 	// QueueViews lists their live figures.
 	ReloadQueues(ctx context.Context) error
@@ -154,8 +157,9 @@ func (noEngine) StopMonitor(context.Context, dialer.Actor, dialer.CallID, dialer
 func (noEngine) Subscribe(context.Context, dialer.LiveFilter) (dialer.LiveSnapshot, <-chan dialer.LiveEvent, error) {
 	return dialer.LiveSnapshot{}, nil, dialer.ErrUnavailable
 }
-func (noEngine) PauseCodes() []string               { return dialer.PauseCodes }
-func (noEngine) ReloadQueues(context.Context) error { return nil }
+func (noEngine) PauseCodes(context.Context) ([]string, error) { return dialer.PauseCodes, nil }
+func (noEngine) ReloadPauseCodes()                            {}
+func (noEngine) ReloadQueues(context.Context) error           { return nil }
 func (noEngine) SetCallerPriority(context.Context, dialer.Actor, dialer.CallID, int) error {
 	return dialer.ErrUnavailable
 }

@@ -41,6 +41,8 @@ type fakeEngine struct {
 	// ready lists the READY agents ReadyAgents counts.
 	// queueReloads counts ReloadQueues calls.
 	queueReloads int
+	// pauseReloads counts ReloadPauseCodes calls.
+	pauseReloads int
 	ready        []dialer.AgentID
 	// imports are the import records published.
 	imports []json.RawMessage
@@ -416,9 +418,15 @@ func (f *fakeEngine) QueueViews() []dialer.QueueView {
 	return []dialer.QueueView{}
 }
 
-func (f *fakeEngine) PauseCodes() []string {
+func (f *fakeEngine) PauseCodes(context.Context) ([]string, error) {
 	f.record(engineCall{Method: "PauseCodes"})
-	return []string{"BREAK", "LUNCH"}
+	return []string{"BREAK", "LUNCH"}, nil
+}
+
+func (f *fakeEngine) ReloadPauseCodes() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pauseReloads++
 }
 
 func (f *fakeEngine) AgentCampaigns(_ context.Context, a dialer.Actor, id dialer.AgentID) ([]dialer.Campaign, error) {

@@ -81,8 +81,12 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/auth/login", public, s.login},
 		{http.MethodPost, "/auth/logout", public, s.logout},
 		{http.MethodGet, "/me", anyone, s.getMe},
+		{http.MethodPost, "/auth/password", anyone, s.changePassword},
 
 		{http.MethodGet, "/pause-codes", anyone, s.pauseCodes},
+		{http.MethodPost, "/pause-codes", admin, s.createPauseCode},
+		{http.MethodPatch, "/pause-codes/:code", admin, s.patchPauseCode},
+		{http.MethodDelete, "/pause-codes/:code", admin, s.deletePauseCode},
 		{http.MethodGet, "/directory", anyone, s.directory},
 		{http.MethodGet, "/agents", supervisor, s.listAgents},
 		{http.MethodPost, "/agents", admin, s.createAgent},
@@ -149,6 +153,7 @@ func (s *Server) routes() []route {
 		// the agents' state and history, which supervisors already read.
 		{http.MethodGet, "/audit", admin, s.listAudit},
 		{http.MethodGet, "/audit.csv", admin, s.exportAudit},
+		{http.MethodPost, "/users/:id/password", admin, s.resetPassword},
 		{http.MethodGet, "/api-keys", admin, s.listAPIKeys},
 		{http.MethodPost, "/api-keys", admin, s.createAPIKey},
 		{http.MethodDelete, "/api-keys/:id", admin, s.revokeAPIKey},

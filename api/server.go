@@ -66,6 +66,9 @@ type Options struct {
 	// Queues keeps inbound queues and their members; without it the
 	// queue routes answer 503.
 	Queues dialer.QueueStore
+	// PauseCodes keeps the codes agents pause with; without it the
+	// engine's codes are listed and the admin routes answer 503.
+	PauseCodes dialer.PauseCodeStore
 	// Sim places callers on the built-in simulated switch; nil (with a
 	// real FreeSWITCH) the /sim routes answer 404.
 	Sim SimSwitch

@@ -184,7 +184,7 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 		return AgentView{}, fmt.Errorf("agent %d is on a call; log in again after it: %w", id, ErrConflict)
 	}
 	if st.State == AgentLoggedOut {
-		if st, err = e.transition(ctx, id, AgentLoggedOut, TriggerLogin, "", "login by "+a.Label(), "LOGIN"); err != nil {
+		if st, err = e.transition(ctx, id, AgentLoggedOut, TriggerLogin, "", "login by "+a.Label(), PauseLogin); err != nil {
 			return AgentView{}, err
 		}
 	} else {
@@ -310,7 +310,11 @@ func (e *Engine) Pause(ctx context.Context, a Actor, id AgentID, code string) (A
 	if !a.MayControl(id) {
 		return AgentView{}, ErrForbidden
 	}
-	if err := ValidatePauseCode(code, e.cfg.PauseCodes); err != nil {
+	allowed, err := e.PauseCodes(ctx)
+	if err != nil {
+		return AgentView{}, err
+	}
+	if err := ValidatePauseCode(code, allowed); err != nil {
 		return AgentView{}, err
 	}
 	if e.line(id) == nil {

@@ -180,7 +180,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	switch st.State {
 	case AgentReady:
 		// Out of the queue first, so no dialer call races the manual one.
-		if st, err = e.transition(ctx, agent, AgentReady, TriggerPause, "", "manual dial", "MANUAL"); err != nil {
+		if st, err = e.transition(ctx, agent, AgentReady, TriggerPause, "", "manual dial", PauseManual); err != nil {
 			return CallView{}, err
 		}
 	case AgentPaused:
@@ -188,7 +188,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 		if err := e.leaveDispo(ctx, a, agent, st); err != nil {
 			return CallView{}, err
 		}
-		if st, err = e.transition(ctx, agent, AgentDispo, TriggerPause, st.Call, "manual dial", "MANUAL"); err != nil {
+		if st, err = e.transition(ctx, agent, AgentDispo, TriggerPause, st.Call, "manual dial", PauseManual); err != nil {
 			return CallView{}, err
 		}
 	default:

@@ -75,7 +75,8 @@ type EngineConfig struct {
 	// WrapUp is the default automatic return to READY after a call (0:
 	// the agent chooses). A campaign's wrap-up seconds take precedence.
 	WrapUp time.Duration
-	// PauseCodes an agent may choose (default PauseCodes).
+	// PauseCodes an agent may choose without EngineDeps.PauseCodes
+	// (default PauseCodes).
 	PauseCodes []string
 	// HeartbeatGrace is how long a workspace may be silent before its
 	// agent is paused.
@@ -150,8 +151,11 @@ type EngineDeps struct {
 	// Queues holds the inbound queues; without it a DID's queue only
 	// labels the call, which any READY agent takes.
 	Queues QueueStore
-	Now    func() time.Time
-	Logger *slog.Logger
+	// PauseCodes keeps the codes agents pause with; without it
+	// EngineConfig.PauseCodes are the codes.
+	PauseCodes PauseCodeStore
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 // Engine runs calls and agents: it turns switch events, API requests and
@@ -172,6 +176,9 @@ type Engine struct {
 	// router holds the inbound queues' callers and offers them to agents.
 	router *router
 	queues QueueStore
+	// pauseStore keeps the pause codes; pauseCache its active ones.
+	pauseStore PauseCodeStore
+	pauseCache pauseCodeCache
 
 	hopper Hopper
 	// kick asks the pacer for a pass; camps and campsAt are the pacer's
@@ -253,6 +260,7 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 	e.ctx, e.stop = context.WithCancelCause(context.Background())
 	e.cdr = newCDRWriter(d.Calls, d.Logger)
 	e.queues = d.Queues
+	e.pauseStore = d.PauseCodes
 	e.router = newRouter(e, uint64(e.now().UnixNano()))
 	return e, nil
 }
@@ -684,9 +692,6 @@ func (e *Engine) ReadyAgents(named AgentID) int { return e.hub.readyAgents(named
 // from memory: the views the event stream's snapshot is made of, read
 // without a round trip to the live store.
 func (e *Engine) LiveAgents() []AgentView { return e.hub.agentViews() }
-
-// PauseCodes lists the codes an agent may pause with.
-func (e *Engine) PauseCodes() []string { return slices.Clone(e.cfg.PauseCodes) }
 
 // PublishImport pushes a lead import's progress (its record as JSON) to
 // the supervisors' streams.

@@ -380,16 +380,21 @@ const (
 	PausePhoneDown   = "PHONE_DOWN"   // a persistent line dropped
 	PauseCallLost    = "CALL_LOST"    // the service no longer holds the agent's call
 	PausePreview     = "PREVIEW"      // reading a lead offered by a preview campaign
+	PauseLogin       = "LOGIN"        // a session starts paused
+	PauseManual      = "MANUAL"       // dialing by hand
+	// PauseRestart was set by earlier versions to an agent whose call a
+	// restart ended; agents' records may still carry it.
+	PauseRestart = "RESTART"
 )
 
 // PauseCodes are the codes an agent may pause with when the configuration
-// gives none.
+// gives none and no store keeps them; a new database starts with them.
 var PauseCodes = []string{"BREAK", "LUNCH", "MEETING", "TRAINING", "ADMIN"}
 
-// ValidatePauseCode checks a code against the configured list.
+// ValidatePauseCode checks a code against the active ones.
 func ValidatePauseCode(code string, allowed []string) error {
 	if len(allowed) == 0 {
-		allowed = PauseCodes
+		return &FieldError{Field: "pause_code", Reason: fmt.Sprintf("%q: no pause code is active", code)}
 	}
 	for _, c := range allowed {
 		if c == code {

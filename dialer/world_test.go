@@ -327,7 +327,7 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	wg.Go(func() { client.Run(ctx) })
 	var stopEngine func()
 	startEngine := func() {
-		w.eng, stopEngine = dialertest.RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.hopper, Queues: db, Switch: sw, Now: o.now}, h, o.tap)
+		w.eng, stopEngine = dialertest.RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.hopper, Queues: db, PauseCodes: db, Switch: sw, Now: o.now}, h, o.tap)
 	}
 	startEngine()
 	w.restartEngine = func(between ...func()) {

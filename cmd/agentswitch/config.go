@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/api"
+	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/clock"
@@ -58,8 +59,10 @@ type Config struct {
 	TransferFailedMsg string
 	ConsentMsg        string
 	WrapUp            time.Duration
-	PauseCodes        []string
-	ConfProfile       string
+	// PauseCodes are added to the database's codes at start (the codes
+	// were once only this setting; the database keeps them now).
+	PauseCodes  []string
+	ConfProfile string
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Proto.
 	TrustedProxies []netip.Prefix
 	// AgentPhoneAllow are E.164 prefixes an agent's session may ring
@@ -126,7 +129,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"transfer-failed-message", "sound file (on the switch) played before hanging up a lead whose blind transfer failed and whose agent could not take it back; empty hangs up", "", &raw.transferFailed},
 		{"consent-message", "sound file (on the switch) played to the lead before a recording starts; empty: none", "", &raw.consent},
 		{"wrapup", "automatic return to READY after a call (0: the agent chooses); a campaign's own wrap-up wins", "0s", &raw.wrapup},
-		{"pause-codes", "comma-separated pause codes agents may choose", "BREAK,LUNCH,MEETING,TRAINING,ADMIN", &raw.pauseCodes},
+		{"pause-codes", "comma-separated pause codes added at start to those kept in the database (managed at /api/v1/pause-codes); codes stored already keep their settings", "", &raw.pauseCodes},
 		{"agent-phone-allow", "comma-separated E.164 prefixes (e.g. +4420,+1212555) a supervisor may log an agent in on besides the seat's own external phone; empty: only that. Premium-rate ranges are refused anyway", "", &raw.agentPhoneAllow},
 		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "agentswitch", &raw.confProfile},
 		{"clock-offset", "moves the service's clock by this duration (e.g. 8760h), to test that nothing depends on today's date; never in production", "", &raw.clockOffset},
@@ -249,8 +252,10 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	}
 	for _, pc := range strings.Split(raw.pauseCodes, ",") {
 		if pc = strings.TrimSpace(pc); pc != "" {
-			if !validCode(pc) {
+			if !dialer.ValidPauseCode(pc) {
 				bad("PAUSE_CODES", "%q: codes are 1-32 of A-Z 0-9 _", pc)
+			} else if dialer.SystemPauseCode(pc) {
+				bad("PAUSE_CODES", "%q is reserved for the service", pc)
 			}
 			c.PauseCodes = append(c.PauseCodes, pc)
 		}
@@ -262,9 +267,6 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 			}
 			c.AgentPhoneAllow = append(c.AgentPhoneAllow, p)
 		}
-	}
-	if len(c.PauseCodes) == 0 {
-		bad("PAUSE_CODES", "at least one code is needed")
 	}
 	if err := (api.Options{DefaultCountry: c.Country, DefaultTimeZone: c.TimeZone}).Validate(); err != nil {
 		bad("DEFAULT_COUNTRY or _TIME_ZONE", "%v", err)
@@ -320,18 +322,6 @@ func validXMLCurlSecret(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._~+/=-", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
-func validCode(s string) bool {
-	if len(s) == 0 || len(s) > 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !(s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9' || s[i] == '_') {
 			return false
 		}
 	}

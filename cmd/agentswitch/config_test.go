@@ -101,3 +101,28 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 		t.Fatalf("duplicate node: %v", err)
 	}
 }
+
+// TestConfigPauseCodes: the setting only adds codes at start, so unset
+// is none; a code the service reserves is refused by name.
+func TestConfigPauseCodes(t *testing.T) {
+	for _, tc := range []struct {
+		value, bad string
+		want       []string
+	}{
+		{"", "", nil},
+		{"BREAK, LONG_BREAK,", "", []string{"BREAK", "LONG_BREAK"}},
+		{"break", `"break": codes are 1-32`, nil},
+		{"BREAK,RONA", `"RONA" is reserved`, nil},
+	} {
+		c, err := loadConfig(nil, env(map[string]string{"AGENTSWITCH_PAUSE_CODES": tc.value}))
+		if tc.bad != "" {
+			if err == nil || !strings.Contains(err.Error(), "AGENTSWITCH_PAUSE_CODES") || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("%q: %v, want %q", tc.value, err, tc.bad)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(c.PauseCodes, tc.want) {
+			t.Errorf("%q: %q (%v), want %q", tc.value, c.PauseCodes, err, tc.want)
+		}
+	}
+}

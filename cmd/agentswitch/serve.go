@@ -112,10 +112,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	engine, err := dialer.NewEngine(dialer.EngineConfig{
 		Gateway: cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
 		AbandonMessage: cfg.AbandonMsg, TransferFailedMessage: cfg.TransferFailedMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
-		PauseCodes: cfg.PauseCodes, ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
+		ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
 		Country:         cfg.Country,
 		MaxCallDuration: cfg.MaxCall,
-	}, dialer.EngineDeps{Switch: client, Live: mx.TimedLive(live), Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: live.Hopper(), Queues: db, Now: now, Logger: log.With("component", "engine")})
+	}, dialer.EngineDeps{Switch: client, Live: mx.TimedLive(live), Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: live.Hopper(), Queues: db, PauseCodes: db, Now: now, Logger: log.With("component", "engine")})
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: provisioned, Country: cfg.Country,
 			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
-		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Queues: db, Sim: simCalls,
+		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Queues: db, PauseCodes: db, Sim: simCalls,
 		TrustedProxies: cfg.TrustedProxies,
 		Draining:       engine.Draining,
 		Metrics:        mx.Handler(),
@@ -273,6 +273,10 @@ func openDB(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.
 	}
 	if len(applied) > 0 {
 		log.Info("database migrated", "path", cfg.DBPath, "applied", applied)
+	}
+	if err := db.SeedPauseCodes(ctx, cfg.PauseCodes); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("add the pause codes of AGENTSWITCH_PAUSE_CODES to %s: %w", cfg.DBPath, err)
 	}
 	// Before the API takes a new import: one left running is not finished.
 	n, err := db.RecoverImports(ctx)

@@ -172,7 +172,7 @@ func New(t testing.TB, o Options) *World {
 	// restart of the service finds the switch and its calls as they were.
 	db := w.DB
 	w.startEngine = func() {
-		w.Eng, w.stopEngine = RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.Hopper, Queues: db, Switch: sw, Now: o.Now}, h, o.Tap)
+		w.Eng, w.stopEngine = RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.Hopper, Queues: db, PauseCodes: db, Switch: sw, Now: o.Now}, h, o.Tap)
 	}
 	wg.Go(func() { w.ESL.Run(ctx) })
 	w.startEngine()

@@ -87,6 +87,20 @@ await run(session, 'failure', result, async () => {
     await waitState('READY');
   });
 
+  await step('a pause code an admin adds is in the menu without a reload; deactivated, it leaves', async () => {
+    await admin('POST', '/pause-codes', { code: 'QUALITY_REVIEW', label: 'Quality review' });
+    await page.getByTestId('pause-menu').click();
+    await page.getByRole('menuitem', { name: 'Quality review' }).click();
+    await waitState('PAUSED');
+    await page.locator('[data-testid=pause-code][data-code=QUALITY_REVIEW]').filter({ hasText: /^Quality review$/ }).waitFor();
+    await admin('PATCH', '/pause-codes/QUALITY_REVIEW', { active: false });
+    await page.getByTestId('pause-menu').click();
+    await page.getByRole('menuitem', { name: 'Quality review' }).waitFor({ state: 'detached' });
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Alt+R');
+    await waitState('READY');
+  });
+
   await step('a long pause code: the header fits at 1440 and 1024 px, the user menu in reach', async () => {
     const label = 'Coaching session with supervisor';
     await page.getByTestId('pause-menu').click();

@@ -1,6 +1,6 @@
 // Pause reasons in words. The service pauses agents by itself with the
 // codes below; any other code is one an admin configured
-// (AGENTSWITCH_PAUSE_CODES) and the agent chose. Agents never see a raw
+// (GET /api/v1/pause-codes) and the agent chose. Agents never see a raw
 // code: a new system code is one line in SYSTEM.
 
 // The service's heartbeat grace (dialer.EngineConfig.HeartbeatGrace).

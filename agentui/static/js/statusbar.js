@@ -26,10 +26,19 @@ export const STATE_LABEL = {
   PAUSED: 'Paused',
 };
 
+// The active pause codes with their admins' labels, read again each time
+// the pause menu opens so that a code added since shows without a reload.
 let pauseCodes = null;
 async function loadPauseCodes() {
-  if (!pauseCodes) pauseCodes = (await api.pauseCodes()).codes || [];
+  const r = await api.pauseCodes();
+  pauseCodes = (r.pause_codes || []).filter((p) => p.active);
   return pauseCodes;
+}
+
+// pauseLabel is an admin's label for its code, else the code in words.
+function pauseLabel(code) {
+  const p = pauseCodes && pauseCodes.find((p) => p.code === code);
+  return p ? p.label : pauseReason(code).label;
 }
 
 // StatePill shows the state and how long the agent has been in it; in a
@@ -48,8 +57,9 @@ function StatePill({ agent, withTimer }) {
 // PauseCode is the reason in words; a long one is cut short, in full on hover.
 function PauseCode({ code }) {
   const r = pauseReason(code);
+  const label = r.system ? r.label : pauseLabel(code);
   return html`<span class="state-code" data-testid="pause-code" data-code=${code}
-    title=${r.detail ? `${r.label}: ${r.detail}` : r.label}>${r.label}</span>`;
+    title=${r.detail ? `${label}: ${r.detail}` : label}>${label}</span>`;
 }
 
 function CallClock({ call }) {
@@ -76,8 +86,9 @@ function ReadyPause({ s }) {
   const [codes, setCodes] = useState(pauseCodes || []);
   const agent = s.agent;
   const id = s.me.agent.id;
+  const reload = () => loadPauseCodes().then(setCodes, () => {});
   useEffect(() => {
-    loadPauseCodes().then(setCodes, () => {});
+    reload();
   }, []);
   const st = agent && agent.state;
   // Outside READY and PAUSED the call decides: the wrap-up's submit
@@ -94,10 +105,12 @@ function ReadyPause({ s }) {
     html`<button class="btn btn-ready" disabled=${busy} onClick=${ready} aria-keyshortcuts="Alt+R">
       <${Icon} name="play" size=${14} /> Go ready
     </button>`}
-    <${Menu} label=${html`<span class="menu-label">${pauseLabel}</span>`} title=${pauseLabel} icon="pause" testid="pause-menu">
+    <${Menu} label=${html`<span class="menu-label">${pauseLabel}</span>`} title=${pauseLabel} icon="pause" testid="pause-menu"
+      onToggle=${(open) => open && reload()}>
       ${codes.map(
-        (c) => html`<button role="menuitem" class="menu-item" disabled=${busy || c === (agent && agent.pause_code)}
-          onClick=${() => run(() => api.pause(id, c))}>${pauseReason(c).label}</button>`,
+        (c) => html`<button role="menuitem" class="menu-item" data-code=${c.code}
+          disabled=${busy || c.code === (agent && agent.pause_code)}
+          onClick=${() => run(() => api.pause(id, c.code))}>${c.label}</button>`,
       )}
     </${Menu}>
   </div>`;
