@@ -866,17 +866,22 @@ func (c *call) originateAgent(ctx context.Context) {
 		c.feed(ctx, callInput{kind: inFailed, role: LegAgent})
 		return
 	}
-	ep := ln.state().endpoint
 	l := &leg{id: NewLegID(), role: LegAgent, agent: c.agent, state: LegDialing}
 	c.agentLeg = l
+	c.ringAgent(ctx, l, ln.state().endpoint)
+}
+
+// ringAgent rings agent leg l's phone at ep for the call, the lead's
+// number shown, for the queue's ring timeout (else the engine's).
+func (c *call) ringAgent(ctx context.Context, l *leg, ep AgentEndpoint) {
+	e := c.e
 	endpoint := e.agentEndpoint(ep)
 	c.addLeg(l, endpointLabel(endpoint))
-	o := esl.Originate{
+	c.originate(ctx, l, esl.Originate{
 		UUID: string(l.id), Endpoint: endpoint, Timeout: cmp.Or(c.ringTimeout, e.cfg.AgentRingTimeout),
 		CallerIDNumber: digitsOnly(c.number), CallerIDName: "Lead call",
-		Vars: c.legVars(LegAgent, c.agent),
-	}
-	c.originate(ctx, l, o)
+		Vars: c.legVars(LegAgent, l.agent),
+	})
 }
 
 // originate sends an originate and feeds its failure back as a job result.

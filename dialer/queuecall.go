@@ -176,47 +176,61 @@ func (c *call) offerQueue(ctx context.Context, offered AgentID) {
 func (c *call) tryAgent(ctx context.Context, a AgentID) bool {
 	e := c.e
 	at := e.now()
-	r, err := e.live.ReserveAgent(ctx, a, ReserveRequest{Call: c.id, Node: c.node, Lease: e.cfg.Lease, Reason: "queue " + c.queue, At: at})
+	r, err := c.reserveMember(ctx, a, at)
 	if err != nil {
 		return false
 	}
 	e.router.seat(c.qw, a)
 	if !c.take(ctx, r, at) {
-		e.router.unseat(c.qw, 0, 0)
+		e.router.unseat(c.qw)
 		e.router.claim(c.qw)
 		return false
 	}
 	return true
 }
 
-// queueMissed handles an agent who did not take a queue call: it is held
-// back from this caller, paused once it has missed the queue's maximum in
-// a row, and otherwise READY again at once. The caller is offered the
-// next agent after the queue's pause.
+// reserveMember reserves queue member a for the caller.
+func (c *call) reserveMember(ctx context.Context, a AgentID, at time.Time) (Reservation, error) {
+	e := c.e
+	return e.live.ReserveAgent(ctx, a, ReserveRequest{Call: c.id, Node: c.node, Lease: e.cfg.Lease, Reason: "queue " + c.queue, At: at})
+}
+
+// queueMissed handles the call's agent not taking a queue call
+// (missedOffer); the caller is offered the next agent after the queue's
+// pause.
 func (c *call) queueMissed(ctx context.Context) {
-	e, w, a := c.e, c.qw, c.agent
-	pause := e.router.missed(a, w)
-	// Held back long enough for the other members to be offered the call.
-	e.router.unseat(w, a, c.ringTimeout+time.Second)
+	e, w := c.e, c.qw
+	e.router.unseat(w)
 	if gap := e.router.gap(w); gap > 0 {
 		c.offerAt = e.now().Add(gap)
 		e.router.claim(w)
 	}
-	if c.agentState == AgentRinging {
-		if pause {
-			_, _ = e.transition(ctx, a, AgentRinging, TriggerNoAnswer, c.id, "missed queue calls in a row", PauseRONA)
-		} else {
-			_, _ = e.transition(ctx, a, AgentRinging, TriggerRelease, c.id, "did not answer a queue call", "")
-		}
-	} else if c.agentState == AgentReserved {
-		_, _ = e.live.Release(ctx, a, c.id, "agent leg failed", e.now())
-		e.refreshAgent(ctx, a)
-	}
-	c.progress(CallProgress{Kind: "agent_no_answer", Data: jsonData(map[string]any{"agent_id": a, "paused": pause})})
+	c.missedOffer(ctx, c.agent, c.agentState)
 	c.dropAgent()
 	if c.agentLeg != nil && c.agentLeg.state == LegGone {
 		c.agentLeg = nil // the caller waits again with no agent of its own
 	}
+}
+
+// missedOffer counts agent a's missed offer (its phone rang out, or its
+// leg failed while it was reserved): the agent is held back from this
+// caller long enough for the other members to be offered it, paused once
+// it has missed the queue's maximum in a row, and otherwise free again
+// at once.
+func (c *call) missedOffer(ctx context.Context, a AgentID, st AgentState) {
+	e, w := c.e, c.qw
+	pause := e.router.missed(a, w)
+	e.router.holdBack(w, a, c.ringTimeout)
+	switch {
+	case st == AgentRinging && pause:
+		_, _ = e.transition(ctx, a, AgentRinging, TriggerNoAnswer, c.id, "missed queue calls in a row", PauseRONA)
+	case st == AgentRinging:
+		_, _ = e.transition(ctx, a, AgentRinging, TriggerRelease, c.id, "did not answer a queue call", "")
+	case st == AgentReserved:
+		_, _ = e.live.Release(ctx, a, c.id, "agent leg failed", e.now())
+		e.refreshAgent(ctx, a)
+	}
+	c.progress(CallProgress{Kind: "agent_no_answer", Data: jsonData(map[string]any{"agent_id": a, "paused": pause})})
 }
 
 // queueAnswered: an agent talks to the caller; it leaves the queue.

@@ -1,7 +1,6 @@
 package dialer
 
 import (
-	"cmp"
 	"context"
 
 	"github.com/agentswitch/agentswitch/esl"
@@ -35,8 +34,7 @@ func (c *call) ringOthers(ctx context.Context, order []AgentID, tried map[AgentI
 		if ln == nil || ln.state().mode == ModePersistent {
 			continue
 		}
-		at := e.now()
-		r, err := e.live.ReserveAgent(ctx, a, ReserveRequest{Call: c.id, Node: c.node, Lease: e.cfg.Lease, Reason: "queue " + c.queue, At: at})
+		r, err := c.reserveMember(ctx, a, e.now())
 		if err != nil {
 			continue
 		}
@@ -53,12 +51,7 @@ func (c *call) ringOthers(ctx context.Context, order []AgentID, tried map[AgentI
 		c.progress(CallProgress{Kind: "agent_reserved", Agent: a})
 		l := &leg{id: NewLegID(), role: LegAgent, agent: a, state: LegDialing, extra: true}
 		c.extras = append(c.extras, l)
-		endpoint := e.agentEndpoint(ln.state().endpoint)
-		c.addLeg(l, endpointLabel(endpoint))
-		c.originate(ctx, l, esl.Originate{
-			UUID: string(l.id), Endpoint: endpoint, Timeout: cmp.Or(c.ringTimeout, e.cfg.AgentRingTimeout),
-			CallerIDNumber: digitsOnly(c.number), CallerIDName: "Lead call", Vars: c.legVars(LegAgent, a),
-		})
+		c.ringAgent(ctx, l, ln.state().endpoint)
 	}
 }
 
@@ -143,16 +136,7 @@ func (c *call) loseRace(ctx context.Context, l *leg, a AgentID) {
 
 // extraMissed counts a missed ring-all offer against agent a.
 func (c *call) extraMissed(ctx context.Context, a AgentID) {
-	e, w := c.e, c.qw
-	if w == nil || a == 0 {
-		return
+	if c.qw != nil && a != 0 {
+		c.missedOffer(ctx, a, AgentRinging)
 	}
-	pause := e.router.missed(a, w)
-	e.router.holdBack(w, a, c.ringTimeout)
-	if pause {
-		_, _ = e.transition(ctx, a, AgentRinging, TriggerNoAnswer, c.id, "missed queue calls in a row", PauseRONA)
-	} else {
-		_, _ = e.transition(ctx, a, AgentRinging, TriggerRelease, c.id, "did not answer a queue call", "")
-	}
-	c.progress(CallProgress{Kind: "agent_no_answer", Data: jsonData(map[string]any{"agent_id": a, "paused": pause})})
 }

@@ -246,7 +246,6 @@ const (
 	leftAnswered  waitResult = iota + 1 // bridged to an agent
 	leftAbandoned                       // hung up (or was hung up) while waiting
 	leftOverflow                        // sent on by the overflow
-	leftOther                           // taken out by a transfer or the service
 )
 
 // turnedAway counts a caller sent on by queue q's overflow before it
@@ -330,21 +329,16 @@ func (r *router) seat(w *waiter, a AgentID) {
 	r.mu.Unlock()
 }
 
-// unseat puts w back in line after its agent missed or dropped the call;
-// missed agents are not offered it again for hold.
-func (r *router) unseat(w *waiter, missed AgentID, hold time.Duration) {
+// unseat puts w back in line after its agent missed or dropped the
+// call.
+func (r *router) unseat(w *waiter) {
 	r.mu.Lock()
 	w.seated, w.offer = false, 0
-	if missed != 0 {
-		if w.missed == nil {
-			w.missed = map[AgentID]time.Time{}
-		}
-		w.missed[missed] = r.e.now().Add(hold)
-	}
 	r.mu.Unlock()
 }
 
-// holdBack keeps agent a from being offered w again for hold.
+// holdBack keeps agent a from being offered w again for hold (and a
+// second more).
 func (r *router) holdBack(w *waiter, a AgentID, hold time.Duration) {
 	r.mu.Lock()
 	if w.missed == nil {
