@@ -23,40 +23,82 @@ import (
 	"github.com/agentswitch/agentswitch/esl/sim"
 )
 
-// answerTap notes when each CHANNEL_ANSWER was read off the socket, then
-// passes every event on.
-type answerTap struct {
-	next     esl.Handler
-	answered sync.Map // uuid -> time.Time
+// eventTap notes when each event key picks was read off the socket, by
+// that key, then passes every event on.
+type eventTap struct {
+	next esl.Handler
+	key  func(*esl.Event) (string, bool)
+	seen sync.Map // key -> time.Time
 }
 
-func (a *answerTap) HandleEvent(node string, ev *esl.Event) {
-	if ev.Name() == esl.EventChannelAnswer {
-		a.answered.Store(ev.UniqueID(), ev.Received())
+func (t *eventTap) HandleEvent(node string, ev *esl.Event) {
+	if k, ok := t.key(ev); ok {
+		t.seen.Store(k, ev.Received())
 	}
-	a.next.HandleEvent(node, ev)
+	t.next.HandleEvent(node, ev)
 }
 
-func (a *answerTap) HandleNode(st esl.NodeState) { a.next.HandleNode(st) }
+func (t *eventTap) HandleNode(st esl.NodeState) { t.next.HandleNode(st) }
+
+// latencies gathers, for each command a benchmark times, the time since
+// the tap saw its key.
+type latencies struct {
+	tap *eventTap
+	mu  sync.Mutex
+	lat []time.Duration
+}
+
+// since records the time since key was seen, if it was; forget drops
+// the key (one measure per key).
+func (l *latencies) since(key string, forget bool) bool {
+	now := time.Now()
+	t, ok := l.tap.seen.Load(key)
+	if forget {
+		t, ok = l.tap.seen.LoadAndDelete(key)
+	}
+	if ok {
+		l.mu.Lock()
+		l.lat = append(l.lat, now.Sub(t.(time.Time)))
+		l.mu.Unlock()
+	}
+	return ok
+}
+
+// report puts the p50 and p99 (and the max when withMax) in µs.
+func (l *latencies) report(b *testing.B, withMax bool) {
+	l.mu.Lock()
+	lat := slices.Clone(l.lat)
+	l.mu.Unlock()
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		b.Fatal("no latency measured")
+	}
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+	if withMax {
+		b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "max-µs")
+	}
+}
+
+// answerTap taps each CHANNEL_ANSWER, by channel uuid.
+func answerTap() *eventTap {
+	return &eventTap{key: func(ev *esl.Event) (string, bool) {
+		return ev.UniqueID(), ev.Name() == esl.EventChannelAnswer
+	}}
+}
 
 // bridgeTimer measures, for every uuid_bridge, the time since its lead's
 // answer was read: the moment the engine hands the command to the client,
 // which writes it at once on an idle command connection.
 type bridgeTimer struct {
 	dialer.Switch
-	tap   *answerTap
-	mu    sync.Mutex
-	lat   []time.Duration
+	latencies
 	count atomic.Int64
 }
 
 func (b *bridgeTimer) Bridge(ctx context.Context, a, c string) error {
-	now := time.Now()
-	if t, ok := b.tap.answered.Load(a); ok {
-		b.mu.Lock()
-		b.lat = append(b.lat, now.Sub(t.(time.Time)))
-		b.mu.Unlock()
-	}
+	b.since(a, false)
 	b.count.Add(1)
 	return b.Switch.Bridge(ctx, a, c)
 }
@@ -206,8 +248,8 @@ func BenchmarkAnswerToBridge(b *testing.B) {
 		bgRate = v
 	}
 	inProcess := os.Getenv("P1_SIM") == "inprocess"
-	tap := &answerTap{}
-	bt := &bridgeTimer{tap: tap}
+	tap := answerTap()
+	bt := &bridgeTimer{latencies: latencies{tap: tap}}
 	exts := make([]string, 40)
 	for i := range exts {
 		exts[i] = strconv.Itoa(2000 + i)
@@ -255,16 +297,7 @@ func BenchmarkAnswerToBridge(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	cancel()
-	bt.mu.Lock()
-	lat := slices.Clone(bt.lat)
-	bt.mu.Unlock()
-	slices.Sort(lat)
-	if len(lat) == 0 {
-		b.Fatal("no latency measured")
-	}
-	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
-	b.ReportMetric(pct(0.50), "p50-µs")
-	b.ReportMetric(pct(0.99), "p99-µs")
+	bt.report(b, false)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "calls/s")
 	if inProcess {
 		b.ReportMetric(float64(bgSent.Load())/elapsed.Seconds(), "bg-events/s")

@@ -8,9 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
-	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,38 +20,23 @@ import (
 	"github.com/agentswitch/agentswitch/internal/procmem"
 )
 
-// parkTap notes when each inbound caller's CHANNEL_PARK was read off the
-// socket, by caller number, then passes every event on.
-type parkTap struct {
-	next   esl.Handler
-	parked sync.Map // caller number -> time.Time
+// parkTap taps each inbound caller's CHANNEL_PARK, by caller number.
+func parkTap() *eventTap {
+	return &eventTap{key: func(ev *esl.Event) (string, bool) {
+		return ev.Get("Caller-Caller-ID-Number"), ev.Name() == esl.EventChannelPark && ev.Get("Call-Direction") == "inbound"
+	}}
 }
-
-func (p *parkTap) HandleEvent(node string, ev *esl.Event) {
-	if ev.Name() == esl.EventChannelPark && ev.Get("Call-Direction") == "inbound" {
-		p.parked.Store(ev.Get("Caller-Caller-ID-Number"), ev.Received())
-	}
-	p.next.HandleEvent(node, ev)
-}
-
-func (p *parkTap) HandleNode(st esl.NodeState) { p.next.HandleNode(st) }
 
 // originateTimer measures, for each agent leg originated, the time since
 // its caller's park was read: the agent leg carries the caller's number.
 type originateTimer struct {
 	dialer.Switch
-	tap   *parkTap
-	mu    sync.Mutex
-	lat   []time.Duration
+	latencies
 	count atomic.Int64
 }
 
 func (o *originateTimer) Originate(ctx context.Context, orig esl.Originate, node string) (*esl.Call, error) {
-	now := time.Now()
-	if t, ok := o.tap.parked.LoadAndDelete("+" + orig.CallerIDNumber); ok {
-		o.mu.Lock()
-		o.lat = append(o.lat, now.Sub(t.(time.Time)))
-		o.mu.Unlock()
+	if o.since("+"+orig.CallerIDNumber, true) {
 		o.count.Add(1)
 	}
 	return o.Switch.Originate(ctx, orig, node)
@@ -71,8 +54,8 @@ func BenchmarkQueueEntryToOriginate(b *testing.B) {
 		rate = v
 	}
 	inProcess := os.Getenv("QUEUE_SIM") == "inprocess"
-	tap := &parkTap{}
-	ot := &originateTimer{tap: tap}
+	tap := parkTap()
+	ot := &originateTimer{latencies: latencies{tap: tap}}
 	exts := make([]string, 40)
 	for i := range exts {
 		exts[i] = strconv.Itoa(2000 + i)
@@ -116,14 +99,7 @@ func BenchmarkQueueEntryToOriginate(b *testing.B) {
 	waitFor(b, time.Minute, "every caller's agent rung", func() bool { return ot.count.Load() >= int64(b.N) })
 	elapsed := time.Since(start)
 	b.StopTimer()
-	ot.mu.Lock()
-	lat := slices.Clone(ot.lat)
-	ot.mu.Unlock()
-	slices.Sort(lat)
-	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
-	b.ReportMetric(pct(0.50), "p50-µs")
-	b.ReportMetric(pct(0.99), "p99-µs")
-	b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "max-µs")
+	ot.report(b, true)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "callers/s")
 }
 
