@@ -40,8 +40,12 @@ type router struct {
 	// member of some queue.
 	agents map[AgentID]rstate
 	streak map[AgentID]ring.Streak
-	seq    uint64
-	rnd    *rand.Rand
+	// offered is the caller an offer to each agent is on its way to: an
+	// agent gets one offer at a time, however often its READY state is
+	// published again meanwhile.
+	offered map[AgentID]*waiter
+	seq     uint64
+	rnd     *rand.Rand
 	// loaded is false until the first load: before it, callers wait in
 	// the queue they name without members.
 	loaded bool
@@ -108,7 +112,8 @@ type queueDay struct {
 func newRouter(e *Engine, seed uint64) *router {
 	return &router{e: e, byName: map[string]*rqueue{}, byID: map[QueueID]*rqueue{},
 		member: map[AgentID][]rmember{}, agents: map[AgentID]rstate{}, streak: map[AgentID]ring.Streak{},
-		rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+		offered: map[AgentID]*waiter{},
+		rnd:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
 // load reads every queue and member from the store and swaps them in.
@@ -274,6 +279,12 @@ func (r *router) leave(w *waiter, how waitResult) {
 		return
 	}
 	w.left = true
+	// An offer on its way to an agent goes to the agent's next caller.
+	var again AgentID
+	if w.offer != 0 && w.offer != selfOffer {
+		again = w.offer
+	}
+	r.endOffer(w)
 	rq := w.q
 	if i := slices.Index(rq.waiting, w); i >= 0 {
 		rq.waiting = slices.Delete(rq.waiting, i, i+1)
@@ -297,6 +308,9 @@ func (r *router) leave(w *waiter, how waitResult) {
 	}
 	r.mu.Unlock()
 	r.publish(rq)
+	if again != 0 {
+		r.redispatch(again)
+	}
 }
 
 // claim marks w as looking for an agent itself: false when an offer is
@@ -314,15 +328,30 @@ func (r *router) claim(w *waiter) bool {
 // unclaim ends an offer or a search that seated nobody.
 func (r *router) unclaim(w *waiter) {
 	r.mu.Lock()
-	w.offer = 0
+	r.endOffer(w)
 	r.mu.Unlock()
+}
+
+// endOffer clears w's offer or search. Called with mu held.
+func (r *router) endOffer(w *waiter) {
+	if w.offer != 0 && w.offer != selfOffer && r.offered[w.offer] == w {
+		delete(r.offered, w.offer)
+	}
+	w.offer = 0
+}
+
+// offer marks w as offered to agent id. Called with mu held.
+func (r *router) offer(w *waiter, id AgentID) {
+	w.offer = id
+	r.offered[id] = w
 }
 
 // seat records that agent a took w's offer: w is not offered again while
 // the agent's phone rings, and round-robin moves on past a.
 func (r *router) seat(w *waiter, a AgentID) {
 	r.mu.Lock()
-	w.offer, w.seated = 0, true
+	r.endOffer(w)
+	w.seated = true
 	if m, ok := w.q.members[a]; ok {
 		w.q.cursor = ring.CursorOf(ring.Candidate{ID: agentKey(a), Position: m.Position})
 	}
@@ -333,7 +362,8 @@ func (r *router) seat(w *waiter, a AgentID) {
 // call.
 func (r *router) unseat(w *waiter) {
 	r.mu.Lock()
-	w.seated, w.offer = false, 0
+	r.endOffer(w)
+	w.seated = false
 	r.mu.Unlock()
 }
 
@@ -447,9 +477,9 @@ func (r *router) follow(id AgentID, s rstate) {
 		r.agents[id] = s
 	}
 	var w *waiter
-	if s.state == AgentReady {
+	if _, busy := r.offered[id]; s.state == AgentReady && !busy {
 		if w = r.bestFor(id, ms, now); w != nil {
-			w.offer = id
+			r.offer(w, id)
 		}
 	}
 	changed := !had || (old.state == AgentReady) != (s.state == AgentReady) || s.state == AgentLoggedOut
@@ -474,9 +504,11 @@ func (r *router) follow(id AgentID, s rstate) {
 func (r *router) redispatch(id AgentID) {
 	r.mu.Lock()
 	var w *waiter
-	if st, ok := r.agents[id]; ok && st.state == AgentReady {
-		if w = r.bestFor(id, r.member[id], r.e.now()); w != nil {
-			w.offer = id
+	if _, busy := r.offered[id]; !busy {
+		if st, ok := r.agents[id]; ok && st.state == AgentReady {
+			if w = r.bestFor(id, r.member[id], r.e.now()); w != nil {
+				r.offer(w, id)
+			}
 		}
 	}
 	r.mu.Unlock()
