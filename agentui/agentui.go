@@ -25,7 +25,9 @@ const AssetsPrefix = "/assets/"
 
 // Pages are the UI's own paths (client-side routes): each answers
 // index.html so that a reload or a bookmark lands on the right screen.
-var Pages = []string{"/", "/login", "/callbacks", "/audit", "/wall"}
+// One ending in "/*" stands for every path under it.
+var Pages = []string{"/", "/login", "/callbacks", "/audit", "/wall", "/admin", "/admin/*",
+	"/reports", "/reports/*", "/calls", "/calls/*"}
 
 // csp allows nothing from outside: every script, style and connection
 // (the event stream included) is same-origin.
@@ -87,13 +89,29 @@ func load() map[string]file {
 // AssetsPrefix; anything else is 404.
 func Handler() http.Handler {
 	pages := map[string]bool{}
+	var under []string
 	for _, p := range Pages {
+		if dir, ok := strings.CutSuffix(p, "*"); ok {
+			under = append(under, dir)
+			continue
+		}
 		pages[p] = true
+	}
+	isPage := func(p string) bool {
+		if pages[p] {
+			return true
+		}
+		for _, dir := range under {
+			if rest, ok := strings.CutPrefix(p, dir); ok && rest != "" && !strings.Contains(rest, "..") {
+				return true
+			}
+		}
+		return false
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := ""
 		switch {
-		case pages[r.URL.Path]:
+		case isPage(r.URL.Path):
 			name = "index.html"
 		case strings.HasPrefix(r.URL.Path, AssetsPrefix):
 			name = strings.TrimPrefix(r.URL.Path, AssetsPrefix)

@@ -35,6 +35,15 @@ func TestPagesServeIndex(t *testing.T) {
 	}
 }
 
+// TestPagesUnder: every path under a page ending in "/*" is a page.
+func TestPagesUnder(t *testing.T) {
+	for _, p := range []string{"/admin/users", "/admin/lists/3/import", "/reports/agents", "/calls/abc-123"} {
+		if rec := get(t, p); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `<div id="app">`) {
+			t.Errorf("%s: %d", p, rec.Code)
+		}
+	}
+}
+
 func TestAssets(t *testing.T) {
 	for target, ct := range map[string]string{
 		"/assets/js/main.js":             "text/javascript",
@@ -55,7 +64,7 @@ func TestAssets(t *testing.T) {
 			t.Errorf("%s revalidated: %d", target, again.Code)
 		}
 	}
-	for _, target := range []string{"/assets/", "/assets/index.html", "/assets/nope.js", "/assets/../agentui.go", "/elsewhere", "/api/v1/me"} {
+	for _, target := range []string{"/assets/", "/assets/index.html", "/assets/nope.js", "/assets/../agentui.go", "/elsewhere", "/api/v1/me", "/adminx", "/reportsx/a"} {
 		if rec := get(t, target); rec.Code != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", target, rec.Code)
 		}

@@ -49,6 +49,15 @@ async function request(method, path, body) {
   return data;
 }
 
+// rest is the API by path, for the admin console's many records.
+export const rest = {
+  get: (p) => request('GET', p),
+  post: (p, b) => request('POST', p, b),
+  patch: (p, b) => request('PATCH', p, b),
+  put: (p, b) => request('PUT', p, b),
+  del: (p) => request('DELETE', p),
+};
+
 const get = (p) => request('GET', p);
 const post = (p, b) => request('POST', p, b === undefined ? undefined : b);
 const q = encodeURIComponent;

@@ -12,6 +12,7 @@ import { StatusBar, STATE_LABEL } from './statusbar.js';
 import { Workspace } from './workspace.js';
 import { CallbacksPage } from './callbacks.js';
 import { AuditPage } from './audit.js';
+import { AdminPage } from './admin/admin.js';
 import { WallPage, isSupervisor } from './wall.js';
 import { ShortcutHelp } from './help.js';
 import { fullName, phone } from './format.js';
@@ -58,13 +59,16 @@ export function pageOf(s) {
   const sup = isSupervisor(s.me);
   if (s.path === '/callbacks') return 'callbacks';
   if (s.path === '/audit' && s.me.role === 'admin') return 'audit';
+  if ((s.path === '/admin' || s.path.startsWith('/admin/')) && s.me.role === 'admin') return 'admin';
   if (sup && (s.path === '/wall' || (s.path === '/' && !s.me.agent))) return 'wall';
   return 'workspace';
 }
 
 // pageView draws the page pageOf named.
-function pageView(page) {
+function pageView(page, path) {
   switch (page) {
+    case 'admin':
+      return html`<${AdminPage} path=${path} />`;
     case 'callbacks':
       return html`<${CallbacksPage} />`;
     case 'audit':
@@ -88,7 +92,7 @@ function App() {
     html`<div class="banner" role="status" data-testid="reconnecting">
       <span class="spinner" aria-hidden="true"></span> Reconnecting to the server… your call is not affected.
     </div>`}
-    <main id="main" tabindex="-1" class=${page === 'wall' ? 'main-wide' : ''}>${pageView(page)}</main>
+    <main id="main" tabindex="-1" class=${page === 'wall' || page === 'admin' ? 'main-wide' : ''}>${pageView(page, s.path)}</main>
     <${ShortcutHelp} />
     <${Notices} />
     <${LiveRegion} />
