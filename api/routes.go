@@ -89,6 +89,7 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/pause-codes/:code", admin, s.deletePauseCode},
 		{http.MethodGet, "/directory", anyone, s.directory},
 		{http.MethodGet, "/agents", supervisor, s.listAgents},
+		{http.MethodGet, "/seats", supervisor, s.listSeats},
 		{http.MethodPost, "/agents", admin, s.createAgent},
 		{http.MethodGet, "/agents/:id", anyone, s.getAgent},
 		{http.MethodPatch, "/agents/:id", admin, s.patchAgent},
@@ -130,6 +131,8 @@ func (s *Server) routes() []route {
 
 		{http.MethodGet, "/dispositions", anyone, s.listDispositions},
 		{http.MethodPost, "/dispositions", admin, s.createDisposition},
+		{http.MethodPatch, "/dispositions/:code", admin, s.patchDisposition},
+		{http.MethodDelete, "/dispositions/:code", admin, s.deleteDisposition},
 
 		{http.MethodGet, "/callbacks", anyone, s.listCallbacks},
 		{http.MethodPost, "/callbacks/:id/dial", anyone, s.dialCallback},
@@ -144,6 +147,11 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/campaigns", anyone, s.listCampaigns},
 		{http.MethodGet, "/campaigns/:id", anyone, s.getCampaign},
 		{http.MethodPost, "/campaigns", admin, s.createCampaign},
+
+		{http.MethodGet, "/teams", supervisor, s.listTeams},
+		{http.MethodPost, "/teams", admin, s.createTeam},
+		{http.MethodPatch, "/teams/:id", admin, s.patchTeam},
+		{http.MethodDelete, "/teams/:id", admin, s.deleteTeam},
 
 		{http.MethodGet, "/users", admin, s.listUsers},
 		{http.MethodPost, "/users", admin, s.createUser},

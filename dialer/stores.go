@@ -58,6 +58,12 @@ type CampaignStore interface {
 	ListDispositions(ctx context.Context) ([]Disposition, error)
 	Disposition(ctx context.Context, code string) (Disposition, error)
 	CreateDisposition(ctx context.Context, d Disposition) (Disposition, error)
+	// UpdateDisposition writes d's label, flags and sort over code d.Code;
+	// a system code keeps its flags.
+	UpdateDisposition(ctx context.Context, d Disposition) (Disposition, error)
+	// DeleteDisposition removes a code: never a system code (ErrConflict)
+	// nor one calls were given (ErrInUse).
+	DeleteDisposition(ctx context.Context, code string) error
 
 	CreateCallback(ctx context.Context, c Callback) (Callback, error)
 	Callback(ctx context.Context, id CallbackID) (Callback, error)
