@@ -191,6 +191,7 @@ func (s *Server) teamMembersChanged(ctx context.Context, p *principal, id dialer
 // refreshSeats hands the agents' records, read again, to the engine: the
 // views of those logged in follow at once.
 func (s *Server) refreshSeats(ctx context.Context, p *principal, ids []dialer.AgentID) {
+	s.directoryRecords.forget()
 	for _, id := range ids {
 		a, err := s.dir.Agent(ctx, id)
 		if err == nil {

@@ -77,6 +77,10 @@ func TestTeams(t *testing.T) {
 	if len(l.Teams) != 1 || l.Teams[0].Members != 2 {
 		t.Fatalf("supervisor lists %+v", l.Teams)
 	}
+	dir := decodeBody[struct{ Agents []colleague }](t, e.do(e.agent1, "GET", "/api/v1/directory", ""))
+	if len(dir.Agents) != 2 || dir.Agents[0].Team == nil || *dir.Agents[0].Team != (dialer.TeamRef{ID: team.ID, Name: "Closers"}) {
+		t.Fatalf("the directory's agents %+v", dir.Agents)
+	}
 	seats := decodeBody[struct{ Agents []dialer.Agent }](t, e.do(e.sup, "GET", "/api/v1/seats", ""))
 	if len(seats.Agents) != 2 || seats.Agents[1].TeamName != "Closers" {
 		t.Fatalf("seats %+v", seats.Agents)

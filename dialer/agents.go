@@ -57,7 +57,7 @@ func (e *Engine) view(ctx context.Context, id AgentID, st AgentStatus) AgentView
 	if l := e.line(id); l != nil {
 		s := l.state()
 		v.Name, v.Extension, v.Endpoint = s.agent.Name, s.agent.Extension, s.endpoint
-		v.Team = teamRef(s.agent)
+		v.Team = s.agent.TeamRef()
 		v.PhoneConnected = s.legUp
 		if s.campaign.ID != 0 {
 			v.Campaign = &s.campaign
@@ -72,7 +72,7 @@ func (e *Engine) view(ctx context.Context, id AgentID, st AgentStatus) AgentView
 		}
 		holdSec = s.holdSec
 	} else if a, err := e.dir.Agent(ctx, id); err == nil {
-		v.Name, v.Extension, v.Team = a.Name, a.Extension, teamRef(a)
+		v.Name, v.Extension, v.Team = a.Name, a.Extension, a.TeamRef()
 	}
 	t := st.TotalsAt(e.now())
 	v.Stats = SessionStats{

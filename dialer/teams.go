@@ -57,8 +57,8 @@ type TeamStore interface {
 	DeleteTeam(ctx context.Context, id TeamID) error
 }
 
-// teamRef is a's team for its view, nil for none.
-func teamRef(a Agent) *TeamRef {
+// TeamRef is a's team for its views, nil for none.
+func (a Agent) TeamRef() *TeamRef {
 	if a.Team == 0 {
 		return nil
 	}

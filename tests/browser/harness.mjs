@@ -143,7 +143,8 @@ export function helpers(page) {
     },
     // shot saves a screen, without the passing notices.
     shot: async (name) => {
-      for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click().catch(() => {});
+      // A notice may go by itself meanwhile, or sit under a dialog: don't wait on it.
+      for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click({ timeout: 500 }).catch(() => {});
       await page.screenshot({ path: path.join(ARTIFACTS, name + '.png') });
     },
     state: () => page.getByTestId('agent-state'),
