@@ -180,10 +180,7 @@ func (s *Server) createAgent(c echo.Context, p *principal) error {
 	}
 	out, err := s.dir.CreateAgent(ctx, a, b.SIPPassword)
 	if err != nil {
-		if errors.Is(err, dialer.ErrConflict) {
-			return &httpError{code: http.StatusConflict, msg: "the extension is taken", field: "extension"}
-		}
-		return err
+		return s.seatConflict(ctx, a, err)
 	}
 	s.directoryRecords.forget()
 	s.audit(ctx, p, "agent.create", "agent:"+out.ID.String(), map[string]any{"extension": out.Extension, "user_id": out.User, "team_id": out.Team})
@@ -230,6 +227,18 @@ func (s *Server) checkSeatLinks(ctx context.Context, before, a dialer.Agent) err
 		}
 	}
 	return nil
+}
+
+// seatConflict names who has the extension a store refused as taken.
+func (s *Server) seatConflict(ctx context.Context, a dialer.Agent, err error) error {
+	if !errors.Is(err, dialer.ErrConflict) {
+		return err
+	}
+	msg := "the extension is taken"
+	if other, lerr := s.dir.AgentByExtension(ctx, a.Extension); lerr == nil && other.ID != a.ID {
+		msg += " by " + other.Name
+	}
+	return &httpError{code: http.StatusConflict, msg: msg, field: "extension"}
 }
 
 // listSeats is every agent seat's record (never a SIP secret): what the

@@ -139,10 +139,7 @@ func (s *Server) patchAgent(c echo.Context, p *principal) error {
 	}
 	out, err := s.dir.UpdateAgent(ctx, a, password)
 	if err != nil {
-		if errors.Is(err, dialer.ErrConflict) {
-			return &httpError{code: http.StatusConflict, msg: "the extension is taken", field: "extension"}
-		}
-		return err
+		return s.seatConflict(ctx, a, err)
 	}
 	r := dialer.ReloadResult{Status: dialer.ReloadSkipped}
 	if s.opts.PBX != nil {

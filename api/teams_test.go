@@ -169,6 +169,9 @@ func TestAgentSeatEdit(t *testing.T) {
 		t.Fatalf("new SIP password: %d %s", rec.Code, rec.Body)
 	}
 
+	if msg := errorOf(t, e.do(e.admin, "PATCH", path, `{"extension":"1002","sip_password":"sip-pass-9"}`)).Message; msg != "the extension is taken by Bob" {
+		t.Fatalf("taken extension: %q", msg)
+	}
 	wantRefusals(t, e, []refusal{
 		{"POST", "/api/v1/agents", `{"name":"Dup","extension":"1001","sip_password":"sip-pass-9"}`, 409, "extension"},
 		{"POST", "/api/v1/agents", `{"name":"T","extension":"1009","sip_password":"sip-pass-9","team_id":999}`, 400, "team_id"},

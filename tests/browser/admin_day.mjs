@@ -99,10 +99,11 @@ await run(session, 'admin-failure', result, async () => {
     await open('Teams');
     await page.getByRole('button', { name: 'New team' }).click();
     await dialog().getByLabel('Name', { exact: true }).fill('Closers');
+    await dialog().getByRole('checkbox', { name: 'Nora Lee' }).check();
     await dialog().getByRole('button', { name: 'Create team' }).click();
     await dialog().waitFor({ state: 'detached' });
     const row = page.getByTestId('teams-table-row').filter({ hasText: 'Closers' });
-    await row.waitFor();
+    await row.filter({ hasText: 'Nora Lee' }).waitFor();
     result.team = Number(await row.getAttribute('data-key'));
   });
 
@@ -129,9 +130,11 @@ await run(session, 'admin-failure', result, async () => {
     await dialog().getByLabel('Login', { exact: true }).selectOption({ label: 'Maria Lopez (maria)' });
     await dialog().getByLabel('Team', { exact: true }).selectOption({ label: 'Closers' });
     await dialog().getByLabel('Skills', { exact: true }).fill('en, sales');
+    await dialog().getByRole('checkbox', { name: 'Spring renewals' }).check();
     await dialog().getByRole('button', { name: 'Create agent' }).click();
     await fieldError('Extension').waitFor();
-    assert.match(await fieldError('Extension').textContent(), /taken/);
+    assert.match(await fieldError('Extension').textContent(), /taken by Existing Seat/);
+    await shot('32-admin-agent-form');
     await dialog().getByLabel('Extension', { exact: true }).fill('2002');
     await dialog().getByRole('button', { name: 'Create agent' }).click();
     const card = page.getByTestId('sip-card');
@@ -171,11 +174,19 @@ await run(session, 'admin-failure', result, async () => {
     await row.filter({ hasText: 'Persistent' }).filter({ hasText: 'es' }).waitFor();
   });
 
-  await step('the team counts its agent', async () => {
+  await step('the team counts its agent; a team deleted after a question leaves its agent teamless', async () => {
     await open('Teams');
     const row = page.getByTestId('teams-table-row').filter({ hasText: 'Closers' });
     assert.equal(await row.getByTestId('team-members').textContent(), '1');
     await shot('33-admin-teams');
+    const night = page.getByTestId('teams-table-row').filter({ hasText: 'Night shift' });
+    page.once('dialog', (d) => {
+      result.askedTeamDelete = /1 agent\(s\) stay, without a team/.test(d.message());
+      d.accept();
+    });
+    await night.getByRole('button', { name: 'Delete' }).click();
+    await notice('Deleted the team.').waitFor();
+    await night.waitFor({ state: 'detached' });
   });
 
   await step('a disposition: made, then edited; system codes cannot be deleted', async () => {

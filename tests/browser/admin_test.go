@@ -43,7 +43,7 @@ func TestAdminDay(t *testing.T) {
 	if got := adm.get(t, "/pause-codes"); !hasPauseCode(got, "QA_REVIEW") {
 		t.Fatalf("pause codes %v", got)
 	}
-	checkPeople(t, svc, adm, res.people)
+	checkPeople(t, svc, adm, res.people, int64(res.User))
 }
 
 func hasPauseCode(r map[string]any, code string) bool {
@@ -63,6 +63,8 @@ type people struct {
 	Agent  int64  `json:"agent"`
 	Realm  string `json:"realm"`
 	APIKey string `json:"apiKey"`
+	// AskedTeamDelete: deleting a team with an agent asked first.
+	AskedTeamDelete bool `json:"askedTeamDelete"`
 }
 
 type seatRecord struct {
@@ -72,6 +74,7 @@ type seatRecord struct {
 	Realm     string
 	Mode      string
 	Skills    []string
+	Campaigns []int64
 	UserID    int64 `json:"user_id"`
 	TeamID    int64 `json:"team_id"`
 }
@@ -81,30 +84,34 @@ type dispositionRecord struct {
 	Final       bool
 }
 
-// seedPeople makes what the steps run into: a seat on extension 2001 and
-// a key to revoke.
+// seedPeople makes what the steps run into: a team to delete with its
+// seat on extension 2001, a key to revoke and a campaign to allow.
 func seedPeople(t *testing.T, adm *client) {
 	t.Helper()
-	adm.post(t, "/agents", map[string]any{"name": "Existing Seat", "extension": "2001", "sip_password": "sip-secret-2001"})
+	night := adm.post(t, "/teams", map[string]any{"name": "Night shift"})
+	adm.post(t, "/agents", map[string]any{"name": "Existing Seat", "extension": "2001", "sip_password": "sip-secret-2001", "team_id": night["id"]})
 	adm.post(t, "/api-keys", map[string]string{"name": "legacy-export", "role": "agent"})
+	adm.post(t, "/campaigns", map[string]any{"name": "Spring renewals", "dial_mode": "manual"})
 }
 
 // checkPeople verifies through the API the team, the agent's seat, the
 // disposition and the keys the pages made.
-func checkPeople(t *testing.T, svc *svctest.Process, adm *client, p people) {
+func checkPeople(t *testing.T, svc *svctest.Process, adm *client, p people, nora int64) {
 	t.Helper()
-	if p.Team == 0 || p.Agent == 0 || p.Maria == 0 || p.APIKey == "" {
+	if p.Team == 0 || p.Agent == 0 || p.Maria == 0 || p.APIKey == "" || !p.AskedTeamDelete {
 		t.Fatalf("people steps made %+v", p)
 	}
 	var teams struct {
 		Teams []struct {
-			ID      int64
-			Name    string
-			Members int
+			ID          int64
+			Name        string
+			Members     int
+			Supervisors []int64
 		}
 	}
 	adm.do(t, http.MethodGet, "/teams", nil, &teams)
-	if len(teams.Teams) != 1 || teams.Teams[0].ID != p.Team || teams.Teams[0].Name != "Closers" || teams.Teams[0].Members != 1 {
+	if len(teams.Teams) != 1 || teams.Teams[0].ID != p.Team || teams.Teams[0].Name != "Closers" || teams.Teams[0].Members != 1 ||
+		!slices.Equal(teams.Teams[0].Supervisors, []int64{nora}) {
 		t.Fatalf("teams %+v", teams.Teams)
 	}
 	var seats struct{ Agents []seatRecord }
@@ -113,9 +120,12 @@ func checkPeople(t *testing.T, svc *svctest.Process, adm *client, p people) {
 	if i < 0 {
 		t.Fatalf("no seat %d in %+v", p.Agent, seats.Agents)
 	}
+	if j := slices.IndexFunc(seats.Agents, func(a seatRecord) bool { return a.Extension == "2001" }); j < 0 || seats.Agents[j].TeamID != 0 {
+		t.Fatalf("the deleted team's agent: %+v", seats.Agents)
+	}
 	a := seats.Agents[i]
 	if a.Name != "Maria Lopez" || a.Extension != "2002" || a.UserID != p.Maria || a.TeamID != p.Team || a.Mode != "persistent" ||
-		!slices.Equal(a.Skills, []string{"en", "es", "sales"}) || a.Realm != p.Realm {
+		!slices.Equal(a.Skills, []string{"en", "es", "sales"}) || len(a.Campaigns) != 1 || a.Realm != p.Realm {
 		t.Fatalf("seat %+v", a)
 	}
 	// The new login signs in to that seat.

@@ -33,7 +33,7 @@ function linkable(users, seats, values) {
   const taken = new Set(seats.filter((s) => s.user_id && s.id !== values.id).map((s) => s.user_id));
   const out = [['', 'No login (link one later)']];
   for (const u of users) {
-    if ((u.role === 'agent' && !taken.has(u.id) && !u.disabled) || u.id === values.user_id) {
+    if ((u.role === 'agent' && !taken.has(u.id) && !u.disabled) || String(u.id) === String(values.user_id)) {
       out.push([String(u.id), u.display_name ? `${u.display_name} (${u.username})` : u.username]);
     }
   }
