@@ -54,6 +54,7 @@ export function APIKeysPage() {
       testid: 'api-keys',
       load: async () => (await rest.get('/api-keys')).api_keys || [],
       searchKeys: ['name', 'prefix', 'role'],
+      searchLabel: 'Search API keys',
       filters: [
         { name: 'status', label: 'Status', options: [['Active', 'Active'], ['Revoked', 'Revoked'], ['Expired', 'Expired']], test: (r, v) => status(r)[1] === v },
       ],

@@ -206,7 +206,7 @@ export const confirmed = (text) => window.confirm(text);
 // and delete or disable. spec:
 //   title, intro, noun ("user"), testid
 //   load(): rows          columns: [{key,label,render}]
-//   searchKeys: keys or functions searched
+//   searchKeys: keys or functions searched; searchLabel (optional)
 //   fields: form fields (create and edit), editFields (edit only, optional)
 //   blank: a new record's values; toForm(row): a record's form values
 //   create(values), update(row, values), remove(row) (optional)
@@ -269,13 +269,14 @@ export function ResourcePage({ spec }) {
       (spec.filters || []).every((f) => !filter[f.name] || f.test(r, filter[f.name])),
   );
   const fields = editing && editing.row && spec.editFields ? spec.editFields : spec.fields;
+  const search = spec.searchLabel || 'Search ' + spec.title.toLowerCase();
   return html`<div class="admin-section" data-testid=${spec.testid}>
     <div class="page-head">
       <h1>${spec.title}</h1>
       ${spec.intro && html`<p class="muted">${spec.intro}</p>`}
     </div>
     <div class="admin-toolbar">
-      <input type="search" class="admin-search" placeholder=${'Search ' + spec.title.toLowerCase()} aria-label=${'Search ' + spec.title.toLowerCase()}
+      <input type="search" class="admin-search" placeholder=${search} aria-label=${search}
         value=${q} onInput=${(e) => setQ(e.target.value)} />
       ${(spec.filters || []).map((f) => html`<select key=${f.name} aria-label=${f.label} value=${filter[f.name] || ''}
         onChange=${(e) => setFilter({ ...filter, [f.name]: e.target.value })}>
