@@ -51,6 +51,8 @@ func TestAssets(t *testing.T) {
 		"/assets/app.css":                "text/css",
 		"/assets/favicon.svg":            "image/svg+xml",
 		"/assets/vendor/LICENSE-htm.txt": "text/plain",
+		"/assets/vendor/uplot.js":        "text/javascript",
+		"/assets/vendor/uplot.css":       "text/css",
 	} {
 		rec := get(t, target)
 		if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), ct) {
