@@ -108,6 +108,18 @@ await run(session, 'reports-failure', result, async () => {
     assert.ok(lines.some((l) => /,sales,\d{4}-\d\d-\d\d,1,1,/.test(l)), text);
   });
 
+  await step('the campaign report draws the abandon rate against its ceiling; hangup causes', async () => {
+    await sup.getByTestId('report-tab-campaigns').click();
+    await sup.getByTestId('campaign-row').filter({ hasText: 'Spring offer' }).waitFor();
+    await sup.getByTestId('chart-campaigns').locator('canvas').waitFor();
+    await sup.getByTestId('chart-campaigns').locator('.u-legend').getByText('3% ceiling', { exact: true }).waitFor();
+    await shot('44-reports-campaigns');
+    await sup.getByTestId('report-tab-hangups').click();
+    await sup.getByTestId('report-hangups').getByText('NORMAL_CLEARING').first().waitFor();
+    await sup.getByTestId('chart-hangups').locator('canvas').waitFor();
+    await shot('45-reports-hangups');
+  });
+
   await step('call search finds the outbound call by its number', async () => {
     await sup.getByTestId('nav-calls').click();
     await sup.getByTestId('calls-table').waitFor();

@@ -59,7 +59,24 @@ export function Chart({ title, labels, series, bars = false, ceiling, fmt = {}, 
       scales.y2 = { range: (u, min, max) => [0, Math.max(max, 1) * 1.1] };
       axes.push({ scale: 'y2', side: 1, grid: { show: false }, values: (u, splits) => splits.map((v) => (fmt.y2 || String)(v)), size: 64, incrs: ints.includes('y2') ? INT_STEPS : undefined });
     }
-    const opts = { width: Math.max(280, el.clientWidth), height, series: [{ label: '' }, ...plotted], scales, axes, legend: { live: false }, cursor: { drag: { x: false, y: false } } };
+    // The ceiling spans the whole plot, however few the points.
+    const drawCeiling = (u) => {
+      const y = Math.round(u.valToPos(ceiling.value, 'y', true));
+      const c = u.ctx;
+      c.save();
+      c.strokeStyle = '#dc2626';
+      c.lineWidth = 1.5 * devicePixelRatio;
+      c.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+      c.beginPath();
+      c.moveTo(u.bbox.left, y);
+      c.lineTo(u.bbox.left + u.bbox.width, y);
+      c.stroke();
+      c.restore();
+    };
+    const opts = {
+      width: Math.max(280, el.clientWidth), height, series: [{ label: '' }, ...plotted], scales, axes,
+      legend: { live: false }, cursor: { drag: { x: false, y: false } }, hooks: ceiling ? { draw: [drawCeiling] } : {},
+    };
     const plot = new uPlot(opts, data, el);
     const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(280, el.clientWidth), height }));
     ro.observe(el);

@@ -286,11 +286,13 @@ function HangupsReport({ data }) {
 // PeriodTable is a plain table of rows already formatted; numbers right.
 function PeriodTable({ caption, head, rows, testid }) {
   if (!rows.length) return null;
+  // Figures (counts, rates, durations) line up on the right.
+  const num = rows[0].map((c) => (typeof c === 'number' || /^[\d.:%]+$/.test(c) ? 'num' : ''));
   return html`<div class="card table-card">
     <table class="table report-table" data-testid=${testid}>
       ${caption && html`<caption>${caption}</caption>`}
-      <thead><tr>${head.map((h, i) => html`<th scope="col" class=${i > 1 || head.length === 3 && i > 0 ? 'num' : ''}>${h}</th>`)}</tr></thead>
-      <tbody>${rows.map((r, j) => html`<tr key=${j}>${r.map((c, i) => html`<td class=${typeof c === 'number' || i > 1 ? 'num' : ''}>${c}</td>`)}</tr>`)}</tbody>
+      <thead><tr>${head.map((h, i) => html`<th scope="col" class=${num[i]}>${h}</th>`)}</tr></thead>
+      <tbody>${rows.map((r, j) => html`<tr key=${j}>${r.map((c, i) => html`<td class=${num[i]}>${c}</td>`)}</tr>`)}</tbody>
     </table>
   </div>`;
 }
