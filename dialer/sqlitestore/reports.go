@@ -99,15 +99,23 @@ func (s *Store) AgentReport(ctx context.Context, f dialer.ReportFilter) ([]diale
 		return r
 	}
 	end := min(f.To.UnixMilli(), s.now().UnixMilli())
-	// The state each agent was in when the range began counts from there.
-	q := `WITH st AS (
+	// The states entered in the range (through agent_states_at), and the
+	// one each agent was in when it began, which counts from there: a
+	// seek per agent on the primary key (CROSS JOIN keeps the planner
+	// from scanning every state instead).
+	q := `WITH rows AS (
+		SELECT agent_id, at, state, pause_code, campaign_id FROM agent_states WHERE at >= ?1 AND at < ?2
+		UNION ALL
+		SELECT s.agent_id, s.at, s.state, s.pause_code, s.campaign_id
+		FROM (SELECT a.id AS agent_id, (SELECT max(b.at) FROM agent_states b WHERE b.agent_id = a.id AND b.at < ?1) AS at FROM agents a) l
+		CROSS JOIN agent_states s ON s.agent_id = l.agent_id AND s.at = l.at
+	), st AS (
 		SELECT agent_id, at, state, pause_code, campaign_id,
 			lead(at) OVER (PARTITION BY agent_id ORDER BY at) AS next
-		FROM agent_states a
-		WHERE at < ?2 AND (at >= ?1 OR at = (SELECT max(b.at) FROM agent_states b WHERE b.agent_id = a.agent_id AND b.at < ?1))`
+		FROM rows`
 	args := []any{f.From.UnixMilli(), f.To.UnixMilli(), end}
 	if f.Agent != 0 {
-		q += ` AND agent_id = ?4`
+		q += ` WHERE agent_id = ?4`
 		args = append(args, int64(f.Agent))
 	}
 	q += `)
