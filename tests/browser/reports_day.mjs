@@ -22,6 +22,8 @@ const { waitState, waitConnected, dispose, signInReady, recordedCall } = helpers
 // The supervisor's own browser context, its errors counted as the page's.
 let sup;
 let shot;
+// The recording's requests and answers, as the supervisor's browser sent them.
+const fetched = [];
 
 await run(session, 'reports-failure', result, async () => {
   await step('the agent signs in, logs in to the phone, goes ready', signInReady);
@@ -50,6 +52,9 @@ await run(session, 'reports-failure', result, async () => {
     sup.on('pageerror', (e) => session.problems.push('supervisor page error: ' + e.message));
     sup.on('console', (m) => {
       if (m.type() === 'error' && !/status of 401/.test(m.text())) session.problems.push('supervisor console: ' + m.text());
+    });
+    sup.on('response', (r) => {
+      if (r.url().includes('/recording')) fetched.push({ range: r.request().headers().range || '', status: r.status() });
     });
     shot = helpers(sup).shot;
     await sup.goto(URL + '/');
@@ -163,6 +168,18 @@ await run(session, 'reports-failure', result, async () => {
       const a = document.querySelector('[data-testid=recording] audio');
       return a.readyState >= 2 && (a.currentTime > 0 || a.ended);
     });
+    assert.ok(fetched.some((f) => f.range.startsWith('bytes=') && f.status === 206), 'a range request answered 206: ' + JSON.stringify(fetched));
     assert.match(await sup.getByTestId('recording-download').getAttribute('href'), new RegExp(`/calls/${result.call}/recording\\?download=1$`));
+  });
+
+  await step('an agent who types the reports\' or a call\'s address gets the workspace, with no link to them', async () => {
+    for (const p of ['/reports/agents', '/calls/' + result.call]) {
+      await page.goto(URL + p);
+      await waitState('READY');
+      assert.equal(await page.getByTestId('reports-page').count(), 0);
+      assert.equal(await page.getByTestId('call-page').count(), 0);
+      assert.equal(await page.getByTestId('nav-reports').count(), 0);
+      assert.equal(await page.getByTestId('nav-calls').count(), 0);
+    }
   });
 });
