@@ -112,6 +112,7 @@ type CampaignDay struct {
 type CampaignReport struct {
 	Campaign CampaignID `json:"campaign_id"`
 	Name     string     `json:"name"`
+	// The whole range's figures, Start its first day.
 	CampaignDay
 	// Windows are today, the last 24 hours and the last 30 days, up to
 	// now whatever the range.
@@ -138,6 +139,7 @@ type QueueReport struct {
 	Queue              QueueID `json:"queue_id"`
 	Name               string  `json:"name"`
 	ServiceLevelSecond int     `json:"service_level_seconds"`
+	// The whole range's figures, Start its first day.
 	QueuePeriod
 	Periods []QueuePeriod `json:"periods"`
 }

@@ -285,7 +285,7 @@ func (s *Store) CampaignReport(ctx context.Context, f dialer.ReportFilter) ([]di
 	}
 	out := make([]dialer.CampaignReport, 0, len(by))
 	for id, r := range by {
-		r.Name = names[int64(id)]
+		r.Name, r.Start = names[int64(id)], f.From
 		for i := range r.Days {
 			d := &r.Days[i]
 			d.AbandonRate = rate(d.Abandoned, d.Contacts)

@@ -197,7 +197,7 @@ func TestCampaignReport(t *testing.T) {
 	r := got[0]
 	want := dialer.CampaignReport{
 		Campaign: w.campaign.ID, Name: "Spring",
-		CampaignDay: dialer.CampaignDay{Attempts: 6, Contacts: 4, Abandoned: 1, AbandonRate: 0.25,
+		CampaignDay: dialer.CampaignDay{Start: w.day1, Attempts: 6, Contacts: 4, Abandoned: 1, AbandonRate: 0.25,
 			Conversions: map[string]int{"SALE": 1, "NI": 1}},
 		Days: []dialer.CampaignDay{
 			{Start: w.day1, Attempts: 3, Contacts: 2, Abandoned: 1, AbandonRate: 0.5, Conversions: map[string]int{}},
@@ -209,6 +209,7 @@ func TestCampaignReport(t *testing.T) {
 			{Name: "30d", From: t0.AddDate(0, 0, -30), Attempts: 6, Contacts: 4, Abandoned: 1, AbandonRate: 0.25},
 		},
 	}
+	r.Start = r.Start.UTC()
 	for i := range r.Days {
 		r.Days[i].Start = r.Days[i].Start.UTC()
 	}
