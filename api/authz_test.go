@@ -96,6 +96,14 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "GET", tmpl: "/calls", access: anyone, owned: true, req: fixed("/api/v1/calls?agent=1", "")},
 		{method: "GET", tmpl: "/calls.csv", access: anyone, owned: true, req: fixed("/api/v1/calls.csv?agent=1", "")},
 		{method: "GET", tmpl: "/calls/live", access: supervisor, want: "LiveCalls", req: fixed("/api/v1/calls/live", "")},
+		{method: "GET", tmpl: "/reports/agents", access: supervisor, req: fixed("/api/v1/reports/agents?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/agents.csv", access: supervisor, req: fixed("/api/v1/reports/agents.csv?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/campaigns", access: supervisor, req: fixed("/api/v1/reports/campaigns?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/campaigns.csv", access: supervisor, req: fixed("/api/v1/reports/campaigns.csv?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/queues", access: supervisor, req: fixed("/api/v1/reports/queues?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/queues.csv", access: supervisor, req: fixed("/api/v1/reports/queues.csv?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/hangups", access: supervisor, req: fixed("/api/v1/reports/hangups?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/hangups.csv", access: supervisor, req: fixed("/api/v1/reports/hangups.csv?from=2026-11-01&to=2026-11-20", "")},
 		{method: "GET", tmpl: "/calls/:id", access: anyone, owned: true, req: fixed(live, "")},
 		{method: "GET", tmpl: "/calls/:id/recording", access: anyone, owned: true, req: func(e *testEnv, _ int) (string, string) {
 			return "/api/v1/calls/" + string(e.recordedCall()) + "/recording", ""

@@ -78,6 +78,9 @@ type Options struct {
 	// Stats computes campaign figures; without it GET
 	// /campaigns/{id}/stats answers 503.
 	Stats StatsStore
+	// Reports computes the reports; without it the /reports routes
+	// answer 503.
+	Reports ReportStore
 
 	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
 	// a country code; "" requires +<country code>.

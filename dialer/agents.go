@@ -33,6 +33,7 @@ func (e *Engine) transitionIn(ctx context.Context, id AgentID, from AgentState, 
 // publishAgent pushes an agent's view after a change.
 func (e *Engine) publishAgent(ctx context.Context, id AgentID, st AgentStatus) {
 	v := e.view(ctx, id, st)
+	e.recordAgentState(st, v)
 	e.publish(LiveEvent{Type: EvAgentState, Agent: id, AgentView: &v})
 	e.router.agentState(id, st)
 	if st.State == AgentReady {

@@ -187,6 +187,15 @@ type CallFilter struct {
 	Live bool
 	// Since and Until bound created_at: Since <= created_at < Until.
 	Since, Until time.Time
+	// Number matches part of the number called or calling.
+	Number string
+	// Queue selects calls that entered the queue.
+	Queue       QueueID
+	Outcome     CallOutcome
+	Disposition string
+	// MinBillsec selects calls talked at least this long.
+	MinBillsec   int
+	HasRecording bool
 	// Before pages backwards: calls created before this one.
 	Before CallID
 	Limit  int

@@ -242,11 +242,14 @@ func leadWhere(f dialer.LeadFilter) (string, []any) {
 	}
 	if f.Text != "" {
 		// A prefix, its LIKE wildcards escaped.
-		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Text) + "%"
+		p := likeEscaper.Replace(f.Text) + "%"
 		cond(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\')`, p, p, p, p)
 	}
 	return q.String(), args
 }
+
+// likeEscaper escapes LIKE's wildcards (with ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // limit bounds list sizes: default 100, at most 1000.
 func limit(n int) int {
