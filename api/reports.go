@@ -91,6 +91,9 @@ func (s *Server) reportFilter(c echo.Context) (dialer.ReportFilter, error) {
 	if f.Agent, err = queryID[dialer.AgentID](c, "agent"); err != nil {
 		return f, err
 	}
+	if f.Team, err = queryID[dialer.TeamID](c, "team"); err != nil {
+		return f, err
+	}
 	return f, nil
 }
 

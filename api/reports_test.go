@@ -27,6 +27,7 @@ func TestReportValidation(t *testing.T) {
 		{"bad campaign", "from=2026-11-20&to=2026-11-20&campaign=x", "campaign"},
 		{"bad queue", "from=2026-11-20&to=2026-11-20&queue=0", "queue"},
 		{"bad agent", "from=2026-11-20&to=2026-11-20&agent=-1", "agent"},
+		{"bad team", "from=2026-11-20&to=2026-11-20&team=x", "team"},
 		{"bad interval", "from=2026-11-20&to=2026-11-20&interval=week", "interval"},
 		{"hourly too long", "from=2026-11-01&to=2026-11-20&interval=hour", "interval"},
 		{"bad format", "from=2026-11-20&to=2026-11-20&format=xml", "format"},

@@ -64,6 +64,8 @@ type ReportFilter struct {
 	Campaign CampaignID
 	Queue    QueueID
 	Agent    AgentID
+	// Team keeps the agents of one team (and the calls they took).
+	Team TeamID
 	// Hourly splits the queue report by hour instead of by day.
 	Hourly bool
 }

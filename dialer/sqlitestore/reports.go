@@ -36,6 +36,9 @@ func callScope(f dialer.ReportFilter) (string, []any) {
 	if f.Agent != 0 {
 		w, args = append(w, `c.agent_id = ?`), append(args, int64(f.Agent))
 	}
+	if f.Team != 0 {
+		w, args = append(w, `c.agent_id IN (SELECT id FROM agents WHERE team_id = ?)`), append(args, int64(f.Team))
+	}
 	if f.Queue != 0 {
 		w = append(w, `EXISTS (SELECT 1 FROM call_events q WHERE q.call_id = c.id AND q.kind = 'queued'
 			AND json_extract(q.data, '$.queue_id') = ?)`)
@@ -113,21 +116,13 @@ func (s *Store) AgentReport(ctx context.Context, f dialer.ReportFilter) ([]diale
 		SELECT agent_id, at, state, pause_code, campaign_id,
 			lead(at) OVER (PARTITION BY agent_id ORDER BY at) AS next
 		FROM rows`
-	args := []any{f.From.UnixMilli(), f.To.UnixMilli(), end}
-	if f.Agent != 0 {
-		q += ` WHERE agent_id = ?4`
-		args = append(args, int64(f.Agent))
-	}
-	q += `)
+	// Every filter is bound, a NULL one matching all: numbered
+	// parameters must all be used.
+	args := []any{f.From.UnixMilli(), f.To.UnixMilli(), end, nullID(f.Agent), nullID(f.Campaign), nullID(f.Team)}
+	q += ` WHERE (?4 IS NULL OR agent_id = ?4)
+			AND (?6 IS NULL OR agent_id IN (SELECT id FROM agents WHERE team_id = ?6)))
 		SELECT agent_id, state, pause_code, sum(max(0, min(coalesce(next, ?3), ?3) - max(at, ?1))) / 1000
-		FROM st`
-	if f.Campaign != 0 {
-		q += ` WHERE campaign_id = ?5`
-		if f.Agent == 0 {
-			args = append(args, nil)
-		}
-		args = append(args, int64(f.Campaign))
-	}
+		FROM st WHERE (?5 IS NULL OR campaign_id = ?5)`
 	q += ` GROUP BY agent_id, state, pause_code`
 	err = eachRow(ctx, tx, q, args, func(r interface{ Scan(...any) error }) error {
 		var id dialer.AgentID

@@ -186,6 +186,19 @@ func TestAgentReport(t *testing.T) {
 	if len(got) != 2 || got[0].Calls != 2 || got[0].TalkSec != 560 || got[0].ReadySec != 0 || got[1].Calls != 1 {
 		t.Fatalf("on the campaign: %+v", got)
 	}
+
+	// A team keeps its agents' states and calls.
+	team := must[dialer.Team](t)(w.s.CreateTeam(t.Context(), dialer.Team{Name: "Night shift"}))
+	b := w.bob
+	b.Team = team.ID
+	must[dialer.Agent](t)(w.s.UpdateAgent(t.Context(), b, ""))
+	f = w.filter()
+	f.Team = team.ID
+	got = must[[]dialer.AgentReport](t)(w.s.AgentReport(t.Context(), f))
+	bob.Calls, bob.ReadySec, bob.LoggedInSec = 3, 1800, 1800
+	if want := []dialer.AgentReport{bob}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("the team:\n got %+v\nwant %+v", got, want)
+	}
 }
 
 func TestCampaignReport(t *testing.T) {

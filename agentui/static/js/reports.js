@@ -42,29 +42,31 @@ export function presets(zone, now = Date.now()) {
 // reportQuery is the API's selection: the range, the zone, the filters.
 function reportQuery(f, kind) {
   const p = new URLSearchParams({ from: f.from, to: f.to, tz: f.tz });
-  for (const k of ['campaign', 'queue', 'agent']) if (f[k]) p.set(k, f[k]);
+  for (const k of ['campaign', 'queue', 'agent', 'team']) if (f[k]) p.set(k, f[k]);
   if (kind === 'queues' && f.interval === 'hour') p.set('interval', 'hour');
   return p.toString();
 }
 
 const list = (r, key) => (Array.isArray(r) ? r : (r && r[key]) || []);
 
-// useChoices reads the campaigns, queues and agents the filters offer.
+// useChoices reads the campaigns, queues, agents and teams the filters offer.
 export function useChoices() {
-  const [c, set] = useState({ campaigns: [], queues: [], agents: [] });
+  const [c, set] = useState({ campaigns: [], queues: [], agents: [], teams: [] });
   useEffect(() => {
     let live = true;
     Promise.all([
       rest.get('/campaigns').catch(() => []),
       rest.get('/queues').catch(() => []),
       rest.get('/agents').catch(() => []),
-    ]).then(([cs, qs, as]) => {
+      rest.get('/teams').catch(() => []),
+    ]).then(([cs, qs, as, ts]) => {
       if (!live) return;
       const byName = (a, b) => String(a.name).localeCompare(String(b.name));
       set({
         campaigns: list(cs, 'campaigns').sort(byName),
         queues: list(qs, 'queues').sort(byName),
         agents: list(as, 'agents').sort(byName),
+        teams: list(ts, 'teams').sort(byName),
       });
     });
     return () => (live = false);
@@ -84,7 +86,7 @@ export function ReportsPage({ path }) {
   const kind = (REPORTS.find(([k]) => path === '/reports/' + k) || REPORTS[0])[0];
   const tz = localZone();
   const [, , from, to] = presets(tz)[0];
-  const [form, setForm] = useState({ from, to, tz, campaign: '', queue: '', agent: '', interval: 'day', preset: 'today' });
+  const [form, setForm] = useState({ from, to, tz, campaign: '', queue: '', agent: '', team: '', interval: 'day', preset: 'today' });
   const [applied, setApplied] = useState(form);
   const [state, setResult] = useState({ kind, data: null, error: null, busy: false });
   const choices = useChoices();
@@ -138,6 +140,7 @@ export function ReportsPage({ path }) {
         <${Select} label="Campaign" name="campaign" value=${form.campaign} options=${choices.campaigns} onChange=${set('campaign')} />
         <${Select} label="Queue" name="queue" value=${form.queue} options=${choices.queues} onChange=${set('queue')} />
         <${Select} label="Agent" name="agent" value=${form.agent} options=${choices.agents} onChange=${set('agent')} />
+        ${choices.teams.length > 0 && html`<${Select} label="Team" name="team" value=${form.team} options=${choices.teams} onChange=${set('team')} />`}
         ${kind === 'queues' && html`<label class="field"><span>By</span>
           <select name="interval" value=${form.interval} aria-invalid=${invalid('interval')} onChange=${(e) => set('interval')(e.target.value)}>
             <option value="day">Day</option><option value="hour">Hour</option></select></label>`}
