@@ -60,6 +60,7 @@ function shown(f, v) {
 // it, its error.
 export function Field({ f, value, error, onChange }) {
   const id = 'f-' + f.name.replace(/[^a-z0-9_-]/gi, '-');
+  if (f.type === 'heading') return html`<h3 class="field-heading">${f.label}</h3>`;
   const change = (e) => onChange(f.name, fieldValue(f, e.target));
   const invalid = error ? 'true' : undefined;
   const common = { id, name: f.name, 'aria-invalid': invalid, 'aria-describedby': error ? id + '-err' : undefined };

@@ -3,8 +3,16 @@
 
 import { UsersPage } from './users.js';
 import { PauseCodesPage } from './pausecodes.js';
+import { QueuesPage } from './queues.js';
+import { DIDsPage } from './dids.js';
+import { GatewaysPage } from './gateways.js';
+import { NodesPage } from './nodes.js';
 
 export const SECTIONS = [
   { id: 'users', label: 'Users', group: 'People', page: UsersPage },
   { id: 'pause-codes', label: 'Pause codes', group: 'Dialing', page: PauseCodesPage },
+  { id: 'queues', label: 'Queues', group: 'Inbound', page: QueuesPage },
+  { id: 'dids', label: 'DIDs', group: 'Inbound', page: DIDsPage },
+  { id: 'gateways', label: 'Gateways', group: 'PBX', page: GatewaysPage },
+  { id: 'nodes', label: 'Switch nodes', group: 'PBX', page: NodesPage },
 ];
