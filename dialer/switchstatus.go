@@ -319,18 +319,39 @@ func (e *Engine) watchHealth(ctx context.Context) {
 	}
 }
 
-// RefreshGateways reads every up node's gateways again: after a
-// provisioning change killed or started some.
+// gatewaySettle is how long after a change the gateways are read once
+// more: sofia forgets a killed gateway on its next gateway check (every
+// few seconds), so `sofia status` may list it just after killgw.
+const gatewaySettle = 5 * time.Second
+
+// RefreshGateways reads every up node's gateways again after a
+// provisioning change killed or started some: now, and once more when
+// sofia has settled.
 func (e *Engine) RefreshGateways(ctx context.Context) {
 	sw, ok := e.sw.(switchCommander)
 	if !ok {
 		return
 	}
-	for _, n := range sw.Nodes() {
-		if n.Up {
-			e.seedGateways(ctx, sw, n.Name)
+	seed := func(ctx context.Context) {
+		for _, n := range sw.Nodes() {
+			if n.Up {
+				e.seedGateways(ctx, sw, n.Name)
+			}
 		}
 	}
+	seed(ctx)
+	e.group.Go(func() {
+		t := time.NewTimer(gatewaySettle)
+		defer t.Stop()
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+		}
+		rctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+		defer cancel()
+		seed(rctx)
+	})
 }
 
 // NodeViews lists the nodes as last published, by name, with any
