@@ -65,7 +65,7 @@ func TestSwitchStatus(t *testing.T) {
 		if len(snap.Nodes) != 1 || len(snap.Gateways) != 2 || snap.Gateways[0].Gateway != "peer2" {
 			t.Fatalf("snapshot nodes %+v gateways %+v", snap.Nodes, snap.Gateways)
 		}
-		agentSnap, _, err := w.eng.Subscribe(ctx, dialer.LiveFilter{Agent: w.agents["1001"].ID})
+		agentSnap, agentEvs, err := w.eng.Subscribe(ctx, dialer.LiveFilter{Agent: w.agents["1001"].ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,6 +81,14 @@ func TestSwitchStatus(t *testing.T) {
 				}
 				break
 			}
+		}
+
+		// Published to the supervisors' stream only: the agent's has
+		// nothing of it (a send to a subscriber happens within publish).
+		select {
+		case ev := <-agentEvs:
+			t.Fatalf("an agent's stream got %+v", ev)
+		default:
 		}
 
 		kill, _ := esl.SofiaKillGatewayCmd("carriers", "peer2")
