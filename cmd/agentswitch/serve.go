@@ -128,7 +128,6 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	if simulated {
 		builtin.SetGatewaySource(storeGateways(db))
 	}
-	var provisioned pbx.Switch = client
 	sw.onUp = func(node string) {
 		reconcileGateways(runCtx, client, db, node, log)
 		rctx, cancel := context.WithTimeout(runCtx, 10*time.Second)
@@ -156,7 +155,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Now:     now,
 		Logger:  log.With("component", "http"),
 		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Users: db, APIKeys: db, WebSessions: db,
-		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: provisioned, Country: cfg.Country,
+		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: client, Country: cfg.Country,
 			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
 		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Queues: db, PauseCodes: db, Sim: simCalls,
