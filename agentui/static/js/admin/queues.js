@@ -78,7 +78,9 @@ const int = (x) => (x === null || x === undefined || x === '' ? 0 : Number(x));
 
 function nested(v) {
   const kind = v['overflow.kind'] || 'none';
-  const o = { kind, on_max_wait: !!v['overflow.on_max_wait'], on_no_agents: !!v['overflow.on_no_agents'] };
+  // With nowhere to go, the triggers are off (their boxes are hidden).
+  const some = kind !== 'none';
+  const o = { kind, on_max_wait: some && !!v['overflow.on_max_wait'], on_no_agents: some && !!v['overflow.on_no_agents'] };
   if (kind === 'queue') o.queue_id = int(v['overflow.queue_id']);
   if (kind === 'number') o.number = v['overflow.number'] || '';
   if (kind === 'agent') o.agent_id = int(v['overflow.agent_id']);
