@@ -34,31 +34,51 @@ function applyEvent(ev) {
   changed();
 }
 
+// IDLE_MS keeps the stream open a while after the last component using
+// it goes, so that moving between sections does not reconnect.
+const IDLE_MS = 15000;
+let idle = 0;
+
+function hold() {
+  clearTimeout(idle);
+  if (stream) return;
+  stream = new Stream({
+    onSnapshot: applySnapshot,
+    onEvent: applyEvent,
+    onStatus: (conn) => {
+      sw.conn = conn;
+      changed();
+    },
+    onSessionEnded: () => {
+      stream = null;
+      api.me().catch(() => {});
+    },
+    onRefused: () => api.me().catch(() => {}),
+  });
+  stream.start();
+}
+
+function release() {
+  if (listeners.size) return;
+  clearTimeout(idle);
+  idle = setTimeout(() => {
+    if (listeners.size || !stream) return;
+    stream.stop();
+    stream = null;
+    sw.conn = 'connecting';
+  }, IDLE_MS);
+}
+
 // useSwitchState re-renders on every change of the switch's state.
 export function useSwitchState() {
   const [, bump] = useState(0);
   useEffect(() => {
     const l = () => bump((n) => n + 1);
     listeners.add(l);
-    if (!stream) {
-      stream = new Stream({
-        onSnapshot: applySnapshot,
-        onEvent: applyEvent,
-        onStatus: (conn) => {
-          sw.conn = conn;
-          changed();
-        },
-        onSessionEnded: () => api.me().catch(() => {}),
-        onRefused: () => api.me().catch(() => {}),
-      });
-      stream.start();
-    }
+    hold();
     return () => {
       listeners.delete(l);
-      if (listeners.size === 0 && stream) {
-        stream.stop();
-        stream = null;
-      }
+      release();
     };
   }, []);
   return sw;
@@ -70,8 +90,8 @@ export const getSwitchState = () => sw;
 // gatewayStates lists a gateway's registration on each node.
 export const gatewayStates = (s, name) => [...s.gateways.values()].filter((g) => g.gateway === name);
 
-// TRANSIENT states are on the way to registered; NOREG is registration
-// turned off: neither is a problem.
+// FINE states are registered, on the way to it, or registration turned
+// off (NOREG): none is a problem.
 const FINE = new Set(['REGED', 'NOREG', 'TRYING', 'REGISTER']);
 
 // gatewayDown reports a gateway that should be registered and is not.
