@@ -249,6 +249,7 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "DELETE", tmpl: "/gateways/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/gateways/%d", e.addGateway(n).ID), ""
 		}},
+		{method: "GET", tmpl: "/nodes", access: supervisor, want: "NodeViews", req: fixed("/api/v1/nodes", "")},
 		{method: "GET", tmpl: "/dids", access: admin, req: fixed("/api/v1/dids", "")},
 		{method: "POST", tmpl: "/dids", access: admin, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
 			return "/api/v1/dids", fmt.Sprintf(`{"number":"(646) 555-%04d","name":"Line %d","queue":%q,"campaign_id":%d}`, n, n, e.addQueue(n).Name, e.campaign.ID)

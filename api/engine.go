@@ -72,6 +72,12 @@ type Engine interface {
 	PreviewSkip(ctx context.Context, a dialer.Actor, id dialer.AgentID, reason string) (dialer.AgentView, error)
 	// PublishImport pushes a lead import's record to supervisors' streams.
 	PublishImport(record json.RawMessage)
+	// NodeViews lists the switch nodes with their connection and health;
+	// GatewayStatuses every gateway's registration on every node;
+	// RefreshGateways reads them from the switch again after a change.
+	NodeViews() []dialer.NodeView
+	GatewayStatuses() []dialer.GatewayStatus
+	RefreshGateways(ctx context.Context)
 }
 
 // noEngine stands in until the call engine is wired: everything that
@@ -164,6 +170,11 @@ func (noEngine) SetCallerPriority(context.Context, dialer.Actor, dialer.CallID, 
 	return dialer.ErrUnavailable
 }
 func (noEngine) QueueViews() []dialer.QueueView { return []dialer.QueueView{} }
+func (noEngine) NodeViews() []dialer.NodeView   { return []dialer.NodeView{} }
+func (noEngine) GatewayStatuses() []dialer.GatewayStatus {
+	return []dialer.GatewayStatus{}
+}
+func (noEngine) RefreshGateways(context.Context) {}
 func (noEngine) AgentCampaigns(context.Context, dialer.Actor, dialer.AgentID) ([]dialer.Campaign, error) {
 	return nil, dialer.ErrUnavailable
 }

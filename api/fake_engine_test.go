@@ -46,6 +46,11 @@ type fakeEngine struct {
 	ready        []dialer.AgentID
 	// imports are the import records published.
 	imports []json.RawMessage
+	// nodes and gateways are what NodeViews and GatewayStatuses answer;
+	// gatewayRefreshes counts RefreshGateways calls.
+	nodes            []dialer.NodeView
+	gateways         []dialer.GatewayStatus
+	gatewayRefreshes int
 }
 
 type fakeSub struct {
@@ -411,6 +416,25 @@ func (f *fakeEngine) ReloadQueues(context.Context) error {
 
 func (f *fakeEngine) SetCallerPriority(_ context.Context, a dialer.Actor, id dialer.CallID, prio int) error {
 	return f.record(engineCall{Method: "SetCallerPriority", Actor: a, Call: id, Arg: prio})
+}
+
+func (f *fakeEngine) NodeViews() []dialer.NodeView {
+	_ = f.record(engineCall{Method: "NodeViews"})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]dialer.NodeView{}, f.nodes...)
+}
+
+func (f *fakeEngine) GatewayStatuses() []dialer.GatewayStatus {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]dialer.GatewayStatus{}, f.gateways...)
+}
+
+func (f *fakeEngine) RefreshGateways(context.Context) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gatewayRefreshes++
 }
 
 func (f *fakeEngine) QueueViews() []dialer.QueueView {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -161,15 +162,45 @@ func (s *Server) patchAgent(c echo.Context, p *principal) error {
 // ---- gateways
 
 // gatewayView never carries the password; HasPassword says whether one is
-// stored.
+// stored. Status is the gateway's registration on each switch node that
+// runs it (empty until a node reports it).
 type gatewayView struct {
 	dialer.Gateway
 	HasPassword bool                 `json:"has_password"`
+	Status      []gatewayNodeStatus  `json:"status"`
 	Reload      *dialer.ReloadResult `json:"reload,omitempty"`
 }
 
-func viewGateway(g dialer.Gateway, r *dialer.ReloadResult) gatewayView {
-	return gatewayView{Gateway: g, HasPassword: g.Password != "", Reload: r}
+// gatewayNodeStatus is a gateway's registration on one node.
+type gatewayNodeStatus struct {
+	Node       string    `json:"node"`
+	Registered bool      `json:"registered"`
+	State      string    `json:"state"`
+	Since      time.Time `json:"since"`
+	SIPStatus  int       `json:"sip_status,omitempty"`
+	Phrase     string    `json:"phrase,omitempty"`
+}
+
+func viewGateway(g dialer.Gateway, r *dialer.ReloadResult, states []dialer.GatewayStatus) gatewayView {
+	v := gatewayView{Gateway: g, HasPassword: g.Password != "", Reload: r, Status: []gatewayNodeStatus{}}
+	for _, st := range states {
+		if st.Gateway == g.Name {
+			v.Status = append(v.Status, gatewayNodeStatus{Node: st.Node, Registered: st.Registered, State: st.State,
+				Since: st.Since, SIPStatus: st.SIPStatus, Phrase: st.Phrase})
+		}
+	}
+	return v
+}
+
+// gatewaysChanged reads the gateways' state from the switch again once a
+// change was applied: a killed gateway leaves the list.
+func (s *Server) gatewaysChanged(ctx context.Context, r dialer.ReloadResult) {
+	if r.Status != dialer.ReloadApplied {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	s.engine.RefreshGateways(rctx)
 }
 
 func gatewayAudit(g dialer.Gateway, passwordChanged bool, r dialer.ReloadResult) map[string]any {
@@ -194,9 +225,10 @@ func (s *Server) listGateways(c echo.Context, _ *principal) error {
 	if err != nil {
 		return err
 	}
+	states := s.engine.GatewayStatuses()
 	out := make([]gatewayView, 0, len(l))
 	for _, g := range l {
-		out = append(out, viewGateway(g, nil))
+		out = append(out, viewGateway(g, nil, states))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"gateways": out})
 }
@@ -219,7 +251,7 @@ func (s *Server) getGateway(c echo.Context, _ *principal) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewGateway(g, nil))
+	return c.JSON(http.StatusOK, viewGateway(g, nil, s.engine.GatewayStatuses()))
 }
 
 func (s *Server) createGateway(c echo.Context, p *principal) error {
@@ -237,7 +269,8 @@ func (s *Server) createGateway(c echo.Context, p *principal) error {
 		return gatewayTaken(err)
 	}
 	s.audit(ctx, p, "gateway.create", "gateway:"+out.ID.String(), gatewayAudit(out, out.Password != "", r))
-	return c.JSON(http.StatusCreated, viewGateway(out, &r))
+	s.gatewaysChanged(ctx, r)
+	return c.JSON(http.StatusCreated, viewGateway(out, &r, s.engine.GatewayStatuses()))
 }
 
 // patchGateway changes a gateway; the answer to {} repeats the reload.
@@ -258,7 +291,8 @@ func (s *Server) patchGateway(c echo.Context, p *principal) error {
 	data := gatewayAudit(out, out.Password != before.Password, r)
 	data["previous_name"] = before.Name
 	s.audit(ctx, p, "gateway.update", "gateway:"+out.ID.String(), data)
-	return c.JSON(http.StatusOK, viewGateway(out, &r))
+	s.gatewaysChanged(ctx, r)
+	return c.JSON(http.StatusOK, viewGateway(out, &r, s.engine.GatewayStatuses()))
 }
 
 // deleteAnswer is the answer to deleting provisioning: what FreeSWITCH
@@ -278,6 +312,7 @@ func (s *Server) deleteGateway(c echo.Context, p *principal) error {
 		return err
 	}
 	s.audit(ctx, p, "gateway.delete", "gateway:"+g.ID.String(), map[string]any{"name": g.Name, "reload": r.Status})
+	s.gatewaysChanged(ctx, r)
 	return c.JSON(http.StatusOK, deleteAnswer{Reload: r})
 }
 
@@ -388,4 +423,12 @@ func (s *Server) deleteDID(c echo.Context, p *principal) error {
 	}
 	s.audit(ctx, p, "did.delete", "did:"+number, map[string]any{"reload": r.Status})
 	return c.JSON(http.StatusOK, deleteAnswer{Reload: r})
+}
+
+// ---- switch nodes
+
+// listNodes lists the switch nodes: connection (up, since when,
+// reconnects, last error) and, while up, health from `status`.
+func (s *Server) listNodes(c echo.Context, _ *principal) error {
+	return c.JSON(http.StatusOK, map[string]any{"nodes": s.engine.NodeViews()})
 }

@@ -179,6 +179,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/gateways/:id", admin, s.getGateway},
 		{http.MethodPatch, "/gateways/:id", admin, s.patchGateway},
 		{http.MethodDelete, "/gateways/:id", admin, s.deleteGateway},
+		{http.MethodGet, "/nodes", supervisor, s.listNodes},
 		{http.MethodGet, "/dids", admin, s.listDIDs},
 		{http.MethodPost, "/dids", admin, s.createDID},
 		{http.MethodPatch, "/dids/:id", admin, s.patchDID},

@@ -80,6 +80,8 @@ func filterSnapshot(s dialer.LiveSnapshot, f dialer.LiveFilter) dialer.LiveSnaps
 		}
 	}
 	s.Agents, s.Calls = agents, calls
+	// The queues' figures and the switch's state are for supervisors.
+	s.Queues, s.Nodes, s.Gateways = nil, nil, nil
 	return s
 }
 

@@ -171,8 +171,10 @@ func TestStreamSnapshotThenEvents(t *testing.T) {
 func TestStreamAgentFilter(t *testing.T) {
 	e := newEnv(t)
 	e.eng.snap = dialer.LiveSnapshot{Seq: 5,
-		Agents: []dialer.AgentView{{ID: 1, State: dialer.AgentReady}, {ID: 2, State: dialer.AgentPaused}},
-		Calls:  []dialer.CallView{{ID: e.live1, Agent: 1}, {ID: e.live2, Agent: 2}}}
+		Agents:   []dialer.AgentView{{ID: 1, State: dialer.AgentReady}, {ID: 2, State: dialer.AgentPaused}},
+		Calls:    []dialer.CallView{{ID: e.live1, Agent: 1}, {ID: e.live2, Agent: 2}},
+		Nodes:    []dialer.NodeView{{Name: "fs1", Up: true}},
+		Gateways: []dialer.GatewayStatus{{Gateway: "carrier1", Node: "fs1", State: "REGED", Registered: true}}}
 	url := startServer(t, e)
 	c, _, err := dialStream(t, url, e.agent1, nil)
 	if err != nil {
@@ -182,6 +184,12 @@ func TestStreamAgentFilter(t *testing.T) {
 	agents, calls := snap["agents"].([]any), snap["calls"].([]any)
 	if len(agents) != 1 || agents[0].(map[string]any)["id"] != float64(1) || len(calls) != 1 || calls[0].(map[string]any)["id"] != string(e.live1) {
 		t.Fatalf("agent 1's snapshot %v", snap)
+	}
+	if _, ok := snap["nodes"]; ok {
+		t.Fatalf("agent 1's snapshot has the switch's nodes: %v", snap)
+	}
+	if _, ok := snap["gateways"]; ok {
+		t.Fatalf("agent 1's snapshot has the gateways: %v", snap)
 	}
 	if subs := e.eng.called("Subscribe"); len(subs) != 1 || subs[0].Agent != 1 {
 		t.Fatalf("subscribed %v", subs)
@@ -207,6 +215,17 @@ func TestStreamAgentFilter(t *testing.T) {
 	}
 	if _, resp, err := dialStream(t, url, e.anon, nil); err == nil || resp == nil || resp.StatusCode != 401 {
 		t.Fatalf("anonymous: %v %v", err, resp)
+	}
+	// A supervisor's snapshot keeps the switch's state.
+	sup, _, err := dialStream(t, url, e.sup, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := sup.next()
+	nodes, _ := ss["nodes"].([]any)
+	gws, _ := ss["gateways"].([]any)
+	if len(nodes) != 1 || len(gws) != 1 {
+		t.Fatalf("a supervisor's snapshot %v", ss)
 	}
 }
 

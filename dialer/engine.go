@@ -107,6 +107,9 @@ type EngineConfig struct {
 	// AgentPhoneAllow are E.164 prefixes a supervisor may point an agent's
 	// session at besides the seat's own external phone (empty: only that).
 	AgentPhoneAllow []string
+	// NodeHealthInterval is how often each connected switch node's
+	// `status` is read for its sessions and uptime.
+	NodeHealthInterval time.Duration // 30s
 }
 
 func (c *EngineConfig) setDefaults() {
@@ -129,6 +132,7 @@ func (c *EngineConfig) setDefaults() {
 	def(&c.InboundMaxWait, 2*time.Minute)
 	def(&c.MaxCallDuration, 4*time.Hour)
 	def(&c.PaceEvery, time.Second)
+	def(&c.NodeHealthInterval, 30*time.Second)
 	if c.ConferenceProfile == "" {
 		c.ConferenceProfile = "agentswitch"
 	}
@@ -228,6 +232,8 @@ type Engine struct {
 	group mailbox.Group
 	// draining is set by Drain: no new calls are taken.
 	draining atomic.Bool
+	// swState follows the switch's nodes and gateways.
+	swState switchState
 	// loaded is closed once the agents are registered with the live store;
 	// requests wait for it so a login cannot race the start-up.
 	loaded chan struct{}
@@ -281,6 +287,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Go(func() { e.cdr.run(ctx) })
 	wg.Go(func() { e.sweep(ctx) })
 	wg.Go(func() { e.followAgents(ctx) })
+	wg.Go(func() { e.watchHealth(ctx) })
 	if e.hopper != nil {
 		wg.Go(func() { e.paceLoop(ctx) })
 	}
@@ -407,6 +414,10 @@ func (e *Engine) ready(ctx context.Context) error {
 // leg it concerns. It runs on the switch client's delivery goroutine: it
 // only decodes, routes and posts, never waits.
 func (e *Engine) HandleEvent(node string, raw *esl.Event) {
+	if raw.Kind() == esl.SubclassGatewayState {
+		e.gatewayEvent(node, raw)
+		return
+	}
 	ev, ok := decodeEvent(node, raw)
 	if !ok {
 		return
@@ -453,6 +464,7 @@ func (e *Engine) HandleEvent(node string, raw *esl.Event) {
 // switch lost every channel: its calls end as failed and their agents are
 // freed.
 func (e *Engine) HandleNode(st esl.NodeState) {
+	e.nodeChanged(st)
 	if !st.Up {
 		e.mu.Lock()
 		if _, ok := e.lostAt[st.Node]; !ok {

@@ -348,6 +348,10 @@ type LiveEvent struct {
 	Import json.RawMessage `json:"import,omitempty"`
 	// QueueView is a queue's figures for queue.stats.
 	QueueView *QueueView `json:"queue,omitempty"`
+	// Node is a switch node's state for node.state.
+	Node *NodeView `json:"node,omitempty"`
+	// Gateway is a gateway's registration on a node for gateway.state.
+	Gateway *GatewayStatus `json:"gateway,omitempty"`
 }
 
 // LiveFilter selects what a subscriber receives.
@@ -373,6 +377,10 @@ type LiveSnapshot struct {
 	Calls  []CallView  `json:"calls"`
 	// Queues are the inbound queues' figures (supervisors' streams only).
 	Queues []QueueView `json:"queues,omitempty"`
+	// Nodes and Gateways are the switch's state (supervisors' streams
+	// only).
+	Nodes    []NodeView      `json:"nodes,omitempty"`
+	Gateways []GatewayStatus `json:"gateways,omitempty"`
 }
 
 // Pause codes the system sets; an agent cannot choose them.

@@ -30,6 +30,9 @@ type hub struct {
 	readyIn map[AgentID]CampaignID
 	// queues holds each inbound queue's last published figures.
 	queues map[QueueID]QueueView
+	// nodes and gateways hold the switch's last published state.
+	nodes    map[string]NodeView
+	gateways map[gwKey]GatewayStatus
 }
 
 type subscriber struct {
@@ -42,7 +45,8 @@ func newHub(buffer int) *hub {
 		buffer = 256
 	}
 	return &hub{agents: map[AgentID]AgentView{}, calls: map[CallID]*CallView{}, subs: map[*subscriber]struct{}{}, buffer: buffer,
-		ready: map[CampaignID]map[AgentID]struct{}{}, readyIn: map[AgentID]CampaignID{}, queues: map[QueueID]QueueView{}}
+		ready: map[CampaignID]map[AgentID]struct{}{}, readyIn: map[AgentID]CampaignID{}, queues: map[QueueID]QueueView{},
+		nodes: map[string]NodeView{}, gateways: map[gwKey]GatewayStatus{}}
 }
 
 // publish stamps ev with the next sequence number, records the views it
@@ -64,6 +68,16 @@ func (h *hub) publish(ev LiveEvent) LiveEvent {
 	}
 	if q := ev.QueueView; q != nil {
 		h.queues[q.ID] = *q
+	}
+	if n := ev.Node; n != nil {
+		h.nodes[n.Name] = *n
+	}
+	if g := ev.Gateway; g != nil {
+		if g.Removed {
+			delete(h.gateways, gwKey{g.Node, g.Gateway})
+		} else {
+			h.gateways[gwKey{g.Node, g.Gateway}] = *g
+		}
 	}
 	if ev.CallView != nil {
 		// Only a call with a live state is kept: an ended one leaves, and
@@ -108,6 +122,8 @@ func (h *hub) subscribe(ctx context.Context, f LiveFilter, now time.Time) (LiveS
 		for _, q := range h.queues {
 			snap.Queues = append(snap.Queues, q)
 		}
+		snap.Nodes = h.nodeViewsLocked()
+		snap.Gateways = h.gatewayStatusesLocked()
 	}
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
@@ -225,4 +241,39 @@ func (c CallView) hasAgent(id AgentID) bool {
 		}
 	}
 	return false
+}
+
+func (h *hub) nodeViews() []NodeView {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.nodeViewsLocked()
+}
+
+func (h *hub) nodeViewsLocked() []NodeView {
+	out := make([]NodeView, 0, len(h.nodes))
+	for _, n := range h.nodes {
+		out = append(out, n)
+	}
+	slices.SortFunc(out, func(a, b NodeView) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func (h *hub) gatewayStatuses() []GatewayStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.gatewayStatusesLocked()
+}
+
+func (h *hub) gatewayStatusesLocked() []GatewayStatus {
+	out := make([]GatewayStatus, 0, len(h.gateways))
+	for _, g := range h.gateways {
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b GatewayStatus) int {
+		if c := strings.Compare(a.Gateway, b.Gateway); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Node, b.Node)
+	})
+	return out
 }

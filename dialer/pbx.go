@@ -224,8 +224,7 @@ const (
 	// ReloadNotNeeded: nothing FreeSWITCH holds changed (a DID: the
 	// dialplan is fetched on every call and not cached).
 	ReloadNotNeeded = "not_needed"
-	// ReloadSkipped: this service does not provision a FreeSWITCH (the
-	// simulated switch, or no switch wired).
+	// ReloadSkipped: this service provisions no switch (none wired).
 	ReloadSkipped = "skipped"
 	// ReloadFailed: the change is stored but FreeSWITCH was not told;
 	// Error says why. Repeating the change tells it again (for a gateway,

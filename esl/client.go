@@ -42,7 +42,7 @@ var DefaultEvents = []string{
 	EventChannelPark, EventChannelExecuteComplete, EventChannelHangup, EventChannelHangupComplete,
 	EventChannelDestroy, EventDTMF, EventRecordStart, EventRecordStop, EventPlaybackStop,
 	EventMediaBugStart, EventMediaBugStop,
-	EventCustom, SubclassConference, SubclassRegister, SubclassUnregister, SubclassExpire,
+	EventCustom, SubclassConference, SubclassRegister, SubclassUnregister, SubclassExpire, SubclassGatewayState,
 }
 
 // Node is one FreeSWITCH to connect to.

@@ -47,6 +47,10 @@ const (
 	SubclassExpire         = "sofia::expire"
 	SubclassNotifyRefer    = "sofia::notify_refer"
 	SubclassRegisterFailed = "sofia::register_failure"
+	// SubclassGatewayState: a sofia gateway's registration state changed
+	// (headers Gateway, State, Ping-Status; Status and Phrase of the SIP
+	// reply behind it, if any).
+	SubclassGatewayState = "sofia::gateway_state"
 )
 
 // Event is one FreeSWITCH event. A plain event keeps its text as it

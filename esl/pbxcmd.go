@@ -44,6 +44,9 @@ func SofiaFlushRegistrationCmd(profile, user, domain string) (Command, error) {
 	return Command{Name: "sofia", Args: "profile " + profile + " flush_inbound_reg " + user + "@" + domain + " reboot"}, nil
 }
 
+// StatusCmd reads the switch's uptime and session counts (text).
+func StatusCmd() Command { return Command{Name: "status"} }
+
 // SofiaStatusCmd lists profiles and gateways with their state (text).
 func SofiaStatusCmd() Command { return Command{Name: "sofia", Args: "status"} }
 

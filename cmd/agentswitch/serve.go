@@ -119,15 +119,20 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	// With a real FreeSWITCH the service provisions it: changes made over
-	// the API are pushed with pbx.Reload, and a node that (re)connects is
-	// reconciled with the database's gateways (pbx.Reconcile). The
-	// simulator reads no provisioning.
+	// The service provisions the switch: changes made over the API are
+	// pushed with pbx.Reload, and a node that (re)connects is reconciled
+	// with the database's gateways (pbx.Reconcile), then its gateways'
+	// state is read again. The built-in simulator reads the gateways
+	// straight from the database where FreeSWITCH asks mod_xml_curl.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	var provisioned pbx.Switch
-	if !simulated {
-		provisioned = client
-		sw.onUp = func(node string) { reconcileGateways(runCtx, client, db, node, log) }
+	if simulated {
+		builtin.SetGatewaySource(storeGateways(db))
+	}
+	sw.onUp = func(node string) {
+		reconcileGateways(runCtx, client, db, node, log)
+		rctx, cancel := context.WithTimeout(runCtx, 10*time.Second)
+		defer cancel()
+		engine.RefreshGateways(rctx)
 	}
 	handler.Set(both{engine, sw})
 	mx.Watch(metrics.Sources{Nodes: client.Nodes, Events: client.Stats().Events.Load, Engine: engine})
@@ -150,7 +155,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Now:     now,
 		Logger:  log.With("component", "http"),
 		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Users: db, APIKeys: db, WebSessions: db,
-		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: provisioned, Country: cfg.Country,
+		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: client, Country: cfg.Country,
 			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
 		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Sim: simCalls,
@@ -453,6 +458,24 @@ func reconcileGateways(ctx context.Context, sw pbx.Switch, db *sqlitestore.Store
 	}
 	if err := pbx.Reconcile(ctx, pbx.OnNode(sw, node), names); err != nil {
 		log.Warn("gateways not reconciled on connect", "node", node, "err", err)
+	}
+}
+
+// storeGateways gives the built-in simulator the enabled gateways, as
+// the handler serves them to FreeSWITCH.
+func storeGateways(db *sqlitestore.Store) sim.GatewaySource {
+	return func(ctx context.Context, _ string) ([]sim.GatewayConfig, error) {
+		gws, err := db.ListGateways(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var out []sim.GatewayConfig
+		for _, g := range gws {
+			if g.Enabled {
+				out = append(out, sim.GatewayConfig{Name: g.Name, Proxy: g.Proxy, Username: g.Username, Register: g.Register})
+			}
+		}
+		return out, nil
 	}
 }
 

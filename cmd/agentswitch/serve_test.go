@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/redis/go-redis/v9"
 	"io"
 	"log/slog"
@@ -179,6 +180,41 @@ func TestServeEmbedded(t *testing.T) {
 	admin.Must(t, "GET", "/queues", nil, http.StatusOK, &got)
 	if q.Name != "sales" || q.Version != 1 || len(got.Queues) != 1 || got.Queues[0].ID != q.ID {
 		t.Fatalf("queue %+v, list %+v", q, got)
+	}
+	// The built-in switch starts a gateway created over the API, which
+	// registers; its state and the node's are pushed into the API.
+	var gw struct {
+		ID     int64
+		Reload struct{ Status string }
+	}
+	admin.Must(t, "POST", "/gateways", map[string]any{"name": "carrier1", "proxy": "sip.example.net",
+		"username": "acme", "password": "pw", "register": true}, http.StatusCreated, &gw)
+	if gw.Reload.Status != "applied" {
+		t.Fatalf("gateway %+v", gw)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var g struct {
+			Status []struct{ Node, State string }
+		}
+		admin.Must(t, "GET", fmt.Sprintf("/gateways/%d", gw.ID), nil, http.StatusOK, &g)
+		if len(g.Status) == 1 && g.Status[0].Node == "sim" && g.Status[0].State == "REGED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway status %+v", g.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var nodes struct {
+		Nodes []struct {
+			Name string
+			Up   bool
+		}
+	}
+	admin.Must(t, "GET", "/nodes", nil, http.StatusOK, &nodes)
+	if len(nodes.Nodes) != 1 || !nodes.Nodes[0].Up || nodes.Nodes[0].Name != "sim" {
+		t.Fatalf("nodes %+v", nodes)
 	}
 	if err := p.stop(); err != nil {
 		t.Fatal(err)

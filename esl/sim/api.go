@@ -622,7 +622,7 @@ func (s *Server) noteGateway(name string) {
 func (s *Server) apiSofia(arg string, _ *conn, done func(string)) {
 	argv := strings.Fields(arg)
 	if len(argv) >= 3 && argv[0] == "profile" {
-		s.apiSofiaProfile(argv[2], argv[3:], done)
+		s.apiSofiaProfile(argv[1], argv[2], argv[3:], done)
 		return
 	}
 	if len(argv) == 0 || argv[0] != "status" {
@@ -631,18 +631,17 @@ func (s *Server) apiSofia(arg string, _ *conn, done func(string)) {
 	}
 	sep := strings.Repeat("=", 96) + "\n"
 	done(sep + "\tName\t   Type\t                                      Data\tState\n" + sep +
-		"\tinternal\tprofile\tsip:mod_sofia@" + s.cfg.IPv4 + ":5060\tRUNNING (0)\n" + sep +
+		"\tinternal\tprofile\tsip:mod_sofia@" + s.cfg.IPv4 + ":5060\tRUNNING (0)\n" + s.gatewayRows() + sep +
 		"1 profile 0 aliases\n")
 }
 
 // apiSofiaProfile answers the profile commands a provisioning change
 // sends, with mod_sofia's replies: rescan reloads the XML first,
 // killgw of an unknown gateway is -ERR, flush_inbound_reg is +OK.
-func (s *Server) apiSofiaProfile(cmd string, args []string, done func(string)) {
+func (s *Server) apiSofiaProfile(profile, cmd string, args []string, done func(string)) {
 	switch cmd {
 	case "rescan":
-		s.fireReloadXML()
-		done("Reload XML [Success]\n+OK scan complete\n")
+		s.rescan(profile, done)
 	case "killgw":
 		if len(args) == 0 {
 			done("-ERR missing gateway name\n")
@@ -652,6 +651,7 @@ func (s *Server) apiSofiaProfile(cmd string, args []string, done func(string)) {
 		known := s.gateways[args[0]]
 		delete(s.gateways, args[0])
 		s.gwMu.Unlock()
+		known = s.killGateway(args[0]) || known
 		if !known {
 			done("-ERR no such gateway.\n")
 			return

@@ -182,6 +182,7 @@ var (
 	siteConfPlayDone   = site{"conference_file.c", "conference_file_close", 52}
 	siteConfBgdial     = site{"conference_api.c", "conference_api_sub_bgdial", 2613}
 	siteReloadXML      = site{"switch_xml.c", "switch_xml_open_root", 2466}
+	siteGatewayState   = site{"sofia_reg.c", "sofia_reg_fire_custom_gateway_state_event", 129}
 	siteCustom         = site{"mod_event_socket.c", "parse_command", 2254}
 )
 

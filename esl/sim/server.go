@@ -106,7 +106,9 @@ type Server struct {
 	knownSubclasses map[string]bool
 	globals         map[string]string
 	gwMu            sync.Mutex
-	gateways        map[string]bool // gateways a call went through (sofia profile killgw)
+	gateways        map[string]bool     // gateways a call went through (sofia profile killgw)
+	gws             map[string]*gateway // gateways started by a rescan
+	gwSource        GatewaySource
 	sessionSeq      int
 	heartbeat       *task
 	serving         bool
@@ -180,8 +182,9 @@ func New(cfg Config) *Server {
 		knownSubclasses: map[string]bool{
 			"conference::maintenance": true, "sofia::notify_refer": true, "sofia::pre_register": true,
 			"sofia::register_attempt": true, "sofia::register": true, "sofia::unregister": true,
-			"sofia::expire": true,
+			"sofia::expire": true, SubclassGatewayState: true,
 		},
+		gws: map[string]*gateway{},
 	}
 	s.globals = map[string]string{"hold_music": "local_stream://moh"}
 	for k, v := range cfg.Globals {

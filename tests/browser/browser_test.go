@@ -351,6 +351,10 @@ func (l *lockedBuffer) String() string {
 
 // startService builds agentswitch and runs `serve` against the simulator,
 // as an operator would.
+// xmlCurlSecret is the service's mod_xml_curl secret: a simulator given
+// sim.XMLCurlGateways reads the gateways with it, as FreeSWITCH does.
+const xmlCurlSecret = "browser-test-secret-0123456789"
+
 func startService(t *testing.T, eslAddr string) *svctest.Process {
 	t.Helper()
 	dir := t.TempDir()
@@ -363,7 +367,7 @@ func startService(t *testing.T, eslAddr string) *svctest.Process {
 	p, err := svctest.Start(bin, dir, []string{"-esl-addr", eslAddr, "-esl-password", eslPassword,
 		"-http-addr", "127.0.0.1:0", "-var-dir", filepath.Join(dir, "var"), "-log-level", "warn",
 		"-pause-codes", "BREAK,LUNCH,MEETING,TRAINING,ADMIN," + longPause},
-		[]string{"AGENTSWITCH_XML_CURL_SECRET=browser-test-secret-0123456789"})
+		[]string{"AGENTSWITCH_XML_CURL_SECRET=" + xmlCurlSecret})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import { duration, phone } from './format.js';
 import { pauseReason } from './pause.js';
 import { STATE_LABEL } from './statusbar.js';
 import { arrowKeys } from './menu.js';
+import { SwitchAlerts } from './switchalerts.js';
 
 // ---- the wall's state, apart from the agent workspace's store
 
@@ -365,6 +366,7 @@ export function WallPage() {
       </ul>
       ${w.conn !== 'live' && html`<span class="badge" role="status">${w.conn === 'connecting' ? 'Connecting…' : 'Reconnecting…'}</span>`}
     </div>
+    <${SwitchAlerts} />
     ${queues.length > 0 && html`<div class="qtiles" aria-label="Queues">${queues.map((q) => html`<${QueueTile} key=${q.id} q=${q} />`)}</div>`}
     <div class="wall-body">
       <section class="wall-agents card" aria-label="Agents">

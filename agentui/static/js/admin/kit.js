@@ -57,9 +57,10 @@ function shown(f, v) {
 }
 
 // Field draws one form field with its hint and, when the server named
-// it, its error.
+// it, its error; a field of type 'heading' starts a group of fields.
 export function Field({ f, value, error, onChange }) {
   const id = 'f-' + f.name.replace(/[^a-z0-9_-]/gi, '-');
+  if (f.type === 'heading') return html`<h3 class="field-heading">${f.label}</h3>`;
   const change = (e) => onChange(f.name, fieldValue(f, e.target));
   const invalid = error ? 'true' : undefined;
   const common = { id, name: f.name, 'aria-invalid': invalid, 'aria-describedby': error ? id + '-err' : undefined };

@@ -7,6 +7,10 @@ import { TeamsPage } from './teams.js';
 import { PauseCodesPage } from './pausecodes.js';
 import { DispositionsPage } from './dispositions.js';
 import { APIKeysPage } from './apikeys.js';
+import { QueuesPage } from './queues.js';
+import { DIDsPage } from './dids.js';
+import { GatewaysPage } from './gateways.js';
+import { NodesPage } from './nodes.js';
 
 export const SECTIONS = [
   { id: 'users', label: 'Users', group: 'People', page: UsersPage },
@@ -15,4 +19,8 @@ export const SECTIONS = [
   { id: 'pause-codes', label: 'Pause codes', group: 'Dialing', page: PauseCodesPage },
   { id: 'dispositions', label: 'Dispositions', group: 'Dialing', page: DispositionsPage },
   { id: 'api-keys', label: 'API keys', group: 'Access', page: APIKeysPage },
+  { id: 'queues', label: 'Queues', group: 'Inbound', page: QueuesPage },
+  { id: 'dids', label: 'DIDs', group: 'Inbound', page: DIDsPage },
+  { id: 'gateways', label: 'Gateways', group: 'PBX', page: GatewaysPage },
+  { id: 'nodes', label: 'Switch nodes', group: 'PBX', page: NodesPage },
 ];
