@@ -2,6 +2,7 @@ package browser
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
 )
 
@@ -18,6 +19,7 @@ func TestAdminDay(t *testing.T) {
 	var res struct {
 		User     float64 `json:"user"`
 		Password string  `json:"password"`
+		dialingMade
 	}
 	scenario(t, ctx, svc, "admin_day.mjs", []string{
 		"AS_USER=admin", "AS_PASSWORD=" + svc.AdminPassword, "AS_ADMIN_KEY=" + keySecret,
@@ -37,6 +39,7 @@ func TestAdminDay(t *testing.T) {
 	if got := adm.get(t, "/pause-codes"); !hasPauseCode(got, "QA_REVIEW") {
 		t.Fatalf("pause codes %v", got)
 	}
+	checkDialingMade(t, adm, res.dialingMade)
 }
 
 func hasPauseCode(r map[string]any, code string) bool {
@@ -47,4 +50,81 @@ func hasPauseCode(r map[string]any, code string) bool {
 		}
 	}
 	return false
+}
+
+// dialingMade is what the console's dialing pages made, by id.
+type dialingMade struct {
+	Campaign int64 `json:"campaign"`
+	List     int64 `json:"list"`
+	Lead     int64 `json:"lead"`
+}
+
+// checkDialingMade reads back through the API what the campaign, lead
+// list, lead and do-not-call pages made.
+func checkDialingMade(t *testing.T, adm *client, made dialingMade) {
+	t.Helper()
+	if made.Campaign == 0 || made.List == 0 || made.Lead == 0 {
+		t.Fatalf("dialing result %+v", made)
+	}
+	var cp struct {
+		Name        string `json:"name"`
+		DialMode    string `json:"dial_mode"`
+		CallerID    string `json:"caller_id"`
+		MaxAttempts int    `json:"max_attempts"`
+		Settings    struct {
+			LinesPerAgent int               `json:"lines_per_agent"`
+			RetryDelays   map[string]int    `json:"retry_delays"`
+			Country       string            `json:"country"`
+			Window        map[string]any    `json:"calling_window"`
+			Actions       map[string]string `json:"disposition_actions"`
+		} `json:"settings"`
+	}
+	adm.do(t, http.MethodGet, fmt.Sprintf("/campaigns/%d", made.Campaign), nil, &cp)
+	// The refused max attempts of 0 was not kept; only the edited settings
+	// changed (no disposition override was sent).
+	if cp.Name != "Spring renewals" || cp.DialMode != "progressive" || cp.CallerID != "+14155550100" || cp.MaxAttempts != 4 ||
+		cp.Settings.LinesPerAgent != 2 || cp.Settings.RetryDelays["busy"] != 900 || cp.Settings.RetryDelays["no_answer"] != 7200 ||
+		cp.Settings.Country != "US" || len(cp.Settings.Actions) != 0 {
+		t.Fatalf("campaign %+v", cp)
+	}
+	if w := fmt.Sprint(cp.Settings.Window); w != "map[days:[mon tue wed thu fri sat] hours:[map[end:20:00 start:09:00]]]" {
+		t.Fatalf("calling window %s", w)
+	}
+
+	var list struct {
+		Campaign int64          `json:"campaign_id"`
+		Name     string         `json:"name"`
+		Total    int            `json:"total"`
+		Leads    map[string]int `json:"leads"`
+	}
+	adm.do(t, http.MethodGet, fmt.Sprintf("/lists/%d", made.List), nil, &list)
+	if list.Campaign != made.Campaign || list.Name != "Spring file" || list.Total != 5 || list.Leads["new"] != 5 {
+		t.Fatalf("list %+v", list)
+	}
+
+	var lead struct {
+		Campaign  int64             `json:"campaign_id"`
+		Phone     string            `json:"phone"`
+		FirstName string            `json:"first_name"`
+		LastName  string            `json:"last_name"`
+		Email     string            `json:"email"`
+		Custom    map[string]string `json:"custom"`
+	}
+	adm.do(t, http.MethodGet, fmt.Sprintf("/leads/%d", made.Lead), nil, &lead)
+	if lead.Campaign != made.Campaign || lead.Phone != "+14155550103" || lead.FirstName != "Cyd" || lead.LastName != "Nash-Ortiz" ||
+		lead.Email != "cyd@example.com" || len(lead.Custom) != 1 || lead.Custom["account"] != "A-3" {
+		t.Fatalf("lead %+v", lead)
+	}
+
+	var dnc struct {
+		Blocked bool `json:"blocked"`
+		Entries []struct {
+			Campaign int64  `json:"campaign_id"`
+			Reason   string `json:"reason"`
+		} `json:"entries"`
+	}
+	adm.do(t, http.MethodGet, "/dnc/%2B14155550199", nil, &dnc)
+	if !dnc.Blocked || len(dnc.Entries) != 1 || dnc.Entries[0].Campaign != 0 || dnc.Entries[0].Reason != "Asked on the phone" {
+		t.Fatalf("dnc %+v", dnc)
+	}
 }

@@ -59,7 +59,7 @@ function shown(f, v) {
 // Field draws one form field with its hint and, when the server named
 // it, its error.
 export function Field({ f, value, error, onChange }) {
-  const id = 'f-' + f.name.replace(/[^a-z0-9_-]/gi, '-');
+  const id = fieldId(f.name);
   const change = (e) => onChange(f.name, fieldValue(f, e.target));
   const invalid = error ? 'true' : undefined;
   const common = { id, name: f.name, 'aria-invalid': invalid, 'aria-describedby': error ? id + '-err' : undefined };
@@ -67,6 +67,24 @@ export function Field({ f, value, error, onChange }) {
   if (f.type === 'checkbox') {
     return html`<div class="field field-check">
       <label class="check"><input type="checkbox" ...${common} checked=${!!value} disabled=${f.readOnly} onChange=${change} /> ${f.label}</label>
+      ${f.hint && html`<small class="muted">${f.hint}</small>`}
+      ${error && html`<small class="field-error" id=${id + '-err'} role="alert">${error}</small>`}
+    </div>`;
+  }
+  if (f.type === 'multi') {
+    // A set of choices as checkboxes; the value is the chosen keys.
+    const chosen = new Set(value || []);
+    const flip = (v, on) => onChange(f.name, (f.options || []).map((o) => (Array.isArray(o) ? o[0] : o)).filter((k) => (k === v ? on : chosen.has(k))));
+    return html`<div class=${'field field-multi' + (f.wide ? ' field-wide' : '')} role="group" aria-labelledby=${id + '-label'}>
+      <span id=${id + '-label'}>${f.label}</span>
+      <div class="multi" id=${id} aria-invalid=${invalid} aria-describedby=${error ? id + '-err' : undefined}>
+        ${(f.options || []).map((o) => {
+          const [v, label] = Array.isArray(o) ? o : [o, o];
+          return html`<label class="check" key=${v}><input type="checkbox" checked=${chosen.has(v)} disabled=${f.readOnly}
+            onChange=${(e) => flip(v, e.target.checked)} /> ${label}</label>`;
+        })}
+        ${(f.options || []).length === 0 && html`<span class="muted small">${f.empty || 'None to choose from.'}</span>`}
+      </div>
       ${f.hint && html`<small class="muted">${f.hint}</small>`}
       ${error && html`<small class="field-error" id=${id + '-err'} role="alert">${error}</small>`}
     </div>`;
@@ -86,7 +104,7 @@ export function Field({ f, value, error, onChange }) {
       min=${f.min} max=${f.max} step=${f.step} readOnly=${f.readOnly} required=${f.required}
       autocomplete=${f.type === 'password' ? 'new-password' : 'off'} onInput=${change} />`;
   }
-  return html`<div class="field">
+  return html`<div class=${'field' + (f.wide ? ' field-wide' : '')}>
     <label for=${id}>${f.label}</label>
     ${input}
     ${f.hint && html`<small class="muted">${f.hint}</small>`}
@@ -94,15 +112,31 @@ export function Field({ f, value, error, onChange }) {
   </div>`;
 }
 
-// errorFor places a server error: on the field it names (or the nearest
-// form field whose name starts it), else on the form.
+// fieldId is the element id of the input of the field named name.
+export const fieldId = (name) => 'f-' + name.replace(/[^a-z0-9_-]/gi, '-');
+
+// errorFor places a server error: on the field it names, else on the
+// nearest enclosing one (retry_delays.busy on "retry_delays.busy", then
+// "retry_delays"; caller_id_pool[1] on "caller_id_pool"), else on the form.
 export function errorFor(fields, e) {
   const name = e && e.field;
   if (name) {
-    const f = fields.find((f) => f.name === name) || fields.find((f) => name.startsWith(f.name + '.') || name.startsWith(f.name + '['));
+    const within = (f) => f.name === name || name.startsWith(f.name + '.') || name.startsWith(f.name + '[');
+    const f = fields.filter(within).sort((a, b) => b.name.length - a.name.length)[0];
     if (f) return { field: f.name, text: e.message };
   }
   return { field: '', text: (e && e.message) || String(e) };
+}
+
+// sectioned splits fields into runs of the same section, in order.
+function sectioned(fields) {
+  const out = [];
+  for (const f of fields) {
+    const last = out[out.length - 1];
+    if (last && last.title === (f.section || '')) last.fields.push(f);
+    else out.push({ title: f.section || '', intro: f.sectionIntro, fields: [f] });
+  }
+  return out;
 }
 
 // Form edits values with fields; onSubmit(values) saves them and may
@@ -111,6 +145,16 @@ export function Form({ fields, initial, onSubmit, submitLabel = 'Save', onCancel
   const [values, setValues] = useState(() => ({ ...initial }));
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState(false);
+  const form = useRef(null);
+  // On a long form the field at fault may be out of sight.
+  useEffect(() => {
+    if (!err || !err.field || !form.current) return;
+    const el = form.current.querySelector('#' + fieldId(err.field));
+    if (el) {
+      el.scrollIntoView({ block: 'center' });
+      if (el.focus) el.focus({ preventScroll: true });
+    }
+  }, [err]);
   const set = (k, v) => {
     setValues((old) => ({ ...old, [k]: v }));
     if (err && err.field === k) setErr(null);
@@ -127,11 +171,19 @@ export function Form({ fields, initial, onSubmit, submitLabel = 'Save', onCancel
     }
   };
   const visible = fields.filter((f) => !f.when || f.when(values));
-  return html`<form class="admin-form" onSubmit=${submit} noValidate>
-    <div class="admin-fields">
-      ${visible.map((f) => html`<${Field} key=${f.name} f=${f} value=${values[f.name]}
+  const draw = (fs) => html`<div class="admin-fields">
+      ${fs.map((f) => html`<${Field} key=${f.name} f=${f} value=${values[f.name]}
         error=${err && err.field === f.name ? err.text : ''} onChange=${set} />`)}
-    </div>
+    </div>`;
+  const parts = sectioned(visible);
+  return html`<form class=${'admin-form' + (parts.length > 1 ? ' sectioned' : '')} onSubmit=${submit} noValidate ref=${form}>
+    ${parts.length > 1
+      ? parts.map((p) => html`<section class="form-section card" key=${p.title} aria-label=${p.title}>
+          <h2>${p.title}</h2>
+          ${p.intro && html`<p class="muted">${p.intro}</p>`}
+          ${draw(p.fields)}
+        </section>`)
+      : draw(visible)}
     ${children}
     ${err && !err.field && html`<p class="form-error" role="alert">${err.text}</p>`}
     <div class="form-foot">
@@ -168,6 +220,15 @@ export function Table({ rows, columns, rowKey = (r) => r.id, testid, actions }) 
     </table>
   </div>`;
 }
+
+// Pager moves through pages read by cursor: page.after holds the start
+// of each page read so far (Previous drops the last), page.next the start
+// of the next one (0 on the last page); load(starts) reads a page.
+export const Pager = ({ page, shown, load }) => html`<div class="pager">
+  <button class="btn btn-small" disabled=${page.after.length < 2} onClick=${() => load(page.after.slice(0, -1))}>Previous</button>
+  <span class="muted small">${shown} shown</span>
+  <button class="btn btn-small" disabled=${!page.next} onClick=${() => load([...page.after, page.next])}>Next</button>
+</div>`;
 
 // Badge shows a short status word in a colour.
 export const Badge = ({ tone = 'grey', children }) => html`<span class=${'pill pill-' + tone}>${children}</span>`;

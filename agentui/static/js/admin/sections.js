@@ -3,8 +3,14 @@
 
 import { UsersPage } from './users.js';
 import { PauseCodesPage } from './pausecodes.js';
+import { CampaignsPage } from './campaigns.js';
+import { LeadsPage } from './leads.js';
+import { DNCPage } from './dnc.js';
 
 export const SECTIONS = [
   { id: 'users', label: 'Users', group: 'People', page: UsersPage },
+  { id: 'campaigns', label: 'Campaigns', group: 'Dialing', page: CampaignsPage },
+  { id: 'leads', label: 'Leads', group: 'Dialing', page: LeadsPage },
+  { id: 'dnc', label: 'Do not call', group: 'Dialing', page: DNCPage },
   { id: 'pause-codes', label: 'Pause codes', group: 'Dialing', page: PauseCodesPage },
 ];
