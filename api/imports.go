@@ -90,7 +90,7 @@ type createListBody struct {
 	Name string `json:"name"`
 }
 
-func (s *Server) createLeadList(c echo.Context, _ *principal) error {
+func (s *Server) createLeadList(c echo.Context, p *principal) error {
 	st, cp, err := s.campaignLists(c)
 	if err != nil {
 		return err
@@ -102,10 +102,12 @@ func (s *Server) createLeadList(c echo.Context, _ *principal) error {
 	if err := checkText("name", strings.TrimSpace(b.Name), 128); err != nil {
 		return err
 	}
-	l, err := st.CreateLeadList(c.Request().Context(), leadimport.List{Campaign: cp.ID, Name: b.Name})
+	ctx := c.Request().Context()
+	l, err := st.CreateLeadList(ctx, leadimport.List{Campaign: cp.ID, Name: b.Name})
 	if err != nil {
 		return err
 	}
+	s.audit(ctx, p, "list.create", listTarget(l.ID), map[string]any{"name": l.Name, "campaign": l.Campaign})
 	return c.JSON(http.StatusCreated, l)
 }
 

@@ -50,6 +50,9 @@ func TestImportAPI(t *testing.T) {
 		t.Fatalf("create list: %d %s", rec.Code, rec.Body)
 	}
 	list := decodeBody[leadimport.List](t, rec)
+	if a := changeAudit(e); len(a) != 1 || a[0] != "list.create" {
+		t.Fatalf("audit %v", a)
+	}
 	if rec := e.do(e.sup, http.MethodPost, fmt.Sprintf("/api/v1/campaigns/%d/lists", e.campaign.ID), `{"name":"march"}`); rec.Code != http.StatusConflict {
 		t.Fatalf("same name: %d %s", rec.Code, rec.Body)
 	}
