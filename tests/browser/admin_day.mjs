@@ -161,6 +161,7 @@ await run(session, 'admin-failure', result, async () => {
     await dialog().getByLabel('Column Account').selectOption('custom');
     await dialog().getByLabel('Custom field for Account').fill('account');
     await dialog().getByLabel('Column E-mail address').selectOption('email');
+    await shot('37-admin-import-mapping');
     await dialog().getByRole('button', { name: 'Import', exact: true }).click();
     const bar = dialog().getByRole('progressbar', { name: 'Import progress' });
     await bar.waitFor();
@@ -213,5 +214,17 @@ await run(session, 'admin-failure', result, async () => {
     await verdict.waitFor();
     assert.match(await verdict.textContent(), /is on the do-not-call list[\s\S]*System-wide[\s\S]*Asked on the phone/);
     await shot('39-admin-dnc');
+  });
+
+  await step('the campaigns list shows the campaign with its list and leads', async () => {
+    await open('Campaigns');
+    const row = page.getByTestId('campaigns-table-row').filter({ hasText: 'Spring renewals' });
+    await row.waitFor();
+    assert.match(await row.textContent(), /Paused.*Progressive\s*1\s*5/);
+    await row.getByRole('button', { name: 'Archive' }).click();
+    await row.filter({ hasText: 'Archived' }).waitFor();
+    await row.getByRole('button', { name: 'Unarchive' }).click();
+    await row.filter({ hasText: 'Paused' }).getByRole('button', { name: 'Resume' }).waitFor();
+    await shot('40-admin-campaigns');
   });
 });

@@ -71,6 +71,8 @@ func checkDialingMade(t *testing.T, adm *client, made dialingMade) {
 		DialMode    string `json:"dial_mode"`
 		CallerID    string `json:"caller_id"`
 		MaxAttempts int    `json:"max_attempts"`
+		Active      bool   `json:"active"`
+		ArchivedAt  string `json:"archived_at"`
 		Settings    struct {
 			LinesPerAgent int               `json:"lines_per_agent"`
 			RetryDelays   map[string]int    `json:"retry_delays"`
@@ -81,10 +83,11 @@ func checkDialingMade(t *testing.T, adm *client, made dialingMade) {
 	}
 	adm.do(t, http.MethodGet, fmt.Sprintf("/campaigns/%d", made.Campaign), nil, &cp)
 	// The refused max attempts of 0 was not kept; only the edited settings
-	// changed (no disposition override was sent).
+	// changed (no disposition override was sent); archived, then
+	// unarchived, it is paused.
 	if cp.Name != "Spring renewals" || cp.DialMode != "progressive" || cp.CallerID != "+14155550100" || cp.MaxAttempts != 4 ||
 		cp.Settings.LinesPerAgent != 2 || cp.Settings.RetryDelays["busy"] != 900 || cp.Settings.RetryDelays["no_answer"] != 7200 ||
-		cp.Settings.Country != "US" || len(cp.Settings.Actions) != 0 {
+		cp.Settings.Country != "US" || len(cp.Settings.Actions) != 0 || cp.Active || cp.ArchivedAt != "" {
 		t.Fatalf("campaign %+v", cp)
 	}
 	if w := fmt.Sprint(cp.Settings.Window); w != "map[days:[mon tue wed thu fri sat] hours:[map[end:20:00 start:09:00]]]" {

@@ -207,20 +207,24 @@ function CampaignList() {
     load: async () => {
       const list = (await rest.get('/campaigns?archived=all')).campaigns || [];
       // Figures are a nicety: a campaign without them still lists.
-      const stats = await Promise.all(list.map((c) => rest.get(`/campaigns/${c.id}/stats`).catch(() => null)));
-      return list.map((c, i) => ({ ...c, stats: stats[i] }));
+      const [stats, lists] = await Promise.all([
+        Promise.all(list.map((c) => rest.get(`/campaigns/${c.id}/stats`).catch(() => null))),
+        Promise.all(list.map((c) => rest.get(`/campaigns/${c.id}/lists`).catch(() => null))),
+      ]);
+      return list.map((c, i) => ({ ...c, stats: stats[i], lists: lists[i] }));
     },
     searchKeys: ['name', 'dial_mode', 'caller_id'],
     filters: [{ name: 'status', label: 'Status', options: [['active', 'Active'], ['paused', 'Paused'], ['archived', 'Archived']], test: (r, v) => status(r) === v }],
     columns: [
-      { label: 'Campaign', render: (r) => html`<${Link} href=${'/admin/campaigns/' + r.id} class="strong">${r.name}</${Link}>
+      { label: 'Campaign', class: 'wide-cell', render: (r) => html`<${Link} href=${'/admin/campaigns/' + r.id} class="strong">${r.name}</${Link}>
         <div class="muted small">${r.caller_id || 'Gateway caller ID'}</div>` },
       { label: 'Status', render: (r) => html`<${StatusBadge} c=${r} />` },
       { label: 'Dial mode', render: (r) => modeLabel(r.dial_mode) },
+      { label: 'Lists', class: 'num', render: (r) => (r.lists ? r.lists.length : '–') },
       { label: 'Leads', class: 'num', render: (r) => (r.stats ? r.stats.leads_total : '–') },
-      { label: 'Dialable now', class: 'num', render: (r) => (r.stats ? r.stats.dialable_now : '–') },
+      { label: 'Dialable', class: 'num', render: (r) => (r.stats ? r.stats.dialable_now : '–') },
       { label: 'Calls today', class: 'num', render: (r) => (r.stats ? r.stats.today.attempts : '–') },
-      { label: 'Abandoned today', class: 'num', render: (r) => (r.stats && r.stats.today.answered ? pct(r.stats.today.abandon_rate) : '–') },
+      { label: 'Abandon rate', class: 'num', render: (r) => (r.stats && r.stats.today.answered ? pct(r.stats.today.abandon_rate) : '–') },
     ],
     fields: [
       { name: 'name', label: 'Name', required: true },

@@ -208,7 +208,7 @@ export function Table({ rows, columns, rowKey = (r) => r.id, testid, actions }) 
   return html`<div class="card table-card">
     <table class="table" data-testid=${testid}>
       <thead><tr>
-        ${columns.map((c) => html`<th scope="col" key=${c.label}>${c.label}</th>`)}
+        ${columns.map((c) => html`<th scope="col" key=${c.label} class=${c.class || ''}>${c.label}</th>`)}
         ${actions && html`<th scope="col" class="actions"><span class="sr-only">Actions</span></th>`}
       </tr></thead>
       <tbody>
@@ -224,7 +224,8 @@ export function Table({ rows, columns, rowKey = (r) => r.id, testid, actions }) 
 // Pager moves through pages read by cursor: page.after holds the start
 // of each page read so far (Previous drops the last), page.next the start
 // of the next one (0 on the last page); load(starts) reads a page.
-export const Pager = ({ page, shown, load }) => html`<div class="pager">
+export const Pager = ({ page, shown, load }) =>
+  (page.after.length > 1 || page.next) && html`<div class="pager">
   <button class="btn btn-small" disabled=${page.after.length < 2} onClick=${() => load(page.after.slice(0, -1))}>Previous</button>
   <span class="muted small">${shown} shown</span>
   <button class="btn btn-small" disabled=${!page.next} onClick=${() => load([...page.after, page.next])}>Next</button>
