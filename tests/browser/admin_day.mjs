@@ -127,6 +127,33 @@ await run(session, 'admin-failure', result, async () => {
     await notice('Saved the campaign.').waitFor();
     await form.getByRole('heading', { name: 'Spring renewals' }).scrollIntoViewIfNeeded();
     await shot('36-admin-campaign');
+    for (const [section, name] of [['Retry delays', '36-admin-campaign-retries'], ['Agents', '36-admin-campaign-agents']]) {
+      await form.getByRole('heading', { name: section, exact: true }).evaluate((h) => h.scrollIntoView({ block: 'start' }));
+      await shot(name);
+    }
+  });
+
+  await step("the import's header reading and column guesses, case by case", async () => {
+    const got = await page.evaluate(async () => {
+      const m = await import('/assets/js/admin/lists.js');
+      const k = await import('/assets/js/admin/kit.js');
+      const heads = ['Mobile Number', 'Phone 2', 'Alt phone', 'phone_number', 'Given Name', 'fname', 'Surname', 'Last Name',
+        'E-mail address', 'TZ', 'Time Zone', 'Account'];
+      const fields = [{ name: 'retry_delays' }, { name: 'retry_delays.busy' }, { name: 'calling_window.hours' }, { name: 'caller_id_pool' }];
+      return {
+        guesses: heads.map((h) => m.guess(h)),
+        row: m.csvRow('"Lee, Ann","say ""hi""",,x\r\nnext').fields,
+        keys: ['Account #', ' plan ', '***'].map(m.customKey),
+        errors: ['retry_delays.busy', 'retry_delays.failed', 'calling_window.hours[0].end', 'caller_id_pool[1]', 'name'].map(
+          (f) => k.errorFor(fields, { field: f, message: 'x' }).field),
+      };
+    });
+    assert.deepEqual(got.guesses, ['phone', 'phone2', 'phone2', 'phone', 'first_name', 'first_name', 'last_name', 'last_name',
+      'email', 'time_zone', 'time_zone', 'custom']);
+    assert.deepEqual(got.row, ['Lee, Ann', 'say "hi"', '', 'x']);
+    assert.deepEqual(got.keys, ['Account', 'plan', 'field']);
+    // An error lands on its own field, else the nearest enclosing one.
+    assert.deepEqual(got.errors, ['retry_delays.busy', 'retry_delays', 'calling_window.hours', 'caller_id_pool', '']);
   });
 
   await step('a lead list is made and a CSV imported into it: columns mapped, progress to the end, the bad row reported', async () => {
@@ -192,6 +219,7 @@ await run(session, 'admin-failure', result, async () => {
     await row.getByRole('button', { name: 'Open' }).click();
     assert.equal(await dialog().getByLabel('account', { exact: true }).inputValue(), 'A-3');
     await dialog().getByLabel('Last name', { exact: true }).fill('Nash-Ortiz');
+    await shot('38-admin-lead');
     await dialog().getByRole('button', { name: 'Save' }).click();
     await notice('Saved the lead.').waitFor();
     await page.getByTestId('leads-table-row').filter({ hasText: 'Cyd Nash-Ortiz' }).waitFor();

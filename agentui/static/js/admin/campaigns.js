@@ -45,10 +45,19 @@ const RETRIES = [
 
 const ACTIONS = [
   ['retry', 'Retry later'],
-  ['callback', 'Schedule a callback'],
-  ['done', 'Done: never again'],
+  ['callback', 'Callback'],
+  ['done', 'Done'],
   ['dnc', 'Do not call'],
 ];
+
+// span reads seconds as people say them: "90 min", "4 h", "2 days".
+export function span(sec) {
+  if (sec === null || sec === undefined || sec === '' || Number.isNaN(sec)) return '';
+  if (sec < 120) return `${sec} s`;
+  if (sec < 2 * 3600) return `${+(sec / 60).toFixed(1)} min`;
+  if (sec < 2 * 86400) return `${+(sec / 3600).toFixed(1)} h`;
+  return `${+(sec / 86400).toFixed(1)} days`;
+}
 
 // status is a campaign's state in one word.
 export const status = (c) => (c.archived_at ? 'archived' : c.active ? 'active' : 'paused');
@@ -67,7 +76,7 @@ const modeLabel = (m) => (DIAL_MODES.find(([k]) => k === m) || [m, m])[1].split(
 // server's errors land on them.
 function settingsFields(dispositions, agents) {
   const defaultAction = (d) => (d.marks_dnc ? 'dnc' : d.schedules_callback ? 'callback' : d.final ? 'done' : 'retry');
-  const actionLabel = (a) => ACTIONS.find(([k]) => k === a)[1].toLowerCase();
+  const actionLabel = (a) => ACTIONS.find(([k]) => k === a)[1];
   return [
     { section: 'General', name: 'name', label: 'Name', required: true },
     { section: 'General', name: 'dial_mode', label: 'Dial mode', type: 'select', options: DIAL_MODES },
@@ -88,14 +97,14 @@ function settingsFields(dispositions, agents) {
     { section: 'Calling window', name: 'calling_window.holidays', label: 'Holidays', type: 'list', wide: true, placeholder: '2026-12-25, 2027-01-01', hint: 'Dates (YYYY-MM-DD) no lead is called' },
 
     ...RETRIES.map(([k, label], i) => ({
-      section: 'Retry delays', sectionIntro: i === 0 ? 'Seconds before a lead is dialed again after a call that ended so (3600 is an hour).' : undefined,
-      name: 'retry_delays.' + k, label, type: 'number', min: 0, step: 60,
+      section: 'Retry delays', sectionIntro: i === 0 ? 'Seconds before a lead is dialed again after a call that ended so.' : undefined,
+      name: 'retry_delays.' + k, label, type: 'number', min: 0, step: 60, hint: (v) => (v ? span(v) : 'at once'),
     })),
 
     ...dispositions.map((d, i) => ({
       section: 'Dispositions', sectionIntro: i === 0 ? 'What each disposition does to its lead in this campaign.' : undefined,
       name: 'disposition_actions.' + d.code, label: `${d.label} (${d.code})`, type: 'select',
-      options: [['', `As the code says: ${actionLabel(defaultAction(d))}`], ...ACTIONS],
+      options: [['', `Default: ${actionLabel(defaultAction(d))}`], ...ACTIONS],
     })),
 
     { section: 'Recording and messages', name: 'recording', label: 'Record calls', type: 'select', options: [['off', 'Never'], ['always', 'Always'], ['ask', 'After a consent message']] },

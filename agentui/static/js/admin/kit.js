@@ -56,6 +56,13 @@ function shown(f, v) {
   return v === undefined || v === null ? '' : v;
 }
 
+// hintOf is a field's hint: text, or a function of its value (a number
+// of seconds read back as minutes).
+function hintOf(f, value) {
+  const h = typeof f.hint === 'function' ? f.hint(value) : f.hint;
+  return h && html`<small class="muted">${h}</small>`;
+}
+
 // Field draws one form field with its hint and, when the server named
 // it, its error.
 export function Field({ f, value, error, onChange }) {
@@ -67,7 +74,7 @@ export function Field({ f, value, error, onChange }) {
   if (f.type === 'checkbox') {
     return html`<div class="field field-check">
       <label class="check"><input type="checkbox" ...${common} checked=${!!value} disabled=${f.readOnly} onChange=${change} /> ${f.label}</label>
-      ${f.hint && html`<small class="muted">${f.hint}</small>`}
+      ${hintOf(f, value)}
       ${error && html`<small class="field-error" id=${id + '-err'} role="alert">${error}</small>`}
     </div>`;
   }
@@ -85,7 +92,7 @@ export function Field({ f, value, error, onChange }) {
         })}
         ${(f.options || []).length === 0 && html`<span class="muted small">${f.empty || 'None to choose from.'}</span>`}
       </div>
-      ${f.hint && html`<small class="muted">${f.hint}</small>`}
+      ${hintOf(f, value)}
       ${error && html`<small class="field-error" id=${id + '-err'} role="alert">${error}</small>`}
     </div>`;
   }
@@ -107,7 +114,7 @@ export function Field({ f, value, error, onChange }) {
   return html`<div class=${'field' + (f.wide ? ' field-wide' : '')}>
     <label for=${id}>${f.label}</label>
     ${input}
-    ${f.hint && html`<small class="muted">${f.hint}</small>`}
+    ${hintOf(f, value)}
     ${error && html`<small class="field-error" id=${id + '-err'} role="alert">${error}</small>`}
   </div>`;
 }
@@ -225,7 +232,9 @@ export function Table({ rows, columns, rowKey = (r) => r.id, testid, actions }) 
 // of each page read so far (Previous drops the last), page.next the start
 // of the next one (0 on the last page); load(starts) reads a page.
 export const Pager = ({ page, shown, load }) =>
-  (page.after.length > 1 || page.next) && html`<div class="pager">
+  page.after.length < 2 && !page.next
+    ? null
+    : html`<div class="pager">
   <button class="btn btn-small" disabled=${page.after.length < 2} onClick=${() => load(page.after.slice(0, -1))}>Previous</button>
   <span class="muted small">${shown} shown</span>
   <button class="btn btn-small" disabled=${!page.next} onClick=${() => load([...page.after, page.next])}>Next</button>
