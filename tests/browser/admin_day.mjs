@@ -228,6 +228,19 @@ await run(session, 'admin-failure', result, async () => {
     await shot('38-admin-leads');
   });
 
+  await step('the leads a filter selects are deleted at once', async () => {
+    await page.getByLabel('Search leads').fill('Eve');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=leads-table-row]').length === 1);
+    await page.getByRole('button', { name: 'Change these leads…' }).click();
+    await dialog().getByLabel('Action', { exact: true }).selectOption('delete');
+    page.once('dialog', (d) => d.accept());
+    await dialog().getByRole('button', { name: 'Apply' }).click();
+    await notice('Deleted 1 lead.').waitFor();
+    await page.getByText('No lead matches.').waitFor();
+    await page.getByLabel('Search leads').fill('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=leads-table-row]').length === 4);
+  });
+
   await step('a number is added to the do-not-call list and looked up', async () => {
     await open('Do not call');
     await page.getByRole('button', { name: 'Add number' }).click();
@@ -244,11 +257,26 @@ await run(session, 'admin-failure', result, async () => {
     await shot('39-admin-dnc');
   });
 
+  await step('numbers are imported into the do-not-call list from a CSV file', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'admin-dnc-')), 'complaints.csv');
+    fs.writeFileSync(file, 'name,phone\nGus,+1 415 555 0188\nHal,(415) 555-0189\nIvy,nope\n');
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    await dialog().getByLabel('CSV file', { exact: true }).setInputFiles(file);
+    await dialog().getByLabel('Reason', { exact: true }).fill('Complaint list');
+    await dialog().getByRole('button', { name: 'Import' }).click();
+    const rep = dialog().getByTestId('dnc-import-report');
+    await rep.waitFor();
+    assert.match(await rep.textContent(), /Rows3Added2Already listed0Refused1/);
+    assert.match(await rep.textContent(), /4nope/);
+    await dialog().getByRole('button', { name: 'Done' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=dnc-table-row]').length === 3);
+  });
+
   await step('the campaigns list shows the campaign with its list and leads', async () => {
     await open('Campaigns');
     const row = page.getByTestId('campaigns-table-row').filter({ hasText: 'Spring renewals' });
     await row.waitFor();
-    assert.match(await row.textContent(), /Paused.*Progressive\s*1\s*5/);
+    assert.match(await row.textContent(), /Paused.*Progressive\s*1\s*4/);
     await row.getByRole('button', { name: 'Archive' }).click();
     await row.filter({ hasText: 'Archived' }).waitFor();
     await row.getByRole('button', { name: 'Unarchive' }).click();

@@ -94,7 +94,8 @@ function BulkDialog({ filter, lists, onClose }) {
     const body = { action: v.action, filter: { campaign: Number(filter.campaign), list: Number(filter.list) || 0, status: filter.status || '', q: filter.q || '' } };
     if (v.action === 'move') body.list_id = Number(v.list_id);
     const r = await rest.post('/leads/bulk', body);
-    notify(`${r.leads} leads: ${v.action} done.`, 'ok');
+    const verb = { reset: 'Reset', move: 'Moved', delete: 'Deleted' }[v.action];
+    notify(`${verb} ${r.leads} ${r.leads === 1 ? 'lead' : 'leads'}.`, 'ok');
     onClose(true);
   };
   return html`<${Dialog} title="Change the leads this filter selects" onClose=${() => onClose(false)}>
