@@ -281,6 +281,64 @@ func TestImportAPIWhileRunning(t *testing.T) {
 	}
 }
 
+// TestImportAPICancel: a supervisor stops a running import; it rolls back
+// at its next row, its request is answered 409, and cancelling it again,
+// or an import that has ended, changes nothing.
+func TestImportAPICancel(t *testing.T) {
+	e := newEnv(t)
+	list := e.addList(1)
+	pw, rec, done := e.streamImport(t.Context(), e.keySup, list.ID)
+	fmt.Fprint(pw, "Phone\n212 555 3000\n212 555 3001\n")
+	var im leadimport.Import
+	deadline := time.Now().Add(10 * time.Second)
+	for im.Read < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("progress never reached 2 rows: %+v", im)
+		}
+		var id int64
+		if err := e.ro.QueryRow(`SELECT coalesce(max(id), 0) FROM imports`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if id != 0 {
+			im = decodeBody[leadimport.Import](t, e.do(e.keySup, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d", id), ""))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	path := fmt.Sprintf("/api/v1/imports/%d/cancel", im.ID)
+	if r := e.do(e.agent1, http.MethodPost, path, ""); r.Code != http.StatusForbidden {
+		t.Fatalf("agent cancels: %d %s", r.Code, r.Body)
+	}
+	if r := e.do(e.sup, http.MethodPost, path, ""); r.Code != http.StatusAccepted {
+		t.Fatalf("cancel: %d %s", r.Code, r.Body)
+	}
+	// The next row meets the cancelled import.
+	fmt.Fprint(pw, "212 555 3002\n")
+	<-done
+	pw.Close()
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "cancelled") {
+		t.Fatalf("the import's own answer: %d %s", rec.Code, rec.Body)
+	}
+	got := must[leadimport.Import](t)(e.store.Import(t.Context(), im.ID))
+	if got.Status != leadimport.RolledBack || got.Error != "cancelled" {
+		t.Fatalf("after cancel: %+v", got)
+	}
+	var n int
+	if err := e.ro.QueryRow(`SELECT count(*) FROM leads WHERE list_id = ?`, list.ID).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d leads left by a cancelled import, %v", n, err)
+	}
+	r := e.do(e.sup, http.MethodPost, path, "")
+	if again := decodeBody[leadimport.Import](t, r); r.Code != http.StatusOK || again.Status != leadimport.RolledBack {
+		t.Fatalf("cancel again: %d %s", r.Code, r.Body)
+	}
+	if r := e.do(e.sup, http.MethodPost, "/api/v1/imports/999/cancel", ""); r.Code != http.StatusNotFound {
+		t.Fatalf("unknown import: %d %s", r.Code, r.Body)
+	}
+	// Audited once: the second cancel changed nothing.
+	if a := changeAudit(e); strings.Count(strings.Join(a, " "), "import.cancel") != 1 {
+		t.Fatalf("audit %v", a)
+	}
+}
+
 // streamImport starts an import into the list whose file is written to
 // pw; done closes when the request has been answered in rec.
 func (e *testEnv) streamImport(ctx context.Context, w who, list leadimport.ListID) (pw *io.PipeWriter, rec *httptest.ResponseRecorder, done chan struct{}) {

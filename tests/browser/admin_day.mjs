@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { URL, env, step, openPage, helpers, run } from './harness.mjs';
+import { URL, env, step, openPage, helpers, run, admin, until } from './harness.mjs';
 
 const result = {};
 const session = await openPage();
@@ -206,6 +206,26 @@ await run(session, 'admin-failure', result, async () => {
     await dialog().getByRole('button', { name: 'Done' }).click();
     await dialog().waitFor({ state: 'detached' });
     await row.filter({ hasText: '5' }).waitFor();
+  });
+
+  await step('an import stopped while it runs keeps nothing', async () => {
+    const lines = ['Phone,First'];
+    for (let i = 0; i < 150000; i++) lines.push(`+1212${String(2000000 + i).padStart(7, '0')},N${i}`);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'admin-big-')), 'big.csv');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const row = page.getByTestId('lists-table-row').filter({ hasText: 'Spring file' });
+    await row.getByRole('button', { name: 'Import CSV' }).click();
+    await dialog().getByLabel('CSV file', { exact: true }).setInputFiles(file);
+    await dialog().getByRole('button', { name: 'Import', exact: true }).click();
+    // Counts come from the event stream while the file is read.
+    await dialog().getByTestId('import-read').waitFor();
+    const id = await dialog().getByTestId('import-progress').getAttribute('data-import');
+    page.once('dialog', (d) => d.accept());
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
+    await notice('Import stopped').waitFor();
+    await until('the stopped import rolled back', () => admin('GET', `/lists/${result.list}`), (l) => l.total === 5);
+    result.cancelledImport = (await admin('GET', `/imports/${id}`)).status;
   });
 
   await step('an imported lead is found by search and edited', async () => {

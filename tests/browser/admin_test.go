@@ -57,13 +57,15 @@ type dialingMade struct {
 	Campaign int64 `json:"campaign"`
 	List     int64 `json:"list"`
 	Lead     int64 `json:"lead"`
+	// CancelledImport is the status of the import stopped from the page.
+	CancelledImport string `json:"cancelledImport"`
 }
 
 // checkDialingMade reads back through the API what the campaign, lead
 // list, lead and do-not-call pages made.
 func checkDialingMade(t *testing.T, adm *client, made dialingMade) {
 	t.Helper()
-	if made.Campaign == 0 || made.List == 0 || made.Lead == 0 {
+	if made.Campaign == 0 || made.List == 0 || made.Lead == 0 || made.CancelledImport != "rolled_back" {
 		t.Fatalf("dialing result %+v", made)
 	}
 	var cp struct {

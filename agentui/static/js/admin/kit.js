@@ -9,6 +9,9 @@ import { notify } from '../common.js';
 // the focus back where it was.
 export function Dialog({ title, onClose, children, wide }) {
   const box = useRef(null);
+  // Escape calls the latest onClose, not the one of the first render.
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     const back = document.activeElement;
     const first = box.current && box.current.querySelector('input, select, textarea, button');
@@ -16,7 +19,7 @@ export function Dialog({ title, onClose, children, wide }) {
     const key = (e) => {
       if (e.key === 'Escape') {
         e.stopPropagation();
-        onClose();
+        close.current();
       }
     };
     addEventListener('keydown', key, true);

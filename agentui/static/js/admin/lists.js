@@ -113,10 +113,12 @@ async function readHead(file) {
 }
 
 // upload sends file as the request body with the mapping; onSent(share)
-// follows the bytes sent. It resolves to the import's record.
-function upload(listId, file, mapping, onSent) {
+// follows the bytes sent, onStart(abort) gives the way to stop it. It
+// resolves to the import's record.
+function upload(listId, file, mapping, onSent, onStart) {
   return new Promise((resolve, reject) => {
     const x = new XMLHttpRequest();
+    onStart(() => x.abort());
     const q = `mapping=${encodeURIComponent(JSON.stringify(mapping))}&file_name=${encodeURIComponent(file.name)}`;
     x.open('POST', `/api/v1/lists/${listId}/import?${q}`);
     x.setRequestHeader('Content-Type', 'text/csv');
@@ -139,6 +141,7 @@ function upload(listId, file, mapping, onSent) {
       }
     };
     x.onerror = () => reject(new Error('The server cannot be reached. Check your connection.'));
+    x.onabort = () => reject(new Error('The import was stopped: nothing of it was kept.'));
     x.send(file);
   });
 }
@@ -187,6 +190,7 @@ function ImportDialog({ list, onClose }) {
   const [phase, setPhase] = useState('pick'); // pick, running, done
   const [sent, setSent] = useState(0);
   const [im, setIm] = useState(null);
+  const stop = useRef(null);
   useImportEvents(phase === 'running', list.id, (rec) => setIm((old) => (old && old.status !== 'running' ? old : rec)));
 
   const pick = async (e) => {
@@ -225,7 +229,7 @@ function ImportDialog({ list, onClose }) {
     setSent(0);
     setIm(null);
     try {
-      const out = await upload(list.id, file, mapping(), setSent);
+      const out = await upload(list.id, file, mapping(), setSent, (abort) => (stop.current = abort));
       setIm(out);
       setPhase('done');
       notify(`Imported ${out.rows_imported} leads into ${list.name}.`, 'ok');
@@ -237,7 +241,24 @@ function ImportDialog({ list, onClose }) {
   };
 
   const share = phase === 'done' ? 1 : sent;
-  return html`<${Dialog} title=${'Import leads into ' + list.name} onClose=${onClose} wide>
+  // Leaving while it runs stops the import, which keeps none of its
+  // leads: by its id once the stream has named it (the server may hold
+  // the whole file already), and by dropping the upload.
+  const close = async () => {
+    if (phase !== 'running') return onClose();
+    if (!confirmed('Stop the import? None of its leads will be kept.')) return;
+    if (im && im.id) {
+      try {
+        await rest.post(`/imports/${im.id}/cancel`);
+      } catch (x) {
+        notify(x.message, 'error');
+      }
+    }
+    if (stop.current) stop.current();
+    notify('Import stopped: none of its leads were kept.', 'info');
+    onClose();
+  };
+  return html`<${Dialog} title=${'Import leads into ' + list.name} onClose=${close} wide>
     ${phase === 'pick' && html`<div class="import-pick">
       <div class="field">
         <label for="import-file">CSV file</label>
@@ -272,14 +293,14 @@ function ImportDialog({ list, onClose }) {
         </table>`}
       ${err && err.field !== 'file' && !err.field.startsWith('col:') && html`<p class="form-error" role="alert">${err.text}</p>`}
       <div class="form-foot">
-        <button class="btn" onClick=${onClose}>Cancel</button>
+        <button class="btn" onClick=${close}>Cancel</button>
         <button class="btn btn-primary" disabled=${!head} onClick=${start}>Import</button>
       </div>
     </div>`}
     ${phase !== 'pick' && html`<div class="import-run">
       <p>${phase === 'running' ? html`Importing <strong>${file.name}</strong>…` : html`<strong>${file.name}</strong>: ${im && im.status === 'committed' ? 'done.' : im ? im.status : ''}`}</p>
       <div class="progress" role="progressbar" aria-label="Import progress" aria-valuemin="0" aria-valuemax="100"
-        aria-valuenow=${Math.round(share * 100)} data-testid="import-progress">
+        aria-valuenow=${Math.round(share * 100)} data-testid="import-progress" data-import=${im ? im.id : ''}>
         <div class="progress-bar" style=${`width:${(share * 100).toFixed(1)}%`}></div>
       </div>
       ${im ? html`<${ImportReport} im=${im} done=${phase === 'done'} />` : html`<p class="muted small">Waiting for the first counts…</p>`}
