@@ -246,22 +246,7 @@ func TestImportAPIWhileRunning(t *testing.T) {
 	}
 	fmt.Fprint(pw, "bad\n")
 	// The import is running and has read the 51 rows written so far.
-	var im leadimport.Import
-	deadline := time.Now().Add(10 * time.Second)
-	for im.Read < 51 {
-		if time.Now().After(deadline) {
-			t.Fatalf("progress never reached 51 rows: %+v", im)
-		}
-		var id int64
-		if err := e.ro.QueryRow(`SELECT coalesce(max(id), 0) FROM imports`).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		if id != 0 {
-			r := e.do(e.keySup, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d", id), "")
-			im = decodeBody[leadimport.Import](t, r)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	im := importRead(t, e, 51)
 	if im.Status != leadimport.Running || im.Imported != 50 || im.Reasons[leadimport.BadNumber] != 1 {
 		t.Fatalf("progress %+v", im)
 	}
@@ -289,21 +274,7 @@ func TestImportAPICancel(t *testing.T) {
 	list := e.addList(1)
 	pw, rec, done := e.streamImport(t.Context(), e.keySup, list.ID)
 	fmt.Fprint(pw, "Phone\n212 555 3000\n212 555 3001\n")
-	var im leadimport.Import
-	deadline := time.Now().Add(10 * time.Second)
-	for im.Read < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("progress never reached 2 rows: %+v", im)
-		}
-		var id int64
-		if err := e.ro.QueryRow(`SELECT coalesce(max(id), 0) FROM imports`).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		if id != 0 {
-			im = decodeBody[leadimport.Import](t, e.do(e.keySup, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d", id), ""))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	im := importRead(t, e, 2)
 	path := fmt.Sprintf("/api/v1/imports/%d/cancel", im.ID)
 	if r := e.do(e.agent1, http.MethodPost, path, ""); r.Code != http.StatusForbidden {
 		t.Fatalf("agent cancels: %d %s", r.Code, r.Body)
@@ -337,6 +308,28 @@ func TestImportAPICancel(t *testing.T) {
 	if a := changeAudit(e); strings.Count(strings.Join(a, " "), "import.cancel") != 1 {
 		t.Fatalf("audit %v", a)
 	}
+}
+
+// importRead waits until the latest import has read rows rows, as GET
+// /imports/{id} tells, and returns it.
+func importRead(t *testing.T, e *testEnv, rows int64) leadimport.Import {
+	t.Helper()
+	var im leadimport.Import
+	deadline := time.Now().Add(10 * time.Second)
+	for im.Read < rows {
+		if time.Now().After(deadline) {
+			t.Fatalf("progress never reached %d rows: %+v", rows, im)
+		}
+		var id int64
+		if err := e.ro.QueryRow(`SELECT coalesce(max(id), 0) FROM imports`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if id != 0 {
+			im = decodeBody[leadimport.Import](t, e.do(e.keySup, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d", id), ""))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return im
 }
 
 // streamImport starts an import into the list whose file is written to
