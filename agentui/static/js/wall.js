@@ -4,7 +4,7 @@
 // agent or call changed, and one tick rewrites every timer's text in place.
 
 import { html, Component, useEffect, useRef, useState } from '../vendor/htm-preact.js';
-import { api } from './api.js';
+import { api, rest } from './api.js';
 import { Stream } from './stream.js';
 import { ms } from './store.js';
 import { notify } from './common.js';
@@ -47,7 +47,7 @@ function applySnapshot(snap) {
   api.directory().then(
     (d) => {
       for (const a of d.agents || []) {
-        if (!wall.agents.has(a.id)) wall.agents.set(a.id, { id: a.id, name: a.name, extension: a.extension, state: 'LOGGED_OUT', sinceMs: 0 });
+        if (!wall.agents.has(a.id)) wall.agents.set(a.id, { id: a.id, name: a.name, extension: a.extension, team: a.team, state: 'LOGGED_OUT', sinceMs: 0 });
       }
       changed();
     },
@@ -127,12 +127,13 @@ export const SORTS = {
 };
 
 // visibleAgents applies the wall's filter and sort.
-export function visibleAgents(agents, { state, campaign, search, sort }) {
+export function visibleAgents(agents, { state, campaign, team, search, sort }) {
   const q = search.trim().toLowerCase();
   const list = [];
   for (const a of agents) {
     if (state && a.state !== state) continue;
     if (campaign && String((a.campaign && a.campaign.id) || '') !== campaign) continue;
+    if (team && String((a.team && a.team.id) || '') !== team) continue;
     if (q && !a.name.toLowerCase().includes(q) && !(a.extension || '').includes(q)) continue;
     list.push(a);
   }
@@ -172,6 +173,15 @@ function Flags({ call }) {
     ${call.recording && html`<span class="flag flag-rec">● Rec</span>`}`;
 }
 
+// useTeams reads the teams once, for the team filter.
+function useTeams() {
+  const [teams, set] = useState([]);
+  useEffect(() => {
+    rest.get('/teams').then((r) => set(r.teams || []), () => {});
+  }, []);
+  return teams;
+}
+
 // AgentRow re-renders only when its agent, its call or its menu changed.
 class AgentRow extends Component {
   shouldComponentUpdate(n) {
@@ -181,7 +191,7 @@ class AgentRow extends Component {
     const st = a.state || 'LOGGED_OUT';
     const talk = call && ms(call.connected_at || call.answered_at);
     return html`<tr class="wall-agent" data-state=${st} data-testid="wall-agent" data-agent-id=${a.id}>
-      <td class="wa-name"><strong>${a.name}</strong><span class="wa-ext">${a.extension}</span></td>
+      <td class="wa-name"><strong>${a.name}</strong><span class="wa-ext">${a.extension}</span>${a.team && html`<span class="wa-team" data-testid="wall-agent-team">${a.team.name}</span>`}</td>
       <td><span class="wstate" data-state=${st} data-testid="wall-agent-state">${STATE_LABEL[st] || st}${st === 'PAUSED' && a.pause_code && html`<span class="wstate-code"> · ${pauseReason(a.pause_code).label}</span>`}</span></td>
       <td class="num">${st !== 'LOGGED_OUT' && html`<${T} from=${a.sinceMs} label="Time in state" />`}</td>
       <td class="wa-camp">${(a.campaign && a.campaign.name) || ''}</td>
@@ -315,7 +325,8 @@ export function WallPage() {
   const extRef = useRef(null);
   useTicker(root);
   const codes = usePauseCodes();
-  const [filter, setFilter] = useState({ state: '', campaign: '', search: '', sort: 'state' });
+  const [filter, setFilter] = useState({ state: '', campaign: '', team: '', search: '', sort: 'state' });
+  const teamList = useTeams();
   const [menuFor, setMenuFor] = useState(0);
   const [ext, setExt] = useState(localStorage.getItem(EXT_KEY) || '');
   const set = (k) => (e) => setFilter({ ...filter, [k]: e.target.value });
@@ -325,6 +336,10 @@ export function WallPage() {
   const byCampaign = new Map();
   for (const a of agents) if (a.campaign) byCampaign.set(a.campaign.id, a.campaign.name);
   const campaigns = [...byCampaign].sort((a, b) => a[1].localeCompare(b[1]));
+  // Teams with no agent on the wall yet are listed too.
+  const byTeam = new Map(teamList.map((t) => [t.id, t.name]));
+  for (const a of agents) if (a.team) byTeam.set(a.team.id, a.team.name);
+  const teams = [...byTeam].sort((a, b) => a[1].localeCompare(b[1]));
   const counts = {};
   for (const a of agents) counts[a.state] = (counts[a.state] || 0) + 1;
   const calls = [...w.calls.values()].sort((a, b) => ms(a.created_at) - ms(b.created_at));
@@ -363,6 +378,10 @@ export function WallPage() {
             <option value="">All campaigns</option>
             ${campaigns.map(([id, name]) => html`<option value=${String(id)}>${name}</option>`)}
           </select>
+          ${teams.length > 0 && html`<select aria-label="Team" value=${filter.team} onChange=${set('team')} data-testid="wall-filter-team">
+            <option value="">All teams</option>
+            ${teams.map(([id, name]) => html`<option value=${String(id)}>${name}</option>`)}
+          </select>`}
           <select aria-label="Sort by" value=${filter.sort} onChange=${set('sort')} data-testid="wall-sort">
             <option value="state">Sort: state</option>
             <option value="name">Sort: name</option>

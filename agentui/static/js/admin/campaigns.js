@@ -98,7 +98,7 @@ function settingsFields(dispositions, agents) {
 
     ...RETRIES.map(([k, label], i) => ({
       section: 'Retry delays', sectionIntro: i === 0 ? 'Seconds before a lead is dialed again after a call that ended so.' : undefined,
-      name: 'retry_delays.' + k, label, type: 'number', min: 0, step: 60, hint: (v) => (v ? span(v) : 'at once'),
+      name: 'retry_delays.' + k, label, type: 'number', min: 0, step: 60, hint: (v) => (v['retry_delays.' + k] ? span(v['retry_delays.' + k]) : 'at once'),
     })),
 
     ...dispositions.map((d, i) => ({

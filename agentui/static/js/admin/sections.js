@@ -2,15 +2,23 @@
 // /admin/), label, group and page.
 
 import { UsersPage } from './users.js';
+import { AgentsPage } from './agents.js';
+import { TeamsPage } from './teams.js';
 import { PauseCodesPage } from './pausecodes.js';
+import { DispositionsPage } from './dispositions.js';
+import { APIKeysPage } from './apikeys.js';
 import { CampaignsPage } from './campaigns.js';
 import { LeadsPage } from './leads.js';
 import { DNCPage } from './dnc.js';
 
 export const SECTIONS = [
   { id: 'users', label: 'Users', group: 'People', page: UsersPage },
+  { id: 'agents', label: 'Agents', group: 'People', page: AgentsPage },
+  { id: 'teams', label: 'Teams', group: 'People', page: TeamsPage },
   { id: 'campaigns', label: 'Campaigns', group: 'Dialing', page: CampaignsPage },
   { id: 'leads', label: 'Leads', group: 'Dialing', page: LeadsPage },
   { id: 'dnc', label: 'Do not call', group: 'Dialing', page: DNCPage },
   { id: 'pause-codes', label: 'Pause codes', group: 'Dialing', page: PauseCodesPage },
+  { id: 'dispositions', label: 'Dispositions', group: 'Dialing', page: DispositionsPage },
+  { id: 'api-keys', label: 'API keys', group: 'Access', page: APIKeysPage },
 ];
