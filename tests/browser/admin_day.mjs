@@ -267,6 +267,7 @@ await run(session, 'admin-failure', result, async () => {
     await form.getByLabel('Hours', { exact: true }).fill('09:00-20:00');
     await form.getByLabel('Sun', { exact: true }).uncheck();
     await form.getByLabel('Country', { exact: true }).fill('US');
+    await form.getByLabel('Maria Lopez (2002)', { exact: true }).check();
     await form.getByRole('button', { name: 'Save settings' }).click();
     await notice('Saved the campaign.').waitFor();
     await form.getByRole('heading', { name: 'Winter reactivation' }).scrollIntoViewIfNeeded();

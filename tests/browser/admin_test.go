@@ -213,6 +213,7 @@ func checkDialingMade(t *testing.T, adm *client, made dialingMade) {
 			Country       string            `json:"country"`
 			Window        map[string]any    `json:"calling_window"`
 			Actions       map[string]string `json:"disposition_actions"`
+			Allowed       []int64           `json:"allowed_agents"`
 		} `json:"settings"`
 	}
 	adm.do(t, http.MethodGet, fmt.Sprintf("/campaigns/%d", made.Campaign), nil, &cp)
@@ -223,6 +224,12 @@ func checkDialingMade(t *testing.T, adm *client, made dialingMade) {
 		cp.Settings.LinesPerAgent != 2 || cp.Settings.RetryDelays["busy"] != 900 || cp.Settings.RetryDelays["no_answer"] != 7200 ||
 		cp.Settings.Country != "US" || len(cp.Settings.Actions) != 0 || cp.Active || cp.ArchivedAt != "" {
 		t.Fatalf("campaign %+v", cp)
+	}
+	var seats struct{ Agents []seatRecord }
+	adm.do(t, http.MethodGet, "/seats", nil, &seats)
+	i := slices.IndexFunc(seats.Agents, func(s seatRecord) bool { return s.Name == "Maria Lopez" })
+	if i < 0 || !slices.Equal(cp.Settings.Allowed, []int64{seats.Agents[i].ID}) {
+		t.Fatalf("allowed agents %v, seats %+v", cp.Settings.Allowed, seats.Agents)
 	}
 	if w := fmt.Sprint(cp.Settings.Window); w != "map[days:[mon tue wed thu fri sat] hours:[map[end:20:00 start:09:00]]]" {
 		t.Fatalf("calling window %s", w)

@@ -279,7 +279,8 @@ function CampaignPage({ id, tab }) {
     Promise.all([
       rest.get(`/campaigns/${id}`),
       rest.get('/dispositions').then((r) => r.dispositions || []),
-      rest.get('/agents').then((r) => r.agents || []).catch(() => []),
+      // Every seat, signed in or not.
+      rest.get('/seats').then((r) => r.agents || []).catch(() => []),
     ]).then(([cp, dispositions, agents]) => {
       if (!live) return;
       setC(cp);
