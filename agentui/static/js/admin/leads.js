@@ -63,10 +63,15 @@ function LeadDialog({ lead, onClose }) {
   const fields = [...FIELDS, ...customFields(lead)];
   const initial = { first_name: lead.first_name || '', last_name: lead.last_name || '', email: lead.email || '', time_zone: lead.time_zone || '' };
   for (const [k, v] of Object.entries(lead.custom || {})) initial['custom.' + k] = v;
+  // Only what changed is sent: an agent's edit made meanwhile stays.
   const save = async (v) => {
-    const body = { first_name: v.first_name, last_name: v.last_name, email: v.email, time_zone: v.time_zone, custom: {} };
-    for (const k of Object.keys(lead.custom || {})) body.custom[k] = v['custom.' + k] === '' ? null : v['custom.' + k];
-    await rest.patch(`/leads/${lead.id}`, body);
+    const body = {};
+    for (const k of ['first_name', 'last_name', 'email', 'time_zone']) if (v[k] !== initial[k]) body[k] = v[k];
+    for (const k of Object.keys(lead.custom || {})) {
+      const f = 'custom.' + k;
+      if (v[f] !== initial[f]) (body.custom ||= {})[k] = v[f] === '' ? null : v[f];
+    }
+    if (Object.keys(body).length) await rest.patch(`/leads/${lead.id}`, body);
     notify('Saved the lead.', 'ok');
     onClose(true);
   };
