@@ -209,6 +209,9 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "GET", tmpl: "/imports/:id", access: supervisor, req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/imports/%d", e.addImport(n)), ""
 		}},
+		{method: "POST", tmpl: "/imports/:id/cancel", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/imports/%d/cancel", e.addImport(n)), ""
+		}},
 		{method: "GET", tmpl: "/imports/:id/errors.csv", access: supervisor, req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/imports/%d/errors.csv", e.addImport(n)), ""
 		}},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -63,7 +64,7 @@ func (s *Server) patchCampaign(c echo.Context, p *principal) error {
 		return err
 	}
 	cols, settings := map[string]json.RawMessage{}, map[string]json.RawMessage{}
-	var callingWindow json.RawMessage
+	var callingWindow, country json.RawMessage
 	for k, v := range body {
 		switch {
 		case slices.Contains(campaignColumnKeys, k):
@@ -72,6 +73,8 @@ func (s *Server) patchCampaign(c echo.Context, p *principal) error {
 			settings[k] = v
 		case k == window.Key:
 			callingWindow = v
+		case k == countryKey:
+			country = v
 		default:
 			return fieldErr(k, "unknown field")
 		}
@@ -91,6 +94,11 @@ func (s *Server) patchCampaign(c echo.Context, p *principal) error {
 		}
 		if callingWindow != nil {
 			if cp.Settings, err = dialer.SetCallingWindow(cp.Settings, callingWindow); err != nil {
+				return err
+			}
+		}
+		if country != nil {
+			if cp.Settings, err = setCountry(cp.Settings, country); err != nil {
 				return err
 			}
 		}
@@ -128,6 +136,34 @@ func (s *Server) patchCampaign(c echo.Context, p *principal) error {
 	sort.Strings(changed)
 	s.audit(ctx, p, "campaign.update", "campaign:"+out.ID.String(), map[string]any{"fields": changed})
 	return c.JSON(http.StatusOK, viewCampaign(out))
+}
+
+// countryKey is the settings key of the country a campaign's numbers
+// written without "+" are read in (lead imports); "" is the service's.
+const countryKey = "country"
+
+// setCountry sets or, with "" or null, removes the campaign's country.
+func setCountry(settings, raw json.RawMessage) (json.RawMessage, error) {
+	var c *string
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fieldErr(countryKey, "must be a string")
+	}
+	m := map[string]json.RawMessage{}
+	if len(bytes.TrimSpace(settings)) > 0 {
+		if err := json.Unmarshal(settings, &m); err != nil || m == nil {
+			return nil, fieldErr("settings", "must be a JSON object")
+		}
+	}
+	if c == nil || *c == "" {
+		delete(m, countryKey)
+		return json.Marshal(m)
+	}
+	code := strings.ToUpper(*c)
+	if !phone.ValidCountry(code) {
+		return nil, fieldErr(countryKey, "an ISO 3166 region code such as US")
+	}
+	m[countryKey], _ = json.Marshal(code)
+	return json.Marshal(m)
 }
 
 // strictJSON decodes the fields m into v, refusing unknown nested keys and

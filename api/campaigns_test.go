@@ -86,6 +86,8 @@ func TestPatchCampaign(t *testing.T) {
 		{`{"calling_window":{"hours":[]}}`, "calling_window.hours"},
 		{`{"calling_window":{"start":"09:00"}}`, "calling_window"},
 		{`{"active":true}`, "active"},
+		{`{"country":"XX"}`, "country"},
+		{`{"country":44}`, "country"},
 		{`[]`, "body"},
 	} {
 		rec := e.do(e.sup, "PATCH", path, tc.body)
@@ -101,6 +103,42 @@ func TestPatchCampaign(t *testing.T) {
 	}
 	if rec := e.do(e.sup, "PATCH", "/api/v1/campaigns/999", `{"lines_per_agent":2}`); rec.Code != http.StatusNotFound {
 		t.Fatalf("unknown campaign: %d", rec.Code)
+	}
+}
+
+// TestPatchCampaignCountry: the country numbers without "+" are read in
+// is set, upper-cased, beside the other settings, and removed by "".
+func TestPatchCampaignCountry(t *testing.T) {
+	e := newEnv(t)
+	path := fmt.Sprintf("/api/v1/campaigns/%d", e.campaign.ID)
+	country := func() string {
+		t.Helper()
+		var m struct {
+			Country *string `json:"country"`
+			Lines   int     `json:"lines_per_agent"`
+		}
+		stored := must[dialer.Campaign](t)(e.store.Campaign(t.Context(), e.campaign.ID))
+		if err := json.Unmarshal(stored.Settings, &m); err != nil {
+			t.Fatalf("settings %s: %v", stored.Settings, err)
+		}
+		if m.Country == nil {
+			return ""
+		}
+		return *m.Country
+	}
+	if rec := e.do(e.sup, "PATCH", path, `{"country":"gb","lines_per_agent":2}`); rec.Code != http.StatusOK {
+		t.Fatalf("patch: %d %s", rec.Code, rec.Body)
+	}
+	if got := country(); got != "GB" {
+		t.Fatalf("country %q, want GB", got)
+	}
+	// Only the country changes: the other settings stay.
+	rec := e.do(e.sup, "PATCH", path, `{"country":""}`)
+	if got := decodeBody[campaignBody](t, rec); rec.Code != http.StatusOK || got.Settings.LinesPerAgent != 2 {
+		t.Fatalf("clear: %d %s", rec.Code, rec.Body)
+	}
+	if got := country(); got != "" {
+		t.Fatalf("country %q after clearing", got)
 	}
 }
 

@@ -155,6 +155,7 @@ func (s *Server) addDNCEntry(c echo.Context, p *principal) error {
 	code := http.StatusOK
 	if added > 0 {
 		code = http.StatusCreated
+		s.audit(ctx, p, "dnc.add", dncTarget(camp), map[string]any{"phone": number, "reason": b.Reason})
 	}
 	for _, h := range hits {
 		if h.Campaign == camp {
@@ -205,9 +206,11 @@ func (s *Server) removeDNC(c echo.Context, p *principal) error {
 	if err != nil {
 		return err
 	}
-	if err := st.RemoveDNC(c.Request().Context(), number, camp); err != nil {
+	ctx := c.Request().Context()
+	if err := st.RemoveDNC(ctx, number, camp); err != nil {
 		return err
 	}
+	s.audit(ctx, p, "dnc.remove", dncTarget(camp), map[string]any{"phone": number})
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -330,7 +333,16 @@ func (s *Server) importDNC(c echo.Context, p *principal) error {
 	if err := flush(); err != nil {
 		return err
 	}
+	s.audit(ctx, p, "dnc.import", dncTarget(camp), map[string]any{"rows": rep.Rows, "added": rep.Added, "invalid": rep.Invalid, "reason": reason})
 	return c.JSON(http.StatusOK, rep)
+}
+
+// dncTarget names a do-not-call list in the audit log.
+func dncTarget(camp dialer.CampaignID) string {
+	if camp == 0 {
+		return "dnc:system"
+	}
+	return "dnc:campaign:" + camp.String()
 }
 
 func headerColumn(rec []string, name string) int {

@@ -80,6 +80,11 @@ func TestDNCRoutes(t *testing.T) {
 	if got.Blocked || len(got.Entries) != 0 {
 		t.Fatalf("after removal: %+v", got)
 	}
+	// Each change of a list is audited; adding a number already there
+	// changes nothing.
+	if a := strings.Join(changeAudit(e), " "); a != "dnc.add dnc.add dnc.remove dnc.remove" {
+		t.Fatalf("audit %q", a)
+	}
 }
 
 func TestDNCImport(t *testing.T) {
@@ -140,6 +145,10 @@ func TestDNCImport(t *testing.T) {
 	rec := imp(e.admin, "", "text/csv; charset=utf-8", b.String())
 	if rep := decodeBody[DNCImportReport](t, rec); rec.Code != 200 || rep.Added != 1234 || rep.Rows != 1234 {
 		t.Fatalf("system-wide import: %d %s", rec.Code, rec.Body)
+	}
+	// One audit entry per import, however many rows.
+	if a := strings.Join(changeAudit(e), " "); a != "dnc.import dnc.import dnc.import dnc.import dnc.import" {
+		t.Fatalf("audit %q", a)
 	}
 
 	for _, tc := range []struct {

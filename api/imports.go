@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,20 +59,26 @@ func (s *Server) importStore() (ImportStore, error) {
 	return s.opts.Imports, nil
 }
 
-// runningImports holds the progress of the imports under way, read by
-// GET /imports/{id} while the import's own request streams the file.
+// runningImports holds the imports under way: their progress, read by
+// GET /imports/{id} while the import's own request streams the file, and
+// how to stop them.
 type runningImports struct {
 	mu sync.Mutex
-	by map[leadimport.ID]*leadimport.Progress
+	by map[leadimport.ID]runningImport
 }
 
-func (r *runningImports) add(id leadimport.ID, p *leadimport.Progress) {
+type runningImport struct {
+	prog   *leadimport.Progress
+	cancel context.CancelFunc
+}
+
+func (r *runningImports) add(id leadimport.ID, p *leadimport.Progress, cancel context.CancelFunc) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.by == nil {
-		r.by = map[leadimport.ID]*leadimport.Progress{}
+		r.by = map[leadimport.ID]runningImport{}
 	}
-	r.by[id] = p
+	r.by[id] = runningImport{prog: p, cancel: cancel}
 }
 
 func (r *runningImports) remove(id leadimport.ID) {
@@ -83,14 +90,25 @@ func (r *runningImports) remove(id leadimport.ID) {
 func (r *runningImports) get(id leadimport.ID) *leadimport.Progress {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.by[id]
+	return r.by[id].prog
+}
+
+// cancel stops the import if it runs here; false if it does not.
+func (r *runningImports) cancel(id leadimport.ID) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	run, ok := r.by[id]
+	if ok {
+		run.cancel()
+	}
+	return ok
 }
 
 type createListBody struct {
 	Name string `json:"name"`
 }
 
-func (s *Server) createLeadList(c echo.Context, _ *principal) error {
+func (s *Server) createLeadList(c echo.Context, p *principal) error {
 	st, cp, err := s.campaignLists(c)
 	if err != nil {
 		return err
@@ -102,10 +120,12 @@ func (s *Server) createLeadList(c echo.Context, _ *principal) error {
 	if err := checkText("name", strings.TrimSpace(b.Name), 128); err != nil {
 		return err
 	}
-	l, err := st.CreateLeadList(c.Request().Context(), leadimport.List{Campaign: cp.ID, Name: b.Name})
+	ctx := c.Request().Context()
+	l, err := st.CreateLeadList(ctx, leadimport.List{Campaign: cp.ID, Name: b.Name})
 	if err != nil {
 		return err
 	}
+	s.audit(ctx, p, "list.create", listTarget(l.ID), map[string]any{"name": l.Name, "campaign": l.Campaign})
 	return c.JSON(http.StatusCreated, l)
 }
 
@@ -214,7 +234,11 @@ func (s *Server) importList(c echo.Context, _ *principal) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	// POST /imports/{id}/cancel stops the import through this context: a
+	// client gone away is not seen while the file it sent is still being
+	// read from the socket's buffers.
+	ctx, cancel := context.WithCancel(c.Request().Context())
+	defer cancel()
 	list, err := st.LeadList(ctx, id)
 	if err != nil {
 		return err
@@ -249,7 +273,7 @@ func (s *Server) importList(c echo.Context, _ *principal) error {
 	}
 	defer rejects.Close() // closed already unless the import stopped before its first row
 	prog := &leadimport.Progress{}
-	s.importing.add(im.ID, prog)
+	s.importing.add(im.ID, prog, cancel)
 	defer s.importing.remove(im.ID)
 	stopProgress := s.publishProgress(im, prog)
 	out, err := st.ImportLeads(ctx, im, func(sink leadimport.Sink) (leadimport.Report, error) {
@@ -264,6 +288,9 @@ func (s *Server) importList(c echo.Context, _ *principal) error {
 	if err != nil {
 		out, err = s.endImport(ctx, st, out, out.Report, err)
 		s.publishImport(out)
+		if errors.Is(err, context.Canceled) && c.Request().Context().Err() == nil {
+			return newHTTPError(http.StatusConflict, fmt.Sprintf("import %d was cancelled: none of its leads were kept", out.ID))
+		}
 		return err
 	}
 	s.publishImport(out)
@@ -378,6 +405,22 @@ func (s *Server) getImport(c echo.Context, _ *principal) error {
 		im.Report = p.Snapshot()
 	}
 	return c.JSON(http.StatusOK, im)
+}
+
+// cancelImport stops a running import, which then rolls back at its next
+// row: 202 with the import as it was. An import that has ended is
+// answered as it is, with 200.
+func (s *Server) cancelImport(c echo.Context, p *principal) error {
+	im, err := s.importParam(c)
+	if err != nil {
+		return err
+	}
+	if im.Status != leadimport.Running || !s.importing.cancel(im.ID) {
+		return c.JSON(http.StatusOK, im)
+	}
+	ctx := c.Request().Context()
+	s.audit(ctx, p, "import.cancel", "import:"+strconv.FormatInt(int64(im.ID), 10), map[string]any{"list": im.List})
+	return c.JSON(http.StatusAccepted, im)
 }
 
 func (s *Server) importErrors(c echo.Context, _ *principal) error {

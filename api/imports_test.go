@@ -50,6 +50,9 @@ func TestImportAPI(t *testing.T) {
 		t.Fatalf("create list: %d %s", rec.Code, rec.Body)
 	}
 	list := decodeBody[leadimport.List](t, rec)
+	if a := changeAudit(e); len(a) != 1 || a[0] != "list.create" {
+		t.Fatalf("audit %v", a)
+	}
 	if rec := e.do(e.sup, http.MethodPost, fmt.Sprintf("/api/v1/campaigns/%d/lists", e.campaign.ID), `{"name":"march"}`); rec.Code != http.StatusConflict {
 		t.Fatalf("same name: %d %s", rec.Code, rec.Body)
 	}
@@ -243,22 +246,7 @@ func TestImportAPIWhileRunning(t *testing.T) {
 	}
 	fmt.Fprint(pw, "bad\n")
 	// The import is running and has read the 51 rows written so far.
-	var im leadimport.Import
-	deadline := time.Now().Add(10 * time.Second)
-	for im.Read < 51 {
-		if time.Now().After(deadline) {
-			t.Fatalf("progress never reached 51 rows: %+v", im)
-		}
-		var id int64
-		if err := e.ro.QueryRow(`SELECT coalesce(max(id), 0) FROM imports`).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		if id != 0 {
-			r := e.do(e.keySup, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d", id), "")
-			im = decodeBody[leadimport.Import](t, r)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	im := importRead(t, e, 51)
 	if im.Status != leadimport.Running || im.Imported != 50 || im.Reasons[leadimport.BadNumber] != 1 {
 		t.Fatalf("progress %+v", im)
 	}
@@ -276,6 +264,72 @@ func TestImportAPIWhileRunning(t *testing.T) {
 	if err := e.ro.QueryRow(`SELECT count(*) FROM leads WHERE list_id = ?`, list.ID).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d leads left by a cancelled import, %v", n, err)
 	}
+}
+
+// TestImportAPICancel: a supervisor stops a running import; it rolls back
+// at its next row, its request is answered 409, and cancelling it again,
+// or an import that has ended, changes nothing.
+func TestImportAPICancel(t *testing.T) {
+	e := newEnv(t)
+	list := e.addList(1)
+	pw, rec, done := e.streamImport(t.Context(), e.keySup, list.ID)
+	fmt.Fprint(pw, "Phone\n212 555 3000\n212 555 3001\n")
+	im := importRead(t, e, 2)
+	path := fmt.Sprintf("/api/v1/imports/%d/cancel", im.ID)
+	if r := e.do(e.agent1, http.MethodPost, path, ""); r.Code != http.StatusForbidden {
+		t.Fatalf("agent cancels: %d %s", r.Code, r.Body)
+	}
+	if r := e.do(e.sup, http.MethodPost, path, ""); r.Code != http.StatusAccepted {
+		t.Fatalf("cancel: %d %s", r.Code, r.Body)
+	}
+	// The next row meets the cancelled import.
+	fmt.Fprint(pw, "212 555 3002\n")
+	<-done
+	pw.Close()
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "cancelled") {
+		t.Fatalf("the import's own answer: %d %s", rec.Code, rec.Body)
+	}
+	got := must[leadimport.Import](t)(e.store.Import(t.Context(), im.ID))
+	if got.Status != leadimport.RolledBack || got.Error != "cancelled" {
+		t.Fatalf("after cancel: %+v", got)
+	}
+	var n int
+	if err := e.ro.QueryRow(`SELECT count(*) FROM leads WHERE list_id = ?`, list.ID).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d leads left by a cancelled import, %v", n, err)
+	}
+	r := e.do(e.sup, http.MethodPost, path, "")
+	if again := decodeBody[leadimport.Import](t, r); r.Code != http.StatusOK || again.Status != leadimport.RolledBack {
+		t.Fatalf("cancel again: %d %s", r.Code, r.Body)
+	}
+	if r := e.do(e.sup, http.MethodPost, "/api/v1/imports/999/cancel", ""); r.Code != http.StatusNotFound {
+		t.Fatalf("unknown import: %d %s", r.Code, r.Body)
+	}
+	// Audited once: the second cancel changed nothing.
+	if a := changeAudit(e); strings.Count(strings.Join(a, " "), "import.cancel") != 1 {
+		t.Fatalf("audit %v", a)
+	}
+}
+
+// importRead waits until the latest import has read rows rows, as GET
+// /imports/{id} tells, and returns it.
+func importRead(t *testing.T, e *testEnv, rows int64) leadimport.Import {
+	t.Helper()
+	var im leadimport.Import
+	deadline := time.Now().Add(10 * time.Second)
+	for im.Read < rows {
+		if time.Now().After(deadline) {
+			t.Fatalf("progress never reached %d rows: %+v", rows, im)
+		}
+		var id int64
+		if err := e.ro.QueryRow(`SELECT coalesce(max(id), 0) FROM imports`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if id != 0 {
+			im = decodeBody[leadimport.Import](t, e.do(e.keySup, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d", id), ""))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return im
 }
 
 // streamImport starts an import into the list whose file is written to

@@ -213,6 +213,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/lists/:id/import", supervisor, s.importList},
 		{http.MethodGet, "/imports/:id", supervisor, s.getImport},
 		{http.MethodGet, "/imports/:id/errors.csv", supervisor, s.importErrors},
+		{http.MethodPost, "/imports/:id/cancel", supervisor, s.cancelImport},
 		{http.MethodGet, "/leads/:id/dialability", anyone, s.leadDialability},
 		{http.MethodGet, "/leads/:id/history", anyone, s.leadHistory},
 		{http.MethodGet, "/dnc", supervisor, s.listDNC},

@@ -28,6 +28,7 @@ func TestAdminDay(t *testing.T) {
 		Password string    `json:"password"`
 		PBX      pbxResult `json:"pbx"`
 		people
+		dialingMade
 	}
 	scenario(t, ctx, svc, "admin_day.mjs", []string{
 		"AS_USER=admin", "AS_PASSWORD=" + svc.AdminPassword, "AS_ADMIN_KEY=" + keySecret,
@@ -52,6 +53,7 @@ func TestAdminDay(t *testing.T) {
 		t.Fatalf("pause codes %v", got)
 	}
 	checkPeople(t, svc, adm, res.people, int64(res.User))
+	checkDialingMade(t, adm, res.dialingMade)
 }
 
 func hasPauseCode(r map[string]any, code string) bool {
@@ -290,5 +292,106 @@ func checkPBX(t *testing.T, adm *client, agents []float64, res pbxResult) {
 	adm.do(t, "GET", "/dids", nil, &dids)
 	if len(dids.DIDs) != 1 || dids.DIDs[0].Number != res.DID || dids.DIDs[0].Queue != "support" || dids.DIDs[0].Priority != 5 {
 		t.Fatalf("dids %+v", dids)
+	}
+}
+
+// dialingMade is what the console's dialing pages made, by id.
+type dialingMade struct {
+	Campaign int64 `json:"campaign"`
+	List     int64 `json:"list"`
+	Lead     int64 `json:"lead"`
+	// CancelledImport is the status of the import stopped from the page.
+	CancelledImport string `json:"cancelledImport"`
+}
+
+// checkDialingMade reads back through the API what the campaign, lead
+// list, lead and do-not-call pages made.
+func checkDialingMade(t *testing.T, adm *client, made dialingMade) {
+	t.Helper()
+	if made.Campaign == 0 || made.List == 0 || made.Lead == 0 || made.CancelledImport != "rolled_back" {
+		t.Fatalf("dialing result %+v", made)
+	}
+	var cp struct {
+		Name        string `json:"name"`
+		DialMode    string `json:"dial_mode"`
+		CallerID    string `json:"caller_id"`
+		MaxAttempts int    `json:"max_attempts"`
+		Active      bool   `json:"active"`
+		ArchivedAt  string `json:"archived_at"`
+		Settings    struct {
+			LinesPerAgent int               `json:"lines_per_agent"`
+			RetryDelays   map[string]int    `json:"retry_delays"`
+			Country       string            `json:"country"`
+			Window        map[string]any    `json:"calling_window"`
+			Actions       map[string]string `json:"disposition_actions"`
+			Allowed       []int64           `json:"allowed_agents"`
+		} `json:"settings"`
+	}
+	adm.do(t, http.MethodGet, fmt.Sprintf("/campaigns/%d", made.Campaign), nil, &cp)
+	// The refused max attempts of 0 was not kept; only the edited settings
+	// changed (no disposition override was sent); archived, then
+	// unarchived, it is paused.
+	if cp.Name != "Winter reactivation" || cp.DialMode != "progressive" || cp.CallerID != "+14155550100" || cp.MaxAttempts != 4 ||
+		cp.Settings.LinesPerAgent != 2 || cp.Settings.RetryDelays["busy"] != 900 || cp.Settings.RetryDelays["no_answer"] != 7200 ||
+		cp.Settings.Country != "US" || len(cp.Settings.Actions) != 0 || cp.Active || cp.ArchivedAt != "" {
+		t.Fatalf("campaign %+v", cp)
+	}
+	var seats struct{ Agents []seatRecord }
+	adm.do(t, http.MethodGet, "/seats", nil, &seats)
+	i := slices.IndexFunc(seats.Agents, func(s seatRecord) bool { return s.Name == "Maria Lopez" })
+	if i < 0 || !slices.Equal(cp.Settings.Allowed, []int64{seats.Agents[i].ID}) {
+		t.Fatalf("allowed agents %v, seats %+v", cp.Settings.Allowed, seats.Agents)
+	}
+	if w := fmt.Sprint(cp.Settings.Window); w != "map[days:[mon tue wed thu fri sat] hours:[map[end:20:00 start:09:00]]]" {
+		t.Fatalf("calling window %s", w)
+	}
+
+	var list struct {
+		Campaign int64          `json:"campaign_id"`
+		Name     string         `json:"name"`
+		Total    int            `json:"total"`
+		Leads    map[string]int `json:"leads"`
+	}
+	adm.do(t, http.MethodGet, fmt.Sprintf("/lists/%d", made.List), nil, &list)
+	// Five imported, one deleted by the filter that selected it.
+	if list.Campaign != made.Campaign || list.Name != "Spring file" || list.Total != 4 || list.Leads["new"] != 4 {
+		t.Fatalf("list %+v", list)
+	}
+
+	var lead struct {
+		Campaign  int64             `json:"campaign_id"`
+		Phone     string            `json:"phone"`
+		FirstName string            `json:"first_name"`
+		LastName  string            `json:"last_name"`
+		Email     string            `json:"email"`
+		Custom    map[string]string `json:"custom"`
+	}
+	adm.do(t, http.MethodGet, fmt.Sprintf("/leads/%d", made.Lead), nil, &lead)
+	if lead.Campaign != made.Campaign || lead.Phone != "+14155550103" || lead.FirstName != "Cyd" || lead.LastName != "Nash-Ortiz" ||
+		lead.Email != "cyd@example.com" || len(lead.Custom) != 1 || lead.Custom["account"] != "A-3" {
+		t.Fatalf("lead %+v", lead)
+	}
+
+	var dnc struct {
+		Blocked bool `json:"blocked"`
+		Entries []struct {
+			Campaign int64  `json:"campaign_id"`
+			Reason   string `json:"reason"`
+		} `json:"entries"`
+	}
+	for number, reason := range map[string]string{"%2B14155550199": "Asked on the phone", "%2B14155550189": "Complaint list"} {
+		adm.do(t, http.MethodGet, "/dnc/"+number, nil, &dnc)
+		if !dnc.Blocked || len(dnc.Entries) != 1 || dnc.Entries[0].Campaign != 0 || dnc.Entries[0].Reason != reason {
+			t.Fatalf("dnc %s: %+v", number, dnc)
+		}
+	}
+	var leads struct {
+		Leads []struct {
+			FirstName string `json:"first_name"`
+		} `json:"leads"`
+	}
+	adm.do(t, http.MethodGet, fmt.Sprintf("/leads?campaign=%d&q=Eve", made.Campaign), nil, &leads)
+	if len(leads.Leads) != 0 {
+		t.Fatalf("the deleted lead is still there: %+v", leads)
 	}
 }

@@ -9,6 +9,9 @@ import { notify } from '../common.js';
 // the focus back where it was.
 export function Dialog({ title, onClose, children, wide }) {
   const box = useRef(null);
+  // Escape calls the latest onClose, not the one of the first render.
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     const back = document.activeElement;
     const first = box.current && box.current.querySelector('input, select, textarea, button');
@@ -16,7 +19,7 @@ export function Dialog({ title, onClose, children, wide }) {
     const key = (e) => {
       if (e.key === 'Escape') {
         e.stopPropagation();
-        onClose();
+        close.current();
       }
     };
     addEventListener('keydown', key, true);
@@ -59,7 +62,7 @@ function shown(f, v) {
 // Field draws one form field with its hint and, when the server named
 // it, its error; a field of type 'heading' starts a group of fields.
 export function Field({ f, value, error, onChange }) {
-  const id = 'f-' + f.name.replace(/[^a-z0-9_-]/gi, '-');
+  const id = fieldId(f.name);
   if (f.type === 'heading') return html`<h3 class="field-heading">${f.label}</h3>`;
   const change = (e) => onChange(f.name, fieldValue(f, e.target));
   const invalid = error ? 'true' : undefined;
@@ -108,7 +111,7 @@ export function Field({ f, value, error, onChange }) {
       min=${f.min} max=${f.max} step=${f.step} readOnly=${f.readOnly} required=${f.required}
       autocomplete=${f.type === 'password' ? 'new-password' : 'off'} onInput=${change} />`;
   }
-  return html`<div class="field">
+  return html`<div class=${'field' + (f.wide ? ' field-wide' : '')}>
     <label for=${id}>${f.label}</label>
     ${input}
     ${f.hint && html`<small class="muted">${f.hint}</small>`}
@@ -116,15 +119,31 @@ export function Field({ f, value, error, onChange }) {
   </div>`;
 }
 
-// errorFor places a server error: on the field it names (or the nearest
-// form field whose name starts it), else on the form.
+// fieldId is the element id of the input of the field named name.
+export const fieldId = (name) => 'f-' + name.replace(/[^a-z0-9_-]/gi, '-');
+
+// errorFor places a server error: on the field it names, else on the
+// nearest enclosing one (retry_delays.busy on "retry_delays.busy", then
+// "retry_delays"; caller_id_pool[1] on "caller_id_pool"), else on the form.
 export function errorFor(fields, e) {
   const name = e && e.field;
   if (name) {
-    const f = fields.find((f) => f.name === name) || fields.find((f) => name.startsWith(f.name + '.') || name.startsWith(f.name + '['));
+    const within = (f) => f.name === name || name.startsWith(f.name + '.') || name.startsWith(f.name + '[');
+    const f = fields.filter(within).sort((a, b) => b.name.length - a.name.length)[0];
     if (f) return { field: f.name, text: e.message };
   }
   return { field: '', text: (e && e.message) || String(e) };
+}
+
+// sectioned splits fields into runs of the same section, in order.
+function sectioned(fields) {
+  const out = [];
+  for (const f of fields) {
+    const last = out[out.length - 1];
+    if (last && last.title === (f.section || '')) last.fields.push(f);
+    else out.push({ title: f.section || '', intro: f.sectionIntro, fields: [f] });
+  }
+  return out;
 }
 
 // Form edits values with fields; onSubmit(values) saves them and may
@@ -133,6 +152,16 @@ export function Form({ fields, initial, onSubmit, submitLabel = 'Save', onCancel
   const [values, setValues] = useState(() => ({ ...initial }));
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState(false);
+  const form = useRef(null);
+  // On a long form the field at fault may be out of sight.
+  useEffect(() => {
+    if (!err || !err.field || !form.current) return;
+    const el = form.current.querySelector('#' + fieldId(err.field));
+    if (el) {
+      el.scrollIntoView({ block: 'center' });
+      if (el.focus) el.focus({ preventScroll: true });
+    }
+  }, [err]);
   const set = (k, v) => {
     setValues((old) => ({ ...old, [k]: v }));
     if (err && err.field === k) setErr(null);
@@ -155,11 +184,19 @@ export function Form({ fields, initial, onSubmit, submitLabel = 'Save', onCancel
     return out;
   };
   const visible = fields.filter((f) => !f.when || f.when(values)).map(resolve);
-  return html`<form class="admin-form" onSubmit=${submit} noValidate>
-    <div class="admin-fields">
-      ${visible.map((f) => html`<${Field} key=${f.name} f=${f} value=${values[f.name]}
+  const draw = (fs) => html`<div class="admin-fields">
+      ${fs.map((f) => html`<${Field} key=${f.name} f=${f} value=${values[f.name]}
         error=${err && err.field === f.name ? err.text : ''} onChange=${set} />`)}
-    </div>
+    </div>`;
+  const parts = sectioned(visible);
+  return html`<form class=${'admin-form' + (parts.length > 1 ? ' sectioned' : '')} onSubmit=${submit} noValidate ref=${form}>
+    ${parts.length > 1
+      ? parts.map((p) => html`<section class="form-section card" key=${p.title} aria-label=${p.title}>
+          <h2>${p.title}</h2>
+          ${p.intro && html`<p class="muted">${p.intro}</p>`}
+          ${draw(p.fields)}
+        </section>`)
+      : draw(visible)}
     ${children}
     ${err && !err.field && html`<p class="form-error" role="alert">${err.text}</p>`}
     <div class="form-foot">
@@ -184,7 +221,7 @@ export function Table({ rows, columns, rowKey = (r) => r.id, testid, actions }) 
   return html`<div class="card table-card">
     <table class="table" data-testid=${testid}>
       <thead><tr>
-        ${columns.map((c) => html`<th scope="col" key=${c.label}>${c.label}</th>`)}
+        ${columns.map((c) => html`<th scope="col" key=${c.label} class=${c.class || ''}>${c.label}</th>`)}
         ${actions && html`<th scope="col" class="actions"><span class="sr-only">Actions</span></th>`}
       </tr></thead>
       <tbody>
@@ -196,6 +233,18 @@ export function Table({ rows, columns, rowKey = (r) => r.id, testid, actions }) 
     </table>
   </div>`;
 }
+
+// Pager moves through pages read by cursor: page.after holds the start
+// of each page read so far (Previous drops the last), page.next the start
+// of the next one (0 on the last page); load(starts) reads a page.
+export const Pager = ({ page, shown, load }) =>
+  page.after.length < 2 && !page.next
+    ? null
+    : html`<div class="pager">
+  <button class="btn btn-small" disabled=${page.after.length < 2} onClick=${() => load(page.after.slice(0, -1))}>Previous</button>
+  <span class="muted small">${shown} shown</span>
+  <button class="btn btn-small" disabled=${!page.next} onClick=${() => load([...page.after, page.next])}>Next</button>
+</div>`;
 
 // Badge shows a short status word in a colour.
 export const Badge = ({ tone = 'grey', children }) => html`<span class=${'pill pill-' + tone}>${children}</span>`;

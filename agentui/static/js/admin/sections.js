@@ -11,16 +11,22 @@ import { QueuesPage } from './queues.js';
 import { DIDsPage } from './dids.js';
 import { GatewaysPage } from './gateways.js';
 import { NodesPage } from './nodes.js';
+import { CampaignsPage } from './campaigns.js';
+import { LeadsPage } from './leads.js';
+import { DNCPage } from './dnc.js';
 
 export const SECTIONS = [
   { id: 'users', label: 'Users', group: 'People', page: UsersPage },
   { id: 'agents', label: 'Agents', group: 'People', page: AgentsPage },
   { id: 'teams', label: 'Teams', group: 'People', page: TeamsPage },
+  { id: 'campaigns', label: 'Campaigns', group: 'Dialing', page: CampaignsPage },
+  { id: 'leads', label: 'Leads', group: 'Dialing', page: LeadsPage },
+  { id: 'dnc', label: 'Do not call', group: 'Dialing', page: DNCPage },
   { id: 'pause-codes', label: 'Pause codes', group: 'Dialing', page: PauseCodesPage },
   { id: 'dispositions', label: 'Dispositions', group: 'Dialing', page: DispositionsPage },
-  { id: 'api-keys', label: 'API keys', group: 'Access', page: APIKeysPage },
   { id: 'queues', label: 'Queues', group: 'Inbound', page: QueuesPage },
   { id: 'dids', label: 'DIDs', group: 'Inbound', page: DIDsPage },
   { id: 'gateways', label: 'Gateways', group: 'PBX', page: GatewaysPage },
   { id: 'nodes', label: 'Switch nodes', group: 'PBX', page: NodesPage },
+  { id: 'api-keys', label: 'API keys', group: 'Access', page: APIKeysPage },
 ];
