@@ -607,6 +607,32 @@ func TestSupervisorMonitor(t *testing.T) {
 		if w.call(v.ID).State != dialer.LiveConnected {
 			t.Fatal("stopping the monitor disturbed the call")
 		}
+		waitFor(t, 3*time.Second, "monitor ended pushed", func() bool { return w.events.Has(v.ID, dialer.EvMonitorEnded) })
+		inOrder(t, "events", w.events.CallTypes(v.ID), "call.connected", "call.monitor_answered",
+			"call.monitor_mode", "call.monitor_mode", "call.monitor_mode", "call.monitor_ended")
+		// The wall shows what each event carries: the leg, its mode, who
+		// started it and whether its phone is up.
+		var got []dialer.MonitorView
+		for _, ev := range w.events.All() {
+			if ev.Call != v.ID || ev.Monitor == nil {
+				continue
+			}
+			got = append(got, *ev.Monitor)
+			i := slices.IndexFunc(ev.CallView.Parties, func(q dialer.PartyView) bool { return q.Leg == p.Leg })
+			if i < 0 || ev.CallView.Parties[i].State != ev.Monitor.State {
+				t.Fatalf("%s: the call's parties %+v, the event's leg %s", ev.Type, ev.CallView.Parties, ev.Monitor.State)
+			}
+		}
+		want := []dialer.MonitorView{
+			{Leg: p.Leg, Mode: dialer.MonitorListen, User: 50, State: dialer.LegUp},
+			{Leg: p.Leg, Mode: dialer.MonitorWhisper, User: 50, State: dialer.LegUp},
+			{Leg: p.Leg, Mode: dialer.MonitorBarge, User: 50, State: dialer.LegUp},
+			{Leg: p.Leg, Mode: dialer.MonitorListen, User: 50, State: dialer.LegUp},
+			{Leg: p.Leg, Mode: dialer.MonitorListen, User: 50, State: dialer.LegGone},
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("monitor events\n got %+v\nwant %+v", got, want)
+		}
 	})
 }
 

@@ -316,6 +316,11 @@ const (
 	EvCallEnded         LiveEventType = "call.ended"
 	EvCallDisposed      LiveEventType = "call.disposed"
 	EvCallbackOffered   LiveEventType = "callback.offered"
+	// A supervisor's monitor leg: its phone answered (listening from
+	// now on), its mode changed, or it hung up.
+	EvMonitorAnswered LiveEventType = "call.monitor_answered"
+	EvMonitorMode     LiveEventType = "call.monitor_mode"
+	EvMonitorEnded    LiveEventType = "call.monitor_ended"
 	// EvImportProgress: a lead import's counts so far, and its end (for
 	// supervisors: it concerns no agent).
 	EvImportProgress LiveEventType = "import.progress"
@@ -346,6 +351,17 @@ type LiveEvent struct {
 	Import json.RawMessage `json:"import,omitempty"`
 	// QueueView is a queue's figures for queue.stats.
 	QueueView *QueueView `json:"queue,omitempty"`
+	// Monitor is the supervisor's leg of a call.monitor_* event.
+	Monitor *MonitorView `json:"monitor,omitempty"`
+}
+
+// MonitorView is a supervisor's monitor leg on a call.
+type MonitorView struct {
+	Leg  LegID       `json:"leg_id"`
+	Mode MonitorMode `json:"mode"`
+	// User is the supervisor who started it.
+	User  identity.UserID `json:"user_id,omitempty"`
+	State LegState        `json:"state"`
 }
 
 // LiveFilter selects what a subscriber receives.
