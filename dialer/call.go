@@ -1151,6 +1151,9 @@ func (c *call) snapshot() CallView {
 		HangupCause: c.leadCause, Parties: []PartyView{},
 		Queue: c.queue, QueueID: c.queueID, QueuedAt: c.queuedAt,
 	}
+	if c.held {
+		v.HeldAt = c.holdStart
+	}
 	if c.done {
 		v.State = LiveEnded
 		v.Outcome = c.outcome(c.leadCause)

@@ -53,9 +53,16 @@ func TestRingModeCallWithEveryControl(t *testing.T) {
 		must(w.eng.Hold(ctx, agent, v.ID, true))
 		w.mustSend("api uuid_broadcast " + string(lead.Leg) + " ${hold_music} aleg")
 		waitFor(t, 2*time.Second, "held", func() bool { return w.call(v.ID).Held })
+		// The wall times the hold from when it began.
+		if at := w.call(v.ID).HeldAt; at.IsZero() || at.Before(v.ConnectedAt) {
+			t.Fatalf("held at %v, connected at %v", at, v.ConnectedAt)
+		}
 		must(w.eng.Hold(ctx, agent, v.ID, false))
 		w.mustSend("api uuid_break " + string(lead.Leg) + " all")
 		waitFor(t, 2*time.Second, "unheld", func() bool { return !w.call(v.ID).Held })
+		if at := w.call(v.ID).HeldAt; !at.IsZero() {
+			t.Fatalf("unheld, still held at %v", at)
+		}
 		must(w.eng.Mute(ctx, agent, v.ID, true))
 		w.mustSend("api uuid_audio " + string(ag.Leg) + " start read mute 1")
 		if ci, _ := w.sim.Channel(string(ag.Leg)); !ci.MutedRead || !w.call(v.ID).Muted {

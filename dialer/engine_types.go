@@ -277,8 +277,11 @@ type CallView struct {
 	ConnectedAt time.Time     `json:"connected_at,omitzero"`
 	EndedAt     time.Time     `json:"ended_at,omitzero"`
 	Held        bool          `json:"held"`
-	Muted       bool          `json:"muted"`
-	Recording   bool          `json:"recording"`
+	// HeldAt is when the current hold began (a long hold is flagged on the
+	// wall).
+	HeldAt    time.Time `json:"held_at,omitzero"`
+	Muted     bool      `json:"muted"`
+	Recording bool      `json:"recording"`
 	// AgentLeft: the agent left a warm transfer; the lead talks on with
 	// the target.
 	AgentLeft bool        `json:"agent_left,omitempty"`
