@@ -329,6 +329,8 @@ const (
 	EvImportProgress LiveEventType = "import.progress"
 	// EvQueueStats carries an inbound queue's live figures after a change.
 	EvQueueStats LiveEventType = "queue.stats"
+	// A dialer campaign's abandon figures changed (supervisors only).
+	EvCampaignStats LiveEventType = "campaign.stats"
 
 	// EvCallTransferFailed: a blind transfer's target rejected, did not
 	// answer or could not be reached; the lead hears hold music and goes
@@ -356,6 +358,20 @@ type LiveEvent struct {
 	QueueView *QueueView `json:"queue,omitempty"`
 	// Monitor is the supervisor's leg of a call.monitor_* event.
 	Monitor *MonitorView `json:"monitor,omitempty"`
+	// CampaignView is a dialer campaign's figures for campaign.stats.
+	CampaignView *CampaignLive `json:"campaign,omitempty"`
+}
+
+// CampaignLive is a dialer campaign's abandon figures over the last 24
+// hours, for the wall's alert on a campaign nearing the abandon ceiling.
+type CampaignLive struct {
+	ID          CampaignID `json:"id"`
+	Name        string     `json:"name"`
+	DialMode    DialMode   `json:"dial_mode"`
+	Answered    int        `json:"answered"`
+	Abandoned   int        `json:"abandoned"`
+	AbandonRate float64    `json:"abandon_rate"`
+	From        time.Time  `json:"from"`
 }
 
 // MonitorView is a supervisor's monitor leg on a call.
@@ -390,6 +406,9 @@ type LiveSnapshot struct {
 	Calls  []CallView  `json:"calls"`
 	// Queues are the inbound queues' figures (supervisors' streams only).
 	Queues []QueueView `json:"queues,omitempty"`
+	// Campaigns are the dialer campaigns' abandon figures (supervisors'
+	// streams only).
+	Campaigns []CampaignLive `json:"campaigns,omitempty"`
 }
 
 // Pause codes the system sets; an agent cannot choose them.

@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -30,6 +31,8 @@ type hub struct {
 	readyIn map[AgentID]CampaignID
 	// queues holds each inbound queue's last published figures.
 	queues map[QueueID]QueueView
+	// campaigns holds each dialer campaign's last published figures.
+	campaigns map[CampaignID]CampaignLive
 }
 
 type subscriber struct {
@@ -42,7 +45,8 @@ func newHub(buffer int) *hub {
 		buffer = 256
 	}
 	return &hub{agents: map[AgentID]AgentView{}, calls: map[CallID]*CallView{}, subs: map[*subscriber]struct{}{}, buffer: buffer,
-		ready: map[CampaignID]map[AgentID]struct{}{}, readyIn: map[AgentID]CampaignID{}, queues: map[QueueID]QueueView{}}
+		ready: map[CampaignID]map[AgentID]struct{}{}, readyIn: map[AgentID]CampaignID{}, queues: map[QueueID]QueueView{},
+		campaigns: map[CampaignID]CampaignLive{}}
 }
 
 // publish stamps ev with the next sequence number, records the views it
@@ -64,6 +68,9 @@ func (h *hub) publish(ev LiveEvent) LiveEvent {
 	}
 	if q := ev.QueueView; q != nil {
 		h.queues[q.ID] = *q
+	}
+	if c := ev.CampaignView; c != nil {
+		h.campaigns[c.ID] = *c
 	}
 	if ev.CallView != nil {
 		// Only a call with a live state is kept: an ended one leaves, and
@@ -108,10 +115,14 @@ func (h *hub) subscribe(ctx context.Context, f LiveFilter, now time.Time) (LiveS
 		for _, q := range h.queues {
 			snap.Queues = append(snap.Queues, q)
 		}
+		for _, c := range h.campaigns {
+			snap.Campaigns = append(snap.Campaigns, c)
+		}
 	}
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
 	slices.SortFunc(snap.Queues, func(a, b QueueView) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(snap.Campaigns, func(a, b CampaignLive) int { return cmp.Compare(a.ID, b.ID) })
 	sortAgents(snap.Agents)
 	sortCalls(snap.Calls)
 	context.AfterFunc(ctx, func() {
@@ -225,4 +236,14 @@ func (c CallView) hasAgent(id AgentID) bool {
 		}
 	}
 	return false
+}
+
+// campaignChanged reports whether v's figures differ from the last ones
+// published for its campaign (the window's start moves on every pass).
+func (h *hub) campaignChanged(v CampaignLive) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old, ok := h.campaigns[v.ID]
+	old.From = v.From
+	return !ok || old != v
 }

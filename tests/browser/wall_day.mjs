@@ -12,7 +12,8 @@
 // AS_AGENT_USER, AS_AGENT_PASSWORD, AS_ARTIFACTS, AS_RESULT.
 
 import assert from 'node:assert/strict';
-import { env, URL, admin, ask, until, step, openPage, helpers, run } from './harness.mjs';
+import path from 'node:path';
+import { env, URL, ARTIFACTS, admin, ask, until, step, openPage, helpers, run } from './harness.mjs';
 
 const AGENT = Number(env('AS_AGENT_ID'));
 const result = {};
@@ -81,7 +82,8 @@ await run(session, 'wall-failure', result, async () => {
     // is pushed.
     const monState = call.getByTestId('wall-monitor-state');
     await monState.filter({ hasText: 'Connecting…' }).waitFor();
-    await shot('21a-wall-connecting-1440');
+    // At once: the phone answers in 3 s.
+    await page.screenshot({ path: path.join(ARTIFACTS, '21a-wall-connecting-1440.png') });
     await call.locator('[data-testid=wall-monitor-state][data-state=up]', { hasText: 'Listening' }).waitFor();
     // The mode switches once the supervisor's phone (simulated) answers.
     await until('the supervisor\'s phone answers', () => admin('GET', `/calls/${result.call}`),
@@ -126,7 +128,7 @@ await run(session, 'wall-failure', result, async () => {
     await page.getByTestId('wall-limits').click();
     await page.getByTestId('wall-limit-wrapup').fill('5');
     await page.getByRole('button', { name: 'Save limits' }).click();
-    assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('agentswitch.wall.alerts'))), { wrapup: 5, hold: 90 });
+    assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('agentswitch.wall.alerts'))), { wrapup: 5, hold: 90, abandon: 2.5 });
     const alert = page.locator(`[data-testid=wall-alert][data-kind=wrapup][data-agent-id="${AGENT}"]`);
     await alert.filter({ hasText: 'Quinn Park in wrap-up' }).waitFor();
     assert.equal(await page.getByTestId('wall-alerts-count').textContent(), '1');

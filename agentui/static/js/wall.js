@@ -21,7 +21,8 @@ import { WallAlerts } from './wallalerts.js';
 
 // monitors: this supervisor's monitor legs, by call id: { leg, mode,
 // state: 'connecting' until the phone answers, then 'up' }.
-const wall = { agents: new Map(), calls: new Map(), queues: new Map(), monitors: new Map(), conn: 'connecting', rev: 0 };
+// campaigns: the dialer campaigns' abandon figures.
+const wall = { agents: new Map(), calls: new Map(), queues: new Map(), campaigns: new Map(), monitors: new Map(), conn: 'connecting', rev: 0 };
 let skew = 0; // server ms - local ms
 export const wallNow = () => Date.now() + skew;
 const listeners = new Set();
@@ -64,6 +65,7 @@ function applySnapshot(snap) {
   wall.agents = new Map((snap.agents || []).map((a) => [a.id, withSince(a)]));
   wall.calls = new Map((snap.calls || []).filter((c) => c.state !== 'ended').map((c) => [c.id, withHeld(c)]));
   wall.queues = new Map((snap.queues || []).map((q) => [q.id, q]));
+  wall.campaigns = new Map((snap.campaigns || []).map((c) => [c.id, c]));
   // Back after a drop: what became of this supervisor's legs meanwhile.
   for (const [id, m] of [...wall.monitors]) setMonitor(id, monitorFrom(wall.calls.get(id), m));
   changed();
@@ -97,6 +99,7 @@ function applyEvent(ev) {
     setMonitor(ev.call_id, state ? { ...m, mode: ev.monitor.mode, state } : null);
   }
   if (ev.type === 'queue.stats' && ev.queue) wall.queues.set(ev.queue.id, ev.queue);
+  if (ev.type === 'campaign.stats' && ev.campaign) wall.campaigns.set(ev.campaign.id, ev.campaign);
   changed();
 }
 
@@ -186,8 +189,8 @@ export const FILTERS = [
   },
   {
     key: 'campaign', label: 'Campaign', all: 'All campaigns', testid: 'wall-filter-campaign',
-    options: ({ agents }) => {
-      const by = new Map();
+    options: ({ agents, campaigns }) => {
+      const by = new Map(campaigns.map((c) => [String(c.id), c.name]));
       for (const a of agents) if (a.campaign) by.set(String(a.campaign.id), a.campaign.name);
       return [...by].sort((x, y) => x[1].localeCompare(y[1]));
     },
@@ -497,7 +500,7 @@ export function WallPage() {
       rev: w.rev, filter, loaded: queueMembers.size, agents, counts, queues,
       shown: visibleAgents(agents, filter),
       calls: [...w.calls.values()].sort((a, b) => ms(a.created_at) - ms(b.created_at)),
-      options: Object.fromEntries(FILTERS.map((f) => [f.key, f.options({ agents, queues })])),
+      options: Object.fromEntries(FILTERS.map((f) => [f.key, f.options({ agents, queues, campaigns: [...w.campaigns.values()] })])),
     };
   }
   const { agents, counts, queues, shown, calls, options } = memo.current;
@@ -518,6 +521,8 @@ export function WallPage() {
   }, []);
   const focusAgent = useCallback((id) => ((focus.current = { agent: id }), refocus((n) => n + 1)), []);
   const focusCall = useCallback((id) => ((focus.current = { call: id }), refocus((n) => n + 1)), []);
+  // A campaign's alert shows its agents.
+  const showCampaign = useCallback((id) => setFilter({ ...NO_FILTER, campaign: String(id) }), []);
 
   // Bring the row asked for into view, then focus it once it is drawn.
   useEffect(() => {
@@ -570,7 +575,7 @@ export function WallPage() {
       ${w.conn !== 'live' && html`<span class="badge" role="status">${w.conn === 'connecting' ? 'Connecting…' : 'Reconnecting…'}</span>`}
     </div>
     <div class="wall-alerts">
-      <${Pure} of=${WallAlerts} wall=${w} now=${wallNow} onTick=${onTick} onAgent=${focusAgent} onCall=${focusCall} />
+      <${Pure} of=${WallAlerts} wall=${w} now=${wallNow} onTick=${onTick} onAgent=${focusAgent} onCall=${focusCall} onCampaign=${showCampaign} />
     </div>
     ${queues.length > 0 && html`<div class="qtiles" aria-label="Queues">${queues.map((q) => html`<${QueueTile} key=${q.id} q=${q} />`)}</div>`}
     <div class="wall-body">
