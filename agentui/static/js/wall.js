@@ -1,10 +1,10 @@
 // The supervisor's wall: every agent, the inbound queues and the live
 // calls, pushed on the event stream. A wall may show thousands of agents
-// and hundreds of calls, so events are folded in once per frame, only the
-// rows in view are in the page (the grid and the calls list scroll a
-// window over the whole list), a row re-renders only when its agent or
-// call changed, and one tick a second rewrites the timers in view and
-// re-reads the alerts.
+// and hundreds of calls, so events are drawn together (ten times a second
+// at most), only the rows in view are in the page (the grid and the calls
+// list scroll a window over the whole list), a row re-renders only when
+// its agent or call changed, and one tick a second rewrites the timers in
+// view and re-reads the alerts.
 
 import { html, Component, useCallback, useEffect, useLayoutEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api, rest } from './api.js';
@@ -26,16 +26,24 @@ const wall = { agents: new Map(), calls: new Map(), queues: new Map(), campaigns
 let skew = 0; // server ms - local ms
 export const wallNow = () => Date.now() + skew;
 const listeners = new Set();
+// A busy floor sends ~100 events a second: they are folded in as they
+// come and drawn together, in the next frame at least RENDER_GAP_MS after
+// the last drawing (a wall read across a room needs no more than ten a
+// second, and the page stays free for the supervisor's clicks).
+const RENDER_GAP_MS = 100;
 let pending = 0;
-// changed asks for one render in the next frame, however many events
-// arrive before it.
+let drawn = 0;
 function changed() {
   wall.rev++;
   if (pending) return;
-  pending = requestAnimationFrame(() => {
-    pending = 0;
-    for (const l of listeners) l();
-  });
+  const wait = Math.max(0, drawn + RENDER_GAP_MS - performance.now());
+  pending = setTimeout(() => {
+    requestAnimationFrame(() => {
+      pending = 0;
+      drawn = performance.now();
+      for (const l of listeners) l();
+    });
+  }, wait);
 }
 
 function seen(at, reset) {
@@ -45,7 +53,7 @@ function seen(at, reset) {
 
 // withSince parses the time in state once, not at every sort.
 const withSince = (a) => ((a.sinceMs = ms(a.since)), a);
-const withHeld = (c) => ((c.heldMs = c.held ? ms(c.held_at) : 0), c);
+const withTimes = (c) => ((c.heldMs = c.held ? ms(c.held_at) : 0), (c.createdMs = ms(c.created_at)), c);
 
 // monitorFrom reads a monitor leg's state off the call's parties.
 function monitorFrom(call, m) {
@@ -63,7 +71,7 @@ function setMonitor(callId, m) {
 function applySnapshot(snap) {
   seen(snap.at, true);
   wall.agents = new Map((snap.agents || []).map((a) => [a.id, withSince(a)]));
-  wall.calls = new Map((snap.calls || []).filter((c) => c.state !== 'ended').map((c) => [c.id, withHeld(c)]));
+  wall.calls = new Map((snap.calls || []).filter((c) => c.state !== 'ended').map((c) => [c.id, withTimes(c)]));
   wall.queues = new Map((snap.queues || []).map((q) => [q.id, q]));
   wall.campaigns = new Map((snap.campaigns || []).map((c) => [c.id, c]));
   // Back after a drop: what became of this supervisor's legs meanwhile.
@@ -91,7 +99,7 @@ function applyEvent(ev) {
     if (ev.call.state === 'ended') {
       wall.calls.delete(ev.call.id);
       wall.monitors.delete(ev.call.id);
-    } else wall.calls.set(ev.call.id, withHeld(ev.call));
+    } else wall.calls.set(ev.call.id, withTimes(ev.call));
   }
   const m = ev.monitor && wall.monitors.get(ev.call_id);
   if (m && m.leg === ev.monitor.leg_id) {
@@ -499,7 +507,7 @@ export function WallPage() {
     memo.current = {
       rev: w.rev, filter, loaded: queueMembers.size, agents, counts, queues,
       shown: visibleAgents(agents, filter),
-      calls: [...w.calls.values()].sort((a, b) => ms(a.created_at) - ms(b.created_at)),
+      calls: [...w.calls.values()].sort((a, b) => a.createdMs - b.createdMs),
       options: Object.fromEntries(FILTERS.map((f) => [f.key, f.options({ agents, queues, campaigns: [...w.campaigns.values()] })])),
     };
   }
