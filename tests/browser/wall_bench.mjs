@@ -53,13 +53,14 @@ await run(session, 'wall-bench-failure', result, async () => {
 
   await step(`events flow for ${SPAN / 1000} s`, async () => {
     await page.evaluate(() => {
-      const b = (window.__bench = { gaps: [], long: [], stop: false });
+      const b = (window.__bench = { gaps: [], long: [], slow: [], t0: performance.now(), stop: false });
       new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) b.long.push(e.duration);
+        for (const e of l.getEntries()) b.long.push(e.duration), b.slow.push(`task ${Math.round(e.duration)} ms at ${((e.startTime - b.t0) / 1000).toFixed(1)} s`);
       }).observe({ type: 'longtask' });
       let last = performance.now();
       const frame = (t) => {
         b.gaps.push(t - last);
+        if (t - last > 50) b.slow.push(`frame ${Math.round(t - last)} ms at ${((last - b.t0) / 1000).toFixed(1)} s`);
         last = t;
         if (!b.stop) requestAnimationFrame(frame);
       };
@@ -75,6 +76,7 @@ await run(session, 'wall-bench-failure', result, async () => {
     await pause(SPAN / 2);
     // Interactive while it flows: a filter change shows its rows.
     const f0 = Date.now();
+    result.filter_at_s = (f0 - t0) / 1000;
     await page.getByTestId('wall-filter-state').selectOption('PAUSED');
     await page.waitForFunction(() => {
       const rows = [...document.querySelectorAll('[data-testid=wall-agent]')];
@@ -102,6 +104,8 @@ await run(session, 'wall-bench-failure', result, async () => {
       frame_histogram: hist,
       long_tasks: b.long.length,
       long_task_max_ms: Math.round(Math.max(0, ...b.long)),
+      // When the slow frames and long tasks came, from the span's start.
+      slow: b.slow,
       // Shares of one core over the span: the renderer's main thread busy
       // (task), running script, laying out, recalculating styles.
       cpu: Object.fromEntries(

@@ -163,6 +163,14 @@ await run(session, 'wall-failure', result, async () => {
     await page.locator('[data-testid=wall-shown]', { hasText: /^1 of 2$/ }).waitFor();
     assert.equal(await page.getByTestId('wall-agent').getAttribute('data-agent-id'), String(AGENT));
     await page.getByTestId('wall-filter-queue').selectOption('');
+    // Row to row by keyboard, from a row's menu button.
+    await row().getByTestId('wall-agent-menu').focus();
+    const focusOn = (id) =>
+      page.waitForFunction((id) => (document.activeElement.closest('tr') || {}).dataset?.agentId === id, String(id));
+    await page.keyboard.press('ArrowDown');
+    await focusOn(await page.locator('[data-testid=wall-agent]', { hasText: 'Bob Stone' }).getAttribute('data-agent-id'));
+    await page.keyboard.press('ArrowUp');
+    await focusOn(AGENT);
     await shot('23-wall-paused-1440');
   });
 

@@ -121,6 +121,8 @@ type wallBenchResult struct {
 	LongTaskMaxMS float64            `json:"long_task_max_ms"`
 	CPU           map[string]float64 `json:"cpu"`
 	FilterMS      float64            `json:"filter_ms"`
+	FilterAt      float64            `json:"filter_at_s"`
+	Slow          []string           `json:"slow"`
 	Churn         map[string]string  `json:"churn"`
 }
 
