@@ -74,12 +74,16 @@ bench: deps-test
 e2e: deps-run
 	@scripts/e2e.sh
 
-## ui: refresh the UI's one vendored module (htm + Preact) from agentui/package-lock.json;
-## the UI is plain ES modules served as they are, so there is nothing else to build
+## ui: refresh the UI's vendored modules (htm + Preact, uPlot for charts) from
+## agentui/package-lock.json; the UI is plain ES modules served as they are, so there is
+## nothing else to build
 ui:
 	cd agentui && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.lock-installed
 	cp agentui/node_modules/htm/preact/standalone.module.js agentui/static/vendor/htm-preact.js
 	cp agentui/node_modules/htm/LICENSE agentui/static/vendor/LICENSE-htm.txt
+	cp agentui/node_modules/uplot/dist/uPlot.esm.js agentui/static/vendor/uplot.js
+	cp agentui/node_modules/uplot/dist/uPlot.min.css agentui/static/vendor/uplot.css
+	cp agentui/node_modules/uplot/LICENSE agentui/static/vendor/LICENSE-uplot.txt
 
 clean:
 	rm -rf bin

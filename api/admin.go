@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -143,6 +145,7 @@ type createAgentBody struct {
 	Skills        []string            `json:"skills"`
 	Campaigns     []dialer.CampaignID `json:"campaigns"`
 	UserID        identity.UserID     `json:"user_id"`
+	TeamID        dialer.TeamID       `json:"team_id"`
 }
 
 func (s *Server) createAgent(c echo.Context, p *principal) error {
@@ -151,7 +154,7 @@ func (s *Server) createAgent(c echo.Context, p *principal) error {
 		return err
 	}
 	a := dialer.Agent{Name: b.Name, Extension: b.Extension, Realm: s.opts.SIPRealm, Mode: dialer.AgentMode(b.Mode),
-		Skills: b.Skills, Campaigns: b.Campaigns, User: b.UserID}
+		Skills: b.Skills, Campaigns: b.Campaigns, User: b.UserID, Team: b.TeamID}
 	if a.Mode == "" {
 		a.Mode = dialer.ModeRing
 	}
@@ -171,22 +174,40 @@ func (s *Server) createAgent(c echo.Context, p *principal) error {
 	if err := identity.ValidatePassword("sip_password", b.SIPPassword); err != nil {
 		return err
 	}
-	if b.UserID < 0 {
+	ctx := c.Request().Context()
+	if err := s.checkSeatLinks(ctx, dialer.Agent{}, a); err != nil {
+		return err
+	}
+	out, err := s.dir.CreateAgent(ctx, a, b.SIPPassword)
+	if err != nil {
+		return s.seatConflict(ctx, a, err)
+	}
+	s.directoryRecords.forget()
+	s.audit(ctx, p, "agent.create", "agent:"+out.ID.String(), map[string]any{"extension": out.Extension, "user_id": out.User, "team_id": out.Team})
+	return c.JSON(http.StatusCreated, out)
+}
+
+// checkSeatLinks checks what seat a refers to that before did not: the
+// user (who must have no other seat), the campaigns and the team.
+func (s *Server) checkSeatLinks(ctx context.Context, before, a dialer.Agent) error {
+	if a.User < 0 {
 		return fieldErr("user_id", "must be positive")
 	}
-	ctx := c.Request().Context()
-	if b.UserID != 0 {
-		if _, err := s.users.User(ctx, b.UserID); err != nil {
+	if a.User != 0 && a.User != before.User {
+		if _, err := s.users.User(ctx, a.User); err != nil {
 			if errors.Is(err, dialer.ErrNotFound) {
 				return fieldErr("user_id", "no such user")
 			}
 			return err
 		}
-		if _, err := s.dir.AgentByUser(ctx, b.UserID); err == nil {
-			return &httpError{code: http.StatusConflict, msg: "the user already has an agent seat", field: "user_id"}
+		if other, err := s.dir.AgentByUser(ctx, a.User); err == nil && other.ID != a.ID {
+			return &httpError{code: http.StatusConflict, msg: "the user already has an agent seat (" + other.Extension + ")", field: "user_id"}
 		}
 	}
-	for _, cid := range b.Campaigns {
+	for _, cid := range a.Campaigns {
+		if slices.Contains(before.Campaigns, cid) {
+			continue
+		}
 		if _, err := s.campaigns.Campaign(ctx, cid); err != nil {
 			if errors.Is(err, dialer.ErrNotFound) {
 				return fieldErr("campaigns", "no campaign "+cid.String())
@@ -194,16 +215,43 @@ func (s *Server) createAgent(c echo.Context, p *principal) error {
 			return err
 		}
 	}
-	out, err := s.dir.CreateAgent(ctx, a, b.SIPPassword)
-	if err != nil {
-		if errors.Is(err, dialer.ErrConflict) {
-			return &httpError{code: http.StatusConflict, msg: "extension or user already has a seat", field: "extension"}
+	if a.Team != 0 && a.Team != before.Team {
+		if s.opts.Teams == nil {
+			return errNoTeams
 		}
+		if _, err := s.opts.Teams.Team(ctx, a.Team); err != nil {
+			if errors.Is(err, dialer.ErrNotFound) {
+				return fieldErr("team_id", "no team "+a.Team.String())
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// seatConflict names who has the extension a store refused as taken.
+func (s *Server) seatConflict(ctx context.Context, a dialer.Agent, err error) error {
+	if !errors.Is(err, dialer.ErrConflict) {
 		return err
 	}
-	s.directoryRecords.forget()
-	s.audit(ctx, p, "agent.create", "agent:"+out.ID.String(), map[string]any{"extension": out.Extension, "user_id": out.User})
-	return c.JSON(http.StatusCreated, out)
+	msg := "the extension is taken"
+	if other, lerr := s.dir.AgentByExtension(ctx, a.Extension); lerr == nil && other.ID != a.ID {
+		msg += " by " + other.Name
+	}
+	return &httpError{code: http.StatusConflict, msg: msg, field: "extension"}
+}
+
+// listSeats is every agent seat's record (never a SIP secret): what the
+// admin console edits.
+func (s *Server) listSeats(c echo.Context, _ *principal) error {
+	l, err := s.dir.ListAgents(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if l == nil {
+		l = []dialer.Agent{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"agents": l})
 }
 
 // ---- API keys

@@ -61,6 +61,17 @@ func matrixCases(e *testEnv) []mcase {
 		}},
 		{method: "GET", tmpl: "/directory", access: anyone, want: "LiveAgents", req: fixed("/api/v1/directory", "")},
 		{method: "GET", tmpl: "/agents", access: supervisor, want: "AgentViews", req: fixed("/api/v1/agents", "")},
+		{method: "GET", tmpl: "/seats", access: supervisor, req: fixed("/api/v1/seats", "")},
+		{method: "GET", tmpl: "/teams", access: supervisor, req: fixed("/api/v1/teams", "")},
+		{method: "POST", tmpl: "/teams", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
+			return "/api/v1/teams", fmt.Sprintf(`{"name":"Made %d"}`, n)
+		}},
+		{method: "PATCH", tmpl: "/teams/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/teams/%d", e.addTeam(n).ID), fmt.Sprintf(`{"name":"Renamed %d"}`, n)
+		}},
+		{method: "DELETE", tmpl: "/teams/:id", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/teams/%d", e.addTeam(n).ID), ""
+		}},
 		{method: "POST", tmpl: "/agents", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
 			return "/api/v1/agents", fmt.Sprintf(`{"name":"Seat %d","extension":"%d","sip_password":"sip-pass-%d","skills":["sales"]}`, n, 3000+n, n)
 		}},
@@ -85,6 +96,14 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "GET", tmpl: "/calls", access: anyone, owned: true, req: fixed("/api/v1/calls?agent=1", "")},
 		{method: "GET", tmpl: "/calls.csv", access: anyone, owned: true, req: fixed("/api/v1/calls.csv?agent=1", "")},
 		{method: "GET", tmpl: "/calls/live", access: supervisor, want: "LiveCalls", req: fixed("/api/v1/calls/live", "")},
+		{method: "GET", tmpl: "/reports/agents", access: supervisor, req: fixed("/api/v1/reports/agents?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/agents.csv", access: supervisor, req: fixed("/api/v1/reports/agents.csv?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/campaigns", access: supervisor, req: fixed("/api/v1/reports/campaigns?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/campaigns.csv", access: supervisor, req: fixed("/api/v1/reports/campaigns.csv?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/queues", access: supervisor, req: fixed("/api/v1/reports/queues?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/queues.csv", access: supervisor, req: fixed("/api/v1/reports/queues.csv?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/hangups", access: supervisor, req: fixed("/api/v1/reports/hangups?from=2026-11-01&to=2026-11-20", "")},
+		{method: "GET", tmpl: "/reports/hangups.csv", access: supervisor, req: fixed("/api/v1/reports/hangups.csv?from=2026-11-01&to=2026-11-20", "")},
 		{method: "GET", tmpl: "/calls/:id", access: anyone, owned: true, req: fixed(live, "")},
 		{method: "GET", tmpl: "/calls/:id/recording", access: anyone, owned: true, req: func(e *testEnv, _ int) (string, string) {
 			return "/api/v1/calls/" + string(e.recordedCall()) + "/recording", ""
@@ -109,6 +128,12 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "GET", tmpl: "/dispositions", access: anyone, req: fixed("/api/v1/dispositions", "")},
 		{method: "POST", tmpl: "/dispositions", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
 			return "/api/v1/dispositions", fmt.Sprintf(`{"code":"X%d","label":"Custom %d"}`, n, n)
+		}},
+		{method: "PATCH", tmpl: "/dispositions/:code", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/dispositions/" + e.addDisposition(n).Code, `{"label":"Renamed","selectable":false}`
+		}},
+		{method: "DELETE", tmpl: "/dispositions/:code", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/dispositions/" + e.addDisposition(n).Code, ""
 		}},
 		{method: "GET", tmpl: "/callbacks", access: anyone, req: fixed("/api/v1/callbacks?scope=mine", "")},
 		{method: "GET", tmpl: "/callbacks", access: supervisor, req: fixed("/api/v1/callbacks?scope=all", "")},

@@ -118,6 +118,9 @@ func (s *Server) callFilter(c echo.Context, p *principal, defLimit, maxLimit int
 			return f, false, fieldErr("direction", "inbound or outbound")
 		}
 	}
+	if err := searchFilter(c, &f); err != nil {
+		return f, false, err
+	}
 	if f.Since, err = queryTime(c, "since"); err != nil {
 		return f, false, err
 	}
@@ -145,6 +148,47 @@ func (s *Server) callFilter(c echo.Context, p *principal, defLimit, maxLimit int
 		f.Agent = p.Actor.Agent
 	}
 	return f, true, nil
+}
+
+// searchFilter reads the call search's filters: part of a number, the
+// queue, outcome, disposition, least talk time and a recording.
+func searchFilter(c echo.Context, f *dialer.CallFilter) error {
+	var err error
+	if n := c.QueryParam("number"); n != "" {
+		digits := strings.TrimPrefix(n, "+")
+		if len(digits) < 2 || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" {
+			return fieldErr("number", "2 to 15 digits, part of a number")
+		}
+		f.Number = n
+	}
+	if f.Queue, err = queryID[dialer.QueueID](c, "queue"); err != nil {
+		return err
+	}
+	if o := c.QueryParam("outcome"); o != "" {
+		f.Outcome = dialer.CallOutcome(o)
+		if !f.Outcome.Valid() {
+			return fieldErr("outcome", "not an outcome")
+		}
+	}
+	if d := c.QueryParam("disposition"); d != "" {
+		if !dialer.ValidDispositionCode(d) {
+			return fieldErr("disposition", "1-16 of [A-Z0-9_]")
+		}
+		f.Disposition = d
+	}
+	if m := c.QueryParam("min_billsec"); m != "" {
+		if f.MinBillsec, err = strconv.Atoi(m); err != nil || f.MinBillsec < 0 || f.MinBillsec > 86400 {
+			return fieldErr("min_billsec", "seconds from 0 to 86400")
+		}
+	}
+	switch c.QueryParam("has_recording") {
+	case "", "false", "0":
+	case "true", "1":
+		f.HasRecording = true
+	default:
+		return fieldErr("has_recording", "true or false")
+	}
+	return nil
 }
 
 func (s *Server) listCalls(c echo.Context, p *principal) error {

@@ -25,6 +25,8 @@ type colleague struct {
 	Since    time.Time `json:"since,omitzero"`
 	OnCall   bool      `json:"on_call"`
 	LoggedIn bool      `json:"logged_in"`
+	// Team lets the wall filter logged-out agents by team too.
+	Team *dialer.TeamRef `json:"team,omitempty"`
 }
 
 // directoryQueue is an active inbound queue a call can be sent to.
@@ -72,7 +74,7 @@ func (d *directoryRecords) read(ctx context.Context, s *Server) ([]colleague, []
 	people := make([]colleague, 0, len(agents))
 	for _, a := range agents {
 		if !a.Disabled {
-			people = append(people, colleague{ID: a.ID, Name: a.Name, Extension: a.Extension, State: dialer.AgentLoggedOut})
+			people = append(people, colleague{ID: a.ID, Name: a.Name, Extension: a.Extension, State: dialer.AgentLoggedOut, Team: a.TeamRef()})
 		}
 	}
 	slices.SortFunc(people, func(a, b colleague) int {

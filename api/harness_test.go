@@ -134,7 +134,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	e.opts = Options{
 		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Users: st, APIKeys: st, WebSessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
-		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Queues: st, PauseCodes: st, Sim: e.sim,
+		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Reports: st, Queues: st, PauseCodes: st, Teams: st, Sim: e.sim,
 		RecordingsDir: t.TempDir(),
 		Metrics:       http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "agentswitch_test 1\n") }),
 	}
@@ -262,6 +262,7 @@ func (e *testEnv) fingerprint() string {
 		"SELECT id, name, role, revoked_at FROM api_keys ORDER BY id", "SELECT * FROM audit_log ORDER BY id",
 		"SELECT * FROM gateways ORDER BY id", "SELECT * FROM dids ORDER BY number",
 		"SELECT * FROM queues ORDER BY id", "SELECT * FROM queue_members ORDER BY 1, 2",
+		"SELECT * FROM teams ORDER BY id", "SELECT * FROM team_supervisors ORDER BY 1, 2",
 	} {
 		rows, err := e.ro.QueryContext(e.t.Context(), q)
 		if err != nil {

@@ -325,37 +325,100 @@ func (s *Server) listDispositions(c echo.Context, p *principal) error {
 	return c.JSON(http.StatusOK, map[string]any{"dispositions": out})
 }
 
-type createDispositionBody struct {
-	Code              string `json:"code"`
-	Label             string `json:"label"`
-	Selectable        *bool  `json:"selectable"`
-	SchedulesCallback bool   `json:"schedules_callback"`
-	MarksDNC          bool   `json:"marks_dnc"`
-	Final             bool   `json:"final"`
-	Sort              int    `json:"sort"`
+type dispositionBody struct {
+	Code              string  `json:"code"`
+	Label             *string `json:"label"`
+	Selectable        *bool   `json:"selectable"`
+	SchedulesCallback *bool   `json:"schedules_callback"`
+	MarksDNC          *bool   `json:"marks_dnc"`
+	Final             *bool   `json:"final"`
+	Sort              *int    `json:"sort"`
+}
+
+// apply sets the fields the body names.
+func (b dispositionBody) apply(d *dialer.Disposition) {
+	set := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if b.Label != nil {
+		d.Label = *b.Label
+	}
+	set(&d.Selectable, b.Selectable)
+	set(&d.SchedulesCallback, b.SchedulesCallback)
+	set(&d.MarksDNC, b.MarksDNC)
+	set(&d.Final, b.Final)
+	if b.Sort != nil {
+		d.Sort = *b.Sort
+	}
+}
+
+func dispositionAudit(d dialer.Disposition) map[string]any {
+	return map[string]any{"label": d.Label, "selectable": d.Selectable, "schedules_callback": d.SchedulesCallback,
+		"marks_dnc": d.MarksDNC, "final": d.Final, "sort": d.Sort}
 }
 
 func (s *Server) createDisposition(c echo.Context, p *principal) error {
-	var b createDispositionBody
+	var b dispositionBody
 	if err := decode(c, &b); err != nil {
 		return err
 	}
-	d := dialer.Disposition{Code: b.Code, Label: b.Label, Selectable: true, SchedulesCallback: b.SchedulesCallback,
-		MarksDNC: b.MarksDNC, Final: b.Final, Sort: b.Sort}
-	if b.Selectable != nil {
-		d.Selectable = *b.Selectable
-	}
+	d := dialer.Disposition{Code: b.Code, Selectable: true}
+	b.apply(&d)
 	if err := d.Validate(); err != nil {
 		return err
 	}
-	if d.SchedulesCallback && d.Final {
-		return fieldErr("final", "a callback code keeps the lead open")
+	if err := d.CheckFlags(); err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
 	out, err := s.campaigns.CreateDisposition(ctx, d)
 	if err != nil {
+		if errors.Is(err, dialer.ErrConflict) {
+			return &httpError{code: http.StatusConflict, msg: "that disposition code exists", field: "code"}
+		}
 		return err
 	}
-	s.audit(ctx, p, "disposition.create", "disposition:"+out.Code, nil)
+	s.audit(ctx, p, "disposition.create", "disposition:"+out.Code, dispositionAudit(out))
 	return c.JSON(http.StatusCreated, out)
+}
+
+// patchDisposition changes the fields in the body; the code stays (calls
+// keep it).
+func (s *Server) patchDisposition(c echo.Context, p *principal) error {
+	var b dispositionBody
+	if err := decode(c, &b); err != nil {
+		return err
+	}
+	code := c.Param("code")
+	if b.Code != "" && b.Code != code {
+		return fieldErr("code", "cannot change; create a new code and stop offering this one")
+	}
+	ctx := c.Request().Context()
+	d, err := s.campaigns.Disposition(ctx, code)
+	if err != nil {
+		return err
+	}
+	b.apply(&d)
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	out, err := s.campaigns.UpdateDisposition(ctx, d)
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, p, "disposition.update", "disposition:"+out.Code, dispositionAudit(out))
+	return c.JSON(http.StatusOK, out)
+}
+
+// deleteDisposition removes a code no call was given; system codes stay.
+func (s *Server) deleteDisposition(c echo.Context, p *principal) error {
+	ctx := c.Request().Context()
+	code := c.Param("code")
+	if err := s.campaigns.DeleteDisposition(ctx, code); err != nil {
+		return err
+	}
+	s.audit(ctx, p, "disposition.delete", "disposition:"+code, nil)
+	return c.NoContent(http.StatusNoContent)
 }

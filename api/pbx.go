@@ -49,12 +49,45 @@ func (s *Server) pbx() (Provisioner, error) {
 // ---- agents' SIP accounts
 
 type patchAgentBody struct {
-	Name          *string `json:"name"`
-	Extension     *string `json:"extension"`
-	SIPPassword   *string `json:"sip_password"`
-	ExternalPhone *string `json:"external_phone"`
-	Mode          *string `json:"mode"`
-	Disabled      *bool   `json:"disabled"`
+	Name          *string              `json:"name"`
+	Extension     *string              `json:"extension"`
+	SIPPassword   *string              `json:"sip_password"`
+	ExternalPhone *string              `json:"external_phone"`
+	Mode          *string              `json:"mode"`
+	Disabled      *bool                `json:"disabled"`
+	Skills        *[]string            `json:"skills"`
+	Campaigns     *[]dialer.CampaignID `json:"campaigns"`
+	// UserID and TeamID 0 unlink.
+	UserID *identity.UserID `json:"user_id"`
+	TeamID *dialer.TeamID   `json:"team_id"`
+}
+
+// apply sets the fields the body names, but the phone and password.
+func (b patchAgentBody) apply(a *dialer.Agent) {
+	if b.Name != nil {
+		a.Name = *b.Name
+	}
+	if b.Extension != nil {
+		a.Extension = *b.Extension
+	}
+	if b.Mode != nil {
+		a.Mode = dialer.AgentMode(*b.Mode)
+	}
+	if b.Disabled != nil {
+		a.Disabled = *b.Disabled
+	}
+	if b.Skills != nil {
+		a.Skills = append([]string{}, *b.Skills...)
+	}
+	if b.Campaigns != nil {
+		a.Campaigns = append([]dialer.CampaignID{}, *b.Campaigns...)
+	}
+	if b.UserID != nil {
+		a.User = *b.UserID
+	}
+	if b.TeamID != nil {
+		a.Team = *b.TeamID
+	}
 }
 
 // agentAnswer is an agent seat after a change.
@@ -82,18 +115,7 @@ func (s *Server) patchAgent(c echo.Context, p *principal) error {
 		return err
 	}
 	a := before
-	if b.Name != nil {
-		a.Name = *b.Name
-	}
-	if b.Extension != nil {
-		a.Extension = *b.Extension
-	}
-	if b.Mode != nil {
-		a.Mode = dialer.AgentMode(*b.Mode)
-	}
-	if b.Disabled != nil {
-		a.Disabled = *b.Disabled
-	}
+	b.apply(&a)
 	if b.ExternalPhone != nil {
 		if a.ExternalPhone, err = phone.NormalizeOptional("external_phone", *b.ExternalPhone, s.opts.DefaultCountry); err != nil {
 			return err
@@ -112,12 +134,12 @@ func (s *Server) patchAgent(c echo.Context, p *principal) error {
 	if a.Extension != before.Extension && password == "" {
 		return fieldErr("sip_password", "required when the extension changes (the digest hash covers it)")
 	}
+	if err := s.checkSeatLinks(ctx, before, a); err != nil {
+		return err
+	}
 	out, err := s.dir.UpdateAgent(ctx, a, password)
 	if err != nil {
-		if errors.Is(err, dialer.ErrConflict) {
-			return &httpError{code: http.StatusConflict, msg: "the extension is taken", field: "extension"}
-		}
-		return err
+		return s.seatConflict(ctx, a, err)
 	}
 	r := dialer.ReloadResult{Status: dialer.ReloadSkipped}
 	if s.opts.PBX != nil {
@@ -131,7 +153,7 @@ func (s *Server) patchAgent(c echo.Context, p *principal) error {
 	s.audit(ctx, p, "agent.update", "agent:"+id.String(), map[string]any{
 		"extension": out.Extension, "previous_extension": before.Extension, "disabled": out.Disabled,
 		"sip_password_changed": password != "", "external_phone_changed": out.ExternalPhone != before.ExternalPhone,
-		"reload": r.Status,
+		"user_id": out.User, "team_id": out.Team, "reload": r.Status,
 	})
 	return c.JSON(http.StatusOK, agentAnswer{Agent: out, Reload: r})
 }

@@ -89,6 +89,7 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/pause-codes/:code", admin, s.deletePauseCode},
 		{http.MethodGet, "/directory", anyone, s.directory},
 		{http.MethodGet, "/agents", supervisor, s.listAgents},
+		{http.MethodGet, "/seats", supervisor, s.listSeats},
 		{http.MethodPost, "/agents", admin, s.createAgent},
 		{http.MethodGet, "/agents/:id", anyone, s.getAgent},
 		{http.MethodPatch, "/agents/:id", admin, s.patchAgent},
@@ -109,6 +110,14 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/calls", anyone, s.listCalls},
 		{http.MethodGet, "/calls.csv", anyone, s.exportCalls},
 		{http.MethodGet, "/calls/live", supervisor, s.liveCalls},
+		{http.MethodGet, "/reports/agents", supervisor, s.agentReport()},
+		{http.MethodGet, "/reports/agents.csv", supervisor, s.agentReport()},
+		{http.MethodGet, "/reports/campaigns", supervisor, s.campaignReport()},
+		{http.MethodGet, "/reports/campaigns.csv", supervisor, s.campaignReport()},
+		{http.MethodGet, "/reports/queues", supervisor, s.queueReport()},
+		{http.MethodGet, "/reports/queues.csv", supervisor, s.queueReport()},
+		{http.MethodGet, "/reports/hangups", supervisor, s.hangupReport()},
+		{http.MethodGet, "/reports/hangups.csv", supervisor, s.hangupReport()},
 		{http.MethodGet, "/calls/:id", anyone, s.getCall},
 		{http.MethodPost, "/calls/:id/hangup", anyone, s.callHangup},
 		{http.MethodPost, "/calls/:id/hold", anyone, s.callHold},
@@ -130,6 +139,8 @@ func (s *Server) routes() []route {
 
 		{http.MethodGet, "/dispositions", anyone, s.listDispositions},
 		{http.MethodPost, "/dispositions", admin, s.createDisposition},
+		{http.MethodPatch, "/dispositions/:code", admin, s.patchDisposition},
+		{http.MethodDelete, "/dispositions/:code", admin, s.deleteDisposition},
 
 		{http.MethodGet, "/callbacks", anyone, s.listCallbacks},
 		{http.MethodPost, "/callbacks/:id/dial", anyone, s.dialCallback},
@@ -144,6 +155,11 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/campaigns", anyone, s.listCampaigns},
 		{http.MethodGet, "/campaigns/:id", anyone, s.getCampaign},
 		{http.MethodPost, "/campaigns", admin, s.createCampaign},
+
+		{http.MethodGet, "/teams", supervisor, s.listTeams},
+		{http.MethodPost, "/teams", admin, s.createTeam},
+		{http.MethodPatch, "/teams/:id", admin, s.patchTeam},
+		{http.MethodDelete, "/teams/:id", admin, s.deleteTeam},
 
 		{http.MethodGet, "/users", admin, s.listUsers},
 		{http.MethodPost, "/users", admin, s.createUser},

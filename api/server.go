@@ -69,12 +69,18 @@ type Options struct {
 	// PauseCodes keeps the codes agents pause with; without it the
 	// engine's codes are listed and the admin routes answer 503.
 	PauseCodes dialer.PauseCodeStore
+	// Teams keeps the teams agents belong to; without it the team routes
+	// answer 503.
+	Teams dialer.TeamStore
 	// Sim places callers on the built-in simulated switch; nil (with a
 	// real FreeSWITCH) the /sim routes answer 404.
 	Sim SimSwitch
 	// Stats computes campaign figures; without it GET
 	// /campaigns/{id}/stats answers 503.
 	Stats StatsStore
+	// Reports computes the reports; without it the /reports routes
+	// answer 503.
+	Reports ReportStore
 
 	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
 	// a country code; "" requires +<country code>.

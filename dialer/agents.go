@@ -33,6 +33,7 @@ func (e *Engine) transitionIn(ctx context.Context, id AgentID, from AgentState, 
 // publishAgent pushes an agent's view after a change.
 func (e *Engine) publishAgent(ctx context.Context, id AgentID, st AgentStatus) {
 	v := e.view(ctx, id, st)
+	e.recordAgentState(st, v)
 	e.publish(LiveEvent{Type: EvAgentState, Agent: id, AgentView: &v})
 	e.router.agentState(id, st)
 	if st.State == AgentReady {
@@ -57,6 +58,7 @@ func (e *Engine) view(ctx context.Context, id AgentID, st AgentStatus) AgentView
 	if l := e.line(id); l != nil {
 		s := l.state()
 		v.Name, v.Extension, v.Endpoint = s.agent.Name, s.agent.Extension, s.endpoint
+		v.Team = s.agent.TeamRef()
 		v.PhoneConnected = s.legUp
 		if s.campaign.ID != 0 {
 			v.Campaign = &s.campaign
@@ -71,7 +73,7 @@ func (e *Engine) view(ctx context.Context, id AgentID, st AgentStatus) AgentView
 		}
 		holdSec = s.holdSec
 	} else if a, err := e.dir.Agent(ctx, id); err == nil {
-		v.Name, v.Extension = a.Name, a.Extension
+		v.Name, v.Extension, v.Team = a.Name, a.Extension, a.TeamRef()
 	}
 	t := st.TotalsAt(e.now())
 	v.Stats = SessionStats{

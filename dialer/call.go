@@ -585,7 +585,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		c.emit(EvCallAnswered)
 	case effRecordConnected:
 		c.connectedAt = e.now()
-		c.progress(CallProgress{Kind: "bridged", State: CallBridged, Agent: c.agent})
+		c.progress(CallProgress{Kind: "bridged", State: CallBridged, Agent: c.agent, Data: jsonData(map[string]any{"agent_id": c.agent})})
 		c.emit(EvCallConnected)
 		if c.origin == OriginDialer && c.dir == Outbound && c.agentLeg != nil && !c.st.manual {
 			// The agent hears the tone, then the lead (seed: "you hear a
@@ -829,7 +829,7 @@ func (c *call) take(ctx context.Context, r Reservation, at time.Time) bool {
 	c.agent, c.agentState = r.Agent, AgentReserved
 	c.unpace()
 	e.publishAgent(ctx, r.Agent, AgentStatus{Agent: r.Agent, State: AgentReserved, Since: at, Call: c.id, Mode: r.Mode, Seq: r.Seq})
-	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent})
+	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent, Data: jsonData(map[string]any{"agent_id": r.Agent})})
 	if persistent {
 		c.agentLeg = &leg{id: plegID, role: LegAgent, agent: r.Agent, persistent: true, state: LegUp, answeredAt: e.now(), node: c.node}
 		c.addLeg(c.agentLeg, "user/"+ln.extension())

@@ -210,6 +210,8 @@ type Engine struct {
 	// and waiting for an agent.
 	paced   map[CampaignID]int
 	offered map[CallbackID]time.Time
+	// statesSeen: each agent's last state change queued for reports.
+	statesSeen map[AgentID]agentStateKey
 	// heldCallbacks: due callbacks outside their calling window, and when
 	// it opens; not offered, nor looked up again, before then.
 	heldCallbacks map[CallbackID]time.Time
@@ -250,16 +252,17 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 	e := &Engine{
 		cfg: cfg, sw: d.Switch, live: d.Live, dir: d.Directory, camp: d.Campaigns, calls: d.Calls, audit: d.Audit,
 		now: d.Now, log: d.Logger, hub: newHub(512), hopper: d.Hopper, kick: make(chan struct{}, 1),
-		paced:     map[CampaignID]int{},
-		byID:      map[CallID]*call{},
-		byLeg:     map[LegID]*call{},
-		lines:     map[AgentID]*line{},
-		lineByLeg: map[LegID]*line{},
-		waiting:   map[*call]struct{}{},
-		offered:   map[CallbackID]time.Time{},
-		lostAt:    map[string]time.Time{},
-		beats:     map[AgentID]time.Time{},
-		loaded:    make(chan struct{}),
+		paced:      map[CampaignID]int{},
+		byID:       map[CallID]*call{},
+		byLeg:      map[LegID]*call{},
+		lines:      map[AgentID]*line{},
+		lineByLeg:  map[LegID]*line{},
+		waiting:    map[*call]struct{}{},
+		offered:    map[CallbackID]time.Time{},
+		statesSeen: map[AgentID]agentStateKey{},
+		lostAt:     map[string]time.Time{},
+		beats:      map[AgentID]time.Time{},
+		loaded:     make(chan struct{}),
 	}
 	e.ctx, e.stop = context.WithCancelCause(context.Background())
 	e.cdr = newCDRWriter(d.Calls, d.Logger)

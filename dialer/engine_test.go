@@ -293,6 +293,50 @@ func TestAgentChangedWhileLoggedIn(t *testing.T) {
 	})
 }
 
+// TestAgentViewTeam: an agent's view names its team, for the wall to
+// filter by, whether logged in or not, and follows a change at once.
+func TestAgentViewTeam(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		team, err := w.db.CreateTeam(w.ctx(), dialer.Team{Name: "Closers"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ready("1001", dialer.ModeRing)
+		admin := dialer.Actor{User: 1, Role: identity.RoleAdmin, Name: "admin"}
+		for _, ext := range []string{"1001", "1002"} {
+			a, err := w.db.Agent(w.ctx(), w.agents[ext].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.Team = team.ID
+			if a, err = w.db.UpdateAgent(w.ctx(), a, ""); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.eng.AgentChanged(w.ctx(), admin, a); err != nil {
+				t.Fatal(err)
+			}
+			v, err := w.eng.AgentView(w.ctx(), a.ID)
+			if err != nil && !errors.Is(err, dialer.ErrNotFound) {
+				t.Fatal(err)
+			}
+			if err == nil && (v.Team == nil || *v.Team != (dialer.TeamRef{ID: team.ID, Name: "Closers"})) {
+				t.Fatalf("%s: view team %+v", ext, v.Team)
+			}
+		}
+		views, err := w.eng.AgentViews(w.ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range views {
+			inTeam := v.Extension == "1001" || v.Extension == "1002"
+			if inTeam != (v.Team != nil) || inTeam && v.Team.Name != "Closers" {
+				t.Fatalf("%s: listed team %+v", v.Extension, v.Team)
+			}
+		}
+	})
+}
+
 // TestPhoneDial: an agent dials a number on its own SIP phone; the
 // dialplan answers and parks the leg with the number, and the engine makes
 // it a manual call from that leg. Calls the agent may not make are hung up.

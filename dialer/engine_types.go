@@ -95,9 +95,11 @@ type LoginRequest struct {
 
 // AgentView is one agent's live state for the workspace and the wall.
 type AgentView struct {
-	ID        AgentID       `json:"id"`
-	Name      string        `json:"name"`
-	Extension string        `json:"extension"`
+	ID        AgentID `json:"id"`
+	Name      string  `json:"name"`
+	Extension string  `json:"extension"`
+	// Team is the agent's team, for the wall to filter by.
+	Team      *TeamRef      `json:"team,omitempty"`
 	State     AgentState    `json:"state"`
 	Since     time.Time     `json:"since"`
 	Reason    string        `json:"reason,omitempty"`

@@ -31,8 +31,11 @@ type Agent struct {
 	Skills        []string     `json:"skills"`
 	Campaigns     []CampaignID `json:"campaigns"`
 	Disabled      bool         `json:"disabled"`
-	CreatedAt     time.Time    `json:"created_at"`
-	UpdatedAt     time.Time    `json:"updated_at"`
+	// Team is the agent's team (0: none); TeamName is read with it.
+	Team      TeamID    `json:"team_id,omitempty"`
+	TeamName  string    `json:"team_name,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // SIPA1 is the digest A1 hash FreeSWITCH stores as a1-hash.
@@ -70,6 +73,9 @@ func (a Agent) Validate() error {
 		if c <= 0 {
 			return &FieldError{Field: "campaigns", Reason: "ids must be positive"}
 		}
+	}
+	if a.Team < 0 {
+		return &FieldError{Field: "team_id", Reason: "must be positive"}
 	}
 	return nil
 }
@@ -567,6 +573,31 @@ func (d Disposition) Validate() error {
 		return &FieldError{Field: "code", Reason: "1-16 of [A-Z0-9_]"}
 	}
 	return checkText("label", d.Label, 64, true)
+}
+
+// CheckFlags refuses what a code cannot do at once.
+func (d Disposition) CheckFlags() error {
+	if d.SchedulesCallback && d.Final {
+		return &FieldError{Field: "final", Reason: "a callback code keeps the lead open"}
+	}
+	if d.SchedulesCallback && d.MarksDNC {
+		return &FieldError{Field: "marks_dnc", Reason: "a callback code cannot block the number it calls back"}
+	}
+	return nil
+}
+
+// SystemFlagsKept refuses a change of what system code cur does: its
+// label, order and whether agents see it may change.
+func SystemFlagsKept(cur, next Disposition) error {
+	switch {
+	case cur.SchedulesCallback != next.SchedulesCallback:
+		return &FieldError{Field: "schedules_callback", Reason: "a system code keeps what it does"}
+	case cur.MarksDNC != next.MarksDNC:
+		return &FieldError{Field: "marks_dnc", Reason: "a system code keeps what it does"}
+	case cur.Final != next.Final:
+		return &FieldError{Field: "final", Reason: "a system code keeps what it does"}
+	}
+	return nil
 }
 
 // Disposal is an agent's wrap-up of a finished call.

@@ -48,7 +48,7 @@ func (c *call) ringOthers(ctx context.Context, order []AgentID, tried map[AgentI
 			e.refreshAgent(ctx, a)
 			continue
 		}
-		c.progress(CallProgress{Kind: "agent_reserved", Agent: a})
+		c.progress(CallProgress{Kind: "agent_reserved", Agent: a, Data: jsonData(map[string]any{"agent_id": a})})
 		l := &leg{id: NewLegID(), role: LegAgent, agent: a, state: LegDialing, extra: true}
 		c.extras = append(c.extras, l)
 		c.ringAgent(ctx, l, ln.state().endpoint)

@@ -58,6 +58,12 @@ type CampaignStore interface {
 	ListDispositions(ctx context.Context) ([]Disposition, error)
 	Disposition(ctx context.Context, code string) (Disposition, error)
 	CreateDisposition(ctx context.Context, d Disposition) (Disposition, error)
+	// UpdateDisposition writes d's label, flags and sort over code d.Code;
+	// a system code keeps its flags.
+	UpdateDisposition(ctx context.Context, d Disposition) (Disposition, error)
+	// DeleteDisposition removes a code: never a system code (ErrConflict)
+	// nor one calls were given (ErrInUse).
+	DeleteDisposition(ctx context.Context, code string) error
 
 	CreateCallback(ctx context.Context, c Callback) (Callback, error)
 	Callback(ctx context.Context, id CallbackID) (Callback, error)
@@ -181,6 +187,15 @@ type CallFilter struct {
 	Live bool
 	// Since and Until bound created_at: Since <= created_at < Until.
 	Since, Until time.Time
+	// Number matches part of the number called or calling.
+	Number string
+	// Queue selects calls that entered the queue.
+	Queue       QueueID
+	Outcome     CallOutcome
+	Disposition string
+	// MinBillsec selects calls talked at least this long.
+	MinBillsec   int
+	HasRecording bool
 	// Before pages backwards: calls created before this one.
 	Before CallID
 	Limit  int

@@ -217,7 +217,7 @@ func (c *call) takeBack(ctx context.Context, agent AgentID) bool {
 	})
 	c.agent, c.agentState = agent, AgentReserved
 	e.publishAgent(ctx, agent, AgentStatus{Agent: agent, State: AgentReserved, Since: req.At, Call: c.id, Mode: r.Mode, Seq: r.Seq})
-	c.progress(CallProgress{Kind: "agent_reserved", Agent: agent})
+	c.progress(CallProgress{Kind: "agent_reserved", Agent: agent, Data: jsonData(map[string]any{"agent_id": agent})})
 	c.agentLeg = nil
 	if persistent {
 		c.agentLeg = c.lineLeg(agent, pleg, ext)

@@ -493,6 +493,27 @@ func (s *Store) ListCalls(ctx context.Context, f dialer.CallFilter) ([]dialer.Ca
 	if f.Live {
 		q += ` AND state <> 'ended'`
 	}
+	if f.Number != "" {
+		like := "%" + likeEscaper.Replace(f.Number) + "%"
+		q += ` AND (from_number LIKE ? ESCAPE '\' OR to_number LIKE ? ESCAPE '\')`
+		args = append(args, like, like)
+	}
+	if f.Queue != 0 {
+		add(`EXISTS (SELECT 1 FROM call_events q WHERE q.call_id = calls.id AND q.kind = 'queued'
+			AND json_extract(q.data, '$.queue_id') = ?)`, int64(f.Queue))
+	}
+	if f.Outcome != "" {
+		add(`outcome = ?`, string(f.Outcome))
+	}
+	if f.Disposition != "" {
+		add(`disposition = ?`, f.Disposition)
+	}
+	if f.MinBillsec > 0 {
+		add(`billsec >= ?`, f.MinBillsec)
+	}
+	if f.HasRecording {
+		q += ` AND recording_path <> ''`
+	}
 	if !f.Since.IsZero() {
 		add(`created_at >= ?`, f.Since.UnixMilli())
 	}

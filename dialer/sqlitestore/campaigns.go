@@ -242,11 +242,14 @@ func leadWhere(f dialer.LeadFilter) (string, []any) {
 	}
 	if f.Text != "" {
 		// A prefix, its LIKE wildcards escaped.
-		p := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Text) + "%"
+		p := likeEscaper.Replace(f.Text) + "%"
 		cond(`(first_name LIKE ? ESCAPE '\' OR last_name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone LIKE ? ESCAPE '\')`, p, p, p, p)
 	}
 	return q.String(), args
 }
+
+// likeEscaper escapes LIKE's wildcards (with ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // limit bounds list sizes: default 100, at most 1000.
 func limit(n int) int {
@@ -315,11 +318,8 @@ func (s *Store) CreateDisposition(ctx context.Context, d dialer.Disposition) (di
 	if d.System {
 		return dialer.Disposition{}, &dialer.FieldError{Field: "system", Reason: "system codes come with the service"}
 	}
-	if d.SchedulesCallback && d.Final {
-		return dialer.Disposition{}, &dialer.FieldError{Field: "final", Reason: "a callback code keeps the lead open"}
-	}
-	if d.SchedulesCallback && d.MarksDNC {
-		return dialer.Disposition{}, &dialer.FieldError{Field: "marks_dnc", Reason: "a callback code cannot block the number it calls back"}
+	if err := d.CheckFlags(); err != nil {
+		return dialer.Disposition{}, err
 	}
 	out, err := scanDisposition(s.wq(ctx).QueryRowContext(ctx, `INSERT INTO dispositions (code, label, system, selectable,
 		schedules_callback, marks_dnc, final, sort, created_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING `+dispositionCols,
@@ -480,4 +480,54 @@ func (s *Store) IsDNC(ctx context.Context, phone string, campaign dialer.Campaig
 	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM dnc WHERE phone = ? AND (campaign_id IS NULL OR campaign_id = ?)`,
 		phone, int64(campaign)).Scan(&n)
 	return n > 0, err
+}
+
+// UpdateDisposition implements dialer.CampaignStore. A system code keeps
+// what it does (callback, DNC, final): the service relies on it.
+func (s *Store) UpdateDisposition(ctx context.Context, d dialer.Disposition) (dialer.Disposition, error) {
+	if err := d.Validate(); err != nil {
+		return dialer.Disposition{}, err
+	}
+	if err := d.CheckFlags(); err != nil {
+		return dialer.Disposition{}, err
+	}
+	var out dialer.Disposition
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanDisposition(tx.QueryRowContext(ctx, `SELECT `+dispositionCols+` FROM dispositions WHERE code = ?`, d.Code))
+		if err != nil {
+			return mapErr(err, "disposition "+d.Code, false)
+		}
+		if cur.System {
+			if err := dialer.SystemFlagsKept(cur, d); err != nil {
+				return err
+			}
+		}
+		out, err = scanDisposition(tx.QueryRowContext(ctx, `UPDATE dispositions SET label = ?, selectable = ?,
+			schedules_callback = ?, marks_dnc = ?, final = ?, sort = ? WHERE code = ? RETURNING `+dispositionCols,
+			d.Label, boolInt(d.Selectable), boolInt(d.SchedulesCallback), boolInt(d.MarksDNC), boolInt(d.Final), d.Sort, d.Code))
+		return mapErr(err, "update disposition "+d.Code, false)
+	})
+	return out, err
+}
+
+// DeleteDisposition implements dialer.CampaignStore: never a system code
+// (ErrConflict), nor one that calls were disposed with (ErrInUse).
+func (s *Store) DeleteDisposition(ctx context.Context, code string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var system bool
+		if err := tx.QueryRowContext(ctx, `SELECT system FROM dispositions WHERE code = ?`, code).Scan(&system); err != nil {
+			return mapErr(err, "disposition "+code, false)
+		}
+		if system {
+			return fmt.Errorf("disposition %s is a system code the service relies on; stop offering it instead: %w", code, dialer.ErrConflict)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM dispositions WHERE code = ?`, code)
+		if err := affected(res, err, "delete disposition "+code); err != nil {
+			if errors.Is(err, dialer.ErrInUse) {
+				return fmt.Errorf("disposition %s was given to calls; stop offering it instead: %w", code, dialer.ErrInUse)
+			}
+			return err
+		}
+		return nil
+	})
 }

@@ -19,15 +19,15 @@ type dbtx interface {
 
 // ---- agents
 
-const agentCols = `id, user_id, name, extension, realm, sip_a1_hash, external_phone, mode, disabled, created_at, updated_at`
+const agentCols = `id, user_id, name, extension, realm, sip_a1_hash, external_phone, mode, disabled, team_id, created_at, updated_at`
 
 func scanAgent(row interface{ Scan(...any) error }) (dialer.Agent, error) {
 	var a dialer.Agent
 	var user sql.NullInt64
 	var phone sql.NullString
-	var created, updated sql.NullInt64
-	err := row.Scan(&a.ID, &user, &a.Name, &a.Extension, &a.Realm, &a.SIPA1Hash, &phone, &a.Mode, &a.Disabled, &created, &updated)
-	a.User = identity.UserID(user.Int64)
+	var created, updated, team sql.NullInt64
+	err := row.Scan(&a.ID, &user, &a.Name, &a.Extension, &a.Realm, &a.SIPA1Hash, &phone, &a.Mode, &a.Disabled, &team, &created, &updated)
+	a.User, a.Team = identity.UserID(user.Int64), dialer.TeamID(team.Int64)
 	a.ExternalPhone = phone.String
 	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
 	a.Skills, a.Campaigns = []string{}, []dialer.CampaignID{}
@@ -85,18 +85,50 @@ func loadAgents(ctx context.Context, q dbtx, where string, args ...any) ([]diale
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	for rows.Next() {
 		var id dialer.AgentID
 		var c dialer.CampaignID
 		if err := rows.Scan(&id, &c); err != nil {
+			rows.Close()
 			return nil, err
 		}
 		if i, ok := byID[id]; ok {
 			out[i].Campaigns = append(out[i].Campaigns, c)
 		}
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nameTeams(ctx, q, out)
+}
+
+// nameTeams fills the agents' TeamName; teams are few, read whole.
+func nameTeams(ctx context.Context, q dbtx, agents []dialer.Agent) error {
+	if !slices.ContainsFunc(agents, func(a dialer.Agent) bool { return a.Team != 0 }) {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, name FROM teams`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	names := map[dialer.TeamID]string{}
+	for rows.Next() {
+		var id dialer.TeamID
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		names[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range agents {
+		agents[i].TeamName = names[agents[i].Team]
+	}
+	return nil
 }
 
 func loadAgent(ctx context.Context, q dbtx, what, where string, args ...any) (dialer.Agent, error) {
@@ -149,9 +181,10 @@ func (s *Store) CreateAgent(ctx context.Context, a dialer.Agent, sipPassword str
 	var out dialer.Agent
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		now := s.now().UnixMilli()
-		err := tx.QueryRowContext(ctx, `INSERT INTO agents (user_id, name, extension, realm, sip_a1_hash, external_phone, mode, disabled, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			nullID(a.User), a.Name, a.Extension, a.Realm, a.SIPA1Hash, nullText(a.ExternalPhone), string(a.Mode), boolInt(a.Disabled), now, now).
+		err := tx.QueryRowContext(ctx, `INSERT INTO agents (user_id, name, extension, realm, sip_a1_hash, external_phone, mode, disabled,
+			team_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			nullID(a.User), a.Name, a.Extension, a.Realm, a.SIPA1Hash, nullText(a.ExternalPhone), string(a.Mode), boolInt(a.Disabled),
+			nullID(a.Team), now, now).
 			Scan(&a.ID)
 		if err != nil {
 			return mapErr(err, "create agent "+a.Extension, false)
@@ -209,9 +242,9 @@ func (s *Store) UpdateAgent(ctx context.Context, a dialer.Agent, sipPassword str
 			return &dialer.FieldError{Field: "sip_password", Reason: "required when extension or realm change"}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE agents SET user_id = ?, name = ?, extension = ?, realm = ?, sip_a1_hash = ?,
-			external_phone = ?, mode = ?, disabled = ?, updated_at = ? WHERE id = ?`,
+			external_phone = ?, mode = ?, disabled = ?, team_id = ?, updated_at = ? WHERE id = ?`,
 			nullID(a.User), a.Name, a.Extension, a.Realm, hash, nullText(a.ExternalPhone), string(a.Mode),
-			boolInt(a.Disabled), s.now().UnixMilli(), a.ID)
+			boolInt(a.Disabled), nullID(a.Team), s.now().UnixMilli(), a.ID)
 		if err != nil {
 			return mapErr(err, fmt.Sprintf("update agent %d", a.ID), false)
 		}

@@ -141,9 +141,31 @@ export function helpers(page) {
       if (notes) await panel.getByLabel('Notes').fill(notes);
       return panel;
     },
+    // recordedCall has the admin call AS_LEAD_NUMBER for AS_AGENT_ID on
+    // AS_CAMPAIGN_ID; the agent records it, hangs up and wraps up with
+    // the code labelled label, going READY again. It answers the call's id.
+    recordedCall: async (label, opts) => {
+      const { id } = await admin('POST', '/calls', {
+        number: env('AS_LEAD_NUMBER'), agent_id: Number(env('AS_AGENT_ID')), campaign_id: Number(env('AS_CAMPAIGN_ID')),
+      });
+      await callPanel(id).waitFor();
+      await waitState('INCALL');
+      await page.locator('[data-testid=call-state].cs-connected').waitFor();
+      await page.getByTestId('call-panel').getByRole('button', { name: 'Record', exact: true }).click();
+      await page.getByTestId('rec-indicator').waitFor();
+      await page.getByRole('button', { name: /Hang up/ }).click();
+      const panel = page.getByTestId('dispo-panel');
+      await panel.waitFor();
+      await panel.getByText(label, { exact: true }).click();
+      if (opts && opts.notes) await panel.getByLabel('Notes').fill(opts.notes);
+      await panel.getByRole('button', { name: /Submit and go ready/ }).click();
+      await waitState('READY');
+      return id;
+    },
     // shot saves a screen, without the passing notices.
     shot: async (name) => {
-      for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click().catch(() => {});
+      // A notice may go by itself meanwhile, or sit under a dialog: don't wait on it.
+      for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click({ timeout: 500 }).catch(() => {});
       await page.screenshot({ path: path.join(ARTIFACTS, name + '.png') });
     },
     state: () => page.getByTestId('agent-state'),

@@ -8,12 +8,12 @@
 // AS_CAMPAIGN_ID, AS_LEAD_NUMBER, AS_ARTIFACTS, AS_RESULT.
 
 import assert from 'node:assert/strict';
-import { env, admin, step, openPage, helpers, run } from './harness.mjs';
+import { step, openPage, helpers, run } from './harness.mjs';
 
 const result = {};
 const session = await openPage();
 const { page } = session;
-const { waitState, waitConnected, dispose, signInReady, shot } = helpers(page);
+const { recordedCall, signInReady, shot } = helpers(page);
 
 // The recording's requests and answers, as the browser sent them.
 const fetched = [];
@@ -25,17 +25,7 @@ await run(session, 'recording-failure', result, async () => {
   await step('sign in, log in to the phone, go ready', signInReady);
 
   await step('a call connects and is recorded, then hung up and wrapped up', async () => {
-    const { id } = await admin('POST', '/calls', {
-      number: env('AS_LEAD_NUMBER'), agent_id: Number(env('AS_AGENT_ID')), campaign_id: Number(env('AS_CAMPAIGN_ID')),
-    });
-    result.call = id;
-    await waitConnected(id);
-    await page.getByTestId('call-panel').getByRole('button', { name: 'Record', exact: true }).click();
-    await page.getByTestId('rec-indicator').waitFor();
-    await page.getByRole('button', { name: /Hang up/ }).click();
-    const panel = await dispose('Sale');
-    await panel.getByRole('button', { name: /Submit and go ready/ }).click();
-    await waitState('READY');
+    result.call = await recordedCall('Sale');
   });
 
   await step('the History tab plays the recording, fetched with Range', async () => {

@@ -6,15 +6,18 @@ import (
 	"testing"
 )
 
-// TestVendoredModule: the UI's one third-party module is byte for byte the
-// one its lockfile pins (`make ui` refreshes it).
+// TestVendoredModule: the UI's third-party modules are byte for byte the
+// ones its lockfile pins (`make ui` refreshes them).
 func TestVendoredModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs agentui/node_modules (make test installs it)")
 	}
 	for vendored, pinned := range map[string]string{
-		"../../agentui/static/vendor/htm-preact.js":   "../../agentui/node_modules/htm/preact/standalone.module.js",
-		"../../agentui/static/vendor/LICENSE-htm.txt": "../../agentui/node_modules/htm/LICENSE",
+		"../../agentui/static/vendor/htm-preact.js":     "../../agentui/node_modules/htm/preact/standalone.module.js",
+		"../../agentui/static/vendor/LICENSE-htm.txt":   "../../agentui/node_modules/htm/LICENSE",
+		"../../agentui/static/vendor/uplot.js":          "../../agentui/node_modules/uplot/dist/uPlot.esm.js",
+		"../../agentui/static/vendor/uplot.css":         "../../agentui/node_modules/uplot/dist/uPlot.min.css",
+		"../../agentui/static/vendor/LICENSE-uplot.txt": "../../agentui/node_modules/uplot/LICENSE",
 	} {
 		want, err := os.ReadFile(pinned)
 		if err != nil {

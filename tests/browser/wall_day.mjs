@@ -1,10 +1,11 @@
 // The supervisor's wall in Chromium against `agentswitch serve` on the
-// simulated switch: the wall follows an agent (driven through the API)
-// from logged out to paused, ready and talking; a caller waits in the
-// agent's queue meanwhile; the supervisor listens in (connecting, then
-// listening, pushed), whispers, then barges; the agent's wrap-up raises an
-// alert under a limit lowered on the wall; the supervisor forces the agent
-// into a pause; an agent cannot reach the wall.
+// simulated switch: the team filter shows the agent's team; the wall
+// follows an agent (driven through the API) from logged out to paused,
+// ready and talking; a caller waits in the agent's queue meanwhile; the
+// supervisor listens in (connecting, then listening, pushed), whispers,
+// then barges; the agent's wrap-up raises an alert under a limit lowered
+// on the wall; the supervisor forces the agent into a pause; an agent
+// cannot reach the wall.
 // wall_test.go (TestSupervisorWall) provisions the agents, the queue and
 // its DID.
 //
@@ -37,6 +38,14 @@ await run(session, 'wall-failure', result, async () => {
     await rowIn('LOGGED_OUT').waitFor();
     assert.equal(await page.getByTestId('wall-agent').count(), 2);
     await tile().waitFor();
+  });
+
+  await step("the team filter shows the team's agents only", async () => {
+    await page.getByTestId('wall-filter-team').selectOption({ label: 'Support team' });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=wall-agent]').length === 1);
+    assert.equal(await row().getByTestId('wall-agent-team').textContent(), 'Support team');
+    await page.getByTestId('wall-filter-team').selectOption('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=wall-agent]').length === 2);
   });
 
   await step('the agent logs in: paused on the wall, a timer running', async () => {

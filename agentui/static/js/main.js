@@ -14,6 +14,8 @@ import { CallbacksPage } from './callbacks.js';
 import { AuditPage } from './audit.js';
 import { AdminPage } from './admin/admin.js';
 import { WallPage, isSupervisor } from './wall.js';
+import { ReportsPage } from './reports.js';
+import { CallSearchPage, CallPage } from './calls.js';
 import { ShortcutHelp } from './help.js';
 import { fullName, phone } from './format.js';
 
@@ -54,13 +56,17 @@ subscribe((s) => {
 // pageOf names the page shown: the wall is a supervisor's home page,
 // and out of an agent's reach (its data routes refuse agents anyway);
 // the audit log is for admins only (the API refuses others, and the link
-// is not shown to them).
+// is not shown to them); reports and call search are for supervisors and
+// admins.
 export function pageOf(s) {
   const sup = isSupervisor(s.me);
   if (s.path === '/callbacks') return 'callbacks';
   if (s.path === '/audit' && s.me.role === 'admin') return 'audit';
   if ((s.path === '/admin' || s.path.startsWith('/admin/')) && s.me.role === 'admin') return 'admin';
   if (sup && (s.path === '/wall' || (s.path === '/' && !s.me.agent))) return 'wall';
+  if (sup && (s.path === '/reports' || s.path.startsWith('/reports/'))) return 'reports';
+  if (sup && s.path === '/calls') return 'calls';
+  if (sup && s.path.startsWith('/calls/')) return 'call';
   return 'workspace';
 }
 
@@ -75,9 +81,18 @@ function pageView(page, path) {
       return html`<${AuditPage} />`;
     case 'wall':
       return html`<${WallPage} />`;
+    case 'reports':
+      return html`<${ReportsPage} path=${path} />`;
+    case 'calls':
+      return html`<${CallSearchPage} />`;
+    case 'call':
+      return html`<${CallPage} id=${decodeURIComponent(path.slice('/calls/'.length))} />`;
   }
   return html`<${Workspace} />`;
 }
+
+// WIDE are the pages that use the window's whole width.
+const WIDE = new Set(['wall', 'admin', 'reports', 'calls', 'call']);
 
 function App() {
   const s = useStore();
@@ -92,7 +107,7 @@ function App() {
     html`<div class="banner" role="status" data-testid="reconnecting">
       <span class="spinner" aria-hidden="true"></span> Reconnecting to the server… your call is not affected.
     </div>`}
-    <main id="main" tabindex="-1" class=${page === 'wall' || page === 'admin' ? 'main-wide' : ''}>${pageView(page, s.path)}</main>
+    <main id="main" tabindex="-1" class=${WIDE.has(page) ? 'main-wide' : ''}>${pageView(page, s.path)}</main>
     <${ShortcutHelp} />
     <${Notices} />
     <${LiveRegion} />

@@ -157,6 +157,8 @@ export function StatusBar({ s, page }) {
     <${Stats} s=${s} />
     <nav class="nav" aria-label="Screens">
       ${isSupervisor(s.me) && html`<${NavLink} href="/wall" on=${page === 'wall'} testid="nav-wall">Wall</${NavLink}>`}
+      ${isSupervisor(s.me) && html`<${NavLink} href="/reports" on=${page === 'reports'} testid="nav-reports">Reports</${NavLink}>`}
+      ${isSupervisor(s.me) && html`<${NavLink} href="/calls" on=${page === 'calls' || page === 'call'} testid="nav-calls">Calls</${NavLink}>`}
       ${(s.me.agent || !isSupervisor(s.me)) && html`<${NavLink} href="/" on=${page === 'workspace'}>Workspace</${NavLink}>`}
       <${NavLink} href="/callbacks" on=${page === 'callbacks'}>Callbacks</${NavLink}>
       ${s.me.role === 'admin' && html`<${NavLink} href="/admin" on=${page === 'admin'} testid="nav-admin">Admin</${NavLink}>`}

@@ -82,7 +82,7 @@ function applySnapshot(snap) {
   api.directory().then(
     (d) => {
       for (const a of d.agents || []) {
-        if (!wall.agents.has(a.id)) wall.agents.set(a.id, { id: a.id, name: a.name, extension: a.extension, state: 'LOGGED_OUT', sinceMs: 0 });
+        if (!wall.agents.has(a.id)) wall.agents.set(a.id, { id: a.id, name: a.name, extension: a.extension, team: a.team, state: 'LOGGED_OUT', sinceMs: 0 });
       }
       changed();
     },
@@ -215,6 +215,17 @@ export const FILTERS = [
     // Until its members are in, the queue keeps nobody.
     keep: (a, v) => !!(queueMembers.get(v) && queueMembers.get(v).has(a.id)),
   },
+  {
+    // Shown once there are teams; teams with no agent on the wall yet
+    // are listed too.
+    key: 'team', label: 'Team', all: 'All teams', testid: 'wall-filter-team', optional: true,
+    options: ({ agents, teams }) => {
+      const by = new Map(teams.map((t) => [String(t.id), t.name]));
+      for (const a of agents) if (a.team) by.set(String(a.team.id), a.team.name);
+      return [...by].sort((x, y) => x[1].localeCompare(y[1]));
+    },
+    keep: (a, v) => String((a.team && a.team.id) || '') === v,
+  },
 ];
 
 export const NO_FILTER = { search: '', sort: 'state', ...Object.fromEntries(FILTERS.map((f) => [f.key, ''])) };
@@ -337,6 +348,15 @@ function Flags({ call }) {
     ${call.recording && html`<span class="flag flag-rec">● Rec</span>`}`;
 }
 
+// useTeams reads the teams once, for the team filter.
+function useTeams() {
+  const [teams, set] = useState([]);
+  useEffect(() => {
+    rest.get('/teams').then((r) => set(r.teams || []), () => {});
+  }, []);
+  return teams;
+}
+
 // AgentRow re-renders only when its agent, its call or its menu changed.
 class AgentRow extends Component {
   shouldComponentUpdate(n) {
@@ -348,7 +368,7 @@ class AgentRow extends Component {
     const talk = call && ms(call.connected_at || call.answered_at);
     return html`<tr class="wall-agent" data-state=${st} data-testid="wall-agent" data-agent-id=${a.id} data-row=${index}
       aria-rowindex=${index + 2} tabindex="-1">
-      <td class="wa-name"><strong>${a.name}</strong><span class="wa-ext">${a.extension}</span></td>
+      <td class="wa-name"><strong>${a.name}</strong><span class="wa-ext">${a.extension}</span>${a.team && html`<span class="wa-team" data-testid="wall-agent-team">${a.team.name}</span>`}</td>
       <td><span class="wstate" data-state=${st} data-testid="wall-agent-state">${STATE_LABEL[st] || st}${st === 'PAUSED' && a.pause_code && html`<span class="wstate-code"> · ${pauseReason(a.pause_code).label}</span>`}</span></td>
       <td class="num">${st !== 'LOGGED_OUT' && html`<${T} from=${a.sinceMs} label="Time in state" />`}</td>
       <td class="wa-camp">${(a.campaign && a.campaign.name) || ''}</td>
@@ -484,6 +504,7 @@ export function WallPage() {
   useTicker(root);
   const codes = usePauseCodes();
   const [filter, setFilter] = useState(NO_FILTER);
+  const teamList = useTeams();
   const [menuFor, setMenuFor] = useState(0);
   const [ext, setExt] = useState(localStorage.getItem(EXT_KEY) || '');
   // focus: a row to bring into view and focus ({ agent } or { call }),
@@ -499,16 +520,16 @@ export function WallPage() {
 
   // The lists, worked out again only when the wall or the filter changed.
   const memo = useRef({});
-  if (memo.current.rev !== w.rev || memo.current.filter !== filter || memo.current.loaded !== queueMembers.size) {
+  if (memo.current.rev !== w.rev || memo.current.filter !== filter || memo.current.loaded !== queueMembers.size || memo.current.teamList !== teamList) {
     const agents = [...w.agents.values()];
     const counts = {};
     for (const a of agents) counts[a.state] = (counts[a.state] || 0) + 1;
     const queues = [...w.queues.values()].sort((a, b) => a.name.localeCompare(b.name));
     memo.current = {
-      rev: w.rev, filter, loaded: queueMembers.size, agents, counts, queues,
+      rev: w.rev, filter, loaded: queueMembers.size, teamList, agents, counts, queues,
       shown: visibleAgents(agents, filter),
       calls: [...w.calls.values()].sort((a, b) => a.createdMs - b.createdMs),
-      options: Object.fromEntries(FILTERS.map((f) => [f.key, f.options({ agents, queues, campaigns: [...w.campaigns.values()] })])),
+      options: Object.fromEntries(FILTERS.map((f) => [f.key, f.options({ agents, queues, campaigns: [...w.campaigns.values()], teams: teamList })])),
     };
   }
   const { agents, counts, queues, shown, calls, options } = memo.current;
@@ -590,7 +611,8 @@ export function WallPage() {
       <section class="wall-agents card" aria-label="Agents">
         <div class="wall-filters" role="search">
           <input type="search" placeholder="Search by name or extension" aria-label="Search agents" value=${filter.search} onInput=${set('search')} data-testid="wall-search" />
-          ${FILTERS.map((f) => html`<select aria-label=${f.label} value=${filter[f.key]} onChange=${set(f.key)} data-testid=${f.testid}>
+          ${FILTERS.filter((f) => !f.optional || options[f.key].length > 0).map((f) => html`<select aria-label=${f.label} value=${filter[f.key]}
+            onChange=${set(f.key)} data-testid=${f.testid}>
             <option value="">${f.all}</option>
             ${options[f.key].map(([v, label]) => html`<option value=${v}>${label}</option>`)}
           </select>`)}

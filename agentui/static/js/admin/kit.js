@@ -64,6 +64,27 @@ export function Field({ f, value, error, onChange }) {
   const invalid = error ? 'true' : undefined;
   const common = { id, name: f.name, 'aria-invalid': invalid, 'aria-describedby': error ? id + '-err' : undefined };
   let input;
+  if (f.type === 'multi') {
+    // A set of choices, one box each: the value is the list of those ticked.
+    const on = new Set((value || []).map(String));
+    const toggle = (v) => (e) => {
+      const next = (f.options || []).map((o) => (Array.isArray(o) ? o[0] : o)).filter((x) => (String(x) === String(v) ? e.target.checked : on.has(String(x))));
+      onChange(f.name, next);
+    };
+    return html`<fieldset class="field field-multi" id=${id} aria-invalid=${invalid} aria-describedby=${error ? id + '-err' : undefined}>
+      <legend>${f.label}</legend>
+      ${(f.options || []).length === 0 && html`<small class="muted">${f.empty || 'None to choose from.'}</small>`}
+      <div class="multi-options">
+        ${(f.options || []).map((o) => {
+          const [v, label] = Array.isArray(o) ? o : [o, o];
+          return html`<label class="check" key=${v}><input type="checkbox" name=${f.name} value=${v} checked=${on.has(String(v))}
+            disabled=${f.readOnly} onChange=${toggle(v)} /> ${label}</label>`;
+        })}
+      </div>
+      ${f.hint && html`<small class="muted">${f.hint}</small>`}
+      ${error && html`<small class="field-error" id=${id + '-err'} role="alert">${error}</small>`}
+    </fieldset>`;
+  }
   if (f.type === 'checkbox') {
     return html`<div class="field field-check">
       <label class="check"><input type="checkbox" ...${common} checked=${!!value} disabled=${f.readOnly} onChange=${change} /> ${f.label}</label>
@@ -126,7 +147,13 @@ export function Form({ fields, initial, onSubmit, submitLabel = 'Save', onCancel
       setBusy(false);
     }
   };
-  const visible = fields.filter((f) => !f.when || f.when(values));
+  // options, readOnly and hint may depend on the values being edited.
+  const resolve = (f) => {
+    const out = { ...f };
+    for (const k of ['options', 'readOnly', 'hint']) if (typeof f[k] === 'function') out[k] = f[k](values);
+    return out;
+  };
+  const visible = fields.filter((f) => !f.when || f.when(values)).map(resolve);
   return html`<form class="admin-form" onSubmit=${submit} noValidate>
     <div class="admin-fields">
       ${visible.map((f) => html`<${Field} key=${f.name} f=${f} value=${values[f.name]}
@@ -179,10 +206,12 @@ export const confirmed = (text) => window.confirm(text);
 // and delete or disable. spec:
 //   title, intro, noun ("user"), testid
 //   load(): rows          columns: [{key,label,render}]
-//   searchKeys: keys or functions searched
+//   searchKeys: keys or functions searched; searchLabel (optional)
 //   fields: form fields (create and edit), editFields (edit only, optional)
 //   blank: a new record's values; toForm(row): a record's form values
 //   create(values), update(row, values), remove(row) (optional)
+//   canRemove(row), confirmRemove(row): which rows may go, and the
+//     question asked first (optional)
 //   disable: {is(row), set(row, on)} (optional)
 //   rowActions(row, reload): more buttons (optional)
 //   filters: [{name,label,options,test(row,value)}] (optional)
@@ -216,7 +245,7 @@ export function ResourcePage({ spec }) {
     load();
   };
   const remove = async (row) => {
-    if (!confirmed(`Delete this ${noun}? This cannot be undone.`)) return;
+    if (!confirmed(spec.confirmRemove ? spec.confirmRemove(row) : `Delete this ${noun}? This cannot be undone.`)) return;
     try {
       await spec.remove(row);
       notify(`Deleted the ${noun}.`, 'ok');
@@ -240,13 +269,14 @@ export function ResourcePage({ spec }) {
       (spec.filters || []).every((f) => !filter[f.name] || f.test(r, filter[f.name])),
   );
   const fields = editing && editing.row && spec.editFields ? spec.editFields : spec.fields;
+  const search = spec.searchLabel || 'Search ' + spec.title.toLowerCase();
   return html`<div class="admin-section" data-testid=${spec.testid}>
     <div class="page-head">
       <h1>${spec.title}</h1>
       ${spec.intro && html`<p class="muted">${spec.intro}</p>`}
     </div>
     <div class="admin-toolbar">
-      <input type="search" class="admin-search" placeholder=${'Search ' + spec.title.toLowerCase()} aria-label=${'Search ' + spec.title.toLowerCase()}
+      <input type="search" class="admin-search" placeholder=${search} aria-label=${search}
         value=${q} onInput=${(e) => setQ(e.target.value)} />
       ${(spec.filters || []).map((f) => html`<select key=${f.name} aria-label=${f.label} value=${filter[f.name] || ''}
         onChange=${(e) => setFilter({ ...filter, [f.name]: e.target.value })}>
@@ -267,7 +297,7 @@ export function ResourcePage({ spec }) {
         ${spec.rowActions && spec.rowActions(r, load)}
         ${spec.update && html`<button class="btn btn-small" onClick=${() => setEditing({ row: r })}>Edit</button>`}
         ${spec.disable && html`<button class="btn btn-small" onClick=${() => toggle(r)}>${spec.disable.is(r) ? 'Enable' : 'Disable'}</button>`}
-        ${spec.remove && html`<button class="btn btn-small btn-danger" onClick=${() => remove(r)}>Delete</button>`}`} />`}
+        ${spec.remove && (!spec.canRemove || spec.canRemove(r)) && html`<button class="btn btn-small btn-danger" onClick=${() => remove(r)}>Delete</button>`}`} />`}
     ${editing && html`<${Dialog} title=${editing.row ? `Edit ${noun}` : `New ${noun}`} onClose=${() => setEditing(null)} wide=${spec.wide}>
       <${Form} fields=${fields} initial=${editing.row ? (spec.toForm ? spec.toForm(editing.row) : editing.row) : spec.blank || {}}
         submitLabel=${editing.row ? 'Save' : `Create ${noun}`} onSubmit=${save} onCancel=${() => setEditing(null)} />

@@ -1,0 +1,45 @@
+package dialer_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/dialer"
+)
+
+// TestAgentStatesRecorded: the states an agent goes through reach the
+// store, so the agent report adds up its time in each.
+func TestAgentStatesRecorded(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		from := time.Now().Truncate(time.Second)
+		a := w.actor("1001")
+		w.login(a)
+		time.Sleep(10 * time.Second)
+		w.setReady("1001")
+		time.Sleep(60 * time.Second)
+		if _, err := w.eng.Pause(w.ctx(), a, a.Agent, "BREAK"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Second)
+		if err := w.eng.Logout(w.ctx(), a, a.Agent); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Hour)
+		f := dialer.ReportFilter{From: from, To: time.Now(), Loc: time.UTC, Agent: a.Agent}
+		var got dialer.AgentReport
+		waitFor(t, 5*time.Second, "the states written", func() bool {
+			r, err := w.db.AgentReport(w.ctx(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r) == 1 {
+				got = r[0]
+			}
+			return got.LoggedInSec == 100
+		})
+		if got.ReadySec != 60 || got.PauseSec != 40 || got.PauseByCode["BREAK"] != 30 || got.PauseByCode[dialer.PauseLogin] != 10 {
+			t.Fatalf("agent report %+v", got)
+		}
+	})
+}
