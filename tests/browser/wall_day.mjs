@@ -3,9 +3,10 @@
 // follows an agent (driven through the API) from logged out to paused,
 // ready and talking; a caller waits in the agent's queue meanwhile; the
 // supervisor listens in (connecting, then listening, pushed), whispers,
-// then barges; the agent's wrap-up raises an alert under a limit lowered
-// on the wall; the supervisor forces the agent into a pause; an agent
-// cannot reach the wall.
+// then barges; with the alert limits lowered on the wall, a hold and the
+// agent's wrap-up raise alerts that bring their rows into view; the
+// supervisor forces the agent into a pause; an agent cannot reach the
+// wall.
 // wall_test.go (TestSupervisorWall) provisions the agents, the queue and
 // its DID.
 //
@@ -125,19 +126,30 @@ await run(session, 'wall-failure', result, async () => {
     await shot('24-wall-barge-1440');
   });
 
+  await step('the alert limits lowered on the wall; a caller on hold too long raises an alert', async () => {
+    const alerts = page.getByTestId('wall-alerts');
+    assert.equal(await alerts.getAttribute('data-count'), '0');
+    await page.getByTestId('wall-limits').click();
+    await page.getByTestId('wall-limit-wrapup').fill('5');
+    await page.getByTestId('wall-limit-hold').fill('5');
+    await page.getByRole('button', { name: 'Save limits' }).click();
+    assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('agentswitch.wall.alerts'))), { wrapup: 5, hold: 5, abandon: 2.5 });
+    await admin('POST', `/calls/${result.call}/hold`);
+    const alert = page.locator(`[data-testid=wall-alert][data-kind=hold][data-call-id="${result.call}"]`);
+    await alert.filter({ hasText: '(415) 555-0199 on hold (Quinn Park)' }).waitFor();
+    await alert.click();
+    await page.waitForFunction((id) => document.activeElement && document.activeElement.dataset.callId === id, result.call);
+    await admin('POST', `/calls/${result.call}/unhold`);
+    await alert.waitFor({ state: 'detached' });
+  });
+
   await step('the call ends; the supervisor forces a pause from the agent menu, by keyboard', async () => {
     const call = page.locator(`[data-testid=wall-call][data-call-id="${result.call}"]`);
     await call.getByRole('button', { name: 'Hang up' }).click();
     await call.waitFor({ state: 'detached' });
     await rowIn('DISPO').waitFor();
 
-    // A wrap-up alert, with the limit lowered to 5 s on the wall.
-    const alerts = page.getByTestId('wall-alerts');
-    assert.equal(await alerts.getAttribute('data-count'), '0');
-    await page.getByTestId('wall-limits').click();
-    await page.getByTestId('wall-limit-wrapup').fill('5');
-    await page.getByRole('button', { name: 'Save limits' }).click();
-    assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('agentswitch.wall.alerts'))), { wrapup: 5, hold: 90, abandon: 2.5 });
+    // A wrap-up alert, under the limit lowered to 5 s.
     const alert = page.locator(`[data-testid=wall-alert][data-kind=wrapup][data-agent-id="${AGENT}"]`);
     await alert.filter({ hasText: 'Quinn Park in wrap-up' }).waitFor();
     assert.equal(await page.getByTestId('wall-alerts-count').textContent(), '1');

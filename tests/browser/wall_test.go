@@ -21,7 +21,8 @@ const (
 // through the API logs in, a caller waits in the agent's queue, the agent
 // goes ready and takes the call, and the wall follows each step live; the
 // supervisor listens (the wall shows its phone connecting, then
-// listening), whispers, then barges; the agent's wrap-up raises an alert;
+// listening), whispers, then barges; a long hold and the agent's wrap-up
+// raise alerts;
 // the supervisor forces the agent into a pause.
 // An agent who types the wall's address gets the workspace.
 func TestSupervisorWall(t *testing.T) {
