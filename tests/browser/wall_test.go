@@ -22,8 +22,7 @@ const (
 // goes ready and takes the call, and the wall follows each step live; the
 // supervisor listens (the wall shows its phone connecting, then
 // listening), whispers, then barges; a long hold and the agent's wrap-up
-// raise alerts;
-// the supervisor forces the agent into a pause.
+// raise alerts; the supervisor forces the agent into a pause.
 // An agent who types the wall's address gets the workspace.
 func TestSupervisorWall(t *testing.T) {
 	ctx := tier(t)
