@@ -34,6 +34,8 @@ type leg struct {
 	swEnded    time.Time
 	member     int // conference member id
 	cause      string
+	// monitor is a supervisor leg's mode and who started it.
+	monitor *MonitorView
 }
 
 // callTimer names a timer of a call.
@@ -413,6 +415,7 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 			c.cancelExtras(ctx)
 		}
 		c.progress(CallProgress{Kind: "leg_answered", Leg: l.id, LegAnswered: true, Data: jsonData(map[string]any{"role": l.role})})
+		c.emitMonitor(l, EvMonitorAnswered)
 		if !l.retired {
 			c.feed(ctx, callInput{kind: inAnswered, role: l.role})
 		}
@@ -436,6 +439,7 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 			c.leadCause = l.cause
 		}
 		c.legEnded(ctx, l)
+		c.emitMonitor(l, EvMonitorEnded)
 		if l.persistent {
 			// The agent's own line ended: not part of the call any more.
 			c.e.line(l.agent).release(c)
@@ -1119,6 +1123,19 @@ func (c *call) emit(t LiveEventType) {
 	c.e.publish(LiveEvent{Type: t, Agent: v.Agent, Call: c.id, CallView: &v})
 }
 
+// emitMonitor tells the walls what became of a supervisor's monitor leg:
+// "connecting" lasts until its phone answers.
+func (c *call) emitMonitor(l *leg, t LiveEventType) {
+	if l.monitor == nil {
+		return
+	}
+	l.monitor.State = l.state
+	m := *l.monitor
+	v := c.snapshot()
+	c.view.Store(&v)
+	c.e.publish(LiveEvent{Type: t, Agent: v.Agent, Call: c.id, CallView: &v, Monitor: &m})
+}
+
 func (c *call) publishView() {
 	v := c.snapshot()
 	c.view.Store(&v)
@@ -1133,6 +1150,9 @@ func (c *call) snapshot() CallView {
 		Held: c.held, Muted: c.muted, Recording: c.recording, AgentLeft: c.st.agentLeft,
 		HangupCause: c.leadCause, Parties: []PartyView{},
 		Queue: c.queue, QueueID: c.queueID, QueuedAt: c.queuedAt,
+	}
+	if c.held {
+		v.HeldAt = c.holdStart
 	}
 	if c.done {
 		v.State = LiveEnded

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -222,6 +223,66 @@ func TestProgressiveAbandonWithinTwoSeconds(t *testing.T) {
 		}
 		if !strings.Contains(w.sentPrefix("api uuid_broadcast"), "tone_stream://%(250,0,880) aleg") {
 			t.Fatalf("no delivery tone to the agent: %v", w.commands())
+		}
+	})
+}
+
+// TestAbandonRatePushed: a progressive campaign's abandons are pushed to
+// the supervisors' streams with its rate (two abandoned of three
+// answered), once per change, and a new wall finds them in its snapshot;
+// an agent's stream gets none.
+func TestAbandonRatePushed(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t, func(c *dialer.EngineConfig) { c.AbandonAfter = 2 * time.Second; c.CampaignStatsEvery = 5 * time.Second })
+		camp, _ := w.dialerCampaign(dialer.DialProgressive, `"lines_per_agent":3,`+allDay, 3, sim.Behavior{AnswerAfter: 200 * time.Millisecond})
+		agentCtx, stop := context.WithCancel(w.ctx())
+		defer stop()
+		_, agentStream, err := w.eng.Subscribe(agentCtx, dialer.LiveFilter{Agent: w.actor("1001").Agent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.work("1001", camp.ID)
+		time.Sleep(20 * time.Second)
+		synctest.Wait()
+		var pushed []dialer.CampaignLive
+		for _, ev := range w.events.All() {
+			if ev.Type == dialer.EvCampaignStats && ev.CampaignView.ID == camp.ID {
+				pushed = append(pushed, *ev.CampaignView)
+			}
+		}
+		if len(pushed) == 0 {
+			t.Fatal("no campaign.stats pushed")
+		}
+		last := pushed[len(pushed)-1]
+		if last.Answered != 3 || last.Abandoned != 2 || math.Abs(last.AbandonRate-2.0/3) > 1e-9 || last.Name != camp.Name || last.DialMode != dialer.DialProgressive {
+			t.Fatalf("pushed %+v, want 2 abandoned of 3 answered", last)
+		}
+		for i := 1; i < len(pushed); i++ {
+			if pushed[i].Answered == pushed[i-1].Answered && pushed[i].Abandoned == pushed[i-1].Abandoned {
+				t.Fatalf("pushed again unchanged: %+v", pushed)
+			}
+		}
+		snap, _, err := w.eng.Subscribe(w.ctx(), dialer.LiveFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(snap.Campaigns, func(c dialer.CampaignLive) bool { return c.ID == camp.ID })
+		if i < 0 || snap.Campaigns[i].Abandoned != 2 {
+			t.Fatalf("snapshot campaigns %+v", snap.Campaigns)
+		}
+	drain:
+		for {
+			select {
+			case ev, ok := <-agentStream:
+				if !ok {
+					break drain
+				}
+				if ev.Type == dialer.EvCampaignStats {
+					t.Fatalf("an agent's stream got %+v", ev)
+				}
+			default:
+				break drain
+			}
 		}
 	})
 }

@@ -989,7 +989,9 @@ func (e *Engine) Monitor(ctx context.Context, a Actor, id CallID, r MonitorReque
 		if c.agentLeg == nil || c.agentLeg.state != LegUp || c.st.agentLeft {
 			return notNow("monitor", c)
 		}
-		l := &leg{id: NewLegID(), role: LegSupervisor, state: LegDialing, number: ep.Phone}
+		legID := NewLegID()
+		l := &leg{id: legID, role: LegSupervisor, state: LegDialing, number: ep.Phone,
+			monitor: &MonitorView{Leg: legID, Mode: r.Mode, User: a.User}}
 		endpoint := e.agentEndpoint(ep)
 		c.addLeg(l, endpointLabel(endpoint))
 		c.originate(c.ctx, l, esl.Originate{UUID: string(l.id), Endpoint: endpoint, Timeout: e.cfg.AgentRingTimeout,
@@ -1025,6 +1027,10 @@ func (e *Engine) MonitorMode(ctx context.Context, a Actor, id CallID, legID LegI
 			return switchErr(err)
 		}
 		c.progress(CallProgress{Kind: "monitor_mode", Leg: l.id, Data: jsonData(map[string]any{"mode": mode})})
+		if l.monitor != nil {
+			l.monitor.Mode = mode
+			c.emitMonitor(l, EvMonitorMode)
+		}
 		return nil
 	})
 }

@@ -104,6 +104,9 @@ type EngineConfig struct {
 	// PaceEvery is how often the dialer looks for leads to dial besides
 	// the agent and call changes that ask at once.
 	PaceEvery time.Duration // 1s
+	// CampaignStatsEvery is how often the dialer campaigns' abandon rates
+	// are read for the wall.
+	CampaignStatsEvery time.Duration // 15s
 	// AgentPhoneAllow are E.164 prefixes a supervisor may point an agent's
 	// session at besides the seat's own external phone (empty: only that).
 	AgentPhoneAllow []string
@@ -131,6 +134,7 @@ func (c *EngineConfig) setDefaults() {
 	def(&c.Linger, 30*time.Second)
 	def(&c.InboundMaxWait, 2*time.Minute)
 	def(&c.MaxCallDuration, 4*time.Hour)
+	def(&c.CampaignStatsEvery, 15*time.Second)
 	def(&c.PaceEvery, time.Second)
 	def(&c.NodeHealthInterval, 30*time.Second)
 	if c.ConferenceProfile == "" {
@@ -290,6 +294,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Go(func() { e.watchHealth(ctx) })
 	if e.hopper != nil {
 		wg.Go(func() { e.paceLoop(ctx) })
+	}
+	if st, ok := e.calls.(CallStatsReader); ok {
+		wg.Go(func() { e.abandonLoop(ctx, st) })
 	}
 	<-ctx.Done()
 	wg.Wait()

@@ -53,9 +53,16 @@ func TestRingModeCallWithEveryControl(t *testing.T) {
 		must(w.eng.Hold(ctx, agent, v.ID, true))
 		w.mustSend("api uuid_broadcast " + string(lead.Leg) + " ${hold_music} aleg")
 		waitFor(t, 2*time.Second, "held", func() bool { return w.call(v.ID).Held })
+		// The wall times the hold from when it began.
+		if at := w.call(v.ID).HeldAt; at.IsZero() || at.Before(v.ConnectedAt) {
+			t.Fatalf("held at %v, connected at %v", at, v.ConnectedAt)
+		}
 		must(w.eng.Hold(ctx, agent, v.ID, false))
 		w.mustSend("api uuid_break " + string(lead.Leg) + " all")
 		waitFor(t, 2*time.Second, "unheld", func() bool { return !w.call(v.ID).Held })
+		if at := w.call(v.ID).HeldAt; !at.IsZero() {
+			t.Fatalf("unheld, still held at %v", at)
+		}
 		must(w.eng.Mute(ctx, agent, v.ID, true))
 		w.mustSend("api uuid_audio " + string(ag.Leg) + " start read mute 1")
 		if ci, _ := w.sim.Channel(string(ag.Leg)); !ci.MutedRead || !w.call(v.ID).Muted {
@@ -650,6 +657,32 @@ func TestSupervisorMonitor(t *testing.T) {
 		w.mustSend("api uuid_kill " + string(p.Leg) + " NORMAL_CLEARING")
 		if w.call(v.ID).State != dialer.LiveConnected {
 			t.Fatal("stopping the monitor disturbed the call")
+		}
+		waitFor(t, 3*time.Second, "monitor ended pushed", func() bool { return w.events.Has(v.ID, dialer.EvMonitorEnded) })
+		inOrder(t, "events", w.events.CallTypes(v.ID), "call.connected", "call.monitor_answered",
+			"call.monitor_mode", "call.monitor_mode", "call.monitor_mode", "call.monitor_ended")
+		// The wall shows what each event carries: the leg, its mode, who
+		// started it and whether its phone is up.
+		var got []dialer.MonitorView
+		for _, ev := range w.events.All() {
+			if ev.Call != v.ID || ev.Monitor == nil {
+				continue
+			}
+			got = append(got, *ev.Monitor)
+			i := slices.IndexFunc(ev.CallView.Parties, func(q dialer.PartyView) bool { return q.Leg == p.Leg })
+			if i < 0 || ev.CallView.Parties[i].State != ev.Monitor.State {
+				t.Fatalf("%s: the call's parties %+v, the event's leg %s", ev.Type, ev.CallView.Parties, ev.Monitor.State)
+			}
+		}
+		want := []dialer.MonitorView{
+			{Leg: p.Leg, Mode: dialer.MonitorListen, User: 50, State: dialer.LegUp},
+			{Leg: p.Leg, Mode: dialer.MonitorWhisper, User: 50, State: dialer.LegUp},
+			{Leg: p.Leg, Mode: dialer.MonitorBarge, User: 50, State: dialer.LegUp},
+			{Leg: p.Leg, Mode: dialer.MonitorListen, User: 50, State: dialer.LegUp},
+			{Leg: p.Leg, Mode: dialer.MonitorListen, User: 50, State: dialer.LegGone},
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("monitor events\n got %+v\nwant %+v", got, want)
 		}
 	})
 }

@@ -279,8 +279,11 @@ type CallView struct {
 	ConnectedAt time.Time     `json:"connected_at,omitzero"`
 	EndedAt     time.Time     `json:"ended_at,omitzero"`
 	Held        bool          `json:"held"`
-	Muted       bool          `json:"muted"`
-	Recording   bool          `json:"recording"`
+	// HeldAt is when the current hold began (a long hold is flagged on the
+	// wall).
+	HeldAt    time.Time `json:"held_at,omitzero"`
+	Muted     bool      `json:"muted"`
+	Recording bool      `json:"recording"`
 	// AgentLeft: the agent left a warm transfer; the lead talks on with
 	// the target.
 	AgentLeft bool        `json:"agent_left,omitempty"`
@@ -318,11 +321,18 @@ const (
 	EvCallEnded         LiveEventType = "call.ended"
 	EvCallDisposed      LiveEventType = "call.disposed"
 	EvCallbackOffered   LiveEventType = "callback.offered"
+	// A supervisor's monitor leg: its phone answered (listening from
+	// now on), its mode changed, or it hung up.
+	EvMonitorAnswered LiveEventType = "call.monitor_answered"
+	EvMonitorMode     LiveEventType = "call.monitor_mode"
+	EvMonitorEnded    LiveEventType = "call.monitor_ended"
 	// EvImportProgress: a lead import's counts so far, and its end (for
 	// supervisors: it concerns no agent).
 	EvImportProgress LiveEventType = "import.progress"
 	// EvQueueStats carries an inbound queue's live figures after a change.
 	EvQueueStats LiveEventType = "queue.stats"
+	// A dialer campaign's abandon figures changed (supervisors only).
+	EvCampaignStats LiveEventType = "campaign.stats"
 
 	// EvCallTransferFailed: a blind transfer's target rejected, did not
 	// answer or could not be reached; the lead hears hold music and goes
@@ -352,6 +362,31 @@ type LiveEvent struct {
 	Node *NodeView `json:"node,omitempty"`
 	// Gateway is a gateway's registration on a node for gateway.state.
 	Gateway *GatewayStatus `json:"gateway,omitempty"`
+	// Monitor is the supervisor's leg of a call.monitor_* event.
+	Monitor *MonitorView `json:"monitor,omitempty"`
+	// CampaignView is a dialer campaign's figures for campaign.stats.
+	CampaignView *CampaignLive `json:"campaign,omitempty"`
+}
+
+// CampaignLive is a dialer campaign's abandon figures over the last 24
+// hours, for the wall's alert on a campaign nearing the abandon ceiling.
+type CampaignLive struct {
+	ID          CampaignID `json:"id"`
+	Name        string     `json:"name"`
+	DialMode    DialMode   `json:"dial_mode"`
+	Answered    int        `json:"answered"`
+	Abandoned   int        `json:"abandoned"`
+	AbandonRate float64    `json:"abandon_rate"`
+	From        time.Time  `json:"from"`
+}
+
+// MonitorView is a supervisor's monitor leg on a call.
+type MonitorView struct {
+	Leg  LegID       `json:"leg_id"`
+	Mode MonitorMode `json:"mode"`
+	// User is the supervisor who started it.
+	User  identity.UserID `json:"user_id,omitempty"`
+	State LegState        `json:"state"`
 }
 
 // LiveFilter selects what a subscriber receives.
@@ -381,6 +416,9 @@ type LiveSnapshot struct {
 	// only).
 	Nodes    []NodeView      `json:"nodes,omitempty"`
 	Gateways []GatewayStatus `json:"gateways,omitempty"`
+	// Campaigns are the dialer campaigns' abandon figures (supervisors'
+	// streams only).
+	Campaigns []CampaignLive `json:"campaigns,omitempty"`
 }
 
 // Pause codes the system sets; an agent cannot choose them.

@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -33,6 +34,8 @@ type hub struct {
 	// nodes and gateways hold the switch's last published state.
 	nodes    map[string]NodeView
 	gateways map[gwKey]GatewayStatus
+	// campaigns holds each dialer campaign's last published figures.
+	campaigns map[CampaignID]CampaignLive
 }
 
 type subscriber struct {
@@ -46,7 +49,8 @@ func newHub(buffer int) *hub {
 	}
 	return &hub{agents: map[AgentID]AgentView{}, calls: map[CallID]*CallView{}, subs: map[*subscriber]struct{}{}, buffer: buffer,
 		ready: map[CampaignID]map[AgentID]struct{}{}, readyIn: map[AgentID]CampaignID{}, queues: map[QueueID]QueueView{},
-		nodes: map[string]NodeView{}, gateways: map[gwKey]GatewayStatus{}}
+		nodes: map[string]NodeView{}, gateways: map[gwKey]GatewayStatus{},
+		campaigns: map[CampaignID]CampaignLive{}}
 }
 
 // publish stamps ev with the next sequence number, records the views it
@@ -78,6 +82,9 @@ func (h *hub) publish(ev LiveEvent) LiveEvent {
 		} else {
 			h.gateways[gwKey{g.Node, g.Gateway}] = *g
 		}
+	}
+	if c := ev.CampaignView; c != nil {
+		h.campaigns[c.ID] = *c
 	}
 	if ev.CallView != nil {
 		// Only a call with a live state is kept: an ended one leaves, and
@@ -124,10 +131,14 @@ func (h *hub) subscribe(ctx context.Context, f LiveFilter, now time.Time) (LiveS
 		}
 		snap.Nodes = h.nodeViewsLocked()
 		snap.Gateways = h.gatewayStatusesLocked()
+		for _, c := range h.campaigns {
+			snap.Campaigns = append(snap.Campaigns, c)
+		}
 	}
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
 	slices.SortFunc(snap.Queues, func(a, b QueueView) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(snap.Campaigns, func(a, b CampaignLive) int { return cmp.Compare(a.ID, b.ID) })
 	sortAgents(snap.Agents)
 	sortCalls(snap.Calls)
 	context.AfterFunc(ctx, func() {
@@ -276,4 +287,14 @@ func (h *hub) gatewayStatusesLocked() []GatewayStatus {
 		return strings.Compare(a.Node, b.Node)
 	})
 	return out
+}
+
+// campaignChanged reports whether v's figures differ from the last ones
+// published for its campaign (the window's start moves on every pass).
+func (h *hub) campaignChanged(v CampaignLive) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old, ok := h.campaigns[v.ID]
+	old.From = v.From
+	return !ok || old != v
 }

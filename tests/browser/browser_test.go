@@ -380,22 +380,10 @@ func startService(t *testing.T, eslAddr string) *svctest.Process {
 // the service's Redis, and waits for the service's own sweep to pause the
 // agent.
 func loseHeartbeat(ctx context.Context, base string, c *client, agent string) error {
-	var health struct {
-		Redis struct {
-			Addr string `json:"addr"`
-		} `json:"redis"`
-	}
-	// The admin's session: /healthz shows addresses to admins only.
-	resp, err := c.HTTP.Get(base + "/healthz")
+	rdb, err := serviceRedis(base, c)
 	if err != nil {
 		return err
 	}
-	err = json.NewDecoder(resp.Body).Decode(&health)
-	resp.Body.Close()
-	if err != nil || health.Redis.Addr == "" {
-		return fmt.Errorf("no redis address in /healthz: %v", err)
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: health.Redis.Addr})
 	defer rdb.Close()
 	// The deadlines' key: dialer/redisstore/keys.go.
 	if err := rdb.ZAdd(ctx, redisstore.DefaultPrefix+"heartbeats", redis.Z{Score: 0, Member: agent}).Err(); err != nil {
@@ -416,6 +404,26 @@ func loseHeartbeat(ctx context.Context, base string, c *client, agent string) er
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// serviceRedis connects to the service's Redis, found in /healthz (which
+// shows addresses to admins only: c is the admin's session).
+func serviceRedis(base string, c *client) (*redis.Client, error) {
+	var health struct {
+		Redis struct {
+			Addr string `json:"addr"`
+		} `json:"redis"`
+	}
+	resp, err := c.HTTP.Get(base + "/healthz")
+	if err != nil {
+		return nil, err
+	}
+	err = json.NewDecoder(resp.Body).Decode(&health)
+	resp.Body.Close()
+	if err != nil || health.Redis.Addr == "" {
+		return nil, fmt.Errorf("no redis address in /healthz: %v", err)
+	}
+	return redis.NewClient(&redis.Options{Addr: health.Redis.Addr}), nil
 }
 
 // ---- the API, as the admin

@@ -2,8 +2,11 @@
 // simulated switch: the team filter shows the agent's team; the wall
 // follows an agent (driven through the API) from logged out to paused,
 // ready and talking; a caller waits in the agent's queue meanwhile; the
-// supervisor listens in, then whispers, and forces the agent into a
-// pause; an agent cannot reach the wall.
+// supervisor listens in (connecting, then listening, pushed), whispers,
+// then barges; with the alert limits lowered on the wall, a hold and the
+// agent's wrap-up raise alerts that bring their rows into view; the
+// supervisor forces the agent into a pause; an agent cannot reach the
+// wall.
 // wall_test.go (TestSupervisorWall) provisions the agents, the queue and
 // its DID.
 //
@@ -11,7 +14,8 @@
 // AS_AGENT_USER, AS_AGENT_PASSWORD, AS_ARTIFACTS, AS_RESULT.
 
 import assert from 'node:assert/strict';
-import { env, URL, admin, ask, until, step, openPage, helpers, run } from './harness.mjs';
+import path from 'node:path';
+import { env, URL, ARTIFACTS, admin, ask, until, step, openPage, helpers, run } from './harness.mjs';
 
 const AGENT = Number(env('AS_AGENT_ID'));
 const result = {};
@@ -84,6 +88,13 @@ await run(session, 'wall-failure', result, async () => {
     assert.deepEqual(body, { mode: 'listen', endpoint: { kind: 'sip', extension: '3100' } });
     result.monitor_leg = (await res.json()).leg_id;
     await call.locator('button[aria-pressed=true]', { hasText: 'Listen' }).waitFor();
+    // Until the supervisor's phone answers the wall says so; the answer
+    // is pushed.
+    const monState = call.getByTestId('wall-monitor-state');
+    await monState.filter({ hasText: 'Connecting…' }).waitFor();
+    // At once: the phone answers in 3 s.
+    await page.screenshot({ path: path.join(ARTIFACTS, '21a-wall-connecting-1440.png') });
+    await call.locator('[data-testid=wall-monitor-state][data-state=up]', { hasText: 'Listening' }).waitFor();
     // The mode switches once the supervisor's phone (simulated) answers.
     await until('the supervisor\'s phone answers', () => admin('GET', `/calls/${result.call}`),
       (v) => ((v.view && v.view.parties) || []).some((p) => p.leg_id === result.monitor_leg && p.state === 'up'));
@@ -94,6 +105,7 @@ await run(session, 'wall-failure', result, async () => {
     assert.equal(sres.status(), 204);
     result.whisper_mode = JSON.parse(sres.request().postData()).mode;
     await call.locator('button[aria-pressed=true]', { hasText: 'Whisper' }).waitFor();
+    await monState.filter({ hasText: 'Whispering' }).waitFor();
     // The extension is remembered for the next visit.
     assert.equal(await page.evaluate(() => localStorage.getItem('agentswitch.wall.extension')), '3100');
     await shot('21-wall-call-1440');
@@ -102,14 +114,52 @@ await run(session, 'wall-failure', result, async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
+  await step('barge: the agent and the caller hear the supervisor, the wall shows it', async () => {
+    const call = page.locator(`[data-testid=wall-call][data-call-id="${result.call}"]`);
+    const switched = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/monitor/${result.monitor_leg}`));
+    await call.getByRole('button', { name: 'Barge' }).click();
+    const res = await switched;
+    assert.equal(res.status(), 204);
+    result.barge_mode = JSON.parse(res.request().postData()).mode;
+    await call.locator('button[aria-pressed=true]', { hasText: 'Barge' }).waitFor();
+    await call.locator('[data-testid=wall-monitor-state][data-mode=barge][data-state=up]', { hasText: 'Barging' }).waitFor();
+    await shot('24-wall-barge-1440');
+  });
+
+  await step('the alert limits lowered on the wall; a caller on hold too long raises an alert', async () => {
+    const alerts = page.getByTestId('wall-alerts');
+    assert.equal(await alerts.getAttribute('data-count'), '0');
+    await page.getByTestId('wall-limits').click();
+    await page.getByTestId('wall-limit-wrapup').fill('5');
+    await page.getByTestId('wall-limit-hold').fill('5');
+    await page.getByRole('button', { name: 'Save limits' }).click();
+    assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('agentswitch.wall.alerts'))), { wrapup: 5, hold: 5, abandon: 2.5 });
+    await admin('POST', `/calls/${result.call}/hold`);
+    const alert = page.locator(`[data-testid=wall-alert][data-kind=hold][data-call-id="${result.call}"]`);
+    await alert.filter({ hasText: '(415) 555-0199 on hold (Quinn Park)' }).waitFor();
+    await alert.click();
+    await page.waitForFunction((id) => document.activeElement && document.activeElement.dataset.callId === id, result.call);
+    await admin('POST', `/calls/${result.call}/unhold`);
+    await alert.waitFor({ state: 'detached' });
+  });
+
   await step('the call ends; the supervisor forces a pause from the agent menu, by keyboard', async () => {
     const call = page.locator(`[data-testid=wall-call][data-call-id="${result.call}"]`);
     await call.getByRole('button', { name: 'Hang up' }).click();
     await call.waitFor({ state: 'detached' });
     await rowIn('DISPO').waitFor();
+
+    // A wrap-up alert, under the limit lowered to 5 s.
+    const alert = page.locator(`[data-testid=wall-alert][data-kind=wrapup][data-agent-id="${AGENT}"]`);
+    await alert.filter({ hasText: 'Quinn Park in wrap-up' }).waitFor();
+    assert.equal(await page.getByTestId('wall-alerts-count').textContent(), '1');
+    await shot('25-wall-alert-1440');
+    await alert.click();
+    await page.waitForFunction((id) => document.activeElement && document.activeElement.dataset.agentId === String(id), AGENT);
     await admin('POST', `/calls/${result.call}/disposition`, { code: 'SALE' });
     await admin('POST', `/agents/${AGENT}/ready`).catch(() => {});
     await rowIn('READY').waitFor();
+    await alert.waitFor({ state: 'detached' });
     await row().getByTestId('wall-agent-menu').focus();
     await page.keyboard.press('Enter');
     const menu = page.getByRole('menu', { name: 'Actions for Quinn Park' });
@@ -121,7 +171,7 @@ await run(session, 'wall-failure', result, async () => {
     assert.equal(v.pause_code, 'LUNCH');
   });
 
-  await step('filters: by state, by name', async () => {
+  await step('filters: by state, by name, by queue', async () => {
     await page.getByTestId('wall-filter-state').selectOption('PAUSED');
     assert.equal(await page.getByTestId('wall-agent').count(), 1);
     await page.getByTestId('wall-filter-state').selectOption('');
@@ -129,6 +179,19 @@ await run(session, 'wall-failure', result, async () => {
     await page.locator('[data-testid=wall-agent]', { hasText: 'Bob Stone' }).waitFor();
     assert.equal(await page.getByTestId('wall-agent').count(), 1);
     await page.getByTestId('wall-search').fill('');
+    // By queue: its members only.
+    await page.getByTestId('wall-filter-queue').selectOption({ label: 'support' });
+    await page.locator('[data-testid=wall-shown]', { hasText: /^1 of 2$/ }).waitFor();
+    assert.equal(await page.getByTestId('wall-agent').getAttribute('data-agent-id'), String(AGENT));
+    await page.getByTestId('wall-filter-queue').selectOption('');
+    // Row to row by keyboard, from a row's menu button.
+    await row().getByTestId('wall-agent-menu').focus();
+    const focusOn = (id) =>
+      page.waitForFunction((id) => (document.activeElement.closest('tr') || {}).dataset?.agentId === id, String(id));
+    await page.keyboard.press('ArrowDown');
+    await focusOn(await page.locator('[data-testid=wall-agent]', { hasText: 'Bob Stone' }).getAttribute('data-agent-id'));
+    await page.keyboard.press('ArrowUp');
+    await focusOn(AGENT);
     await shot('23-wall-paused-1440');
   });
 

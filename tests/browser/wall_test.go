@@ -3,7 +3,9 @@ package browser
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/agentswitch/agentswitch/esl/sim"
 )
@@ -18,7 +20,9 @@ const (
 // TestSupervisorWall: a supervisor signs in to the wall; an agent driven
 // through the API logs in, a caller waits in the agent's queue, the agent
 // goes ready and takes the call, and the wall follows each step live; the
-// supervisor listens, then whispers, and forces the agent into a pause.
+// supervisor listens (the wall shows its phone connecting, then
+// listening), whispers, then barges; a long hold and the agent's wrap-up
+// raise alerts; the supervisor forces the agent into a pause.
 // An agent who types the wall's address gets the workspace.
 func TestSupervisorWall(t *testing.T) {
 	ctx := tier(t)
@@ -37,10 +41,15 @@ func TestSupervisorWall(t *testing.T) {
 	adm.post(t, "/dids", map[string]any{"number": wallDID, "name": "Support line", "queue": "support", "campaign_id": camp["id"]})
 	sw.SetExtension(wallDID, fmt.Sprintf("set:agentswitch_did=%s,set:agentswitch_queue=support,set:agentswitch_campaign_id=%v,answer,park", wallDID, camp["id"]))
 
+	// The supervisor's phone takes a while to answer: the wall shows it
+	// connecting meanwhile.
+	sw.SetEndpoint("user/3100", sim.Behavior{AnswerAfter: 3 * time.Second})
+
 	var res struct {
 		Call        string `json:"call"`
 		MonitorLeg  string `json:"monitor_leg"`
 		WhisperMode string `json:"whisper_mode"`
+		BargeMode   string `json:"barge_mode"`
 	}
 	scenario(t, ctx, svc, "wall_day.mjs", []string{
 		"AS_USER=" + wallUser, "AS_PASSWORD=" + wallPass, "AS_ADMIN_KEY=" + keySecret,
@@ -52,8 +61,12 @@ func TestSupervisorWall(t *testing.T) {
 		}
 		return nil, fmt.Errorf("unknown request %q", req["do"])
 	}, &res)
-	if res.Call == "" || res.MonitorLeg == "" || res.WhisperMode != "whisper" {
+	if res.Call == "" || res.MonitorLeg == "" || res.WhisperMode != "whisper" || res.BargeMode != "barge" {
 		t.Fatalf("result %+v", res)
+	}
+	// Barge reached the switch on the supervisor's leg.
+	if !slices.Contains(commandLines(sw.Commands()), "api uuid_recv_dtmf "+res.MonitorLeg+" 3") {
+		t.Errorf("no barge (digit 3) sent to the supervisor's leg %s", res.MonitorLeg)
 	}
 
 }

@@ -7,8 +7,9 @@ import { switchAlerts, useSwitchState } from './switchstate.js';
 import { ms } from './store.js';
 import { duration } from './format.js';
 
-export function SwitchAlerts() {
-  const alerts = switchAlerts(useSwitchState());
+// SwitchAlerts: fed, the page feeds the state from its own stream.
+export function SwitchAlerts({ fed = false }) {
+  const alerts = switchAlerts(useSwitchState({ fed }));
   if (alerts.length === 0) return null;
   return html`<ul class="switch-alerts" aria-label="Switch alerts" data-testid="switch-alerts">
     ${alerts.map((a) => html`<li key=${a.key} class="switch-alert" role="alert" data-kind=${a.kind} data-name=${a.name}>

@@ -69,16 +69,21 @@ function release() {
   }, IDLE_MS);
 }
 
-// useSwitchState re-renders on every change of the switch's state.
-export function useSwitchState() {
+// feedSwitch takes the switch's state from a page's own stream (the
+// wall's), so that the page does not open a second one.
+export const feedSwitch = { snapshot: applySnapshot, event: applyEvent };
+
+// useSwitchState re-renders on every change of the switch's state; fed:
+// the page feeds it (feedSwitch), no stream of its own is opened.
+export function useSwitchState({ fed = false } = {}) {
   const [, bump] = useState(0);
   useEffect(() => {
     const l = () => bump((n) => n + 1);
     listeners.add(l);
-    hold();
+    if (!fed) hold();
     return () => {
       listeners.delete(l);
-      release();
+      if (!fed) release();
     };
   }, []);
   return sw;

@@ -1,9 +1,12 @@
 // The supervisor's wall: every agent, the inbound queues and the live
-// calls, pushed on the event stream. A wall may show thousands of agents,
-// so events are folded in once per frame, a row re-renders only when its
-// agent or call changed, and one tick rewrites every timer's text in place.
+// calls, pushed on the event stream. A wall may show thousands of agents
+// and hundreds of calls, so events are drawn together (ten times a second
+// at most), only the rows in view are in the page (the grid and the calls
+// list scroll a window over the whole list), a row re-renders only when
+// its agent or call changed, and one tick a second rewrites the timers in
+// view and re-reads the alerts.
 
-import { html, Component, useEffect, useRef, useState } from '../vendor/htm-preact.js';
+import { html, Component, useCallback, useEffect, useLayoutEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api, rest } from './api.js';
 import { Stream } from './stream.js';
 import { ms } from './store.js';
@@ -13,20 +16,36 @@ import { pauseReason } from './pause.js';
 import { STATE_LABEL } from './statusbar.js';
 import { arrowKeys } from './menu.js';
 import { SwitchAlerts } from './switchalerts.js';
+import { feedSwitch } from './switchstate.js';
+import { WallAlerts } from './wallalerts.js';
 
 // ---- the wall's state, apart from the agent workspace's store
 
-const wall = { agents: new Map(), calls: new Map(), queues: new Map(), conn: 'connecting' };
+// monitors: this supervisor's monitor legs, by call id: { leg, mode,
+// state: 'connecting' until the phone answers, then 'up' }.
+// campaigns: the dialer campaigns' abandon figures.
+const wall = { agents: new Map(), calls: new Map(), queues: new Map(), campaigns: new Map(), monitors: new Map(), conn: 'connecting', rev: 0 };
 let skew = 0; // server ms - local ms
-const wallNow = () => Date.now() + skew;
+export const wallNow = () => Date.now() + skew;
 const listeners = new Set();
+// A busy floor sends ~100 events a second: they are folded in as they
+// come and drawn together, in the next frame at least RENDER_GAP_MS after
+// the last drawing (a wall read across a room needs no more than ten a
+// second, and the page stays free for the supervisor's clicks).
+const RENDER_GAP_MS = 100;
 let pending = 0;
+let drawn = 0;
 function changed() {
+  wall.rev++;
   if (pending) return;
-  pending = requestAnimationFrame(() => {
-    pending = 0;
-    for (const l of listeners) l();
-  });
+  const wait = Math.max(0, drawn + RENDER_GAP_MS - performance.now());
+  pending = setTimeout(() => {
+    requestAnimationFrame(() => {
+      pending = 0;
+      drawn = performance.now();
+      for (const l of listeners) l();
+    });
+  }, wait);
 }
 
 function seen(at, reset) {
@@ -36,12 +55,30 @@ function seen(at, reset) {
 
 // withSince parses the time in state once, not at every sort.
 const withSince = (a) => ((a.sinceMs = ms(a.since)), a);
+const withTimes = (c) => ((c.heldMs = c.held ? ms(c.held_at) : 0), (c.createdMs = ms(c.created_at)), c);
+
+// monitorFrom reads a monitor leg's state off the call's parties.
+function monitorFrom(call, m) {
+  const p = call && (call.parties || []).find((x) => x.leg_id === m.leg);
+  if (!p || p.state === 'gone') return null;
+  const state = p.state === 'up' ? 'up' : 'connecting';
+  return state === m.state ? m : { ...m, state };
+}
+
+function setMonitor(callId, m) {
+  if (m) wall.monitors.set(callId, m);
+  else wall.monitors.delete(callId);
+}
 
 function applySnapshot(snap) {
   seen(snap.at, true);
   wall.agents = new Map((snap.agents || []).map((a) => [a.id, withSince(a)]));
-  wall.calls = new Map((snap.calls || []).filter((c) => c.state !== 'ended').map((c) => [c.id, c]));
+  wall.calls = new Map((snap.calls || []).filter((c) => c.state !== 'ended').map((c) => [c.id, withTimes(c)]));
   wall.queues = new Map((snap.queues || []).map((q) => [q.id, q]));
+  wall.campaigns = new Map((snap.campaigns || []).map((c) => [c.id, c]));
+  feedSwitch.snapshot(snap);
+  // Back after a drop: what became of this supervisor's legs meanwhile.
+  for (const [id, m] of [...wall.monitors]) setMonitor(id, monitorFrom(wall.calls.get(id), m));
   changed();
   // The stream knows the agents on the phone; the directory names the
   // rest, shown logged out.
@@ -56,14 +93,25 @@ function applySnapshot(snap) {
   );
 }
 
+const MONITOR_STATE = { 'call.monitor_answered': 'up', 'call.monitor_mode': 'up' };
+
 function applyEvent(ev) {
   seen(ev.at, false);
   if (ev.type === 'agent.state' && ev.agent) wall.agents.set(ev.agent.id, withSince(ev.agent));
   if (ev.call) {
-    if (ev.call.state === 'ended') wall.calls.delete(ev.call.id);
-    else wall.calls.set(ev.call.id, ev.call);
+    if (ev.call.state === 'ended') {
+      wall.calls.delete(ev.call.id);
+      wall.monitors.delete(ev.call.id);
+    } else wall.calls.set(ev.call.id, withTimes(ev.call));
+  }
+  const m = ev.monitor && wall.monitors.get(ev.call_id);
+  if (m && m.leg === ev.monitor.leg_id) {
+    const state = MONITOR_STATE[ev.type];
+    setMonitor(ev.call_id, state ? { ...m, mode: ev.monitor.mode, state } : null);
   }
   if (ev.type === 'queue.stats' && ev.queue) wall.queues.set(ev.queue.id, ev.queue);
+  if (ev.type === 'campaign.stats' && ev.campaign) wall.campaigns.set(ev.campaign.id, ev.campaign);
+  if (ev.type === 'node.state' || ev.type === 'gateway.state') return feedSwitch.event(ev);
   changed();
 }
 
@@ -91,8 +139,15 @@ function useWall() {
   return wall;
 }
 
-// useTicker rewrites the text of every [data-from] element under root
-// once a second: one timer for the whole wall, no re-render.
+// One clock for the whole wall: each second it rewrites the text of
+// every [data-from] element under root (the timers in view, without a
+// render) and calls the tick listeners (the alerts).
+const tickers = new Set();
+export function onTick(fn) {
+  tickers.add(fn);
+  return () => tickers.delete(fn);
+}
+
 function useTicker(root) {
   useEffect(() => {
     let t = 0;
@@ -101,9 +156,15 @@ function useTicker(root) {
       if (root.current) {
         for (const el of root.current.querySelectorAll('[data-from]')) {
           const text = duration((now - Number(el.dataset.from)) / 1000);
-          if (el.textContent !== text) el.textContent = text;
+          // The text node Preact rendered: replacing it would leave
+          // Preact's own beside the new one at the row's next render.
+          const n = el.firstChild;
+          if (n && n.nodeType === Node.TEXT_NODE) {
+            if (n.data !== text) n.data = text;
+          } else el.textContent = text;
         }
       }
+      for (const fn of tickers) fn(now);
       t = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
     };
     tick();
@@ -127,35 +188,152 @@ export const SORTS = {
   time: (a, b) => a.sinceMs - b.sinceMs || a.id - b.id,
 };
 
-// visibleAgents applies the wall's filter and sort.
-export function visibleAgents(agents, { state, campaign, team, search, sort }) {
-  const q = search.trim().toLowerCase();
+// FILTERS are the grid's drop-down filters, in order: each names its
+// key, its label, its options (from the wall and what it loaded) and the
+// agents it keeps. A filter whose options need a request loads them in
+// load(value), once, when it is chosen.
+const queueMembers = new Map(); // queue id -> Set of agent ids
+export const FILTERS = [
+  {
+    key: 'state', label: 'State', all: 'All states', testid: 'wall-filter-state',
+    options: () => STATE_ORDER.map((s) => [s, STATE_LABEL[s]]),
+    keep: (a, v) => a.state === v,
+  },
+  {
+    key: 'campaign', label: 'Campaign', all: 'All campaigns', testid: 'wall-filter-campaign',
+    options: ({ agents, campaigns }) => {
+      const by = new Map(campaigns.map((c) => [String(c.id), c.name]));
+      for (const a of agents) if (a.campaign) by.set(String(a.campaign.id), a.campaign.name);
+      return [...by].sort((x, y) => x[1].localeCompare(y[1]));
+    },
+    keep: (a, v) => String((a.campaign && a.campaign.id) || '') === v,
+  },
+  {
+    key: 'queue', label: 'Queue', all: 'All queues', testid: 'wall-filter-queue',
+    options: ({ queues }) => queues.map((q) => [String(q.id), q.name]),
+    load: async (v) => {
+      if (queueMembers.has(v)) return;
+      const r = await rest.get(`/queues/${encodeURIComponent(v)}/members`);
+      queueMembers.set(v, new Set((r.members || []).map((m) => m.agent_id)));
+    },
+    // Until its members are in, the queue keeps nobody.
+    keep: (a, v) => !!(queueMembers.get(v) && queueMembers.get(v).has(a.id)),
+  },
+  {
+    // Shown once there are teams; teams with no agent on the wall yet
+    // are listed too.
+    key: 'team', label: 'Team', all: 'All teams', testid: 'wall-filter-team', optional: true,
+    options: ({ agents, teams }) => {
+      const by = new Map(teams.map((t) => [String(t.id), t.name]));
+      for (const a of agents) if (a.team) by.set(String(a.team.id), a.team.name);
+      return [...by].sort((x, y) => x[1].localeCompare(y[1]));
+    },
+    keep: (a, v) => String((a.team && a.team.id) || '') === v,
+  },
+];
+
+export const NO_FILTER = { search: '', sort: 'state', ...Object.fromEntries(FILTERS.map((f) => [f.key, ''])) };
+
+// visibleAgents applies the wall's filters, search and sort.
+export function visibleAgents(agents, filter) {
+  const q = (filter.search || '').trim().toLowerCase();
+  const on = FILTERS.filter((f) => filter[f.key]);
   const list = [];
   for (const a of agents) {
-    if (state && a.state !== state) continue;
-    if (campaign && String((a.campaign && a.campaign.id) || '') !== campaign) continue;
-    if (team && String((a.team && a.team.id) || '') !== team) continue;
+    if (on.some((f) => !f.keep(a, filter[f.key]))) continue;
     if (q && !a.name.toLowerCase().includes(q) && !(a.extension || '').includes(q)) continue;
     list.push(a);
   }
-  return list.sort(SORTS[sort] || SORTS.state);
+  return list.sort(SORTS[filter.sort] || SORTS.state);
+}
+
+// ---- a window over a long list: only the rows in view (and a few
+// either side) are rendered; spacers keep the scrollbar true.
+
+const OVERSCAN = 6;
+// useWindow takes the rows' height from the first row drawn (guess until
+// then): the rows of a list are all as high.
+function useWindow(count, guess) {
+  const box = useRef(null);
+  const [view, setView] = useState({ top: 0, height: 800 });
+  const [rowHeight, setRowHeight] = useState(guess);
+  const measured = useRef(false);
+  useLayoutEffect(() => {
+    const row = !measured.current && box.current && box.current.querySelector('[data-row]');
+    if (!row) return;
+    measured.current = true;
+    const h = row.getBoundingClientRect().height;
+    if (h > 0 && Math.abs(h - rowHeight) > 0.25) setRowHeight(h);
+  });
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    let raf = 0;
+    const read = () => {
+      raf = 0;
+      setView((v) => (v.top === el.scrollTop && v.height === el.clientHeight ? v : { top: el.scrollTop, height: el.clientHeight }));
+    };
+    const later = () => raf || (raf = requestAnimationFrame(read));
+    read();
+    el.addEventListener('scroll', later, { passive: true });
+    const ro = new ResizeObserver(later);
+    ro.observe(el);
+    return () => (el.removeEventListener('scroll', later), ro.disconnect(), cancelAnimationFrame(raf));
+  }, []);
+  const first = Math.max(0, Math.floor(view.top / rowHeight) - OVERSCAN);
+  const last = Math.min(count, Math.ceil((view.top + view.height) / rowHeight) + OVERSCAN);
+  // scrollTo brings row i into view.
+  const scrollTo = useCallback((i) => {
+    const el = box.current;
+    if (!el) return;
+    const y = i * rowHeight;
+    if (y < el.scrollTop || y + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = Math.max(0, y - el.clientHeight / 3);
+    setView({ top: el.scrollTop, height: el.clientHeight });
+  }, [rowHeight]);
+  return { box, first, last, before: first * rowHeight, after: (count - last) * rowHeight, scrollTo };
+}
+
+// Pure renders `of` with its other props, again only when one of them
+// changed (a row among thousands, while events flow).
+class Pure extends Component {
+  shouldComponentUpdate(n) {
+    for (const k in n) if (n[k] !== this.props[k]) return true;
+    return false;
+  }
+  render(p) {
+    return html`<${p.of} ...${p} />`;
+  }
 }
 
 // ---- the supervisor's phone for listening in
 
 const EXT_KEY = 'agentswitch.wall.extension';
-const monitors = new Map(); // call id -> { leg, mode }
 
+// monitor starts listening in from the supervisor's phone, or switches
+// mode once it is up; the pushed events tell when the phone answers.
 async function monitor(call, mode, ext) {
-  const m = monitors.get(call.id);
+  const m = wall.monitors.get(call.id);
   if (m) {
     await api.monitorMode(call.id, m.leg, mode);
-    m.mode = mode;
-    return;
+    setMonitor(call.id, { ...wall.monitors.get(call.id), mode });
+  } else {
+    const pv = await api.monitor(call.id, { mode, endpoint: { kind: 'sip', extension: ext } });
+    // Its answer may have been pushed before this reply came.
+    const fresh = { leg: pv.leg_id, mode, state: 'connecting' };
+    setMonitor(call.id, monitorFrom(wall.calls.get(call.id), fresh) || fresh);
   }
-  const pv = await api.monitor(call.id, { mode, endpoint: { kind: 'sip', extension: ext } });
-  monitors.set(call.id, { leg: pv.leg_id, mode });
+  changed();
 }
+
+async function stopMonitor(call) {
+  const m = wall.monitors.get(call.id);
+  if (!m) return;
+  await api.stopMonitor(call.id, m.leg);
+  setMonitor(call.id, null);
+  changed();
+}
+
+const MONITOR_LABEL = { listen: 'Listening', whisper: 'Whispering', barge: 'Barging' };
 
 // ---- pieces
 
@@ -186,12 +364,14 @@ function useTeams() {
 // AgentRow re-renders only when its agent, its call or its menu changed.
 class AgentRow extends Component {
   shouldComponentUpdate(n) {
-    return n.agent !== this.props.agent || n.call !== this.props.call || n.open !== this.props.open || n.codes !== this.props.codes;
+    const p = this.props;
+    return n.agent !== p.agent || n.call !== p.call || n.open !== p.open || n.codes !== p.codes || n.index !== p.index;
   }
-  render({ agent: a, call, open, codes, onMenu, act }) {
+  render({ agent: a, call, open, codes, onMenu, act, index }) {
     const st = a.state || 'LOGGED_OUT';
     const talk = call && ms(call.connected_at || call.answered_at);
-    return html`<tr class="wall-agent" data-state=${st} data-testid="wall-agent" data-agent-id=${a.id}>
+    return html`<tr class="wall-agent" data-state=${st} data-testid="wall-agent" data-agent-id=${a.id} data-row=${index}
+      aria-rowindex=${index + 2} tabindex="-1">
       <td class="wa-name"><strong>${a.name}</strong><span class="wa-ext">${a.extension}</span>${a.team && html`<span class="wa-team" data-testid="wall-agent-team">${a.team.name}</span>`}</td>
       <td><span class="wstate" data-state=${st} data-testid="wall-agent-state">${STATE_LABEL[st] || st}${st === 'PAUSED' && a.pause_code && html`<span class="wstate-code"> · ${pauseReason(a.pause_code).label}</span>`}</span></td>
       <td class="num">${st !== 'LOGGED_OUT' && html`<${T} from=${a.sinceMs} label="Time in state" />`}</td>
@@ -256,15 +436,11 @@ function QueueTile({ q }) {
   </section>`;
 }
 
-function CallRow({ call: c, agent, ext, askExt }) {
+// CallRow is one live call with its monitor and hang-up buttons; the
+// wall renders it through Pure, so it re-renders when its call, agent or
+// monitor changed.
+function CallRow({ call: c, agent, mon: m, ext, askExt, index }) {
   const [busy, setBusy] = useState(false);
-  let m = monitors.get(c.id);
-  // The supervisor hung up: the next Listen rings the phone again.
-  const mine = m && (c.parties || []).find((p) => p.leg_id === m.leg);
-  if (mine && mine.state === 'gone') {
-    monitors.delete(c.id);
-    m = null;
-  }
   const run = async (fn) => {
     setBusy(true);
     try {
@@ -285,17 +461,18 @@ function CallRow({ call: c, agent, ext, askExt }) {
   const modeBtn = (mode, label) =>
     html`<button class=${'btn btn-small' + (m && m.mode === mode ? ' btn-primary' : '')} aria-pressed=${!!(m && m.mode === mode)}
       disabled=${busy} onClick=${() => mon(mode)}>${label}</button>`;
-  return html`<li class="wcall" data-testid="wall-call" data-call-id=${c.id}>
+  return html`<li class="wcall" data-testid="wall-call" data-call-id=${c.id} data-row=${index} tabindex="-1"
+    aria-posinset=${index + 1} data-held=${c.held ? 'true' : undefined}>
     <div class="wcall-who">
-      <strong>${phone(c.number)}</strong>
+      <span class="wcall-flags"><strong>${phone(c.number)}</strong> <${Flags} call=${c} />${m &&
+      html`<span class=${'flag flag-mon' + (m.state === 'up' ? ' flag-mon-up' : '')} role="status" data-testid="wall-monitor-state"
+          data-state=${m.state} data-mode=${m.mode}>${m.state === 'up' ? MONITOR_LABEL[m.mode] : 'Connecting…'}</span>`}</span>
       <span class="muted">${c.direction === 'inbound' ? 'Inbound' : 'Outbound'}${c.queue ? ` · ${c.queue}` : ''} · ${agent ? agent.name : c.queued_at ? 'waiting' : 'no agent'}</span>
-      <span class="wcall-flags"><${Flags} call=${c} /></span>
     </div>
     <${T} from=${from} label="Call duration" />
     <div class="wcall-act" role="group" aria-label=${`Monitor ${c.number}`}>
       ${modeBtn('listen', 'Listen')} ${modeBtn('whisper', 'Whisper')} ${modeBtn('barge', 'Barge')}
-      ${m && html`<button class="btn btn-small" disabled=${busy}
-        onClick=${() => run(async () => (await api.stopMonitor(c.id, m.leg), monitors.delete(c.id)))}>Stop</button>`}
+      ${m && html`<button class="btn btn-small" disabled=${busy} onClick=${() => run(() => stopMonitor(c))}>Stop</button>`}
       <button class="btn btn-small btn-danger" disabled=${busy} onClick=${() => run(() => api.hangup(c.id))}>Hang up</button>
     </div>
   </li>`;
@@ -320,42 +497,106 @@ function ExtensionForm({ ext, setExt, inputRef }) {
 
 // ---- the page
 
+const ROW_H = 54; // .wall-agent's height, until one is measured
+const CALL_H = 96; // .wcall's
+const ROW_KEYS = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10 };
+
 export function WallPage() {
   const w = useWall();
   const root = useRef(null);
   const extRef = useRef(null);
   useTicker(root);
   const codes = usePauseCodes();
-  const [filter, setFilter] = useState({ state: '', campaign: '', team: '', search: '', sort: 'state' });
+  const [filter, setFilter] = useState(NO_FILTER);
   const teamList = useTeams();
   const [menuFor, setMenuFor] = useState(0);
   const [ext, setExt] = useState(localStorage.getItem(EXT_KEY) || '');
-  const set = (k) => (e) => setFilter({ ...filter, [k]: e.target.value });
+  // focus: a row to bring into view and focus ({ agent } or { call }),
+  // from the keyboard or an alert.
+  const focus = useRef(null);
+  const [, refocus] = useState(0);
+  const set = (k) => (e) => {
+    const v = e.target.value;
+    const f = FILTERS.find((x) => x.key === k);
+    setFilter((old) => ({ ...old, [k]: v }));
+    if (f && f.load && v) f.load(v).then(() => refocus((n) => n + 1), (err) => notify(`${f.label}: ${err.message || err}`, 'error'));
+  };
 
-  const agents = [...w.agents.values()];
-  const shown = visibleAgents(agents, filter);
-  const byCampaign = new Map();
-  for (const a of agents) if (a.campaign) byCampaign.set(a.campaign.id, a.campaign.name);
-  const campaigns = [...byCampaign].sort((a, b) => a[1].localeCompare(b[1]));
-  // Teams with no agent on the wall yet are listed too.
-  const byTeam = new Map(teamList.map((t) => [t.id, t.name]));
-  for (const a of agents) if (a.team) byTeam.set(a.team.id, a.team.name);
-  const teams = [...byTeam].sort((a, b) => a[1].localeCompare(b[1]));
-  const counts = {};
-  for (const a of agents) counts[a.state] = (counts[a.state] || 0) + 1;
-  const calls = [...w.calls.values()].sort((a, b) => ms(a.created_at) - ms(b.created_at));
-  const queues = [...w.queues.values()].sort((a, b) => a.name.localeCompare(b.name));
-  const act = async (a, label, fn) => {
+  // The lists, worked out again only when the wall or the filter changed.
+  const memo = useRef({});
+  if (memo.current.rev !== w.rev || memo.current.filter !== filter || memo.current.loaded !== queueMembers.size || memo.current.teamList !== teamList) {
+    const agents = [...w.agents.values()];
+    const counts = {};
+    for (const a of agents) counts[a.state] = (counts[a.state] || 0) + 1;
+    const queues = [...w.queues.values()].sort((a, b) => a.name.localeCompare(b.name));
+    memo.current = {
+      rev: w.rev, filter, loaded: queueMembers.size, teamList, agents, counts, queues,
+      shown: visibleAgents(agents, filter),
+      calls: [...w.calls.values()].sort((a, b) => a.createdMs - b.createdMs),
+      options: Object.fromEntries(FILTERS.map((f) => [f.key, f.options({ agents, queues, campaigns: [...w.campaigns.values()], teams: teamList })])),
+    };
+  }
+  const { agents, counts, queues, shown, calls, options } = memo.current;
+  const grid = useWindow(shown.length, ROW_H);
+  const list = useWindow(calls.length, CALL_H);
+
+  const act = useCallback(async (a, label, fn) => {
     try {
       await fn();
       notify(`${a.name}: ${label.toLowerCase()}`, 'info');
     } catch (e) {
       notify(`${a.name}: ${e.message || e}`, 'error');
     }
-  };
-  const askExt = () => {
+  }, []);
+  const askExt = useCallback(() => {
     notify('Enter your phone extension to listen in', 'error');
     if (extRef.current) extRef.current.focus();
+  }, []);
+  const focusAgent = useCallback((id) => ((focus.current = { agent: id }), refocus((n) => n + 1)), []);
+  const focusCall = useCallback((id) => ((focus.current = { call: id }), refocus((n) => n + 1)), []);
+  // A campaign's alert shows its agents.
+  const showCampaign = useCallback((id) => setFilter({ ...NO_FILTER, campaign: String(id) }), []);
+
+  // Bring the row asked for into view, then focus it once it is drawn.
+  useEffect(() => {
+    const f = focus.current;
+    if (!f) return;
+    const [items, win, sel] = f.agent
+      ? [shown, grid, `[data-testid=wall-agent][data-agent-id="${f.agent}"]`]
+      : [calls, list, `[data-testid=wall-call][data-call-id="${f.call}"]`];
+    const i = items.findIndex((x) => x.id === (f.agent || f.call));
+    if (i < 0) {
+      // Hidden by the filter: show everyone, and look again.
+      if (f.agent && filter !== NO_FILTER) return setFilter(NO_FILTER);
+      focus.current = null;
+      return notify(f.agent ? 'That agent is no longer on the wall' : 'That call has ended', 'info');
+    }
+    const el = root.current && root.current.querySelector(sel);
+    if (!el || f.scrolled !== i) {
+      f.scrolled = i;
+      win.scrollTo(i);
+      return;
+    }
+    focus.current = null;
+    const target = f.key ? el.querySelector('[data-testid=wall-agent-menu]') || el : el;
+    target.focus();
+    if (!f.key) {
+      el.classList.remove('flash');
+      void el.offsetWidth;
+      el.classList.add('flash');
+    }
+  });
+
+  // Up and down the grid by keyboard, from a row's menu button: the
+  // window scrolls along, so every agent is reachable.
+  const onGridKey = (e) => {
+    const step = ROW_KEYS[e.key] || (e.key === 'Home' ? -Infinity : e.key === 'End' ? Infinity : 0);
+    const tr = e.target.closest && e.target.closest('tr[data-row]');
+    if (!step || !tr || menuFor || e.target.getAttribute('role') === 'menuitem') return;
+    e.preventDefault();
+    const i = Math.max(0, Math.min(shown.length - 1, Number(tr.dataset.row) + step));
+    focus.current = { agent: shown[i].id, key: true };
+    refocus((n) => n + 1);
   };
 
   return html`<div class="wall" ref=${root} data-testid="wall" data-conn=${w.conn}>
@@ -366,49 +607,53 @@ export function WallPage() {
       </ul>
       ${w.conn !== 'live' && html`<span class="badge" role="status">${w.conn === 'connecting' ? 'Connecting…' : 'Reconnecting…'}</span>`}
     </div>
-    <${SwitchAlerts} />
+    <div class="wall-alerts">
+      <${Pure} of=${WallAlerts} wall=${w} now=${wallNow} onTick=${onTick} onAgent=${focusAgent} onCall=${focusCall} onCampaign=${showCampaign} />
+      <${SwitchAlerts} fed />
+    </div>
     ${queues.length > 0 && html`<div class="qtiles" aria-label="Queues">${queues.map((q) => html`<${QueueTile} key=${q.id} q=${q} />`)}</div>`}
     <div class="wall-body">
       <section class="wall-agents card" aria-label="Agents">
         <div class="wall-filters" role="search">
           <input type="search" placeholder="Search by name or extension" aria-label="Search agents" value=${filter.search} onInput=${set('search')} data-testid="wall-search" />
-          <select aria-label="State" value=${filter.state} onChange=${set('state')} data-testid="wall-filter-state">
-            <option value="">All states</option>
-            ${STATE_ORDER.map((s) => html`<option value=${s}>${STATE_LABEL[s]}</option>`)}
-          </select>
-          <select aria-label="Campaign" value=${filter.campaign} onChange=${set('campaign')}>
-            <option value="">All campaigns</option>
-            ${campaigns.map(([id, name]) => html`<option value=${String(id)}>${name}</option>`)}
-          </select>
-          ${teams.length > 0 && html`<select aria-label="Team" value=${filter.team} onChange=${set('team')} data-testid="wall-filter-team">
-            <option value="">All teams</option>
-            ${teams.map(([id, name]) => html`<option value=${String(id)}>${name}</option>`)}
-          </select>`}
+          ${FILTERS.filter((f) => !f.optional || options[f.key].length > 0).map((f) => html`<select aria-label=${f.label} value=${filter[f.key]}
+            onChange=${set(f.key)} data-testid=${f.testid}>
+            <option value="">${f.all}</option>
+            ${options[f.key].map(([v, label]) => html`<option value=${v}>${label}</option>`)}
+          </select>`)}
           <select aria-label="Sort by" value=${filter.sort} onChange=${set('sort')} data-testid="wall-sort">
             <option value="state">Sort: state</option>
             <option value="name">Sort: name</option>
             <option value="time">Sort: time in state</option>
           </select>
-          <span class="muted">${shown.length} of ${agents.length}</span>
+          <span class="muted" data-testid="wall-shown" aria-live="polite">${shown.length} of ${agents.length}</span>
         </div>
-        <table class="wall-grid">
-          <thead><tr><th>Agent</th><th>State</th><th class="num">Time</th><th>Campaign</th><th>Call</th><th><span class="sr-only">Actions</span></th></tr></thead>
-          <tbody>
-            ${shown.map((a) => html`<${AgentRow} key=${a.id} agent=${a} call=${a.call_id ? w.calls.get(a.call_id) : null}
-              open=${menuFor === a.id} codes=${codes} onMenu=${setMenuFor} act=${act} />`)}
-          </tbody>
-        </table>
-        ${agents.length === 0 && w.conn === 'live' && html`<p class="empty">No agents yet.</p>`}
+        <div class="wall-scroll" ref=${grid.box} tabindex="0" aria-label=${`Agents, ${shown.length} shown; arrow keys move between rows`}>
+          <table class="wall-grid" aria-rowcount=${shown.length + 1}>
+            <thead><tr aria-rowindex="1"><th>Agent</th><th>State</th><th class="num">Time</th><th>Campaign</th><th>Call</th><th><span class="sr-only">Actions</span></th></tr></thead>
+            <tbody onKeyDown=${onGridKey}>
+              ${grid.before > 0 && html`<tr class="spacer" aria-hidden="true"><td colspan="6" style=${{ height: grid.before + 'px' }}></td></tr>`}
+              ${shown.slice(grid.first, grid.last).map((a, k) => html`<${AgentRow} key=${a.id} agent=${a} index=${grid.first + k}
+                call=${a.call_id ? w.calls.get(a.call_id) : null} open=${menuFor === a.id} codes=${codes} onMenu=${setMenuFor} act=${act} />`)}
+              ${grid.after > 0 && html`<tr class="spacer" aria-hidden="true"><td colspan="6" style=${{ height: grid.after + 'px' }}></td></tr>`}
+            </tbody>
+          </table>
+          ${agents.length === 0 && w.conn === 'live' && html`<p class="empty">No agents yet.</p>`}
+          ${agents.length > 0 && shown.length === 0 && html`<p class="empty">No agent matches these filters.</p>`}
+        </div>
       </section>
       <section class="wall-calls card" aria-label="Live calls">
         <div class="wall-calls-head">
-          <h2>Live calls <span class="muted">${calls.length}</span></h2>
+          <h2>Live calls <span class="muted" data-testid="wall-calls-count">${calls.length}</span></h2>
           <${ExtensionForm} ext=${ext} setExt=${setExt} inputRef=${extRef} />
         </div>
-        <ul class="wcalls">
-          ${calls.map((c) => html`<${CallRow} key=${c.id} call=${c} agent=${c.agent_id ? w.agents.get(c.agent_id) : null} ext=${ext} askExt=${askExt} />`)}
-        </ul>
-        ${calls.length === 0 && html`<p class="empty">No calls right now.</p>`}
+        <div class="wall-scroll wall-scroll-calls" ref=${list.box} tabindex="0" aria-label=${`Live calls, ${calls.length}`}>
+          <ul class="wcalls" style=${{ paddingTop: list.before + 'px', paddingBottom: list.after + 'px' }} aria-setsize=${calls.length}>
+            ${calls.slice(list.first, list.last).map((c, k) => html`<${Pure} of=${CallRow} key=${c.id} call=${c} index=${list.first + k}
+              agent=${c.agent_id ? w.agents.get(c.agent_id) : null} mon=${w.monitors.get(c.id)} ext=${ext} askExt=${askExt} />`)}
+          </ul>
+          ${calls.length === 0 && html`<p class="empty">No calls right now.</p>`}
+        </div>
       </section>
     </div>
   </div>`;
