@@ -114,7 +114,7 @@ func TestOpenAndNext(t *testing.T) {
 		"thu": {"09:00-18:00"}, "fri": {"09:00-15:00"},
 	}, Exceptions: []Exception{
 		{Date: "2026-12-24", Hours: []string{"10:00-12:00"}}, // Thursday, short day
-		{Date: "2026-12-25"},                                 // Friday, closed
+		{Date: "2026-12-25"}, // Friday, closed
 	}}
 	night := Schedule{TimeZone: ber, Week: Week{"sun": {"02:00-04:00"}, "sat": {"02:00-02:30"}}}
 	gap := Schedule{TimeZone: ber, Week: Week{"sun": {"02:00-02:30", "03:30-04:00"}}}
