@@ -239,6 +239,56 @@ func matrixCases(e *testEnv) []mcase {
 			return fmt.Sprintf("/api/v1/api-keys/%d", k.ID), ""
 		}},
 
+		{method: "GET", tmpl: "/widgets", access: supervisor, req: fixed("/api/v1/widgets", "")},
+		{method: "POST", tmpl: "/widgets", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
+			return "/api/v1/widgets", fmt.Sprintf(`{"name":"Site %d","site_url":"https://site%d.example"}`, n, n)
+		}},
+		{method: "GET", tmpl: "/widgets/:id", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/widgets/%d", e.addWidget(n).ID), ""
+		}},
+		{method: "PATCH", tmpl: "/widgets/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/widgets/%d", e.addWidget(n).ID), `{"settings":{"callback_seconds":30}}`
+		}},
+		{method: "DELETE", tmpl: "/widgets/:id", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/widgets/%d", e.addWidget(n).ID), ""
+		}},
+		{method: "GET", tmpl: "/widgets/:id/hours/next", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/widgets/%d/hours/next", e.addWidget(n).ID), ""
+		}},
+		{method: "GET", tmpl: "/widgets/:id/managers", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/widgets/%d/managers", e.addWidget(n).ID), ""
+		}},
+		{method: "POST", tmpl: "/widgets/:id/managers", access: admin, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/widgets/%d/managers", e.addWidget(n).ID), `{"name":"Max","phone":"+4930123456","time_zone":"UTC"}`
+		}},
+		{method: "PATCH", tmpl: "/widgets/:id/managers/:mid", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return managerPath(e.addManager(n), ""), `{"rank":3}`
+		}},
+		{method: "DELETE", tmpl: "/widgets/:id/managers/:mid", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			return managerPath(e.addManager(n), ""), ""
+		}},
+		{method: "POST", tmpl: "/widgets/:id/managers/:mid/verify", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return managerPath(e.addManager(n), "/verify"), ""
+		}},
+		// Granted, the request reaches the check of the code: none was sent.
+		{method: "POST", tmpl: "/widgets/:id/managers/:mid/verify/confirm", access: admin, ok: http.StatusBadRequest, req: func(e *testEnv, n int) (string, string) {
+			return managerPath(e.addManager(n), "/verify/confirm"), `{"code":"123456"}`
+		}},
+		{method: "GET", tmpl: "/widgets/:id/api-keys", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/widgets/%d/api-keys", e.addWidget(n).ID), ""
+		}},
+		{method: "POST", tmpl: "/widgets/:id/api-keys", access: admin, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/widgets/%d/api-keys", e.addWidget(n).ID), `{"name":"crm"}`
+		}},
+		{method: "DELETE", tmpl: "/widgets/:id/api-keys/:kid", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			w := e.addWidget(n)
+			k, _, err := e.store.CreateWidgetAPIKey(e.t.Context(), w.ID, "spare")
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/widgets/%d/api-keys/%d", w.ID, k.ID), ""
+		}},
+
 		{method: "GET", tmpl: "/gateways", access: admin, req: fixed("/api/v1/gateways", "")},
 		{method: "POST", tmpl: "/gateways", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
 			return "/api/v1/gateways", fmt.Sprintf(`{"name":"gw%d","proxy":"sip.carrier.example:5060","username":"acct%d","password":"pw-%d","register":true}`, n, n, n)

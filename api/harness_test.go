@@ -134,7 +134,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	e.opts = Options{
 		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Users: st, APIKeys: st, WebSessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
-		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Reports: st, Queues: st, PauseCodes: st, Teams: st, Sim: e.sim,
+		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Reports: st, Queues: st, PauseCodes: st, Teams: st, Widgets: st, Sim: e.sim,
 		RecordingsDir: t.TempDir(),
 		Metrics:       http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "agentswitch_test 1\n") }),
 	}
@@ -263,6 +263,8 @@ func (e *testEnv) fingerprint() string {
 		"SELECT * FROM gateways ORDER BY id", "SELECT * FROM dids ORDER BY number",
 		"SELECT * FROM queues ORDER BY id", "SELECT * FROM queue_members ORDER BY 1, 2",
 		"SELECT * FROM teams ORDER BY id", "SELECT * FROM team_supervisors ORDER BY 1, 2",
+		"SELECT * FROM widgets ORDER BY id", "SELECT * FROM widget_managers ORDER BY id",
+		"SELECT id, widget_id, name, prefix, revoked_at FROM widget_api_keys ORDER BY id",
 	} {
 		rows, err := e.ro.QueryContext(e.t.Context(), q)
 		if err != nil {

@@ -174,6 +174,23 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api-keys", admin, s.createAPIKey},
 		{http.MethodDelete, "/api-keys/:id", admin, s.revokeAPIKey},
 
+		{http.MethodGet, "/widgets", supervisor, s.listWidgets},
+		{http.MethodPost, "/widgets", admin, s.createWidget},
+		{http.MethodGet, "/widgets/:id", supervisor, s.getWidget},
+		{http.MethodPatch, "/widgets/:id", admin, s.patchWidget},
+		{http.MethodDelete, "/widgets/:id", admin, s.deleteWidget},
+		{http.MethodGet, "/widgets/:id/hours/next", supervisor, s.widgetHoursNext},
+		{http.MethodGet, "/widgets/:id/managers", supervisor, s.listManagers},
+		{http.MethodPost, "/widgets/:id/managers", admin, s.createManager},
+		{http.MethodPatch, "/widgets/:id/managers/:mid", admin, s.patchManager},
+		{http.MethodDelete, "/widgets/:id/managers/:mid", admin, s.deleteManager},
+		{http.MethodPost, "/widgets/:id/managers/:mid/verify", admin, s.verifyManager},
+		{http.MethodPost, "/widgets/:id/managers/:mid/verify/confirm", admin, s.confirmManager},
+		// Like /api-keys: admins only, since a key acts for the widget.
+		{http.MethodGet, "/widgets/:id/api-keys", admin, s.listWidgetKeys},
+		{http.MethodPost, "/widgets/:id/api-keys", admin, s.createWidgetKey},
+		{http.MethodDelete, "/widgets/:id/api-keys/:kid", admin, s.revokeWidgetKey},
+
 		{http.MethodGet, "/gateways", admin, s.listGateways},
 		{http.MethodPost, "/gateways", admin, s.createGateway},
 		{http.MethodGet, "/gateways/:id", admin, s.getGateway},

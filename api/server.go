@@ -72,6 +72,11 @@ type Options struct {
 	// Teams keeps the teams agents belong to; without it the team routes
 	// answer 503.
 	Teams dialer.TeamStore
+	// Widgets keeps the callback widgets, their managers and keys;
+	// without it the widget routes answer 503.
+	Widgets dialer.WidgetStore
+	// SMS sends manager verification codes; nil logs them (no provider).
+	SMS SMSSender
 	// Sim places callers on the built-in simulated switch; nil (with a
 	// real FreeSWITCH) the /sim routes answer 404.
 	Sim SimSwitch

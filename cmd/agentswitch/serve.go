@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: client, Country: cfg.Country,
 			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
-		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Sim: simCalls,
+		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Widgets: db, Sim: simCalls,
 		TrustedProxies: cfg.TrustedProxies,
 		Draining:       engine.Draining,
 		Metrics:        mx.Handler(),
