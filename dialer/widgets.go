@@ -157,7 +157,7 @@ func DefaultWidgetSettings() WidgetSettings {
 			ButtonColor: "#1f7a4d", BackgroundColor: "#ffffff", TextColor: "#1b1f24",
 			Position: "bottom-right", Language: "en",
 			Texts: WidgetTexts{
-				Title:        "Want us to call you back in 27 seconds?",
+				Title:        "Want us to call you back in {{seconds}} seconds?",
 				Button:       "Call me",
 				Countdown:    "Calling you in {{seconds}} s",
 				Success:      "Did we call you? Thank you!",
@@ -318,6 +318,9 @@ func (d WidgetDesign) validate(prefix string) error {
 		if err := checkText(prefix+"texts."+t.name, t.v, max, true); err != nil {
 			return err
 		}
+	}
+	if err := checkPlaceholders(prefix+"texts.title", d.Texts.Title, []string{"seconds"}); err != nil {
+		return err
 	}
 	return checkPlaceholders(prefix+"texts.countdown", d.Texts.Countdown, []string{"seconds"})
 }

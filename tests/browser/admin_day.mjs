@@ -566,4 +566,123 @@ await run(session, 'admin-failure', result, async () => {
     await row.filter({ hasText: 'Paused' }).getByRole('button', { name: 'Resume' }).waitFor();
     await shot('40-admin-campaigns');
   });
+
+  // ---- Widgets: a callback widget for a site, its managers, settings,
+  // design and integration.
+  const widget = {};
+  result.widget = widget;
+  const fieldOnPage = (label) => page.locator('.field').filter({ has: page.getByLabel(label, { exact: true }) }).locator('.field-error');
+
+  await step('widgets: a widget is made for a site and listed with its key', async () => {
+    await open('My widgets');
+    await page.getByText('No widgets yet').waitFor();
+    await page.getByRole('button', { name: 'New widget' }).click();
+    await dialog().getByLabel('Site address', { exact: true }).fill('https://shop.example.com/');
+    await dialog().getByLabel('Name', { exact: true }).fill('Shop');
+    await dialog().getByRole('button', { name: 'Create widget' }).click();
+    await page.getByTestId('widget-page').waitFor();
+    widget.id = Number(new globalThis.URL(page.url()).pathname.split('/')[3]);
+    assert.ok(widget.id > 0, 'the widget page opened');
+    await page.getByRole('link', { name: '← My widgets' }).click();
+    const row = page.getByTestId('widgets-table-row').filter({ hasText: 'Shop' });
+    await row.waitFor();
+    assert.match(await row.textContent(), /https:\/\/shop\.example\.com.*wk_\w+\s*0\s*Active/);
+    widget.key = (await row.locator('code').textContent()).trim();
+    await shot('50-admin-widgets');
+    await row.getByTestId('widget-open').click();
+    await page.getByTestId('widget-main').waitFor();
+  });
+
+  await step('widgets: a manager on an agent seat with split hours copied to the weekdays', async () => {
+    await page.getByTestId('widget-tab-managers').click();
+    await page.getByText('No managers yet').waitFor();
+    await page.getByTestId('manager-new').click();
+    await dialog().getByLabel('Name', { exact: true }).fill('Ann Seat');
+    await dialog().getByLabel('Agent', { exact: true }).selectOption({ index: 1 });
+    await dialog().getByLabel('Time zone', { exact: true }).selectOption('Europe/Berlin');
+    await dialog().getByLabel('Monday to', { exact: true }).fill('12:30');
+    await dialog().getByTestId('hours-mon').getByRole('button', { name: '+ interval' }).click();
+    await dialog().getByLabel('Monday from').nth(1).fill('13:30');
+    await dialog().getByLabel('Monday to').nth(1).fill('18:00');
+    await dialog().getByTestId('hours-copy-monday').click();
+    assert.equal(await dialog().getByTestId('hours-fri').locator('input[type=time]').count(), 4);
+    await dialog().getByTestId('hours-add-exception').click();
+    await dialog().getByLabel('Date', { exact: true }).fill('2026-12-25');
+    await shot('51-admin-widget-manager-hours');
+    await dialog().getByTestId('manager-save').click();
+    await dialog().waitFor({ state: 'detached' });
+    await page.getByTestId('managers-row').filter({ hasText: 'Ann Seat' }).waitFor();
+  });
+
+  await step('widgets: a manager on an outside number, refused until the number is E.164, then verified by SMS code', async () => {
+    session.expectError(/status of 400/);
+    await page.getByTestId('manager-new').click();
+    await dialog().getByLabel('Name', { exact: true }).fill('Max Mobile');
+    await dialog().getByLabel('Answers on', { exact: true }).selectOption('phone');
+    await dialog().getByLabel('Phone number', { exact: true }).fill('030 123');
+    await dialog().getByLabel('Time zone', { exact: true }).selectOption('Europe/Berlin');
+    await dialog().getByTestId('manager-save').click();
+    await fieldError('Phone number').waitFor();
+    assert.match(await fieldError('Phone number').textContent(), /E\.164/);
+    await dialog().getByLabel('Phone number', { exact: true }).fill('+4930123456');
+    await dialog().getByTestId('manager-save').click();
+    await dialog().waitFor({ state: 'detached' });
+    const row = page.getByTestId('managers-row').filter({ hasText: 'Max Mobile' });
+    await row.getByTestId('manager-verify').click();
+    await dialog().getByText('We sent a 6-digit code').waitFor();
+    const { code } = await ask({ do: 'widget-code', phone: '+4930123456' });
+    await dialog().getByTestId('verify-code').fill(code);
+    await dialog().getByTestId('verify-confirm').click();
+    await dialog().waitFor({ state: 'detached' });
+    await row.filter({ hasText: 'Verified' }).waitFor();
+    await page.getByText('Open now').or(page.getByText('Next opening')).first().waitFor();
+    await shot('51-admin-widget-managers');
+  });
+
+  await step('widgets: the call sequence, time to call back and retries are set; a bad time is refused on its field', async () => {
+    await page.getByTestId('widget-tab-main').click();
+    await page.getByLabel('Call sequence', { exact: true }).selectOption('rank');
+    await page.getByLabel('Time to call back (seconds)', { exact: true }).fill('70');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await fieldOnPage('Time to call back (seconds)').waitFor();
+    assert.match(await fieldOnPage('Time to call back (seconds)').textContent(), /8-59/);
+    await page.getByLabel('Time to call back (seconds)', { exact: true }).fill('20');
+    await page.getByLabel('Call again when a call fails', { exact: true }).check();
+    await page.getByLabel('Wait before each attempt (seconds)', { exact: true }).fill('60, 300');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await notice('Saved the widget.').waitFor();
+    await shot('52-admin-widget-settings');
+  });
+
+  await step('widgets: the design is changed and the preview follows', async () => {
+    await page.getByTestId('widget-tab-design').click();
+    await page.getByLabel('Button', { exact: true }).fill('#aa3300');
+    await page.getByLabel('Button text', { exact: true }).fill('Call me now');
+    const button = page.getByTestId('widget-preview').getByRole('button');
+    await until('the preview button', () => button.textContent(), (t) => t === 'Call me now');
+    assert.match(await button.getAttribute('style'), /170, 51, 0|#aa3300/i);
+    await page.getByRole('button', { name: 'Save design' }).click();
+    await notice('Saved the design.').waitFor();
+    await shot('53-admin-widget-design');
+  });
+
+  await step('widgets: the snippet is copied and an API key is made and shown once', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: URL });
+    await page.getByTestId('widget-tab-integration').click();
+    await page.getByTestId('widget-snippet-copy').click();
+    await notice('Copied the snippet.').waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.ok(copied.includes(`data-widget-key="${widget.key}"`) && copied.includes('/widget.js'), copied);
+    await page.getByTestId('widget-key-name').fill('crm');
+    await page.getByTestId('widget-key-new').click();
+    const secret = dialog().getByTestId('api-key-secret-value');
+    await secret.waitFor();
+    widget.secret = (await secret.textContent()).trim();
+    await shot('54-admin-widget-key');
+    await dialog().getByRole('button', { name: 'I have copied it' }).click();
+    await dialog().waitFor({ state: 'detached' });
+    await page.getByTestId('widget-keys-row').filter({ hasText: 'crm' }).waitFor();
+    assert.ok(!(await page.content()).includes(widget.secret), 'the secret is shown once');
+    await shot('54-admin-widget-integration');
+  });
 });

@@ -3,8 +3,12 @@ package browser
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentswitch/agentswitch/esl/sim"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
@@ -29,11 +33,15 @@ func TestAdminDay(t *testing.T) {
 		PBX      pbxResult `json:"pbx"`
 		people
 		dialingMade
+		Widget widgetMade `json:"widget"`
 	}
 	scenario(t, ctx, svc, "admin_day.mjs", []string{
 		"AS_USER=admin", "AS_PASSWORD=" + svc.AdminPassword, "AS_ADMIN_KEY=" + keySecret,
 	}, func(req map[string]string) (map[string]string, error) {
 		if out, ok, err := pbxRequest(sw, req); ok {
+			return out, err
+		}
+		if out, ok, err := widgetRequest(svc, req); ok {
 			return out, err
 		}
 		return nil, fmt.Errorf("unknown request %q", req["do"])
@@ -54,6 +62,7 @@ func TestAdminDay(t *testing.T) {
 	}
 	checkPeople(t, svc, adm, res.people, int64(res.User))
 	checkDialingMade(t, adm, res.dialingMade)
+	checkWidgetMade(t, adm, res.Widget)
 }
 
 func hasPauseCode(r map[string]any, code string) bool {
@@ -393,5 +402,87 @@ func checkDialingMade(t *testing.T, adm *client, made dialingMade) {
 	adm.do(t, http.MethodGet, fmt.Sprintf("/leads?campaign=%d&q=Eve", made.Campaign), nil, &leads)
 	if len(leads.Leads) != 0 {
 		t.Fatalf("the deleted lead is still there: %+v", leads)
+	}
+}
+
+// widgetMade is what the widget steps made.
+type widgetMade struct {
+	ID     int64  `json:"id"`
+	Key    string `json:"key"`
+	Secret string `json:"secret"`
+}
+
+var smsCode = regexp.MustCompile(`verification code for manager \d+: (\d{6})`)
+
+// widgetRequest answers the page's "widget-code": the last verification
+// code texted to req["phone"], read where the service puts an SMS when
+// no provider is configured: its log.
+func widgetRequest(svc *svctest.Process, req map[string]string) (map[string]string, bool, error) {
+	if req["do"] != "widget-code" {
+		return nil, false, nil
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(svc.LogPath)
+		if err != nil {
+			return nil, true, err
+		}
+		code := ""
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "to="+req["phone"]) || strings.Contains(line, `"to":"`+req["phone"]+`"`) {
+				if m := smsCode.FindStringSubmatch(line); m != nil {
+					code = m[1]
+				}
+			}
+		}
+		if code != "" {
+			return map[string]string{"code": code}, true, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, true, fmt.Errorf("no code texted to %s in the service's log", req["phone"])
+		}
+		time.Sleep(50 * time.Millisecond) // polls the log file for the line
+	}
+}
+
+// checkWidgetMade checks through the API what the widget pages made: the
+// settings saved, an agent-seat manager and a verified outside number
+// with their hours, and one API key whose secret the list does not show.
+func checkWidgetMade(t *testing.T, adm *client, w widgetMade) {
+	t.Helper()
+	if w.ID == 0 || w.Key == "" || w.Secret == "" {
+		t.Fatalf("widget result %+v", w)
+	}
+	got := adm.get(t, fmt.Sprintf("/widgets/%d", w.ID))
+	st, _ := got["settings"].(map[string]any)
+	retry, _ := st["retry"].(map[string]any)
+	if got["widget_key"] != w.Key || got["site_url"] != "https://shop.example.com" || st["sequence"] != "rank" ||
+		st["callback_seconds"] != float64(20) || fmt.Sprint(retry["intervals"]) != "[60 300]" {
+		t.Fatalf("widget %v", got)
+	}
+	if d, _ := st["design"].(map[string]any); d["button_color"] != "#aa3300" {
+		t.Fatalf("design %v", st["design"])
+	}
+	ms, _ := adm.get(t, fmt.Sprintf("/widgets/%d/managers", w.ID))["managers"].([]any)
+	var seat, phone map[string]any
+	for _, m := range ms {
+		m := m.(map[string]any)
+		if m["agent_id"] != nil {
+			seat = m
+		} else {
+			phone = m
+		}
+	}
+	if len(ms) != 2 || seat == nil || phone == nil || phone["phone"] != "+4930123456" || phone["verified_at"] == nil ||
+		phone["time_zone"] != "Europe/Berlin" {
+		t.Fatalf("managers %v", ms)
+	}
+	week, _ := seat["hours"].(map[string]any)["week"].(map[string]any)
+	if fmt.Sprint(week["mon"]) != "[09:00-12:30 13:30-18:00]" || fmt.Sprint(week["fri"]) != fmt.Sprint(week["mon"]) || week["sat"] != nil {
+		t.Fatalf("seat hours %v", seat["hours"])
+	}
+	keys, _ := adm.get(t, fmt.Sprintf("/widgets/%d/api-keys", w.ID))["api_keys"].([]any)
+	if len(keys) != 1 || !strings.HasPrefix(w.Secret, keys[0].(map[string]any)["prefix"].(string)) {
+		t.Fatalf("keys %v", keys)
 	}
 }

@@ -21,7 +21,7 @@ function status(r) {
 }
 
 // SecretOnce shows a new key's secret with a copy button.
-function SecretOnce({ made, onClose }) {
+export function SecretOnce({ made, onClose }) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
     try {
@@ -38,7 +38,7 @@ function SecretOnce({ made, onClose }) {
         <code class="secret" data-testid="api-key-secret-value">${made.secret}</code>
         <button class="btn" onClick=${copy} data-testid="api-key-copy">${copied ? 'Copied' : 'Copy'}</button>
       </div>
-      <p class="muted">Send it as <code>Authorization: Bearer …</code>. It acts with the ${made.api_key.role} role.</p>
+      <p class="muted">Send it as <code>Authorization: Bearer …</code>. ${made.api_key.role ? `It acts with the ${made.api_key.role} role.` : 'It acts for this widget only.'}</p>
       <div class="form-foot"><button class="btn btn-primary" onClick=${onClose}>I have copied it</button></div>
     </div>
   </${Dialog}>`;

@@ -14,6 +14,7 @@ import { NodesPage } from './nodes.js';
 import { CampaignsPage } from './campaigns.js';
 import { LeadsPage } from './leads.js';
 import { DNCPage } from './dnc.js';
+import { WidgetsPage } from './widgets.js';
 
 export const SECTIONS = [
   { id: 'users', label: 'Users', group: 'People', page: UsersPage },
@@ -29,4 +30,5 @@ export const SECTIONS = [
   { id: 'gateways', label: 'Gateways', group: 'PBX', page: GatewaysPage },
   { id: 'nodes', label: 'Switch nodes', group: 'PBX', page: NodesPage },
   { id: 'api-keys', label: 'API keys', group: 'Access', page: APIKeysPage },
+  { id: 'widgets', label: 'My widgets', group: 'Widgets', page: WidgetsPage },
 ];
