@@ -84,7 +84,7 @@ function WidgetList() {
       },
       remove: (r) => rest.del(widgetPath(r.id)),
       confirmRemove: (r) => `Delete the widget ${r.name} with its managers and keys? Its calls stay in their campaign.`,
-      disable: { is: (r) => r.active, set: (r, on) => rest.patch(widgetPath(r.id), { active: on }) },
+      disable: { is: (r) => !r.active, set: (r, off) => rest.patch(widgetPath(r.id), { active: !off }) },
     }),
     [],
   );
@@ -479,7 +479,7 @@ function HoursEditor({ hours, onChange, error }) {
     <h3 class="field-heading">Exceptions</h3>
     <p class="muted small">Holidays and days with other hours.</p>
     ${hours.exceptions.map((ex, i) => html`<div class="hours-day" key=${i} data-testid="hours-exception">
-      <input type="date" aria-label="Date" value=${ex.date} onInput=${(e) => setEx(i, { ...ex, date: e.target.value })} />
+      <input type="date" class="hours-date" aria-label="Date" value=${ex.date} onInput=${(e) => setEx(i, { ...ex, date: e.target.value })} />
       <label class="check"><input type="checkbox" checked=${!(ex.hours || []).length}
         onChange=${(e) => setEx(i, { ...ex, hours: e.target.checked ? [] : ['10:00-14:00'] })} /> Closed</label>
       ${(ex.hours || []).length > 0 && html`<input aria-label="Hours that day" value=${ex.hours.join(', ')} class="hours-text"
