@@ -157,6 +157,11 @@ func TestWidgetManagersAndVerification(t *testing.T) {
 		t.Fatalf("verify: %d %s", rec.Code, rec.Body)
 	}
 	code := sms.lastCode(t)
+	// Asking again at once texts nothing.
+	wantStatus(t, e.do(e.admin, "POST", managerPath(ext, "/verify"), ""), http.StatusBadRequest, "code")
+	if len(sms.msgs) != 1 {
+		t.Fatalf("sent %q", sms.msgs)
+	}
 	if !strings.HasPrefix(sms.msgs[0], "+4930123456 ") {
 		t.Fatalf("sent %q", sms.msgs)
 	}

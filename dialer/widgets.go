@@ -457,6 +457,8 @@ type WidgetAPIKey struct {
 const (
 	VerifyCodeTTL      = 10 * time.Minute
 	VerifyCodeAttempts = 5
+	// VerifyCodeResend is the least time between two codes to a number.
+	VerifyCodeResend = 30 * time.Second
 )
 
 // NewVerifyCode is a 6-digit code and what is stored of it: a salted hash.

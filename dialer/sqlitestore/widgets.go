@@ -225,11 +225,20 @@ func (s *Store) DeleteManager(ctx context.Context, w dialer.WidgetID, id dialer.
 	return affected(res, err, fmt.Sprintf("delete manager %d", id))
 }
 
-// SetManagerCode implements dialer.WidgetStore.
+// SetManagerCode implements dialer.WidgetStore. A code sent less than
+// dialer.VerifyCodeResend ago is kept, so that nobody can text a number
+// over and over.
 func (s *Store) SetManagerCode(ctx context.Context, w dialer.WidgetID, id dialer.ManagerID, stored string, expires time.Time) error {
 	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE widget_managers SET code_hash = ?, code_expires = ?, code_attempts = 0
-		WHERE widget_id = ? AND id = ? AND phone <> ''`, stored, expires.UnixMilli(), w, id)
-	return affected(res, err, fmt.Sprintf("code for manager %d", id))
+		WHERE widget_id = ? AND id = ? AND phone <> '' AND (code_hash IS NULL OR code_expires <= ?)`,
+		stored, expires.UnixMilli(), w, id, expires.Add(-dialer.VerifyCodeResend).UnixMilli())
+	err = affected(res, err, fmt.Sprintf("code for manager %d", id))
+	if errors.Is(err, dialer.ErrNotFound) {
+		if m, gerr := s.GetManager(ctx, w, id); gerr == nil && m.Phone != "" {
+			return &dialer.FieldError{Field: "code", Reason: fmt.Sprintf("a code was sent less than %s ago; wait before asking for another", dialer.VerifyCodeResend)}
+		}
+	}
+	return err
 }
 
 // ConfirmManagerCode implements dialer.WidgetStore. The attempt is

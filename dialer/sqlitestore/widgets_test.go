@@ -134,6 +134,11 @@ func TestWidgetManagersAndVerification(t *testing.T) {
 	// Attempts are limited: the right code is refused after too many wrong ones.
 	code, stored = dialer.NewVerifyCode()
 	must[struct{}](t)(struct{}{}, s.SetManagerCode(ctx, w.ID, ext.ID, stored, t0.Add(dialer.VerifyCodeTTL)))
+	// A second code right after the first is refused; the first stays.
+	_, again := dialer.NewVerifyCode()
+	if err := s.SetManagerCode(ctx, w.ID, ext.ID, again, t0.Add(dialer.VerifyCodeTTL+10*time.Second)); !errors.As(err, &fe) || fe.Field != "code" {
+		t.Fatalf("a code resent after 10 s: %v", err)
+	}
 	wrong = "000000"
 	if code == wrong {
 		wrong = "111111"
@@ -145,6 +150,14 @@ func TestWidgetManagersAndVerification(t *testing.T) {
 	}
 	if _, err := s.ConfirmManagerCode(ctx, w.ID, ext.ID, code, t0); !errors.As(err, &fe) || !strings.Contains(fe.Reason, "too many") {
 		t.Fatalf("after %d wrong codes: %v", dialer.VerifyCodeAttempts, err)
+	}
+
+	// A new code, once the resend gap has passed, starts the attempts over.
+	code, stored = dialer.NewVerifyCode()
+	later := t0.Add(dialer.VerifyCodeResend)
+	must[struct{}](t)(struct{}{}, s.SetManagerCode(ctx, w.ID, ext.ID, stored, later.Add(dialer.VerifyCodeTTL)))
+	if m := must[dialer.Manager](t)(s.ConfirmManagerCode(ctx, w.ID, ext.ID, code, later)); m.VerifiedAt.IsZero() {
+		t.Fatalf("not verified with a new code: %+v", m)
 	}
 
 	if err := s.DeleteManager(ctx, w.ID, seat.ID); err != nil {
