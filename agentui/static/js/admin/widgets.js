@@ -512,6 +512,8 @@ function VerifyDialog({ w, m, onClose, onDone }) {
       setSent(await rest.post(path));
       setErr('');
     } catch (e) {
+      // Too soon after the last code: that one is still good.
+      if (e.field === 'code') setSent({ earlier: true });
       setErr(e.message);
     }
   };
@@ -527,7 +529,7 @@ function VerifyDialog({ w, m, onClose, onDone }) {
   };
   return html`<${Dialog} title=${'Verify ' + m.phone} onClose=${onClose}>
     <form class="admin-form verify-form" onSubmit=${confirm} noValidate data-testid="verify-dialog">
-      <p>${sent ? html`We sent a 6-digit code to <strong>${m.phone}</strong>. It is valid for 10 minutes.` : 'Sending a code…'}</p>
+      <p>${sent ? html`We sent a 6-digit code to <strong>${m.phone}</strong>. It is valid for 10 minutes.` : err ? '' : 'Sending a code…'}</p>
       <div class="field">
         <label for="verify-code">Code from the SMS</label>
         <input id="verify-code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" value=${code}
