@@ -195,6 +195,25 @@ await run(session, 'wall-failure', result, async () => {
     await shot('23-wall-paused-1440');
   });
 
+  await step("the last row's menu shows whole, over the grid's edge", async () => {
+    const bob = page.locator('[data-testid=wall-agent]', { hasText: 'Bob Stone' });
+    await bob.getByTestId('wall-agent-menu').click();
+    const menu = page.getByRole('menu', { name: 'Actions for Bob Stone' });
+    await menu.waitFor();
+    // Every item is the element at its own centre: nothing cut off or covered.
+    const hidden = await menu.evaluate((m) =>
+      [...m.querySelectorAll('[role=menuitem]')]
+        .filter((i) => {
+          const r = i.getBoundingClientRect();
+          return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) !== i;
+        })
+        .map((i) => i.textContent),
+    );
+    assert.deepEqual(hidden, [], 'menu items cut off');
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'detached' });
+  });
+
   await step('an agent neither sees the wall\'s link nor reaches the wall', async () => {
     const ctx = await session.browser.newContext({ viewport: { width: 1440, height: 900 } });
     const p = await ctx.newPage();

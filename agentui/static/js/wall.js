@@ -392,20 +392,37 @@ class AgentRow extends Component {
 function AgentMenu({ agent: a, codes, act, close }) {
   const root = useRef(null);
   useEffect(() => {
+    // Placed on the window, not in the scrolling grid that would cut it
+    // off: below its button, or above when the window has more room there.
+    const m = root.current;
+    const b = m.parentNode.querySelector('button').getBoundingClientRect();
+    const h = m.offsetHeight;
+    m.style.position = 'fixed';
+    m.style.right = `${Math.max(innerWidth - b.right, 4)}px`;
+    m.style.top = `${innerHeight - b.bottom >= h + 12 || b.top < innerHeight - b.bottom ? b.bottom + 6 : Math.max(b.top - 6 - h, 4)}px`;
+    // The grid scrolling away from the button closes the menu.
+    const scrolled = (e) => !m.contains(e.target) && close();
+    addEventListener('scroll', scrolled, true);
     const first = root.current.querySelector('[role=menuitem]:not([disabled])');
-    if (first) first.focus();
+    if (first) first.focus({ preventScroll: true });
     const away = (e) => root.current && !root.current.parentNode.contains(e.target) && close();
     addEventListener('pointerdown', away);
-    return () => removeEventListener('pointerdown', away);
-  }, []);
-  const key = (e) => {
-    if (e.key === 'Escape') {
+    // Escape closes it wherever the focus is (a logged-out agent's menu
+    // has no item to focus).
+    const esc = (e) => {
+      if (e.key !== 'Escape') return;
       e.preventDefault();
       close();
-      root.current.parentNode.querySelector('button').focus();
-    }
-    arrowKeys(root.current, e);
-  };
+      m.parentNode.querySelector('button').focus();
+    };
+    addEventListener('keydown', esc, true);
+    return () => {
+      removeEventListener('pointerdown', away);
+      removeEventListener('scroll', scrolled, true);
+      removeEventListener('keydown', esc, true);
+    };
+  }, []);
+  const key = (e) => arrowKeys(root.current, e);
   const out = a.state === 'LOGGED_OUT';
   const busy = ['INCALL', 'RINGING', 'RESERVED'].includes(a.state);
   const item = (label, fn, disabled) =>
