@@ -37,12 +37,12 @@ await run(session, 'wall-failure', result, async () => {
     assert.equal(await page.getByText('No agent seat').count(), 0);
     await page.getByTestId('nav-wall').waitFor();
     await rowIn('LOGGED_OUT').waitFor();
-    assert.equal(await page.getByTestId('wall-agent').count(), 2);
     await tile().waitFor();
   });
 
-  await step("the team filter shows the team's agents only", async () => {
-    await page.getByTestId('wall-filter-team').selectOption({ label: 'Support team' });
+  await step("the supervisor's own team is shown first; all teams one choice away", async () => {
+    // Sara leads the Support team: the wall opens on it.
+    await page.waitForFunction(() => document.querySelector('[data-testid=wall-filter-team]')?.selectedOptions[0]?.textContent === 'Support team');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=wall-agent]').length === 1);
     assert.equal(await row().getByTestId('wall-agent-team').textContent(), 'Support team');
     await page.getByTestId('wall-filter-team').selectOption('');

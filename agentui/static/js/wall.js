@@ -9,7 +9,7 @@
 import { html, Component, useCallback, useEffect, useLayoutEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api, rest } from './api.js';
 import { Stream } from './stream.js';
-import { ms } from './store.js';
+import { getState, ms } from './store.js';
 import { notify } from './common.js';
 import { duration, phone } from './format.js';
 import { pauseReason } from './pause.js';
@@ -526,6 +526,16 @@ export function WallPage() {
   const codes = usePauseCodes();
   const [filter, setFilter] = useState(NO_FILTER);
   const teamList = useTeams();
+  // A team's supervisor starts on the team's agents; All teams is one
+  // choice away.
+  const picked = useRef(false);
+  useEffect(() => {
+    if (picked.current || !teamList.length) return;
+    picked.current = true;
+    const me = (getState().me || {}).user;
+    const mine = me && teamList.find((t) => (t.supervisors || []).includes(me.id));
+    if (mine) setFilter((old) => (old.team ? old : { ...old, team: String(mine.id) }));
+  }, [teamList]);
   const [menuFor, setMenuFor] = useState(0);
   const [ext, setExt] = useState(localStorage.getItem(EXT_KEY) || '');
   // focus: a row to bring into view and focus ({ agent } or { call }),
