@@ -154,6 +154,11 @@ await run(session, 'admin-failure', result, async () => {
     await row.filter({ hasText: 'Closers' }).waitFor();
     assert.equal(await row.getByTestId('agent-live-state').textContent(), 'Logged out');
     result.agent = Number(await row.getAttribute('data-key'));
+    // The state follows the phone live: logged in, the row says so.
+    await admin('POST', `/agents/${result.agent}/login`, { endpoint: { kind: 'sip' }, mode: 'ring' });
+    await row.getByTestId('agent-live-state').filter({ hasText: 'Paused' }).waitFor();
+    await admin('POST', `/agents/${result.agent}/logout`);
+    await row.getByTestId('agent-live-state').filter({ hasText: 'Logged out' }).waitFor();
     await page.getByLabel('Search agents').fill('sales');
     await rowsShown('agents', 1);
     await page.getByLabel('Search agents').fill('');
