@@ -14,14 +14,8 @@ import (
 // StartCall dials a lead and connects it to an agent when it answers (the
 // lead-call API). Supervisors, admins and API keys of those roles may.
 func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (CallView, error) {
-	if err := e.ready(ctx); err != nil {
+	if err := e.mayStartCall(ctx, a); err != nil {
 		return CallView{}, err
-	}
-	if err := e.accepting(); err != nil {
-		return CallView{}, err
-	}
-	if !a.Role.AtLeast(RoleSupervisor) {
-		return CallView{}, ErrForbidden
 	}
 	if !ValidPhone(r.Number) {
 		return CallView{}, &FieldError{Field: "number", Reason: "E.164 (+ and digits)"}
@@ -32,20 +26,10 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	if r.Agent < 0 {
 		return CallView{}, &FieldError{Field: "agent_id", Reason: "must be positive"}
 	}
-	if r.Agent != 0 {
-		if _, err := e.dir.Agent(ctx, r.Agent); errors.Is(err, ErrNotFound) {
-			return CallView{}, &FieldError{Field: "agent_id", Reason: "no such agent"}
-		} else if err != nil {
-			return CallView{}, err
-		}
+	if err := e.knownAgent(ctx, "agent_id", r.Agent); err != nil {
+		return CallView{}, err
 	}
-	// Checked before the lead and the call record exist: a call that could
-	// only end unreachable, or abandoned for want of the live store that
-	// finds its agent, is refused, not recorded.
-	if !e.sw.Up() {
-		return CallView{}, ErrSwitchDown
-	}
-	if err := e.live.Unreachable(); err != nil {
+	if err := e.canPlace(); err != nil {
 		return CallView{}, err
 	}
 	origin := r.Origin
@@ -59,6 +43,45 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	}
 	e.auditf(ctx, a, "call.start", string(v.ID), map[string]any{"number": r.Number, "agent_id": r.Agent})
 	return v, nil
+}
+
+// mayStartCall: the engine takes new calls, and a (a supervisor and up)
+// may start one.
+func (e *Engine) mayStartCall(ctx context.Context, a Actor) error {
+	if err := e.ready(ctx); err != nil {
+		return err
+	}
+	if err := e.accepting(); err != nil {
+		return err
+	}
+	if !a.Role.AtLeast(RoleSupervisor) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// knownAgent: agent id (0: none named) is in the directory; field names
+// it in the error.
+func (e *Engine) knownAgent(ctx context.Context, field string, id AgentID) error {
+	if id == 0 {
+		return nil
+	}
+	if _, err := e.dir.Agent(ctx, id); errors.Is(err, ErrNotFound) {
+		return &FieldError{Field: field, Reason: "no such agent"}
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// canPlace is checked before the lead and the call record exist: a call
+// that could only end unreachable, or abandoned for want of the live store
+// that finds its agent, is refused, not recorded.
+func (e *Engine) canPlace() error {
+	if !e.sw.Up() {
+		return ErrSwitchDown
+	}
+	return e.live.Unreachable()
 }
 
 // leadCall is a call that dials the lead first and finds it an agent
