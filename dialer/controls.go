@@ -481,6 +481,11 @@ func (e *Engine) LiveCalls(ctx context.Context) []CallView { return e.hub.callVi
 func (e *Engine) Hangup(ctx context.Context, a Actor, id CallID) error {
 	return e.control(ctx, a, id, func(c *call) error {
 		c.progress(CallProgress{Kind: "hangup_requested", Data: jsonData(map[string]any{"by": a.Label()})})
+		if c.speed != nil {
+			// Managers may ring with no lead dialed yet: the call itself ends.
+			c.speedFeed(c.ctx, speedInput{kind: siCancel})
+			return nil
+		}
 		if c.leadLeg != nil && c.leadLeg.state != LegGone {
 			return switchErr(e.sw.Kill(c.ctx, string(c.leadLeg.id), "NORMAL_CLEARING"))
 		}

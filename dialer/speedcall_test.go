@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/ring"
+	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/esl/sim"
 	"github.com/agentswitch/agentswitch/identity"
 )
@@ -466,6 +467,87 @@ func TestSpeedCallRefused(t *testing.T) {
 		}
 		if n := w.count("bgapi originate"); n != 0 {
 			t.Errorf("%d originates for refused requests", n)
+		}
+	})
+}
+
+// firstLegTimer notes when each manager leg's originate is handed to the
+// switch client.
+type firstLegTimer struct {
+	dialer.Switch
+	legs chan time.Time
+}
+
+func (f *firstLegTimer) Originate(ctx context.Context, o esl.Originate, node string) (*esl.Call, error) {
+	if o.Vars[dialer.VarLegRole] == string(dialer.LegAgent) {
+		select {
+		case f.legs <- time.Now():
+		default:
+		}
+	}
+	return f.Switch.Originate(ctx, o, node)
+}
+
+// BenchmarkSpeedCallFirstManagerLeg: from StartSpeedCall being called to
+// the first manager leg's originate handed to the switch client (the
+// request checked, the lead found, the call recorded, the plan built), on
+// the full stack with the simulator in this process. The manager's number
+// is unreachable, so each call ends at once. One op is one call.
+func BenchmarkSpeedCallFirstManagerLeg(b *testing.B) {
+	ft := &firstLegTimer{legs: make(chan time.Time, 1)}
+	w := newWorldWith(b, worldOpts{
+		engine: func(c *dialer.EngineConfig) { c.Linger = time.Second },
+		wrap:   func(s dialer.Switch) dialer.Switch { ft.Switch = s; return ft },
+	})
+	w.sim.SetEndpoint("+15550009001", sim.Behavior{Outcome: sim.Unreachable})
+	r, _ := speedRequest(ring.RingAll, []string{"+15550009001"}, "+15550009002")
+	r.Done = nil
+	var lat latencies
+	ctx := w.ctx()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := w.eng.StartSpeedCall(ctx, w.admin, r); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case at := <-ft.legs:
+			lat.lat = append(lat.lat, at.Sub(start))
+		case <-time.After(5 * time.Second):
+			b.Fatal("no manager leg originated")
+		}
+	}
+	b.StopTimer()
+	lat.report(b, true)
+}
+
+// Hung up by a supervisor while the managers ring: cancelled, every phone
+// stops ringing and the agent manager is READY again.
+func TestSpeedCallHangupWhileRinging(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		w.ready("1001", dialer.ModeRing)
+		w.sim.SetEndpoint("1001", sim.Behavior{Outcome: sim.NoAnswer})
+		w.sim.SetEndpoint("+15550001701", sim.Behavior{Outcome: sim.NoAnswer})
+		r, d := speedRequest(ring.RingAll, []string{"+15550001701"}, "+15550002701")
+		r.Managers = append(r.Managers, dialer.SpeedManager{Name: "1001", Agent: w.agents["1001"].ID})
+		r.RingSeconds = 30
+		v := w.startSpeed(r)
+		w.waitState("1001", dialer.AgentRinging)
+		legs := w.eventsOf(v.ID, "manager_ringing")
+		if err := w.eng.Hangup(w.ctx(), w.admin, v.ID); err != nil {
+			t.Fatal(err)
+		}
+		out, c, _ := w.speedEnd(v.ID, d)
+		if out.Result != dialer.SpeedCancelled || out.Manager != -1 || out.Number != "" {
+			t.Fatalf("outcome %+v", out)
+		}
+		for _, l := range legs {
+			w.mustSend("api uuid_kill " + string(l.Leg) + " NORMAL_CLEARING")
+		}
+		w.waitState("1001", dialer.AgentReady)
+		if c.AnsweredAt != (time.Time{}) {
+			t.Errorf("record %+v", c)
 		}
 	})
 }

@@ -123,6 +123,9 @@ func speedStep(s speedState, in speedInput) (speedState, []speedEffect) {
 		return s, append(fx, sfFinish)
 	}
 	if in.kind == siCancel {
+		if s.phase == spConnected {
+			return end(SpeedConnected, sfKillAll) // they talked: that is the outcome
+		}
 		return end(SpeedCancelled, sfKillAll)
 	}
 	declined := func() (speedState, []speedEffect) {

@@ -47,7 +47,8 @@ func TestSpeedStep(t *testing.T) {
 		{"lead hangs up after talking", st(spConnected), speedInput{kind: siLeadGone}, spEnded, SpeedConnected, []speedEffect{sfKillManager, sfFinish}},
 		{"manager hangs up after talking", st(spConnected), speedInput{kind: siManagerGone}, spEnded, SpeedConnected, []speedEffect{sfKillLead, sfFinish}},
 		{"cancelled while ringing", st(spRinging), speedInput{kind: siCancel}, spEnded, SpeedCancelled, []speedEffect{sfKillAll, sfFinish}},
-		{"cancelled while talking", st(spConnected), speedInput{kind: siCancel}, spEnded, SpeedCancelled, []speedEffect{sfKillAll, sfFinish}},
+		{"cancelled while talking", st(spConnected), speedInput{kind: siCancel}, spEnded, SpeedConnected, []speedEffect{sfKillAll, sfFinish}},
+		{"cancelled while the lead rings", st(spLeadDialing), speedInput{kind: siCancel}, spEnded, SpeedCancelled, []speedEffect{sfKillAll, sfFinish}},
 		{"ended stays ended", speedState{phase: spEnded, result: SpeedConnected}, speedInput{kind: siCancel}, spEnded, SpeedConnected, nil},
 	}
 	for _, tc := range tests {
