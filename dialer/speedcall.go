@@ -31,6 +31,10 @@ type Announcer interface {
 // manager still hears that this call is a lead's, and when to press 1.
 const speedBeep = "tone_stream://%(300,150,880);%(300,0,880)"
 
+// speedRingback is what the manager hears while the lead's phone rings
+// (the North American ring cadence, until broken off).
+const speedRingback = "tone_stream://%(2000,4000,440,480);loops=-1"
+
 // SpeedManager is one manager a speed call may ring.
 type SpeedManager struct {
 	Name           string
@@ -506,8 +510,9 @@ func (c *call) managerAnswered(ctx context.Context, l *leg) {
 		if x.l.state != LegGone {
 			_ = c.e.sw.Kill(ctx, string(x.l.id), loseRace)
 		}
+		// Not missed: should the winner decline, a ring-all rings the
+		// others again.
 		c.releaseManager(ctx, x, "another manager answered")
-		s.missed = append(s.missed, strconv.Itoa(x.idx))
 	}
 	s.ringing = s.ringing[:0]
 	c.agentLeg = l
@@ -671,15 +676,19 @@ func (c *call) speedSay(ctx context.Context, l *leg, text, what string, then spe
 }
 
 // dialSpeedLead dials the lead's current number on the manager's node,
-// the manager on hold meanwhile.
+// with the call's caller ID. The lead is its own leg, not dialed by the
+// manager's (a bridge application would join them the moment the lead
+// answers, before the recording warning): the manager hears a ringback
+// tone meanwhile.
 func (c *call) dialSpeedLead(ctx context.Context) {
 	e, s := c.e, c.speed
 	number := s.req.Numbers[s.numIdx]
 	s.lastCall = number
 	c.number = number
 	if w := s.winner; w != nil && s.numIdx == 0 {
-		if err := e.sw.HoldMusic(ctx, string(w.l.id), true); err != nil {
-			c.log.Warn("manager's hold music", "err", err)
+		// The manager hears ringing until the bridge breaks it off.
+		if err := e.sw.Broadcast(ctx, string(w.l.id), speedRingback, esl.BroadcastALeg); err != nil {
+			c.log.Warn("manager's ringback", "err", err)
 		}
 	}
 	l := &leg{id: NewLegID(), role: LegLead, number: number, state: LegDialing}
@@ -705,8 +714,9 @@ func (c *call) speedBridge(ctx context.Context) {
 			c.recPath = path
 		}
 	}
+	// uuid_break: the manager's ringback stops.
 	if err := e.sw.HoldMusic(ctx, string(s.winner.l.id), false); err != nil {
-		c.log.Warn("manager's hold music", "err", err)
+		c.log.Warn("manager's ringback not stopped", "err", err)
 	}
 	if err := e.sw.Bridge(ctx, string(c.leadLeg.id), string(s.winner.l.id)); err != nil {
 		c.log.Warn("speed call bridge failed", "err", err)

@@ -236,19 +236,24 @@ func TestSpeedCallSequences(t *testing.T) {
 func TestSpeedCallConfirm(t *testing.T) {
 	tests := []struct {
 		name    string
+		seq     ring.Strategy
 		digit   string
 		manager int
 	}{
-		{"pressed 1", "1", 0},
-		{"pressed 2", "2", 1},
-		{"pressed nothing", "", 1},
+		{"pressed 1", ring.TopDown, "1", 0},
+		{"pressed 2", ring.TopDown, "2", 1},
+		{"pressed nothing", ring.TopDown, "", 1},
+		// The one who lost the race is rung again.
+		{"ring-all, pressed 2", ring.RingAll, "2", 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			bubble(t, func(t *testing.T) {
 				w := newWorld(t)
+				w.sim.SetEndpoint("+15550001201", sim.Behavior{AnswerAfter: 100 * time.Millisecond})
+				w.sim.SetEndpoint("+15550001202", sim.Behavior{AnswerAfter: time.Second})
 				w.sim.SetEndpoint("+15550002201", sim.Behavior{HangupAfter: 2 * time.Second})
-				r, d := speedRequest(ring.TopDown, []string{"+15550001201", "+15550001202"}, "+15550002201")
+				r, d := speedRequest(tc.seq, []string{"+15550001201", "+15550001202"}, "+15550002201")
 				r.Confirm = true
 				v := w.startSpeed(r)
 				first := w.waitEvent(v.ID, "manager_prompted", 1)
@@ -359,10 +364,16 @@ func TestSpeedCallRecordingWarning(t *testing.T) {
 		at := func(prefix string) int {
 			return slices.IndexFunc(cmds, func(c string) bool { return strings.HasPrefix(c, prefix) })
 		}
-		announce, warn := at("api uuid_broadcast "+mgr+" "+ann.file), at("api uuid_broadcast "+lead+" "+ann.file)
-		rec, bridge := at("api uuid_record "+lead+" start "+out.Recording), at("api uuid_bridge "+lead+" "+mgr)
-		if announce < 0 || warn < announce || rec < warn || bridge < rec {
-			t.Errorf("announcement %d, warning %d, recording %d, bridge %d: want them in this order in %v", announce, warn, rec, bridge, cmds)
+		steps := []int{
+			at("api uuid_broadcast " + mgr + " " + ann.file),          // the announcement
+			at("api uuid_broadcast " + mgr + " tone_stream://%(2000"), // ringback while the lead rings
+			at("api uuid_broadcast " + lead + " " + ann.file),         // the warning
+			at("api uuid_record " + lead + " start " + out.Recording),
+			at("api uuid_break " + mgr + " all"), // the ringback stops
+			at("api uuid_bridge " + lead + " " + mgr),
+		}
+		if steps[0] < 0 || !slices.IsSorted(steps) {
+			t.Errorf("announcement, ringback, warning, recording, break, bridge at %v: want them in this order in %v", steps, cmds)
 		}
 		if !slices.Equal(ann.texts, []string{r.Announcement, r.RecordWarning}) {
 			t.Errorf("rendered %q", ann.texts)
