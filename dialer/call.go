@@ -903,10 +903,15 @@ func (c *call) originate(ctx context.Context, l *leg, o esl.Originate) {
 	call, err := c.e.sw.Originate(ctx, o, c.node)
 	if err != nil {
 		c.log.Warn("originate failed", "role", l.role, "err", err)
-		l.state, l.cause = LegGone, "NORMAL_TEMPORARY_FAILURE"
+		cause := "NORMAL_TEMPORARY_FAILURE"
 		if errors.Is(err, esl.ErrNotConnected) {
-			l.cause = "DESTINATION_OUT_OF_ORDER"
+			cause = "DESTINATION_OUT_OF_ORDER"
 		}
+		if c.speed != nil {
+			c.speedLegGone(ctx, l, cause)
+			return
+		}
+		l.state, l.cause = LegGone, cause
 		if l == c.leadLeg {
 			c.leadCause = l.cause
 		}

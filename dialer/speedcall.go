@@ -190,6 +190,7 @@ type speedRun struct {
 	missed   []string // managers (by index) out of the race
 	ringing  []*speedLeg
 	waiting  bool // a wave's delay runs
+	inWave   bool // a wave's managers are being rung
 	winner   *speedLeg
 	numIdx   int
 	prompt   int // the confirm timer running (0: none)
@@ -290,7 +291,7 @@ func (e *Engine) speedAvailable(ctx context.Context, m SpeedManager) bool {
 // after its delay. With nobody left, the call ends.
 func (c *call) speedWave(ctx context.Context, now bool) {
 	s := c.speed
-	if s.st.phase != spRinging || len(s.ringing) > 0 || s.waiting {
+	if s.st.phase != spRinging || len(s.ringing) > 0 || s.waiting || s.inWave {
 		return
 	}
 	for {
@@ -304,13 +305,17 @@ func (c *call) speedWave(ctx context.Context, now bool) {
 			c.after(w.Delay, speedTimer{wave: true})
 			return
 		}
+		// A leg failing at once while its wave is rung is left to this
+		// loop (inWave), which goes on to the next wave if none rings.
+		s.inWave = true
 		for _, cand := range w.Agents {
 			i, _ := strconv.Atoi(cand.ID)
 			if !c.ringManager(ctx, i) {
 				s.missed = append(s.missed, cand.ID)
 			}
 		}
-		if len(s.ringing) > 0 {
+		s.inWave = false
+		if len(s.ringing) > 0 || s.st.phase != spRinging {
 			return
 		}
 		// Nobody of this wave could be rung (busy agents): the next one,

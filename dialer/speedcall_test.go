@@ -562,3 +562,41 @@ func TestSpeedCallHangupWhileRinging(t *testing.T) {
 		}
 	})
 }
+
+// failingOriginate refuses at once the originates whose command would
+// hold one of the numbers, as a switch client with no node up does.
+type failingOriginate struct {
+	dialer.Switch
+	numbers []string
+}
+
+func (f *failingOriginate) Originate(ctx context.Context, o esl.Originate, node string) (*esl.Call, error) {
+	if gw, ok := o.Endpoint.(esl.GatewayEndpoint); ok && slices.Contains(f.numbers, gw.Number) {
+		return nil, esl.ErrNotConnected
+	}
+	return f.Switch.Originate(ctx, o, node)
+}
+
+// An originate refused at once is a manager (or a lead's number) that
+// failed: the call goes on to the next.
+func TestSpeedCallOriginateRefused(t *testing.T) {
+	for _, seq := range []ring.Strategy{ring.RingAll, ring.TopDown} {
+		t.Run(string(seq), func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				fo := &failingOriginate{numbers: []string{"+15550001801", "+15550001802", "+15550002801"}}
+				w := newWorldWith(t, worldOpts{wrap: func(s dialer.Switch) dialer.Switch { fo.Switch = s; return fo }})
+				w.sim.SetEndpoint("+15550002802", sim.Behavior{HangupAfter: time.Second})
+				r, d := speedRequest(seq, []string{"+15550001801", "+15550001802", "+15550001803"}, "+15550002801", "+15550002802")
+				v := w.startSpeed(r)
+				out, _, _ := w.speedEnd(v.ID, d)
+				if out.Result != dialer.SpeedConnected || out.Manager != 2 || out.Number != "+15550002802" {
+					t.Fatalf("outcome %+v", out)
+				}
+				idx, _ := w.managersRung(v.ID)
+				if !slices.Equal(idx, []string{"0", "1", "2"}) {
+					t.Errorf("managers rung %v: each once", idx)
+				}
+			})
+		})
+	}
+}
