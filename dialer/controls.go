@@ -445,6 +445,15 @@ func (e *Engine) control(ctx context.Context, a Actor, id CallID, fn func(*call)
 	})
 }
 
+// noSpeed refuses a control a speed call does not take: its own steps
+// run it, and a transfer's or a conference's do not fit them.
+func noSpeed(c *call, what string) error {
+	if c.speed == nil {
+		return nil
+	}
+	return fmt.Errorf("a speed call cannot be %s: %w", what, ErrConflict)
+}
+
 func notNow(what string, c *call) error {
 	return fmt.Errorf("cannot %s while the call is %s: %w", what, c.st.phase, ErrConflict)
 }
@@ -607,6 +616,9 @@ func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t Transf
 		}
 	}
 	return e.control(ctx, a, id, func(c *call) error {
+		if err := noSpeed(c, "transferred"); err != nil {
+			return err
+		}
 		if c.st.phase != phaseConnected || c.agent == 0 {
 			return notNow("transfer", c)
 		}
@@ -648,6 +660,9 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 	}
 	var out PartyView
 	err := e.control(ctx, a, id, func(c *call) error {
+		if err := noSpeed(c, "given another party"); err != nil {
+			return err
+		}
 		if c.st.phase != phaseConnected && c.st.phase != phaseConference || c.st.agentLeft {
 			return notNow("add a party", c)
 		}
@@ -729,6 +744,9 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 // RemoveParty drops a third party from the conference.
 func (e *Engine) RemoveParty(ctx context.Context, a Actor, id CallID, legID LegID) error {
 	return e.control(ctx, a, id, func(c *call) error {
+		if err := noSpeed(c, "changed"); err != nil {
+			return err
+		}
 		l := c.legByID(legID)
 		if l == nil || l.role != LegThird {
 			return &FieldError{Field: "leg_id", Reason: "not a third party of this call"}
@@ -752,6 +770,9 @@ func (e *Engine) RemoveParty(ctx context.Context, a Actor, id CallID, legID LegI
 // party talk on (the end of a warm transfer).
 func (e *Engine) Leave(ctx context.Context, a Actor, id CallID) error {
 	return e.control(ctx, a, id, func(c *call) error {
+		if err := noSpeed(c, "left by its agent"); err != nil {
+			return err
+		}
 		if c.st.phase != phaseConference || c.st.agentLeft || c.agentLeg == nil {
 			return notNow("leave", c)
 		}

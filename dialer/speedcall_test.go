@@ -600,3 +600,31 @@ func TestSpeedCallOriginateRefused(t *testing.T) {
 		})
 	}
 }
+
+// A connected speed call takes no transfer; a supervisor's hangup ends it,
+// connected, with both legs hung up.
+func TestSpeedCallConnectedControls(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		r, d := speedRequest(ring.RingAll, []string{"+15550001901"}, "+15550002901")
+		v := w.startSpeed(r)
+		w.waitEvent(v.ID, "connected", 1)
+		if cv := w.call(v.ID); cv.State != dialer.LiveConnected {
+			t.Errorf("view %s", cv.State)
+		}
+		err := w.eng.BlindTransfer(w.ctx(), w.admin, v.ID, dialer.TransferTarget{Number: "+15550003901"})
+		if !errors.Is(err, dialer.ErrConflict) {
+			t.Errorf("transfer: %v", err)
+		}
+		if err := w.eng.Hangup(w.ctx(), w.admin, v.ID); err != nil {
+			t.Fatal(err)
+		}
+		out, c, _ := w.speedEnd(v.ID, d)
+		if out.Result != dialer.SpeedConnected || c.Outcome != dialer.OutcomeAnswered {
+			t.Fatalf("outcome %+v, record %s", out, c.Outcome)
+		}
+		for _, kind := range []string{"manager_answered", "lead_dialing"} {
+			w.mustSend("api uuid_kill " + string(w.eventsOf(v.ID, kind)[0].Leg) + " NORMAL_CLEARING")
+		}
+	})
+}
