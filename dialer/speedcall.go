@@ -759,8 +759,14 @@ func (c *call) speedFinish(ctx context.Context) {
 		out.Manager = s.winner.idx
 	}
 	if c.st.connected {
-		c.endedAt = c.e.now() // what billsec measures to when the lead's hangup is not in yet
-		out.TalkSeconds, _ = c.billsec()
+		// From the bridge (the warning is not talk) to the first hangup.
+		end := c.e.now()
+		for _, l := range []*leg{c.leadLeg, s.winner.l} {
+			if !l.endedAt.IsZero() && l.endedAt.Before(end) {
+				end = l.endedAt
+			}
+		}
+		out.TalkSeconds = max(0, int(end.Sub(c.connectedAt)/time.Second))
 		out.Recording = c.recPath
 	}
 	// Before the record is closed, so a closed record has its whole timeline.

@@ -355,7 +355,9 @@ func TestSpeedCallRecordingWarning(t *testing.T) {
 		r.Record, r.RecordWarning = true, "This call is recorded"
 		v := w.startSpeed(r)
 		out, c, kinds := w.speedEnd(v.ID, d)
-		if out.Result != dialer.SpeedConnected || out.Recording == "" {
+		// The lead hangs up 3 s after its answer, the warning (1 s) and
+		// the bridge in between: the talk is the rest.
+		if out.Result != dialer.SpeedConnected || out.Recording == "" || out.TalkSeconds != 1 {
 			t.Fatalf("outcome %+v", out)
 		}
 		lead := string(w.eventsOf(v.ID, "lead_dialing")[0].Leg)
