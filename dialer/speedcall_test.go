@@ -630,3 +630,23 @@ func TestSpeedCallConnectedControls(t *testing.T) {
 		}
 	})
 }
+
+// A manager who does not answer: the next one rings once its phone has
+// rung out.
+func TestSpeedCallNextManagerAfterNoAnswer(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		w.sim.SetEndpoint("+15550001951", sim.Behavior{Outcome: sim.NoAnswer})
+		w.sim.SetEndpoint("+15550002951", sim.Behavior{HangupAfter: time.Second})
+		r, d := speedRequest(ring.TopDown, []string{"+15550001951", "+15550001952"}, "+15550002951")
+		v := w.startSpeed(r)
+		out, _, kinds := w.speedEnd(v.ID, d)
+		if out.Result != dialer.SpeedConnected || out.Manager != 1 {
+			t.Fatalf("outcome %+v", out)
+		}
+		inOrder(t, "timeline", kinds, "manager_ringing", "manager_no_answer", "manager_ringing", "manager_answered", "connected")
+		if _, at := w.managersRung(v.ID); at[1] < 5*time.Second || at[1] > 6*time.Second {
+			t.Errorf("the second manager rang %v after the first, want after its 5 s", at[1])
+		}
+	})
+}
