@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -102,7 +103,7 @@ var ErrNotConfigured = errors.New("not configured")
 // never about the server.
 func (q *Queue) Mail(m Message) error {
 	if q.mail == nil {
-		return errors.New("e-mail is " + ErrNotConfigured.Error() + " (AGENTSWITCH_SMTP_HOST)")
+		return fmt.Errorf("e-mail: %w (no SMTP server set)", ErrNotConfigured)
 	}
 	if err := m.Validate(); err != nil {
 		return err
@@ -113,7 +114,7 @@ func (q *Queue) Mail(m Message) error {
 // SMS queues a text message after checking it.
 func (q *Queue) SMS(to, body string) error {
 	if q.sms == nil {
-		return errors.New("sms is " + ErrNotConfigured.Error())
+		return fmt.Errorf("sms: %w", ErrNotConfigured)
 	}
 	if err := CheckSMS(to, body); err != nil {
 		return err
