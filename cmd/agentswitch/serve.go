@@ -150,6 +150,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	wg.Go(func() { filler.Run(runCtx) })
 	st.onClose(func() { stopRun(); wg.Wait() })
 
+	notifier, err := startNotifier(cfg, log, now, mx, st)
+	if err != nil {
+		return err
+	}
+
 	srv := api.New(api.Options{
 		Version: version,
 		Now:     now,
@@ -161,6 +166,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Sim: simCalls,
 		TrustedProxies: cfg.TrustedProxies,
 		Draining:       engine.Draining,
+		Notify:         notifier,
 		Metrics:        mx.Handler(),
 		ObserveRequest: mx.ObserveRequest,
 		Checks: map[string]api.Check{
