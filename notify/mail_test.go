@@ -79,6 +79,25 @@ func TestSMTPStartTLSAuthPlainDelivers(t *testing.T) {
 	}
 }
 
+// Each AUTH mechanism the settings offer logs in to a real server.
+func TestSMTPAuthMechanisms(t *testing.T) {
+	for mode, mech := range map[AuthMode]string{AuthPlain: "PLAIN", AuthLogin: "LOGIN", AuthCramMD5: "CRAM-MD5"} {
+		t.Run(string(mode), func(t *testing.T) {
+			s := startSMTP(t, serverOpts{tls: true, user: "widget", pass: "s3cret"})
+			if err := mailerFor(t, s, func(c *SMTPConfig) { c.Auth = mode }).Send(context.Background(), Message{To: []string{"a@example.com"}, Subject: "s", Text: "t"}); err != nil {
+				t.Fatal(err)
+			}
+			bad := mailerFor(t, s, func(c *SMTPConfig) { c.Auth, c.Password = mode, "wrong" })
+			if err := bad.Send(context.Background(), Message{To: []string{"a@example.com"}, Subject: "s", Text: "t"}); err == nil || Temporary(err) {
+				t.Errorf("wrong password: %v, want a permanent error", err)
+			}
+			if msgs := s.messages(); len(msgs) != 1 || msgs[0].User != "widget" || msgs[0].Mech != mech {
+				t.Fatalf("messages %+v, want one after AUTH %s", msgs, mech)
+			}
+		})
+	}
+}
+
 func TestSMTPImplicitTLS(t *testing.T) {
 	s := startSMTP(t, serverOpts{implicit: true, user: "widget", pass: "s3cret"})
 	m := mailerFor(t, s, func(c *SMTPConfig) { c.TLS = TLSImplicit })

@@ -3,13 +3,17 @@ package notify
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/md5"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"io"
 	"math/big"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +29,7 @@ type received struct {
 	Data string
 	TLS  bool
 	User string
+	Mech string // the AUTH mechanism used
 }
 
 // smtpServer is a real SMTP server on 127.0.0.1 for the tests: STARTTLS
@@ -109,17 +114,65 @@ func (s *session) AuthMechanisms() []string {
 	if s.srv.user == "" {
 		return nil
 	}
-	return []string{sasl.Plain}
+	return []string{sasl.Plain, sasl.Login, "CRAM-MD5"}
 }
 
 func (s *session) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, user, pass string) error {
-		if user != s.srv.user || pass != s.srv.pass {
+	check := func(user string, ok bool) error {
+		if user != s.srv.user || !ok {
 			return smtp.ErrAuthFailed
 		}
-		s.cur.User = user
+		s.cur.User, s.cur.Mech = user, mech
 		return nil
-	}), nil
+	}
+	switch mech {
+	case sasl.Plain:
+		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass == s.srv.pass) }), nil
+	case sasl.Login:
+		return &loginServer{check: func(user, pass string) error { return check(user, pass == s.srv.pass) }}, nil
+	case "CRAM-MD5":
+		return &cramServer{challenge: "<1896.697170952@mx.test>", check: func(user, digest string) error {
+			mac := hmac.New(md5.New, []byte(s.srv.pass))
+			mac.Write([]byte("<1896.697170952@mx.test>"))
+			return check(user, hmac.Equal([]byte(digest), []byte(hex.EncodeToString(mac.Sum(nil)))))
+		}}, nil
+	}
+	return nil, smtp.ErrAuthUnknownMechanism
+}
+
+// loginServer is the server side of AUTH LOGIN, which go-sasl has not.
+type loginServer struct {
+	step  int
+	user  string
+	check func(user, pass string) error
+}
+
+func (l *loginServer) Next(resp []byte) ([]byte, bool, error) {
+	l.step++
+	switch l.step {
+	case 1:
+		return []byte("Username:"), false, nil
+	case 2:
+		l.user = string(resp)
+		return []byte("Password:"), false, nil
+	}
+	return nil, true, l.check(l.user, string(resp))
+}
+
+// cramServer is the server side of AUTH CRAM-MD5 (RFC 2195).
+type cramServer struct {
+	sent      bool
+	challenge string
+	check     func(user, digest string) error
+}
+
+func (c *cramServer) Next(resp []byte) ([]byte, bool, error) {
+	if !c.sent {
+		c.sent = true
+		return []byte(c.challenge), false, nil
+	}
+	user, digest, _ := strings.Cut(string(resp), " ")
+	return nil, true, c.check(user, digest)
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
@@ -152,7 +205,7 @@ func (s *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *session) Reset() { s.cur = received{User: s.cur.User} }
+func (s *session) Reset() { s.cur = received{User: s.cur.User, Mech: s.cur.Mech} }
 
 func (s *session) Logout() error { return nil }
 

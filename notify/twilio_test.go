@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -232,5 +233,19 @@ func TestTwilioConfigValidate(t *testing.T) {
 			tc.mod(&c)
 			wantField(t, c.Validate(), tc.field)
 		})
+	}
+}
+
+func TestLogSMSWritesTheMessageToTheLog(t *testing.T) {
+	var buf strings.Builder
+	l := LogSMS{Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	if err := l.Send(context.Background(), "+447700900123", "Your code is 123456"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `to=+447700900123 body="Your code is 123456"`) {
+		t.Errorf("log %q", buf.String())
+	}
+	if err := l.Send(context.Background(), "07700900123", "x"); err == nil || Temporary(err) {
+		t.Errorf("bad number: %v, want a permanent error", err)
 	}
 }

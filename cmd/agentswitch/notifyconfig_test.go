@@ -1,10 +1,12 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentswitch/agentswitch/notify"
 )
@@ -118,5 +120,32 @@ func TestConfigNotifyErrorsNameTheSetting(t *testing.T) {
 				t.Error("a secret is in the error")
 			}
 		})
+	}
+}
+
+// Building the senders logs where mail and texts go, never a secret.
+func TestNotifySendersLogNoSecret(t *testing.T) {
+	c, err := loadConfig(nil, env(map[string]string{
+		"AGENTSWITCH_SMTP_HOST": "smtp.example.com", "AGENTSWITCH_SMTP_USERNAME": "widget", "AGENTSWITCH_SMTP_PASSWORD": "mail-s3cret",
+		"AGENTSWITCH_SMTP_FROM": "noreply@example.com", "AGENTSWITCH_SMS_PROVIDER": "twilio", "AGENTSWITCH_SMS_ACCOUNT_SID": testAccountSID,
+		"AGENTSWITCH_SMS_AUTH_TOKEN": "tw-t0ken", "AGENTSWITCH_SMS_FROM": "+14155550100",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	s, err := c.Notify.senders(slog.New(slog.NewTextHandler(&logs, nil)), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Mail == nil || s.SMS == nil {
+		t.Fatalf("senders %+v", s)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "smtp.host=smtp.example.com") || !strings.Contains(out, "account_sid="+testAccountSID) {
+		t.Errorf("log %q", out)
+	}
+	if strings.Contains(out, "mail-s3cret") || strings.Contains(out, "tw-t0ken") {
+		t.Errorf("a secret is in the log: %q", out)
 	}
 }
