@@ -274,11 +274,17 @@ func classifySMTP(err error) error {
 		}
 		return Permanent(err)
 	}
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return Permanent(err)
+	}
 	var ne net.Error
 	if errors.As(err, &ne) {
 		return err
 	}
-	if strings.Contains(err.Error(), "does not support") || strings.Contains(err.Error(), "certificate") {
+	// go-mail gives these no type: a server without STARTTLS or AUTH
+	// will not grow it on a retry.
+	if strings.Contains(err.Error(), "does not support") {
 		return Permanent(err)
 	}
 	return err

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"strings"
 	"testing"
@@ -255,5 +256,18 @@ func wantField(t *testing.T, err error, field string) {
 		t.Fatalf("refused: %v", err)
 	case field != "" && (!errors.As(err, &fe) || fe.Field != field):
 		t.Fatalf("err %v, want one naming %s", err, field)
+	}
+}
+
+// A certificate the service does not trust is refused, for good.
+func TestSMTPUntrustedCertificateIsPermanent(t *testing.T) {
+	s := startSMTP(t, serverOpts{tls: true, user: "widget", pass: "s3cret"})
+	m := mailerFor(t, s, func(c *SMTPConfig) { c.TLSConfig = &tls.Config{ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12} })
+	err := m.Send(context.Background(), Message{To: []string{"a@example.com"}, Subject: "s", Text: "t"})
+	if err == nil || Temporary(err) || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("err %v: want a permanent certificate error", err)
+	}
+	if len(s.messages()) != 0 {
+		t.Error("a message went to an untrusted server")
 	}
 }

@@ -14,7 +14,8 @@ import (
 const notifyStopWait = 10 * time.Second
 
 // startNotifier builds the mailer and SMS provider behind their queue;
-// the queue stops (after the HTTP server, which feeds it) when st closes.
+// the queue stops when st closes, after what was started later (the
+// engine, the HTTP server) and may still send.
 func startNotifier(cfg *Config, log *slog.Logger, now func() time.Time, mx *metrics.Metrics, st *stack) (*notify.Notifier, error) {
 	log = log.With("component", "notify")
 	s, err := cfg.Notify.senders(log, now)

@@ -79,6 +79,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	live := redisstore.New(rdb, redisstore.Options{Logger: log, Now: now})
 	// The service's own registry (no global one): the API serves it.
 	mx := metrics.New()
+	// Before the engine: its queue stops after everything that may send.
+	notifier, err := startNotifier(cfg, log, now, mx, st)
+	if err != nil {
+		return err
+	}
 
 	nodes, builtin, err := switchNodes(ctx, cfg, log, st)
 	if err != nil {
@@ -149,11 +154,6 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	filler := dialer.NewHopperFiller(dialer.HopperFillConfig{}, db, live.Hopper(), now, log.With("component", "hopper"))
 	wg.Go(func() { filler.Run(runCtx) })
 	st.onClose(func() { stopRun(); wg.Wait() })
-
-	notifier, err := startNotifier(cfg, log, now, mx, st)
-	if err != nil {
-		return err
-	}
 
 	srv := api.New(api.Options{
 		Version: version,
