@@ -225,6 +225,7 @@ func matrixCases(e *testEnv) []mcase {
 		}},
 		{method: "GET", tmpl: "/audit", access: admin, req: fixed("/api/v1/audit", "")},
 		{method: "GET", tmpl: "/audit.csv", access: admin, req: fixed("/api/v1/audit.csv", "")},
+		{method: "POST", tmpl: "/notify/test", access: admin, req: fixed("/api/v1/notify/test", `{"channel":"sms","to":"+14155550100"}`)},
 		{method: "POST", tmpl: "/users/:id/password", access: admin, req: func(e *testEnv, n int) (string, string) {
 			u := must[identity.User](e.t)(e.store.CreateUser(e.t.Context(), identity.User{Username: fmt.Sprintf("spare%d", n), Role: identity.RoleAgent}, testPassword))
 			return fmt.Sprintf("/api/v1/users/%d/password", u.ID), ""

@@ -169,6 +169,8 @@ func (s *Server) routes() []route {
 		// the agents' state and history, which supervisors already read.
 		{http.MethodGet, "/audit", admin, s.listAudit},
 		{http.MethodGet, "/audit.csv", admin, s.exportAudit},
+		// Sends for real, to an address or number the admin gives.
+		{http.MethodPost, "/notify/test", admin, s.notifyTest},
 		{http.MethodPost, "/users/:id/password", admin, s.resetPassword},
 		{http.MethodGet, "/api-keys", admin, s.listAPIKeys},
 		{http.MethodPost, "/api-keys", admin, s.createAPIKey},

@@ -24,6 +24,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/identity"
 	"github.com/agentswitch/agentswitch/internal/clock"
+	"github.com/agentswitch/agentswitch/notify"
 )
 
 // Check reports one dependency's health: details to show, or an error.
@@ -81,6 +82,9 @@ type Options struct {
 	// Reports computes the reports; without it the /reports routes
 	// answer 503.
 	Reports ReportStore
+	// Notify sends e-mail and text messages; POST /notify/test uses its
+	// direct senders (nil: that route answers 409, not configured).
+	Notify *notify.Notifier
 
 	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
 	// a country code; "" requires +<country code>.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -71,6 +72,8 @@ type Config struct {
 	// ClockOffset moves the service's one clock (testing only: a run a
 	// year ahead shows nothing depends on today's date).
 	ClockOffset time.Duration
+	// Notify is how e-mails and text messages are sent.
+	Notify NotifyConfig
 }
 
 const serveUsage = `usage: agentswitch serve [flags]
@@ -134,6 +137,8 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "agentswitch", &raw.confProfile},
 		{"clock-offset", "moves the service's clock by this duration (e.g. 8760h), to test that nothing depends on today's date; never in production", "", &raw.clockOffset},
 	}
+	var notifyRaw notifyRaw
+	settings = append(settings, notifySettings(&notifyRaw)...)
 	fs := newFlagSet("serve", serveUsage)
 	for _, s := range settings {
 		fs.StringVar(s.dst, s.name, s.def, s.usage+" ["+s.env()+"]")
@@ -306,6 +311,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 			}
 		}
 	}
+	c.Notify = parseNotify(notifyRaw, bad, os.ReadFile)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

@@ -79,6 +79,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	live := redisstore.New(rdb, redisstore.Options{Logger: log, Now: now})
 	// The service's own registry (no global one): the API serves it.
 	mx := metrics.New()
+	// Before the engine: its queue stops after everything that may send.
+	notifier, err := startNotifier(cfg, log, now, mx, st)
+	if err != nil {
+		return err
+	}
 
 	nodes, builtin, err := switchNodes(ctx, cfg, log, st)
 	if err != nil {
@@ -161,6 +166,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Sim: simCalls,
 		TrustedProxies: cfg.TrustedProxies,
 		Draining:       engine.Draining,
+		Notify:         notifier,
 		Metrics:        mx.Handler(),
 		ObserveRequest: mx.ObserveRequest,
 		Checks: map[string]api.Check{

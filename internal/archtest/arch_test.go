@@ -57,6 +57,9 @@ var forbidden = map[string][]string{
 	// Provisioning serves FreeSWITCH and stores through the domain's
 	// interfaces: no HTTP framework, no live state, no API.
 	mod + "pbx": {mod + "api", mod + "dialer/redisstore", mod + "dialer/sqlitestore", "github.com/labstack/echo", "github.com/redis/go-redis"},
+	// Sending e-mail and text messages knows nothing of calls, stores or
+	// the API: the service hands it messages.
+	mod + "notify": {mod + "api", mod + "dialer", mod + "pbx", mod + "esl", "github.com/labstack/echo", "github.com/redis/go-redis", "database/sql"},
 	// The agent workspace is embedded static files.
 	mod + "agentui": {module},
 	// The binary wires everything but links no test harness.
