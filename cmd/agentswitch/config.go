@@ -74,6 +74,10 @@ type Config struct {
 	ClockOffset time.Duration
 	// Notify is how e-mails and text messages are sent.
 	Notify NotifyConfig
+	// TTS speaks speed calls' announcements: "espeak-ng" or "off".
+	TTS      string
+	TTSDir   string
+	TTSVoice string
 }
 
 const serveUsage = `usage: agentswitch serve [flags]
@@ -100,7 +104,7 @@ func (s setting) env() string {
 func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
-		simAddr, recDir, logFormat, logLevel, drain, maxCall, xmlCurlSecret, trustedProxies, clockOffset string
+		simAddr, recDir, logFormat, logLevel, drain, maxCall, xmlCurlSecret, trustedProxies, clockOffset, tts, ttsDir, ttsVoice string
 		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, transferFailed, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow string
 	}
 	settings := []setting{
@@ -135,6 +139,9 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"pause-codes", "comma-separated pause codes added at start to those kept in the database (managed at /api/v1/pause-codes); codes stored already keep their settings", "", &raw.pauseCodes},
 		{"agent-phone-allow", "comma-separated E.164 prefixes (e.g. +4420,+1212555) a supervisor may log an agent in on besides the seat's own external phone; empty: only that. Premium-rate ranges are refused anyway", "", &raw.agentPhoneAllow},
 		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "agentswitch", &raw.confProfile},
+		{"tts", "how speed calls' announcements are spoken: espeak-ng (Debian's, rendered to WAV files the switch plays) or off (a beep)", "espeak-ng", &raw.tts},
+		{"tts-dir", "where the spoken files go; FreeSWITCH must read them at the same path (default <var-dir>/tts)", "", &raw.ttsDir},
+		{"tts-voice", "espeak-ng voice of the announcements", "en-us", &raw.ttsVoice},
 		{"clock-offset", "moves the service's clock by this duration (e.g. 8760h), to test that nothing depends on today's date; never in production", "", &raw.clockOffset},
 	}
 	var notifyRaw notifyRaw
@@ -191,9 +198,16 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	if c.RecDir == "" {
 		c.RecDir = filepath.Join(c.VarDir, "recordings")
 	}
+	c.TTS, c.TTSDir, c.TTSVoice = raw.tts, raw.ttsDir, raw.ttsVoice
+	if c.TTS != "espeak-ng" && c.TTS != "off" {
+		bad("TTS", "%q: espeak-ng or off", c.TTS)
+	}
+	if c.TTSDir == "" {
+		c.TTSDir = filepath.Join(c.VarDir, "tts")
+	}
 	// Absolute paths: logs say exactly where things are, and the simulator
 	// and FreeSWITCH write recordings relative to nothing.
-	for _, p := range []*string{&c.VarDir, &c.DBPath, &c.RecDir} {
+	for _, p := range []*string{&c.VarDir, &c.DBPath, &c.RecDir, &c.TTSDir} {
 		if abs, err := filepath.Abs(*p); err == nil {
 			*p = abs
 		}

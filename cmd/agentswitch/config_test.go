@@ -19,7 +19,8 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	wd, _ := os.Getwd()
 	if c.HTTPAddr != "127.0.0.1:8080" || c.DBPath != filepath.Join(wd, "var/agentswitch.db") || c.RedisURL != "" || len(c.ESL) != 0 ||
-		c.Heartbeat != 20*time.Second || c.LogFormat != "text" || c.RecDir != filepath.Join(wd, "var/recordings") {
+		c.Heartbeat != 20*time.Second || c.LogFormat != "text" || c.RecDir != filepath.Join(wd, "var/recordings") ||
+		c.TTS != "espeak-ng" || c.TTSDir != filepath.Join(wd, "var/tts") || c.TTSVoice != "en-us" {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -83,11 +84,12 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 		"AGENTSWITCH_REDIS_URL":         "http://x",
 		"AGENTSWITCH_AGENT_PHONE_ALLOW": "+44,0044",
 		"AGENTSWITCH_MAX_CALL_DURATION": "forever",
+		"AGENTSWITCH_TTS":               "festival",
 	}))
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, want := range []string{"AGENTSWITCH_HTTP_ADDR", "AGENTSWITCH_ESL_PASSWORD", "AGENTSWITCH_ESL_HEARTBEAT", "AGENTSWITCH_LOG_FORMAT", "AGENTSWITCH_REDIS_URL", "AGENTSWITCH_AGENT_PHONE_ALLOW", "AGENTSWITCH_MAX_CALL_DURATION"} {
+	for _, want := range []string{"AGENTSWITCH_HTTP_ADDR", "AGENTSWITCH_ESL_PASSWORD", "AGENTSWITCH_ESL_HEARTBEAT", "AGENTSWITCH_LOG_FORMAT", "AGENTSWITCH_REDIS_URL", "AGENTSWITCH_AGENT_PHONE_ALLOW", "AGENTSWITCH_MAX_CALL_DURATION", "AGENTSWITCH_TTS"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s:\n%v", want, err)
 		}

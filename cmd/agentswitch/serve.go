@@ -30,6 +30,7 @@ import (
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/redisproc"
 	"github.com/agentswitch/agentswitch/pbx"
+	"github.com/agentswitch/agentswitch/tts"
 )
 
 // stack is everything serve starts, stopped in reverse order.
@@ -114,8 +115,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return err
 	}
+	announcer := startTTS(cfg, log, now)
 	engine, err := dialer.NewEngine(dialer.EngineConfig{
-		Gateway: cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
+		Announcer: announcer,
+		Gateway:   cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
 		AbandonMessage: cfg.AbandonMsg, TransferFailedMessage: cfg.TransferFailedMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
 		ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
 		Country:         cfg.Country,
@@ -523,4 +526,18 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stdout, "%s: schema version %d (latest %d)\n", path, v.Current, v.Latest)
 	return nil
+}
+
+// startTTS is the speed calls' speech: espeak-ng when set and installed;
+// without it they hear a beep, which is said once in the log.
+func startTTS(cfg *Config, log *slog.Logger, now func() time.Time) dialer.Announcer {
+	if cfg.TTS == "off" {
+		return nil
+	}
+	r, err := tts.New(tts.Config{Dir: cfg.TTSDir, Voice: cfg.TTSVoice, Now: now})
+	if err != nil {
+		log.Warn("announcements are a beep, not speech", "err", err)
+		return nil
+	}
+	return r
 }

@@ -81,8 +81,10 @@ var onlyStdlibAnd = map[string][]string{
 	mod + "internal/inputerr": {},
 	// Ring strategies are pure policy over injected time and randomness:
 	// a leaf the engine and the widget will both use.
-	mod + "dialer/ring":       {mod + "internal/inputerr"},
-	mod + "internal/clock":    {},
+	mod + "dialer/ring":    {mod + "internal/inputerr"},
+	mod + "internal/clock": {},
+	// Speech runs a program and writes files: nothing of the service's.
+	mod + "tts":               {},
 	mod + "internal/mailbox":  {},
 	mod + "internal/pbxnames": {},
 	mod + "internal/procmem":  {},
