@@ -57,6 +57,9 @@ var forbidden = map[string][]string{
 	// Provisioning serves FreeSWITCH and stores through the domain's
 	// interfaces: no HTTP framework, no live state, no API.
 	mod + "pbx": {mod + "api", mod + "dialer/redisstore", mod + "dialer/sqlitestore", "github.com/labstack/echo", "github.com/redis/go-redis"},
+	// Webhooks keep their outbox through the Store they declare (the SQL
+	// store implements it) and follow the engine's events; not the API.
+	mod + "notify/webhooks": {mod + "api", mod + "dialer/sqlitestore", mod + "dialer/redisstore", "database/sql", "github.com/labstack/echo", "github.com/redis/go-redis"},
 	// The agent workspace is embedded static files.
 	mod + "agentui": {module},
 	// The binary wires everything but links no test harness.
