@@ -137,7 +137,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
 		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Reports: st, Queues: st, PauseCodes: st, Teams: st, Sim: e.sim,
 		RecordingsDir: t.TempDir(), Webhooks: webhooks.New(webhooks.Config{Store: st, Now: e.clock.Now}),
-		Metrics:       http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "agentswitch_test 1\n") }),
+		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "agentswitch_test 1\n") }),
 	}
 	for _, m := range mods {
 		m(&e.opts)

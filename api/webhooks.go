@@ -221,4 +221,3 @@ func (s *Server) replayWebhookDelivery(c echo.Context, p *principal) error {
 	s.audit(ctx, p, "webhook.replay", webhookTarget(d.Endpoint), map[string]any{"delivery": id, "replay": d.ID, "event": d.Event})
 	return c.JSON(http.StatusCreated, d)
 }
-
