@@ -341,3 +341,46 @@ func TestPrivateTargetsRefusedAtConnection(t *testing.T) {
 		t.Fatalf("%d requests, delivery %+v", len(r.requests()), ds[0])
 	}
 }
+
+func TestEnqueueMatchesEventsAndWidgets(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	add := func(widget int64, events ...string) webhooks.Endpoint {
+		out, err := f.store.CreateWebhook(ctx, webhooks.Endpoint{URL: "https://hooks.example.com/x", Secret: webhooks.NewSecret(), Events: events, Active: true, WidgetID: widget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	every, widget5, ended := add(0, "*"), add(5, "start_call", "end_call"), add(0, "call.ended")
+	for _, e := range []struct {
+		event  string
+		widget int64
+	}{{"start_call", 5}, {"start_call", 6}, {"call.ended", 0}, {"end_call", 5}} {
+		if err := f.svc.Emit(ctx, e.event, e.widget, map[string]int64{"widget": e.widget}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		e    webhooks.Endpoint
+		want int
+	}{{every, 4}, {widget5, 2}, {ended, 1}} {
+		if ds := f.deliveries(c.e); len(ds) != c.want {
+			t.Errorf("endpoint %d (widget %d, %v): %d deliveries, want %d", c.e.ID, c.e.WidgetID, c.e.Events, len(ds), c.want)
+		}
+	}
+	page, total, err := f.store.WebhookDeliveries(ctx, every.ID, webhooks.Page{Limit: 2, Offset: 2})
+	if err != nil || total != 4 || len(page) != 2 || page[0].Event != "start_call" || page[1].Event != "start_call" {
+		t.Fatalf("second page %+v, total %d, %v", page, total, err)
+	}
+	list, err := f.store.ListWebhooks(ctx)
+	if err != nil || len(list) != 3 || list[0].Last == nil || list[0].Last.Event != "end_call" || list[2].Last.Event != "call.ended" {
+		t.Fatalf("list %+v, %v", list, err)
+	}
+	if err := f.svc.Emit(ctx, "Bad Name", 0, nil); err == nil {
+		t.Fatal("emitted a bad event name")
+	}
+	if n, err := f.store.PendingWebhookDeliveries(ctx); err != nil || n != 7 {
+		t.Fatalf("pending %d, %v", n, err)
+	}
+}
