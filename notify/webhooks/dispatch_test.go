@@ -384,3 +384,24 @@ func TestEnqueueMatchesEventsAndWidgets(t *testing.T) {
 		t.Fatalf("pending %d, %v", n, err)
 	}
 }
+
+func TestEmitInsideBatchCommitsWithIt(t *testing.T) {
+	f := newFixture(t)
+	e := f.endpoint(newReceiver(t, f.clk, 200), "*")
+	err := f.store.Batch(t.Context(), func(ctx context.Context) error {
+		if err := f.svc.Emit(ctx, "start_call", 0, nil); err != nil {
+			return err
+		}
+		// Not yet committed: the readers see nothing.
+		if ds := f.deliveries(e); len(ds) != 0 {
+			t.Errorf("visible before the batch committed: %+v", ds)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds := f.deliveries(e); len(ds) != 1 {
+		t.Fatalf("after the batch: %+v", ds)
+	}
+}
