@@ -578,6 +578,7 @@ await run(session, 'admin-failure', result, async () => {
     await dialog().getByRole('button', { name: 'Create webhook' }).click();
     await fieldError('URL').waitFor();
     assert.match(await fieldError('URL').textContent(), /http/);
+    await shot('41-admin-webhook-form');
     await dialog().getByLabel('URL', { exact: true }).fill(env('AS_WEBHOOK_URL'));
     await dialog().getByLabel('Description', { exact: true }).fill('CRM call log');
     assert.ok(await dialog().getByLabel('Every event').isChecked());
@@ -586,7 +587,7 @@ await run(session, 'admin-failure', result, async () => {
     await secret.waitFor();
     result.webhook = { secret: (await secret.textContent()).trim() };
     assert.match(result.webhook.secret, /^whsec_/);
-    await shot('41-admin-webhook-secret');
+    await shot('41-admin-webhook-secret-once');
     await dialog().getByRole('button', { name: 'I have copied it' }).click();
     await dialog().waitFor({ state: 'detached' });
     const row = page.getByTestId('webhooks-table-row').filter({ hasText: 'CRM call log' });

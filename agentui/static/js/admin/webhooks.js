@@ -18,7 +18,7 @@ const eventOptions = () => [['*', 'Every event'], ...known.map((e) => [e, e])];
 const FIELDS = [
   { name: 'url', label: 'URL', required: true, wide: true, placeholder: 'https://crm.example.com/hooks/agentswitch', hint: 'Where events are posted (http or https)' },
   { name: 'events', label: 'Events', type: 'multi', options: eventOptions, hint: 'Every event includes those added later' },
-  { name: 'widget_id', label: 'Widget', type: 'number', min: 0, hint: "0: every widget's events and the calls'; a widget's id: its events only" },
+  { name: 'widget_id', label: 'Widget', type: 'number', min: 0, hint: "0: every event, whatever its widget; a widget's id: that widget's events only" },
   { name: 'description', label: 'Description', type: 'textarea', rows: 2, wide: true, hint: 'Who receives it, for the next admin' },
   { name: 'active', label: 'Active', type: 'checkbox' },
 ];
@@ -31,10 +31,17 @@ function Last({ d }) {
 
 // SecretShown is an endpoint's new secret, with how receivers check it.
 function SecretShown({ made, onClose }) {
+  const [copied, setCopied] = useState(false);
+  const copy = () =>
+    navigator.clipboard.writeText(made.secret).then(
+      () => setCopied(true),
+      () => notify('Copy did not work here: select the secret and copy it.', 'error'),
+    );
   return html`<${Dialog} title="Signing secret" onClose=${onClose}>
     <div class="secret-once" data-testid="webhook-secret">
       <p class="warn" role="alert"><strong>Copy the secret now.</strong> It is not shown again; rotate it to get a new one.</p>
-      <div class="secret-row"><code class="secret" data-testid="webhook-secret-value">${made.secret}</code></div>
+      <div class="secret-row"><code class="secret" data-testid="webhook-secret-value">${made.secret}</code>
+        <button class="btn" onClick=${copy}>${copied ? 'Copied' : 'Copy'}</button></div>
       <p class="muted">Every delivery carries <code>X-Agentswitch-Signature: t=…,v1=…</code>: the hex HMAC-SHA256 of <code>t + "." + body</code> with this secret. Refuse a signature older than 5 minutes.</p>
       <div class="form-foot"><button class="btn btn-primary" onClick=${onClose}>I have copied it</button></div>
     </div>
