@@ -228,3 +228,14 @@ func (s *Store) PendingWebhookDeliveries(ctx context.Context) (int, error) {
 	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'`).Scan(&n)
 	return n, err
 }
+
+// PruneWebhookDeliveries implements webhooks.Store.
+func (s *Store) PruneWebhookDeliveries(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE state IN ('delivered', 'failed') AND updated_at < ?`,
+		before.UnixMilli())
+	if err != nil {
+		return 0, mapErr(err, "prune webhook deliveries", true)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -51,6 +51,9 @@ type Config struct {
 	MaxAge      time.Duration
 	// Jitter spreads a retry's wait (default ±10%, random).
 	Jitter func(time.Duration) time.Duration
+	// Retention is how long a delivery done (delivered or given up) stays
+	// in the log (default 30 days); older ones are deleted hourly.
+	Retention time.Duration
 	// Poll is how often the dispatcher looks for due deliveries when
 	// nothing wakes it (default 1s).
 	Poll time.Duration
@@ -67,6 +70,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	inflight map[int64]bool
+	pruned   time.Time
 	running  sync.WaitGroup
 }
 
@@ -94,6 +98,9 @@ func New(cfg Config) *Service {
 		cfg.Jitter = func(d time.Duration) time.Duration {
 			return d + time.Duration((rand.Float64()-0.5)*0.2*float64(d))
 		}
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 30 * 24 * time.Hour
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
@@ -195,6 +202,7 @@ func (s *Service) Run(ctx context.Context) {
 // Tick starts the due deliveries there is room for and returns a wait
 // for them. It never waits itself: a hanging receiver holds one slot.
 func (s *Service) Tick(ctx context.Context) (wait func()) {
+	s.prune(ctx)
 	var wg sync.WaitGroup
 	s.mu.Lock()
 	free := s.cfg.Concurrency - len(s.inflight)
@@ -232,6 +240,23 @@ func (s *Service) Tick(ctx context.Context) (wait func()) {
 		}()
 	}
 	return wg.Wait
+}
+
+// prune deletes the deliveries done before the retention, once an hour.
+func (s *Service) prune(ctx context.Context) {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	due := now.Sub(s.pruned) >= time.Hour
+	if due {
+		s.pruned = now
+	}
+	s.mu.Unlock()
+	if !due {
+		return
+	}
+	if _, err := s.cfg.Store.PruneWebhookDeliveries(ctx, now.Add(-s.cfg.Retention)); err != nil && ctx.Err() == nil {
+		s.cfg.Logger.Warn("could not prune old webhook deliveries", "err", err)
+	}
 }
 
 // deliver makes one attempt and records it with its outcome.

@@ -405,3 +405,29 @@ func TestEmitInsideBatchCommitsWithIt(t *testing.T) {
 		t.Fatalf("after the batch: %+v", ds)
 	}
 }
+
+func TestOldDeliveriesPruned(t *testing.T) {
+	f := newFixture(t, func(c *webhooks.Config) { c.Retention = 48 * time.Hour })
+	r := newReceiver(t, f.clk, 200, 500)
+	e := f.endpoint(r, "*")
+	ctx := t.Context()
+	if err := f.svc.Emit(ctx, "call.ended", 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.tick()
+	f.clk.Advance(47 * time.Hour)
+	// Still being retried when the first is pruned: kept.
+	if err := f.svc.Emit(ctx, "call.ended", 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.tick()
+	if ds := f.deliveries(e); len(ds) != 2 {
+		t.Fatalf("within the retention: %+v", ds)
+	}
+	f.clk.Advance(2 * time.Hour)
+	f.tick()
+	ds := f.deliveries(e)
+	if len(ds) != 1 || ds[0].State != webhooks.StatePending {
+		t.Fatalf("after the retention: %+v", ds)
+	}
+}

@@ -133,6 +133,9 @@ type Store interface {
 	// event and payload to the same endpoint.
 	ReplayWebhookDelivery(ctx context.Context, id int64, at time.Time) (Delivery, error)
 	PendingWebhookDeliveries(ctx context.Context) (int, error)
+	// PruneWebhookDeliveries deletes the deliveries done (delivered or
+	// given up) before t, with their attempts.
+	PruneWebhookDeliveries(ctx context.Context, before time.Time) (int, error)
 }
 
 // NewSecret makes an endpoint's signing secret.
