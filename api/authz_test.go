@@ -240,6 +240,27 @@ func matrixCases(e *testEnv) []mcase {
 			return fmt.Sprintf("/api/v1/api-keys/%d", k.ID), ""
 		}},
 
+		{method: "GET", tmpl: "/webhooks", access: admin, req: fixed("/api/v1/webhooks", "")},
+		{method: "POST", tmpl: "/webhooks", access: admin, ok: http.StatusCreated, req: fixed("/api/v1/webhooks", `{"url":"https://hooks.example.com/in","events":["*"]}`)},
+		{method: "GET", tmpl: "/webhooks/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d", e.addWebhook(n).ID), ""
+		}},
+		{method: "PATCH", tmpl: "/webhooks/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d", e.addWebhook(n).ID), `{"active":false}`
+		}},
+		{method: "DELETE", tmpl: "/webhooks/:id", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d", e.addWebhook(n).ID), ""
+		}},
+		{method: "POST", tmpl: "/webhooks/:id/rotate-secret", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d/rotate-secret", e.addWebhook(n).ID), ""
+		}},
+		{method: "GET", tmpl: "/webhooks/:id/deliveries", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d/deliveries", e.addWebhook(n).ID), ""
+		}},
+		{method: "POST", tmpl: "/webhook-deliveries/:id/replay", access: admin, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhook-deliveries/%d/replay", e.addWebhookDelivery(n).ID), ""
+		}},
+
 		{method: "GET", tmpl: "/gateways", access: admin, req: fixed("/api/v1/gateways", "")},
 		{method: "POST", tmpl: "/gateways", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
 			return "/api/v1/gateways", fmt.Sprintf(`{"name":"gw%d","proxy":"sip.carrier.example:5060","username":"acct%d","password":"pw-%d","register":true}`, n, n, n)

@@ -176,6 +176,15 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api-keys", admin, s.createAPIKey},
 		{http.MethodDelete, "/api-keys/:id", admin, s.revokeAPIKey},
 
+		{http.MethodGet, "/webhooks", admin, s.listWebhooks},
+		{http.MethodPost, "/webhooks", admin, s.createWebhook},
+		{http.MethodGet, "/webhooks/:id", admin, s.getWebhook},
+		{http.MethodPatch, "/webhooks/:id", admin, s.patchWebhook},
+		{http.MethodDelete, "/webhooks/:id", admin, s.deleteWebhook},
+		{http.MethodPost, "/webhooks/:id/rotate-secret", admin, s.rotateWebhookSecret},
+		{http.MethodGet, "/webhooks/:id/deliveries", admin, s.webhookDeliveries},
+		{http.MethodPost, "/webhook-deliveries/:id/replay", admin, s.replayWebhookDelivery},
+
 		{http.MethodGet, "/gateways", admin, s.listGateways},
 		{http.MethodPost, "/gateways", admin, s.createGateway},
 		{http.MethodGet, "/gateways/:id", admin, s.getGateway},

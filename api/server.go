@@ -73,6 +73,9 @@ type Options struct {
 	// Teams keeps the teams agents belong to; without it the team routes
 	// answer 503.
 	Teams dialer.TeamStore
+	// Webhooks keeps the webhook endpoints and their deliveries; without
+	// it the /webhooks routes answer 503.
+	Webhooks Webhooks
 	// Sim places callers on the built-in simulated switch; nil (with a
 	// real FreeSWITCH) the /sim routes answer 404.
 	Sim SimSwitch

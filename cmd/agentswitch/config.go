@@ -69,6 +69,9 @@ type Config struct {
 	// AgentPhoneAllow are E.164 prefixes an agent's session may ring
 	// besides its seat's own external phone.
 	AgentPhoneAllow []string
+	// WebhookAllowPrivate lets webhook endpoints name loopback and private
+	// addresses (off: a webhook must not reach inside the network).
+	WebhookAllowPrivate bool
 	// ClockOffset moves the service's one clock (testing only: a run a
 	// year ahead shows nothing depends on today's date).
 	ClockOffset time.Duration
@@ -105,7 +108,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
 		simAddr, recDir, logFormat, logLevel, drain, maxCall, xmlCurlSecret, trustedProxies, clockOffset, tts, ttsDir, ttsVoice string
-		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, transferFailed, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow string
+		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, transferFailed, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow, webhookAllowPrivate string
 	}
 	settings := []setting{
 		{"http-addr", "HTTP listen address", "127.0.0.1:8080", &raw.httpAddr},
@@ -138,6 +141,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"wrapup", "automatic return to READY after a call (0: the agent chooses); a campaign's own wrap-up wins", "0s", &raw.wrapup},
 		{"pause-codes", "comma-separated pause codes added at start to those kept in the database (managed at /api/v1/pause-codes); codes stored already keep their settings", "", &raw.pauseCodes},
 		{"agent-phone-allow", "comma-separated E.164 prefixes (e.g. +4420,+1212555) a supervisor may log an agent in on besides the seat's own external phone; empty: only that. Premium-rate ranges are refused anyway", "", &raw.agentPhoneAllow},
+		{"webhook-allow-private", "true lets webhook endpoints name loopback and private addresses (tests, an integrator inside the network); off by default", "false", &raw.webhookAllowPrivate},
 		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "agentswitch", &raw.confProfile},
 		{"tts", "how speed calls' announcements are spoken: espeak-ng (Debian's, rendered to WAV files the switch plays) or off (a beep)", "espeak-ng", &raw.tts},
 		{"tts-dir", "where the spoken files go; FreeSWITCH must read them at the same path (default <var-dir>/tts)", "", &raw.ttsDir},
@@ -188,6 +192,13 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		CmdTimeout: dur("ESL_COMMAND_TIMEOUT", raw.cmdTimeout),
 		Drain:      dur("DRAIN_TIMEOUT", raw.drain),
 		MaxCall:    dur("MAX_CALL_DURATION", raw.maxCall),
+	}
+	switch raw.webhookAllowPrivate {
+	case "true":
+		c.WebhookAllowPrivate = true
+	case "false", "":
+	default:
+		bad("WEBHOOK_ALLOW_PRIVATE", "%q is not true or false", raw.webhookAllowPrivate)
 	}
 	if c.VarDir == "" {
 		bad("VAR_DIR", "must not be empty")

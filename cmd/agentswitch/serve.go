@@ -29,6 +29,7 @@ import (
 	"github.com/agentswitch/agentswitch/internal/metrics"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/redisproc"
+	"github.com/agentswitch/agentswitch/notify/webhooks"
 	"github.com/agentswitch/agentswitch/pbx"
 	"github.com/agentswitch/agentswitch/tts"
 )
@@ -156,6 +157,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	// the hopper's claims make this safe in several processes at once.
 	filler := dialer.NewHopperFiller(dialer.HopperFillConfig{}, db, live.Hopper(), now, log.With("component", "hopper"))
 	wg.Go(func() { filler.Run(runCtx) })
+	// Webhooks: the call events go to the outbox, delivered out of band.
+	hooks := webhooks.New(webhooks.Config{Store: db, Now: now, AllowPrivate: cfg.WebhookAllowPrivate,
+		Observe: mx.Webhooks(db), Logger: log.With("component", "webhooks")})
+	wg.Go(func() { hooks.Run(runCtx) })
+	wg.Go(func() { hooks.FollowCalls(runCtx, engine, db) })
 	st.onClose(func() { stopRun(); wg.Wait() })
 
 	srv := api.New(api.Options{
@@ -166,7 +172,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: client, Country: cfg.Country,
 			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
-		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Sim: simCalls,
+		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Sim: simCalls, Webhooks: hooks,
 		TrustedProxies: cfg.TrustedProxies,
 		Draining:       engine.Draining,
 		Notify:         notifier,

@@ -60,6 +60,9 @@ var forbidden = map[string][]string{
 	// Sending e-mail and text messages knows nothing of calls, stores or
 	// the API: the service hands it messages.
 	mod + "notify": {mod + "api", mod + "dialer", mod + "pbx", mod + "esl", "github.com/labstack/echo", "github.com/redis/go-redis", "database/sql"},
+	// Webhooks keep their outbox through the Store they declare (the SQL
+	// store implements it) and follow the engine's events; not the API.
+	mod + "notify/webhooks": {mod + "api", mod + "dialer/sqlitestore", mod + "dialer/redisstore", "database/sql", "github.com/labstack/echo", "github.com/redis/go-redis"},
 	// The agent workspace is embedded static files.
 	mod + "agentui": {module},
 	// The binary wires everything but links no test harness.

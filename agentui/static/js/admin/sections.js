@@ -14,6 +14,7 @@ import { NodesPage } from './nodes.js';
 import { CampaignsPage } from './campaigns.js';
 import { LeadsPage } from './leads.js';
 import { DNCPage } from './dnc.js';
+import { WebhooksPage } from './webhooks.js';
 
 export const SECTIONS = [
   { id: 'users', label: 'Users', group: 'People', page: UsersPage },
@@ -29,4 +30,5 @@ export const SECTIONS = [
   { id: 'gateways', label: 'Gateways', group: 'PBX', page: GatewaysPage },
   { id: 'nodes', label: 'Switch nodes', group: 'PBX', page: NodesPage },
   { id: 'api-keys', label: 'API keys', group: 'Access', page: APIKeysPage },
+  { id: 'webhooks', label: 'Webhooks', group: 'Access', page: WebhooksPage },
 ];
