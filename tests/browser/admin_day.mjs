@@ -505,7 +505,9 @@ await run(session, 'admin-failure', result, async () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=leads-table-row]').length === 1);
     result.lead = Number(await row.getAttribute('data-key'));
     await row.getByRole('button', { name: 'Open' }).click();
-    assert.equal(await dialog().getByLabel('account', { exact: true }).inputValue(), 'A-3');
+    // The lead is read when the dialog opens: wait for its fields.
+    const account = dialog().getByLabel('account', { exact: true });
+    await until('the lead in the dialog', () => account.inputValue(), (v) => v === 'A-3');
     await dialog().getByLabel('Last name', { exact: true }).fill('Nash-Ortiz');
     await shot('38-admin-lead');
     await dialog().getByRole('button', { name: 'Save' }).click();
