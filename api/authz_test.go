@@ -225,6 +225,7 @@ func matrixCases(e *testEnv) []mcase {
 		}},
 		{method: "GET", tmpl: "/audit", access: admin, req: fixed("/api/v1/audit", "")},
 		{method: "GET", tmpl: "/audit.csv", access: admin, req: fixed("/api/v1/audit.csv", "")},
+		{method: "POST", tmpl: "/notify/test", access: admin, req: fixed("/api/v1/notify/test", `{"channel":"sms","to":"+14155550100"}`)},
 		{method: "POST", tmpl: "/users/:id/password", access: admin, req: func(e *testEnv, n int) (string, string) {
 			u := must[identity.User](e.t)(e.store.CreateUser(e.t.Context(), identity.User{Username: fmt.Sprintf("spare%d", n), Role: identity.RoleAgent}, testPassword))
 			return fmt.Sprintf("/api/v1/users/%d/password", u.ID), ""
@@ -287,6 +288,26 @@ func matrixCases(e *testEnv) []mcase {
 				e.t.Fatal(err)
 			}
 			return fmt.Sprintf("/api/v1/widgets/%d/api-keys/%d", w.ID, k.ID), ""
+		}},
+		{method: "GET", tmpl: "/webhooks", access: admin, req: fixed("/api/v1/webhooks", "")},
+		{method: "POST", tmpl: "/webhooks", access: admin, ok: http.StatusCreated, req: fixed("/api/v1/webhooks", `{"url":"https://hooks.example.com/in","events":["*"]}`)},
+		{method: "GET", tmpl: "/webhooks/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d", e.addWebhook(n).ID), ""
+		}},
+		{method: "PATCH", tmpl: "/webhooks/:id", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d", e.addWebhook(n).ID), `{"active":false}`
+		}},
+		{method: "DELETE", tmpl: "/webhooks/:id", access: admin, ok: http.StatusNoContent, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d", e.addWebhook(n).ID), ""
+		}},
+		{method: "POST", tmpl: "/webhooks/:id/rotate-secret", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d/rotate-secret", e.addWebhook(n).ID), ""
+		}},
+		{method: "GET", tmpl: "/webhooks/:id/deliveries", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhooks/%d/deliveries", e.addWebhook(n).ID), ""
+		}},
+		{method: "POST", tmpl: "/webhook-deliveries/:id/replay", access: admin, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/webhook-deliveries/%d/replay", e.addWebhookDelivery(n).ID), ""
 		}},
 
 		{method: "GET", tmpl: "/gateways", access: admin, req: fixed("/api/v1/gateways", "")},

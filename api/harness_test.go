@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +20,8 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/identity"
 	"github.com/agentswitch/agentswitch/internal/clock"
+	"github.com/agentswitch/agentswitch/notify"
+	"github.com/agentswitch/agentswitch/notify/webhooks"
 	"github.com/agentswitch/agentswitch/pbx"
 )
 
@@ -135,8 +138,9 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Users: st, APIKeys: st, WebSessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
 		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Reports: st, Queues: st, PauseCodes: st, Teams: st, Widgets: st, Sim: e.sim,
-		RecordingsDir: t.TempDir(),
-		Metrics:       http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "agentswitch_test 1\n") }),
+		RecordingsDir: t.TempDir(), Webhooks: webhooks.New(webhooks.Config{Store: st, Now: e.clock.Now}),
+		Notify:  &notify.Notifier{Direct: notify.Senders{SMS: notify.LogSMS{Log: slog.New(slog.DiscardHandler)}}},
+		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "agentswitch_test 1\n") }),
 	}
 	for _, m := range mods {
 		m(&e.opts)

@@ -169,6 +169,8 @@ func (s *Server) routes() []route {
 		// the agents' state and history, which supervisors already read.
 		{http.MethodGet, "/audit", admin, s.listAudit},
 		{http.MethodGet, "/audit.csv", admin, s.exportAudit},
+		// Sends for real, to an address or number the admin gives.
+		{http.MethodPost, "/notify/test", admin, s.notifyTest},
 		{http.MethodPost, "/users/:id/password", admin, s.resetPassword},
 		{http.MethodGet, "/api-keys", admin, s.listAPIKeys},
 		{http.MethodPost, "/api-keys", admin, s.createAPIKey},
@@ -190,6 +192,14 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/widgets/:id/api-keys", admin, s.listWidgetKeys},
 		{http.MethodPost, "/widgets/:id/api-keys", admin, s.createWidgetKey},
 		{http.MethodDelete, "/widgets/:id/api-keys/:kid", admin, s.revokeWidgetKey},
+		{http.MethodGet, "/webhooks", admin, s.listWebhooks},
+		{http.MethodPost, "/webhooks", admin, s.createWebhook},
+		{http.MethodGet, "/webhooks/:id", admin, s.getWebhook},
+		{http.MethodPatch, "/webhooks/:id", admin, s.patchWebhook},
+		{http.MethodDelete, "/webhooks/:id", admin, s.deleteWebhook},
+		{http.MethodPost, "/webhooks/:id/rotate-secret", admin, s.rotateWebhookSecret},
+		{http.MethodGet, "/webhooks/:id/deliveries", admin, s.webhookDeliveries},
+		{http.MethodPost, "/webhook-deliveries/:id/replay", admin, s.replayWebhookDelivery},
 
 		{http.MethodGet, "/gateways", admin, s.listGateways},
 		{http.MethodPost, "/gateways", admin, s.createGateway},

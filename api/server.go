@@ -24,6 +24,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/identity"
 	"github.com/agentswitch/agentswitch/internal/clock"
+	"github.com/agentswitch/agentswitch/notify"
 )
 
 // Check reports one dependency's health: details to show, or an error.
@@ -77,6 +78,9 @@ type Options struct {
 	Widgets dialer.WidgetStore
 	// SMS sends manager verification codes; nil logs them (no provider).
 	SMS SMSSender
+	// Webhooks keeps the webhook endpoints and their deliveries; without
+	// it the /webhooks routes answer 503.
+	Webhooks Webhooks
 	// Sim places callers on the built-in simulated switch; nil (with a
 	// real FreeSWITCH) the /sim routes answer 404.
 	Sim SimSwitch
@@ -86,6 +90,9 @@ type Options struct {
 	// Reports computes the reports; without it the /reports routes
 	// answer 503.
 	Reports ReportStore
+	// Notify sends e-mail and text messages; POST /notify/test uses its
+	// direct senders (nil: that route answers 409, not configured).
+	Notify *notify.Notifier
 
 	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
 	// a country code; "" requires +<country code>.

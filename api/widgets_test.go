@@ -32,20 +32,20 @@ func managerPath(m dialer.Manager, tail string) string {
 	return fmt.Sprintf("/api/v1/widgets/%d/managers/%d%s", m.WidgetID, m.ID, tail)
 }
 
-// sentSMS keeps the messages a test's server sends.
-type sentSMS struct {
+// widgetSMS keeps the messages a test's server sends.
+type widgetSMS struct {
 	mu   sync.Mutex
 	msgs []string
 }
 
-func (s *sentSMS) SendSMS(_ context.Context, to, body string) error {
+func (s *widgetSMS) SendSMS(_ context.Context, to, body string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgs = append(s.msgs, to+" "+body)
 	return nil
 }
 
-func (s *sentSMS) lastCode(t *testing.T) string {
+func (s *widgetSMS) lastCode(t *testing.T) string {
 	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -119,7 +119,7 @@ func TestWidgetLifecycle(t *testing.T) {
 
 func TestWidgetManagersAndVerification(t *testing.T) {
 	e := newEnv(t)
-	sms := &sentSMS{}
+	sms := &widgetSMS{}
 	e.srv.opts.SMS = sms
 	w := e.addWidget(1)
 	base := fmt.Sprintf("/api/v1/widgets/%d/managers", w.ID)

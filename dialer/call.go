@@ -180,6 +180,8 @@ type call struct {
 	// then, and its billsec is an estimate.
 	lostAt time.Time
 	done   bool
+	// speed is a speed call's own state (nil for other calls).
+	speed *speedRun
 }
 
 func (e *Engine) newCall(id CallID, dir CallDirection, origin CallOrigin) *call {
@@ -260,6 +262,9 @@ func (e *Engine) forget(c *call) {
 
 func (c *call) handle(m any) {
 	ctx := c.ctx
+	if c.speed != nil && c.speedHandle(ctx, m) {
+		return
+	}
 	switch m := m.(type) {
 	case endCall:
 		if !c.done {
@@ -477,18 +482,8 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 			c.legEnded(ctx, target)
 			c.feed(ctx, callInput{kind: inFailed, role: target.role})
 		}
-	case esl.EventRecordStart:
-		if !c.recording {
-			c.recording = true
-			c.progress(CallProgress{Kind: "recording_started", Leg: l.id, RecordingPath: c.recPath})
-			c.emit(EvCallRecording)
-		}
-	case esl.EventRecordStop:
-		if c.recording {
-			c.recording = false
-			c.progress(CallProgress{Kind: "recording_stopped", Leg: l.id})
-			c.emit(EvCallRecordingStop)
-		}
+	case esl.EventRecordStart, esl.EventRecordStop:
+		c.recordingEvent(l, m.kind == esl.EventRecordStart)
 	case esl.EventPlaybackStop:
 		if c.consentPending && l == c.leadLeg {
 			c.consentPending = false
@@ -499,6 +494,21 @@ func (c *call) onEvent(ctx context.Context, m legEvent) {
 	case esl.SubclassConference:
 		c.onConference(ctx, l, ev)
 	}
+}
+
+// recordingEvent notes a recording started (on) or stopped on leg l.
+func (c *call) recordingEvent(l *leg, on bool) {
+	if c.recording == on {
+		return
+	}
+	c.recording = on
+	if on {
+		c.progress(CallProgress{Kind: "recording_started", Leg: l.id, RecordingPath: c.recPath})
+		c.emit(EvCallRecording)
+		return
+	}
+	c.progress(CallProgress{Kind: "recording_stopped", Leg: l.id})
+	c.emit(EvCallRecordingStop)
 }
 
 func (c *call) onConference(ctx context.Context, l *leg, ev switchEvent) {
@@ -893,10 +903,15 @@ func (c *call) originate(ctx context.Context, l *leg, o esl.Originate) {
 	call, err := c.e.sw.Originate(ctx, o, c.node)
 	if err != nil {
 		c.log.Warn("originate failed", "role", l.role, "err", err)
-		l.state, l.cause = LegGone, "NORMAL_TEMPORARY_FAILURE"
+		cause := "NORMAL_TEMPORARY_FAILURE"
 		if errors.Is(err, esl.ErrNotConnected) {
-			l.cause = "DESTINATION_OUT_OF_ORDER"
+			cause = "DESTINATION_OUT_OF_ORDER"
 		}
+		if c.speed != nil {
+			c.speedLegGone(ctx, l, cause)
+			return
+		}
+		l.state, l.cause = LegGone, cause
 		if l == c.leadLeg {
 			c.leadCause = l.cause
 		}

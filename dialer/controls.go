@@ -14,14 +14,8 @@ import (
 // StartCall dials a lead and connects it to an agent when it answers (the
 // lead-call API). Supervisors, admins and API keys of those roles may.
 func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (CallView, error) {
-	if err := e.ready(ctx); err != nil {
+	if err := e.mayStartCall(ctx, a); err != nil {
 		return CallView{}, err
-	}
-	if err := e.accepting(); err != nil {
-		return CallView{}, err
-	}
-	if !a.Role.AtLeast(RoleSupervisor) {
-		return CallView{}, ErrForbidden
 	}
 	if !ValidPhone(r.Number) {
 		return CallView{}, &FieldError{Field: "number", Reason: "E.164 (+ and digits)"}
@@ -32,20 +26,10 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	if r.Agent < 0 {
 		return CallView{}, &FieldError{Field: "agent_id", Reason: "must be positive"}
 	}
-	if r.Agent != 0 {
-		if _, err := e.dir.Agent(ctx, r.Agent); errors.Is(err, ErrNotFound) {
-			return CallView{}, &FieldError{Field: "agent_id", Reason: "no such agent"}
-		} else if err != nil {
-			return CallView{}, err
-		}
+	if err := e.knownAgent(ctx, "agent_id", r.Agent); err != nil {
+		return CallView{}, err
 	}
-	// Checked before the lead and the call record exist: a call that could
-	// only end unreachable, or abandoned for want of the live store that
-	// finds its agent, is refused, not recorded.
-	if !e.sw.Up() {
-		return CallView{}, ErrSwitchDown
-	}
-	if err := e.live.Unreachable(); err != nil {
+	if err := e.canPlace(); err != nil {
 		return CallView{}, err
 	}
 	origin := r.Origin
@@ -59,6 +43,45 @@ func (e *Engine) StartCall(ctx context.Context, a Actor, r OutboundRequest) (Cal
 	}
 	e.auditf(ctx, a, "call.start", string(v.ID), map[string]any{"number": r.Number, "agent_id": r.Agent})
 	return v, nil
+}
+
+// mayStartCall: the engine takes new calls, and a (a supervisor and up)
+// may start one.
+func (e *Engine) mayStartCall(ctx context.Context, a Actor) error {
+	if err := e.ready(ctx); err != nil {
+		return err
+	}
+	if err := e.accepting(); err != nil {
+		return err
+	}
+	if !a.Role.AtLeast(RoleSupervisor) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// knownAgent: agent id (0: none named) is in the directory; field names
+// it in the error.
+func (e *Engine) knownAgent(ctx context.Context, field string, id AgentID) error {
+	if id == 0 {
+		return nil
+	}
+	if _, err := e.dir.Agent(ctx, id); errors.Is(err, ErrNotFound) {
+		return &FieldError{Field: field, Reason: "no such agent"}
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// canPlace is checked before the lead and the call record exist: a call
+// that could only end unreachable, or abandoned for want of the live store
+// that finds its agent, is refused, not recorded.
+func (e *Engine) canPlace() error {
+	if !e.sw.Up() {
+		return ErrSwitchDown
+	}
+	return e.live.Unreachable()
 }
 
 // leadCall is a call that dials the lead first and finds it an agent
@@ -422,6 +445,15 @@ func (e *Engine) control(ctx context.Context, a Actor, id CallID, fn func(*call)
 	})
 }
 
+// noSpeed refuses a control a speed call does not take: its own steps
+// run it, and a transfer's or a conference's do not fit them.
+func noSpeed(c *call, what string) error {
+	if c.speed == nil {
+		return nil
+	}
+	return fmt.Errorf("a speed call cannot be %s: %w", what, ErrConflict)
+}
+
 func notNow(what string, c *call) error {
 	return fmt.Errorf("cannot %s while the call is %s: %w", what, c.st.phase, ErrConflict)
 }
@@ -458,6 +490,11 @@ func (e *Engine) LiveCalls(ctx context.Context) []CallView { return e.hub.callVi
 func (e *Engine) Hangup(ctx context.Context, a Actor, id CallID) error {
 	return e.control(ctx, a, id, func(c *call) error {
 		c.progress(CallProgress{Kind: "hangup_requested", Data: jsonData(map[string]any{"by": a.Label()})})
+		if c.speed != nil {
+			// Managers may ring with no lead dialed yet: the call itself ends.
+			c.speedFeed(c.ctx, speedInput{kind: siCancel})
+			return nil
+		}
 		if c.leadLeg != nil && c.leadLeg.state != LegGone {
 			return switchErr(e.sw.Kill(c.ctx, string(c.leadLeg.id), "NORMAL_CLEARING"))
 		}
@@ -579,6 +616,9 @@ func (e *Engine) BlindTransfer(ctx context.Context, a Actor, id CallID, t Transf
 		}
 	}
 	return e.control(ctx, a, id, func(c *call) error {
+		if err := noSpeed(c, "transferred"); err != nil {
+			return err
+		}
 		if c.st.phase != phaseConnected || c.agent == 0 {
 			return notNow("transfer", c)
 		}
@@ -620,6 +660,9 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 	}
 	var out PartyView
 	err := e.control(ctx, a, id, func(c *call) error {
+		if err := noSpeed(c, "given another party"); err != nil {
+			return err
+		}
 		if c.st.phase != phaseConnected && c.st.phase != phaseConference || c.st.agentLeft {
 			return notNow("add a party", c)
 		}
@@ -701,6 +744,9 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 // RemoveParty drops a third party from the conference.
 func (e *Engine) RemoveParty(ctx context.Context, a Actor, id CallID, legID LegID) error {
 	return e.control(ctx, a, id, func(c *call) error {
+		if err := noSpeed(c, "changed"); err != nil {
+			return err
+		}
 		l := c.legByID(legID)
 		if l == nil || l.role != LegThird {
 			return &FieldError{Field: "leg_id", Reason: "not a third party of this call"}
@@ -724,6 +770,9 @@ func (e *Engine) RemoveParty(ctx context.Context, a Actor, id CallID, legID LegI
 // party talk on (the end of a warm transfer).
 func (e *Engine) Leave(ctx context.Context, a Actor, id CallID) error {
 	return e.control(ctx, a, id, func(c *call) error {
+		if err := noSpeed(c, "left by its agent"); err != nil {
+			return err
+		}
 		if c.st.phase != phaseConference || c.st.agentLeft || c.agentLeg == nil {
 			return notNow("leave", c)
 		}

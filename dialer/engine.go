@@ -113,6 +113,10 @@ type EngineConfig struct {
 	// NodeHealthInterval is how often each connected switch node's
 	// `status` is read for its sessions and uptime.
 	NodeHealthInterval time.Duration // 30s
+	// Announcer renders what a speed call says (the announcement to the
+	// manager, the recording warning to the lead) to a file the switch
+	// plays; nil plays a beep in its place.
+	Announcer Announcer
 }
 
 func (c *EngineConfig) setDefaults() {

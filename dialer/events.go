@@ -43,6 +43,8 @@ type switchEvent struct {
 	// conference::maintenance.
 	confAction string
 	member     int
+	// DTMF: the digit pressed.
+	digit string
 }
 
 // kinds interns the event kinds the engine acts on.
@@ -51,7 +53,7 @@ var kinds = func() map[string]string {
 	for _, k := range []string{
 		esl.EventChannelProgress, esl.EventChannelProgressMedia, esl.EventChannelAnswer, esl.EventChannelBridge,
 		esl.EventChannelPark, esl.EventChannelExecuteComplete, esl.EventChannelHangup, esl.EventChannelHangupComplete,
-		esl.EventRecordStart, esl.EventRecordStop, esl.EventPlaybackStop, esl.SubclassConference,
+		esl.EventRecordStart, esl.EventRecordStop, esl.EventPlaybackStop, esl.SubclassConference, esl.EventDTMF,
 	} {
 		m[k] = k
 	}
@@ -108,6 +110,8 @@ func decodeEvent(node string, ev *esl.Event) (se switchEvent, ok bool) {
 			se.bridgeDone = true
 			se.disposition = strings.Clone(ev.Var("originate_disposition"))
 		}
+	case esl.EventDTMF:
+		se.digit = strings.Clone(ev.Get("DTMF-Digit"))
 	case esl.SubclassConference:
 		se.confAction = strings.Clone(ev.Get("Action"))
 		se.member, _ = strconv.Atoi(ev.Get("Member-ID"))

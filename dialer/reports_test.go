@@ -15,13 +15,14 @@ func TestAgentStatesRecorded(t *testing.T) {
 		from := time.Now().Truncate(time.Second)
 		a := w.actor("1001")
 		w.login(a)
+		// All within the heartbeat's grace (a minute): no heartbeat pause.
 		time.Sleep(10 * time.Second)
 		w.setReady("1001")
-		time.Sleep(60 * time.Second)
+		time.Sleep(20 * time.Second)
 		if _, err := w.eng.Pause(w.ctx(), a, a.Agent, "BREAK"); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(30 * time.Second)
+		time.Sleep(15 * time.Second)
 		if err := w.eng.Logout(w.ctx(), a, a.Agent); err != nil {
 			t.Fatal(err)
 		}
@@ -36,9 +37,9 @@ func TestAgentStatesRecorded(t *testing.T) {
 			if len(r) == 1 {
 				got = r[0]
 			}
-			return got.LoggedInSec == 100
+			return got.LoggedInSec == 45
 		})
-		if got.ReadySec != 60 || got.PauseSec != 40 || got.PauseByCode["BREAK"] != 30 || got.PauseByCode[dialer.PauseLogin] != 10 {
+		if got.ReadySec != 20 || got.PauseSec != 25 || got.PauseByCode["BREAK"] != 15 || got.PauseByCode[dialer.PauseLogin] != 10 {
 			t.Fatalf("agent report %+v", got)
 		}
 	})

@@ -70,9 +70,13 @@ type switchCommander interface {
 // switchState is the engine's record of nodes and gateways; the hub holds
 // what was published.
 type switchState struct {
-	mu    sync.Mutex
-	nodes map[string]*NodeView
-	gws   map[gwKey]*gwEntry
+	// nodePub keeps a node's changes published in the order they were
+	// made: a stale copy published last would stay in the views. It is
+	// taken before mu.
+	nodePub sync.Mutex
+	mu      sync.Mutex
+	nodes   map[string]*NodeView
+	gws     map[gwKey]*gwEntry
 	// gen counts gateway events: a seed read before an event does not
 	// overwrite what the event said.
 	gen uint64
@@ -96,6 +100,7 @@ func (s *switchState) init() {
 // a node that came up is read at once.
 func (e *Engine) nodeChanged(st esl.NodeState) {
 	s := &e.swState
+	s.nodePub.Lock()
 	s.mu.Lock()
 	s.init()
 	v, seen := s.nodes[st.Node]
@@ -116,6 +121,7 @@ func (e *Engine) nodeChanged(st esl.NodeState) {
 	out := *v
 	s.mu.Unlock()
 	e.publish(LiveEvent{Type: EvNodeState, Node: &out})
+	s.nodePub.Unlock()
 	if st.Up {
 		e.group.Go(func() {
 			ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
@@ -238,6 +244,8 @@ func (e *Engine) readHealth(ctx context.Context, sw switchCommander, node string
 		return
 	}
 	s := &e.swState
+	s.nodePub.Lock()
+	defer s.nodePub.Unlock()
 	s.mu.Lock()
 	s.init()
 	v := s.nodes[node]

@@ -50,10 +50,13 @@ case "${1:-}" in
   run)
     check_go
     need redis-server redis-server
+    # Speaks the speed calls' announcements (rendered to files the switch plays).
+    need espeak-ng espeak-ng
     ;;
   test)
     check_go
     need redis-server redis-server
+    need espeak-ng espeak-ng
     if [ -f tests/browser/package.json ]; then browser; fi
     ;;
   *)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -68,9 +69,18 @@ type Config struct {
 	// AgentPhoneAllow are E.164 prefixes an agent's session may ring
 	// besides its seat's own external phone.
 	AgentPhoneAllow []string
+	// WebhookAllowPrivate lets webhook endpoints name loopback and private
+	// addresses (off: a webhook must not reach inside the network).
+	WebhookAllowPrivate bool
 	// ClockOffset moves the service's one clock (testing only: a run a
 	// year ahead shows nothing depends on today's date).
 	ClockOffset time.Duration
+	// Notify is how e-mails and text messages are sent.
+	Notify NotifyConfig
+	// TTS speaks speed calls' announcements: "espeak-ng" or "off".
+	TTS      string
+	TTSDir   string
+	TTSVoice string
 }
 
 const serveUsage = `usage: agentswitch serve [flags]
@@ -97,8 +107,8 @@ func (s setting) env() string {
 func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
-		simAddr, recDir, logFormat, logLevel, drain, maxCall, xmlCurlSecret, trustedProxies, clockOffset string
-		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, transferFailed, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow string
+		simAddr, recDir, logFormat, logLevel, drain, maxCall, xmlCurlSecret, trustedProxies, clockOffset, tts, ttsDir, ttsVoice string
+		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, transferFailed, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow, webhookAllowPrivate string
 	}
 	settings := []setting{
 		{"http-addr", "HTTP listen address", "127.0.0.1:8080", &raw.httpAddr},
@@ -131,9 +141,15 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"wrapup", "automatic return to READY after a call (0: the agent chooses); a campaign's own wrap-up wins", "0s", &raw.wrapup},
 		{"pause-codes", "comma-separated pause codes added at start to those kept in the database (managed at /api/v1/pause-codes); codes stored already keep their settings", "", &raw.pauseCodes},
 		{"agent-phone-allow", "comma-separated E.164 prefixes (e.g. +4420,+1212555) a supervisor may log an agent in on besides the seat's own external phone; empty: only that. Premium-rate ranges are refused anyway", "", &raw.agentPhoneAllow},
+		{"webhook-allow-private", "true lets webhook endpoints name loopback and private addresses (tests, an integrator inside the network); off by default", "false", &raw.webhookAllowPrivate},
 		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "agentswitch", &raw.confProfile},
+		{"tts", "how speed calls' announcements are spoken: espeak-ng (Debian's, rendered to WAV files the switch plays) or off (a beep)", "espeak-ng", &raw.tts},
+		{"tts-dir", "where the spoken files go; FreeSWITCH must read them at the same path (default <var-dir>/tts)", "", &raw.ttsDir},
+		{"tts-voice", "espeak-ng voice of the announcements", "en-us", &raw.ttsVoice},
 		{"clock-offset", "moves the service's clock by this duration (e.g. 8760h), to test that nothing depends on today's date; never in production", "", &raw.clockOffset},
 	}
+	var notifyRaw notifyRaw
+	settings = append(settings, notifySettings(&notifyRaw)...)
 	fs := newFlagSet("serve", serveUsage)
 	for _, s := range settings {
 		fs.StringVar(s.dst, s.name, s.def, s.usage+" ["+s.env()+"]")
@@ -177,6 +193,13 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		Drain:      dur("DRAIN_TIMEOUT", raw.drain),
 		MaxCall:    dur("MAX_CALL_DURATION", raw.maxCall),
 	}
+	switch raw.webhookAllowPrivate {
+	case "true":
+		c.WebhookAllowPrivate = true
+	case "false", "":
+	default:
+		bad("WEBHOOK_ALLOW_PRIVATE", "%q is not true or false", raw.webhookAllowPrivate)
+	}
 	if c.VarDir == "" {
 		bad("VAR_DIR", "must not be empty")
 	}
@@ -186,9 +209,16 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	if c.RecDir == "" {
 		c.RecDir = filepath.Join(c.VarDir, "recordings")
 	}
+	c.TTS, c.TTSDir, c.TTSVoice = raw.tts, raw.ttsDir, raw.ttsVoice
+	if c.TTS != "espeak-ng" && c.TTS != "off" {
+		bad("TTS", "%q: espeak-ng or off", c.TTS)
+	}
+	if c.TTSDir == "" {
+		c.TTSDir = filepath.Join(c.VarDir, "tts")
+	}
 	// Absolute paths: logs say exactly where things are, and the simulator
 	// and FreeSWITCH write recordings relative to nothing.
-	for _, p := range []*string{&c.VarDir, &c.DBPath, &c.RecDir} {
+	for _, p := range []*string{&c.VarDir, &c.DBPath, &c.RecDir, &c.TTSDir} {
 		if abs, err := filepath.Abs(*p); err == nil {
 			*p = abs
 		}
@@ -306,6 +336,7 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 			}
 		}
 	}
+	c.Notify = parseNotify(notifyRaw, bad, os.ReadFile)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

@@ -19,7 +19,8 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	wd, _ := os.Getwd()
 	if c.HTTPAddr != "127.0.0.1:8080" || c.DBPath != filepath.Join(wd, "var/agentswitch.db") || c.RedisURL != "" || len(c.ESL) != 0 ||
-		c.Heartbeat != 20*time.Second || c.LogFormat != "text" || c.RecDir != filepath.Join(wd, "var/recordings") {
+		c.Heartbeat != 20*time.Second || c.LogFormat != "text" || c.RecDir != filepath.Join(wd, "var/recordings") ||
+		c.TTS != "espeak-ng" || c.TTSDir != filepath.Join(wd, "var/tts") || c.TTSVoice != "en-us" || c.WebhookAllowPrivate {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -75,19 +76,21 @@ func TestConfigTrustedProxies(t *testing.T) {
 
 func TestConfigReportsEveryProblem(t *testing.T) {
 	_, err := loadConfig(nil, env(map[string]string{
-		"AGENTSWITCH_HTTP_ADDR":         "nonsense",
-		"AGENTSWITCH_ESL_ADDR":          "127.0.0.1:8021",
-		"AGENTSWITCH_ESL_PASSWORD":      "ClueCon",
-		"AGENTSWITCH_ESL_HEARTBEAT":     "-1s",
-		"AGENTSWITCH_LOG_FORMAT":        "xml",
-		"AGENTSWITCH_REDIS_URL":         "http://x",
-		"AGENTSWITCH_AGENT_PHONE_ALLOW": "+44,0044",
-		"AGENTSWITCH_MAX_CALL_DURATION": "forever",
+		"AGENTSWITCH_HTTP_ADDR":             "nonsense",
+		"AGENTSWITCH_ESL_ADDR":              "127.0.0.1:8021",
+		"AGENTSWITCH_ESL_PASSWORD":          "ClueCon",
+		"AGENTSWITCH_ESL_HEARTBEAT":         "-1s",
+		"AGENTSWITCH_LOG_FORMAT":            "xml",
+		"AGENTSWITCH_REDIS_URL":             "http://x",
+		"AGENTSWITCH_AGENT_PHONE_ALLOW":     "+44,0044",
+		"AGENTSWITCH_MAX_CALL_DURATION":     "forever",
+		"AGENTSWITCH_WEBHOOK_ALLOW_PRIVATE": "yes",
+		"AGENTSWITCH_TTS":                   "festival",
 	}))
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, want := range []string{"AGENTSWITCH_HTTP_ADDR", "AGENTSWITCH_ESL_PASSWORD", "AGENTSWITCH_ESL_HEARTBEAT", "AGENTSWITCH_LOG_FORMAT", "AGENTSWITCH_REDIS_URL", "AGENTSWITCH_AGENT_PHONE_ALLOW", "AGENTSWITCH_MAX_CALL_DURATION"} {
+	for _, want := range []string{"AGENTSWITCH_HTTP_ADDR", "AGENTSWITCH_ESL_PASSWORD", "AGENTSWITCH_ESL_HEARTBEAT", "AGENTSWITCH_LOG_FORMAT", "AGENTSWITCH_REDIS_URL", "AGENTSWITCH_AGENT_PHONE_ALLOW", "AGENTSWITCH_MAX_CALL_DURATION", "AGENTSWITCH_WEBHOOK_ALLOW_PRIVATE", "AGENTSWITCH_TTS"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s:\n%v", want, err)
 		}

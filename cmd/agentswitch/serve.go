@@ -29,7 +29,9 @@ import (
 	"github.com/agentswitch/agentswitch/internal/metrics"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/redisproc"
+	"github.com/agentswitch/agentswitch/notify/webhooks"
 	"github.com/agentswitch/agentswitch/pbx"
+	"github.com/agentswitch/agentswitch/tts"
 )
 
 // stack is everything serve starts, stopped in reverse order.
@@ -79,6 +81,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	live := redisstore.New(rdb, redisstore.Options{Logger: log, Now: now})
 	// The service's own registry (no global one): the API serves it.
 	mx := metrics.New()
+	// Before the engine: its queue stops after everything that may send.
+	notifier, err := startNotifier(cfg, log, now, mx, st)
+	if err != nil {
+		return err
+	}
 
 	nodes, builtin, err := switchNodes(ctx, cfg, log, st)
 	if err != nil {
@@ -109,8 +116,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return err
 	}
+	announcer := startTTS(cfg, log, now)
 	engine, err := dialer.NewEngine(dialer.EngineConfig{
-		Gateway: cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
+		Announcer: announcer,
+		Gateway:   cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
 		AbandonMessage: cfg.AbandonMsg, TransferFailedMessage: cfg.TransferFailedMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
 		ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
 		Country:         cfg.Country,
@@ -148,6 +157,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	// the hopper's claims make this safe in several processes at once.
 	filler := dialer.NewHopperFiller(dialer.HopperFillConfig{}, db, live.Hopper(), now, log.With("component", "hopper"))
 	wg.Go(func() { filler.Run(runCtx) })
+	// Webhooks: the call events go to the outbox, delivered out of band.
+	hooks := webhooks.New(webhooks.Config{Store: db, Now: now, AllowPrivate: cfg.WebhookAllowPrivate,
+		Observe: mx.Webhooks(db), Logger: log.With("component", "webhooks")})
+	wg.Go(func() { hooks.Run(runCtx) })
+	wg.Go(func() { hooks.FollowCalls(runCtx, engine, db) })
 	st.onClose(func() { stopRun(); wg.Wait() })
 
 	srv := api.New(api.Options{
@@ -158,9 +172,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: client, Country: cfg.Country,
 			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
-		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Widgets: db, Sim: simCalls,
+		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Widgets: db, Sim: simCalls, Webhooks: hooks,
 		TrustedProxies: cfg.TrustedProxies,
 		Draining:       engine.Draining,
+		Notify:         notifier,
 		Metrics:        mx.Handler(),
 		ObserveRequest: mx.ObserveRequest,
 		Checks: map[string]api.Check{
@@ -517,4 +532,18 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stdout, "%s: schema version %d (latest %d)\n", path, v.Current, v.Latest)
 	return nil
+}
+
+// startTTS is the speed calls' speech: espeak-ng when set and installed;
+// without it they hear a beep, which is said once in the log.
+func startTTS(cfg *Config, log *slog.Logger, now func() time.Time) dialer.Announcer {
+	if cfg.TTS == "off" {
+		return nil
+	}
+	r, err := tts.New(tts.Config{Dir: cfg.TTSDir, Voice: cfg.TTSVoice, Now: now})
+	if err != nil {
+		log.Warn("announcements are a beep, not speech", "err", err)
+		return nil
+	}
+	return r
 }

@@ -174,8 +174,10 @@ func New(t testing.TB, o Options) *World {
 	w.startEngine = func() {
 		w.Eng, w.stopEngine = RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.Hopper, Queues: db, PauseCodes: db, Switch: sw, Now: o.Now}, h, o.Tap)
 	}
-	wg.Go(func() { w.ESL.Run(ctx) })
+	// The engine is the handler before the client runs, as in the
+	// service: a node's coming up is not missed.
 	w.startEngine()
+	wg.Go(func() { w.ESL.Run(ctx) })
 	t.Cleanup(func() {
 		cancel()
 		w.stopEngine()

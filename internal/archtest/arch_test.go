@@ -57,6 +57,12 @@ var forbidden = map[string][]string{
 	// Provisioning serves FreeSWITCH and stores through the domain's
 	// interfaces: no HTTP framework, no live state, no API.
 	mod + "pbx": {mod + "api", mod + "dialer/redisstore", mod + "dialer/sqlitestore", "github.com/labstack/echo", "github.com/redis/go-redis"},
+	// Sending e-mail and text messages knows nothing of calls, stores or
+	// the API: the service hands it messages.
+	mod + "notify": {mod + "api", mod + "dialer", mod + "pbx", mod + "esl", "github.com/labstack/echo", "github.com/redis/go-redis", "database/sql"},
+	// Webhooks keep their outbox through the Store they declare (the SQL
+	// store implements it) and follow the engine's events; not the API.
+	mod + "notify/webhooks": {mod + "api", mod + "dialer/sqlitestore", mod + "dialer/redisstore", "database/sql", "github.com/labstack/echo", "github.com/redis/go-redis"},
 	// The agent workspace is embedded static files.
 	mod + "agentui": {module},
 	// The binary wires everything but links no test harness.
@@ -78,8 +84,10 @@ var onlyStdlibAnd = map[string][]string{
 	mod + "internal/inputerr": {},
 	// Ring strategies are pure policy over injected time and randomness:
 	// a leaf the engine and the widget will both use.
-	mod + "dialer/ring":       {mod + "internal/inputerr"},
-	mod + "internal/clock":    {},
+	mod + "dialer/ring":    {mod + "internal/inputerr"},
+	mod + "internal/clock": {},
+	// Speech runs a program and writes files: nothing of the service's.
+	mod + "tts":               {},
 	mod + "internal/mailbox":  {},
 	mod + "internal/pbxnames": {},
 	mod + "internal/procmem":  {},

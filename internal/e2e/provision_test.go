@@ -87,6 +87,33 @@ func TestGatewayFromDatabase(t *testing.T) {
 	}
 	t.Logf("sofia status gateway carrier-x:\n%s", out)
 
+	// The service knows the gateway's registration from the switch: one
+	// without registration is NOREG; one that registers to a carrier
+	// that never answers goes on trying (sofia::gateway_state events).
+	gwState := func(path string) string {
+		var v struct{ Status []struct{ State string } }
+		e.svc.admin.Must(t, http.MethodGet, path, nil, 200, &v)
+		if len(v.Status) == 0 {
+			return ""
+		}
+		return v.Status[0].State
+	}
+	svctest.Eventually(t, "carrier-x state NOREG", func() bool { return gwState(path) == "NOREG" })
+	var reg struct {
+		ID     int64
+		Reload struct{ Status, Error string }
+	}
+	e.svc.admin.Must(t, http.MethodPost, "/gateways", map[string]any{"name": "carrier-reg", "proxy": "127.0.0.1:5997", "username": "acct", "password": "pw", "register": true, "ping_seconds": 0}, 201, &reg)
+	reloadOK(t, "create carrier-reg", reg.Reload)
+	regPath := fmt.Sprintf("/gateways/%d", reg.ID)
+	var st string
+	svctest.Eventually(t, "carrier-reg trying or failed", func() bool {
+		st = gwState(regPath)
+		return st == "TRYING" || st == "FAILED" || st == "FAIL_WAIT" || st == "REGISTER" || st == "TIMEOUT"
+	})
+	t.Logf("carrier-reg: %s", st)
+	e.svc.admin.Must(t, http.MethodDelete, regPath, nil, 200, &reg)
+
 	// A change is read back: kill, then rescan.
 	e.svc.admin.Must(t, http.MethodPatch, path, map[string]any{"proxy": "127.0.0.1:5998"}, 200, &g)
 	reloadOK(t, "move carrier-x", g.Reload)

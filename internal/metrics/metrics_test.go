@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -123,4 +124,27 @@ func maps(a, b map[string]uint64) bool {
 		}
 	}
 	return true
+}
+
+type pendingCount int
+
+func (p pendingCount) PendingWebhookDeliveries(context.Context) (int, error) { return int(p), nil }
+
+func TestWebhookMetrics(t *testing.T) {
+	m := New()
+	observe := m.Webhooks(pendingCount(3))
+	observe("delivered")
+	observe("retry")
+	observe("retry")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`agentswitch_webhook_deliveries_total{result="delivered"} 1`,
+		`agentswitch_webhook_deliveries_total{result="retry"} 2`,
+		`agentswitch_webhook_queue_depth 3`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }

@@ -154,6 +154,11 @@ await run(session, 'admin-failure', result, async () => {
     await row.filter({ hasText: 'Closers' }).waitFor();
     assert.equal(await row.getByTestId('agent-live-state').textContent(), 'Logged out');
     result.agent = Number(await row.getAttribute('data-key'));
+    // The state follows the phone live: logged in, the row says so.
+    await admin('POST', `/agents/${result.agent}/login`, { endpoint: { kind: 'sip' }, mode: 'ring' });
+    await row.getByTestId('agent-live-state').filter({ hasText: 'Paused' }).waitFor();
+    await admin('POST', `/agents/${result.agent}/logout`);
+    await row.getByTestId('agent-live-state').filter({ hasText: 'Logged out' }).waitFor();
     await page.getByLabel('Search agents').fill('sales');
     await rowsShown('agents', 1);
     await page.getByLabel('Search agents').fill('');
@@ -500,7 +505,9 @@ await run(session, 'admin-failure', result, async () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=leads-table-row]').length === 1);
     result.lead = Number(await row.getAttribute('data-key'));
     await row.getByRole('button', { name: 'Open' }).click();
-    assert.equal(await dialog().getByLabel('account', { exact: true }).inputValue(), 'A-3');
+    // The lead is read when the dialog opens: wait for its fields.
+    const account = dialog().getByLabel('account', { exact: true });
+    await until('the lead in the dialog', () => account.inputValue(), (v) => v === 'A-3');
     await dialog().getByLabel('Last name', { exact: true }).fill('Nash-Ortiz');
     await shot('38-admin-lead');
     await dialog().getByRole('button', { name: 'Save' }).click();
@@ -565,6 +572,62 @@ await run(session, 'admin-failure', result, async () => {
     await row.getByRole('button', { name: 'Unarchive' }).click();
     await row.filter({ hasText: 'Paused' }).getByRole('button', { name: 'Resume' }).waitFor();
     await shot('40-admin-campaigns');
+  });
+
+  // Webhooks: an endpoint on the test's receiver (AS_WEBHOOK_URL, on
+  // 127.0.0.1), a call's event delivered to it, and a replay.
+  await step('a webhook: a bad URL is refused on its field, then the endpoint is made and its secret shown once', async () => {
+    session.expectError(/status of 400/);
+    await open('Webhooks');
+    await page.getByTestId('webhooks').getByText('No webhooks yet').waitFor();
+    await page.getByRole('button', { name: 'New webhook' }).click();
+    await dialog().getByLabel('URL', { exact: true }).fill('ftp://crm.example.com/in');
+    await dialog().getByRole('button', { name: 'Create webhook' }).click();
+    await fieldError('URL').waitFor();
+    assert.match(await fieldError('URL').textContent(), /http/);
+    await shot('41-admin-webhook-form');
+    await dialog().getByLabel('URL', { exact: true }).fill(env('AS_WEBHOOK_URL'));
+    await dialog().getByLabel('Description', { exact: true }).fill('CRM call log');
+    assert.ok(await dialog().getByLabel('Every event').isChecked());
+    await dialog().getByRole('button', { name: 'Create webhook' }).click();
+    const secret = page.getByTestId('webhook-secret-value');
+    await secret.waitFor();
+    result.webhook = { secret: (await secret.textContent()).trim() };
+    assert.match(result.webhook.secret, /^whsec_/);
+    await shot('41-admin-webhook-secret-once');
+    await dialog().getByRole('button', { name: 'I have copied it' }).click();
+    await dialog().waitFor({ state: 'detached' });
+    const row = page.getByTestId('webhooks-table-row').filter({ hasText: 'CRM call log' });
+    await row.waitFor();
+    result.webhook.id = Number(await row.getAttribute('data-key'));
+    assert.match(await row.textContent(), /every event.*Active.*none yet/);
+  });
+
+  await step("a call's start is posted to the receiver and shows in the endpoint's deliveries; a replay is sent again", async () => {
+    await admin('POST', '/calls', { number: '+1 415 555 0142' });
+    await until('the receiver gets call.started', () => ask({ do: 'webhook-received', event: 'call.started' }), (a) => Number(a.count) >= 1);
+    const row = page.getByTestId('webhooks-table-row').filter({ hasText: 'CRM call log' });
+    await row.getByRole('button', { name: 'Deliveries' }).click();
+    const started = dialog().getByTestId('webhook-delivery-row').filter({ hasText: 'call.started' });
+    await until('the log shows call.started delivered', async () => {
+      await dialog().getByRole('button', { name: 'Refresh' }).click();
+      return started.first().getAttribute('data-state', { timeout: 2000 }).catch(() => '');
+    }, (st) => st === 'delivered');
+    await started.first().getByRole('button', { name: 'Attempts' }).click();
+    await dialog().locator('.webhook-attempts').getByText('HTTP 200').waitFor();
+    await shot('42-admin-webhook-deliveries');
+    await started.first().getByRole('button', { name: 'Replay' }).click();
+    const replay = dialog().getByTestId('webhook-delivery-row').filter({ hasText: 'replay of' });
+    await until('the replay is delivered', async () => {
+      await dialog().getByRole('button', { name: 'Refresh' }).click();
+      return replay.first().getAttribute('data-state', { timeout: 2000 }).catch(() => '');
+    }, (st) => st === 'delivered');
+    result.webhook.replayed = Number((await replay.first().locator('td').first().textContent()).match(/^\d+/)[0]);
+    await until('the receiver gets the replay', () => ask({ do: 'webhook-received', event: 'call.started' }), (a) => Number(a.count) >= 2);
+    await shot('43-admin-webhook-replayed');
+    await dialog().getByRole('button', { name: 'Close' }).click();
+    await row.getByTestId('webhook-last').waitFor();
+    await shot('44-admin-webhooks');
   });
 
   // ---- Widgets: a callback widget for a site, its managers, settings,

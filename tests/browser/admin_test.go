@@ -26,6 +26,7 @@ func TestAdminDay(t *testing.T) {
 	adm, keySecret := signedInAdmin(t, svc)
 	seedPeople(t, adm)
 	pbxAgents := preparePBX(t, sw, svc, adm)
+	hook := startWebhookReceiver(t)
 
 	var res struct {
 		User     float64   `json:"user"`
@@ -33,16 +34,20 @@ func TestAdminDay(t *testing.T) {
 		PBX      pbxResult `json:"pbx"`
 		people
 		dialingMade
-		Widget widgetMade `json:"widget"`
+		Widget  widgetMade    `json:"widget"`
+		Webhook webhookResult `json:"webhook"`
 	}
 	scenario(t, ctx, svc, "admin_day.mjs", []string{
-		"AS_USER=admin", "AS_PASSWORD=" + svc.AdminPassword, "AS_ADMIN_KEY=" + keySecret,
+		"AS_USER=admin", "AS_PASSWORD=" + svc.AdminPassword, "AS_ADMIN_KEY=" + keySecret, "AS_WEBHOOK_URL=" + hook.url,
 	}, func(req map[string]string) (map[string]string, error) {
 		if out, ok, err := pbxRequest(sw, req); ok {
 			return out, err
 		}
 		if out, ok, err := widgetRequest(svc, req); ok {
 			return out, err
+		}
+		if out, ok := hook.request(req); ok {
+			return out, nil
 		}
 		return nil, fmt.Errorf("unknown request %q", req["do"])
 	}, &res)
@@ -63,6 +68,7 @@ func TestAdminDay(t *testing.T) {
 	checkPeople(t, svc, adm, res.people, int64(res.User))
 	checkDialingMade(t, adm, res.dialingMade)
 	checkWidgetMade(t, adm, res.Widget)
+	checkWebhooks(t, adm, hook, res.Webhook)
 }
 
 func hasPauseCode(r map[string]any, code string) bool {

@@ -367,7 +367,8 @@ func startService(t *testing.T, eslAddr string) *svctest.Process {
 	p, err := svctest.Start(bin, dir, []string{"-esl-addr", eslAddr, "-esl-password", eslPassword,
 		"-http-addr", "127.0.0.1:0", "-var-dir", filepath.Join(dir, "var"), "-log-level", "warn",
 		"-pause-codes", "BREAK,LUNCH,MEETING,TRAINING,ADMIN," + longPause},
-		[]string{"AGENTSWITCH_XML_CURL_SECRET=" + xmlCurlSecret})
+		// Webhook receivers in these tests listen on 127.0.0.1.
+		[]string{"AGENTSWITCH_XML_CURL_SECRET=" + xmlCurlSecret, "AGENTSWITCH_WEBHOOK_ALLOW_PRIVATE=true"})
 	if err != nil {
 		t.Fatal(err)
 	}

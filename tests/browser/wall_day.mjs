@@ -37,12 +37,12 @@ await run(session, 'wall-failure', result, async () => {
     assert.equal(await page.getByText('No agent seat').count(), 0);
     await page.getByTestId('nav-wall').waitFor();
     await rowIn('LOGGED_OUT').waitFor();
-    assert.equal(await page.getByTestId('wall-agent').count(), 2);
     await tile().waitFor();
   });
 
-  await step("the team filter shows the team's agents only", async () => {
-    await page.getByTestId('wall-filter-team').selectOption({ label: 'Support team' });
+  await step("the supervisor's own team is shown first; all teams one choice away", async () => {
+    // Sara leads the Support team: the wall opens on it.
+    await page.waitForFunction(() => document.querySelector('[data-testid=wall-filter-team]')?.selectedOptions[0]?.textContent === 'Support team');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=wall-agent]').length === 1);
     assert.equal(await row().getByTestId('wall-agent-team').textContent(), 'Support team');
     await page.getByTestId('wall-filter-team').selectOption('');
@@ -193,6 +193,25 @@ await run(session, 'wall-failure', result, async () => {
     await page.keyboard.press('ArrowUp');
     await focusOn(AGENT);
     await shot('23-wall-paused-1440');
+  });
+
+  await step("the last row's menu shows whole, over the grid's edge", async () => {
+    const bob = page.locator('[data-testid=wall-agent]', { hasText: 'Bob Stone' });
+    await bob.getByTestId('wall-agent-menu').click();
+    const menu = page.getByRole('menu', { name: 'Actions for Bob Stone' });
+    await menu.waitFor();
+    // Every item is the element at its own centre: nothing cut off or covered.
+    const hidden = await menu.evaluate((m) =>
+      [...m.querySelectorAll('[role=menuitem]')]
+        .filter((i) => {
+          const r = i.getBoundingClientRect();
+          return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) !== i;
+        })
+        .map((i) => i.textContent),
+    );
+    assert.deepEqual(hidden, [], 'menu items cut off');
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'detached' });
   });
 
   await step('an agent neither sees the wall\'s link nor reaches the wall', async () => {

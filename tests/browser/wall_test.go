@@ -31,8 +31,8 @@ func TestSupervisorWall(t *testing.T) {
 	adm, keySecret := signedInAdmin(t, svc)
 
 	camp := adm.post(t, "/campaigns", map[string]any{"name": "Support", "dial_mode": "manual"})
-	adm.post(t, "/users", map[string]any{"username": wallUser, "display_name": "Sara Lind", "role": "supervisor", "password": wallPass})
-	team := adm.post(t, "/teams", map[string]any{"name": "Support team"})
+	sara := adm.post(t, "/users", map[string]any{"username": wallUser, "display_name": "Sara Lind", "role": "supervisor", "password": wallPass})
+	team := adm.post(t, "/teams", map[string]any{"name": "Support team", "supervisors": []any{sara["id"]}})
 	quinn := adm.post(t, "/agents", map[string]any{"name": "Quinn Park", "extension": "3001", "sip_password": "sip-secret-3001", "team_id": team["id"]})
 	bobUser := adm.post(t, "/users", map[string]any{"username": "bob", "display_name": "Bob Stone", "role": "agent", "password": "bob-pass-1234"})
 	adm.post(t, "/agents", map[string]any{"name": "Bob Stone", "extension": "3002", "sip_password": "sip-secret-3002", "user_id": bobUser["id"]})

@@ -1,6 +1,7 @@
 // The switch's state for supervisors and admins: each FreeSWITCH node's
 // connection and health, each gateway's registration on each node, and
-// (for the queues' page) each queue's live figures. One stream per tab,
+// (for the queues' and agents' pages) each queue's live figures and each
+// agent's state. One stream per tab,
 // opened while a component uses it; the snapshot carries them,
 // node.state, gateway.state and queue.stats events keep them current.
 
@@ -8,7 +9,7 @@ import { useEffect, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
 import { Stream } from './stream.js';
 
-const sw = { nodes: new Map(), gateways: new Map(), queues: new Map(), conn: 'connecting' };
+const sw = { nodes: new Map(), gateways: new Map(), queues: new Map(), agents: new Map(), conn: 'connecting' };
 const listeners = new Set();
 let stream = null;
 
@@ -21,6 +22,7 @@ function applySnapshot(snap) {
   sw.nodes = new Map((snap.nodes || []).map((n) => [n.name, n]));
   sw.gateways = new Map((snap.gateways || []).map((g) => [gwKey(g), g]));
   sw.queues = new Map((snap.queues || []).map((q) => [q.id, q]));
+  sw.agents = new Map((snap.agents || []).map((a) => [a.id, a.state]));
   changed();
 }
 
@@ -30,6 +32,7 @@ function applyEvent(ev) {
     if (ev.gateway.removed) sw.gateways.delete(gwKey(ev.gateway));
     else sw.gateways.set(gwKey(ev.gateway), ev.gateway);
   } else if (ev.type === 'queue.stats' && ev.queue) sw.queues.set(ev.queue.id, ev.queue);
+  else if (ev.type === 'agent.state' && ev.agent) sw.agents.set(ev.agent.id, ev.agent.state);
   else return;
   changed();
 }

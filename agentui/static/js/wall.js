@@ -9,7 +9,7 @@
 import { html, Component, useCallback, useEffect, useLayoutEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api, rest } from './api.js';
 import { Stream } from './stream.js';
-import { ms } from './store.js';
+import { getState, ms } from './store.js';
 import { notify } from './common.js';
 import { duration, phone } from './format.js';
 import { pauseReason } from './pause.js';
@@ -392,20 +392,37 @@ class AgentRow extends Component {
 function AgentMenu({ agent: a, codes, act, close }) {
   const root = useRef(null);
   useEffect(() => {
+    // Placed on the window, not in the scrolling grid that would cut it
+    // off: below its button, or above when the window has more room there.
+    const m = root.current;
+    const b = m.parentNode.querySelector('button').getBoundingClientRect();
+    const h = m.offsetHeight;
+    m.style.position = 'fixed';
+    m.style.right = `${Math.max(innerWidth - b.right, 4)}px`;
+    m.style.top = `${innerHeight - b.bottom >= h + 12 || b.top < innerHeight - b.bottom ? b.bottom + 6 : Math.max(b.top - 6 - h, 4)}px`;
+    // The grid scrolling away from the button closes the menu.
+    const scrolled = (e) => !m.contains(e.target) && close();
+    addEventListener('scroll', scrolled, true);
     const first = root.current.querySelector('[role=menuitem]:not([disabled])');
-    if (first) first.focus();
+    if (first) first.focus({ preventScroll: true });
     const away = (e) => root.current && !root.current.parentNode.contains(e.target) && close();
     addEventListener('pointerdown', away);
-    return () => removeEventListener('pointerdown', away);
-  }, []);
-  const key = (e) => {
-    if (e.key === 'Escape') {
+    // Escape closes it wherever the focus is (a logged-out agent's menu
+    // has no item to focus).
+    const esc = (e) => {
+      if (e.key !== 'Escape') return;
       e.preventDefault();
       close();
-      root.current.parentNode.querySelector('button').focus();
-    }
-    arrowKeys(root.current, e);
-  };
+      m.parentNode.querySelector('button').focus();
+    };
+    addEventListener('keydown', esc, true);
+    return () => {
+      removeEventListener('pointerdown', away);
+      removeEventListener('scroll', scrolled, true);
+      removeEventListener('keydown', esc, true);
+    };
+  }, []);
+  const key = (e) => arrowKeys(root.current, e);
   const out = a.state === 'LOGGED_OUT';
   const busy = ['INCALL', 'RINGING', 'RESERVED'].includes(a.state);
   const item = (label, fn, disabled) =>
@@ -509,6 +526,16 @@ export function WallPage() {
   const codes = usePauseCodes();
   const [filter, setFilter] = useState(NO_FILTER);
   const teamList = useTeams();
+  // A team's supervisor starts on the team's agents; All teams is one
+  // choice away.
+  const picked = useRef(false);
+  useEffect(() => {
+    if (picked.current || !teamList.length) return;
+    picked.current = true;
+    const me = (getState().me || {}).user;
+    const mine = me && teamList.find((t) => (t.supervisors || []).includes(me.id));
+    if (mine) setFilter((old) => (old.team ? old : { ...old, team: String(mine.id) }));
+  }, [teamList]);
   const [menuFor, setMenuFor] = useState(0);
   const [ext, setExt] = useState(localStorage.getItem(EXT_KEY) || '');
   // focus: a row to bring into view and focus ({ agent } or { call }),

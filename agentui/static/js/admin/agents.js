@@ -6,6 +6,7 @@ import { html, useEffect, useMemo, useState } from '../../vendor/htm-preact.js';
 import { rest } from '../api.js';
 import { STATE_LABEL } from '../statusbar.js';
 import { Badge, Dialog, ResourcePage } from './kit.js';
+import { useSwitchState } from '../switchstate.js';
 
 const MODES = [
   ['ring', 'Ring per call'],
@@ -13,6 +14,13 @@ const MODES = [
 ];
 
 const STATE_TONE = { READY: 'green', INCALL: 'blue', RINGING: 'blue', RESERVED: 'blue', DISPO: 'amber', PAUSED: 'amber' };
+
+// PushedState follows the agent's state over the event stream, from the
+// one read with the list.
+function PushedState({ id, initial }) {
+  const s = useSwitchState();
+  return html`<${LiveState} state=${s.agents.get(id) || (s.conn === 'live' ? 'LOGGED_OUT' : initial)} />`;
+}
 
 // LiveState is the agent's state on the phone right now.
 export const LiveState = ({ state }) => html`<span data-testid="agent-live-state"><${Badge} tone=${STATE_TONE[state] || 'grey'}>${STATE_LABEL[state] || state}</${Badge}></span>`;
@@ -120,7 +128,7 @@ function AgentsList({ aux }) {
       ],
       columns: [
         { label: 'Agent', render: (r) => html`<div class="strong">${r.name}</div><div class="muted small">ext. ${r.extension}</div>` },
-        { label: 'Now', render: (r) => (r.disabled ? html`<${Badge} tone="red">Disabled</${Badge}>` : html`<${LiveState} state=${r.state} />`) },
+        { label: 'Now', render: (r) => (r.disabled ? html`<${Badge} tone="red">Disabled</${Badge}>` : html`<${PushedState} id=${r.id} initial=${r.state} />`) },
         { label: 'Team', render: (r) => r.team_name || teamName(r.team_id) || html`<span class="muted">–</span>` },
         { label: 'Login', render: (r) => userName(r.user_id) || html`<span class="muted">none</span>` },
         { label: 'Skills', render: (r) => html`<div class="tags">${(r.skills || []).map((s) => html`<span class="tag" key=${s}>${s}</span>`)}</div>` },

@@ -15,6 +15,7 @@ import { CampaignsPage } from './campaigns.js';
 import { LeadsPage } from './leads.js';
 import { DNCPage } from './dnc.js';
 import { WidgetsPage } from './widgets.js';
+import { WebhooksPage } from './webhooks.js';
 
 export const SECTIONS = [
   { id: 'users', label: 'Users', group: 'People', page: UsersPage },
@@ -31,4 +32,5 @@ export const SECTIONS = [
   { id: 'nodes', label: 'Switch nodes', group: 'PBX', page: NodesPage },
   { id: 'api-keys', label: 'API keys', group: 'Access', page: APIKeysPage },
   { id: 'widgets', label: 'My widgets', group: 'Widgets', page: WidgetsPage },
+  { id: 'webhooks', label: 'Webhooks', group: 'Access', page: WebhooksPage },
 ];
