@@ -16,7 +16,7 @@ let known = [];
 const eventOptions = () => [['*', 'Every event'], ...known.map((e) => [e, e])];
 
 const FIELDS = [
-  { name: 'url', label: 'URL', required: true, wide: true, placeholder: 'https://crm.example.com/hooks/agentswitch', hint: 'Where events are posted (http or https)' },
+  { name: 'url', label: 'URL', required: true, wide: true, placeholder: 'crm.example.com/hooks/agentswitch', hint: 'Where events are posted: a full https:// (or http://) address' },
   { name: 'events', label: 'Events', type: 'multi', options: eventOptions, hint: 'Every event includes those added later' },
   { name: 'widget_id', label: 'Widget', type: 'number', min: 0, hint: "0: every event, whatever its widget; a widget's id: that widget's events only" },
   { name: 'description', label: 'Description', type: 'textarea', rows: 2, wide: true, hint: 'Who receives it, for the next admin' },
