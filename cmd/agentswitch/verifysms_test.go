@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/agentswitch/agentswitch/notify"
+)
+
+type sentSMS struct{ to, body []string }
+
+func (s *sentSMS) Send(_ context.Context, to, body string) error {
+	s.to, s.body = append(s.to, to), append(s.body, body)
+	return nil
+}
+
+// TestVerificationSMS: managers' codes go through the SMS provider; with
+// the log provider the API logs them itself.
+func TestVerificationSMS(t *testing.T) {
+	got := &sentSMS{}
+	n := &notify.Notifier{SMS: got}
+	if s := verificationSMS(&Config{Notify: NotifyConfig{SMSProvider: "log"}}, n); s != nil {
+		t.Fatalf("the log provider sends codes: %T", s)
+	}
+	s := verificationSMS(&Config{Notify: NotifyConfig{SMSProvider: "twilio"}}, n)
+	if s == nil {
+		t.Fatal("no sender with a provider")
+	}
+	if err := s.SendSMS(t.Context(), "+14155550100", "Your code: 123456"); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.to) != 1 || got.to[0] != "+14155550100" || got.body[0] != "Your code: 123456" {
+		t.Fatalf("sent %+v", got)
+	}
+}
