@@ -84,7 +84,9 @@ var onlyStdlibAnd = map[string][]string{
 	mod + "internal/inputerr": {},
 	// Ring strategies are pure policy over injected time and randomness:
 	// a leaf the engine and the widget will both use.
-	mod + "dialer/ring":    {mod + "internal/inputerr"},
+	mod + "dialer/ring": {mod + "internal/inputerr"},
+	// Working hours are pure calendar arithmetic on a zone's wall clock.
+	mod + "dialer/hours":   {mod + "internal/inputerr"},
 	mod + "internal/clock": {},
 	// Speech runs a program and writes files: nothing of the service's.
 	mod + "tts":               {},
