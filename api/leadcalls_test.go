@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -336,5 +337,31 @@ func TestLeadAnnouncementFitsTheEngine(t *testing.T) {
 	long := leadAnnouncement(w, map[string]string{"note": strings.Repeat("ü", 400)})
 	if len(long) > dialer.MaxSpeedText || !utf8.ValidString(long) {
 		t.Errorf("%d bytes, valid %v", len(long), utf8.ValidString(long))
+	}
+}
+
+// Requests with one Idempotency-Key at the same time start one call and
+// all answer its id.
+func TestLeadCallIdempotencyConcurrent(t *testing.T) {
+	e := newEnv(t)
+	lw := e.addLeadWidget(1, allWeek, nil)
+	bodies := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := e.leadSend("json", lw.fields("lc_number", "+12025550143"), "Idempotency-Key", "same")
+			bodies[i] = fmt.Sprint(rec.Code, rec.Body.String())
+		}()
+	}
+	wg.Wait()
+	if n := len(e.speedCalls()); n != 1 {
+		t.Fatalf("%d calls started", n)
+	}
+	for _, b := range bodies {
+		if b != bodies[0] || !strings.HasPrefix(b, "201") {
+			t.Fatalf("answers differ: %q", bodies)
+		}
 	}
 }
