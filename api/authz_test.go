@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -240,6 +241,16 @@ func matrixCases(e *testEnv) []mcase {
 			return fmt.Sprintf("/api/v1/api-keys/%d", k.ID), ""
 		}},
 
+		// The lead-call API reads no session or service key: everyone gets
+		// through to the widget's own key check.
+		{method: "GET", tmpl: "/lead-calls", access: widgetCredential, ok: http.StatusCreated, want: "StartSpeedCall", req: func(e *testEnv, n int) (string, string) {
+			lw := e.addLeadWidget(n, allWeek, nil)
+			return "/api/v1/lead-calls?" + url.Values{"widget_key": {lw.w.Key}, "api_key": {lw.secret}, "lc_number": {"+12025550143"}}.Encode(), ""
+		}},
+		{method: "POST", tmpl: "/lead-calls", access: widgetCredential, ok: http.StatusCreated, want: "StartSpeedCall", req: func(e *testEnv, n int) (string, string) {
+			lw := e.addLeadWidget(n, allWeek, nil)
+			return "/api/v1/lead-calls", fmt.Sprintf(`{"widget_key":%q,"api_key":%q,"lc_number":"+12025550143"}`, lw.w.Key, lw.secret)
+		}},
 		{method: "GET", tmpl: "/widgets", access: supervisor, req: fixed("/api/v1/widgets", "")},
 		{method: "POST", tmpl: "/widgets", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
 			return "/api/v1/widgets", fmt.Sprintf(`{"name":"Site %d","site_url":"https://site%d.example"}`, n, n)
@@ -376,6 +387,8 @@ func expectation(c mcase, w who) int {
 		p.Key = &identity.APIKey{}
 	}
 	switch {
+	case c.access == widgetCredential:
+		return 0
 	case w.role == "":
 		return http.StatusUnauthorized
 	case !c.access.allows(p):

@@ -24,6 +24,9 @@ type Engine interface {
 	// memory (no live store round trip).
 	LiveAgents() []dialer.AgentView
 	StartCall(ctx context.Context, a dialer.Actor, r dialer.OutboundRequest) (dialer.CallView, error)
+	// StartSpeedCall rings a widget's managers, then the lead; it returns
+	// once the call is recorded.
+	StartSpeedCall(ctx context.Context, a dialer.Actor, r dialer.SpeedCall) (dialer.CallView, error)
 	// ReadyAgents counts the READY agents a lead call could be given to
 	// now: the named agent alone when named is not zero.
 	ReadyAgents(named dialer.AgentID) int
@@ -107,6 +110,11 @@ func (noEngine) AgentViews(context.Context) ([]dialer.AgentView, error) {
 	return nil, dialer.ErrUnavailable
 }
 func (noEngine) LiveAgents() []dialer.AgentView { return nil }
+
+func (noEngine) StartSpeedCall(context.Context, dialer.Actor, dialer.SpeedCall) (dialer.CallView, error) {
+	return dialer.CallView{}, dialer.ErrUnavailable
+}
+
 func (noEngine) StartCall(context.Context, dialer.Actor, dialer.OutboundRequest) (dialer.CallView, error) {
 	return dialer.CallView{}, dialer.ErrUnavailable
 }

@@ -221,6 +221,16 @@ func (f *fakeEngine) StartCall(_ context.Context, a dialer.Actor, r dialer.Outbo
 	return dialer.CallView{ID: dialer.NewCallID(), Number: r.Number, State: dialer.LiveDialing, Agent: r.Agent}, nil
 }
 
+func (f *fakeEngine) StartSpeedCall(_ context.Context, a dialer.Actor, r dialer.SpeedCall) (dialer.CallView, error) {
+	if err := f.record(engineCall{Method: "StartSpeedCall", Actor: a, Arg: r}); err != nil {
+		return dialer.CallView{}, err
+	}
+	if err := r.Validate(); err != nil {
+		return dialer.CallView{}, err
+	}
+	return dialer.CallView{ID: dialer.NewCallID(), Number: r.Numbers[0], State: dialer.LiveDialing}, nil
+}
+
 func (f *fakeEngine) ReadyAgents(named dialer.AgentID) int {
 	f.record(engineCall{Method: "ReadyAgents", Agent: named})
 	f.mu.Lock()

@@ -26,16 +26,20 @@ const (
 	// supervisorOrKey: supervisors and admins, and API keys of any role
 	// (integrators start lead calls).
 	supervisorOrKey
+	// widgetCredential: no session and no service key; the handler checks
+	// the widget key and its API key sent with the request (the lead-call
+	// API), and no cookie is read, so no CSRF header is asked for.
+	widgetCredential
 )
 
 func (a access) String() string {
-	return [...]string{"public", "agent", "supervisor", "admin", "supervisor or API key"}[a]
+	return [...]string{"public", "agent", "supervisor", "admin", "supervisor or API key", "widget API key"}[a]
 }
 
 // allows reports whether p passes the gate.
 func (a access) allows(p *principal) bool {
 	switch a {
-	case public:
+	case public, widgetCredential:
 		return true
 	case anyone:
 		return p.Actor.Role.AtLeast(identity.RoleAgent)
@@ -192,6 +196,9 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/widgets/:id/api-keys", admin, s.listWidgetKeys},
 		{http.MethodPost, "/widgets/:id/api-keys", admin, s.createWidgetKey},
 		{http.MethodDelete, "/widgets/:id/api-keys/:kid", admin, s.revokeWidgetKey},
+		{http.MethodGet, "/lead-calls", widgetCredential, s.leadCall},
+		{http.MethodPost, "/lead-calls", widgetCredential, s.leadCall},
+
 		{http.MethodGet, "/webhooks", admin, s.listWebhooks},
 		{http.MethodPost, "/webhooks", admin, s.createWebhook},
 		{http.MethodGet, "/webhooks/:id", admin, s.getWebhook},
@@ -275,7 +282,7 @@ func (s *Server) wrap(r route) echo.HandlerFunc {
 		// handler and the engine write.
 		c.SetRequest(c.Request().WithContext(dialer.WithRemote(c.Request().Context(), c.RealIP())))
 		var p *principal
-		if r.access != public {
+		if r.access != public && r.access != widgetCredential {
 			var err error
 			if p, err = s.authenticate(c); err != nil {
 				return err
@@ -284,7 +291,7 @@ func (s *Server) wrap(r route) echo.HandlerFunc {
 				return errNoCredentials
 			}
 		}
-		if unsafeMethod(r.method) && (p == nil || !p.viaKey()) && c.Request().Header.Get(csrfHeader) != csrfValue {
+		if unsafeMethod(r.method) && r.access != widgetCredential && (p == nil || !p.viaKey()) && c.Request().Header.Get(csrfHeader) != csrfValue {
 			return errCSRF
 		}
 		if p != nil && !r.access.allows(p) {

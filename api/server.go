@@ -162,6 +162,10 @@ type Server struct {
 	webSessions WebSessionStore
 	now         func() time.Time
 	limiter     *loginLimiter
+	// The lead-call API's token buckets, recent leads and replayed answers.
+	leadLimits buckets
+	leadSeen   recentLeads
+	leadIdem   idempotency
 	// missing names the stores not given; the API answers 503 without
 	// them.
 	missing []string
