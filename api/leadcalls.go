@@ -361,10 +361,13 @@ func single(v map[string][]string) (map[string]string, error) {
 
 var leadKeys = []string{"widget_key", "api_key", "lc_number", "lc_number_2", "lc_message", "country"}
 
+// checkLeadKeys keeps the lead-call fields: a web form posted as it is
+// carries its other inputs too (a consent box, a submit button's name),
+// and Convolo's customers send them without trouble.
 func checkLeadKeys(in map[string]string) (map[string]string, error) {
 	for k := range in {
 		if !slices.Contains(leadKeys, k) && !strings.HasPrefix(strings.ToLower(k), "lc_param_") {
-			return nil, fieldErr(k, "not a lead-call field")
+			delete(in, k)
 		}
 	}
 	return in, nil
