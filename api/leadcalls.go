@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -192,13 +193,55 @@ func (s *Server) startLeadCall(c echo.Context, w dialer.Widget, in map[string]st
 		req.RecordWarning = w.Settings.Recording.Warning
 	}
 	actor := dialer.Actor{Role: identity.RoleSupervisor, Name: "widget " + w.Name}
+	req.Done = func(o dialer.SpeedOutcome) { s.leadCallEnded(w, req, o) }
 	v, err := s.engine.StartSpeedCall(c.Request().Context(), actor, req)
 	if err != nil {
 		s.leadSeen.forget(fmt.Sprintf("%d:%s", w.ID, numbers[0]))
 		return leadField(err)
 	}
+	s.emitLeadCall("start_call", w, map[string]any{
+		"call_id": v.ID, "widget_id": w.ID, "widget_key": w.Key, "lc_number": numbers[0], "lc_number_2": second(numbers),
+		"status": "dialing", "managers": len(managers), "params": params, "created_at": v.CreatedAt.UTC(),
+	})
 	return c.JSON(http.StatusCreated, leadCallResponse{CallID: v.ID, Status: "dialing", WidgetID: w.ID,
 		Numbers: numbers, Managers: len(managers), Params: params})
+}
+
+func second(numbers []string) string {
+	if len(numbers) > 1 {
+		return numbers[1]
+	}
+	return ""
+}
+
+// leadCallEnded tells the widget's webhooks how the call ended (Convolo's
+// end_call): called once by the engine, which it must not hold up.
+func (s *Server) leadCallEnded(w dialer.Widget, req dialer.SpeedCall, o dialer.SpeedOutcome) {
+	manager := ""
+	if o.Manager >= 0 && o.Manager < len(req.Managers) {
+		manager = req.Managers[o.Manager].Name
+	}
+	data := map[string]any{
+		"call_id": o.Call, "widget_id": w.ID, "widget_key": w.Key, "lc_number": o.Number, "status": o.Result,
+		"manager": manager, "duration": o.TalkSeconds, "params": req.Params,
+	}
+	if o.Recording != "" {
+		data["recording"] = "/api/v1/calls/" + string(o.Call) + "/recording"
+	}
+	go s.emitLeadCall("end_call", w, data)
+}
+
+// emitLeadCall queues a widget's webhook event; a failure is logged, the
+// call goes on.
+func (s *Server) emitLeadCall(event string, w dialer.Widget, data map[string]any) {
+	if s.opts.Webhooks == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.opts.Webhooks.Emit(ctx, event, int64(w.ID), data); err != nil {
+		s.log.Warn("lead call webhook not queued", "event", event, "widget", w.ID, "err", err)
+	}
 }
 
 // leadField renames the engine's fields to the request's.

@@ -18,6 +18,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/hours"
 	"github.com/agentswitch/agentswitch/dialer/ring"
+	"github.com/agentswitch/agentswitch/notify/webhooks"
 )
 
 // leadWidget is a widget with an API key and one verified manager open
@@ -135,8 +136,11 @@ func TestLeadCallEveryEncodingGivesTheSameCall(t *testing.T) {
 		if sc.Widget != int64(lw.w.ID) || sc.Campaign != lw.w.CampaignID {
 			t.Fatalf("%s: widget %d campaign %d", kind, sc.Widget, sc.Campaign)
 		}
+		if sc.Done == nil {
+			t.Fatalf("%s: no Done (the end_call webhook)", kind)
+		}
 		// The widget and campaign differ per request; the rest must not.
-		sc.Widget, sc.Campaign = 0, 0
+		sc.Widget, sc.Campaign, sc.Done = 0, 0, nil
 		want := dialer.SpeedCall{
 			Managers: []dialer.SpeedManager{{Name: "Max", Number: lw.m.Phone}},
 			Sequence: ring.TopDown, Numbers: []string{"+12025550143", "+4930123456"},
@@ -364,5 +368,50 @@ func TestLeadCallIdempotencyConcurrent(t *testing.T) {
 		if b != bodies[0] || !strings.HasPrefix(b, "201") {
 			t.Fatalf("answers differ: %q", bodies)
 		}
+	}
+}
+
+// TestLeadCallWebhooks: a lead call queues Convolo's start_call for the
+// widget's webhook endpoints at once, and end_call with the outcome when
+// the engine says the call ended.
+func TestLeadCallWebhooks(t *testing.T) {
+	e := newEnv(t)
+	lw := e.addLeadWidget(1, allWeek, nil)
+	ctx := t.Context()
+	ep := must[webhooks.Endpoint](t)(e.store.CreateWebhook(ctx, webhooks.Endpoint{URL: "https://crm.example/hooks",
+		Secret: webhooks.NewSecret(), Events: []string{"start_call", "end_call"}, Active: true, WidgetID: int64(lw.w.ID)}))
+	rec := e.leadSend("json", lw.fields("lc_number", "+12025550143", "lc_param_name", "John Doe"))
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	id := decodeBody[leadCallResponse](t, rec).CallID
+	payloads := func() map[string]map[string]any {
+		ds, _, err := e.store.WebhookDeliveries(ctx, ep.ID, webhooks.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]map[string]any{}
+		for _, d := range ds {
+			var env struct{ Data map[string]any }
+			if err := json.Unmarshal(d.Payload, &env); err != nil {
+				t.Fatal(err)
+			}
+			out[d.Event] = env.Data
+		}
+		return out
+	}
+	start := payloads()["start_call"]
+	if start == nil || start["call_id"] != string(id) || start["lc_number"] != "+12025550143" || start["widget_key"] != lw.w.Key ||
+		start["params"].(map[string]any)["name"] != "John Doe" || start["status"] != "dialing" {
+		t.Fatalf("start_call %v", start)
+	}
+
+	call := e.speedCalls()[0]
+	call.Done(dialer.SpeedOutcome{Call: id, Manager: 0, Number: "+12025550143", Result: "connected", TalkSeconds: 42, Recording: "/rec/x.wav"})
+	var end map[string]any
+	waitFor(t, "end_call queued", func() bool { end = payloads()["end_call"]; return end != nil })
+	if end["status"] != "connected" || end["manager"] != "Max" || end["duration"] != 42.0 ||
+		end["recording"] != "/api/v1/calls/"+string(id)+"/recording" || end["call_id"] != string(id) {
+		t.Fatalf("end_call %v", end)
 	}
 }

@@ -16,6 +16,8 @@ type Webhooks interface {
 	Store() webhooks.Store
 	Replay(ctx context.Context, id int64) (webhooks.Delivery, error)
 	AllowPrivate() bool
+	// Emit queues event for the endpoints that want it.
+	Emit(ctx context.Context, event string, widget int64, payload any) error
 }
 
 var errNoWebhooks = newHTTPError(http.StatusServiceUnavailable, "not configured: webhooks")
