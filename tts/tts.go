@@ -193,6 +193,11 @@ func (s *Espeak) render(ctx context.Context, text, file string) error {
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return fmt.Errorf("tts: %w", err)
 	}
+	// Aged on the service's clock, not the file system's: prune reads it.
+	now := s.cfg.Now()
+	if err := os.Chtimes(tmp.Name(), now, now); err != nil {
+		return fmt.Errorf("tts: %w", err)
+	}
 	return os.Rename(tmp.Name(), file)
 }
 
