@@ -340,10 +340,19 @@ func (r *router) endOffer(w *waiter) {
 	w.offer = 0
 }
 
-// offer marks w as offered to agent id. Called with mu held.
-func (r *router) offer(w *waiter, id AgentID) {
-	w.offer = id
-	r.offered[id] = w
+// offerBest picks the caller READY agent id should take and marks it
+// offered; nil when none, or when an offer to id is on its way already.
+// Called with mu held.
+func (r *router) offerBest(id AgentID, ms []rmember, now time.Time) *waiter {
+	if _, busy := r.offered[id]; busy {
+		return nil
+	}
+	w := r.bestFor(id, ms, now)
+	if w != nil {
+		w.offer = id
+		r.offered[id] = w
+	}
+	return w
 }
 
 // seat records that agent a took w's offer: w is not offered again while
@@ -477,10 +486,8 @@ func (r *router) follow(id AgentID, s rstate) {
 		r.agents[id] = s
 	}
 	var w *waiter
-	if _, busy := r.offered[id]; s.state == AgentReady && !busy {
-		if w = r.bestFor(id, ms, now); w != nil {
-			r.offer(w, id)
-		}
+	if s.state == AgentReady {
+		w = r.offerBest(id, ms, now)
 	}
 	changed := !had || (old.state == AgentReady) != (s.state == AgentReady) || s.state == AgentLoggedOut
 	var qs []*rqueue
@@ -504,12 +511,8 @@ func (r *router) follow(id AgentID, s rstate) {
 func (r *router) redispatch(id AgentID) {
 	r.mu.Lock()
 	var w *waiter
-	if _, busy := r.offered[id]; !busy {
-		if st, ok := r.agents[id]; ok && st.state == AgentReady {
-			if w = r.bestFor(id, r.member[id], r.e.now()); w != nil {
-				r.offer(w, id)
-			}
-		}
+	if st, ok := r.agents[id]; ok && st.state == AgentReady {
+		w = r.offerBest(id, r.member[id], r.e.now())
 	}
 	r.mu.Unlock()
 	if w != nil {
