@@ -173,7 +173,8 @@ func (s *Server) startLeadCall(c echo.Context, w dialer.Widget, in map[string]st
 			}
 		}
 	}
-	if !s.leadSeen.fresh(fmt.Sprintf("%d:%s", w.ID, numbers[0]), now) {
+	seen := fmt.Sprintf("%d:%s", w.ID, numbers[0])
+	if !s.leadSeen.fresh(seen, now) {
 		return &httpError{code: http.StatusConflict, field: "lc_number",
 			msg: fmt.Sprintf("this lead was asked for within the last %d minutes", int(leadRepeatWindow/time.Minute))}
 	}
@@ -196,7 +197,7 @@ func (s *Server) startLeadCall(c echo.Context, w dialer.Widget, in map[string]st
 	req.Done = func(o dialer.SpeedOutcome) { s.leadCallEnded(w, req, o) }
 	v, err := s.engine.StartSpeedCall(c.Request().Context(), actor, req)
 	if err != nil {
-		s.leadSeen.forget(fmt.Sprintf("%d:%s", w.ID, numbers[0]))
+		s.leadSeen.forget(seen)
 		return leadField(err)
 	}
 	s.emitLeadCall("start_call", w, map[string]any{
