@@ -242,7 +242,7 @@ func TestLogSMSWritesTheMessageToTheLog(t *testing.T) {
 	if err := l.Send(context.Background(), "+447700900123", "Your code is 123456"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), `to=+447700900123 body="Your code is 123456"`) {
+	if !strings.Contains(buf.String(), `level=WARN`) || !strings.Contains(buf.String(), `to=+447700900123 body="Your code is 123456"`) {
 		t.Errorf("log %q", buf.String())
 	}
 	if err := l.Send(context.Background(), "07700900123", "x"); err == nil || Temporary(err) {

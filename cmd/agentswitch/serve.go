@@ -177,7 +177,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		TrustedProxies: cfg.TrustedProxies,
 		Draining:       engine.Draining,
 		Notify:         notifier,
-		SMS:            verificationSMS(cfg, notifier),
+		SMS:            smsSender{notifier},
 		Metrics:        mx.Handler(),
 		ObserveRequest: mx.ObserveRequest,
 		Checks: map[string]api.Check{
@@ -551,19 +551,10 @@ func startTTS(cfg *Config, log *slog.Logger, now func() time.Time) dialer.Announ
 }
 
 // smsSender is the queued SMS of the notifier, as the API sends
-// verification codes.
+// verification codes (the log provider's included: it writes them to the
+// log, at warn).
 type smsSender struct{ n *notify.Notifier }
 
 func (s smsSender) SendSMS(ctx context.Context, to, body string) error {
 	return s.n.SMS.Send(ctx, to, body)
-}
-
-// verificationSMS sends managers' verification codes through the SMS
-// provider; with the log provider (development), the API logs them
-// itself, at warn, where they are seen.
-func verificationSMS(cfg *Config, n *notify.Notifier) api.SMSSender {
-	if n == nil || n.SMS == nil || cfg.Notify.SMSProvider == "log" {
-		return nil
-	}
-	return smsSender{n}
 }
