@@ -139,8 +139,15 @@ var WidgetSequences = map[string]ring.Strategy{
 	"rank":    ring.ByRank,
 }
 
-// SMSParams are the placeholders an after-call SMS may use.
+// SMSParams are the placeholders an after-call SMS may use, besides
+// {{param_<name>}} for the lead's custom parameter <name>.
 var SMSParams = []string{"widget", "site", "manager", "visitor_phone", "call_time"}
+
+// SMSParamPrefix names a lead's custom parameter in an SMS template.
+const SMSParamPrefix = "param_"
+
+// smsParamName is a custom parameter's name as the lead-call API takes it.
+var smsParamName = regexp.MustCompile(`^param_[a-z0-9_]{1,20}$`)
 
 // DefaultWidgetSettings are a new widget's settings.
 func DefaultWidgetSettings() WidgetSettings {
@@ -255,7 +262,7 @@ func (s WidgetSettings) Validate(prefix string) error {
 	if err := checkText(f("sms.template"), s.SMS.Template, 640, s.SMS.Enabled); err != nil {
 		return err
 	}
-	if err := checkPlaceholders(f("sms.template"), s.SMS.Template, SMSParams); err != nil {
+	if err := checkPlaceholders(f("sms.template"), s.SMS.Template, SMSParams, smsParamName); err != nil {
 		return err
 	}
 	return s.Design.validate(f("design."))
@@ -325,11 +332,16 @@ func (d WidgetDesign) validate(prefix string) error {
 	return checkPlaceholders(prefix+"texts.countdown", d.Texts.Countdown, []string{"seconds"})
 }
 
-// checkPlaceholders refuses a {{name}} outside allowed, and braces left open.
-func checkPlaceholders(field, text string, allowed []string) error {
+// checkPlaceholders refuses a {{name}} outside allowed (or matching
+// also, when given), and braces left open.
+func checkPlaceholders(field, text string, allowed []string, also ...*regexp.Regexp) error {
 	for _, m := range placeholderRE.FindAllStringSubmatch(text, -1) {
-		if !slices.Contains(allowed, m[1]) {
-			return fieldf(field, "unknown placeholder {{%s}}; use %s", m[1], "{{"+strings.Join(allowed, "}}, {{")+"}}")
+		if !slices.Contains(allowed, m[1]) && (len(also) == 0 || !also[0].MatchString(m[1])) {
+			hint := "{{" + strings.Join(allowed, "}}, {{") + "}}"
+			if len(also) > 0 {
+				hint += " or {{param_<name>}}"
+			}
+			return fieldf(field, "unknown placeholder {{%s}}; use %s", m[1], hint)
 		}
 	}
 	if rest := placeholderRE.ReplaceAllString(text, ""); strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {

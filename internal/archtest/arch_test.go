@@ -63,6 +63,9 @@ var forbidden = map[string][]string{
 	// Webhooks keep their outbox through the Store they declare (the SQL
 	// store implements it) and follow the engine's events; not the API.
 	mod + "notify/webhooks": {mod + "api", mod + "dialer/sqlitestore", mod + "dialer/redisstore", "database/sql", "github.com/labstack/echo", "github.com/redis/go-redis"},
+	// A widget's e-mails and SMS are composed from its records and handed
+	// to notify: no stores, no API.
+	mod + "widgetnotify": {mod + "api", mod + "dialer/sqlitestore", mod + "dialer/redisstore", mod + "pbx", "database/sql", "github.com/labstack/echo", "github.com/redis/go-redis"},
 	// The agent workspace is embedded static files.
 	mod + "agentui": {module},
 	// The binary wires everything but links no test harness.

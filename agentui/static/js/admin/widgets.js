@@ -156,7 +156,7 @@ const MAIN_FIELDS = [
   { name: 'settings.notify.call_done', label: 'Call done', type: 'list', section: 'E-mail notifications' },
   { name: 'settings.sms.enabled', label: 'Text the visitor after the call', type: 'checkbox', section: 'SMS after the call' },
   { name: 'settings.sms.template', label: 'Message', type: 'textarea', rows: 3, section: 'SMS after the call',
-    hint: 'May use {{widget}}, {{site}}, {{manager}}, {{visitor_phone}}, {{call_time}}', when: (v) => v['settings.sms.enabled'] },
+    hint: 'May use {{widget}}, {{site}}, {{manager}}, {{visitor_phone}}, {{call_time}} and {{param_<name>}} for a lead parameter', when: (v) => v['settings.sms.enabled'] },
 ];
 
 // save sends the fields named; lists of numbers go as numbers.
