@@ -26,7 +26,9 @@ import (
 // a SQLite file and a private redis-server under ./var, and the built-in
 // simulated switch.
 type Config struct {
-	HTTPAddr   string
+	HTTPAddr string
+	// PublicURL is where people reach the service (links in e-mails).
+	PublicURL  string
 	VarDir     string
 	DBPath     string
 	RedisURL   string // empty: start a private redis-server under VarDir
@@ -107,11 +109,12 @@ func (s setting) env() string {
 func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	var raw struct {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
-		simAddr, recDir, logFormat, logLevel, drain, maxCall, xmlCurlSecret, trustedProxies, clockOffset, tts, ttsDir, ttsVoice string
+		simAddr, recDir, logFormat, logLevel, drain, maxCall, xmlCurlSecret, trustedProxies, clockOffset, tts, ttsDir, ttsVoice, publicURL string
 		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, transferFailed, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow, webhookAllowPrivate string
 	}
 	settings := []setting{
 		{"http-addr", "HTTP listen address", "127.0.0.1:8080", &raw.httpAddr},
+		{"public-url", "the service's address as people reach it (https://cc.example.com), for links in e-mails; empty: http://<http-addr>", "", &raw.publicURL},
 		{"var-dir", "directory for the database, the private redis-server and recordings", "var", &raw.varDir},
 		{"db", "SQLite database file (default <var-dir>/agentswitch.db)", "", &raw.db},
 		{"redis-url", "Redis URL; empty starts a private redis-server under <var-dir>", "", &raw.redisURL},
@@ -225,6 +228,11 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		bad("HTTP_ADDR", "%q is not host:port", c.HTTPAddr)
+	}
+	if u, err := publicURL(raw.publicURL, c.HTTPAddr); err != nil {
+		bad("PUBLIC_URL", "%q %v", raw.publicURL, err)
+	} else {
+		c.PublicURL = u
 	}
 	if _, _, err := net.SplitHostPort(c.SimAddr); err != nil {
 		bad("SIM_ADDR", "%q is not host:port", c.SimAddr)
@@ -382,4 +390,27 @@ func parseNodes(v, password string) ([]esl.Node, error) {
 		nodes = append(nodes, esl.Node{Name: name, Addr: addr, Password: password})
 	}
 	return nodes, nil
+}
+
+// publicURL checks the configured address, or makes one from the listen
+// address: a link that works on this machine at least.
+func publicURL(raw, httpAddr string) (string, error) {
+	if raw == "" {
+		host, port, err := net.SplitHostPort(httpAddr)
+		if err != nil {
+			return "", nil // HTTP_ADDR says what is wrong
+		}
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			host = "127.0.0.1"
+		}
+		return "http://" + net.JoinHostPort(host, port), nil
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		return "", fmt.Errorf("is not an http:// or https:// URL")
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("must not carry credentials, a query or a fragment")
+	}
+	return strings.TrimRight(raw, "/"), nil
 }

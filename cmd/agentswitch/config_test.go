@@ -129,3 +129,35 @@ func TestConfigPauseCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigPublicURL: links in e-mails need an address people reach;
+// without one, the listen address (a wildcard made loopback) is used.
+func TestConfigPublicURL(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+		bad  string
+	}{
+		{map[string]string{}, "http://127.0.0.1:8080", ""},
+		{map[string]string{"AGENTSWITCH_HTTP_ADDR": "0.0.0.0:9000"}, "http://127.0.0.1:9000", ""},
+		{map[string]string{"AGENTSWITCH_HTTP_ADDR": ":9000"}, "http://127.0.0.1:9000", ""},
+		{map[string]string{"AGENTSWITCH_HTTP_ADDR": "[::1]:9000"}, "http://[::1]:9000", ""},
+		{map[string]string{"AGENTSWITCH_PUBLIC_URL": "https://cc.example.com/"}, "https://cc.example.com", ""},
+		{map[string]string{"AGENTSWITCH_PUBLIC_URL": "https://cc.example.com/agentswitch"}, "https://cc.example.com/agentswitch", ""},
+		{map[string]string{"AGENTSWITCH_PUBLIC_URL": "cc.example.com"}, "", "not an http:// or https:// URL"},
+		{map[string]string{"AGENTSWITCH_PUBLIC_URL": "ftp://cc.example.com"}, "", "not an http:// or https:// URL"},
+		{map[string]string{"AGENTSWITCH_PUBLIC_URL": "https://u:p@cc.example.com"}, "", "credentials"},
+		{map[string]string{"AGENTSWITCH_PUBLIC_URL": "https://cc.example.com/?x=1"}, "", "query"},
+	} {
+		c, err := loadConfig(nil, env(tc.env))
+		if tc.bad != "" {
+			if err == nil || !strings.Contains(err.Error(), "AGENTSWITCH_PUBLIC_URL") || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("%v: %v, want %q", tc.env, err, tc.bad)
+			}
+			continue
+		}
+		if err != nil || c.PublicURL != tc.want {
+			t.Errorf("%v: %q (%v), want %q", tc.env, c.PublicURL, err, tc.want)
+		}
+	}
+}
