@@ -275,3 +275,32 @@ func TestWidgetDashboardCutsDaysInTheZone(t *testing.T) {
 		}
 	}
 }
+
+// When the switch does not take the first attempt, a widget that retries
+// answers scheduled; one that does not answers the error, and the same
+// number may be asked for again at once (nobody was rung).
+func TestLeadCallSwitchDown(t *testing.T) {
+	e := newEnv(t)
+	retrying := e.addLeadWidget(1, allWeek, func(w *dialer.Widget) {
+		w.Settings.Retry = dialer.WidgetRetry{Enabled: true, Intervals: []int{30}, When: "visitor"}
+	})
+	once := e.addLeadWidget(2, allWeek, nil)
+	e.eng.mu.Lock()
+	e.eng.fail["StartSpeedCall"] = dialer.ErrSwitchDown
+	e.eng.mu.Unlock()
+	rec := e.leadSend("json", retrying.fields("lc_number", "+12025550143"))
+	body := decodeBody[leadCallResponse](t, rec)
+	if rec.Code != http.StatusAccepted || body.Status != "scheduled" || body.NextAttemptAt == nil ||
+		!body.NextAttemptAt.Equal(e.clock.Now().Add(30*time.Second)) {
+		t.Fatalf("retrying: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.leadSend("json", once.fields("lc_number", "+12025550143")); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("once: %d %s", rec.Code, rec.Body)
+	}
+	e.eng.mu.Lock()
+	delete(e.eng.fail, "StartSpeedCall")
+	e.eng.mu.Unlock()
+	if rec := e.leadSend("json", once.fields("lc_number", "+12025550143")); rec.Code != http.StatusCreated {
+		t.Fatalf("asked again: %d %s", rec.Code, rec.Body)
+	}
+}
