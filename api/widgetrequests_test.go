@@ -304,3 +304,21 @@ func TestLeadCallSwitchDown(t *testing.T) {
 		t.Fatalf("asked again: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// The widget's endpoint records its own refusals (a filled honeypot) with
+// what the visitor sent.
+func TestRefuseLeadRecordsTheRawRequest(t *testing.T) {
+	e := newEnv(t)
+	w := e.addWidget(1)
+	e.srv.refuseLead(t.Context(), w, map[string]string{"lc_number": "030 123", "country": "de", "lc_param_Name": "Bot",
+		"source": "widget"}, "widget", dialer.RefusedHoneypot, "website", "must be empty")
+	p := decodeBody[requestPage](t, e.do(e.sup, "GET", "/api/v1/widget-requests?status=refused", ""))
+	if len(p.Requests) != 1 {
+		t.Fatalf("%+v", p)
+	}
+	r := p.Requests[0]
+	if r["reason"] != "honeypot" || r["field"] != "website" || r["message"] != "must be empty" || r["source"] != "widget" ||
+		r["country"] != "DE" || r["numbers"].([]any)[0] != "030 123" || r["params"].(map[string]any)["name"] != "Bot" {
+		t.Fatalf("refusal %v", r)
+	}
+}
