@@ -268,6 +268,7 @@ func TestWidgetDashboardCutsDaysInTheZone(t *testing.T) {
 		{"tz=Local", "tz"},
 		{"from=2025-01-01T00:00:00Z&to=2026-12-01T00:00:00Z", "from"},
 		{"widget_id=0", "widget_id"},
+		{"from=2030-01-01T00:00:00Z", "from"},
 	} {
 		rec := e.do(e.sup, "GET", "/api/v1/widget-dashboard?"+tc.query, "")
 		if rec.Code != http.StatusBadRequest || errorOf(t, rec).Field != tc.field {

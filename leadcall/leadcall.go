@@ -76,8 +76,12 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel}
 }
 
-// scheduleBatch bounds the due requests read at once.
-const scheduleBatch = 100
+// scheduleBatch bounds the due requests read at once, maxBatches the
+// batches of one run.
+const (
+	scheduleBatch = 100
+	maxBatches    = 10
+)
 
 // stuckWait is the least wait of the scheduler between two runs.
 const stuckWait = time.Second
@@ -166,7 +170,12 @@ func (s *Service) loop() {
 // RunDue starts the attempts due now.
 func (s *Service) RunDue(ctx context.Context) {
 	widgets := map[dialer.WidgetID]dialer.Widget{}
-	for ctx.Err() == nil {
+	// Bounded: requests that stay due (a store failing) wait for the
+	// next run rather than hold this one.
+	for range maxBatches {
+		if ctx.Err() != nil {
+			return
+		}
 		due, err := s.cfg.Store.DueWidgetRequests(ctx, s.cfg.Now(), scheduleBatch)
 		if err != nil {
 			if ctx.Err() == nil {
