@@ -57,18 +57,23 @@ type leadCallResponse struct {
 
 func (s *Server) leadCall(c echo.Context, _ *principal) error {
 	now := s.now()
-	if wait := s.leadLimits.take("ip:"+c.RealIP(), now, leadPerIP); wait > 0 {
-		return tooMany(c, wait)
-	}
-	st, err := s.widgetStore()
-	if err != nil {
-		return err
-	}
 	lc, err := s.leadCalls()
 	if err != nil {
 		return err
 	}
 	in, err := readLeadInput(c)
+	if err != nil {
+		return err
+	}
+	if wait := s.leadLimits.take("ip:"+c.RealIP(), now, leadPerIP); wait > 0 {
+		// Counted for the widget named, without a lookup: a flood costs
+		// no database work.
+		r := rawLeadRequest(in, "api", now)
+		r.IP = c.RealIP()
+		lc.RateLimited(in["widget_key"], r)
+		return tooMany(c, wait)
+	}
+	st, err := s.widgetStore()
 	if err != nil {
 		return err
 	}

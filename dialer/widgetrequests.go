@@ -38,6 +38,10 @@ const (
 	RefusedNoneOpen    = "no_manager_open"
 )
 
+// ReasonWidgetInactive cancels the scheduled requests of a widget
+// switched off.
+const ReasonWidgetInactive = "widget_inactive"
+
 // RequestRepeatWindow: the same first number of a widget is not called
 // again within it (a double submit, a looping integration).
 const RequestRepeatWindow = 10 * time.Minute
@@ -86,6 +90,9 @@ type WidgetRequest struct {
 	Response       []byte `json:"-"`
 	// IP is the client's address, kept to coalesce rate-limited refusals.
 	IP string `json:"-"`
+	// Reached is the lead's number the last attempt reached or tried
+	// last; set on the outcome's events, not stored.
+	Reached string `json:"-"`
 }
 
 // MarshalJSON writes the zero times as null.
@@ -171,9 +178,9 @@ type WidgetRequestStore interface {
 	// its widget returns that request and false; one whose first number
 	// the widget was asked for within RequestRepeatWindow returns ErrRepeat.
 	CreateWidgetRequest(ctx context.Context, r WidgetRequest) (WidgetRequest, bool, error)
-	// RefuseRateLimited records a rate-limited request, one row per
-	// widget, IP and minute whose count grows.
-	RefuseRateLimited(ctx context.Context, r WidgetRequest) error
+	// RefuseRateLimited records n rate-limited requests like r, one row
+	// per widget and minute whose count grows.
+	RefuseRateLimited(ctx context.Context, r WidgetRequest, n int) error
 	// SetWidgetRequestResponse keeps the first answer, for replays.
 	SetWidgetRequestResponse(ctx context.Context, id WidgetRequestID, body []byte) error
 	GetWidgetRequest(ctx context.Context, id WidgetRequestID) (WidgetRequest, []WidgetAttempt, error)

@@ -62,6 +62,10 @@ type Service struct {
 	stopped bool
 	cancel  context.CancelFunc
 	ctx     context.Context
+
+	rateMu      sync.Mutex
+	ratePending map[rateKey]*ratePending
+	rateDropped int
 }
 
 // New makes a service; Start runs its scheduler.
@@ -104,6 +108,7 @@ func (s *Service) Start(ctx context.Context) error {
 		s.ended(w, r, r.Attempts, nil, dialer.SpeedOutcome{Manager: -1, Number: first(r.Numbers), Result: dialer.SpeedFailed})
 	}
 	s.track(s.loop)
+	s.track(s.flushLoop)
 	return nil
 }
 
@@ -192,6 +197,13 @@ func (s *Service) RunDue(ctx context.Context) {
 				}
 				widgets[r.WidgetID] = w
 			}
+			if !w.Active {
+				// Switched off since: nobody is rung for it any more.
+				if _, err := s.cfg.Store.FinishWidgetRequest(ctx, r.ID, dialer.RequestCancelled, dialer.ReasonWidgetInactive); err != nil {
+					s.log.Warn("lead request of an inactive widget not cancelled", "request", r.ID, "err", err)
+				}
+				continue
+			}
 			if _, _, err := s.attempt(ctx, w, r, false); err != nil && !errors.Is(err, errNotStarted) {
 				s.log.Info("lead request attempt not started", "request", r.ID, "err", err)
 			}
@@ -276,7 +288,7 @@ func (s *Service) Submit(ctx context.Context, w dialer.Widget, r dialer.WidgetRe
 }
 
 // Refuse records a refusal of a known widget's request; rate-limited
-// ones are coalesced per widget, IP and minute.
+// ones are counted (RateLimited).
 func (s *Service) Refuse(ctx context.Context, w dialer.Widget, r dialer.WidgetRequest, reason string, fe *dialer.FieldError) error {
 	if fe == nil {
 		return s.refuse(ctx, w, r, reason, nil)
@@ -296,12 +308,14 @@ func (s *Service) refuse(ctx context.Context, w dialer.Widget, r dialer.WidgetRe
 	} else if err != nil {
 		r.Message = err.Error()
 	}
-	var werr error
 	if reason == dialer.RefusedRateLimited {
-		werr = s.cfg.Store.RefuseRateLimited(ctx, r)
-	} else {
-		r, _, werr = s.cfg.Store.CreateWidgetRequest(ctx, r)
+		s.RateLimited(w.Key, r)
+		if err == nil {
+			return nil
+		}
+		return &RefusalError{Request: r, Err: err}
 	}
+	r, _, werr := s.cfg.Store.CreateWidgetRequest(ctx, r)
 	if werr != nil {
 		s.log.Warn("lead request refusal not recorded", "widget", w.ID, "reason", reason, "err", werr)
 	}
@@ -432,6 +446,7 @@ func (s *Service) ended(w dialer.Widget, r dialer.WidgetRequest, n int, managers
 	if o.Call != "" { // a call that never started had no start_call either
 		s.emit("end_call", w, data)
 	}
+	got.Reached = o.Number
 	switch got.Status {
 	case dialer.RequestConnected:
 		s.event(EventDone, w, got)

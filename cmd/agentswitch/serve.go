@@ -135,6 +135,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	// with the database's gateways (pbx.Reconcile), then its gateways'
 	// state is read again. The built-in simulator reads the gateways
 	// straight from the database where FreeSWITCH asks mod_xml_curl.
+	zone, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return err
+	}
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	if simulated {
 		builtin.SetGatewaySource(storeGateways(db))
@@ -167,7 +171,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 	// Lead requests: stopped after the engine, so that calls ending while
 	// it stops are still recorded.
 	leads := leadcall.New(leadcall.Config{Store: db, Widgets: db, Engine: engine, Webhooks: hooks, Now: now,
-		Logger: log.With("component", "leadcall")})
+		Logger:  log.With("component", "leadcall"),
+		OnEvent: widgetNotices(notifier, db, cfg.PublicURL, zone, log.With("component", "widgetnotify"))})
 	st.onClose(leads.Stop)
 	st.onClose(func() { stopRun(); wg.Wait() })
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -118,7 +119,10 @@ func (s *Store) CreateWidgetRequest(ctx context.Context, r dialer.WidgetRequest)
 }
 
 // RefuseRateLimited implements dialer.WidgetRequestStore.
-func (s *Store) RefuseRateLimited(ctx context.Context, r dialer.WidgetRequest) error {
+func (s *Store) RefuseRateLimited(ctx context.Context, r dialer.WidgetRequest, n int) error {
+	if n < 1 {
+		return &dialer.FieldError{Field: "count", Reason: "at least 1"}
+	}
 	numbers, params, operators, err := requestJSON(r)
 	if err != nil {
 		return err
@@ -127,12 +131,14 @@ func (s *Store) RefuseRateLimited(ctx context.Context, r dialer.WidgetRequest) e
 	if len(r.Numbers) > 0 {
 		first = r.Numbers[0]
 	}
-	key := fmt.Sprintf("%s|%d", r.IP, r.CreatedAt.Unix()/60)
+	// Per minute, not per address: a spray of addresses must not become
+	// a spray of rows. The row keeps the first request's details.
+	key := strconv.FormatInt(r.CreatedAt.Unix()/60, 10)
 	_, err = s.wq(ctx).ExecContext(ctx, `INSERT INTO widget_requests (widget_id, source, created_at, numbers, first_number, country, params,
-		operators, status, reason, field, message, ip, coalesce_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'refused', 'rate_limited', ?, ?, ?, ?)
-		ON CONFLICT (widget_id, coalesce_key) WHERE coalesce_key IS NOT NULL DO UPDATE SET count = count + 1`,
-		r.WidgetID, r.Source, r.CreatedAt.UnixMilli(), numbers, first, r.Country, params, operators, r.Field, r.Message, r.IP, key)
+		operators, status, reason, field, message, ip, coalesce_key, count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'refused', 'rate_limited', ?, ?, ?, ?, ?)
+		ON CONFLICT (widget_id, coalesce_key) WHERE coalesce_key IS NOT NULL DO UPDATE SET count = count + excluded.count`,
+		r.WidgetID, r.Source, r.CreatedAt.UnixMilli(), numbers, first, r.Country, params, operators, r.Field, r.Message, r.IP, key, n)
 	return mapErr(err, "refuse widget request", false)
 }
 

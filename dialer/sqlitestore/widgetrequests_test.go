@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -105,19 +106,26 @@ func TestWidgetRequestListAndRefusals(t *testing.T) {
 		Reason: dialer.RefusedCountry, Field: "lc_number", Message: "not called", Numbers: []string{"+4930001"}}
 	must[dialer.WidgetRequest](t)(first(s.CreateWidgetRequest(ctx, refused)))
 
-	// A flood of rate-limited refusals is one row per IP and minute.
+	// A flood of rate-limited refusals, from any addresses, is one row
+	// per widget and minute; the row keeps the first one's details.
 	flood := dialer.WidgetRequest{WidgetID: a.ID, Source: "widget", CreatedAt: reqT0, IP: "192.0.2.1", Field: "widget_key", Message: "too many"}
+	must[struct{}](t)(struct{}{}, s.RefuseRateLimited(ctx, flood, 5))
 	var wg sync.WaitGroup
-	for range 20 {
+	for i := range 15 {
 		wg.Go(func() {
-			if err := s.RefuseRateLimited(ctx, flood); err != nil {
+			f := flood
+			f.IP = fmt.Sprintf("198.51.100.%d", i)
+			if err := s.RefuseRateLimited(ctx, f, 1); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
+	if err := s.RefuseRateLimited(ctx, flood, 0); err == nil {
+		t.Fatal("a count of 0 recorded")
+	}
 	flood.CreatedAt = reqT0.Add(time.Minute)
-	must[struct{}](t)(struct{}{}, s.RefuseRateLimited(ctx, flood))
+	must[struct{}](t)(struct{}{}, s.RefuseRateLimited(ctx, flood, 1))
 
 	for _, tc := range []struct {
 		name string

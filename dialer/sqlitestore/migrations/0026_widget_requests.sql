@@ -31,7 +31,7 @@ CREATE TABLE widget_requests (
     -- The first answer to the idempotency key, replayed to a retry.
     response        BLOB,
     ip              TEXT    NOT NULL DEFAULT '',
-    -- widget, IP and minute of a rate-limited refusal: one row each.
+    -- The minute of a widget's rate-limited refusals: one row each.
     coalesce_key    TEXT
 ) STRICT;
 CREATE UNIQUE INDEX widget_requests_idempotency ON widget_requests (widget_id, idempotency_key)
