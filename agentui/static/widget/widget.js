@@ -90,13 +90,13 @@
     // The panel.
     var title = el('h2', { id: 'aw-title', class: 'aw-title' }, [fill(texts.title, { seconds: secs })]);
     var close = el('button', { type: 'button', class: 'aw-close', 'aria-label': words.close }, [svg([CLOSE])]);
-    var note = el('p', { class: 'aw-note', id: 'aw-note' });
 
     var country = el('select', { id: 'aw-country', name: 'country', autocomplete: 'tel-country-code', 'aria-describedby': 'aw-country-err' });
     var countryErr = el('p', { class: 'aw-err', id: 'aw-country-err' });
     var number = el('input', { id: 'aw-number', name: 'number', type: 'tel', inputmode: 'tel', autocomplete: 'tel-national',
       required: true, 'aria-describedby': 'aw-number-err', placeholder: '' });
     var numberErr = el('p', { class: 'aw-err', id: 'aw-number-err' });
+    var prefix = el('span', { class: 'aw-prefix', 'aria-hidden': 'true' });
     var slot = el('select', { id: 'aw-slot', name: 'scheduled_at', 'aria-describedby': 'aw-slot-err' });
     var slotErr = el('p', { class: 'aw-err', id: 'aw-slot-err' });
     var slotField = el('div', { class: 'aw-field', hidden: true }, [el('label', { for: 'aw-slot' }, [words.time]), slot, slotErr]);
@@ -105,10 +105,9 @@
       [el('label', { for: 'aw-website' }, ['Website']), el('input', { id: 'aw-website', name: 'website', type: 'text', tabindex: '-1', autocomplete: 'off' })]);
     var submit = el('button', { type: 'submit', class: 'aw-submit' }, [svg([PHONE], 'aw-icon'), el('span', {}, [texts.button || words.callback])]);
     var form = el('form', { class: 'aw-form', novalidate: true }, [
-      el('div', { class: 'aw-row' }, [
-        el('div', { class: 'aw-field aw-country' }, [el('label', { for: 'aw-country' }, [words.country]), country, countryErr]),
-        el('div', { class: 'aw-field aw-number' }, [el('label', { for: 'aw-number' }, [words.number]), number, numberErr]),
-      ]),
+      el('div', { class: 'aw-field aw-country' }, [el('label', { for: 'aw-country' }, [words.country]), country, countryErr]),
+      el('div', { class: 'aw-field aw-number' }, [el('label', { for: 'aw-number' }, [words.number]),
+        el('div', { class: 'aw-tel' }, [prefix, number]), numberErr]),
       slotField, trap, submit,
     ]);
 
@@ -118,8 +117,8 @@
       [el('div', { class: 'aw-dial' }, [el('span', { class: 'aw-count-n' })]), el('p', { class: 'aw-count-text' })]);
     var doneIcon = el('div', { class: 'aw-done', hidden: true, 'aria-hidden': 'true' }, [svg([CHECK])]);
     var again = el('button', { type: 'button', class: 'aw-again', hidden: true }, [words.again]);
-    var panel = el('div', { id: 'aw-panel', class: 'aw-panel', role: 'dialog', 'aria-labelledby': 'aw-title', 'aria-describedby': 'aw-note', hidden: true },
-      [el('div', { class: 'aw-head' }, [title, close]), note, form, ring, doneIcon, live, again]);
+    var panel = el('div', { id: 'aw-panel', class: 'aw-panel', role: 'dialog', 'aria-labelledby': 'aw-title', hidden: true },
+      [el('div', { class: 'aw-head' }, [title, close]), form, ring, doneIcon, live, again]);
     wrap.append(panel, launch);
     document.body.append(host);
 
@@ -138,13 +137,21 @@
     var codes = cfg.countries.map(function (c) { return c.code; });
     country.value = cfg.default_country || (guess && codes.indexOf(guess.toUpperCase()) >= 0 ? guess.toUpperCase() : codes[0]);
     if (codes.length === 1) country.disabled = true;
+    // The dial code shows in the number field, as the visitor would say it.
+    var showPrefix = function () {
+      var c = cfg.countries.filter(function (x) { return x.code === country.value; })[0];
+      prefix.textContent = c ? c.dial_code : '';
+    };
+    country.addEventListener('change', showPrefix);
+    showPrefix();
 
     // Outside working hours: the times to pick, grouped by day in the
     // visitor's own time zone.
     if (!cfg.open) {
-      note.textContent = texts.outside_hours || '';
+      title.textContent = texts.outside_hours || '';
       var day = new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long' });
-      var hour = new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit' });
+      // The closed list shows one option: it carries its day too.
+      var hour = new Intl.DateTimeFormat(lang, { weekday: 'short', day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' });
       var group = null, groupDay = '';
       (cfg.slots || []).forEach(function (s) {
         var t = new Date(s);
@@ -207,7 +214,6 @@
       ring.hidden = state !== 'counting';
       doneIcon.hidden = state !== 'done' && state !== 'scheduled';
       again.hidden = state !== 'failed';
-      note.hidden = state !== 'form' || cfg.open;
       // While counting, the dial shows the words; the region only speaks.
       live.classList.toggle('aw-sr', state === 'counting');
       live.textContent = text || '';
@@ -258,8 +264,10 @@
           var when = new Intl.DateTimeFormat(lang, { weekday: 'long', hour: 'numeric', minute: '2-digit' }).format(at);
           return show('scheduled', fill(words.scheduled, { time: when }));
         }
+        // A field's error sits under the field (focused, so it is read
+        // out); anything else is the admin's failure text.
         var err = res.body.error || {};
-        show('form', texts.failure);
+        show('form', '');
         wrap.setAttribute('data-state', 'error');
         if (!fieldError(err.field, reason(err))) live.textContent = texts.failure;
       }).catch(function () {
