@@ -201,6 +201,10 @@ func (s *Server) routes() []route {
 		// The embedded widget: its site's pages only (CORS and Origin).
 		{http.MethodGet, "/widget/:key/config", public, s.widgetConfig},
 		{http.MethodPost, "/widget/:key/requests", public, s.widgetRequest},
+		{http.MethodGet, "/widget-requests", supervisor, s.listWidgetRequests},
+		{http.MethodGet, "/widget-requests/:id", supervisor, s.getWidgetRequest},
+		{http.MethodPost, "/widget-requests/:id/cancel", admin, s.cancelWidgetRequest},
+		{http.MethodGet, "/widget-dashboard", supervisor, s.widgetDashboard},
 
 		{http.MethodGet, "/webhooks", admin, s.listWebhooks},
 		{http.MethodPost, "/webhooks", admin, s.createWebhook},

@@ -280,10 +280,15 @@ func (s *Server) widgetRequest(c echo.Context, _ *principal) error {
 	return s.startWidgetCall(c, w, in, now, at)
 }
 
-// honeypotHit reports a request that filled the hidden field: a bot's. It
-// is answered like a success, so the bot learns nothing, and dials no one.
-func (s *Server) honeypotHit(_ echo.Context, _ dialer.Widget, in map[string]string) bool {
-	return strings.TrimSpace(in["website"]) != ""
+// honeypotHit reports, and records as refused, a request that filled the
+// hidden field: a bot's. It is answered like a success, so the bot learns
+// nothing, and dials no one.
+func (s *Server) honeypotHit(c echo.Context, w dialer.Widget, in map[string]string) bool {
+	if strings.TrimSpace(in["website"]) == "" {
+		return false
+	}
+	s.refuseLead(c.Request().Context(), w, in, "widget", dialer.RefusedHoneypot, "website", "the hidden field was filled")
+	return true
 }
 
 // answerOf is the success answer for a call now (201) or at a time (202).

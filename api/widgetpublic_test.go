@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -182,6 +183,11 @@ func TestWidgetHoneypot(t *testing.T) {
 	if calls := e.eng.Calls(); len(calls) != 0 {
 		t.Fatalf("the bot reached the engine: %v", calls)
 	}
+	// The bot's request is kept as refused, for the admin to see.
+	list := decodeBody[requestList](t, e.do(e.admin, http.MethodGet, fmt.Sprintf("/api/v1/widget-requests?widget_id=%d", trap.w.ID), ""))
+	if len(list.Requests) != 1 || list.Requests[0].Reason != dialer.RefusedHoneypot || list.Requests[0].Source != "widget" {
+		t.Fatalf("recorded %+v", list.Requests)
+	}
 	// The real answer says nothing of the call's internals.
 	var ans map[string]any
 	json.Unmarshal(rec.Body.Bytes(), &ans)
@@ -214,7 +220,6 @@ func TestWidgetRequestFields(t *testing.T) {
 		{"scheduled_at when closed", `{"number":"+12025550143","scheduled_at":"2026-11-23T12:00:00Z"}`, closed, nil, 400, "scheduled_at"},
 		{"scheduled_at in the past", `{"number":"+12025550143","scheduled_at":"2026-11-16T09:30:00Z"}`, closed, nil, 400, "scheduled_at"},
 		{"page not a web address", `{"number":"+12025550143","page":"javascript:alert(1)"}`, allWeek, nil, 400, "page"},
-		{"nobody open now, no time picked", `{"number":"+12025550143"}`, closed, nil, 409, "key"},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -282,8 +287,8 @@ func TestWidgetLeadInput(t *testing.T) {
 }
 
 // TestWidgetSlotsOutsideHours: closed now, the config offers the opening
-// times; an offered one passes the widget's checks to the lead-call path
-// with the time, one not offered is refused naming scheduled_at.
+// times; an offered one is scheduled for that time, and without a choice
+// the request waits for the next opening.
 func TestWidgetSlotsOutsideHours(t *testing.T) {
 	e := newEnv(t)
 	lw := e.siteWidget(1, hours.Week{"mon": {"09:00-11:00"}}, nil)
@@ -293,21 +298,35 @@ func TestWidgetSlotsOutsideHours(t *testing.T) {
 		t.Fatalf("config %+v", cfg)
 	}
 	at := cfg.Slots[1].Format(time.RFC3339)
-	rec := e.widgetCall(http.MethodPost, "/api/v1/widget/"+lw.w.Key+"/requests", widgetSite, `{"number":"+12025550143","scheduled_at":"`+at+`"}`)
-	if rec.Code == http.StatusBadRequest {
-		t.Fatalf("an offered slot refused: %s", rec.Body)
+	for _, c := range []struct{ body, want string }{
+		{`{"number":"+12025550143","scheduled_at":"` + at + `","page":"https://shop.example/tents?utm_source=x"}`, at},
+		{`{"number":"+12025550144"}`, monday9.Format(time.RFC3339)},
+	} {
+		rec := e.widgetCall(http.MethodPost, "/api/v1/widget/"+lw.w.Key+"/requests", widgetSite, c.body)
+		ans := decodeBody[widgetAnswer](t, rec)
+		if rec.Code != http.StatusAccepted || ans.Status != "scheduled" || ans.ScheduledAt.Format(time.RFC3339) != c.want {
+			t.Fatalf("%s: %d %s, want scheduled at %s", c.body, rec.Code, rec.Body, c.want)
+		}
 	}
 	if len(e.speedCalls()) != 0 {
 		t.Fatalf("a scheduled request dialed at once")
 	}
-	if rec.Code == http.StatusAccepted {
-		ans := decodeBody[widgetAnswer](t, rec)
-		if ans.Status != "scheduled" || ans.ScheduledAt.Format(time.RFC3339) != at {
-			t.Fatalf("answer %+v", ans)
+	list := decodeBody[requestList](t, e.do(e.admin, http.MethodGet, fmt.Sprintf("/api/v1/widget-requests?widget_id=%d&status=scheduled", lw.w.ID), ""))
+	if len(list.Requests) != 2 {
+		t.Fatalf("scheduled requests %+v", list.Requests)
+	}
+	pages := map[string]bool{}
+	for _, r := range list.Requests {
+		if r.Source != "widget" {
+			t.Errorf("request %+v", r)
 		}
+		pages[r.Params["page"]] = true
+	}
+	if !pages["/tents"] || !pages[""] {
+		t.Errorf("pages %v: the page's path is the parameter", pages)
 	}
 	// The honeypot's answer for a time is the scheduled one.
-	bot := e.widgetCall(http.MethodPost, "/api/v1/widget/"+lw.w.Key+"/requests", widgetSite, `{"number":"+12025550144","scheduled_at":"`+at+`","website":"x"}`)
+	bot := e.widgetCall(http.MethodPost, "/api/v1/widget/"+lw.w.Key+"/requests", widgetSite, `{"number":"+12025550145","scheduled_at":"`+at+`","website":"x"}`)
 	if ans := decodeBody[widgetAnswer](t, bot); bot.Code != http.StatusAccepted || ans.Status != "scheduled" || ans.ScheduledAt.Format(time.RFC3339) != at {
 		t.Fatalf("honeypot %d %s", bot.Code, bot.Body)
 	}

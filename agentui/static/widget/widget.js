@@ -261,7 +261,7 @@
         if (res.status === 201) return countdown(secs);
         if (res.status === 202) {
           var at = new Date(res.body.scheduled_at);
-          var when = new Intl.DateTimeFormat(lang, { weekday: 'long', hour: 'numeric', minute: '2-digit' }).format(at);
+          var when = new Intl.DateTimeFormat(lang, { weekday: 'long', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(at);
           return show('scheduled', fill(words.scheduled, { time: when }));
         }
         // A field's error sits under the field (focused, so it is read
