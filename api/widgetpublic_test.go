@@ -331,3 +331,24 @@ func TestWidgetSlotsOutsideHours(t *testing.T) {
 		t.Fatalf("honeypot %d %s", bot.Code, bot.Body)
 	}
 }
+
+// TestWidgetRequestsLimitedPerIP: one address's burst of requests runs
+// out, whatever the widget, and is told when to come back.
+func TestWidgetRequestsLimitedPerIP(t *testing.T) {
+	e := newEnv(t)
+	lw := e.siteWidget(1, allWeek, nil)
+	path := "/api/v1/widget/" + lw.w.Key + "/requests"
+	// Bots' requests (the honeypot) spend the bucket without dialing.
+	for i := range int(leadPerIP.burst) {
+		if rec := e.widgetCall(http.MethodPost, path, widgetSite, `{"number":"+12025550143","website":"x"}`); rec.Code != http.StatusCreated {
+			t.Fatalf("request %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	rec := e.widgetCall(http.MethodPost, path, widgetSite, `{"number":"+12025550143"}`)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("past the burst: %d %v", rec.Code, rec.Header())
+	}
+	if len(e.speedCalls()) != 0 {
+		t.Fatal("dialed past the limit")
+	}
+}
