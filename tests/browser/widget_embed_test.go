@@ -93,6 +93,7 @@ func TestWidgetEmbed(t *testing.T) {
 	// The widgets are made for the site's origin; a stranger's site
 	// embeds the same snippet.
 	shop, stranger := startSite(t, svc.URL), startSite(t, svc.URL)
+	ids := map[string]any{}
 	widget := func(name string, week map[string][]string) string {
 		w := adm.post(t, "/widgets", map[string]any{"name": name, "site_url": shop.URL, "active": true})
 		st := w["settings"].(map[string]any)
@@ -103,6 +104,7 @@ func TestWidgetEmbed(t *testing.T) {
 		adm.do(t, http.MethodPatch, fmt.Sprintf("/widgets/%v", w["id"]), map[string]any{"settings": st}, nil)
 		adm.post(t, fmt.Sprintf("/widgets/%v/managers", w["id"]), map[string]any{"name": "Mia", "agent_id": mia["id"],
 			"time_zone": "UTC", "hours": map[string]any{"week": week}, "active": true})
+		ids[name] = w["id"]
 		return w["widget_key"].(string)
 	}
 	always := map[string][]string{}
@@ -142,6 +144,42 @@ func TestWidgetEmbed(t *testing.T) {
 	if res.ScheduledAt == "" || res.Refused == "" {
 		t.Errorf("result %+v", res)
 	}
+	// The service keeps the visitors' requests: the bad number refused,
+	// the good one called at once (from the page's path), the last one
+	// waiting for the time picked.
+	var called, waiting widgetRequests
+	adm.do(t, http.MethodGet, fmt.Sprintf("/widget-requests?widget_id=%v", ids["Northwind"]), nil, &called)
+	adm.do(t, http.MethodGet, fmt.Sprintf("/widget-requests?widget_id=%v", ids["Northwind after hours"]), nil, &waiting)
+	// Newest first.
+	if r := called.Requests; len(r) != 2 || r[0].CallID == "" || r[0].Source != "widget" || r[0].Params["page"] != "/open" ||
+		len(r[0].Numbers) != 1 || r[0].Numbers[0] != embedLead || r[1].Status != "refused" || r[1].CallID != "" {
+		t.Errorf("the requests on the open widget: %+v", r)
+	}
+	if r := waiting.Requests; len(r) != 1 || r[0].Status != "scheduled" || !r[0].NextAttemptAt.Equal(mustTime(t, res.ScheduledAt)) ||
+		r[0].Numbers[0] != embedLater {
+		t.Errorf("the call scheduled for %s: %+v", res.ScheduledAt, r)
+	}
+}
+
+// widgetRequests is GET /widget-requests, as far as read here.
+type widgetRequests struct {
+	Requests []struct {
+		Status        string            `json:"status"`
+		Source        string            `json:"source"`
+		Numbers       []string          `json:"numbers"`
+		Params        map[string]string `json:"params"`
+		CallID        string            `json:"call_id"`
+		NextAttemptAt time.Time         `json:"next_attempt_at"`
+	} `json:"requests"`
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // hasCommandWith reports a command with both words.
