@@ -55,13 +55,29 @@
   var CLOSE = 'M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12 19 6.4 17.6 5 12 10.6z';
   var CHECK = 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z';
 
+  // onColor is black or white, whichever reads better on the colour hex
+  // (WCAG relative luminance).
+  function onColor(hex) {
+    var lum = [1, 3, 5].map(function (i) {
+      var c = parseInt(hex.substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var l = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+    return (l + 0.05) / 0.05 > 1.05 / (l + 0.05) ? '#111418' : '#ffffff';
+  }
+
   function fill(text, vars) {
     return String(text || '').replace(/\{\{\s*(\w+)\s*\}\}/g, function (m, k) { return k in vars ? vars[k] : m; });
   }
 
   fetch(api + '/config', { credentials: 'omit', cache: 'no-store' })
     .then(function (r) { return r.ok ? r.json() : null; })
-    .then(function (cfg) { if (cfg) mount(cfg); })
+    .then(function (cfg) {
+      if (!cfg) return;
+      // A snippet placed in <head> may get its answer before <body> exists.
+      if (document.body) mount(cfg);
+      else document.addEventListener('DOMContentLoaded', function () { mount(cfg); });
+    })
     .catch(function () { /* the service is unreachable: no widget rather than a broken one */ });
 
   function mount(cfg) {
@@ -74,6 +90,7 @@
     var host = el('div', { 'data-agentswitch-widget': key });
     // Colours and side through CSSOM (allowed by a CSP without 'unsafe-inline').
     host.style.setProperty('--aw-accent', d.button_color || '#1f7a4d');
+    host.style.setProperty('--aw-on-accent', onColor(d.button_color || '#1f7a4d'));
     host.style.setProperty('--aw-bg', d.background_color || '#ffffff');
     host.style.setProperty('--aw-fg', d.text_color || '#1b1f24');
     var root = host.attachShadow({ mode: 'open' });
