@@ -125,16 +125,22 @@ func Handler() http.Handler {
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Type", f.contentType)
-		h.Set("ETag", f.etag)
-		// Revalidate every time: a new binary must never meet old modules.
-		h.Set("Cache-Control", "no-cache")
-		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		if name == "index.html" {
 			h.Set("Content-Security-Policy", csp)
 			h.Set("X-Frame-Options", "DENY")
 		}
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+		f.serve(w, r)
 	})
+}
+
+// serve answers f, tagged with its hash.
+func (f file) serve(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", f.contentType)
+	h.Set("ETag", f.etag)
+	// Revalidate every time: a new binary must never meet old modules.
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
 }

@@ -35,6 +35,8 @@ type mcase struct {
 	req func(e *testEnv, n int) (string, string)
 	// ctype is the body's Content-Type when not JSON.
 	ctype string
+	// header: more request headers, name then value.
+	header []string
 }
 
 func fixed(path, body string) func(*testEnv, int) (string, string) {
@@ -251,6 +253,16 @@ func matrixCases(e *testEnv) []mcase {
 			lw := e.addLeadWidget(n, allWeek, nil)
 			return "/api/v1/lead-calls", fmt.Sprintf(`{"widget_key":%q,"api_key":%q,"lc_number":"+12025550143"}`, lw.w.Key, lw.secret)
 		}},
+		// The embedded widget's routes read no credential either: its own
+		// site's pages get through.
+		{method: "GET", tmpl: "/widget/:key/config", access: public, req: func(e *testEnv, n int) (string, string) {
+			return "/api/v1/widget/" + e.addLeadWidget(n, allWeek, nil).w.Key + "/config", ""
+		}},
+		{method: "POST", tmpl: "/widget/:key/requests", access: public, ok: http.StatusCreated, want: "StartSpeedCall",
+			header: []string{"Origin", "https://shop.example", csrfHeader, csrfValue}, req: func(e *testEnv, n int) (string, string) {
+				lw := e.addLeadWidget(n, allWeek, func(w *dialer.Widget) { w.SiteURL = "https://shop.example" })
+				return "/api/v1/widget/" + lw.w.Key + "/requests", `{"number":"+12025550143"}`
+			}},
 		{method: "GET", tmpl: "/widget-requests", access: supervisor, req: fixed("/api/v1/widget-requests", "")},
 		{method: "GET", tmpl: "/widget-requests/:id", access: supervisor, req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/widget-requests/%d", e.addScheduledRequest(n).ID), ""
@@ -395,7 +407,7 @@ func expectation(c mcase, w who) int {
 		p.Key = &identity.APIKey{}
 	}
 	switch {
-	case c.access == widgetCredential:
+	case c.access == widgetCredential, c.access == public:
 		return 0
 	case w.role == "":
 		return http.StatusUnauthorized
@@ -438,9 +450,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			e.eng.reset()
 			before := e.fingerprint()
 			rec := e.do(w, c.method, path, body)
-			if c.ctype != "" {
+			if c.ctype != "" || len(c.header) > 0 {
 				req := e.request(w, c.method, path, body)
-				req.Header.Set("Content-Type", c.ctype)
+				if c.ctype != "" {
+					req.Header.Set("Content-Type", c.ctype)
+				}
+				for i := 0; i+1 < len(c.header); i += 2 {
+					req.Header.Set(c.header[i], c.header[i+1])
+				}
 				rec = httptest.NewRecorder()
 				e.srv.Echo().ServeHTTP(rec, req)
 			}

@@ -198,6 +198,9 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/widgets/:id/api-keys/:kid", admin, s.revokeWidgetKey},
 		{http.MethodGet, "/lead-calls", widgetCredential, s.leadCall},
 		{http.MethodPost, "/lead-calls", widgetCredential, s.leadCall},
+		// The embedded widget: its site's pages only (CORS and Origin).
+		{http.MethodGet, "/widget/:key/config", public, s.widgetConfig},
+		{http.MethodPost, "/widget/:key/requests", public, s.widgetRequest},
 		{http.MethodGet, "/widget-requests", supervisor, s.listWidgetRequests},
 		{http.MethodGet, "/widget-requests/:id", supervisor, s.getWidgetRequest},
 		{http.MethodPost, "/widget-requests/:id/cancel", admin, s.cancelWidgetRequest},

@@ -298,6 +298,7 @@ func New(opts Options) *Server {
 	e.GET("/healthz", s.healthz)
 	s.register()
 	s.mountUI()
+	s.mountWidget()
 	return s
 }
 

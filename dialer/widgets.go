@@ -431,6 +431,20 @@ type WidgetOpening struct {
 
 // OpenManagers answers for the callable managers of ms at t.
 func OpenManagers(ms []Manager, t time.Time) WidgetOpening {
+	cs, ids := callableSchedules(ms)
+	open, next, ok := hours.Earliest(cs, t)
+	out := WidgetOpening{Open: len(open) > 0, Now: []ManagerID{}}
+	for _, i := range open {
+		out.Now = append(out.Now, ids[i])
+	}
+	if ok {
+		out.Next = next
+	}
+	return out
+}
+
+// callableSchedules compiles the hours of the callable managers of ms.
+func callableSchedules(ms []Manager) ([]*hours.Compiled, []ManagerID) {
 	var cs []*hours.Compiled
 	var ids []ManagerID
 	for _, m := range ms {
@@ -443,15 +457,7 @@ func OpenManagers(ms []Manager, t time.Time) WidgetOpening {
 		}
 		cs, ids = append(cs, c), append(ids, m.ID)
 	}
-	open, next, ok := hours.Earliest(cs, t)
-	out := WidgetOpening{Open: len(open) > 0, Now: []ManagerID{}}
-	for _, i := range open {
-		out.Now = append(out.Now, ids[i])
-	}
-	if ok {
-		out.Next = next
-	}
-	return out
+	return cs, ids
 }
 
 // WidgetAPIKey lets a site's server ask for calls to its leads.

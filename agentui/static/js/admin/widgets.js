@@ -282,6 +282,8 @@ function Integration({ w }) {
       <p class="muted">Paste this before <code>${'</body>'}</code> on every page of the site.</p>
       <div class="secret-row"><code class="secret snippet" data-testid="widget-snippet">${snippet}</code>
         <button class="btn" onClick=${copy} data-testid="widget-snippet-copy">Copy</button></div>
+      <p class="muted small">The widget answers only on pages of ${w.site_url}. If the site sends a
+        Content-Security-Policy, allow <code>${location.origin}</code> in its script-src, style-src and connect-src.</p>
     </section>
     <section class="card form-section">
       <h2>API keys</h2>
