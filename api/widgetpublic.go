@@ -238,6 +238,9 @@ type widgetAnswer struct {
 func (s *Server) widgetRequest(c echo.Context, _ *principal) error {
 	now := s.now()
 	if wait := s.leadLimits.take("widget-ip:"+c.RealIP(), now, leadPerIP); wait > 0 {
+		if lc, err := s.leadCalls(); err == nil {
+			lc.RateLimited(c.Param("key"), dialer.WidgetRequest{Source: "widget", CreatedAt: now, IP: c.RealIP()})
+		}
 		return tooMany(c, wait)
 	}
 	st, w, err := s.publicWidget(c)

@@ -351,4 +351,10 @@ func TestWidgetRequestsLimitedPerIP(t *testing.T) {
 	if len(e.speedCalls()) != 0 {
 		t.Fatal("dialed past the limit")
 	}
+	// The refusal shows in the widget's Calls, after the honeypot's.
+	e.opts.LeadCalls.FlushRateLimited(t.Context())
+	page := decodeBody[requestPage](t, e.do(e.sup, "GET", fmt.Sprintf("/api/v1/widget-requests?widget_id=%d&limit=1", lw.w.ID), ""))
+	if len(page.Requests) != 1 || page.Requests[0]["reason"] != "rate_limited" || page.Requests[0]["source"] != "widget" || page.Requests[0]["count"] != 1.0 {
+		t.Fatalf("newest request %v", page.Requests)
+	}
 }
