@@ -318,6 +318,16 @@ func (c *Call) Stats() MediaStats {
 	return m.snapshot()
 }
 
+// Frames returns the audio frames read in [from, to), measured (the
+// latest two minutes or more are kept).
+func (c *Call) Frames(from, to time.Time) []Frame {
+	m := c.media()
+	if m == nil {
+		return nil
+	}
+	return m.framesBetween(from, to)
+}
+
 // WaitAnswered blocks until the call is answered; it fails if the call
 // ends first.
 func (c *Call) WaitAnswered(ctx context.Context) error {
