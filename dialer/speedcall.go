@@ -197,6 +197,19 @@ type speedRun struct {
 	prompts  int
 	done     bool
 	lastCall string // the lead's number last dialed
+	// parked are the legs whose park has run: FreeSWITCH reports the
+	// answer before the originate's park executes, and a uuid_broadcast
+	// that arrives in between plays nothing and never reports a stop.
+	parked map[LegID]bool
+	// toPlay is what waits for its leg's park.
+	toPlay map[LegID]speedPlay
+}
+
+// speedPlay is a file to play to a leg; when it cannot be played, failed
+// runs (the call then goes on as if it had been).
+type speedPlay struct {
+	file, what string
+	failed     func()
 }
 
 // speedLeg is a manager's leg.
@@ -250,7 +263,8 @@ func (e *Engine) StartSpeedCall(ctx context.Context, a Actor, r SpeedCall) (Call
 	c := e.newCall(NewCallID(), Outbound, OriginWidget)
 	c.number, c.campaign, c.lead, c.campaignWrap = r.Numbers[0], camp.ID, lead.ID, wrap
 	c.callerNum, c.callerName = e.callerID(r.CallerID, "", camp, r.Numbers[0])
-	c.speed = &speedRun{req: r, plan: plan, st: speedState{confirm: r.Confirm, record: r.Record}}
+	c.speed = &speedRun{req: r, plan: plan, st: speedState{confirm: r.Confirm, record: r.Record},
+		parked: map[LegID]bool{}, toPlay: map[LegID]speedPlay{}}
 	c.st.phase = phaseAgentDialing
 	if _, err := e.calls.CreateCall(ctx, Call{ID: c.id, Direction: Outbound, Origin: OriginWidget, Campaign: camp.ID, Lead: lead.ID,
 		FromNumber: c.callerNum, ToNumber: r.Numbers[0], CreatedAt: c.createdAt}); err != nil {
@@ -464,6 +478,12 @@ func (c *call) speedEvent(ctx context.Context, m legEvent) {
 			return
 		}
 		c.managerAnswered(ctx, l)
+	case esl.EventChannelPark:
+		s.parked[l.id] = true
+		if p, ok := s.toPlay[l.id]; ok {
+			delete(s.toPlay, l.id)
+			c.speedPlayNow(ctx, l, p)
+		}
 	case esl.EventDTMF:
 		if s.winner != nil && l == s.winner.l && s.st.phase == spConfirming {
 			c.progress(CallProgress{Kind: "manager_pressed", Leg: l.id, Data: jsonData(map[string]any{"digit": m.ev.digit})})
@@ -672,12 +692,32 @@ func (c *call) speedSay(ctx context.Context, l *leg, text, what string, then spe
 			c.log.Warn("speed call text not rendered: a beep instead", "what", what, "err", err)
 		}
 	}
-	if err := e.sw.Broadcast(ctx, string(l.id), file, esl.BroadcastALeg); err != nil {
-		c.log.Warn("speed call text not played", "what", what, "err", err)
-		c.speedFeed(ctx, speedInput{kind: then})
+	c.speedPlay(ctx, l, speedPlay{file: file, what: what, failed: func() { c.speedFeed(ctx, speedInput{kind: then}) }})
+}
+
+// speedPlay plays a file to l once l is parked.
+func (c *call) speedPlay(ctx context.Context, l *leg, p speedPlay) {
+	if !c.speed.parked[l.id] {
+		c.speed.toPlay[l.id] = p
 		return
 	}
-	c.progress(CallProgress{Kind: what, Leg: l.id})
+	c.speedPlayNow(ctx, l, p)
+}
+
+func (c *call) speedPlayNow(ctx context.Context, l *leg, p speedPlay) {
+	if l.state == LegGone {
+		return
+	}
+	if err := c.e.sw.Broadcast(ctx, string(l.id), p.file, esl.BroadcastALeg); err != nil {
+		c.log.Warn("speed call sound not played", "what", p.what, "err", err)
+		if p.failed != nil {
+			p.failed()
+		}
+		return
+	}
+	if p.what != "" {
+		c.progress(CallProgress{Kind: p.what, Leg: l.id})
+	}
 }
 
 // dialSpeedLead dials the lead's current number on the manager's node,
@@ -692,9 +732,7 @@ func (c *call) dialSpeedLead(ctx context.Context) {
 	c.number = number
 	if w := s.winner; w != nil && s.numIdx == 0 {
 		// The manager hears ringing until the bridge breaks it off.
-		if err := e.sw.Broadcast(ctx, string(w.l.id), speedRingback, esl.BroadcastALeg); err != nil {
-			c.log.Warn("manager's ringback", "err", err)
-		}
+		c.speedPlay(ctx, w.l, speedPlay{file: speedRingback})
 	}
 	l := &leg{id: NewLegID(), role: LegLead, number: number, state: LegDialing}
 	c.leadLeg = l
@@ -719,6 +757,7 @@ func (c *call) speedBridge(ctx context.Context) {
 			c.recPath = path
 		}
 	}
+	delete(s.toPlay, s.winner.l.id)
 	// uuid_break: the manager's ringback stops.
 	if err := e.sw.HoldMusic(ctx, string(s.winner.l.id), false); err != nil {
 		c.log.Warn("manager's ringback not stopped", "err", err)

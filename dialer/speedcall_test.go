@@ -650,3 +650,39 @@ func TestSpeedCallNextManagerAfterNoAnswer(t *testing.T) {
 		}
 	})
 }
+
+// FreeSWITCH reports a leg's answer before its originate notices and
+// runs the park; a uuid_broadcast in between is lost, and the call would
+// wait for its playback's end for ever. The announcement and the warning
+// wait for their leg's park.
+func TestSpeedCallPlaysAfterPark(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		const poll = 800 * time.Millisecond
+		ann := &fileAnnouncer{}
+		w := newWorldWith(t, worldOpts{
+			engine: func(c *dialer.EngineConfig) { c.Announcer = ann },
+			sim:    func(c *sim.Config) { c.OriginatePoll = poll },
+		})
+		ann.file = filepath.Join(w.recDir, "speech.wav")
+		w.sim.SetEndpoint("+15550002601", sim.Behavior{HangupAfter: 4 * time.Second})
+		r, d := speedRequest(ring.RingAll, []string{"+15550001601"}, "+15550002601")
+		r.Record, r.RecordWarning = true, "This call is recorded"
+		v := w.startSpeed(r)
+		out, _, _ := w.speedEnd(v.ID, d)
+		if out.Result != dialer.SpeedConnected {
+			t.Fatalf("outcome %+v", out)
+		}
+		for _, x := range []struct{ answered, played string }{
+			{"manager_answered", "announcement"},
+			{"lead_answered", "record_warning"},
+		} {
+			a, p := w.eventsOf(v.ID, x.answered), w.eventsOf(v.ID, x.played)
+			if len(a) != 1 || len(p) != 1 {
+				t.Fatalf("%d %s, %d %s", len(a), x.answered, len(p), x.played)
+			}
+			if gap := p[0].At.Sub(a[0].At); gap < poll {
+				t.Errorf("%s %v after %s, before the leg's park (%v)", x.played, gap, x.answered, poll)
+			}
+		}
+	})
+}
