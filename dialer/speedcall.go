@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer/ring"
@@ -30,6 +31,10 @@ type Announcer interface {
 // speedBeep is said in place of a text when no Announcer is set: the
 // manager still hears that this call is a lead's, and when to press 1.
 const speedBeep = "tone_stream://%(300,150,880);%(300,0,880)"
+
+// speedPressOne ends the announcement when the manager must press 1:
+// without it the manager hears the lead's name and then silence.
+const speedPressOne = "Press 1 to call the lead now."
 
 // speedRingback is what the manager hears while the lead's phone rings
 // (the North American ring cadence, until broken off).
@@ -158,6 +163,41 @@ func (r SpeedCall) Validate() error {
 	return nil
 }
 
+// spoken is what the manager who answers hears.
+func (r SpeedCall) spoken() string {
+	if !r.Confirm {
+		return r.Announcement
+	}
+	return strings.TrimSpace(r.Announcement + " " + speedPressOne)
+}
+
+// prerender has the Announcer render the call's texts while the managers
+// ring: rendering on the answer kept the manager in silence for most of a
+// second. The files are named by their text, so the render on the answer
+// finds them (or waits for this one).
+func (e *Engine) prerender(r SpeedCall) {
+	a := e.cfg.Announcer
+	if a == nil {
+		return
+	}
+	texts := []string{r.spoken()}
+	if r.Record {
+		texts = append(texts, r.RecordWarning)
+	}
+	for _, text := range texts {
+		if text == "" {
+			continue
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := a.Render(ctx, text); err != nil {
+				e.log.Warn("speed call text not rendered ahead", "err", err)
+			}
+		}()
+	}
+}
+
 func containsStrategy(s ring.Strategy) bool {
 	for _, x := range speedSequences {
 		if x == s {
@@ -270,6 +310,7 @@ func (e *Engine) StartSpeedCall(ctx context.Context, a Actor, r SpeedCall) (Call
 		FromNumber: c.callerNum, ToNumber: r.Numbers[0], CreatedAt: c.createdAt}); err != nil {
 		return CallView{}, err
 	}
+	e.prerender(r)
 	e.start(c)
 	err = c.do(ctx, func(c *call) error {
 		c.emit(EvCallCreated)
@@ -607,7 +648,7 @@ func (c *call) speedApply(ctx context.Context, f speedEffect) {
 			c.speedFeed(ctx, speedInput{kind: siAnnounced})
 			return
 		}
-		c.speedSay(ctx, s.winner.l, s.req.Announcement, "announcement", siAnnounced)
+		c.speedSay(ctx, s.winner.l, s.req.spoken(), "announcement", siAnnounced)
 	case sfPrompt:
 		s.prompts++
 		s.prompt = s.prompts
