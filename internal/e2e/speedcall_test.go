@@ -252,6 +252,8 @@ func verifySignature(secret, header string, body []byte, now time.Time) error {
 type playback struct {
 	uuid, file  string
 	start, stop time.Time
+	// when the harness saw the leg's answer and park
+	answered, parked time.Time
 }
 
 // played waits for the switch to finish playing a file to the call's leg
@@ -274,6 +276,8 @@ func (e *switchEnv) played(t *testing.T, ctx context.Context, mark int, id, role
 	if _, p.stop, err = e.rec.wait(wctx, mark, ofCall(esl.EventPlaybackStop, p.uuid)); err != nil {
 		t.Fatalf("the %s's playback of %s never stopped: %v", role, p.file, err)
 	}
+	_, p.answered, _ = e.rec.wait(wctx, mark, ofCall(esl.EventChannelAnswer, p.uuid))
+	_, p.parked, _ = e.rec.wait(wctx, mark, ofCall(esl.EventChannelPark, p.uuid))
 	return p
 }
 
@@ -424,6 +428,9 @@ func TestSpeedCallPress1(t *testing.T) {
 	}
 	t.Logf("timings: request to manager's ring %v, answer to announcement %v, press 1 to lead ringing %v",
 		rang.Sub(asked).Round(time.Millisecond), spoke.Sub(answered).Round(time.Millisecond), leadRang.Sub(pressed).Round(time.Millisecond))
+	ms := func(a, b time.Time) time.Duration { return b.Sub(a).Round(time.Millisecond) }
+	t.Logf("the manager's answer: phone's 200 OK to CHANNEL_ANSWER %v, to CHANNEL_PARK %v, to PLAYBACK_START %v, to the first audible frame %v",
+		ms(answered, ann.answered), ms(answered, ann.parked), ms(answered, ann.start), ms(answered, spoke))
 
 	if err := lc.Hangup(ctx); err != nil {
 		t.Fatal(err)
