@@ -326,6 +326,9 @@ func (e *switchEnv) leadWarned(t *testing.T, ctx context.Context, leads *sipphon
 	}
 	warn := e.played(t, ctx, mark, id, "lead")
 	heardSpeech(t, ctx, lc, lc.AnsweredAt(), warn, "lead")
+	ms := func(t time.Time) time.Duration { return t.Sub(lc.AnsweredAt()).Round(time.Millisecond) }
+	t.Logf("the lead's answer: phone's 200 OK to CHANNEL_ANSWER %v, to CHANNEL_PARK %v, to the warning's PLAYBACK_START %v",
+		ms(warn.answered), ms(warn.parked), ms(warn.start))
 	return lc, rang, warn
 }
 
@@ -410,13 +413,19 @@ func TestSpeedCallPress1(t *testing.T) {
 	if e.svc.admin.View(t, id).Leg("lead") != "" {
 		t.Fatal("the lead was dialed before the manager pressed 1")
 	}
+	// What the manager hears from now: watched from before it can come.
+	ringback, lead := mc.WatchTone(toneRingback), mc.WatchTone(toneLead)
 	pressed := time.Now()
 	if err := mc.SendDTMF("1"); err != nil {
 		t.Fatal(err)
 	}
 	lc, leadRang, warn := e.leadWarned(t, ctx, leads, number, mark, id)
-	// Nor does the manager hear the lead before the warning is over.
-	if at, err := mc.WaitTone(ctx, toneLead, pressed); err != nil {
+	// Meanwhile the manager hears ringback, not silence, and not the
+	// lead before the warning is over.
+	if at, err := ringback(ctx); err != nil || at.After(warn.stop) {
+		t.Errorf("the manager heard no ringback while the lead rang and was warned (%v, %v)", at, err)
+	}
+	if at, err := lead(ctx); err != nil {
 		t.Fatalf("the manager never hears the lead: %v", err)
 	} else if at.Before(warn.stop) {
 		t.Errorf("the manager heard the lead %v before the warning ended", warn.stop.Sub(at))
