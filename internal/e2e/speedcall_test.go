@@ -326,10 +326,20 @@ func (e *switchEnv) leadWarned(t *testing.T, ctx context.Context, leads *sipphon
 	}
 	warn := e.played(t, ctx, mark, id, "lead")
 	heardSpeech(t, ctx, lc, lc.AnsweredAt(), warn, "lead")
-	ms := func(t time.Time) time.Duration { return t.Sub(lc.AnsweredAt()).Round(time.Millisecond) }
-	t.Logf("the lead's answer: phone's 200 OK to CHANNEL_ANSWER %v, to CHANNEL_PARK %v, to the warning's PLAYBACK_START %v",
-		ms(warn.answered), ms(warn.parked), ms(warn.start))
+	logAnswer(t, "lead", lc, warn)
 	return lc, rang, warn
+}
+
+// logAnswer logs what followed a phone's answer until p started, and
+// until the phone heard it.
+func logAnswer(t *testing.T, who string, c *sipphone.Call, p playback) {
+	t.Helper()
+	ms := func(x time.Time) time.Duration { return x.Sub(c.AnsweredAt()).Round(time.Millisecond) }
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	heard, _ := c.WaitAudio(ctx, c.AnsweredAt())
+	t.Logf("the %s's answer: phone's 200 OK to CHANNEL_ANSWER %v, to CHANNEL_PARK %v, to PLAYBACK_START %v, to the first audible frame %v",
+		who, ms(p.answered), ms(p.parked), ms(p.start), ms(heard))
 }
 
 // speedRecord is the call's record with its timeline's data.
@@ -437,9 +447,7 @@ func TestSpeedCallPress1(t *testing.T) {
 	}
 	t.Logf("timings: request to manager's ring %v, answer to announcement %v, press 1 to lead ringing %v",
 		rang.Sub(asked).Round(time.Millisecond), spoke.Sub(answered).Round(time.Millisecond), leadRang.Sub(pressed).Round(time.Millisecond))
-	ms := func(a, b time.Time) time.Duration { return b.Sub(a).Round(time.Millisecond) }
-	t.Logf("the manager's answer: phone's 200 OK to CHANNEL_ANSWER %v, to CHANNEL_PARK %v, to PLAYBACK_START %v, to the first audible frame %v",
-		ms(answered, ann.answered), ms(answered, ann.parked), ms(answered, ann.start), ms(answered, spoke))
+	logAnswer(t, "seat manager", mc, ann)
 
 	if err := lc.Hangup(ctx); err != nil {
 		t.Fatal(err)
@@ -523,6 +531,7 @@ func TestSpeedCallStay(t *testing.T) {
 	}
 	ann := e.played(t, ctx, mark, id, "agent")
 	heardSpeech(t, ctx, mc, mc.AnsweredAt(), ann, "manager")
+	logAnswer(t, "outside manager", mc, ann)
 	lc, leadRang, _ := e.leadWarned(t, ctx, leads, number, mark, id)
 	// Both ends are the gateway's phone, which sends one tone.
 	hearEachOther(t, ctx, time.Now(), mc, toneLead, lc, toneLead)
