@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,6 +88,27 @@ func (e *switchEnv) newSpeedWidget(t *testing.T, name, confirm string) *speedWid
 	return sw
 }
 
+// seatWidget seats a READY ring-mode agent on ext (its phone sends
+// toneManager) and makes it the manager of a new widget.
+func (e *switchEnv) seatWidget(t *testing.T, ext, widget, confirm, manager string) (*svctest.Client, *sipphone.Phone, *speedWidget) {
+	t.Helper()
+	mgr, mph := e.seat(t, ext, "agent", "ring", toneManager)
+	ready(t, mgr, "ring")
+	w := e.newSpeedWidget(t, widget, confirm)
+	e.seatManager(t, w, manager, mgr.Seat)
+	return mgr, mph, w
+}
+
+// managerCall takes the next call of a seat manager's phone.
+func (e *switchEnv) managerCall(t *testing.T, ctx context.Context, ph *sipphone.Phone) *sipphone.Call {
+	t.Helper()
+	c, err := ph.NextCall(ctx)
+	if err != nil {
+		t.Fatalf("the manager's phone never rang: %v\n%s", err, e.svc.LogTail(30))
+	}
+	return c
+}
+
 // seatManager adds the agent on seat as the widget's manager.
 func (e *switchEnv) seatManager(t *testing.T, w *speedWidget, name string, seat int64) {
 	t.Helper()
@@ -125,12 +147,13 @@ func (e *switchEnv) numberManager(t *testing.T, w *speedWidget, name, number str
 	}
 }
 
-// ask posts a lead call as a site's server does; it returns the call id.
-func (w *speedWidget) ask(t *testing.T, e *switchEnv, number string, params map[string]string) string {
+// ask posts a lead call as a site's server does, with the widget's keys
+// and fields (lc_number, lc_param_name...); it returns the call id.
+func (w *speedWidget) ask(t *testing.T, e *switchEnv, fields map[string]string) string {
 	t.Helper()
-	body := map[string]string{"widget_key": w.key, "api_key": w.apiKey, "lc_number": number}
-	for k, v := range params {
-		body["lc_param_"+k] = v
+	body := map[string]string{"widget_key": w.key, "api_key": w.apiKey}
+	for k, v := range fields {
+		body[k] = v
 	}
 	b, _ := json.Marshal(body)
 	resp, err := http.Post(e.svc.URL+"/api/v1/lead-calls", "application/json", bytes.NewReader(b))
@@ -342,6 +365,21 @@ func logAnswer(t *testing.T, who string, c *sipphone.Call, p playback) {
 		who, ms(p.answered), ms(p.parked), ms(p.start), ms(heard))
 }
 
+// hangUpConnected hangs up by, waits for other to end too, and checks
+// the call ended as connected.
+func (e *switchEnv) hangUpConnected(t *testing.T, ctx context.Context, by, other *sipphone.Call, id string) {
+	t.Helper()
+	if err := by.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, result := e.speedResult(t, id); result != "connected" {
+		t.Errorf("result %s", result)
+	}
+}
+
 // speedRecord is the call's record with its timeline's data.
 type speedRecord struct {
 	Call struct {
@@ -393,20 +431,14 @@ func (r speedRecord) kinds() []string {
 func TestSpeedCallPress1(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 3*time.Minute)
-	mgr, mph := e.seat(t, "2422", "agent", "ring", toneManager)
-	ready(t, mgr, "ring")
-	w := e.newSpeedWidget(t, "press1", "press1")
-	e.seatManager(t, w, "Ann", mgr.Seat)
+	mgr, mph, w := e.seatWidget(t, "2422", "press1", "press1", "Ann")
 	leads := e.leadPhone(t)
 	number := speedNumber()
 
 	mark := e.rec.mark()
 	asked := time.Now()
-	id := w.ask(t, e, number, map[string]string{"name": "John Doe", "product": "solar panels"})
-	mc, err := mph.NextCall(ctx)
-	if err != nil {
-		t.Fatalf("the manager's phone never rang: %v\n%s", err, e.svc.LogTail(30))
-	}
+	id := w.ask(t, e, map[string]string{"lc_number": number, "lc_param_name": "John Doe", "lc_param_product": "solar panels"})
+	mc := e.managerCall(t, ctx, mph)
 	rang := time.Now()
 	if err := mc.WaitAnswered(ctx); err != nil {
 		t.Fatal(err)
@@ -480,11 +512,8 @@ func TestSpeedCallManagerNoAnswer(t *testing.T) {
 	mph.SetBehavior("", sipphone.Behavior{Outcome: sipphone.NoAnswer})
 	w := e.newSpeedWidget(t, "noanswer", "press1")
 	e.seatManager(t, w, "Bob", mgr.Seat)
-	id := w.ask(t, e, speedNumber(), map[string]string{"name": "Jane Roe"})
-	mc, err := mph.NextCall(ctx)
-	if err != nil {
-		t.Fatalf("the manager's phone never rang: %v", err)
-	}
+	id := w.ask(t, e, map[string]string{"lc_number": speedNumber(), "lc_param_name": "Jane Roe"})
+	mc := e.managerCall(t, ctx, mph)
 	rang := time.Now()
 	if err := mc.WaitEnded(ctx); err != nil {
 		t.Fatal(err)
@@ -520,7 +549,7 @@ func TestSpeedCallStay(t *testing.T) {
 
 	mark := e.rec.mark()
 	asked := time.Now()
-	id := w.ask(t, e, number, map[string]string{"name": "Max Mustermann"})
+	id := w.ask(t, e, map[string]string{"lc_number": number, "lc_param_name": "Max Mustermann"})
 	mc, err := nextCallFor(ctx, leads, mnum)
 	if err != nil {
 		t.Fatalf("the manager's phone never rang: %v\n%s", err, e.svc.LogTail(30))
@@ -539,15 +568,7 @@ func TestSpeedCallStay(t *testing.T) {
 	t.Logf("timings: request to manager's ring %v, announcement end to lead ringing %v",
 		rang.Sub(asked).Round(time.Millisecond), leadRang.Sub(ann.stop).Round(time.Millisecond))
 	// The manager hangs up this time.
-	if err := mc.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := lc.WaitEnded(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, result := e.speedResult(t, id); result != "connected" {
-		t.Errorf("result %s", result)
-	}
+	e.hangUpConnected(t, ctx, mc, lc, id)
 	if d := w.hooks.endCall(t, ctx, id); d["status"] != "connected" || d["manager"] != "Carl" {
 		t.Errorf("end_call %v", d)
 	}
@@ -558,18 +579,12 @@ func TestSpeedCallStay(t *testing.T) {
 func TestSpeedCallLeadNoAnswer(t *testing.T) {
 	e := env(t)
 	ctx := ctxFor(t, 2*time.Minute)
-	mgr, mph := e.seat(t, "2424", "agent", "ring", toneManager)
-	ready(t, mgr, "ring")
+	_, mph, w := e.seatWidget(t, "2424", "leadnoanswer", "stay", "Dana")
 	leads := e.leadPhone(t)
-	w := e.newSpeedWidget(t, "leadnoanswer", "stay")
-	e.seatManager(t, w, "Dana", mgr.Seat)
 	number := speedNumber()
 	leads.SetBehavior(number, sipphone.Behavior{Outcome: sipphone.Unavailable, Ring: 2 * time.Second})
-	id := w.ask(t, e, number, nil)
-	mc, err := mph.NextCall(ctx)
-	if err != nil {
-		t.Fatalf("the manager's phone never rang: %v", err)
-	}
+	id := w.ask(t, e, map[string]string{"lc_number": number})
+	mc := e.managerCall(t, ctx, mph)
 	lc, err := nextCallFor(ctx, leads, number)
 	if err != nil {
 		t.Fatalf("the lead's phone never rang: %v", err)
@@ -586,6 +601,63 @@ func TestSpeedCallLeadNoAnswer(t *testing.T) {
 		t.Errorf("result %s (timeline %v)", result, r.kinds())
 	}
 	if d := w.hooks.endCall(t, ctx, id); d["status"] != "lead_no_answer" || d["manager"] != "Dana" || d["lc_number"] != number {
+		t.Errorf("end_call %v", d)
+	}
+}
+
+// A manager who presses another key than 1 declines: with nobody else to
+// ring the call ends as manager_declined, the lead never dialed, and the
+// manager is READY again.
+func TestSpeedCallDeclined(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	mgr, mph, w := e.seatWidget(t, "2425", "declined", "press1", "Eve")
+	mark := e.rec.mark()
+	id := w.ask(t, e, map[string]string{"lc_number": speedNumber(), "lc_param_name": "Sam Poe"})
+	mc := e.managerCall(t, ctx, mph)
+	if err := mc.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.played(t, ctx, mark, id, "agent")
+	if err := mc.SendDTMF("2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mc.WaitEnded(ctx); err != nil {
+		t.Fatalf("the manager who declined is still on the line: %v", err)
+	}
+	r, result := e.speedResult(t, id)
+	if result != "manager_declined" || slices.Contains(r.kinds(), "lead_dialing") {
+		t.Errorf("result %s, timeline %v", result, r.kinds())
+	}
+	if d := w.hooks.endCall(t, ctx, id); d["status"] != "manager_declined" {
+		t.Errorf("end_call %v", d)
+	}
+	mgr.WaitState(t, "READY")
+}
+
+// The lead's first number is busy: its second number (lc_number_2) is
+// dialed, answers, hears the warning and talks to the manager.
+func TestSpeedCallSecondNumber(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 2*time.Minute)
+	_, mph, w := e.seatWidget(t, "2426", "second", "stay", "Finn")
+	leads := e.leadPhone(t)
+	first, second := speedNumber(), speedNumber()
+	leads.SetBehavior(first, sipphone.Behavior{Outcome: sipphone.Busy})
+	mark := e.rec.mark()
+	id := w.ask(t, e, map[string]string{"lc_number": first, "lc_number_2": second})
+	mc := e.managerCall(t, ctx, mph)
+	busy, err := nextCallFor(ctx, leads, first)
+	if err != nil {
+		t.Fatalf("the first number never rang: %v", err)
+	}
+	if err := busy.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lc, _, _ := e.leadWarned(t, ctx, leads, second, mark, id)
+	hearEachOther(t, ctx, time.Now(), mc, toneLead, lc, toneManager)
+	e.hangUpConnected(t, ctx, mc, lc, id)
+	if d := w.hooks.endCall(t, ctx, id); d["status"] != "connected" || d["lc_number"] != second {
 		t.Errorf("end_call %v", d)
 	}
 }
