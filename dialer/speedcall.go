@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer/ring"
@@ -30,6 +31,10 @@ type Announcer interface {
 // speedBeep is said in place of a text when no Announcer is set: the
 // manager still hears that this call is a lead's, and when to press 1.
 const speedBeep = "tone_stream://%(300,150,880);%(300,0,880)"
+
+// speedPressOne ends the announcement when the manager must press 1:
+// without it the manager hears the lead's name and then silence.
+const speedPressOne = "Press 1 to call the lead now."
 
 // speedRingback is what the manager hears while the lead's phone rings
 // (the North American ring cadence, until broken off).
@@ -158,6 +163,41 @@ func (r SpeedCall) Validate() error {
 	return nil
 }
 
+// spoken is what the manager who answers hears.
+func (r SpeedCall) spoken() string {
+	if !r.Confirm {
+		return r.Announcement
+	}
+	return strings.TrimSpace(r.Announcement + " " + speedPressOne)
+}
+
+// prerender has the Announcer render the call's texts while the managers
+// ring: rendering on the answer kept the manager in silence for most of a
+// second. The files are named by their text, so the render on the answer
+// finds them (or waits for this one).
+func (e *Engine) prerender(r SpeedCall) {
+	a := e.cfg.Announcer
+	if a == nil {
+		return
+	}
+	texts := []string{r.spoken()}
+	if r.Record {
+		texts = append(texts, r.RecordWarning)
+	}
+	for _, text := range texts {
+		if text == "" {
+			continue
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := a.Render(ctx, text); err != nil {
+				e.log.Warn("speed call text not rendered ahead", "err", err)
+			}
+		}()
+	}
+}
+
 func containsStrategy(s ring.Strategy) bool {
 	for _, x := range speedSequences {
 		if x == s {
@@ -197,6 +237,19 @@ type speedRun struct {
 	prompts  int
 	done     bool
 	lastCall string // the lead's number last dialed
+	// parked are the legs whose park has run: FreeSWITCH reports the
+	// answer before the originate's park executes, and a uuid_broadcast
+	// that arrives in between plays nothing and never reports a stop.
+	parked map[LegID]bool
+	// toPlay is what waits for its leg's park.
+	toPlay map[LegID]speedPlay
+}
+
+// speedPlay is a file to play to a leg; when it cannot be played, failed
+// runs (the call then goes on as if it had been).
+type speedPlay struct {
+	file, what string
+	failed     func()
 }
 
 // speedLeg is a manager's leg.
@@ -250,12 +303,14 @@ func (e *Engine) StartSpeedCall(ctx context.Context, a Actor, r SpeedCall) (Call
 	c := e.newCall(NewCallID(), Outbound, OriginWidget)
 	c.number, c.campaign, c.lead, c.campaignWrap = r.Numbers[0], camp.ID, lead.ID, wrap
 	c.callerNum, c.callerName = e.callerID(r.CallerID, "", camp, r.Numbers[0])
-	c.speed = &speedRun{req: r, plan: plan, st: speedState{confirm: r.Confirm, record: r.Record}}
+	c.speed = &speedRun{req: r, plan: plan, st: speedState{confirm: r.Confirm, record: r.Record},
+		parked: map[LegID]bool{}, toPlay: map[LegID]speedPlay{}}
 	c.st.phase = phaseAgentDialing
 	if _, err := e.calls.CreateCall(ctx, Call{ID: c.id, Direction: Outbound, Origin: OriginWidget, Campaign: camp.ID, Lead: lead.ID,
 		FromNumber: c.callerNum, ToNumber: r.Numbers[0], CreatedAt: c.createdAt}); err != nil {
 		return CallView{}, err
 	}
+	e.prerender(r)
 	e.start(c)
 	err = c.do(ctx, func(c *call) error {
 		c.emit(EvCallCreated)
@@ -464,6 +519,12 @@ func (c *call) speedEvent(ctx context.Context, m legEvent) {
 			return
 		}
 		c.managerAnswered(ctx, l)
+	case esl.EventChannelPark:
+		s.parked[l.id] = true
+		if p, ok := s.toPlay[l.id]; ok {
+			delete(s.toPlay, l.id)
+			c.speedPlayNow(ctx, l, p)
+		}
 	case esl.EventDTMF:
 		if s.winner != nil && l == s.winner.l && s.st.phase == spConfirming {
 			c.progress(CallProgress{Kind: "manager_pressed", Leg: l.id, Data: jsonData(map[string]any{"digit": m.ev.digit})})
@@ -587,7 +648,7 @@ func (c *call) speedApply(ctx context.Context, f speedEffect) {
 			c.speedFeed(ctx, speedInput{kind: siAnnounced})
 			return
 		}
-		c.speedSay(ctx, s.winner.l, s.req.Announcement, "announcement", siAnnounced)
+		c.speedSay(ctx, s.winner.l, s.req.spoken(), "announcement", siAnnounced)
 	case sfPrompt:
 		s.prompts++
 		s.prompt = s.prompts
@@ -672,12 +733,32 @@ func (c *call) speedSay(ctx context.Context, l *leg, text, what string, then spe
 			c.log.Warn("speed call text not rendered: a beep instead", "what", what, "err", err)
 		}
 	}
-	if err := e.sw.Broadcast(ctx, string(l.id), file, esl.BroadcastALeg); err != nil {
-		c.log.Warn("speed call text not played", "what", what, "err", err)
-		c.speedFeed(ctx, speedInput{kind: then})
+	c.speedPlay(ctx, l, speedPlay{file: file, what: what, failed: func() { c.speedFeed(ctx, speedInput{kind: then}) }})
+}
+
+// speedPlay plays a file to l once l is parked.
+func (c *call) speedPlay(ctx context.Context, l *leg, p speedPlay) {
+	if !c.speed.parked[l.id] {
+		c.speed.toPlay[l.id] = p
 		return
 	}
-	c.progress(CallProgress{Kind: what, Leg: l.id})
+	c.speedPlayNow(ctx, l, p)
+}
+
+func (c *call) speedPlayNow(ctx context.Context, l *leg, p speedPlay) {
+	if l.state == LegGone {
+		return
+	}
+	if err := c.e.sw.Broadcast(ctx, string(l.id), p.file, esl.BroadcastALeg); err != nil {
+		c.log.Warn("speed call sound not played", "what", p.what, "err", err)
+		if p.failed != nil {
+			p.failed()
+		}
+		return
+	}
+	if p.what != "" {
+		c.progress(CallProgress{Kind: p.what, Leg: l.id})
+	}
 }
 
 // dialSpeedLead dials the lead's current number on the manager's node,
@@ -692,9 +773,7 @@ func (c *call) dialSpeedLead(ctx context.Context) {
 	c.number = number
 	if w := s.winner; w != nil && s.numIdx == 0 {
 		// The manager hears ringing until the bridge breaks it off.
-		if err := e.sw.Broadcast(ctx, string(w.l.id), speedRingback, esl.BroadcastALeg); err != nil {
-			c.log.Warn("manager's ringback", "err", err)
-		}
+		c.speedPlay(ctx, w.l, speedPlay{file: speedRingback})
 	}
 	l := &leg{id: NewLegID(), role: LegLead, number: number, state: LegDialing}
 	c.leadLeg = l
@@ -719,6 +798,7 @@ func (c *call) speedBridge(ctx context.Context) {
 			c.recPath = path
 		}
 	}
+	delete(s.toPlay, s.winner.l.id)
 	// uuid_break: the manager's ringback stops.
 	if err := e.sw.HoldMusic(ctx, string(s.winner.l.id), false); err != nil {
 		c.log.Warn("manager's ringback not stopped", "err", err)

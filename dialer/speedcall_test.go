@@ -334,13 +334,21 @@ type fileAnnouncer struct {
 	file  string
 	mu    sync.Mutex
 	texts []string
+	at    []time.Time
 }
 
 func (a *fileAnnouncer) Render(_ context.Context, text string) (string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.texts = append(a.texts, text)
+	a.at = append(a.at, time.Now())
 	return a.file, nil
+}
+
+func (a *fileAnnouncer) rendered() ([]string, []time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.texts), slices.Clone(a.at)
 }
 
 // Recording: the lead hears the warning, then the recording starts, then
@@ -377,8 +385,11 @@ func TestSpeedCallRecordingWarning(t *testing.T) {
 		if steps[0] < 0 || !slices.IsSorted(steps) {
 			t.Errorf("announcement, ringback, warning, recording, break, bridge at %v: want them in this order in %v", steps, cmds)
 		}
-		if !slices.Equal(ann.texts, []string{r.Announcement, r.RecordWarning}) {
-			t.Errorf("rendered %q", ann.texts)
+		// Both ahead, while the manager rings, then each when it is said.
+		texts, _ := ann.rendered()
+		ahead := slices.Sorted(slices.Values(texts[:min(2, len(texts))]))
+		if len(texts) != 4 || !slices.Equal(ahead, []string{r.Announcement, r.RecordWarning}) || !slices.Equal(texts[2:], []string{r.Announcement, r.RecordWarning}) {
+			t.Errorf("rendered %q", texts)
 		}
 		inOrder(t, "timeline", kinds, "lead_answered", "record_warning", "recording_started", "connected")
 		if c.RecordingPath != out.Recording {
@@ -647,6 +658,70 @@ func TestSpeedCallNextManagerAfterNoAnswer(t *testing.T) {
 		inOrder(t, "timeline", kinds, "manager_ringing", "manager_no_answer", "manager_ringing", "manager_answered", "connected")
 		if _, at := w.managersRung(v.ID); at[1] < 5*time.Second || at[1] > 6*time.Second {
 			t.Errorf("the second manager rang %v after the first, want after its 5 s", at[1])
+		}
+	})
+}
+
+// FreeSWITCH reports a leg's answer before its originate notices and
+// runs the park; a uuid_broadcast in between is lost, and the call would
+// wait for its playback's end for ever. The announcement and the warning
+// wait for their leg's park.
+func TestSpeedCallPlaysAfterPark(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		const poll = 800 * time.Millisecond
+		ann := &fileAnnouncer{}
+		w := newWorldWith(t, worldOpts{
+			engine: func(c *dialer.EngineConfig) { c.Announcer = ann },
+			sim:    func(c *sim.Config) { c.OriginatePoll = poll },
+		})
+		ann.file = filepath.Join(w.recDir, "speech.wav")
+		w.sim.SetEndpoint("+15550002601", sim.Behavior{HangupAfter: 4 * time.Second})
+		r, d := speedRequest(ring.RingAll, []string{"+15550001601"}, "+15550002601")
+		r.Record, r.RecordWarning = true, "This call is recorded"
+		v := w.startSpeed(r)
+		out, _, _ := w.speedEnd(v.ID, d)
+		if out.Result != dialer.SpeedConnected {
+			t.Fatalf("outcome %+v", out)
+		}
+		for _, x := range []struct{ answered, played string }{
+			{"manager_answered", "announcement"},
+			{"lead_answered", "record_warning"},
+		} {
+			a, p := w.eventsOf(v.ID, x.answered), w.eventsOf(v.ID, x.played)
+			if len(a) != 1 || len(p) != 1 {
+				t.Fatalf("%d %s, %d %s", len(a), x.answered, len(p), x.played)
+			}
+			if gap := p[0].At.Sub(a[0].At); gap < poll {
+				t.Errorf("%s %v after %s, before the leg's park (%v)", x.played, gap, x.answered, poll)
+			}
+		}
+	})
+}
+
+// With confirm, the manager is told to press 1 after who the lead is; the
+// text is rendered while the manager's phone rings, not on the answer.
+func TestSpeedCallPressOnePrompt(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		ann := &fileAnnouncer{}
+		w := newWorld(t, func(c *dialer.EngineConfig) { c.Announcer = ann })
+		ann.file = filepath.Join(w.recDir, "speech.wav")
+		w.sim.SetEndpoint("+15550001701", sim.Behavior{AnswerAfter: 2 * time.Second})
+		w.sim.SetEndpoint("+15550002701", sim.Behavior{HangupAfter: time.Second})
+		r, d := speedRequest(ring.RingAll, []string{"+15550001701"}, "+15550002701")
+		r.Confirm = true
+		v := w.startSpeed(r)
+		p := w.waitEvent(v.ID, "manager_prompted", 1)
+		w.sim.SendDTMF(string(p.Leg), "1")
+		if out, _, _ := w.speedEnd(v.ID, d); out.Result != dialer.SpeedConnected {
+			t.Fatalf("outcome %+v", out)
+		}
+		want := r.Announcement + " Press 1 to call the lead now."
+		texts, at := ann.rendered()
+		if len(texts) != 2 || texts[0] != want || texts[1] != want {
+			t.Fatalf("rendered %q, want %q ahead and on the answer", texts, want)
+		}
+		if answered := w.eventsOf(v.ID, "manager_answered")[0].At; !at[0].Before(answered) {
+			t.Errorf("rendered at %v, the manager answered at %v", at[0], answered)
 		}
 	})
 }

@@ -73,6 +73,8 @@ func (e *switchEnv) startService(secret string) error {
 		"AGENTSWITCH_GATEWAY=" + leadGateway,
 		"AGENTSWITCH_CALLER_ID=+15550001111",
 		"AGENTSWITCH_LOG_LEVEL=debug",
+		// The lead-call tests receive their webhooks on loopback.
+		"AGENTSWITCH_WEBHOOK_ALLOW_PRIVATE=true",
 		"GORACE=halt_on_error=0",
 	}
 	p, err := svctest.Start(bin, e.dir, nil, env)

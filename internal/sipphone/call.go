@@ -318,6 +318,16 @@ func (c *Call) Stats() MediaStats {
 	return m.snapshot()
 }
 
+// Frames returns the audio frames read in [from, to), measured (the
+// latest two minutes or more are kept).
+func (c *Call) Frames(from, to time.Time) []Frame {
+	m := c.media()
+	if m == nil {
+		return nil
+	}
+	return m.framesBetween(from, to)
+}
+
 // WaitAnswered blocks until the call is answered; it fails if the call
 // ends first.
 func (c *Call) WaitAnswered(ctx context.Context) error {
@@ -395,18 +405,33 @@ func (c *Call) WaitAudio(ctx context.Context, since time.Time) (time.Time, error
 // freq (at least a quarter of its energy), and returns when it was read.
 // Only frames read after the call are examined.
 func (c *Call) WaitTone(ctx context.Context, freq float64, since time.Time) (time.Time, error) {
+	return c.watchTone(freq, since)(ctx)
+}
+
+// WatchTone is WaitTone split in two: it starts examining the frames read
+// from now, and the function it returns waits for the tone (what arrives
+// between the two is not missed).
+func (c *Call) WatchTone(freq float64) func(ctx context.Context) (time.Time, error) {
+	return c.watchTone(freq, time.Now())
+}
+
+func (c *Call) watchTone(freq float64, since time.Time) func(ctx context.Context) (time.Time, error) {
 	m := c.media()
 	if m == nil {
-		return time.Time{}, errors.New("sipphone: call has no media")
+		return func(context.Context) (time.Time, error) {
+			return time.Time{}, errors.New("sipphone: call has no media")
+		}
 	}
 	w := m.watchTone(freq, since)
-	defer m.unwatch(w)
-	var at time.Time
-	err := c.waitFor(ctx, fmt.Sprintf("a %v Hz tone", freq), func() bool {
-		at = m.toneFound(w)
-		return !at.IsZero()
-	})
-	return at, err
+	return func(ctx context.Context) (time.Time, error) {
+		defer m.unwatch(w)
+		var at time.Time
+		err := c.waitFor(ctx, fmt.Sprintf("a %v Hz tone", freq), func() bool {
+			at = m.toneFound(w)
+			return !at.IsZero()
+		})
+		return at, err
+	}
 }
 
 // WaitPackets blocks until at least n audio packets were received.

@@ -44,6 +44,7 @@ type media struct {
 	pending []byte // digits waiting to be sent as RFC 4733
 	digits  []byte
 	bursts  []time.Time
+	frames  []Frame // the last maxFrames received, for Call.Frames
 	watches []*toneWatch
 	stats   MediaStats
 
@@ -219,7 +220,12 @@ func (m *media) receive() {
 			if m.stats.FirstReceived.IsZero() {
 				m.stats.FirstReceived = now
 			}
-			level := Level(payload)
+			f := MeasureFrame(now, payload)
+			level := f.Level
+			if len(m.frames) >= maxFrames {
+				m.frames = append(m.frames[:0], m.frames[len(m.frames)-maxFrames/2:]...)
+			}
+			m.frames = append(m.frames, f)
 			for _, w := range m.watches {
 				if w.found.IsZero() && !now.Before(w.since) && level >= AudibleLevel && ToneShare(payload, w.freq) >= toneShareMin {
 					w.found = now
@@ -243,6 +249,22 @@ func (m *media) receive() {
 			m.notify()
 		}
 	}
+}
+
+// maxFrames bounds the frames kept: two minutes or more of the latest.
+const maxFrames = 12000
+
+// framesBetween returns the kept frames read in [from, to).
+func (m *media) framesBetween(from, to time.Time) []Frame {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Frame
+	for _, f := range m.frames {
+		if !f.At.Before(from) && f.At.Before(to) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // toneShareMin is the share of a frame's energy at a frequency that

@@ -68,6 +68,16 @@ func TestCallBetweenPhones(t *testing.T) {
 			if _, err := out.WaitTone(ctx, 440, start); err != nil {
 				t.Fatal(err)
 			}
+			// A watch started now finds the tone in frames read later; the
+			// frames kept say it is a steady tone, not speech.
+			watched := time.Now()
+			wait := in.WatchTone(1000)
+			if at, err := wait(ctx); err != nil || at.Before(watched) {
+				t.Fatalf("watched tone at %v (watch from %v): %v", at, watched, err)
+			}
+			if s := Summarize(in.Frames(start, time.Now())); s.Audible == 0 || s.Speech() {
+				t.Fatalf("the tone measured as %+v", s)
+			}
 
 			if err := out.SendDTMF("12#"); err != nil {
 				t.Fatal(err)
