@@ -526,7 +526,7 @@ func (c *call) speedEvent(ctx context.Context, m legEvent) {
 			c.speedPlayNow(ctx, l, p)
 		}
 	case esl.EventDTMF:
-		if s.winner != nil && l == s.winner.l && s.st.phase == spConfirming {
+		if s.winner != nil && l == s.winner.l && (s.st.phase == spConfirming || s.st.phase == spAnnouncing) {
 			c.progress(CallProgress{Kind: "manager_pressed", Leg: l.id, Data: jsonData(map[string]any{"digit": m.ev.digit})})
 			c.speedFeed(ctx, speedInput{kind: siDigit, digit: m.ev.digit})
 		}
@@ -649,6 +649,11 @@ func (c *call) speedApply(ctx context.Context, f speedEffect) {
 			return
 		}
 		c.speedSay(ctx, s.winner.l, s.req.spoken(), "announcement", siAnnounced)
+	case sfStopSaying:
+		delete(s.toPlay, s.winner.l.id)
+		if err := e.sw.HoldMusic(ctx, string(s.winner.l.id), false); err != nil { // uuid_break
+			c.log.Warn("announcement not cut short", "err", err)
+		}
 	case sfPrompt:
 		s.prompts++
 		s.prompt = s.prompts

@@ -725,3 +725,39 @@ func TestSpeedCallPressOnePrompt(t *testing.T) {
 		}
 	})
 }
+
+// A manager who presses 1 during the announcement is not made to wait
+// for the prompt: the announcement stops and the lead is dialed.
+func TestSpeedCallPressOneDuringAnnouncement(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		// The announcement plays for a minute: the key comes well within it.
+		w := newWorldWith(t, worldOpts{sim: func(c *sim.Config) { c.PlaybackDuration = time.Minute }})
+		w.sim.SetEndpoint("+15550002702", sim.Behavior{HangupAfter: time.Second})
+		r, d := speedRequest(ring.RingAll, []string{"+15550001702"}, "+15550002702")
+		r.Confirm = true
+		v := w.startSpeed(r)
+		a := w.waitEvent(v.ID, "manager_answered", 1)
+		playing := func() bool {
+			return slices.ContainsFunc(w.commands(), func(c string) bool { return strings.HasPrefix(c, "api uuid_broadcast "+string(a.Leg)) })
+		}
+		for !playing() {
+			time.Sleep(10 * time.Millisecond) // virtual time: the bubble's clock
+		}
+		w.sim.SendDTMF(string(a.Leg), "1")
+		if out, _, _ := w.speedEnd(v.ID, d); out.Result != dialer.SpeedConnected {
+			t.Fatalf("outcome %+v", out)
+		}
+		if n := len(w.eventsOf(v.ID, "manager_prompted")); n != 0 {
+			t.Fatalf("prompted %d times", n)
+		}
+		var seq []string
+		for _, c := range w.commands() {
+			for _, p := range []string{"api uuid_broadcast " + string(a.Leg), "api uuid_break " + string(a.Leg), "api originate", "bgapi originate"} {
+				if strings.HasPrefix(c, p) && !strings.Contains(c, "+15550001702") {
+					seq = append(seq, strings.Fields(p)[1])
+				}
+			}
+		}
+		inOrder(t, "commands to the manager, then the lead's originate", seq, "uuid_broadcast", "uuid_break", "originate")
+	})
+}

@@ -97,6 +97,7 @@ type speedEffect uint8
 
 const (
 	sfAnnounce    speedEffect = iota + 1 // tell the manager who the lead is
+	sfStopSaying                         // cut the announcement short
 	sfPrompt                             // wait for the manager's key (the confirm timer)
 	sfConfirmed                          // timeline: manager_confirmed; an agent manager is INCALL
 	sfDialLead                           // dial the lead's current number
@@ -147,6 +148,13 @@ func speedStep(s speedState, in speedInput) (speedState, []speedEffect) {
 		}
 	case spAnnouncing:
 		switch in.kind {
+		case siDigit:
+			// A manager who knows the drill presses 1 without waiting for
+			// the prompt; other keys wait for it (the name is still heard).
+			if s.confirm && in.digit == "1" {
+				s.phase = spLeadDialing
+				return s, []speedEffect{sfStopSaying, sfConfirmed, sfDialLead}
+			}
 		case siAnnounced:
 			if s.confirm {
 				s.phase = spConfirming
