@@ -16,6 +16,8 @@ import { LeadsPage } from './leads.js';
 import { DNCPage } from './dnc.js';
 import { WidgetsPage } from './widgets.js';
 import { WebhooksPage } from './webhooks.js';
+import { WidgetCallsPage } from './widgetcalls.js';
+import { WidgetDashboardPage } from './widgetdash.js';
 
 export const SECTIONS = [
   { id: 'users', label: 'Users', group: 'People', page: UsersPage },
@@ -32,5 +34,7 @@ export const SECTIONS = [
   { id: 'nodes', label: 'Switch nodes', group: 'PBX', page: NodesPage },
   { id: 'api-keys', label: 'API keys', group: 'Access', page: APIKeysPage },
   { id: 'widgets', label: 'My widgets', group: 'Widgets', page: WidgetsPage },
+  { id: 'widget-calls', label: 'Calls', group: 'Widgets', page: WidgetCallsPage },
+  { id: 'widget-dashboard', label: 'Dashboard', group: 'Widgets', page: WidgetDashboardPage },
   { id: 'webhooks', label: 'Webhooks', group: 'Access', page: WebhooksPage },
 ];

@@ -1,0 +1,290 @@
+// The widget's Calls and Dashboard screens, in Chromium against
+// `agentswitch serve`: the requests listed newest first with their
+// statuses, filters kept in the URL, paging, a request's detail opened
+// and closed with the keyboard, a scheduled one cancelled (refused with
+// a 409 first), the list following a call that ends while a dialog is
+// open, and the dashboard's cards, chart, table and CSV.
+// widget_calls_test.go (TestWidgetCallsDay) makes the widget.
+//
+// The lead requests come from FIXTURES (served with page.route in place
+// of /api/v1/widget-requests and /api/v1/widget-dashboard), so that every
+// status and a long list are on screen at once.
+//
+// Env: AS_URL, AS_USER, AS_PASSWORD (the admin), AS_ADMIN_KEY,
+// AS_WIDGET_ID, AS_WIDGET_NAME, AS_ARTIFACTS, AS_RESULT.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { URL, env, step, openPage, helpers, run } from './harness.mjs';
+
+const result = {};
+const session = await openPage();
+const { page } = session;
+const { shot } = helpers(page);
+
+const WIDGET = Number(env('AS_WIDGET_ID'));
+const WIDGET_NAME = env('AS_WIDGET_NAME');
+const sections = () => page.getByRole('navigation', { name: 'Admin sections' });
+const dialog = () => page.getByRole('dialog');
+const rows = () => page.getByTestId('wr-row');
+const row = (id) => page.locator(`[data-testid=wr-row][data-key="${id}"]`);
+
+// ---- fixtures: the lead requests the backend would answer
+
+const NOW = Date.now();
+const ago = (min) => new Date(NOW - min * 60000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const base = { widget_id: WIDGET, widget_name: WIDGET_NAME, source: 'widget', country: 'DE', params: {}, reason: '', field: '', message: '',
+  attempts: 0, max_attempts: 3, next_attempt_at: null, manager: '', call_id: '', connected_at: null, talk_seconds: 0, recording: '' };
+const req = (id, min, more) => ({ ...base, id, created_at: ago(min), numbers: ['+4930' + String(1000000 + id)], ...more });
+
+// IDs: 100 calling, 99 scheduled, 98 refused (×3), 97 missed, 96 connected
+// with a recording; 95..46 older, connected and missed by turns.
+const CALLING = 100, SCHEDULED = 99, REFUSED = 98, MISSED = 97, CONNECTED = 96;
+const fixtures = [
+  req(CALLING, 1, { status: 'calling', attempts: 1, call_id: 'c-100', params: { name: 'Ada Park', page: '/pricing' } }),
+  req(SCHEDULED, 3, { status: 'scheduled', source: 'api', next_attempt_at: ago(-95), attempts: 0, params: { order: 'A-1182' } }),
+  req(REFUSED, 7, { status: 'refused', reason: 'country', field: 'lc_number', message: 'Calls to +1 are not allowed for this widget', count: 3, numbers: ['+15550104477'], country: 'US', max_attempts: 0 }),
+  req(MISSED, 12, { status: 'missed', reason: 'lead_no_answer', attempts: 3, call_id: 'c-97c' }),
+  req(CONNECTED, 25, { status: 'connected', attempts: 2, manager: 'Mia Sommer', call_id: 'c-96b', connected_at: ago(24.6), talk_seconds: 214,
+    recording: '/api/v1/calls/c-96b/recording', params: { name: 'Jonas Weber', utm_source: 'newsletter', product: 'Solar 5 kW' }, numbers: ['+4930555123', '+4917612345678'] }),
+  ...Array.from({ length: 50 }, (_, i) => req(95 - i, 40 + i * 30, i % 3 === 2
+    ? { status: 'missed', reason: 'no_manager', attempts: 3 }
+    : { status: 'connected', attempts: 1, manager: i % 2 ? 'Mia Sommer' : 'Tom Berg', talk_seconds: 30 + i * 7, connected_at: ago(40 + i * 30 - 0.3) })),
+];
+const detail = (r) => ({
+  ...r,
+  attempts_log: Array.from({ length: r.attempts }, (_, i) => ({
+    n: i + 1, call_id: `${r.call_id || 'c-' + r.id}-${i + 1}`, started_at: r.created_at, ended_at: i + 1 === r.attempts && r.status === 'calling' ? null : r.created_at,
+    result: i + 1 === r.attempts ? ({ connected: 'connected', missed: r.reason, calling: '' }[r.status] ?? 'lead_no_answer') : 'lead_no_answer',
+    manager: r.status === 'connected' && i + 1 === r.attempts ? r.manager : '', talk_seconds: r.status === 'connected' && i + 1 === r.attempts ? r.talk_seconds : 0,
+  })),
+});
+
+const seen = []; // the list's queries, as the page asked
+let empty = false; // the list answers nothing at all
+let cancelRefusals = 1; // cancels refused with a 409 before one goes through
+const json = (route, status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
+
+async function serveFixtures() {
+  await page.route(/\/api\/v1\/widget-requests(\?.*)?$/, (route) => {
+    const q = new globalThis.URL(route.request().url()).searchParams;
+    seen.push(q.toString());
+    if (empty) return json(route, 200, { requests: [], next_before: null });
+    const needle = (q.get('q') || '').toLowerCase();
+    let list = fixtures.filter((r) => (!q.get('status') || r.status === q.get('status')) && (!q.get('widget_id') || String(r.widget_id) === q.get('widget_id')) &&
+      (!needle || JSON.stringify([r.numbers, r.params]).toLowerCase().includes(needle)));
+    if (q.get('before')) list = list.filter((r) => r.id < Number(q.get('before')));
+    const limit = Number(q.get('limit') || 50);
+    const pageRows = list.slice(0, limit);
+    return json(route, 200, { requests: pageRows, next_before: list.length > limit ? pageRows[pageRows.length - 1].id : null });
+  });
+  await page.route(/\/api\/v1\/widget-requests\/\d+$/, (route) => {
+    const id = Number(route.request().url().split('/').pop());
+    const r = fixtures.find((x) => x.id === id);
+    return r ? json(route, 200, detail(r)) : json(route, 404, { error: { message: 'no such request' } });
+  });
+  await page.route(/\/api\/v1\/widget-requests\/\d+\/cancel$/, (route) => {
+    const id = Number(route.request().url().split('/').slice(-2)[0]);
+    const r = fixtures.find((x) => x.id === id);
+    if (cancelRefusals > 0 || r.status !== 'scheduled') {
+      cancelRefusals--;
+      return json(route, 409, { error: { code: 'conflict', field: 'status', message: 'the request is calling: only a scheduled one can be cancelled' } });
+    }
+    Object.assign(r, { status: 'cancelled', next_attempt_at: null });
+    return json(route, 200, r);
+  });
+  await page.route(/\/api\/v1\/widget-dashboard\?/, (route) => {
+    const q = new globalThis.URL(route.request().url()).searchParams;
+    result.dashboardQuery = q.toString();
+    const days = [];
+    const end = new Date(q.get('to') + 'T00:00:00Z');
+    for (let d = new Date(q.get('from') + 'T00:00:00Z'), i = 0; d <= end; d.setUTCDate(d.getUTCDate() + 1), i++) {
+      const requests = 6 + ((i * 5) % 9), connected = Math.max(0, requests - 2 - (i % 3)), refused = i % 2, missed = requests - connected - refused;
+      days.push({ day: d.toISOString().slice(0, 10), requests, connected, missed, refused, scheduled: 0,
+        avg_connect_seconds: connected ? 9 + (i % 5) * 1.5 : null, avg_talk_seconds: connected ? 150 + i * 11 : null });
+    }
+    const sum = (k) => days.reduce((n, d) => n + d[k], 0);
+    const totals = { requests: sum('requests'), connected: sum('connected'), missed: sum('missed'), refused: sum('refused'), scheduled: 0,
+      avg_connect_seconds: 11.2, avg_talk_seconds: 187.5 };
+    return json(route, 200, { totals, days });
+  });
+  // The recording behind the fixtures' link: not played, only linked.
+  await page.route(/\/api\/v1\/calls\/[^/]+\/recording/, (route) => route.fulfill({ status: 200, contentType: 'audio/wav', body: Buffer.alloc(0) }));
+}
+
+await run(session, 'widget-calls-failure', result, async () => {
+  await step('the admin signs in and opens Widgets → Calls', async () => {
+    await serveFixtures();
+    await page.goto(URL + '/');
+    await page.getByLabel('Username').fill(env('AS_USER'));
+    await page.getByLabel('Password').fill(env('AS_PASSWORD'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Admin' }).click();
+    await sections().getByRole('link', { name: 'Calls', exact: true }).click();
+    await page.getByRole('heading', { name: 'Calls', exact: true }).waitFor();
+    assert.equal(new globalThis.URL(page.url()).pathname, '/admin/widget-calls');
+    await rows().first().waitFor();
+    assert.equal(await rows().count(), 50, 'a page of 50');
+    assert.deepEqual(await rows().evaluateAll((rs) => rs.slice(0, 5).map((r) => Number(r.dataset.key))), [CALLING, SCHEDULED, REFUSED, MISSED, CONNECTED], 'newest first');
+  });
+
+  await step('each status shows as it should: calling pulses, scheduled has its time, refused its reason ×count', async () => {
+    assert.equal(await row(CONNECTED).locator('.pill').textContent(), 'Connected');
+    assert.equal(await row(CONNECTED).locator('.pill-green').count(), 1);
+    assert.equal(await row(MISSED).locator('.pill-red').count(), 1);
+    assert.match(await row(MISSED).textContent(), /the visitor did not answer/);
+    assert.match(await row(REFUSED).locator('.wr-status').textContent(), /Refused\s*country not allowed\s*×3/);
+    // The pulse itself is off under reduced motion, as the harness runs.
+    assert.equal(await row(CALLING).locator('.wr-calling .pill-amber').count(), 1);
+    assert.ok(await row(SCHEDULED).locator('.wr-why').textContent(), 'the scheduled time');
+    assert.match(await row(CONNECTED).textContent(), /2\/3.*Mia Sommer.*3:34/s);
+    assert.equal(await row(CONNECTED).getByRole('link', { name: 'Listen' }).getAttribute('href'), '/api/v1/calls/c-96b/recording');
+    const t = row(CONNECTED).locator('time');
+    assert.match(await t.textContent(), /25 min ago/);
+    assert.ok((await t.getAttribute('title')).length > 8, 'the exact time on hover');
+    await shot('60-widget-calls');
+  });
+
+  await step('paging: Next reads the page before the last row, Previous comes back', async () => {
+    await page.getByRole('button', { name: 'Next' }).click();
+    await rows().first().and(page.locator('[data-key="50"]')).waitFor();
+    assert.match(seen[seen.length - 1], /before=51/);
+    assert.equal(await rows().count(), 5);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await row(CALLING).waitFor();
+  });
+
+  await step('filters go to the API and stay in the URL; a link with a filter opens filtered', async () => {
+    await page.getByLabel('Status').selectOption('missed');
+    await page.waitForURL(/\/admin\/widget-calls\?status=missed$/);
+    await rows().first().and(page.locator('[data-status=missed]')).waitFor();
+    assert.equal(await rows().locator('xpath=self::*[@data-status!="missed"]').count(), 0, 'only missed ones');
+    await page.getByLabel('Search numbers and parameters').fill('newsletter');
+    await page.getByLabel('Status').selectOption('');
+    await page.waitForURL(/\?q=newsletter$/);
+    await row(CONNECTED).waitFor();
+    assert.equal(await rows().count(), 1, 'the parameter value matched');
+    const [sent] = await Promise.all([
+      page.waitForRequest(/widget-requests\?.*from=/),
+      page.getByLabel('From').fill(new Date(NOW).toISOString().slice(0, 10)),
+    ]);
+    await page.waitForURL(/from=\d{4}-\d\d-\d\d/);
+    // The day starts at midnight in Paris, the browser's zone.
+    assert.match(sent.url(), /from=\d{4}-\d\d-\d\dT23%3A00%3A00Z/, 'the day sent as an instant');
+    await page.goto(URL + '/admin/widget-calls?status=refused&widget_id=' + WIDGET);
+    await row(REFUSED).waitFor();
+    assert.equal(await page.getByLabel('Status').inputValue(), 'refused');
+    assert.equal(await page.getByLabel('Widget').inputValue(), String(WIDGET));
+    assert.equal(await rows().count(), 1);
+  });
+
+  await step('keyboard: arrows move through the rows, Enter opens the detail, Escape gives the focus back', async () => {
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.waitForURL(/\/admin\/widget-calls$/);
+    await row(MISSED).waitFor();
+    await row(CALLING).focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.key), String(REFUSED));
+    await page.keyboard.press('Enter');
+    await dialog().getByTestId('wr-refusal').waitFor();
+    assert.match(await dialog().getByTestId('wr-refusal').textContent(), /country not allowed \(×3\).*lc_number.*Calls to \+1 are not allowed/s);
+    assert.match(await dialog().textContent(), /Never dialed/);
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.key), String(REFUSED), 'the focus is back on the row');
+  });
+
+  await step("a connected request's detail: parameters, the attempts log, the recording player", async () => {
+    await row(CONNECTED).click();
+    const params = dialog().getByTestId('wr-params');
+    await params.waitFor();
+    assert.match(await params.textContent(), /utm_source\s*newsletter/);
+    const log = dialog().getByTestId('wr-log');
+    assert.equal(await log.locator('tbody tr').count(), 2);
+    assert.match(await log.locator('tbody tr').nth(1).textContent(), /connected.*Mia Sommer.*3:34/s);
+    assert.equal(await dialog().locator('audio').getAttribute('src'), '/api/v1/calls/c-96b/recording');
+    await shot('61-widget-call-detail');
+    await dialog().getByTestId('wr-detail').getByRole('button', { name: 'Close', exact: true }).click();
+    await dialog().waitFor({ state: 'detached' });
+  });
+
+  await step('a scheduled request is cancelled: the 409 is shown, the second try goes through', async () => {
+    session.expectError(/status of 409/);
+    await row(SCHEDULED).click();
+    await dialog().getByTestId('wr-next').waitFor();
+    await dialog().getByRole('button', { name: 'Cancel the call-back' }).click();
+    await dialog().getByTestId('wr-cancel-error').filter({ hasText: 'only a scheduled one can be cancelled' }).waitFor();
+    await shot('62-widget-call-cancel-refused');
+    await dialog().getByRole('button', { name: 'Cancel the call-back' }).click();
+    await dialog().locator('.wr-head [data-status=cancelled]').waitFor();
+    assert.equal(await dialog().getByRole('button', { name: 'Cancel the call-back' }).count(), 0);
+    await page.keyboard.press('Escape');
+    await row(SCHEDULED).and(page.locator('[data-status=cancelled]')).waitFor();
+  });
+
+  await step('live: a call ends while a dialog is open and the list is scrolled; both stay as they were', async () => {
+    await page.setViewportSize({ width: 1440, height: 600 });
+    await row(CALLING).click();
+    await dialog().getByTestId('wr-log').waitFor();
+    result.scroller = await page.evaluate(() => {
+      // The list scrolls in the page or in the console's body, whichever scrolls.
+      const el = [document.scrollingElement, ...document.querySelectorAll('main, .admin-body')].find((e) => e && e.scrollHeight > e.clientHeight + 500);
+      el.scrollTop = 400;
+      return el === document.scrollingElement ? 'page' : el.className;
+    });
+    Object.assign(fixtures[0], { status: 'connected', manager: 'Tom Berg', connected_at: ago(0.5), talk_seconds: 42 });
+    // The 10 s refresh, or the stream's call.ended.
+    await row(CALLING).and(page.locator('[data-status=connected]')).waitFor({ timeout: 15000 });
+    await dialog().locator('.wr-head [data-status=connected]').waitFor({ timeout: 5000 });
+    const top = await page.evaluate(() => {
+      const el = [document.scrollingElement, ...document.querySelectorAll('main, .admin-body')].find((e) => e && e.scrollTop > 0);
+      return el ? el.scrollTop : 0;
+    });
+    assert.equal(top, 400, 'the scroll is kept');
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  await step('empty: no request yet says how to get some', async () => {
+    empty = true;
+    await page.goto(URL + '/admin/widget-calls');
+    const e = page.getByTestId('wr-empty');
+    await e.waitFor();
+    assert.match(await e.textContent(), /No callback requests yet.*snippet.*POST \/api\/v1\/lead-calls/s);
+    await shot('63-widget-calls-empty');
+    empty = false;
+  });
+
+  await step('dashboard: cards, a chart and a table per day in the browser zone, and the CSV', async () => {
+    await sections().getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await page.getByRole('heading', { name: 'Dashboard', exact: true }).waitFor();
+    await page.getByTestId('wd-table').locator('tbody tr').first().waitFor();
+    assert.match(result.dashboardQuery, /tz=Europe%2FParis/);
+    assert.equal(await page.getByTestId('wd-table').locator('tbody tr').count(), 7, 'the last 7 days by default');
+    const card = (k) => page.locator(`.wd-card[data-card=${k}] .wd-value`).textContent();
+    assert.ok(Number(await card('requests')) > 0);
+    assert.match(await card('rate'), /^\d+(\.\d)?%$/);
+    assert.equal(await card('connect'), '0:11');
+    assert.equal(await card('talk'), '3:08');
+    assert.ok(Number(await page.getByTestId('wd-chart').getAttribute('data-points')) >= 21, 'three series drawn');
+    await shot('64-widget-dashboard');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('wd-csv').click()]);
+    const csv = fs.readFileSync(await download.path(), 'utf8').trim().split(/\r\n/);
+    assert.equal(csv.length, 8);
+    assert.match(csv[0], /^Day,Requests,Connected,Missed,Refused,Scheduled,Connect rate/);
+    assert.match(csv[1], /^\d{4}-\d\d-\d\d,\d+,\d+,\d+,\d+,0,0\.\d{4}/);
+  });
+
+  await step('dashboard: 30 days, then a custom range of one day and one widget', async () => {
+    await page.getByRole('button', { name: 'Last 30 days' }).click();
+    await page.getByTestId('wd-table').locator('tbody tr').nth(29).waitFor();
+    await page.getByRole('button', { name: 'Custom' }).click();
+    await page.getByLabel('From').fill('2026-11-02');
+    await page.getByLabel('To').fill('2026-11-02');
+    await page.getByLabel('Widget').selectOption(String(WIDGET));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=wd-table] tbody tr').length === 1);
+    assert.match(result.dashboardQuery, /from=2026-11-02&to=2026-11-02&tz=Europe%2FParis&widget_id=\d+/);
+    await shot('65-widget-dashboard-custom');
+  });
+});
