@@ -162,8 +162,9 @@ await run(session, 'widget-calls-failure', result, async () => {
     await page.getByLabel('Search numbers and parameters').fill('newsletter');
     await page.getByLabel('Status').selectOption('');
     await page.waitForURL(/\?q=newsletter$/);
+    // The parameter value matched one request only.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=wr-row]').length === 1);
     await row(CONNECTED).waitFor();
-    assert.equal(await rows().count(), 1, 'the parameter value matched');
     const [sent] = await Promise.all([
       page.waitForRequest(/widget-requests\?.*from=/),
       page.getByLabel('From').fill(new Date(NOW).toISOString().slice(0, 10)),
@@ -286,5 +287,19 @@ await run(session, 'widget-calls-failure', result, async () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=wd-table] tbody tr').length === 1);
     assert.match(result.dashboardQuery, /from=2026-11-02&to=2026-11-02&tz=Europe%2FParis&widget_id=\d+/);
     await shot('65-widget-dashboard-custom');
+  });
+
+  await step('at 1024 px both screens fit the window', async () => {
+    await page.setViewportSize({ width: 1024, height: 800 });
+    for (const [path, ready, name] of [['/admin/widget-calls', 'wr-table', '66-widget-calls-1024'], ['/admin/widget-dashboard', 'wd-table', '67-widget-dashboard-1024']]) {
+      await page.goto(URL + path);
+      await page.getByTestId(ready).waitFor();
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= 1024, `${path} overflows at 1024 px: ${wide}`);
+      const card = await page.getByTestId(ready).evaluate((t) => [t.parentElement.scrollWidth, t.parentElement.clientWidth]);
+      assert.ok(card[0] <= card[1], `the table of ${path} is cut at 1024 px: ${card}`);
+      await shot(name);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
   });
 });

@@ -27,10 +27,11 @@ const done = (d) => (d.connected || 0) + (d.missed || 0);
 const secs = (v) => (v == null ? '—' : duration(Math.round(v)));
 const dayName = (d) => new Date(d + 'T12:00:00Z').toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
 
-// COLUMNS are the table's and the CSV's, in order.
+// COLUMNS are the CSV's and the table's, in order: key, CSV heading,
+// and the table's when shorter.
 const COLUMNS = [
   ['day', 'Day'], ['requests', 'Requests'], ['connected', 'Connected'], ['missed', 'Missed'], ['refused', 'Refused'],
-  ['scheduled', 'Scheduled'], ['rate', 'Connect rate'], ['avg_connect_seconds', 'Avg. time to connect (s)'], ['avg_talk_seconds', 'Avg. talk (s)'],
+  ['scheduled', 'Scheduled'], ['rate', 'Connect rate'], ['avg_connect_seconds', 'Avg. time to connect (s)', 'Avg. connect'], ['avg_talk_seconds', 'Avg. talk (s)', 'Avg. talk'],
 ];
 
 // csvOf is the days as CSV: raw figures (seconds, a 0-1 rate), so that a
@@ -140,7 +141,7 @@ function Dashboard({ data, onCSV }) {
           <div class="wd-table-head"><h2>By day</h2>
             <button type="button" class="btn btn-small" data-testid="wd-csv" onClick=${onCSV}>Download CSV</button></div>
           <table class="table report-table" data-testid="wd-table">
-            <thead><tr>${COLUMNS.map(([k, l], i) => html`<th scope="col" key=${k} class=${i ? 'num' : ''}>${l.replace(' (s)', '')}</th>`)}</tr></thead>
+            <thead><tr>${COLUMNS.map(([k, l, short], i) => html`<th scope="col" key=${k} class=${i ? 'num' : ''}>${short || l}</th>`)}</tr></thead>
             <tbody>${days.map((d) => html`<tr key=${d.day} data-day=${d.day}>
               <td class="strong">${dayName(d.day)}</td>
               <td class="num">${d.requests}</td><td class="num">${d.connected}</td><td class="num">${d.missed}</td>
