@@ -97,10 +97,12 @@ async function serveFixtures() {
     const q = new globalThis.URL(route.request().url()).searchParams;
     result.dashboardQuery = q.toString();
     const days = [];
-    const end = new Date(q.get('to') + 'T00:00:00Z');
-    for (let d = new Date(q.get('from') + 'T00:00:00Z'), i = 0; d <= end; d.setUTCDate(d.getUTCDate() + 1), i++) {
+    const end = Date.parse(q.get('to'));
+    // Noon steps day by day across a change of clocks.
+    for (let t = Date.parse(q.get('from')) + 12 * 3600e3, i = 0; t < end; t += 24 * 3600e3, i++) {
+      const d = new Date(t);
       const requests = 6 + ((i * 5) % 9), connected = Math.max(0, requests - 2 - (i % 3)), refused = i % 2, missed = requests - connected - refused;
-      days.push({ day: d.toISOString().slice(0, 10), requests, connected, missed, refused, scheduled: 0,
+      days.push({ day: d.toLocaleDateString('en-CA', { timeZone: q.get('tz') }), requests, connected, missed, refused, scheduled: 0,
         avg_connect_seconds: connected ? 9 + (i % 5) * 1.5 : null, avg_talk_seconds: connected ? 150 + i * 11 : null });
     }
     const sum = (k) => days.reduce((n, d) => n + d[k], 0);
@@ -285,7 +287,8 @@ await run(session, 'widget-calls-failure', result, async () => {
     await page.getByLabel('To').fill('2026-11-02');
     await page.getByLabel('Widget').selectOption(String(WIDGET));
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=wd-table] tbody tr').length === 1);
-    assert.match(result.dashboardQuery, /from=2026-11-02&to=2026-11-02&tz=Europe%2FParis&widget_id=\d+/);
+    // 2 November in Paris: from its midnight (23:00 UTC the day before) to the next.
+    assert.match(result.dashboardQuery, /from=2026-11-01T23%3A00%3A00Z&to=2026-11-02T23%3A00%3A00Z&tz=Europe%2FParis&widget_id=\d+/);
     await shot('65-widget-dashboard-custom');
   });
 

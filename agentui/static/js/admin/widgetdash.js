@@ -8,7 +8,7 @@ import { Chart } from '../chart.js';
 import { duration, localZone, zoneParts } from '../format.js';
 import { Link } from '../nav.js';
 import { addDays } from '../reports.js';
-import { useWidgets } from './widgetcalls.js';
+import { dayStart, useWidgets } from './widgetcalls.js';
 
 // ranges are the presets, as [id, label, from, to] days in zone.
 export function ranges(zone, now = Date.now()) {
@@ -55,7 +55,8 @@ export function WidgetDashboardPage() {
 
   useEffect(() => {
     let live = true;
-    const p = new URLSearchParams({ from: sel.from, to: sel.to, tz });
+    // Whole days of the zone, as the instants they start and end at.
+    const p = new URLSearchParams({ from: dayStart(sel.from), to: dayStart(sel.to, true), tz });
     if (sel.widget_id) p.set('widget_id', sel.widget_id);
     setSt((s) => ({ ...s, busy: true }));
     rest.get('/widget-dashboard?' + p.toString()).then(
