@@ -251,6 +251,14 @@ func matrixCases(e *testEnv) []mcase {
 			lw := e.addLeadWidget(n, allWeek, nil)
 			return "/api/v1/lead-calls", fmt.Sprintf(`{"widget_key":%q,"api_key":%q,"lc_number":"+12025550143"}`, lw.w.Key, lw.secret)
 		}},
+		{method: "GET", tmpl: "/widget-requests", access: supervisor, req: fixed("/api/v1/widget-requests", "")},
+		{method: "GET", tmpl: "/widget-requests/:id", access: supervisor, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/widget-requests/%d", e.addScheduledRequest(n).ID), ""
+		}},
+		{method: "POST", tmpl: "/widget-requests/:id/cancel", access: admin, req: func(e *testEnv, n int) (string, string) {
+			return fmt.Sprintf("/api/v1/widget-requests/%d/cancel", e.addScheduledRequest(n).ID), ""
+		}},
+		{method: "GET", tmpl: "/widget-dashboard", access: supervisor, req: fixed("/api/v1/widget-dashboard?tz=Europe/Berlin", "")},
 		{method: "GET", tmpl: "/widgets", access: supervisor, req: fixed("/api/v1/widgets", "")},
 		{method: "POST", tmpl: "/widgets", access: admin, ok: http.StatusCreated, req: func(_ *testEnv, n int) (string, string) {
 			return "/api/v1/widgets", fmt.Sprintf(`{"name":"Site %d","site_url":"https://site%d.example"}`, n, n)

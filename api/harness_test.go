@@ -20,6 +20,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/sqlitestore"
 	"github.com/agentswitch/agentswitch/identity"
 	"github.com/agentswitch/agentswitch/internal/clock"
+	"github.com/agentswitch/agentswitch/leadcall"
 	"github.com/agentswitch/agentswitch/notify"
 	"github.com/agentswitch/agentswitch/notify/webhooks"
 	"github.com/agentswitch/agentswitch/pbx"
@@ -144,6 +145,14 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	}
 	for _, m := range mods {
 		m(&e.opts)
+	}
+	if e.opts.WidgetRequests == nil {
+		e.opts.WidgetRequests = st
+	}
+	if e.opts.LeadCalls == nil {
+		e.opts.LeadCalls = leadcall.New(leadcall.Config{Store: e.opts.WidgetRequests, Widgets: st, Engine: e.opts.Engine,
+			Webhooks: e.opts.Webhooks, Now: e.clock.Now})
+		t.Cleanup(e.opts.LeadCalls.Stop)
 	}
 	e.srv = New(e.opts)
 

@@ -16,13 +16,13 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/identity"
+	"github.com/agentswitch/agentswitch/leadcall"
 )
 
 // The lead-call API (Convolo-compatible): a site's server asks, with its
@@ -30,11 +30,8 @@ import (
 // the widget's managers. GET reads the query; POST a JSON object or a form.
 
 const (
-	// leadRepeatWindow: the same lead number of a widget is not called
-	// again within it (a double submit, a looping integration).
-	leadRepeatWindow = 10 * time.Minute
 	// idempotencyTTL is how long an Idempotency-Key's answer is replayed.
-	idempotencyTTL = 24 * time.Hour
+	idempotencyTTL = dialer.IdempotencyTTL
 	// maxLeadMemory bounds each in-memory map below.
 	maxLeadMemory    = 100_000
 	maxIdempotentKey = 255
@@ -53,6 +50,9 @@ type leadCallResponse struct {
 	Numbers  []string          `json:"numbers"`
 	Managers int               `json:"managers"`
 	Params   map[string]string `json:"params"`
+	// The durable request; NextAttemptAt is set when it is scheduled.
+	RequestID     dialer.WidgetRequestID `json:"request_id"`
+	NextAttemptAt *time.Time             `json:"next_attempt_at"`
 }
 
 func (s *Server) leadCall(c echo.Context, _ *principal) error {
@@ -61,6 +61,10 @@ func (s *Server) leadCall(c echo.Context, _ *principal) error {
 		return tooMany(c, wait)
 	}
 	st, err := s.widgetStore()
+	if err != nil {
+		return err
+	}
+	lc, err := s.leadCalls()
 	if err != nil {
 		return err
 	}
@@ -90,46 +94,86 @@ func (s *Server) leadCall(c echo.Context, _ *principal) error {
 	if !w.Active {
 		return &httpError{code: http.StatusForbidden, msg: "the widget is not active", field: "widget_key"}
 	}
+	in["source"] = "api" // the widget's own endpoint says "widget"
 	idem := c.Request().Header.Get("Idempotency-Key")
 	if len(idem) > maxIdempotentKey {
 		return fieldErr("Idempotency-Key", fmt.Sprintf("at most %d characters", maxIdempotentKey))
 	}
-	if idem != "" {
-		key := fmt.Sprintf("%d:%s", w.ID, idem)
-		for {
-			slot, first := s.leadIdem.claim(key, now)
-			if !first {
-				<-slot.done
-				if slot.status == 0 {
-					continue // the first request failed and let go of the key
-				}
-				c.Response().Header().Set("Idempotent-Replayed", "true")
-				return c.JSONBlob(slot.status, slot.body)
-			}
-			rec := &capture{ResponseWriter: c.Response().Writer}
-			c.Response().Writer = rec
-			err := s.startLeadCall(c, w, in, now)
-			if err == nil && rec.status < 300 {
-				s.leadIdem.finish(slot, rec.status, rec.body)
-			} else {
-				s.leadIdem.release(key, slot)
-			}
-			return err
-		}
+	if idem == "" {
+		return s.startLeadCall(c, w, in, now)
 	}
-	return s.startLeadCall(c, w, in, now)
+	// Requests of one process with the same key wait for the first;
+	// the stored answer serves the others (another process, a restart).
+	key := fmt.Sprintf("%d:%s", w.ID, idem)
+	for {
+		slot, first := s.leadIdem.claim(key, now)
+		if !first {
+			<-slot.done
+			if slot.status == 0 {
+				continue // the first request failed and let go of the key
+			}
+			return replay(c, slot.status, slot.body)
+		}
+		if prev, err := lc.Stored(ctx, w.ID, idem); err == nil && len(prev.Response) > 0 && now.Sub(prev.CreatedAt) < dialer.IdempotencyTTL {
+			s.leadIdem.finish(slot, replayStatus(prev.Response), prev.Response)
+			return replay(c, replayStatus(prev.Response), prev.Response)
+		}
+		rec := &capture{ResponseWriter: c.Response().Writer}
+		c.Response().Writer = rec
+		err := s.startLeadCall(c, w, in, now)
+		if err == nil && rec.status < 300 {
+			s.leadIdem.finish(slot, rec.status, rec.body)
+		} else {
+			s.leadIdem.release(key, slot)
+		}
+		return err
+	}
 }
 
-// startLeadCall checks the request against the widget and starts the call.
+func replay(c echo.Context, status int, body []byte) error {
+	c.Response().Header().Set("Idempotent-Replayed", "true")
+	return c.JSONBlob(status, body)
+}
+
+// replayStatus is the status a stored answer was sent with: 202 for a
+// scheduled request, 201 for a call started at once.
+func replayStatus(body []byte) int {
+	var v struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(body, &v) == nil && v.Status == dialer.RequestScheduled {
+		return http.StatusAccepted
+	}
+	return http.StatusCreated
+}
+
+// startLeadCall checks the request against the widget and records it:
+// its first attempt starts now or is scheduled (in["scheduled_at"], a
+// visitor's time, or the managers' next opening). Every refusal is
+// recorded too.
 func (s *Server) startLeadCall(c echo.Context, w dialer.Widget, in map[string]string, now time.Time) error {
+	lc, err := s.leadCalls()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	source := leadSource(in)
+	refuse := func(reason string, err error) error {
+		d := statusOf(err)
+		s.refuseLead(ctx, w, in, source, reason, d.Field, d.Message)
+		return err
+	}
 	if wait := s.leadLimits.take(fmt.Sprintf("widget:%d", w.ID), now, leadPerWidget); wait > 0 {
+		r := rawLeadRequest(in, source, now)
+		r.IP = c.RealIP()
+		_ = lc.Refuse(ctx, w, r, dialer.RefusedRateLimited, &dialer.FieldError{Field: "widget_key", Reason: "too many lead calls"})
 		return tooMany(c, wait)
 	}
 	country := strings.ToUpper(in["country"])
 	if country == "" {
 		country = s.opts.DefaultCountry
 	} else if !phone.ValidCountry(country) {
-		return fieldErr("country", "an ISO 3166 alpha-2 code such as DE")
+		return refuse(dialer.RefusedInvalid, fieldErr("country", "an ISO 3166 alpha-2 code such as DE"))
 	}
 	var numbers []string
 	for _, f := range []string{"lc_number", "lc_number_2"} {
@@ -138,127 +182,109 @@ func (s *Server) startLeadCall(c echo.Context, w dialer.Widget, in map[string]st
 		}
 		n, err := phone.Normalize(f, in[f], country)
 		if err != nil {
-			return err
+			return refuse(dialer.RefusedInvalid, err)
 		}
 		if phone.Premium(n) {
-			return fieldErr(f, "premium-rate and high-cost numbers are refused")
+			return refuse(dialer.RefusedPremium, fieldErr(f, "premium-rate and high-cost numbers are refused"))
 		}
 		if !w.Settings.Countries.CountryAllowed(phone.Region(n)) {
-			return fieldErr(f, "the widget does not call numbers of this country")
+			return refuse(dialer.RefusedCountry, fieldErr(f, "the widget does not call numbers of this country"))
 		}
 		numbers = append(numbers, n)
 	}
 	params, operators, err := leadParams(in, country)
 	if err != nil {
+		return refuse(dialer.RefusedInvalid, err)
+	}
+	var at time.Time
+	if v := in["scheduled_at"]; v != "" {
+		if at, err = time.Parse(time.RFC3339, v); err != nil {
+			return refuse(dialer.RefusedInvalid, fieldErr("scheduled_at", "an RFC 3339 time such as 2026-11-24T14:30:00Z"))
+		}
+		if at.After(now.Add(maxScheduleAhead)) {
+			return refuse(dialer.RefusedInvalid, fieldErr("scheduled_at", fmt.Sprintf("at most %d days ahead", int(maxScheduleAhead/(24*time.Hour)))))
+		}
+	}
+	sub, err := lc.Submit(ctx, w, dialer.WidgetRequest{
+		Source: source, CreatedAt: now, Numbers: numbers, Country: country, Params: params,
+		Announcement: in["lc_message"], Operators: operators, NextAttemptAt: at, IP: c.RealIP(),
+		IdempotencyKey: c.Request().Header.Get("Idempotency-Key"),
+	})
+	var re *leadcall.RefusalError
+	switch {
+	case errors.As(err, &re) && re.Request.Reason == dialer.RefusedRepeat:
+		return &httpError{code: http.StatusConflict, field: "lc_number", msg: re.Err.Error()}
+	case errors.As(err, &re) && re.Request.Reason == dialer.RefusedNoneOpen:
+		return c.JSON(http.StatusConflict, map[string]any{"error": errorDetail{Code: http.StatusConflict,
+			Message: "no manager of the widget is ever open; the request is not scheduled", Field: "widget_key"}, "scheduled": false})
+	case err != nil:
 		return err
 	}
-	managers := operators
-	if len(managers) == 0 {
-		ms, err := s.opts.Widgets.ListManagers(c.Request().Context(), w.ID)
-		if err != nil {
-			return err
+	r := sub.Request
+	if sub.Replayed {
+		if len(r.Response) > 0 {
+			return replay(c, replayStatus(r.Response), r.Response)
 		}
-		open := dialer.OpenManagers(ms, now)
-		if !open.Open {
-			body := map[string]any{"error": errorDetail{Code: http.StatusConflict,
-				Message: "no manager is open now; the request is not scheduled", Field: "widget_key"}, "scheduled": false}
-			if !open.Next.IsZero() {
-				body["next_opening_at"] = open.Next.UTC()
-			}
-			return c.JSON(http.StatusConflict, body)
-		}
-		for _, m := range ms {
-			if slices.Contains(open.Now, m.ID) {
-				managers = append(managers, dialer.SpeedManager{Name: m.Name, Agent: m.AgentID, Number: m.Phone, Rank: m.Rank, Position: m.Position})
-			}
-		}
+		return &httpError{code: http.StatusConflict, field: "Idempotency-Key", msg: "a request with this key is under way; retry"}
 	}
-	seen := fmt.Sprintf("%d:%s", w.ID, numbers[0])
-	if !s.leadSeen.fresh(seen, now) {
-		return &httpError{code: http.StatusConflict, field: "lc_number",
-			msg: fmt.Sprintf("this lead was asked for within the last %d minutes", int(leadRepeatWindow/time.Minute))}
+	resp := leadCallResponse{CallID: sub.Call.ID, Status: "dialing", WidgetID: w.ID, Numbers: numbers,
+		Managers: sub.Managers, Params: params, RequestID: r.ID}
+	code := http.StatusCreated
+	if sub.Call.ID == "" {
+		resp.Status, code = dialer.RequestScheduled, http.StatusAccepted
+		next := r.NextAttemptAt.UTC()
+		resp.NextAttemptAt = &next
 	}
-	seq, ok := dialer.WidgetSequences[w.Settings.Sequence]
-	if !ok {
-		seq = dialer.WidgetSequences["all"]
-	}
-	req := dialer.SpeedCall{
-		Widget: int64(w.ID), Campaign: w.CampaignID, Managers: managers, Sequence: seq, Numbers: numbers,
-		Announcement: in["lc_message"], Confirm: w.Settings.Confirm == "press1",
-		Record: w.Settings.Recording.Enabled, Params: params,
-	}
-	if req.Announcement == "" {
-		req.Announcement = leadAnnouncement(w, params)
-	}
-	if req.Record {
-		req.RecordWarning = w.Settings.Recording.Warning
-	}
-	actor := dialer.Actor{Role: identity.RoleSupervisor, Name: "widget " + w.Name}
-	req.Done = func(o dialer.SpeedOutcome) { s.leadCallEnded(w, req, o) }
-	v, err := s.engine.StartSpeedCall(c.Request().Context(), actor, req)
+	body, err := json.Marshal(resp)
 	if err != nil {
-		s.leadSeen.forget(seen)
-		return leadField(err)
+		return err
 	}
-	s.emitLeadCall("start_call", w, map[string]any{
-		"call_id": v.ID, "widget_id": w.ID, "widget_key": w.Key, "lc_number": numbers[0], "lc_number_2": second(numbers),
-		"status": "dialing", "managers": len(managers), "params": params, "created_at": v.CreatedAt.UTC(),
-	})
-	return c.JSON(http.StatusCreated, leadCallResponse{CallID: v.ID, Status: "dialing", WidgetID: w.ID,
-		Numbers: numbers, Managers: len(managers), Params: params})
+	if r.IdempotencyKey != "" {
+		if err := lc.KeepResponse(ctx, r.ID, body); err != nil {
+			s.log.Warn("lead call answer not kept for replays", "request", r.ID, "err", err)
+		}
+	}
+	return c.JSONBlob(code, body)
 }
 
-func second(numbers []string) string {
-	if len(numbers) > 1 {
-		return numbers[1]
+// maxScheduleAhead bounds a visitor's chosen time.
+const maxScheduleAhead = 30 * 24 * time.Hour
+
+func leadSource(in map[string]string) string {
+	if in["source"] == "widget" {
+		return "widget"
 	}
-	return ""
+	return "api"
 }
 
-// leadCallEnded tells the widget's webhooks how the call ended (Convolo's
-// end_call): called once by the engine, which it must not hold up.
-func (s *Server) leadCallEnded(w dialer.Widget, req dialer.SpeedCall, o dialer.SpeedOutcome) {
-	manager := ""
-	if o.Manager >= 0 && o.Manager < len(req.Managers) {
-		manager = req.Managers[o.Manager].Name
-	}
-	data := map[string]any{
-		"call_id": o.Call, "widget_id": w.ID, "widget_key": w.Key, "lc_number": o.Number, "status": o.Result,
-		"manager": manager, "duration": o.TalkSeconds, "params": req.Params,
-	}
-	if o.Recording != "" {
-		data["recording"] = "/api/v1/calls/" + string(o.Call) + "/recording"
-	}
-	go s.emitLeadCall("end_call", w, data)
-}
-
-// emitLeadCall queues a widget's webhook event; a failure is logged, the
-// call goes on.
-func (s *Server) emitLeadCall(event string, w dialer.Widget, data map[string]any) {
-	if s.opts.Webhooks == nil {
+// refuseLead records a refusal of a known widget's request from its raw
+// fields (the widget's endpoint calls it for its own checks, such as the
+// honeypot); a failure to record is logged.
+func (s *Server) refuseLead(ctx context.Context, w dialer.Widget, in map[string]string, source, reason, field, message string) {
+	lc, err := s.leadCalls()
+	if err != nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.opts.Webhooks.Emit(ctx, event, int64(w.ID), data); err != nil {
-		s.log.Warn("lead call webhook not queued", "event", event, "widget", w.ID, "err", err)
-	}
+	_ = lc.Refuse(ctx, w, rawLeadRequest(in, source, s.now()), reason, &dialer.FieldError{Field: field, Reason: message})
 }
 
-// leadField renames the engine's fields to the request's.
-func leadField(err error) error {
-	var fe *dialer.FieldError
-	if !errors.As(err, &fe) {
-		return err
+// rawLeadRequest keeps what a refused request said, unchecked.
+func rawLeadRequest(in map[string]string, source string, now time.Time) dialer.WidgetRequest {
+	r := dialer.WidgetRequest{Source: source, CreatedAt: now, Params: map[string]string{}}
+	if c := strings.ToUpper(in["country"]); phone.ValidCountry(c) {
+		r.Country = c
 	}
-	names := map[string]string{"numbers[0]": "lc_number", "numbers[1]": "lc_number_2", "announcement": "lc_message"}
-	f := fe.Field
-	if n, ok := names[f]; ok {
-		f = n
-	} else if p, ok := strings.CutPrefix(f, "params."); ok {
-		f = "lc_param_" + p
+	for _, f := range []string{"lc_number", "lc_number_2"} {
+		if v := in[f]; v != "" {
+			r.Numbers = append(r.Numbers, cut(v, 32))
+		}
 	}
-	return &dialer.FieldError{Field: f, Reason: fe.Reason}
+	for k, v := range in {
+		if p, ok := strings.CutPrefix(strings.ToLower(k), "lc_param_"); ok && len(r.Params) < dialer.MaxSpeedParams {
+			r.Params[cut(p, 20)] = cut(v, dialer.MaxSpeedParamValue)
+		}
+	}
+	return r
 }
 
 // leadParams splits the lc_param_ fields into the custom parameters and
@@ -315,39 +341,6 @@ func leadParams(in map[string]string, country string) (map[string]string, []dial
 		managers = append(managers, dialer.SpeedManager{Name: name, Number: num, Position: i})
 	}
 	return params, managers, nil
-}
-
-// leadAnnouncement tells the manager whose lead it is, from the custom
-// parameters in name order.
-func leadAnnouncement(w dialer.Widget, params map[string]string) string {
-	site := w.Name
-	if o, err := dialer.SiteOrigin(w.SiteURL); err == nil && o != "" {
-		site = strings.TrimPrefix(strings.TrimPrefix(o, "https://"), "http://")
-	}
-	var parts []string
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if params[k] != "" {
-			parts = append(parts, strings.ReplaceAll(k, "_", " ")+" "+params[k])
-		}
-	}
-	text := "A lead from " + site
-	if len(parts) > 0 {
-		text += ": " + strings.Join(parts, ", ")
-	}
-	// Cut to the engine's limit (with room for the full stop), on a
-	// character boundary.
-	if len(text) >= dialer.MaxSpeedText {
-		text = text[:dialer.MaxSpeedText-1]
-		for len(text) > 0 && !utf8.ValidString(text) {
-			text = text[:len(text)-1]
-		}
-	}
-	return text + "."
 }
 
 // readLeadInput reads the fields from the query (GET), or from a JSON
@@ -474,39 +467,6 @@ func (b *buckets) take(key string, now time.Time, r bucketRate) time.Duration {
 		return 0
 	}
 	return time.Duration((1 - k.tokens) / r.perSecond * float64(time.Second))
-}
-
-// recentLeads remembers the lead numbers asked for lately.
-type recentLeads struct {
-	mu sync.Mutex
-	m  map[string]time.Time
-}
-
-// fresh records key and reports whether it was not seen in the window.
-func (r *recentLeads) fresh(key string, now time.Time) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.m == nil {
-		r.m = map[string]time.Time{}
-	}
-	if len(r.m) > maxLeadMemory {
-		for k, t := range r.m {
-			if now.Sub(t) >= leadRepeatWindow {
-				delete(r.m, k)
-			}
-		}
-	}
-	if t, ok := r.m[key]; ok && now.Sub(t) < leadRepeatWindow {
-		return false
-	}
-	r.m[key] = now
-	return true
-}
-
-func (r *recentLeads) forget(key string) {
-	r.mu.Lock()
-	delete(r.m, key)
-	r.mu.Unlock()
 }
 
 // idempotency keeps the first answer per widget and Idempotency-Key in

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/dialer/hours"
@@ -231,22 +230,33 @@ func TestLeadCallOutsideHours(t *testing.T) {
 	// t0 is a Friday at 15:00 UTC: the manager next opens Monday 09:00.
 	lw := e.addLeadWidget(1, hours.Week{"mon": {"09:00-10:00"}}, nil)
 	rec := e.leadSend("json", lw.fields("lc_number", "+12025550143"))
-	if rec.Code != http.StatusConflict {
+	if rec.Code != http.StatusAccepted {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	body := decodeBody[struct {
-		Error     errorDetail `json:"error"`
-		Scheduled *bool       `json:"scheduled"`
-		Next      time.Time   `json:"next_opening_at"`
-	}](t, rec)
-	if want := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC); !body.Next.Equal(want) || body.Scheduled == nil || *body.Scheduled || body.Error.Message == "" {
+	body := decodeBody[leadCallResponse](t, rec)
+	monday := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	if body.Status != "scheduled" || body.NextAttemptAt == nil || !body.NextAttemptAt.Equal(monday) || body.RequestID == 0 || body.CallID != "" {
 		t.Fatalf("%s", rec.Body)
 	}
+	e.opts.LeadCalls.RunDue(t.Context())
 	if len(e.speedCalls()) != 0 {
 		t.Fatal("a call started outside hours")
 	}
+	// At the opening the scheduler starts it.
+	e.clock.Advance(monday.Sub(e.clock.Now()))
+	e.opts.LeadCalls.RunDue(t.Context())
+	if calls := e.speedCalls(); len(calls) != 1 || calls[0].Numbers[0] != "+12025550143" || calls[0].Managers[0].Name != "Max" {
+		t.Fatalf("at the opening %+v", calls)
+	}
+	e.eng.reset()
+	// A widget whose managers never open refuses, and says so.
+	never := e.addLeadWidget(2, hours.Week{}, nil)
+	rec = e.leadSend("json", never.fields("lc_number", "+12025550143"))
+	if rec.Code != http.StatusConflict || errorOf(t, rec).Field != "widget_key" || !strings.Contains(rec.Body.String(), `"scheduled":false`) {
+		t.Fatalf("never open: %d %s", rec.Code, rec.Body)
+	}
 	// Operators named in the request replace the closed managers.
-	rec = e.leadSend("form", lw.fields("lc_number", "+12025550143", "country", "DE",
+	rec = e.leadSend("form", lw.fields("lc_number", "+12025550144", "country", "DE",
 		"lc_param_agent02name", "Ann", "lc_param_agent02phone", "030 7654321", "lc_param_AGENT01PHONE", "+4930111222"))
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
@@ -276,7 +286,7 @@ func TestLeadCallIdempotencyAndRepeats(t *testing.T) {
 	if rec.Code != http.StatusConflict || errorOf(t, rec).Field != "lc_number" || len(e.speedCalls()) != 1 {
 		t.Fatalf("repeat %d %s", rec.Code, rec.Body)
 	}
-	e.clock.Advance(leadRepeatWindow)
+	e.clock.Advance(dialer.RequestRepeatWindow)
 	if rec := e.leadSend("json", f); rec.Code != http.StatusCreated || len(e.speedCalls()) != 2 {
 		t.Fatalf("after the window %d %s", rec.Code, rec.Body)
 	}
@@ -323,25 +333,6 @@ func TestTokenBucketPerWidget(t *testing.T) {
 	}
 	if got := b.take("widget:1", now.Add(time.Second), r); got != 0 {
 		t.Errorf("after a second: %v", got)
-	}
-}
-
-func TestLeadAnnouncementFitsTheEngine(t *testing.T) {
-	w := dialer.Widget{Name: "Shop", SiteURL: "https://shop.example"}
-	for _, tc := range []struct {
-		params map[string]string
-		want   string
-	}{
-		{nil, "A lead from shop.example."},
-		{map[string]string{"name": "Jo", "project_name": "Roof", "empty": ""}, "A lead from shop.example: name Jo, project name Roof."},
-	} {
-		if got := leadAnnouncement(w, tc.params); got != tc.want {
-			t.Errorf("%v: %q, want %q", tc.params, got, tc.want)
-		}
-	}
-	long := leadAnnouncement(w, map[string]string{"note": strings.Repeat("ü", 400)})
-	if len(long) > dialer.MaxSpeedText || !utf8.ValidString(long) {
-		t.Errorf("%d bytes, valid %v", len(long), utf8.ValidString(long))
 	}
 }
 

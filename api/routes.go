@@ -198,6 +198,10 @@ func (s *Server) routes() []route {
 		{http.MethodDelete, "/widgets/:id/api-keys/:kid", admin, s.revokeWidgetKey},
 		{http.MethodGet, "/lead-calls", widgetCredential, s.leadCall},
 		{http.MethodPost, "/lead-calls", widgetCredential, s.leadCall},
+		{http.MethodGet, "/widget-requests", supervisor, s.listWidgetRequests},
+		{http.MethodGet, "/widget-requests/:id", supervisor, s.getWidgetRequest},
+		{http.MethodPost, "/widget-requests/:id/cancel", admin, s.cancelWidgetRequest},
+		{http.MethodGet, "/widget-dashboard", supervisor, s.widgetDashboard},
 
 		{http.MethodGet, "/webhooks", admin, s.listWebhooks},
 		{http.MethodPost, "/webhooks", admin, s.createWebhook},

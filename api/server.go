@@ -24,6 +24,7 @@ import (
 	"github.com/agentswitch/agentswitch/dialer/phone"
 	"github.com/agentswitch/agentswitch/identity"
 	"github.com/agentswitch/agentswitch/internal/clock"
+	"github.com/agentswitch/agentswitch/leadcall"
 	"github.com/agentswitch/agentswitch/notify"
 )
 
@@ -76,6 +77,12 @@ type Options struct {
 	// Widgets keeps the callback widgets, their managers and keys;
 	// without it the widget routes answer 503.
 	Widgets dialer.WidgetStore
+	// LeadCalls runs the lead requests (the lead-call API, the widget);
+	// without it those routes answer 503.
+	LeadCalls *leadcall.Service
+	// WidgetRequests keeps the lead requests for their routes; without it
+	// they answer 503.
+	WidgetRequests dialer.WidgetRequestStore
 	// SMS sends manager verification codes; nil logs them (no provider).
 	SMS SMSSender
 	// Webhooks keeps the webhook endpoints and their deliveries; without
@@ -162,9 +169,9 @@ type Server struct {
 	webSessions WebSessionStore
 	now         func() time.Time
 	limiter     *loginLimiter
-	// The lead-call API's token buckets, recent leads and replayed answers.
+	// The lead-call API's token buckets and the answers waited for by
+	// concurrent requests with one Idempotency-Key.
 	leadLimits buckets
-	leadSeen   recentLeads
 	leadIdem   idempotency
 	// missing names the stores not given; the API answers 503 without
 	// them.

@@ -29,6 +29,7 @@ import (
 	"github.com/agentswitch/agentswitch/internal/metrics"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/redisproc"
+	"github.com/agentswitch/agentswitch/leadcall"
 	"github.com/agentswitch/agentswitch/notify"
 	"github.com/agentswitch/agentswitch/notify/webhooks"
 	"github.com/agentswitch/agentswitch/pbx"
@@ -163,6 +164,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Observe: mx.Webhooks(db), Logger: log.With("component", "webhooks")})
 	wg.Go(func() { hooks.Run(runCtx) })
 	wg.Go(func() { hooks.FollowCalls(runCtx, engine, db) })
+	// Lead requests: stopped after the engine, so that calls ending while
+	// it stops are still recorded.
+	leads := leadcall.New(leadcall.Config{Store: db, Widgets: db, Engine: engine, Webhooks: hooks, Now: now,
+		Logger: log.With("component", "leadcall")})
+	st.onClose(leads.Stop)
 	st.onClose(func() { stopRun(); wg.Wait() })
 
 	srv := api.New(api.Options{
@@ -174,6 +180,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 			Logger: log.With("component", "pbx")}),
 		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
 		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Widgets: db, Sim: simCalls, Webhooks: hooks,
+		LeadCalls: leads, WidgetRequests: db,
 		TrustedProxies: cfg.TrustedProxies,
 		Draining:       engine.Draining,
 		Notify:         notifier,
@@ -232,6 +239,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		// Stopped before it was up: no admin, no URL.
 		log.Info("shutting down")
 		return nil
+	}
+	// With the switch up, so that due attempts can be placed.
+	if err := leads.Start(ctx); err != nil {
+		return fmt.Errorf("lead requests: %w", err)
 	}
 	url := "http://" + ln.Addr().String() + "/"
 	mode := "FreeSWITCH at " + nodes[0].Addr

@@ -60,6 +60,9 @@ var forbidden = map[string][]string{
 	// Sending e-mail and text messages knows nothing of calls, stores or
 	// the API: the service hands it messages.
 	mod + "notify": {mod + "api", mod + "dialer", mod + "pbx", mod + "esl", "github.com/labstack/echo", "github.com/redis/go-redis", "database/sql"},
+	// Lead requests drive the engine through its interface and keep
+	// their state through the store interfaces: no SQL, HTTP or simulator.
+	mod + "leadcall": {mod + "api", mod + "dialer/sqlitestore", mod + "dialer/redisstore", mod + "esl/sim", mod + "pbx", "database/sql", "net/http", "github.com/labstack/echo", "github.com/redis/go-redis"},
 	// Webhooks keep their outbox through the Store they declare (the SQL
 	// store implements it) and follow the engine's events; not the API.
 	mod + "notify/webhooks": {mod + "api", mod + "dialer/sqlitestore", mod + "dialer/redisstore", "database/sql", "github.com/labstack/echo", "github.com/redis/go-redis"},
