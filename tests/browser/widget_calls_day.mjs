@@ -1,21 +1,25 @@
 // The widget's Calls and Dashboard screens, in Chromium against
-// `agentswitch serve`: the requests listed newest first with their
-// statuses, filters kept in the URL, paging, a request's detail opened
-// and closed with the keyboard, a scheduled one cancelled (refused with
-// a 409 first), the list following a call that ends while a dialog is
-// open, and the dashboard's cards, chart, table and CSV.
-// widget_calls_test.go (TestWidgetCallsDay) makes the widget.
-//
-// The lead requests come from FIXTURES (served with page.route in place
-// of /api/v1/widget-requests and /api/v1/widget-dashboard), so that every
-// status and a long list are on screen at once.
+// `agentswitch serve` on the simulated switch. First on the real
+// backend: requests made with the lead-call API (one connected, one
+// refused for its country, two scheduled outside the managers' hours,
+// one cancelled from its dialog and one refused a cancel with a 409) and
+// the dashboard's figures for them. Then on FIXTURES (served with
+// page.route in place of /api/v1/widget-requests and
+// /api/v1/widget-dashboard), so that every status and a long list are on
+// screen at once: filters kept in the URL, paging, the detail opened and
+// closed with the keyboard, the list following a call that ends while a
+// dialog is open, and the dashboard's chart, table, CSV and ranges. widget_calls_test.go (TestWidgetCallsDay) makes the
+// widgets and checks the requests afterwards.
 //
 // Env: AS_URL, AS_USER, AS_PASSWORD (the admin), AS_ADMIN_KEY,
-// AS_WIDGET_ID, AS_WIDGET_NAME, AS_ARTIFACTS, AS_RESULT.
+// AS_WIDGET_ID, AS_WIDGET_NAME, AS_WIDGET_KEY, AS_WIDGET_API_KEY (the
+// shop: German numbers only), AS_NIGHT_KEY, AS_NIGHT_API_KEY (a widget
+// whose manager is not open today), AS_LEAD, AS_OPERATOR (numbers that
+// answer; the lead hangs up after a moment), AS_ARTIFACTS, AS_RESULT.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { URL, env, step, openPage, helpers, run } from './harness.mjs';
+import { URL, env, step, openPage, helpers, run, admin, until } from './harness.mjs';
 
 const result = {};
 const session = await openPage();
@@ -61,15 +65,12 @@ const detail = (r) => ({
 });
 
 const seen = []; // the list's queries, as the page asked
-let empty = false; // the list answers nothing at all
-let cancelRefusals = 1; // cancels refused with a 409 before one goes through
 const json = (route, status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
 
 async function serveFixtures() {
   await page.route(/\/api\/v1\/widget-requests(\?.*)?$/, (route) => {
     const q = new globalThis.URL(route.request().url()).searchParams;
     seen.push(q.toString());
-    if (empty) return json(route, 200, { requests: [], next_before: null });
     const needle = (q.get('q') || '').toLowerCase();
     let list = fixtures.filter((r) => (!q.get('status') || r.status === q.get('status')) && (!q.get('widget_id') || String(r.widget_id) === q.get('widget_id')) &&
       (!needle || JSON.stringify([r.numbers, r.params]).toLowerCase().includes(needle)));
@@ -82,16 +83,6 @@ async function serveFixtures() {
     const id = Number(route.request().url().split('/').pop());
     const r = fixtures.find((x) => x.id === id);
     return r ? json(route, 200, detail(r)) : json(route, 404, { error: { message: 'no such request' } });
-  });
-  await page.route(/\/api\/v1\/widget-requests\/\d+\/cancel$/, (route) => {
-    const id = Number(route.request().url().split('/').slice(-2)[0]);
-    const r = fixtures.find((x) => x.id === id);
-    if (cancelRefusals > 0 || r.status !== 'scheduled') {
-      cancelRefusals--;
-      return json(route, 409, { error: { code: 'conflict', field: 'status', message: 'the request is calling: only a scheduled one can be cancelled' } });
-    }
-    Object.assign(r, { status: 'cancelled', next_attempt_at: null });
-    return json(route, 200, r);
   });
   await page.route(/\/api\/v1\/widget-dashboard\?/, (route) => {
     const q = new globalThis.URL(route.request().url()).searchParams;
@@ -114,9 +105,18 @@ async function serveFixtures() {
   await page.route(/\/api\/v1\/calls\/[^/]+\/recording/, (route) => route.fulfill({ status: 200, contentType: 'audio/wav', body: Buffer.alloc(0) }));
 }
 
+// leadCall asks for a call-back as a site's server does: no session,
+// the widget's keys in the body. It answers the status and the body.
+async function leadCall(key, apiKey, fields) {
+  const res = await fetch(URL + '/api/v1/lead-calls', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ widget_key: env(key), api_key: env(apiKey), ...fields }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
 await run(session, 'widget-calls-failure', result, async () => {
-  await step('the admin signs in and opens Widgets → Calls', async () => {
-    await serveFixtures();
+  await step('the admin signs in and opens Widgets → Calls: no request yet says how to get some', async () => {
     await page.goto(URL + '/');
     await page.getByLabel('Username').fill(env('AS_USER'));
     await page.getByLabel('Password').fill(env('AS_PASSWORD'));
@@ -125,6 +125,97 @@ await run(session, 'widget-calls-failure', result, async () => {
     await sections().getByRole('link', { name: 'Calls', exact: true }).click();
     await page.getByRole('heading', { name: 'Calls', exact: true }).waitFor();
     assert.equal(new globalThis.URL(page.url()).pathname, '/admin/widget-calls');
+    const e = page.getByTestId('wr-empty');
+    await e.waitFor();
+    assert.match(await e.textContent(), /No callback requests yet.*snippet.*POST \/api\/v1\/lead-calls/s);
+    await shot('63-widget-calls-empty');
+  });
+
+  await step('a lead call through the API connects: its row arrives and ends connected, with the manager and the talk', async () => {
+    const { status, body } = await leadCall('AS_WIDGET_KEY', 'AS_WIDGET_API_KEY', {
+      lc_number: env('AS_LEAD'), lc_param_name: 'Jonas Weber', lc_param_product: 'Solar 5 kW', lc_param_agent01name: 'Mia Sommer', lc_param_agent01phone: env('AS_OPERATOR'),
+    });
+    assert.equal(status, 201, JSON.stringify(body));
+    result.connected = body.request_id;
+    // The list follows by itself: the call's end, or the 10 s refresh.
+    const r = row(body.request_id);
+    await r.and(page.locator('[data-status=connected]')).waitFor({ timeout: 30000 });
+    assert.match(await r.textContent(), /Mia Sommer/);
+    assert.match(await r.locator('td').nth(4).textContent(), /^1\/\d+$/);
+  });
+
+  await step('a number of a country the widget does not call is refused, and listed with the reason, field and message', async () => {
+    const { status, body } = await leadCall('AS_WIDGET_KEY', 'AS_WIDGET_API_KEY', { lc_number: '+15550104477', lc_param_name: 'Sam Doe' });
+    assert.equal(status, 400, JSON.stringify(body));
+    assert.equal(body.error.field, 'lc_number');
+    const r = rows().and(page.locator('[data-status=refused]'));
+    await r.waitFor({ timeout: 15000 });
+    result.refused = Number(await r.getAttribute('data-key'));
+    assert.match(await r.textContent(), /country not allowed/);
+    await r.click();
+    await dialog().getByTestId('wr-refusal').waitFor();
+    assert.match(await dialog().getByTestId('wr-refusal').textContent(), /lc_number.*does not call numbers of this country/s);
+    assert.match(await dialog().getByTestId('wr-params').textContent(), /name\s*Sam Doe/);
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
+  });
+
+  await step('outside the managers\' hours two requests are scheduled; one is cancelled from its dialog, the other was cancelled meanwhile: 409', async () => {
+    session.expectError(/status of 409/);
+    const one = await leadCall('AS_NIGHT_KEY', 'AS_NIGHT_API_KEY', { lc_number: '+4930555000111', lc_param_order: 'A-1182' });
+    const two = await leadCall('AS_NIGHT_KEY', 'AS_NIGHT_API_KEY', { lc_number: '+4930555000222' });
+    assert.equal(one.status, 202, JSON.stringify(one.body));
+    assert.equal(two.status, 202, JSON.stringify(two.body));
+    [result.cancelled, result.cancelledElsewhere] = [one.body.request_id, two.body.request_id];
+    await page.getByLabel('Status').selectOption('scheduled');
+    await page.waitForURL(/\?status=scheduled$/);
+    await row(result.cancelled).waitFor();
+    await row(result.cancelledElsewhere).waitFor();
+    assert.match(await row(result.cancelled).locator('.wr-why').textContent(), /^at /);
+    await shot('68-widget-calls-scheduled');
+
+    await row(result.cancelledElsewhere).click();
+    await dialog().getByTestId('wr-next').waitFor();
+    await admin('POST', `/widget-requests/${result.cancelledElsewhere}/cancel`);
+    await dialog().getByRole('button', { name: 'Cancel the call-back' }).click();
+    await dialog().getByTestId('wr-cancel-error').waitFor();
+    assert.match(await dialog().getByTestId('wr-cancel-error').textContent(), /only a scheduled request can be cancelled/i);
+    // The dialog reads the request again: cancelled, no button any more.
+    await dialog().locator('.wr-head [data-status=cancelled]').waitFor();
+    assert.equal(await dialog().getByRole('button', { name: 'Cancel the call-back' }).count(), 0);
+    await shot('62-widget-call-cancel-refused');
+    await page.keyboard.press('Escape');
+
+    await row(result.cancelled).click();
+    assert.match(await dialog().getByTestId('wr-params').textContent(), /order\s*A-1182/);
+    await dialog().getByRole('button', { name: 'Cancel the call-back' }).click();
+    await dialog().locator('.wr-head [data-status=cancelled]').waitFor();
+    await page.keyboard.press('Escape');
+    // The list asked for scheduled ones only: both are gone from it.
+    await row(result.cancelled).waitFor({ state: 'detached' });
+    await row(result.cancelledElsewhere).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await row(result.cancelled).and(page.locator('[data-status=cancelled]')).waitFor();
+    await shot('69-widget-calls-real');
+  });
+
+  await step("the dashboard counts today's requests", async () => {
+    await sections().getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await page.getByRole('button', { name: 'Today' }).click();
+    const card = (k) => page.locator(`.wd-card[data-card=${k}] .wd-value`);
+    await page.waitForFunction(() => document.querySelector('.wd-card[data-card=requests] .wd-value')?.textContent === '4');
+    assert.equal(await card('connected').textContent(), '1');
+    assert.equal(await card('refused').textContent(), '1');
+    assert.equal(await card('rate').textContent(), '100%');
+    assert.equal(await page.getByTestId('wd-table').locator('tbody tr').count(), 1);
+    await shot('70-widget-dashboard-real');
+  });
+
+  // ---- on fixtures from here on
+
+  await step('fixtures: every status on one page of 50, newest first', async () => {
+    await serveFixtures();
+    await page.goto(URL + '/admin/widget-calls');
     await rows().first().waitFor();
     assert.equal(await rows().count(), 50, 'a page of 50');
     assert.deepEqual(await rows().evaluateAll((rs) => rs.slice(0, 5).map((r) => Number(r.dataset.key))), [CALLING, SCHEDULED, REFUSED, MISSED, CONNECTED], 'newest first');
@@ -212,20 +303,6 @@ await run(session, 'widget-calls-failure', result, async () => {
     await dialog().waitFor({ state: 'detached' });
   });
 
-  await step('a scheduled request is cancelled: the 409 is shown, the second try goes through', async () => {
-    session.expectError(/status of 409/);
-    await row(SCHEDULED).click();
-    await dialog().getByTestId('wr-next').waitFor();
-    await dialog().getByRole('button', { name: 'Cancel the call-back' }).click();
-    await dialog().getByTestId('wr-cancel-error').filter({ hasText: 'only a scheduled one can be cancelled' }).waitFor();
-    await shot('62-widget-call-cancel-refused');
-    await dialog().getByRole('button', { name: 'Cancel the call-back' }).click();
-    await dialog().locator('.wr-head [data-status=cancelled]').waitFor();
-    assert.equal(await dialog().getByRole('button', { name: 'Cancel the call-back' }).count(), 0);
-    await page.keyboard.press('Escape');
-    await row(SCHEDULED).and(page.locator('[data-status=cancelled]')).waitFor();
-  });
-
   await step('live: a call ends while a dialog is open and the list is scrolled; both stay as they were', async () => {
     await page.setViewportSize({ width: 1440, height: 600 });
     await row(CALLING).click();
@@ -247,16 +324,6 @@ await run(session, 'widget-calls-failure', result, async () => {
     assert.equal(top, 400, 'the scroll is kept');
     await page.keyboard.press('Escape');
     await page.setViewportSize({ width: 1440, height: 900 });
-  });
-
-  await step('empty: no request yet says how to get some', async () => {
-    empty = true;
-    await page.goto(URL + '/admin/widget-calls');
-    const e = page.getByTestId('wr-empty');
-    await e.waitFor();
-    assert.match(await e.textContent(), /No callback requests yet.*snippet.*POST \/api\/v1\/lead-calls/s);
-    await shot('63-widget-calls-empty');
-    empty = false;
   });
 
   await step('dashboard: cards, a chart and a table per day in the browser zone, and the CSV', async () => {

@@ -235,8 +235,7 @@ export function WidgetCallsPage() {
     ${error && html`<p class="form-error" role="alert" data-testid="wr-error">${error.field ? error.field + ': ' : ''}${error.message}</p>`}
     ${!data && !error && html`<div class="card" aria-busy="true"><div class="skeleton"></div><div class="skeleton short"></div></div>`}
     ${data && data.length === 0 && (filtered
-      ? html`<div class="card empty center" data-testid="wr-empty"><p>No request matches these filters.</p>
-          <button class="btn btn-small" onClick=${clear}>Clear filters</button></div>`
+      ? html`<div class="card empty center" data-testid="wr-empty"><p>No request matches these filters.</p></div>`
       : html`<div class="card empty center" data-testid="wr-empty">
           <p class="strong">No callback requests yet.</p>
           <p class="muted">Put a widget's snippet on your site (<${Link} href="/admin/widgets">My widgets</${Link}>, Snippet tab),
@@ -281,6 +280,7 @@ function RequestDialog({ id, rev, onClose, onChanged }) {
   const [error, setError] = useState(null);
   const [cancelErr, setCancelErr] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [again, setAgain] = useState(0);
   useEffect(() => {
     let live = true;
     rest.get(`/widget-requests/${id}`).then(
@@ -288,7 +288,7 @@ function RequestDialog({ id, rev, onClose, onChanged }) {
       (e) => live && setError(e),
     );
     return () => (live = false);
-  }, [id, rev]);
+  }, [id, rev, again]);
   const admin = (getState().me || {}).role === 'admin';
   const cancel = async () => {
     setBusy(true);
@@ -299,6 +299,11 @@ function RequestDialog({ id, rev, onClose, onChanged }) {
       onChanged();
     } catch (e) {
       setCancelErr(e);
+      // Refused because the request moved on: show where it is now.
+      if (e.status === 409) {
+        setAgain((n) => n + 1);
+        onChanged();
+      }
     } finally {
       setBusy(false);
     }
@@ -315,7 +320,7 @@ function RequestDialog({ id, rev, onClose, onChanged }) {
           <span class="muted">${r.widget_name} · ${r.source === 'api' ? 'lead-call API' : 'widget'} · ${exact(r.created_at)}</span>
         </div>
         <dl class="wr-facts">
-          <div><dt>Visitor</dt><dd>${(r.numbers || []).map((n) => html`<div key=${n} class="mono">${phone(n)}</div>`)}${r.country && html`<span class="muted small">${r.country}</span>`}</dd></div>
+          <div><dt>Visitor</dt><dd>${(r.numbers || []).map((n) => html`<div key=${n} class="mono">${phone(n)}</div>`)}</dd></div>
           <div><dt>Attempts</dt><dd>${r.attempts} of ${r.max_attempts}</dd></div>
           ${r.manager && html`<div><dt>Manager</dt><dd>${r.manager}</dd></div>`}
           ${r.connected_at && html`<div><dt>Connected</dt><dd title=${exact(r.connected_at)}>after ${duration((Date.parse(r.connected_at) - Date.parse(r.created_at)) / 1000)}, talked ${duration(r.talk_seconds)}</dd></div>`}
