@@ -142,6 +142,17 @@ await run(session, 'widget-calls-failure', result, async () => {
     await r.and(page.locator('[data-status=connected]')).waitFor({ timeout: 30000 });
     assert.match(await r.textContent(), /Mia Sommer/);
     assert.match(await r.locator('td').nth(4).textContent(), /^1\/\d+$/);
+    const rec = r.getByRole('link', { name: 'Listen' });
+    assert.match(await rec.getAttribute('href'), /^\/api\/v1\/calls\/[^/]+\/recording$/);
+    // The detail: the parameters, the one attempt with its manager and call, the player.
+    await r.press('Enter');
+    await dialog().getByTestId('wr-log').waitFor();
+    assert.match(await dialog().getByTestId('wr-params').textContent(), /product\s*Solar 5 kW/);
+    assert.match(await dialog().getByTestId('wr-log').locator('tbody tr').textContent(), /connected.*Mia Sommer/);
+    assert.equal(await dialog().locator('audio').getAttribute('src'), await rec.getAttribute('href'));
+    await shot('61-widget-call-detail-real');
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
   });
 
   await step('a number of a country the widget does not call is refused, and listed with the reason, field and message', async () => {

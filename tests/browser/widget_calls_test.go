@@ -25,18 +25,19 @@ const (
 func TestWidgetCallsDay(t *testing.T) {
 	ctx := tier(t)
 	sw := startSim(t)
-	sw.SetEndpoint(widgetLead, sim.Behavior{AnswerAfter: 100 * time.Millisecond, HangupAfter: 2 * time.Second})
+	sw.SetEndpoint(widgetLead, sim.Behavior{AnswerAfter: 100 * time.Millisecond, HangupAfter: 8 * time.Second})
 	sw.SetEndpoint(widgetOperator, sim.Behavior{AnswerAfter: 100 * time.Millisecond})
 	svc := startService(t, sw.Addr())
 	adm, keySecret := signedInAdmin(t, svc)
 
 	shop := adm.post(t, "/widgets", map[string]any{"name": "Solar shop", "site_url": "https://solar.example", "active": true})
 	shopID := shop["id"]
-	// The shop calls German numbers only; a manager who stays on the line
-	// takes the call (the simulated phone presses nothing).
-	adm.do(t, http.MethodPatch, fmt.Sprintf("/widgets/%v", shopID), map[string]any{
-		"settings": map[string]any{"confirm": "stay", "countries": map[string]any{"mode": "selected", "allowed": []string{"DE"}}},
-	}, nil)
+	// The shop calls German numbers only and records; a manager who stays
+	// on the line takes the call (the simulated phone presses nothing).
+	adm.do(t, http.MethodPatch, fmt.Sprintf("/widgets/%v", shopID), map[string]any{"settings": map[string]any{
+		"confirm": "stay", "countries": map[string]any{"mode": "selected", "allowed": []string{"DE"}},
+		"recording": map[string]any{"enabled": true, "warning": "This call is recorded."},
+	}}, nil)
 	shopKey := adm.post(t, fmt.Sprintf("/widgets/%v/api-keys", shopID), map[string]any{"name": "crm"})
 
 	// The night desk's one manager works an hour on another weekday only.
