@@ -368,6 +368,13 @@ await run(session, 'widget-calls-failure', result, async () => {
     // 2 November in Paris: from its midnight (23:00 UTC the day before) to the next.
     assert.match(result.dashboardQuery, /from=2026-11-01T23%3A00%3A00Z&to=2026-11-02T23%3A00%3A00Z&tz=Europe%2FParis&widget_id=\d+/);
     await shot('65-widget-dashboard-custom');
+    // The selection is in the address: a reload (or a sent link) shows the same.
+    await page.waitForURL(/\/admin\/widget-dashboard\?widget_id=\d+&range=custom&from=2026-11-02&to=2026-11-02$/);
+    await page.reload();
+    await page.getByTestId('wd-table').locator('tbody tr').first().waitFor();
+    assert.equal(await page.getByLabel('From').inputValue(), '2026-11-02');
+    assert.equal(await page.getByLabel('Widget').inputValue(), String(WIDGET));
+    assert.equal(await page.getByTestId('wd-table').locator('tbody tr').count(), 1);
   });
 
   await step('at 1024 px both screens fit the window', async () => {

@@ -104,10 +104,11 @@ export function requestsQuery(f, before) {
   return p.toString();
 }
 
-// keepInURL puts the filters in the address without a new history entry.
-function keepInURL(f) {
+// keepInURL puts the values of keys in the address without a new
+// history entry, so that a view can be bookmarked or sent.
+export function keepInURL(f, keys = FILTERS) {
   const p = new URLSearchParams();
-  for (const k of FILTERS) if (f[k]) p.set(k, f[k]);
+  for (const k of keys) if (f[k]) p.set(k, f[k]);
   const qs = p.toString();
   const want = location.pathname + (qs ? '?' + qs : '');
   if (want !== location.pathname + location.search) history.replaceState(null, '', want);

@@ -8,7 +8,7 @@ import { Chart } from '../chart.js';
 import { duration, localZone, zoneParts } from '../format.js';
 import { Link } from '../nav.js';
 import { addDays } from '../reports.js';
-import { dayStart, useWidgets } from './widgetcalls.js';
+import { dayStart, keepInURL, useWidgets } from './widgetcalls.js';
 
 // ranges are the presets, as [id, label, from, to] days in zone.
 export function ranges(zone, now = Date.now()) {
@@ -46,14 +46,29 @@ export function csvOf(days) {
   return [COLUMNS.map(([, l]) => l), ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+// selectionOf reads the selection from a query string: a preset range,
+// or a custom one with its days; the last 7 days otherwise.
+export function selectionOf(search, zone, now = Date.now()) {
+  const p = new URLSearchParams(search);
+  const widget_id = p.get('widget_id') || '';
+  const preset = ranges(zone, now).find((r) => r[0] === p.get('range'));
+  const [from, to] = [p.get('from'), p.get('to')];
+  if (p.get('range') === 'custom' && DAY.test(from || '') && DAY.test(to || '') && from <= to) return { widget_id, preset: 'custom', from, to };
+  const [id, , f, t] = preset || ranges(zone, now)[1];
+  return { widget_id, preset: id, from: f, to: t };
+}
+
 export function WidgetDashboardPage() {
   const tz = localZone();
-  const [, , today] = ranges(tz)[0];
-  const [sel, setSel] = useState({ widget_id: '', preset: '7d', from: addDays(today, -6), to: today });
+  const [sel, setSel] = useState(() => selectionOf(location.search, tz));
   const [st, setSt] = useState({ data: null, error: null });
   const widgets = useWidgets();
 
   useEffect(() => {
+    keepInURL({ widget_id: sel.widget_id, range: sel.preset, ...(sel.preset === 'custom' ? { from: sel.from, to: sel.to } : {}) },
+      ['widget_id', 'range', 'from', 'to']);
     let live = true;
     // Whole days of the zone, as the instants they start and end at.
     const p = new URLSearchParams({ from: dayStart(sel.from), to: dayStart(sel.to, true), tz });
@@ -64,7 +79,7 @@ export function WidgetDashboardPage() {
       (error) => live && setSt({ data: null, error }),
     );
     return () => (live = false);
-  }, [sel.widget_id, sel.from, sel.to]);
+  }, [sel.widget_id, sel.preset, sel.from, sel.to]);
 
   const pick = ([id, , from, to]) => setSel({ ...sel, preset: id, from, to });
   const setDay = (k) => (e) => e.target.value && setSel({ ...sel, preset: 'custom', [k]: e.target.value });
