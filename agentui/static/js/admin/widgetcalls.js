@@ -49,8 +49,19 @@ const exact = (t) => (t ? new Date(t).toLocaleString([], { dateStyle: 'medium', 
 // When shows an instant relative to now, the exact time on hover.
 export const When = ({ t }) => (t ? html`<time datetime=${t} title=${exact(t)}>${relative(t)}</time>` : null);
 
+// WidgetSelect picks a widget, or all of them, by name.
+export function WidgetSelect({ value, invalid, onChange }) {
+  const widgets = useWidgets();
+  // Drawn again once the widgets are in: a value from the URL set before
+  // its option existed would show as "All widgets".
+  return html`<select key=${widgets.length} name="widget_id" aria-label="Widget" value=${value} aria-invalid=${invalid} onChange=${onChange}>
+    <option value="">All widgets</option>
+    ${widgets.map((w) => html`<option key=${w.id} value=${String(w.id)}>${w.name}</option>`)}
+  </select>`;
+}
+
 // useWidgets reads the widgets for the filters, by name.
-export function useWidgets() {
+function useWidgets() {
   const [list, set] = useState([]);
   useEffect(() => {
     let live = true;
@@ -170,7 +181,6 @@ export function WidgetCallsPage() {
   const [error, setError] = useState(null);
   const [open, setOpen] = useState(null);
   const [rev, setRev] = useState(0);
-  const widgets = useWidgets();
   const seq = useRef(0);
 
   const load = async (f, starts) => {
@@ -221,10 +231,7 @@ export function WidgetCallsPage() {
     }}>
       <input type="search" class="admin-search" name="q" placeholder="Search numbers and parameters" aria-label="Search numbers and parameters"
         value=${text} aria-invalid=${invalid('q')} onInput=${(e) => setText(e.target.value)} />
-      <select name="widget_id" aria-label="Widget" value=${filters.widget_id} aria-invalid=${invalid('widget_id')} onChange=${set('widget_id')}>
-        <option value="">All widgets</option>
-        ${widgets.map((w) => html`<option key=${w.id} value=${String(w.id)}>${w.name}</option>`)}
-      </select>
+      <${WidgetSelect} value=${filters.widget_id} invalid=${invalid('widget_id')} onChange=${set('widget_id')} />
       <select name="status" aria-label="Status" value=${filters.status} aria-invalid=${invalid('status')} onChange=${set('status')}>
         <option value="">All statuses</option>
         ${STATUSES.map(([v, l]) => html`<option key=${v} value=${v}>${l}</option>`)}

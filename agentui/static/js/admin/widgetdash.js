@@ -8,7 +8,7 @@ import { Chart } from '../chart.js';
 import { duration, localZone, zoneParts } from '../format.js';
 import { Link } from '../nav.js';
 import { addDays } from '../reports.js';
-import { dayStart, keepInURL, useWidgets } from './widgetcalls.js';
+import { WidgetSelect, dayStart, keepInURL } from './widgetcalls.js';
 
 // ranges are the presets, as [id, label, from, to] days in zone.
 export function ranges(zone, now = Date.now()) {
@@ -64,7 +64,6 @@ export function WidgetDashboardPage() {
   const tz = localZone();
   const [sel, setSel] = useState(() => selectionOf(location.search, tz));
   const [st, setSt] = useState({ data: null, error: null });
-  const widgets = useWidgets();
 
   useEffect(() => {
     keepInURL({ widget_id: sel.widget_id, range: sel.preset, ...(sel.preset === 'custom' ? { from: sel.from, to: sel.to } : {}) },
@@ -102,10 +101,7 @@ export function WidgetDashboardPage() {
       <p class="muted">Callback requests and how fast they were answered, per day in ${tz}.</p>
     </div>
     <div class="admin-toolbar wd-filters" role="group" aria-label="Dashboard selection">
-      <select name="widget_id" aria-label="Widget" value=${sel.widget_id} onChange=${(e) => setSel({ ...sel, widget_id: e.target.value })}>
-        <option value="">All widgets</option>
-        ${widgets.map((w) => html`<option key=${w.id} value=${String(w.id)}>${w.name}</option>`)}
-      </select>
+      <${WidgetSelect} value=${sel.widget_id} onChange=${(e) => setSel({ ...sel, widget_id: e.target.value })} />
       <div class="presets" role="group" aria-label="Date range">
         ${ranges(tz).map((r) => html`<button type="button" key=${r[0]} class=${'btn btn-small' + (sel.preset === r[0] ? ' btn-on' : '')}
           aria-pressed=${String(sel.preset === r[0])} onClick=${() => pick(r)}>${r[1]}</button>`)}
