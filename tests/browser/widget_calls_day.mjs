@@ -392,4 +392,44 @@ await run(session, 'widget-calls-failure', result, async () => {
     }
     await page.setViewportSize({ width: 1440, height: 900 });
   });
+
+  await step("the screens' mappings: the URL to a dashboard selection, filters to the API's query, days to CSV", async () => {
+    const got = await page.evaluate(async () => {
+      const calls = await import('/assets/js/admin/widgetcalls.js');
+      const dash = await import('/assets/js/admin/widgetdash.js');
+      const now = Date.parse('2026-12-07T10:00:00Z');
+      const sel = (q) => dash.selectionOf(q, 'Europe/Paris', now);
+      return {
+        selections: ['', '?range=today', '?range=30d&widget_id=3', '?range=custom&from=2026-11-02&to=2026-11-03',
+          '?range=custom&from=2026-11-05&to=2026-11-03', '?range=custom&from=bad&to=2026-11-03', '?range=bogus'].map(sel),
+        queries: [
+          calls.requestsQuery({ status: 'missed' }),
+          calls.requestsQuery({ q: ' +4930 ', widget_id: '2' }, 42),
+          // The day the clocks go forward in Paris is 23 hours long.
+          calls.requestsQuery({ from: '2026-03-29', to: '2026-03-29' }),
+        ],
+        csv: dash.csvOf([
+          { day: '2026-12-07', requests: 4, connected: 1, missed: 1, refused: 1, scheduled: 1, avg_connect_seconds: 7.26, avg_talk_seconds: null },
+          { day: '2026-12-08', requests: 1, connected: 0, missed: 0, refused: 1, scheduled: 0, avg_connect_seconds: null, avg_talk_seconds: null },
+        ]),
+      };
+    });
+    const week = { preset: '7d', from: '2026-12-01', to: '2026-12-07' };
+    assert.deepEqual(got.selections, [
+      { widget_id: '', ...week },
+      { widget_id: '', preset: 'today', from: '2026-12-07', to: '2026-12-07' },
+      { widget_id: '3', preset: '30d', from: '2026-11-08', to: '2026-12-07' },
+      { widget_id: '', preset: 'custom', from: '2026-11-02', to: '2026-11-03' },
+      { widget_id: '', ...week }, // from after to
+      { widget_id: '', ...week }, // not a day
+      { widget_id: '', ...week }, // no such range
+    ]);
+    assert.deepEqual(got.queries, [
+      'status=missed&limit=50',
+      'widget_id=2&q=%2B4930&limit=50&before=42',
+      'from=2026-03-28T23%3A00%3A00Z&to=2026-03-29T22%3A00%3A00Z&limit=50',
+    ]);
+    assert.equal(got.csv, 'Day,Requests,Connected,Missed,Refused,Scheduled,Connect rate,Avg. time to connect (s),Avg. talk (s)\r\n' +
+      '2026-12-07,4,1,1,1,1,0.5000,7.3,\r\n2026-12-08,1,0,0,1,0,,,\r\n');
+  });
 });
