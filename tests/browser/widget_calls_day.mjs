@@ -19,7 +19,7 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { URL, env, step, openPage, helpers, run, admin, until } from './harness.mjs';
+import { URL, env, step, openPage, helpers, run, admin } from './harness.mjs';
 
 const result = {};
 const session = await openPage();

@@ -37,7 +37,7 @@ export const REASONS = {
   premium: 'premium-rate number',
   honeypot: 'a bot (hidden field filled)',
   invalid: 'invalid input',
-  no_manager_open: 'no manager on duty',
+  no_manager_open: 'no manager has working hours',
 };
 export const reasonText = (r) => REASONS[r] || (r || '').replace(/_/g, ' ');
 

@@ -72,7 +72,6 @@ export function WidgetDashboardPage() {
     // Whole days of the zone, as the instants they start and end at.
     const p = new URLSearchParams({ from: dayStart(sel.from), to: dayStart(sel.to, true), tz });
     if (sel.widget_id) p.set('widget_id', sel.widget_id);
-    setSt((s) => ({ ...s, busy: true }));
     rest.get('/widget-dashboard?' + p.toString()).then(
       (data) => live && setSt({ data, error: null }),
       (error) => live && setSt({ data: null, error }),
