@@ -15,7 +15,8 @@
 // AS_WIDGET_ID, AS_WIDGET_NAME, AS_WIDGET_KEY, AS_WIDGET_API_KEY (the
 // shop: German numbers only), AS_NIGHT_KEY, AS_NIGHT_API_KEY (a widget
 // whose manager is not open today), AS_LEAD, AS_OPERATOR (numbers that
-// answer; the lead hangs up after a moment), AS_ARTIFACTS, AS_RESULT.
+// answer; the lead hangs up after a moment), AS_SUPERVISOR,
+// AS_SUPERVISOR_PASSWORD, AS_ARTIFACTS, AS_RESULT.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -431,5 +432,34 @@ await run(session, 'widget-calls-failure', result, async () => {
     ]);
     assert.equal(got.csv, 'Day,Requests,Connected,Missed,Refused,Scheduled,Connect rate,Avg. time to connect (s),Avg. talk (s)\r\n' +
       '2026-12-07,4,1,1,1,1,0.5000,7.3,\r\n2026-12-08,1,0,0,1,0,,,\r\n');
+  });
+
+  await step('a supervisor reads the widgets\' Calls and Dashboard from the Widgets link, and is offered no cancel', async () => {
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    await page.goto(URL + '/admin/widget-calls');
+    await page.getByTestId('user-menu').click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.getByLabel('Username').fill(env('AS_SUPERVISOR'));
+    await page.getByLabel('Password').fill(env('AS_SUPERVISOR_PASSWORD'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const screens = page.getByRole('navigation', { name: 'Screens' });
+    await screens.getByRole('link', { name: 'Widgets' }).click();
+    await page.getByRole('heading', { name: 'Calls', exact: true }).waitFor();
+    assert.equal(await screens.getByRole('link', { name: 'Admin' }).count(), 0);
+    // Only the widgets' two sections are in the menu.
+    assert.deepEqual(await sections().getByRole('link').allTextContents(), ['Calls', 'Dashboard']);
+    await row(result.connected).waitFor();
+    await page.getByLabel('Status').selectOption('cancelled');
+    await row(result.cancelled).click();
+    await dialog().locator('.wr-head [data-status=cancelled]').waitFor();
+    assert.equal(await dialog().getByRole('button', { name: 'Cancel the call-back' }).count(), 0);
+    await page.keyboard.press('Escape');
+    await shot('71-widget-calls-supervisor');
+    await sections().getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await page.getByTestId('wd-table').waitFor();
+    // Another admin section is out of reach.
+    await page.goto(URL + '/admin/users');
+    await screens.waitFor();
+    assert.equal(await page.getByTestId('admin').count(), 0, 'a supervisor reached the users section');
   });
 });

@@ -21,7 +21,8 @@ const (
 // refused a cancel with a 409) and today's figures. On fixtures: every
 // status at once, filters in the URL, paging, the detail by keyboard, a
 // live refresh that keeps the dialog and the scroll, the dashboard's
-// chart, table, CSV and ranges. Screenshots go to artifacts/.
+// chart, table, CSV and ranges. A supervisor reads both and is offered
+// no cancel. Screenshots go to artifacts/.
 func TestWidgetCallsDay(t *testing.T) {
 	ctx := tier(t)
 	sw := startSim(t)
@@ -49,6 +50,7 @@ func TestWidgetCallsDay(t *testing.T) {
 		"hours": map[string]any{"time_zone": "UTC", "week": map[string]any{other: []string{"09:00-10:00"}}},
 	})
 	nightKey := adm.post(t, fmt.Sprintf("/widgets/%v/api-keys", night["id"]), map[string]any{"name": "crm"})
+	adm.post(t, "/users", map[string]any{"username": "sofia", "display_name": "Sofia Berg", "role": "supervisor", "password": "sofia-pass-1234"})
 
 	var res struct {
 		Connected          int64  `json:"connected"`
@@ -63,7 +65,7 @@ func TestWidgetCallsDay(t *testing.T) {
 		fmt.Sprintf("AS_WIDGET_ID=%v", shopID), "AS_WIDGET_NAME=Solar shop",
 		fmt.Sprintf("AS_WIDGET_KEY=%v", shop["widget_key"]), fmt.Sprintf("AS_WIDGET_API_KEY=%v", shopKey["secret"]),
 		fmt.Sprintf("AS_NIGHT_KEY=%v", night["widget_key"]), fmt.Sprintf("AS_NIGHT_API_KEY=%v", nightKey["secret"]),
-		"AS_LEAD=" + widgetLead, "AS_OPERATOR=" + widgetOperator,
+		"AS_LEAD=" + widgetLead, "AS_OPERATOR=" + widgetOperator, "AS_SUPERVISOR=sofia", "AS_SUPERVISOR_PASSWORD=sofia-pass-1234",
 	}, func(req map[string]string) (map[string]string, error) {
 		return nil, fmt.Errorf("unknown request %q", req["do"])
 	}, &res)
