@@ -217,9 +217,11 @@ func (s *Server) startLeadCall(c echo.Context, w dialer.Widget, in map[string]st
 	case errors.As(err, &re) && re.Request.Reason == dialer.RefusedNoneOpen:
 		return c.JSON(http.StatusConflict, map[string]any{"error": errorDetail{Code: http.StatusConflict,
 			Message: "no manager of the widget is ever open; the request is not scheduled", Field: "widget_key"}, "scheduled": false})
-	case err != nil:
+	case err != nil && sub.Request.Status != dialer.RequestScheduled:
 		return err
 	}
+	// A first attempt the switch did not take, to be retried, is
+	// answered as scheduled: the client need not ask again.
 	r := sub.Request
 	if sub.Replayed {
 		if len(r.Response) > 0 {

@@ -186,6 +186,9 @@ func (s *Server) widgetDashboard(c echo.Context, _ *principal) error {
 			from = to.Add(-24 * time.Hour)
 		}
 	}
+	if !to.After(from) {
+		return fieldErr("from", "must be before to (default: the end of today)")
+	}
 	if to.Sub(from) > maxDashboardDays*24*time.Hour {
 		return fieldErr("from", "at most 366 days before to")
 	}

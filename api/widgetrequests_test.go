@@ -268,10 +268,58 @@ func TestWidgetDashboardCutsDaysInTheZone(t *testing.T) {
 		{"tz=Local", "tz"},
 		{"from=2025-01-01T00:00:00Z&to=2026-12-01T00:00:00Z", "from"},
 		{"widget_id=0", "widget_id"},
+		{"from=2030-01-01T00:00:00Z", "from"},
 	} {
 		rec := e.do(e.sup, "GET", "/api/v1/widget-dashboard?"+tc.query, "")
 		if rec.Code != http.StatusBadRequest || errorOf(t, rec).Field != tc.field {
 			t.Errorf("%s: %d %s", tc.query, rec.Code, rec.Body)
 		}
+	}
+}
+
+// When the switch does not take the first attempt, a widget that retries
+// answers scheduled; one that does not answers the error, and the same
+// number may be asked for again at once (nobody was rung).
+func TestLeadCallSwitchDown(t *testing.T) {
+	e := newEnv(t)
+	retrying := e.addLeadWidget(1, allWeek, func(w *dialer.Widget) {
+		w.Settings.Retry = dialer.WidgetRetry{Enabled: true, Intervals: []int{30}, When: "visitor"}
+	})
+	once := e.addLeadWidget(2, allWeek, nil)
+	e.eng.mu.Lock()
+	e.eng.fail["StartSpeedCall"] = dialer.ErrSwitchDown
+	e.eng.mu.Unlock()
+	rec := e.leadSend("json", retrying.fields("lc_number", "+12025550143"))
+	body := decodeBody[leadCallResponse](t, rec)
+	if rec.Code != http.StatusAccepted || body.Status != "scheduled" || body.NextAttemptAt == nil ||
+		!body.NextAttemptAt.Equal(e.clock.Now().Add(30*time.Second)) {
+		t.Fatalf("retrying: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.leadSend("json", once.fields("lc_number", "+12025550143")); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("once: %d %s", rec.Code, rec.Body)
+	}
+	e.eng.mu.Lock()
+	delete(e.eng.fail, "StartSpeedCall")
+	e.eng.mu.Unlock()
+	if rec := e.leadSend("json", once.fields("lc_number", "+12025550143")); rec.Code != http.StatusCreated {
+		t.Fatalf("asked again: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// The widget's endpoint records its own refusals (a filled honeypot) with
+// what the visitor sent.
+func TestRefuseLeadRecordsTheRawRequest(t *testing.T) {
+	e := newEnv(t)
+	w := e.addWidget(1)
+	e.srv.refuseLead(t.Context(), w, map[string]string{"lc_number": "030 123", "country": "de", "lc_param_Name": "Bot",
+		"source": "widget"}, "widget", dialer.RefusedHoneypot, "website", "must be empty")
+	p := decodeBody[requestPage](t, e.do(e.sup, "GET", "/api/v1/widget-requests?status=refused", ""))
+	if len(p.Requests) != 1 {
+		t.Fatalf("%+v", p)
+	}
+	r := p.Requests[0]
+	if r["reason"] != "honeypot" || r["field"] != "website" || r["message"] != "must be empty" || r["source"] != "widget" ||
+		r["country"] != "DE" || r["numbers"].([]any)[0] != "030 123" || r["params"].(map[string]any)["name"] != "Bot" {
+		t.Fatalf("refusal %v", r)
 	}
 }

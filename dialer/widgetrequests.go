@@ -165,8 +165,9 @@ type AttemptEnd struct {
 
 // WidgetRequestStore keeps the lead requests and their attempts.
 type WidgetRequestStore interface {
-	// CreateWidgetRequest records an accepted request (scheduled) or a
-	// refusal. An accepted request with an IdempotencyKey already used by
+	// CreateWidgetRequest records an accepted request (scheduled, or
+	// calling: its first attempt starts at once, out of the scheduler's
+	// reach) or a refusal. An accepted request with an IdempotencyKey already used by
 	// its widget returns that request and false; one whose first number
 	// the widget was asked for within RequestRepeatWindow returns ErrRepeat.
 	CreateWidgetRequest(ctx context.Context, r WidgetRequest) (WidgetRequest, bool, error)

@@ -76,8 +76,15 @@ func New(cfg Config) *Service {
 	return &Service{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel}
 }
 
-// scheduleBatch bounds the due requests read at once.
-const scheduleBatch = 100
+// scheduleBatch bounds the due requests read at once, maxBatches the
+// batches of one run.
+const (
+	scheduleBatch = 100
+	maxBatches    = 10
+)
+
+// stuckWait is the least wait of the scheduler between two runs.
+const stuckWait = time.Second
 
 // retryAfterError is how long the scheduler waits after a store error.
 const retryAfterError = time.Minute
@@ -143,7 +150,8 @@ func (s *Service) loop() {
 			}
 			s.log.Warn("lead requests: next due", "err", err)
 		case ok:
-			wait = max(next.Sub(s.cfg.Now()), 0)
+			// One still due was not started (a store error): not a busy loop.
+			wait = max(next.Sub(s.cfg.Now()), stuckWait)
 		default:
 			wait = 24 * time.Hour // nothing scheduled; a new request wakes the loop
 		}
@@ -162,7 +170,12 @@ func (s *Service) loop() {
 // RunDue starts the attempts due now.
 func (s *Service) RunDue(ctx context.Context) {
 	widgets := map[dialer.WidgetID]dialer.Widget{}
-	for ctx.Err() == nil {
+	// Bounded: requests that stay due (a store failing) wait for the
+	// next run rather than hold this one.
+	for range maxBatches {
+		if ctx.Err() != nil {
+			return
+		}
 		due, err := s.cfg.Store.DueWidgetRequests(ctx, s.cfg.Now(), scheduleBatch)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -179,7 +192,7 @@ func (s *Service) RunDue(ctx context.Context) {
 				}
 				widgets[r.WidgetID] = w
 			}
-			if _, _, err := s.attempt(ctx, w, r); err != nil && !errors.Is(err, errNotStarted) {
+			if _, _, err := s.attempt(ctx, w, r, false); err != nil && !errors.Is(err, errNotStarted) {
 				s.log.Info("lead request attempt not started", "request", r.ID, "err", err)
 			}
 		}
@@ -236,6 +249,10 @@ func (s *Service) Submit(ctx context.Context, w dialer.Widget, r dialer.WidgetRe
 		at = next
 	}
 	r.NextAttemptAt = at
+	now := !at.After(s.cfg.Now())
+	if now {
+		r.Status = dialer.RequestCalling // the scheduler leaves it to this call
+	}
 	got, created, err := s.cfg.Store.CreateWidgetRequest(ctx, r)
 	if errors.Is(err, dialer.ErrRepeat) {
 		return Submission{}, s.refuse(ctx, w, r, dialer.RefusedRepeat, &dialer.FieldError{Field: "lc_number",
@@ -247,11 +264,11 @@ func (s *Service) Submit(ctx context.Context, w dialer.Widget, r dialer.WidgetRe
 		return Submission{Request: got, Replayed: true}, nil
 	}
 	s.event(EventNewRequest, w, got)
-	if got.NextAttemptAt.After(s.cfg.Now()) {
+	if !now {
 		s.poke()
 		return Submission{Request: got}, nil
 	}
-	v, n, err := s.attempt(ctx, w, got)
+	v, n, err := s.attempt(ctx, w, got, true)
 	if fresh, _, gerr := s.cfg.Store.GetWidgetRequest(ctx, got.ID); gerr == nil {
 		got = fresh
 	}
@@ -261,6 +278,9 @@ func (s *Service) Submit(ctx context.Context, w dialer.Widget, r dialer.WidgetRe
 // Refuse records a refusal of a known widget's request; rate-limited
 // ones are coalesced per widget, IP and minute.
 func (s *Service) Refuse(ctx context.Context, w dialer.Widget, r dialer.WidgetRequest, reason string, fe *dialer.FieldError) error {
+	if fe == nil {
+		return s.refuse(ctx, w, r, reason, nil)
+	}
 	return s.refuse(ctx, w, r, reason, fe)
 }
 
@@ -311,8 +331,9 @@ func (s *Service) Cancel(ctx context.Context, id dialer.WidgetRequestID) (dialer
 // or moved to the next opening).
 var errNotStarted = errors.New("the attempt was not started")
 
-// attempt starts r's next attempt with the managers open now.
-func (s *Service) attempt(ctx context.Context, w dialer.Widget, r dialer.WidgetRequest) (dialer.CallView, int, error) {
+// attempt starts r's next attempt with the managers open now; claimed:
+// the store has recorded its start already (a new request's first).
+func (s *Service) attempt(ctx context.Context, w dialer.Widget, r dialer.WidgetRequest, claimed bool) (dialer.CallView, int, error) {
 	now := s.cfg.Now()
 	managers := r.Operators
 	if len(managers) == 0 {
@@ -320,6 +341,11 @@ func (s *Service) attempt(ctx context.Context, w dialer.Widget, r dialer.WidgetR
 		if managers, err = s.openManagers(ctx, w, now); err != nil {
 			return dialer.CallView{}, 0, err
 		}
+	}
+	if len(managers) == 0 && claimed {
+		// The hours changed within this request.
+		s.ended(w, r, r.Attempts, nil, dialer.SpeedOutcome{Manager: -1, Number: first(r.Numbers), Result: dialer.SpeedNoManager})
+		return dialer.CallView{}, 0, errNotStarted
 	}
 	if len(managers) == 0 {
 		// The hours changed since it was scheduled.
@@ -335,9 +361,12 @@ func (s *Service) attempt(ctx context.Context, w dialer.Widget, r dialer.WidgetR
 		}
 		return dialer.CallView{}, 0, errNotStarted
 	}
-	n := r.Attempts + 1
-	if err := s.cfg.Store.StartWidgetAttempt(ctx, r.ID, n, now); err != nil {
-		return dialer.CallView{}, 0, errors.Join(errNotStarted, err)
+	n := r.Attempts
+	if !claimed {
+		n++
+		if err := s.cfg.Store.StartWidgetAttempt(ctx, r.ID, n, now); err != nil {
+			return dialer.CallView{}, 0, errors.Join(errNotStarted, err)
+		}
 	}
 	sc := buildSpeedCall(w, r, managers)
 	sc.Done = func(o dialer.SpeedOutcome) { s.track(func() { s.ended(w, r, n, managers, o) }) }
@@ -400,7 +429,9 @@ func (s *Service) ended(w dialer.Widget, r dialer.WidgetRequest, n int, managers
 	if e.Recording && o.Call != "" {
 		data["recording"] = "/api/v1/calls/" + string(o.Call) + "/recording"
 	}
-	s.emit("end_call", w, data)
+	if o.Call != "" { // a call that never started had no start_call either
+		s.emit("end_call", w, data)
+	}
 	switch got.Status {
 	case dialer.RequestConnected:
 		s.event(EventDone, w, got)

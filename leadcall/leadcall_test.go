@@ -36,6 +36,13 @@ func (f *fakeEngine) StartSpeedCall(_ context.Context, _ dialer.Actor, r dialer.
 	return dialer.CallView{ID: id, CreatedAt: time.Now()}, nil
 }
 
+// numbers are the lead's numbers of call i.
+func (f *fakeEngine) numbers(i int) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[i].Numbers
+}
+
 func (f *fakeEngine) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -173,7 +180,10 @@ func TestRetriesUpToTheLimit(t *testing.T) {
 			t.Fatalf("submitted %+v", sub)
 		}
 		// One attempt rings both numbers: the second is the engine's.
-		if c := e.eng.calls[0]; len(c.Numbers) != 2 || c.Managers[0].Name != "Max" || c.Announcement != "A lead from shop.example: name Ada." {
+		e.eng.mu.Lock()
+		c := e.eng.calls[0]
+		e.eng.mu.Unlock()
+		if len(c.Numbers) != 2 || c.Managers[0].Name != "Max" || c.Announcement != "A lead from shop.example: name Ada." {
 			t.Fatalf("speed call %+v", c)
 		}
 		id := sub.Request.ID
@@ -207,7 +217,7 @@ func TestRetriesUpToTheLimit(t *testing.T) {
 		}
 		hooks, events := e.rec.got()
 		if hooks != "start_call#1,end_call#1 final=false,start_call#2,end_call#2 final=false,start_call#3,end_call#3 final=true" ||
-			events != "new_request:scheduled,missed_call:missed" {
+			events != "new_request:calling,missed_call:missed" {
 			t.Fatalf("hooks %s\nevents %s", hooks, events)
 		}
 	})
@@ -273,7 +283,7 @@ func TestManagersRetryOnly(t *testing.T) {
 		if r.Status != "connected" || r.Manager != "Max" || r.TalkSeconds != 42 || !r.ConnectedAt.Equal(time.Now().Add(-42*time.Second)) {
 			t.Fatalf("connected %+v", r)
 		}
-		if _, events := e.rec.got(); !strings.HasSuffix(events, "new_request:scheduled,call_done:connected") {
+		if _, events := e.rec.got(); !strings.HasSuffix(events, "new_request:calling,call_done:connected") {
 			t.Fatalf("events %s", events)
 		}
 	})
@@ -326,7 +336,7 @@ func TestVisitorTimeAndCancel(t *testing.T) {
 		}
 		time.Sleep(2 * time.Hour)
 		synctest.Wait()
-		if n := e.eng.count(); n != 1 || e.eng.calls[0].Numbers[0] != "+12025550143" {
+		if n := e.eng.count(); n != 1 || e.eng.numbers(0)[0] != "+12025550143" {
 			t.Fatalf("%d calls", n)
 		}
 		if _, err := e.svc.Cancel(context.Background(), a.Request.ID); err == nil {
@@ -357,12 +367,12 @@ func TestRestart(t *testing.T) {
 		}
 		time.Sleep(30 * time.Second)
 		synctest.Wait()
-		if n := e.eng.count(); n != 2 || e.eng.calls[1].Numbers[0] != "+12025550144" {
+		if n := e.eng.count(); n != 2 || e.eng.numbers(1)[0] != "+12025550144" {
 			t.Fatalf("%d calls", n)
 		}
 		time.Sleep(time.Hour)
 		synctest.Wait()
-		if n := e.eng.count(); n != 3 || e.eng.calls[2].Numbers[0] != "+12025550143" {
+		if n := e.eng.count(); n != 3 || e.eng.numbers(2)[0] != "+12025550143" {
 			t.Fatalf("%d calls", n)
 		}
 		if r, _ := e.get(later); r.Status != "calling" || r.Attempts != 1 {

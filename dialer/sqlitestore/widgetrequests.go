@@ -54,7 +54,8 @@ func orEmpty[T any](s []T) []T {
 
 // CreateWidgetRequest implements dialer.WidgetRequestStore. The repeat
 // and idempotency checks run in the insert's transaction, so two
-// concurrent requests cannot both pass them.
+// concurrent requests cannot both pass them. A request the switch failed
+// to place is no repeat: the lead was never rung.
 func (s *Store) CreateWidgetRequest(ctx context.Context, r dialer.WidgetRequest) (dialer.WidgetRequest, bool, error) {
 	numbers, params, operators, err := requestJSON(r)
 	if err != nil {
@@ -87,19 +88,27 @@ func (s *Store) CreateWidgetRequest(ctx context.Context, r dialer.WidgetRequest)
 			}
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM widget_requests WHERE widget_id = ? AND first_number = ?
-				AND created_at > ? AND status <> 'refused'`, r.WidgetID, first, r.CreatedAt.Add(-dialer.RequestRepeatWindow).UnixMilli()).Scan(&n); err != nil {
+				AND created_at > ? AND status <> 'refused' AND NOT (status = 'missed' AND reason = 'failed')`, r.WidgetID, first, r.CreatedAt.Add(-dialer.RequestRepeatWindow).UnixMilli()).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
 				return dialer.ErrRepeat
 			}
 		}
+		next, attempts := ms(r.NextAttemptAt), 0
+		if r.Status == dialer.RequestCalling {
+			next, attempts = nil, 1
+		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO widget_requests (widget_id, source, created_at, numbers, first_number, country, params,
-			announcement, operators, status, reason, field, message, max_attempts, next_attempt_at, idempotency_key, ip)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			announcement, operators, status, reason, field, message, attempts, max_attempts, next_attempt_at, idempotency_key, ip)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			r.WidgetID, r.Source, r.CreatedAt.UnixMilli(), numbers, first, r.Country, params, r.Announcement, operators,
-			r.Status, r.Reason, r.Field, r.Message, r.MaxAttempts, ms(r.NextAttemptAt), nullText(r.IdempotencyKey), r.IP).Scan(&id)
-		return mapErr(err, "create widget request", false)
+			r.Status, r.Reason, r.Field, r.Message, attempts, r.MaxAttempts, next, nullText(r.IdempotencyKey), r.IP).Scan(&id)
+		if err != nil || attempts == 0 {
+			return mapErr(err, "create widget request", false)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO widget_request_attempts (request_id, n, started_at) VALUES (?, 1, ?)`, id, r.CreatedAt.UnixMilli())
+		return mapErr(err, "start widget attempt", false)
 	})
 	if err != nil {
 		return dialer.WidgetRequest{}, false, err

@@ -163,3 +163,21 @@ func TestWidgetRequestListAndRefusals(t *testing.T) {
 }
 
 func first[T any](v T, _ bool, err error) (T, error) { return v, err }
+
+// A request the switch failed to place, and a refusal, are no repeat.
+func TestWidgetRequestRepeatIgnoresUnrung(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	w := must[dialer.Widget](t)(s.CreateWidget(ctx, newWidget("Shop", "https://shop.example")))
+	r := must[dialer.WidgetRequest](t)(first(s.CreateWidgetRequest(ctx, newRequest(w.ID, "+4930111", reqT0))))
+	must[struct{}](t)(struct{}{}, s.StartWidgetAttempt(ctx, r.ID, 1, reqT0))
+	must[dialer.WidgetRequest](t)(s.EndWidgetAttempt(ctx, r.ID, dialer.AttemptEnd{N: 1, At: reqT0, Result: dialer.SpeedFailed, Status: dialer.RequestMissed}))
+	refused := newRequest(w.ID, "+4930222", reqT0)
+	refused.Status, refused.Reason = dialer.RequestRefused, dialer.RefusedPremium
+	must[dialer.WidgetRequest](t)(first(s.CreateWidgetRequest(ctx, refused)))
+	for _, n := range []string{"+4930111", "+4930222"} {
+		if _, _, err := s.CreateWidgetRequest(ctx, newRequest(w.ID, n, reqT0.Add(time.Minute))); err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+	}
+}
