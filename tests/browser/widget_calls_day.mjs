@@ -215,13 +215,15 @@ await run(session, 'widget-calls-failure', result, async () => {
 
   await step("the dashboard counts today's requests", async () => {
     await sections().getByRole('link', { name: 'Dashboard', exact: true }).click();
+    // The last 7 days first (seven rows), then today alone.
+    await page.getByTestId('wd-table').locator('tbody tr').nth(6).waitFor();
     await page.getByRole('button', { name: 'Today' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=wd-table] tbody tr').length === 1);
     const card = (k) => page.locator(`.wd-card[data-card=${k}] .wd-value`);
     await page.waitForFunction(() => document.querySelector('.wd-card[data-card=requests] .wd-value')?.textContent === '4');
     assert.equal(await card('connected').textContent(), '1');
     assert.equal(await card('refused').textContent(), '1');
     assert.equal(await card('rate').textContent(), '100%');
-    assert.equal(await page.getByTestId('wd-table').locator('tbody tr').count(), 1);
     await shot('70-widget-dashboard-real');
   });
 
@@ -366,7 +368,7 @@ await run(session, 'widget-calls-failure', result, async () => {
     await page.getByRole('button', { name: 'Custom' }).click();
     await page.getByLabel('From').fill('2026-11-02');
     await page.getByLabel('To').fill('2026-11-02');
-    await page.getByLabel('Widget').selectOption(String(WIDGET));
+    await Promise.all([page.waitForResponse(/widget-dashboard\?.*widget_id=/), page.getByLabel('Widget').selectOption(String(WIDGET))]);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=wd-table] tbody tr').length === 1);
     // 2 November in Paris: from its midnight (23:00 UTC the day before) to the next.
     assert.match(result.dashboardQuery, /from=2026-11-01T23%3A00%3A00Z&to=2026-11-02T23%3A00%3A00Z&tz=Europe%2FParis&widget_id=\d+/);
