@@ -28,6 +28,7 @@ export function Chart({ title, labels, series, bars = false, ceiling, fmt = {}, 
       if (bars) {
         out.fill = color + 'cc';
         out.width = 0;
+        out.points = { show: false };
         // Side by side within each point's slot: each bar's left edge and
         // width in x units.
         // A bar is at most 40 px wide, however few the points.

@@ -12,7 +12,7 @@ import { StatusBar, STATE_LABEL } from './statusbar.js';
 import { Workspace } from './workspace.js';
 import { CallbacksPage } from './callbacks.js';
 import { AuditPage } from './audit.js';
-import { AdminPage } from './admin/admin.js';
+import { AdminPage, sectionOf } from './admin/admin.js';
 import { WallPage, isSupervisor } from './wall.js';
 import { ReportsPage } from './reports.js';
 import { CallSearchPage, CallPage } from './calls.js';
@@ -57,12 +57,13 @@ subscribe((s) => {
 // and out of an agent's reach (its data routes refuse agents anyway);
 // the audit log is for admins only (the API refuses others, and the link
 // is not shown to them); reports and call search are for supervisors and
-// admins.
+// admins; the admin console is for admins, and for supervisors its
+// sections they may read (the widgets' calls and dashboard).
 export function pageOf(s) {
   const sup = isSupervisor(s.me);
   if (s.path === '/callbacks') return 'callbacks';
   if (s.path === '/audit' && s.me.role === 'admin') return 'audit';
-  if ((s.path === '/admin' || s.path.startsWith('/admin/')) && s.me.role === 'admin') return 'admin';
+  if ((s.path === '/admin' || s.path.startsWith('/admin/')) && (s.me.role === 'admin' || (sup && sectionOf(s.path, s.me.role)))) return 'admin';
   if (sup && (s.path === '/wall' || (s.path === '/' && !s.me.agent))) return 'wall';
   if (sup && (s.path === '/reports' || s.path.startsWith('/reports/'))) return 'reports';
   if (sup && s.path === '/calls') return 'calls';
@@ -74,7 +75,7 @@ export function pageOf(s) {
 function pageView(page, path) {
   switch (page) {
     case 'admin':
-      return html`<${AdminPage} path=${path} />`;
+      return html`<${AdminPage} path=${path} role=${getState().me.role} />`;
     case 'callbacks':
       return html`<${CallbacksPage} />`;
     case 'audit':

@@ -22,7 +22,7 @@ const pct = (v) => (v == null ? '—' : (v * 100).toFixed(1) + '%');
 const mins = (sec) => Math.round(sec / 6) / 10;
 
 // addDays moves a YYYY-MM-DD date by n days (calendar days, no zone).
-function addDays(date, n) {
+export function addDays(date, n) {
   const d = new Date(date + 'T00:00:00Z');
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);

@@ -162,6 +162,7 @@ export function StatusBar({ s, page }) {
       ${(s.me.agent || !isSupervisor(s.me)) && html`<${NavLink} href="/" on=${page === 'workspace'}>Workspace</${NavLink}>`}
       <${NavLink} href="/callbacks" on=${page === 'callbacks'}>Callbacks</${NavLink}>
       ${s.me.role === 'admin' && html`<${NavLink} href="/admin" on=${page === 'admin'} testid="nav-admin">Admin</${NavLink}>`}
+      ${s.me.role === 'supervisor' && html`<${NavLink} href="/admin/widget-calls" on=${page === 'admin'} testid="nav-widgets">Widgets</${NavLink}>`}
       ${s.me.role === 'admin' && html`<${NavLink} href="/audit" on=${page === 'audit'}>Audit log</${NavLink}>`}
     </nav>
     <${UserMenu} s=${s} />

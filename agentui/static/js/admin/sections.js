@@ -1,5 +1,5 @@
 // The admin console's sections in menu order: id (the path under
-// /admin/), label, group and page.
+// /admin/), label, group and page; supervisor: supervisors read it too.
 
 import { UsersPage } from './users.js';
 import { AgentsPage } from './agents.js';
@@ -16,6 +16,8 @@ import { LeadsPage } from './leads.js';
 import { DNCPage } from './dnc.js';
 import { WidgetsPage } from './widgets.js';
 import { WebhooksPage } from './webhooks.js';
+import { WidgetCallsPage } from './widgetcalls.js';
+import { WidgetDashboardPage } from './widgetdash.js';
 
 export const SECTIONS = [
   { id: 'users', label: 'Users', group: 'People', page: UsersPage },
@@ -32,5 +34,7 @@ export const SECTIONS = [
   { id: 'nodes', label: 'Switch nodes', group: 'PBX', page: NodesPage },
   { id: 'api-keys', label: 'API keys', group: 'Access', page: APIKeysPage },
   { id: 'widgets', label: 'My widgets', group: 'Widgets', page: WidgetsPage },
+  { id: 'widget-calls', label: 'Calls', group: 'Widgets', page: WidgetCallsPage, supervisor: true },
+  { id: 'widget-dashboard', label: 'Dashboard', group: 'Widgets', page: WidgetDashboardPage, supervisor: true },
   { id: 'webhooks', label: 'Webhooks', group: 'Access', page: WebhooksPage },
 ];
