@@ -286,6 +286,11 @@ await run(session, 'widget-calls-failure', result, async () => {
     assert.equal(await page.getByLabel('Status').inputValue(), 'refused');
     await widgetPicked(WIDGET);
     assert.equal(await rows().count(), 1);
+    // The link in a widget's e-mails opens that request.
+    await page.goto(URL + '/admin/widget-calls?status=refused&widget_id=' + WIDGET + '&id=' + REFUSED);
+    await dialog().getByTestId('wr-refusal').waitFor();
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
   });
 
   await step('keyboard: arrows move through the rows, Enter opens the detail, Escape gives the focus back', async () => {

@@ -179,7 +179,8 @@ export function WidgetCallsPage() {
   const [page, setPage] = useState({ after: [''], next: 0 });
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
-  const [open, setOpen] = useState(null);
+  // ?id= (the link in a widget's e-mails) opens that request.
+  const [open, setOpen] = useState(() => Number(new URLSearchParams(location.search).get('id')) || null);
   const [rev, setRev] = useState(0);
   const seq = useRef(0);
 
