@@ -69,6 +69,7 @@ bench: deps-test
 	$(GO) test -run='^$$' -bench=BenchmarkQueueEntryToOriginate -benchtime=3000x -count=3 ./dialer/
 	$(GO) test -run='^$$' -bench=BenchmarkQueueWaitingCallers -benchtime=10000x -count=1 ./dialer/
 	$(GO) test -run='^$$' -bench=BenchmarkLeadCallFlood -benchtime=20000x -count=3 ./api/
+	$(GO) test -run='^$$' -bench=BenchmarkLeadCallToManagerLeg -benchtime=1000x -count=3 ./cmd/agentswitch/
 	AGENTSWITCH_WALL_BENCH=1 $(GO) test -run='^TestWallFloorBench$$' -count=1 -v -timeout=10m ./tests/browser/
 
 ## e2e: the real-FreeSWITCH tier (AGENTSWITCH_E2E_FREESWITCH=<binary or host:port>)

@@ -69,7 +69,7 @@ func serveInProcess(t *testing.T, args ...string) *inProcess {
 
 // serveUntil is serveInProcess stopped by ctx (cancel when the test stops
 // it).
-func serveUntil(t *testing.T, ctx context.Context, cancel func(), args ...string) *inProcess {
+func serveUntil(t testing.TB, ctx context.Context, cancel func(), args ...string) *inProcess {
 	t.Helper()
 	cfg, err := loadConfig(args, offsetOnly)
 	if err != nil {
@@ -108,7 +108,7 @@ func serveUntil(t *testing.T, ctx context.Context, cancel func(), args ...string
 }
 
 // adminPassword is the password the first start printed for admin.
-func (p *inProcess) adminPassword(t *testing.T) string {
+func (p *inProcess) adminPassword(t testing.TB) string {
 	t.Helper()
 	m := regexp.MustCompile(`with password (\S+)`).FindStringSubmatch(p.out.String())
 	if m == nil {

@@ -17,6 +17,9 @@ import (
 
 // Config configures a Server. Zero values take the defaults shown.
 type Config struct {
+	// OnCommand, when set, is told of each command as it arrives (a
+	// benchmark's clock on the service's commands); it must not block.
+	OnCommand         func(raw string)
 	Password          string        // default "ClueCon"
 	HeartbeatInterval time.Duration // default 20s
 	CoreUUID          string        // default: random v4
@@ -495,6 +498,9 @@ func (s *Server) Restart() {
 }
 
 func (s *Server) recordCommand(raw string) {
+	if s.cfg.OnCommand != nil {
+		s.cfg.OnCommand(raw)
+	}
 	s.cmdMu.Lock()
 	s.commands = append(s.commands, raw)
 	s.cmdMu.Unlock()
