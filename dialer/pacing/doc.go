@@ -30,42 +30,59 @@
 // wrap-up the pacer uses μ+ = μ + z·σ/sqrt(n): it assumes calls last a
 // little longer than measured, so agents are free a little later.
 //
+// The attempts must be a fair sample: the dialer counts the last few
+// hundred dialed at least the ring timeout ago, all ended (the last to end
+// would over-count no-answers after a burst of dials, which all end at
+// the timeout together).
+//
 // # Agents free within the next seconds
 //
-// For a horizon h (how far ahead the pacer looks) and the wait w (2 s):
+// The pacer looks 40 seconds ahead in slices (0-2, 2-4, 4-6, 6-8, 8-11,
+// 11-15, 15-20, 20-30, 30-40 s). An answered call may wait w = 2 s, so an
+// agent free by t+w can take a call answered at t. For each agent, the
+// probability of being free by a time t from now:
 //
-//	a READY agent:                       free, probability 1
-//	an agent in wrap-up for e seconds:   q = P(U ≤ e+h+w | U > e) for the
-//	                                     wrap-up duration U (lognormal)
-//	an agent talking for e seconds:      q = P(T ≤ e+(h+w)/2 | T > e) ×
-//	                                     P(U ≤ (h+w)/2), a lower bound of
-//	                                     talk plus wrap-up ending in time
+//	READY:                            1
+//	in wrap-up for e seconds:         P(U ≤ e+t | U > e), U the wrap-up
+//	                                  time (lognormal)
+//	talking for e seconds:            P(T ≤ e+t-ū | T > e), T the talk
+//	                                  time and ū the mean wrap-up (the
+//	                                  rest of the call, then a wrap-up)
 //
-// Supply S is the sum of these (mean Σq, variance Σq(1-q)).
+// The differences between consecutive slice edges give each agent's
+// chance of freeing in each slice; summed over agents they are the supply
+// of the slice, S_k (mean Σq, variance Σq(1-q)).
 //
 // # Live answers within the next seconds
 //
-// A call ringing for e seconds answers live within h with probability
+// A call ringing for e seconds answers live in a slice (a, b] with
+// probability
 //
-//	r = p+ · (F(e+h) - F(e)) / (p+ · (1 - F(e)) + 1 - p+)
+//	r = p+ · (F(e+b) - F(e+a)) / (p+ · (1 - F(e)) + 1 - p+)
 //
 // where F is the ring-time distribution of live answers (a call that has
-// rung long is less likely to be answered). Each of n new calls answers
-// live within h with probability p+·F(h). Demand A is the sum.
+// rung long is less likely to be a person). Each of n new calls answers
+// live in the slice with probability p+ · (F(b) - F(a)). Demand A_k is
+// the sum.
 //
 // # The decision
 //
-// With D = A - S approximated by a normal distribution (mean m, standard
-// deviation s), the expected number of answered calls finding no agent is
+// Slice by slice, the agents free at its start (C_k, carried over) and
+// those freed in it meet the live answers in it. Answers beyond them are
+// abandoned (they cannot wait for an agent freed later); agents beyond
+// them carry over to the next slice:
 //
-//	E[D⁺] = s·φ(m/s) + m·Φ(m/s)
+//	Y_k      = C_k + S_k - A_k
+//	lost_k   = E[max(-Y_k, 0)]
+//	C_{k+1}  = max(Y_k, 0)
 //
-// and the estimated abandon rate of the decision is E[D⁺] / E[A]. The pacer
-// checks horizons of 2, 5, 10, 20 and 40 seconds (a call answered soon
-// needs an agent soon; one answered later can take an agent who frees
-// later) and dials the largest n for which the worst horizon stays at or
-// under the planning target t. Lines in flight never exceed
-// MaxLinesPerAgent per staffed agent nor MaxLines.
+// with C_0 the READY agents plus those free within w. Each quantity is a
+// normal distribution by its mean m and deviation s; for X normal
+// E[max(X,0)] = s·φ(m/s) + m·Φ(m/s), and the carried agents keep the mean
+// and variance of max(Y_k, 0). The estimated abandon rate of the decision
+// is Σ lost_k / Σ E[A_k], and the pacer dials the largest n for which it
+// is at most the target t. Lines in flight never exceed MaxLinesPerAgent
+// per staffed agent nor MaxLines.
 //
 // # The target and the feedback
 //
@@ -83,9 +100,11 @@
 //	         ceiling over 30 days.
 //
 // Feedback corrects the model with what actually happened: when the last
-// hour has at least 50 live answers, t is multiplied by t/r1h (bounded:
-// strict 0.25-1, the others 0.25-1.5), so a model that abandons more than
-// planned is reined in and one that abandons less is let out; when the
+// hour has at least 50 live answers and its abandon rate r1h is over t, t
+// is multiplied by t/r1h (at least 0.25): a model that abandons more than
+// planned is reined in. When r1h is under t and the hour has at least 5
+// abandons (evidence, not an hour spent progressive), t is let out the
+// same way, up to 1.5 × (strict: never above its 60%). When the
 // last minute's abandon rate is over the ceiling (at least 10 answers), t
 // is halved until it is not. A last hour at 1.5 × the ceiling or more
 // switches to progressive in every mode.
@@ -94,8 +113,9 @@
 //
 // A campaign starts progressive (LinesPerAgent lines per READY agent,
 // "warming") until it has MinAttempts attempts, MinAnswers live answers
-// and as many talk, wrap-up and ring durations: before that the estimates
-// are not worth trusting. It is progressive ("fallback") whenever the
+// and as many wrap-up and ring durations, and two ended talks per staffed
+// agent: before that the estimates are not worth trusting (the first
+// talks to end are the short ones). It is progressive ("fallback") whenever the
 // ceiling is at risk as above or the campaign has fewer than MinAgents
 // staffed agents: with few agents one extra answer is a large share of the
 // free agents and the statistics do not hold. Progressive calls do not

@@ -208,8 +208,11 @@ type Decision struct {
 // z is the one-sided 95% normal quantile of the conservative bounds.
 const z = 1.645
 
-// horizons are the look-aheads checked, in seconds.
-var horizons = [...]float64{2, 5, 10, 20, 40}
+// bounds are the edges of the time slices the pacer looks ahead by, in
+// seconds: fine where answers come soon, coarser further on.
+var bounds = [...]float64{0, 2, 4, 6, 8, 11, 15, 20, 30, 40}
+
+const slices = len(bounds) - 1
 
 // Decide is how many lines to dial now.
 func Decide(cfg Config, s Snapshot) Decision {
@@ -237,8 +240,8 @@ func Decide(cfg Config, s Snapshot) Decision {
 	if !ok {
 		d := progressive(cfg, s, staffed, inFlight)
 		d.State = Warming
-		d.Reason = fmt.Sprintf("progressive while learning: %d/%d attempts, %d/%d live answers",
-			s.Recent.Attempts, cfg.MinAttempts, s.Recent.Live, cfg.MinAnswers)
+		d.Reason = fmt.Sprintf("progressive while learning: %d/%d attempts, %d/%d live answers, %d/%d talks ended",
+			s.Recent.Attempts, cfg.MinAttempts, s.Recent.Live, cfg.MinAnswers, s.Talk.N, talksNeeded(cfg, s))
 		return d
 	}
 	t, why := target(cfg, s)
@@ -278,6 +281,7 @@ const (
 	hourStop   = 1.5
 	// Windows with fewer live answers than these say too little to act on.
 	hourMinAnswers   = 50
+	hourMinAbandons  = 5
 	minuteMinAnswers = 10
 )
 
@@ -318,13 +322,18 @@ func target(cfg Config, s Snapshot) (float64, string) {
 		t, hi = c*min(max(2-s.Month.Rate()/c, 0.25), 1.5), 1.5
 	}
 	note := ""
-	if s.Hour.Answered >= hourMinAnswers {
-		f := hi
-		if r := s.Hour.Rate(); r > 0 {
-			f = min(max(t/r, 0.25), hi)
+	if r := s.Hour.Rate(); s.Hour.Answered >= hourMinAnswers {
+		f := 1.0
+		switch {
+		case r > t:
+			f = max(t/r, 0.25)
+		case s.Hour.Abandoned >= hourMinAbandons:
+			// Fewer abandons than planned: let it out, but only on
+			// evidence (an hour spent progressive abandons none).
+			f = min(t/r, hi)
 		}
 		t *= f
-		note = fmt.Sprintf(", hour %.2f%% ×%.2f", 100*s.Hour.Rate(), f)
+		note = fmt.Sprintf(", hour %.2f%% ×%.2f", 100*r, f)
 	}
 	if s.Minute.Answered >= minuteMinAnswers && s.Minute.Rate() > c {
 		t /= 2
@@ -336,20 +345,22 @@ func target(cfg Config, s Snapshot) (float64, string) {
 	return max(t, 0), note
 }
 
-// model is the estimates and the per-horizon sums a decision needs.
+// model is the estimates and the per-slice sums a decision needs.
 type model struct {
-	p     float64 // live-answer rate, upper bound
-	ready float64
-	// Per horizon: supply mean and variance, demand from the calls in
-	// flight (mean, variance), and a new call's live-answer probability.
-	supM, supV, demM, demV, perCall [len(horizons)]float64
+	p float64 // live-answer rate, upper bound
+	// Agents free at the start (READY, or free within the wait), mean and
+	// variance; per slice, agents freed (shifted by the wait: an agent
+	// free by t+w can take a call answered at t), live answers from the
+	// calls in flight, and a new call's chance of a live answer in it.
+	free0M, free0V                  float64
+	supM, supV, demM, demV, perCall [slices]float64
 }
 
 func estimate(cfg Config, s Snapshot) (model, bool) {
 	var m model
 	o := s.Recent
 	if o.Attempts < cfg.MinAttempts || o.Live < cfg.MinAnswers || o.Live > o.Attempts ||
-		s.Talk.N < cfg.MinAnswers || s.Wrap.N < cfg.MinAnswers || s.Ring.N < cfg.MinAnswers {
+		s.Talk.N < talksNeeded(cfg, s) || s.Wrap.N < cfg.MinAnswers || s.Ring.N < cfg.MinAnswers {
 		return m, false
 	}
 	tMu, tSig, ok1 := s.Talk.fit()
@@ -361,53 +372,97 @@ func estimate(cfg Config, s Snapshot) (model, bool) {
 	tMu += z * tSig / math.Sqrt(float64(s.Talk.N))
 	uMu += z * uSig / math.Sqrt(float64(s.Wrap.N))
 	m.p = wilsonUpper(o.Live, o.Attempts)
-	m.ready = float64(max(s.Ready, 0))
 	talk, wrap, ring := logn{tMu, tSig}, logn{uMu, uSig}, logn{rMu, rSig}
 	w := cfg.Wait.Seconds()
-	for i, h := range horizons {
-		reach := h + w
-		for _, e := range s.WrapUp {
-			q := wrap.within(e.Seconds(), reach)
-			m.supM[i] += q
-			m.supV[i] += q * (1 - q)
+	// An agent on a call is free when the rest of the call and a whole
+	// wrap-up are over; the wrap-up counts as its mean (longer than the
+	// median: the later side).
+	wrapMean := math.Exp(uMu + uSig*uSig/2)
+
+	m.free0M = float64(max(s.Ready, 0))
+	// add spreads one agent's chance of being free over the slices:
+	// cdf(t) is its probability of being free by t from now.
+	add := func(cdf func(t float64) float64) {
+		prev := cdf(w)
+		m.free0M += prev
+		m.free0V += prev * (1 - prev)
+		for k := range slices {
+			c := cdf(bounds[k+1] + w)
+			q := min(max(c-prev, 0), 1)
+			m.supM[k] += q
+			m.supV[k] += q * (1 - q)
+			prev = c
 		}
-		wrapHalf := wrap.cdf(reach / 2)
-		for _, e := range s.Talking {
-			q := talk.within(e.Seconds(), reach/2) * wrapHalf
-			m.supM[i] += q
-			m.supV[i] += q * (1 - q)
+	}
+	for _, e := range s.WrapUp {
+		x := e.Seconds()
+		fe := wrap.cdf(x)
+		add(func(t float64) float64 { return wrap.after(x, fe, t) })
+	}
+	for _, e := range s.Talking {
+		x := e.Seconds()
+		fe := talk.cdf(x)
+		add(func(t float64) float64 { return talk.after(x, fe, t-wrapMean) })
+	}
+	for _, e := range s.Ringing {
+		x := max(e.Seconds(), 0)
+		fe := ring.cdf(x)
+		// Calls that have rung long are less likely live: the live ones
+		// among them are the p·(1-F(x)) still ringing, out of those and
+		// all the others.
+		den := m.p*(1-fe) + 1 - m.p
+		if den <= 0 {
+			continue
 		}
-		for _, e := range s.Ringing {
-			x := max(e.Seconds(), 0)
-			fe := ring.cdf(x)
-			r := 0.0
-			if den := m.p*(1-fe) + 1 - m.p; den > 0 {
-				r = min(max(m.p*(ring.cdf(x+h)-fe)/den, 0), 1)
-			}
-			m.demM[i] += r
-			m.demV[i] += r * (1 - r)
+		prev := fe
+		for k := range slices {
+			c := ring.cdf(x + bounds[k+1])
+			r := min(max(m.p*(c-prev)/den, 0), 1)
+			m.demM[k] += r
+			m.demV[k] += r * (1 - r)
+			prev = c
 		}
-		m.perCall[i] = m.p * ring.cdf(h)
+	}
+	for k := range slices {
+		m.perCall[k] = m.p * (ring.cdf(bounds[k+1]) - ring.cdf(bounds[k]))
 	}
 	return m, true
 }
 
-// abandon is the estimated abandon share with n new lines: the worst
-// horizon's E[(A-S)⁺]/E[A].
+// talksNeeded is how many ended talks the estimate needs: MinAnswers,
+// and two per staffed agent. The first talks to end are the short ones;
+// until the team has turned over, the talk time measured is too short and
+// agents would be expected free too soon.
+func talksNeeded(cfg Config, s Snapshot) int {
+	return max(cfg.MinAnswers, 2*(max(s.Ready, 0)+len(s.Talking)+len(s.WrapUp)))
+}
+
+// abandon is the estimated abandon share with n new lines. Slice by
+// slice, the free agents carried over plus those freed meet the live
+// answers; answers beyond them are abandoned (they cannot wait for an
+// agent freed later), agents beyond them carry over. Each quantity is
+// kept as a normal mean and variance (the moments of max(X, 0) carry the
+// surplus over).
 func (m *model) abandon(n int) float64 {
-	worst := 0.0
-	for i := range horizons {
-		pc := m.perCall[i]
-		a := m.demM[i] + float64(n)*pc
-		if a <= 1e-9 {
-			continue
-		}
-		mean := a - m.ready - m.supM[i]
-		sd := math.Sqrt(max(m.demV[i]+float64(n)*pc*(1-pc)+m.supV[i], 0))
-		worst = max(worst, positivePart(mean, sd)/a)
+	nf := float64(n)
+	carryM, carryV := m.free0M, m.free0V
+	var lost, answered float64
+	for k := range slices {
+		pc := m.perCall[k]
+		aM := m.demM[k] + nf*pc
+		aV := m.demV[k] + nf*pc*(1-pc)
+		answered += aM
+		// Surplus: agents available less answers.
+		yM := carryM + m.supM[k] - aM
+		yV := max(carryV+m.supV[k]+aV, 0)
+		lost += positivePart(-yM, math.Sqrt(yV))
+		carryM, carryV = positiveMoments(yM, math.Sqrt(yV))
+	}
+	if answered <= 1e-9 {
+		return 0
 	}
 	// The normal approximation can overshoot; a share is at most 1.
-	return min(worst, 1)
+	return min(lost/answered, 1)
 }
 
 // largest is the most new lines, up to room, whose estimated abandon share
@@ -424,6 +479,20 @@ func (m *model) largest(t float64, room int) (int, float64) {
 		}
 	}
 	return lo, m.abandon(lo)
+}
+
+// positiveMoments is the mean and variance of max(X, 0), X normal.
+func positiveMoments(mean, sd float64) (float64, float64) {
+	if sd <= 1e-9 {
+		x := max(mean, 0)
+		return x, 0
+	}
+	k := mean / sd
+	phi := math.Exp(-k*k/2) / math.Sqrt(2*math.Pi)
+	cdf := normCDF(k)
+	m1 := sd*phi + mean*cdf
+	m2 := (mean*mean+sd*sd)*cdf + mean*sd*phi
+	return m1, max(m2-m1*m1, 0)
 }
 
 // positivePart is E[max(X,0)] for X normal with this mean and sd.
@@ -452,12 +521,42 @@ func (l logn) cdf(x float64) float64 {
 	if x <= 0 {
 		return 0
 	}
-	return normCDF((math.Log(x) - l.mu) / l.sigma)
+	return fastNormCDF((math.Log(x) - l.mu) / l.sigma)
 }
 
-// within is P(X ≤ e+d | X > e).
-func (l logn) within(e, d float64) float64 {
-	fe := l.cdf(e)
+// The lognormal CDFs are most of a decision's work (a dozen per agent
+// and per call in flight): they read Φ from a table, linearly
+// interpolated, within 1e-5 of exact, which no decision can tell apart.
+const (
+	phiSpan  = 8.0 // Φ is 0 or 1 to 1e-15 beyond ±8
+	phiSteps = 64  // per unit of z
+)
+
+var phiTable = func() []float64 {
+	t := make([]float64, 2*phiSpan*phiSteps+2)
+	for i := range t {
+		t[i] = normCDF(float64(i)/phiSteps - phiSpan)
+	}
+	return t
+}()
+
+func fastNormCDF(x float64) float64 {
+	switch {
+	case math.IsNaN(x):
+		return 0.5
+	case x <= -phiSpan:
+		return 0
+	case x >= phiSpan:
+		return 1
+	}
+	f := (x + phiSpan) * phiSteps
+	i := int(f)
+	frac := f - float64(i)
+	return phiTable[i] + frac*(phiTable[i+1]-phiTable[i])
+}
+
+// after is P(X ≤ e+d | X > e), given fe = P(X ≤ e).
+func (l logn) after(e, fe, d float64) float64 {
 	if fe >= 1 {
 		return 1
 	}

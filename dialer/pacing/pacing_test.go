@@ -90,8 +90,8 @@ func TestDecide(t *testing.T) {
 		t.Fatalf("steady campaign: %+v, want predictive with lines to dial", base)
 	}
 	allReady := steady()
-	allReady.Ready += len(allReady.WrapUp)
-	allReady.WrapUp = nil
+	allReady.Ready += len(allReady.Talking) + len(allReady.WrapUp)
+	allReady.Talking, allReady.WrapUp = nil, nil
 	type check func(t *testing.T, d Decision)
 	state := func(want State) check {
 		return func(t *testing.T, d Decision) {
@@ -325,4 +325,25 @@ func FuzzDecide(f *testing.F) {
 			t.Fatalf("no reason or no state: %+v", d)
 		}
 	})
+}
+
+// BenchmarkDecide is one decision for a campaign of 200 agents with 150
+// lines in flight: the pacer runs it at least once a second.
+func BenchmarkDecide(b *testing.B) {
+	s := steady()
+	s.Ready, s.Talking, s.WrapUp, s.Ringing = 5, spread(170, 300), spread(25, 20), spread(150, 25)
+	for b.Loop() {
+		Decide(Config{}, s)
+	}
+}
+
+func TestFastNormCDF(t *testing.T) {
+	for x := -9.0; x <= 9; x += 0.001 {
+		if d := math.Abs(fastNormCDF(x) - normCDF(x)); d > 1e-5 {
+			t.Fatalf("Φ(%.3f): %.8f, exact %.8f", x, fastNormCDF(x), normCDF(x))
+		}
+	}
+	if fastNormCDF(math.NaN()) != 0.5 || fastNormCDF(math.Inf(1)) != 1 || fastNormCDF(math.Inf(-1)) != 0 {
+		t.Fatal("NaN or infinities")
+	}
 }
