@@ -220,12 +220,13 @@ func runOne(f *simulateFlags, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "gain: %+.1f%% talk time over progressive (%v of CPU for both runs)\n", gain(p), p.cpu.Round(time.Millisecond))
 	if c.StepAt > 0 {
 		at := int(c.StepAt / time.Second)
-		secs, peak := p.pacer.Recovery(at, 600, f.cfg.Ceiling)
-		if secs == 0 {
-			fmt.Fprintf(stdout, "step to %.0f%% live at %v: the 1-minute abandon rate stayed at or under %.1f%% (peak %.2f%%)\n", 100*c.StepLive, c.StepAt, 100*f.cfg.Ceiling, 100*peak)
-		} else {
-			fmt.Fprintf(stdout, "step to %.0f%% live at %v: the 1-minute abandon rate was back at or under %.1f%% for good %d s later (peak %.2f%%)\n", 100*c.StepLive, c.StepAt, 100*f.cfg.Ceiling, secs, 100*peak)
-		}
+		secs, peak := p.pacer.Recovery(at, f.cfg.Ceiling)
+		fmt.Fprintf(stdout, "step to %.0f%% live at %v: the 1-minute abandon rate was at or under %.1f%% for a whole minute from %d s after the step (peak %.2f%% in the 5 minutes after)\n",
+			100*c.StepLive, c.StepAt, 100*f.cfg.Ceiling, secs, 100*peak)
+		before := p.pacer.OverShare(max(at-3600, 0), at, f.cfg.Ceiling)
+		after := p.pacer.OverShare(at, at+300, f.cfg.Ceiling)
+		fmt.Fprintf(stdout, "seconds with the 1-minute rate over %.1f%%: %.1f%% in the hour before the step, %.1f%% in the 5 minutes after\n",
+			100*f.cfg.Ceiling, 100*before, 100*after)
 	}
 	if f.csvPath != "" {
 		if err := writeFile(f.csvPath, func(w io.Writer) error { return minutesCSV(w, p) }); err != nil {

@@ -30,10 +30,18 @@
 // wrap-up the pacer uses μ+ = μ + z·σ/sqrt(n): it assumes calls last a
 // little longer than measured, so agents are free a little later.
 //
-// The attempts must be a fair sample: the dialer counts the last few
-// hundred dialed at least the ring timeout ago, all ended (the last to end
-// would over-count no-answers after a burst of dials, which all end at
-// the timeout together).
+// The attempts are the last few hundred calls dialed, those still ringing
+// included: a call ringing for e seconds counts as F(e) of an attempt (F
+// the ring-time distribution of live answers, below), the share of live
+// answers that come by that age. Counting only the calls that have ended
+// would be biased (after a burst of dials, the live answers end first and
+// the no-answers all together at the ring timeout) or late.
+//
+// A rise in the answer rate is the dangerous change: more people answer
+// than agents are free. The dialer also counts the calls of the last
+// half-minute; when their Wilson lower bound (z = -1.645) is above p+,
+// the pacer plans with their upper bound instead, without waiting for the
+// few hundred to fill with the new rate.
 //
 // # Agents free within the next seconds
 //
@@ -107,14 +115,16 @@
 // same way, up to 1.5 × (strict: never above its 60%). When the
 // last minute's abandon rate is over the ceiling (at least 10 answers), t
 // is halved until it is not. A last hour at 1.5 × the ceiling or more
-// switches to progressive in every mode.
+// switches to progressive in every mode. Until the last hour has 5
+// abandons (just out of warming or fallback, there is no evidence yet of
+// how the model fares on this campaign), t is at most half the ceiling.
 //
 // # Warming up and falling back
 //
 // A campaign starts progressive (LinesPerAgent lines per READY agent,
 // "warming") until it has MinAttempts attempts, MinAnswers live answers
-// and as many wrap-up and ring durations, and two ended talks per staffed
-// agent: before that the estimates are not worth trusting (the first
+// and as many wrap-up and ring durations, and three ended talks per
+// staffed agent: before that the estimates are not worth trusting (the first
 // talks to end are the short ones). It is progressive ("fallback") whenever the
 // ceiling is at risk as above or the campaign has fewer than MinAgents
 // staffed agents: with few agents one extra answer is a large share of the

@@ -3,6 +3,7 @@ package pacing
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/agentswitch/agentswitch/internal/inputerr"
@@ -130,9 +131,11 @@ type Snapshot struct {
 	WrapUp  []time.Duration // each agent in wrap-up: time since the call ended
 	Ringing []time.Duration // each call dialed and not yet answered: time since dialed
 
-	// Recent is the attempts resolved lately (the last few hundred), for
-	// the live-answer rate.
-	Recent Outcomes
+	// Recent is the last few hundred calls dialed, those still ringing
+	// included, for the live-answer rate; Latest the same for the last
+	// half-minute or so, to see a rise in the rate before Recent does
+	// (zero: not used).
+	Recent, Latest Outcomes
 	// Talk, Wrap and Ring are the durations seen: talk, wrap-up, and
 	// dial-to-live-answer.
 	Talk, Wrap, Ring LogStats
@@ -142,8 +145,12 @@ type Snapshot struct {
 	Minute, Hour, Day, Month Window
 }
 
-// Outcomes counts resolved attempts and the live answers among them.
-type Outcomes struct{ Attempts, Live int }
+// Outcomes counts calls dialed, the live answers among them so far, and
+// how many of them are still ringing (the youngest of Snapshot.Ringing).
+// A call still ringing may yet be a live answer: it counts as the share of
+// live answers that come by its age, so that the rate is a fair estimate
+// from the first seconds of a call.
+type Outcomes struct{ Attempts, Live, Ringing int }
 
 // Window counts live-answered calls and the abandoned ones among them.
 type Window struct{ Answered, Abandoned int }
@@ -212,7 +219,7 @@ const z = 1.645
 // seconds: fine where answers come soon, coarser further on.
 var bounds = [...]float64{0, 2, 4, 6, 8, 11, 15, 20, 30, 40}
 
-const slices = len(bounds) - 1
+const nSlices = len(bounds) - 1
 
 // Decide is how many lines to dial now.
 func Decide(cfg Config, s Snapshot) Decision {
@@ -335,6 +342,12 @@ func target(cfg Config, s Snapshot) (float64, string) {
 		t *= f
 		note = fmt.Sprintf(", hour %.2f%% ×%.2f", 100*r, f)
 	}
+	if s.Hour.Abandoned < hourMinAbandons {
+		// No evidence yet of how the model fares on this campaign (it
+		// has just left warming or fallback): start at half the ceiling.
+		t = min(t, c/2)
+		note += ", starting at half the ceiling"
+	}
 	if s.Minute.Answered >= minuteMinAnswers && s.Minute.Rate() > c {
 		t /= 2
 		note += fmt.Sprintf(", minute %.1f%% halves it", 100*s.Minute.Rate())
@@ -353,7 +366,7 @@ type model struct {
 	// free by t+w can take a call answered at t), live answers from the
 	// calls in flight, and a new call's chance of a live answer in it.
 	free0M, free0V                  float64
-	supM, supV, demM, demV, perCall [slices]float64
+	supM, supV, demM, demV, perCall [nSlices]float64
 }
 
 func estimate(cfg Config, s Snapshot) (model, bool) {
@@ -371,8 +384,8 @@ func estimate(cfg Config, s Snapshot) (model, bool) {
 	}
 	tMu += z * tSig / math.Sqrt(float64(s.Talk.N))
 	uMu += z * uSig / math.Sqrt(float64(s.Wrap.N))
-	m.p = wilsonUpper(o.Live, o.Attempts)
 	talk, wrap, ring := logn{tMu, tSig}, logn{uMu, uSig}, logn{rMu, rSig}
+	m.p = liveRate(s, ring)
 	w := cfg.Wait.Seconds()
 	// An agent on a call is free when the rest of the call and a whole
 	// wrap-up are over; the wrap-up counts as its mean (longer than the
@@ -386,7 +399,7 @@ func estimate(cfg Config, s Snapshot) (model, bool) {
 		prev := cdf(w)
 		m.free0M += prev
 		m.free0V += prev * (1 - prev)
-		for k := range slices {
+		for k := range nSlices {
 			c := cdf(bounds[k+1] + w)
 			q := min(max(c-prev, 0), 1)
 			m.supM[k] += q
@@ -415,7 +428,7 @@ func estimate(cfg Config, s Snapshot) (model, bool) {
 			continue
 		}
 		prev := fe
-		for k := range slices {
+		for k := range nSlices {
 			c := ring.cdf(x + bounds[k+1])
 			r := min(max(m.p*(c-prev)/den, 0), 1)
 			m.demM[k] += r
@@ -423,18 +436,18 @@ func estimate(cfg Config, s Snapshot) (model, bool) {
 			prev = c
 		}
 	}
-	for k := range slices {
+	for k := range nSlices {
 		m.perCall[k] = m.p * (ring.cdf(bounds[k+1]) - ring.cdf(bounds[k]))
 	}
 	return m, true
 }
 
 // talksNeeded is how many ended talks the estimate needs: MinAnswers,
-// and two per staffed agent. The first talks to end are the short ones;
+// and three per staffed agent. The first talks to end are the short ones;
 // until the team has turned over, the talk time measured is too short and
 // agents would be expected free too soon.
 func talksNeeded(cfg Config, s Snapshot) int {
-	return max(cfg.MinAnswers, 2*(max(s.Ready, 0)+len(s.Talking)+len(s.WrapUp)))
+	return max(cfg.MinAnswers, 3*(max(s.Ready, 0)+len(s.Talking)+len(s.WrapUp)))
 }
 
 // abandon is the estimated abandon share with n new lines. Slice by
@@ -447,7 +460,7 @@ func (m *model) abandon(n int) float64 {
 	nf := float64(n)
 	carryM, carryV := m.free0M, m.free0V
 	var lost, answered float64
-	for k := range slices {
+	for k := range nSlices {
 		pc := m.perCall[k]
 		aM := m.demM[k] + nf*pc
 		aV := m.demV[k] + nf*pc*(1-pc)
@@ -506,12 +519,49 @@ func positivePart(mean, sd float64) float64 {
 
 func normCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
 
-// wilsonUpper is the Wilson score upper bound of k successes in n.
-func wilsonUpper(k, n int) float64 {
-	p, nf := float64(k)/float64(n), float64(n)
-	z2 := z * z
-	c := p + z2/(2*nf) + z*math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
-	return min(c/(1+z2/nf), 1)
+// liveRate is the live-answer rate the pacer plans with: the upper bound
+// from Recent, or from Latest when Latest's lower bound is above it (the
+// rate has risen: react now, not when Recent has filled with it).
+func liveRate(s Snapshot, ring logn) float64 {
+	ages := make([]float64, len(s.Ringing))
+	for i, e := range s.Ringing {
+		ages[i] = e.Seconds()
+	}
+	slices.Sort(ages)
+	p := wilson(float64(s.Recent.Live), exposure(s.Recent, ages, ring), z)
+	if s.Latest.Attempts >= latestMinAttempts {
+		n := exposure(s.Latest, ages, ring)
+		if wilson(float64(s.Latest.Live), n, -z) > p {
+			p = wilson(float64(s.Latest.Live), n, z)
+		}
+	}
+	return p
+}
+
+// latestMinAttempts: fewer calls than this say nothing of a change.
+const latestMinAttempts = 30
+
+// exposure is how many calls' worth of live answers o has seen: a call
+// ended counts 1, one ringing for e seconds F(e).
+func exposure(o Outcomes, youngestFirst []float64, ring logn) float64 {
+	k := min(max(o.Ringing, 0), len(youngestFirst), max(o.Attempts, 0))
+	n := float64(max(o.Attempts, 0) - k)
+	for _, e := range youngestFirst[:k] {
+		n += ring.cdf(e)
+	}
+	return n
+}
+
+// wilson is the Wilson score bound of k successes in n trials: upper
+// with zz > 0, lower with zz < 0.
+func wilson(k, n, zz float64) float64 {
+	if n <= 0 {
+		return 1
+	}
+	p := min(max(k/n, 0), 1)
+	z2 := zz * zz
+	c := p + z2/(2*n) + zz*math.Sqrt(p*(1-p)/n+z2/(4*n*n))
+	return min(max(c/(1+z2/n), 0), 1)
 }
 
 // logn is a lognormal distribution of seconds.

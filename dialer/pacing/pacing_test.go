@@ -180,10 +180,20 @@ func TestDecide(t *testing.T) {
 			func(s *Snapshot) { s.Ready = 20; s.Day = Window{Answered: 5000, Abandoned: 145} },
 			[]check{state(Fallback), dial(20 - 12)}},
 		{"average: a low month lets it aim above the ceiling", Config{Mode: Average},
-			func(s *Snapshot) { s.Month = Window{Answered: 50000, Abandoned: 250}; s.Hour = Window{} },
+			func(s *Snapshot) {
+				s.Month = Window{Answered: 50000, Abandoned: 250}
+				s.Hour = Window{Answered: 1000, Abandoned: 30}
+			},
 			[]check{state(Predictive), func(t *testing.T, d Decision) {
 				if d.Target <= DefaultCeiling {
 					t.Errorf("target %.4f, want above the ceiling", d.Target)
+				}
+			}}},
+		{"just out of warming: half the ceiling until the hour has abandons", Config{Mode: Tapered},
+			func(s *Snapshot) { s.Hour = Window{Answered: 300, Abandoned: 1} },
+			[]check{state(Predictive), reason("starting at half"), func(t *testing.T, d Decision) {
+				if d.Target > DefaultCeiling/2 {
+					t.Errorf("target %.4f, want at most half the ceiling", d.Target)
 				}
 			}}},
 		{"average: month near the ceiling", Config{Mode: Average},
@@ -260,19 +270,47 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-func TestWilsonUpper(t *testing.T) {
+func TestWilson(t *testing.T) {
 	for _, c := range []struct {
-		k, n   int
+		k, n   float64
 		lo, hi float64
 	}{
 		{0, 10, 0.15, 0.25},
 		{25, 100, 0.25, 0.33},
 		{2500, 10000, 0.25, 0.258},
 		{10, 10, 1, 1},
+		{10, 0, 1, 1},
 	} {
-		if u := wilsonUpper(c.k, c.n); u < c.lo || u > c.hi {
-			t.Errorf("wilsonUpper(%d, %d) = %.4f, want in [%.3f, %.3f]", c.k, c.n, u, c.lo, c.hi)
+		if u := wilson(c.k, c.n, z); u < c.lo || u > c.hi {
+			t.Errorf("wilson(%v, %v) = %.4f, want in [%.3f, %.3f]", c.k, c.n, u, c.lo, c.hi)
 		}
+		if l := wilson(c.k, c.n, -z); c.n > 0 && l > c.k/c.n {
+			t.Errorf("lower bound %.4f above %v/%v", l, c.k, c.n)
+		}
+	}
+}
+
+// TestLiveRate: calls still ringing count as the share of live answers
+// their age has seen, and a rise shows in Latest before Recent.
+func TestLiveRate(t *testing.T) {
+	ring := logn{math.Log(7), 0.5}
+	s := Snapshot{Recent: Outcomes{Attempts: 400, Live: 80, Ringing: 40}, Ringing: spread(40, 0.5)}
+	// 40 calls of under a second have seen no answers: 80 in 360.
+	if p := liveRate(s, ring); math.Abs(p-wilson(80, 360, z)) > 0.002 {
+		t.Errorf("young calls: %.4f, want about %.4f", p, wilson(80, 360, z))
+	}
+	s.Ringing = spread(40, 300)
+	if p := liveRate(s, ring); p > wilson(80, 380, z) {
+		t.Errorf("old calls count almost fully: %.4f", p)
+	}
+	calm := liveRate(s, ring)
+	s.Latest = Outcomes{Attempts: 60, Live: 30}
+	if p := liveRate(s, ring); p <= calm || p < 0.4 {
+		t.Errorf("a rise in the last calls: %.4f, Recent alone %.4f", p, calm)
+	}
+	s.Latest = Outcomes{Attempts: 60, Live: 14}
+	if p := liveRate(s, ring); p != calm {
+		t.Errorf("no rise: %.4f, want Recent's %.4f", p, calm)
 	}
 }
 

@@ -52,12 +52,11 @@ const (
 	failedMedian  = 3.0
 	noAnswer      = 25.0 // the dialer's ring timeout
 	wait          = 2.0  // how long an answered call waits for an agent
-	// recentSize is how many attempts the answer rate is estimated from:
-	// the last few hundred dialed at least the ring timeout ago, so all
-	// have ended. (The last ones to end would be a biased sample: a burst
-	// of dials ends first in its live answers, then all at once in its
-	// no-answers.)
-	recentSize = 300
+	// recentSize is how many of the last calls dialed the answer rate is
+	// estimated from, latestWindow the seconds of the short window that
+	// sees a rise first.
+	recentSize   = 300
+	latestWindow = 30
 )
 
 // Validate names the first field out of range.
@@ -154,20 +153,45 @@ func (r *Result) window(s, width int) (float64, int) {
 	return float64(ab) / float64(ans), ans
 }
 
-// Recovery measures the step: from second at, the seconds until the
-// 1-minute abandon rate is back at or under limit for good (within the
-// next horizon seconds), and the highest 1-minute rate meanwhile. 0 means
-// it never went over.
-func (r *Result) Recovery(at, horizon int, limit float64) (seconds int, peak float64) {
-	last := at
-	for s := at; s <= min(at+horizon, len(r.cumLive)-1); s++ {
+// Recovery measures a step at second at: the seconds until the 1-minute
+// abandon rate is at or under limit and stays there for a whole minute
+// (0: it never went over), and the highest 1-minute rate in the five
+// minutes after the step. A single abandon among 33 live answers is over
+// 3%, so at small scale a minute over the limit is noise as much as a
+// reaction; the steady state before the step is the yardstick.
+func (r *Result) Recovery(at int, limit float64) (seconds int, peak float64) {
+	end := len(r.cumLive) - 1
+	for s := at; s <= min(at+300, end); s++ {
 		rate, _ := r.Rate1mAt(s)
 		peak = max(peak, rate)
-		if rate > limit {
-			last = s + 1
+	}
+	calm := 0
+	for s := at; s <= end; s++ {
+		if rate, _ := r.Rate1mAt(s); rate > limit {
+			calm = 0
+			continue
+		}
+		if calm++; calm > 60 {
+			return s - 60 - at, peak
 		}
 	}
-	return last - at, peak
+	return end - at, peak
+}
+
+// OverShare is the share of the seconds in [from, to) whose 1-minute
+// abandon rate is over limit.
+func (r *Result) OverShare(from, to int, limit float64) float64 {
+	to = min(to, len(r.cumLive))
+	if to <= from {
+		return 0
+	}
+	n := 0
+	for s := from; s < to; s++ {
+		if rate, _ := r.Rate1mAt(s); rate > limit {
+			n++
+		}
+	}
+	return float64(n) / float64(to-from)
 }
 
 type agentState uint8
@@ -251,11 +275,10 @@ type sim struct {
 	talkOf   []int // agent -> the call it talks on
 	nextLead uint64
 
-	// calls[cohortFrom:cohortTo] are the attempts of the answer rate.
-	cohortFrom, cohortTo, cohortLive int
-	talk                             pacing.LogStats
-	wrap                             pacing.LogStats
-	ring                             pacing.LogStats
+	latestFrom int // the first call dialed in the last latestWindow seconds
+	talk       pacing.LogStats
+	wrap       pacing.LogStats
+	ring       pacing.LogStats
 
 	cumLive, cumAb []int32 // per second, cumulative
 	live, ab       int32
@@ -385,21 +408,18 @@ func (s *sim) endRinging(id int) {
 	c.ringIdx = -1
 }
 
-// cohort moves the answer rate's window to the last recentSize calls
-// dialed at least the ring timeout ago.
-func (s *sim) cohort() {
-	for s.cohortTo < len(s.calls) && s.calls[s.cohortTo].dialed <= s.now-noAnswer-1 {
-		if s.calls[s.cohortTo].outcome == live {
-			s.cohortLive++
-		}
-		s.cohortTo++
-		if s.cohortTo-s.cohortFrom > recentSize {
-			if s.calls[s.cohortFrom].outcome == live {
-				s.cohortLive--
-			}
-			s.cohortFrom++
+// outcomes counts calls[from:]: live answers so far, and still ringing.
+func (s *sim) outcomes(from int) pacing.Outcomes {
+	o := pacing.Outcomes{Attempts: len(s.calls) - from}
+	for i := from; i < len(s.calls); i++ {
+		switch c := &s.calls[i]; {
+		case c.ringIdx >= 0:
+			o.Ringing++
+		case c.outcome == live:
+			o.Live++
 		}
 	}
+	return o
 }
 
 func (s *sim) resolve(id int) {
@@ -514,8 +534,11 @@ func (s *sim) snapshot() pacing.Snapshot {
 	for _, id := range s.ringing {
 		sn.Ringing = append(sn.Ringing, time.Duration((s.now-s.calls[id].dialed)*float64(time.Second)))
 	}
-	s.cohort()
-	sn.Recent = pacing.Outcomes{Attempts: s.cohortTo - s.cohortFrom, Live: s.cohortLive}
+	sn.Recent = s.outcomes(max(len(s.calls)-recentSize, 0))
+	for s.latestFrom < len(s.calls) && s.calls[s.latestFrom].dialed < s.now-latestWindow {
+		s.latestFrom++
+	}
+	sn.Latest = s.outcomes(s.latestFrom)
 	sn.Talk, sn.Wrap, sn.Ring = s.talk, s.wrap, s.ring
 	sec := int(s.now)
 	w := func(width int) pacing.Window {

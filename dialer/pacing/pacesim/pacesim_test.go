@@ -90,12 +90,18 @@ func TestStep(t *testing.T) {
 	if before, after := rate(10, 20), rate(25, 40); before > 0.3 || after < 0.35 {
 		t.Fatalf("answer rate %.3f before the step, %.3f after", before, after)
 	}
-	secs, peak := r.Recovery(20*60, 600, pacing.DefaultCeiling)
-	if secs < 0 || secs > 600 || peak < 0 || peak > 1 {
+	secs, peak := r.Recovery(20*60, pacing.DefaultCeiling)
+	if secs < 0 || secs > 20*60 || peak < 0 || peak > 1 {
 		t.Fatalf("recovery %d s, peak %.3f", secs, peak)
 	}
-	if secs > 0 && peak <= pacing.DefaultCeiling {
-		t.Fatalf("recovered after %d s from a peak of %.3f, under the ceiling", secs, peak)
+	// A minute calm at once is a recovery of 0.
+	for s := 20 * 60; s <= 20*60+secs+60; s++ {
+		if rate, _ := r.Rate1mAt(s); s >= 20*60+secs && rate > pacing.DefaultCeiling {
+			t.Fatalf("recovered at +%d s, but over the ceiling at +%d s", secs, s-20*60)
+		}
+	}
+	if over := r.OverShare(0, 40*60, 0); over <= 0 || over > 1 {
+		t.Fatalf("share of seconds with any abandon in the last minute: %.3f", over)
 	}
 }
 
