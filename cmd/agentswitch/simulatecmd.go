@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -275,11 +276,11 @@ func runSweep(f *simulateFlags, stdout io.Writer) error {
 	wall, cpu := time.Since(start), processCPU()-cpu0
 
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "seed\tagents\tlive%\ttalk\twrap\tpacer talk\tbaseline talk\tgain%\tday abandon%\tworst 24h%\tworst 1h%\t")
+	fmt.Fprintln(tw, "seed\tagents\tlive%\ttalk\twrap\tmost talk\tpacer talk\tbaseline talk\tgain%\tday abandon%\tworst 24h%\tworst 1h%\t")
 	var worst, worstDay float64
 	var worstAt pacesim.Campaign
-	var big, bigGain float64
-	nBig := 0
+	var big, bigGain, bigShare float64
+	nBig, bigAt50 := 0, 0
 	for i, p := range pairs {
 		c := camps[i]
 		if p.pacer.Worst24h > worst {
@@ -287,21 +288,33 @@ func runSweep(f *simulateFlags, stdout io.Writer) error {
 		}
 		worstDay = max(worstDay, dayRate(p.pacer))
 		if c.Agents >= 50 {
+			if p.pacer.TalkPerAgentHour >= 50 {
+				bigAt50++
+			}
+			bigShare += p.pacer.TalkPerAgentHour / c.MaxTalkPerAgentHour()
 			big += p.pacer.TalkPerAgentHour
 			bigGain += gain(p)
 			nBig++
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%.1f\t%v\t%v\t%.1f\t%.1f\t%+.1f\t%.2f\t%.2f\t%.2f\t\n", c.Seed, c.Agents, 100*c.Live, c.TalkMedian, c.WrapMedian,
-			p.pacer.TalkPerAgentHour, p.base.TalkPerAgentHour, gain(p), 100*dayRate(p.pacer), 100*p.pacer.Worst24h, 100*p.pacer.Worst1h)
+		fmt.Fprintf(tw, "%d\t%d\t%.1f\t%v\t%v\t%.1f\t%.1f\t%.1f\t%+.1f\t%.2f\t%.2f\t%.2f\t\n", c.Seed, c.Agents, 100*c.Live, c.TalkMedian, c.WrapMedian,
+			c.MaxTalkPerAgentHour(), p.pacer.TalkPerAgentHour, p.base.TalkPerAgentHour, gain(p), 100*dayRate(p.pacer), 100*p.pacer.Worst24h, 100*p.pacer.Worst1h)
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "\n%d campaigns of %v, mode %s, ceiling %.1f%%: %v of CPU (%v wall on %d at once)\n",
 		len(camps), f.camp.Duration, f.cfg.Mode, 100*f.cfg.Ceiling, cpu.Round(time.Millisecond), wall.Round(time.Millisecond), f.parallel)
 	fmt.Fprintf(stdout, "worst rolling 24 h abandon window: %.2f%% (seed %d, %d agents, %.0f%% live); worst day: %.2f%%\n",
 		100*worst, worstAt.Seed, worstAt.Agents, 100*worstAt.Live, 100*worstDay)
+	gains := make([]float64, len(pairs))
+	for i, p := range pairs {
+		gains[i] = gain(p)
+	}
+	slices.Sort(gains)
+	at30 := len(gains) - sort.SearchFloat64s(gains, 30)
+	fmt.Fprintf(stdout, "gain over progressive: least %+.1f%%, median %+.1f%%, most %+.1f%%; %d of %d campaigns at +30%% or more\n",
+		gains[0], gains[len(gains)/2], gains[len(gains)-1], at30, len(gains))
 	if nBig > 0 {
-		fmt.Fprintf(stdout, "campaigns of 50 agents or more (%d): %.1f talk min/agent-hour, %+.1f%% over progressive on average\n",
-			nBig, big/float64(nBig), bigGain/float64(nBig))
+		fmt.Fprintf(stdout, "campaigns of 50 agents or more (%d): %.1f talk min/agent-hour (%d at 50 or more), %.0f%% of the most their talk and wrap-up times allow, %+.1f%% over progressive on average\n",
+			nBig, big/float64(nBig), bigAt50, 100*bigShare/float64(nBig), bigGain/float64(nBig))
 	}
 	if f.csvPath != "" {
 		return writeFile(f.csvPath, func(w io.Writer) error { return sweepCSV(w, camps, pairs) })

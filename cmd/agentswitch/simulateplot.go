@@ -66,7 +66,8 @@ func plotRun(w io.Writer, name string, p pair, ceiling float64) error {
 		pl.Title.Text = pn.title
 		pl.X.Label.Text = "minute"
 		pl.Y.Label.Text = pn.y
-		pl.Legend.Top = true
+		// The talk-time lines run along the top: its legend goes below.
+		pl.Legend.Top = pn.title != "Talk time"
 		pl.X.Max = minutes
 		for _, s := range pn.lines {
 			pts := make(plotter.XYs, len(s.r.Minutes))

@@ -44,6 +44,21 @@ func TestCeilingHolds(t *testing.T) {
 	}
 }
 
+// TestMaxTalk: no run talks more than agents never idle would.
+func TestMaxTalk(t *testing.T) {
+	c := campaign()
+	if m := c.MaxTalkPerAgentHour(); m < 55 || m > 57 {
+		t.Fatalf("100 s talk, 10 s wrap-up: %.2f, want about 56", m)
+	}
+	r, err := Run(c, Pacer, pacing.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TalkPerAgentHour > c.MaxTalkPerAgentHour() {
+		t.Fatalf("%.2f talk min/agent-hour, more than the %.2f possible", r.TalkPerAgentHour, c.MaxTalkPerAgentHour())
+	}
+}
+
 // TestProgressiveNeverAbandons: one line per READY agent always finds
 // the agent it was dialed for.
 func TestProgressiveNeverAbandons(t *testing.T) {
