@@ -130,4 +130,16 @@
 // staffed agents: with few agents one extra answer is a large share of the
 // free agents and the statistics do not hold. Progressive calls do not
 // abandon, so the rates fall and the pacer comes back by itself.
+//
+// # What the dialer supplies
+//
+// Per campaign, at least every second and on the agent and call events
+// that change the answer: the READY count; the elapsed times of its agents
+// talking and in wrap-up, and of its calls ringing; Recent (the last few
+// hundred calls dialed) and Latest (those of the last 30 s), each with its
+// live answers so far and how many still ring; a LogStats each of talk,
+// wrap-up and dial-to-live-answer times (Add on every talk end, wrap-up end
+// and live answer); and the live answers and abandons of the last minute,
+// hour, 24 hours and 30 days. Decide reads nothing else and keeps nothing:
+// the same snapshot gives the same decision.
 package pacing

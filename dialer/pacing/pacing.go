@@ -474,8 +474,8 @@ func (m *model) abandon(n int) float64 {
 	if answered <= 1e-9 {
 		return 0
 	}
-	// The normal approximation can overshoot; a share is at most 1.
-	return min(lost/answered, 1)
+	// The normal approximation and rounding can leave [0, 1].
+	return min(max(lost/answered, 0), 1)
 }
 
 // largest is the most new lines, up to room, whose estimated abandon share
