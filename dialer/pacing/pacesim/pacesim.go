@@ -1,7 +1,7 @@
 // Package pacesim runs a simulated outbound campaign on a virtual clock,
 // to measure a dialing policy: the predictive pacer of package pacing, or
 // the progressive baseline of one line per READY agent. An 8-hour day of
-// 100 agents takes about half a second of CPU under the pacer.
+// 100 agents takes about 1.4 s of CPU under the pacer.
 //
 // The simulated population: every lead of the list has, from the
 // campaign's seed, a fixed draw that makes it a live answer, an answering
