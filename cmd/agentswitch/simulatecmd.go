@@ -24,8 +24,8 @@ import (
 
 const simulateUsage = `usage: agentswitch simulate [flags]
 
-Runs simulated outbound campaigns on a virtual clock (a day in about a
-second) under the predictive pacer and, on the same seed and list, the
+Runs simulated outbound campaigns on a virtual clock (an 8-hour day in a
+second or two of CPU) under the predictive pacer and, on the same seed and list, the
 progressive baseline of one line per READY agent; prints a table and can
 write the per-minute figures as CSV and draw them (.png or .svg).
 
