@@ -51,7 +51,8 @@ type Config struct {
 	// Wait is how long an answered call may wait for an agent (2 s).
 	Wait time.Duration
 	// MinAttempts and MinAnswers: the history needed before predictive
-	// (200 attempts, 30 live answers and 30 of each duration).
+	// (200 attempts, 30 live answers, 30 wrap-up and ring durations, and
+	// the larger of 30 and three per staffed agent ended talks).
 	MinAttempts, MinAnswers int
 }
 
