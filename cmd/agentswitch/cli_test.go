@@ -27,7 +27,7 @@ func TestHelp(t *testing.T) {
 		want []string // in the usage
 		not  []string // never in it
 	}{
-		{[]string{"-h"}, []string{"usage: agentswitch <command>", "serve ", "sim ", "migrate ", "user ", "phone ", "version "}, nil},
+		{[]string{"-h"}, []string{"usage: agentswitch <command>", "serve ", "sim ", "migrate ", "user ", "phone ", "simulate ", "version "}, nil},
 		{[]string{"--help"}, []string{"usage: agentswitch <command>", "user ", "phone "}, nil},
 		{[]string{"help"}, []string{"usage: agentswitch <command>"}, nil},
 		{[]string{"serve", "-h"}, []string{"usage: agentswitch serve", "-http-addr", "[AGENTSWITCH_HTTP_ADDR]", "-esl-password"}, []string{secret}},
@@ -42,6 +42,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"phone", "agent", "-h"}, []string{"usage: agentswitch phone agent", "-registrar"}, []string{secret}},
 		{[]string{"phone", "lead", "-h"}, []string{"usage: agentswitch phone lead", "-outcome"}, []string{"-registrar"}},
 		{[]string{"version", "-h"}, []string{"usage: agentswitch version"}, nil},
+		{[]string{"simulate", "-h"}, []string{"usage: agentswitch simulate", "-campaigns", "-step-at", "-plot"}, nil},
 	} {
 		out, errOut, err := runCLI(env, c.args...)
 		if err != nil || errOut != "" {

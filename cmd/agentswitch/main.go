@@ -5,6 +5,7 @@
 //	agentswitch migrate   apply database migrations and print the schema version
 //	agentswitch user      add a user, or set a user's password
 //	agentswitch phone     a SIP test phone for checks against a real FreeSWITCH
+//	agentswitch simulate  simulated campaigns: the predictive pacer against progressive
 //	agentswitch version   print the version
 package main
 
@@ -42,6 +43,7 @@ commands:
   migrate   apply database migrations and print the schema version
   user      add a user (user add), or set a user's password (user passwd)
   phone     a SIP test phone (agent or lead) for checks against a real FreeSWITCH
+  simulate  simulated campaigns on a virtual clock: the predictive pacer against progressive
   version   print the version
 
 agentswitch <command> -h describes a command.
@@ -82,6 +84,8 @@ func dispatch(args []string, getenv func(string) string, stdout, stderr io.Write
 		return runSim(rest, getenv, stdout, stderr)
 	case "phone":
 		return runPhone(rest, getenv, stdout, stderr)
+	case "simulate":
+		return runSimulate(rest, stdout)
 	case "user":
 		return runUser(rest, getenv, os.Stdin, stdout, stderr)
 	case "migrate":

@@ -92,8 +92,12 @@ var onlyStdlibAnd = map[string][]string{
 	// a leaf the engine and the widget will both use.
 	mod + "dialer/ring": {mod + "internal/inputerr"},
 	// Working hours are pure calendar arithmetic on a zone's wall clock.
-	mod + "dialer/hours":   {mod + "internal/inputerr"},
-	mod + "internal/clock": {},
+	mod + "dialer/hours": {mod + "internal/inputerr"},
+	// The pacer is a pure function of a snapshot: arithmetic only; its
+	// simulator adds a virtual clock, not the engine (the command draws).
+	mod + "dialer/pacing":         {mod + "internal/inputerr"},
+	mod + "dialer/pacing/pacesim": {mod + "dialer/pacing", mod + "internal/inputerr"},
+	mod + "internal/clock":        {},
 	// Speech runs a program and writes files: nothing of the service's.
 	mod + "tts":               {},
 	mod + "internal/mailbox":  {},
