@@ -661,3 +661,67 @@ func TestSpeedCallSecondNumber(t *testing.T) {
 		t.Errorf("end_call %v", d)
 	}
 }
+
+// A visitor's request from the widget on the site's page (the same
+// request the embedded widget.js sends, with the site's Origin): the
+// outside manager is rung, stays on the line, and the visitor is
+// connected; the request's row in the widget's Calls ends connected.
+func TestSpeedCallFromWidget(t *testing.T) {
+	e := env(t)
+	ctx := ctxFor(t, 3*time.Minute)
+	leads := e.leadPhone(t)
+	w := e.newSpeedWidget(t, "visitor", "stay")
+	mnum := speedNumber()
+	e.numberManager(t, w, "Vera", mnum)
+	number := speedNumber()
+
+	b, _ := json.Marshal(map[string]string{"number": number, "page": "https://visitor.example/pricing"})
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/v1/widget/%s/requests", e.svc.URL, w.key), bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", "https://visitor.example")
+	req.Header.Set("X-Requested-With", "agentswitch")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || resp.Header.Get("Access-Control-Allow-Origin") != "https://visitor.example" {
+		t.Fatalf("widget request: %d %v %s", resp.StatusCode, resp.Header, raw)
+	}
+	mc, err := nextCallFor(ctx, leads, mnum)
+	if err != nil {
+		t.Fatalf("the manager's phone never rang: %v\n%s", err, e.svc.LogTail(30))
+	}
+	if err := mc.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lc, err := nextCallFor(ctx, leads, number)
+	if err != nil {
+		t.Fatalf("the visitor's phone never rang: %v\n%s", err, e.svc.LogTail(30))
+	}
+	if err := lc.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hearEachOther(t, ctx, time.Now(), mc, toneLead, lc, toneLead)
+	var page struct {
+		Requests []struct {
+			ID     int64             `json:"id"`
+			Source string            `json:"source"`
+			Status string            `json:"status"`
+			CallID string            `json:"call_id"`
+			Params map[string]string `json:"params"`
+		} `json:"requests"`
+	}
+	e.svc.admin.Must(t, http.MethodGet, fmt.Sprintf("/widget-requests?widget_id=%d", w.id), nil, 200, &page)
+	if len(page.Requests) != 1 || page.Requests[0].Source != "widget" || page.Requests[0].CallID == "" {
+		t.Fatalf("requests %+v", page.Requests)
+	}
+	id := page.Requests[0].CallID
+	e.svc.admin.WaitCall(t, id, "connected")
+	e.hangUpConnected(t, ctx, lc, mc, id)
+	e.svc.admin.Must(t, http.MethodGet, fmt.Sprintf("/widget-requests?widget_id=%d", w.id), nil, 200, &page)
+	if r := page.Requests[0]; r.Status != "connected" || r.Params["page"] == "" {
+		t.Fatalf("request after the call %+v", r)
+	}
+}
