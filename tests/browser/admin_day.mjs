@@ -496,9 +496,10 @@ await run(session, 'admin-failure', result, async () => {
     // The list's Leads link opens the Leads page filtered to it.
     await page.getByTestId('lists-table-row').filter({ hasText: 'Spring file' }).getByRole('link', { name: 'Leads' }).click();
     await page.getByRole('heading', { name: 'Leads', exact: true }).waitFor();
-    assert.equal(await page.getByLabel('Campaign', { exact: true }).inputValue(), String(result.campaign));
+    // The pickers show their value once their options are read.
+    await until('the campaign picked', () => page.getByLabel('Campaign', { exact: true }).inputValue(), (v) => v === String(result.campaign));
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=leads-table-row]').length === 5);
-    assert.equal(await page.getByLabel('List', { exact: true }).inputValue(), String(result.list));
+    await until('the list picked', () => page.getByLabel('List', { exact: true }).inputValue(), (v) => v === String(result.list));
     await page.getByLabel('Search leads').fill('Cyd');
     const row = page.getByTestId('leads-table-row').filter({ hasText: 'Cyd Nash' });
     await row.waitFor();
