@@ -38,6 +38,7 @@ type attempt struct {
 	// live: a person answered; ringing: not answered nor ended yet;
 	// void: never placed (the lead was not dialable after all).
 	live, ringing, void bool
+	answer              *answerMark
 }
 
 // answerMark is a live answer, and whether it was abandoned.
@@ -55,7 +56,7 @@ type campHistory struct {
 	// answers' ring times; seize is how long each attempt held its line
 	// (dial to answer or end), for the progressive baseline.
 	talk, ring, seize pacing.LogStats
-	answers           []answerMark // the last hour's, oldest first
+	answers           []*answerMark // the last hour's, oldest first
 	// talkSec and staffSec are, per minute of the last hour, the seconds
 	// of talk ended and of agents staffed.
 	talkSec, staffSec [figureMinutes]float64
@@ -124,6 +125,9 @@ func (h *campHistory) answered(lead LeadID, at time.Time) {
 		return
 	}
 	a.ringing, a.live = false, true
+	// Counted when answered, so that the rate's denominator is not late.
+	a.answer = &answerMark{at: at}
+	h.answers = append(h.answers, a.answer)
 	h.ring.Add(at.Sub(a.dialedAt))
 	h.seize.Add(at.Sub(a.dialedAt))
 }
@@ -140,8 +144,12 @@ func (h *campHistory) ended(lead LeadID, o CallOutcome, connected, end time.Time
 		a.ringing = false
 		h.seize.Add(end.Sub(a.dialedAt))
 	}
-	if a.live || o == OutcomeAnswered || o == OutcomeAbandoned {
-		h.answers = append(h.answers, answerMark{at: end, abandoned: o == OutcomeAbandoned})
+	if a.answer == nil && (o == OutcomeAnswered || o == OutcomeAbandoned) {
+		a.answer = &answerMark{at: end}
+		h.answers = append(h.answers, a.answer)
+	}
+	if a.answer != nil {
+		a.answer.abandoned = o == OutcomeAbandoned
 	}
 	if !connected.IsZero() && end.After(connected) {
 		d := end.Sub(connected)
