@@ -177,6 +177,28 @@ func TestProgressiveKeepsLinesPerReadyAgent(t *testing.T) {
 	})
 }
 
+// abandonedWithinTwoSeconds checks the call's lead heard the abandon
+// message within 2 s of answering.
+func (w *world) abandonedWithinTwoSeconds(id dialer.CallID) {
+	w.t.Helper()
+	evs, err := w.db.CallEvents(w.ctx(), id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var answered, abandon time.Time
+	for _, ev := range evs {
+		switch ev.Kind {
+		case "answered":
+			answered = ev.At
+		case "abandon":
+			abandon = ev.At
+		}
+	}
+	if answered.IsZero() || abandon.IsZero() || abandon.Sub(answered) > 2*time.Second {
+		w.t.Fatalf("call %s: answered %s, abandon message %s: want within 2s", id, answered, abandon)
+	}
+}
+
 // TestProgressiveAbandonWithinTwoSeconds: three leads answer for one
 // agent; the first is connected (the agent hears the delivery tone), the
 // two others hear the campaign's abandon message within 2 s of answering
@@ -194,26 +216,11 @@ func TestProgressiveAbandonWithinTwoSeconds(t *testing.T) {
 		}
 		abandoned := 0
 		for _, c := range calls {
-			evs, err := w.db.CallEvents(w.ctx(), c.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var answered, abandon time.Time
-			for _, ev := range evs {
-				switch ev.Kind {
-				case "answered":
-					answered = ev.At
-				case "abandon":
-					abandon = ev.At
-				}
-			}
 			if c.Outcome != dialer.OutcomeAbandoned {
 				continue
 			}
 			abandoned++
-			if answered.IsZero() || abandon.IsZero() || abandon.Sub(answered) > 2*time.Second {
-				t.Fatalf("call %s: answered %s, abandon message %s: want within 2s", c.ID, answered, abandon)
-			}
+			w.abandonedWithinTwoSeconds(c.ID)
 		}
 		if abandoned != 2 {
 			t.Fatalf("%d calls abandoned, want 2", abandoned)

@@ -88,22 +88,7 @@ func TestPredictiveAbandonWithinTwoSeconds(t *testing.T) {
 				continue
 			}
 			abandoned++
-			evs, err := w.db.CallEvents(w.ctx(), c.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var answered, abandon time.Time
-			for _, ev := range evs {
-				switch ev.Kind {
-				case "answered":
-					answered = ev.At
-				case "abandon":
-					abandon = ev.At
-				}
-			}
-			if answered.IsZero() || abandon.IsZero() || abandon.Sub(answered) > 2*time.Second {
-				t.Fatalf("call %s: answered %s, abandon message %s: want within 2s", c.ID, answered, abandon)
-			}
+			w.abandonedWithinTwoSeconds(c.ID)
 			l, err := w.db.Lead(w.ctx(), c.Lead)
 			if err != nil {
 				t.Fatal(err)
