@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -453,7 +454,7 @@ func (e *Engine) CampaignPacing(ctx context.Context, id CampaignID) (PacingView,
 		return PacingView{}, err
 	}
 	if c.DialMode != DialPredictive {
-		return PacingView{}, &FieldError{Field: "campaign_id", Reason: "campaign " + c.Name + " is not predictive"}
+		return PacingView{}, fmt.Errorf("campaign %q dials %s, not predictive: %w", c.Name, c.DialMode, ErrConflict)
 	}
 	var v PacingView
 	e.pmem.with(id, func(h *campHistory) { v = h.fig })
