@@ -150,3 +150,41 @@ func TestPredictiveFallsBackNearTheCeiling(t *testing.T) {
 		}
 	})
 }
+
+// TestPredictiveKeepsLinesWithinThePacersAnswer: five agents on a
+// predictive campaign whose history is warm (a quarter of the calls
+// answer, talks of a minute): the pacer is predictive and the lines
+// ringing never exceed what it decided, nor three per agent; it dials
+// more lines than agents are READY, which progressive would not.
+func TestPredictiveKeepsLinesWithinThePacersAnswer(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorldWith(t, worldOpts{extensions: []string{"1001", "1002", "1003", "1004", "1005"}})
+		camp, _ := w.dialerCampaign(dialer.DialPredictive, `"min_agents":5,"max_lines_per_agent":3,`+allDay, 300,
+			sim.Behavior{Outcome: sim.NoAnswer})
+		w.eng.SeedPacing(camp.ID, 300, 75, time.Minute, 10*time.Second, 3*time.Second)
+		for _, ext := range []string{"1001", "1002", "1003", "1004", "1005"} {
+			w.work(ext, camp.ID)
+		}
+		most := 0
+		for range 20 {
+			time.Sleep(time.Second)
+			synctest.Wait()
+			p, err := w.eng.CampaignPacing(w.ctx(), camp.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.State != "predictive" {
+				t.Fatalf("pacing %+v, want predictive", p)
+			}
+			n := w.dialing()
+			if n > p.LinesInFlight || n > 15 {
+				t.Fatalf("%d lines ringing; the pacer decided %d (%s), at most 3 per agent", n, p.LinesInFlight, p.Reason)
+			}
+			most = max(most, n)
+			w.fill()
+		}
+		if most <= 5 {
+			t.Fatalf("at most %d lines for 5 READY agents: not predictive", most)
+		}
+	})
+}
