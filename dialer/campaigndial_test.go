@@ -177,9 +177,9 @@ func TestProgressiveKeepsLinesPerReadyAgent(t *testing.T) {
 	})
 }
 
-// abandonedWithinTwoSeconds checks the call's lead heard the abandon
-// message within 2 s of answering.
-func (w *world) abandonedWithinTwoSeconds(id dialer.CallID) {
+// abandonedWithin checks the call's lead heard the abandon message
+// within limit of answering.
+func (w *world) abandonedWithin(id dialer.CallID, limit time.Duration) {
 	w.t.Helper()
 	evs, err := w.db.CallEvents(w.ctx(), id)
 	if err != nil {
@@ -194,8 +194,8 @@ func (w *world) abandonedWithinTwoSeconds(id dialer.CallID) {
 			abandon = ev.At
 		}
 	}
-	if answered.IsZero() || abandon.IsZero() || abandon.Sub(answered) > 2*time.Second {
-		w.t.Fatalf("call %s: answered %s, abandon message %s: want within 2s", id, answered, abandon)
+	if answered.IsZero() || abandon.IsZero() || abandon.Sub(answered) > limit {
+		w.t.Fatalf("call %s: answered %s, abandon message %s: want within %s", id, answered, abandon, limit)
 	}
 }
 
@@ -220,7 +220,7 @@ func TestProgressiveAbandonWithinTwoSeconds(t *testing.T) {
 				continue
 			}
 			abandoned++
-			w.abandonedWithinTwoSeconds(c.ID)
+			w.abandonedWithin(c.ID, 2*time.Second)
 		}
 		if abandoned != 2 {
 			t.Fatalf("%d calls abandoned, want 2", abandoned)

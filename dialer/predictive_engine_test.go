@@ -88,7 +88,7 @@ func TestPredictiveAbandonWithinTwoSeconds(t *testing.T) {
 				continue
 			}
 			abandoned++
-			w.abandonedWithinTwoSeconds(c.ID)
+			w.abandonedWithin(c.ID, 2*time.Second)
 			l, err := w.db.Lead(w.ctx(), c.Lead)
 			if err != nil {
 				t.Fatal(err)
@@ -186,5 +186,40 @@ func TestPredictiveKeepsLinesWithinThePacersAnswer(t *testing.T) {
 		if most <= 5 {
 			t.Fatalf("at most %d lines for 5 READY agents: not predictive", most)
 		}
+	})
+}
+
+// TestPredictiveFullStack: over TCP, Redis and SQLite on wall time, a
+// predictive campaign warming up dials three lines for its one agent;
+// the two answers beyond it hear the abandon message 2 s after they answer and are
+// recorded abandoned; the stream shows the campaign fall back with them
+// counted in its windows.
+func TestPredictiveFullStack(t *testing.T) {
+	onFullStack(t, func(t *testing.T) {
+		w := newWorld(t, func(c *dialer.EngineConfig) { c.AbandonAfter = 2 * time.Second })
+		camp, _ := w.dialerCampaign(dialer.DialPredictive, `"lines_per_agent":3,"min_agents":1,`+allDay, 3,
+			sim.Behavior{AnswerAfter: 100 * time.Millisecond})
+		w.work("1001", camp.ID)
+		waitFor(t, 15*time.Second, "two calls abandoned", func() bool {
+			n := 0
+			for _, c := range w.campaignCalls(camp.ID) {
+				if c.Outcome == dialer.OutcomeAbandoned {
+					n++
+				}
+			}
+			return n == 2
+		})
+		for _, c := range w.campaignCalls(camp.ID) {
+			if c.Outcome == dialer.OutcomeAbandoned {
+				// The timer runs 2 s from the answer; the rule counts from
+				// the end of the greeting, later still. On wall time the
+				// command reaches the switch a few milliseconds after.
+				w.abandonedWithin(c.ID, 2*time.Second+100*time.Millisecond)
+			}
+		}
+		waitFor(t, 15*time.Second, "the fallback on the stream", func() bool {
+			p := w.pacingPushed(camp.ID)
+			return len(p) > 0 && p[len(p)-1].State == "fallback" && p[len(p)-1].Abandon.Minute > 0 && p[len(p)-1].Abandon.Day > 0
+		})
 	})
 }
