@@ -482,6 +482,8 @@ func (c *call) paceAnswered() {
 	}
 	at := c.e.now()
 	c.e.pmem.with(c.campaign, func(h *campHistory) { h.answered(c.lead, at) })
+	// A line less ringing, a live answer more: the next decision differs.
+	c.e.nudgePacer()
 }
 
 func (c *call) paceEnded(o CallOutcome) {
