@@ -388,8 +388,10 @@ func (e *Engine) predictive(ctx context.Context, c pacedCampaign, now time.Time)
 	e.storedWindows(ctx, c.ID, now)
 	var d pacing.Decision
 	var v PacingView
+	var day pacing.Window
 	publish := false
 	e.pmem.with(c.ID, func(h *campHistory) {
+		day = h.day
 		h.staff(ag.ready+len(ag.talking)+len(ag.wrapUp), now)
 		s := h.snapshot(ag, wrap, now)
 		d = pacing.Decide(c.set.PacingConfig(), s)
@@ -400,7 +402,7 @@ func (e *Engine) predictive(ctx context.Context, c pacedCampaign, now time.Time)
 		}
 	})
 	if publish {
-		e.publishPacing(c.Campaign, v)
+		e.publishPacing(c.Campaign, v, day, now.Add(-abandonWindow))
 	}
 	return d.Dial
 }
@@ -435,13 +437,17 @@ func (e *Engine) storedWindows(ctx context.Context, id CampaignID, now time.Time
 }
 
 // publishPacing puts the campaign's pacing figures on the event stream
-// with its last abandon figures, when they changed.
-func (e *Engine) publishPacing(c Campaign, p PacingView) {
+// with its 24 h abandon figures (day, from the records since from), when
+// they changed.
+func (e *Engine) publishPacing(c Campaign, p PacingView, day pacing.Window, from time.Time) {
 	v, ok := e.hub.campaignView(c.ID)
 	if !ok {
 		v = CampaignLive{ID: c.ID, Name: c.Name, DialMode: c.DialMode}
 	}
 	v.Pacing = p
+	if day.Answered > 0 {
+		v.Answered, v.Abandoned, v.AbandonRate, v.From = day.Answered, day.Abandoned, day.Rate(), from
+	}
 	if e.hub.campaignChanged(v) {
 		e.publish(LiveEvent{Type: EvCampaignStats, CampaignView: &v})
 	}
