@@ -119,6 +119,15 @@ func (h *campHistory) notPlaced(lead LeadID) {
 	}
 }
 
+// prune lets the answers older than the hour go.
+func (h *campHistory) prune(now time.Time) {
+	drop := 0
+	for drop < len(h.answers) && now.Sub(h.answers[drop].at) > time.Hour {
+		drop++
+	}
+	h.answers = h.answers[drop:]
+}
+
 // answered marks the lead's call answered by a person at.
 func (h *campHistory) answered(lead LeadID, at time.Time) {
 	a := h.open[lead]
@@ -128,6 +137,8 @@ func (h *campHistory) answered(lead LeadID, at time.Time) {
 	a.ringing, a.live = false, true
 	// Counted when answered, so that the rate's denominator is not late.
 	a.answer = &answerMark{at: at}
+	// Pruned here too: a progressive campaign's history is never read.
+	h.prune(at)
 	h.answers = append(h.answers, a.answer)
 	h.ring.Add(at.Sub(a.dialedAt))
 	h.seize.Add(at.Sub(a.dialedAt))
@@ -156,7 +167,9 @@ func (h *campHistory) ended(lead LeadID, o CallOutcome, connected, end time.Time
 		d := end.Sub(connected)
 		h.talk.Add(d)
 		h.roll(end)
-		h.talkSec[minuteOf(end)%figureMinutes] += d.Seconds()
+		if minuteOf(end) > h.minute-figureMinutes {
+			h.talkSec[minuteOf(end)%figureMinutes] += d.Seconds()
+		}
 	}
 }
 
@@ -270,12 +283,7 @@ func (h *campHistory) snapshot(ag agents, wrap pacing.LogStats, now time.Time) p
 			s.Ringing = append(s.Ringing, max(now.Sub(a.dialedAt), 0))
 		}
 	}
-	// The last hour's answers; older ones leave.
-	drop := 0
-	for drop < len(h.answers) && now.Sub(h.answers[drop].at) > time.Hour {
-		drop++
-	}
-	h.answers = h.answers[drop:]
+	h.prune(now)
 	for _, m := range h.answers {
 		s.Hour.Answered++
 		if m.abandoned {

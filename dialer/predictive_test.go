@@ -222,3 +222,19 @@ func TestHubWrapStats(t *testing.T) {
 		t.Fatal("logged-out agents still staff the campaign")
 	}
 }
+
+// TestHistoryAnswersBounded: a campaign whose history is never read for
+// a snapshot (progressive) keeps only the last hour's answers.
+func TestHistoryAnswersBounded(t *testing.T) {
+	t0 := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	h := newCampHistory()
+	for i := range 240 {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		h.dialed(LeadID(i+1), at)
+		h.answered(LeadID(i+1), at.Add(time.Second))
+		h.ended(LeadID(i+1), OutcomeAnswered, at.Add(time.Second), at.Add(time.Minute))
+	}
+	if n := len(h.answers); n > 61 {
+		t.Fatalf("%d answers kept over 4 hours, want the last hour's", n)
+	}
+}
