@@ -193,6 +193,7 @@ func matrixCases(e *testEnv) []mcase {
 		}},
 
 		{method: "GET", tmpl: "/campaigns/:id/stats", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/campaigns/%d/stats", e.campaign.ID), "")},
+		{method: "GET", tmpl: "/campaigns/:id/pacing", access: supervisor, req: fixed(fmt.Sprintf("/api/v1/campaigns/%d/pacing", e.campaign.ID), "")},
 		{method: "POST", tmpl: "/campaigns/:id/lists", access: supervisor, ok: http.StatusCreated, req: func(e *testEnv, n int) (string, string) {
 			return fmt.Sprintf("/api/v1/campaigns/%d/lists", e.campaign.ID), fmt.Sprintf(`{"name":"List %d"}`, n)
 		}},

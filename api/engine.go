@@ -69,6 +69,8 @@ type Engine interface {
 	// SetCampaign moves it to one between calls.
 	AgentCampaigns(ctx context.Context, a dialer.Actor, id dialer.AgentID) ([]dialer.Campaign, error)
 	SetCampaign(ctx context.Context, a dialer.Actor, id dialer.AgentID, campaign dialer.CampaignID) (dialer.AgentView, error)
+	// CampaignPacing is a predictive campaign's last pacing figures.
+	CampaignPacing(ctx context.Context, id dialer.CampaignID) (dialer.PacingView, error)
 	// PreviewDial dials the lead the agent previews; PreviewSkip passes
 	// over it with a reason.
 	PreviewDial(ctx context.Context, a dialer.Actor, id dialer.AgentID) (dialer.CallView, error)
@@ -188,6 +190,9 @@ func (noEngine) AgentCampaigns(context.Context, dialer.Actor, dialer.AgentID) ([
 }
 func (noEngine) SetCampaign(context.Context, dialer.Actor, dialer.AgentID, dialer.CampaignID) (dialer.AgentView, error) {
 	return dialer.AgentView{}, dialer.ErrUnavailable
+}
+func (noEngine) CampaignPacing(context.Context, dialer.CampaignID) (dialer.PacingView, error) {
+	return dialer.PacingView{}, dialer.ErrUnavailable
 }
 func (noEngine) PreviewDial(context.Context, dialer.Actor, dialer.AgentID) (dialer.CallView, error) {
 	return dialer.CallView{}, dialer.ErrUnavailable

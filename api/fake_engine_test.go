@@ -474,6 +474,10 @@ func (f *fakeEngine) SetCampaign(_ context.Context, a dialer.Actor, id dialer.Ag
 	return f.agentAction("SetCampaign", a, id, c)
 }
 
+func (f *fakeEngine) CampaignPacing(_ context.Context, id dialer.CampaignID) (dialer.PacingView, error) {
+	return dialer.PacingView{Campaign: id, State: "warming", Reason: "no agent working on the campaign"}, nil
+}
+
 func (f *fakeEngine) PreviewDial(_ context.Context, a dialer.Actor, id dialer.AgentID) (dialer.CallView, error) {
 	if _, err := f.agentAction("PreviewDial", a, id, nil); err != nil {
 		return dialer.CallView{}, err

@@ -246,6 +246,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/campaigns/:id/pause", supervisor, s.setCampaignState("pause")},
 		{http.MethodPost, "/campaigns/:id/resume", supervisor, s.setCampaignState("resume")},
 		{http.MethodGet, "/campaigns/:id/stats", supervisor, s.getCampaignStats},
+		{http.MethodGet, "/campaigns/:id/pacing", supervisor, s.getCampaignPacing},
 		{http.MethodPost, "/campaigns/:id/lists", supervisor, s.createLeadList},
 		{http.MethodGet, "/campaigns/:id/lists", supervisor, s.listLeadLists},
 		{http.MethodGet, "/lists/:id", supervisor, s.getLeadList},

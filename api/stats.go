@@ -85,3 +85,15 @@ func (s *Server) getCampaignStats(c echo.Context, _ *principal) error {
 	}
 	return c.JSON(http.StatusOK, out)
 }
+
+func (s *Server) getCampaignPacing(c echo.Context, _ *principal) error {
+	id, err := pathID[dialer.CampaignID](c, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.engine.CampaignPacing(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}

@@ -49,6 +49,9 @@ func (e *Engine) pushAbandonRates(ctx context.Context, st CallStatsReader) {
 		f := figs[0]
 		v := CampaignLive{ID: c.ID, Name: c.Name, DialMode: c.DialMode, Answered: f.Answered, Abandoned: f.Abandoned,
 			AbandonRate: f.AbandonRate, From: f.From}
+		if old, ok := e.hub.campaignView(c.ID); ok {
+			v.Pacing = old.Pacing
+		}
 		if e.hub.campaignChanged(v) {
 			e.publish(LiveEvent{Type: EvCampaignStats, CampaignView: &v})
 		}

@@ -38,6 +38,10 @@ func (e *Engine) publishAgent(ctx context.Context, id AgentID, st AgentStatus) {
 	e.router.agentState(id, st)
 	if st.State == AgentReady {
 		e.nudgeWaiting()
+	}
+	// A predictive campaign's pacer reads every agent's state and time
+	// in it; progressive needs only the READY ones.
+	if st.State == AgentReady || v.Campaign != nil && v.Campaign.DialMode == DialPredictive {
 		e.nudgePacer()
 	}
 }

@@ -591,6 +591,7 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		c.emit(EvCallRinging)
 	case effRecordAnswered:
 		c.answeredAt = c.leadLeg.answeredAt
+		c.paceAnswered()
 		c.progress(CallProgress{Kind: "answered", State: CallAnswered, Leg: c.leadLeg.id})
 		c.emit(EvCallAnswered)
 	case effRecordConnected:
@@ -1044,6 +1045,7 @@ func (c *call) finish(ctx context.Context) {
 		cause = c.agentLeg.cause
 	}
 	outcome := c.outcome(cause)
+	c.paceEnded(outcome)
 	billsec, estimated := c.billsec()
 	end := CallEnd{Call: c.id, At: c.endedAt, HangupCause: cause, Outcome: outcome, Billsec: billsec,
 		SwitchLost: !c.lostAt.IsZero(), BillsecEstimated: estimated}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentswitch/agentswitch/dialer/pacing"
 	"github.com/agentswitch/agentswitch/dialer/phone"
 )
 
@@ -36,6 +37,15 @@ type CampaignSettings struct {
 	LeadOrder     LeadOrder `json:"lead_order"`
 	// PreviewTimeoutSeconds dials a previewed lead by itself; 0 waits.
 	PreviewTimeoutSeconds int `json:"preview_timeout_seconds"`
+
+	// Predictive campaigns: how the abandon allowance is spent (strict,
+	// tapered, average), the ceiling in percent of live answers (at most
+	// the regulators' 3), the staffed agents below which the campaign
+	// dials progressive, and the lines in flight per staffed agent.
+	PacingMode        pacing.Mode `json:"pacing_mode"`
+	AbandonCeilingPct float64     `json:"abandon_ceiling_pct"`
+	MinAgents         int         `json:"min_agents"`
+	MaxLinesPerAgent  float64     `json:"max_lines_per_agent"`
 }
 
 // RetryDelays are seconds before an unanswered lead is dialed again.
@@ -83,7 +93,8 @@ const (
 
 // SettingsKeys are the settings keys CampaignSettings owns.
 var SettingsKeys = []string{"lines_per_agent", "caller_id_pool", "retry_delays", "disposition_actions", "recording",
-	"consent_message", "allowed_agents", "lead_order", "preview_timeout_seconds"}
+	"consent_message", "allowed_agents", "lead_order", "preview_timeout_seconds", "pacing_mode", "abandon_ceiling_pct",
+	"min_agents", "max_lines_per_agent"}
 
 // DefaultCampaignSettings are what a campaign without settings dials by.
 func DefaultCampaignSettings() CampaignSettings {
@@ -91,8 +102,12 @@ func DefaultCampaignSettings() CampaignSettings {
 		LinesPerAgent: 1,
 		RetryDelays: RetryDelays{Busy: 3600, NoAnswer: 2 * 3600, Failed: 4 * 3600, Machine: 4 * 3600,
 			Abandoned: 30 * 60},
-		Recording: RecordOff,
-		LeadOrder: OrderNewFirst,
+		Recording:         RecordOff,
+		LeadOrder:         OrderNewFirst,
+		PacingMode:        pacing.Strict,
+		AbandonCeilingPct: 100 * pacing.DefaultCeiling,
+		MinAgents:         pacing.DefaultMinAgents,
+		MaxLinesPerAgent:  pacing.DefaultMaxLinesPerAgent,
 	}
 }
 
@@ -177,7 +192,34 @@ func (s CampaignSettings) Validate() error {
 	if s.PreviewTimeoutSeconds < 0 || s.PreviewTimeoutSeconds > 3600 {
 		return settingErr("preview_timeout_seconds", "0-3600 (0: no timeout)")
 	}
+	switch s.PacingMode {
+	case pacing.Strict, pacing.Tapered, pacing.Average:
+	default:
+		return settingErr("pacing_mode", "strict, tapered or average")
+	}
+	if !(s.AbandonCeilingPct > 0 && s.AbandonCeilingPct <= maxCeilingPct) {
+		return settingErr("abandon_ceiling_pct", fmt.Sprintf("percent of live answers, above 0 and at most %g", maxCeilingPct))
+	}
+	if s.MinAgents < 1 || s.MinAgents > 1000 {
+		return settingErr("min_agents", "1-1000")
+	}
+	if !(s.MaxLinesPerAgent >= 1 && s.MaxLinesPerAgent <= maxPacedLinesPerAgent) {
+		return settingErr("max_lines_per_agent", fmt.Sprintf("1-%d", maxPacedLinesPerAgent))
+	}
 	return nil
+}
+
+// maxCeilingPct is the regulators' abandon ceiling (US TSR, UK Ofcom): a
+// campaign may aim lower, never higher.
+const maxCeilingPct = 3.0
+
+// maxPacedLinesPerAgent bounds the predictive lines per staffed agent.
+const maxPacedLinesPerAgent = 10
+
+// PacingConfig is the pacer's configuration for the campaign.
+func (s CampaignSettings) PacingConfig() pacing.Config {
+	return pacing.Config{Mode: s.PacingMode, Ceiling: s.AbandonCeilingPct / 100, LinesPerAgent: s.LinesPerAgent,
+		MaxLinesPerAgent: s.MaxLinesPerAgent, MinAgents: s.MinAgents}
 }
 
 // ParseCampaignSettings reads a campaign's settings JSON over the
@@ -226,6 +268,8 @@ func jsonKind(k string) string {
 	switch k {
 	case "int", "int64":
 		return "an integer"
+	case "float64":
+		return "a number"
 	case "string":
 		return "a string"
 	case "slice":
@@ -356,8 +400,17 @@ func LeadAfterCall(o CallOutcome, cause string, attempts, maxAttempts int, d Ret
 	case o != OutcomeAbandoned && invalidCauses[cause]:
 		return LeadNext{Status: LeadInvalid}, true
 	}
-	return retryOrDone(attempts, maxAttempts, d.Delay(o), now), true
+	delay := d.Delay(o)
+	if o == OutcomeAbandoned {
+		delay = max(delay, AbandonQuiet)
+	}
+	return retryOrDone(attempts, maxAttempts, delay, now), true
 }
+
+// AbandonQuiet is how long a number whose call was abandoned is not dialed
+// again (the UK's Ofcom rule, kept everywhere): longer than any campaign's
+// own abandoned retry delay asks for.
+const AbandonQuiet = 72 * time.Hour
 
 // LeadAfterDisposition is what action does to a lead. A callback action
 // with no callback scheduled (a code the campaign turned into one) is a

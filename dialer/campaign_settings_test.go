@@ -18,7 +18,8 @@ func TestParseCampaignSettings(t *testing.T) {
 			"retry_delays":{"busy":60,"no_answer":0,"failed":86400,"machine":3600,"abandoned":1800},
 			"disposition_actions":{"NI":"done","AM":"retry","CALLBK":"callback","DNC":"dnc"},
 			"recording":"ask","consent_message":"consent/en.wav","allowed_agents":[1,2],
-			"lead_order":"random","preview_timeout_seconds":30}`, ""},
+			"lead_order":"random","preview_timeout_seconds":30,
+			"pacing_mode":"tapered","abandon_ceiling_pct":2.5,"min_agents":10,"max_lines_per_agent":2.5}`, ""},
 		{"not an object", `[1]`, "settings"},
 		{"lines zero", `{"lines_per_agent":0}`, "lines_per_agent"},
 		{"lines eleven", `{"lines_per_agent":11}`, "lines_per_agent"},
@@ -38,6 +39,14 @@ func TestParseCampaignSettings(t *testing.T) {
 		{"agent twice", `{"allowed_agents":[3,3]}`, "allowed_agents[1]"},
 		{"bad order", `{"lead_order":"alphabetical"}`, "lead_order"},
 		{"preview timeout", `{"preview_timeout_seconds":-5}`, "preview_timeout_seconds"},
+		{"pacing mode", `{"pacing_mode":"aggressive"}`, "pacing_mode"},
+		{"ceiling over 3%", `{"abandon_ceiling_pct":3.5}`, "abandon_ceiling_pct"},
+		{"ceiling zero", `{"abandon_ceiling_pct":0}`, "abandon_ceiling_pct"},
+		{"ceiling a string", `{"abandon_ceiling_pct":"3%"}`, "abandon_ceiling_pct"},
+		{"ceiling at 3%", `{"abandon_ceiling_pct":3}`, ""},
+		{"min agents zero", `{"min_agents":0}`, "min_agents"},
+		{"max lines under one", `{"max_lines_per_agent":0.5}`, "max_lines_per_agent"},
+		{"max lines eleven", `{"max_lines_per_agent":11}`, "max_lines_per_agent"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseCampaignSettings(json.RawMessage(tc.in))
@@ -134,7 +143,7 @@ func TestLeadAfterCall(t *testing.T) {
 		{OutcomeUnreachable, "GATEWAY_DOWN", 1, 3, retryIn(4 * time.Hour), true},
 		{OutcomeRejected, "CALL_REJECTED", 1, 3, retryIn(4 * time.Hour), true},
 		{OutcomeMachine, "NORMAL_CLEARING", 1, 3, retryIn(4 * time.Hour), true},
-		{OutcomeAbandoned, "NORMAL_CLEARING", 1, 3, retryIn(30 * time.Minute), true},
+		{OutcomeAbandoned, "NORMAL_CLEARING", 1, 3, retryIn(AbandonQuiet), true},
 		{OutcomeAbandoned, "NORMAL_CLEARING", 3, 3, done, true},
 		{OutcomeCancelled, "ORIGINATOR_CANCEL", 1, 3, retryIn(0), true},
 		{OutcomeFailed, "UNALLOCATED_NUMBER", 1, 3, LeadNext{Status: LeadInvalid}, true},

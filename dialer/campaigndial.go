@@ -403,7 +403,8 @@ func dials(c Campaign) bool { return c.DialMode.Dials() && c.Active && c.Archive
 
 // pace is one pacing pass, on the pacer's goroutine only: a preview
 // campaign's READY agents are each offered a lead; a progressive one
-// keeps lines-per-agent calls in flight per READY agent.
+// keeps lines-per-agent calls in flight per READY agent; a predictive one
+// dials what the pacer decides.
 func (e *Engine) pace(ctx context.Context) {
 	if !e.sw.Up() || e.live.Unreachable() != nil || e.draining.Load() {
 		return
@@ -425,15 +426,27 @@ func (e *Engine) pace(ctx context.Context) {
 				for e.offerPreview(ctx, c.Campaign, c.set, l) == offerNext {
 				}
 			}
-		case DialProgressive, DialPredictive:
+		case DialProgressive:
 			e.mu.Lock()
 			want := c.set.LinesPerAgent*n - e.paced[id]
 			e.mu.Unlock()
-			for range want {
-				if !e.dialNext(ctx, c.Campaign) {
-					break
-				}
-			}
+			e.dialLeads(ctx, c.Campaign, want)
+		}
+	}
+	// A predictive campaign is asked even with nobody READY: its agents
+	// about to be free count, and its figures are kept current.
+	for id, c := range camps {
+		if c.DialMode == DialPredictive && dials(c.Campaign) && e.hub.staffed(id) {
+			e.dialLeads(ctx, c.Campaign, e.predictive(ctx, c, e.now()))
+		}
+	}
+}
+
+// dialLeads dials up to n of the campaign's leads.
+func (e *Engine) dialLeads(ctx context.Context, c Campaign, n int) {
+	for range n {
+		if !e.dialNext(ctx, c) {
+			break
 		}
 	}
 }
@@ -529,8 +542,10 @@ func (e *Engine) dialNext(ctx context.Context, c Campaign) bool {
 		e.unpace(c.ID, false)
 		return false
 	}
+	e.paceDialed(c.ID, id)
 	e.group.Go(func() {
 		if !e.dialClaimed(e.ctx, c, id) {
+			e.paceNotPlaced(c.ID, id)
 			e.unpace(c.ID, true)
 		}
 	})

@@ -177,6 +177,28 @@ func TestProgressiveKeepsLinesPerReadyAgent(t *testing.T) {
 	})
 }
 
+// abandonedWithin checks the call's lead heard the abandon message
+// within limit of answering.
+func (w *world) abandonedWithin(id dialer.CallID, limit time.Duration) {
+	w.t.Helper()
+	evs, err := w.db.CallEvents(w.ctx(), id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var answered, abandon time.Time
+	for _, ev := range evs {
+		switch ev.Kind {
+		case "answered":
+			answered = ev.At
+		case "abandon":
+			abandon = ev.At
+		}
+	}
+	if answered.IsZero() || abandon.IsZero() || abandon.Sub(answered) > limit {
+		w.t.Fatalf("call %s: answered %s, abandon message %s: want within %s", id, answered, abandon, limit)
+	}
+}
+
 // TestProgressiveAbandonWithinTwoSeconds: three leads answer for one
 // agent; the first is connected (the agent hears the delivery tone), the
 // two others hear the campaign's abandon message within 2 s of answering
@@ -194,26 +216,11 @@ func TestProgressiveAbandonWithinTwoSeconds(t *testing.T) {
 		}
 		abandoned := 0
 		for _, c := range calls {
-			evs, err := w.db.CallEvents(w.ctx(), c.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var answered, abandon time.Time
-			for _, ev := range evs {
-				switch ev.Kind {
-				case "answered":
-					answered = ev.At
-				case "abandon":
-					abandon = ev.At
-				}
-			}
 			if c.Outcome != dialer.OutcomeAbandoned {
 				continue
 			}
 			abandoned++
-			if answered.IsZero() || abandon.IsZero() || abandon.Sub(answered) > 2*time.Second {
-				t.Fatalf("call %s: answered %s, abandon message %s: want within 2s", c.ID, answered, abandon)
-			}
+			w.abandonedWithin(c.ID, 2*time.Second)
 		}
 		if abandoned != 2 {
 			t.Fatalf("%d calls abandoned, want 2", abandoned)

@@ -91,6 +91,14 @@ func Explain(lead Lead, camp Campaign, dnc []DNCEntry, now time.Time, held ...st
 		block(false, "retry delay: not before %s", lead.NextCallAt.UTC().Format(time.RFC3339))
 		from = lead.NextCallAt
 	}
+	// The retry delay already keeps an abandoned number 72 h; this holds
+	// when the lead was rescheduled by hand meanwhile.
+	if quiet := lead.LastCallAt.Add(AbandonQuiet); lead.LastOutcome == OutcomeAbandoned && quiet.After(now) {
+		block(false, "abandoned at its last call: not before %s", quiet.UTC().Format(time.RFC3339))
+		if quiet.After(from) {
+			from = quiet
+		}
+	}
 
 	rules, err := CallingWindow(camp)
 	if err != nil {

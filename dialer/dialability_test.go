@@ -40,6 +40,15 @@ func TestExplain(t *testing.T) {
 			noon.Add(time.Hour), []string{"retry delay: not before 2026-07-01T20:00:00Z"}},
 		{"retry delay ends after hours: next window", func(l *dialer.Lead, _ *dialer.Campaign) { l.NextCallAt = late }, nil, noon, false,
 			tomorrow8, []string{"retry delay"}},
+		{"abandoned 71 h ago: quiet until 72 h", func(l *dialer.Lead, _ *dialer.Campaign) {
+			l.LastOutcome, l.LastCallAt = dialer.OutcomeAbandoned, noon.Add(-71*time.Hour)
+		}, nil, noon, false, noon.Add(time.Hour), []string{"abandoned at its last call: not before 2026-07-01T20:00:00Z"}},
+		{"abandoned 72 h ago: dialable", func(l *dialer.Lead, _ *dialer.Campaign) {
+			l.LastOutcome, l.LastCallAt = dialer.OutcomeAbandoned, noon.Add(-72*time.Hour)
+		}, nil, noon, true, noon, nil},
+		{"no answer 1 h ago: no quiet", func(l *dialer.Lead, _ *dialer.Campaign) {
+			l.LastOutcome, l.LastCallAt = dialer.OutcomeNoAnswer, noon.Add(-time.Hour)
+		}, nil, noon, true, noon, nil},
 		{"done", func(l *dialer.Lead, _ *dialer.Campaign) { l.Status = dialer.LeadDone }, nil, noon, false, time.Time{}, []string{"the lead is done"}},
 		{"marked dnc", func(l *dialer.Lead, _ *dialer.Campaign) { l.Status = dialer.LeadDNC }, nil, noon, false, time.Time{}, []string{"marked do-not-call"}},
 		{"invalid", func(l *dialer.Lead, _ *dialer.Campaign) { l.Status = dialer.LeadInvalid }, nil, noon, false, time.Time{}, []string{"invalid"}},

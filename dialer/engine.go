@@ -198,6 +198,8 @@ type Engine struct {
 	kick    chan struct{}
 	camps   map[CampaignID]pacedCampaign
 	campsAt time.Time
+	// pmem is what the pacer remembers of the campaigns' recent calls.
+	pmem pacerMemory
 
 	// ctx is the engine's life, made once in NewEngine and ended when
 	// Run's context ends: each call's own context is derived from it (a

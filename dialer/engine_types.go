@@ -378,6 +378,8 @@ type CampaignLive struct {
 	Abandoned   int        `json:"abandoned"`
 	AbandonRate float64    `json:"abandon_rate"`
 	From        time.Time  `json:"from"`
+	// Pacing: a predictive campaign's pacer figures.
+	Pacing PacingView `json:"pacing,omitzero"`
 }
 
 // MonitorView is a supervisor's monitor leg on a call.

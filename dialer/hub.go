@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/agentswitch/agentswitch/dialer/pacing"
 )
 
 // hub numbers live events, keeps the latest view of every agent and live
@@ -29,6 +31,12 @@ type hub struct {
 	// them without walking every agent.
 	ready   map[CampaignID]map[AgentID]struct{}
 	readyIn map[AgentID]CampaignID
+	// staff indexes the same way every agent working on a campaign, in
+	// any state, and wraps holds each campaign's wrap-up durations: what
+	// a predictive campaign's pacer reads of its agents.
+	staff   map[CampaignID]map[AgentID]struct{}
+	staffIn map[AgentID]CampaignID
+	wraps   map[CampaignID]pacing.LogStats
 	// queues holds each inbound queue's last published figures.
 	queues map[QueueID]QueueView
 	// nodes and gateways hold the switch's last published state.
@@ -50,7 +58,8 @@ func newHub(buffer int) *hub {
 	return &hub{agents: map[AgentID]AgentView{}, calls: map[CallID]*CallView{}, subs: map[*subscriber]struct{}{}, buffer: buffer,
 		ready: map[CampaignID]map[AgentID]struct{}{}, readyIn: map[AgentID]CampaignID{}, queues: map[QueueID]QueueView{},
 		nodes: map[string]NodeView{}, gateways: map[gwKey]GatewayStatus{},
-		campaigns: map[CampaignID]CampaignLive{}}
+		campaigns: map[CampaignID]CampaignLive{}, staff: map[CampaignID]map[AgentID]struct{}{}, staffIn: map[AgentID]CampaignID{},
+		wraps: map[CampaignID]pacing.LogStats{}}
 }
 
 // publish stamps ev with the next sequence number, records the views it
@@ -63,6 +72,11 @@ func (h *hub) publish(ev LiveEvent) LiveEvent {
 	h.seq++
 	ev.Seq = h.seq
 	if v := ev.AgentView; v != nil {
+		if old, ok := h.agents[v.ID]; ok && old.State == AgentDispo && v.State != AgentDispo && old.Campaign != nil {
+			w := h.wraps[old.Campaign.ID]
+			w.Add(v.Since.Sub(old.Since))
+			h.wraps[old.Campaign.ID] = w
+		}
 		if v.State == AgentLoggedOut {
 			delete(h.agents, v.ID)
 		} else {
@@ -152,26 +166,67 @@ func (h *hub) subscribe(ctx context.Context, f LiveFilter, now time.Time) (LiveS
 	return snap, s.ch
 }
 
-// index keeps ready in step with an agent's new view.
+// index keeps ready and staff in step with an agent's new view.
 func (h *hub) index(v *AgentView) {
-	if old, ok := h.readyIn[v.ID]; ok {
-		delete(h.readyIn, v.ID)
-		if m := h.ready[old]; m != nil {
-			if delete(m, v.ID); len(m) == 0 {
-				delete(h.ready, old)
+	onCampaign := v.Campaign != nil && v.Campaign.ID != 0
+	reindex(h.ready, h.readyIn, v.ID, v.Campaign, onCampaign && v.State == AgentReady)
+	reindex(h.staff, h.staffIn, v.ID, v.Campaign, onCampaign && v.State != AgentLoggedOut)
+}
+
+// reindex moves agent id in a by-campaign index: out of its old campaign,
+// into c when in.
+func reindex(by map[CampaignID]map[AgentID]struct{}, in map[AgentID]CampaignID, id AgentID, c *CampaignRef, into bool) {
+	if old, ok := in[id]; ok {
+		delete(in, id)
+		if m := by[old]; m != nil {
+			if delete(m, id); len(m) == 0 {
+				delete(by, old)
 			}
 		}
 	}
-	if v.State != AgentReady || v.Campaign == nil || v.Campaign.ID == 0 {
+	if !into {
 		return
 	}
-	m := h.ready[v.Campaign.ID]
+	m := by[c.ID]
 	if m == nil {
 		m = map[AgentID]struct{}{}
-		h.ready[v.Campaign.ID] = m
+		by[c.ID] = m
 	}
-	m[v.ID] = struct{}{}
-	h.readyIn[v.ID] = v.Campaign.ID
+	m[id] = struct{}{}
+	in[id] = c.ID
+}
+
+// campaignAgents are the views of the agents working on a campaign.
+func (h *hub) campaignAgents(campaign CampaignID) []AgentView {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]AgentView, 0, len(h.staff[campaign]))
+	for id := range h.staff[campaign] {
+		out = append(out, h.agents[id])
+	}
+	return out
+}
+
+// staffed reports whether anyone works on the campaign.
+func (h *hub) staffed(campaign CampaignID) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.staff[campaign]) > 0
+}
+
+// wrapStats are the wrap-up durations of a campaign's agents.
+func (h *hub) wrapStats(campaign CampaignID) pacing.LogStats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.wraps[campaign]
+}
+
+// campaignView is the campaign's last published figures.
+func (h *hub) campaignView(campaign CampaignID) (CampaignLive, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, ok := h.campaigns[campaign]
+	return v, ok
 }
 
 // readyByCampaign counts the READY agents of each campaign.

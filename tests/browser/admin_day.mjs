@@ -383,6 +383,8 @@ await run(session, 'admin-failure', result, async () => {
     assert.match(await fieldOn(form, 'Busy').textContent(), /seconds/);
     await form.getByLabel('Busy', { exact: true }).fill('900');
     await form.getByLabel('Lines per agent', { exact: true }).fill('2');
+    await form.getByLabel('Pacing mode', { exact: true }).selectOption('tapered');
+    await form.getByLabel('Abandon ceiling (%)', { exact: true }).fill('2.5');
     await form.getByLabel('Hours', { exact: true }).fill('09:00-20:00');
     await form.getByLabel('Sun', { exact: true }).uncheck();
     await form.getByLabel('Country', { exact: true }).fill('US');

@@ -335,6 +335,9 @@ func checkDialingMade(t *testing.T, adm *client, made dialingMade) {
 		ArchivedAt  string `json:"archived_at"`
 		Settings    struct {
 			LinesPerAgent int               `json:"lines_per_agent"`
+			PacingMode    string            `json:"pacing_mode"`
+			CeilingPct    float64           `json:"abandon_ceiling_pct"`
+			MinAgents     int               `json:"min_agents"`
 			RetryDelays   map[string]int    `json:"retry_delays"`
 			Country       string            `json:"country"`
 			Window        map[string]any    `json:"calling_window"`
@@ -347,7 +350,8 @@ func checkDialingMade(t *testing.T, adm *client, made dialingMade) {
 	// changed (no disposition override was sent); archived, then
 	// unarchived, it is paused.
 	if cp.Name != "Winter reactivation" || cp.DialMode != "progressive" || cp.CallerID != "+14155550100" || cp.MaxAttempts != 4 ||
-		cp.Settings.LinesPerAgent != 2 || cp.Settings.RetryDelays["busy"] != 900 || cp.Settings.RetryDelays["no_answer"] != 7200 ||
+		cp.Settings.LinesPerAgent != 2 || cp.Settings.PacingMode != "tapered" || cp.Settings.CeilingPct != 2.5 || cp.Settings.MinAgents != 5 ||
+		cp.Settings.RetryDelays["busy"] != 900 || cp.Settings.RetryDelays["no_answer"] != 7200 ||
 		cp.Settings.Country != "US" || len(cp.Settings.Actions) != 0 || cp.Active || cp.ArchivedAt != "" {
 		t.Fatalf("campaign %+v", cp)
 	}

@@ -88,3 +88,8 @@ export function zones() {
 export function localZone() {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
+
+// percent shows a rate (0.0123) as a percentage to a tenth (1.2%).
+export function percent(r) {
+  return (Math.round(r * 1000) / 10).toLocaleString('en-US') + '%';
+}

@@ -11,7 +11,7 @@ import { api, rest } from './api.js';
 import { Stream } from './stream.js';
 import { getState, ms } from './store.js';
 import { notify } from './common.js';
-import { duration, phone } from './format.js';
+import { duration, percent, phone } from './format.js';
 import { pauseReason } from './pause.js';
 import { STATE_LABEL } from './statusbar.js';
 import { arrowKeys } from './menu.js';
@@ -453,6 +453,33 @@ function QueueTile({ q }) {
   </section>`;
 }
 
+const PACING_STATE = { warming: 'Warming up', predictive: 'Predictive', fallback: 'Progressive (fallback)' };
+
+// PacingTile is a predictive campaign's pacer: its state and why, the
+// lines it keeps ringing, and the abandon rate in each window the rules
+// count.
+function PacingTile({ c }) {
+  const p = c.pacing;
+  const gain = p.progressive_baseline > 0 && p.talk_minutes_per_agent_hour > 0 ? (p.predictive_gain >= 0 ? '+' : '') + percent(p.predictive_gain) : '–';
+  return html`<section class="qtile" data-testid="wall-pacing" data-campaign=${c.name} aria-label=${`Campaign ${c.name}`}
+    data-alert=${p.state === 'fallback' ? 'true' : undefined}>
+    <h3>${c.name}</h3>
+    <p class="qlabel" data-testid="wall-pacing-state" title=${p.reason}>${PACING_STATE[p.state] || p.state}</p>
+    <div class="qmain">
+      <div><span class="qbig" data-testid="wall-pacing-lines">${p.lines_in_flight}</span><span class="qlabel">lines (${p.dial_level} per agent)</span></div>
+      <div><span class="qbig">${percent(p.live_answer_rate)}</span><span class="qlabel">live answers</span></div>
+      <div><span class="qbig">${Math.round(p.talk_minutes_per_agent_hour)}</span><span class="qlabel">talk min per agent-hour</span></div>
+    </div>
+    <dl class="qstats" aria-label="Abandon rate">
+      <div><dt>Abandoned 1 min</dt><dd>${percent(p.abandon.minute)}</dd></div>
+      <div><dt>1 h</dt><dd>${percent(p.abandon.hour)}</dd></div>
+      <div><dt>24 h</dt><dd data-testid="wall-pacing-day">${percent(p.abandon.day)}</dd></div>
+      <div><dt>30 days</dt><dd>${percent(p.abandon.month)}</dd></div>
+      <div><dt>Gain over progressive</dt><dd>${gain}</dd></div>
+    </dl>
+  </section>`;
+}
+
 // CallRow is one live call with its monitor and hang-up buttons; the
 // wall renders it through Pure, so it re-renders when its call, agent or
 // monitor changed.
@@ -556,14 +583,15 @@ export function WallPage() {
     const counts = {};
     for (const a of agents) counts[a.state] = (counts[a.state] || 0) + 1;
     const queues = [...w.queues.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const paced = [...w.campaigns.values()].filter((c) => c.pacing && c.pacing.state).sort((a, b) => a.name.localeCompare(b.name));
     memo.current = {
-      rev: w.rev, filter, loaded: queueMembers.size, teamList, agents, counts, queues,
+      rev: w.rev, filter, loaded: queueMembers.size, teamList, agents, counts, queues, paced,
       shown: visibleAgents(agents, filter),
       calls: [...w.calls.values()].sort((a, b) => a.createdMs - b.createdMs),
       options: Object.fromEntries(FILTERS.map((f) => [f.key, f.options({ agents, queues, campaigns: [...w.campaigns.values()], teams: teamList })])),
     };
   }
-  const { agents, counts, queues, shown, calls, options } = memo.current;
+  const { agents, counts, queues, paced, shown, calls, options } = memo.current;
   const grid = useWindow(shown.length, ROW_H);
   const list = useWindow(calls.length, CALL_H);
 
@@ -639,6 +667,7 @@ export function WallPage() {
       <${SwitchAlerts} fed />
     </div>
     ${queues.length > 0 && html`<div class="qtiles" aria-label="Queues">${queues.map((q) => html`<${QueueTile} key=${q.id} q=${q} />`)}</div>`}
+    ${paced.length > 0 && html`<div class="qtiles" aria-label="Predictive campaigns">${paced.map((c) => html`<${PacingTile} key=${c.id} c=${c} />`)}</div>`}
     <div class="wall-body">
       <section class="wall-agents card" aria-label="Agents">
         <div class="wall-filters" role="search">

@@ -6,7 +6,7 @@
 
 import { html, useEffect, useState } from '../vendor/htm-preact.js';
 import { notify } from './common.js';
-import { duration, phone } from './format.js';
+import { duration, percent, phone } from './format.js';
 
 const KEY = 'agentswitch.wall.alerts';
 // Seconds, and the abandon rate in percent.
@@ -38,7 +38,7 @@ export function alertsOf({ agents, calls, campaigns }, now, limits) {
   const out = [];
   for (const c of campaigns.values()) {
     if (c.abandoned > 0 && c.abandon_rate * 100 >= limits.abandon) {
-      out.push({ key: 'c' + c.id, kind: 'abandon', campaign: c.id, since: 0, text: `${c.name}: ${pct(c.abandon_rate)} abandoned (${c.abandoned} of ${c.answered}, 24 h)` });
+      out.push({ key: 'c' + c.id, kind: 'abandon', campaign: c.id, since: 0, text: `${c.name}: ${percent(c.abandon_rate)} abandoned (${c.abandoned} of ${c.answered}, 24 h)` });
     }
   }
   for (const a of agents.values()) {
@@ -55,7 +55,6 @@ export function alertsOf({ agents, calls, campaigns }, now, limits) {
   return out.sort((x, y) => x.since - y.since);
 }
 
-const pct = (r) => (Math.round(r * 1000) / 10).toLocaleString('en-US') + '%';
 const KIND = { wrapup: 'Wrap-up', hold: 'Hold', abandon: 'Abandons' };
 
 function Limits({ limits, save }) {

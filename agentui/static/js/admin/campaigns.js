@@ -69,6 +69,14 @@ export const StatusBadge = ({ c }) => {
   return html`<${Badge} tone=${STATUS_TONE[s]}>${s[0].toUpperCase() + s.slice(1)}</${Badge}>`;
 };
 
+// PACING_MODES are a predictive campaign's ways of spending its abandon
+// allowance, named as other dialers name them.
+const PACING_MODES = [
+  ['strict', 'Strict: plan at 60% of the ceiling, stop near it'],
+  ['tapered', 'Tapered: plan at the ceiling, ease off as the day nears it'],
+  ['average', 'Average: hold the 30-day average at the ceiling'],
+];
+
 const modeLabel = (m) => (DIAL_MODES.find(([k]) => k === m) || [m, m])[1].split(':')[0];
 
 // settingsFields are the campaign page's form: columns and settings by
@@ -85,6 +93,15 @@ function settingsFields(dispositions, agents) {
     { section: 'General', name: 'preview_timeout_seconds', label: 'Preview timeout (seconds)', type: 'number', min: 0, max: 3600, hint: 'Preview mode dials by itself after this; 0 waits for the agent' },
     { section: 'General', name: 'max_attempts', label: 'Max attempts per lead', type: 'number', min: 1, max: 100, hint: '1-100' },
     { section: 'General', name: 'wrapup_seconds', label: 'Wrap-up (seconds)', type: 'number', min: 0, max: 3600, hint: 'Agents are made ready after this; 0 waits for them' },
+
+    { section: 'Predictive pacing', sectionIntro: 'Predictive mode: how many lines the pacer may dial, and the abandoned calls it may risk.',
+      name: 'pacing_mode', label: 'Pacing mode', type: 'select', options: PACING_MODES },
+    { section: 'Predictive pacing', name: 'abandon_ceiling_pct', label: 'Abandon ceiling (%)', type: 'number', min: 0.1, max: 3, step: 0.1,
+      hint: 'Abandoned calls per 100 answered by a person; at most 3, the legal limit' },
+    { section: 'Predictive pacing', name: 'min_agents', label: 'Minimum agents', type: 'number', min: 1, max: 1000,
+      hint: 'With fewer agents working, the campaign dials progressive' },
+    { section: 'Predictive pacing', name: 'max_lines_per_agent', label: 'Max lines per agent', type: 'number', min: 1, max: 10, step: 0.1,
+      hint: 'Lines ringing per agent working, at most' },
 
     { section: 'Caller ID', name: 'caller_id', label: 'Caller ID', placeholder: '+14155550100', hint: "Shown to leads; empty: the gateway's" },
     { section: 'Caller ID', name: 'country', label: 'Country', placeholder: 'US', hint: 'ISO code numbers without + are read in; empty: the service default' },
@@ -126,6 +143,7 @@ function toForm(c, dispositions) {
     name: c.name, dial_mode: c.dial_mode, caller_id: c.caller_id || '', abandon_message: c.abandon_message || '', script: c.script || '',
     wrapup_seconds: c.wrapup_seconds, max_attempts: c.max_attempts,
     lines_per_agent: s.lines_per_agent, lead_order: s.lead_order, preview_timeout_seconds: s.preview_timeout_seconds,
+    pacing_mode: s.pacing_mode, abandon_ceiling_pct: s.abandon_ceiling_pct, min_agents: s.min_agents, max_lines_per_agent: s.max_lines_per_agent,
     caller_id_pool: s.caller_id_pool || [], country: s.country || '', recording: s.recording, consent_message: s.consent_message || '',
     allowed_agents: s.allowed_agents || [],
     'calling_window.days': cw.days || DAYS.map(([d]) => d),
@@ -164,7 +182,8 @@ function callingWindow(v, stored) {
 function toBody(v, c, dispositions) {
   const b = {};
   for (const k of ['name', 'dial_mode', 'caller_id', 'abandon_message', 'script', 'wrapup_seconds', 'max_attempts', 'lines_per_agent',
-    'lead_order', 'preview_timeout_seconds', 'caller_id_pool', 'country', 'recording', 'consent_message', 'allowed_agents']) {
+    'lead_order', 'preview_timeout_seconds', 'pacing_mode', 'abandon_ceiling_pct', 'min_agents', 'max_lines_per_agent',
+    'caller_id_pool', 'country', 'recording', 'consent_message', 'allowed_agents']) {
     b[k] = v[k];
   }
   b.retry_delays = Object.fromEntries(RETRIES.map(([k]) => [k, v['retry_delays.' + k]]));
