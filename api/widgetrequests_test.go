@@ -253,6 +253,10 @@ func TestWidgetDashboardCutsDaysInTheZone(t *testing.T) {
 		Status: dialer.RequestRefused, Reason: dialer.RefusedHoneypot}); err != nil {
 		t.Fatal(err)
 	}
+	// A flood's row stands for its count.
+	if err := e.store.RefuseRateLimited(ctx, dialer.WidgetRequest{WidgetID: w.ID, Source: "api", CreatedAt: day(7, 14, 0)}, 4); err != nil {
+		t.Fatal(err)
+	}
 
 	q := url.Values{"widget_id": {fmt.Sprint(w.ID)}, "tz": {"Europe/Berlin"},
 		"from": {"2026-12-05T23:00:00Z"}, "to": {"2026-12-07T23:00:00Z"}}
@@ -261,9 +265,9 @@ func TestWidgetDashboardCutsDaysInTheZone(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	body := rec.Body.String()
-	want := `{"totals":{"requests":6,"connected":2,"missed":2,"refused":1,"scheduled":1,"avg_connect_seconds":30,"avg_talk_seconds":150},` +
+	want := `{"totals":{"requests":10,"connected":2,"missed":2,"refused":5,"scheduled":1,"avg_connect_seconds":30,"avg_talk_seconds":150},` +
 		`"days":[{"day":"2026-12-06","requests":1,"connected":0,"missed":1,"refused":0,"scheduled":0,"avg_connect_seconds":null,"avg_talk_seconds":null},` +
-		`{"day":"2026-12-07","requests":5,"connected":2,"missed":1,"refused":1,"scheduled":1,"avg_connect_seconds":30,"avg_talk_seconds":150}]}`
+		`{"day":"2026-12-07","requests":9,"connected":2,"missed":1,"refused":5,"scheduled":1,"avg_connect_seconds":30,"avg_talk_seconds":150}]}`
 	if strings.TrimSpace(body) != want {
 		t.Fatalf("dashboard\n got %s\nwant %s", body, want)
 	}
@@ -272,7 +276,7 @@ func TestWidgetDashboardCutsDaysInTheZone(t *testing.T) {
 	q.Set("from", "2026-12-06T00:00:00Z")
 	q.Set("to", "2026-12-08T00:00:00Z")
 	d := decodeBody[dialer.RequestDashboard](t, e.do(e.sup, "GET", "/api/v1/widget-dashboard?"+q.Encode(), ""))
-	if len(d.Days) != 2 || d.Days[0].Requests != 2 || d.Days[1].Requests != 4 || d.Totals.Requests != 6 {
+	if len(d.Days) != 2 || d.Days[0].Requests != 2 || d.Days[1].Requests != 8 || d.Totals.Requests != 10 {
 		t.Fatalf("UTC %+v", d)
 	}
 	for _, tc := range []struct{ query, field string }{

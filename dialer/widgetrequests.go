@@ -214,6 +214,9 @@ type RequestFact struct {
 	Status      string
 	ConnectedAt time.Time
 	TalkSeconds int
+	// Count is how many requests the row stands for (a coalesced
+	// rate-limited refusal: many; 0 reads as 1).
+	Count int
 }
 
 // RequestDay is one day's (or the range's) figures.
@@ -243,7 +246,8 @@ func SummarizeRequests(facts []RequestFact, from, to time.Time, loc *time.Locati
 		connect, talk float64
 	}
 	add := func(s *sums, f RequestFact) {
-		s.Requests++
+		n := max(f.Count, 1)
+		s.Requests += n
 		switch f.Status {
 		case RequestConnected:
 			s.Connected++
@@ -252,7 +256,7 @@ func SummarizeRequests(facts []RequestFact, from, to time.Time, loc *time.Locati
 		case RequestMissed:
 			s.Missed++
 		case RequestRefused:
-			s.Refused++
+			s.Refused += n
 		case RequestScheduled, RequestCalling:
 			s.Scheduled++
 		}

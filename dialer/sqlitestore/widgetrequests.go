@@ -318,12 +318,12 @@ func (s *Store) FinishWidgetRequest(ctx context.Context, id dialer.WidgetRequest
 
 // WidgetRequestFacts implements dialer.WidgetRequestStore.
 func (s *Store) WidgetRequestFacts(ctx context.Context, w dialer.WidgetID, from, to time.Time) ([]dialer.RequestFact, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT created_at, status, connected_at, talk_seconds FROM widget_requests
+	rows, err := s.r.QueryContext(ctx, `SELECT created_at, status, connected_at, talk_seconds, count FROM widget_requests
 		WHERE (? = 0 OR widget_id = ?) AND created_at >= ? AND created_at < ?`, w, w, from.UnixMilli(), to.UnixMilli())
 	return collect(rows, err, func(row interface{ Scan(...any) error }) (dialer.RequestFact, error) {
 		var f dialer.RequestFact
 		var created, connected sql.NullInt64
-		err := row.Scan(&created, &f.Status, &connected, &f.TalkSeconds)
+		err := row.Scan(&created, &f.Status, &connected, &f.TalkSeconds, &f.Count)
 		f.CreatedAt, f.ConnectedAt = fromMS(created), fromMS(connected)
 		return f, err
 	})

@@ -168,6 +168,13 @@ func TestWidgetRequestListAndRefusals(t *testing.T) {
 	if len(facts) != 4 { // +4930001 scheduled, its refusal, two rate-limited rows
 		t.Fatalf("facts %+v", facts)
 	}
+	counts := 0
+	for _, f := range facts {
+		counts += f.Count
+	}
+	if counts != 1+1+20+1 {
+		t.Fatalf("facts stand for %d requests: %+v", counts, facts)
+	}
 }
 
 func first[T any](v T, _ bool, err error) (T, error) { return v, err }
