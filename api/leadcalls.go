@@ -30,8 +30,6 @@ import (
 // the widget's managers. GET reads the query; POST a JSON object or a form.
 
 const (
-	// idempotencyTTL is how long an Idempotency-Key's answer is replayed.
-	idempotencyTTL = dialer.IdempotencyTTL
 	// maxLeadMemory bounds each in-memory map below.
 	maxLeadMemory    = 100_000
 	maxIdempotentKey = 255
@@ -476,8 +474,9 @@ func (b *buckets) take(key string, now time.Time, r bucketRate) time.Duration {
 	return time.Duration((1 - k.tokens) / r.perSecond * float64(time.Second))
 }
 
-// idempotency keeps the first answer per widget and Idempotency-Key in
-// memory for idempotencyTTL (a restart forgets them).
+// idempotency makes this process's concurrent requests with one widget
+// and Idempotency-Key wait for the first one's answer; the answer stored
+// with the request serves other processes and restarts.
 type idempotency struct {
 	mu sync.Mutex
 	m  map[string]*idemSlot
@@ -507,7 +506,7 @@ func (d *idempotency) claim(key string, now time.Time) (*idemSlot, bool) {
 			}
 		}
 	}
-	s := &idemSlot{done: make(chan struct{}), expires: now.Add(idempotencyTTL)}
+	s := &idemSlot{done: make(chan struct{}), expires: now.Add(dialer.IdempotencyTTL)}
 	d.m[key] = s
 	return s, true
 }

@@ -294,7 +294,7 @@ func TestLeadCallIdempotencyAndRepeats(t *testing.T) {
 	if rec := e.leadSend("json", f, "Idempotency-Key", "order-77"); rec.Body.String() != first.Body.String() {
 		t.Fatalf("replay after the window %s", rec.Body)
 	}
-	e.clock.Advance(idempotencyTTL)
+	e.clock.Advance(dialer.IdempotencyTTL)
 	if rec := e.leadSend("json", f, "Idempotency-Key", "order-77"); rec.Code != http.StatusCreated || rec.Body.String() == first.Body.String() {
 		t.Fatalf("after 24 h %d %s", rec.Code, rec.Body)
 	}

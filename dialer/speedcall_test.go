@@ -740,8 +740,10 @@ func TestSpeedCallPressOneDuringAnnouncement(t *testing.T) {
 		playing := func() bool {
 			return slices.ContainsFunc(w.commands(), func(c string) bool { return strings.HasPrefix(c, "api uuid_broadcast "+string(a.Leg)) })
 		}
-		for !playing() {
-			time.Sleep(10 * time.Millisecond) // virtual time: the bubble's clock
+		for deadline := time.Now().Add(time.Minute); !playing(); time.Sleep(10 * time.Millisecond) { // the bubble's clock
+			if time.Now().After(deadline) {
+				t.Fatal("the announcement was never played")
+			}
 		}
 		w.sim.SendDTMF(string(a.Leg), "1")
 		if out, _, _ := w.speedEnd(v.ID, d); out.Result != dialer.SpeedConnected {

@@ -290,7 +290,7 @@ func (s *Service) Submit(ctx context.Context, w dialer.Widget, r dialer.WidgetRe
 // Refuse records a refusal of a known widget's request; rate-limited
 // ones are counted (RateLimited).
 func (s *Service) Refuse(ctx context.Context, w dialer.Widget, r dialer.WidgetRequest, reason string, fe *dialer.FieldError) error {
-	if fe == nil {
+	if fe == nil { // a nil *FieldError passed on would be a non-nil error
 		return s.refuse(ctx, w, r, reason, nil)
 	}
 	return s.refuse(ctx, w, r, reason, fe)

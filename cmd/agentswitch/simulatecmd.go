@@ -253,6 +253,8 @@ func runSweep(f *simulateFlags, stdout io.Writer) error {
 		}
 		c.StepAt, c.StepLive = f.camp.StepAt, f.camp.StepLive
 	}
+	// What the run cost this machine: real time and CPU, not the
+	// simulation's virtual clock.
 	start, cpu0 := time.Now(), processCPU()
 	pairs := make([]pair, len(camps))
 	errs := make([]error, len(camps))

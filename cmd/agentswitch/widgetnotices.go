@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -32,13 +33,13 @@ func widgetNotices(n *notify.Notifier, widgets dialer.WidgetStore, baseURL strin
 		if ev.At.IsZero() {
 			ev.At = r.CreatedAt
 		}
-		if ms, err := widgets.ListManagers(ctx, w.ID); err == nil {
-			for i, m := range ms {
-				if m.Name == r.Manager || i == 0 && ev.Zone == zone {
-					if z, err := time.LoadLocation(m.TimeZone); err == nil {
-						ev.Zone = z
-					}
-				}
+		if ms, err := widgets.ListManagers(ctx, w.ID); err == nil && len(ms) > 0 {
+			m := ms[0]
+			if i := slices.IndexFunc(ms, func(m dialer.Manager) bool { return m.Name == r.Manager }); i >= 0 {
+				m = ms[i]
+			}
+			if z, err := time.LoadLocation(m.TimeZone); err == nil {
+				ev.Zone = z
 			}
 		}
 		snd.Send(ctx, ev)
