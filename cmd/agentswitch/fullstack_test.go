@@ -375,6 +375,9 @@ func TestFullStackForbiddenAndBadInput(t *testing.T) {
 
 	var before struct{ Calls []map[string]any }
 	s.admin.must(http.MethodGet, "/calls", nil, 200, &before)
+	// The switch's node, read once when it came up (gateways, then its
+	// health), is not a refused request: wait for that read to end.
+	s.sent(t, "api status")
 	s.sim.ResetCommands()
 	for _, n := range []string{"1001,user/1002", "+1555{x}1234", "+1555|1234567", "+15551234;1", "^^:a=b", "+1555[1]234", "+1555<1>234", "+1555\n1234567", "+1555 user/1", "abc", "", "+", "12"} {
 		var e struct{ Error struct{ Field string } }
