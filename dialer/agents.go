@@ -57,7 +57,7 @@ func (e *Engine) refreshAgent(ctx context.Context, id AgentID) {
 
 // view builds an agent's view from its live status and line.
 func (e *Engine) view(ctx context.Context, id AgentID, st AgentStatus) AgentView {
-	v := AgentView{ID: id, State: st.State, Since: st.Since, Reason: st.Reason, PauseCode: st.PauseCode, Call: st.Call, Mode: st.Mode, seq: st.Seq}
+	v := AgentView{ID: id, State: st.State, Since: st.Since, Reason: st.Reason, PauseCode: st.PauseCode, Call: st.Call, Mode: st.Mode, seq: st.Seq, login: st.LoginAt}
 	var holdSec int64
 	if l := e.line(id); l != nil {
 		s := l.state()

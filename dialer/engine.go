@@ -657,7 +657,7 @@ func (e *Engine) rebuildLive(ctx context.Context) error {
 			continue
 		}
 		st := AgentStatus{Agent: a.ID, State: v.State, Since: v.Since, Reason: v.Reason, Call: v.Call, PauseCode: v.PauseCode,
-			Mode: a.Mode, Endpoint: v.Endpoint, Tags: a.Profile().Tags, LoginAt: now}
+			Mode: a.Mode, Endpoint: v.Endpoint, Tags: a.Profile().Tags, LoginAt: now, Seq: v.seq}
 		if v.Mode != "" {
 			st.Mode = v.Mode
 		}

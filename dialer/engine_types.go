@@ -115,8 +115,11 @@ type AgentView struct {
 	Preview *Preview `json:"preview,omitempty"`
 	// Stats of the session, up to the moment of the view.
 	Stats SessionStats `json:"stats"`
-	// seq is the live store's transition count the view reflects.
-	seq int64
+	// seq is the live store's transition count the view reflects, and
+	// login the session it counts in: with them the hub tells a view
+	// published late from one that followed it.
+	seq   int64
+	login time.Time
 }
 
 // SessionStats are the figures in the workspace's status bar, in seconds.

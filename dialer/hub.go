@@ -69,6 +69,9 @@ func newHub(buffer int) *hub {
 func (h *hub) publish(ev LiveEvent) LiveEvent {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.stale(ev.AgentView) {
+		return ev
+	}
 	h.seq++
 	ev.Seq = h.seq
 	if v := ev.AgentView; v != nil {
@@ -121,6 +124,25 @@ func (h *hub) publish(ev LiveEvent) LiveEvent {
 		}
 	}
 	return ev
+}
+
+// stale reports whether an agent's view was overtaken before it was
+// published: two goroutines change the agent one after the other in the
+// live store but may publish in the other order (a skip's READY after
+// the pacer's next offer), and the older view must not win. A view
+// without the session's start (a reservation's) keeps the one held.
+func (h *hub) stale(v *AgentView) bool {
+	if v == nil {
+		return false
+	}
+	old, ok := h.agents[v.ID]
+	if !ok {
+		return false
+	}
+	if v.login.IsZero() {
+		v.login = old.login
+	}
+	return v.seq > 0 && v.seq < old.seq && v.login.Equal(old.login)
 }
 
 // subscribe returns the current state and a stream of what follows; the

@@ -1,6 +1,9 @@
 package dialer
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestReadyAgents(t *testing.T) {
 	h := newHub(0)
@@ -49,6 +52,53 @@ func TestReadyByCampaign(t *testing.T) {
 			if got[c] != n || len(h.readyOn(c)) != n {
 				t.Fatalf("%s: ready by campaign = %v (on %d: %v), want %v", s.name, got, c, h.readyOn(c), s.want)
 			}
+		}
+	}
+}
+
+// TestHubDropsOvertakenViews: a view published after a later one of the
+// same session (a skip's READY after the pacer's next offer) changes
+// nothing and reaches no one; a new session, a view without a sequence
+// and a reservation's view without the session's start are taken.
+func TestHubDropsOvertakenViews(t *testing.T) {
+	login := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	on := &CampaignRef{ID: 7}
+	view := func(st AgentState, seq int64, at time.Time) AgentView {
+		return AgentView{ID: 1, State: st, Campaign: on, seq: seq, login: at}
+	}
+	steps := []struct {
+		name  string
+		view  AgentView
+		taken bool
+		state AgentState // held after the step
+	}{
+		{"paused, previewing", view(AgentPaused, 5, login), true, AgentPaused},
+		{"the skip's READY, published late", view(AgentReady, 4, login), false, AgentPaused},
+		{"the same transition again", view(AgentPaused, 5, login), true, AgentPaused},
+		{"a reservation's view: no session start", view(AgentReserved, 6, time.Time{}), true, AgentReserved},
+		{"an older one without the session start", view(AgentReady, 5, time.Time{}), false, AgentReserved},
+		{"no sequence: taken", view(AgentReady, 0, login), true, AgentReady},
+		{"a new session starts its count again", view(AgentPaused, 2, login.Add(time.Hour)), true, AgentPaused},
+	}
+	h := newHub(0)
+	_, ch := h.subscribe(t.Context(), LiveFilter{}, login)
+	for _, s := range steps {
+		v := s.view
+		h.publish(LiveEvent{Type: EvAgentState, Agent: v.ID, AgentView: &v})
+		got := false
+		select {
+		case <-ch:
+			got = true
+		default:
+		}
+		if got != s.taken {
+			t.Errorf("%s: sent to subscribers = %v, want %v", s.name, got, s.taken)
+		}
+		if held, _ := h.agent(1); held.State != s.state {
+			t.Errorf("%s: the hub holds %s, want %s", s.name, held.State, s.state)
+		}
+		if ready := h.readyByCampaign()[7]; (ready == 1) != (s.state == AgentReady) {
+			t.Errorf("%s: %d READY on the campaign, agent %s", s.name, ready, s.state)
 		}
 	}
 }
