@@ -1,6 +1,7 @@
 package dialer_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,65 @@ func TestLocalPresenceCallerID(t *testing.T) {
 			if cmd := w.sentPrefix("bgapi originate"); !strings.Contains(cmd, "origination_caller_id_number="+tc.want+",") {
 				t.Fatalf("%s: originate %q, want caller ID %s", tc.number, cmd, tc.want)
 			}
+		}
+	})
+}
+
+// TestAbandonedLeadQuiet: a lead whose last call was abandoned is not
+// called lead-first again within 72 hours, by id or by its number; the
+// refusal names the field and records nothing. After the 72 hours it is.
+func TestAbandonedLeadQuiet(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		ctx := w.ctx()
+		camp, err := w.db.CreateCampaign(ctx, dialer.Campaign{Name: "Quiet", DialMode: dialer.DialManual, MaxAttempts: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const number, old = "+15550007788", "+15550007799"
+		recent, err := w.db.CreateLead(ctx, dialer.Lead{Campaign: camp.ID, Phone: number})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, err := w.db.CreateLead(ctx, dialer.Lead{Campaign: camp.ID, Phone: old})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range []struct {
+			lead dialer.Lead
+			ago  time.Duration
+		}{{recent, time.Hour}, {before, dialer.AbandonQuiet + time.Minute}} {
+			if _, err := dialer.UpdateLeadWith(ctx, w.db, l.lead, func(ld *dialer.Lead) error {
+				ld.LastOutcome, ld.LastCallAt, ld.Attempts = dialer.OutcomeAbandoned, w.now().Add(-l.ago), 1
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			name  string
+			req   dialer.OutboundRequest
+			field string
+		}{
+			{"by its id", dialer.OutboundRequest{Number: number, Campaign: camp.ID, Lead: recent.ID}, "lead_id"},
+			{"by its number", dialer.OutboundRequest{Number: number, Campaign: camp.ID}, "number"},
+		} {
+			_, err := w.eng.StartCall(ctx, w.admin, tc.req)
+			var fe *dialer.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field || !strings.Contains(fe.Reason, "abandoned") {
+				t.Fatalf("%s: %v, want a refusal naming %s", tc.name, err, tc.field)
+			}
+		}
+		if calls, err := w.db.ListCalls(ctx, dialer.CallFilter{}); err != nil || len(calls) != 0 {
+			t.Fatalf("refused calls recorded: %d (%v)", len(calls), err)
+		}
+		w.sim.SetEndpoint(old, sim.Behavior{Outcome: sim.Busy, AnswerAfter: 20 * time.Millisecond})
+		v, err := w.eng.StartCall(ctx, w.admin, dialer.OutboundRequest{Number: old, Campaign: camp.ID, Lead: before.ID})
+		if err != nil {
+			t.Fatalf("72 h after the abandon: %v", err)
+		}
+		if c, _ := w.record(v.ID); c.Lead != before.ID || c.Outcome != dialer.OutcomeBusy {
+			t.Fatalf("the call after 72 h: %+v", c)
 		}
 	})
 }

@@ -839,6 +839,7 @@ func (c *call) take(ctx context.Context, r Reservation, at time.Time) bool {
 	}
 	c.agent, c.agentState = r.Agent, AgentReserved
 	c.unpace()
+	c.paceSeated()
 	e.publishAgent(ctx, r.Agent, AgentStatus{Agent: r.Agent, State: AgentReserved, Since: at, Call: c.id, Mode: r.Mode, Seq: r.Seq})
 	c.progress(CallProgress{Kind: "agent_reserved", Agent: r.Agent, Data: jsonData(map[string]any{"agent_id": r.Agent})})
 	if persistent {

@@ -121,8 +121,12 @@ func (e *Engine) placeLeadCall(ctx context.Context, r leadCall) (CallView, error
 		camp, lead = r.read.camp, r.read.lead
 		wrap = time.Duration(camp.WrapUpSeconds) * time.Second
 		err = e.checkDNC(ctx, r.number, camp.ID)
-	} else {
-		camp, wrap, lead, err = e.dialTarget(ctx, r.campaign, r.lead, r.number, r.fields)
+	} else if camp, wrap, lead, err = e.dialTarget(ctx, r.campaign, r.lead, r.number, r.fields); err == nil {
+		field := "lead_id"
+		if r.lead == 0 {
+			field = "number"
+		}
+		err = abandonQuiet(lead, field, e.now())
 	}
 	if err != nil {
 		return CallView{}, err
@@ -348,6 +352,21 @@ func (e *Engine) dialTarget(ctx context.Context, campaign CampaignID, lead LeadI
 	}
 	l, err := e.lead(ctx, camp.ID, lead, number, fields)
 	return camp, wrap, l, err
+}
+
+// abandonQuiet refuses a lead-first call to a lead abandoned less than
+// AbandonQuiet ago: the lead would again answer before an agent is on
+// the line. An agent's own dial (the agent first, then the lead: a
+// dedicated agent) is the way to call it back sooner.
+func abandonQuiet(lead Lead, field string, now time.Time) error {
+	if lead.LastOutcome != OutcomeAbandoned {
+		return nil
+	}
+	if until := lead.LastCallAt.Add(AbandonQuiet); until.After(now) {
+		return &FieldError{Field: field, Reason: fmt.Sprintf("its last call was abandoned at %s: not dialed before %s except by an agent's own dial",
+			lead.LastCallAt.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))}
+	}
+	return nil
 }
 
 // checkDNC refuses a number on the campaign's or the global do-not-call

@@ -18,8 +18,10 @@ import (
 
 const (
 	// recentAttempts is how many of the last calls dialed give the
-	// live-answer rate.
+	// live-answer rate, or those of the last recentSpan when more (a
+	// large campaign has more than recentAttempts ringing at once).
 	recentAttempts = 300
+	recentSpan     = time.Minute
 	// latestWindow is the span of the calls that show a rise in the
 	// live-answer rate before the recent few hundred do.
 	latestWindow = 30 * time.Second
@@ -37,9 +39,10 @@ const (
 type attempt struct {
 	dialedAt time.Time
 	// live: a person answered; ringing: not answered nor ended yet;
-	// void: never placed (the lead was not dialable after all).
-	live, ringing, void bool
-	answer              *answerMark
+	// void: never placed (the lead was not dialable after all); seated:
+	// an agent was reserved for the live answer.
+	live, ringing, void, seated bool
+	answer                      *answerMark
 }
 
 // answerMark is a live answer, and whether it was abandoned.
@@ -50,9 +53,14 @@ type answerMark struct {
 
 // campHistory is one campaign's memory; guarded by Engine.pmu.
 type campHistory struct {
-	attempts []*attempt // the last recentAttempts dialed, a ring
-	next     int
+	// attempts are the last recentAttempts dialed, or those of the last
+	// recentSpan when more, oldest first from head.
+	attempts []*attempt
+	head     int
 	open     map[LeadID]*attempt // dialed and not ended
+	// recentEnded is how many of the attempts had ended or been answered
+	// at the last snapshot (the supervisor's answer rate).
+	recentEnded int
 	// talk and ring are the log-durations of talks ended and of live
 	// answers' ring times; seize is how long each attempt held its line
 	// (dial to answer or end), for the progressive baseline.
@@ -70,7 +78,7 @@ type campHistory struct {
 }
 
 func newCampHistory() *campHistory {
-	return &campHistory{attempts: make([]*attempt, 0, recentAttempts), open: map[LeadID]*attempt{}}
+	return &campHistory{open: map[LeadID]*attempt{}}
 }
 
 // pacerMemory holds the campaigns' histories.
@@ -102,13 +110,22 @@ func (m *pacerMemory) with(id CampaignID, f func(h *campHistory)) {
 // dialed counts a call to lead as an attempt, ringing from now.
 func (h *campHistory) dialed(lead LeadID, now time.Time) {
 	a := &attempt{dialedAt: now, ringing: true}
-	if len(h.attempts) < recentAttempts {
-		h.attempts = append(h.attempts, a)
-	} else {
-		h.attempts[h.next] = a
-		h.next = (h.next + 1) % recentAttempts
-	}
+	h.attempts = append(h.attempts, a)
+	h.forget(now)
 	h.open[lead] = a
+}
+
+// forget drops the attempts beyond the last recentAttempts that are older
+// than recentSpan; the slice is compacted once half of it is dropped.
+func (h *campHistory) forget(now time.Time) {
+	for len(h.attempts)-h.head > recentAttempts && now.Sub(h.attempts[h.head].dialedAt) > recentSpan {
+		h.attempts[h.head] = nil
+		h.head++
+	}
+	if h.head > recentAttempts && 2*h.head > len(h.attempts) {
+		h.attempts = append(h.attempts[:0], h.attempts[h.head:]...)
+		h.head = 0
+	}
 }
 
 // notPlaced takes back an attempt whose call was never placed.
@@ -142,6 +159,13 @@ func (h *campHistory) answered(lead LeadID, at time.Time) {
 	h.answers = append(h.answers, a.answer)
 	h.ring.Add(at.Sub(a.dialedAt))
 	h.seize.Add(at.Sub(a.dialedAt))
+}
+
+// seated notes that an agent was reserved for the lead's live answer.
+func (h *campHistory) seated(lead LeadID) {
+	if a := h.open[lead]; a != nil {
+		a.seated = true
+	}
 }
 
 // ended closes the lead's call: its outcome, and the talk from connected
@@ -256,31 +280,39 @@ func agentsOf(views []AgentView, now time.Time) agents {
 func (h *campHistory) snapshot(ag agents, wrap pacing.LogStats, now time.Time) pacing.Snapshot {
 	s := pacing.Snapshot{Ready: ag.ready, Talking: ag.talking, WrapUp: ag.wrapUp, Talk: h.talk, Wrap: wrap, Ring: h.ring,
 		Day: h.day, Month: h.month}
-	for _, a := range h.attempts {
+	h.forget(now)
+	h.recentEnded = 0
+	// Newest first: Dialed is youngest first.
+	for i := len(h.attempts) - 1; i >= h.head; i-- {
+		a := h.attempts[i]
 		if a.void {
 			continue
 		}
+		age := max(now.Sub(a.dialedAt), 0)
 		s.Recent.Attempts++
-		recentLatest := now.Sub(a.dialedAt) <= latestWindow
-		if recentLatest {
+		if !a.ringing {
+			h.recentEnded++
+		}
+		if age <= recentSpan {
+			s.Dialed = append(s.Dialed, age)
+		}
+		latest := age <= latestWindow
+		if latest {
 			s.Latest.Attempts++
 		}
-		switch {
-		case a.live:
+		if a.live {
 			s.Recent.Live++
-			if recentLatest {
+			if latest {
 				s.Latest.Live++
-			}
-		case a.ringing:
-			s.Recent.Ringing++
-			if recentLatest {
-				s.Latest.Ringing++
 			}
 		}
 	}
 	for _, a := range h.open {
-		if a.ringing {
+		switch {
+		case a.ringing:
 			s.Ringing = append(s.Ringing, max(now.Sub(a.dialedAt), 0))
+		case a.live && !a.seated:
+			s.Waiting++
 		}
 	}
 	h.prune(now)
@@ -338,8 +370,8 @@ func (h *campHistory) figures(id CampaignID, d pacing.Decision, s pacing.Snapsho
 	v := PacingView{Campaign: id, State: string(d.State), Reason: d.Reason, DialLevel: round(d.Level, 100),
 		LinesInFlight: len(s.Ringing) + d.Dial, Staffed: s.Ready + len(s.Talking) + len(s.WrapUp)}
 	p := 0.0
-	if ended := s.Recent.Attempts - s.Recent.Ringing; ended > 0 {
-		p = float64(s.Recent.Live) / float64(ended)
+	if h.recentEnded > 0 {
+		p = float64(s.Recent.Live) / float64(h.recentEnded)
 	}
 	v.LiveAnswerRate = round(p, 1000)
 	v.Abandon = PacingWindows{Minute: round(s.Minute.Rate(), 10000), Hour: round(s.Hour.Rate(), 10000),
@@ -498,6 +530,15 @@ func (c *call) paceAnswered() {
 	c.e.pmem.with(c.campaign, func(h *campHistory) { h.answered(c.lead, at) })
 	// A line less ringing, a live answer more: the next decision differs.
 	c.e.nudgePacer()
+}
+
+// paceSeated: the answered lead has its agent; it no longer waits for
+// the next one freed.
+func (c *call) paceSeated() {
+	if c.campaign == 0 || c.lead == 0 || c.origin != OriginDialer {
+		return
+	}
+	c.e.pmem.with(c.campaign, func(h *campHistory) { h.seated(c.lead) })
 }
 
 func (c *call) paceEnded(o CallOutcome) {

@@ -75,29 +75,42 @@ func TestHistorySnapshot(t *testing.T) {
 		}
 	}
 	void := func(l LeadID) ev { return func(h *campHistory) { h.notPlaced(l) } }
+	seat := func(l LeadID) ev { return func(h *campHistory) { h.seated(l) } }
+	secs := func(s ...int) []time.Duration {
+		var d []time.Duration
+		for _, x := range s {
+			d = append(d, time.Duration(x)*time.Second)
+		}
+		return d
+	}
 	for _, tc := range []struct {
 		name           string
 		events         []ev
 		now            int
 		recent, latest pacing.Outcomes
 		ringing        []time.Duration
+		dialed         []time.Duration // youngest first
+		waiting        int
 		minute, hour   pacing.Window
 		talks, rings   int
 	}{
 		{name: "nothing", now: 10},
 		{name: "dialed: ringing", events: []ev{dial(1, 0), dial(2, 5)}, now: 10,
-			recent: pacing.Outcomes{Attempts: 2, Ringing: 2}, latest: pacing.Outcomes{Attempts: 2, Ringing: 2},
-			ringing: []time.Duration{5 * time.Second, 10 * time.Second}},
-		{name: "answered: live, not ringing, ring time kept, counted answered at once", events: []ev{dial(1, 0), answer(1, 8)}, now: 10,
-			recent: pacing.Outcomes{Attempts: 1, Live: 1}, latest: pacing.Outcomes{Attempts: 1, Live: 1},
+			recent: pacing.Outcomes{Attempts: 2}, latest: pacing.Outcomes{Attempts: 2},
+			ringing: secs(5, 10), dialed: secs(5, 10)},
+		{name: "answered: live, not ringing, ring time kept, counted answered at once, waits for an agent", events: []ev{dial(1, 0), answer(1, 8)}, now: 10,
+			recent: pacing.Outcomes{Attempts: 1, Live: 1}, latest: pacing.Outcomes{Attempts: 1, Live: 1}, dialed: secs(10), waiting: 1,
+			minute: pacing.Window{Answered: 1}, hour: pacing.Window{Answered: 1}, rings: 1},
+		{name: "answered and an agent reserved: no longer waiting", events: []ev{dial(1, 0), answer(1, 8), seat(1)}, now: 10,
+			recent: pacing.Outcomes{Attempts: 1, Live: 1}, latest: pacing.Outcomes{Attempts: 1, Live: 1}, dialed: secs(10),
 			minute: pacing.Window{Answered: 1}, hour: pacing.Window{Answered: 1}, rings: 1},
 		{name: "no answer: an attempt, not live", events: []ev{dial(1, 0), end(1, OutcomeNoAnswer, -1, 25)}, now: 30,
-			recent: pacing.Outcomes{Attempts: 1}, latest: pacing.Outcomes{Attempts: 1}},
+			recent: pacing.Outcomes{Attempts: 1}, latest: pacing.Outcomes{Attempts: 1}, dialed: secs(30)},
 		{name: "not placed: no attempt", events: []ev{dial(1, 0), void(1)}, now: 1},
 		{name: "talked: a live answer (when answered), a talk", events: []ev{dial(1, 0), answer(1, 5), end(1, OutcomeAnswered, 6, 66)}, now: 70,
 			recent: pacing.Outcomes{Attempts: 1, Live: 1}, hour: pacing.Window{Answered: 1}, talks: 1, rings: 1},
 		{name: "abandoned: answered, abandoned, no talk", events: []ev{dial(1, 0), answer(1, 5), end(1, OutcomeAbandoned, -1, 9)}, now: 20,
-			recent: pacing.Outcomes{Attempts: 1, Live: 1}, latest: pacing.Outcomes{Attempts: 1, Live: 1},
+			recent: pacing.Outcomes{Attempts: 1, Live: 1}, latest: pacing.Outcomes{Attempts: 1, Live: 1}, dialed: secs(20),
 			minute: pacing.Window{Answered: 1, Abandoned: 1}, hour: pacing.Window{Answered: 1, Abandoned: 1}, rings: 1},
 		{name: "older than the minute: in the hour; older than 30 s: not latest",
 			events: []ev{dial(1, 0), answer(1, 5), end(1, OutcomeAbandoned, -1, 9)}, now: 600,
@@ -117,6 +130,9 @@ func TestHistorySnapshot(t *testing.T) {
 			if s.Recent != tc.recent || s.Latest != tc.latest || !slices.Equal(s.Ringing, tc.ringing) {
 				t.Errorf("recent %+v latest %+v ringing %v; want %+v %+v %v", s.Recent, s.Latest, s.Ringing, tc.recent, tc.latest, tc.ringing)
 			}
+			if !slices.Equal(s.Dialed, tc.dialed) || s.Waiting != tc.waiting {
+				t.Errorf("dialed %v waiting %d; want %v %d", s.Dialed, s.Waiting, tc.dialed, tc.waiting)
+			}
 			if s.Minute != tc.minute || s.Hour != tc.hour {
 				t.Errorf("minute %+v hour %+v; want %+v %+v", s.Minute, s.Hour, tc.minute, tc.hour)
 			}
@@ -128,8 +144,29 @@ func TestHistorySnapshot(t *testing.T) {
 }
 
 // TestHistoryRingIsBounded: the live-answer rate reads the last few
-// hundred attempts only.
+// hundred attempts, or the last minute's when more (a large campaign
+// rings more lines at once than a few hundred).
 func TestHistoryRingIsBounded(t *testing.T) {
+	t.Run("the last minute's when more", func(t *testing.T) {
+		t0 := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+		h := newCampHistory()
+		for i := range 3 * recentAttempts {
+			h.dialed(LeadID(i+1), t0.Add(time.Duration(i)*100*time.Millisecond)) // 10 a second for 90 s
+		}
+		now := t0.Add(90 * time.Second)
+		s := h.snapshot(agents{}, pacing.LogStats{}, now)
+		// Dialed from 30 s on: those within the minute.
+		if want := 3*recentAttempts - 300; s.Recent.Attempts != want || len(s.Dialed) != want || len(s.Ringing) != 3*recentAttempts {
+			t.Fatalf("recent %+v, %d ages, %d ringing; want %d attempts and ages, %d ringing", s.Recent, len(s.Dialed), len(s.Ringing), want, 3*recentAttempts)
+		}
+		if s.Dialed[0] != 100*time.Millisecond || s.Dialed[len(s.Dialed)-1] != time.Minute {
+			t.Fatalf("ages from %v to %v; want youngest first, 100ms to 1m", s.Dialed[0], s.Dialed[len(s.Dialed)-1])
+		}
+		s = h.snapshot(agents{}, pacing.LogStats{}, now.Add(time.Hour))
+		if s.Recent.Attempts != recentAttempts || len(s.Dialed) != 0 {
+			t.Fatalf("an hour later: recent %+v, %d ages; want %d attempts, no ages", s.Recent, len(s.Dialed), recentAttempts)
+		}
+	})
 	t0 := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
 	h := newCampHistory()
 	for i := range 2 * recentAttempts {

@@ -17,9 +17,11 @@
 //
 // # What it estimates
 //
-// From the recent attempts (the dialer keeps the last few hundred):
+// From the recent attempts (the dialer keeps the last few hundred, or
+// the last minute's when there are more: a campaign of thousands of
+// agents has more lines ringing at once than a few hundred):
 //
-//	p   the live-answer rate: live answers / attempts. Machines, busy and
+//	p   the live-answer rate: live answers / exposure. Machines, busy and
 //	    no-answer are not live. The pacer uses the Wilson upper bound
 //	    p+ = (p + z²/2n + z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), z = 1.645,
 //	    so with few attempts it assumes more answers than it has seen.
@@ -30,12 +32,17 @@
 // wrap-up the pacer uses μ+ = μ + z·σ/sqrt(n): it assumes calls last a
 // little longer than measured, so agents are free a little later.
 //
-// The attempts are the last few hundred calls dialed, those still ringing
-// included: a call ringing for e seconds counts as F(e) of an attempt (F
-// the ring-time distribution of live answers, below), the share of live
-// answers that come by that age. Counting only the calls that have ended
-// would be biased (after a burst of dials, the live answers end first and
-// the no-answers all together at the ring timeout) or late.
+// The attempts are the last calls dialed, those still ringing included,
+// and the exposure counts a call dialed e seconds ago as F(e) of an
+// attempt (F the ring-time distribution of live answers, below): the
+// share of live answers that come by that age, whether the call has ended
+// or not. Counting only the calls that have ended would be biased (after
+// a burst of dials, the live answers end first and the no-answers all
+// together at the ring timeout) or late; counting an ended young call as
+// a whole attempt would be biased too (a call that failed in 3 seconds is
+// known not live, but had it been live it would most likely still ring:
+// in a burst, the fast failures would pull the rate down and the pacer
+// would dial too many).
 //
 // A rise in the answer rate is the dangerous change: more people answer
 // than agents are free. The dialer also counts the calls of the last
@@ -84,13 +91,25 @@
 //	lost_k   = E[max(-Y_k, 0)]
 //	C_{k+1}  = max(Y_k, 0)
 //
-// with C_0 the READY agents plus those free within w. Each quantity is a
+// with C_0 the READY agents plus those free within w, and the live
+// answers already waiting for an agent counted, certain, in A_0 (the next
+// agents freed are theirs). Each quantity is a
 // normal distribution by its mean m and deviation s; for X normal
 // E[max(X,0)] = s·φ(m/s) + m·Φ(m/s), and the carried agents keep the mean
 // and variance of max(Y_k, 0). The estimated abandon rate of the decision
 // is Σ lost_k / Σ E[A_k], and the pacer dials the largest n for which it
 // is at most the target t. Lines in flight never exceed MaxLinesPerAgent
 // per staffed agent nor MaxLines.
+//
+// New lines are also bounded per second: at most 10% of the staffed
+// agents plus 2, less the lines dialed in the last second (the calls of
+// Snapshot.Ringing younger than a second), and never fewer than
+// progressive would dial. The estimate is an estimate: leaving warming
+// with hundreds of agents READY, it would dial thousands of lines at once,
+// whose answers would all come before any of them could correct it.
+// Spread over seconds, the first answers come while the rest are still to
+// be dialed. Steady dialing needs far less (agents freed per second over
+// p), so the bound costs nothing once the campaign runs.
 //
 // # The target and the feedback
 //
@@ -135,9 +154,11 @@
 //
 // Per campaign, at least every second and on the agent and call events
 // that change the answer: the READY count; the elapsed times of its agents
-// talking and in wrap-up, and of its calls ringing; Recent (the last few
-// hundred calls dialed) and Latest (those of the last 30 s), each with its
-// live answers so far and how many still ring; a LogStats each of talk,
+// talking and in wrap-up, and of its calls ringing; the live answers
+// waiting for an agent; Recent (the last few hundred calls dialed, or the
+// last minute's when more) and Latest (those of the last 30 s), each with
+// its live answers so far, and Dialed, the ages of the youngest of those
+// calls (at least the last minute's); a LogStats each of talk,
 // wrap-up and dial-to-live-answer times (Add on every talk end, wrap-up end
 // and live answer); and the live answers and abandons of the last minute,
 // hour, 24 hours and 30 days. Decide reads nothing else and keeps nothing:

@@ -3,7 +3,6 @@ package pacing
 import (
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/agentswitch/agentswitch/internal/inputerr"
@@ -131,12 +130,19 @@ type Snapshot struct {
 	Talking []time.Duration // each agent on a call: time since it was connected
 	WrapUp  []time.Duration // each agent in wrap-up: time since the call ended
 	Ringing []time.Duration // each call dialed and not yet answered: time since dialed
+	// Waiting is the live answers waiting for an agent now: the next
+	// agents freed are theirs.
+	Waiting int
 
-	// Recent is the last few hundred calls dialed, those still ringing
-	// included, for the live-answer rate; Latest the same for the last
-	// half-minute or so, to see a rise in the rate before Recent does
-	// (zero: not used).
+	// Recent is the last calls dialed (a few hundred, or the last minute's
+	// when more), those still ringing included, for the live-answer rate;
+	// Latest the same for the last half-minute or so, to see a rise in the
+	// rate before Recent does (zero: not used).
 	Recent, Latest Outcomes
+	// Dialed is the age of each of the youngest of those calls, ended or
+	// not, youngest first: at least those dialed in the last minute
+	// (older ones count as calls whose answer, if any, has come).
+	Dialed []time.Duration
 	// Talk, Wrap and Ring are the durations seen: talk, wrap-up, and
 	// dial-to-live-answer.
 	Talk, Wrap, Ring LogStats
@@ -146,12 +152,11 @@ type Snapshot struct {
 	Minute, Hour, Day, Month Window
 }
 
-// Outcomes counts calls dialed, the live answers among them so far, and
-// how many of them are still ringing (the youngest of Snapshot.Ringing).
-// A call still ringing may yet be a live answer: it counts as the share of
-// live answers that come by its age, so that the rate is a fair estimate
-// from the first seconds of a call.
-type Outcomes struct{ Attempts, Live, Ringing int }
+// Outcomes counts the last calls dialed and the live answers among them so
+// far. A young call may yet be a live answer: it counts as the share of
+// live answers that come by its age (Snapshot.Dialed), ended or not, so
+// that the rate is a fair estimate from the first seconds of a call.
+type Outcomes struct{ Attempts, Live int }
 
 // Window counts live-answered calls and the abandoned ones among them.
 type Window struct{ Answered, Abandoned int }
@@ -253,7 +258,7 @@ func Decide(cfg Config, s Snapshot) Decision {
 		return d
 	}
 	t, why := target(cfg, s)
-	n, est := m.largest(t, room)
+	n, est := m.largest(t, min(room, riseRoom(cfg, s, staffed, inFlight)))
 	d := Decision{Dial: n, State: Predictive, Abandon: est, Target: t, Level: level(inFlight+n, staffed)}
 	d.Reason = fmt.Sprintf("predictive: answer rate ≤ %.1f%%, %d lines for an estimated %.2f%% abandon (target %.2f%%%s)",
 		100*m.p, inFlight+n, 100*est, 100*t, why)
@@ -274,6 +279,29 @@ func lineRoom(cfg Config, staffed, inFlight int) int {
 		limit = min(limit, cfg.MaxLines)
 	}
 	return max(limit-inFlight, 0)
+}
+
+// Rise bounds: at most riseAgents lines per staffed agent, plus riseLines,
+// dialed in any second.
+const (
+	riseAgents = 0.1
+	riseLines  = 2
+)
+
+// riseRoom is how many new lines the rise bound allows now: the model is
+// an estimate, and a jump in lines (leaving warming with hundreds of
+// agents READY) would answer all at once, before any answer could
+// correct it. Spread over seconds, the first answers arrive while the
+// rest are still to be dialed. Never less than progressive would dial.
+func riseRoom(cfg Config, s Snapshot, staffed, inFlight int) int {
+	young := 0
+	for _, e := range s.Ringing {
+		if e < time.Second {
+			young++
+		}
+	}
+	limit := int(math.Ceil(riseAgents*float64(staffed))) + riseLines - young
+	return max(limit, progressive(cfg, s, staffed, inFlight).Dial)
 }
 
 // progressive is LinesPerAgent lines per READY agent, less those in flight.
@@ -394,6 +422,9 @@ func estimate(cfg Config, s Snapshot) (model, bool) {
 	wrapMean := math.Exp(uMu + uSig*uSig/2)
 
 	m.free0M = float64(max(s.Ready, 0))
+	// Calls answered and waiting for an agent are demand now, certain:
+	// the next agents freed are theirs.
+	m.demM[0] = float64(max(s.Waiting, 0))
 	// add spreads one agent's chance of being free over the slices:
 	// cdf(t) is its probability of being free by t from now.
 	add := func(cdf func(t float64) float64) {
@@ -524,14 +555,9 @@ func normCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
 // from Recent, or from Latest when Latest's lower bound is above it (the
 // rate has risen: react now, not when Recent has filled with it).
 func liveRate(s Snapshot, ring logn) float64 {
-	ages := make([]float64, len(s.Ringing))
-	for i, e := range s.Ringing {
-		ages[i] = e.Seconds()
-	}
-	slices.Sort(ages)
-	p := wilson(float64(s.Recent.Live), exposure(s.Recent, ages, ring), z)
+	p := wilson(float64(s.Recent.Live), exposure(s.Recent, s.Dialed, ring), z)
 	if s.Latest.Attempts >= latestMinAttempts {
-		n := exposure(s.Latest, ages, ring)
+		n := exposure(s.Latest, s.Dialed, ring)
 		if wilson(float64(s.Latest.Live), n, -z) > p {
 			p = wilson(float64(s.Latest.Live), n, z)
 		}
@@ -543,12 +569,17 @@ func liveRate(s Snapshot, ring logn) float64 {
 const latestMinAttempts = 30
 
 // exposure is how many calls' worth of live answers o has seen: a call
-// ended counts 1, one ringing for e seconds F(e).
-func exposure(o Outcomes, youngestFirst []float64, ring logn) float64 {
-	k := min(max(o.Ringing, 0), len(youngestFirst), max(o.Attempts, 0))
+// dialed e seconds ago counts F(e), the share of live answers that come
+// by that age, whether it has ended or not. (Counting an ended call as 1
+// would be biased: a young call that failed fast is known not live, but
+// had it been live it would most likely still be ringing; in a burst of
+// dials the fast failures would pull the rate down.) Calls older than
+// Dialed reaches count 1.
+func exposure(o Outcomes, youngestFirst []time.Duration, ring logn) float64 {
+	k := min(len(youngestFirst), max(o.Attempts, 0))
 	n := float64(max(o.Attempts, 0) - k)
 	for _, e := range youngestFirst[:k] {
-		n += ring.cdf(e)
+		n += ring.cdf(e.Seconds())
 	}
 	return n
 }

@@ -155,6 +155,27 @@ func TestDecide(t *testing.T) {
 		{"a burst of answers: the answer rate up", Config{},
 			func(s *Snapshot) { s.Recent = Outcomes{Attempts: 400, Live: 180} },
 			[]check{state(Predictive), fewer(base.Dial), underTarget}},
+		{"answers waiting for an agent take the next ones freed: fewer lines", Config{},
+			func(s *Snapshot) { s.Waiting = 2 },
+			[]check{state(Predictive), fewer(base.Dial), underTarget}},
+		{"hundreds READY: the rise is spread over seconds", Config{},
+			func(s *Snapshot) {
+				s.Ready, s.Talking, s.WrapUp, s.Ringing = 600, spread(1400, 240), nil, spread(600, 20)
+				s.Talk.N, s.Wrap.N = 10000, 10000
+			},
+			[]check{state(Predictive), more(0), func(t *testing.T, d Decision) {
+				// 10% of the 2000 staffed and 2, less the one dialed this second.
+				if d.Dial > 201 {
+					t.Errorf("dial %d in one second, want at most 201", d.Dial)
+				}
+			}}},
+		{"the second's rise already dialed: progressive's share only", Config{},
+			func(s *Snapshot) {
+				s.Ready, s.Talking, s.WrapUp = 600, spread(1400, 240), nil
+				s.Ringing = append(spread(500, 20), spread(202, 0.9)...)
+				s.Talk.N, s.Wrap.N = 10000, 10000
+			},
+			[]check{state(Predictive), dial(0)}},
 		{"a burst of abandons in the last minute halves the target", Config{},
 			func(s *Snapshot) { s.Minute = Window{Answered: 20, Abandoned: 3} },
 			[]check{state(Predictive), fewer(base.Dial), reason("halves")}},
@@ -290,16 +311,23 @@ func TestWilson(t *testing.T) {
 	}
 }
 
-// TestLiveRate: calls still ringing count as the share of live answers
-// their age has seen, and a rise shows in Latest before Recent.
+// TestLiveRate: young calls count as the share of live answers their
+// age has seen, ended or not, and a rise shows in Latest before Recent.
 func TestLiveRate(t *testing.T) {
 	ring := logn{math.Log(7), 0.5}
-	s := Snapshot{Recent: Outcomes{Attempts: 400, Live: 80, Ringing: 40}, Ringing: spread(40, 0.5)}
+	s := Snapshot{Recent: Outcomes{Attempts: 400, Live: 80}, Dialed: spread(40, 0.5)}
 	// 40 calls of under a second have seen no answers: 80 in 360.
 	if p := liveRate(s, ring); math.Abs(p-wilson(80, 360, z)) > 0.002 {
 		t.Errorf("young calls: %.4f, want about %.4f", p, wilson(80, 360, z))
 	}
-	s.Ringing = spread(40, 300)
+	// A burst of 300 dials 2 s ago whose fast failures have ended: had
+	// any been live it would still ring, so they count as young calls,
+	// and the rate stays that of the 100 older calls (not 20 in 400).
+	burst := Snapshot{Recent: Outcomes{Attempts: 400, Live: 20}, Dialed: spread(300, 2)}
+	if p := liveRate(burst, ring); p < 0.18 {
+		t.Errorf("a burst's fast failures pull the rate down: %.4f, want about 20/100", p)
+	}
+	s.Dialed = spread(40, 300)
 	if p := liveRate(s, ring); p > wilson(80, 380, z) {
 		t.Errorf("old calls count almost fully: %.4f", p)
 	}
@@ -327,6 +355,7 @@ func FuzzDecide(f *testing.F) {
 			WrapUp:  make([]time.Duration, clamp(wrap)),
 			Ringing: make([]time.Duration, clamp(ringing)),
 			Recent:  Outcomes{Attempts: attempts, Live: live},
+			Waiting: minAb - hourAb,
 			Minute:  Window{Answered: minAns, Abandoned: minAb},
 			Hour:    Window{Answered: hourAns, Abandoned: hourAb},
 			Day:     Window{Answered: hourAns * 3, Abandoned: minAb},
@@ -341,6 +370,7 @@ func FuzzDecide(f *testing.F) {
 		for i := range s.Ringing {
 			s.Ringing[i] = time.Duration(elapsed ^ int64(i))
 		}
+		s.Dialed = s.Ringing
 		nf := float64(n)
 		ls := LogStats{N: n, Sum: nf * mu, SumSq: nf*mu*mu + nf*sigma*sigma}
 		s.Talk, s.Wrap, s.Ring = ls, ls, ls

@@ -57,6 +57,7 @@ const (
 	// sees a rise first.
 	recentSize   = 300
 	latestWindow = 30
+	recentSpan   = 60
 )
 
 // Validate names the first field out of range.
@@ -417,14 +418,11 @@ func (s *sim) endRinging(id int) {
 	c.ringIdx = -1
 }
 
-// outcomes counts calls[from:]: live answers so far, and still ringing.
+// outcomes counts calls[from:] and their live answers so far.
 func (s *sim) outcomes(from int) pacing.Outcomes {
 	o := pacing.Outcomes{Attempts: len(s.calls) - from}
 	for i := from; i < len(s.calls); i++ {
-		switch c := &s.calls[i]; {
-		case c.ringIdx >= 0:
-			o.Ringing++
-		case c.outcome == live:
+		if c := &s.calls[i]; c.ringIdx < 0 && c.outcome == live {
 			o.Live++
 		}
 	}
@@ -530,6 +528,12 @@ func (s *sim) pace() {
 func (s *sim) snapshot() pacing.Snapshot {
 	sn := &s.snap
 	sn.Ready = s.nReady
+	sn.Waiting = 0
+	for _, id := range s.waiting[s.waitHead:] {
+		if id >= 0 {
+			sn.Waiting++
+		}
+	}
 	sn.Talking, sn.WrapUp, sn.Ringing = sn.Talking[:0], sn.WrapUp[:0], sn.Ringing[:0]
 	for _, a := range s.agents {
 		el := time.Duration((s.now - a.since) * float64(time.Second))
@@ -543,7 +547,20 @@ func (s *sim) snapshot() pacing.Snapshot {
 	for _, id := range s.ringing {
 		sn.Ringing = append(sn.Ringing, time.Duration((s.now-s.calls[id].dialed)*float64(time.Second)))
 	}
-	sn.Recent = s.outcomes(max(len(s.calls)-recentSize, 0))
+	// The last recentSize calls dialed, or those of the last recentSpan
+	// seconds when more: with more lines ringing than recentSize, the
+	// last recentSize would be almost all ringing. The window is chosen by
+	// dial time only, never by outcome: a window of the last calls ended
+	// would be the fast failures of a burst.
+	from := max(len(s.calls)-recentSize, 0)
+	for from > 0 && s.calls[from-1].dialed >= s.now-recentSpan {
+		from--
+	}
+	sn.Recent = s.outcomes(from)
+	sn.Dialed = sn.Dialed[:0]
+	for i := len(s.calls) - 1; i >= 0 && s.calls[i].dialed >= s.now-recentSpan; i-- {
+		sn.Dialed = append(sn.Dialed, time.Duration((s.now-s.calls[i].dialed)*float64(time.Second)))
+	}
 	for s.latestFrom < len(s.calls) && s.calls[s.latestFrom].dialed < s.now-latestWindow {
 		s.latestFrom++
 	}

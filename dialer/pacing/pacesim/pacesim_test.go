@@ -159,3 +159,31 @@ func TestSweepRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeCampaign: with more lines ringing than the few hundred calls
+// the rate is read from (2,000 agents), the pacer still leaves warming
+// and stays predictive, within the ceiling: the answer rate is read from
+// the last minute's calls, and the jump out of warming is spread.
+func TestLargeCampaign(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 2,000-agent hour")
+	}
+	c := campaign()
+	c.Agents, c.Duration = 2000, 50*time.Minute
+	r, err := Run(c, Pacer, pacing.Config{Mode: pacing.Tapered})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Worst24h > pacing.DefaultCeiling {
+		t.Errorf("worst 24 h window %.4f over the ceiling", r.Worst24h)
+	}
+	predictive := 0
+	for _, m := range r.Minutes[30:] {
+		if m.State == pacing.Predictive {
+			predictive++
+		}
+	}
+	if predictive < 18 {
+		t.Errorf("predictive %d of the last 20 minutes, want at least 18", predictive)
+	}
+}
