@@ -1,6 +1,7 @@
 package dialer
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -280,6 +281,14 @@ func TestHistoryAnswersBounded(t *testing.T) {
 // 200 agents with 300 attempts in memory and 150 lines ringing: the
 // agents sorted, the snapshot, the decision and the figures.
 func BenchmarkPacingPass(b *testing.B) {
+	// 200 agents, 150 lines ringing; 2,000 agents, 1,500 ringing and the
+	// last minute's 4,000 attempts.
+	for _, sz := range []struct{ agents, ringing, perSec int }{{200, 150, 0}, {2000, 1500, 66}} {
+		b.Run(fmt.Sprintf("agents=%d", sz.agents), func(b *testing.B) { benchPacingPass(b, sz.agents, sz.ringing, sz.perSec) })
+	}
+}
+
+func benchPacingPass(b *testing.B, agents, ringing, perSec int) {
 	now := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
 	h := newCampHistory()
 	for i := range recentAttempts {
@@ -292,24 +301,34 @@ func BenchmarkPacingPass(b *testing.B) {
 			h.ended(l, OutcomeNoAnswer, time.Time{}, now.Add(-time.Duration(575-i)*time.Second))
 		}
 	}
-	for i := range 150 {
+	// The last minute's calls that have ended (a quarter of them live).
+	for i := range 60 * perSec {
+		l := LeadID(100000 + i)
+		at := now.Add(-time.Minute + time.Duration(i)*time.Minute/time.Duration(60*perSec))
+		h.dialed(l, at)
+		if i%4 == 0 {
+			h.answered(l, at.Add(8*time.Second))
+		}
+		h.ended(l, OutcomeNoAnswer, time.Time{}, at.Add(time.Second))
+	}
+	for i := range ringing {
 		h.dialed(LeadID(10000+i), now.Add(-time.Duration(i%25)*time.Second))
 	}
 	// Three ended talks per agent, as a warm campaign has.
-	for i := range 600 {
+	for i := range 3 * agents {
 		h.talk.Add(time.Duration(60+i%240) * time.Second)
 	}
-	views := make([]AgentView, 200)
+	views := make([]AgentView, agents)
 	var wrap pacing.LogStats
 	for i := range views {
-		views[i] = AgentView{State: []AgentState{AgentReady, AgentInCall, AgentInCall, AgentDispo}[i%4], Since: now.Add(-time.Duration(i) * time.Second)}
+		views[i] = AgentView{State: []AgentState{AgentReady, AgentInCall, AgentInCall, AgentDispo}[i%4], Since: now.Add(-time.Duration(i%300) * time.Second)}
 		wrap.Add(time.Duration(5+i%20) * time.Second)
 	}
 	cfg := DefaultCampaignSettings().PacingConfig()
 	b.ReportAllocs()
 	for b.Loop() {
 		ag := agentsOf(views, now)
-		h.staff(200, now)
+		h.staff(agents, now)
 		s := h.snapshot(ag, wrap, now)
 		d := pacing.Decide(cfg, s)
 		h.fig = h.figures(1, d, s)
