@@ -80,6 +80,11 @@ var forbidden = map[string][]string{
 	mod + "internal/redisproc": {module},
 	mod + "internal/sipphone":  {module},
 	mod + "internal/redistest": {mod + "dialer", mod + "api", mod + "esl", mod + "pbx"},
+
+	// The WebRTC test peer (the switch's WebSocket side in softphone
+	// tests) knows nothing of the service either: it builds on the test
+	// phones' G.711 and RTP helpers only.
+	mod + "internal/webrtcpeer": {mod + "api", mod + "agentui", mod + "cmd", mod + "dialer", mod + "esl", mod + "identity", mod + "leadcall", mod + "notify", mod + "pbx", mod + "tts", mod + "widgetnotify", mod + "internal/metrics", mod + "internal/redisproc", mod + "internal/redistest", mod + "internal/svctest"},
 }
 
 // onlyStdlibAnd: the only things beyond the standard library a package may

@@ -4,12 +4,13 @@ import "github.com/agentswitch/agentswitch/internal/sipphone"
 
 // A tone counts as heard after this many frames in a row (100 ms at
 // 20 ms a frame) each carry at least minToneShare of their energy at its
-// frequency (Goertzel) and are louder than minToneLevel. The level floor
-// is low because a browser's capture chain may attenuate; the share
-// keeps other tones, speech and noise out.
+// frequency (Goertzel) and are louder than minToneLevel. One tone of an
+// equal pair, as in DTMF, still counts; other tones, speech and noise do
+// not. The level floor is low because a browser's capture chain may
+// attenuate.
 const (
 	toneFrames   = 5
-	minToneShare = 0.5
+	minToneShare = 0.4
 	minToneLevel = 300
 )
 
