@@ -23,13 +23,20 @@ type CallOptions struct {
 	Headers map[string]string
 }
 
-// Call is one INVITE of the peer to a registered browser.
+// Call is one call between the peer and a registered browser: placed by
+// Peer.Call, or by the browser (Peer.NextIncoming).
 type Call struct {
 	p    *Peer
 	id   string
 	user string
 	m    *media
-	dlg  *sipgo.DialogClientSession
+	dlg  *sipgo.DialogClientSession // a call the peer placed
+
+	// A call the browser placed: its dialog, the number it dialled, and
+	// the test's decision (answer or refuse) for the waiting INVITE.
+	srv    *sipgo.DialogServerSession
+	target string
+	decide chan decision
 
 	cancelAnswer context.CancelFunc
 	settled      chan struct{} // closed once the INVITE has its outcome
@@ -236,8 +243,11 @@ func (c *Call) addInfoDigits(d string) {
 // ID is the SIP Call-ID.
 func (c *Call) ID() string { return c.id }
 
-// User is the called user.
+// User is the browser's user: called, or calling.
 func (c *Call) User() string { return c.user }
+
+// Incoming reports whether the browser placed the call.
+func (c *Call) Incoming() bool { return c.srv != nil }
 
 // Ringing reports whether the browser sent 180 or 183.
 func (c *Call) Ringing() (r bool) { c.get(func() { r = c.ringing }); return }
@@ -340,8 +350,12 @@ func (c *Call) WaitDigits(ctx context.Context, want string) error {
 	return nil
 }
 
-// Hangup ends the call: CANCEL while it rings, BYE once answered.
+// Hangup ends the call: once answered with BYE; before, a call the peer
+// placed is cancelled (CANCEL) and one the browser placed refused (603).
 func (c *Call) Hangup(ctx context.Context) error {
+	if c.Incoming() {
+		return c.hangupIncoming(ctx)
+	}
 	c.cancelAnswer()
 	select {
 	case <-c.settled:

@@ -14,14 +14,17 @@
 //     Once answered it sends a continuous tone at CallOptions.ToneHz,
 //     detects tones in what it receives (Goertzel on decoded PCMU) and
 //     collects RFC 4733 DTMF (SIP INFO dtmf-relay digits apart).
-//   - The browser's BYE ends a call; Call.Hangup sends BYE, or CANCEL
-//     before the answer; a re-INVITE (hold, unhold) is answered and the
-//     media kept.
+//   - A call the browser places (digest-challenged with 407, from a
+//     registered user) rings until the test takes it with
+//     Peer.NextIncoming and answers (Call.Answer) or refuses it
+//     (Call.Reject), or the browser CANCELs it.
+//   - The browser's BYE ends a call; Call.Hangup sends BYE, or before the
+//     answer CANCEL (a call the peer placed) or 603 (one the browser
+//     placed); a re-INVITE (hold, unhold) is answered and the media kept.
 //
-// Chromium reaches 127.0.0.1 candidates only when started with
-// --allow-loopback-in-peer-connection; its own host candidates must not
-// be hidden behind mDNS names (this peer resolves none), e.g.
-// --disable-features=WebRtcHideLocalIpsWithMdns.
+// Chromium needs no flags: it connects to the 127.0.0.1 candidate from
+// its own (mDNS-named, which this peer does not resolve) candidates, and
+// the peer answers its checks as peer-reflexive ones.
 package webrtcpeer
 
 import (
@@ -74,6 +77,7 @@ type Peer struct {
 	mu       sync.Mutex
 	bindings map[string]binding
 	calls    map[string]*Call
+	inbox    []*Call // calls placed by browsers, not yet taken
 	sig      signal
 	closed   bool
 }
@@ -157,7 +161,13 @@ func Start(ctx context.Context, cfg Config) (*Peer, error) {
 		_ = tx.Respond(res)
 	})
 	srv.OnInvite(p.onInvite)
-	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {}) // ACKs of re-INVITE answers
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
+		// Confirms a browser's call; the ACK of a re-INVITE's answer fails
+		// the CSeq check, as it should.
+		if c := p.lookup(req); c != nil && c.srv != nil {
+			_ = c.srv.ReadAck(req, tx)
+		}
+	})
 	srv.OnBye(p.onBye)
 	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
 		// A CANCEL matching an INVITE transaction never gets here.
@@ -372,9 +382,7 @@ func (p *Peer) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.reinvite(req, tx)
 		return
 	}
-	// Calls placed by the browser are not served: a softphone here only
-	// takes the calls the switch sends it.
-	respond(tx, req, 480, "Temporarily Unavailable")
+	p.incoming(req, tx)
 }
 
 func (p *Peer) onBye(req *sip.Request, tx sip.ServerTransaction) {
@@ -383,7 +391,13 @@ func (p *Peer) onBye(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
-	if err := c.dlg.ReadBye(req, tx); err != nil {
+	var err error
+	if c.srv != nil {
+		err = c.srv.ReadBye(req, tx)
+	} else {
+		err = c.dlg.ReadBye(req, tx)
+	}
+	if err != nil {
 		respond(tx, req, 200, "OK")
 	}
 	c.finish("remote BYE")

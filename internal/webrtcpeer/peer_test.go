@@ -56,9 +56,10 @@ type softphone struct {
 	cseq  uint32
 }
 
-// leg is one call the softphone took.
+// leg is one call the softphone took (dlg) or placed (cli).
 type leg struct {
 	dlg   *sipgo.DialogServerSession
+	cli   *sipgo.DialogClientSession
 	m     *media
 	ended bool
 }
@@ -99,7 +100,7 @@ func newSoftphone(t *testing.T, p *Peer, user, password string, toneHz float64) 
 	}
 	srv.OnInvite(s.onInvite)
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) {
-		if l := s.leg(req); l != nil {
+		if l := s.leg(req); l != nil && l.dlg != nil {
 			_ = l.dlg.ReadAck(req, tx)
 		}
 	})
@@ -109,7 +110,11 @@ func newSoftphone(t *testing.T, p *Peer, user, password string, toneHz float64) 
 			_ = tx.Respond(sip.NewResponseFromRequest(req, 481, "No Such Call", nil))
 			return
 		}
-		_ = l.dlg.ReadBye(req, tx)
+		if l.cli != nil {
+			_ = l.cli.ReadBye(req, tx)
+		} else {
+			_ = l.dlg.ReadBye(req, tx)
+		}
 		s.end(l)
 	})
 	t.Cleanup(func() {
@@ -175,6 +180,55 @@ func (s *softphone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if err := dlg.RespondSDP([]byte(answer)); err != nil {
 		s.t.Errorf("200 OK not ACKed: %v", err)
 	}
+}
+
+// dial sends an INVITE to target through the peer; the caller waits for
+// the answer with answer.
+func (s *softphone) dial(ctx context.Context, target string) *leg {
+	s.t.Helper()
+	m, err := newMedia(s.api, s.toneHz, s.sig.notify)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	offer, err := m.offer()
+	if err != nil {
+		m.close()
+		s.t.Fatal(err)
+	}
+	ruri := *s.registrar.Clone()
+	ruri.User = target
+	req := sip.NewRequest(sip.INVITE, ruri)
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: s.user, Host: "127.0.0.1"}, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(8))
+	req.AppendHeader(from)
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: target, Host: "127.0.0.1"}})
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody([]byte(offer))
+	req.SetTransport("WS")
+	dlg, err := s.dua.WriteInvite(ctx, req)
+	if err != nil {
+		m.close()
+		s.t.Fatal(err)
+	}
+	l := &leg{cli: dlg, m: m}
+	s.mu.Lock()
+	s.legs[req.CallID().Value()] = l
+	s.order = append(s.order, l)
+	s.mu.Unlock()
+	return l
+}
+
+// answer waits for the final response to a dialled leg (answering the
+// digest challenge), takes the SDP answer and ACKs.
+func (s *softphone) answer(ctx context.Context, l *leg) error {
+	if err := l.cli.WaitAnswer(ctx, sipgo.AnswerOptions{Username: s.user, Password: s.password}); err != nil {
+		s.end(l)
+		return err
+	}
+	if err := l.m.accept(string(l.cli.InviteResponse.Body())); err != nil {
+		return err
+	}
+	return l.cli.Ack(ctx)
 }
 
 // register sends REGISTER (expires seconds), answering the challenge.
@@ -538,4 +592,109 @@ func replaceDirection(sdpText, dir string) string {
 		out += line
 	}
 	return out
+}
+
+func TestBrowserPlacesCalls(t *testing.T) {
+	ctx := testCtx(t)
+	p := startPeer(t, map[string]string{"w2401": "s3cret", "w2402": "pw"})
+	sp := newSoftphone(t, p, "w2401", "s3cret", 1000)
+	sp.mustRegister(ctx, 300)
+
+	// Answered: tones both ways, DTMF, the browser hangs up.
+	l := sp.dial(ctx, "5551234")
+	answered := make(chan error, 1)
+	go func() { answered <- sp.answer(ctx, l) }()
+	c, err := p.NextIncoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Incoming() || c.Target() != "5551234" || c.User() != "w2401" {
+		t.Fatalf("incoming %t, target %q, user %q", c.Incoming(), c.Target(), c.User())
+	}
+	if err := c.WaitRinging(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Answer(ctx, 440); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	if err := c.HeardTone(ctx, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.heard(ctx, l, 440); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.m.sendDigits("9*"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitDigits(ctx, "9*"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.cli.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitEnded(ctx); err != nil || c.Reason() != "remote BYE" {
+		t.Fatalf("ended: %v, reason %q", err, c.Reason())
+	}
+	sp.end(l)
+
+	// Answered, then the peer hangs up.
+	l = sp.dial(ctx, "5551234")
+	go func() { answered <- sp.answer(ctx, l) }()
+	if c, err = p.NextIncoming(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Answer(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.waitEnded(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+
+	// The browser cancels while it rings.
+	l = sp.dial(ctx, "5551234")
+	ringCtx, cancel := context.WithCancel(ctx)
+	go func() { answered <- sp.answer(ringCtx, l) }()
+	if c, err = p.NextIncoming(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitRinging(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := c.WaitEnded(ctx); err != nil || c.Reason() != "cancelled" {
+		t.Fatalf("ended: %v, reason %q", err, c.Reason())
+	}
+	if err := <-answered; err == nil {
+		t.Fatal("a cancelled call was answered")
+	}
+
+	// Refused.
+	l = sp.dial(ctx, "5551234")
+	go func() { answered <- sp.answer(ctx, l) }()
+	if c, err = p.NextIncoming(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reject(ctx, 486); err != nil {
+		t.Fatal(err)
+	}
+	var refused *sipgo.ErrDialogResponse
+	if err := <-answered; !errors.As(err, &refused) || refused.Res.StatusCode != 486 {
+		t.Fatalf("refused call: %v", err)
+	}
+
+	// A user who is not registered may not call.
+	other := newSoftphone(t, p, "w2402", "pw", 0)
+	l = other.dial(ctx, "5551234")
+	if err := other.answer(ctx, l); !errors.As(err, &refused) || refused.Res.StatusCode != 403 {
+		t.Fatalf("unregistered caller: %v", err)
+	}
 }
