@@ -99,25 +99,28 @@ func (p *Peer) Call(ctx context.Context, user string, o CallOptions) (*Call, err
 	req.SetDestination(b.source)
 	req.SetTransport("WS")
 
+	dlg, err := p.dua.WriteInvite(ctx, req)
+	if err != nil {
+		m.close()
+		return nil, fmt.Errorf("webrtcpeer: call %s: %w", user, err)
+	}
 	answerCtx, cancel := context.WithCancel(context.Background())
-	c := &Call{p: p, id: id, user: user, m: m, cancelAnswer: cancel, settled: make(chan struct{})}
+	c := &Call{p: p, id: id, user: user, m: m, dlg: dlg, cancelAnswer: cancel, settled: make(chan struct{})}
+	// In-dialog requests find the call from here on; none comes before
+	// the INVITE's first response.
 	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
+	closed := p.closed
+	if !closed {
+		p.calls[id] = c
+		// Under mu: Close waits for wg only after marking closed.
+		p.wg.Go(func() { c.run(answerCtx) })
+	}
+	p.mu.Unlock()
+	if closed {
 		cancel()
 		m.close()
 		return nil, errors.New("webrtcpeer: peer closed")
 	}
-	p.calls[id] = c
-	p.mu.Unlock()
-	dlg, err := p.dua.WriteInvite(ctx, req)
-	if err != nil {
-		c.finish("INVITE not sent: " + err.Error())
-		close(c.settled)
-		return nil, fmt.Errorf("webrtcpeer: call %s: %w", user, err)
-	}
-	c.dlg = dlg
-	p.wg.Go(func() { c.run(answerCtx) })
 	return c, nil
 }
 
@@ -189,8 +192,9 @@ func (c *Call) finish(reason string) {
 	c.p.notify()
 }
 
-// reinvite answers the browser's re-INVITE (hold, unhold, ICE restart)
-// on the same PeerConnection, so the media goes on.
+// reinvite answers the browser's re-INVITE or UPDATE with an offer
+// (hold, unhold, ICE restart) on the same PeerConnection, so the media
+// goes on.
 func (c *Call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	held, err := offerHolds(req.Body())
 	if err != nil {
@@ -265,7 +269,8 @@ func (c *Call) Reason() (r string) { c.get(func() { r = c.reason }); return }
 // Held reports whether the browser's last re-INVITE put the call on hold.
 func (c *Call) Held() (h bool) { c.get(func() { h = c.held }); return }
 
-// Reinvites counts the browser's re-INVITEs answered.
+// Reinvites counts the browser's re-INVITEs (and UPDATEs with an offer)
+// answered.
 func (c *Call) Reinvites() (n int) { c.get(func() { n = c.reinvites }); return }
 
 // Digits are the DTMF digits received as RFC 4733 telephone-events.

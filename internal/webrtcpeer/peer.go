@@ -174,7 +174,15 @@ func Start(ctx context.Context, cfg Config) (*Peer, error) {
 		respond(tx, req, 481, "Call/Transaction Does Not Exist")
 	})
 	srv.OnInfo(p.onInfo)
-	for _, m := range []func(sipgo.RequestHandler){srv.OnUpdate, srv.OnMessage, srv.OnNotify} {
+	srv.OnUpdate(func(req *sip.Request, tx sip.ServerTransaction) {
+		// An UPDATE with an offer is a re-INVITE without the ringing.
+		if c := p.lookup(req); c != nil && len(req.Body()) > 0 {
+			c.reinvite(req, tx)
+			return
+		}
+		respond(tx, req, 200, "OK")
+	})
+	for _, m := range []func(sipgo.RequestHandler){srv.OnMessage, srv.OnNotify} {
 		m(func(req *sip.Request, tx sip.ServerTransaction) { respond(tx, req, 200, "OK") })
 	}
 	p.wg.Go(func() {

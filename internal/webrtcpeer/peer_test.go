@@ -89,7 +89,11 @@ func newSoftphone(t *testing.T, p *Peer, user, password string, toneHz float64) 
 	}
 	ws := sip.NewParams()
 	ws.Add("transport", "ws")
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "r8d2k1", Host: "df7jal23ls0d.invalid", UriParams: ws}}
+	// JsSIP's Contact: an unroutable host and outbound parameters.
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "r8d2k1", Host: "df7jal23ls0d.invalid", UriParams: ws}, Params: sip.NewParams()}
+	contact.Params.Add("+sip.ice", "")
+	contact.Params.Add("reg-id", "1")
+	contact.Params.Add("+sip.instance", `"<urn:uuid:2b3c1f5e-7a0d-4c4e-9a49-4c0f0c6f3a11>"`)
 	s := &softphone{
 		t: t, user: user, password: password,
 		registrar: sip.Uri{Scheme: "sip", Host: host, Port: n, UriParams: ws},
@@ -696,5 +700,30 @@ func TestBrowserPlacesCalls(t *testing.T) {
 	l = other.dial(ctx, "5551234")
 	if err := other.answer(ctx, l); !errors.As(err, &refused) || refused.Res.StatusCode != 403 {
 		t.Fatalf("unregistered caller: %v", err)
+	}
+}
+
+func TestCloseWhileRinging(t *testing.T) {
+	ctx := testCtx(t)
+	p := startPeer(t, map[string]string{"w1": "a"})
+	sp := newSoftphone(t, p, "w1", "a", 0)
+	sp.noAnswer = true
+	sp.mustRegister(ctx, 300)
+	c, err := p.Call(ctx, "w1", CallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitRinging(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Close took %s", d)
+	}
+	if !c.Ended() || c.Reason() != "peer closed" {
+		t.Errorf("ended %t, reason %q", c.Ended(), c.Reason())
 	}
 }
