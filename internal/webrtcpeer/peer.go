@@ -24,7 +24,18 @@
 //
 // Chromium needs no flags: it connects to the 127.0.0.1 candidate from
 // its own (mDNS-named, which this peer does not resolve) candidates, and
-// the peer answers its checks as peer-reflexive ones.
+// the peer answers its checks as peer-reflexive ones. JsSIP sends DTMF as
+// SIP INFO unless told transportType: 'RFC2833' (see Call.InfoDigits).
+//
+// A test, with the page registering at p.URL() as w2401:
+//
+//	p, err := webrtcpeer.Start(ctx, webrtcpeer.Config{Domain: "127.0.0.1", Password: creds})
+//	err = p.WaitRegistered(ctx, "w2401")
+//	c, err := p.Call(ctx, "w2401", webrtcpeer.CallOptions{ToneHz: 440})
+//	err = c.WaitAnswered(ctx)
+//	err = c.HeardTone(ctx, 1000) // the page's tone
+//	err = c.WaitDigits(ctx, "12#")
+//	err = c.Hangup(ctx) // or c.WaitEnded(ctx) when the page hangs up
 package webrtcpeer
 
 import (
