@@ -54,6 +54,7 @@ test('micError says what to do', () => {
     assert.match(micError({ name }), want, name);
   }
   assert.match(micError(null), /unknown error/);
+  assert.match(micError({ name: 'NotAllowedError' }, 'Log in to phone again'), /then press Log in to phone again\.$/);
 });
 
 test('renewDelay and retryDelay', () => {

@@ -57,22 +57,24 @@ export const wordOf = (sample) =>
   qualityWord({ loss: sample.packet_loss_pct, jitter: sample.jitter_ms, rtt: sample.rtt_ms });
 
 // micError says what went wrong with the microphone and what to do, for
-// a getUserMedia error (a DOMException by name).
-export function micError(err) {
+// a getUserMedia error (a DOMException by name); retry names the button
+// that tries again.
+export function micError(err, retry = 'Try again') {
+  const again = `press ${retry}`;
   switch (err && err.name) {
     case 'NotAllowedError':
     case 'SecurityError':
-      return 'The browser is not allowed to use your microphone. Allow it for this site (the microphone or lock icon in the address bar), then press Try again.';
+      return `The browser is not allowed to use your microphone. Allow it for this site (the microphone or lock icon in the address bar), then ${again}.`;
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return 'No microphone was found. Plug in your headset, then press Try again.';
+      return `No microphone was found. Plug in your headset, then ${again}.`;
     case 'NotReadableError':
     case 'AbortError':
-      return 'Your microphone could not be opened: another application may be using it. Close that application, then press Try again.';
+      return `Your microphone could not be opened: another application may be using it. Close that application, then ${again}.`;
     case 'TypeError':
       return 'This page cannot use a microphone: it must be opened over https (or on this computer).';
   }
-  return `Your microphone could not be opened (${(err && (err.message || err.name)) || 'unknown error'}). Press Try again.`;
+  return `Your microphone could not be opened (${(err && (err.message || err.name)) || 'unknown error'}). Check it, then ${again}.`;
 }
 
 // renewDelay is how long to wait (ms) before asking for new credentials

@@ -142,7 +142,7 @@ export async function checkMicrophone() {
     s.getTracks().forEach((t) => t.stop());
     return '';
   } catch (e) {
-    return micError(e);
+    return micError(e, 'Log in to phone again');
   }
 }
 
@@ -364,11 +364,19 @@ function draw(el, level) {
 const iceServers = (c) =>
   (c.ice_servers || []).map((s) => ({ urls: s.urls, username: s.username, credential: s.credential }));
 
+// FINAL are the answers to a credentials request that another try would
+// not change (no route, not allowed, not configured): Try again is left
+// to the agent.
+const FINAL = [403, 404, 503];
+
 function credentialsError(e) {
   if (e.status === 404) {
     return 'This service does not offer the browser phone. End the phone session and log in with a SIP phone, or ask your administrator.';
   }
   if (e.status === 403) return 'You may not use the browser phone. Ask your supervisor.';
+  if (e.status === 503) {
+    return `The browser phone is not set up on this service (${e.message}). End the phone session and log in with a SIP phone, or ask your administrator.`;
+  }
   return `The phone settings could not be read: ${e.message}. Retrying…`;
 }
 
@@ -378,7 +386,7 @@ async function connect(run) {
   } catch (e) {
     if (run !== gen) return;
     fail('credentials', credentialsError(e));
-    if (e.status !== 404 && e.status !== 403) retryLater(run, () => connect(run));
+    if (!FINAL.includes(e.status)) retryLater(run, () => connect(run));
     return;
   }
   if (run !== gen) return;
@@ -488,7 +496,7 @@ async function renew(run, force) {
   } catch (e) {
     if (run !== gen) return;
     if (force) fail('credentials', credentialsError(e), 'reconnecting');
-    if (e.status !== 404 && e.status !== 403) {
+    if (!FINAL.includes(e.status)) {
       clearTimeout(renewTimer);
       renewTimer = setTimeout(() => renew(run, force), retryDelay(retries++));
     }
@@ -583,7 +591,8 @@ function report() {
   clearTimeout(reportTimer);
   reportTimer = 0;
   if (!agentId || sp.reg === 'off' || sp.reg === 'elsewhere') return;
-  const body = { registered: sp.reg === 'ready', audio_input: sp.micLabel, error: sp.error };
+  // The service keeps at most 256 and 512 characters of these.
+  const body = { registered: sp.reg === 'ready', audio_input: sp.micLabel.slice(0, 250), error: sp.error.slice(0, 500) };
   if (sp.call === 'active' && sp.sample) Object.assign(body, sp.sample);
   api.mediaQuality(agentId, body).catch(() => {});
 }

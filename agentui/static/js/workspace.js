@@ -129,7 +129,7 @@ function PhoneLogin({ me }) {
         </label>
         <label class="option">
           <input type="radio" name="kind" value="webrtc" checked=${kind === 'webrtc'} onChange=${() => setKind('webrtc')}
-            data-testid="kind-webrtc" />
+            data-testid="kind-webrtc" aria-describedby=${kind === 'webrtc' ? 'webrtc-note' : undefined} />
           <span><strong>Browser (no phone to install)</strong><small>Talk through this computer's headset</small></span>
         </label>
         ${kind === 'webrtc' &&
@@ -147,7 +147,7 @@ function PhoneLogin({ me }) {
         <legend>Line</legend>
         <label class="option">
           <input type="radio" name="mode" value="ring" checked=${mode === 'ring'} onChange=${() => setMode('ring')} />
-          <span><strong>Ring each call</strong><small>Your phone rings; answer it to talk</small></span>
+          <span><strong>Ring each call</strong><small>${kind === 'webrtc' ? 'Each call is put through to this tab, answered by itself' : 'Your phone rings; answer it to talk'}</small></span>
         </label>
         <label class="option">
           <input type="radio" name="mode" value="persistent" checked=${mode === 'persistent'} onChange=${() => setMode('persistent')} />
