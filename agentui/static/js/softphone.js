@@ -192,7 +192,7 @@ function stop({ revoke = false, reg = 'off' } = {}) {
     channel.close();
     channel = null;
   }
-  set({ reg, call: 'none', sample: null, ...(reg === 'off' ? { error: '', errorKind: '' } : {}) });
+  set({ reg, call: 'none', sample: null, error: '', errorKind: '' });
 }
 
 function fail(kind, message, reg = 'error') {
