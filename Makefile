@@ -76,9 +76,10 @@ bench: deps-test
 e2e: deps-run
 	@scripts/e2e.sh
 
-## ui: refresh the UI's vendored modules (htm + Preact, uPlot for charts) from
-## agentui/package-lock.json; the UI is plain ES modules served as they are, so there is
-## nothing else to build
+## ui: refresh the UI's vendored modules (htm + Preact, uPlot for charts, JsSIP for the
+## softphone) from agentui/package-lock.json; the UI is plain ES modules served as they are,
+## so there is nothing else to build (JsSIP, published as CommonJS, is bundled into one
+## ES module once here)
 ui:
 	cd agentui && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.lock-installed
 	cp agentui/node_modules/htm/preact/standalone.module.js agentui/static/vendor/htm-preact.js
@@ -86,6 +87,8 @@ ui:
 	cp agentui/node_modules/uplot/dist/uPlot.esm.js agentui/static/vendor/uplot.js
 	cp agentui/node_modules/uplot/dist/uPlot.min.css agentui/static/vendor/uplot.css
 	cp agentui/node_modules/uplot/LICENSE agentui/static/vendor/LICENSE-uplot.txt
+	node agentui/bundle-jssip.mjs > agentui/static/vendor/jssip.js
+	node agentui/bundle-jssip.mjs license > agentui/static/vendor/LICENSE-jssip.txt
 
 clean:
 	rm -rf bin

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -30,10 +31,29 @@ var Pages = []string{"/", "/login", "/callbacks", "/audit", "/wall", "/admin", "
 	"/reports", "/reports/*", "/calls", "/calls/*"}
 
 // csp allows nothing from outside: every script, style and connection
-// (the event stream included) is same-origin.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; font-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; " +
-	"form-action 'self'; frame-ancestors 'none'"
+// (the event stream included) is same-origin, but for the softphone's
+// SIP WebSocket (connect).
+func csp(connect []string) string {
+	src := "'self'"
+	for _, c := range connect {
+		src += " " + c
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src " + src + "; font-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; " +
+		"form-action 'self'; frame-ancestors 'none'"
+}
+
+// ConnectSource is the CSP source for a WebSocket URL the page may open
+// (the softphone's SIP server): its scheme, host and port, or "" when u
+// is not a ws:// or wss:// URL with a host.
+func ConnectSource(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "ws" && p.Scheme != "wss") || p.Host == "" ||
+		strings.ContainsAny(p.Host, " ;,'\"") {
+		return ""
+	}
+	return p.Scheme + "://" + p.Host
+}
 
 // FS is the UI's files (index.html, app.css, js/, vendor/).
 func FS() fs.FS {
@@ -86,8 +106,17 @@ func load() map[string]file {
 }
 
 // Handler serves index.html for every path in Pages and the files under
-// AssetsPrefix; anything else is 404.
-func Handler() http.Handler {
+// AssetsPrefix; anything else is 404. connect are the WebSocket URLs the
+// page may open besides its own origin (the softphone's SIP server); one
+// that is not a ws:// or wss:// URL is left out.
+func Handler(connect ...string) http.Handler {
+	var sources []string
+	for _, c := range connect {
+		if src := ConnectSource(c); src != "" {
+			sources = append(sources, src)
+		}
+	}
+	policy := csp(sources)
 	pages := map[string]bool{}
 	var under []string
 	for _, p := range Pages {
@@ -127,7 +156,7 @@ func Handler() http.Handler {
 		h := w.Header()
 		h.Set("Referrer-Policy", "same-origin")
 		if name == "index.html" {
-			h.Set("Content-Security-Policy", csp)
+			h.Set("Content-Security-Policy", policy)
 			h.Set("X-Frame-Options", "DENY")
 		}
 		f.serve(w, r)

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"path"
 	"regexp"
 	"strings"
@@ -32,6 +33,29 @@ func TestPagesServeIndex(t *testing.T) {
 		if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
 			t.Errorf("%s: CSP %q", p, csp)
 		}
+	}
+}
+
+func TestConnectSources(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+	}{
+		{"wss://pbx.example.com:7443", "wss://pbx.example.com:7443"},
+		{"ws://127.0.0.1:5066/ws", "ws://127.0.0.1:5066"},
+		{"https://pbx.example.com", ""},
+		{"wss://", ""},
+		{"wss://a.example; script-src *", ""},
+		{"", ""},
+	} {
+		if got := ConnectSource(tc.in); got != tc.want {
+			t.Errorf("ConnectSource(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	rec := httptest.NewRecorder()
+	Handler("wss://pbx.example.com:7443/", "javascript:alert(1)").ServeHTTP(rec, req)
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' wss://pbx.example.com:7443;") {
+		t.Errorf("CSP %q", csp)
 	}
 }
 
@@ -123,5 +147,18 @@ func TestModulesResolve(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestScripts runs the checks of the modules that need no browser
+// (jstest/, Node's test runner) when Node is installed.
+func TestScripts(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	out, err := exec.Command(node, "--test", "jstest/").CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test jstest/: %v\n%s", err, out)
 	}
 }

@@ -3,6 +3,7 @@ package browser
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -29,6 +30,28 @@ func TestVendoredModule(t *testing.T) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s differs from %s: run `make ui`", vendored, pinned)
+		}
+	}
+	// JsSIP is bundled from its pinned package: the same lockfile gives
+	// the same bytes.
+	for vendored, arg := range map[string]string{
+		"../../agentui/static/vendor/jssip.js":          "",
+		"../../agentui/static/vendor/LICENSE-jssip.txt": "license",
+	} {
+		args := []string{"../../agentui/bundle-jssip.mjs"}
+		if arg != "" {
+			args = append(args, arg)
+		}
+		want, err := exec.Command("node", args...).Output()
+		if err != nil {
+			t.Fatalf("bundle-jssip.mjs %s: %v: run `make test`, which installs agentui's pinned packages", arg, err)
+		}
+		got, err := os.ReadFile(vendored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the bundle of the pinned package: run `make ui`", vendored)
 		}
 	}
 }

@@ -81,6 +81,11 @@ export const api = {
   setCampaign: (id, campaignId) => post(`/agents/${id}/campaign`, { campaign_id: campaignId }),
   previewDial: (id) => post(`/agents/${id}/preview/dial`),
   previewSkip: (id, reason) => post(`/agents/${id}/preview/skip`, { reason }),
+  // The browser softphone: short-lived SIP credentials, and what it
+  // measures of its audio for supervisors.
+  webrtcCredentials: (id) => post(`/agents/${id}/webrtc/credentials`),
+  dropWebrtcCredentials: (id) => request('DELETE', `/agents/${id}/webrtc/credentials`),
+  mediaQuality: (id, body) => post(`/agents/${id}/media-quality`, body),
 
   call: (id) => get(`/calls/${q(id)}`),
   hangup: (id) => post(`/calls/${q(id)}/hangup`),

@@ -1,10 +1,12 @@
-// Where the agent's audio is. Today it is the agent's SIP phone, or an
-// external phone the switch rings; the browser only shows the call. A
-// browser softphone (WebRTC) would be one more kind here, with the same
-// describe() and cue() used by the rest of the page.
+// Where the agent's audio is: the agent's SIP phone, an external phone
+// the switch rings, or this browser (the softphone, js/softphone.js); the
+// tones are the page's own cues.
 
 export function describeDevice(agent) {
   const ep = (agent && agent.endpoint) || {};
+  if (ep.kind === 'webrtc') {
+    return { kind: 'webrtc', inBrowser: true, label: 'Browser phone', detail: 'This tab' };
+  }
   if (ep.kind === 'phone') {
     return { kind: 'phone', inBrowser: false, label: 'External phone', detail: ep.phone || '' };
   }

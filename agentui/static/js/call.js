@@ -10,6 +10,7 @@ import { clock, duration, fullName, phone } from './format.js';
 import { Icon } from './icons.js';
 import { bind } from './shortcuts.js';
 import { describeDevice } from './audio.js';
+import { SoftphoneStrip } from './softphone.js';
 import { Picker, useDirectory, colleagueItems, queueItems, colleagueName } from './directory.js';
 
 const ORIGIN = { dialer: 'Dialer', manual: 'Manual dial', api: 'Lead call', widget: 'Website callback', callback: 'Callback', inbound: 'Inbound' };
@@ -146,6 +147,7 @@ function LiveCall({ s, call, lead, campaign }) {
       ${call.caller_id && html`<div><dt>${inbound ? 'Number dialed' : 'Your caller ID'}</dt><dd>${phone(call.caller_id)}</dd></div>`}
       <div><dt>Your audio</dt><dd>${dev.label} · ${dev.detail}</dd></div>
     </dl>`}
+    ${dev.inBrowser && html`<${SoftphoneStrip} />`}
     </div>
 
     <div class="call-foot">

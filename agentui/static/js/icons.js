@@ -53,6 +53,9 @@ const shapes = {
   list: [line(8, 6, 21, 6), line(8, 12, 21, 12), line(8, 18, 21, 18), line(3, 6, 3.01, 6), line(3, 12, 3.01, 12), line(3, 18, 3.01, 18)],
   alert: [circle(12, 12, 10), line(12, 8, 12, 12), line(12, 16, 12.01, 16)],
   plus: [line(12, 5, 12, 19), line(5, 12, 19, 12)],
+  browser: [rect(2, 3, 20, 18, { rx: 2 }), line(2, 8, 22, 8), line(6, 5.5, 6.01, 5.5), line(9, 5.5, 9.01, 5.5)],
+  speaker: [['polygon', { points: '11 5 6 9 2 9 2 15 6 15 11 19 11 5' }], p('M15.54 8.46a5 5 0 0 1 0 7.07M19.07 4.93a10 10 0 0 1 0 14.14')],
+  signal: [line(6, 20, 6, 16), line(12, 20, 12, 10), line(18, 20, 18, 4)],
 };
 
 export function Icon({ name, size = 18, class: cls = '' }) {

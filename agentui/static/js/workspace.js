@@ -17,6 +17,7 @@ import { NextCallbacks, Offers } from './callbacks.js';
 import { pauseReason } from './pause.js';
 import { PreviewCard } from './preview.js';
 import { CampaignChoice, preselect, rememberCampaign, useAgentCampaigns } from './campaign.js';
+import { SoftphonePanel, checkMicrophone } from './softphone.js';
 
 export function Workspace() {
   const s = useStore();
@@ -38,6 +39,7 @@ export function Workspace() {
   return html`<div class="idle-grid">
     <${PhoneWidget} s=${s} />
     <div class="idle-side">
+      ${describeDevice(s.agent).inBrowser && html`<${SoftphonePanel} />`}
       <${Offers} s=${s} />
       ${s.agent.preview ? html`<${PreviewCard} s=${s} />` : html`<${IdleCard} s=${s} />`}
       <div class="idle-row">
@@ -77,6 +79,7 @@ function PhoneLogin({ me }) {
   const [number, setNumber] = useState(seat.external_phone || '');
   const [mode, setMode] = useState(seat.mode || 'ring');
   const [error, setError] = useState(null);
+  const [micChecking, setMicChecking] = useState(false);
   const [run, busy] = useAction();
   const campaigns = useAgentCampaigns(seat.id);
   const [campaign, setCampaign] = useState(0);
@@ -91,7 +94,18 @@ function PhoneLogin({ me }) {
       setError({ field: 'campaign_id', message: 'Choose the campaign you work in this session.' });
       return;
     }
-    const endpoint = kind === 'sip' ? { kind: 'sip' } : { kind: 'phone', phone: number };
+    if (kind === 'webrtc') {
+      // Asked now, so that a refusal is said here rather than after the
+      // first call arrives.
+      setMicChecking(true);
+      const problem = await checkMicrophone();
+      setMicChecking(false);
+      if (problem) {
+        setError({ field: 'microphone', message: problem });
+        return;
+      }
+    }
+    const endpoint = kind === 'phone' ? { kind: 'phone', phone: number } : { kind };
     const body = { endpoint, mode };
     if (campaign) body.campaign_id = campaign;
     const r = await run(() => api.agentLogin(seat.id, body), { quiet: true });
@@ -113,6 +127,14 @@ function PhoneLogin({ me }) {
           <input type="radio" name="kind" value="phone" checked=${kind === 'phone'} onChange=${() => setKind('phone')} />
           <span><strong>External phone</strong><small>A mobile or landline the switch calls</small></span>
         </label>
+        <label class="option">
+          <input type="radio" name="kind" value="webrtc" checked=${kind === 'webrtc'} onChange=${() => setKind('webrtc')}
+            data-testid="kind-webrtc" aria-describedby=${kind === 'webrtc' ? 'webrtc-note' : undefined} />
+          <span><strong>Browser (no phone to install)</strong><small>Talk through this computer's headset</small></span>
+        </label>
+        ${kind === 'webrtc' &&
+        html`<p class="muted small choice-note" id="webrtc-note">The browser asks to use your microphone when you log in: choose
+          Allow. Calls are answered in this tab, so keep it open.</p>`}
         ${kind === 'phone' &&
         html`<label class="field">
           <span>Phone number</span>
@@ -125,15 +147,17 @@ function PhoneLogin({ me }) {
         <legend>Line</legend>
         <label class="option">
           <input type="radio" name="mode" value="ring" checked=${mode === 'ring'} onChange=${() => setMode('ring')} />
-          <span><strong>Ring each call</strong><small>Your phone rings; answer it to talk</small></span>
+          <span><strong>Ring each call</strong><small>${kind === 'webrtc' ? 'Each call is put through to this tab, answered by itself' : 'Your phone rings; answer it to talk'}</small></span>
         </label>
         <label class="option">
           <input type="radio" name="mode" value="persistent" checked=${mode === 'persistent'} onChange=${() => setMode('persistent')} />
           <span><strong>Persistent line</strong><small>Stay connected; calls arrive without ringing</small></span>
         </label>
       </fieldset>
-      ${error && error.field !== 'campaign_id' && html`<p class="form-error" role="alert">${error.message}</p>`}
-      <button class="btn btn-primary btn-block" type="submit" disabled=${busy}>${busy ? 'Connecting…' : 'Log in to phone'}</button>
+      ${error && error.field !== 'campaign_id' &&
+      html`<p class="form-error" role="alert" data-testid=${error.field === 'microphone' ? 'mic-error' : 'login-error'}>${error.message}</p>`}
+      <button class="btn btn-primary btn-block" type="submit" disabled=${busy || micChecking}>
+        ${micChecking ? 'Waiting for the microphone…' : busy ? 'Connecting…' : 'Log in to phone'}</button>
     </form>
   </section>`;
 }
