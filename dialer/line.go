@@ -189,7 +189,7 @@ func (e *Engine) AgentChanged(ctx context.Context, by Actor, a Agent) error {
 		l.set(func(s *lineState) {
 			old := s.agent
 			s.agent = a
-			if s.endpoint.Kind == EndpointSIP && s.endpoint.Extension == old.Extension {
+			if s.endpoint.Kind == EndpointSIP && s.endpoint.Extension == old.Extension || s.endpoint.Kind == EndpointWebRTC {
 				s.endpoint.Extension = a.Extension
 			}
 		})
