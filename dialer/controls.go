@@ -223,7 +223,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	}
 	s := ln.fresh(ctx)
 	persistent := s.mode == ModePersistent
-	pleg, legUp, ext, ep, pnode := s.leg, s.legUp, s.agent.Extension, s.endpoint, s.legNode
+	pleg, legUp, ext, ep, pnode := s.leg, s.legUp, s.phoneUser(), s.endpoint, s.legNode
 	own := r.fromPhone.leg != ""
 	switch {
 	case own && persistent && legUp:
@@ -731,7 +731,7 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 		} else {
 			third.agent = t.Agent
 			s := ln.fresh(ctx)
-			ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
+			ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.phoneUser()
 			if r.Mode == ModePersistent && legUp {
 				third.id, third.persistent, third.state = pleg, true, LegUp
 				c.addLeg(third, "user/"+ext)
