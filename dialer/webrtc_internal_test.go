@@ -1,7 +1,6 @@
 package dialer
 
 import (
-	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -22,14 +21,7 @@ func TestWebRTCSessionEndpoint(t *testing.T) {
 		{"with a phone", AgentEndpoint{Kind: EndpointWebRTC, Extension: "2401", Phone: "+12125550142"}, "endpoint.phone"},
 		{"unknown kind", AgentEndpoint{Kind: "WebRTC", Extension: "2401"}, "endpoint.kind"},
 	} {
-		err := validateSessionEndpoint(tc.ep)
-		var fe *FieldError
-		switch {
-		case tc.field == "" && err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case tc.field != "" && (!errors.As(err, &fe) || fe.Field != tc.field):
-			t.Errorf("%s: err %v, want a FieldError on %s", tc.name, err, tc.field)
-		}
+		t.Run(tc.name, func(t *testing.T) { checkField(t, validateSessionEndpoint(tc.ep), tc.field) })
 	}
 }
 
@@ -124,13 +116,6 @@ func TestMediaQualityValidate(t *testing.T) {
 	} {
 		q := good
 		tc.edit(&q)
-		err := q.Validate()
-		var fe *FieldError
-		switch {
-		case tc.field == "" && err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case tc.field != "" && (!errors.As(err, &fe) || fe.Field != tc.field):
-			t.Errorf("%s: err %v, want a FieldError on %s", tc.name, err, tc.field)
-		}
+		t.Run(tc.name, func(t *testing.T) { checkField(t, q.Validate(), tc.field) })
 	}
 }
