@@ -245,7 +245,7 @@ type Engine struct {
 	// workspaces that kept beating are not paused for the outage.
 	beats map[AgentID]time.Time
 	// media: each logged-in agent's latest softphone report.
-	media   map[AgentID]MediaQuality
+	media   map[AgentID]mediaState
 	defMu   sync.Mutex // guards defCamp; held over store I/O, so not mu
 	defCamp CampaignID
 	// group runs the calls' and lines' turns and the engine's short
@@ -285,7 +285,7 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 		statesSeen: map[AgentID]agentStateKey{},
 		lostAt:     map[string]time.Time{},
 		beats:      map[AgentID]time.Time{},
-		media:      map[AgentID]MediaQuality{},
+		media:      map[AgentID]mediaState{},
 		loaded:     make(chan struct{}),
 	}
 	e.ctx, e.stop = context.WithCancelCause(context.Background())

@@ -211,14 +211,32 @@ func checkLabel(field, s string, max int) error {
 	return nil
 }
 
-// sameFigures reports whether two reports show supervisors the same.
-func (q MediaQuality) sameFigures(o MediaQuality) bool {
-	q.At, o.At = time.Time{}, time.Time{}
-	return q == o
+// mediaRepublish is how long a report whose figures moved only a little
+// may wait before supervisors see it.
+const mediaRepublish = 30 * time.Second
+
+// mediaState is an agent's latest report and the one supervisors saw last.
+type mediaState struct {
+	last, shown MediaQuality
+}
+
+// newsFor reports whether q tells supervisors something the report they
+// saw did not: a change of registration, trouble or microphone, or a
+// figure that moved out of its band. Figures wobble from one report to
+// the next; publishing each wobble of every agent would flood the wall.
+func (q MediaQuality) newsFor(shown MediaQuality) bool {
+	moved := func(now, was, abs, rel float64) bool {
+		return math.Abs(now-was) >= max(abs, rel*was)
+	}
+	return q.Registered != shown.Registered || q.Error != shown.Error || q.AudioInput != shown.AudioInput ||
+		moved(q.PacketLossPct, shown.PacketLossPct, 1, 0) ||
+		moved(q.JitterMs, shown.JitterMs, 5, 0.25) ||
+		moved(q.RTTMs, shown.RTTMs, 20, 0.25)
 }
 
 // ReportMediaQuality keeps a logged-in agent's latest softphone report and
-// publishes the agent's view when it shows something new.
+// publishes the agent's view when it tells supervisors something new,
+// or when figures that moved a little have waited mediaRepublish.
 func (e *Engine) ReportMediaQuality(ctx context.Context, a Actor, id AgentID, q MediaQuality) error {
 	if !a.MayControl(id) {
 		return ErrForbidden
@@ -231,14 +249,25 @@ func (e *Engine) ReportMediaQuality(ctx context.Context, a Actor, id AgentID, q 
 	}
 	q.At = e.now()
 	e.mu.Lock()
-	old, had := e.media[id]
-	e.media[id] = q
-	e.mu.Unlock()
-	if had && old.sameFigures(q) {
-		return nil
+	m, had := e.media[id]
+	m.last = q
+	shown := m.shown
+	publish := !had || q.newsFor(shown) || q.At.Sub(shown.At) >= mediaRepublish && q.differs(shown)
+	if publish {
+		m.shown = q
 	}
-	e.refreshAgent(ctx, id)
+	e.media[id] = m
+	e.mu.Unlock()
+	if publish {
+		e.refreshAgent(ctx, id)
+	}
 	return nil
+}
+
+// differs reports whether q shows anything else than o, times aside.
+func (q MediaQuality) differs(o MediaQuality) bool {
+	q.At, o.At = time.Time{}, time.Time{}
+	return q != o
 }
 
 // forgetMedia drops the agent's report: a new session starts with none.
@@ -252,9 +281,9 @@ func (e *Engine) forgetMedia(id AgentID) {
 func (e *Engine) mediaOf(id AgentID) *MediaQuality {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	q, ok := e.media[id]
+	m, ok := e.media[id]
 	if !ok {
 		return nil
 	}
-	return &q
+	return &m.last
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWebRTCSessionEndpoint: a browser endpoint is an extension and no
@@ -117,5 +118,35 @@ func TestMediaQualityValidate(t *testing.T) {
 		q := good
 		tc.edit(&q)
 		t.Run(tc.name, func(t *testing.T) { checkField(t, q.Validate(), tc.field) })
+	}
+}
+
+// TestMediaNews: what a report must change for supervisors to be shown it
+// at once.
+func TestMediaNews(t *testing.T) {
+	shown := MediaQuality{Registered: true, PacketLossPct: 0.5, JitterMs: 10, RTTMs: 100, AudioInput: "Mic"}
+	for _, tc := range []struct {
+		name string
+		edit func(*MediaQuality)
+		news bool
+	}{
+		{"same", func(*MediaQuality) {}, false},
+		{"time only", func(q *MediaQuality) { q.At = q.At.Add(time.Hour) }, false},
+		{"registration lost", func(q *MediaQuality) { q.Registered = false }, true},
+		{"trouble", func(q *MediaQuality) { q.Error = "microphone unplugged" }, true},
+		{"other microphone", func(q *MediaQuality) { q.AudioInput = "Headset" }, true},
+		{"loss wobble", func(q *MediaQuality) { q.PacketLossPct = 1.4 }, false},
+		{"loss up a point", func(q *MediaQuality) { q.PacketLossPct = 1.5 }, true},
+		{"jitter wobble", func(q *MediaQuality) { q.JitterMs = 14 }, false},
+		{"jitter up 5 ms", func(q *MediaQuality) { q.JitterMs = 15 }, true},
+		{"rtt wobble", func(q *MediaQuality) { q.RTTMs = 124 }, false},
+		{"rtt up a quarter", func(q *MediaQuality) { q.RTTMs = 125 }, true},
+		{"rtt down a quarter", func(q *MediaQuality) { q.RTTMs = 75 }, true},
+	} {
+		q := shown
+		tc.edit(&q)
+		if got := q.newsFor(shown); got != tc.news {
+			t.Errorf("%s: news %v, want %v", tc.name, got, tc.news)
+		}
 	}
 }

@@ -190,20 +190,39 @@ func TestMediaQuality(t *testing.T) {
 		if !got.Registered || got.PacketLossPct != 0.4 || got.JitterMs != 3.1 || got.RTTMs != 42 || got.AudioInput != "Mic" || got.At.IsZero() {
 			t.Fatalf("published %+v", got)
 		}
-		// The same figures again: nothing new to show.
-		if err := w.eng.ReportMediaQuality(w.ctx(), agent, agent.Agent, report); err != nil {
-			t.Fatal(err)
+		send := func(q dialer.MediaQuality) {
+			t.Helper()
+			if err := w.eng.ReportMediaQuality(w.ctx(), agent, agent.Agent, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The same figures, then a wobble: nothing new to show yet, though
+		// the view has the latest.
+		send(report)
+		wobble := report
+		wobble.JitterMs = 4
+		send(wobble)
+		if m := w.view("1001").Media; m == nil || m.JitterMs != 4 {
+			t.Fatalf("view's media %+v", m)
 		}
 		report.Registered, report.Error = false, "registration lost"
-		if err := w.eng.ReportMediaQuality(w.ctx(), agent, agent.Agent, report); err != nil {
-			t.Fatal(err)
-		}
+		send(report)
 		waitFor(t, w.within(3*time.Second), "change published", func() bool { return len(mediaViews()) >= 2 })
 		if n := len(mediaViews()); n != 2 {
-			t.Fatalf("%d views with a report, want 2: an unchanged report was published", n)
+			t.Fatalf("%d views with a report, want 2: an unchanged or wobbling report was published", n)
 		}
 		if m := w.view("1001").Media; m == nil || m.Registered || m.Error != "registration lost" {
 			t.Fatalf("view's media %+v", m)
+		}
+		// A wobble waits for the next half minute.
+		report.RTTMs = 50
+		send(report)
+		time.Sleep(31 * time.Second)
+		report.RTTMs = 51
+		send(report)
+		waitFor(t, w.within(3*time.Second), "late wobble published", func() bool { return len(mediaViews()) == 3 })
+		if m := mediaViews()[2]; m.RTTMs != 51 {
+			t.Fatalf("published %+v", m)
 		}
 
 		if err := w.eng.Logout(w.ctx(), agent, agent.Agent); err != nil {
