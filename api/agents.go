@@ -56,8 +56,9 @@ type endpointBody struct {
 }
 
 // endpoint checks where a phone rings: a SIP extension (empty: the
-// user's own seat) or a number through the gateway. Both reach an
-// originate. An empty phone is refused only when phoneRequired.
+// user's own seat), the browser softphone of the user's own seat, or a
+// number through the gateway. All reach an originate. An empty phone is
+// refused only when phoneRequired.
 func (s *Server) endpoint(b *endpointBody, phoneRequired bool) (dialer.AgentEndpoint, error) {
 	switch dialer.EndpointKind(b.Kind) {
 	case dialer.EndpointSIP, "":
@@ -68,9 +69,18 @@ func (s *Server) endpoint(b *endpointBody, phoneRequired bool) (dialer.AgentEndp
 			return dialer.AgentEndpoint{}, fieldErr("endpoint.extension", "2-10 digits")
 		}
 		return dialer.AgentEndpoint{Kind: dialer.EndpointSIP, Extension: b.Extension}, nil
+	case dialer.EndpointWebRTC:
+		// The browser is on the user's own seat; the engine fills it in.
+		if b.Phone != "" {
+			return dialer.AgentEndpoint{}, fieldErr("endpoint.phone", "only with kind phone")
+		}
+		if b.Extension != "" && !dialer.ValidExtension(b.Extension) {
+			return dialer.AgentEndpoint{}, fieldErr("endpoint.extension", "2-10 digits")
+		}
+		return dialer.AgentEndpoint{Kind: dialer.EndpointWebRTC, Extension: b.Extension}, nil
 	case dialer.EndpointPhone:
 		if b.Extension != "" {
-			return dialer.AgentEndpoint{}, fieldErr("endpoint.extension", "only with kind sip")
+			return dialer.AgentEndpoint{}, fieldErr("endpoint.extension", "only with kind sip or webrtc")
 		}
 		normalize := phone.NormalizeOptional
 		if phoneRequired {
@@ -82,7 +92,7 @@ func (s *Server) endpoint(b *endpointBody, phoneRequired bool) (dialer.AgentEndp
 		}
 		return dialer.AgentEndpoint{Kind: dialer.EndpointPhone, Phone: phone}, nil
 	default:
-		return dialer.AgentEndpoint{}, fieldErr("endpoint.kind", "sip or phone")
+		return dialer.AgentEndpoint{}, fieldErr("endpoint.kind", "sip, webrtc or phone")
 	}
 }
 
@@ -111,7 +121,7 @@ func (s *Server) loginRequest(p *principal, b agentLoginBody) (dialer.LoginReque
 	if err != nil {
 		return r, err
 	}
-	if ep.Kind == dialer.EndpointSIP && ep.Extension != "" && !p.Actor.Role.AtLeast(identity.RoleSupervisor) &&
+	if (ep.Kind == dialer.EndpointSIP || ep.Kind == dialer.EndpointWebRTC) && ep.Extension != "" && !p.Actor.Role.AtLeast(identity.RoleSupervisor) &&
 		(p.Seat == nil || ep.Extension != p.Seat.Extension) {
 		return r, fieldErr("endpoint.extension", "an agent logs in on its own extension")
 	}

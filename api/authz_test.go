@@ -94,6 +94,10 @@ func matrixCases(e *testEnv) []mcase {
 		{method: "POST", tmpl: "/agents/:id/campaign", access: anyone, owned: true, want: "SetCampaign", req: fixed("/api/v1/agents/1/campaign", `{"campaign_id":1}`)},
 		{method: "POST", tmpl: "/agents/:id/preview/dial", access: anyone, owned: true, want: "PreviewDial", ok: http.StatusCreated, req: fixed("/api/v1/agents/1/preview/dial", "")},
 		{method: "POST", tmpl: "/agents/:id/preview/skip", access: anyone, owned: true, want: "PreviewSkip", req: fixed("/api/v1/agents/1/preview/skip", `{"reason":"wrong time zone"}`)},
+		{method: "POST", tmpl: "/agents/:id/webrtc/credentials", access: anyone, owned: true, want: "IssueWebRTC", req: fixed("/api/v1/agents/1/webrtc/credentials", "")},
+		{method: "DELETE", tmpl: "/agents/:id/webrtc/credentials", access: anyone, owned: true, want: "RevokeWebRTC", ok: http.StatusNoContent, req: fixed("/api/v1/agents/1/webrtc/credentials", "")},
+		{method: "POST", tmpl: "/agents/:id/media-quality", access: anyone, owned: true, want: "ReportMediaQuality", ok: http.StatusNoContent,
+			req: fixed("/api/v1/agents/1/media-quality", `{"registered":true,"packet_loss_pct":0.4,"jitter_ms":3.1,"rtt_ms":42}`)},
 
 		{method: "POST", tmpl: "/calls", access: supervisorOrKey, want: "StartCall", ok: http.StatusCreated, req: fixed("/api/v1/calls", `{"number":"+1 212 555 0100","fields":{"source":"web"}}`)},
 		{method: "GET", tmpl: "/calls", access: anyone, owned: true, req: fixed("/api/v1/calls?agent=1", "")},

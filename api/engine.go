@@ -16,6 +16,12 @@ type Engine interface {
 	// AgentChanged applies an admin's change of a seat to its session.
 	AgentChanged(ctx context.Context, by dialer.Actor, a dialer.Agent) error
 	SetReady(ctx context.Context, a dialer.Actor, id dialer.AgentID) (dialer.AgentView, error)
+	// IssueWebRTC gives the agent's browser softphone a new short-lived
+	// SIP password; RevokeWebRTC ends it; ReportMediaQuality keeps the
+	// softphone's figures for supervisors.
+	IssueWebRTC(ctx context.Context, a dialer.Actor, id dialer.AgentID) (dialer.WebRTCLogin, error)
+	RevokeWebRTC(ctx context.Context, a dialer.Actor, id dialer.AgentID) error
+	ReportMediaQuality(ctx context.Context, a dialer.Actor, id dialer.AgentID, q dialer.MediaQuality) error
 	Pause(ctx context.Context, a dialer.Actor, id dialer.AgentID, code string) (dialer.AgentView, error)
 	Heartbeat(ctx context.Context, a dialer.Actor, id dialer.AgentID) error
 	AgentView(ctx context.Context, id dialer.AgentID) (dialer.AgentView, error)
@@ -98,6 +104,15 @@ func (noEngine) Logout(context.Context, dialer.Actor, dialer.AgentID) error {
 func (noEngine) AgentChanged(context.Context, dialer.Actor, dialer.Agent) error { return nil }
 func (noEngine) SetReady(context.Context, dialer.Actor, dialer.AgentID) (dialer.AgentView, error) {
 	return dialer.AgentView{}, dialer.ErrUnavailable
+}
+func (noEngine) IssueWebRTC(context.Context, dialer.Actor, dialer.AgentID) (dialer.WebRTCLogin, error) {
+	return dialer.WebRTCLogin{}, dialer.ErrUnavailable
+}
+func (noEngine) RevokeWebRTC(context.Context, dialer.Actor, dialer.AgentID) error {
+	return dialer.ErrUnavailable
+}
+func (noEngine) ReportMediaQuality(context.Context, dialer.Actor, dialer.AgentID, dialer.MediaQuality) error {
+	return dialer.ErrUnavailable
 }
 func (noEngine) Pause(context.Context, dialer.Actor, dialer.AgentID, string) (dialer.AgentView, error) {
 	return dialer.AgentView{}, dialer.ErrUnavailable

@@ -171,6 +171,26 @@ func (f *fakeEngine) SetReady(_ context.Context, a dialer.Actor, id dialer.Agent
 	return f.agentAction("SetReady", a, id, nil)
 }
 
+// IssueWebRTC answers a fixed account for the agent, valid an hour
+// from fakeNow.
+func (f *fakeEngine) IssueWebRTC(_ context.Context, a dialer.Actor, id dialer.AgentID) (dialer.WebRTCLogin, error) {
+	if _, err := f.agentAction("IssueWebRTC", a, id, nil); err != nil {
+		return dialer.WebRTCLogin{}, err
+	}
+	return dialer.WebRTCLogin{Agent: id, User: "w2401", Domain: "pbx.example.com", Password: "pw-" + id.String(),
+		DisplayName: "Agent " + id.String(), ExpiresAt: fakeWebRTCExpiry}, nil
+}
+
+func (f *fakeEngine) RevokeWebRTC(_ context.Context, a dialer.Actor, id dialer.AgentID) error {
+	_, err := f.agentAction("RevokeWebRTC", a, id, nil)
+	return err
+}
+
+func (f *fakeEngine) ReportMediaQuality(_ context.Context, a dialer.Actor, id dialer.AgentID, q dialer.MediaQuality) error {
+	_, err := f.agentAction("ReportMediaQuality", a, id, q)
+	return err
+}
+
 func (f *fakeEngine) Pause(_ context.Context, a dialer.Actor, id dialer.AgentID, code string) (dialer.AgentView, error) {
 	return f.agentAction("Pause", a, id, code)
 }

@@ -138,6 +138,7 @@ func newEnv(t testing.TB, mods ...func(*Options)) *testEnv {
 	e.opts = Options{
 		Engine: e.eng, Directory: st, Campaigns: st, Calls: st, Audit: st, Users: st, APIKeys: st, WebSessions: st, PBX: pbx.NewService(pbx.ServiceConfig{Store: st, Campaigns: st, Country: "US"}),
 		DefaultCountry: "US", DefaultTimeZone: "America/New_York", Now: e.clock.Now,
+		WebRTC:  WebRTCOptions{WSURL: "wss://pbx.example.com:7443"},
 		Imports: st, ImportDir: filepath.Join(t.TempDir(), "imports"), Stats: st, Reports: st, Queues: st, PauseCodes: st, Teams: st, Widgets: st, Sim: e.sim,
 		RecordingsDir: t.TempDir(), Webhooks: webhooks.New(webhooks.Config{Store: st, Now: e.clock.Now}),
 		Notify:  &notify.Notifier{Direct: notify.Senders{SMS: notify.LogSMS{Log: slog.New(slog.DiscardHandler)}}},

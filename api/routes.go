@@ -109,6 +109,9 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/agents/:id/campaign", anyone, s.agentCampaign},
 		{http.MethodPost, "/agents/:id/preview/dial", anyone, s.previewDial},
 		{http.MethodPost, "/agents/:id/preview/skip", anyone, s.previewSkip},
+		{http.MethodPost, "/agents/:id/webrtc/credentials", anyone, s.issueWebRTC},
+		{http.MethodDelete, "/agents/:id/webrtc/credentials", anyone, s.revokeWebRTC},
+		{http.MethodPost, "/agents/:id/media-quality", anyone, s.mediaQuality},
 
 		{http.MethodPost, "/calls", supervisorOrKey, s.startCall},
 		{http.MethodGet, "/calls", anyone, s.listCalls},

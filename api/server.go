@@ -101,6 +101,10 @@ type Options struct {
 	// direct senders (nil: that route answers 409, not configured).
 	Notify *notify.Notifier
 
+	// WebRTC configures the browser softphone's credentials (no WSURL:
+	// those routes answer 503).
+	WebRTC WebRTCOptions
+
 	// DefaultCountry (ISO 3166 alpha-2, "US") reads numbers typed without
 	// a country code; "" requires +<country code>.
 	DefaultCountry string

@@ -76,6 +76,7 @@ func (e *Engine) view(ctx context.Context, id AgentID, st AgentStatus) AgentView
 			v.Mode = s.mode
 		}
 		holdSec = s.holdSec
+		v.Media = e.mediaOf(id)
 	} else if a, err := e.dir.Agent(ctx, id); err == nil {
 		v.Name, v.Extension, v.Team = a.Name, a.Extension, a.TeamRef()
 	}
@@ -125,6 +126,21 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 			return AgentView{}, &FieldError{Field: "endpoint.extension", Reason: "2-10 digits"}
 		}
 		ep.Phone = ""
+	case EndpointWebRTC:
+		// The browser's credentials are the agent's own: nobody may seat
+		// an agent on another extension's browser.
+		if ep.Extension == "" {
+			ep.Extension = ag.Extension
+		}
+		if ep.Extension != ag.Extension {
+			return AgentView{}, &FieldError{Field: "endpoint.extension", Reason: "a browser softphone is on the agent's own extension"}
+		}
+		if !ValidExtension(ep.Extension) {
+			return AgentView{}, &FieldError{Field: "endpoint.extension", Reason: "2-10 digits"}
+		}
+		if ep.Phone != "" {
+			return AgentView{}, &FieldError{Field: "endpoint.phone", Reason: "none on a webrtc endpoint"}
+		}
 	case EndpointPhone:
 		if ep.Phone == "" {
 			ep.Phone = ag.ExternalPhone
@@ -140,7 +156,7 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 		}
 		ep.Extension = ""
 	default:
-		return AgentView{}, &FieldError{Field: "endpoint.kind", Reason: "sip or phone"}
+		return AgentView{}, &FieldError{Field: "endpoint.kind", Reason: "sip, webrtc or phone"}
 	}
 	ref, err := e.chooseCampaign(ctx, ag, r.Campaign)
 	if err != nil {
@@ -219,14 +235,19 @@ func (e *Engine) Logout(ctx context.Context, a Actor, id AgentID) error {
 		return err
 	}
 	if st.State == AgentLoggedOut {
+		e.forgetMedia(id)
+		e.revokeWebRTCAtLogout(ctx, id)
 		return nil
 	}
 	if err := e.leaveDispo(ctx, a, id, st); err != nil {
 		return err
 	}
+	// Cleared first: the view the logout publishes shows no softphone.
+	e.forgetMedia(id)
 	if st, err = e.transition(ctx, id, st.State, TriggerLogout, "", "logout by "+a.Label(), ""); err != nil {
 		return err
 	}
+	e.revokeWebRTCAtLogout(ctx, id)
 	if l := e.line(id); l != nil {
 		e.dropPreview(ctx, l)
 		if err := l.do(ctx, func(l *line) {

@@ -223,7 +223,7 @@ func (e *Engine) ManualDial(ctx context.Context, a Actor, agent AgentID, r Manua
 	}
 	s := ln.fresh(ctx)
 	persistent := s.mode == ModePersistent
-	pleg, legUp, ext, ep, pnode := s.leg, s.legUp, s.agent.Extension, s.endpoint, s.legNode
+	pleg, legUp, ext, ep, pnode := s.leg, s.legUp, s.phoneUser(), s.endpoint, s.legNode
 	own := r.fromPhone.leg != ""
 	switch {
 	case own && persistent && legUp:
@@ -731,7 +731,7 @@ func (e *Engine) AddParty(ctx context.Context, a Actor, id CallID, t TransferTar
 		} else {
 			third.agent = t.Agent
 			s := ln.fresh(ctx)
-			ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
+			ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.phoneUser()
 			if r.Mode == ModePersistent && legUp {
 				third.id, third.persistent, third.state = pleg, true, LegUp
 				c.addLeg(third, "user/"+ext)
@@ -1042,6 +1042,19 @@ func (e *Engine) Monitor(ctx context.Context, a Actor, id CallID, r MonitorReque
 		if !ValidExtension(ep.Extension) {
 			return PartyView{}, &FieldError{Field: "endpoint.extension", Reason: "2-10 digits"}
 		}
+	case EndpointWebRTC:
+		// The supervisor's own browser, on its own seat's extension.
+		ag, err := e.dir.Agent(ctx, a.Agent)
+		if a.Agent == 0 || err != nil {
+			return PartyView{}, &FieldError{Field: "endpoint.kind", Reason: "a browser softphone needs a seat"}
+		}
+		if ep.Extension != "" && ep.Extension != ag.Extension {
+			return PartyView{}, &FieldError{Field: "endpoint.extension", Reason: "a browser softphone is on the seat's own extension"}
+		}
+		ep.Extension = ag.Extension
+		if !ValidExtension(ep.Extension) {
+			return PartyView{}, &FieldError{Field: "endpoint.extension", Reason: "2-10 digits"}
+		}
 	case EndpointPhone:
 		if !ValidPhone(ep.Phone) {
 			return PartyView{}, &FieldError{Field: "endpoint.phone", Reason: "E.164 (+ and digits)"}
@@ -1050,7 +1063,7 @@ func (e *Engine) Monitor(ctx context.Context, a Actor, id CallID, r MonitorReque
 			return PartyView{}, &FieldError{Field: "endpoint.phone", Reason: "premium-rate and high-cost numbers are refused"}
 		}
 	default:
-		return PartyView{}, &FieldError{Field: "endpoint.kind", Reason: "sip or phone"}
+		return PartyView{}, &FieldError{Field: "endpoint.kind", Reason: "sip, webrtc or phone"}
 	}
 	var out PartyView
 	err := e.control(ctx, a, id, func(c *call) error {

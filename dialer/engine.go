@@ -113,6 +113,9 @@ type EngineConfig struct {
 	// NodeHealthInterval is how often each connected switch node's
 	// `status` is read for its sessions and uptime.
 	NodeHealthInterval time.Duration // 30s
+	// WebRTCCredentialTTL is how long a browser softphone's SIP password
+	// lives; the workspace asks for a new one before it ends.
+	WebRTCCredentialTTL time.Duration // DefaultWebRTCCredentialTTL
 	// Announcer renders what a speed call says (the announcement to the
 	// manager, the recording warning to the lead) to a file the switch
 	// plays; nil plays a beep in its place.
@@ -141,6 +144,7 @@ func (c *EngineConfig) setDefaults() {
 	def(&c.CampaignStatsEvery, 15*time.Second)
 	def(&c.PaceEvery, time.Second)
 	def(&c.NodeHealthInterval, 30*time.Second)
+	def(&c.WebRTCCredentialTTL, DefaultWebRTCCredentialTTL)
 	if c.ConferenceProfile == "" {
 		c.ConferenceProfile = "agentswitch"
 	}
@@ -166,8 +170,11 @@ type EngineDeps struct {
 	// PauseCodes keeps the codes agents pause with; without it
 	// EngineConfig.PauseCodes are the codes.
 	PauseCodes PauseCodeStore
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// WebRTC keeps the browser softphones' SIP credentials; without it
+	// none are issued.
+	WebRTC WebRTCCredentials
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Engine runs calls and agents: it turns switch events, API requests and
@@ -191,6 +198,8 @@ type Engine struct {
 	// pauseStore keeps the pause codes; pauseCache its active ones.
 	pauseStore PauseCodeStore
 	pauseCache pauseCodeCache
+	// webrtc keeps the browser softphones' credentials (nil: none).
+	webrtc WebRTCCredentials
 
 	hopper Hopper
 	// kick asks the pacer for a pass; camps and campsAt are the pacer's
@@ -234,7 +243,9 @@ type Engine struct {
 	// beats are heartbeats the live store could not take (Redis down):
 	// the newest deadline per agent, written first when it is back, so
 	// workspaces that kept beating are not paused for the outage.
-	beats   map[AgentID]time.Time
+	beats map[AgentID]time.Time
+	// media: each logged-in agent's latest softphone report.
+	media   map[AgentID]mediaState
 	defMu   sync.Mutex // guards defCamp; held over store I/O, so not mu
 	defCamp CampaignID
 	// group runs the calls' and lines' turns and the engine's short
@@ -274,12 +285,14 @@ func NewEngine(cfg EngineConfig, d EngineDeps) (*Engine, error) {
 		statesSeen: map[AgentID]agentStateKey{},
 		lostAt:     map[string]time.Time{},
 		beats:      map[AgentID]time.Time{},
+		media:      map[AgentID]mediaState{},
 		loaded:     make(chan struct{}),
 	}
 	e.ctx, e.stop = context.WithCancelCause(context.Background())
 	e.cdr = newCDRWriter(d.Calls, d.Logger)
 	e.queues = d.Queues
 	e.pauseStore = d.PauseCodes
+	e.webrtc = d.WebRTC
 	e.router = newRouter(e, uint64(e.now().UnixNano()))
 	return e, nil
 }
@@ -313,11 +326,15 @@ func (e *Engine) Run(ctx context.Context) error {
 // sessionEndpoint is where a session found in the live store takes calls
 // after a restart: the endpoint its login settled, or the agent's own SIP
 // extension when the store holds none (a status written by a version that
-// did not keep it) or one no login accepts.
+// did not keep it) or one no login accepts. A browser stays on the
+// seat's extension, whatever it was at login.
 func sessionEndpoint(a Agent, st AgentStatus) AgentEndpoint {
 	ep := st.Endpoint
 	if ep.Kind == "" || validateSessionEndpoint(ep) != nil || (ep.Kind == EndpointPhone && PremiumRate(ep.Phone)) {
 		return AgentEndpoint{Kind: EndpointSIP, Extension: a.Extension}
+	}
+	if ep.Kind == EndpointWebRTC {
+		ep.Extension = a.Extension
 	}
 	return ep
 }
@@ -820,8 +837,11 @@ func (e *Engine) numberEndpoint(number string) esl.Endpoint {
 }
 
 func (e *Engine) agentEndpoint(ep AgentEndpoint) esl.Endpoint {
-	if ep.Kind == EndpointPhone {
+	switch ep.Kind {
+	case EndpointPhone:
 		return e.numberEndpoint(ep.Phone)
+	case EndpointWebRTC:
+		return esl.UserEndpoint{User: WebRTCUser(ep.Extension), Domain: e.cfg.AgentDomain}
 	}
 	return esl.UserEndpoint{User: ep.Extension, Domain: e.cfg.AgentDomain}
 }

@@ -72,12 +72,17 @@ const (
 	EndpointSIP EndpointKind = "sip"
 	// EndpointPhone is an external number reached through the gateway.
 	EndpointPhone EndpointKind = "phone"
+	// EndpointWebRTC is the workspace's browser softphone: it registers
+	// as SIP user w<ext> (WebRTCUser) with a short-lived password and is
+	// reached at user/w<ext>.
+	EndpointWebRTC EndpointKind = "webrtc"
 )
 
 // AgentEndpoint is where the agent takes calls this session.
 type AgentEndpoint struct {
 	Kind EndpointKind `json:"kind"`
-	// Extension is the SIP user for EndpointSIP (default: the agent's own).
+	// Extension is the SIP user for EndpointSIP (default: the agent's
+	// own), the agent's own for EndpointWebRTC (reached at user/w<ext>).
 	Extension string `json:"extension,omitempty"`
 	// Phone is the E.164 number for EndpointPhone (default: the agent's
 	// external phone).
@@ -115,6 +120,9 @@ type AgentView struct {
 	Preview *Preview `json:"preview,omitempty"`
 	// Stats of the session, up to the moment of the view.
 	Stats SessionStats `json:"stats"`
+	// Media is the browser softphone's last report (none: no report this
+	// session).
+	Media *MediaQuality `json:"media,omitempty"`
 	// seq is the live store's transition count the view reflects, and
 	// login the session it counts in: with them the hub tells a view
 	// published late from one that followed it.

@@ -173,6 +173,15 @@ func (s lineState) busyFor(c *call) bool {
 	return s.call != nil && s.call != c && !s.call.ended.Load()
 }
 
+// phoneUser is the directory user of the agent's phone, as call records
+// name its leg: the browser's w<ext>, else the seat's extension.
+func (s lineState) phoneUser() string {
+	if s.endpoint.Kind == EndpointWebRTC {
+		return WebRTCUser(s.agent.Extension)
+	}
+	return s.agent.Extension
+}
+
 // extension is the seat's extension now (an admin may change it).
 func (l *line) extension() string { return l.state().agent.Extension }
 
@@ -189,7 +198,7 @@ func (e *Engine) AgentChanged(ctx context.Context, by Actor, a Agent) error {
 		l.set(func(s *lineState) {
 			old := s.agent
 			s.agent = a
-			if s.endpoint.Kind == EndpointSIP && s.endpoint.Extension == old.Extension {
+			if s.endpoint.Kind == EndpointSIP && s.endpoint.Extension == old.Extension || s.endpoint.Kind == EndpointWebRTC {
 				s.endpoint.Extension = a.Extension
 			}
 		})

@@ -107,19 +107,20 @@ func (p AgentProfile) Validate() error {
 }
 
 // validateSessionEndpoint checks an endpoint as Login leaves it: a SIP
-// extension or an E.164 number, never both, or nothing at all.
+// extension (a phone's or a browser's) or an E.164 number, never both, or
+// nothing at all.
 func validateSessionEndpoint(ep AgentEndpoint) error {
 	switch ep.Kind {
 	case "":
 		if ep.Extension != "" || ep.Phone != "" {
 			return &FieldError{Field: "endpoint.kind", Reason: "required with an extension or a phone"}
 		}
-	case EndpointSIP:
+	case EndpointSIP, EndpointWebRTC:
 		if !ValidExtension(ep.Extension) {
 			return &FieldError{Field: "endpoint.extension", Reason: "2-10 digits"}
 		}
 		if ep.Phone != "" {
-			return &FieldError{Field: "endpoint.phone", Reason: "none on a SIP endpoint"}
+			return &FieldError{Field: "endpoint.phone", Reason: fmt.Sprintf("none on a %s endpoint", ep.Kind)}
 		}
 	case EndpointPhone:
 		if !ValidPhone(ep.Phone) {
@@ -129,7 +130,7 @@ func validateSessionEndpoint(ep AgentEndpoint) error {
 			return &FieldError{Field: "endpoint.extension", Reason: "none on a phone endpoint"}
 		}
 	default:
-		return &FieldError{Field: "endpoint.kind", Reason: "sip or phone"}
+		return &FieldError{Field: "endpoint.kind", Reason: "sip, webrtc or phone"}
 	}
 	return nil
 }

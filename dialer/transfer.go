@@ -39,7 +39,7 @@ func (c *call) reserveTarget(ctx context.Context, x *transfer) error {
 		return err
 	}
 	s := ln.fresh(ctx)
-	ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.agent.Extension
+	ep, pleg, legUp, ext := s.endpoint, s.leg, s.legUp, s.phoneUser()
 	x.endpoint = e.agentEndpoint(ep)
 	if r.Mode == ModePersistent && legUp {
 		x.line = c.lineLeg(x.target, pleg, ext)
@@ -180,7 +180,7 @@ func (c *call) takeBack(ctx context.Context, agent AgentID) bool {
 	}
 	s := ln.fresh(ctx)
 	persistent := s.mode == ModePersistent
-	pleg, legUp, ext := s.leg, s.legUp, s.agent.Extension
+	pleg, legUp, ext := s.leg, s.legUp, s.phoneUser()
 	if s.busyFor(c) || persistent && !legUp {
 		return false
 	}

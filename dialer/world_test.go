@@ -93,6 +93,9 @@ type world struct {
 	// hopper is the engine's: memlive's in a bubble, Redis's on the full
 	// stack.
 	hopper dialer.Hopper
+	// webrtc holds the browser credentials: memlive's in a bubble,
+	// Redis's on the full stack.
+	webrtc dialer.WebRTCCredentials
 	// serviceDurations: the engine and the simulator run on the service's
 	// own durations (worldOpts.serviceDurations).
 	serviceDurations bool
@@ -250,7 +253,7 @@ func newBubbleWorld(t testing.TB, o worldOpts) *world {
 	})
 	w := &world{
 		t: t, sim: d.Sim, eng: d.Eng, esl: d.ESL, db: d.DB, live: d.Live, mem: d.Live,
-		recDir: d.RecDir, events: d.Events, admin: d.Admin, agents: d.Agents, now: o.now, hopper: d.Hopper,
+		recDir: d.RecDir, events: d.Events, admin: d.Admin, agents: d.Agents, now: o.now, hopper: d.Hopper, webrtc: d.WebRTC,
 		serviceDurations: o.serviceDurations,
 	}
 	if o.twoNodes {
@@ -306,7 +309,7 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	}
 	w.redis = rs(t)
 	rstore := redisstore.New(w.redis.Client(), redisstore.Options{})
-	w.live, w.hopper = rstore, rstore.Hopper()
+	w.live, w.hopper, w.webrtc = rstore, rstore.Hopper(), rstore.WebRTCCredentials()
 	w.dbPath = filepath.Join(t.TempDir(), "as.db")
 	db, agents := dialertest.DirectoryAt(t, ctx, w.dbPath, o.extensions)
 	w.db, w.agents = db, agents
@@ -327,7 +330,7 @@ func newFullStackWorld(t testing.TB, o worldOpts) *world {
 	wg.Go(func() { client.Run(ctx) })
 	var stopEngine func()
 	startEngine := func() {
-		w.eng, stopEngine = dialertest.RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.hopper, Queues: db, PauseCodes: db, Switch: sw, Now: o.now}, h, o.tap)
+		w.eng, stopEngine = dialertest.RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.hopper, Queues: db, PauseCodes: db, WebRTC: w.webrtc, Switch: sw, Now: o.now}, h, o.tap)
 	}
 	startEngine()
 	w.restartEngine = func(between ...func()) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
@@ -31,6 +32,8 @@ func FuzzXMLCurl(f *testing.F) {
 	for _, v := range []url.Values{
 		{"section": {"directory"}, "user": {"1001"}, "domain": {`pbx.example.com`}},
 		{"section": {"directory"}, "user": {"1001"}, "domain": {`<x a="&'">`}},
+		{"section": {"directory"}, "user": {"w1001"}, "domain": {`pbx.example.com`}},
+		{"section": {"directory"}, "user": {"w1001"}, "domain": {`PBX.example.com`}},
 		{"section": {"directory"}, "purpose": {"gateways"}, "profile": {pbxnames.ProfileCarriers}, "key_value": {`"]]>&`}},
 		{"section": {"dialplan"}, "Hunt-Context": {pbxnames.ContextInbound}, "Hunt-Destination-Number": {"+15551230000"}},
 		{"section": {"dialplan"}, "Caller-Context": {pbxnames.ContextInbound}, "Caller-Destination-Number": {"15551230000"}},
@@ -39,7 +42,7 @@ func FuzzXMLCurl(f *testing.F) {
 	}
 	f.Add([]byte("section=directory&user=%zz"))
 	f.Add([]byte("section=dialplan;Hunt-Context=x"))
-	h := NewHandler(newStore(), secret)
+	h := NewHandler(newStore(), secret, WithWebRTC(browserCreds(f), func() time.Time { return t0 }))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest(http.MethodPost, pbxnames.XMLCurlPath, bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -16,8 +16,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/internal/clock"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
 
@@ -34,6 +36,16 @@ type Option func(*handler)
 // WithLogger logs requests that failed on the service's side.
 func WithLogger(l *slog.Logger) Option { return func(h *handler) { h.log = l } }
 
+// WithWebRTC serves the browser softphones' users w<ext> from their
+// short-lived credentials, read on clock now; without it they are not
+// found. A nil now is clock.System.
+func WithWebRTC(creds dialer.WebRTCCredentials, now func() time.Time) Option {
+	if now == nil {
+		now = clock.System()
+	}
+	return func(h *handler) { h.webrtc, h.now = creds, now }
+}
+
 // maxRequest bounds a request body: FreeSWITCH posts every header of the
 // event behind the lookup, a few kilobytes.
 const maxRequest = 1 << 20
@@ -42,6 +54,8 @@ type handler struct {
 	store  Provisioning
 	secret string
 	log    *slog.Logger
+	webrtc dialer.WebRTCCredentials
+	now    func() time.Time
 }
 
 // NewHandler answers FreeSWITCH's mod_xml_curl requests. Requests must
@@ -117,8 +131,15 @@ func (h *handler) directory(ctx context.Context, f form) ([]byte, error) {
 		}
 		return h.gateways(ctx, domain)
 	}
-	ext := f.Get("user")
-	if ext == "" || domain == "" || !dialer.ValidExtension(ext) {
+	user := f.Get("user")
+	if user == "" || domain == "" {
+		return nil, nil
+	}
+	ext, browser := dialer.WebRTCExtension(user)
+	if !browser {
+		ext = user
+	}
+	if !dialer.ValidExtension(ext) || browser && h.webrtc == nil {
 		return nil, nil
 	}
 	a, err := h.store.AgentByExtension(ctx, ext)
@@ -129,9 +150,33 @@ func (h *handler) directory(ctx context.Context, f form) ([]byte, error) {
 		return nil, err
 	}
 	// The a1-hash covers the realm: an agent of another domain is not ours.
-	if a.Disabled || !strings.EqualFold(a.Realm, domain) || len(a.SIPA1Hash) != 32 {
+	if a.Disabled || !strings.EqualFold(a.Realm, domain) {
 		return nil, nil
 	}
+	a1 := a.SIPA1Hash
+	if browser {
+		c, err := h.webrtc.Lookup(ctx, a.ID, h.now())
+		if errors.Is(err, dialer.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		// Issued for the seat's extension before an admin changed it.
+		if c.User != user {
+			return nil, nil
+		}
+		a1 = c.A1Hash
+	}
+	if len(a1) != 32 {
+		return nil, nil
+	}
+	return agentEntry(domain, user, a1, a), nil
+}
+
+// agentEntry is the directory's answer for an agent's phone or browser:
+// the same variables for both, so their calls go the same way.
+func agentEntry(domain, user, a1 string, a dialer.Agent) []byte {
 	var b xmlBuilder
 	b.open("document", "type", "freeswitch/xml")
 	b.open("section", "name", "directory")
@@ -140,9 +185,9 @@ func (h *handler) directory(ctx context.Context, f form) ([]byte, error) {
 	b.leaf("param", "name", "dial-string", "value", dialString)
 	b.close("params")
 	b.open("users")
-	b.open("user", "id", a.Extension)
+	b.open("user", "id", user)
 	b.open("params")
-	b.leaf("param", "name", "a1-hash", "value", a.SIPA1Hash)
+	b.leaf("param", "name", "a1-hash", "value", a1)
 	b.close("params")
 	b.open("variables")
 	b.leaf("variable", "name", "user_context", "value", pbxnames.ContextAgents)
@@ -153,7 +198,7 @@ func (h *handler) directory(ctx context.Context, f form) ([]byte, error) {
 	b.close("domain")
 	b.close("section")
 	b.close("document")
-	return b.bytes(), nil
+	return b.bytes()
 }
 
 // gateways serves every enabled gateway as sofia reads them from a domain

@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,8 +18,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
+	"github.com/agentswitch/agentswitch/dialer/memlive"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
 
@@ -476,4 +479,120 @@ func TestServedNamesAppear(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no served names found: the check could not fail")
 	}
+}
+
+// browserCreds is a credential store with agent 42's browser (w1001)
+// issued until an hour past t0.
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+func browserCreds(t testing.TB) *memlive.WebRTCCredentials {
+	t.Helper()
+	creds := memlive.NewWebRTCCredentials()
+	c := dialer.WebRTCCredential{Agent: 42, User: "w1001", A1Hash: dialer.SIPA1("w1001", "pbx.example.com", "browser-pw"), ExpiresAt: t0.Add(time.Hour)}
+	if err := creds.Issue(t.Context(), c, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	return creds
+}
+
+// TestDirectoryBrowser: user w<ext> is the agent's browser softphone,
+// with its short-lived password's a1-hash and the variables of the
+// agent's desk phone; nothing once the credential expired or was revoked,
+// or the seat is disabled.
+func TestDirectoryBrowser(t *testing.T) {
+	store := newStore()
+	creds := browserCreds(t)
+	now := t0
+	h := NewHandler(store, secret, WithWebRTC(creds, func() time.Time { return now }))
+	lookup := func(user, domain string) *httptest.ResponseRecorder {
+		form := loadForm(t, "directory-sip_auth.form")
+		form.Set("user", user)
+		form.Set("domain", domain)
+		return post(t, h, form, pbxnames.XMLCurlUser, secret)
+	}
+
+	w := lookup("w1001", "pbx.example.com")
+	doc := parseDoc(t, w.Body.Bytes())
+	users := doc.find("section", "domain", "users", "user")
+	if len(users) != 1 || users[0].attr("id") != "w1001" {
+		t.Fatalf("users %+v\n%s", users, w.Body.Bytes())
+	}
+	if p := params(users[0].find("params")[0]); p["a1-hash"] != dialer.SIPA1("w1001", "pbx.example.com", "browser-pw") || p["password"] != "" {
+		t.Fatalf("params %v", p)
+	}
+	// The browser's entry has the desk phone's variables and dial-string.
+	phone := parseDoc(t, lookup("1001", "pbx.example.com").Body.Bytes())
+	if got, want := params(users[0].find("variables")[0]), params(phone.find("section", "domain", "users", "user")[0].find("variables")[0]); !maps.Equal(got, want) {
+		t.Fatalf("variables %v, the phone's %v", got, want)
+	}
+	if got, want := params(doc.find("section", "domain", "params")[0]), params(phone.find("section", "domain", "params")[0]); !maps.Equal(got, want) {
+		t.Fatalf("domain params %v, the phone's %v", got, want)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		user   string
+		domain string
+		before func()
+	}{
+		{"another realm", "w1001", "other.example.com", nil},
+		{"no credential", "w1003", "pbx.example.com", func() { store.agents["1003"] = dialer.Agent{ID: 44, Extension: "1003", Realm: "pbx.example.com"} }},
+		{"no such extension", "w1999", "pbx.example.com", nil},
+		{"not an extension", "wx", "pbx.example.com", nil},
+		{"upper-case W", "W1001", "pbx.example.com", nil},
+		{"issued for the old extension", "w1001", "pbx.example.com", func() {
+			a := store.agents["1001"]
+			delete(store.agents, "1001")
+			a.Extension = "1005"
+			store.agents["1005"] = a
+			if err := creds.Issue(t.Context(), dialer.WebRTCCredential{Agent: 42, User: "w1001", A1Hash: dialer.SIPA1("w1001", "pbx.example.com", "x"), ExpiresAt: t0.Add(time.Hour)}, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"another extension's credential", "w1005", "pbx.example.com", nil},
+		{"disabled", "w1002", "pbx.example.com", func() {
+			store = newStore()
+			h = NewHandler(store, secret, WithWebRTC(creds, func() time.Time { return now }))
+			if err := creds.Issue(t.Context(), dialer.WebRTCCredential{Agent: 43, User: "w1002", A1Hash: dialer.SIPA1("w1002", "pbx.example.com", "x"), ExpiresAt: t0.Add(time.Hour)}, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"expired", "w1001", "pbx.example.com", func() {
+			creds = browserCreds(t)
+			h = NewHandler(store, secret, WithWebRTC(creds, func() time.Time { return now }))
+			if isNotFound(t, lookup("w1001", "pbx.example.com")) {
+				t.Fatal("not found before it expired")
+			}
+			now = t0.Add(time.Hour)
+		}},
+		{"revoked", "w1001", "pbx.example.com", func() {
+			now = t0
+			if err := creds.Revoke(t.Context(), 42); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		if tc.before != nil {
+			tc.before()
+		}
+		if !isNotFound(t, lookup(tc.user, tc.domain)) {
+			t.Errorf("%s: %s@%s answered", tc.name, tc.user, tc.domain)
+		}
+	}
+
+	// Without a credential store no browser is known.
+	if !isNotFound(t, post(t, NewHandler(newStore(), secret), url.Values{"section": {"directory"}, "user": {"w1001"}, "domain": {"pbx.example.com"}}, pbxnames.XMLCurlUser, secret)) {
+		t.Error("w1001 answered without a credential store")
+	}
+	// A store failure is a 500, as for a phone.
+	failing := NewHandler(newStore(), secret, WithWebRTC(failingCreds{}, nil))
+	if w := post(t, failing, url.Values{"section": {"directory"}, "user": {"w1001"}, "domain": {"pbx.example.com"}}, pbxnames.XMLCurlUser, secret); w.Code != 500 {
+		t.Errorf("credential store error: %d", w.Code)
+	}
+}
+
+type failingCreds struct{ dialer.WebRTCCredentials }
+
+func (failingCreds) Lookup(context.Context, dialer.AgentID, time.Time) (dialer.WebRTCCredential, error) {
+	return dialer.WebRTCCredential{}, errors.New("redis down")
 }

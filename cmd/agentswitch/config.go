@@ -79,6 +79,11 @@ type Config struct {
 	ClockOffset time.Duration
 	// Notify is how e-mails and text messages are sent.
 	Notify NotifyConfig
+	// WebRTC is what browser softphones are told: where to register, the
+	// TURN servers and their secret.
+	WebRTC api.WebRTCOptions
+	// WebRTCTTL is how long a browser's SIP password lives.
+	WebRTCTTL time.Duration
 	// TTS speaks speed calls' announcements: "espeak-ng" or "off".
 	TTS      string
 	TTSDir   string
@@ -111,6 +116,8 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		httpAddr, varDir, db, redisURL, redisBin, eslAddr, eslPass, heartbeat, cmdTimeout,
 		simAddr, recDir, logFormat, logLevel, drain, maxCall, xmlCurlSecret, trustedProxies, clockOffset, tts, ttsDir, ttsVoice, publicURL string
 		country, tz, realm, gateway, agentDomain, callerID, callerIDName, abandon, transferFailed, consent, wrapup, pauseCodes, confProfile, agentPhoneAllow, webhookAllowPrivate string
+
+		webrtcWSURL, wssPort, turnURLs, turnSecret, webrtcTTL string
 	}
 	settings := []setting{
 		{"http-addr", "HTTP listen address", "127.0.0.1:8080", &raw.httpAddr},
@@ -145,6 +152,11 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 		{"pause-codes", "comma-separated pause codes added at start to those kept in the database (managed at /api/v1/pause-codes); codes stored already keep their settings", "", &raw.pauseCodes},
 		{"agent-phone-allow", "comma-separated E.164 prefixes (e.g. +4420,+1212555) a supervisor may log an agent in on besides the seat's own external phone; empty: only that. Premium-rate ranges are refused anyway", "", &raw.agentPhoneAllow},
 		{"webhook-allow-private", "true lets webhook endpoints name loopback and private addresses (tests, an integrator inside the network); off by default", "false", &raw.webhookAllowPrivate},
+		{"webrtc-ws-url", "WebSocket URL browser softphones register on (wss://pbx.example.com:7443); empty: wss://<FreeSWITCH host, or the public URL's host when that is loopback or the simulator>:<fs-agents-wss-port>", "", &raw.webrtcWSURL},
+		{"fs-agents-wss-port", "FreeSWITCH's WSS port of the agents profile (pbx-config's AGENTSWITCH_FS_AGENTS_WSS_PORT), for the default webrtc-ws-url", "7443", &raw.wssPort},
+		{"turn-urls", "comma-separated STUN/TURN servers offered to browser softphones (turn:turn.example.com:3478, turns:turn.example.com:5349); empty: none (host candidates, enough on a LAN)", "", &raw.turnURLs},
+		{"turn-secret", "coturn's static-auth-secret (use-auth-secret): browsers get TURN credentials that end with their SIP password; required with turn: URLs", "", &raw.turnSecret},
+		{"webrtc-credential-ttl", "how long a browser softphone's SIP password (and TURN credential) lives; the workspace asks for a new one before", "1h", &raw.webrtcTTL},
 		{"conference-profile", "FreeSWITCH conference profile for warm transfers and three-way calls", "agentswitch", &raw.confProfile},
 		{"tts", "how speed calls' announcements are spoken: espeak-ng (Debian's, rendered to WAV files the switch plays) or off (a beep)", "espeak-ng", &raw.tts},
 		{"tts-dir", "where the spoken files go; FreeSWITCH must read them at the same path (default <var-dir>/tts)", "", &raw.ttsDir},
@@ -344,6 +356,11 @@ func loadConfig(args []string, getenv func(string) string) (*Config, error) {
 			}
 		}
 	}
+	c.WebRTCTTL = dur("WEBRTC_CREDENTIAL_TTL", raw.webrtcTTL)
+	if c.WebRTCTTL > 0 && c.WebRTCTTL < time.Minute {
+		bad("WEBRTC_CREDENTIAL_TTL", "%s is less than a minute", c.WebRTCTTL)
+	}
+	c.WebRTC = parseWebRTC(raw.webrtcWSURL, raw.wssPort, raw.turnURLs, raw.turnSecret, c.ESL, c.PublicURL, bad)
 	c.Notify = parseNotify(notifyRaw, bad, os.ReadFile)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -413,4 +430,41 @@ func publicURL(raw, httpAddr string) (string, error) {
 		return "", fmt.Errorf("must not carry credentials, a query or a fragment")
 	}
 	return strings.TrimRight(raw, "/"), nil
+}
+
+// parseWebRTC reads what browser softphones are told. Without a URL the
+// browser goes to FreeSWITCH's WSS port on the first node's host, or on
+// the public URL's host when the node is on loopback (the browser is
+// elsewhere) or the switch is simulated.
+func parseWebRTC(wsURL, wssPort, turnURLs, turnSecret string, nodes []esl.Node, public string, bad func(env, format string, a ...any)) api.WebRTCOptions {
+	o := api.WebRTCOptions{WSURL: wsURL, TURNSecret: turnSecret}
+	if p, err := strconv.Atoi(wssPort); err != nil || p < 1 || p > 65535 {
+		bad("FS_AGENTS_WSS_PORT", "%q is not a port", wssPort)
+	}
+	if wsURL == "" {
+		host := ""
+		if len(nodes) > 0 {
+			host, _, _ = net.SplitHostPort(nodes[0].Addr)
+		}
+		if ip := net.ParseIP(host); host == "" || host == "localhost" || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+			if u, err := url.Parse(public); err == nil && u.Hostname() != "" {
+				host = u.Hostname()
+			}
+		}
+		o.WSURL = "wss://" + net.JoinHostPort(host, wssPort)
+	} else if err := api.ValidateWSURL(wsURL); err != nil {
+		bad("WEBRTC_WS_URL", "%q: %v", wsURL, err)
+	}
+	for _, u := range strings.Split(turnURLs, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			o.TURNURLs = append(o.TURNURLs, u)
+		}
+	}
+	if turnSecret != "" && (len(turnSecret) > 256 || strings.ContainsFunc(turnSecret, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
+		bad("TURN_SECRET", "must be at most 256 characters without spaces or control characters")
+	}
+	if err := (api.WebRTCOptions{TURNURLs: o.TURNURLs, TURNSecret: turnSecret}).Validate(); err != nil {
+		bad("TURN_URLS", "%v", err)
+	}
+	return o
 }

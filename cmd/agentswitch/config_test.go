@@ -161,3 +161,56 @@ func TestConfigPublicURL(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigWebRTC: the browser's WebSocket URL, given or made from the
+// switch's host, and the TURN servers with their secret.
+func TestConfigWebRTC(t *testing.T) {
+	fs := map[string]string{"AGENTSWITCH_ESL_PASSWORD": "s3cret", "AGENTSWITCH_XML_CURL_SECRET": testXMLCurlSecret}
+	with := func(m map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		ws   string
+		turn []string
+		bad  string
+	}{
+		{"simulator", map[string]string{}, "wss://127.0.0.1:7443", nil, ""},
+		{"simulator behind a public URL", map[string]string{"AGENTSWITCH_PUBLIC_URL": "https://cc.example.com"}, "wss://cc.example.com:7443", nil, ""},
+		{"switch host", func() map[string]string {
+			m := with(fs)
+			m["AGENTSWITCH_ESL_ADDR"] = "pbx.example.com:8021"
+			return m
+		}(), "wss://pbx.example.com:7443", nil, ""},
+		{"switch on loopback", func() map[string]string {
+			m := with(fs)
+			m["AGENTSWITCH_ESL_ADDR"], m["AGENTSWITCH_PUBLIC_URL"], m["AGENTSWITCH_FS_AGENTS_WSS_PORT"] = "127.0.0.1:8021", "https://cc.example.com", "8443"
+			return m
+		}(), "wss://cc.example.com:8443", nil, ""},
+		{"given", map[string]string{"AGENTSWITCH_WEBRTC_WS_URL": "wss://sip.example.com/ws"}, "wss://sip.example.com/ws", nil, ""},
+		{"turn", map[string]string{"AGENTSWITCH_TURN_URLS": "turn:turn.example.com:3478, turns:turn.example.com:5349", "AGENTSWITCH_TURN_SECRET": "0123456789abcdef"},
+			"wss://127.0.0.1:7443", []string{"turn:turn.example.com:3478", "turns:turn.example.com:5349"}, ""},
+		{"not a ws url", map[string]string{"AGENTSWITCH_WEBRTC_WS_URL": "https://sip.example.com"}, "", nil, "AGENTSWITCH_WEBRTC_WS_URL"},
+		{"bad port", map[string]string{"AGENTSWITCH_FS_AGENTS_WSS_PORT": "70000"}, "", nil, "AGENTSWITCH_FS_AGENTS_WSS_PORT"},
+		{"turn without secret", map[string]string{"AGENTSWITCH_TURN_URLS": "turn:turn.example.com"}, "", nil, "AGENTSWITCH_TURN_URLS"},
+		{"not a turn url", map[string]string{"AGENTSWITCH_TURN_URLS": "https://turn.example.com", "AGENTSWITCH_TURN_SECRET": "x"}, "", nil, "AGENTSWITCH_TURN_URLS"},
+		{"secret with a space", map[string]string{"AGENTSWITCH_TURN_URLS": "stun:stun.example.com", "AGENTSWITCH_TURN_SECRET": "a b"}, "", nil, "AGENTSWITCH_TURN_SECRET"},
+		{"short ttl", map[string]string{"AGENTSWITCH_WEBRTC_CREDENTIAL_TTL": "30s"}, "", nil, "AGENTSWITCH_WEBRTC_CREDENTIAL_TTL"},
+	} {
+		c, err := loadConfig(nil, env(tc.env))
+		if tc.bad != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("%s: %v, want an error on %s", tc.name, err, tc.bad)
+			}
+			continue
+		}
+		if err != nil || c.WebRTC.WSURL != tc.ws || !slices.Equal(c.WebRTC.TURNURLs, tc.turn) || c.WebRTCTTL != time.Hour {
+			t.Errorf("%s: %+v %v (%v), want %s %v", tc.name, c.WebRTC, c.WebRTCTTL, err, tc.ws, tc.turn)
+		}
+	}
+}

@@ -124,9 +124,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Gateway:   cfg.Gateway, AgentDomain: cfg.AgentDomain, CallerIDNumber: cfg.CallerID, CallerIDName: cfg.CallerIDName,
 		AbandonMessage: cfg.AbandonMsg, TransferFailedMessage: cfg.TransferFailedMsg, ConsentMessage: cfg.ConsentMsg, RecordingsDir: cfg.RecDir, WrapUp: cfg.WrapUp,
 		ConferenceProfile: cfg.ConfProfile, AgentPhoneAllow: cfg.AgentPhoneAllow,
-		Country:         cfg.Country,
-		MaxCallDuration: cfg.MaxCall,
-	}, dialer.EngineDeps{Switch: client, Live: mx.TimedLive(live), Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: live.Hopper(), Queues: db, PauseCodes: db, Now: now, Logger: log.With("component", "engine")})
+		Country:             cfg.Country,
+		MaxCallDuration:     cfg.MaxCall,
+		WebRTCCredentialTTL: cfg.WebRTCTTL,
+	}, dialer.EngineDeps{Switch: client, Live: mx.TimedLive(live), Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: live.Hopper(), Queues: db, PauseCodes: db,
+		WebRTC: live.WebRTCCredentials(), Now: now, Logger: log.With("component", "engine")})
 	if err != nil {
 		return err
 	}
@@ -183,7 +185,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		Engine:  engine, Directory: db, Campaigns: db, Calls: db, Audit: db, Users: db, APIKeys: db, WebSessions: db,
 		PBX: pbx.NewService(pbx.ServiceConfig{Store: db, Campaigns: db, Switch: client, Country: cfg.Country,
 			Logger: log.With("component", "pbx")}),
-		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm,
+		DefaultCountry: cfg.Country, DefaultTimeZone: cfg.TimeZone, SIPRealm: cfg.SIPRealm, WebRTC: cfg.WebRTC,
 		Imports: db, ImportDir: filepath.Join(cfg.VarDir, "imports"), RecordingsDir: cfg.RecDir, Stats: db, Reports: db, Queues: db, PauseCodes: db, Teams: db, Widgets: db, Sim: simCalls, Webhooks: hooks,
 		LeadCalls: leads, WidgetRequests: db,
 		TrustedProxies: cfg.TrustedProxies,
@@ -224,7 +226,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer)
 		// FreeSWITCH's mod_xml_curl, on the API's listener; the handler
 		// checks basic auth (constant-time) before reading anything.
 		srv.Echo().POST(pbxnames.XMLCurlPath, echo.WrapHandler(pbx.NewHandler(db, cfg.XMLCurlSecret,
-			pbx.WithLogger(log.With("component", "xml_curl")))))
+			pbx.WithLogger(log.With("component", "xml_curl")), pbx.WithWebRTC(live.WebRTCCredentials(), now))))
 	}
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/agentswitch/agentswitch/dialer"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
 
@@ -53,11 +56,24 @@ func TestConfigXMLCurlSecret(t *testing.T) {
 // postXMLCurl sends a captured mod_xml_curl request to the service.
 func postXMLCurl(t *testing.T, base, form, user, pass string) (int, string) {
 	t.Helper()
+	return postXMLCurlWith(t, base, form, nil, user, pass)
+}
+
+// postXMLCurlWith sends a captured request with the fields of set changed.
+func postXMLCurlWith(t *testing.T, base, form string, set url.Values, user, pass string) (int, string) {
+	t.Helper()
 	body, err := os.ReadFile("../../pbx/testdata/" + form)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, base+pbxnames.XMLCurlPath, strings.NewReader(strings.TrimSpace(string(body))))
+	fields, err := url.ParseQuery(strings.TrimSpace(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range set {
+		fields[k] = v
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+pbxnames.XMLCurlPath, strings.NewReader(fields.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if user != "" {
 		req.SetBasicAuth(user, pass)
@@ -121,5 +137,52 @@ func TestServeSimulatedWithoutXMLCurl(t *testing.T) {
 		if code, body := postXMLCurl(t, url, "directory-gateways.form", pbxnames.XMLCurlUser, pass); code != http.StatusNotFound || strings.Contains(body, "<document") {
 			t.Errorf("with %q: %d %s", pass, code, body)
 		}
+	}
+}
+
+// TestServeWebRTCDirectory: the browser's password issued over the API
+// is what FreeSWITCH's directory serves for user w<ext> (Redis between
+// them), a new one replaces it, and logout ends it.
+func TestServeWebRTCDirectory(t *testing.T) {
+	s := startService(t, "-webrtc-ws-url", "wss://pbx.example.com:7443")
+	ann := s.agent("ann", "2401", "ring")
+	auth := url.Values{"user": {"w2401"}, "domain": {"agentswitch"}}
+	lookup := func() string {
+		t.Helper()
+		code, body := postXMLCurlWith(t, s.url, "directory-sip_auth.form", auth, pbxnames.XMLCurlUser, testXMLCurlSecret)
+		if code != 200 {
+			t.Fatalf("xml_curl: %d %s", code, body)
+		}
+		return body
+	}
+	if body := lookup(); !strings.Contains(body, `status="not found"`) {
+		t.Fatalf("served before any credential: %s", body)
+	}
+	ann.must(http.MethodPost, fmt.Sprintf("/agents/%d/login", ann.Seat), map[string]any{"endpoint": map[string]any{"kind": "webrtc"}}, 200, nil)
+	var cred struct {
+		WSURL             string `json:"ws_url"`
+		SIPURI            string `json:"sip_uri"`
+		AuthorizationUser string `json:"authorization_user"`
+		Password          string `json:"password"`
+	}
+	path := fmt.Sprintf("/agents/%d/webrtc/credentials", ann.Seat)
+	ann.must(http.MethodPost, path, nil, 200, &cred)
+	if cred.WSURL != "wss://pbx.example.com:7443" || cred.SIPURI != "sip:w2401@agentswitch" || cred.AuthorizationUser != "w2401" {
+		t.Fatalf("credentials %+v", cred)
+	}
+	hash := func(password string) string {
+		return `name="a1-hash" value="` + dialer.SIPA1("w2401", "agentswitch", password) + `"`
+	}
+	if body := lookup(); !strings.Contains(body, hash(cred.Password)) || !strings.Contains(body, `<user id="w2401">`) {
+		t.Fatalf("served: %s", body)
+	}
+	first := cred.Password
+	ann.must(http.MethodPost, path, nil, 200, &cred)
+	if body := lookup(); cred.Password == first || strings.Contains(body, hash(first)) || !strings.Contains(body, hash(cred.Password)) {
+		t.Fatalf("after a new password: %s", body)
+	}
+	ann.must(http.MethodPost, fmt.Sprintf("/agents/%d/logout", ann.Seat), nil, 204, nil)
+	if body := lookup(); !strings.Contains(body, `status="not found"`) {
+		t.Fatalf("served after logout: %s", body)
 	}
 }

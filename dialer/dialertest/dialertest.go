@@ -106,6 +106,9 @@ type World struct {
 	Live *memlive.Store
 	// Hopper holds the dialer campaigns' leads (kept across Restart).
 	Hopper *memlive.Hopper
+	// WebRTC holds the browser softphones' credentials (kept across
+	// Restart).
+	WebRTC *memlive.WebRTCCredentials
 	// Events are the events Eng pushed; Restart starts a new log.
 	Events *EventLog
 	Admin  dialer.Actor
@@ -149,6 +152,7 @@ func New(t testing.TB, o Options) *World {
 
 	w.Live = memlive.New(nil)
 	w.Hopper = memlive.NewHopper()
+	w.WebRTC = memlive.NewWebRTCCredentials()
 	w.DB, w.Agents = Directory(t, ctx, o.Extensions)
 
 	cfg := Config(w.RecDir)
@@ -172,7 +176,7 @@ func New(t testing.TB, o Options) *World {
 	// restart of the service finds the switch and its calls as they were.
 	db := w.DB
 	w.startEngine = func() {
-		w.Eng, w.stopEngine = RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.Hopper, Queues: db, PauseCodes: db, Switch: sw, Now: o.Now}, h, o.Tap)
+		w.Eng, w.stopEngine = RunEngine(t, ctx, cfg, dialer.EngineDeps{Live: w.Live, Directory: db, Campaigns: db, Calls: db, Audit: db, Hopper: w.Hopper, Queues: db, PauseCodes: db, WebRTC: w.WebRTC, Switch: sw, Now: o.Now}, h, o.Tap)
 	}
 	// The engine is the handler before the client runs, as in the
 	// service: a node's coming up is not missed.

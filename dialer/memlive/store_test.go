@@ -33,3 +33,11 @@ func TestHopperContract(t *testing.T) {
 		return h, h
 	})
 }
+
+// TestWebRTCCredentialsContract runs the suite dialer/redisstore runs on
+// Redis.
+func TestWebRTCCredentialsContract(t *testing.T) {
+	livestoretest.RunWebRTCCredentials(t, func(*testing.T) dialer.WebRTCCredentials {
+		return memlive.NewWebRTCCredentials()
+	})
+}

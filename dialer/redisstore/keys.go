@@ -4,8 +4,9 @@ import "github.com/agentswitch/agentswitch/dialer"
 
 // Every Redis key and channel the store uses, relative to the configurable
 // prefix P (default "as:"). Times are Unix milliseconds from the service's
-// clock. No key has a TTL: leases and heartbeats are deadlines in sorted
-// sets, swept explicitly, so that every expiry is a published transition.
+// clock. Only browser credentials have a TTL: leases and heartbeats are
+// deadlines in sorted sets, swept explicitly, so that every expiry is a
+// published transition.
 //
 // For Redis Cluster, use a prefix with a hash tag, e.g. "{as}:": the Lua
 // scripts touch agent hashes found at run time, so all keys must share one
@@ -24,6 +25,7 @@ import "github.com/agentswitch/agentswitch/dialer"
 //	P marker              STRING  set by the service; missing means Redis lost its data
 //	P hopper:<campaign>   ZSET    leads ready to dial, score = rank (lowest claimed first)
 //	P hopper:<campaign>:claimed ZSET leads claimed by a caller, score = claim deadline (ms)
+//	P webrtc:<id>         STRING  the agent's browser SIP credential, JSON {"user","a1","exp"}, TTL = its lifetime
 //
 // Invariants kept by every script: an agent is in P ready (and in P ready:<t>
 // for each of its tags, and in P readynode:<its node> or, without one, P
@@ -38,6 +40,7 @@ const (
 	chanEvents    = "events"     //
 	keyMarker     = "marker"     //
 	keyHopper     = "hopper:"    // + campaign id
+	keyWebRTC     = "webrtc:"    // + agent id
 	// P hopper:<campaign>:claimed
 	keyClaimsSuffix = ":claimed"
 )

@@ -215,3 +215,23 @@ func TestHopperContract(t *testing.T) {
 		return f.s.Hopper(), New(c, Options{Prefix: f.s.k.p}).Hopper()
 	})
 }
+
+// TestWebRTCCredentialsContract runs the browser credentials' suite on a
+// real redis-server; the key also carries the credential's lifetime.
+func TestWebRTCCredentialsContract(t *testing.T) {
+	livestoretest.RunWebRTCCredentials(t, func(t *testing.T) dialer.WebRTCCredentials {
+		return newFixture(t).s.WebRTCCredentials()
+	})
+	t.Run("KeyExpires", func(t *testing.T) {
+		f := newFixture(t)
+		w := f.s.WebRTCCredentials()
+		c := dialer.WebRTCCredential{Agent: 3, User: "w2403", A1Hash: dialer.SIPA1("w2403", "d", "p"), ExpiresAt: t0.Add(time.Minute)}
+		if err := w.Issue(t.Context(), c, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		ttl := f.rdb.PTTL(t.Context(), w.key(3)).Val()
+		if ttl <= 0 || ttl > time.Minute {
+			t.Fatalf("PTTL = %v, want (0, 1m]", ttl)
+		}
+	})
+}
