@@ -313,7 +313,8 @@ const uiRoute = "ui"
 // mountUI serves the agent workspace: index.html on the UI's own paths
 // (so that a reload lands on the same screen) and its files.
 func (s *Server) mountUI() {
-	h := echo.WrapHandler(agentui.Handler())
+	// The page may open the softphone's WebSocket (its own origin besides).
+	h := echo.WrapHandler(agentui.Handler(s.opts.WebRTC.WSURL))
 	// HEAD too: uptime checks and proxies ask for the page that way.
 	for _, p := range append(slices.Clone(agentui.Pages), agentui.AssetsPrefix+"*") {
 		s.e.GET(p, h).Name = uiRoute

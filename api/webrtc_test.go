@@ -180,3 +180,30 @@ func TestWebRTCOptionsValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestUIPolicyAllowsTheSoftphone: the workspace's Content-Security-Policy
+// lets the page open the configured softphone WebSocket, and no other.
+func TestUIPolicyAllowsTheSoftphone(t *testing.T) {
+	for _, tc := range []struct {
+		name, ws, want string
+	}{
+		{"configured", "wss://pbx.example.com:7443", "wss://pbx.example.com:7443"},
+		{"none", "", ""},
+	} {
+		e := newEnv(t, func(o *Options) { o.WebRTC = WebRTCOptions{WSURL: tc.ws} })
+		rec := e.do(e.anon, http.MethodGet, "/", "")
+		policy := rec.Header().Get("Content-Security-Policy")
+		var connect string
+		for _, d := range strings.Split(policy, ";") {
+			if f := strings.Fields(d); len(f) > 0 && f[0] == "connect-src" {
+				connect = d
+			}
+		}
+		if rec.Code != http.StatusOK || connect == "" {
+			t.Fatalf("%s: %d, policy %q", tc.name, rec.Code, policy)
+		}
+		if has := tc.want != "" && strings.Contains(connect, tc.want); has != (tc.want != "") || strings.Contains(connect, "wss://") != (tc.want != "") {
+			t.Errorf("%s: connect-src %q, want it to allow %q only", tc.name, connect, tc.want)
+		}
+	}
+}
