@@ -1,6 +1,7 @@
 package webrtcpeer
 
 import (
+	"crypto/md5"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
@@ -26,16 +27,32 @@ var (
 // authenticator issues MD5 digest challenges for one realm and checks the
 // answers, as FreeSWITCH's registrar does.
 type authenticator struct {
-	realm    string
-	password func(user string) (string, bool)
-	now      func() time.Time
+	realm string
+	a1    func(user string) (string, bool) // HA1, lower-case hex
+	now   func() time.Time
 
 	mu     sync.Mutex
 	nonces map[string]time.Time // issued at
 }
 
-func newAuthenticator(realm string, password func(string) (string, bool), now func() time.Time) *authenticator {
-	return &authenticator{realm: realm, password: password, now: now, nonces: map[string]time.Time{}}
+// newAuthenticator checks answers against a1 (HA1 hex, as a directory's
+// a1-hash) when it is set, else against the HA1 of password.
+func newAuthenticator(realm string, password, a1 func(string) (string, bool), now func() time.Time) *authenticator {
+	if a1 == nil {
+		a1 = func(user string) (string, bool) {
+			pw, ok := password(user)
+			if !ok {
+				return "", false
+			}
+			return md5hex(user + ":" + realm + ":" + pw), true
+		}
+	}
+	return &authenticator{realm: realm, a1: a1, now: now, nonces: map[string]time.Time{}}
+}
+
+func md5hex(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 // challenge returns a WWW-Authenticate value with a new nonce.
@@ -78,36 +95,33 @@ func (a *authenticator) check(header, method, user string) error {
 	if cred.Username != user {
 		return fmt.Errorf("%w: username %q registers %q", errForbidden, cred.Username, user)
 	}
-	pw, ok := a.password(user)
+	ha1, ok := a.a1(user)
 	if !ok {
 		return fmt.Errorf("%w: unknown user %q", errForbidden, user)
 	}
-	if !digestMatches(cred, method, pw) {
+	if !digestMatches(cred, method, strings.ToLower(ha1)) {
 		return fmt.Errorf("%w: wrong password for %q", errForbidden, user)
 	}
 	return nil
 }
 
-// digestMatches recomputes the response of cred for method and password.
-func digestMatches(cred *digest.Credentials, method, password string) bool {
+// digestMatches recomputes the response of cred for method from ha1
+// (RFC 2617, MD5, qop auth or none).
+func digestMatches(cred *digest.Credentials, method, ha1 string) bool {
 	switch strings.ToUpper(cred.Algorithm) {
 	case "", "MD5":
 	default:
 		return false
 	}
-	chal := &digest.Challenge{Realm: cred.Realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm, Opaque: cred.Opaque}
-	if cred.QOP != "" {
-		if cred.QOP != "auth" {
-			return false
-		}
-		chal.QOP = []string{"auth"}
-	}
-	want, err := digest.Digest(chal, digest.Options{
-		Method: method, URI: cred.URI, Username: cred.Username, Password: password,
-		Cnonce: cred.Cnonce, Count: cred.Nc,
-	})
-	if err != nil {
+	ha2 := md5hex(method + ":" + cred.URI)
+	var want string
+	switch cred.QOP {
+	case "":
+		want = md5hex(ha1 + ":" + cred.Nonce + ":" + ha2)
+	case "auth":
+		want = md5hex(fmt.Sprintf("%s:%s:%08x:%s:auth:%s", ha1, cred.Nonce, cred.Nc, cred.Cnonce, ha2))
+	default:
 		return false
 	}
-	return subtle.ConstantTimeCompare([]byte(want.Response), []byte(strings.ToLower(cred.Response))) == 1
+	return subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(cred.Response))) == 1
 }

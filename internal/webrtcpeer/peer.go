@@ -4,8 +4,9 @@
 // github.com/pion/webrtc.
 //
 // What it does:
-//   - REGISTER with MD5 digest auth (realm Config.Domain); an unknown user
-//     or a wrong password gets 403. Bindings last the Expires asked for
+//   - REGISTER with MD5 digest auth (realm Config.Domain), checked against
+//     Config.Password or a user's HA1 from Config.A1 (a directory's
+//     a1-hash); an unknown user or a wrong password gets 403. Bindings last the Expires asked for
 //     (capped by Config.MaxExpires); Expires: 0 unregisters.
 //   - OPTIONS is answered 200.
 //   - Peer.Call INVITEs a registered user over the very WebSocket its
@@ -60,6 +61,9 @@ type Config struct {
 	Domain string
 	// Password gives a user's digest password; false: unknown user (403).
 	Password func(user string) (string, bool)
+	// A1, when set, is used instead of Password: a user's HA1 in hex,
+	// MD5(user:Domain:password), as a directory's a1-hash serves it.
+	A1 func(user string) (string, bool)
 	// MaxExpires caps a registration's lifetime (default 600s); it is
 	// also the lifetime of a REGISTER that asks for none.
 	MaxExpires time.Duration
@@ -107,8 +111,8 @@ func Start(ctx context.Context, cfg Config) (*Peer, error) {
 	if cfg.Domain == "" {
 		return nil, errors.New("webrtcpeer: Config.Domain is required")
 	}
-	if cfg.Password == nil {
-		return nil, errors.New("webrtcpeer: Config.Password is required")
+	if cfg.Password == nil && cfg.A1 == nil {
+		return nil, errors.New("webrtcpeer: Config.Password or Config.A1 is required")
 	}
 	if cfg.MaxExpires <= 0 {
 		cfg.MaxExpires = 600 * time.Second
@@ -159,7 +163,7 @@ func Start(ctx context.Context, cfg Config) (*Peer, error) {
 		// In-dialog requests go back to the WebSocket the answer came
 		// on: a browser's Contact host (x.invalid) cannot be dialled.
 		dua:      &sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true},
-		auth:     newAuthenticator(cfg.Domain, cfg.Password, cfg.Now),
+		auth:     newAuthenticator(cfg.Domain, cfg.Password, cfg.A1, cfg.Now),
 		api:      api,
 		bindings: map[string]binding{},
 		calls:    map[string]*Call{},

@@ -68,14 +68,25 @@ func TestToneDetector(t *testing.T) {
 }
 
 func TestDigestCheck(t *testing.T) {
+	known := func(u string) bool { return u == "w2401" }
+	// The same user and password, given as a password or as its HA1
+	// (MD5 of "w2401:127.0.0.1:s3cret"), as a directory's a1-hash.
+	for _, src := range []struct {
+		name         string
+		password, a1 func(string) (string, bool)
+	}{
+		{"password", func(u string) (string, bool) { return "s3cret", known(u) }, nil},
+		{"a1", nil, func(u string) (string, bool) { return "5392b2ccd8e9a3ee339e51545bbf6f2a", known(u) }},
+		{"a1 upper case", nil, func(u string) (string, bool) { return "5392B2CCD8E9A3EE339E51545BBF6F2A", known(u) }},
+	} {
+		t.Run(src.name, func(t *testing.T) { testDigestCheck(t, src.password, src.a1) })
+	}
+}
+
+func testDigestCheck(t *testing.T, password, a1 func(string) (string, bool)) {
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	a := newAuthenticator("127.0.0.1", func(u string) (string, bool) {
-		if u == "w2401" {
-			return "s3cret", true
-		}
-		return "", false
-	}, clock)
+	a := newAuthenticator("127.0.0.1", password, a1, clock)
 	chal, err := digest.ParseChallenge(a.challenge())
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +120,7 @@ func TestDigestCheck(t *testing.T) {
 		{"other realm", answer("w2401", "s3cret", "REGISTER", func(c *digest.Credentials) { c.Realm = "example.com" }), "w2401", errChallenge},
 		{"unknown nonce", answer("w2401", "s3cret", "REGISTER", func(c *digest.Credentials) { c.Nonce = "00ff" }), "w2401", errChallenge},
 		{"tampered cnonce", answer("w2401", "s3cret", "REGISTER", func(c *digest.Credentials) { c.Cnonce = "abd" }), "w2401", errForbidden},
+		{"no qop (RFC 2069)", answer("w2401", "s3cret", "REGISTER", func(c *digest.Credentials) { *c = *noQOP(t, c, "s3cret") }), "w2401", nil},
 		{"SHA-256 answer", answer("w2401", "s3cret", "REGISTER", func(c *digest.Credentials) { c.Algorithm = "SHA-256" }), "w2401", errForbidden},
 	} {
 		err := a.check(tc.header, "REGISTER", tc.user)
@@ -122,6 +134,17 @@ func TestDigestCheck(t *testing.T) {
 	if err := a.check(right, "REGISTER", "w2401"); !errors.Is(err, errChallenge) {
 		t.Errorf("stale nonce: %v", err)
 	}
+}
+
+// noQOP is c answered without qop, as an RFC 2069 client does.
+func noQOP(t *testing.T, c *digest.Credentials, password string) *digest.Credentials {
+	t.Helper()
+	cred, err := digest.Digest(&digest.Challenge{Realm: c.Realm, Nonce: c.Nonce, Algorithm: "MD5"},
+		digest.Options{Method: "REGISTER", URI: c.URI, Username: c.Username, Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cred
 }
 
 func TestOfferHolds(t *testing.T) {
