@@ -243,10 +243,15 @@ func checkMounts(t *testing.T, base string) {
 	}
 }
 
-// startSim runs the simulated switch for one test.
-func startSim(t *testing.T) *sim.Server {
+// startSim runs the simulated switch for one test; opts adjust its
+// configuration (a hook on the service's commands).
+func startSim(t *testing.T, opts ...func(*sim.Config)) *sim.Server {
 	t.Helper()
-	sw := sim.New(sim.Config{Password: eslPassword, AnswerDelay: 80 * time.Millisecond, RecordingsDir: t.TempDir()})
+	cfg := sim.Config{Password: eslPassword, AnswerDelay: 80 * time.Millisecond, RecordingsDir: t.TempDir()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	sw := sim.New(cfg)
 	if err := sw.Listen("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +360,8 @@ func (l *lockedBuffer) String() string {
 // sim.XMLCurlGateways reads the gateways with it, as FreeSWITCH does.
 const xmlCurlSecret = "browser-test-secret-0123456789"
 
-func startService(t *testing.T, eslAddr string) *svctest.Process {
+// extra are more `serve` flags (-webrtc-ws-url).
+func startService(t *testing.T, eslAddr string, extra ...string) *svctest.Process {
 	t.Helper()
 	dir := t.TempDir()
 	bin, err := svctest.Build(dir, false)
@@ -364,9 +370,9 @@ func startService(t *testing.T, eslAddr string) *svctest.Process {
 	}
 	// A real switch fetches its directory with this secret; the simulator
 	// does not, but the service requires it beside an ESL address.
-	p, err := svctest.Start(bin, dir, []string{"-esl-addr", eslAddr, "-esl-password", eslPassword,
+	p, err := svctest.Start(bin, dir, append([]string{"-esl-addr", eslAddr, "-esl-password", eslPassword,
 		"-http-addr", "127.0.0.1:0", "-var-dir", filepath.Join(dir, "var"), "-log-level", "warn",
-		"-pause-codes", "BREAK,LUNCH,MEETING,TRAINING,ADMIN," + longPause},
+		"-pause-codes", "BREAK,LUNCH,MEETING,TRAINING,ADMIN," + longPause}, extra...),
 		// Webhook receivers in these tests listen on 127.0.0.1.
 		[]string{"AGENTSWITCH_XML_CURL_SECRET=" + xmlCurlSecret, "AGENTSWITCH_WEBHOOK_ALLOW_PRIVATE=true"})
 	if err != nil {

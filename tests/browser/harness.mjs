@@ -26,9 +26,9 @@ input.on('line', (l) => {
   const r = replies.shift();
   if (r) r(JSON.parse(l));
 });
-export function ask(req) {
+export function ask(req, ms = 10000) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no answer to ' + JSON.stringify(req))), 10000);
+    const timer = setTimeout(() => reject(new Error('no answer to ' + JSON.stringify(req))), ms);
     replies.push((a) => (clearTimeout(timer), a.error ? reject(new Error(a.error)) : resolve(a)));
     process.stdout.write('@@ask ' + JSON.stringify(req) + '\n');
   });
@@ -70,33 +70,39 @@ export async function step(name, fn) {
 
 // openPage starts Chromium with one page at 1440x900. problems collects
 // the page's errors; expectError(re) lets a step provoke one on purpose.
-export async function openPage() {
+// args are more Chromium switches; permissions are granted to the page
+// (microphone).
+export async function openPage({ args = [], permissions = [] } = {}) {
   const browser = await chromium.launch({
     executablePath: process.env.AS_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic',
+      '--disable-sync', '--no-first-run', '--disable-quic', ...args,
     ],
   });
   // Reduced motion: screenshots show the screen at rest, not mid-animation.
   const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Paris', locale: 'en-US', reducedMotion: 'reduce',
+    viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Paris', locale: 'en-US', reducedMotion: 'reduce', permissions,
   });
   context.setDefaultTimeout(10000);
-  const page = await context.newPage();
   const problems = [];
   let expected = null;
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => {
-    // 401 before sign-in and 404 for an agent not yet on the phone are
-    // answers the page expects; a 403 is not (the transfer panels read the
-    // directory, not the supervisors' agent list).
-    if (m.type() !== 'error' || /status of (401|404)/.test(m.text())) return;
-    if (expected && expected.test(m.text())) return;
-    problems.push('console: ' + m.text());
-  });
-  return { browser, page, problems, expectError: (re) => (expected = re) };
+  // watch collects the errors of a page of this browser.
+  const watch = (page) => {
+    page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+    page.on('console', (m) => {
+      // 401 before sign-in and 404 for an agent not yet on the phone are
+      // answers the page expects; a 403 is not (the transfer panels read the
+      // directory, not the supervisors' agent list).
+      if (m.type() !== 'error' || /status of (401|404)/.test(m.text())) return;
+      if (expected && expected.test(m.text())) return;
+      problems.push('console: ' + m.text());
+    });
+    return page;
+  };
+  const page = watch(await context.newPage());
+  return { browser, page, problems, watch, expectError: (re) => (expected = re) };
 }
 
 // Helpers on the page.

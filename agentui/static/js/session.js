@@ -4,6 +4,7 @@ import { api, whenUnauthorized } from './api.js';
 import { Stream } from './stream.js';
 import { applyEvent, applySnapshot, getState, setAgentView, setState } from './store.js';
 import { notify } from './common.js';
+import { endPhoneSession } from './softphone.js';
 
 let stream = null;
 
@@ -49,7 +50,7 @@ export async function signOut() {
   if (s.agent && s.me && s.me.agent && !['INCALL', 'RINGING', 'RESERVED'].includes(s.agent.state)) {
     // Leaving the phone logged in would send calls to an empty desk.
     try {
-      await api.agentLogout(s.me.agent.id);
+      await endPhoneSession(() => api.agentLogout(s.me.agent.id));
     } catch {
       // Signing out matters more.
     }

@@ -103,6 +103,7 @@ let mic = null; // the microphone's MediaStream
 let session = null;
 let pc = null;
 let stopping = false;
+let leaving = false; // unregistered on purpose, the session ending
 let yielded = false; // another tab took the phone over
 let retries = 0;
 let renewTimer = 0;
@@ -428,7 +429,7 @@ async function connect(run) {
     else if (was !== 'ready') announce('Browser phone ready');
   }));
   u.on('unregistered', mine(() => {
-    if (stopping) return;
+    if (stopping || leaving) return;
     set({ reg: 'registering' });
     retryLater(run, () => u.register());
   }));
@@ -616,6 +617,34 @@ function claim(id) {
     };
   }
   channel.postMessage({ type: 'claim', tab: tabId });
+}
+
+// endPhoneSession runs logout (the agent ending the phone session) once
+// this tab has unregistered: the switch checks the unregister against the
+// password the service withdraws with the session. Should logout fail,
+// the tab registers again.
+export async function endPhoneSession(logout) {
+  const u = ua;
+  if (u && u.isRegistered()) {
+    leaving = true;
+    await new Promise((resolve) => {
+      // A switch that does not answer does not hold the agent up for long.
+      const timer = setTimeout(resolve, 3000);
+      u.once('unregistered', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      u.unregister();
+    });
+  }
+  try {
+    return await logout();
+  } catch (e) {
+    if (leaving && u === ua) u.register();
+    throw e;
+  } finally {
+    leaving = false;
+  }
 }
 
 function retry() {

@@ -13,6 +13,7 @@ import { signOut } from './session.js';
 import { describeDevice } from './audio.js';
 import { pauseReason } from './pause.js';
 import { Menu } from './menu.js';
+import { endPhoneSession } from './softphone.js';
 import { CampaignSwitch } from './campaign.js';
 import { isSupervisor } from './wall.js';
 
@@ -130,7 +131,7 @@ function UserMenu({ s }) {
     </div>`}
     ${agent &&
     html`<button role="menuitem" class="menu-item" disabled=${onCall || agent.state === 'DISPO'}
-      onClick=${() => run(() => api.agentLogout(s.me.agent.id))}>End phone session</button>`}
+      onClick=${() => run(() => endPhoneSession(() => api.agentLogout(s.me.agent.id)))}>End phone session</button>`}
     <button role="menuitem" class="menu-item" disabled=${onCall} onClick=${() => run(signOut)}>Sign out</button>
   </${Menu}>`;
 }
