@@ -70,6 +70,7 @@ func TestSoftphoneDay(t *testing.T) {
 	mic := filepath.Join(t.TempDir(), "tone.wav")
 	writeToneWAV(t, mic, micHz)
 
+	// Real time: the figures are what an agent would wait.
 	var loginClick time.Time
 	var res struct {
 		Calls   map[string]string `json:"calls"`
@@ -91,8 +92,8 @@ func TestSoftphoneDay(t *testing.T) {
 				return nil, err
 			}
 			t.Logf("figure: login click to registered at the peer: %s", time.Since(loginClick).Round(time.Millisecond))
-			if a1, ok := directoryA1(svc.URL, user); !ok || a1 == "" {
-				return nil, fmt.Errorf("the directory serves no a1-hash for %s while registered", user)
+			if body, err := directory(svc.URL, user); err != nil || a1Of(body, user) == "" {
+				return nil, fmt.Errorf("the directory serves no a1-hash for %s while registered: %v %s", user, err, body)
 			}
 			return map[string]string{}, nil
 		case "audio":
@@ -120,8 +121,8 @@ func TestSoftphoneDay(t *testing.T) {
 			if err := peer.WaitUnregistered(wait, user); err != nil {
 				return nil, err
 			}
-			if a1, ok := directoryA1(svc.URL, user); ok {
-				return nil, fmt.Errorf("the directory still serves %s (a1-hash %q) after logout", user, a1)
+			if body, err := directory(svc.URL, user); err != nil || !strings.Contains(body, `status="not found"`) {
+				return nil, fmt.Errorf("the directory after logout, for %s: %v %s", user, err, body)
 			}
 			return map[string]string{}, nil
 		}
@@ -201,7 +202,12 @@ func startPeer(t *testing.T, ctx context.Context) (*webrtcpeer.Peer, *atomic.Poi
 		if b == nil {
 			return "", false
 		}
-		return directoryA1(*b, user)
+		body, err := directory(*b, user)
+		if err != nil {
+			return "", false
+		}
+		a1 := a1Of(body, user)
+		return a1, a1 != ""
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -212,40 +218,50 @@ func startPeer(t *testing.T, ctx context.Context) (*webrtcpeer.Peer, *atomic.Poi
 
 var a1Hash = regexp.MustCompile(`<param name="a1-hash" value="([0-9a-fA-F]{32})"`)
 
-// directoryA1 asks the service's mod_xml_curl directory for user, as
+// directory asks the service's mod_xml_curl directory for user, as
 // FreeSWITCH's sofia does on a REGISTER (pbx/testdata's form, with the
-// shared secret), and answers the user's a1-hash; false: not found.
-func directoryA1(base, user string) (string, bool) {
+// shared secret), and answers the document served.
+func directory(base, user string) (string, error) {
 	body, err := os.ReadFile("../../pbx/testdata/directory-sip_auth.form")
 	if err != nil {
-		return "", false
+		return "", err
 	}
 	fields, err := url.ParseQuery(strings.TrimSpace(string(body)))
 	if err != nil {
-		return "", false
+		return "", err
 	}
 	fields.Set("user", user)
 	fields.Set("domain", sipRealm)
 	req, err := http.NewRequest(http.MethodPost, base+pbxnames.XMLCurlPath, strings.NewReader(fields.Encode()))
 	if err != nil {
-		return "", false
+		return "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(pbxnames.XMLCurlUser, xmlCurlSecret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", false
+		return "", err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `<user id="`+user+`">`) {
-		return "", false
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
 	}
-	m := a1Hash.FindSubmatch(b)
-	if m == nil {
-		return "", false
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("xml_curl directory: %d %s", resp.StatusCode, b)
 	}
-	return string(m[1]), true
+	return string(b), nil
+}
+
+// a1Of is the a1-hash of user in a directory document, or "".
+func a1Of(doc, user string) string {
+	if !strings.Contains(doc, `<user id="`+user+`">`) {
+		return ""
+	}
+	if m := a1Hash.FindStringSubmatch(doc); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 // agentLegs plays FreeSWITCH's part for the browser's calls: the engine's
@@ -286,7 +302,7 @@ func (l *agentLegs) serve(ctx context.Context, t *testing.T, sw *sim.Server, pee
 		case <-ctx.Done():
 			return
 		case leg := <-l.found:
-			invited := time.Now()
+			invited := time.Now() // real time: a figure of the browser's answer
 			c, err := peer.Call(ctx, l.user, webrtcpeer.CallOptions{ToneHz: peerHz, FromNumber: "agentswitch"})
 			if err != nil {
 				t.Logf("INVITE to the browser for leg %s: %v", leg, err)
@@ -306,7 +322,8 @@ func (l *agentLegs) serve(ctx context.Context, t *testing.T, sw *sim.Server, pee
 }
 
 // follow hangs the browser's call up once the switch's leg has hung up,
-// however the service ended it (uuid_kill, the far end's hangup).
+// however the service ended it (uuid_kill, the far end's hangup): the
+// simulator tells no one, so its channel is polled.
 func (l *agentLegs) follow(ctx context.Context, sw *sim.Server, leg string, c *webrtcpeer.Call) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
