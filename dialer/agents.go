@@ -249,6 +249,8 @@ func (e *Engine) Logout(ctx context.Context, a Actor, id AgentID) error {
 	}
 	e.revokeWebRTCAtLogout(ctx, id)
 	if l := e.line(id); l != nil {
+		s := l.state()
+		e.dropBrowserRegistration(ctx, id, s.endpoint, s.agent.Realm)
 		e.dropPreview(ctx, l)
 		if err := l.do(ctx, func(l *line) {
 			l.stopWrap()

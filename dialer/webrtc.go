@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/pbxnames"
 )
 
 // DefaultWebRTCCredentialTTL is how long a browser's SIP password lives.
@@ -153,6 +156,48 @@ func (e *Engine) revokeWebRTCAtLogout(ctx context.Context, id AgentID) {
 	}
 	if err := e.webrtc.Revoke(ctx, id); err != nil {
 		e.log.Warn("browser credential not revoked at logout", "agent_id", id, "err", err)
+	}
+}
+
+// webrtcFlushCmd drops the browser registrations of extension ext's user
+// w<ext> at realm on the agents' profile; both are checked here and again
+// by the builder before they reach the switch.
+func webrtcFlushCmd(ext, realm string) (esl.Command, error) {
+	if !ValidExtension(ext) {
+		return esl.Command{}, &FieldError{Field: "extension", Reason: "2-10 digits"}
+	}
+	if err := esl.ValidateHost("realm", realm); err != nil {
+		return esl.Command{}, err
+	}
+	return esl.SofiaFlushRegistrationCmd(pbxnames.ProfileAgents, WebRTCUser(ext), realm)
+}
+
+// dropBrowserRegistration has every connected node forget the browser's
+// registration of an agent whose session on a webrtc endpoint ended:
+// until it expires the switch would still take the tab for reachable.
+// A failure is logged; the logout stands.
+func (e *Engine) dropBrowserRegistration(ctx context.Context, id AgentID, ep AgentEndpoint, realm string) {
+	if ep.Kind != EndpointWebRTC {
+		return
+	}
+	sw, ok := e.sw.(switchCommander)
+	if !ok {
+		return
+	}
+	cmd, err := webrtcFlushCmd(ep.Extension, realm)
+	if err != nil {
+		e.log.Warn("browser registration not dropped at logout", "agent_id", id, "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, n := range sw.Nodes() {
+		if !n.Up {
+			continue
+		}
+		if _, err := sw.API(ctx, n.Name, cmd); err != nil {
+			e.log.Warn("browser registration not dropped at logout", "agent_id", id, "node", n.Name, "err", err)
+		}
 	}
 }
 

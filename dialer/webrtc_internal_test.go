@@ -92,6 +92,34 @@ func TestWebRTCUser(t *testing.T) {
 	}
 }
 
+// TestWebRTCFlushCmd: the command that drops a browser's registration,
+// and the names it refuses before they reach the switch.
+func TestWebRTCFlushCmd(t *testing.T) {
+	for _, tc := range []struct {
+		ext, realm string
+		want       string // "" refused
+	}{
+		{"2401", "pbx.example.com", "sofia profile agents flush_inbound_reg w2401@pbx.example.com reboot"},
+		{"12", "agentswitch", "sofia profile agents flush_inbound_reg w12@agentswitch reboot"},
+		{"24 01", "pbx.example.com", ""},
+		{"w2401", "pbx.example.com", ""},
+		{"", "pbx.example.com", ""},
+		{"2401", "", ""},
+		{"2401", "pbx.example.com reboot", ""},
+		{"2401", "pbx.example.com\nevent", ""},
+		{"2401", "a;b", ""},
+	} {
+		c, err := webrtcFlushCmd(tc.ext, tc.realm)
+		got := ""
+		if err == nil {
+			got = c.Name + " " + c.Args
+		}
+		if got != tc.want {
+			t.Errorf("webrtcFlushCmd(%q, %q) = %q, %v; want %q", tc.ext, tc.realm, got, err, tc.want)
+		}
+	}
+}
+
 func TestMediaQualityValidate(t *testing.T) {
 	good := MediaQuality{Registered: true, PacketLossPct: 0.4, JitterMs: 3.1, RTTMs: 42, AudioInput: "Built-in Microphone"}
 	for _, tc := range []struct {

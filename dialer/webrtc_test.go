@@ -81,6 +81,45 @@ func TestWebRTCLogin(t *testing.T) {
 	})
 }
 
+// TestWebRTCLogoutDropsRegistration: the logout of a browser agent, by
+// itself or by a supervisor, has the switch drop the browser's
+// registration; a desk phone's is left alone.
+func TestWebRTCLogoutDropsRegistration(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t)
+		sup := dialer.Actor{User: 2, Role: identity.RoleSupervisor, Name: "sup"}
+		flushes := func() []string {
+			var out []string
+			for _, c := range w.commands() {
+				if strings.Contains(c, "flush_inbound_reg") {
+					out = append(out, c)
+				}
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			ext  string
+			kind dialer.EndpointKind
+			by   func(ext string) dialer.Actor
+			want string // "" none
+		}{
+			{"1001", dialer.EndpointWebRTC, func(string) dialer.Actor { return sup }, "api sofia profile agents flush_inbound_reg w1001@" + w.agents["1001"].Realm + " reboot"},
+			{"1002", dialer.EndpointWebRTC, w.actor, "api sofia profile agents flush_inbound_reg w1002@" + w.agents["1002"].Realm + " reboot"},
+			{"1001", dialer.EndpointSIP, func(string) dialer.Actor { return sup }, ""},
+		} {
+			before := len(flushes())
+			w.loginWith(tc.ext, dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: tc.kind}})
+			if err := w.eng.Logout(w.ctx(), tc.by(tc.ext), w.actor(tc.ext).Agent); err != nil {
+				t.Fatal(err)
+			}
+			got := flushes()[before:]
+			if tc.want == "" && len(got) != 0 || tc.want != "" && !slices.Equal(got, []string{tc.want}) {
+				t.Errorf("%s on %s: flushes %q, want %q", tc.ext, tc.kind, got, tc.want)
+			}
+		}
+	})
+}
+
 // TestWebRTCCredentials: each issue rotates the agent's password, only
 // its A1 is kept, and logout or a revoke ends it.
 func TestWebRTCCredentials(t *testing.T) {
