@@ -18,6 +18,7 @@ import { arrowKeys } from './menu.js';
 import { SwitchAlerts } from './switchalerts.js';
 import { feedSwitch } from './switchstate.js';
 import { WallAlerts } from './wallalerts.js';
+import { qualityWord } from './mediaquality.js';
 
 // ---- the wall's state, apart from the agent workspace's store
 
@@ -361,6 +362,30 @@ function useTeams() {
   return teams;
 }
 
+// PhoneQuality is a browser agent's softphone as its last report tells:
+// the word the agent sees (same thresholds), or the phone being offline
+// or in trouble. Drawn with its row, only when the agent's view changed.
+function PhoneQuality({ a }) {
+  if (!a.endpoint || a.endpoint.kind !== 'webrtc' || a.state === 'LOGGED_OUT') return null;
+  const m = a.media;
+  let kind, word, label;
+  if (!m) {
+    kind = 'none';
+    word = 'No report';
+    label = 'Browser phone: no report yet';
+  } else if (!m.registered || m.error) {
+    kind = m.registered ? 'error' : 'offline';
+    word = m.registered ? 'Phone error' : 'Phone offline';
+    label = m.error ? `${word}: ${m.error}` : word;
+  } else {
+    word = qualityWord({ loss: m.packet_loss_pct, jitter: m.jitter_ms, rtt: m.rtt_ms }) || 'Good';
+    kind = word.toLowerCase();
+    label = `Browser phone: ${word} · loss ${m.packet_loss_pct}% · jitter ${m.jitter_ms} ms · round trip ${m.rtt_ms} ms`;
+  }
+  return html`<span class="wa-phone" data-quality=${kind} data-testid="wall-agent-phone" title=${label} aria-label=${label}
+    role="img">${word}</span>`;
+}
+
 // AgentRow re-renders only when its agent, its call or its menu changed.
 class AgentRow extends Component {
   shouldComponentUpdate(n) {
@@ -372,7 +397,7 @@ class AgentRow extends Component {
     const talk = call && ms(call.connected_at || call.answered_at);
     return html`<tr class="wall-agent" data-state=${st} data-testid="wall-agent" data-agent-id=${a.id} data-row=${index}
       aria-rowindex=${index + 2} tabindex="-1">
-      <td class="wa-name"><strong>${a.name}</strong><span class="wa-ext">${a.extension}</span>${a.team && html`<span class="wa-team" data-testid="wall-agent-team">${a.team.name}</span>`}</td>
+      <td class="wa-name"><strong>${a.name}</strong><span class="wa-ext">${a.extension}</span>${a.team && html`<span class="wa-team" data-testid="wall-agent-team">${a.team.name}</span>`}<${PhoneQuality} a=${a} /></td>
       <td><span class="wstate" data-state=${st} data-testid="wall-agent-state">${STATE_LABEL[st] || st}${st === 'PAUSED' && a.pause_code && html`<span class="wstate-code"> · ${pauseReason(a.pause_code).label}</span>`}</span></td>
       <td class="num">${st !== 'LOGGED_OUT' && html`<${T} from=${a.sinceMs} label="Time in state" />`}</td>
       <td class="wa-camp">${(a.campaign && a.campaign.name) || ''}</td>
