@@ -3,14 +3,15 @@
 // screen; the login goes through once allowed), a second tab of the same
 // agent taking the phone over (the first says "In another tab", and can
 // take it back), and the phone server going away (the panel says it
-// cannot be reached and reconnects, after a reload too).
+// cannot be reached and reconnects, after a reload too; a supervisor
+// ending the session then stops it for good, and the page says why).
 // softphone_test.go (TestSoftphoneBadPaths) runs the peer.
 //
 // Env: AS_URL, AS_USER, AS_PASSWORD, AS_ADMIN_KEY, AS_AGENT_ID,
 // AS_MIC_WAV, AS_WS_URL (the peer's), AS_ARTIFACTS, AS_RESULT.
 
 import assert from 'node:assert/strict';
-import { URL, env, ask, step, openPage, helpers, run } from './harness.mjs';
+import { URL, env, ask, admin, step, openPage, helpers, run } from './harness.mjs';
 import { softphone, webrtcArgs } from './softphone.mjs';
 
 const result = {};
@@ -76,6 +77,18 @@ await run(session, 'softphone-bad-failure', result, async () => {
     await waitState('PAUSED');
     await sp.reg('reconnecting', 30000);
     await sp.error('network').filter({ hasText: 'cannot be reached' }).waitFor();
+  });
+
+  await step('a supervisor ends the session while the page retries: the phone stops and says why', async () => {
+    await admin('POST', `/agents/${env('AS_AGENT_ID')}/logout`);
+    await waitState('LOGGED_OUT');
+    await page.waitForFunction(() => document.documentElement.dataset.softphone === 'off');
+    await page.locator('.notice', { hasText: 'Your phone session was ended by a supervisor' }).waitFor();
+    await shot('b4-ended-by-supervisor');
+    // Back on the browser phone for the agent's own ending.
+    await admin('POST', `/agents/${env('AS_AGENT_ID')}/login`, { endpoint: { kind: 'webrtc' } });
+    await waitState('PAUSED');
+    await sp.reg('reconnecting', 30000);
   });
 
   await step('end the phone session', async () => {

@@ -93,5 +93,7 @@ await run(session, 'softphone-failure', result, async () => {
     await waitState('LOGGED_OUT');
     await ask({ do: 'logged-out' }, 40000);
     await page.waitForFunction(() => document.documentElement.dataset.softphone === 'off');
+    // The agent ended it: no word of a supervisor having done so.
+    assert.equal(await page.locator('.notice', { hasText: 'ended by a supervisor' }).count(), 0);
   });
 });

@@ -30,6 +30,7 @@ import JsSIP from '../vendor/jssip.js';
 import { api } from './api.js';
 import { subscribe } from './store.js';
 import { announce } from './nav.js';
+import { notify } from './common.js';
 import { Icon } from './icons.js';
 import { micError, renewDelay, retryDelay, sampleStats, wordOf } from './mediaquality.js';
 
@@ -104,6 +105,7 @@ let session = null;
 let pc = null;
 let stopping = false;
 let leaving = false; // unregistered on purpose, the session ending
+let endingHere = false; // this tab ends the phone session (not a supervisor, not a lapse)
 let yielded = false; // another tab took the phone over
 let retries = 0;
 let renewTimer = 0;
@@ -625,6 +627,7 @@ function claim(id) {
 // the tab registers again.
 export async function endPhoneSession(logout) {
   const u = ua;
+  endingHere = true;
   if (u && u.isRegistered()) {
     leaving = true;
     await new Promise((resolve) => {
@@ -640,6 +643,7 @@ export async function endPhoneSession(logout) {
   try {
     return await logout();
   } catch (e) {
+    endingHere = false;
     if (leaving && u === ua) u.register();
     throw e;
   } finally {
@@ -666,6 +670,13 @@ subscribe((s) => {
     // Signed out: the service's logout drops the credentials itself.
     stop({ revoke: s.auth === 'in' });
     yielded = false;
+    // Ended elsewhere (a supervisor, a lapsed session): the phone stops
+    // for good, and the agent is told why calls no longer come.
+    if (!endingHere && s.auth === 'in') {
+      notify('Your phone session was ended by a supervisor or timed out: the browser phone is off. Log in to phone to take calls again.', 'error');
+      announce('Phone session ended: the browser phone is off');
+    }
+    endingHere = false;
   }
   was = { id, web };
 });
