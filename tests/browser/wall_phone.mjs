@@ -2,8 +2,9 @@
 // logs the agent in on the browser endpoint; this script has it report
 // its network (the Go side posts each report as the agent) and reads the
 // indicator on the agent's row go Good, Poor, then offline with the
-// phone's error; a desk-phone agent's row has none. Then the supervisor
-// logs the browser agent out from the wall.
+// phone's error; a desk-phone agent's row has none, and the phone filter
+// keeps the agent in trouble. Then the supervisor logs the browser agent
+// out from the wall.
 //
 // Env: AS_URL, AS_USER, AS_PASSWORD, AS_ADMIN_KEY, AS_AGENT_ID, AS_DESK_ID,
 // AS_ARTIFACTS, AS_RESULT.
@@ -52,6 +53,14 @@ await run(session, 'wall-phone-failure', result, async () => {
     assert.equal((await phone.textContent()).trim(), 'Poor');
     assert.match(result.poor, /loss 7\.5%/);
     await shot('28-wall-browser-phone-poor-1440');
+  });
+
+  await step('the phone filter keeps the browser agent in trouble, not the desk agent', async () => {
+    await page.getByTestId('wall-filter-phone').selectOption('trouble');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=wall-agent]').length === 1);
+    await row.waitFor();
+    await page.getByTestId('wall-filter-phone').selectOption('');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=wall-agent]').length === 2);
   });
 
   await step('the phone loses its registration: offline, with its error', async () => {

@@ -231,6 +231,18 @@ export const FILTERS = [
     },
     keep: (a, v) => String((a.team && a.team.id) || '') === v,
   },
+  {
+    // Shown once an agent is on the browser phone.
+    key: 'phone', label: 'Browser phone', all: 'All phones', testid: 'wall-filter-phone', optional: true,
+    options: ({ agents }) =>
+      agents.some((a) => a.endpoint && a.endpoint.kind === 'webrtc')
+        ? [['trouble', 'Browser phone: poor or offline'], ['browser', 'On the browser phone']]
+        : [],
+    keep: (a, v) => {
+      const p = phoneStatus(a);
+      return !!p && (v !== 'trouble' || PHONE_TROUBLE.has(p.kind));
+    },
+  },
 ];
 
 export const NO_FILTER = { search: '', sort: 'state', ...Object.fromEntries(FILTERS.map((f) => [f.key, ''])) };
@@ -362,28 +374,31 @@ function useTeams() {
   return teams;
 }
 
-// PhoneQuality is a browser agent's softphone as its last report tells:
-// the word the agent sees (same thresholds), or the phone being offline
-// or in trouble. Drawn with its row, only when the agent's view changed.
-function PhoneQuality({ a }) {
+// phoneStatus is a browser agent's softphone as its last report tells:
+// { kind, word, label } with the word the agent sees (same thresholds),
+// or the phone offline or in trouble; null for any other phone.
+export function phoneStatus(a) {
   if (!a.endpoint || a.endpoint.kind !== 'webrtc' || a.state === 'LOGGED_OUT') return null;
   const m = a.media;
-  let kind, word, label;
-  if (!m) {
-    kind = 'none';
-    word = 'No report';
-    label = 'Browser phone: no report yet';
-  } else if (!m.registered || m.error) {
-    kind = m.registered ? 'error' : 'offline';
-    word = m.registered ? 'Phone error' : 'Phone offline';
-    label = m.error ? `${word}: ${m.error}` : word;
-  } else {
-    word = qualityWord({ loss: m.packet_loss_pct, jitter: m.jitter_ms, rtt: m.rtt_ms }) || 'Good';
-    kind = word.toLowerCase();
-    label = `Browser phone: ${word} · loss ${m.packet_loss_pct}% · jitter ${m.jitter_ms} ms · round trip ${m.rtt_ms} ms`;
+  if (!m) return { kind: 'none', word: 'No report', label: 'Browser phone: no report yet' };
+  if (!m.registered || m.error) {
+    const word = m.registered ? 'Phone error' : 'Phone offline';
+    return { kind: m.registered ? 'error' : 'offline', word, label: m.error ? `${word}: ${m.error}` : word };
   }
-  return html`<span class="wa-phone" data-quality=${kind} data-testid="wall-agent-phone" title=${label} aria-label=${label}
-    role="img">${word}</span>`;
+  const word = qualityWord({ loss: m.packet_loss_pct, jitter: m.jitter_ms, rtt: m.rtt_ms }) || 'Good';
+  return {
+    kind: word.toLowerCase(), word,
+    label: `Browser phone: ${word} · loss ${m.packet_loss_pct}% · jitter ${m.jitter_ms} ms · round trip ${m.rtt_ms} ms`,
+  };
+}
+const PHONE_TROUBLE = new Set(['poor', 'offline', 'error']);
+
+// PhoneQuality is drawn with its row: only when the agent's view changed.
+function PhoneQuality({ a }) {
+  const p = phoneStatus(a);
+  if (!p) return null;
+  return html`<span class="wa-phone" data-quality=${p.kind} data-testid="wall-agent-phone" title=${p.label} aria-label=${p.label}
+    role="img">${p.word}</span>`;
 }
 
 // AgentRow re-renders only when its agent, its call or its menu changed.
