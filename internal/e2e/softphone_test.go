@@ -1,0 +1,347 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/sipphone"
+)
+
+const (
+	// The browser's fake microphone plays toneBrowser.
+	toneBrowser = 700
+	chromium    = "/usr/bin/chromium"
+)
+
+// TestServiceBrowserSoftphone: an agent in Chromium on the browser phone
+// against real FreeSWITCH. The page registers as w<ext> on the agents
+// profile over WS with the password the service issued, takes its
+// persistent line (answered by itself, ICE and DTLS-SRTP with FreeSWITCH),
+// and the lead calls the service puts through to it: the lead hears the
+// browser's microphone and the page hears the lead; on hold the lead hears
+// the music; a blind transfer takes the lead to a colleague's SIP phone;
+// ending the phone session unregisters the browser. Figures: login click
+// to registered, and lead's answer to the lead's audio at the browser.
+// AGENTSWITCH_E2E_SOFTPHONE_CALLS and _LOGINS set how many calls (5) and
+// logins (3: each but the last logged out at once) the figures cover.
+func TestServiceBrowserSoftphone(t *testing.T) {
+	e := env(t)
+	root := repoRoot()
+	for _, need := range []string{chromium, filepath.Join(root, "tests", "browser", "node_modules", "playwright-core")} {
+		if _, err := os.Stat(need); err != nil {
+			t.Skipf("browser softphone: %s is missing (make browser-deps): %v", need, err)
+		}
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("browser softphone: node is not installed")
+	}
+	if e.agentsWS == "" {
+		t.Skip("browser softphone: the agents profile's WebSocket address is unknown (AGENTSWITCH_E2E_AGENTS_WS)")
+	}
+	calls, logins := 5, 3
+	if n, err := strconv.Atoi(os.Getenv("AGENTSWITCH_E2E_SOFTPHONE_CALLS")); err == nil && n > 0 {
+		calls = n
+	}
+	if n, err := strconv.Atoi(os.Getenv("AGENTSWITCH_E2E_SOFTPHONE_LOGINS")); err == nil && n > 0 {
+		logins = n
+	}
+	ctx := ctxFor(t, time.Duration(3+calls/2+logins/2)*time.Minute)
+	const ext, user = "2431", "w2431"
+	admin := e.svc.admin
+	name, password := "agent"+ext, "agent"+ext+"-password"
+	var u struct{ ID int64 }
+	admin.Must(t, http.MethodPost, "/users", map[string]any{"username": name, "password": password, "role": "agent", "display_name": "Browser " + ext}, 201, &u)
+	var agent struct{ ID int64 }
+	admin.Must(t, http.MethodPost, "/agents", map[string]any{"name": "Browser " + ext, "extension": ext, "sip_password": agentPass, "user_id": u.ID, "mode": "persistent"}, 201, &agent)
+	t.Cleanup(func() { admin.Do(http.MethodPost, fmt.Sprintf("/agents/%d/logout", agent.ID), nil, nil) })
+	bob, bobPhone := e.seat(t, "2432", "agent", "ring", toneAgent2)
+	leads := e.leadPhone(t)
+
+	mic := filepath.Join(t.TempDir(), "tone.wav")
+	writeToneWAV(t, mic, toneBrowser)
+
+	registered := func() (bool, error) {
+		cmd, err := esl.SofiaRegistrationsCmd("agents")
+		if err != nil {
+			return false, err
+		}
+		out, err := e.client.API(ctx, "", cmd)
+		return strings.Contains(out, user+"@"), err
+	}
+	waitReg := func(want bool) error {
+		for {
+			ok, err := registered()
+			if err == nil && ok == want {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%s registered %v, want %v: %v\n%s", user, ok, want, err, e.logTail(40))
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	// Real time: the figures are what an agent would wait.
+	var loginClick time.Time
+	var regGo []time.Duration
+	leadCalls := map[string]*sipphone.Call{}
+	var res struct {
+		Calls   []string `json:"calls"`
+		Figures struct {
+			LoginToReady  []float64 `json:"login_to_ready_ms"`
+			AnswerToHeard []float64 `json:"lead_answer_to_heard_ms"`
+		} `json:"figures"`
+	}
+	e.runPage(t, ctx, "softphone_e2e.mjs", []string{
+		"AS_URL=" + e.svc.URL, "AS_USER=" + name, "AS_PASSWORD=" + password, "AS_MIC_WAV=" + mic,
+		fmt.Sprintf("AS_LEAD_HZ=%d", toneLead), fmt.Sprintf("AS_CALLS=%d", calls), fmt.Sprintf("AS_LOGINS=%d", logins),
+	}, func(req map[string]string) (map[string]string, error) {
+		switch req["do"] {
+		case "login-clicked":
+			loginClick = time.Now()
+		case "registered":
+			if err := waitReg(true); err != nil {
+				return nil, err
+			}
+			regGo = append(regGo, time.Since(loginClick))
+		case "line-up":
+			for !e.phoneConnected(t, agent.ID) {
+				select {
+				case <-ctx.Done():
+					return nil, fmt.Errorf("the persistent line never came up\n%s\n%s", e.svc.LogTail(30), e.logTail(60))
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		case "call":
+			number := "+" + newNumber()
+			var v struct{ ID string }
+			if st, raw, err := admin.Do(http.MethodPost, "/calls", map[string]any{"number": number, "agent_id": agent.ID}, &v); err != nil || st != 201 {
+				return nil, fmt.Errorf("POST /calls: %d %v %s", st, err, raw)
+			}
+			lc, err := nextCallFor(ctx, leads, number)
+			if err != nil {
+				return nil, fmt.Errorf("the lead phone never rang: %w", err)
+			}
+			if err := lc.WaitAnswered(ctx); err != nil {
+				return nil, err
+			}
+			leadCalls[v.ID] = lc
+			return map[string]string{"id": v.ID, "answered_at": strconv.FormatInt(lc.AnsweredAt().UnixMilli(), 10)}, nil
+		case "lead-hears":
+			lc := leadCalls[req["id"]]
+			if _, err := lc.WaitTone(ctx, toneBrowser, lc.AnsweredAt()); err != nil {
+				return nil, fmt.Errorf("the lead does not hear the browser's microphone: %v (%+v)\n%s", err, lc.Stats(), e.logTail(60))
+			}
+		case "lead-hangs-up":
+			if err := leadCalls[req["id"]].Hangup(ctx); err != nil {
+				return nil, err
+			}
+		case "hold":
+			lc := leadCalls[req["id"]]
+			m := e.rec.mark()
+			if st, raw, err := admin.Do(http.MethodPost, "/calls/"+req["id"]+"/hold", nil, nil); err != nil || st != 204 {
+				return nil, fmt.Errorf("hold: %d %v %s", st, err, raw)
+			}
+			wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
+			if _, _, err := e.rec.wait(wctx, m, named(esl.EventPlaybackStart, "")); err != nil {
+				return nil, fmt.Errorf("no hold music started: %w", err)
+			}
+			if _, err := lc.WaitTone(ctx, toneHoldMusic, time.Now()); err != nil {
+				return nil, fmt.Errorf("the held lead hears no music: %w", err)
+			}
+			if hears(ctx, lc, toneBrowser, time.Now(), 600*time.Millisecond) {
+				return nil, fmt.Errorf("the held lead hears the browser")
+			}
+		case "unhold":
+			lc := leadCalls[req["id"]]
+			if st, raw, err := admin.Do(http.MethodPost, "/calls/"+req["id"]+"/unhold", nil, nil); err != nil || st != 204 {
+				return nil, fmt.Errorf("unhold: %d %v %s", st, err, raw)
+			}
+			if _, err := lc.WaitTone(ctx, toneBrowser, time.Now()); err != nil {
+				return nil, fmt.Errorf("after unhold the lead does not hear the browser: %w", err)
+			}
+		case "transfer":
+			lc := leadCalls[req["id"]]
+			ready(t, bob, "ring")
+			if st, raw, err := admin.Do(http.MethodPost, "/calls/"+req["id"]+"/transfer", map[string]any{"agent_id": bob.Seat}, nil); err != nil || st != 204 {
+				return nil, fmt.Errorf("transfer: %d %v %s", st, err, raw)
+			}
+			bc, err := bobPhone.NextCall(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("the colleague was not rung: %w", err)
+			}
+			if err := bc.WaitAnswered(ctx); err != nil {
+				return nil, err
+			}
+			since := time.Now()
+			if _, err := bc.WaitTone(ctx, toneLead, since); err != nil {
+				return nil, fmt.Errorf("the colleague does not hear the lead: %w", err)
+			}
+			if _, err := lc.WaitTone(ctx, toneAgent2, since); err != nil {
+				return nil, fmt.Errorf("the lead does not hear the colleague: %w", err)
+			}
+		case "logged-out":
+			if err := waitReg(false); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("unknown request %q", req["do"])
+		}
+		return map[string]string{}, nil
+	}, &res)
+
+	ms := func(f []float64) []time.Duration {
+		d := make([]time.Duration, len(f))
+		for i, v := range f {
+			d[i] = time.Duration(v * float64(time.Millisecond))
+		}
+		return d
+	}
+	if len(regGo) > 0 {
+		t.Logf("figure:\n%s", summary("login click -> registered (sofia reg)", regGo))
+	}
+	if len(res.Figures.LoginToReady) > 0 {
+		t.Logf("figure:\n%s", summary("login click -> page data-reg=ready", ms(res.Figures.LoginToReady)))
+	}
+	if len(res.Figures.AnswerToHeard) > 0 {
+		t.Logf("figure (%d calls):\n%s", len(res.Figures.AnswerToHeard), summary("lead's answer -> lead's audio at the browser", ms(res.Figures.AnswerToHeard)))
+	}
+	// The colleague hangs up; its wrap-up is not this test's.
+	if len(res.Calls) > 0 {
+		bob.Do(http.MethodPost, "/calls/"+res.Calls[len(res.Calls)-1]+"/hangup", nil, nil)
+	}
+}
+
+// phoneConnected reads whether an agent's persistent line is up.
+func (e *switchEnv) phoneConnected(t *testing.T, id int64) bool {
+	var a struct {
+		PhoneConnected bool `json:"phone_connected"`
+	}
+	st, _, err := e.svc.admin.Do(http.MethodGet, fmt.Sprintf("/agents/%d", id), nil, &a)
+	return err == nil && st == 200 && a.PhoneConnected
+}
+
+// runPage runs a node scenario of testdata/ (tests/browser's harness),
+// answering its requests ("@@ask {json}" lines) with act, and decodes its
+// result into res.
+func (e *switchEnv) runPage(t *testing.T, ctx context.Context, script string, env []string, act func(map[string]string) (map[string]string, error), res any) {
+	t.Helper()
+	dir := t.TempDir()
+	resultFile := filepath.Join(dir, "result.json")
+	artifacts := filepath.Join(repoRoot(), "tests", "browser", "artifacts")
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(repoRoot(), "internal", "e2e", "testdata", script))
+	cmd.Env = append(append(os.Environ(), env...), "AS_ARTIFACTS="+artifacts, "AS_RESULT="+resultFile, "AS_CHROMIUM="+chromium)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out lockedBuffer
+	cmd.Stderr = &out
+	started := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		before, q, ok := strings.Cut(sc.Text(), "@@ask ")
+		if !ok {
+			fmt.Fprintln(&out, sc.Text())
+			continue
+		}
+		fmt.Fprint(&out, before)
+		var req map[string]string
+		reply := map[string]string{}
+		if err := json.Unmarshal([]byte(q), &req); err != nil {
+			reply["error"] = err.Error()
+		} else if r, err := act(req); err != nil {
+			reply["error"] = err.Error()
+		} else {
+			reply = r
+		}
+		b, _ := json.Marshal(reply)
+		stdin.Write(append(b, '\n'))
+	}
+	stdin.Close()
+	err = cmd.Wait()
+	t.Logf("%s (%s):\n%s", script, time.Since(started).Round(time.Millisecond), out.String())
+	if err != nil {
+		t.Fatalf("%s: %v (screenshots in %s)\nservice log:\n%s\nFreeSWITCH log:\n%s", script, err, artifacts, e.svc.LogTail(60), e.logTail(120))
+	}
+	b, err := os.ReadFile(resultFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, res); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lockedBuffer collects a scenario's output from two goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// writeToneWAV writes 2 s of a steady sine at hz (a whole number of
+// periods, so that Chromium's loop of the file is seamless): 48 kHz,
+// 16-bit mono PCM.
+func writeToneWAV(t *testing.T, path string, hz float64) {
+	t.Helper()
+	const rate, seconds = 48000, 2
+	n := rate * seconds
+	data := make([]byte, 2*n)
+	for i := range n {
+		v := int16(0.5 * math.MaxInt16 * math.Sin(2*math.Pi*hz*float64(i)/rate))
+		binary.LittleEndian.PutUint16(data[2*i:], uint16(v))
+	}
+	h := make([]byte, 0, 44)
+	h = append(h, "RIFF"...)
+	h = binary.LittleEndian.AppendUint32(h, uint32(36+len(data)))
+	h = append(h, "WAVEfmt "...)
+	h = binary.LittleEndian.AppendUint32(h, 16)
+	h = binary.LittleEndian.AppendUint16(h, 1) // PCM
+	h = binary.LittleEndian.AppendUint16(h, 1) // mono
+	h = binary.LittleEndian.AppendUint32(h, rate)
+	h = binary.LittleEndian.AppendUint32(h, rate*2)
+	h = binary.LittleEndian.AppendUint16(h, 2)
+	h = binary.LittleEndian.AppendUint16(h, 16)
+	h = append(h, "data"...)
+	h = binary.LittleEndian.AppendUint32(h, uint32(len(data)))
+	if err := os.WriteFile(path, append(h, data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
