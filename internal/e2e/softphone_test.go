@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
+	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/sipphone"
 )
 
@@ -100,13 +101,12 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 	}
 	// Real time: the figures are what an agent would wait.
 	var loginClick time.Time
-	var regGo []time.Duration
+	var regGo, toEvent, toPhone []time.Duration
 	leadCalls := map[string]*sipphone.Call{}
 	var res struct {
 		Calls   []string `json:"calls"`
 		Figures struct {
-			LoginToReady  []float64 `json:"login_to_ready_ms"`
-			AnswerToHeard []float64 `json:"lead_answer_to_heard_ms"`
+			LoginToReady []float64 `json:"login_to_ready_ms"`
 		} `json:"figures"`
 	}
 	e.runPage(t, ctx, "softphone_e2e.mjs", []string{
@@ -143,9 +143,25 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 				return nil, err
 			}
 			leadCalls[v.ID] = lc
-			return map[string]string{"id": v.ID, "answered_at": strconv.FormatInt(lc.AnsweredAt().UnixMilli(), 10)}, nil
+			return map[string]string{"id": v.ID}, nil
 		case "lead-hears":
 			lc := leadCalls[req["id"]]
+			ms, err := strconv.ParseInt(req["heard_at"], 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("heard_at: %w", err)
+			}
+			heard := time.UnixMilli(ms)
+			toPhone = append(toPhone, heard.Sub(lc.AnsweredAt()))
+			// t0 as P2 takes it: the lead's CHANNEL_ANSWER read on the event socket.
+			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, at, err := e.rec.wait(wctx, 0, func(ev *esl.Event) bool {
+				return ev.Name() == esl.EventChannelAnswer && ev.Var(pbxnames.VarCallID) == req["id"] && ev.Var(pbxnames.VarLegRole) == "lead"
+			})
+			cancel()
+			if err != nil {
+				return nil, fmt.Errorf("no CHANNEL_ANSWER of the lead of %s: %w", req["id"], err)
+			}
+			toEvent = append(toEvent, heard.Sub(at))
 			if _, err := lc.WaitTone(ctx, toneBrowser, lc.AnsweredAt()); err != nil {
 				return nil, fmt.Errorf("the lead does not hear the browser's microphone: %v (%+v)\n%s", err, lc.Stats(), e.logTail(60))
 			}
@@ -221,8 +237,9 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 	if len(res.Figures.LoginToReady) > 0 {
 		t.Logf("figure:\n%s", summary("login click -> page data-reg=ready", ms(res.Figures.LoginToReady)))
 	}
-	if len(res.Figures.AnswerToHeard) > 0 {
-		t.Logf("figure (%d calls):\n%s", len(res.Figures.AnswerToHeard), summary("lead's answer -> lead's audio at the browser", ms(res.Figures.AnswerToHeard)))
+	if len(toEvent) > 0 {
+		t.Logf("figure (%d calls):\n%s\n%s", len(toEvent), summary("lead's CHANNEL_ANSWER -> lead's audio at the page", toEvent),
+			summary("lead phone's 200 OK -> lead's audio at the page", toPhone))
 	}
 	// The colleague hangs up; its wrap-up is not this test's.
 	if len(res.Calls) > 0 {
