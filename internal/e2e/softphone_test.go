@@ -3,26 +3,22 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/agentswitch/agentswitch/esl"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
 	"github.com/agentswitch/agentswitch/internal/sipphone"
+	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
 const (
@@ -266,43 +262,9 @@ func (e *switchEnv) runPage(t *testing.T, ctx context.Context, script string, en
 	artifacts := filepath.Join(repoRoot(), "tests", "browser", "artifacts")
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(repoRoot(), "internal", "e2e", "testdata", script))
 	cmd.Env = append(append(os.Environ(), env...), "AS_ARTIFACTS="+artifacts, "AS_RESULT="+resultFile, "AS_CHROMIUM="+chromium)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out lockedBuffer
-	cmd.Stderr = &out
 	started := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		before, q, ok := strings.Cut(sc.Text(), "@@ask ")
-		if !ok {
-			fmt.Fprintln(&out, sc.Text())
-			continue
-		}
-		fmt.Fprint(&out, before)
-		var req map[string]string
-		reply := map[string]string{}
-		if err := json.Unmarshal([]byte(q), &req); err != nil {
-			reply["error"] = err.Error()
-		} else if r, err := act(req); err != nil {
-			reply["error"] = err.Error()
-		} else {
-			reply = r
-		}
-		b, _ := json.Marshal(reply)
-		stdin.Write(append(b, '\n'))
-	}
-	stdin.Close()
-	err = cmd.Wait()
-	t.Logf("%s (%s):\n%s", script, time.Since(started).Round(time.Millisecond), out.String())
+	out, err := svctest.RunScenario(cmd, act)
+	t.Logf("%s (%s):\n%s", script, time.Since(started).Round(time.Millisecond), out)
 	if err != nil {
 		t.Fatalf("%s: %v (screenshots in %s)\nservice log:\n%s\nFreeSWITCH log:\n%s", script, err, artifacts, e.svc.LogTail(60), e.logTail(120))
 	}
@@ -315,50 +277,10 @@ func (e *switchEnv) runPage(t *testing.T, ctx context.Context, script string, en
 	}
 }
 
-// lockedBuffer collects a scenario's output from two goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// writeToneWAV writes 2 s of a steady sine at hz (a whole number of
-// periods, so that Chromium's loop of the file is seamless): 48 kHz,
-// 16-bit mono PCM.
+// writeToneWAV writes the fake microphone's WAV: a steady sine at hz.
 func writeToneWAV(t *testing.T, path string, hz float64) {
 	t.Helper()
-	const rate, seconds = 48000, 2
-	n := rate * seconds
-	data := make([]byte, 2*n)
-	for i := range n {
-		v := int16(0.5 * math.MaxInt16 * math.Sin(2*math.Pi*hz*float64(i)/rate))
-		binary.LittleEndian.PutUint16(data[2*i:], uint16(v))
-	}
-	h := make([]byte, 0, 44)
-	h = append(h, "RIFF"...)
-	h = binary.LittleEndian.AppendUint32(h, uint32(36+len(data)))
-	h = append(h, "WAVEfmt "...)
-	h = binary.LittleEndian.AppendUint32(h, 16)
-	h = binary.LittleEndian.AppendUint16(h, 1) // PCM
-	h = binary.LittleEndian.AppendUint16(h, 1) // mono
-	h = binary.LittleEndian.AppendUint32(h, rate)
-	h = binary.LittleEndian.AppendUint32(h, rate*2)
-	h = binary.LittleEndian.AppendUint16(h, 2)
-	h = binary.LittleEndian.AppendUint16(h, 16)
-	h = append(h, "data"...)
-	h = binary.LittleEndian.AppendUint32(h, uint32(len(data)))
-	if err := os.WriteFile(path, append(h, data...), 0o644); err != nil {
+	if err := svctest.WriteToneWAV(path, hz); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -10,11 +10,12 @@
 // AS_LOGINS (how many logins, the first ones logged out at once).
 
 import { env, ask, step, openPage, helpers, run } from '../../../tests/browser/harness.mjs';
-import { softphone, webrtcArgs } from '../../../tests/browser/softphone.mjs';
+import { listenTone, softphone, webrtcArgs } from '../../../tests/browser/softphone.mjs';
 
-// Chromium hides host candidates behind mDNS names by default, which
-// FreeSWITCH cannot resolve: the test offers its loopback address as is.
-const args = [...webrtcArgs(env('AS_MIC_WAV')), '--disable-features=WebRtcHideLocalIpsWithMdns', '--allow-loopback-in-peer-connection'];
+// No WebRTC switches beyond the fake devices: with the microphone allowed,
+// Chromium offers its host addresses as they are (not mDNS names, which
+// FreeSWITCH could not resolve), as it does for an agent.
+const args = webrtcArgs(env('AS_MIC_WAV'));
 const result = { calls: [], figures: { login_to_ready_ms: [] } };
 const session = await openPage({ args, permissions: ['microphone'] });
 const { page } = session;
@@ -23,56 +24,6 @@ page.on('response', (r) => r.status() >= 400 && console.log(`  ${r.request().met
 const { waitState, callPanel, dispose, signIn } = helpers(page);
 const sp = softphone(page);
 const leadHz = Number(env('AS_LEAD_HZ'));
-
-// listen starts watching what the page plays for hz; the promise it
-// answers resolves with the wall-clock time the tone began (the start of
-// a quarter of a second with hz the loudest), or why not.
-async function listen(hz, ms) {
-  const handle = await page.evaluateHandle(
-    ({ hz, ms }) => {
-      const p = (async () => {
-        const deadline = Date.now() + ms;
-        const sleep = (t) => new Promise((r) => setTimeout(r, t));
-        const el = document.querySelector('[data-testid=softphone-audio]');
-        while (!(el && el.srcObject && el.srcObject.getAudioTracks().length)) {
-          if (Date.now() > deadline) return { heard: false, why: 'no stream on softphone-audio' };
-          await sleep(20);
-        }
-        const ctx = new AudioContext();
-        await ctx.resume();
-        const an = ctx.createAnalyser();
-        an.fftSize = 2048;
-        an.smoothingTimeConstant = 0;
-        ctx.createMediaStreamSource(el.srcObject).connect(an);
-        const bins = new Float32Array(an.frequencyBinCount);
-        const binHz = ctx.sampleRate / an.fftSize;
-        let run = 0;
-        let began = 0;
-        let last = { why: 'nothing measured' };
-        try {
-          while (Date.now() < deadline) {
-            await sleep(20);
-            an.getFloatFrequencyData(bins);
-            let peak = 1;
-            for (let i = 2; i < bins.length; i++) if (bins[i] > bins[peak]) peak = i;
-            last = { peak_hz: Math.round(peak * binHz), peak_db: Math.round(bins[peak]) };
-            if (Math.abs(peak * binHz - hz) <= 2 * binHz && bins[peak] > -70) {
-              if (!run) began = Date.now();
-              run++;
-            } else run = 0;
-            if (run >= 12) return { heard: true, at: began, ...last };
-          }
-          return { heard: false, ...last };
-        } finally {
-          ctx.close();
-        }
-      })();
-      return { p };
-    },
-    { hz, ms },
-  );
-  return { result: () => handle.evaluate((h) => h.p) };
-}
 
 // logIn logs in to the browser phone (persistent line) and waits for it
 // to be registered at the page and at FreeSWITCH.
@@ -119,7 +70,7 @@ await run(session, 'softphone-e2e-failure', result, async () => {
   for (let i = 0; i < calls; i++) {
     const last = i === calls - 1;
     await step(`call ${i + 1}: the lead is put through; each hears the other`, async () => {
-      const heard = await listen(leadHz, 20000);
+      const heard = await listenTone(page, leadHz, 20000);
       const { id } = await ask({ do: 'call', last: String(last) }, 40000);
       await callPanel(id).waitFor({ timeout: 20000 });
       await waitState('INCALL', 20000);
@@ -138,7 +89,7 @@ await run(session, 'softphone-e2e-failure', result, async () => {
   await step('hold: the lead hears the music; unhold: the page hears the lead again', async () => {
     const id = result.calls[result.calls.length - 1];
     await ask({ do: 'hold', id }, 40000);
-    const back = await listen(leadHz, 20000);
+    const back = await listenTone(page, leadHz, 20000);
     await ask({ do: 'unhold', id }, 40000);
     const h = await back.result();
     if (!h.heard) throw new Error(`after unhold the page does not hear the lead: ${JSON.stringify(h)}`);
