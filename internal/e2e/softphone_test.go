@@ -43,7 +43,7 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 	root := repoRoot()
 	for _, need := range []string{chromium, filepath.Join(root, "tests", "browser", "node_modules", "playwright-core")} {
 		if _, err := os.Stat(need); err != nil {
-			t.Skipf("browser softphone: %s is missing (make browser-deps): %v", need, err)
+			t.Skipf("browser softphone: %s is missing (npm ci in tests/browser): %v", need, err)
 		}
 	}
 	if _, err := exec.LookPath("node"); err != nil {
