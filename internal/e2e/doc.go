@@ -16,6 +16,8 @@
 // AGENTSWITCH_FS_DOMAIN=pbx.agentswitch.test, also set
 // AGENTSWITCH_E2E_ESL_PASSWORD, AGENTSWITCH_E2E_AGENTS_SIP and
 // AGENTSWITCH_E2E_CARRIERS_SIP (host:port of its profiles),
+// AGENTSWITCH_E2E_AGENTS_WS (host:port of the agents profile's WS, for the
+// browser softphone; without it that test skips),
 // AGENTSWITCH_E2E_RECORDINGS (its recordings directory),
 // AGENTSWITCH_E2E_XML_CURL_SECRET and AGENTSWITCH_E2E_XML_CURL_ADDR (where
 // its AGENTSWITCH_FS_XML_CURL_URL points; default 127.0.0.1:8080: the
@@ -31,5 +33,7 @@
 // TestCaptureLostBridge tries), AGENTSWITCH_E2E_XMLCURL_DUMP (write the
 // xml_curl request bodies FreeSWITCH sends there), AGENTSWITCH_E2E_PROBE
 // (run TestProbeHoldWindow; AGENTSWITCH_E2E_PROBE_DIR keeps its
-// transcripts).
+// transcripts), AGENTSWITCH_E2E_SOFTPHONE_LOGINS and
+// AGENTSWITCH_E2E_SOFTPHONE_CALLS (TestServiceBrowserSoftphone's figures;
+// it drives Chromium like tests/browser and skips without it).
 package e2e

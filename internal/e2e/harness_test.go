@@ -81,8 +81,10 @@ type switchEnv struct {
 	eslAddr   string
 	eslPass   string
 	agentsSIP string
-	carrSIP   string
-	recDir    string
+	// agentsWS is the agents profile's WebSocket (browsers' SIP).
+	agentsWS string
+	carrSIP  string
+	recDir   string
 
 	xmlSrv   *http.Server
 	xmlCount *xmlLog
@@ -190,6 +192,7 @@ func start(target string) (*switchEnv, error) {
 		e.eslPass = os.Getenv("AGENTSWITCH_E2E_ESL_PASSWORD")
 		e.agentsSIP = os.Getenv("AGENTSWITCH_E2E_AGENTS_SIP")
 		e.carrSIP = os.Getenv("AGENTSWITCH_E2E_CARRIERS_SIP")
+		e.agentsWS = os.Getenv("AGENTSWITCH_E2E_AGENTS_WS")
 		e.recDir = os.Getenv("AGENTSWITCH_E2E_RECORDINGS")
 		if e.eslPass == "" || e.agentsSIP == "" || e.carrSIP == "" || e.recDir == "" {
 			return nil, errors.New("e2e: with an ESL address set AGENTSWITCH_E2E_ESL_PASSWORD, _AGENTS_SIP, _CARRIERS_SIP and _RECORDINGS too")
@@ -234,6 +237,7 @@ func (e *switchEnv) startFreeSWITCH(bin, xmlURL, secret string) error {
 	e.eslPass = randomHex(12)
 	e.eslAddr = "127.0.0.1:" + strconv.Itoa(ports["ESL"])
 	e.agentsSIP = "127.0.0.1:" + strconv.Itoa(ports["AGENTS_SIP"])
+	e.agentsWS = "127.0.0.1:" + strconv.Itoa(ports["AGENTS_WS"])
 	e.carrSIP = "127.0.0.1:" + strconv.Itoa(ports["CARRIERS_SIP"])
 	e.recDir = dirs["recordings"]
 	e.fsLog = filepath.Join(e.dir, "freeswitch.out")

@@ -77,6 +77,10 @@ func (e *switchEnv) startService(secret string) error {
 		"AGENTSWITCH_WEBHOOK_ALLOW_PRIVATE=true",
 		"GORACE=halt_on_error=0",
 	}
+	if e.agentsWS != "" {
+		// Browsers register over plain WS: the page and FreeSWITCH are on loopback.
+		env = append(env, "AGENTSWITCH_WEBRTC_WS_URL=ws://"+e.agentsWS)
+	}
 	p, err := svctest.Start(bin, e.dir, nil, env)
 	if err != nil {
 		return err

@@ -5,8 +5,6 @@
 package browser
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -277,7 +274,7 @@ func scenario(t *testing.T, ctx context.Context, svc *svctest.Process, script st
 	cmd := exec.CommandContext(ctx, "node", script)
 	cmd.Env = append(append(os.Environ(), env...),
 		"AS_URL="+svc.URL, "AS_ARTIFACTS="+artifacts, "AS_RESULT="+resultFile, "AS_CHROMIUM="+chromium)
-	out, err := runScenario(cmd, act)
+	out, err := svctest.RunScenario(cmd, act)
 	t.Logf("%s (%s):\n%s", script, time.Since(started).Round(time.Millisecond), out)
 	if err != nil {
 		t.Fatalf("%s: %v (screenshots in %s)\nservice log:\n%s", script, err, artifacts, svc.LogTail(200))
@@ -289,69 +286,6 @@ func scenario(t *testing.T, ctx context.Context, svc *svctest.Process, script st
 	if err := json.Unmarshal(b, res); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// runScenario runs the node script, answering its requests to act on the
-// switch ("@@ask {json}" lines) on its standard input.
-func runScenario(cmd *exec.Cmd, act func(map[string]string) (map[string]string, error)) (string, error) {
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return "", err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", err
-	}
-	var out lockedBuffer
-	cmd.Stderr = &out
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		line := sc.Text()
-		before, q, ok := strings.Cut(line, "@@ask ")
-		if !ok {
-			fmt.Fprintln(&out, line)
-			continue
-		}
-		fmt.Fprint(&out, before)
-		var req map[string]string
-		reply := map[string]string{}
-		if err := json.Unmarshal([]byte(q), &req); err != nil {
-			reply["error"] = err.Error()
-		} else if r, err := act(req); err != nil {
-			reply["error"] = err.Error()
-		} else {
-			reply = r
-		}
-		b, _ := json.Marshal(reply)
-		if _, err := stdin.Write(append(b, '\n')); err != nil {
-			fmt.Fprintln(&out, "reply not delivered:", err)
-		}
-	}
-	stdin.Close()
-	return out.String(), cmd.Wait()
-}
-
-// ---- the service
-
-// lockedBuffer collects a scenario's output from two goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // startService builds agentswitch and runs `serve` against the simulator,

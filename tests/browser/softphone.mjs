@@ -22,44 +22,66 @@ export function softphone(page) {
   };
 }
 
-// hearTone listens to the call the page plays (the softphone-audio
-// element's stream) and answers once hz has been the loudest frequency
-// for a quarter of a second, or what it last heard after ms.
-export function hearTone(page, hz, ms = 15000) {
-  return page.evaluate(
-    async ({ hz, ms }) => {
-      const deadline = Date.now() + ms;
-      const sleep = (t) => new Promise((r) => setTimeout(r, t));
-      const el = document.querySelector('[data-testid=softphone-audio]');
-      while (!(el && el.srcObject && el.srcObject.getAudioTracks().length)) {
-        if (Date.now() > deadline) return { heard: false, why: 'no stream on softphone-audio' };
-        await sleep(50);
-      }
-      const ctx = new AudioContext();
-      await ctx.resume();
-      const an = ctx.createAnalyser();
-      an.fftSize = 4096;
-      an.smoothingTimeConstant = 0;
-      ctx.createMediaStreamSource(el.srcObject).connect(an);
-      const bins = new Float32Array(an.frequencyBinCount);
-      const binHz = ctx.sampleRate / an.fftSize;
-      let run = 0;
-      let last = { why: 'nothing measured' };
-      try {
-        while (Date.now() < deadline) {
-          await sleep(50);
-          an.getFloatFrequencyData(bins);
-          let peak = 1;
-          for (let i = 2; i < bins.length; i++) if (bins[i] > bins[peak]) peak = i;
-          last = { peak_hz: Math.round(peak * binHz), peak_db: Math.round(bins[peak]) };
-          run = Math.abs(peak * binHz - hz) <= 2 * binHz && bins[peak] > -70 ? run + 1 : 0;
-          if (run >= 5) return { heard: true, ...last };
+// listenTone starts listening to what the page plays (the
+// softphone-audio element's stream, followed when the page replaces it: a
+// new call) for hz. result() answers once hz has been the loudest frequency
+// for a quarter of a second, with the wall-clock time that quarter began
+// (at), or with what it last heard after ms.
+export async function listenTone(page, hz, ms = 15000) {
+  const handle = await page.evaluateHandle(
+    ({ hz, ms }) => {
+      const p = (async () => {
+        const deadline = Date.now() + ms;
+        const sleep = (t) => new Promise((r) => setTimeout(r, t));
+        const el = document.querySelector('[data-testid=softphone-audio]');
+        const ctx = new AudioContext();
+        await ctx.resume();
+        const an = ctx.createAnalyser();
+        an.fftSize = 2048;
+        an.smoothingTimeConstant = 0;
+        const bins = new Float32Array(an.frequencyBinCount);
+        const binHz = ctx.sampleRate / an.fftSize;
+        let stream = null;
+        let source = null;
+        let run = 0;
+        let began = 0;
+        let last = { why: 'no stream on softphone-audio' };
+        try {
+          while (Date.now() < deadline) {
+            await sleep(20);
+            const now = el && el.srcObject && el.srcObject.getAudioTracks().length ? el.srcObject : null;
+            if (now !== stream) {
+              if (source) source.disconnect();
+              stream = now;
+              source = stream && ctx.createMediaStreamSource(stream);
+              if (source) source.connect(an);
+              run = 0;
+            }
+            if (!stream) continue;
+            an.getFloatFrequencyData(bins);
+            let peak = 1;
+            for (let i = 2; i < bins.length; i++) if (bins[i] > bins[peak]) peak = i;
+            last = { peak_hz: Math.round(peak * binHz), peak_db: Math.round(bins[peak]) };
+            if (Math.abs(peak * binHz - hz) <= 2 * binHz && bins[peak] > -70) {
+              if (!run) began = Date.now();
+              run++;
+            } else run = 0;
+            if (run >= 12) return { heard: true, at: began, ...last };
+          }
+          return { heard: false, ...last };
+        } finally {
+          ctx.close();
         }
-        return { heard: false, ...last };
-      } finally {
-        ctx.close();
-      }
+      })();
+      return { p };
     },
     { hz, ms },
   );
+  return { result: () => handle.evaluate((h) => h.p) };
+}
+
+// hearTone listens to the call the page plays until hz is heard (see
+// listenTone).
+export async function hearTone(page, hz, ms = 15000) {
+  return (await listenTone(page, hz, ms)).result();
 }

@@ -2,11 +2,9 @@ package browser
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/agentswitch/agentswitch/esl/sim"
 	"github.com/agentswitch/agentswitch/internal/pbxnames"
+	"github.com/agentswitch/agentswitch/internal/svctest"
 	"github.com/agentswitch/agentswitch/internal/webrtcpeer"
 )
 
@@ -395,32 +394,10 @@ func (l *agentLegs) first() string {
 	return l.legs[0]
 }
 
-// writeToneWAV writes 2 s of a steady sine at hz (a whole number of
-// periods, so that Chromium's loop of the file is seamless): 48 kHz,
-// 16-bit mono PCM.
+// writeToneWAV writes the fake microphone's WAV: a steady sine at hz.
 func writeToneWAV(t *testing.T, path string, hz float64) {
 	t.Helper()
-	const rate, seconds = 48000, 2
-	n := rate * seconds
-	data := make([]byte, 2*n)
-	for i := range n {
-		v := int16(0.5 * math.MaxInt16 * math.Sin(2*math.Pi*hz*float64(i)/rate))
-		binary.LittleEndian.PutUint16(data[2*i:], uint16(v))
-	}
-	h := make([]byte, 0, 44)
-	h = append(h, "RIFF"...)
-	h = binary.LittleEndian.AppendUint32(h, uint32(36+len(data)))
-	h = append(h, "WAVEfmt "...)
-	h = binary.LittleEndian.AppendUint32(h, 16)
-	h = binary.LittleEndian.AppendUint16(h, 1) // PCM
-	h = binary.LittleEndian.AppendUint16(h, 1) // mono
-	h = binary.LittleEndian.AppendUint32(h, rate)
-	h = binary.LittleEndian.AppendUint32(h, rate*2)
-	h = binary.LittleEndian.AppendUint16(h, 2)
-	h = binary.LittleEndian.AppendUint16(h, 16)
-	h = append(h, "data"...)
-	h = binary.LittleEndian.AppendUint32(h, uint32(len(data)))
-	if err := os.WriteFile(path, append(h, data...), 0o644); err != nil {
+	if err := svctest.WriteToneWAV(path, hz); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -104,7 +104,10 @@ let mic = null; // the microphone's MediaStream
 let session = null;
 let pc = null;
 let stopping = false;
-let leaving = false; // unregistered on purpose, the session ending
+// leaving: unregistered on purpose, the session ending; it holds until
+// the tab stops, so that the line's hangup at logout reports nothing to a
+// session already gone.
+let leaving = false;
 let endingHere = false; // this tab ends the phone session (not a supervisor, not a lapse)
 let yielded = false; // another tab took the phone over
 let retries = 0;
@@ -153,6 +156,7 @@ async function start(id) {
   const run = ++gen;
   agentId = id;
   stopping = false;
+  leaving = false;
   yielded = false;
   retries = 0;
   claim(id);
@@ -167,7 +171,10 @@ async function start(id) {
 function stop({ revoke = false, reg = 'off' } = {}) {
   gen++;
   stopping = true;
+  leaving = false;
   clear();
+  clearTimeout(reportTimer);
+  reportTimer = 0;
   if (session && !session.isEnded()) {
     try {
       session.terminate();
@@ -593,7 +600,8 @@ function reportSoon() {
 function report() {
   clearTimeout(reportTimer);
   reportTimer = 0;
-  if (!agentId || sp.reg === 'off' || sp.reg === 'elsewhere') return;
+  // Stopping or leaving: the session is over, or about to be.
+  if (!agentId || stopping || leaving || sp.reg === 'off' || sp.reg === 'elsewhere') return;
   // The service keeps at most 256 and 512 characters of these.
   const body = { registered: sp.reg === 'ready', audio_input: sp.micLabel.slice(0, 250), error: sp.error.slice(0, 500) };
   if (sp.call === 'active' && sp.sample) Object.assign(body, sp.sample);
@@ -644,10 +652,10 @@ export async function endPhoneSession(logout) {
     return await logout();
   } catch (e) {
     endingHere = false;
-    if (leaving && u === ua) u.register();
-    throw e;
-  } finally {
+    const was = leaving;
     leaving = false;
+    if (was && u === ua) u.register();
+    throw e;
   }
 }
 
