@@ -28,6 +28,8 @@ const leadHz = Number(env('AS_LEAD_HZ'));
 // logIn logs in to the browser phone (persistent line) and waits for it
 // to be registered at the page and at FreeSWITCH.
 async function logIn() {
+  // The seat's one campaign is chosen already.
+  await page.getByTestId('campaign-choice').getByLabel(/e2e browser phone/).waitFor();
   await page.getByTestId('kind-webrtc').check();
   await page.getByLabel(/Persistent line/).check();
   await ask({ do: 'login-clicked' });
