@@ -188,13 +188,18 @@ func TestSoftphoneBadPaths(t *testing.T) {
 	}, &res)
 }
 
+var quietSIP sync.Once
+
 // startPeer starts the test peer on the service's realm. It authenticates
 // REGISTERs with what the service's directory serves for the user, read as
 // FreeSWITCH reads it, from the service at the URL stored (once started).
 func startPeer(t *testing.T, ctx context.Context) (*webrtcpeer.Peer, *atomic.Pointer[string]) {
 	t.Helper()
-	// sipgo logs connection reference counts on its package logger.
-	sip.SetDefaultLogger(slog.New(slog.DiscardHandler))
+	quietSIP.Do(func() {
+		// sipgo logs connection reference counts on its package logger, a
+		// global read by every peer's goroutines: set once, before any.
+		sip.SetDefaultLogger(slog.New(slog.DiscardHandler))
+	})
 	var base atomic.Pointer[string]
 	peer, err := webrtcpeer.Start(ctx, webrtcpeer.Config{Domain: sipRealm, A1: func(user string) (string, bool) {
 		b := base.Load()
