@@ -199,6 +199,33 @@ func (w *world) abandonedWithin(id dialer.CallID, limit time.Duration) {
 	}
 }
 
+// overDial has one agent work a campaign of the mode that dials three
+// lines for it (extra settings first): three leads answer, two beyond the
+// agent are abandoned, each within 2 s of its answer. It returns the
+// campaign and its two abandoned calls.
+func (w *world) overDial(mode dialer.DialMode, extra string) (dialer.Campaign, []dialer.Call) {
+	w.t.Helper()
+	camp, _ := w.dialerCampaign(mode, `"lines_per_agent":3,`+extra+allDay, 3, sim.Behavior{AnswerAfter: 200 * time.Millisecond})
+	w.work("1001", camp.ID)
+	time.Sleep(10 * time.Second)
+	synctest.Wait()
+	calls := w.campaignCalls(camp.ID)
+	if len(calls) != 3 {
+		w.t.Fatalf("%d calls, want 3", len(calls))
+	}
+	var abandoned []dialer.Call
+	for _, c := range calls {
+		if c.Outcome == dialer.OutcomeAbandoned {
+			abandoned = append(abandoned, c)
+			w.abandonedWithin(c.ID, 2*time.Second)
+		}
+	}
+	if len(abandoned) != 2 {
+		w.t.Fatalf("%d calls abandoned, want 2", len(abandoned))
+	}
+	return camp, abandoned
+}
+
 // TestProgressiveAbandonWithinTwoSeconds: three leads answer for one
 // agent; the first is connected (the agent hears the delivery tone), the
 // two others hear the campaign's abandon message within 2 s of answering
@@ -206,25 +233,7 @@ func (w *world) abandonedWithin(id dialer.CallID, limit time.Duration) {
 func TestProgressiveAbandonWithinTwoSeconds(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		w := newWorld(t, func(c *dialer.EngineConfig) { c.AbandonAfter = 2 * time.Second })
-		camp, _ := w.dialerCampaign(dialer.DialProgressive, `"lines_per_agent":3,`+allDay, 3, sim.Behavior{AnswerAfter: 200 * time.Millisecond})
-		w.work("1001", camp.ID)
-		time.Sleep(10 * time.Second)
-		synctest.Wait()
-		calls := w.campaignCalls(camp.ID)
-		if len(calls) != 3 {
-			t.Fatalf("%d calls, want 3", len(calls))
-		}
-		abandoned := 0
-		for _, c := range calls {
-			if c.Outcome != dialer.OutcomeAbandoned {
-				continue
-			}
-			abandoned++
-			w.abandonedWithin(c.ID, 2*time.Second)
-		}
-		if abandoned != 2 {
-			t.Fatalf("%d calls abandoned, want 2", abandoned)
-		}
+		w.overDial(dialer.DialProgressive, "")
 		if n := strings.Count(strings.Join(w.commands(), "\n"), "playback:ivr/campaign-abandon.wav,hangup"); n != 2 {
 			t.Fatalf("the campaign's abandon message was not played: %v", w.commands())
 		}
