@@ -41,6 +41,9 @@ func (e *Engine) pushAbandonRates(ctx context.Context, st CallStatsReader) {
 		if !c.Active || !c.ArchivedAt.IsZero() || c.DialMode != DialProgressive && c.DialMode != DialPredictive {
 			continue
 		}
+		if c.DialMode == DialPredictive && e.pacerCounts(c.ID, now) {
+			continue // the pacer reads these records every few seconds and publishes them
+		}
 		figs, err := st.CampaignCallStats(ctx, c.ID, now, now.Add(-abandonWindow))
 		if err != nil || len(figs) != 1 {
 			e.log.Warn("abandon rates: calls not counted", "campaign_id", c.ID, "err", err)

@@ -476,6 +476,19 @@ func (e *Engine) storedWindows(ctx context.Context, id CampaignID, now time.Time
 	})
 }
 
+// pacerCounts reports whether the pacer has counted the campaign's stored
+// abandon windows within storedStatsEvery: it publishes them with its
+// figures, so they need no second read.
+func (e *Engine) pacerCounts(id CampaignID, now time.Time) bool {
+	counts := false
+	e.pmem.mu.Lock()
+	if h := e.pmem.hist[id]; h != nil && !h.storedAt.IsZero() {
+		counts = !now.Before(h.storedAt) && now.Sub(h.storedAt) < 2*storedStatsEvery
+	}
+	e.pmem.mu.Unlock()
+	return counts
+}
+
 // publishPacing puts the campaign's pacing figures on the event stream
 // with its 24 h abandon figures (day, from the records since from), when
 // they changed.
