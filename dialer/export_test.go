@@ -1,6 +1,9 @@
 package dialer
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SeedPacing fills a campaign's pacing memory as an hour of dialing
 // would: attempts calls dialed ten minutes ago, live of them answered
@@ -31,4 +34,10 @@ func (e *Engine) SeedPacing(id CampaignID, attempts, live int, talk, wrap, ring 
 		w.Add(spread(wrap, i))
 	}
 	e.hub.wraps[id] = w
+}
+
+// PublishAgentStatus publishes st as the engine does after a transition:
+// a test hands it an old status to play a publisher that lost a race.
+func (e *Engine) PublishAgentStatus(ctx context.Context, st AgentStatus) {
+	e.publishAgent(ctx, st.Agent, st)
 }

@@ -525,6 +525,27 @@ func TestQueueSkills(t *testing.T) {
 	})
 }
 
+// TestQueueIgnoresOvertakenState: an agent's state published late (its
+// publisher lost a race with a newer transition) does not hide the READY
+// agent from the queue: a caller arriving next is still offered it.
+func TestQueueIgnoresOvertakenState(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w, _ := queueWorld(t, queueSettings(ring.LongestIdle), "1002")
+		w.loginWith("1002", dialer.LoginRequest{Endpoint: dialer.AgentEndpoint{Kind: dialer.EndpointSIP}, Mode: dialer.ModeRing})
+		old, err := w.live.Agent(w.ctx(), w.agents["1002"].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.setReady("1002")
+		w.waitState("1002", dialer.AgentReady)
+		w.eng.PublishAgentStatus(w.ctx(), old)
+		_, v := w.callIn("+15558880049", 0)
+		if cv := w.waitCall(v.ID, dialer.LiveConnected); cv.Agent != w.agents["1002"].ID {
+			t.Fatalf("agent %d", cv.Agent)
+		}
+	})
+}
+
 // TestQueueSupervisorPriority: a supervisor moves a waiting caller up the
 // line; agents may not, a priority out of bounds is refused by its field,
 // and a caller no longer waiting cannot be moved.

@@ -40,6 +40,9 @@ type router struct {
 	// member of some queue.
 	agents map[AgentID]rstate
 	streak map[AgentID]ring.Streak
+	// seen is the newest state followed of each agent: publishers race, so
+	// an older state arriving last must not undo a newer one.
+	seen map[AgentID]stateMark
 	// offered is the caller an offer to each agent is on its way to: an
 	// agent gets one offer at a time, however often its READY state is
 	// published again meanwhile.
@@ -74,6 +77,20 @@ type rstate struct {
 	since time.Time
 	calls int
 	talk  time.Duration
+	mark  stateMark
+}
+
+// stateMark places a state in an agent's history: its transition count
+// within the login session that started at login.
+type stateMark struct {
+	seq   int64
+	login time.Time
+}
+
+// older reports whether m was overtaken by newer, a later state of the
+// same session.
+func (m stateMark) older(newer stateMark) bool {
+	return m.seq > 0 && m.seq < newer.seq && m.login.Equal(newer.login)
 }
 
 // waiter is a caller in a queue.
@@ -112,8 +129,8 @@ type queueDay struct {
 func newRouter(e *Engine, seed uint64) *router {
 	return &router{e: e, byName: map[string]*rqueue{}, byID: map[QueueID]*rqueue{},
 		member: map[AgentID][]rmember{}, agents: map[AgentID]rstate{}, streak: map[AgentID]ring.Streak{},
-		offered: map[AgentID]*waiter{},
-		rnd:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+		offered: map[AgentID]*waiter{}, seen: map[AgentID]stateMark{},
+		rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
 // load reads every queue and member from the store and swaps them in.
@@ -456,13 +473,13 @@ func (r *router) answered(a AgentID) {
 // READY is offered the best caller waiting for it.
 func (r *router) agentState(id AgentID, st AgentStatus) {
 	t := st.TotalsAt(r.e.now())
-	r.follow(id, rstate{state: st.State, since: st.Since, calls: int(st.Calls), talk: t.InCall})
+	r.follow(id, rstate{state: st.State, since: st.Since, calls: int(st.Calls), talk: t.InCall, mark: stateMark{st.Seq, st.LoginAt}})
 }
 
 // agentView follows an agent's published view (a reload of the queues
 // learns the members already logged in from them).
 func (r *router) agentView(v AgentView) {
-	r.follow(v.ID, rstate{state: v.State, since: v.Since, calls: int(v.Stats.Calls), talk: time.Duration(v.Stats.TalkSec) * time.Second})
+	r.follow(v.ID, rstate{state: v.State, since: v.Since, calls: int(v.Stats.Calls), talk: time.Duration(v.Stats.TalkSec) * time.Second, mark: stateMark{v.seq, v.login}})
 }
 
 func (r *router) follow(id AgentID, s rstate) {
@@ -472,6 +489,16 @@ func (r *router) follow(id AgentID, s rstate) {
 	}
 	now := r.e.now()
 	r.mu.Lock()
+	if last, ok := r.seen[id]; ok {
+		if s.mark.login.IsZero() {
+			s.mark.login = last.login
+		}
+		if s.mark.older(last) {
+			r.mu.Unlock()
+			return
+		}
+	}
+	r.seen[id] = s.mark
 	ms := r.member[id]
 	if len(ms) == 0 {
 		delete(r.agents, id)
