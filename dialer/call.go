@@ -48,6 +48,7 @@ const (
 	timerAnnounce                          // tell a waiting caller its place and wait
 	timerVoicemailEnd                      // a message left after an overflow reached its limit
 	timerHangup                            // the lead we hung up sent no hangup in time
+	timerBridge                            // a bridge asked for neither connected nor failed
 )
 
 // Messages to a call's goroutine.
@@ -158,8 +159,13 @@ type call struct {
 	bridgingOut      *leg      // the leg a bridge application is dialing
 	xfer             *transfer // the blind transfer in progress, or the last one
 	abandon          *time.Timer
-	abandonMsg       string   // the campaign's, else the engine's
-	tags             []string // routing tags the agent must have
+	// bridgeWatch fires when a bridge asked for has neither connected nor
+	// failed; bridgeTries counts what it did about the leg bridgeLeg.
+	bridgeWatch *time.Timer
+	bridgeLeg   LegID
+	bridgeTries int
+	abandonMsg  string   // the campaign's, else the engine's
+	tags        []string // routing tags the agent must have
 	// The inbound queue: qw is the caller's place while it waits; queue
 	// and queueID name the last queue it was in.
 	qw          *waiter
@@ -324,6 +330,8 @@ func (c *call) handle(m any) {
 			}
 		case timerHangup:
 			c.feed(ctx, callInput{kind: inHangupTimeout})
+		case timerBridge:
+			c.bridgeStalled(ctx)
 		}
 	case offerMsg:
 		c.offerQueue(ctx, m.agent)
@@ -643,14 +651,20 @@ func (c *call) apply(ctx context.Context, fx effect) {
 			return
 		}
 		if c.agent != 0 {
-			if c.agentState == AgentRinging {
+			switch {
+			case c.agentState == AgentRinging && c.bridgeTries > 1:
+				// The agent answered; the switch failed the bridge: no
+				// blame, the agent is free for the next call.
+				_, _ = e.transition(ctx, c.agent, AgentRinging, TriggerRelease, c.id, "the switch did not bridge the call", "")
+			case c.agentState == AgentRinging:
 				_, _ = e.transition(ctx, c.agent, AgentRinging, TriggerNoAnswer, c.id, "did not answer", PauseRONA)
-			} else if c.agentState == AgentReserved {
+			case c.agentState == AgentReserved:
 				_, _ = e.live.Release(ctx, c.agent, c.id, "agent leg failed", e.now())
 				e.refreshAgent(ctx, c.agent)
 			}
 			c.progress(CallProgress{Kind: "agent_no_answer", Data: jsonData(map[string]any{"agent_id": c.agent})})
 			c.dropAgent()
+			c.publishView()
 		}
 	case effAgentRelease:
 		c.cancelExtras(ctx)
@@ -962,9 +976,73 @@ func (c *call) dialLead(ctx context.Context) {
 
 // bridge joins the lead and the agent's leg.
 func (c *call) bridge(ctx context.Context) {
+	c.bridgeLeg, c.bridgeTries = c.agentLeg.id, 0
+	c.askBridge(ctx)
+}
+
+// bridgeWatchAfter is how long a bridge may go without CHANNEL_BRIDGE or
+// a hangup. FreeSWITCH bridges in tens of milliseconds; about once in a
+// hundred bridges to a browser's persistent line it took the line into
+// CS_RESET and no further, with no event and nothing in its log.
+const bridgeWatchAfter = 3 * time.Second
+
+// bridgeStalled: the bridge asked for has not happened. It is asked for
+// once more; then the agent's leg is hung up, so the lead goes back to
+// looking for an agent and a persistent line is rung again; and if even
+// that hangup does not come, the leg is taken as gone.
+func (c *call) bridgeStalled(ctx context.Context) {
+	l := c.agentLeg
+	if c.st.phase != phaseConnecting || l == nil || l.id != c.bridgeLeg || l.state == LegGone {
+		return
+	}
+	c.bridgeTries++
+	c.progress(CallProgress{Kind: "bridge_stalled", Leg: l.id, Data: jsonData(map[string]any{"try": c.bridgeTries})})
+	switch c.bridgeTries {
+	case 1:
+		c.log.Warn("no bridge yet: asking the switch again", "leg", l.id)
+		c.askBridge(ctx)
+	case 2:
+		c.log.Warn("no bridge yet: hanging up the agent's leg", "leg", l.id)
+		if l.persistent {
+			if ln := c.e.line(l.agent); ln != nil {
+				ln.ringAgainAfter(l.id)
+			}
+		}
+		if err := c.e.sw.Kill(ctx, string(l.id), stalledBridgeCause); err != nil {
+			c.log.Warn("agent's leg not hung up", "err", err)
+		}
+		c.bridgeWatch = c.after(bridgeWatchAfter, timerMsg{timerBridge})
+	default:
+		c.log.Warn("the agent's leg sent no hangup: taking it as gone", "leg", l.id)
+		l.state, l.cause, l.endedAt = LegGone, stalledBridgeCause, c.e.now()
+		c.legEnded(ctx, l)
+		if l.persistent {
+			if ln := c.e.line(l.agent); ln != nil {
+				ln.post(func(ln *line) {
+					if ln.state().leg == l.id {
+						ln.legGone(stalledBridgeCause)
+					}
+				})
+			}
+		}
+		c.feed(ctx, callInput{kind: inHangup, role: LegAgent})
+	}
+}
+
+// stalledBridgeCause is the hangup cause of an agent's leg hung up by the
+// service after its bridge stalled.
+const stalledBridgeCause = "RECOVERY_ON_TIMER_EXPIRE"
+
+// askBridge asks the switch to bridge the lead with the agent's leg and
+// watches that it happens.
+func (c *call) askBridge(ctx context.Context) {
 	if c.dir == Inbound {
 		c.parkAfterBridge(ctx)
 	}
+	if c.bridgeWatch != nil {
+		c.bridgeWatch.Stop()
+	}
+	c.bridgeWatch = c.after(bridgeWatchAfter, timerMsg{timerBridge})
 	if err := c.e.sw.Bridge(ctx, string(c.leadLeg.id), string(c.agentLeg.id)); err != nil {
 		c.log.Warn("bridge failed", "err", err)
 		// The lead hung up and its hangup waits behind this turn (the

@@ -251,6 +251,69 @@ func TestLostBridgeRingsTheLineAgain(t *testing.T) {
 	})
 }
 
+// TestStalledBridgeRingsTheLineAgain: the switch answers +OK to the
+// bridge and leaves the agent's persistent line stuck half way, with no
+// event. The service asks again, then hangs the line up, rings the
+// agent's phone again and connects the lead on the new line.
+func TestStalledBridgeRingsTheLineAgain(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t, func(c *dialer.EngineConfig) { c.AbandonAfter = 20 * time.Second })
+		w.ready("1002", dialer.ModePersistent)
+		agent := w.agents["1002"].ID
+		firstLine := w.sentPrefix("bgapi originate {origination_uuid=")
+		w.sim.StallBridges(1)
+		v := w.start("+15550008877", 0)
+		// Two watches of 3 s, then the line rung again.
+		waitFor(t, w.within(20*time.Second), "connected on a new line", func() bool {
+			v = w.call(v.ID)
+			return v.State == dialer.LiveConnected
+		})
+		lead, ag := w.party(v, dialer.LegLead), w.party(v, dialer.LegAgent)
+		if strings.Contains(firstLine, string(ag.Leg)) {
+			t.Fatalf("the call is on the stuck line %s", ag.Leg)
+		}
+		// The stalled one, the one asked again, and the one to the new line.
+		if n := w.count("api uuid_bridge " + string(lead.Leg) + " "); n != 3 {
+			t.Fatalf("%d uuid_bridge for the lead, want 3", n)
+		}
+		if n := w.count("api uuid_kill "); n != 1 {
+			t.Fatalf("%d uuid_kill, want 1 (the stuck line)", n)
+		}
+		w.statesInOrder(agent, "READY", "RESERVED", "READY", "RESERVED", "INCALL")
+		w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
+		_, kinds := w.record(v.ID)
+		inOrder(t, "timeline", kinds, "answered", "agent_reserved", "bridge_stalled", "bridge_stalled", "agent_no_answer", "agent_reserved", "bridged", "ended")
+	})
+}
+
+// TestStalledBridgeNoHangup: the stuck leg does not even end when
+// killed; the service takes it as gone. The agent, who did answer, is not
+// paused for it and takes the lead on a new leg.
+func TestStalledBridgeNoHangup(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		w := newWorld(t, func(c *dialer.EngineConfig) { c.AbandonAfter = 30 * time.Second })
+		w.ready("1001", dialer.ModeRing)
+		agent := w.agents["1001"].ID
+		w.sim.StallBridges(1)
+		w.sim.StuckLegsIgnoreKill(true)
+		v := w.start("+15550008866", 0)
+		waitFor(t, w.within(20*time.Second), "connected on a new leg", func() bool {
+			v = w.call(v.ID)
+			return v.State == dialer.LiveConnected
+		})
+		if n := w.count("api uuid_kill "); n != 1 {
+			t.Fatalf("%d uuid_kill, want 1 (the stuck leg)", n)
+		}
+		w.statesInOrder(agent, "READY", "RESERVED", "RINGING", "READY", "RESERVED", "RINGING", "INCALL")
+		if st := w.events.AgentStates(agent); slices.Contains(st[1:], "PAUSED") {
+			t.Fatalf("the agent was paused for the switch's fault: %v", st)
+		}
+		w.sim.Hangup(string(w.party(v, dialer.LegLead).Leg), "NORMAL_CLEARING")
+		_, kinds := w.record(v.ID)
+		inOrder(t, "timeline", kinds, "answered", "agent_reserved", "bridge_stalled", "bridge_stalled", "bridge_stalled", "agent_no_answer", "agent_reserved", "bridged", "ended")
+	})
+}
+
 // TestAgentChangedWhileLoggedIn: an admin moves a logged-in agent to
 // another extension; the next call rings the new one. Disabling the seat
 // logs the agent out.

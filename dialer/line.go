@@ -46,8 +46,11 @@ type lineState struct {
 	leg      LegID // persistent leg ("" when none)
 	legUp    bool
 	legNode  string
-	call     *call // the call the persistent leg is in
-	holdSec  int64
+	// ringAgain is a leg the service hangs up itself (its bridge stalled):
+	// its end rings the agent's phone again.
+	ringAgain LegID
+	call      *call // the call the persistent leg is in
+	holdSec   int64
 	// disposed is the last call the agent disposed; leaving DISPO needs it.
 	disposed CallID
 	campaign CampaignRef // worked on in this session
@@ -233,8 +236,8 @@ func (l *line) onLegEvent(kind string, ev switchEvent) {
 // line; a call in progress ends through its own hangup handling.
 func (l *line) legGone(cause string) {
 	e := l.e
-	leg := l.state().leg
-	l.set(func(s *lineState) { s.leg, s.legUp, s.legNode = "", false, "" })
+	leg, again := l.state().leg, l.state().ringAgain
+	l.set(func(s *lineState) { s.leg, s.legUp, s.legNode, s.ringAgain = "", false, "", "" })
 	l.settle()
 	if leg == "" {
 		return
@@ -250,13 +253,24 @@ func (l *line) legGone(cause string) {
 	} else {
 		e.refreshAgent(ctx, l.id)
 	}
-	if cause == "DESTINATION_OUT_OF_ORDER" && e.line(l.id) == l {
+	if (cause == "DESTINATION_OUT_OF_ORDER" || again == leg) && e.line(l.id) == l {
 		// The switch dropped the line, not the agent: a uuid_bridge it
 		// answered +OK and could not carry out
-		// (esl/testdata/transcripts/13-bridge-lost.jsonl). Ring the phone
-		// again and put the agent back to READY when it answers.
+		// (esl/testdata/transcripts/13-bridge-lost.jsonl), or one that
+		// stalled and the service hung the line up. Ring the phone again
+		// and put the agent back to READY when it answers.
 		l.restore()
 	}
+}
+
+// ringAgainAfter marks leg, the line's, as hung up by the service: its
+// end rings the agent's phone again.
+func (l *line) ringAgainAfter(leg LegID) {
+	l.set(func(s *lineState) {
+		if s.leg == leg {
+			s.ringAgain = leg
+		}
+	})
 }
 
 // restore rings a persistent agent's phone again after the switch dropped

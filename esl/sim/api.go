@@ -151,6 +151,16 @@ func (s *Server) apiUUIDBridge(arg string, _ *conn, done func(string)) {
 	}
 	// The legs are taken at once (their originate, if it has not seen the
 	// answer yet, fails); the bridge itself follows in their threads.
+	if a.stuck || b.stuck {
+		done("+OK " + b.uuid + "\n")
+		return
+	}
+	if s.stalledBridges.Load() > 0 {
+		s.stalledBridges.Add(-1)
+		done("+OK " + b.uuid + "\n")
+		s.sched.after(s.cfg.MediaTick, func() { s.stallBridge(b) })
+		return
+	}
 	if s.lostBridges.Load() > 0 {
 		s.lostBridges.Add(-1)
 		done("+OK " + b.uuid + "\n")
@@ -477,6 +487,9 @@ func (s *Server) apiUUIDKill(arg string, _ *conn, done func(string)) {
 		cause, _ = normCause(argv[1])
 	}
 	done("+OK\n")
+	if ch.stuck && s.stuckDeaf.Load() {
+		return
+	}
 	s.hangup(ch, cause)
 }
 

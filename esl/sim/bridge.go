@@ -478,3 +478,17 @@ func (s *Server) loseBridge(a, b *channel) {
 	s.hangup(b, "DESTINATION_OUT_OF_ORDER")
 	a.vars.set("last_bridge_hangup_cause", "DESTINATION_OUT_OF_ORDER")
 }
+
+// stallBridge is a uuid_bridge that FreeSWITCH answered +OK and left
+// half done (see StallBridges): b leaves its application and stops in
+// CS_RESET; nothing else happens to either leg.
+func (s *Server) stallBridge(b *channel) {
+	if b.down || b.gone {
+		return
+	}
+	b.stuck = true
+	s.interruptApp(b)
+	b.apps = nil
+	s.setState(b, "CS_HIBERNATE")
+	s.setState(b, "CS_RESET")
+}

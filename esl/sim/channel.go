@@ -221,6 +221,7 @@ type channel struct {
 	apps       []appCall // dialplan applications still to run
 	cur        *appRun
 	inBridge   bool // running uuid_bridge (no application of its own)
+	stuck      bool // a stalled uuid_bridge left it in CS_RESET (StallBridges)
 	held       bool
 	holdStart  time.Time
 	holdAccum  time.Duration

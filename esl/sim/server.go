@@ -84,8 +84,13 @@ type Server struct {
 	// lostBridges: uuid_bridge answers +OK this many more times without
 	// bridging (see LoseBridges).
 	lostBridges atomic.Int32
-	delayMu     sync.Mutex
-	delays      map[string]time.Duration
+	// stalledBridges: uuid_bridge answers +OK this many more times and
+	// leaves the other leg stuck (see StallBridges).
+	stalledBridges atomic.Int32
+	// stuckDeaf: a leg a stalled bridge left stuck ignores uuid_kill.
+	stuckDeaf atomic.Bool
+	delayMu   sync.Mutex
+	delays    map[string]time.Duration
 
 	cmdMu    sync.Mutex
 	commands []string
@@ -466,6 +471,19 @@ func (s *Server) ShuffleEvents(n int) { s.shuffle.Store(int32(n)) }
 // other leg is hung up (DESTINATION_OUT_OF_ORDER), the lead goes on to its
 // own application (esl/testdata/transcripts/13-bridge-lost.jsonl).
 func (s *Server) LoseBridges(n int) { s.lostBridges.Store(int32(n)) }
+
+// StallBridges makes the next n uuid_bridge commands answer +OK and
+// carry nothing out, as FreeSWITCH did about once in a hundred bridges to
+// a browser's persistent line: the other leg leaves its application and
+// stops in CS_RESET, with no hangup and nothing logged, while the lead
+// stays in its application. A stuck leg takes no other bridge (uuid_bridge
+// answers +OK and nothing happens); uuid_kill still hangs it up.
+func (s *Server) StallBridges(n int) { s.stalledBridges.Store(int32(n)) }
+
+// StuckLegsIgnoreKill makes the legs StallBridges leaves stuck answer
+// uuid_kill +OK and stay: the worst case, a channel whose thread went
+// no further at all.
+func (s *Server) StuckLegsIgnoreKill(on bool) { s.stuckDeaf.Store(on) }
 
 // DuplicateEvents writes every third event twice (same Event-Sequence).
 func (s *Server) DuplicateEvents(on bool) { s.duplicate.Store(on) }
