@@ -213,7 +213,9 @@ func (e *Engine) Login(ctx context.Context, a Actor, id AgentID, r LoginRequest)
 		e.publishAgent(ctx, id, st)
 	}
 	_ = e.live.Heartbeat(ctx, id, e.now().Add(e.cfg.HeartbeatGrace))
-	if mode == ModePersistent {
+	if mode == ModePersistent && ep.Kind != EndpointWebRTC {
+		// A browser's line is rung once the page has registered
+		// (browserRegistered), or when the agent goes READY.
 		if _, err := e.connectPhone(ctx, l); err != nil {
 			e.log.Warn("could not ring the agent's phone", "agent_id", id, "err", err)
 		}

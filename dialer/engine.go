@@ -444,8 +444,12 @@ func (e *Engine) ready(ctx context.Context) error {
 // leg it concerns. It runs on the switch client's delivery goroutine: it
 // only decodes, routes and posts, never waits.
 func (e *Engine) HandleEvent(node string, raw *esl.Event) {
-	if raw.Kind() == esl.SubclassGatewayState {
+	switch raw.Kind() {
+	case esl.SubclassGatewayState:
 		e.gatewayEvent(node, raw)
+		return
+	case esl.SubclassRegister:
+		e.browserRegistered(raw.Get("profile-name"), raw.Get("from-user"))
 		return
 	}
 	ev, ok := decodeEvent(node, raw)

@@ -332,3 +332,35 @@ func (e *Engine) mediaOf(id AgentID) *MediaQuality {
 	}
 	return &m.last
 }
+
+// browserRegistered rings the persistent line of the agent whose browser
+// just registered as w<ext> on the agents' profile, unless it has one.
+// It runs on the switch client's delivery goroutine: it only looks up and
+// posts.
+func (e *Engine) browserRegistered(profile, user string) {
+	ext, ok := WebRTCExtension(user)
+	if !ok || profile != pbxnames.ProfileAgents {
+		return
+	}
+	e.mu.Lock()
+	var found *line
+	for _, l := range e.lines {
+		if s := l.state(); s.endpoint.Kind == EndpointWebRTC && s.endpoint.Extension == ext {
+			found = l
+			break
+		}
+	}
+	e.mu.Unlock()
+	if found == nil {
+		return
+	}
+	found.post(func(l *line) {
+		s := l.state()
+		if s.mode != ModePersistent || s.leg != "" || e.line(l.id) != l {
+			return
+		}
+		if _, err := l.connect(e.ctx); err != nil {
+			e.log.Warn("could not ring the browser's line", "agent_id", l.id, "err", err)
+		}
+	})
+}

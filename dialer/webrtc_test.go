@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/agentswitch/agentswitch/dialer"
@@ -68,8 +69,21 @@ func TestWebRTCLogin(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// Persistent mode: the line is opened to the browser.
+		// Persistent mode: the line is opened to the browser once it has
+		// registered, not before (it would find nobody there).
+		w.sim.SetUser("w1002", false)
 		w.loginWith("1002", browser("", "", dialer.ModePersistent))
+		synctest.Wait()
+		if rang("user/w1002") {
+			t.Fatalf("the browser's line was rung before it registered: %q", w.commands())
+		}
+		w.sim.Register("w1001", "agents") // another seat's browser: not this line
+		w.sim.Register("w1002", "internal")
+		synctest.Wait()
+		if rang("user/w1002") {
+			t.Fatalf("rung on a registration that is not the browser's on the agents profile: %q", w.commands())
+		}
+		w.sim.Register("w1002", "agents")
 		waitFor(t, w.within(3*time.Second), "browser line opened", func() bool { return rang("user/w1002") })
 		if rang("user/1002") {
 			t.Fatalf("the desk phone was rung: %q", w.commands())

@@ -119,6 +119,40 @@ func (s *Server) SetUser(id string, registered bool) {
 	s.users[id] = u
 }
 
+// Register marks directory user <id> registered from 127.0.0.1 on the
+// sofia profile named profile and fires sofia::register, as a phone's
+// REGISTER accepted by sofia does (headers as captured from FreeSWITCH).
+func (s *Server) Register(id, profile string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := &user{id: id, registered: true}
+	if old := s.users[id]; old != nil {
+		u.vars = old.vars
+	}
+	s.users[id] = u
+	if !s.wanted("CUSTOM", "sofia::register") {
+		s.seq++
+		return
+	}
+	b := s.newEvent("CUSTOM", "sofia::register", siteRegister)
+	b.add("profile-name", profile)
+	b.add("from-user", id)
+	b.add("from-host", s.cfg.IPv4)
+	b.add("contact", `"" <sip:`+id+`@127.0.0.1:5066;transport=ws>`)
+	b.add("call-id", newUUID())
+	b.add("rpid", "unknown")
+	b.add("status", "Registered(WS)")
+	b.add("expires", "600")
+	b.add("to-user", id)
+	b.add("to-host", s.cfg.IPv4)
+	b.add("network-ip", "127.0.0.1")
+	b.add("network-port", "5066")
+	b.add("username", id)
+	b.add("realm", s.cfg.IPv4)
+	b.add("user-agent", "JsSIP 3.13.8")
+	s.dispatch(b.e)
+}
+
 // SetUserVars gives directory user <id> the channel variables of its
 // directory entry (user and domain <variables>, such as user_context): a
 // user/<id> leg gets them when its originate hands it over, as FreeSWITCH's

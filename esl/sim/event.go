@@ -164,6 +164,7 @@ var (
 	siteNotifyRefer    = site{"sofia.c", "sofia_handle_sip_i_notify", 630}
 	sitePreRegister    = site{"sofia_reg.c", "sofia_reg_handle_register_token", 1810}
 	siteRegAttempt     = site{"sofia_reg.c", "sofia_reg_handle_register_token", 1606}
+	siteRegister       = site{"sofia_reg.c", "sofia_reg_handle_register_token", 2059}
 	siteChannelData    = site{"mod_event_socket.c", "parse_command", 2029}
 	siteSendEvent      = site{"mod_event_socket.c", "parse_command", 2254}
 	siteConfCreate     = site{"mod_conference.c", "conference_new", 3848}
