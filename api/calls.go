@@ -340,13 +340,24 @@ func involves(v dialer.CallView, agent dialer.AgentID) bool {
 	return false
 }
 
+// wrapsUp reports whether call id is the one p's agent is on or wraps up:
+// after a blind transfer the call is a colleague's, but its wrap-up (and
+// the page reloaded in it) is still this agent's.
+func (s *Server) wrapsUp(ctx context.Context, p *principal, id dialer.CallID) bool {
+	if p.Actor.Agent == 0 {
+		return false
+	}
+	v, err := s.engine.AgentView(ctx, p.Actor.Agent)
+	return err == nil && v.Call == id
+}
+
 // callAccess reads a call for p: the engine's view if it has one, else
 // the record. An agent may only see and act on a call it has a part in.
 func (s *Server) callAccess(ctx context.Context, p *principal, id dialer.CallID) (*dialer.CallView, *dialer.Call, error) {
 	v, err := s.engine.CallView(ctx, id)
 	switch {
 	case err == nil:
-		if !p.Actor.Role.AtLeast(identity.RoleSupervisor) && !involves(v, p.Actor.Agent) {
+		if !p.Actor.Role.AtLeast(identity.RoleSupervisor) && !involves(v, p.Actor.Agent) && !s.wrapsUp(ctx, p, id) {
 			return nil, nil, dialer.ErrForbidden
 		}
 		return &v, nil, nil
@@ -363,7 +374,7 @@ func (s *Server) callAccess(ctx context.Context, p *principal, id dialer.CallID)
 	if p.Actor.Agent == 0 {
 		return nil, nil, dialer.ErrForbidden
 	}
-	if rec.Agent == p.Actor.Agent {
+	if rec.Agent == p.Actor.Agent || s.wrapsUp(ctx, p, id) {
 		return nil, &rec, nil
 	}
 	legs, err := s.calls.CallLegs(ctx, id)

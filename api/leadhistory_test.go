@@ -116,6 +116,32 @@ func TestLeadHistoryRefusals(t *testing.T) {
 	}
 }
 
+// TestLeadOfTheCallWrappedUp: an agent who blind-transferred a call
+// still reads its call and lead while wrapping it up, though the live call
+// is a colleague's now; the colleague's other calls stay closed to it.
+func TestLeadOfTheCallWrappedUp(t *testing.T) {
+	e := newEnv(t)
+	lead := must[dialer.Lead](t)(e.store.CreateLead(t.Context(), dialer.Lead{Campaign: e.campaign.ID, Phone: "+12125550178"}))
+	other := must[dialer.Lead](t)(e.store.CreateLead(t.Context(), dialer.Lead{Campaign: e.campaign.ID, Phone: "+12125550179"}))
+	e.eng.setCall(dialer.CallView{ID: "0190a1b2-0000-7000-8000-000000000001", State: dialer.LiveConnected, Agent: 2, Lead: lead.ID, Campaign: e.campaign.ID})
+	e.eng.setCall(dialer.CallView{ID: "0190a1b2-0000-7000-8000-000000000002", State: dialer.LiveConnected, Agent: 2, Lead: other.ID, Campaign: e.campaign.ID})
+	e.eng.setAgent(dialer.AgentView{ID: 1, State: dialer.AgentDispo, Call: "0190a1b2-0000-7000-8000-000000000001"})
+	for _, tc := range []struct {
+		path string
+		code int
+	}{
+		{fmt.Sprintf("/api/v1/leads/%d", lead.ID), 200},
+		{fmt.Sprintf("/api/v1/leads/%d/history", lead.ID), 200},
+		{"/api/v1/calls/0190a1b2-0000-7000-8000-000000000001", 200},
+		{fmt.Sprintf("/api/v1/leads/%d", other.ID), 403},
+		{"/api/v1/calls/0190a1b2-0000-7000-8000-000000000002", 403},
+	} {
+		if rec := e.do(e.agent1, http.MethodGet, tc.path, ""); rec.Code != tc.code {
+			t.Errorf("%s: %d %s, want %d", tc.path, rec.Code, rec.Body, tc.code)
+		}
+	}
+}
+
 // TestLeadHistoryRecordings: a call is marked as having a recording only
 // for whoever may play it, the route's own rule.
 func TestLeadHistoryRecordings(t *testing.T) {

@@ -21,8 +21,8 @@ import (
 const recentCall = 24 * time.Hour
 
 // leadAccess lets supervisors reach any lead, and an agent the lead of
-// one of its live or recent calls, or the lead it previews: it reads it
-// before deciding to dial.
+// one of its live or recent calls, of the call it wraps up, or the lead it
+// previews: it reads it before deciding to dial.
 func (s *Server) leadAccess(ctx context.Context, p *principal, id dialer.LeadID) error {
 	if p.Actor.Role.AtLeast(identity.RoleSupervisor) {
 		return nil
@@ -42,10 +42,28 @@ func (s *Server) leadAccess(ctx context.Context, p *principal, id dialer.LeadID)
 	if len(calls) > 0 {
 		return nil
 	}
-	if v, err := s.engine.AgentView(ctx, p.Actor.Agent); err == nil && v.Preview != nil && v.Preview.Lead.ID == id {
-		return nil
+	if v, err := s.engine.AgentView(ctx, p.Actor.Agent); err == nil {
+		if v.Preview != nil && v.Preview.Lead.ID == id {
+			return nil
+		}
+		// The call the agent is on or wraps up: after a blind transfer it
+		// is a colleague's, and not yet in the records.
+		if v.Call != "" && s.callLead(ctx, v.Call) == id {
+			return nil
+		}
 	}
 	return dialer.ErrForbidden
+}
+
+// callLead is call id's lead, live or recorded; 0 when unknown.
+func (s *Server) callLead(ctx context.Context, id dialer.CallID) dialer.LeadID {
+	if v, err := s.engine.CallView(ctx, id); err == nil {
+		return v.Lead
+	}
+	if rec, err := s.calls.Call(ctx, id); err == nil {
+		return rec.Lead
+	}
+	return 0
 }
 
 func (s *Server) leadParam(c echo.Context, p *principal) (dialer.Lead, error) {
