@@ -2,8 +2,10 @@
 // steady tone) against `agentswitch serve` on the simulated switch, with
 // the test peer standing in for FreeSWITCH's WebSocket SIP side: the
 // browser registers, the call put through to it is answered by itself,
-// audio flows both ways, the keypad's digit goes from the service, hanging
-// up ends the browser's call, and logging out unregisters it.
+// audio flows both ways, a microphone unplugged mid-call is said and the
+// call goes on until one comes back, the keypad's digit goes from the
+// service, hanging up ends the browser's call and the wrap-up keeps the
+// phone's strip in view, and logging out unregisters it.
 // softphone_test.go (TestSoftphoneDay) plays the switch's part and checks
 // what the peer and the switch saw.
 //
@@ -20,6 +22,19 @@ const session = await openPage({ args: webrtcArgs(env('AS_MIC_WAV')), permission
 const { page } = session;
 const { shot, waitState, callPanel, dispose, signIn } = helpers(page);
 const sp = softphone(page);
+// The microphones the page opens, so that a step can unplug one as
+// Chromium does (softphone.js keeps its stream to itself).
+await page.addInitScript(() => {
+  const md = navigator.mediaDevices;
+  const open = md.getUserMedia.bind(md);
+  window.__mics = [];
+  window.__liveMics = () => window.__mics.flatMap((s) => s.getAudioTracks()).filter((t) => t.readyState === 'live');
+  md.getUserMedia = async (c) => {
+    const s = await open(c);
+    window.__mics.push(s);
+    return s;
+  };
+});
 
 await run(session, 'softphone-failure', result, async () => {
   await step('sign in; choose the browser phone', async () => {
@@ -67,6 +82,40 @@ await run(session, 'softphone-failure', result, async () => {
     await shot('s3-call');
   });
 
+  await step('microphone unplugged mid-call: said, the call goes on, and plugged back in it is heard again', async () => {
+    // Chromium ends an unplugged microphone's track and fires ended
+    // (stop() alone fires nothing).
+    const unplugged = await page.evaluate(() => {
+      const live = window.__liveMics();
+      for (const t of live) {
+        t.stop();
+        t.dispatchEvent(new Event('ended'));
+      }
+      return live.length;
+    });
+    assert.equal(unplugged, 1, 'live microphone tracks in the page');
+    const lost = page.getByTestId('softphone-strip').locator('[data-testid=softphone-error][data-kind=mic-lost]');
+    await lost.waitFor();
+    assert.equal(await lost.getAttribute('role'), 'alert');
+    assert.match(await lost.innerText(), /unplugged.*Plug it back in/s);
+    // The call goes on: still connected, and the lead still heard.
+    await waitState('INCALL');
+    await sp.strip('active');
+    const heard = await hearTone(page, Number(env('AS_PEER_HZ')));
+    assert.ok(heard.heard, `the page stopped hearing the peer with the microphone gone: ${JSON.stringify(heard)}`);
+    await shot('s3-mic-lost');
+    // A device comes back: the microphone is opened again and the call
+    // goes on with it.
+    await page.evaluate(() => navigator.mediaDevices.dispatchEvent(new Event('devicechange')));
+    await page.getByTestId('softphone-error').waitFor({ state: 'detached' });
+    const reopened = await page.evaluate(() => window.__liveMics().length);
+    assert.equal(reopened, 1, 'live microphone tracks once plugged back in');
+    // The old track is stopped: a tone the peer hears from now on comes
+    // from the reopened microphone.
+    await ask({ do: 'audio' }, 40000);
+    await sp.strip('active');
+  });
+
   await step('keypad: 5 goes to the lead from the service', async () => {
     await page.getByRole('button', { name: 'Keypad' }).click();
     await page.getByRole('button', { name: 'Send 5' }).click();
@@ -78,8 +127,13 @@ await run(session, 'softphone-failure', result, async () => {
     await page.getByRole('button', { name: /Hang up/ }).click();
     await waitState('DISPO');
     await ask({ do: 'ended' }, 40000);
-    // The wrap-up screen has no softphone strip: the call's audio is gone.
     await page.waitForFunction(() => !document.querySelector('[data-testid=softphone-audio]').srcObject, null, { timeout: 20000 });
+    // The wrap-up keeps the phone's strip in view, registered, the call gone.
+    const strip = page.getByTestId('dispo-panel').getByTestId('softphone-strip');
+    await strip.and(page.locator('[data-reg=ready][data-call=none]')).waitFor({ timeout: 20000 });
+    await strip.getByTestId('softphone-state').filter({ hasText: 'Ready' }).waitFor();
+    assert.ok(await strip.isVisible(), 'the softphone strip is not visible in wrap-up');
+    await shot('s4-wrapup');
     const panel = await dispose('Sale');
     await panel.getByRole('button', { name: /Submit and go ready/ }).click();
     await waitState('READY');

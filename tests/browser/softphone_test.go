@@ -43,9 +43,11 @@ const (
 // password the service issued (the peer checks it against the a1-hash the
 // service's directory serves, as FreeSWITCH does), the call the engine
 // puts through to user/w<ext> is answered by itself, each end hears the
-// other's tone, the keypad's digit reaches the lead from the service,
-// hanging up ends the browser's call, and logging out unregisters it and
-// withdraws the credentials.
+// other's tone, a microphone unplugged mid-call is said while the call
+// goes on and, plugged back in, is heard at the peer again, the keypad's
+// digit reaches the lead from the service, hanging up ends the browser's
+// call (the wrap-up shows the phone's strip), and logging out unregisters
+// it and withdraws the credentials.
 func TestSoftphoneDay(t *testing.T) {
 	ctx := tier(t)
 	user := "w" + softphoneExt

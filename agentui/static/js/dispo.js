@@ -1,6 +1,8 @@
 // Wrap-up: the call has ended (or goes on without the agent); the agent
 // picks a disposition, adds notes and, for a callback code, the date and
 // time in the lead's time zone. Submitting returns the agent to READY.
+// With the browser phone, its strip stays in view: a microphone or
+// registration problem shows before the next call rings.
 
 import { html, useEffect, useRef, useState } from '../vendor/htm-preact.js';
 import { api } from './api.js';
@@ -8,6 +10,8 @@ import { ms, serverNow } from './store.js';
 import { Timer, useAction, useNow, Kbd, notify, currentScreen } from './common.js';
 import { duration, fullName, phone, inZone, zoneParts, zones, localZone } from './format.js';
 import { Icon } from './icons.js';
+import { describeDevice } from './audio.js';
+import { SoftphoneStrip } from './softphone.js';
 
 // loadDispositions reads every code once (a failure is read again).
 let all = null;
@@ -110,6 +114,7 @@ export function DispoPanel({ s, call, lead }) {
       </p>
       ${goesOn && html`<p class="flag flag-info"><${Icon} name="transfer" size=${14} /> The call goes on without you.</p>`}
     </div>
+    ${describeDevice(agent).inBrowser && html`<div class="dispo-phone"><${SoftphoneStrip} /></div>`}
     <form ref=${form} class="dispo-form" onSubmit=${submit} onKeyDown=${onKey}>
       <fieldset>
         <legend>Disposition</legend>

@@ -8,8 +8,9 @@
 // What tests read (data-testid):
 //   softphone              the panel; data-reg = off | registering | ready |
 //                          reconnecting | error | elsewhere, data-call = none |
-//                          active; the compact strip of the call view is
-//                          softphone-strip with the same attributes
+//                          active; the compact strip of the call view and
+//                          the wrap-up is softphone-strip with the same
+//                          attributes
 //   softphone-state        the registration state in words (Registering…,
 //                          Ready, Reconnecting…, Error, In another tab)
 //   softphone-error        the error and what to do; data-kind = mic |
@@ -262,7 +263,7 @@ function useMic(s) {
 
 function micLost() {
   if (stopping || !mic) return;
-  fail('mic-lost', 'Your microphone stopped (unplugged?). Plug it back in or choose another microphone below.', sp.reg);
+  fail('mic-lost', 'Your microphone stopped (unplugged?): you cannot be heard. Plug it back in and it is used again by itself.', sp.reg);
   announce('Microphone lost');
   // When a device comes back, devicechange opens it again.
 }
@@ -780,7 +781,8 @@ export function SoftphonePanel() {
   </section>`;
 }
 
-// SoftphoneStrip is the browser phone in the call view: one line.
+// SoftphoneStrip is the browser phone in the call view and the wrap-up:
+// one line.
 export function SoftphoneStrip() {
   const s = useSoftphone();
   return html`<div class="sp-strip" data-testid="softphone-strip" data-reg=${s.reg} data-call=${s.call}>
