@@ -175,7 +175,9 @@ func webrtcFlushCmd(ext, realm string) (esl.Command, error) {
 // dropBrowserRegistration has every connected node forget the browser's
 // registration of an agent whose session on a webrtc endpoint ended:
 // until it expires the switch would still take the tab for reachable.
-// A failure is logged; the logout stands.
+// A failure is logged; the logout stands. It is done before the logout
+// returns: done later, it could drop the registration of a login that
+// followed at once.
 func (e *Engine) dropBrowserRegistration(ctx context.Context, id AgentID, ep AgentEndpoint, realm string) {
 	if ep.Kind != EndpointWebRTC {
 		return

@@ -16,8 +16,11 @@
 // AGENTSWITCH_FS_DOMAIN=pbx.agentswitch.test, also set
 // AGENTSWITCH_E2E_ESL_PASSWORD, AGENTSWITCH_E2E_AGENTS_SIP and
 // AGENTSWITCH_E2E_CARRIERS_SIP (host:port of its profiles),
-// AGENTSWITCH_E2E_AGENTS_WS (host:port of the agents profile's WS, for the
-// browser softphone; without it that test skips),
+// AGENTSWITCH_E2E_AGENTS_WSS and AGENTSWITCH_E2E_CERTS_DIR (host:port of
+// the agents profile's WSS and the directory of its wss.pem, for the
+// browser softphone; without them those tests skip),
+// AGENTSWITCH_E2E_AGENTS_WS (host:port of its plain WS, used instead with
+// AGENTSWITCH_E2E_WEBRTC=ws),
 // AGENTSWITCH_E2E_RECORDINGS (its recordings directory),
 // AGENTSWITCH_E2E_XML_CURL_SECRET and AGENTSWITCH_E2E_XML_CURL_ADDR (where
 // its AGENTSWITCH_FS_XML_CURL_URL points; default 127.0.0.1:8080: the
@@ -35,5 +38,8 @@
 // (run TestProbeHoldWindow; AGENTSWITCH_E2E_PROBE_DIR keeps its
 // transcripts), AGENTSWITCH_E2E_SOFTPHONE_LOGINS and
 // AGENTSWITCH_E2E_SOFTPHONE_CALLS (TestServiceBrowserSoftphone's figures;
-// it drives Chromium like tests/browser and skips without it).
+// the browser softphone tests drive Chromium like tests/browser and skip
+// without it), AGENTSWITCH_E2E_WEBRTC=ws (browsers register over the
+// agents profile's plain WS instead of WSS; Chromium trusts FreeSWITCH's
+// self-signed wss.pem by its key's hash, nothing else).
 package e2e

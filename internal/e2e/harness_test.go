@@ -81,10 +81,11 @@ type switchEnv struct {
 	eslAddr   string
 	eslPass   string
 	agentsSIP string
-	// agentsWS is the agents profile's WebSocket (browsers' SIP).
-	agentsWS string
-	carrSIP  string
-	recDir   string
+	// agentsWS and agentsWSS are the agents profile's WebSockets
+	// (browsers' SIP); certsDir holds its WSS certificate, wss.pem.
+	agentsWS, agentsWSS, certsDir string
+	carrSIP                       string
+	recDir                        string
 
 	xmlSrv   *http.Server
 	xmlCount *xmlLog
@@ -193,6 +194,8 @@ func start(target string) (*switchEnv, error) {
 		e.agentsSIP = os.Getenv("AGENTSWITCH_E2E_AGENTS_SIP")
 		e.carrSIP = os.Getenv("AGENTSWITCH_E2E_CARRIERS_SIP")
 		e.agentsWS = os.Getenv("AGENTSWITCH_E2E_AGENTS_WS")
+		e.agentsWSS = os.Getenv("AGENTSWITCH_E2E_AGENTS_WSS")
+		e.certsDir = os.Getenv("AGENTSWITCH_E2E_CERTS_DIR")
 		e.recDir = os.Getenv("AGENTSWITCH_E2E_RECORDINGS")
 		if e.eslPass == "" || e.agentsSIP == "" || e.carrSIP == "" || e.recDir == "" {
 			return nil, errors.New("e2e: with an ESL address set AGENTSWITCH_E2E_ESL_PASSWORD, _AGENTS_SIP, _CARRIERS_SIP and _RECORDINGS too")
@@ -238,6 +241,8 @@ func (e *switchEnv) startFreeSWITCH(bin, xmlURL, secret string) error {
 	e.eslAddr = "127.0.0.1:" + strconv.Itoa(ports["ESL"])
 	e.agentsSIP = "127.0.0.1:" + strconv.Itoa(ports["AGENTS_SIP"])
 	e.agentsWS = "127.0.0.1:" + strconv.Itoa(ports["AGENTS_WS"])
+	e.agentsWSS = "127.0.0.1:" + strconv.Itoa(ports["AGENTS_WSS"])
+	e.certsDir = dirs["certs"]
 	e.carrSIP = "127.0.0.1:" + strconv.Itoa(ports["CARRIERS_SIP"])
 	e.recDir = dirs["recordings"]
 	e.fsLog = filepath.Join(e.dir, "freeswitch.out")

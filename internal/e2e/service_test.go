@@ -77,9 +77,8 @@ func (e *switchEnv) startService(secret string) error {
 		"AGENTSWITCH_WEBHOOK_ALLOW_PRIVATE=true",
 		"GORACE=halt_on_error=0",
 	}
-	if e.agentsWS != "" {
-		// Browsers register over plain WS: the page and FreeSWITCH are on loopback.
-		env = append(env, "AGENTSWITCH_WEBRTC_WS_URL=ws://"+e.agentsWS)
+	if u := e.webrtcURL(); u != "" {
+		env = append(env, "AGENTSWITCH_WEBRTC_WS_URL="+u)
 	}
 	p, err := svctest.Start(bin, e.dir, nil, env)
 	if err != nil {

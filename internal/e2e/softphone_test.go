@@ -4,7 +4,11 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"os"
@@ -40,18 +44,7 @@ const (
 // logins (3: each but the last logged out at once) the figures cover.
 func TestServiceBrowserSoftphone(t *testing.T) {
 	e := env(t)
-	root := repoRoot()
-	for _, need := range []string{chromium, filepath.Join(root, "tests", "browser", "node_modules", "playwright-core")} {
-		if _, err := os.Stat(need); err != nil {
-			t.Skipf("browser softphone: %s is missing (npm ci in tests/browser): %v", need, err)
-		}
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("browser softphone: node is not installed")
-	}
-	if e.agentsWS == "" {
-		t.Skip("browser softphone: the agents profile's WebSocket address is unknown (AGENTSWITCH_E2E_AGENTS_WS)")
-	}
+	browserTier(t, e)
 	calls, logins := 5, 3
 	if n, err := strconv.Atoi(os.Getenv("AGENTSWITCH_E2E_SOFTPHONE_CALLS")); err == nil && n > 0 {
 		calls = n
@@ -80,27 +73,7 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 	mic := filepath.Join(t.TempDir(), "tone.wav")
 	writeToneWAV(t, mic, toneBrowser)
 
-	registered := func() (bool, error) {
-		cmd, err := esl.SofiaRegistrationsCmd("agents")
-		if err != nil {
-			return false, err
-		}
-		out, err := e.client.API(ctx, "", cmd)
-		return strings.Contains(out, user+"@"), err
-	}
-	waitReg := func(want bool) error {
-		for {
-			ok, err := registered()
-			if err == nil && ok == want {
-				return nil
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("%s registered %v, want %v: %v\n%s", user, ok, want, err, e.logTail(40))
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}
+	waitReg := func(want bool) error { return e.waitRegistered(ctx, user, want) }
 	// Real time: the figures are what an agent would wait.
 	var loginClick time.Time
 	var regGo, toEvent, toPhone []time.Duration
@@ -112,7 +85,7 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 		} `json:"figures"`
 	}
 	e.runPage(t, ctx, "softphone_e2e.mjs", []string{
-		"AS_URL=" + e.svc.URL, "AS_USER=" + name, "AS_PASSWORD=" + password, "AS_MIC_WAV=" + mic,
+		"AS_TRUST_SPKI=" + e.trustSPKI(t), "AS_URL=" + e.svc.URL, "AS_USER=" + name, "AS_PASSWORD=" + password, "AS_MIC_WAV=" + mic,
 		fmt.Sprintf("AS_LEAD_HZ=%d", toneLead), fmt.Sprintf("AS_CALLS=%d", calls), fmt.Sprintf("AS_LOGINS=%d", logins),
 	}, func(req map[string]string) (map[string]string, error) {
 		switch req["do"] {
@@ -249,6 +222,101 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 	}
 }
 
+// webrtcURL is where browsers register: the agents profile's WSS, as in
+// production, unless AGENTSWITCH_E2E_WEBRTC=ws asks for plain WS; "" when
+// the address is not known.
+func (e *switchEnv) webrtcURL() string {
+	if os.Getenv("AGENTSWITCH_E2E_WEBRTC") == "ws" {
+		if e.agentsWS == "" {
+			return ""
+		}
+		return "ws://" + e.agentsWS
+	}
+	if e.agentsWSS == "" {
+		return ""
+	}
+	return "wss://" + e.agentsWSS
+}
+
+// trustSPKI is the base64 SHA-256 of the public key of FreeSWITCH's WSS
+// certificate (wss.pem, self-signed on its first start), for Chromium's
+// --ignore-certificate-errors-spki-list: the browser trusts that one
+// certificate as an agent's would once its CA is installed. "" on WS.
+func (e *switchEnv) trustSPKI(t *testing.T) string {
+	t.Helper()
+	if !strings.HasPrefix(e.webrtcURL(), "wss:") {
+		return ""
+	}
+	if e.certsDir == "" {
+		t.Skip("browser softphone on WSS: FreeSWITCH's certificates directory is unknown (AGENTSWITCH_E2E_CERTS_DIR)")
+	}
+	b, err := os.ReadFile(filepath.Join(e.certsDir, "wss.pem"))
+	if err != nil {
+		t.Fatalf("FreeSWITCH's WSS certificate: %v", err)
+	}
+	for {
+		var blk *pem.Block
+		if blk, b = pem.Decode(b); blk == nil {
+			t.Fatal("wss.pem has no certificate")
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			t.Fatalf("wss.pem: %v", err)
+		}
+		sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+		return base64.StdEncoding.EncodeToString(sum[:])
+	}
+}
+
+// registeredAs reads whether user is registered on the agents profile,
+// and over which transport (ws, wss, udp...).
+func (e *switchEnv) registeredAs(ctx context.Context, user string) (bool, string, error) {
+	cmd, err := esl.SofiaRegistrationsCmd("agents")
+	if err != nil {
+		return false, "", err
+	}
+	out, err := e.client.API(ctx, "", cmd)
+	if err != nil {
+		return false, "", err
+	}
+	for _, blk := range strings.Split(out, "\n\n") {
+		if strings.Contains(blk, "User:") && strings.Contains(blk, user+"@") {
+			// "Status: Registered(WSS-NAT)": JsSIP's Contact says ws
+			// whatever the socket, sofia's status names the real one.
+			tr := ""
+			if i := strings.Index(blk, "Registered("); i >= 0 {
+				tr, _, _ = strings.Cut(blk[i+len("Registered("):], ")")
+				tr, _, _ = strings.Cut(strings.ToLower(tr), "-")
+			}
+			return true, tr, nil
+		}
+	}
+	return false, "", nil
+}
+
+// waitRegistered waits until user is registered on the agents profile
+// (over the transport browsers are given) or, want false, is not.
+func (e *switchEnv) waitRegistered(ctx context.Context, user string, want bool) error {
+	wantTr := strings.SplitN(e.webrtcURL(), ":", 2)[0]
+	for {
+		ok, tr, err := e.registeredAs(ctx, user)
+		if err == nil && ok == want {
+			if ok && tr != wantTr {
+				return fmt.Errorf("%s registered over %q, want %q", user, tr, wantTr)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s registered %v, want %v: %v\n%s", user, ok, want, err, e.logTail(40))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // phoneConnected reads whether an agent's persistent line is up.
 func (e *switchEnv) phoneConnected(t *testing.T, id int64) bool {
 	var a struct {
@@ -288,5 +356,160 @@ func writeToneWAV(t *testing.T, path string, hz float64) {
 	t.Helper()
 	if err := svctest.WriteToneWAV(path, hz); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServiceBrowserSoftphoneDialer: an agent on the browser phone in ring
+// mode, over the transport production uses (WSS), works a progressive
+// campaign with the page's own controls against real FreeSWITCH: the
+// dialer's call is put through to the tab, answered by itself (the
+// delivery tone, then the lead, each hearing the other); the page's Hold
+// plays the music to the lead, its Mute silences the browser, its keypad
+// reaches the lead as DTMF; the page's Hang up leaves the agent
+// wrapping up; a number the agent dials from the page rings the tab first,
+// then the lead; the page's transfer panel hands the lead to a colleague.
+func TestServiceBrowserSoftphoneDialer(t *testing.T) {
+	e := env(t)
+	browserTier(t, e)
+	ctx := ctxFor(t, 4*time.Minute)
+	const ext, user = "2433", "w2433"
+	admin := e.svc.admin
+	name, password := "agent"+ext, "agent"+ext+"-password"
+	var u struct{ ID int64 }
+	admin.Must(t, http.MethodPost, "/users", map[string]any{"username": name, "password": password, "role": "agent", "display_name": "Browser " + ext}, 201, &u)
+	var camp struct{ ID int64 }
+	admin.Must(t, http.MethodPost, "/campaigns", map[string]any{"name": "e2e browser progressive", "dial_mode": "progressive", "max_attempts": 1,
+		"settings": map[string]any{"lines_per_agent": 1, "calling_window": map[string]any{"hours": []any{map[string]string{"start": "00:00", "end": "23:59"}}}}}, 201, &camp)
+	// Paused until the page is READY: the lead is dialed when the test says.
+	admin.Must(t, http.MethodPost, fmt.Sprintf("/campaigns/%d/pause", camp.ID), nil, 200, nil)
+	number := "+" + newNumber()
+	admin.Must(t, http.MethodPost, "/leads", map[string]any{"campaign_id": camp.ID, "phone": number, "first_name": "Dora"}, 201, nil)
+	var agent struct{ ID int64 }
+	admin.Must(t, http.MethodPost, "/agents", map[string]any{"name": "Browser " + ext, "extension": ext, "sip_password": agentPass, "user_id": u.ID,
+		"mode": "ring", "campaigns": []any{camp.ID}}, 201, &agent)
+	t.Cleanup(func() { admin.Do(http.MethodPost, fmt.Sprintf("/agents/%d/logout", agent.ID), nil, nil) })
+	bob, bobPhone := e.seat(t, "2434", "agent", "ring", toneAgent2)
+	leads := e.leadPhone(t)
+	mic := filepath.Join(t.TempDir(), "tone.wav")
+	writeToneWAV(t, mic, toneBrowser)
+
+	var lead *sipphone.Call
+	callOf := func() (string, error) {
+		var v struct {
+			Call string `json:"call_id"`
+		}
+		if st, raw, err := admin.Do(http.MethodGet, fmt.Sprintf("/agents/%d", agent.ID), nil, &v); err != nil || st != 200 || v.Call == "" {
+			return "", fmt.Errorf("the agent's call: %d %v %s", st, err, raw)
+		}
+		return v.Call, nil
+	}
+	// answerLead takes the lead phone's call to n, answered, and checks the
+	// lead hears the browser.
+	answerLead := func(n string) error {
+		lc, err := nextCallFor(ctx, leads, n)
+		if err != nil {
+			return fmt.Errorf("the lead phone never rang: %w\n%s", err, e.svc.LogTail(30))
+		}
+		if err := lc.WaitAnswered(ctx); err != nil {
+			return err
+		}
+		lead = lc
+		if _, err := lc.WaitTone(ctx, toneBrowser, lc.AnsweredAt()); err != nil {
+			return fmt.Errorf("the lead does not hear the browser: %v (%+v)\n%s", err, lc.Stats(), e.logTail(60))
+		}
+		return nil
+	}
+	// done answers a request with an empty reply, or the error.
+	done := func(err error) (map[string]string, error) {
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{}, nil
+	}
+	var res struct{}
+	e.runPage(t, ctx, "softphone_dialer_e2e.mjs", []string{
+		"AS_TRUST_SPKI=" + e.trustSPKI(t), "AS_URL=" + e.svc.URL, "AS_USER=" + name, "AS_PASSWORD=" + password, "AS_MIC_WAV=" + mic,
+		fmt.Sprintf("AS_LEAD_HZ=%d", toneLead), fmt.Sprintf("AS_DELIVERY_HZ=%d", toneDelivery),
+		fmt.Sprintf("AS_COLLEAGUE=%d", bob.Seat),
+	}, func(req map[string]string) (map[string]string, error) {
+		switch req["do"] {
+		case "registered":
+			return done(e.waitRegistered(ctx, user, true))
+		case "dial":
+			admin.Must(t, http.MethodPost, fmt.Sprintf("/campaigns/%d/resume", camp.ID), nil, 200, nil)
+			if err := answerLead(number); err != nil {
+				return nil, err
+			}
+			id, err := callOf()
+			return map[string]string{"id": id}, err
+		case "held":
+			if _, err := lead.WaitTone(ctx, toneHoldMusic, time.Now()); err != nil {
+				return nil, fmt.Errorf("the held lead hears no music: %w", err)
+			}
+			if hears(ctx, lead, toneBrowser, time.Now(), 600*time.Millisecond) {
+				return nil, fmt.Errorf("the held lead hears the browser")
+			}
+		case "unheld":
+			if _, err := lead.WaitTone(ctx, toneBrowser, time.Now()); err != nil {
+				return nil, fmt.Errorf("after unhold the lead does not hear the browser: %w", err)
+			}
+		case "muted":
+			// The lead's line falls silent: no more of the browser's tone.
+			deadline := time.Now().Add(5 * time.Second)
+			for hears(ctx, lead, toneBrowser, time.Now(), 600*time.Millisecond) {
+				if time.Now().After(deadline) {
+					return nil, fmt.Errorf("the lead still hears the muted browser")
+				}
+			}
+		case "digits":
+			got, err := lead.WaitDigits(ctx, len(req["want"]))
+			if err != nil || got != req["want"] {
+				return nil, fmt.Errorf("the lead got DTMF %q, %v; want %q", got, err, req["want"])
+			}
+		case "lead-hung-up":
+			if err := lead.WaitEnded(ctx); err != nil {
+				return nil, fmt.Errorf("the page's hang-up did not end the lead's call: %w", err)
+			}
+		case "manual-number":
+			return map[string]string{"number": "+" + newNumber()}, nil
+		case "manual-lead":
+			if err := answerLead(req["number"]); err != nil {
+				return nil, err
+			}
+		case "colleague-ready":
+			ready(t, bob, "ring")
+		case "transferred":
+			bc, err := bobPhone.NextCall(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("the colleague was not rung: %w", err)
+			}
+			if err := bc.WaitAnswered(ctx); err != nil {
+				return nil, err
+			}
+			hearEachOther(t, ctx, time.Now(), bc, toneLead, lead, toneAgent2)
+			return done(bc.Hangup(ctx))
+		case "logged-out":
+			return done(e.waitRegistered(ctx, user, false))
+		default:
+			return nil, fmt.Errorf("unknown request %q", req["do"])
+		}
+		return map[string]string{}, nil
+	}, &res)
+}
+
+// browserTier skips a browser softphone test when Chromium, playwright-core
+// or node is missing, or the agents profile's WebSocket is unknown.
+func browserTier(t *testing.T, e *switchEnv) {
+	t.Helper()
+	for _, need := range []string{chromium, filepath.Join(repoRoot(), "tests", "browser", "node_modules", "playwright-core")} {
+		if _, err := os.Stat(need); err != nil {
+			t.Skipf("browser softphone: %s is missing (npm ci in tests/browser): %v", need, err)
+		}
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("browser softphone: node is not installed")
+	}
+	if e.webrtcURL() == "" {
+		t.Skip("browser softphone: the agents profile's WebSocket address is unknown (AGENTSWITCH_E2E_AGENTS_WSS or _WS)")
 	}
 }

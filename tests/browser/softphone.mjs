@@ -25,15 +25,16 @@ export function softphone(page) {
 // listenTone starts listening to what the page plays (the
 // softphone-audio element's stream, followed when the page replaces it: a
 // new call) for hz. result() answers once hz has been the loudest frequency
-// for a quarter of a second, with the wall-clock time that quarter began
+// for hold ms (a quarter of a second), with the wall-clock time that began
 // (at), or with what it last heard after ms.
-export async function listenTone(page, hz, ms = 15000) {
+export async function listenTone(page, hz, ms = 15000, hold = 240) {
   const handle = await page.evaluateHandle(
-    ({ hz, ms }) => {
+    ({ hz, ms, hold }) => {
       const p = (async () => {
         const deadline = Date.now() + ms;
         const sleep = (t) => new Promise((r) => setTimeout(r, t));
-        const el = document.querySelector('[data-testid=softphone-audio]');
+        // Made with the first call in ring mode: looked up until then.
+        let el = null;
         const ctx = new AudioContext();
         await ctx.resume();
         const an = ctx.createAnalyser();
@@ -49,6 +50,7 @@ export async function listenTone(page, hz, ms = 15000) {
         try {
           while (Date.now() < deadline) {
             await sleep(20);
+            el = el || document.querySelector('[data-testid=softphone-audio]');
             const now = el && el.srcObject && el.srcObject.getAudioTracks().length ? el.srcObject : null;
             if (now !== stream) {
               if (source) source.disconnect();
@@ -66,7 +68,7 @@ export async function listenTone(page, hz, ms = 15000) {
               if (!run) began = Date.now();
               run++;
             } else run = 0;
-            if (run >= 12) return { heard: true, at: began, ...last };
+            if (run * 20 >= hold) return { heard: true, at: began, ...last };
           }
           return { heard: false, ...last };
         } finally {
@@ -75,7 +77,7 @@ export async function listenTone(page, hz, ms = 15000) {
       })();
       return { p };
     },
-    { hz, ms },
+    { hz, ms, hold },
   );
   return { result: () => handle.evaluate((h) => h.p) };
 }

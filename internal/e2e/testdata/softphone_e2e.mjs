@@ -11,11 +11,12 @@
 
 import { env, ask, step, openPage, helpers, run } from '../../../tests/browser/harness.mjs';
 import { listenTone, softphone, webrtcArgs } from '../../../tests/browser/softphone.mjs';
+import { trustArgs } from './trust.mjs';
 
 // No WebRTC switches beyond the fake devices: with the microphone allowed,
 // Chromium offers its host addresses as they are (not mDNS names, which
 // FreeSWITCH could not resolve), as it does for an agent.
-const args = webrtcArgs(env('AS_MIC_WAV'));
+const args = [...webrtcArgs(env('AS_MIC_WAV')), ...trustArgs()];
 const result = { calls: [], figures: { login_to_ready_ms: [] } };
 const session = await openPage({ args, permissions: ['microphone'] });
 const { page } = session;
