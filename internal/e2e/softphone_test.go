@@ -56,17 +56,12 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 	const ext, user = "2431", "w2431"
 	admin := e.svc.admin
 	name, password := "agent"+ext, "agent"+ext+"-password"
-	var u struct{ ID int64 }
-	admin.Must(t, http.MethodPost, "/users", map[string]any{"username": name, "password": password, "role": "agent", "display_name": "Browser " + ext}, 201, &u)
 	// A campaign of its own, dialed by hand: the start screen has nothing to
 	// ask whatever campaigns the tier's other tests made, and no dialer call
 	// comes between this test's calls.
 	var camp struct{ ID int64 }
 	admin.Must(t, http.MethodPost, "/campaigns", map[string]any{"name": "e2e browser phone", "dial_mode": "manual", "active": true}, 201, &camp)
-	var agent struct{ ID int64 }
-	admin.Must(t, http.MethodPost, "/agents", map[string]any{"name": "Browser " + ext, "extension": ext, "sip_password": agentPass, "user_id": u.ID,
-		"mode": "persistent", "campaigns": []any{camp.ID}}, 201, &agent)
-	t.Cleanup(func() { admin.Do(http.MethodPost, fmt.Sprintf("/agents/%d/logout", agent.ID), nil, nil) })
+	agent := e.browserSeat(t, ext, "persistent", camp.ID)
 	bob, bobPhone := e.seat(t, "2432", "agent", "ring", toneAgent2)
 	leads := e.leadPhone(t)
 
@@ -375,8 +370,6 @@ func TestServiceBrowserSoftphoneDialer(t *testing.T) {
 	const ext, user = "2433", "w2433"
 	admin := e.svc.admin
 	name, password := "agent"+ext, "agent"+ext+"-password"
-	var u struct{ ID int64 }
-	admin.Must(t, http.MethodPost, "/users", map[string]any{"username": name, "password": password, "role": "agent", "display_name": "Browser " + ext}, 201, &u)
 	var camp struct{ ID int64 }
 	admin.Must(t, http.MethodPost, "/campaigns", map[string]any{"name": "e2e browser progressive", "dial_mode": "progressive", "max_attempts": 1,
 		"settings": map[string]any{"lines_per_agent": 1, "calling_window": map[string]any{"hours": []any{map[string]string{"start": "00:00", "end": "23:59"}}}}}, 201, &camp)
@@ -384,10 +377,7 @@ func TestServiceBrowserSoftphoneDialer(t *testing.T) {
 	admin.Must(t, http.MethodPost, fmt.Sprintf("/campaigns/%d/pause", camp.ID), nil, 200, nil)
 	number := "+" + newNumber()
 	admin.Must(t, http.MethodPost, "/leads", map[string]any{"campaign_id": camp.ID, "phone": number, "first_name": "Dora"}, 201, nil)
-	var agent struct{ ID int64 }
-	admin.Must(t, http.MethodPost, "/agents", map[string]any{"name": "Browser " + ext, "extension": ext, "sip_password": agentPass, "user_id": u.ID,
-		"mode": "ring", "campaigns": []any{camp.ID}}, 201, &agent)
-	t.Cleanup(func() { admin.Do(http.MethodPost, fmt.Sprintf("/agents/%d/logout", agent.ID), nil, nil) })
+	agent := e.browserSeat(t, ext, "ring", camp.ID)
 	bob, bobPhone := e.seat(t, "2434", "agent", "ring", toneAgent2)
 	leads := e.leadPhone(t)
 	mic := filepath.Join(t.TempDir(), "tone.wav")
@@ -495,6 +485,20 @@ func TestServiceBrowserSoftphoneDialer(t *testing.T) {
 		}
 		return map[string]string{}, nil
 	}, &res)
+}
+
+// browserSeat makes the user agent<ext> (password agent<ext>-password)
+// and its seat, working campaign in mode, logged out at the end.
+func (e *switchEnv) browserSeat(t *testing.T, ext, mode string, campaign int64) (agent struct{ ID int64 }) {
+	t.Helper()
+	admin := e.svc.admin
+	name := "agent" + ext
+	var u struct{ ID int64 }
+	admin.Must(t, http.MethodPost, "/users", map[string]any{"username": name, "password": name + "-password", "role": "agent", "display_name": "Browser " + ext}, 201, &u)
+	admin.Must(t, http.MethodPost, "/agents", map[string]any{"name": "Browser " + ext, "extension": ext, "sip_password": agentPass, "user_id": u.ID,
+		"mode": mode, "campaigns": []any{campaign}}, 201, &agent)
+	t.Cleanup(func() { admin.Do(http.MethodPost, fmt.Sprintf("/agents/%d/logout", agent.ID), nil, nil) })
+	return agent
 }
 
 // browserTier skips a browser softphone test when Chromium, playwright-core
