@@ -66,7 +66,7 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 	leads := e.leadPhone(t)
 
 	mic := filepath.Join(t.TempDir(), "tone.wav")
-	writeToneWAV(t, mic, toneBrowser)
+	writeMicWAV(t, mic, toneBrowser)
 
 	waitReg := func(want bool) error { return e.waitRegistered(ctx, user, want) }
 	// Real time: the figures are what an agent would wait.
@@ -346,10 +346,11 @@ func (e *switchEnv) runPage(t *testing.T, ctx context.Context, script string, en
 	}
 }
 
-// writeToneWAV writes the fake microphone's WAV: a steady sine at hz.
-func writeToneWAV(t *testing.T, path string, hz float64) {
+// writeMicWAV writes the fake microphone's WAV: a sine at hz, cut for
+// 150 ms in every 500 so that Chromium's noise suppression keeps it.
+func writeMicWAV(t *testing.T, path string, hz float64) {
 	t.Helper()
-	if err := svctest.WriteToneWAV(path, hz); err != nil {
+	if err := svctest.WritePulsedToneWAV(path, hz, 150*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -362,7 +363,9 @@ func writeToneWAV(t *testing.T, path string, hz float64) {
 // plays the music to the lead, its Mute silences the browser, its keypad
 // reaches the lead as DTMF; the page's Hang up leaves the agent
 // wrapping up; a number the agent dials from the page rings the tab first,
-// then the lead; the page's transfer panel hands the lead to a colleague.
+// then the lead; the page's conference panel adds a colleague (all three
+// talk, and the two go on when the agent leaves); the page's transfer
+// panel hands the lead to a colleague.
 func TestServiceBrowserSoftphoneDialer(t *testing.T) {
 	e := env(t)
 	browserTier(t, e)
@@ -381,9 +384,9 @@ func TestServiceBrowserSoftphoneDialer(t *testing.T) {
 	bob, bobPhone := e.seat(t, "2434", "agent", "ring", toneAgent2)
 	leads := e.leadPhone(t)
 	mic := filepath.Join(t.TempDir(), "tone.wav")
-	writeToneWAV(t, mic, toneBrowser)
+	writeMicWAV(t, mic, toneBrowser)
 
-	var lead *sipphone.Call
+	var lead, bobCall *sipphone.Call
 	callOf := func() (string, error) {
 		var v struct {
 			Call string `json:"call_id"`
@@ -468,6 +471,48 @@ func TestServiceBrowserSoftphoneDialer(t *testing.T) {
 			}
 		case "colleague-ready":
 			ready(t, bob, "ring")
+		case "conferenced":
+			bc, err := bobPhone.NextCall(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("the colleague was not rung: %w", err)
+			}
+			if err := bc.WaitAnswered(ctx); err != nil {
+				return nil, err
+			}
+			bobCall = bc
+			// All three talk: the colleague hears the lead and the browser,
+			// the lead the colleague.
+			since := time.Now()
+			for _, c := range []struct {
+				call *sipphone.Call
+				hz   float64
+				who  string
+			}{{bc, toneLead, "the colleague hears the lead"}, {bc, toneBrowser, "the colleague hears the browser"}, {lead, toneAgent2, "the lead hears the colleague"}} {
+				wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+				_, err := c.call.WaitTone(wctx, c.hz, since)
+				cancel()
+				if err != nil {
+					return nil, fmt.Errorf("conference: %s: %w (%+v)\n%s", c.who, err, c.call.Stats(), e.logTail(40))
+				}
+			}
+		case "left":
+			// The agent left: the colleague and the lead talk on, the
+			// browser is gone from the room.
+			hearEachOther(t, ctx, time.Now(), bobCall, toneLead, lead, toneAgent2)
+			if hears(ctx, bobCall, toneBrowser, time.Now().Add(300*time.Millisecond), 800*time.Millisecond) {
+				return nil, fmt.Errorf("the colleague still hears the browser after it left")
+			}
+			if err := bobCall.Hangup(ctx); err != nil {
+				return nil, err
+			}
+			// The colleague wraps up its part, READY for the transfer.
+			var v struct {
+				Call string `json:"call_id"`
+			}
+			bob.Must(t, http.MethodGet, fmt.Sprintf("/agents/%d", bob.Seat), nil, 200, &v)
+			if v.Call != "" {
+				e.dispose(t, bob, v.Call, "SALE")
+			}
 		case "transferred":
 			bc, err := bobPhone.NextCall(ctx)
 			if err != nil {

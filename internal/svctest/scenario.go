@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"time"
 )
 
 // RunScenario runs a browser scenario (a node script), answering the
@@ -80,10 +81,21 @@ func (l *lockedBuffer) String() string {
 // periods, so that Chromium's loop of the file as a fake microphone is
 // seamless): 48 kHz, 16-bit mono PCM.
 func WriteToneWAV(path string, hz float64) error {
+	return WritePulsedToneWAV(path, hz, 0)
+}
+
+// WritePulsedToneWAV is WriteToneWAV with the tone cut for gap out of
+// every 500 ms: a browser's noise suppression learns a steady tone as
+// noise within seconds and lowers it, but not one with silences between.
+func WritePulsedToneWAV(path string, hz float64, gap time.Duration) error {
 	const rate, seconds = 48000, 2
 	n := rate * seconds
+	period, off := rate/2, int(gap.Seconds()*rate)
 	data := make([]byte, 2*n)
 	for i := range n {
+		if i%period >= period-off {
+			continue
+		}
 		v := int16(0.5 * math.MaxInt16 * math.Sin(2*math.Pi*hz*float64(i)/rate))
 		binary.LittleEndian.PutUint16(data[2*i:], uint16(v))
 	}

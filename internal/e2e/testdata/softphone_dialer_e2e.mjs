@@ -1,6 +1,7 @@
 // An agent on the browser phone in ring mode works a progressive campaign
 // against real FreeSWITCH with the page's own controls: the dialer's call,
-// Hold, Mute, the keypad, Hang up, a number dialed from the page, a transfer to a colleague.
+// Hold, Mute, the keypad, Hang up, a number dialed from the page, a conference and a transfer
+// with a colleague.
 // softphone_test.go (TestServiceBrowserSoftphoneDialer) plays the lead and
 // the colleague and checks what they hear; the page checks it hears them.
 //
@@ -96,7 +97,9 @@ await run(session, 'softphone-dialer-e2e-failure', result, async () => {
     await wrapUp();
   });
 
-  await step('a number dialed from the page: the tab first, then the lead; each hears the other', async () => {
+  // dial dials a number from the page's dialpad: the tab is rung first,
+  // then the lead; it waits until the page hears the lead.
+  async function dial(what) {
     const { number } = await ask({ do: 'manual-number' });
     await page.getByRole('tab', { name: 'Dialpad' }).click();
     const box = page.getByLabel('Phone number');
@@ -104,13 +107,35 @@ await run(session, 'softphone-dialer-e2e-failure', result, async () => {
     const voice = await listenTone(page, leadHz, 40000);
     await box.press('Enter');
     await page.getByTestId('call-panel').waitFor({ timeout: 20000 });
-    result.manual = await page.getByTestId('call-panel').getAttribute('data-call-id');
+    const id = await page.getByTestId('call-panel').getAttribute('data-call-id');
     await ask({ do: 'manual-lead', number }, 60000);
-    await waitConnected(result.manual);
-    await hearsLead(voice, 'manual call');
+    await waitConnected(id);
+    await hearsLead(voice, what);
+    return id;
+  }
+
+  await step('a number dialed from the page: the tab first, then the lead; each hears the other', async () => {
+    result.manual = await dial('manual call');
   });
 
-  await step("the page's transfer panel hands the lead to a colleague; the tab wraps up", async () => {
+  await step("the page's conference panel adds a colleague, all three talk; Leave: the two talk on", async () => {
+    await ask({ do: 'colleague-ready' }, 20000);
+    await page.locator('body').press('c');
+    const conf = page.getByRole('form', { name: 'Conference' });
+    await conf.waitFor();
+    const colleague = env('AS_COLLEAGUE');
+    await conf.locator(`[role=option][data-key="${colleague}"][data-state=READY]`).waitFor({ timeout: 20000 });
+    await conf.locator(`[role=option][data-key="${colleague}"]`).click();
+    await conf.getByRole('button', { name: 'Add to call' }).click();
+    await ask({ do: 'conferenced' }, 60000);
+    await page.getByTestId('party').filter({ hasText: 'On the call' }).waitFor();
+    await page.getByRole('button', { name: /Leave/ }).click();
+    await ask({ do: 'left' }, 40000);
+    await wrapUp();
+  });
+
+  await step("another number dialed; the page's transfer panel hands the lead to a colleague; the tab wraps up", async () => {
+    result.transferred = await dial('second manual call');
     await ask({ do: 'colleague-ready' }, 20000);
     await page.locator('body').press('t');
     const form = page.getByRole('form', { name: 'Blind transfer' });
