@@ -644,6 +644,8 @@ func (c *call) apply(ctx context.Context, fx effect) {
 	case effAgentInCall:
 		c.queueAnswered()
 		c.stopAbandon()
+		// Bridged: a stall before it is no excuse for a later leg's failure.
+		c.bridgeTries = 0
 		c.agentTo(ctx, TriggerConnect, "talking")
 	case effAgentNoAnswer:
 		if c.agent != 0 && c.qw != nil {
