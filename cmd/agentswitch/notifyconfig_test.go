@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentswitch/agentswitch/internal/svctest"
 	"github.com/agentswitch/agentswitch/notify"
 )
 
@@ -133,7 +134,7 @@ func TestNotifySendersLogNoSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs svctest.SyncBuffer
 	s, err := c.Notify.senders(slog.New(slog.NewTextHandler(&logs, nil)), time.Now)
 	if err != nil {
 		t.Fatal(err)

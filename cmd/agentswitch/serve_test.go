@@ -24,28 +24,10 @@ import (
 	"github.com/agentswitch/agentswitch/internal/svctest"
 )
 
-// syncBuffer is written by serve and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // inProcess is `serve` run on the test's own goroutines.
 type inProcess struct {
 	url  string // no trailing slash
-	out  *syncBuffer
+	out  *svctest.SyncBuffer
 	stop func() error // cancel, wait; serve's own error
 }
 
@@ -75,7 +57,7 @@ func serveUntil(t testing.TB, ctx context.Context, cancel func(), args ...string
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &inProcess{out: &syncBuffer{}}
+	p := &inProcess{out: &svctest.SyncBuffer{}}
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), p.out) }()
 	var once sync.Once
@@ -247,7 +229,7 @@ func TestServeBusyHTTPAddr(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out, logs syncBuffer
+	var out, logs svctest.SyncBuffer
 	err = serve(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)), &out)
 	if err == nil || !strings.Contains(err.Error(), "AGENTSWITCH_HTTP_ADDR (-http-addr) "+busy.Addr().String()) ||
 		!strings.Contains(err.Error(), "address already in use") {
@@ -275,7 +257,7 @@ func TestServeAdminOnceUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out, logs syncBuffer
+	var out, logs svctest.SyncBuffer
 	err = serve(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)), &out)
 	if err == nil || !strings.Contains(err.Error(), "AGENTSWITCH_SIM_ADDR") {
 		t.Fatalf("serve: %v", err)
@@ -327,7 +309,7 @@ func TestServeStoppedBeforeUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out, logs syncBuffer
+	var out, logs svctest.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)

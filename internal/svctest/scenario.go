@@ -27,7 +27,7 @@ func RunScenario(cmd *exec.Cmd, act func(map[string]string) (map[string]string, 
 	if err != nil {
 		return "", err
 	}
-	var out lockedBuffer
+	var out SyncBuffer
 	cmd.Stderr = &out
 	if err := cmd.Start(); err != nil {
 		return "", err
@@ -59,19 +59,20 @@ func RunScenario(cmd *exec.Cmd, act func(map[string]string) (map[string]string, 
 	return out.String(), cmd.Wait()
 }
 
-// lockedBuffer collects a scenario's output from two goroutines.
-type lockedBuffer struct {
+// SyncBuffer is a buffer written and read from several goroutines (a
+// scenario's output and errors, a service's log).
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *SyncBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *SyncBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
