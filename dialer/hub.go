@@ -142,7 +142,7 @@ func (h *hub) stale(v *AgentView) bool {
 	if v.login.IsZero() {
 		v.login = old.login
 	}
-	return v.seq > 0 && v.seq < old.seq && v.login.Equal(old.login)
+	return stateMark{v.seq, v.login}.older(stateMark{old.seq, old.login})
 }
 
 // subscribe returns the current state and a stream of what follows; the

@@ -112,6 +112,12 @@ func (s *Server) ClearEndpoints() {
 func (s *Server) SetUser(id string, registered bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.setUser(id, registered)
+}
+
+// setUser sets a directory user's registration, keeping its variables.
+// Callers hold s.mu.
+func (s *Server) setUser(id string, registered bool) {
 	u := &user{id: id, registered: registered}
 	if old := s.users[id]; old != nil {
 		u.vars = old.vars
@@ -125,11 +131,7 @@ func (s *Server) SetUser(id string, registered bool) {
 func (s *Server) Register(id, profile string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u := &user{id: id, registered: true}
-	if old := s.users[id]; old != nil {
-		u.vars = old.vars
-	}
-	s.users[id] = u
+	s.setUser(id, true)
 	if !s.wanted("CUSTOM", "sofia::register") {
 		s.seq++
 		return
