@@ -43,10 +43,10 @@ func csp(connect []string) string {
 		"form-action 'self'; frame-ancestors 'none'"
 }
 
-// ConnectSource is the CSP source for a WebSocket URL the page may open
+// connectSource is the CSP source for a WebSocket URL the page may open
 // (the softphone's SIP server): its scheme, host and port, or "" when u
 // is not a ws:// or wss:// URL with a host.
-func ConnectSource(u string) string {
+func connectSource(u string) string {
 	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "ws" && p.Scheme != "wss") || p.Host == "" ||
 		strings.ContainsAny(p.Host, " ;,'\"") {
@@ -112,7 +112,7 @@ func load() map[string]file {
 func Handler(connect ...string) http.Handler {
 	var sources []string
 	for _, c := range connect {
-		if src := ConnectSource(c); src != "" {
+		if src := connectSource(c); src != "" {
 			sources = append(sources, src)
 		}
 	}

@@ -47,8 +47,8 @@ func TestConnectSources(t *testing.T) {
 		{"wss://a.example; script-src *", ""},
 		{"", ""},
 	} {
-		if got := ConnectSource(tc.in); got != tc.want {
-			t.Errorf("ConnectSource(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := connectSource(tc.in); got != tc.want {
+			t.Errorf("connectSource(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 	req := httptest.NewRequest(http.MethodGet, "/", nil)

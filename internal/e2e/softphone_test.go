@@ -68,7 +68,6 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 	mic := filepath.Join(t.TempDir(), "tone.wav")
 	writeMicWAV(t, mic, toneBrowser)
 
-	waitReg := func(want bool) error { return e.waitRegistered(ctx, user, want) }
 	// Real time: the figures are what an agent would wait.
 	var loginClick time.Time
 	var regGo, toEvent, toPhone []time.Duration
@@ -87,7 +86,7 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 		case "login-clicked":
 			loginClick = time.Now()
 		case "registered":
-			if err := waitReg(true); err != nil {
+			if err := e.waitRegistered(ctx, user, true); err != nil {
 				return nil, err
 			}
 			regGo = append(regGo, time.Since(loginClick))
@@ -185,7 +184,7 @@ func TestServiceBrowserSoftphone(t *testing.T) {
 				return nil, fmt.Errorf("the lead does not hear the colleague: %w", err)
 			}
 		case "logged-out":
-			if err := waitReg(false); err != nil {
+			if err := e.waitRegistered(ctx, user, false); err != nil {
 				return nil, err
 			}
 		default:
@@ -347,7 +346,7 @@ func (e *switchEnv) runPage(t *testing.T, ctx context.Context, script string, en
 }
 
 // writeMicWAV writes the fake microphone's WAV: a sine at hz, cut for
-// 150 ms in every 500 so that Chromium's noise suppression keeps it.
+// 150 ms in every 500 (see svctest.WritePulsedToneWAV).
 func writeMicWAV(t *testing.T, path string, hz float64) {
 	t.Helper()
 	if err := svctest.WritePulsedToneWAV(path, hz, 150*time.Millisecond); err != nil {

@@ -86,8 +86,9 @@ func WriteToneWAV(path string, hz float64) error {
 }
 
 // WritePulsedToneWAV is WriteToneWAV with the tone cut for gap out of
-// every 500 ms: a browser's noise suppression learns a steady tone as
-// noise within seconds and lowers it, but not one with silences between.
+// every 500 ms. As a browser's microphone, a steady tone faded from a
+// conference's mix after some seconds of a call (the browser's audio
+// processing); one with silences between did not.
 func WritePulsedToneWAV(path string, hz float64, gap time.Duration) error {
 	const rate, seconds = 48000, 2
 	n := rate * seconds
