@@ -644,8 +644,6 @@ func (c *call) apply(ctx context.Context, fx effect) {
 	case effAgentInCall:
 		c.queueAnswered()
 		c.stopAbandon()
-		// Bridged: a stall before it is no excuse for a later leg's failure.
-		c.bridgeTries = 0
 		c.agentTo(ctx, TriggerConnect, "talking")
 	case effAgentNoAnswer:
 		if c.agent != 0 && c.qw != nil {
@@ -654,10 +652,6 @@ func (c *call) apply(ctx context.Context, fx effect) {
 		}
 		if c.agent != 0 {
 			switch {
-			case c.agentState == AgentRinging && c.bridgeTries > 1:
-				// The agent answered; the switch failed the bridge: no
-				// blame, the agent is free for the next call.
-				_, _ = e.transition(ctx, c.agent, AgentRinging, TriggerRelease, c.id, "the switch did not bridge the call", "")
 			case c.agentState == AgentRinging:
 				_, _ = e.transition(ctx, c.agent, AgentRinging, TriggerNoAnswer, c.id, "did not answer", PauseRONA)
 			case c.agentState == AgentReserved:
@@ -668,6 +662,8 @@ func (c *call) apply(ctx context.Context, fx effect) {
 			c.dropAgent()
 			c.publishView()
 		}
+	case effAgentLost:
+		c.agentLost(ctx)
 	case effAgentRelease:
 		c.cancelExtras(ctx)
 		if c.agent != 0 {
@@ -980,6 +976,34 @@ func (c *call) dialLead(ctx context.Context) {
 func (c *call) bridge(ctx context.Context) {
 	c.bridgeLeg, c.bridgeTries = c.agentLeg.id, 0
 	c.askBridge(ctx)
+}
+
+// agentLost: the agent answered, and its leg ended before the bridge (the
+// switch lost the bridge, or the service hung up a stalled one). It is
+// not the agent's miss: it is READY again at once, and a queue caller
+// goes back in line without holding it back.
+func (c *call) agentLost(ctx context.Context) {
+	e := c.e
+	if c.agent == 0 {
+		return
+	}
+	queued := c.qw != nil
+	if queued {
+		e.router.unseat(c.qw)
+	}
+	switch c.agentState {
+	case AgentRinging:
+		_, _ = e.transition(ctx, c.agent, AgentRinging, TriggerRelease, c.id, "its leg ended before the bridge", "")
+	case AgentReserved:
+		_, _ = e.live.Release(ctx, c.agent, c.id, "its leg ended before the bridge", e.now())
+		e.refreshAgent(ctx, c.agent)
+	}
+	c.progress(CallProgress{Kind: "agent_leg_lost", Data: jsonData(map[string]any{"agent_id": c.agent})})
+	c.dropAgent()
+	if queued && c.agentLeg != nil && c.agentLeg.state == LegGone {
+		c.agentLeg = nil // the caller waits again with no agent of its own, as after a miss
+	}
+	c.publishView()
 }
 
 // bridgeWatchAfter is how long a bridge may go without CHANNEL_BRIDGE or

@@ -180,6 +180,7 @@ const (
 	effAgentInCall                       // agent -> INCALL
 	effAgentNoAnswer                     // agent RINGING -> PAUSED (RONA)
 	effAgentRelease                      // agent RESERVED/RINGING -> READY (not its fault)
+	effAgentLost                         // the agent answered, its leg ended before the bridge: READY again, no miss counted
 	effAgentWrapUp                       // agent INCALL -> DISPO
 	effPlayAbandon                       // play the abandon message, then hang up the lead
 	effKillLead                          // hang up the lead; its hangup (or the timer) finishes the call
@@ -202,7 +203,7 @@ var effectNames = [...]string{
 	effReserve: "reserve", effRetryReserve: "retry_reserve", effAbandonTimer: "abandon_timer",
 	effOriginateAgent: "originate_agent", effBridge: "bridge", effDialLead: "dial_lead",
 	effAgentRinging: "agent_ringing", effAgentInCall: "agent_incall", effAgentNoAnswer: "agent_no_answer",
-	effAgentRelease: "agent_release", effAgentWrapUp: "agent_wrapup", effPlayAbandon: "play_abandon",
+	effAgentRelease: "agent_release", effAgentLost: "agent_lost", effAgentWrapUp: "agent_wrapup", effPlayAbandon: "play_abandon",
 	effKillLead: "kill_lead", effHangupTimer: "hangup_timer", effKillAgentLeg: "kill_agent_leg", effParkAgentLeg: "park_agent_leg",
 	effKillThirds: "kill_thirds", effRecordConference: "record_conference", effRetireAgent: "retire_agent",
 	effTransferOut: "transfer_out", effTransferFailed: "transfer_failed", effReclaim: "reclaim",
@@ -403,8 +404,9 @@ func step(s callState, in callInput) (callState, []effect) {
 				s.phase = phaseTransferFailed
 				add(effAgentNoAnswer, effPlayTransferFailed)
 			default:
+				// The agent had answered: the switch lost the bridge.
 				s.phase = phaseWaiting
-				add(effAgentNoAnswer, effReserve)
+				add(effAgentLost, effReserve)
 			}
 		}
 

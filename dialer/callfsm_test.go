@@ -66,7 +66,7 @@ func TestStep(t *testing.T) {
 		{"ring: agent rejects", st(phaseAgentRinging, held), agent(inHangup), phaseWaiting, nil, fx(effAgentNoAnswer, effReserve)},
 		{"ring: lead hangs up while agent rings", st(phaseAgentRinging, held), lead(inHangup), phaseEnded, nil, fx(effKillAgentLeg, effAgentRelease, effFinish)},
 		{"ring: bridged", st(phaseConnecting, heldLeg), any(inBridged), phaseConnected, func(f callFlags) bool { return f.connected }, fx(effAgentInCall, effRecordConnected)},
-		{"ring: agent leg dies before bridge", st(phaseConnecting, heldLeg), agent(inHangup), phaseWaiting, nil, fx(effAgentNoAnswer, effReserve)},
+		{"ring: agent leg dies before bridge", st(phaseConnecting, heldLeg), agent(inHangup), phaseWaiting, nil, fx(effAgentLost, effReserve)},
 		{"ring: lead hangs up before bridge", st(phaseConnecting, heldLeg), lead(inHangup), phaseEnded, nil, fx(effAgentRelease, effFinish)},
 		{"ring: duplicate bridge", st(phaseConnected, talking), any(inBridged), phaseConnected, nil, nil},
 		{"ring: lead hangs up in talk", st(phaseConnected, talking), lead(inHangup), phaseEnded, nil, fx(effAgentWrapUp, effFinish)},

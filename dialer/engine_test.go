@@ -247,7 +247,7 @@ func TestLostBridgeRingsTheLineAgain(t *testing.T) {
 		}
 		w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
 		_, kinds := w.record(v.ID)
-		inOrder(t, "timeline", kinds, "answered", "agent_reserved", "agent_no_answer", "agent_reserved", "bridged", "ended")
+		inOrder(t, "timeline", kinds, "answered", "agent_reserved", "agent_leg_lost", "agent_reserved", "bridged", "ended")
 	})
 }
 
@@ -282,7 +282,7 @@ func TestStalledBridgeRingsTheLineAgain(t *testing.T) {
 		w.statesInOrder(agent, "READY", "RESERVED", "READY", "RESERVED", "INCALL")
 		w.sim.Hangup(string(lead.Leg), "NORMAL_CLEARING")
 		_, kinds := w.record(v.ID)
-		inOrder(t, "timeline", kinds, "answered", "agent_reserved", "bridge_stalled", "bridge_stalled", "agent_no_answer", "agent_reserved", "bridged", "ended")
+		inOrder(t, "timeline", kinds, "answered", "agent_reserved", "bridge_stalled", "bridge_stalled", "agent_leg_lost", "agent_reserved", "bridged", "ended")
 	})
 }
 
@@ -310,7 +310,7 @@ func TestStalledBridgeNoHangup(t *testing.T) {
 		}
 		w.sim.Hangup(string(w.party(v, dialer.LegLead).Leg), "NORMAL_CLEARING")
 		_, kinds := w.record(v.ID)
-		inOrder(t, "timeline", kinds, "answered", "agent_reserved", "bridge_stalled", "bridge_stalled", "bridge_stalled", "agent_no_answer", "agent_reserved", "bridged", "ended")
+		inOrder(t, "timeline", kinds, "answered", "agent_reserved", "bridge_stalled", "bridge_stalled", "bridge_stalled", "agent_leg_lost", "agent_reserved", "bridged", "ended")
 	})
 }
 

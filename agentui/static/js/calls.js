@@ -169,6 +169,8 @@ function step(ev, legs, names) {
     case 'queue_announcement': return ['Position announced', d.position ? 'position ' + d.position : ''];
     case 'agent_reserved': return [`Offered to ${who(d.agent_id)}`, ''];
     case 'agent_no_answer': return [`${who(d.agent_id)} did not answer`, d.paused ? 'agent paused' : ''];
+    case 'agent_leg_lost': return [`${who(d.agent_id)}'s phone was dropped before the call was put through`, 'not counted against the agent'];
+    case 'bridge_stalled': return ['The switch has not put the call through', d.try === 1 ? 'asked again' : d.try === 2 ? "the agent's leg hung up" : "the agent's leg taken as gone"];
     case 'bridged': return [d.agent_id ? `Connected to ${who(d.agent_id)}` : 'Connected to an agent', ''];
     case 'hold': return ['On hold', ''];
     case 'unhold': return ['Off hold', d.held_ms ? 'held ' + duration(d.held_ms / 1000) : ''];
@@ -192,7 +194,7 @@ function step(ev, legs, names) {
   return [cap(ev.kind.replace(/_/g, ' ')), ''];
 }
 
-const TONE = { ended: 'end', leg_ended: 'end', abandon: 'bad', agent_no_answer: 'bad', transfer_failed: 'bad', bridged: 'good', answered: 'good', leg_answered: 'good', disposition: 'good', recording_started: 'rec' };
+const TONE = { ended: 'end', leg_ended: 'end', abandon: 'bad', agent_no_answer: 'bad', agent_leg_lost: 'bad', transfer_failed: 'bad', bridged: 'good', answered: 'good', leg_answered: 'good', disposition: 'good', recording_started: 'rec' };
 
 export function CallPage({ id }) {
   const [st, set] = useState({ data: null, error: null });
